@@ -1,0 +1,87 @@
+import { z } from "zod";
+
+// why: one schema parses process.env once; every other module receives typed settings.
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalUrl = z.url().optional();
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_PRETTY: bool.optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  DATA_DIR: z.string().min(1).default("./.data"),
+  EMBEDDED_PG_PORT: port.default(5433),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: port.default(3000),
+  PUBLIC_URL: optionalUrl,
+  SIMULATOR_PORT: port.default(4010),
+  START_SIMULATOR: bool.optional(),
+  CLINIKO_API_URL: z
+    .string()
+    .regex(/^https?:\/\/.*\{shard\}/, "must be an http(s) URL template containing {shard}")
+    .default("https://api.{shard}.cliniko.com/v1"),
+  NOOKAL_API_URL_AU: z.url().default("https://au-apiv3.nookal.com"),
+  NOOKAL_API_URL_EU: optionalUrl,
+  NOOKAL_API_URL_US: optionalUrl,
+  NOOKAL_V2_API_URL: z.url().default("https://api.nookal.com/production/v2"),
+  VENDOR_APP_NAME: z.string().min(1).default("Relink"),
+  VENDOR_CONTACT_EMAIL: z.email().default("support@relink.example"),
+  VENDOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  MASTER_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 random bytes in base64 (openssl rand -base64 32)")
+    .optional(),
+  MASTER_KEY_ID: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z, 0-9, -").default("k1"),
+  SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  PROBE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
+  SMTP_URL: optionalUrl,
+  ALERT_FROM_EMAIL: z.email().default("alerts@relink.example"),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class EnvError extends Error {
+  readonly issues: string[];
+  constructor(issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join("\n")}`);
+    this.name = "EnvError";
+    this.issues = issues;
+  }
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // why: an empty string in a shell export means "unset", not "invalid"
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = EnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join(".");
+        const given = cleaned[name];
+        return `${name}: ${issue.message}${given !== undefined && !/KEY|SECRET|PASSWORD|URL/.test(name) ? ` (got "${given}")` : ""}`;
+      }),
+    );
+  }
+  const env = result.data;
+  if (env.NODE_ENV === "production") {
+    const missing: string[] = [];
+    if (!env.DATABASE_URL) missing.push("DATABASE_URL: required in production");
+    if (!env.MASTER_KEY) missing.push("MASTER_KEY: required in production (openssl rand -base64 32)");
+    if (!env.SESSION_SECRET) missing.push("SESSION_SECRET: required in production (at least 32 characters)");
+    if (missing.length) throw new EnvError(missing);
+  }
+  return env;
+}
+
+let cached: Env | undefined;
+/** The process's settings, parsed once. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

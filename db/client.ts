@@ -1,0 +1,23 @@
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "./schema/index.ts";
+
+export type Db = PostgresJsDatabase<typeof schema>;
+export type Sql = postgres.Sql;
+
+export interface DbHandle {
+  db: Db;
+  sql: Sql;
+  close(): Promise<void>;
+}
+
+/** Opens a pooled connection. Pass the handle's `db` to query functions; close it on shutdown. */
+export function openDb(url: string, options: { max?: number; applicationName?: string } = {}): DbHandle {
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? "relink" },
+  });
+  const db = drizzle(sql, { schema });
+  return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}

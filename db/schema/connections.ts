@@ -1,0 +1,132 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { CONNECTION_STATES, VENDORS, type ConnectionState, type Vendor } from "../../domain/health/states.ts";
+import { FAILURE_CODES, type FailureCode } from "../../domain/health/taxonomy.ts";
+import { clinics } from "./clinics.ts";
+import { inList } from "./enum-check.ts";
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({
+  dataType: () => "bytea",
+});
+
+export const connections = pgTable(
+  "connections",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    clinicId: uuid("clinic_id")
+      .notNull()
+      .references(() => clinics.id, { onDelete: "restrict" }),
+    vendor: text("vendor").$type<Vendor>().notNull(),
+    /** Cliniko shard (au1, uk2…) or Nookal region (au, eu, us). */
+    region: text("region").notNull(),
+    /** Cliniko: v1. Nookal: v3 (GraphQL) or v2 (REST). */
+    apiVersion: text("api_version").notNull(),
+    // why: AES-256-GCM parts kept apart so the key id can drive rotation without parsing blobs
+    keyCiphertext: bytea("key_ciphertext"),
+    keyIv: bytea("key_iv"),
+    keyTag: bytea("key_tag"),
+    keyId: text("key_id"),
+    keyHint: text("key_hint"),
+    keyUpdatedAt: timestamp("key_updated_at", { withTimezone: true }),
+    state: text("state").$type<ConnectionState>().notNull().default("setup_pending"),
+    failureCode: text("failure_code").$type<FailureCode>(),
+    /** The evidence of the current failure: HTTP status, vendor message, probe id. */
+    failureEvidence: jsonb("failure_evidence").$type<Record<string, unknown>>(),
+    suggestedRegion: text("suggested_region"),
+    expectsPatients: boolean("expects_patients").notNull().default(true),
+    visiblePatientCount: integer("visible_patient_count"),
+    vendorUserName: text("vendor_user_name"),
+    vendorUserRole: text("vendor_user_role"),
+    lastProbeAt: timestamp("last_probe_at", { withTimezone: true }),
+    lastSuccessAt: timestamp("last_success_at", { withTimezone: true }),
+    firstFailureAt: timestamp("first_failure_at", { withTimezone: true }),
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("connections_vendor_check", inList(t.vendor, VENDORS)),
+    check("connections_state_check", inList(t.state, CONNECTION_STATES)),
+    check("connections_failure_code_check", sql`${t.failureCode} is null or ${inList(t.failureCode, FAILURE_CODES)}`),
+    check(
+      "connections_region_check",
+      sql`(${t.vendor} = 'cliniko' and ${t.region} ~ '^[a-z]{2}[0-9]{1,2}$') or (${t.vendor} = 'nookal' and ${t.region} in ('au', 'eu', 'us'))`,
+    ),
+    check(
+      "connections_api_version_check",
+      sql`(${t.vendor} = 'cliniko' and ${t.apiVersion} = 'v1') or (${t.vendor} = 'nookal' and ${t.apiVersion} in ('v2', 'v3'))`,
+    ),
+    check(
+      "connections_key_parts_together",
+      sql`(${t.keyCiphertext} is null) = (${t.keyIv} is null) and (${t.keyIv} is null) = (${t.keyTag} is null) and (${t.keyTag} is null) = (${t.keyId} is null)`,
+    ),
+    check("connections_consecutive_failures_nonneg", sql`${t.consecutiveFailures} >= 0`),
+    // why: one EHR connection per clinic keeps every screen and alert unambiguous (docs/decisions/0002)
+    uniqueIndex("connections_clinic_id_uidx").on(t.clinicId),
+    index("connections_state_failure_idx").on(t.state, t.failureCode),
+    index("connections_last_probe_idx").on(t.lastProbeAt),
+  ],
+);
+
+export const CONNECTION_EVENT_KINDS = [
+  "created",
+  "state_changed",
+  "probe_failed",
+  "key_replaced",
+  "region_changed",
+  "note",
+  "recovered",
+] as const;
+export type ConnectionEventKind = (typeof CONNECTION_EVENT_KINDS)[number];
+
+/** The clinic's timeline: every state change and failure, with its evidence. Append-only. */
+export const connectionEvents = pgTable(
+  "connection_events",
+  {
+    id: bigint("id", { mode: "bigint" }).primaryKey().generatedAlwaysAsIdentity(),
+    connectionId: uuid("connection_id")
+      .notNull()
+      .references(() => connections.id, { onDelete: "cascade" }),
+    clinicId: uuid("clinic_id")
+      .notNull()
+      .references(() => clinics.id, { onDelete: "cascade" }),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    kind: text("kind").$type<ConnectionEventKind>().notNull(),
+    fromState: text("from_state").$type<ConnectionState>(),
+    toState: text("to_state").$type<ConnectionState>(),
+    failureCode: text("failure_code").$type<FailureCode>(),
+    httpStatus: integer("http_status"),
+    vendorMessage: text("vendor_message"),
+    probeId: text("probe_id"),
+    /** Who or what caused it: "system", "probe", "user:<id>", "link". */
+    actor: text("actor").notNull(),
+    message: text("message").notNull(),
+    details: jsonb("details").$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    check("connection_events_kind_check", inList(t.kind, CONNECTION_EVENT_KINDS)),
+    check("connection_events_from_state_check", sql`${t.fromState} is null or ${inList(t.fromState, CONNECTION_STATES)}`),
+    check("connection_events_to_state_check", sql`${t.toState} is null or ${inList(t.toState, CONNECTION_STATES)}`),
+    check("connection_events_failure_code_check", sql`${t.failureCode} is null or ${inList(t.failureCode, FAILURE_CODES)}`),
+    index("connection_events_clinic_at_idx").on(t.clinicId, t.at.desc(), t.id.desc()),
+    index("connection_events_connection_at_idx").on(t.connectionId, t.at.desc()),
+  ],
+);
+
+export type Connection = typeof connections.$inferSelect;
+export type NewConnection = typeof connections.$inferInsert;
+export type ConnectionEvent = typeof connectionEvents.$inferSelect;
+export type NewConnectionEvent = typeof connectionEvents.$inferInsert;

@@ -1,0 +1,4 @@
+export * from "./clinics.ts";
+export * from "./connections.ts";
+export * from "./users.ts";
+export * from "./audit.ts";

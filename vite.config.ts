@@ -1,0 +1,38 @@
+/// <reference types="vitest/config" />
+import { vitePlugin as remix } from "@remix-run/dev";
+import { defineConfig } from "vite";
+
+declare module "@remix-run/node" {
+  interface Future {
+    v3_singleFetch: true;
+  }
+}
+
+export default defineConfig({
+  // why: vitest shares this file; the Remix plugin must not run inside tests
+  plugins: process.env.VITEST
+    ? []
+    : [
+        remix({
+          ignoredRouteFiles: ["**/*.test.*"],
+          future: {
+            v3_fetcherPersist: true,
+            v3_relativeSplatPath: true,
+            v3_throwAbortReason: true,
+            v3_singleFetch: true,
+            v3_lazyRouteDiscovery: true,
+          },
+        }),
+      ],
+  resolve: { alias: { "~": new URL("./app", import.meta.url).pathname } },
+  server: { port: 3000 },
+  test: {
+    include: ["{app,domain,db,workers,simulator,scripts,config}/**/*.test.ts", "tests/integration/**/*.test.ts"],
+    globalSetup: ["tests/support/global-setup.ts"],
+    setupFiles: ["tests/support/setup-file.ts"],
+    pool: "forks",
+    maxWorkers: 2,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
