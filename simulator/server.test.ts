@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_FLEET } from "./demo-fleet.ts";
+import { startSimulator, type SimulatorHandle } from "./server.ts";
+
+let sim: SimulatorHandle;
+beforeAll(async () => {
+  sim = await startSimulator({ seed: 7, anchor: Date.UTC(2025, 5, 2) });
+});
+afterAll(async () => {
+  await sim.close();
+});
+
+const HEADERS = { Accept: "application/json", "User-Agent": "Relink tests (tests@relink.example)" };
+function cliniko(key: string, shard: string, path: string, headers: Record<string, string> = HEADERS) {
+  return fetch(`${sim.url}/cliniko/${shard}/v1${path}`, {
+    headers: { ...headers, Authorization: `Basic ${Buffer.from(`${key}:`).toString("base64")}` },
+  });
+}
+const demo = (scenario: string) => {
+  const clinic = DEMO_FLEET.find((c) => c.scenario === scenario);
+  if (!clinic) throw new Error(`no demo clinic ${scenario}`);
+  return clinic;
+};
+
+describe("simulator: Cliniko basics", () => {
+  it("serves /user and /patients for seeded accounts on several shards", async () => {
+    for (const scenario of ["healthy_cliniko_au1_no_suffix", "healthy_cliniko_au2", "healthy_cliniko_uk1", "healthy_cliniko_ca1"]) {
+      const c = demo(scenario);
+      const user = await cliniko(c.key, c.region, "/user");
+      expect(user.status, scenario).toBe(200);
+      expect(((await user.json()) as { email: string }).email).toBe(c.adminEmail);
+      const patients = await cliniko(c.key, c.region, "/patients?per_page=5");
+      const body = (await patients.json()) as { patients: { id: string }[]; total_entries: number; links: { next?: string } };
+      expect(body.patients).toHaveLength(5);
+      expect(body.total_entries).toBeGreaterThan(500);
+      expect(BigInt(body.patients[0]!.id) > BigInt(Number.MAX_SAFE_INTEGER)).toBe(true);
+      expect(body.links.next).toContain("page=2");
+    }
+  });
+
+  it("answers archived keys and keys on the wrong shard with the same plain-text 401", async () => {
+    const archived = demo("cliniko_key_archived");
+    const wrongShard = demo("cliniko_wrong_shard_no_suffix");
+    for (const res of [await cliniko(archived.key, archived.region, "/user"), await cliniko(wrongShard.key, "au1", "/user")]) {
+      expect(res.status).toBe(401);
+      expect(await res.text()).toBe("HTTP Basic: Access denied.");
+    }
+    expect((await cliniko(wrongShard.key, wrongShard.suggestedRegion!, "/user")).status).toBe(200);
+  });
+
+  it("answers 403 on /patients for a role without access but 200 on /user", async () => {
+    const c = demo("cliniko_role_lacks_patient_access");
+    expect((await cliniko(c.key, c.region, "/user")).status).toBe(200);
+    expect((await cliniko(c.key, c.region, "/patients")).status).toBe(403);
+  });
+
+  it("blocks requests without a User-Agent naming an app and an email", async () => {
+    const c = demo("healthy_cliniko_au2");
+    const res = await cliniko(c.key, c.region, "/user", { Accept: "application/json", "User-Agent": "curl/8" });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toBe("Requires a user agent");
+  });
+});

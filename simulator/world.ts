@@ -1,0 +1,373 @@
+import { generateDataset, type Dataset } from "./dataset.ts";
+import { DEMO_VENDOR_ACCOUNTS, type DemoVendorAccount } from "./demo-fleet.ts";
+import { clinikoKey, nookalV2Key, nookalV3Key } from "./keys.ts";
+import { hash32 } from "./rng.ts";
+import { DAY_MS } from "./time.ts";
+
+/** Injected misbehaviour, globally or for one account. Every field is optional; absent = healthy. */
+export interface Faults {
+  /** Added before every response, in ms. */
+  latencyMs?: number;
+  /** Fraction (0..1) of requests answered with errorStatus; deterministic per request count. */
+  errorRate?: number;
+  /** Answer the next N requests with errorStatus, then recover (for "5xx then recovery"). */
+  failNext?: number;
+  errorStatus?: number;
+  /** Outage window in epoch ms; a missing bound is open. Answers `status` (503) with a maintenance page. */
+  outage?: { from?: number; until?: number; status?: number } | null;
+  /** Fraction of successful answers sent as truncated JSON. */
+  malformedRate?: number;
+  malformedNext?: number;
+  /** Fraction of requests that never get an answer (the connection stays open until the client gives up). */
+  hangRate?: number;
+  hangNext?: number;
+  /** A lower per-user rate limit and window (Cliniko) for tests. */
+  rateLimit?: number;
+  rateWindowMs?: number;
+}
+
+export interface WorldSettings {
+  /** Cliniko's per-user budget: requests per window. */
+  rateLimit: number;
+  rateWindowMs: number;
+  /** Nookal v3 access-token lifetime. */
+  tokenTtlSeconds: number;
+  /**
+   * How Nookal v3 rejects a key at /oauth/token. Unknown for the real API, so both exist:
+   * "status_failure" = HTTP 200 `{status:"failure",details:{errorMessage,errorCode}}`; "http_401" = OAuth-style 401.
+   */
+  nookalAuthFailure: "status_failure" | "http_401";
+  /** Shape of Nookal v3 list fields: "page" = `{items,totalItems,currentPage,nextPage,pageLength}`; "array" = bare list. */
+  nookalListShape: "page" | "array";
+  /** Cliniko blocks requests without `User-Agent: name (email)` and without `Accept: application/json`. */
+  requireUserAgent: boolean;
+  requireAccept: boolean;
+  /** Cliniko sometimes answers 403 with an empty body. */
+  clinikoForbiddenBody: "text" | "empty";
+}
+
+export const DEFAULT_SETTINGS: WorldSettings = {
+  rateLimit: 200,
+  rateWindowMs: 60_000,
+  tokenTtlSeconds: 3600,
+  nookalAuthFailure: "status_failure",
+  nookalListShape: "page",
+  requireUserAgent: true,
+  requireAccept: true,
+  clinikoForbiddenBody: "text",
+};
+
+export interface ClinikoUser {
+  id: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  role: string;
+  active: boolean;
+  /** Resources this user's role cannot read: 403, or 404 where Cliniko hides them. */
+  denied: Record<string, 403 | 404>;
+}
+
+export interface ClinikoAccount {
+  vendor: "cliniko";
+  id: string;
+  label: string;
+  shard: string;
+  businessName: string;
+  timeZone: string;
+  country: string;
+  patients: number;
+  patientsOnly: boolean;
+  users: ClinikoUser[];
+  faults: Faults;
+  version: number;
+  data?: Dataset;
+}
+
+export interface ClinikoKeyRecord {
+  id: string;
+  key: string;
+  accountId: string;
+  userId: string;
+  status: "active" | "archived";
+  /** The control API emptied what this key sees (a fresh key on the wrong account, in effect). */
+  hidePatients: boolean;
+}
+
+export interface NookalLocation {
+  id: string;
+  name: string;
+  patients: number;
+}
+
+export interface NookalAccount {
+  vendor: "nookal";
+  id: string;
+  label: string;
+  region: string;
+  practiceName: string;
+  timeZone: string;
+  country: string;
+  locations: NookalLocation[];
+  patientsOnly: boolean;
+  faults: Faults;
+  version: number;
+  data?: Dataset;
+}
+
+export interface NookalKeyRecord {
+  id: string;
+  key: string;
+  name: string;
+  apiVersion: "v2" | "v3";
+  accountId: string;
+  status: "enabled" | "disabled";
+  locationIds: string[];
+  clinicalNotes: boolean;
+  hidePatients: boolean;
+}
+
+export interface World {
+  seed: number;
+  anchor: number;
+  settings: WorldSettings;
+  globalFaults: Faults;
+  cliniko: { accounts: Map<string, ClinikoAccount>; keys: Map<string, ClinikoKeyRecord> };
+  nookal: {
+    accounts: Map<string, NookalAccount>;
+    keys: Map<string, NookalKeyRecord>;
+    tokens: Map<string, { keyId: string; region: string; expiresAt: number }>;
+  };
+  /** Per-user fixed windows for the Cliniko rate limit. */
+  rateWindows: Map<string, { start: number; count: number }>;
+  /** Counters that drive rate-based faults deterministically. */
+  faultCounters: Map<string, number>;
+  stats: { requests: number; byStatus: Record<string, number> };
+  sequence: number;
+}
+
+export interface WorldOptions {
+  seed?: number;
+  /** The data's "now" in epoch ms; defaults to the start of the current UTC day. */
+  anchor?: number;
+  /** Include the demo fleet's accounts (default true). */
+  demo?: boolean;
+  settings?: Partial<WorldSettings>;
+}
+
+export function createWorld(opts: WorldOptions = {}): World {
+  const world: World = {
+    seed: opts.seed ?? 1,
+    anchor: opts.anchor ?? Math.floor(Date.now() / DAY_MS) * DAY_MS,
+    settings: { ...DEFAULT_SETTINGS, ...opts.settings },
+    globalFaults: {},
+    cliniko: { accounts: new Map(), keys: new Map() },
+    nookal: { accounts: new Map(), keys: new Map(), tokens: new Map() },
+    rateWindows: new Map(),
+    faultCounters: new Map(),
+    stats: { requests: 0, byStatus: {} },
+    sequence: 0,
+  };
+  if (opts.demo !== false) for (const account of DEMO_VENDOR_ACCOUNTS) addDemoAccount(world, account);
+  return world;
+}
+
+// why: ids must exceed 2^53 like Cliniko's, and be stable for a given label
+const CLINIKO_ID_BASE = 1_600_000_000_000_000_000n;
+export function clinikoId(accountLabel: string, kind: number, index: number): string {
+  return (CLINIKO_ID_BASE + BigInt(hash32(accountLabel)) * 1_000_000_000n + BigInt(kind) * 100_000_000n + BigInt(index)).toString();
+}
+export const KIND = { account: 0, business: 1, user: 2, patient: 3, practitioner: 4, appointmentType: 5, appointment: 6, invoice: 7, key: 8 } as const;
+
+export interface NewClinikoAccount {
+  label?: string;
+  shard: string;
+  businessName?: string;
+  timeZone?: string;
+  country?: string;
+  patients?: number;
+  patientsOnly?: boolean;
+  user?: Partial<Omit<ClinikoUser, "id">>;
+  faults?: Faults;
+}
+
+export function addClinikoAccount(world: World, spec: NewClinikoAccount): ClinikoAccount {
+  const label = spec.label ?? `cliniko-${++world.sequence}`;
+  if ([...world.cliniko.accounts.values()].some((a) => a.label === label)) throw new Error(`account label ${label} exists`);
+  const id = clinikoId(label, KIND.account, 0);
+  const user: ClinikoUser = {
+    id: clinikoId(label, KIND.user, 0),
+    firstName: spec.user?.firstName ?? "Alex",
+    lastName: spec.user?.lastName ?? "Admin",
+    email: spec.user?.email ?? `admin@${label}.example`,
+    role: spec.user?.role ?? "administrator",
+    active: spec.user?.active ?? true,
+    denied: spec.user?.denied ?? {},
+  };
+  const account: ClinikoAccount = {
+    vendor: "cliniko",
+    id,
+    label,
+    shard: spec.shard,
+    businessName: spec.businessName ?? `Clinic ${label}`,
+    timeZone: spec.timeZone ?? "Australia/Sydney",
+    country: spec.country ?? "AU",
+    patients: spec.patients ?? 250,
+    patientsOnly: spec.patientsOnly ?? false,
+    users: [user],
+    faults: spec.faults ?? {},
+    version: 0,
+  };
+  world.cliniko.accounts.set(id, account);
+  return account;
+}
+
+export function addClinikoUser(world: World, account: ClinikoAccount, spec: Partial<Omit<ClinikoUser, "id">> = {}): ClinikoUser {
+  const n = account.users.length;
+  const user: ClinikoUser = {
+    id: clinikoId(account.label, KIND.user, n),
+    firstName: spec.firstName ?? "Sam",
+    lastName: spec.lastName ?? `User${n}`,
+    email: spec.email ?? `user${n}@${account.label}.example`,
+    role: spec.role ?? "practitioner",
+    active: spec.active ?? true,
+    denied: spec.denied ?? {},
+  };
+  account.users.push(user);
+  return user;
+}
+
+export function addClinikoKey(
+  world: World,
+  account: ClinikoAccount,
+  spec: { key?: string; userId?: string; status?: "active" | "archived"; withSuffix?: boolean } = {},
+): ClinikoKeyRecord {
+  const n = [...world.cliniko.keys.values()].filter((k) => k.accountId === account.id).length;
+  // why: au1 keys from before sharding carry no suffix; new keys name their shard
+  const key = spec.key ?? clinikoKey(`${account.label}:key:${n}:${world.seed}`, spec.withSuffix === false ? undefined : account.shard);
+  const record: ClinikoKeyRecord = {
+    id: clinikoId(account.label, KIND.key, n),
+    key,
+    accountId: account.id,
+    userId: spec.userId ?? account.users[0]!.id,
+    status: spec.status ?? "active",
+    hidePatients: false,
+  };
+  world.cliniko.keys.set(key, record);
+  return record;
+}
+
+export interface NewNookalAccount {
+  label?: string;
+  region: string;
+  practiceName?: string;
+  timeZone?: string;
+  country?: string;
+  locations?: { name: string; patients: number }[];
+  patientsOnly?: boolean;
+  faults?: Faults;
+}
+
+export function addNookalAccount(world: World, spec: NewNookalAccount): NookalAccount {
+  const label = spec.label ?? `nookal-${++world.sequence}`;
+  const number = 1000 + (hash32(label) % 90_000);
+  const id = String(number);
+  if (world.nookal.accounts.has(id)) throw new Error(`account ${label} collides with an existing practice id`);
+  const account: NookalAccount = {
+    vendor: "nookal",
+    id,
+    label,
+    region: spec.region,
+    practiceName: spec.practiceName ?? `Practice ${label}`,
+    timeZone: spec.timeZone ?? "Australia/Brisbane",
+    country: spec.country ?? "AU",
+    locations: (spec.locations ?? [{ name: "Main", patients: 250 }]).map((l, i) => ({ id: String(number * 10 + i + 1), name: l.name, patients: l.patients })),
+    patientsOnly: spec.patientsOnly ?? false,
+    faults: spec.faults ?? {},
+    version: 0,
+  };
+  world.nookal.accounts.set(id, account);
+  return account;
+}
+
+export function addNookalKey(
+  world: World,
+  account: NookalAccount,
+  spec: { key?: string; name?: string; apiVersion?: "v2" | "v3"; status?: "enabled" | "disabled"; locationIds?: string[]; clinicalNotes?: boolean } = {},
+): NookalKeyRecord {
+  const n = [...world.nookal.keys.values()].filter((k) => k.accountId === account.id).length;
+  const apiVersion = spec.apiVersion ?? "v3";
+  const label = `${account.label}:key:${n}:${world.seed}`;
+  const record: NookalKeyRecord = {
+    id: String(Number(account.id) * 100 + n + 1),
+    key: spec.key ?? (apiVersion === "v3" ? nookalV3Key(label) : nookalV2Key(label)),
+    name: spec.name ?? "Relink",
+    apiVersion,
+    accountId: account.id,
+    status: spec.status ?? "enabled",
+    locationIds: spec.locationIds ?? account.locations.map((l) => l.id),
+    clinicalNotes: spec.clinicalNotes ?? true,
+    hidePatients: false,
+  };
+  world.nookal.keys.set(record.key, record);
+  return record;
+}
+
+function addDemoAccount(world: World, demo: DemoVendorAccount): void {
+  if (demo.vendor === "cliniko") {
+    const account = addClinikoAccount(world, {
+      label: demo.label,
+      shard: demo.shard,
+      businessName: demo.businessName,
+      timeZone: demo.timeZone,
+      country: demo.country,
+      patients: demo.patients,
+      user: { ...demo.user, active: true, denied: demo.user.denied ?? {} },
+      faults: demo.faults?.outage ? { outage: { status: 503 } } : {},
+    });
+    for (const k of demo.keys) addClinikoKey(world, account, { key: k.key, status: k.status });
+  } else {
+    const account = addNookalAccount(world, {
+      label: demo.label,
+      region: demo.region,
+      practiceName: demo.practiceName,
+      timeZone: demo.timeZone,
+      country: demo.country,
+      locations: demo.locations,
+    });
+    for (const k of demo.keys) {
+      addNookalKey(world, account, {
+        key: k.key,
+        apiVersion: k.apiVersion,
+        status: k.status,
+        clinicalNotes: k.clinicalNotes,
+        locationIds: k.locations.map((i) => account.locations[i]!.id),
+      });
+    }
+  }
+}
+
+/** The account's records, generated on first use and kept until the account changes. */
+export function datasetOf(world: World, account: ClinikoAccount | NookalAccount): Dataset {
+  if (!account.data) {
+    account.data = generateDataset({
+      seed: world.seed,
+      label: account.label,
+      timeZone: account.timeZone,
+      patientsPerLocation: account.vendor === "cliniko" ? [account.patients] : account.locations.map((l) => l.patients),
+      anchor: world.anchor,
+      patientsOnly: account.patientsOnly,
+    });
+  }
+  return account.data;
+}
+
+/** Drop generated data and render caches after a control-API change. */
+export function invalidate(account: ClinikoAccount | NookalAccount): void {
+  account.version++;
+  account.data = undefined;
+}
+
+export function findAccount(world: World, id: string): ClinikoAccount | NookalAccount | undefined {
+  return world.cliniko.accounts.get(id) ?? world.nookal.accounts.get(id) ?? [...world.cliniko.accounts.values(), ...world.nookal.accounts.values()].find((a) => a.label === id);
+}
