@@ -1,0 +1,170 @@
+import { NOOKAL_REGION_LABELS, type NookalRegion } from "../vendors/types.ts";
+import type { ProbeEvidence } from "./classifier.ts";
+import type { ConnectionState, Vendor } from "./states.ts";
+import { TAXONOMY, type FailureCode } from "./taxonomy.ts";
+
+/**
+ * The escalation packet: everything a vendor's support desk asks for, in one copyable block, so
+ * nobody goes back to the clinic for it (VENDOR_APIS.md "Escalate with"): organisation name,
+ * Cliniko or Nookal, the exact error, whether the key was already re-entered, no patients at all
+ * vs one missing, and the Nookal region — plus when it started and when it last worked.
+ * Built from stored facts only; it never sees the key (only its hint).
+ */
+
+export const VENDOR_LABELS: Record<Vendor, string> = { cliniko: "Cliniko", nookal: "Nookal" };
+
+/** no patients visible at all, vs one patient the clinic cannot find, vs not known. */
+export type PatientScope = "none_visible" | "one_missing" | "unknown";
+
+export interface EscalationInput {
+  organisationName: string;
+  vendor: Vendor;
+  /** Cliniko shard or Nookal region. */
+  region: string;
+  apiVersion?: string;
+  state?: ConnectionState;
+  failureCode: FailureCode | null;
+  /** The stored evidence of the current failure (vendor message verbatim). */
+  evidence: ProbeEvidence | null;
+  keyHint?: string | null;
+  keyUpdatedAt: Date | null;
+  firstFailureAt: Date | null;
+  lastSuccessAt: Date | null;
+  /** What the clinic told support, when it said. */
+  reportedPatientScope?: "none_visible" | "one_missing";
+  visiblePatients?: number | null;
+}
+
+export interface EscalationPacket {
+  organisationName: string;
+  vendor: Vendor;
+  vendorLabel: string;
+  region: string;
+  /** Only for Nookal: the region's label (AU/NZ, EU/UK, US). */
+  nookalRegion: string | null;
+  /** Only for Cliniko. */
+  clinikoShard: string | null;
+  apiVersion: string | null;
+  state: ConnectionState | null;
+  failureCode: FailureCode | null;
+  failureTitle: string | null;
+  /** The vendor's answer, verbatim where there was one. */
+  exactError: string;
+  request: string | null;
+  /** null when there is no failure streak to compare with. */
+  keyReEnteredSinceFailure: boolean | null;
+  patientScope: PatientScope;
+  visiblePatients: number | null;
+  firstFailureAt: string | null;
+  lastSuccessAt: string | null;
+  keyHint: string | null;
+  suggestedAction: string | null;
+}
+
+function isNookalRegion(region: string): region is NookalRegion {
+  return region in NOOKAL_REGION_LABELS;
+}
+
+/** The vendor's answer in words support can paste into a ticket, verbatim where it exists. */
+export function describeVendorError(vendor: Vendor, evidence: ProbeEvidence | null): string {
+  if (!evidence) return "No vendor error recorded";
+  const label = VENDOR_LABELS[vendor];
+  const message = evidence.vendorMessage;
+  const code = evidence.vendorCode !== undefined ? ` (error code ${evidence.vendorCode})` : "";
+  switch (evidence.kind) {
+    case "http":
+      return `HTTP ${evidence.httpStatus ?? "?"}${code}: ${message === undefined || message === "" ? "(empty body)" : message}`;
+    case "vendor_failure":
+      return `${label} answered status "failure"${code}: ${message || "(no message)"}`;
+    case "rate_limited":
+      return `HTTP ${evidence.httpStatus ?? 429} rate limited${evidence.retryAfterSeconds !== undefined ? ` (reset in ${evidence.retryAfterSeconds} s)` : ""}${message ? `: ${message}` : ""}`;
+    case "network":
+      return `Could not reach ${label}${evidence.socketCode ? `: ${evidence.socketCode}` : ""}`;
+    case "timeout":
+      return `${label} did not answer in time`;
+    case "invalid_response":
+      return `Unreadable answer from ${label}${message ? `: ${message}` : ""}`;
+    case "key_missing":
+    case "key_malformed":
+    case "local":
+      return `Key refused before sending${evidence.localMessage ? `: ${evidence.localMessage}` : message ? `: ${message}` : ""}`;
+    case "success":
+      return `Key accepted; ${evidence.visiblePatients ?? "?"} patients visible`;
+    case "paused":
+      return "Paused by support";
+  }
+}
+
+function iso(d: Date | null): string | null {
+  return d ? d.toISOString() : null;
+}
+
+export function buildEscalationPacket(input: EscalationInput): EscalationPacket {
+  const { vendor, region, failureCode, evidence } = input;
+  const visiblePatients = input.visiblePatients ?? evidence?.visiblePatients ?? null;
+  const patientScope: PatientScope =
+    input.reportedPatientScope ?? (failureCode === "no_patients_visible" || visiblePatients === 0 ? "none_visible" : "unknown");
+  // why: "was the key already re-entered?" is the first question a vendor asks; compare the key's
+  // last save with the start of the failure streak
+  const keyReEnteredSinceFailure =
+    input.firstFailureAt === null ? null : input.keyUpdatedAt !== null && input.keyUpdatedAt.getTime() >= input.firstFailureAt.getTime();
+
+  return {
+    organisationName: input.organisationName,
+    vendor,
+    vendorLabel: VENDOR_LABELS[vendor],
+    region,
+    nookalRegion: vendor === "nookal" ? (isNookalRegion(region) ? NOOKAL_REGION_LABELS[region] : region) : null,
+    clinikoShard: vendor === "cliniko" ? region : null,
+    apiVersion: input.apiVersion ?? null,
+    state: input.state ?? null,
+    failureCode,
+    failureTitle: failureCode ? TAXONOMY[failureCode].title : null,
+    exactError: describeVendorError(vendor, evidence),
+    request: evidence?.request ?? null,
+    keyReEnteredSinceFailure,
+    patientScope,
+    visiblePatients,
+    firstFailureAt: iso(input.firstFailureAt),
+    lastSuccessAt: iso(input.lastSuccessAt),
+    keyHint: input.keyHint ?? null,
+    suggestedAction: failureCode ? TAXONOMY[failureCode].suggestedAction : null,
+  };
+}
+
+function oneLine(s: string): string {
+  // why: a name with a newline could forge lines in a pasted ticket
+  return s.replace(/[\r\n\t]+/g, " ").trim();
+}
+
+function when(isoString: string | null, none: string): string {
+  return isoString ? `${isoString.slice(0, 16).replace("T", " ")} UTC` : none;
+}
+
+const PATIENT_SCOPE_TEXT: Record<PatientScope, string> = {
+  none_visible: "no patients visible at all",
+  one_missing: "one patient missing (others visible)",
+  unknown: "not known",
+};
+
+/** Plain text to paste into an email or a vendor's support form. */
+export function escalationText(p: EscalationPacket): string {
+  const lines = [
+    `Escalation: ${oneLine(p.organisationName)}`,
+    `Vendor: ${p.vendorLabel}${p.apiVersion ? ` (API ${p.apiVersion})` : ""}`,
+    p.vendor === "nookal" ? `Nookal region: ${p.nookalRegion} (${p.region})` : `Cliniko shard: ${p.clinikoShard}`,
+    `Failure: ${p.failureTitle ? `${p.failureTitle} (${p.failureCode})` : "none recorded"}${p.state ? `, connection ${p.state}` : ""}`,
+  ];
+  const errorLines = p.exactError.split(/\r?\n/);
+  lines.push(`Exact error: ${errorLines[0]}`, ...errorLines.slice(1).map((l) => `  ${l}`));
+  if (p.request) lines.push(`Request: ${p.request}`);
+  lines.push(
+    `Key re-entered since the failure began: ${p.keyReEnteredSinceFailure === null ? "n/a (no failure)" : p.keyReEnteredSinceFailure ? "yes" : "no"}`,
+    `Patients: ${PATIENT_SCOPE_TEXT[p.patientScope]}${p.visiblePatients !== null ? ` (${p.visiblePatients} visible at last probe)` : ""}`,
+    `First failure: ${when(p.firstFailureAt, "none")}`,
+    `Last success: ${when(p.lastSuccessAt, "never")}`,
+  );
+  if (p.keyHint) lines.push(`Key: ${p.keyHint}`);
+  if (p.suggestedAction) lines.push(`Suggested action: ${p.suggestedAction}`);
+  return lines.join("\n");
+}
