@@ -1,6 +1,6 @@
 import { APPOINTMENT_TYPE_NAMES, CANCELLATION_REASONS, DESIGNATIONS, FIRST_NAMES, LAST_NAMES } from "./names.ts";
 import { rng } from "./rng.ts";
-import { DAY_MS, wallParts, wallToUtc } from "./time.ts";
+import { DAY_MS, wallParts, zoneOffsetMs } from "./time.ts";
 
 /**
  * Vendor-neutral practice data. Cliniko and Nookal render the same dataset in their own shapes,
@@ -128,6 +128,29 @@ export function generateDataset(spec: DatasetSpec): Dataset {
     }
   });
   if (spec.patientsOnly) return { patients, practitioners: [], appointmentTypes: [], appointments: [], invoices: [] };
+  // why: most requests (probes, patient counts) never touch appointments; generating them costs
+  // ~100 ms per account, so they are built on first access only
+  let rest: Omit<Dataset, "patients"> | undefined;
+  const more = () => (rest ??= generateRest(spec, patients));
+  return {
+    patients,
+    get practitioners() {
+      return more().practitioners;
+    },
+    get appointmentTypes() {
+      return more().appointmentTypes;
+    },
+    get appointments() {
+      return more().appointments;
+    },
+    get invoices() {
+      return more().invoices;
+    },
+  };
+}
+
+function generateRest(spec: DatasetSpec, patients: GenPatient[]): Omit<Dataset, "patients"> {
+  const { seed, label, anchor } = spec;
 
   const locations = spec.patientsPerLocation.length;
   const practitioners: GenPractitioner[] = [];
@@ -172,21 +195,23 @@ export function generateDataset(spec: DatasetSpec): Dataset {
   const startDay = Math.floor(anchor / DAY_MS) - 270;
   const endDay = Math.floor(anchor / DAY_MS) + 90;
   let invoiceNumber = 1000;
-  for (const practitioner of practitioners) {
-    const pool = livePatientsByLocation[practitioner.location] ?? [];
-    if (pool.length === 0) continue;
-    const lastDay = practitioner.active ? endDay : startDay + 60;
-    for (let day = startDay; day <= lastDay; day++) {
-      const dayMs = day * DAY_MS;
-      const weekday = new Date(dayMs).getUTCDay();
-      if (weekday === 0 || weekday === 6) continue;
+  for (let day = startDay; day <= endDay; day++) {
+    const dayMs = day * DAY_MS;
+    const weekday = new Date(dayMs).getUTCDay();
+    if (weekday === 0 || weekday === 6) continue;
+    const local = wallParts(dayMs + DAY_MS / 2, spec.timeZone);
+    // why: one zone lookup per day; clinics' hours never straddle a DST change (2–3 am)
+    const offset = zoneOffsetMs(Date.UTC(local.y, local.mo - 1, local.d, 12), spec.timeZone);
+    for (const practitioner of practitioners) {
+      const pool = livePatientsByLocation[practitioner.location] ?? [];
+      if (pool.length === 0) continue;
+      if (!practitioner.active && day > startDay + 60) continue;
       const r = rng(seed, label, "day", practitioner.idx, day);
       const count = Math.min(pool.length, r.int(3, 8));
-      const local = wallParts(dayMs + DAY_MS / 2, spec.timeZone);
       let slot = 8 * 60 + r.int(0, 4) * 15;
       for (let k = 0; k < count; k++) {
         const type = r.pick(activeTypes);
-        const startsAt = wallToUtc(local.y, local.mo, local.d, Math.floor(slot / 60), slot % 60, spec.timeZone);
+        const startsAt = Date.UTC(local.y, local.mo - 1, local.d, 0, slot) - offset;
         const endsAt = startsAt + type.minutes * 60_000;
         slot += type.minutes + r.int(0, 2) * 15;
         if (slot > 18 * 60) break;
@@ -243,7 +268,7 @@ export function generateDataset(spec: DatasetSpec): Dataset {
       }
     }
   }
-  return { patients, practitioners, appointmentTypes, appointments, invoices };
+  return { practitioners, appointmentTypes, appointments, invoices };
 }
 
 /** Cents → exact decimal string ("-12.05"). */

@@ -61,3 +61,31 @@ describe("simulator: Cliniko basics", () => {
     expect(await res.text()).toBe("Requires a user agent");
   });
 });
+
+describe("simulator: Nookal basics", () => {
+  async function token(key: string, region: string) {
+    const res = await fetch(`${sim.url}/nookal/${region}/oauth/token`, {
+      method: "POST",
+      headers: { Authorization: `Basic ${key}`, "Content-Type": "application/x-www-form-urlencoded" },
+      body: "grant_type=client_credentials",
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  it("issues v3 tokens for enabled keys in their own region and reports failures with HTTP 200", async () => {
+    const ok = await token(demo("healthy_nookal_v3_eu").key, "eu");
+    expect(ok.status).toBe(200);
+    expect(typeof ok.body.accessToken).toBe("string");
+    const disabled = await token(demo("nookal_key_disabled").key, "au");
+    expect(disabled).toEqual({ status: 200, body: { status: "failure", details: { errorMessage: "This API key has been disabled", errorCode: 1002 } } });
+    const wrongRegion = demo("nookal_wrong_region");
+    expect((await token(wrongRegion.key, wrongRegion.region)).body.status).toBe("failure");
+    expect((await token(wrongRegion.key, wrongRegion.suggestedRegion!)).body.accessToken).toBeTruthy();
+  });
+
+  it("answers an unknown v2 function with an HTML 404 page", async () => {
+    const res = await fetch(`${sim.url}/nookal-v2/production/v2/getEverything`, { method: "POST", body: "api_key=x" });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toContain("text/html");
+  });
+});
