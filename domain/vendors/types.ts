@@ -42,3 +42,94 @@ export interface PatientSummary {
   lastName: string;
   dateOfBirth?: string | null;
 }
+
+/** One page of a list. `cursor`, when present, is safe to persist: resume with `since: cursor`. */
+export interface Page<T> {
+  items: T[];
+  /** 1-based page number. */
+  page: number;
+  /** Total matching records when the vendor says so. */
+  totalItems?: number;
+  /**
+   * ISO-8601 UTC. Overlaps the newest record seen by one second, so resuming re-reads a few
+   * records rather than missing any that share a timestamp: consumers upsert by id.
+   */
+  cursor?: string;
+}
+
+export interface ListOptions {
+  /** Only records changed after this instant (ISO-8601); a cursor from a previous Page. */
+  since?: string;
+  signal?: AbortSignal;
+}
+
+export interface PatientRecord {
+  id: string;
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string | null;
+  email: string | null;
+  /** Nookal location; null for Cliniko (patients belong to the account). */
+  locationId: string | null;
+  archived: boolean;
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
+export interface PractitionerRecord {
+  id: string;
+  firstName: string;
+  lastName: string;
+  designation: string | null;
+  active: boolean;
+  updatedAt: string | null;
+}
+
+export interface AppointmentTypeRecord {
+  id: string;
+  name: string;
+  durationMinutes: number | null;
+  archived: boolean;
+  updatedAt: string | null;
+}
+
+export type AppointmentStatus = "booked" | "arrived" | "did_not_arrive" | "cancelled";
+
+export interface AppointmentRecord {
+  id: string;
+  /** ISO-8601 UTC */
+  startsAt: string;
+  endsAt: string | null;
+  patientId: string | null;
+  practitionerId: string | null;
+  appointmentTypeId: string | null;
+  /** Cliniko business or Nookal location. */
+  locationId: string | null;
+  status: AppointmentStatus;
+  cancelledAt: string | null;
+  cancellationReason: string | null;
+  deleted: boolean;
+  updatedAt: string | null;
+}
+
+export type InvoiceStatus = "open" | "paid" | "closed" | "open_credit" | "unknown";
+
+export interface InvoiceRecord {
+  id: string;
+  number: string | null;
+  /** YYYY-MM-DD */
+  issueDate: string | null;
+  status: InvoiceStatus;
+  /** The vendor's own status, verbatim ("20", "Paid"…). */
+  vendorStatus: string;
+  /** Decimal strings, exactly as the vendor sent them ("123.45"). */
+  totalAmount: string;
+  netAmount: string | null;
+  taxAmount: string | null;
+  patientId: string | null;
+  practitionerId: string | null;
+  appointmentId: string | null;
+  closedAt: string | null;
+  deleted: boolean;
+  updatedAt: string | null;
+}

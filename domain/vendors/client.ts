@@ -1,0 +1,55 @@
+import type { RateLimiter } from "./rate-limiter.ts";
+import type { TransportDeps } from "./transport.ts";
+import type {
+  AppointmentRecord,
+  AppointmentTypeRecord,
+  InvoiceRecord,
+  ListOptions,
+  Page,
+  PatientRecord,
+  PatientSummary,
+  PractitionerRecord,
+  VerifyResult,
+} from "./types.ts";
+import type { Vendor } from "../health/states.ts";
+import type { TokenCache } from "./nookal-token-cache.ts";
+
+/**
+ * One interface for both vendors. Every method rejects only with VendorError; list methods are
+ * async iterables of pages, so a caller can stop early and resume from a page's cursor.
+ */
+export interface VendorClient {
+  readonly vendor: Vendor;
+  /** The Cliniko shard or Nookal region requests go to. */
+  readonly region: string;
+  readonly apiVersion: string;
+  /** The cheapest call that proves the vendor accepts the key here (Cliniko /user, Nookal token or v2 verify). */
+  authenticate(opts?: { signal?: AbortSignal }): Promise<void>;
+  /** Who the key belongs to, what it can see, and how many patients. */
+  verify(opts?: VerifyOptions): Promise<VerifyResult>;
+  countPatients(opts?: { signal?: AbortSignal }): Promise<number>;
+  searchPatients(name: string, opts?: { limit?: number; signal?: AbortSignal }): Promise<PatientSummary[]>;
+  patients(opts?: ListOptions): AsyncIterable<Page<PatientRecord>>;
+  practitioners(opts?: ListOptions): AsyncIterable<Page<PractitionerRecord>>;
+  appointmentTypes(opts?: ListOptions): AsyncIterable<Page<AppointmentTypeRecord>>;
+  appointments(opts?: ListOptions): AsyncIterable<Page<AppointmentRecord>>;
+  invoices(opts?: ListOptions): AsyncIterable<Page<InvoiceRecord>>;
+}
+
+export interface VerifyOptions {
+  /**
+   * Nookal: fail with the vendor's permission message when the key lacks Clinical Notes access
+   * (Relink copies notes, so a key without it is a permission gap). Default true.
+   */
+  requireClinicalNotes?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface VendorClientDeps extends TransportDeps {
+  fetch?: typeof fetch;
+  /** Cliniko default: one process-wide limiter at 200 requests/min per key. */
+  rateLimiter?: RateLimiter;
+  now?: () => number;
+  /** Nookal v3 access tokens; default: one process-wide cache. */
+  tokenCache?: TokenCache;
+}

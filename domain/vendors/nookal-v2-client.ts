@@ -1,0 +1,264 @@
+import { z } from "zod";
+import type { VendorClient, VendorClientDeps, VerifyOptions } from "./client.ts";
+import { appointmentStatus, ensureNookalKey, FlagSchema, invoiceStatus, nookalFailure } from "./nookal-common.ts";
+import { tokenCacheId } from "./nookal-token-cache.ts";
+import { IdSchema, laterOf, MoneySchema, NullableText, overlapCursor, parseJson, parseWith } from "./parse.ts";
+import { normalizeTimestamp, toLocalDateTime } from "./time.ts";
+import { httpError, vendorFetch, type VendorRequest } from "./transport.ts";
+import type {
+  AppointmentRecord,
+  ConnectionTarget,
+  InvoiceRecord,
+  ListOptions,
+  Page,
+  PatientRecord,
+  PatientSummary,
+  VendorSettings,
+  VerifyResult,
+} from "./types.ts";
+
+/**
+ * Nookal API v2 (older keys): `POST {base}/<function>` with a form-encoded `api_key`. Every
+ * answer is an envelope; failures arrive as HTTP 200 `status: failure`. Timestamps are naive
+ * wall-clock times in the practice's zone, booleans are "0"/"1".
+ */
+
+const EnvelopeSchema = z.object({
+  status: z.string().regex(/^success$/i),
+  data: z.object({ results: z.record(z.string(), z.unknown()).nullish() }).loose().nullish(),
+  details: z.object({ totalItems: z.coerce.number().int().nullish(), currentItems: z.coerce.number().int().nullish() }).loose().nullish(),
+  settings: z.object({ currentPage: z.coerce.number().nullish(), nextPage: z.union([z.number(), z.string()]).nullish(), pageLength: z.coerce.number().nullish() }).loose().nullish(),
+});
+
+const V2PatientSchema = z.object({
+  ID: IdSchema,
+  FirstName: z.string().nullish(),
+  LastName: z.string().nullish(),
+  DOB: NullableText,
+  Email: NullableText,
+  LocationID: IdSchema.nullish(),
+  active: FlagSchema,
+  DateCreated: NullableText,
+  DateModified: NullableText,
+});
+const V2LocationSchema = z.object({ ID: IdSchema, Name: z.string(), Timezone: NullableText });
+const V2PractitionerSchema = z.object({ ID: IdSchema, FirstName: z.string().nullish(), LastName: z.string().nullish(), Speciality: NullableText, active: FlagSchema, DateModified: NullableText });
+const V2AppointmentTypeSchema = z.object({ ID: IdSchema, Name: z.string(), Duration: z.union([z.string(), z.number()]).nullish(), active: FlagSchema, DateModified: NullableText });
+const V2AppointmentSchema = z.object({
+  ID: IdSchema,
+  appointmentDate: z.string(),
+  startTime: z.string(),
+  endTime: NullableText,
+  locationID: IdSchema.nullish(),
+  patientID: IdSchema.nullish(),
+  practitionerID: IdSchema.nullish(),
+  appointmentTypeID: IdSchema.nullish(),
+  Status: NullableText,
+  arrived: FlagSchema,
+  DNA: FlagSchema,
+  cancelled: FlagSchema,
+  cancellationDate: NullableText,
+  DateModified: NullableText,
+});
+const V2InvoiceSchema = z.object({
+  ID: IdSchema,
+  InvoiceNumber: z.union([z.string(), z.number()]).nullish(),
+  InvoiceDate: NullableText,
+  PatientID: IdSchema.nullish(),
+  PractitionerID: IdSchema.nullish(),
+  AppointmentID: IdSchema.nullish(),
+  Status: NullableText,
+  Total: MoneySchema,
+  Tax: MoneySchema.nullish(),
+  DateModified: NullableText,
+});
+
+const PAGE_LENGTH = 200;
+
+export function createNookalV2Client(target: ConnectionTarget, settings: VendorSettings, deps: VendorClientDeps = {}): VendorClient {
+  const region = target.region;
+  const baseUrl = settings.nookalV2BaseUrl.replace(/\/+$/, "");
+  const bucket = deps.rateLimiter ? `nookal:${tokenCacheId("v2", baseUrl, target.key).slice(0, 22)}` : undefined;
+  let timeZone: string | undefined;
+
+  async function call(fn: string, params: Record<string, string>, signal?: AbortSignal) {
+    const key = ensureNookalKey(target.key, region);
+    const query = new URLSearchParams(params).toString();
+    const req: VendorRequest = {
+      vendor: "nookal",
+      region,
+      method: "POST",
+      url: `${baseUrl}/${fn}`,
+      // why: the key travels in the form body; the path shown in errors carries only the other fields
+      path: `/${fn}${query ? `?${query}` : ""}`,
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json", "User-Agent": `${settings.appName} (${settings.contactEmail})` },
+      body: new URLSearchParams({ ...params, api_key: key }).toString(),
+      timeoutMs: settings.timeoutMs,
+      bucket,
+      signal,
+    };
+    const res = await vendorFetch(req, deps);
+    if (res.status < 200 || res.status >= 300) throw httpError(req, res);
+    const body = parseJson(req, res);
+    const failure = nookalFailure(body, req, res.status);
+    if (failure) throw failure;
+    return { req, envelope: parseWith(EnvelopeSchema, body, req, res) };
+  }
+
+  async function results<S extends z.ZodType>(fn: string, field: string, item: S, params: Record<string, string>, signal?: AbortSignal) {
+    const { req, envelope } = await call(fn, params, signal);
+    const raw = envelope.data?.results?.[field] ?? [];
+    return { items: parseWith(z.array(item), raw, req) as z.output<S>[], envelope };
+  }
+
+  async function zone(signal?: AbortSignal): Promise<string | undefined> {
+    if (timeZone === undefined) {
+      const { items } = await results("getLocations", "locations", V2LocationSchema, {}, signal);
+      timeZone = items.find((l) => l.Timezone)?.Timezone ?? "";
+    }
+    return timeZone || undefined;
+  }
+
+  async function* list<S extends z.ZodType, T>(fn: string, field: string, item: S, map: (raw: z.output<S>, tz: string | undefined) => T, updatedAt: (t: T) => string | null, opts: ListOptions = {}): AsyncIterable<Page<T>> {
+    const tz = await zone(opts.signal);
+    const params: Record<string, string> = { page_length: String(PAGE_LENGTH) };
+    // why: v2 reads last_modified as wall-clock time in the practice's zone
+    if (opts.since) params.last_modified = tz ? toLocalDateTime(opts.since, tz) : opts.since.replace("T", " ").replace(/(\.\d+)?Z$/, "");
+    let latest = opts.since;
+    for (let page = 1; ; page++) {
+      const { items, envelope } = await results(fn, field, item, { ...params, page: String(page) }, opts.signal);
+      const mapped = items.map((raw) => map(raw, tz));
+      for (const it of mapped) latest = laterOf(latest, updatedAt(it));
+      const next = envelope.settings?.nextPage;
+      const hasNext = next !== null && next !== undefined && next !== "" && Number(next) > page && mapped.length > 0;
+      yield { items: mapped, page, totalItems: envelope.details?.totalItems ?? undefined, cursor: hasNext ? undefined : (overlapCursor(latest) ?? opts.since) };
+      if (!hasNext) return;
+    }
+  }
+
+  const toPatient = (p: z.infer<typeof V2PatientSchema>, tz?: string): PatientRecord => ({
+    id: p.ID,
+    firstName: p.FirstName ?? "",
+    lastName: p.LastName ?? "",
+    dateOfBirth: p.DOB && !p.DOB.startsWith("0000") ? p.DOB : null,
+    email: p.Email || null,
+    locationId: p.LocationID ?? null,
+    archived: p.active === false,
+    createdAt: normalizeTimestamp(p.DateCreated, tz),
+    updatedAt: normalizeTimestamp(p.DateModified, tz),
+  });
+
+  async function countPatients(opts: { signal?: AbortSignal } = {}): Promise<number> {
+    const { items, envelope } = await results("getPatients", "patients", V2PatientSchema, { page: "1", page_length: "1" }, opts.signal);
+    return envelope.details?.totalItems ?? items.length;
+  }
+
+  return {
+    vendor: "nookal",
+    region,
+    apiVersion: "v2",
+    async authenticate(opts = {}) {
+      await call("verify", {}, opts.signal);
+    },
+    async verify(opts: VerifyOptions = {}): Promise<VerifyResult> {
+      const { envelope } = await call("verify", {}, opts.signal);
+      const practiceName = z.object({ practiceName: z.string() }).safeParse(envelope.data?.results);
+      const { items: locations } = await results("getLocations", "locations", V2LocationSchema, {}, opts.signal);
+      timeZone = locations.find((l) => l.Timezone)?.Timezone ?? "";
+      const visiblePatients = await countPatients(opts);
+      if (opts.requireClinicalNotes !== false) await call("getTreatmentNotes", { page: "1", page_length: "1" }, opts.signal);
+      return {
+        vendor: "nookal",
+        region,
+        apiVersion: "v2",
+        user: { id: locations[0]?.ID ?? "nookal", name: practiceName.success ? practiceName.data.practiceName : (locations[0]?.Name ?? "Nookal practice") },
+        locations: locations.map((l) => ({ id: l.ID, name: l.Name, timeZone: l.Timezone ?? undefined })),
+        visiblePatients,
+      };
+    },
+    countPatients,
+    async searchPatients(name, opts = {}): Promise<PatientSummary[]> {
+      const words = name.trim().split(/\s+/).filter(Boolean);
+      if (words.length === 0) return [];
+      const limit = Math.min(PAGE_LENGTH, Math.max(1, opts.limit ?? 20));
+      const attempts: Record<string, string>[] = words.length >= 2 ? [{ first_name: words[0]!, last_name: words.slice(1).join(" ") }] : [{ last_name: words[0]! }, { first_name: words[0]! }];
+      const seen = new Map<string, PatientSummary>();
+      for (const params of attempts) {
+        const { items } = await results("searchPatients", "patients", V2PatientSchema, { ...params, page: "1", page_length: String(limit) }, opts.signal);
+        for (const p of items) if (seen.size < limit && !seen.has(p.ID)) seen.set(p.ID, { id: p.ID, firstName: p.FirstName ?? "", lastName: p.LastName ?? "", dateOfBirth: p.DOB ?? null });
+      }
+      return [...seen.values()];
+    },
+    patients: (opts) => list("getPatients", "patients", V2PatientSchema, toPatient, (p) => p.updatedAt, opts),
+    practitioners: (opts) =>
+      list(
+        "getPractitioners",
+        "practitioners",
+        V2PractitionerSchema,
+        (p, tz) => ({ id: p.ID, firstName: p.FirstName ?? "", lastName: p.LastName ?? "", designation: p.Speciality, active: p.active ?? true, updatedAt: normalizeTimestamp(p.DateModified, tz) }),
+        (p) => p.updatedAt,
+        opts,
+      ),
+    appointmentTypes: (opts) =>
+      list(
+        "getAppointmentTypes",
+        "appointmentTypes",
+        V2AppointmentTypeSchema,
+        (t, tz) => ({
+          id: t.ID,
+          name: t.Name,
+          durationMinutes: t.Duration == null || Number.isNaN(Number(t.Duration)) ? null : Number(t.Duration),
+          archived: t.active === false,
+          updatedAt: normalizeTimestamp(t.DateModified, tz),
+        }),
+        (t) => t.updatedAt,
+        opts,
+      ),
+    appointments: (opts) =>
+      list(
+        "getAppointments",
+        "appointments",
+        V2AppointmentSchema,
+        (a, tz): AppointmentRecord => ({
+          id: a.ID,
+          startsAt: normalizeTimestamp(`${a.appointmentDate} ${a.startTime}`, tz) ?? `${a.appointmentDate}T${a.startTime}`,
+          endsAt: a.endTime ? normalizeTimestamp(`${a.appointmentDate} ${a.endTime}`, tz) : null,
+          patientId: a.patientID ?? null,
+          practitionerId: a.practitionerID ?? null,
+          appointmentTypeId: a.appointmentTypeID ?? null,
+          locationId: a.locationID ?? null,
+          status: appointmentStatus(a.Status, { arrived: a.arrived, cancelled: a.cancelled, dna: a.DNA }),
+          cancelledAt: normalizeTimestamp(a.cancellationDate, tz),
+          cancellationReason: null,
+          deleted: false,
+          updatedAt: normalizeTimestamp(a.DateModified, tz),
+        }),
+        (a) => a.updatedAt,
+        opts,
+      ),
+    invoices: (opts) =>
+      list(
+        "getInvoices",
+        "invoices",
+        V2InvoiceSchema,
+        (i, tz): InvoiceRecord => ({
+          id: i.ID,
+          number: i.InvoiceNumber == null ? null : String(i.InvoiceNumber),
+          issueDate: i.InvoiceDate,
+          status: invoiceStatus(i.Status),
+          vendorStatus: i.Status ?? "",
+          totalAmount: i.Total,
+          netAmount: null,
+          taxAmount: i.Tax ?? null,
+          patientId: i.PatientID ?? null,
+          practitionerId: i.PractitionerID ?? null,
+          appointmentId: i.AppointmentID ?? null,
+          closedAt: null,
+          deleted: false,
+          updatedAt: normalizeTimestamp(i.DateModified, tz),
+        }),
+        (i) => i.updatedAt,
+        opts,
+      ),
+  };
+}
