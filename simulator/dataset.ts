@@ -151,7 +151,10 @@ export function generateDataset(spec: DatasetSpec): Dataset {
 
 function generateRest(spec: DatasetSpec, patients: GenPatient[]): Omit<Dataset, "patients"> {
   const { seed, label, anchor } = spec;
-
+  // why: an event that would fall after the anchor happened "recently" instead; spreading those
+  // over the last hours keeps updated_at from piling up on one second
+  const past = (ms: number, floor: number, r: { int(min: number, max: number): number }) =>
+    ms <= anchor - 1000 ? sec(ms) : sec(Math.max(floor, anchor - r.int(1, 12 * 3600) * 1000));
   const locations = spec.patientsPerLocation.length;
   const practitioners: GenPractitioner[] = [];
   const pr = rng(seed, label, "practitioners");
@@ -216,15 +219,15 @@ function generateRest(spec: DatasetSpec, patients: GenPatient[]): Omit<Dataset, 
         slot += type.minutes + r.int(0, 2) * 15;
         if (slot > 18 * 60) break;
         const patient = pool[r.int(0, pool.length - 1)]!;
-        const createdAt = sec(Math.min(anchor - 60_000, startsAt - r.int(1, 45) * DAY_MS));
-        const past = endsAt < anchor;
+        const createdAt = past(startsAt - r.int(1, 45) * DAY_MS, 0, r);
+        const isPast = endsAt < anchor;
         const roll = r.next();
         let status: GenAppointment["status"];
-        if (past) status = roll < 0.85 ? "arrived" : roll < 0.9 ? "did_not_arrive" : "cancelled";
+        if (isPast) status = roll < 0.85 ? "arrived" : roll < 0.9 ? "did_not_arrive" : "cancelled";
         else status = roll < 0.92 ? "booked" : "cancelled";
-        const cancelledAt = status === "cancelled" ? sec(Math.min(anchor - 1000, createdAt + r.next() * Math.max(0, startsAt - createdAt))) : null;
-        const deletedAt = r.chance(0.005) ? sec(Math.min(anchor - 1000, createdAt + DAY_MS)) : null;
-        const updatedAt = Math.max(createdAt, cancelledAt ?? 0, deletedAt ?? 0, past ? sec(Math.min(anchor - 1000, endsAt + 3_600_000)) : 0);
+        const cancelledAt = status === "cancelled" ? past(createdAt + r.next() * Math.max(0, startsAt - createdAt), createdAt, r) : null;
+        const deletedAt = r.chance(0.005) ? past(createdAt + DAY_MS, createdAt, r) : null;
+        const updatedAt = Math.max(createdAt, cancelledAt ?? 0, deletedAt ?? 0, isPast ? past(endsAt + 3_600_000, createdAt, r) : 0);
         const appointment: GenAppointment = {
           idx: appointments.length,
           patient,
@@ -245,7 +248,8 @@ function generateRest(spec: DatasetSpec, patients: GenPatient[]): Omit<Dataset, 
           const sr = r.next();
           const invoiceStatus: GenInvoice["status"] = sr < 0.15 ? 10 : sr < 0.85 ? 20 : sr < 0.95 ? 30 : 40;
           const issueDate = endsAt;
-          const settled = sec(Math.min(anchor - 1000, issueDate + r.int(0, 20) * DAY_MS + 3_600_000));
+          const issued = past(issueDate, 0, r);
+          const settled = past(issueDate + r.int(0, 20) * DAY_MS + 3_600_000, issued, r);
           const netCents = type.priceCents;
           const taxCents = type.taxed ? Math.round(netCents / 10) : 0;
           invoices.push({
@@ -261,8 +265,8 @@ function generateRest(spec: DatasetSpec, patients: GenPatient[]): Omit<Dataset, 
             taxCents: invoiceStatus === 40 ? -taxCents : taxCents,
             closedAt: invoiceStatus === 30 ? settled : null,
             deletedAt: r.chance(0.01) ? settled : null,
-            createdAt: sec(Math.min(anchor - 1000, issueDate)),
-            updatedAt: invoiceStatus === 10 ? sec(Math.min(anchor - 1000, issueDate)) : settled,
+            createdAt: issued,
+            updatedAt: invoiceStatus === 10 ? issued : settled,
           });
         }
       }
