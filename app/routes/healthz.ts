@@ -1,0 +1,26 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+
+/** Liveness for load balancers: the database answers and the job queue is reachable. */
+export async function loader({ context }: LoaderFunctionArgs) {
+  const { services } = context;
+  const started = performance.now();
+  const checks: Record<string, { ok: boolean; ms?: number; error?: string; queued?: number }> = {};
+  try {
+    await services.checkDatabase();
+    checks.database = { ok: true, ms: Math.round(performance.now() - started) };
+  } catch (err) {
+    checks.database = { ok: false, error: (err as Error).message.slice(0, 200) };
+  }
+  try {
+    const t = performance.now();
+    const queue = await services.boss.getQueue("probe");
+    checks.queue = { ok: Boolean(queue), ms: Math.round(performance.now() - t), queued: queue?.queuedCount ?? 0 };
+  } catch (err) {
+    checks.queue = { ok: false, error: (err as Error).message.slice(0, 200) };
+  }
+  const ok = Object.values(checks).every((c) => c.ok);
+  return Response.json(
+    { status: ok ? "ok" : "degraded", checks },
+    { status: ok ? 200 : 503, headers: { "Cache-Control": "no-store" } },
+  );
+}

@@ -1,0 +1,46 @@
+import type { PgBoss } from "pg-boss";
+import type { Env } from "../config/env.ts";
+import { masterKeyBase64, sessionSecret, vendorSettings } from "../config/runtime.ts";
+import { openDb, type Db, type DbHandle } from "../db/client.ts";
+import type { VendorSettings } from "../domain/vendors/types.ts";
+import type { Logger } from "../lib/logger.ts";
+import { startBoss } from "../workers/boss.ts";
+
+/** Everything a loader or action needs, handed in through Remix's load context. */
+export interface Services {
+  env: Env;
+  db: Db;
+  logger: Logger;
+  boss: PgBoss;
+  vendor: VendorSettings;
+  masterKey: string;
+  sessionSecret: string;
+  checkDatabase(): Promise<void>;
+}
+
+declare module "@remix-run/node" {
+  interface AppLoadContext {
+    services: Services;
+  }
+}
+
+export async function createServices(env: Env, logger: Logger, databaseUrl: string): Promise<Services & { close(): Promise<void> }> {
+  const handle: DbHandle = openDb(databaseUrl, { max: 10, applicationName: "relink-web" });
+  const boss = await startBoss({ databaseUrl, logger, role: "sender" });
+  return {
+    env,
+    db: handle.db,
+    logger,
+    boss,
+    vendor: vendorSettings(env),
+    masterKey: masterKeyBase64(env),
+    sessionSecret: sessionSecret(env),
+    async checkDatabase() {
+      await handle.sql`select 1`;
+    },
+    async close() {
+      await boss.stop({ graceful: true, timeout: 5000 });
+      await handle.close();
+    },
+  };
+}

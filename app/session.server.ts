@@ -1,0 +1,71 @@
+import { createCookieSessionStorage, redirect, type SessionStorage } from "@remix-run/node";
+import { findUserById } from "../db/queries/users.ts";
+import type { UserRole } from "../db/schema/users.ts";
+import type { Services } from "./services.server.ts";
+
+const storages = new WeakMap<Services, SessionStorage>();
+
+export function sessionStorage(services: Services): SessionStorage {
+  let storage = storages.get(services);
+  if (!storage) {
+    storage = createCookieSessionStorage({
+      cookie: {
+        name: "__relink",
+        httpOnly: true,
+        sameSite: "lax",
+        path: "/",
+        // why: Secure cookies are dropped over plain http, which the zero-config start uses
+        secure: services.env.NODE_ENV === "production",
+        secrets: [services.sessionSecret],
+        maxAge: 60 * 60 * 12,
+      },
+    });
+    storages.set(services, storage);
+  }
+  return storage;
+}
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string;
+  role: UserRole;
+}
+
+export async function getUser(request: Request, services: Services): Promise<SessionUser | null> {
+  const session = await sessionStorage(services).getSession(request.headers.get("Cookie"));
+  const userId = session.get("userId");
+  if (typeof userId !== "string") return null;
+  const user = await findUserById({ id: userId }, services.db);
+  if (!user || user.disabledAt) return null;
+  return { id: user.id, email: user.email, name: user.name, role: user.role };
+}
+
+/** The signed-in user, or a redirect to the sign-in page that comes back here afterwards. */
+export async function requireUser(request: Request, services: Services): Promise<SessionUser> {
+  const user = await getUser(request, services);
+  if (!user) {
+    const url = new URL(request.url);
+    throw redirect(`/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
+  }
+  return user;
+}
+
+export async function createUserSession(request: Request, services: Services, userId: string, redirectTo: string) {
+  const storage = sessionStorage(services);
+  const session = await storage.getSession(request.headers.get("Cookie"));
+  session.set("userId", userId);
+  return redirect(redirectTo, { headers: { "Set-Cookie": await storage.commitSession(session) } });
+}
+
+export async function destroyUserSession(request: Request, services: Services) {
+  const storage = sessionStorage(services);
+  const session = await storage.getSession(request.headers.get("Cookie"));
+  return redirect("/login", { headers: { "Set-Cookie": await storage.destroySession(session) } });
+}
+
+/** Only same-site relative paths, so a crafted link cannot bounce a user to another site after sign-in. */
+export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/clinics"): string {
+  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
+  return to;
+}

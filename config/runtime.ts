@@ -1,0 +1,65 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { VendorSettings } from "../domain/vendors/types.ts";
+import type { Env } from "./env.ts";
+
+/**
+ * Secrets for development: when MASTER_KEY / SESSION_SECRET are not configured (never in production,
+ * the env schema refuses that), they are generated once into the data folder and reused, so the
+ * zero-config start keeps decrypting what it encrypted yesterday.
+ */
+function fileSecret(env: Env, file: string, make: () => string): string {
+  const p = path.resolve(env.DATA_DIR, file);
+  try {
+    return fs.readFileSync(p, "utf8").trim();
+  } catch {
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    const value = make();
+    // why: wx fails if two processes race to create it; the loser reads the winner's value
+    try {
+      fs.writeFileSync(p, `${value}\n`, { mode: 0o600, flag: "wx" });
+      return value;
+    } catch {
+      return fs.readFileSync(p, "utf8").trim();
+    }
+  }
+}
+
+export function masterKeyBase64(env: Env): string {
+  return env.MASTER_KEY ?? fileSecret(env, "master.key", () => randomBytes(32).toString("base64"));
+}
+
+export function sessionSecret(env: Env): string {
+  return env.SESSION_SECRET ?? fileSecret(env, "session.secret", () => randomBytes(32).toString("hex"));
+}
+
+export function vendorSettings(env: Env): VendorSettings {
+  return {
+    clinikoBaseUrlTemplate: env.CLINIKO_API_URL,
+    nookalV3BaseUrls: {
+      au: env.NOOKAL_API_URL_AU,
+      ...(env.NOOKAL_API_URL_EU ? { eu: env.NOOKAL_API_URL_EU } : {}),
+      ...(env.NOOKAL_API_URL_US ? { us: env.NOOKAL_API_URL_US } : {}),
+    },
+    nookalV2BaseUrl: env.NOOKAL_V2_API_URL,
+    appName: env.VENDOR_APP_NAME,
+    contactEmail: env.VENDOR_CONTACT_EMAIL,
+    timeoutMs: env.VENDOR_TIMEOUT_MS,
+  };
+}
+
+export function publicUrl(env: Env): string {
+  return env.PUBLIC_URL ?? `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`;
+}
+
+/** The vendor URLs that point Relink at the simulator started on SIMULATOR_PORT. */
+export function simulatorVendorEnv(simulatorUrl: string): Record<string, string> {
+  return {
+    CLINIKO_API_URL: `${simulatorUrl}/cliniko/{shard}/v1`,
+    NOOKAL_API_URL_AU: `${simulatorUrl}/nookal/au`,
+    NOOKAL_API_URL_EU: `${simulatorUrl}/nookal/eu`,
+    NOOKAL_API_URL_US: `${simulatorUrl}/nookal/us`,
+    NOOKAL_V2_API_URL: `${simulatorUrl}/nookal-v2/production/v2`,
+  };
+}

@@ -1,0 +1,70 @@
+import { and, asc, eq, isNull, ne, sql } from "drizzle-orm";
+import type { Db } from "../client.ts";
+import { clinics, connectionEvents, connections, type Connection, type NewConnectionEvent } from "../schema/index.ts";
+
+/** The connection and its clinic's name, with the encrypted key parts, for the probe path only. */
+export async function getConnectionForProbe({ connectionId }: { connectionId: string }, db: Db) {
+  const [row] = await db
+    .select({ connection: connections, clinicName: clinics.name, clinicArchivedAt: clinics.archivedAt })
+    .from(connections)
+    .innerJoin(clinics, eq(clinics.id, connections.clinicId))
+    .where(eq(connections.id, connectionId));
+  return row;
+}
+
+export type ConnectionPatch = Partial<
+  Pick<
+    Connection,
+    | "state"
+    | "failureCode"
+    | "failureEvidence"
+    | "suggestedRegion"
+    | "visiblePatientCount"
+    | "vendorUserName"
+    | "vendorUserRole"
+    | "lastProbeAt"
+    | "lastSuccessAt"
+    | "firstFailureAt"
+    | "consecutiveFailures"
+    | "region"
+    | "stateChangedAt"
+    | "everHadPatients"
+  >
+>;
+
+/**
+ * Writes a probe's result: one UPDATE, plus a timeline row only when something changed.
+ * `expectedState` guards against a concurrent change (support paused it mid-probe): then nothing is written.
+ */
+export async function applyConnectionUpdate(
+  {
+    connectionId,
+    expectedState,
+    patch,
+    event,
+  }: { connectionId: string; expectedState: Connection["state"]; patch: ConnectionPatch; event?: Omit<NewConnectionEvent, "connectionId" | "clinicId"> | null },
+  db: Db,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(connections)
+      .set({ ...patch, updatedAt: sql`now()` })
+      .where(and(eq(connections.id, connectionId), eq(connections.state, expectedState)))
+      .returning({ clinicId: connections.clinicId });
+    if (!updated) return false;
+    if (event) await tx.insert(connectionEvents).values({ ...event, connectionId, clinicId: updated.clinicId });
+    return true;
+  });
+}
+
+/** Ids of every connection a sweep should probe: not paused, clinic not archived. Keyset-paged. */
+export async function listProbeableConnectionIds({ after, limit }: { after?: string; limit: number }, db: Db): Promise<string[]> {
+  const rows = await db
+    .select({ id: connections.id })
+    .from(connections)
+    .innerJoin(clinics, eq(clinics.id, connections.clinicId))
+    .where(and(ne(connections.state, "paused"), isNull(clinics.archivedAt), after ? sql`${connections.id} > ${after}` : undefined))
+    .orderBy(asc(connections.id))
+    .limit(limit);
+  return rows.map((r) => r.id);
+}

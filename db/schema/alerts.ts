@@ -1,0 +1,214 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  type AnyPgColumn,
+} from "drizzle-orm/pg-core";
+import {
+  ALERT_EVENTS,
+  ALERT_KINDS,
+  ALERT_STATUSES,
+  DELIVERY_ATTEMPT_STATUSES,
+  DELIVERY_CHANNELS,
+  NOTIFICATION_AUDIENCES,
+  NOTIFICATION_STATUSES,
+  type AlertEvent,
+  type AlertKind,
+  type AlertStatus,
+  type DeliveryAttemptStatus,
+  type DeliveryChannel,
+  type NotificationAudience,
+  type NotificationStatus,
+} from "../../domain/alerts/kinds.ts";
+import type { EscalationPacket } from "../../domain/health/escalation.ts";
+import { clinics } from "./clinics.ts";
+import { connections } from "./connections.ts";
+import { inList } from "./enum-check.ts";
+import { users } from "./users.ts";
+
+/** One incident per row: a connection's alert of one kind, from first sighting to resolution. */
+export const alerts = pgTable(
+  "alerts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    connectionId: uuid("connection_id")
+      .notNull()
+      .references(() => connections.id, { onDelete: "cascade" }),
+    clinicId: uuid("clinic_id")
+      .notNull()
+      .references(() => clinics.id, { onDelete: "cascade" }),
+    kind: text("kind").$type<AlertKind>().notNull(),
+    status: text("status").$type<AlertStatus>().notNull().default("open"),
+    /** How many times the condition was seen while this alert stayed unresolved. */
+    count: integer("count").notNull().default(1),
+    firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull(),
+    acknowledgedAt: timestamp("acknowledged_at", { withTimezone: true }),
+    acknowledgedBy: uuid("acknowledged_by").references(() => users.id, { onDelete: "restrict" }),
+    /** Kept after resolution, so a recurrence inside the mute window stays quiet too. */
+    mutedUntil: timestamp("muted_until", { withTimezone: true }),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    /** The resolved alert this one recurs after (docs/decisions/0006-alerts.md: recurrence opens a new row). */
+    reopenedFromId: uuid("reopened_from_id").references((): AnyPgColumn => alerts.id, { onDelete: "set null" }),
+    /** The escalation packet as of the last sighting: what support pastes into a vendor ticket. */
+    packet: jsonb("packet").$type<EscalationPacket>().notNull(),
+  },
+  (t) => [
+    check("alerts_kind_check", inList(t.kind, ALERT_KINDS)),
+    check("alerts_status_check", inList(t.status, ALERT_STATUSES)),
+    check("alerts_count_positive", sql`${t.count} >= 1`),
+    check("alerts_seen_order", sql`${t.lastSeenAt} >= ${t.firstSeenAt}`),
+    check("alerts_resolved_has_time", sql`(${t.status} = 'resolved') = (${t.resolvedAt} is not null)`),
+    check("alerts_muted_has_until", sql`${t.status} <> 'muted' or ${t.mutedUntil} is not null`),
+    check("alerts_acknowledged_has_time", sql`${t.status} <> 'acknowledged' or ${t.acknowledgedAt} is not null`),
+    // why: the deduplication guarantee lives in the database, not in a read-then-write race
+    uniqueIndex("alerts_one_unresolved_uidx").on(t.connectionId, t.kind).where(sql`${t.status} <> 'resolved'`),
+    index("alerts_connection_kind_seen_idx").on(t.connectionId, t.kind, t.firstSeenAt.desc()),
+    index("alerts_clinic_seen_idx").on(t.clinicId, t.lastSeenAt.desc()),
+    index("alerts_unresolved_seen_idx").on(t.lastSeenAt.desc()).where(sql`${t.status} <> 'resolved'`),
+  ],
+);
+
+/** Receivers of signed alert webhooks, managed from the console. */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    url: text("url").notNull(),
+    description: text("description"),
+    /**
+     * The HMAC-SHA256 signing secret we generated and share with the receiver. Stored as is: it
+     * must be read back to sign, it grants nothing at any third party, and it is never logged or
+     * listed (docs/decisions/0006-alerts.md).
+     */
+    secret: text("secret").notNull(),
+    active: boolean("active").notNull().default(true),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("webhook_endpoints_url_http", sql`${t.url} ~ '^https?://[^\\s]+$'`),
+    check("webhook_endpoints_secret_length", sql`length(${t.secret}) >= 32`),
+  ],
+);
+
+/**
+ * One message for one target about one alert event (opened, reopened, recovered): rendered when
+ * the event happens, so every retry sends the same words. Delivered by one `alert-deliver` job.
+ */
+export const alertNotifications = pgTable(
+  "alert_notifications",
+  {
+    id: uuid("id").primaryKey(),
+    clinicId: uuid("clinic_id")
+      .notNull()
+      .references(() => clinics.id, { onDelete: "cascade" }),
+    connectionId: uuid("connection_id")
+      .notNull()
+      .references(() => connections.id, { onDelete: "cascade" }),
+    // why: one "recovered" message covers every alert the recovery resolved, so it is a list
+    alertIds: uuid("alert_ids").array().notNull(),
+    event: text("event").$type<AlertEvent>().notNull(),
+    channel: text("channel").$type<DeliveryChannel>().notNull(),
+    audience: text("audience").$type<NotificationAudience>().notNull(),
+    /** An email address or a webhook URL. */
+    target: text("target").notNull(),
+    webhookEndpointId: uuid("webhook_endpoint_id").references(() => webhookEndpoints.id, { onDelete: "set null" }),
+    content: jsonb("content").$type<Record<string, unknown>>().notNull(),
+    status: text("status").$type<NotificationStatus>().notNull().default("queued"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    /** The pg-boss job that delivers it, enqueued in the same transaction. */
+    jobId: uuid("job_id"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    settledAt: timestamp("settled_at", { withTimezone: true }),
+  },
+  (t) => [
+    check("alert_notifications_event_check", inList(t.event, ALERT_EVENTS)),
+    check("alert_notifications_channel_check", inList(t.channel, DELIVERY_CHANNELS)),
+    check("alert_notifications_audience_check", inList(t.audience, NOTIFICATION_AUDIENCES)),
+    check("alert_notifications_status_check", inList(t.status, NOTIFICATION_STATUSES)),
+    check("alert_notifications_has_alerts", sql`cardinality(${t.alertIds}) >= 1`),
+    check("alert_notifications_attempts_nonneg", sql`${t.attempts} >= 0`),
+    check(
+      "alert_notifications_channel_audience",
+      sql`(${t.channel} = 'webhook') = (${t.audience} = 'webhook')`,
+    ),
+    index("alert_notifications_clinic_created_idx").on(t.clinicId, t.createdAt.desc()),
+    index("alert_notifications_alert_ids_idx").using("gin", t.alertIds),
+    index("alert_notifications_unsettled_idx").on(t.createdAt).where(sql`${t.status} = 'queued'`),
+  ],
+);
+
+/** Every delivery attempt, successful or not: what was tried, where, and what came back. Append-only. */
+export const alertDeliveries = pgTable(
+  "alert_deliveries",
+  {
+    id: bigint("id", { mode: "bigint" }).primaryKey().generatedAlwaysAsIdentity(),
+    notificationId: uuid("notification_id")
+      .notNull()
+      .references(() => alertNotifications.id, { onDelete: "cascade" }),
+    channel: text("channel").$type<DeliveryChannel>().notNull(),
+    target: text("target").notNull(),
+    event: text("event").$type<AlertEvent>().notNull(),
+    attempt: integer("attempt").notNull(),
+    status: text("status").$type<DeliveryAttemptStatus>().notNull(),
+    httpStatus: integer("http_status"),
+    error: text("error"),
+    durationMs: integer("duration_ms"),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("alert_deliveries_channel_check", inList(t.channel, DELIVERY_CHANNELS)),
+    check("alert_deliveries_event_check", inList(t.event, ALERT_EVENTS)),
+    check("alert_deliveries_status_check", inList(t.status, DELIVERY_ATTEMPT_STATUSES)),
+    check("alert_deliveries_attempt_positive", sql`${t.attempt} >= 1`),
+    uniqueIndex("alert_deliveries_notification_attempt_uidx").on(t.notificationId, t.attempt),
+  ],
+);
+
+/**
+ * Every email Relink composes. With SMTP configured a row is sent and stamped sent_at; without it
+ * the row waits here and the console shows it (the zero-config start has no mail server).
+ */
+export const emailOutbox = pgTable(
+  "email_outbox",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** Set for alert emails: a retried job finds its row instead of composing a second one. */
+    notificationId: uuid("notification_id").references(() => alertNotifications.id, { onDelete: "set null" }),
+    to: text("to").notNull(),
+    subject: text("subject").notNull(),
+    text: text("text").notNull(),
+    html: text("html"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+    messageId: text("message_id"),
+    error: text("error"),
+  },
+  (t) => [
+    check("email_outbox_to_has_at", sql`position('@' in ${t.to}) > 1`),
+    uniqueIndex("email_outbox_notification_uidx").on(t.notificationId),
+    index("email_outbox_created_idx").on(t.createdAt.desc()),
+  ],
+);
+
+export type Alert = typeof alerts.$inferSelect;
+export type NewAlert = typeof alerts.$inferInsert;
+export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect;
+export type NewWebhookEndpoint = typeof webhookEndpoints.$inferInsert;
+export type AlertNotification = typeof alertNotifications.$inferSelect;
+export type NewAlertNotification = typeof alertNotifications.$inferInsert;
+export type AlertDelivery = typeof alertDeliveries.$inferSelect;
+export type NewAlertDelivery = typeof alertDeliveries.$inferInsert;
+export type EmailOutboxRow = typeof emailOutbox.$inferSelect;
+export type NewEmailOutboxRow = typeof emailOutbox.$inferInsert;

@@ -1,0 +1,171 @@
+import type { Db } from "../../db/client.ts";
+import { applyConnectionUpdate, getConnectionForProbe, type ConnectionPatch } from "../../db/queries/connections.ts";
+import { openApiKey, type Keyring } from "../connections/key-storage.ts";
+import { KeyCryptoError } from "../secrets/key-crypto.ts";
+import { parseClinikoKey } from "../vendors/cliniko-key.ts";
+import { isVendorError } from "../vendors/errors.ts";
+import type { ConnectionTarget, VerifyResult } from "../vendors/types.ts";
+import { classifyProbe, type LocalKeyCheck, type ProbeOutcome, type RegionProbeResult } from "./classifier.ts";
+import { decide, type DecideSettings } from "./decide.ts";
+
+/** How the probe reaches a vendor; the worker passes the real clients, which talk HTTP. */
+export interface VendorAccess {
+  verify(target: ConnectionTarget): Promise<VerifyResult>;
+  /** Tries the key in the other shards/regions; the first that accepts it, or null. */
+  findWorkingRegion(target: ConnectionTarget): Promise<string | null>;
+}
+
+export interface ProbeContext {
+  db: Db;
+  keyring: Keyring;
+  vendors: VendorAccess;
+  settings?: DecideSettings;
+  now?: () => Date;
+}
+
+export interface ProbeRequest {
+  connectionId: string;
+  probeId: string;
+  reason: "schedule" | "manual" | "confirm" | "setup";
+  requestedBy?: string;
+}
+
+export interface ProbeReport {
+  outcome: "skipped" | "healthy" | "failed" | "conflict";
+  failureCode: string | null;
+  state: string | null;
+  /** Re-probe soon to confirm a first rejection. */
+  confirm: boolean;
+  ms: number;
+  verify?: VerifyResult;
+}
+
+/**
+ * Probes one connection: decrypts its key only for the call, asks the vendor, classifies the
+ * outcome, decides the next state and writes it (a timeline row only when something changed).
+ */
+export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Promise<ProbeReport> {
+  const started = performance.now();
+  const row = await getConnectionForProbe({ connectionId: req.connectionId }, ctx.db);
+  const elapsed = () => Math.round(performance.now() - started);
+  if (!row || row.clinicArchivedAt) return { outcome: "skipped", failureCode: null, state: null, confirm: false, ms: elapsed() };
+  const c = row.connection;
+
+  let key: string | null = null;
+  let keyCheck: LocalKeyCheck;
+  let region = c.region;
+  try {
+    key = openApiKey(ctx.keyring, c);
+    keyCheck = key === null ? { status: "missing" } : { status: "ok" };
+  } catch (err) {
+    if (!(err instanceof KeyCryptoError)) throw err;
+    // why: an unreadable ciphertext (master key lost or row tampered) means the clinic must enter the key again
+    keyCheck = { status: "missing" };
+  }
+  if (key !== null && c.vendor === "cliniko") {
+    const parsed = parseClinikoKey(key);
+    if (!parsed.ok) keyCheck = { status: "malformed", message: parsed.message };
+    else {
+      keyCheck = { status: "ok", hasShardSuffix: parsed.hasSuffix };
+      // why: the suffix names the shard; a stored shard that disagrees is corrected from the key
+      if (parsed.hasSuffix && parsed.shard !== region) region = parsed.shard;
+    }
+  }
+
+  let outcome: ProbeOutcome | null = null;
+  let verified: VerifyResult | undefined;
+  const target: ConnectionTarget | null = key !== null && keyCheck.status === "ok" ? { vendor: c.vendor, key, region, apiVersion: c.apiVersion } : null;
+  if (target && c.state !== "paused") {
+    try {
+      verified = await ctx.vendors.verify(target);
+      outcome = { ok: true, visiblePatients: verified.visiblePatients };
+    } catch (err) {
+      if (!isVendorError(err)) throw err;
+      outcome = { ok: false, error: err };
+    }
+  }
+  const now = ctx.now?.() ?? new Date();
+  const history = {
+    state: c.state,
+    lastSuccessAt: c.lastSuccessAt,
+    everHadPatients: c.everHadPatients,
+    expectsPatients: c.expectsPatients,
+    consecutiveFailures: c.consecutiveFailures,
+    firstFailureAt: c.firstFailureAt,
+    paused: c.state === "paused",
+  };
+  let classification = classifyProbe({ vendor: c.vendor, region, keyCheck, outcome, history, now });
+  if (classification.regionProbeAdvised && target) {
+    const working = await ctx.vendors.findWorkingRegion(target);
+    const regionProbe: RegionProbeResult = working ? { workingRegion: working } : null;
+    classification = classifyProbe({ vendor: c.vendor, region, keyCheck, outcome, history, now, regionProbe });
+  }
+
+  const decision = decide({
+    connection: {
+      state: c.state,
+      failureCode: c.failureCode,
+      consecutiveFailures: c.consecutiveFailures,
+      firstFailureAt: c.firstFailureAt,
+      lastSuccessAt: c.lastSuccessAt,
+      stateChangedAt: c.stateChangedAt,
+      keyUpdatedAt: c.keyUpdatedAt,
+      suggestedRegion: c.suggestedRegion,
+    },
+    classification,
+    now,
+    settings: ctx.settings,
+    probeId: req.probeId,
+  });
+
+  const patch: ConnectionPatch = {
+    state: decision.nextState,
+    failureCode: decision.failureCode,
+    consecutiveFailures: decision.consecutiveFailures,
+    firstFailureAt: decision.firstFailureAt,
+    lastSuccessAt: decision.lastSuccessAt,
+    suggestedRegion: decision.suggestedRegion,
+    lastProbeAt: now,
+  };
+  if (decision.nextState !== c.state) patch.stateChangedAt = now;
+  if (decision.failureEvidence.kind === "set") patch.failureEvidence = { ...decision.failureEvidence.evidence };
+  if (decision.failureEvidence.kind === "clear") patch.failureEvidence = null;
+  if (region !== c.region) patch.region = region;
+  if (verified) {
+    patch.visiblePatientCount = verified.visiblePatients;
+    patch.vendorUserName = verified.user.name;
+    patch.vendorUserRole = verified.user.role ?? null;
+    if (verified.visiblePatients > 0) patch.everHadPatients = true;
+  }
+  const ev = decision.timelineEvent;
+  const written = await applyConnectionUpdate(
+    {
+      connectionId: c.id,
+      expectedState: c.state,
+      patch,
+      event: ev
+        ? {
+            kind: ev.kind,
+            fromState: ev.fromState,
+            toState: ev.toState,
+            failureCode: ev.failureCode,
+            httpStatus: ev.evidence.httpStatus ?? null,
+            vendorMessage: ev.evidence.vendorMessage ?? null,
+            probeId: req.probeId,
+            actor: req.requestedBy ?? "probe",
+            message: ev.message,
+            details: { ...ev.evidence, rule: ev.rule, reason: req.reason, ...(region !== c.region ? { regionCorrectedFrom: c.region } : {}) },
+          }
+        : null,
+    },
+    ctx.db,
+  );
+  return {
+    outcome: !written ? "conflict" : decision.failureCode ? "failed" : "healthy",
+    failureCode: decision.failureCode,
+    state: decision.nextState,
+    confirm: written && decision.needsConfirmation,
+    ms: elapsed(),
+    ...(verified ? { verify: verified } : {}),
+  };
+}

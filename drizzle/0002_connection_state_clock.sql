@@ -1,0 +1,2 @@
+ALTER TABLE "connections" ADD COLUMN "state_changed_at" timestamp with time zone DEFAULT now() NOT NULL;--> statement-breakpoint
+ALTER TABLE "connections" ADD COLUMN "ever_had_patients" boolean DEFAULT false NOT NULL;

@@ -1,0 +1,52 @@
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import compression from "compression";
+import express from "express";
+import { createServices } from "../app/services.server.ts";
+import { assertPortFree, StartupError } from "../db/embedded.ts";
+import { boot, failStartup, onShutdown, requireDatabaseUrl } from "./process.ts";
+
+const BUILD = path.resolve("build/server/index.js");
+
+async function main() {
+  const { env, logger } = boot("web");
+  try {
+    const databaseUrl = requireDatabaseUrl(env);
+    await assertPortFree(env.PORT, env.HOST, "the web console");
+    const build = (await import(pathToFileURL(BUILD).href).catch(() => {
+      throw new StartupError(`The console is not built (${BUILD} is missing). Run \`npm run build\` first.`);
+    })) as ServerBuild;
+    const services = await createServices(env, logger, databaseUrl);
+
+    const app = express();
+    app.disable("x-powered-by");
+    app.use(compression());
+    app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
+    app.use(express.static("build/client", { maxAge: "1h" }));
+    app.use((req, res, next) => {
+      const started = performance.now();
+      res.on("finish", () => {
+        // why: reconnect links carry their token in the path; log only the route shape
+        const url = req.path.startsWith("/reconnect/") ? "/reconnect/:token" : req.path;
+        logger.info({ method: req.method, url, status: res.statusCode, ms: Math.round(performance.now() - started) }, "request");
+      });
+      next();
+    });
+    app.all("*", createRequestHandler({ build, getLoadContext: () => ({ services }) }));
+
+    const server = app.listen(env.PORT, env.HOST, () => {
+      logger.info({ url: `http://${env.HOST}:${env.PORT}` }, "web console listening");
+    });
+    onShutdown(logger, async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await services.close();
+    });
+  } catch (err) {
+    failStartup(logger, err);
+  }
+}
+
+await main();

@@ -1,0 +1,41 @@
+import { PgBoss, type SendOptions } from "pg-boss";
+import type { Logger } from "../lib/logger.ts";
+import { QUEUES, type PayloadOf, type QueueName } from "./catalog.ts";
+
+export interface BossOptions {
+  databaseUrl: string;
+  logger: Logger;
+  /** Web processes only send: they neither supervise nor run cron. */
+  role: "worker" | "sender";
+}
+
+/** Starts pg-boss and makes sure every queue in the catalog exists. */
+export async function startBoss(options: BossOptions): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: options.databaseUrl,
+    application_name: `relink-${options.role}`,
+    max: options.role === "worker" ? 8 : 3,
+    supervise: options.role === "worker",
+    schedule: options.role === "worker",
+    useListenNotify: options.role === "worker",
+  });
+  boss.on("error", (err) => options.logger.error({ err }, "pg-boss error"));
+  await boss.start();
+  // why: a queue's dead-letter queue must exist before the queue that names it
+  const ordered = Object.values(QUEUES).sort((a, b) => Number("deadLetter" in a.queue) - Number("deadLetter" in b.queue));
+  for (const q of ordered) {
+    await boss.createQueue(q.name, q.queue);
+  }
+  return boss;
+}
+
+/** Validates the payload against the catalog, then enqueues it. Returns null when a singleton already waits. */
+export async function sendJob<N extends QueueName>(
+  boss: PgBoss,
+  name: N,
+  payload: PayloadOf<N>,
+  options: SendOptions = {},
+): Promise<string | null> {
+  const data = QUEUES[name].schema.parse(payload) as object;
+  return boss.send(name, data, options);
+}

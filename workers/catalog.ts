@@ -1,0 +1,78 @@
+import { z } from "zod";
+import type { Queue, WorkOptions } from "pg-boss";
+
+/**
+ * The job catalog: each queue's name, payload schema, queue options and worker options.
+ * Senders and handlers both go through it, so a payload is validated on the way in and out.
+ */
+export const ProbePayloadSchema = z.object({
+  connectionId: z.uuid(),
+  reason: z.enum(["schedule", "manual", "confirm", "setup"]),
+  requestedBy: z.string().max(200).optional(),
+});
+export type ProbePayload = z.infer<typeof ProbePayloadSchema>;
+
+export const ProbeSweepPayloadSchema = z.object({}).passthrough();
+
+/** One stored alert notification (domain/alerts): the message itself is in alert_notifications. */
+export const AlertDeliverPayloadSchema = z.object({ notificationId: z.uuid() });
+
+export interface QueueSpec<S extends z.ZodType> {
+  name: string;
+  schema: S;
+  queue: Omit<Queue, "name">;
+  work: WorkOptions;
+}
+
+function spec<S extends z.ZodType>(s: QueueSpec<S>): QueueSpec<S> {
+  return s;
+}
+
+export const QUEUES = {
+  probe: spec({
+    name: "probe",
+    schema: ProbePayloadSchema,
+    // why: "stately" keeps at most one queued and one active probe per connection (singletonKey),
+    // so a sweep never stacks probes of one connection, yet a confirmation re-probe can wait behind a running one
+    queue: { policy: "stately", retryLimit: 2, retryDelay: 5, retryBackoff: true, expireInSeconds: 120, deadLetter: "probe-dead", notify: true },
+    work: { batchSize: 20, burstWhenBatchFull: true, localConcurrency: 2, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
+  }),
+  "probe-dead": spec({
+    name: "probe-dead",
+    schema: ProbePayloadSchema,
+    queue: { retentionSeconds: 14 * 24 * 3600 },
+    work: {},
+  }),
+  "probe-sweep": spec({
+    name: "probe-sweep",
+    schema: ProbeSweepPayloadSchema,
+    queue: { policy: "exclusive", retryLimit: 0, expireInSeconds: 300 },
+    work: { pollingIntervalSeconds: 5 },
+  }),
+  // why: listed before its source queue, so the dead-letter queue exists when alert-deliver names it
+  "alert-deliver-dead": spec({
+    name: "alert-deliver-dead",
+    schema: AlertDeliverPayloadSchema,
+    queue: { retryLimit: 5, retryDelay: 30, retentionSeconds: 14 * 24 * 3600 },
+    work: { batchSize: 10, pollingIntervalSeconds: 10 },
+  }),
+  "alert-deliver": spec({
+    name: "alert-deliver",
+    schema: AlertDeliverPayloadSchema,
+    // why: a receiver down for a while still gets the message: ~15 s doubling (with jitter) up to 1 h, 1–2 h in all
+    queue: {
+      retryLimit: 9,
+      retryDelay: 15,
+      retryBackoff: true,
+      retryDelayMax: 3600,
+      expireInSeconds: 120,
+      deadLetter: "alert-deliver-dead",
+      notify: true,
+    },
+    // why: perJobResults lets one failing receiver retry alone instead of failing its whole batch
+    work: { batchSize: 10, perJobResults: true, localConcurrency: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
+  }),
+} as const;
+
+export type QueueName = keyof typeof QUEUES;
+export type PayloadOf<N extends QueueName> = z.infer<(typeof QUEUES)[N]["schema"]>;
