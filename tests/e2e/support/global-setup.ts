@@ -60,6 +60,8 @@ export default async function setup(project: TestProject) {
     EMBEDDED_PG_PORT: String(pgPort),
     PROBE_INTERVAL_MINUTES: "5",
   };
+  // why: the product is not under test-runner control; VITEST would switch the Remix build plugin off
+  for (const k of Object.keys(env)) if (k.startsWith("VITEST") || k === "TEST") delete env[k];
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   else delete env.DATABASE_URL;
 
