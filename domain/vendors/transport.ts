@@ -145,7 +145,7 @@ export async function vendorFetch(req: VendorRequest, deps: TransportDeps = {}):
     if (failures >= maxRetries) throw failure!;
     failures++;
     // full jitter: spreads a fleet of clients retrying after the same outage
-    const delay = random() * Math.min(maxDelay, baseDelay * 2 ** failures);
+    const delay = random() * Math.min(maxDelay, baseDelay * 2 ** (failures - 1));
     try {
       await sleep(delay, req.signal);
     } catch (err) {

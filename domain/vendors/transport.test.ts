@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { createVendorClient } from "./factory.ts";
+import { VendorError } from "./errors.ts";
+import { createTokenCache } from "./nookal-token-cache.ts";
+import { createRateLimiter } from "./rate-limiter.ts";
+import { vendorFetch, type VendorRequest } from "./transport.ts";
+import type { VendorSettings } from "./types.ts";
+
+/** Transport and client edge cases that need a vendor misbehaving in ways the simulator does not. */
+
+const settings: VendorSettings = {
+  clinikoBaseUrlTemplate: "https://api.{shard}.cliniko.test/v1",
+  nookalV3BaseUrls: { au: "https://au.nookal.test" },
+  nookalV2BaseUrl: "https://api.nookal.test/production/v2",
+  appName: "Relink",
+  contactEmail: "support@relink.example",
+  timeoutMs: 1000,
+};
+const KEY = "MS0xMjM0NTY3ODkwMTIzNDU2Nzg5MC1hYmNkZWZn-au2";
+
+function scripted(responses: (() => Response)[]) {
+  const calls: { url: string; init?: RequestInit }[] = [];
+  const f: typeof fetch = async (input, init) => {
+    calls.push({ url: String(input), init });
+    const next = responses.shift();
+    if (!next) throw new Error("no more scripted responses");
+    return next();
+  };
+  return { calls, fetch: f };
+}
+
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}) => () => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
+
+function request(): VendorRequest {
+  return { vendor: "cliniko", region: "au2", method: "GET", url: "https://api.au2.cliniko.test/v1/user", path: "/user", headers: {}, timeoutMs: 1000 };
+}
+
+describe("vendorFetch", () => {
+  it("retries 5xx with jittered, bounded backoff and then succeeds", async () => {
+    const s = scripted([() => new Response("oops", { status: 502 }), () => new Response("oops", { status: 500 }), json({ ok: true })]);
+    const sleeps: number[] = [];
+    const res = await vendorFetch(request(), { fetch: s.fetch, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, retry: { baseDelayMs: 100, maxDelayMs: 150 } });
+    expect(res.status).toBe(200);
+    expect(sleeps).toEqual([50, 75]);
+  });
+
+  it("waits until X-RateLimit-Reset on 429, then tries again", async () => {
+    let now = 1_700_000_000_000;
+    const s = scripted([() => new Response("slow down", { status: 429, headers: { "X-RateLimit-Reset": String(now / 1000 + 3) } }), json({ ok: true })]);
+    const sleeps: number[] = [];
+    const res = await vendorFetch(request(), {
+      fetch: s.fetch,
+      now: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(sleeps).toEqual([3100]);
+  });
+
+  it("sends nothing secret in the errors it builds", async () => {
+    const s = scripted([() => new Response("HTTP Basic: Access denied.", { status: 401 })]);
+    const client = createVendorClient({ vendor: "cliniko", key: KEY, region: "", apiVersion: "v1" }, settings, { fetch: s.fetch, rateLimiter: createRateLimiter({ limit: 10, windowMs: 1000 }) });
+    const err = (await client.verify().catch((e: unknown) => e)) as VendorError;
+    expect(err).toBeInstanceOf(VendorError);
+    expect(err.status).toBe(401);
+    expect(new Headers(s.calls[0]!.init!.headers).get("authorization")).toBe(`Basic ${Buffer.from(`${KEY}:`).toString("base64")}`);
+    expect(new Headers(s.calls[0]!.init!.headers).get("user-agent")).toBe("Relink (support@relink.example)");
+    expect(JSON.stringify({ m: err.message, ...err.evidence() })).not.toMatch(/MS0xMjM0|TVMweE1qTTBO/);
+  });
+});
+
+describe("client guards", () => {
+  const limiter = () => createRateLimiter({ limit: 100, windowMs: 1000 });
+
+  it("refuses to follow links.next to another host with the key", async () => {
+    const s = scripted([json({ patients: [{ id: "1", first_name: "A", last_name: "B" }], total_entries: 2, links: { next: "https://evil.test/v1/patients?page=2" } })]);
+    const client = createVendorClient({ vendor: "cliniko", key: KEY, region: "", apiVersion: "v1" }, settings, { fetch: s.fetch, rateLimiter: limiter() });
+    const pages: number[] = [];
+    const err = await (async () => {
+      for await (const page of client.patients()) pages.push(page.items.length);
+    })().catch((e: unknown) => e);
+    // why: a page that points the key elsewhere is not trusted either
+    expect(pages).toEqual([]);
+    expect(err).toMatchObject({ kind: "invalid_response" });
+    expect(s.calls).toHaveLength(1);
+  });
+
+  it("turns GraphQL errors into vendor_failure with the vendor's words", async () => {
+    const s = scripted([json({ accessToken: "t0k", accessTokenExpiresAt: new Date(Date.now() + 3_600_000).toISOString() }), json({ errors: [{ message: "Something broke", extensions: { code: "INTERNAL" } }], data: null })]);
+    const client = createVendorClient({ vendor: "nookal", key: "bmtfMTIzNDU2Nzg5MDpzZWNyZXQ=", region: "au", apiVersion: "v3" }, settings, { fetch: s.fetch, tokenCache: createTokenCache() });
+    const err = await client.verify().catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: "vendor_failure", vendorMessage: "Something broke", vendorCode: "INTERNAL" });
+  });
+
+  it("wraps a programming slip or a broken configuration as a VendorError, never a raw exception", async () => {
+    const client = createVendorClient({ vendor: "cliniko", key: KEY, region: "", apiVersion: "v1" }, { ...settings, clinikoBaseUrlTemplate: "not a url {shard}" }, { rateLimiter: limiter() });
+    const err = await client.countPatients().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VendorError);
+  });
+});
