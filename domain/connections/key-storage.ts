@@ -1,5 +1,6 @@
 import type { Vendor } from "../health/states.ts";
 import { clinikoKeyHint } from "../vendors/cliniko-key.ts";
+import { nookalKeyHint } from "../vendors/nookal-key.ts";
 import { decryptApiKey, encryptApiKey, parseKeyring, type Keyring } from "../secrets/key-crypto.ts";
 
 export type { Keyring };
@@ -11,7 +12,7 @@ export function keyringFromConfig(currentKey: string, currentId: string, previou
 /** Only ever displayed: the last 4 characters and the region. */
 export function keyHint(vendor: Vendor, key: string, region: string): string {
   if (vendor === "cliniko") return clinikoKeyHint(key, region);
-  return `…${key.slice(-4)} (${region.toUpperCase()})`;
+  return nookalKeyHint(key, region.toUpperCase());
 }
 
 export interface SealedKeyColumns {

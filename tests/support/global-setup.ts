@@ -13,6 +13,18 @@ declare module "vitest" {
   }
 }
 
+async function freePort(): Promise<number> {
+  const net = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 type Source = { adminUrl: string; label: string; stop: () => Promise<void> };
 
 /**
@@ -32,7 +44,7 @@ async function pickSource(): Promise<Source> {
   }
   const dir = path.resolve(".tmp", `pg-test-${process.pid}`);
   await fs.rm(dir, { recursive: true, force: true });
-  const port = 55_000 + (process.pid % 5000);
+  const port = await freePort();
   const handle: EmbeddedHandle = await startEmbeddedPostgres({ dataDir: dir, port });
   return {
     adminUrl: handle.url("postgres"),
