@@ -3,3 +3,4 @@ export * from "./connections.ts";
 export * from "./users.ts";
 export * from "./audit.ts";
 export * from "./alerts.ts";
+export * from "./rate-limits.ts";
