@@ -1,0 +1,377 @@
+import { and, asc, count, desc, eq, getTableColumns, gt, inArray, ne, sql, type SQL } from "drizzle-orm";
+import type { PgDatabase } from "drizzle-orm/pg-core";
+import type { PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
+import type { AlertKind, AlertStatus, NotificationStatus } from "../../domain/alerts/kinds.ts";
+import type { EscalationPacket } from "../../domain/health/escalation.ts";
+import type * as schema from "../schema/index.ts";
+import {
+  alertDeliveries,
+  alertNotifications,
+  alerts,
+  auditLog,
+  clinics,
+  emailOutbox,
+  webhookEndpoints,
+  type Alert,
+  type NewAlert,
+  type NewAlertDelivery,
+  type NewAlertNotification,
+} from "../schema/index.ts";
+
+/** The pooled database or a transaction on it: every function here works inside the caller's transaction. */
+export type DbExecutor = PgDatabase<PostgresJsQueryResultHKT, typeof schema>;
+
+const alertColumns = getTableColumns(alerts);
+export type AlertRow = Alert;
+
+// ---- the write path used by applyAlertWork
+
+/**
+ * Records one sighting of (connection, kind): inserts a new alert, or — when an unresolved one
+ * exists — counts the repeat on it. The partial unique index makes this one atomic statement, so
+ * two writers can never open two alerts. An expired mute falls back to open on the way.
+ * `inserted` is exact: a new row always has count 1 and a repeat always makes it at least 2.
+ */
+export async function upsertAlertSighting(
+  input: {
+    connectionId: string;
+    clinicId: string;
+    kind: AlertKind;
+    now: Date;
+    packet: EscalationPacket;
+    reopenedFromId: string | null;
+    /** A mute inherited from the resolved alert this one recurs after. */
+    mutedUntil: Date | null;
+  },
+  db: DbExecutor,
+): Promise<AlertRow & { inserted: boolean }> {
+  // why: a Date inside raw sql`` reaches postgres-js unserialised; pass it as a timestamptz literal
+  const now = sql`${input.now.toISOString()}::timestamptz`;
+  const muteExpired = sql`${alerts.status} = 'muted' and ${alerts.mutedUntil} <= ${now}`;
+  const [row] = await db
+    .insert(alerts)
+    .values({
+      connectionId: input.connectionId,
+      clinicId: input.clinicId,
+      kind: input.kind,
+      status: input.mutedUntil ? "muted" : "open",
+      count: 1,
+      firstSeenAt: input.now,
+      lastSeenAt: input.now,
+      mutedUntil: input.mutedUntil,
+      reopenedFromId: input.reopenedFromId,
+      packet: input.packet,
+    })
+    .onConflictDoUpdate({
+      target: [alerts.connectionId, alerts.kind],
+      targetWhere: sql`${alerts.status} <> 'resolved'`,
+      set: {
+        count: sql`${alerts.count} + 1`,
+        lastSeenAt: sql`greatest(${alerts.lastSeenAt}, ${now})`,
+        packet: input.packet,
+        status: sql`case when ${muteExpired} then 'open' else ${alerts.status} end`,
+        mutedUntil: sql`case when ${muteExpired} then null else ${alerts.mutedUntil} end`,
+      },
+    })
+    .returning(alertColumns);
+  if (!row) throw new Error("upsert returned no row");
+  return { ...row, inserted: row.count === 1 };
+}
+
+/** The most recent resolved alert per kind: a new sighting of that kind is a recurrence of it. */
+export async function latestResolvedAlerts(
+  { connectionId, kinds }: { connectionId: string; kinds: readonly AlertKind[] },
+  db: DbExecutor,
+): Promise<Map<AlertKind, { id: string; mutedUntil: Date | null }>> {
+  if (kinds.length === 0) return new Map();
+  const rows = await db
+    .selectDistinctOn([alerts.kind], { id: alerts.id, kind: alerts.kind, mutedUntil: alerts.mutedUntil })
+    .from(alerts)
+    .where(and(eq(alerts.connectionId, connectionId), inArray(alerts.kind, [...kinds]), eq(alerts.status, "resolved")))
+    .orderBy(alerts.kind, desc(alerts.firstSeenAt));
+  return new Map(rows.map((r) => [r.kind, { id: r.id, mutedUntil: r.mutedUntil }]));
+}
+
+/** Resolves the connection's unresolved alerts of these kinds; returns them as they now are. */
+export async function resolveAlerts(
+  { connectionId, kinds, now }: { connectionId: string; kinds: readonly AlertKind[]; now: Date },
+  db: DbExecutor,
+): Promise<AlertRow[]> {
+  if (kinds.length === 0) return [];
+  return db
+    .update(alerts)
+    .set({ status: "resolved", resolvedAt: now })
+    .where(and(eq(alerts.connectionId, connectionId), inArray(alerts.kind, [...kinds]), ne(alerts.status, "resolved")))
+    .returning(alertColumns);
+}
+
+/** Name and contact of a clinic, for addressing and wording alert messages. */
+export async function getClinicContact({ clinicId }: { clinicId: string }, db: DbExecutor) {
+  const [row] = await db
+    .select({ id: clinics.id, name: clinics.name, adminName: clinics.adminName, adminEmail: clinics.adminEmail })
+    .from(clinics)
+    .where(eq(clinics.id, clinicId));
+  return row;
+}
+
+/** Active webhook receivers, without their secrets (the delivery job reads the secret itself). */
+export async function listActiveWebhookEndpoints(db: DbExecutor): Promise<{ id: string; url: string }[]> {
+  return db
+    .select({ id: webhookEndpoints.id, url: webhookEndpoints.url })
+    .from(webhookEndpoints)
+    .where(eq(webhookEndpoints.active, true))
+    .orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id));
+}
+
+export async function insertNotifications(rows: NewAlertNotification[], db: DbExecutor): Promise<void> {
+  if (rows.length) await db.insert(alertNotifications).values(rows);
+}
+
+// ---- the delivery path
+
+export async function getNotification({ notificationId }: { notificationId: string }, db: DbExecutor) {
+  const [row] = await db.select().from(alertNotifications).where(eq(alertNotifications.id, notificationId));
+  return row;
+}
+
+/** Counts one more attempt and returns its number: the attempt rows stay unique even across workers. */
+export async function beginDeliveryAttempt({ notificationId }: { notificationId: string }, db: DbExecutor): Promise<number | null> {
+  const [row] = await db
+    .update(alertNotifications)
+    .set({ attempts: sql`${alertNotifications.attempts} + 1` })
+    .where(eq(alertNotifications.id, notificationId))
+    .returning({ attempts: alertNotifications.attempts });
+  return row?.attempts ?? null;
+}
+
+export async function recordDeliveryAttempt(row: Omit<NewAlertDelivery, "id" | "at"> & { at?: Date }, db: DbExecutor): Promise<void> {
+  await db.insert(alertDeliveries).values(row);
+}
+
+/**
+ * Moves a notification to its outcome. A settled notification (delivered, failed…) is never
+ * moved back to queued or overwritten by a late duplicate run.
+ */
+export async function settleNotification(
+  { notificationId, status, error, at }: { notificationId: string; status: NotificationStatus; error?: string | null; at: Date },
+  db: DbExecutor,
+): Promise<boolean> {
+  const rows = await db
+    .update(alertNotifications)
+    .set({ status, lastError: error ?? null, settledAt: status === "queued" ? null : at })
+    .where(and(eq(alertNotifications.id, notificationId), eq(alertNotifications.status, "queued")))
+    .returning({ id: alertNotifications.id });
+  return rows.length > 0;
+}
+
+export async function noteNotificationError({ notificationId, error }: { notificationId: string; error: string }, db: DbExecutor): Promise<void> {
+  await db.update(alertNotifications).set({ lastError: error }).where(eq(alertNotifications.id, notificationId));
+}
+
+/** True when every one of these alerts is muted right now (a queued opened/reopened message then stays quiet). */
+export async function allAlertsMuted({ alertIds, now }: { alertIds: readonly string[]; now: Date }, db: DbExecutor): Promise<boolean> {
+  if (alertIds.length === 0) return false;
+  const [row] = await db
+    .select({ n: count() })
+    .from(alerts)
+    .where(and(inArray(alerts.id, [...alertIds]), eq(alerts.status, "muted"), gt(alerts.mutedUntil, now)));
+  return (row?.n ?? 0) === alertIds.length;
+}
+
+export async function getWebhookSigningTarget({ endpointId }: { endpointId: string }, db: DbExecutor) {
+  const [row] = await db
+    .select({ url: webhookEndpoints.url, secret: webhookEndpoints.secret, active: webhookEndpoints.active })
+    .from(webhookEndpoints)
+    .where(eq(webhookEndpoints.id, endpointId));
+  return row;
+}
+
+/** The outbox row for an alert email: created on the first attempt, found again on a retry. */
+export async function ensureOutboxEmail(
+  row: { notificationId: string; to: string; subject: string; text: string; html: string | null },
+  db: DbExecutor,
+) {
+  await db.insert(emailOutbox).values(row).onConflictDoNothing({ target: emailOutbox.notificationId });
+  const [found] = await db
+    .select({ id: emailOutbox.id, sentAt: emailOutbox.sentAt, messageId: emailOutbox.messageId })
+    .from(emailOutbox)
+    .where(eq(emailOutbox.notificationId, row.notificationId));
+  if (!found) throw new Error("outbox row vanished");
+  return found;
+}
+
+export async function markOutboxEmail(
+  { id, sentAt, messageId, error }: { id: string; sentAt?: Date | null; messageId?: string | null; error?: string | null },
+  db: DbExecutor,
+): Promise<void> {
+  await db
+    .update(emailOutbox)
+    .set({ ...(sentAt !== undefined ? { sentAt } : {}), ...(messageId !== undefined ? { messageId } : {}), error: error ?? null })
+    .where(eq(emailOutbox.id, id));
+}
+
+// ---- the console's reads and writes
+
+export interface AlertListFilters {
+  clinicId?: string;
+  connectionId?: string;
+  /** "unresolved" = open, acknowledged or muted. */
+  status?: AlertStatus | "unresolved";
+  kind?: AlertKind;
+}
+
+/** One page of alerts, most recently seen first. */
+export async function listAlerts(
+  { filters = {}, page = 1, pageSize = 50 }: { filters?: AlertListFilters; page?: number; pageSize?: number },
+  db: DbExecutor,
+): Promise<{ rows: (AlertRow & { clinicName: string })[]; total: number }> {
+  const where: SQL[] = [];
+  if (filters.clinicId) where.push(eq(alerts.clinicId, filters.clinicId));
+  if (filters.connectionId) where.push(eq(alerts.connectionId, filters.connectionId));
+  if (filters.kind) where.push(eq(alerts.kind, filters.kind));
+  if (filters.status === "unresolved") where.push(ne(alerts.status, "resolved"));
+  else if (filters.status) where.push(eq(alerts.status, filters.status));
+  const condition = where.length ? and(...where) : undefined;
+  const [rows, [totalRow]] = await Promise.all([
+    db
+      .select({ ...alertColumns, clinicName: clinics.name })
+      .from(alerts)
+      .innerJoin(clinics, eq(clinics.id, alerts.clinicId))
+      .where(condition)
+      .orderBy(desc(alerts.lastSeenAt), desc(alerts.id))
+      .limit(pageSize)
+      .offset((page - 1) * pageSize),
+    db.select({ n: count() }).from(alerts).where(condition),
+  ]);
+  return { rows, total: totalRow?.n ?? 0 };
+}
+
+export async function getAlert({ alertId }: { alertId: string }, db: DbExecutor): Promise<AlertRow | undefined> {
+  const [row] = await db.select(alertColumns).from(alerts).where(eq(alerts.id, alertId));
+  return row;
+}
+
+/** Notifications about an alert (including recoveries that covered it), newest first. */
+export async function listAlertNotifications({ alertId }: { alertId: string }, db: DbExecutor) {
+  return db
+    .select({
+      id: alertNotifications.id,
+      event: alertNotifications.event,
+      channel: alertNotifications.channel,
+      audience: alertNotifications.audience,
+      target: alertNotifications.target,
+      status: alertNotifications.status,
+      attempts: alertNotifications.attempts,
+      lastError: alertNotifications.lastError,
+      createdAt: alertNotifications.createdAt,
+      settledAt: alertNotifications.settledAt,
+    })
+    .from(alertNotifications)
+    .where(sql`${alertNotifications.alertIds} @> array[${alertId}]::uuid[]`)
+    .orderBy(desc(alertNotifications.createdAt), asc(alertNotifications.target));
+}
+
+export async function listDeliveryAttempts({ notificationId }: { notificationId: string }, db: DbExecutor) {
+  return db
+    .select({
+      attempt: alertDeliveries.attempt,
+      status: alertDeliveries.status,
+      channel: alertDeliveries.channel,
+      target: alertDeliveries.target,
+      event: alertDeliveries.event,
+      httpStatus: alertDeliveries.httpStatus,
+      error: alertDeliveries.error,
+      durationMs: alertDeliveries.durationMs,
+      at: alertDeliveries.at,
+    })
+    .from(alertDeliveries)
+    .where(eq(alertDeliveries.notificationId, notificationId))
+    .orderBy(asc(alertDeliveries.attempt));
+}
+
+/** One page of the email outbox, newest first; `unsentOnly` for what is waiting without SMTP. */
+export async function listEmailOutbox(
+  { unsentOnly = false, page = 1, pageSize = 50 }: { unsentOnly?: boolean; page?: number; pageSize?: number },
+  db: DbExecutor,
+) {
+  const condition = unsentOnly ? sql`${emailOutbox.sentAt} is null` : undefined;
+  const [rows, [totalRow]] = await Promise.all([
+    db
+      .select({
+        id: emailOutbox.id,
+        to: emailOutbox.to,
+        subject: emailOutbox.subject,
+        text: emailOutbox.text,
+        html: emailOutbox.html,
+        createdAt: emailOutbox.createdAt,
+        sentAt: emailOutbox.sentAt,
+        error: emailOutbox.error,
+      })
+      .from(emailOutbox)
+      .where(condition)
+      .orderBy(desc(emailOutbox.createdAt), desc(emailOutbox.id))
+      .limit(pageSize)
+      .offset((page - 1) * pageSize),
+    db.select({ n: count() }).from(emailOutbox).where(condition),
+  ]);
+  return { rows, total: totalRow?.n ?? 0 };
+}
+
+/** Webhook endpoints for the console; never the secrets. */
+export async function listWebhookEndpoints(db: DbExecutor) {
+  return db
+    .select({
+      id: webhookEndpoints.id,
+      url: webhookEndpoints.url,
+      description: webhookEndpoints.description,
+      active: webhookEndpoints.active,
+      createdAt: webhookEndpoints.createdAt,
+    })
+    .from(webhookEndpoints)
+    .orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id));
+}
+
+export async function insertWebhookEndpoint(
+  row: { url: string; description: string | null; secret: string },
+  db: DbExecutor,
+): Promise<{ id: string }> {
+  const [created] = await db.insert(webhookEndpoints).values(row).returning({ id: webhookEndpoints.id });
+  if (!created) throw new Error("insert returned no row");
+  return created;
+}
+
+export async function setWebhookEndpointActive({ endpointId, active }: { endpointId: string; active: boolean }, db: DbExecutor): Promise<boolean> {
+  const rows = await db
+    .update(webhookEndpoints)
+    .set({ active, updatedAt: sql`now()` })
+    .where(eq(webhookEndpoints.id, endpointId))
+    .returning({ id: webhookEndpoints.id });
+  return rows.length > 0;
+}
+
+/** Sets an alert's acknowledgement or mute; only unresolved alerts change. */
+export async function updateUnresolvedAlert(
+  {
+    alertId,
+    set,
+  }: {
+    alertId: string;
+    set: { [K in "status" | "acknowledgedAt" | "acknowledgedBy" | "mutedUntil"]?: NewAlert[K] | SQL };
+  },
+  db: DbExecutor,
+): Promise<AlertRow | undefined> {
+  const [row] = await db
+    .update(alerts)
+    .set(set)
+    .where(and(eq(alerts.id, alertId), ne(alerts.status, "resolved")))
+    .returning(alertColumns);
+  return row;
+}
+
+export async function insertAuditEntry(
+  entry: { actorUserId: string | null; actorLabel: string; action: string; clinicId: string | null; details: Record<string, unknown> },
+  db: DbExecutor,
+): Promise<void> {
+  await db.insert(auditLog).values(entry);
+}
+

@@ -1,0 +1,193 @@
+import { randomUUID } from "node:crypto";
+import { is } from "drizzle-orm";
+import { PgTransaction } from "drizzle-orm/pg-core";
+import {
+  getClinicContact,
+  insertNotifications,
+  latestResolvedAlerts,
+  listActiveWebhookEndpoints,
+  resolveAlerts,
+  upsertAlertSighting,
+  type AlertRow,
+  type DbExecutor,
+} from "../../db/queries/alerts.ts";
+import type { NewAlertNotification } from "../../db/schema/alerts.ts";
+import type { EscalationPacket } from "../health/escalation.ts";
+import type { AlertEvent, AlertKind } from "./kinds.ts";
+import { renderEmail, renderWebhook, type AlertSnapshot, type MessageContext } from "./messages.ts";
+
+/**
+ * Alert rules (docs/decisions/0006-alerts.md):
+ * - At most one unresolved alert per connection and kind (a partial unique index enforces it).
+ *   A repeat counts on it (count, last_seen_at, latest packet) and notifies nobody.
+ * - A recurrence after resolution opens a NEW row linked to the old one (`reopened_from_id`), so
+ *   every incident keeps its own first-seen, count and resolution; it notifies as "reopened".
+ *   A mute still running on the resolved alert carries over, so a flapping connection stays quiet.
+ * - A muted alert counts repeats and notifies nobody until its date.
+ * - A recovery resolves the alerts decide() names and sends ONE "recovered" message per target
+ *   (each email recipient, each webhook) covering all of them — unless every one was muted, or
+ *   nothing was open (a blip that never alerted recovers silently).
+ * - Messages are rendered now and delivered by `alert-deliver` jobs enqueued in the same
+ *   transaction as the alert rows: no job for a rolled-back write, no write without its job.
+ */
+
+export interface AlertRecipients {
+  /** Email the clinic admin (clinics.admin_email), in clinic-facing words. */
+  emailClinicAdmin: boolean;
+  /** The support team's address, in support-facing words with the escalation packet. */
+  supportEmail: string | null;
+  /** Console base URL, for a link to the clinic page. */
+  consoleUrl: string | null;
+}
+
+/** Enqueues delivery jobs on the caller's transaction; workers/handlers/alerts.ts provides the pg-boss one. */
+export interface DeliveryJobQueue {
+  enqueue(jobs: { jobId: string; notificationId: string }[], tx: DbExecutor): Promise<void>;
+}
+
+export interface AlertWorkDeps {
+  queue: DeliveryJobQueue;
+  recipients: AlertRecipients;
+}
+
+export interface AlertWorkInput {
+  connectionId: string;
+  clinicId: string;
+  open: readonly AlertKind[];
+  resolve: readonly AlertKind[];
+  /** decide() saw a recovery: resolved alerts produce a "recovered" message. */
+  recovered: boolean;
+  packet: EscalationPacket;
+  now: Date;
+}
+
+/** Alert ids by what happened to them, and how many delivery jobs were enqueued. */
+export interface AlertWorkResult {
+  opened: string[];
+  reopened: string[];
+  repeated: string[];
+  resolved: string[];
+  deliveriesQueued: number;
+}
+
+interface PendingEvent {
+  event: AlertEvent;
+  alerts: AlertRow[];
+}
+
+function isMuted(alert: Pick<AlertRow, "mutedUntil">, now: Date): boolean {
+  return alert.mutedUntil !== null && alert.mutedUntil.getTime() > now.getTime();
+}
+
+/** Runs `fn` in a transaction: the caller's when it passed one (a savepoint would only add round trips). */
+function inTransaction<T>(db: DbExecutor, fn: (tx: DbExecutor) => Promise<T>): Promise<T> {
+  return is(db, PgTransaction) ? fn(db) : db.transaction((tx) => fn(tx));
+}
+
+export async function applyAlertWork(input: AlertWorkInput, db: DbExecutor, deps: AlertWorkDeps): Promise<AlertWorkResult> {
+  const result: AlertWorkResult = { opened: [], reopened: [], repeated: [], resolved: [], deliveriesQueued: 0 };
+  const open = [...new Set(input.open)];
+  // why: a kind both opened and resolved in one call is contradictory; the sighting wins
+  const resolve = [...new Set(input.resolve)].filter((k) => !open.includes(k));
+  // why: the healthy probe that changes nothing (the common case) costs no query at all
+  if (open.length === 0 && resolve.length === 0) return result;
+  const { connectionId, clinicId, now, packet } = input;
+
+  return inTransaction(db, async (tx) => {
+    const events: PendingEvent[] = [];
+
+    const resolvedRows = await resolveAlerts({ connectionId, kinds: resolve, now }, tx);
+    result.resolved = resolvedRows.map((a) => a.id);
+    if (input.recovered && resolvedRows.some((a) => !isMuted(a, now))) events.push({ event: "recovered", alerts: resolvedRows });
+
+    const previous = await latestResolvedAlerts({ connectionId, kinds: open }, tx);
+    for (const kind of open) {
+      const prev = previous.get(kind);
+      const alert = await upsertAlertSighting(
+        {
+          connectionId,
+          clinicId,
+          kind,
+          now,
+          packet,
+          reopenedFromId: prev?.id ?? null,
+          mutedUntil: prev && isMuted(prev, now) ? prev.mutedUntil : null,
+        },
+        tx,
+      );
+      if (!alert.inserted) {
+        result.repeated.push(alert.id);
+        continue;
+      }
+      const event: AlertEvent = prev ? "reopened" : "opened";
+      (event === "reopened" ? result.reopened : result.opened).push(alert.id);
+      if (!isMuted(alert, now)) events.push({ event, alerts: [alert] });
+    }
+
+    if (events.length) result.deliveriesQueued = await queueNotifications(input, events, tx, deps);
+    return result;
+  });
+}
+
+function snapshot(a: AlertRow): AlertSnapshot {
+  return {
+    id: a.id,
+    kind: a.kind,
+    status: a.status,
+    count: a.count,
+    firstSeenAt: a.firstSeenAt,
+    lastSeenAt: a.lastSeenAt,
+    resolvedAt: a.resolvedAt,
+    packet: a.packet,
+  };
+}
+
+/** Renders one message per target for each event, stores them, and enqueues their jobs. */
+async function queueNotifications(input: AlertWorkInput, events: PendingEvent[], tx: DbExecutor, deps: AlertWorkDeps): Promise<number> {
+  const clinic = await getClinicContact({ clinicId: input.clinicId }, tx);
+  if (!clinic) throw new Error(`clinic ${input.clinicId} not found for alert delivery`);
+  const endpoints = await listActiveWebhookEndpoints(tx);
+  const { recipients } = deps;
+
+  const rows: NewAlertNotification[] = [];
+  for (const { event, alerts } of events) {
+    const base = {
+      clinicId: input.clinicId,
+      connectionId: input.connectionId,
+      alertIds: alerts.map((a) => a.id),
+      event,
+      status: "queued" as const,
+      createdAt: input.now,
+    };
+    const context = (notificationId: string): MessageContext => ({
+      event,
+      notificationId,
+      clinic,
+      connectionId: input.connectionId,
+      packet: input.packet,
+      alerts: alerts.map(snapshot),
+      now: input.now,
+      consoleUrl: recipients.consoleUrl,
+    });
+    const add = (row: Omit<NewAlertNotification, "id" | "jobId" | "content" | keyof typeof base>, render: (ctx: MessageContext) => Record<string, unknown>) => {
+      const id = randomUUID();
+      rows.push({ ...base, ...row, id, jobId: randomUUID(), content: render(context(id)) });
+    };
+    if (recipients.emailClinicAdmin && clinic.adminEmail) {
+      add({ channel: "email", audience: "clinic_admin", target: clinic.adminEmail }, (ctx) => renderEmail(ctx, "clinic_admin"));
+    }
+    if (recipients.supportEmail) {
+      add({ channel: "email", audience: "support", target: recipients.supportEmail }, (ctx) => renderEmail(ctx, "support"));
+    }
+    for (const endpoint of endpoints) {
+      add({ channel: "webhook", audience: "webhook", target: endpoint.url, webhookEndpointId: endpoint.id }, (ctx) => renderWebhook(ctx));
+    }
+  }
+  if (rows.length === 0) return 0;
+  await insertNotifications(rows, tx);
+  await deps.queue.enqueue(
+    rows.map((r) => ({ jobId: r.jobId!, notificationId: r.id })),
+    tx,
+  );
+  return rows.length;
+}

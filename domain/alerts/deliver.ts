@@ -1,0 +1,157 @@
+import {
+  allAlertsMuted,
+  beginDeliveryAttempt,
+  ensureOutboxEmail,
+  getNotification,
+  getWebhookSigningTarget,
+  markOutboxEmail,
+  noteNotificationError,
+  recordDeliveryAttempt,
+  settleNotification,
+  type DbExecutor,
+} from "../../db/queries/alerts.ts";
+import type { EmailSender } from "./email.ts";
+import type { DeliveryAttemptStatus, NotificationStatus } from "./kinds.ts";
+import { EmailContentSchema, WebhookContentSchema } from "./messages.ts";
+import { postWebhook } from "./webhook.ts";
+
+/**
+ * Delivers one stored notification: one attempt, recorded in alert_deliveries whatever happens.
+ * Throws DeliveryError when the attempt failed, so the job runner retries with backoff; after the
+ * last retry the dead-letter handler calls failNotification.
+ */
+
+export interface DeliveryDeps {
+  db: DbExecutor;
+  /** null when SMTP is not configured: emails wait in email_outbox for the console. */
+  email: EmailSender | null;
+  fromEmail: string;
+  webhookTimeoutMs: number;
+  fetchImpl?: typeof fetch;
+  now?: () => Date;
+}
+
+export type DeliveryOutcome = NotificationStatus | "skipped";
+
+export class DeliveryError extends Error {
+  /** false: retrying cannot help (the stored message is unreadable); go straight to dead letter. */
+  readonly retryable: boolean;
+  readonly attempt: number;
+  constructor(message: string, attempt: number, retryable = true) {
+    super(message);
+    this.name = "DeliveryError";
+    this.retryable = retryable;
+    this.attempt = attempt;
+  }
+}
+
+export async function deliverNotification({ notificationId }: { notificationId: string }, deps: DeliveryDeps): Promise<DeliveryOutcome> {
+  const { db } = deps;
+  const now = () => deps.now?.() ?? new Date();
+  const n = await getNotification({ notificationId }, db);
+  // why: a job can run twice (a worker died between sending and completing); a settled message is never re-sent
+  if (!n || n.status !== "queued") return "skipped";
+  const attempt = await beginDeliveryAttempt({ notificationId }, db);
+  if (attempt === null) return "skipped";
+
+  const record = async (status: DeliveryAttemptStatus, extra: { httpStatus?: number | null; error?: string | null; durationMs?: number } = {}) => {
+    await recordDeliveryAttempt(
+      {
+        notificationId,
+        channel: n.channel,
+        target: n.target,
+        event: n.event,
+        attempt,
+        status,
+        httpStatus: extra.httpStatus ?? null,
+        error: extra.error ?? null,
+        durationMs: extra.durationMs ?? null,
+        at: now(),
+      },
+      db,
+    );
+  };
+  const settle = async (status: NotificationStatus, error: string | null = null) => {
+    await settleNotification({ notificationId, status, error, at: now() }, db);
+    return status;
+  };
+  const fail = async (error: string, extra: { httpStatus?: number | null; durationMs?: number } = {}, retryable = true): Promise<never> => {
+    await record("failed", { ...extra, error });
+    await noteNotificationError({ notificationId, error }, db);
+    throw new DeliveryError(error, attempt, retryable);
+  };
+
+  // why: support muted the alert after this message was queued; recoveries are filtered when queued
+  if (n.event !== "recovered" && (await allAlertsMuted({ alertIds: n.alertIds, now: now() }, db))) {
+    await record("suppressed", { error: "alert muted" });
+    return settle("suppressed", "alert muted before delivery");
+  }
+
+  if (n.channel === "email") {
+    const content = EmailContentSchema.safeParse(n.content);
+    if (!content.success) return fail("stored email content is unreadable", {}, false);
+    const { subject, text, html } = content.data;
+    const outbox = await ensureOutboxEmail({ notificationId, to: n.target, subject, text, html }, db);
+    if (outbox.sentAt) {
+      await record("delivered", { error: "already sent on an earlier attempt" });
+      return settle("delivered");
+    }
+    if (!deps.email) {
+      await record("outboxed");
+      return settle("outboxed");
+    }
+    const started = performance.now();
+    try {
+      const sent = await deps.email.send({
+        from: deps.fromEmail,
+        to: n.target,
+        subject,
+        text,
+        html,
+        // why: mail clients thread every message about one alert together
+        headers: { "X-Relink-Notification": notificationId, "X-Relink-Event": n.event },
+      });
+      const durationMs = Math.round(performance.now() - started);
+      await markOutboxEmail({ id: outbox.id, sentAt: now(), messageId: sent.messageId }, db);
+      await record("delivered", { durationMs });
+      return settle("delivered");
+    } catch (err) {
+      const error = `SMTP: ${(err as Error).message}`.slice(0, 500);
+      await markOutboxEmail({ id: outbox.id, error }, db);
+      return fail(error, { durationMs: Math.round(performance.now() - started) });
+    }
+  }
+
+  const content = WebhookContentSchema.safeParse(n.content);
+  if (!content.success) return fail("stored webhook content is unreadable", {}, false);
+  const endpoint = n.webhookEndpointId ? await getWebhookSigningTarget({ endpointId: n.webhookEndpointId }, db) : undefined;
+  if (!endpoint || !endpoint.active) {
+    await record("suppressed", { error: "webhook endpoint removed or deactivated" });
+    return settle("suppressed", "webhook endpoint removed or deactivated");
+  }
+  const posted = await postWebhook(
+    { url: n.target, secret: endpoint.secret },
+    content.data.body,
+    { event: `alert.${n.event}`, deliveryId: notificationId },
+    { timeoutMs: deps.webhookTimeoutMs, now: now(), ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}) },
+  );
+  if (!posted.ok) return fail(posted.error ?? "webhook failed", { httpStatus: posted.httpStatus, durationMs: posted.durationMs });
+  await record("delivered", { httpStatus: posted.httpStatus, durationMs: posted.durationMs });
+  return settle("delivered");
+}
+
+/** Called from the dead-letter queue: retries are exhausted, the notification failed for good. */
+export async function failNotification({ notificationId }: { notificationId: string }, deps: Pick<DeliveryDeps, "db" | "now">): Promise<boolean> {
+  const n = await getNotification({ notificationId }, deps.db);
+  if (!n) return false;
+  const attempts = `${n.attempts} attempt${n.attempts === 1 ? "" : "s"}`;
+  return settleNotification(
+    {
+      notificationId,
+      status: "failed",
+      error: n.lastError ? `gave up after ${attempts}: ${n.lastError}` : `gave up after ${attempts}`,
+      at: deps.now?.() ?? new Date(),
+    },
+    deps.db,
+  );
+}

@@ -1,0 +1,127 @@
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import {
+  insertAuditEntry,
+  insertWebhookEndpoint,
+  setWebhookEndpointActive,
+  updateUnresolvedAlert,
+  type AlertRow,
+  type DbExecutor,
+} from "../../db/queries/alerts.ts";
+import { alerts } from "../../db/schema/alerts.ts";
+import { generateWebhookSecret } from "./webhook.ts";
+
+/**
+ * What support does to alerts and webhook endpoints from the console. Each write and its audit
+ * entry commit together. Functions return null for an alert that does not exist or is already
+ * resolved (a resolved incident is history; a recurrence is a new alert).
+ */
+
+export interface Actor {
+  userId: string;
+  /** The user's email, for the audit log. */
+  label: string;
+}
+
+// why: at most a year ahead, so nothing is silenced forever by a typo in a date field
+const MAX_MUTE_DAYS = 366;
+
+export const WebhookEndpointInputSchema = z.object({
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .refine((u) => !new URL(u).username && !new URL(u).password, "must not contain credentials"),
+  description: z.string().trim().max(200).optional(),
+});
+
+export async function acknowledgeAlert(
+  { alertId, actor, now = new Date() }: { alertId: string; actor: Actor; now?: Date },
+  db: DbExecutor,
+): Promise<AlertRow | null> {
+  return db.transaction(async (tx) => {
+    // why: acknowledging ends a mute: someone is now on it and wants to hear about recovery
+    const row = await updateUnresolvedAlert({ alertId, set: { status: "acknowledged", acknowledgedAt: now, acknowledgedBy: actor.userId, mutedUntil: null } }, tx);
+    if (!row) return null;
+    await insertAuditEntry(
+      { actorUserId: actor.userId, actorLabel: actor.label, action: "alert.acknowledge", clinicId: row.clinicId, details: { alertId, kind: row.kind } },
+      tx,
+    );
+    return row;
+  });
+}
+
+/** Silences an alert until a date: repeats still count, nothing is sent (not even its recovery). */
+export async function muteAlert(
+  { alertId, until, actor, now = new Date() }: { alertId: string; until: Date; actor: Actor; now?: Date },
+  db: DbExecutor,
+): Promise<AlertRow | null> {
+  if (!(until.getTime() > now.getTime())) throw new RangeError("mute date must be in the future");
+  if (until.getTime() - now.getTime() > MAX_MUTE_DAYS * 86_400_000) throw new RangeError(`mute date must be within ${MAX_MUTE_DAYS} days`);
+  return db.transaction(async (tx) => {
+    const row = await updateUnresolvedAlert({ alertId, set: { status: "muted", mutedUntil: until } }, tx);
+    if (!row) return null;
+    await insertAuditEntry(
+      {
+        actorUserId: actor.userId,
+        actorLabel: actor.label,
+        action: "alert.mute",
+        clinicId: row.clinicId,
+        details: { alertId, kind: row.kind, until: until.toISOString() },
+      },
+      tx,
+    );
+    return row;
+  });
+}
+
+export async function unmuteAlert({ alertId, actor }: { alertId: string; actor: Actor }, db: DbExecutor): Promise<AlertRow | null> {
+  return db.transaction(async (tx) => {
+    const row = await updateUnresolvedAlert(
+      {
+        alertId,
+        set: { status: sql`case when ${alerts.acknowledgedAt} is not null then 'acknowledged' else 'open' end`, mutedUntil: null },
+      },
+      tx,
+    );
+    if (!row) return null;
+    await insertAuditEntry(
+      { actorUserId: actor.userId, actorLabel: actor.label, action: "alert.unmute", clinicId: row.clinicId, details: { alertId, kind: row.kind } },
+      tx,
+    );
+    return row;
+  });
+}
+
+/** Registers a receiver. The secret is returned once, to show the admin; lists never include it. */
+export async function createWebhookEndpoint(
+  { input, actor }: { input: z.input<typeof WebhookEndpointInputSchema>; actor: Actor },
+  db: DbExecutor,
+): Promise<{ id: string; url: string; secret: string }> {
+  const parsed = WebhookEndpointInputSchema.parse(input);
+  const secret = generateWebhookSecret();
+  return db.transaction(async (tx) => {
+    const { id } = await insertWebhookEndpoint({ url: parsed.url, description: parsed.description || null, secret }, tx);
+    // why: the audit entry names the endpoint, never its secret
+    await insertAuditEntry(
+      { actorUserId: actor.userId, actorLabel: actor.label, action: "webhook.create", clinicId: null, details: { endpointId: id, url: parsed.url } },
+      tx,
+    );
+    return { id, url: parsed.url, secret };
+  });
+}
+
+export async function setWebhookEndpointEnabled(
+  { endpointId, active, actor }: { endpointId: string; active: boolean; actor: Actor },
+  db: DbExecutor,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const changed = await setWebhookEndpointActive({ endpointId, active }, tx);
+    if (changed) {
+      await insertAuditEntry(
+        { actorUserId: actor.userId, actorLabel: actor.label, action: active ? "webhook.enable" : "webhook.disable", clinicId: null, details: { endpointId } },
+        tx,
+      );
+    }
+    return changed;
+  });
+}

@@ -1,0 +1,289 @@
+import { z } from "zod";
+import { escalationText, VENDOR_LABELS, type EscalationPacket } from "../health/escalation.ts";
+import { playbookFor, TAXONOMY, type FailureCode } from "../health/taxonomy.ts";
+import { ALERT_KIND_LABELS, type AlertEvent, type AlertKind, type AlertStatus } from "./kinds.ts";
+
+/**
+ * Alert messages, rendered once when the event happens and stored on the notification, so every
+ * retry sends the same words. Built only from the taxonomy and the escalation packet — which
+ * carries a key hint, never a key — so no message can contain an API key.
+ */
+
+export interface AlertSnapshot {
+  id: string;
+  kind: AlertKind;
+  status: AlertStatus;
+  count: number;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  resolvedAt: Date | null;
+  packet: EscalationPacket;
+}
+
+export interface MessageContext {
+  event: AlertEvent;
+  /** The notification's id; webhook receivers deduplicate retries by it. */
+  notificationId: string;
+  clinic: { id: string; name: string; adminName?: string | null };
+  connectionId: string;
+  /** The packet as of this event (for a recovery: the healthy state). */
+  packet: EscalationPacket;
+  /** The alert opened or reopened, or every alert the recovery resolved. */
+  alerts: AlertSnapshot[];
+  now: Date;
+  /** Base URL of the console, for a link to the clinic page. */
+  consoleUrl?: string | null;
+}
+
+export const EmailContentSchema = z.object({
+  kind: z.literal("email"),
+  subject: z.string(),
+  text: z.string(),
+  html: z.string(),
+});
+export const WebhookContentSchema = z.object({
+  kind: z.literal("webhook"),
+  /** The exact bytes to sign and send; a string because jsonb would reorder the keys. */
+  body: z.string(),
+});
+export const NotificationContentSchema = z.discriminatedUnion("kind", [EmailContentSchema, WebhookContentSchema]);
+export type EmailContent = z.infer<typeof EmailContentSchema>;
+export type WebhookContent = z.infer<typeof WebhookContentSchema>;
+export type NotificationContent = z.infer<typeof NotificationContentSchema>;
+
+// ---- a tiny block model, so the text and HTML versions can never say different things
+
+type Block =
+  | { type: "p"; text: string }
+  | { type: "ol"; items: readonly string[] }
+  | { type: "ul"; items: readonly string[] }
+  | { type: "pre"; title: string; text: string }
+  | { type: "link"; label: string; href: string };
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+function toText(blocks: Block[]): string {
+  return blocks
+    .map((b) => {
+      switch (b.type) {
+        case "p":
+          return b.text;
+        case "ol":
+          return b.items.map((item, i) => `${i + 1}. ${item}`).join("\n");
+        case "ul":
+          return b.items.map((item) => `- ${item}`).join("\n");
+        case "pre":
+          return `--- ${b.title} ---\n${b.text}`;
+        case "link":
+          return `${b.label}: ${b.href}`;
+      }
+    })
+    .join("\n\n")
+    .concat("\n");
+}
+
+function toHtml(blocks: Block[]): string {
+  const body = blocks
+    .map((b) => {
+      switch (b.type) {
+        case "p":
+          return `<p>${escapeHtml(b.text)}</p>`;
+        case "ol":
+          return `<ol>${b.items.map((i) => `<li>${escapeHtml(i)}</li>`).join("")}</ol>`;
+        case "ul":
+          return `<ul>${b.items.map((i) => `<li>${escapeHtml(i)}</li>`).join("")}</ul>`;
+        case "pre":
+          return `<p><strong>${escapeHtml(b.title)}</strong></p><pre style="white-space:pre-wrap;font-family:monospace">${escapeHtml(b.text)}</pre>`;
+        case "link":
+          return `<p><a href="${escapeHtml(b.href)}">${escapeHtml(b.label)}</a></p>`;
+      }
+    })
+    .join("\n");
+  return `<!doctype html><html><body style="font-family:sans-serif;line-height:1.4">\n${body}\n</body></html>`;
+}
+
+// ---- wording
+
+function oneLine(s: string): string {
+  // why: a clinic name with a newline could forge a header-like line in a subject or a ticket
+  return s.replace(/[\r\n\t]+/g, " ").trim();
+}
+
+function when(d: Date): string {
+  return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+function duration(from: Date, to: Date): string {
+  const minutes = Math.max(0, Math.round((to.getTime() - from.getTime()) / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} days`;
+}
+
+function failureTitle(packet: EscalationPacket, kind: AlertKind): string {
+  return packet.failureTitle ?? ALERT_KIND_LABELS[kind];
+}
+
+function where(packet: EscalationPacket): string {
+  return `${packet.vendorLabel}, ${packet.vendor === "nookal" ? `region ${packet.nookalRegion ?? packet.region}` : `shard ${packet.clinikoShard ?? packet.region}`}`;
+}
+
+function clinicPage(ctx: MessageContext): Block[] {
+  return ctx.consoleUrl ? [{ type: "link", label: "Open in Relink", href: `${ctx.consoleUrl.replace(/\/+$/, "")}/clinics/${ctx.clinic.id}` }] : [];
+}
+
+function primary(ctx: MessageContext): AlertSnapshot {
+  const alert = ctx.alerts[0];
+  if (!alert) throw new Error("an alert message needs at least one alert");
+  return alert;
+}
+
+function code(packet: EscalationPacket): FailureCode | null {
+  return packet.failureCode && packet.failureCode in TAXONOMY ? packet.failureCode : null;
+}
+
+function supportEmail(ctx: MessageContext): { subject: string; blocks: Block[] } {
+  const name = oneLine(ctx.clinic.name);
+  const vendor = VENDOR_LABELS[ctx.packet.vendor];
+  if (ctx.event === "recovered") {
+    const since = new Date(Math.min(...ctx.alerts.map((a) => a.firstSeenAt.getTime())));
+    return {
+      subject: `[Relink] Recovered: ${name} (${vendor})`,
+      blocks: [
+        { type: "p", text: `Recovered — ${name} (${where(ctx.packet)}). The connection works again as of ${when(ctx.now)}.` },
+        {
+          type: "ul",
+          items: ctx.alerts.map(
+            (a) =>
+              `Resolved "${ALERT_KIND_LABELS[a.kind]}" (${failureTitle(a.packet, a.kind)}): open since ${when(a.firstSeenAt)}, seen ${a.count} time${a.count === 1 ? "" : "s"}.`,
+          ),
+        },
+        { type: "p", text: `Trouble lasted ${duration(since, ctx.now)}. Nothing more to do; tell the clinic if they were waiting on it.` },
+        ...clinicPage(ctx),
+      ],
+    };
+  }
+  const alert = primary(ctx);
+  const c = code(alert.packet);
+  const title = failureTitle(alert.packet, alert.kind);
+  const again = ctx.event === "reopened";
+  const blocks: Block[] = [
+    {
+      type: "p",
+      text: `${again ? "Back again — " : ""}${ALERT_KIND_LABELS[alert.kind]}: ${name} (${where(alert.packet)}). ${title}, first seen ${when(alert.firstSeenAt)}.`,
+    },
+  ];
+  if (again) blocks.push({ type: "p", text: "This problem had been resolved before and has come back." });
+  if (c) {
+    const info = TAXONOMY[c];
+    blocks.push(
+      { type: "p", text: info.supportMessage },
+      { type: "p", text: `Suggested action: ${info.suggestedAction}` },
+      { type: "ol", items: playbookFor(c, alert.packet.vendor).supportSteps },
+    );
+  }
+  blocks.push(...clinicPage(ctx), { type: "pre", title: "Escalation packet (paste into a vendor ticket)", text: escalationText(alert.packet) });
+  return { subject: `[Relink] ${again ? "Again: " : ""}${name}: ${title} (${vendor})`, blocks };
+}
+
+function clinicEmail(ctx: MessageContext): { subject: string; blocks: Block[] } {
+  const name = oneLine(ctx.clinic.name);
+  const vendor = VENDOR_LABELS[ctx.packet.vendor];
+  const greeting: Block = { type: "p", text: ctx.clinic.adminName ? `Hello ${oneLine(ctx.clinic.adminName)},` : "Hello," };
+  if (ctx.event === "recovered") {
+    return {
+      subject: `Your ${vendor} connection works again — ${name}`,
+      blocks: [
+        greeting,
+        { type: "p", text: `Good news: the connection to ${vendor} for ${name} works again. Nothing more to do on your side.` },
+      ],
+    };
+  }
+  const alert = primary(ctx);
+  const c = code(alert.packet);
+  const blocks: Block[] = [greeting];
+  if (c) {
+    const steps = playbookFor(c, alert.packet.vendor).clinicSteps;
+    blocks.push({ type: "p", text: `We have a problem reaching ${vendor} for ${name}. ${TAXONOMY[c].clinicMessage}` });
+    if (steps.length) blocks.push({ type: "p", text: "What to do:" }, { type: "ol", items: steps });
+    else blocks.push({ type: "p", text: "Nothing to do on your side right now." });
+  } else {
+    blocks.push({ type: "p", text: `${ALERT_KIND_LABELS[alert.kind]} for ${name}.` });
+  }
+  blocks.push({
+    type: "p",
+    text: "Please don't re-create patients or change anything else in the meantime. Reply to this email if you need help; our support team has been told.",
+  });
+  return { subject: `Action needed: your ${vendor} connection — ${name}`, blocks };
+}
+
+export function renderEmail(ctx: MessageContext, audience: "clinic_admin" | "support"): EmailContent {
+  const { subject, blocks } = audience === "support" ? supportEmail(ctx) : clinicEmail(ctx);
+  return { kind: "email", subject: oneLine(subject), text: toText(blocks), html: toHtml(blocks) };
+}
+
+export interface AlertWebhookBody {
+  id: string;
+  type: `alert.${AlertEvent}`;
+  occurredAt: string;
+  clinic: { id: string; name: string };
+  connection: { id: string; vendor: string; region: string; state: string | null };
+  alerts: {
+    id: string;
+    kind: AlertKind;
+    title: string;
+    status: AlertStatus;
+    count: number;
+    failureCode: string | null;
+    failureTitle: string | null;
+    firstSeenAt: string;
+    lastSeenAt: string;
+    resolvedAt: string | null;
+  }[];
+  failure: { code: string; title: string; whoActs: string; transient: boolean; supportMessage: string; suggestedAction: string } | null;
+  escalation: EscalationPacket;
+  escalationText: string;
+  consoleUrl: string | null;
+}
+
+export function renderWebhook(ctx: MessageContext): WebhookContent {
+  const c = ctx.event === "recovered" ? null : code(primary(ctx).packet);
+  const packet = ctx.event === "recovered" ? ctx.packet : primary(ctx).packet;
+  const info = c ? TAXONOMY[c] : null;
+  const body: AlertWebhookBody = {
+    id: ctx.notificationId,
+    type: `alert.${ctx.event}`,
+    occurredAt: ctx.now.toISOString(),
+    clinic: { id: ctx.clinic.id, name: ctx.clinic.name },
+    connection: { id: ctx.connectionId, vendor: ctx.packet.vendor, region: ctx.packet.region, state: ctx.packet.state },
+    alerts: ctx.alerts.map((a) => ({
+      id: a.id,
+      kind: a.kind,
+      title: ALERT_KIND_LABELS[a.kind],
+      status: a.status,
+      count: a.count,
+      failureCode: a.packet.failureCode,
+      failureTitle: a.packet.failureTitle,
+      firstSeenAt: a.firstSeenAt.toISOString(),
+      lastSeenAt: a.lastSeenAt.toISOString(),
+      resolvedAt: a.resolvedAt ? a.resolvedAt.toISOString() : null,
+    })),
+    failure: info
+      ? {
+          code: info.code,
+          title: info.title,
+          whoActs: info.whoActs,
+          transient: info.transient,
+          supportMessage: info.supportMessage,
+          suggestedAction: info.suggestedAction,
+        }
+      : null,
+    escalation: packet,
+    escalationText: escalationText(packet),
+    consoleUrl: ctx.consoleUrl ? `${ctx.consoleUrl.replace(/\/+$/, "")}/clinics/${ctx.clinic.id}` : null,
+  };
+  return { kind: "webhook", body: JSON.stringify(body) };
+}

@@ -1,0 +1,296 @@
+import http from "node:http";
+import net from "node:net";
+import type { AddressInfo } from "node:net";
+import { asc, eq } from "drizzle-orm";
+import type { Job, PgBoss } from "pg-boss";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listDeliveryAttempts } from "../../db/queries/alerts.ts";
+import { alertNotifications, emailOutbox, webhookEndpoints } from "../../db/schema/index.ts";
+import { applyAlertWork, type AlertWorkDeps } from "../../domain/alerts/apply.ts";
+import { deliverNotification, type DeliveryDeps } from "../../domain/alerts/deliver.ts";
+import { smtpEmailSender, type EmailSender } from "../../domain/alerts/email.ts";
+import { createWebhookEndpoint, muteAlert, setWebhookEndpointEnabled } from "../../domain/alerts/manage.ts";
+import {
+  WEBHOOK_EVENT_HEADER,
+  WEBHOOK_ID_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+  verifyWebhookSignature,
+} from "../../domain/alerts/webhook.ts";
+import { startBoss } from "../../workers/boss.ts";
+import { QUEUES } from "../../workers/catalog.ts";
+import { handleAlertDeadBatch, handleAlertDeliverBatch, pgBossDeliveryQueue } from "../../workers/handlers/alerts.ts";
+import { createTestDatabase, type TestDatabase } from "../support/db.ts";
+import { makeConnection, makeUser, minutes, recovery, sighting, silentLogger, waitFor } from "./alerts-fixtures.ts";
+
+// ---- a real webhook receiver on 127.0.0.1: records raw bodies, answers by path
+
+interface Received {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  rawBody: Buffer;
+}
+const received: Received[] = [];
+const receiver = http.createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => {
+    received.push({ path: req.url ?? "", headers: req.headers, rawBody: Buffer.concat(chunks) });
+    if (req.url === "/ok") res.writeHead(204).end();
+    else res.writeHead(500, { "Content-Type": "text/plain" }).end("receiver exploded");
+  });
+});
+
+// ---- a minimal SMTP server, so nodemailer's real SMTP path is exercised
+
+interface SmtpMessage {
+  from: string;
+  to: string[];
+  data: string;
+}
+const mailbox: SmtpMessage[] = [];
+const SMTP_REPLIES: Record<string, string> = {
+  EHLO: "250-test-smtp\r\n250 8BITMIME\r\n",
+  HELO: "250 test-smtp\r\n",
+  DATA: "354 go ahead\r\n",
+};
+const smtpSockets = new Set<net.Socket>();
+const smtp = net.createServer((socket) => {
+  smtpSockets.add(socket);
+  socket.on("close", () => smtpSockets.delete(socket));
+  socket.setEncoding("utf8");
+  let buffer = "";
+  let inData = false;
+  let current: SmtpMessage = { from: "", to: [], data: "" };
+  socket.write("220 test-smtp ESMTP\r\n");
+  socket.on("data", (chunk: string) => {
+    buffer += chunk;
+    for (;;) {
+      if (inData) {
+        const end = buffer.indexOf("\r\n.\r\n");
+        if (end < 0) return;
+        mailbox.push({ ...current, data: buffer.slice(0, end) });
+        current = { from: "", to: [], data: "" };
+        buffer = buffer.slice(end + 5);
+        inData = false;
+        socket.write("250 2.0.0 queued\r\n");
+        continue;
+      }
+      const eol = buffer.indexOf("\r\n");
+      if (eol < 0) return;
+      const line = buffer.slice(0, eol);
+      buffer = buffer.slice(eol + 2);
+      const verb = line.split(" ")[0]!.toUpperCase();
+      if (verb === "MAIL") current.from = line;
+      if (verb === "RCPT") current.to.push(line);
+      if (verb === "DATA") inData = true;
+      if (verb === "QUIT") socket.end("221 bye\r\n");
+      else socket.write(SMTP_REPLIES[verb] ?? "250 ok\r\n");
+    }
+  });
+});
+
+async function listen(server: net.Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+let t: TestDatabase;
+let boss: PgBoss;
+let email: EmailSender;
+let receiverUrl: string;
+let delivery: DeliveryDeps & { logger: typeof silentLogger };
+let work: AlertWorkDeps;
+const DELIVER = QUEUES["alert-deliver"].name;
+const DEAD = QUEUES["alert-deliver-dead"].name;
+const RETRY_LIMIT = 2;
+
+beforeAll(async () => {
+  const [receiverPort, smtpPort, db] = await Promise.all([listen(receiver), listen(smtp), createTestDatabase()]);
+  t = db;
+  receiverUrl = `http://127.0.0.1:${receiverPort}`;
+  email = smtpEmailSender(`smtp://127.0.0.1:${smtpPort}`, { timeoutMs: 5000 });
+  boss = await startBoss({ databaseUrl: t.url, logger: silentLogger, role: "worker" });
+  // why: the catalog's backoff (15 s doubling) would take hours to dead-letter; same queue, faster retries
+  await boss.updateQueue(DELIVER, { retryLimit: RETRY_LIMIT, retryDelay: 1, retryBackoff: true, retryDelayMax: 2 });
+  delivery = { db: t.db, email, fromEmail: "alerts@relink.test", webhookTimeoutMs: 3000, logger: silentLogger };
+  work = { queue: pgBossDeliveryQueue(boss), recipients: { emailClinicAdmin: true, supportEmail: "support@vendor.example", consoleUrl: null } };
+  // the catalog's handlers and work options, polling faster so retries are picked up promptly
+  const fast = { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 };
+  await boss.work(DELIVER, { ...QUEUES["alert-deliver"].work, ...fast }, (jobs: Job<object>[]) => handleAlertDeliverBatch(jobs, delivery));
+  await boss.work(DEAD, { ...QUEUES["alert-deliver-dead"].work, ...fast }, (jobs: Job<object>[]) => handleAlertDeadBatch(jobs, delivery));
+});
+afterAll(async () => {
+  await boss?.stop({ graceful: false });
+  email?.close();
+  for (const s of smtpSockets) s.destroy();
+  await Promise.all([
+    new Promise((r) => receiver.close(r)),
+    new Promise((r) => smtp.close(r)),
+  ]);
+  await t?.drop();
+});
+
+async function notificationsOf(connectionId: string) {
+  return t.db.select().from(alertNotifications).where(eq(alertNotifications.connectionId, connectionId)).orderBy(asc(alertNotifications.createdAt), asc(alertNotifications.target));
+}
+
+async function settled(connectionId: string, expected: number) {
+  return waitFor(`${expected} settled notifications`, async () => {
+    const rows = await notificationsOf(connectionId);
+    return rows.length === expected && rows.every((r) => r.status !== "queued") ? rows : undefined;
+  });
+}
+
+async function secretOf(endpointId: string): Promise<string> {
+  const [row] = await t.db.select({ secret: webhookEndpoints.secret }).from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));
+  return row!.secret;
+}
+
+describe("alert delivery through pg-boss", () => {
+  it("delivers emails over SMTP and a webhook a receiver can verify; a tampered body fails verification", async () => {
+    const agent = await makeUser(t);
+    const endpoint = await createWebhookEndpoint({ input: { url: `${receiverUrl}/ok` }, actor: agent }, t.db);
+    const c = await makeConnection(t);
+    const T0 = new Date();
+    const { deliveriesQueued } = await applyAlertWork(sighting(c, "connection_needs_action", T0), t.db, work);
+    expect(deliveriesQueued).toBe(3);
+
+    const rows = await settled(c.connection.id, 3);
+    expect(rows.map((r) => [r.channel, r.status, r.attempts])).toEqual(
+      expect.arrayContaining([
+        ["email", "delivered", 1],
+        ["email", "delivered", 1],
+        ["webhook", "delivered", 1],
+      ]),
+    );
+    for (const r of rows) {
+      const [job] = await boss.findJobs(DELIVER, { id: r.jobId! });
+      expect(job?.state).toBe("completed");
+    }
+
+    // the webhook: signed over `${timestamp}.${rawBody}`, verifiable by the receiver, and only that body
+    const hook = received.find((r) => r.headers[WEBHOOK_ID_HEADER.toLowerCase()] === rows.find((n) => n.channel === "webhook")!.id)!;
+    expect(hook).toBeDefined();
+    const ts = String(hook.headers[WEBHOOK_TIMESTAMP_HEADER.toLowerCase()]);
+    const sig = String(hook.headers[WEBHOOK_SIGNATURE_HEADER.toLowerCase()]);
+    expect(sig).toMatch(/^v1=[0-9a-f]{64}$/);
+    expect(hook.headers[WEBHOOK_EVENT_HEADER.toLowerCase()]).toBe("alert.opened");
+    expect(hook.headers["content-type"]).toBe("application/json");
+    const secret = await secretOf(endpoint.id);
+    expect(verifyWebhookSignature(secret, ts, hook.rawBody, sig)).toEqual({ ok: true });
+    const tampered = Buffer.from(hook.rawBody.toString("utf8").replace('"count":1', '"count":2'));
+    expect(tampered.equals(hook.rawBody)).toBe(false);
+    expect(verifyWebhookSignature(secret, ts, tampered, sig)).toEqual({ ok: false, reason: "mismatch" });
+    expect(verifyWebhookSignature("whsec_someone-elses-secret-0000000000", ts, hook.rawBody, sig)).toEqual({ ok: false, reason: "mismatch" });
+    expect(verifyWebhookSignature(secret, Number(ts) - 3600, hook.rawBody, sig)).toEqual({ ok: false, reason: "stale" });
+    const body = JSON.parse(hook.rawBody.toString("utf8"));
+    expect(body).toMatchObject({ type: "alert.opened", clinic: { id: c.clinic.id }, escalation: { keyHint: "••••9f3a (au2)" } });
+    expect(hook.rawBody.toString("utf8")).not.toContain(secret);
+
+    // the emails: through SMTP to the clinic admin and to support, recorded in the outbox as sent
+    const toAdmin = mailbox.find((m) => m.to.some((to) => to.includes(c.clinic.adminEmail!)));
+    const toSupport = mailbox.find((m) => m.to.some((to) => to.includes("support@vendor.example")) && m.data.includes(c.clinic.name));
+    expect(toAdmin?.data).toMatch(/^X-Relink-Event: opened$/m);
+    expect(toSupport?.data).toContain("Escalation packet");
+    const outbox = await t.db.select().from(emailOutbox);
+    const mine = outbox.filter((o) => rows.some((r) => r.id === o.notificationId));
+    expect(mine).toHaveLength(2);
+    expect(mine.every((o) => o.sentAt !== null && o.error === null)).toBe(true);
+    expect(mine.find((o) => o.to === c.clinic.adminEmail)?.subject).toMatch(/^Action needed: your Cliniko connection/);
+
+    const attempts = await listDeliveryAttempts({ notificationId: rows.find((n) => n.channel === "webhook")!.id }, t.db);
+    expect(attempts).toEqual([expect.objectContaining({ attempt: 1, status: "delivered", httpStatus: 204, event: "opened" })]);
+
+    // recovery: one more message per target, none for the repeat in between
+    await applyAlertWork(sighting(c, "connection_needs_action", minutes(T0, 5)), t.db, work);
+    await applyAlertWork(recovery(c, minutes(T0, 10)), t.db, work);
+    const after = await settled(c.connection.id, 6);
+    expect(after.filter((n) => n.event === "recovered").map((n) => n.status)).toEqual(["delivered", "delivered", "delivered"]);
+    await setWebhookEndpointEnabled({ endpointId: endpoint.id, active: false, actor: agent }, t.db);
+  });
+
+  it("a failing receiver is retried with backoff, every attempt recorded, then dead-lettered and marked failed", async () => {
+    const agent = await makeUser(t);
+    const endpoint = await createWebhookEndpoint({ input: { url: `${receiverUrl}/fail` }, actor: agent }, t.db);
+    const c = await makeConnection(t, { adminEmail: null });
+    const noEmail: AlertWorkDeps = { ...work, recipients: { emailClinicAdmin: false, supportEmail: null, consoleUrl: null } };
+    const { deliveriesQueued } = await applyAlertWork(sighting(c, "connection_needs_action", new Date()), t.db, noEmail);
+    expect(deliveriesQueued).toBe(1);
+
+    const [n] = await waitFor("the dead-letter handler to mark it failed", async () => {
+      const rows = await notificationsOf(c.connection.id);
+      return rows[0]?.status === "failed" ? rows : undefined;
+    });
+    expect(n!.attempts).toBe(RETRY_LIMIT + 1);
+    expect(n!.lastError).toMatch(/^gave up after 3 attempts: HTTP 500: receiver exploded/);
+    const attempts = await listDeliveryAttempts({ notificationId: n!.id }, t.db);
+    expect(attempts.map((a) => [a.attempt, a.status, a.httpStatus])).toEqual([
+      [1, "failed", 500],
+      [2, "failed", 500],
+      [3, "failed", 500],
+    ]);
+    // backoff: the attempts are spread out, not fired back to back
+    expect(attempts[2]!.at.getTime() - attempts[0]!.at.getTime()).toBeGreaterThanOrEqual(900);
+
+    const [job] = await boss.findJobs(DELIVER, { id: n!.jobId! });
+    expect(job?.state).toBe("failed");
+    const dead = await boss.findJobs<{ notificationId: string }>(DEAD, { data: { notificationId: n!.id } });
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.state).toBe("completed");
+
+    // the receiver saw the same delivery id every time, each validly signed
+    const posts = received.filter((r) => r.headers[WEBHOOK_ID_HEADER.toLowerCase()] === n!.id);
+    expect(posts).toHaveLength(3);
+    const secret = await secretOf(endpoint.id);
+    for (const p of posts) {
+      const v = verifyWebhookSignature(secret, String(p.headers[WEBHOOK_TIMESTAMP_HEADER.toLowerCase()]), p.rawBody, String(p.headers[WEBHOOK_SIGNATURE_HEADER.toLowerCase()]));
+      expect(v.ok).toBe(true);
+    }
+    expect(new Set(posts.map((p) => p.rawBody.toString("utf8"))).size).toBe(1);
+    await setWebhookEndpointEnabled({ endpointId: endpoint.id, active: false, actor: agent }, t.db);
+  });
+});
+
+describe("delivering one notification", () => {
+  // why: these call the domain function directly; the queue only records what would be enqueued
+  const enqueued: string[] = [];
+  const recordOnly: AlertWorkDeps = {
+    queue: { enqueue: async (jobs) => void enqueued.push(...jobs.map((j) => j.notificationId)) },
+    recipients: { emailClinicAdmin: true, supportEmail: null, consoleUrl: null },
+  };
+
+  it("without SMTP the email waits in the outbox, and a second run never sends it twice", async () => {
+    const c = await makeConnection(t);
+    await applyAlertWork(sighting(c, "no_patients_visible", new Date(), "no_patients_visible"), t.db, recordOnly);
+    const [n] = await notificationsOf(c.connection.id);
+    const deps: DeliveryDeps = { db: t.db, email: null, fromEmail: "alerts@relink.test", webhookTimeoutMs: 1000 };
+    expect(await deliverNotification({ notificationId: n!.id }, deps)).toBe("outboxed");
+    expect(await deliverNotification({ notificationId: n!.id }, deps)).toBe("skipped");
+    const [row] = await t.db.select().from(emailOutbox).where(eq(emailOutbox.notificationId, n!.id));
+    expect(row).toMatchObject({ to: c.clinic.adminEmail, sentAt: null, error: null });
+    expect(row!.subject).toContain(c.clinic.name);
+    expect(row!.text).toContain("no patients can be seen");
+    expect(row!.html).toContain("<ol>");
+    expect(await listDeliveryAttempts({ notificationId: n!.id }, t.db)).toEqual([expect.objectContaining({ attempt: 1, status: "outboxed" })]);
+  });
+
+  it("an alert muted after its message was queued is not delivered", async () => {
+    const c = await makeConnection(t);
+    const agent = await makeUser(t);
+    const now = new Date();
+    const { opened } = await applyAlertWork(sighting(c, "connection_needs_action", now), t.db, recordOnly);
+    await muteAlert({ alertId: opened[0]!, until: minutes(now, 60), actor: agent, now }, t.db);
+    const [n] = await notificationsOf(c.connection.id);
+    const sent: unknown[] = [];
+    const deps: DeliveryDeps = {
+      db: t.db,
+      email: { send: async (m) => (sent.push(m), { messageId: "x" }), close: () => {} },
+      fromEmail: "alerts@relink.test",
+      webhookTimeoutMs: 1000,
+    };
+    expect(await deliverNotification({ notificationId: n!.id }, deps)).toBe("suppressed");
+    expect(sent).toHaveLength(0);
+    expect((await notificationsOf(c.connection.id))[0]).toMatchObject({ status: "suppressed", lastError: "alert muted before delivery" });
+  });
+});
