@@ -6,6 +6,7 @@ import { createVendorAccess } from "../domain/health/vendor-access.ts";
 import { boot, failStartup, onShutdown, requireDatabaseUrl } from "../scripts/process.ts";
 import { startBoss } from "./boss.ts";
 import { QUEUES } from "./catalog.ts";
+import { alertWorker, workAlertQueues } from "./handlers/alerts.ts";
 import { handleProbeBatch, handleProbeSweep, type ProbeDeps } from "./handlers/probe.ts";
 
 const { env, logger } = boot("worker");
@@ -20,6 +21,9 @@ try {
     vendors: createVendorAccess(vendorSettings(env)),
     keyring: keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS),
   };
+  // why: built once; alerts.work is what the probe path passes to applyAlertWork
+  const alerts = alertWorker({ env, db: handle.db, boss, logger });
+  await workAlertQueues(boss, alerts.delivery);
   await boss.work(QUEUES.probe.name, QUEUES.probe.work, (jobs: Job<object>[]) => handleProbeBatch(jobs, deps));
   await boss.work(QUEUES["probe-sweep"].name, QUEUES["probe-sweep"].work, () => handleProbeSweep(deps));
   // why: cron has minute granularity; the interval is a whole number of minutes by the env schema
@@ -29,6 +33,7 @@ try {
   logger.info({ intervalMinutes: env.PROBE_INTERVAL_MINUTES }, "worker started");
   onShutdown(logger, async () => {
     await boss.stop({ graceful: true, timeout: 10_000 });
+    alerts.close();
     await handle.close();
   });
 } catch (err) {
