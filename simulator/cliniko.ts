@@ -359,7 +359,8 @@ function userJson(account: ClinikoAccount, user: ClinikoUser, base: string): str
 export async function handleCliniko(world: World, req: Req, res: Res, shard: string, path: string, search: URLSearchParams): Promise<void> {
   const s = world.settings;
   const accept = req.headers.accept ?? "";
-  if (s.requireAccept && !/application\/json|\*\/\*/.test(accept)) {
+  // why: fetch sends `Accept: */*` by default; only an explicit application/json proves the client sets it
+  if (s.requireAccept && !/application\/json/i.test(accept)) {
     send(world, res, 406, "", { "Content-Type": "text/plain" });
     return;
   }

@@ -59,6 +59,22 @@ describe("simulator: Cliniko basics", () => {
     const res = await cliniko(c.key, c.region, "/user", { Accept: "application/json", "User-Agent": "curl/8" });
     expect(res.status).toBe(403);
     expect(await res.text()).toBe("Requires a user agent");
+    const noAccept = await cliniko(c.key, c.region, "/user", { "User-Agent": HEADERS["User-Agent"] });
+    expect(noAccept.status).toBe(406);
+  });
+
+  it("answers a bad filter with 422 Validation Failed and honours q[] and sort", async () => {
+    const c = demo("healthy_cliniko_uk1");
+    const bad = await cliniko(c.key, c.region, `/patients?q[]=${encodeURIComponent("updated_at:>yesterday")}`);
+    expect(bad.status).toBe(422);
+    expect(await bad.json()).toEqual({ message: "Validation Failed", errors: { updated_at: "is not a valid date time" } });
+    const since = "2025-05-01T00:00:00Z";
+    const res = await cliniko(c.key, c.region, `/patients?per_page=100&sort=updated_at:desc&q[]=${encodeURIComponent(`updated_at:>${since}`)}`);
+    const body = (await res.json()) as { patients: { updated_at: string }[] };
+    expect(body.patients.length).toBeGreaterThan(0);
+    expect(body.patients.every((p) => p.updated_at > since)).toBe(true);
+    const times = body.patients.map((p) => p.updated_at);
+    expect(times).toEqual([...times].sort().reverse());
   });
 });
 

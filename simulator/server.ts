@@ -82,10 +82,6 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<SimulatorHa
     }
     sendJson(w, res, 404, { error: "not found" });
   });
-  // why: benchmarks and sync open many keep-alive connections; Node's default of 5 s is fine,
-  // but a hung request must not keep close() waiting
-  server.keepAliveTimeout = 5000;
-
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => {
