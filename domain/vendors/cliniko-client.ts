@@ -194,6 +194,14 @@ export function clinikoFilterTime(iso: string): string {
 
 // ---- the client
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 export function createClinikoClient(target: ConnectionTarget, settings: VendorSettings, deps: VendorClientDeps = {}): VendorClient {
   const parsed = parseClinikoKey(target.key);
   // why: the configured shard wins, so "apply the suggested region" works for keys without a suffix
@@ -233,7 +241,7 @@ export function createClinikoClient(target: ConnectionTarget, settings: VendorSe
       region: shard,
       method: "GET",
       url,
-      path: decodeURIComponent(path),
+      path: safeDecode(path),
       headers: {
         Authorization: authorization,
         Accept: "application/json",
