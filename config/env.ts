@@ -49,6 +49,13 @@ export const EnvSchema = z.object({
   /** Also email each clinic's admin (clinics.admin_email) in clinic-facing words. */
   ALERT_EMAIL_CLINIC_ADMINS: bool.default(true),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** How long a reconnect link sent to a clinic stays usable (default 7 days). */
+  RECONNECT_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(168),
+  /**
+   * Proxies in front of the web process that append to X-Forwarded-For; 0 = none, use the socket
+   * address (docs/decisions/0007-reconnect-page.md: client addresses for rate limits).
+   */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
