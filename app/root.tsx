@@ -1,4 +1,4 @@
-import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import { data, type LinksFunction, type LoaderFunctionArgs } from "@remix-run/node";
 import {
   Form,
   isRouteErrorResponse,
@@ -13,14 +13,17 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
-import { getUser } from "./session.server.ts";
+import { getUser, takeFlash } from "./session.server.ts";
 import styles from "./styles.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const user = await getUser(request, context.services);
-  return { user: user ? { name: user.name, email: user.email, role: user.role } : null };
+  const [user, { flash, setCookie }] = await Promise.all([getUser(request, context.services), takeFlash(request, context.services)]);
+  return data(
+    { user: user ? { name: user.name, email: user.email, role: user.role } : null, flash },
+    setCookie ? { headers: { "Set-Cookie": setCookie } } : undefined,
+  );
 }
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -43,7 +46,12 @@ export function Layout({ children }: { children: ReactNode }) {
             <Link to="/clinics" className="brand">
               Relink
             </Link>
+            <NavLink to="/dashboard">Dashboard</NavLink>
             <NavLink to="/clinics">Clinics</NavLink>
+            <NavLink to="/alerts">Alerts</NavLink>
+            <NavLink to="/campaigns">Campaigns</NavLink>
+            <NavLink to="/audit">Audit log</NavLink>
+            {user.role === "admin" ? <NavLink to="/users">Users</NavLink> : null}
             <span className="spacer" />
             <span className="who">
               {user.name} · {user.role}
@@ -54,6 +62,11 @@ export function Layout({ children }: { children: ReactNode }) {
               </button>
             </Form>
           </nav>
+        ) : null}
+        {data?.flash ? (
+          <div className={`flash tone-${data.flash.tone}`} role="status">
+            {data.flash.message}
+          </div>
         ) : null}
         {children}
         <ScrollRestoration />
@@ -78,7 +91,7 @@ export function ErrorBoundary() {
       message = typeof error.data === "string" && error.data ? error.data : "That page or clinic does not exist (or was archived).";
     } else if (error.status === 403) {
       title = "Not allowed";
-      message = "Your role cannot do this. Ask an admin if you need access.";
+      message = `${typeof error.data === "string" && error.data ? `${error.data} ` : ""}Ask an admin if you need access.`;
     } else {
       title = `${error.status} ${error.statusText}`;
     }

@@ -1,4 +1,5 @@
 import { createCookieSessionStorage, redirect, type SessionStorage } from "@remix-run/node";
+import { hasRole } from "../domain/auth/roles.ts";
 import { findUserById } from "../db/queries/users.ts";
 import type { UserRole } from "../db/schema/users.ts";
 import type { Services } from "./services.server.ts";
@@ -49,6 +50,41 @@ export async function requireUser(request: Request, services: Services): Promise
     throw redirect(`/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
   }
   return user;
+}
+
+/**
+ * The signed-in user when their role is at least `minimum` (viewer < agent < admin); a 403 otherwise.
+ * Every loader and action calls this (or requireUser for "any role") before touching data.
+ */
+export async function requireRole(request: Request, services: Services, minimum: UserRole): Promise<SessionUser> {
+  const user = await requireUser(request, services);
+  if (!hasRole(user.role, minimum)) {
+    throw new Response(`This needs the ${minimum} role; you are signed in as ${user.role}.`, { status: 403 });
+  }
+  return user;
+}
+
+export type FlashTone = "ok" | "bad" | "info";
+export interface Flash {
+  message: string;
+  tone: FlashTone;
+}
+
+/** Redirects with a one-time message the next page shows (the action's "done" receipt). */
+export async function redirectWithFlash(request: Request, services: Services, to: string, message: string, tone: FlashTone = "ok") {
+  const storage = sessionStorage(services);
+  const session = await storage.getSession(request.headers.get("Cookie"));
+  session.flash("flash", { message, tone } satisfies Flash);
+  return redirect(to, { headers: { "Set-Cookie": await storage.commitSession(session) } });
+}
+
+/** Reads (and so consumes) the flash message; the caller must send the returned Set-Cookie. */
+export async function takeFlash(request: Request, services: Services): Promise<{ flash: Flash | null; setCookie: string | null }> {
+  const storage = sessionStorage(services);
+  const session = await storage.getSession(request.headers.get("Cookie"));
+  const flash = session.get("flash") as Flash | undefined;
+  if (!flash) return { flash: null, setCookie: null };
+  return { flash, setCookie: await storage.commitSession(session) };
 }
 
 export async function createUserSession(request: Request, services: Services, userId: string, redirectTo: string) {

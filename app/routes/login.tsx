@@ -1,9 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
-import { recordAudit } from "../../db/queries/audit.ts";
-import { findUserByEmail } from "../../db/queries/users.ts";
-import { dummyHash, verifyPassword } from "../../domain/auth/passwords.ts";
+import { signIn } from "../../domain/auth/sign-in.ts";
 import { createUserSession, getUser, safeRedirect } from "../session.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Sign in · Relink" }];
@@ -27,18 +25,26 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const fieldErrors = z.flattenError(parsed.error).fieldErrors;
     return data({ fieldErrors, formError: null, email: String(form.email ?? "") }, { status: 400 });
   }
-  const user = await findUserByEmail({ email: parsed.data.email }, services.db);
-  // why: verify against a dummy hash for unknown emails so response time does not reveal which accounts exist
-  const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), parsed.data.password);
-  if (!user || !ok || user.disabledAt) {
-    services.logger.info({ email: parsed.data.email }, "sign-in refused");
+  const result = await signIn({ email: parsed.data.email, password: parsed.data.password }, services.db);
+  if (!result.ok) {
+    services.logger.info({ email: parsed.data.email, reason: result.reason }, "sign-in refused");
+    if (result.reason === "rate_limited") {
+      const minutes = Math.ceil(result.retryAfterSeconds / 60);
+      return data(
+        {
+          fieldErrors: {},
+          formError: `Too many failed sign-ins for this account. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}, or ask an admin.`,
+          email: parsed.data.email,
+        },
+        { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+      );
+    }
     return data(
       { fieldErrors: {}, formError: "That email and password do not match an active account.", email: parsed.data.email },
       { status: 401 },
     );
   }
-  await recordAudit({ actorUserId: user.id, actorLabel: user.email, action: "user.sign_in" }, services.db);
-  return createUserSession(request, services, user.id, safeRedirect(parsed.data.redirectTo));
+  return createUserSession(request, services, result.user.id, safeRedirect(parsed.data.redirectTo));
 }
 
 export default function Login() {

@@ -1,5 +1,6 @@
-import { eq } from "drizzle-orm";
+import { and, asc, count, eq, isNull } from "drizzle-orm";
 import type { Db } from "../client.ts";
+import type { DbOrTx } from "./audit.ts";
 import { users, type NewUser, type UserRole } from "../schema/index.ts";
 
 export async function findUserByEmail({ email }: { email: string }, db: Db) {
@@ -28,4 +29,25 @@ export async function ensureUser(user: Omit<NewUser, "id" | "createdAt"> & { rol
   if (row) return row.id;
   const existing = await findUserByEmail({ email: user.email }, db);
   return existing!.id;
+}
+
+export async function listUsers(db: Db) {
+  return db
+    .select({ id: users.id, email: users.email, name: users.name, role: users.role, disabledAt: users.disabledAt, createdAt: users.createdAt })
+    .from(users)
+    .orderBy(asc(users.disabledAt), asc(users.email));
+}
+
+export async function updateUser(
+  { id, set }: { id: string; set: Partial<Pick<NewUser, "role" | "disabledAt" | "passwordHash" | "name">> },
+  db: DbOrTx,
+): Promise<boolean> {
+  const rows = await db.update(users).set(set).where(eq(users.id, id)).returning({ id: users.id });
+  return rows.length > 0;
+}
+
+/** Active admins, so the last one cannot demote or disable themself into a locked console. */
+export async function countActiveAdmins(db: DbOrTx): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(users).where(and(eq(users.role, "admin"), isNull(users.disabledAt)));
+  return row?.n ?? 0;
 }

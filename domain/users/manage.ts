@@ -1,0 +1,68 @@
+import { z } from "zod";
+import type { Db } from "../../db/client.ts";
+import { recordAudit } from "../../db/queries/audit.ts";
+import { countActiveAdmins, findUserByEmail, findUserById, updateUser } from "../../db/queries/users.ts";
+import { USER_ROLES, users, type UserRole } from "../../db/schema/users.ts";
+import { hashPassword } from "../auth/passwords.ts";
+
+/** Who did it, as the audit log records it. */
+export interface Actor {
+  userId: string;
+  label: string;
+}
+
+export const PasswordSchema = z.string().min(12, "Use at least 12 characters").max(200, "Use at most 200 characters");
+
+export const NewUserSchema = z.object({
+  email: z.string().trim().toLowerCase().min(1, "Enter an email address").pipe(z.email("That is not an email address")),
+  name: z.string().trim().min(1, "Enter a name").max(100),
+  role: z.enum(USER_ROLES, "Pick a role"),
+  password: PasswordSchema,
+});
+export type NewUserInput = z.infer<typeof NewUserSchema>;
+
+export class UserRuleError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = "UserRuleError";
+    this.field = field;
+  }
+}
+
+export async function createUser({ input, actor }: { input: NewUserInput; actor: Actor | null }, db: Db): Promise<{ id: string }> {
+  if (await findUserByEmail({ email: input.email }, db)) throw new UserRuleError("email", "A user with this email already exists.");
+  const passwordHash = await hashPassword(input.password);
+  return db.transaction(async (tx) => {
+    const [row] = await tx.insert(users).values({ email: input.email, name: input.name, role: input.role, passwordHash }).returning({ id: users.id });
+    await recordAudit(
+      { actorUserId: actor?.userId ?? null, actorLabel: actor?.label ?? "command line", action: "user.create", details: { userId: row!.id, email: input.email, role: input.role } },
+      tx,
+    );
+    return { id: row!.id };
+  });
+}
+
+/** Changes a role or disables/enables an account; never leaves the console without an active admin. */
+export async function changeUser(
+  { userId, change, actor }: { userId: string; change: { role: UserRole } | { disabled: boolean }; actor: Actor },
+  db: Db,
+): Promise<boolean> {
+  const target = await findUserById({ id: userId }, db);
+  if (!target) return false;
+  if ("disabled" in change && change.disabled && userId === actor.userId) throw new UserRuleError("user", "You cannot disable your own account.");
+  const losesAdmin =
+    target.role === "admin" && !target.disabledAt && (("role" in change && change.role !== "admin") || ("disabled" in change && change.disabled));
+  return db.transaction(async (tx) => {
+    // why: checked inside the transaction that writes, so two admins demoting each other cannot both succeed
+    if (losesAdmin && (await countActiveAdmins(tx)) <= 1) throw new UserRuleError("user", "This is the last active admin; make someone else admin first.");
+    const set = "role" in change ? { role: change.role } : { disabledAt: change.disabled ? new Date() : null };
+    await updateUser({ id: userId, set }, tx);
+    const action = "role" in change ? "user.change_role" : change.disabled ? "user.disable" : "user.enable";
+    await recordAudit(
+      { actorUserId: actor.userId, actorLabel: actor.label, action, details: { userId, email: target.email, ...("role" in change ? { from: target.role, to: change.role } : {}) } },
+      tx,
+    );
+    return true;
+  });
+}

@@ -1,0 +1,104 @@
+import { randomBytes } from "node:crypto";
+import { parseEnv } from "../../config/env.ts";
+import { vendorSettings } from "../../config/runtime.ts";
+import { ensureUser } from "../../db/queries/users.ts";
+import type { UserRole } from "../../db/schema/users.ts";
+import { createLogger } from "../../lib/logger.ts";
+import { hashPassword } from "../../domain/auth/passwords.ts";
+import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
+import { startBoss } from "../../workers/boss.ts";
+import type { Services } from "../../app/services.server.ts";
+import { sessionStorage } from "../../app/session.server.ts";
+import type { TestDatabase } from "./db.ts";
+
+export interface TestServices extends Services {
+  stop(): Promise<void>;
+}
+
+/**
+ * Services for calling loaders and actions against a test database, with a send-only pg-boss on
+ * it. `vendorEnv` points the vendor URLs somewhere (e.g. simulatorVendorEnv(sim.url)).
+ */
+export async function createTestServices(t: TestDatabase, options: { vendorEnv?: Record<string, string> } = {}): Promise<TestServices> {
+  const env = parseEnv({
+    NODE_ENV: "test",
+    LOG_LEVEL: "silent",
+    DATABASE_URL: t.url,
+    MASTER_KEY: generateMasterKey(),
+    SESSION_SECRET: randomBytes(32).toString("hex"),
+    ...options.vendorEnv,
+  });
+  const logger = createLogger({ name: "test", level: "silent", pretty: false });
+  const boss = await startBoss({ databaseUrl: t.url, logger, role: "sender" });
+  const services: Services = {
+    env,
+    db: t.db,
+    logger,
+    boss,
+    vendor: vendorSettings(env),
+    masterKey: env.MASTER_KEY!,
+    sessionSecret: env.SESSION_SECRET!,
+    async checkDatabase() {
+      await t.sql`select 1`;
+    },
+  };
+  return Object.assign(services, {
+    async stop() {
+      await boss.stop({ graceful: false, timeout: 2000 });
+    },
+  });
+}
+
+const PASSWORD_HASH = hashPassword("test-password-123");
+
+/** One user per role, created once per database. */
+export async function createRoleUsers(services: Services): Promise<Record<UserRole, { id: string; email: string }>> {
+  const passwordHash = await PASSWORD_HASH;
+  const make = async (role: UserRole) => {
+    const email = `${role}@tests.relink`;
+    return { id: await ensureUser({ email, name: `Test ${role}`, role, passwordHash }, services.db), email };
+  };
+  return { admin: await make("admin"), agent: await make("agent"), viewer: await make("viewer") };
+}
+
+/** A Request carrying a signed session cookie for `userId` (null: signed out). */
+export async function requestAs(
+  services: Services,
+  userId: string | null,
+  path: string,
+  init: { method?: string; form?: Record<string, string | string[]>; body?: BodyInit; headers?: Record<string, string> } = {},
+): Promise<Request> {
+  const headers = new Headers(init.headers);
+  if (userId) {
+    const storage = sessionStorage(services);
+    const session = await storage.getSession();
+    session.set("userId", userId);
+    const setCookie = await storage.commitSession(session);
+    headers.set("Cookie", setCookie.split(";")[0]!);
+  }
+  let body = init.body;
+  if (init.form) {
+    const fd = new URLSearchParams();
+    for (const [k, v] of Object.entries(init.form)) for (const one of Array.isArray(v) ? v : [v]) fd.append(k, one);
+    body = fd;
+    headers.set("Content-Type", "application/x-www-form-urlencoded");
+  }
+  return new Request(`http://localhost${path}`, { method: init.method ?? (body ? "POST" : "GET"), headers, body });
+}
+
+/** Runs a loader/action and returns its Response, whether it was returned or thrown. */
+export async function settle(run: () => Promise<unknown>): Promise<{ status: number; response: Response | null; data: unknown }> {
+  try {
+    const value = await run();
+    if (value instanceof Response) return { status: value.status, response: value, data: null };
+    // why: Remix's `data()` returns a DataWithResponseInit, not a Response
+    if (value && typeof value === "object" && "type" in value && (value as { type: string }).type === "DataWithResponseInit") {
+      const d = value as unknown as { data: unknown; init: ResponseInit | null };
+      return { status: d.init?.status ?? 200, response: null, data: d.data };
+    }
+    return { status: 200, response: null, data: value };
+  } catch (thrown) {
+    if (thrown instanceof Response) return { status: thrown.status, response: thrown, data: null };
+    throw thrown;
+  }
+}
