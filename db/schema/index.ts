@@ -4,3 +4,4 @@ export * from "./users.ts";
 export * from "./audit.ts";
 export * from "./alerts.ts";
 export * from "./rate-limits.ts";
+export * from "./reconnect-links.ts";
