@@ -3,7 +3,7 @@ import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { asc, eq } from "drizzle-orm";
 import type { Job, PgBoss } from "pg-boss";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { listDeliveryAttempts } from "../../db/queries/alerts.ts";
 import { alertNotifications, emailOutbox, webhookEndpoints } from "../../db/schema/index.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../../domain/alerts/apply.ts";
@@ -142,12 +142,24 @@ async function settled(connectionId: string, expected: number) {
   });
 }
 
+async function jobState(queue: string, id: string, state: string) {
+  return waitFor(`job ${id} in ${queue} to be ${state}`, async () => {
+    const [job] = await boss.findJobs(queue, { id });
+    return job?.state === state ? job : undefined;
+  });
+}
+
 async function secretOf(endpointId: string): Promise<string> {
   const [row] = await t.db.select({ secret: webhookEndpoints.secret }).from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));
   return row!.secret;
 }
 
 describe("alert delivery through pg-boss", () => {
+  // why: endpoints are fleet-wide; each test registers its own receiver and must not inherit another's
+  beforeEach(async () => {
+    await t.db.update(webhookEndpoints).set({ active: false });
+  });
+
   it("delivers emails over SMTP and a webhook a receiver can verify; a tampered body fails verification", async () => {
     const agent = await makeUser(t);
     const endpoint = await createWebhookEndpoint({ input: { url: `${receiverUrl}/ok` }, actor: agent }, t.db);
@@ -164,10 +176,8 @@ describe("alert delivery through pg-boss", () => {
         ["webhook", "delivered", 1],
       ]),
     );
-    for (const r of rows) {
-      const [job] = await boss.findJobs(DELIVER, { id: r.jobId! });
-      expect(job?.state).toBe("completed");
-    }
+    // why: the handler settles the notification just before pg-boss completes its job
+    for (const r of rows) await jobState(DELIVER, r.jobId!, "completed");
 
     // the webhook: signed over `${timestamp}.${rawBody}`, verifiable by the receiver, and only that body
     const hook = received.find((r) => r.headers[WEBHOOK_ID_HEADER.toLowerCase()] === rows.find((n) => n.channel === "webhook")!.id)!;
@@ -207,7 +217,7 @@ describe("alert delivery through pg-boss", () => {
     await applyAlertWork(recovery(c, minutes(T0, 10)), t.db, work);
     const after = await settled(c.connection.id, 6);
     expect(after.filter((n) => n.event === "recovered").map((n) => n.status)).toEqual(["delivered", "delivered", "delivered"]);
-    await setWebhookEndpointEnabled({ endpointId: endpoint.id, active: false, actor: agent }, t.db);
+    expect(await setWebhookEndpointEnabled({ endpointId: endpoint.id, active: false, actor: agent }, t.db)).toBe(true);
   });
 
   it("a failing receiver is retried with backoff, every attempt recorded, then dead-lettered and marked failed", async () => {
@@ -233,11 +243,10 @@ describe("alert delivery through pg-boss", () => {
     // backoff: the attempts are spread out, not fired back to back
     expect(attempts[2]!.at.getTime() - attempts[0]!.at.getTime()).toBeGreaterThanOrEqual(900);
 
-    const [job] = await boss.findJobs(DELIVER, { id: n!.jobId! });
-    expect(job?.state).toBe("failed");
+    await jobState(DELIVER, n!.jobId!, "failed");
     const dead = await boss.findJobs<{ notificationId: string }>(DEAD, { data: { notificationId: n!.id } });
     expect(dead).toHaveLength(1);
-    expect(dead[0]!.state).toBe("completed");
+    await jobState(DEAD, dead[0]!.id, "completed");
 
     // the receiver saw the same delivery id every time, each validly signed
     const posts = received.filter((r) => r.headers[WEBHOOK_ID_HEADER.toLowerCase()] === n!.id);
@@ -248,7 +257,6 @@ describe("alert delivery through pg-boss", () => {
       expect(v.ok).toBe(true);
     }
     expect(new Set(posts.map((p) => p.rawBody.toString("utf8"))).size).toBe(1);
-    await setWebhookEndpointEnabled({ endpointId: endpoint.id, active: false, actor: agent }, t.db);
   });
 });
 
