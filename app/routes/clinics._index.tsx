@@ -1,32 +1,48 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
-import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
+import { Form, Link, useLoaderData, useNavigate, useSearchParams } from "@remix-run/react";
+import { createColumnHelper, rowPaginationFeature, rowSortingFeature, tableFeatures, useTable, type SortingState } from "@tanstack/react-table";
 import { z } from "zod";
-import { listClinics, type ClinicListRow } from "../../db/queries/clinics.ts";
-import { CONNECTION_STATES, STATE_LABELS } from "../../domain/health/states.ts";
+import { CLINIC_SORTS, listClinics, type ClinicListRow } from "../../db/queries/clinics.ts";
+import { CONNECTION_STATES, STATE_LABELS, VENDORS } from "../../domain/health/states.ts";
 import { FAILURE_CODES, TAXONOMY } from "../../domain/health/taxonomy.ts";
+import { KNOWN_CLINIKO_SHARDS } from "../../domain/vendors/cliniko-key.ts";
+import { NOOKAL_REGIONS, NOOKAL_REGION_LABELS } from "../../domain/vendors/types.ts";
 import { FailureText, StateBadge } from "../components/state-badge.tsx";
-import { formatCount, relativeTime } from "../components/format.ts";
+import { absoluteTime, formatCount, relativeTime } from "../components/format.ts";
+import { Pager } from "../components/forms.tsx";
 import { requireUser } from "../session.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Clinics · Relink" }];
 
 const PAGE_SIZE = 50;
-const QuerySchema = z.object({
+const REGIONS = [...KNOWN_CLINIKO_SHARDS, ...NOOKAL_REGIONS] as const;
+
+/** The clinics view lives in the URL: bad values fall back to defaults instead of failing the page. */
+export const ClinicsQuerySchema = z.object({
   state: z.enum(CONNECTION_STATES).optional().catch(undefined),
   failure: z.enum(FAILURE_CODES).optional().catch(undefined),
+  vendor: z.enum(VENDORS).optional().catch(undefined),
+  region: z.enum(REGIONS).optional().catch(undefined),
   q: z.string().trim().max(200).optional().catch(undefined),
+  sort: z.enum(CLINIC_SORTS).catch("failingSince").default("failingSince"),
+  dir: z.enum(["asc", "desc"]).catch("asc").default("asc"),
   page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
 });
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context.services);
-  const query = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const query = ClinicsQuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const { rows, total } = await listClinics(
-    { filters: { state: query.state, failureCode: query.failure, q: query.q || undefined }, page: query.page, pageSize: PAGE_SIZE },
+    {
+      filters: { state: query.state, failureCode: query.failure, vendor: query.vendor, region: query.region, q: query.q || undefined },
+      sort: query.sort,
+      desc: query.dir === "desc",
+      page: query.page,
+      pageSize: PAGE_SIZE,
+    },
     context.services.db,
   );
-  return { rows, total, page: query.page, pageSize: PAGE_SIZE, now: Date.now() };
+  return { rows, total, page: query.page, sort: query.sort, dir: query.dir, pageSize: PAGE_SIZE, now: Date.now() };
 }
 
 type Row = Omit<ClinicListRow, "lastProbeAt" | "lastSuccessAt" | "firstFailureAt"> & {
@@ -35,38 +51,96 @@ type Row = Omit<ClinicListRow, "lastProbeAt" | "lastSuccessAt" | "firstFailureAt
   firstFailureAt: string | null;
 };
 
-const features = tableFeatures({});
+const features = tableFeatures({ rowSortingFeature, rowPaginationFeature });
 const col = createColumnHelper<typeof features, Row>();
 
-export default function Clinics() {
-  const { rows, total, page, pageSize, now } = useLoaderData<typeof loader>();
-  const [params] = useSearchParams();
-  const columns = col.columns([
-    col.accessor("name", { header: "Clinic", cell: (c) => <Link to={`/clinics/${c.row.original.id}`}>{c.getValue()}</Link> }),
-    col.accessor("vendor", { header: "Vendor", cell: (c) => (c.getValue() === "nookal" ? "Nookal" : c.getValue() === "cliniko" ? "Cliniko" : "—") }),
-    col.accessor("region", { header: "Region", cell: (c) => <span className="mono">{c.getValue() ?? "—"}</span> }),
-    col.accessor("state", { header: "State", cell: (c) => <StateBadge state={c.getValue()} /> }),
-    col.accessor("failureCode", { header: "Problem", cell: (c) => <FailureText code={c.getValue()} /> }),
-    col.accessor("lastProbeAt", { header: "Last probe", cell: (c) => relativeTime(c.getValue(), now) }),
-    col.accessor("firstFailureAt", { header: "Failing since", cell: (c) => (c.getValue() ? relativeTime(c.getValue(), now) : "—") }),
-    col.accessor("visiblePatientCount", { header: "Patients", cell: (c) => formatCount(c.getValue()) }),
+// why: column ids are the URL's sort keys, so a header click maps straight onto ?sort=
+function columnsFor(now: number) {
+  return col.columns([
+    col.accessor("name", {
+      id: "name",
+      header: "Clinic",
+      cell: (c) => (
+        <>
+          <Link to={`/clinics/${c.row.original.id}`}>{c.getValue()}</Link>
+          {c.row.original.adminEmail ? <div className="hint">{c.row.original.adminEmail}</div> : null}
+        </>
+      ),
+    }),
+    col.accessor("vendor", { id: "vendor", header: "Vendor", cell: (c) => (c.getValue() === "nookal" ? "Nookal" : c.getValue() === "cliniko" ? "Cliniko" : "—") }),
+    col.accessor("region", { id: "region", header: "Region", cell: (c) => <span className="mono">{c.getValue() ?? "—"}</span> }),
+    col.accessor("state", { id: "state", header: "State", cell: (c) => <StateBadge state={c.getValue()} /> }),
+    col.accessor("failureCode", { id: "failure", header: "Problem", cell: (c) => <FailureText code={c.getValue()} /> }),
+    col.accessor("lastSuccessAt", {
+      id: "lastSuccess",
+      header: "Last success",
+      cell: (c) => <span title={absoluteTime(c.getValue())}>{relativeTime(c.getValue(), now)}</span>,
+    }),
+    col.accessor("firstFailureAt", {
+      id: "failingSince",
+      header: "Failing since",
+      cell: (c) => (c.getValue() ? <span title={absoluteTime(c.getValue())}>{relativeTime(c.getValue(), now)}</span> : "—"),
+    }),
+    col.accessor("visiblePatientCount", { id: "patients", header: "Patients", cell: (c) => formatCount(c.getValue()) }),
+    col.accessor("openAlerts", {
+      id: "alerts",
+      header: "Open alerts",
+      cell: (c) => (c.getValue() ? <Link to={`/alerts?clinic=${c.row.original.id}`}>{c.getValue()}</Link> : <span className="hint">0</span>),
+    }),
   ]);
-  const table = useTable({ features, columns, data: rows as Row[] });
-  const pages = Math.max(1, Math.ceil(total / pageSize));
-  const pageHref = (p: number) => {
+}
+
+const NUMERIC = new Set(["patients", "alerts"]);
+
+export default function Clinics() {
+  const { rows, total, page, pageSize, sort, dir, now } = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const sorting: SortingState = [{ id: sort, desc: dir === "desc" }];
+  const sortHref = (id: string) => {
     const next = new URLSearchParams(params);
-    next.set("page", String(p));
+    const desc = id === sort ? dir !== "desc" : false;
+    next.set("sort", id);
+    next.set("dir", desc ? "desc" : "asc");
+    next.delete("page");
     return `?${next.toString()}`;
   };
+  const table = useTable({
+    features,
+    columns: columnsFor(now),
+    data: rows as Row[],
+    getRowId: (r) => r.id,
+    manualSorting: true,
+    manualPagination: true,
+    rowCount: total,
+    enableSortingRemoval: false,
+    state: { sorting, pagination: { pageIndex: page - 1, pageSize } },
+    // why: the server owns sort and page; a change becomes a URL, so the view can be shared
+    onSortingChange: (updater) => {
+      const next = typeof updater === "function" ? updater(sorting) : updater;
+      const s = next[0];
+      if (s) navigate(sortHref(s.id));
+    },
+  });
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const filtered = ["state", "failure", "vendor", "region", "q"].some((k) => params.get(k));
   return (
     <main id="main">
       <div className="page-head">
         <div>
           <h1>Clinics</h1>
-          <p className="sub">{formatCount(total)} clinics match. Problems that started longest ago come first.</p>
+          <p className="sub">
+            {formatCount(total)} clinics {filtered ? "match" : "in the fleet"}. Sorted by {table.getColumn(sort)?.columnDef.header as string}{" "}
+            {dir === "desc" ? "(descending)" : "(ascending)"}.
+          </p>
         </div>
+        <Link className="btn secondary" to="/clinics/new">
+          Add a clinic
+        </Link>
       </div>
       <Form method="get" className="filters" role="search">
+        <input type="hidden" name="sort" value={sort} />
+        <input type="hidden" name="dir" value={dir} />
         <div className="field">
           <label htmlFor="q">Search</label>
           <input id="q" name="q" type="search" placeholder="Clinic name or admin email" defaultValue={params.get("q") ?? ""} />
@@ -93,6 +167,34 @@ export default function Clinics() {
             ))}
           </select>
         </div>
+        <div className="field narrow">
+          <label htmlFor="vendor">Vendor</label>
+          <select id="vendor" name="vendor" defaultValue={params.get("vendor") ?? ""}>
+            <option value="">Any vendor</option>
+            <option value="cliniko">Cliniko</option>
+            <option value="nookal">Nookal</option>
+          </select>
+        </div>
+        <div className="field narrow">
+          <label htmlFor="region">Region</label>
+          <select id="region" name="region" defaultValue={params.get("region") ?? ""}>
+            <option value="">Any region</option>
+            <optgroup label="Cliniko shards">
+              {KNOWN_CLINIKO_SHARDS.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </optgroup>
+            <optgroup label="Nookal regions">
+              {NOOKAL_REGIONS.map((r) => (
+                <option key={r} value={r}>
+                  {NOOKAL_REGION_LABELS[r]}
+                </option>
+              ))}
+            </optgroup>
+          </select>
+        </div>
         <button className="btn" type="submit">
           Apply
         </button>
@@ -108,11 +210,31 @@ export default function Clinics() {
             <thead>
               {table.getHeaderGroups().map((group) => (
                 <tr key={group.id}>
-                  {group.headers.map((header) => (
-                    <th key={header.id} scope="col">
-                      {header.isPlaceholder ? null : <table.FlexRender header={header} />}
-                    </th>
-                  ))}
+                  {group.headers.map((header) => {
+                    const sorted = header.column.getIsSorted();
+                    return (
+                      <th
+                        key={header.id}
+                        scope="col"
+                        aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : "none"}
+                        className={NUMERIC.has(header.column.id) ? "num" : undefined}
+                      >
+                        {/* why: a link, not a button, so sorting works without JavaScript and can be shared */}
+                        <Link
+                          className="sort"
+                          to={sortHref(header.column.id)}
+                          onClick={(e) => {
+                            e.preventDefault();
+                            header.column.toggleSorting(sorted === "asc", false);
+                          }}
+                        >
+                          <table.FlexRender header={header} />
+                          <span aria-hidden="true">{sorted === "asc" ? "▲" : sorted === "desc" ? "▼" : "↕"}</span>
+                          {sorted ? <span className="visually-hidden">{sorted === "asc" ? ", sorted ascending" : ", sorted descending"}</span> : null}
+                        </Link>
+                      </th>
+                    );
+                  })}
                 </tr>
               ))}
             </thead>
@@ -120,7 +242,7 @@ export default function Clinics() {
               {table.getRowModel().rows.map((row) => (
                 <tr key={row.id}>
                   {row.getAllCells().map((cell) => (
-                    <td key={cell.id} className={cell.column.id === "visiblePatientCount" ? "num" : undefined}>
+                    <td key={cell.id} className={NUMERIC.has(cell.column.id) ? "num" : undefined}>
                       <table.FlexRender cell={cell} />
                     </td>
                   ))}
@@ -130,13 +252,7 @@ export default function Clinics() {
           </table>
         </div>
       )}
-      <nav className="pager" aria-label="Pages">
-        <span>
-          Page {page} of {pages}
-        </span>
-        {page > 1 ? <Link to={pageHref(page - 1)}>← Previous</Link> : null}
-        {page < pages ? <Link to={pageHref(page + 1)}>Next →</Link> : null}
-      </nav>
+      <Pager page={page} pages={pages} params={params} />
     </main>
   );
 }

@@ -1,19 +1,28 @@
-import { and, asc, count, desc, eq, ilike, isNull, or, sql, type SQL } from "drizzle-orm";
-import type { ConnectionState } from "../../domain/health/states.ts";
+import { and, asc, count, desc, eq, ilike, inArray, isNull, ne, or, sql, type SQL } from "drizzle-orm";
+import type { ConnectionState, Vendor } from "../../domain/health/states.ts";
 import type { FailureCode } from "../../domain/health/taxonomy.ts";
 import type { Db } from "../client.ts";
-import { clinics, connectionEvents, connections } from "../schema/index.ts";
+import { alerts, clinics, connectionEvents, connections } from "../schema/index.ts";
 
 export interface ClinicListFilters {
   state?: ConnectionState;
   failureCode?: FailureCode;
+  vendor?: Vendor;
+  region?: string;
   q?: string;
+  /** Only these clinics (a selection or a campaign). */
+  clinicIds?: string[];
 }
+
+/** Every column the clinics table can sort by; the URL carries one of these. */
+export const CLINIC_SORTS = ["name", "vendor", "region", "state", "failure", "lastSuccess", "failingSince", "patients", "alerts"] as const;
+export type ClinicSort = (typeof CLINIC_SORTS)[number];
 
 export interface ClinicListRow {
   id: string;
   name: string;
-  vendor: string | null;
+  adminEmail: string | null;
+  vendor: Vendor | null;
   region: string | null;
   state: ConnectionState | null;
   failureCode: FailureCode | null;
@@ -21,48 +30,121 @@ export interface ClinicListRow {
   lastSuccessAt: Date | null;
   firstFailureAt: Date | null;
   visiblePatientCount: number | null;
+  openAlerts: number;
 }
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** One page of active clinics with their connection, newest problems first by default. */
-export async function listClinics(
-  { filters = {}, page = 1, pageSize = 50 }: { filters?: ClinicListFilters; page?: number; pageSize?: number },
-  db: Db,
-): Promise<{ rows: ClinicListRow[]; total: number }> {
+// why: "worst first" reads better than alphabetical when sorting by state
+const STATE_SEVERITY = sql.raw(
+  `array_position(array['action_required','degraded','reconnect_pending','pending_disconnect','setup_pending','paused','healthy']::text[], connections.state)`,
+);
+
+/** Unresolved alerts per clinic; small (only broken clinics have alerts), so it joins cheaply when sorting by it. */
+const openAlertCounts = sql`(select ${alerts.clinicId} as clinic_id, count(*)::int as n from ${alerts} where ${alerts.status} <> 'resolved' group by ${alerts.clinicId})`;
+
+export function clinicListCondition(filters: ClinicListFilters): SQL {
   const where: SQL[] = [isNull(clinics.archivedAt)];
   if (filters.state) where.push(eq(connections.state, filters.state));
   if (filters.failureCode) where.push(eq(connections.failureCode, filters.failureCode));
+  if (filters.vendor) where.push(eq(connections.vendor, filters.vendor));
+  if (filters.region) where.push(eq(connections.region, filters.region));
+  if (filters.clinicIds) where.push(filters.clinicIds.length ? inArray(clinics.id, filters.clinicIds) : sql`false`);
   if (filters.q) {
     const pattern = `%${escapeLike(filters.q)}%`;
     where.push(or(ilike(clinics.name, pattern), ilike(clinics.adminEmail, pattern))!);
   }
-  const condition = and(...where);
+  return and(...where)!;
+}
+
+function orderFor(sort: ClinicSort, desc: boolean): SQL[] {
+  const dir = sql.raw(desc ? "desc" : "asc");
+  const key: Record<ClinicSort, SQL> = {
+    name: sql`${clinics.name}`,
+    vendor: sql`${connections.vendor}`,
+    region: sql`${connections.region}`,
+    state: sql`${STATE_SEVERITY}`,
+    failure: sql`${connections.failureCode}`,
+    lastSuccess: sql`${connections.lastSuccessAt}`,
+    failingSince: sql`${connections.firstFailureAt}`,
+    patients: sql`${connections.visiblePatientCount}`,
+    alerts: sql`coalesce(oa.n, 0)`,
+  };
+  return [sql`${key[sort]} ${dir} nulls last`, sql`${clinics.name} asc`, sql`${clinics.id} asc`];
+}
+
+/**
+ * Exactly one page of clinics with their connection, in the requested order; the count uses the
+ * same filters. Default order: the problems that started longest ago first.
+ */
+export async function listClinics(
+  {
+    filters = {},
+    sort = "failingSince",
+    desc = false,
+    page = 1,
+    pageSize = 50,
+  }: { filters?: ClinicListFilters; sort?: ClinicSort; desc?: boolean; page?: number; pageSize?: number },
+  db: Db,
+): Promise<{ rows: ClinicListRow[]; total: number }> {
+  const condition = clinicListCondition(filters);
+  const base = db
+    .select({
+      id: clinics.id,
+      name: clinics.name,
+      adminEmail: clinics.adminEmail,
+      vendor: connections.vendor,
+      region: connections.region,
+      state: connections.state,
+      failureCode: connections.failureCode,
+      lastProbeAt: connections.lastProbeAt,
+      lastSuccessAt: connections.lastSuccessAt,
+      firstFailureAt: connections.firstFailureAt,
+      visiblePatientCount: connections.visiblePatientCount,
+      ...(sort === "alerts" ? { openAlerts: sql<number>`coalesce(oa.n, 0)` } : {}),
+    })
+    .from(clinics)
+    .leftJoin(connections, eq(connections.clinicId, clinics.id))
+    .$dynamic();
+  const paged = (sort === "alerts" ? base.leftJoin(sql`${openAlertCounts} oa`, sql`oa.clinic_id = ${clinics.id}`) : base)
+    .where(condition)
+    .orderBy(...orderFor(sort, desc))
+    .limit(pageSize)
+    .offset((page - 1) * pageSize);
   const [rows, [totalRow]] = await Promise.all([
-    db
-      .select({
-        id: clinics.id,
-        name: clinics.name,
-        vendor: connections.vendor,
-        region: connections.region,
-        state: connections.state,
-        failureCode: connections.failureCode,
-        lastProbeAt: connections.lastProbeAt,
-        lastSuccessAt: connections.lastSuccessAt,
-        firstFailureAt: connections.firstFailureAt,
-        visiblePatientCount: connections.visiblePatientCount,
-      })
-      .from(clinics)
-      .leftJoin(connections, eq(connections.clinicId, clinics.id))
-      .where(condition)
-      .orderBy(sql`${connections.firstFailureAt} asc nulls last`, asc(clinics.name), asc(clinics.id))
-      .limit(pageSize)
-      .offset((page - 1) * pageSize),
+    paged,
     db.select({ n: count() }).from(clinics).leftJoin(connections, eq(connections.clinicId, clinics.id)).where(condition),
   ]);
-  return { rows, total: totalRow?.n ?? 0 };
+  let withAlerts: ClinicListRow[];
+  if (sort === "alerts") withAlerts = rows as ClinicListRow[];
+  else {
+    // why: counted for the visible page only, so the common sorts never aggregate the alerts table
+    const ids = rows.map((r) => r.id);
+    const counts = ids.length
+      ? await db
+          .select({ clinicId: alerts.clinicId, n: count() })
+          .from(alerts)
+          .where(and(inArray(alerts.clinicId, ids), ne(alerts.status, "resolved")))
+          .groupBy(alerts.clinicId)
+      : [];
+    const byId = new Map(counts.map((c) => [c.clinicId, c.n]));
+    withAlerts = rows.map((r) => ({ ...r, openAlerts: byId.get(r.id) ?? 0 }));
+  }
+  return { rows: withAlerts, total: totalRow?.n ?? 0 };
+}
+
+/** Ids of every clinic matching the filters (for "select all that match"), capped. */
+export async function listClinicIds({ filters, limit = 10_000 }: { filters: ClinicListFilters; limit?: number }, db: Db): Promise<string[]> {
+  const rows = await db
+    .select({ id: clinics.id })
+    .from(clinics)
+    .leftJoin(connections, eq(connections.clinicId, clinics.id))
+    .where(clinicListCondition(filters))
+    .orderBy(asc(clinics.id))
+    .limit(limit);
+  return rows.map((r) => r.id);
 }
 
 export async function getClinic({ clinicId }: { clinicId: string }, db: Db) {

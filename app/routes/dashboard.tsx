@@ -1,0 +1,115 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { brokenOverTime, fleetCounts, oldestProblem, openAlertCount, recoveryMedians } from "../../db/queries/dashboard.ts";
+import { TAXONOMY } from "../../domain/health/taxonomy.ts";
+import { BarChart } from "../components/bar-chart.tsx";
+import { absoluteTime, formatCount, formatDuration, relativeTime } from "../components/format.ts";
+import { StateBadge } from "../components/state-badge.tsx";
+import { requireUser } from "../session.server.ts";
+
+export const meta: MetaFunction = () => [{ title: "Dashboard · Relink" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireUser(request, context.services);
+  const db = context.services.db;
+  const [counts, alerts, oldest, recovery, chart] = await Promise.all([fleetCounts(db), openAlertCount(db), oldestProblem(db), recoveryMedians(db), brokenOverTime(db, 30)]);
+  return { counts, alerts, oldest, recovery, chart, now: Date.now() };
+}
+
+export default function Dashboard() {
+  const { counts, alerts, oldest, recovery, chart, now } = useLoaderData<typeof loader>();
+  const broken = counts.byState.filter((s) => s.state === "action_required" || s.state === "degraded").reduce((n, s) => n + s.n, 0);
+  return (
+    <main id="main">
+      <div className="page-head">
+        <div>
+          <h1>Fleet overview</h1>
+          <p className="sub">
+            {formatCount(counts.total)} active clinics · {formatCount(broken)} need attention or are degraded
+          </p>
+        </div>
+        <Link className="btn" to="/clinics?state=action_required">
+          Work the broken clinics
+        </Link>
+      </div>
+      <div className="stats">
+        <Link className="stat card" to="/alerts">
+          <span className="stat-label">Alerts open</span>
+          <span className="stat-value">{formatCount(alerts.open)}</span>
+          <span className="hint">
+            {alerts.acknowledged} acknowledged · {alerts.muted} muted
+          </span>
+        </Link>
+        <div className="stat card">
+          <span className="stat-label">Oldest unresolved problem</span>
+          {oldest ? (
+            <>
+              <span className="stat-value" title={absoluteTime(oldest.since)}>
+                {relativeTime(oldest.since, now)}
+              </span>
+              <Link to={`/clinics/${oldest.clinicId}`}>
+                {oldest.name}
+                {oldest.failureCode ? ` — ${TAXONOMY[oldest.failureCode].title}` : ""}
+              </Link>
+            </>
+          ) : (
+            <span className="stat-value">None</span>
+          )}
+        </div>
+        <div className="stat card">
+          <span className="stat-label">Median time to recover, 7 days</span>
+          <span className="stat-value">{formatDuration(recovery.median7)}</span>
+          <span className="hint">{recovery.n7} recoveries</span>
+        </div>
+        <div className="stat card">
+          <span className="stat-label">Median time to recover, 30 days</span>
+          <span className="stat-value">{formatDuration(recovery.median30)}</span>
+          <span className="hint">{recovery.n30} recoveries</span>
+        </div>
+      </div>
+      <div className="grid halves">
+        <section className="card" aria-labelledby="by-state-h">
+          <h2 id="by-state-h">By state</h2>
+          <table className="data compact">
+            <tbody>
+              {counts.byState.map((s) => (
+                <tr key={s.state ?? "none"}>
+                  <td>
+                    <Link to={s.state ? `/clinics?state=${s.state}` : "/clinics"} aria-label={`Show clinics in state ${s.state ?? "no connection"}`}>
+                      <StateBadge state={s.state} />
+                    </Link>
+                  </td>
+                  <td className="num">{formatCount(s.n)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+        <section className="card" aria-labelledby="by-failure-h">
+          <h2 id="by-failure-h">By problem</h2>
+          {counts.byFailure.length === 0 ? (
+            <p className="hint">No connection is failing.</p>
+          ) : (
+            <table className="data compact">
+              <tbody>
+                {counts.byFailure.map((f) => (
+                  <tr key={f.failureCode}>
+                    <td>
+                      <Link to={`/clinics?failure=${f.failureCode}`}>{TAXONOMY[f.failureCode].title}</Link>
+                      <div className="hint">{TAXONOMY[f.failureCode].suggestedAction}</div>
+                    </td>
+                    <td className="num">{formatCount(f.n)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      </div>
+      <section className="card" aria-labelledby="chart-h" style={{ marginTop: "1rem" }}>
+        <h2 id="chart-h">Broken connections, last 30 days</h2>
+        <BarChart points={chart} label="Connections failing at the end of each day" />
+      </section>
+    </main>
+  );
+}
