@@ -2,6 +2,8 @@ import type { PgBoss } from "pg-boss";
 import type { Env } from "../config/env.ts";
 import { masterKeyBase64, sessionSecret, vendorSettings } from "../config/runtime.ts";
 import { openDb, type Db, type DbHandle } from "../db/client.ts";
+import type { VendorAccess } from "../domain/health/probe.ts";
+import { createVendorAccess } from "../domain/health/vendor-access.ts";
 import type { VendorSettings } from "../domain/vendors/types.ts";
 import type { Logger } from "../lib/logger.ts";
 import { startBoss } from "../workers/boss.ts";
@@ -13,6 +15,8 @@ export interface Services {
   logger: Logger;
   boss: PgBoss;
   vendor: VendorSettings;
+  /** Vendor clients for live key checks (reconnect, add clinic); one per process, so its caches are shared. */
+  vendors: VendorAccess;
   masterKey: string;
   sessionSecret: string;
   checkDatabase(): Promise<void>;
@@ -21,18 +25,22 @@ export interface Services {
 declare module "@remix-run/node" {
   interface AppLoadContext {
     services: Services;
+    /** The client's address as scripts/web.ts determined it (TRUST_PROXY_HOPS); for rate limits. */
+    clientAddress?: string;
   }
 }
 
 export async function createServices(env: Env, logger: Logger, databaseUrl: string): Promise<Services & { close(): Promise<void> }> {
   const handle: DbHandle = openDb(databaseUrl, { max: 10, applicationName: "relink-web" });
   const boss = await startBoss({ databaseUrl, logger, role: "sender" });
+  const vendor = vendorSettings(env);
   return {
     env,
     db: handle.db,
     logger,
     boss,
-    vendor: vendorSettings(env),
+    vendor,
+    vendors: createVendorAccess(vendor),
     masterKey: masterKeyBase64(env),
     sessionSecret: sessionSecret(env),
     async checkDatabase() {

@@ -6,6 +6,8 @@ import compression from "compression";
 import express from "express";
 import { createServices } from "../app/services.server.ts";
 import { assertPortFree, StartupError } from "../db/embedded.ts";
+import { clientAddressFrom } from "../domain/reconnect/client-address.ts";
+import { RECONNECT_SECURITY_HEADERS } from "../domain/reconnect/headers.ts";
 import { boot, failStartup, onShutdown, requireDatabaseUrl } from "./process.ts";
 
 const BUILD = path.resolve("build/server/index.js");
@@ -34,7 +36,21 @@ async function main() {
       });
       next();
     });
-    app.all("*", createRequestHandler({ build, getLoadContext: () => ({ services }) }));
+    // why: covers every /reconnect response, including error pages and single-fetch .data requests
+    app.use("/reconnect", (_req, res, next) => {
+      res.set(RECONNECT_SECURITY_HEADERS);
+      next();
+    });
+    app.all(
+      "*",
+      createRequestHandler({
+        build,
+        getLoadContext: (req) => ({
+          services,
+          clientAddress: clientAddressFrom({ forwardedFor: req.headers["x-forwarded-for"], socketAddress: req.socket.remoteAddress, trustedHops: env.TRUST_PROXY_HOPS }),
+        }),
+      }),
+    );
 
     const server = app.listen(env.PORT, env.HOST, () => {
       logger.info({ url: `http://${env.HOST}:${env.PORT}` }, "web console listening");

@@ -1,0 +1,61 @@
+import { CLINIKO_CREATE_KEY_STEPS, CLINIKO_NO_API_KEYS_SECTION, NOOKAL_CREATE_KEY_STEPS } from "../health/taxonomy.ts";
+import { VENDOR_LABELS } from "../health/escalation.ts";
+import type { Vendor } from "../health/states.ts";
+import { NOOKAL_REGION_LABELS, NOOKAL_REGIONS, type NookalRegion } from "../vendors/types.ts";
+
+/**
+ * What the reconnect page tells a clinic admin, per vendor. The steps are the taxonomy's own
+ * (quoted from the vendors' help pages), so the page, the playbooks and the emails never disagree.
+ */
+
+export interface RegionOption {
+  value: NookalRegion;
+  label: string;
+  /** The address the clinic signs in at: the easiest way to tell the region. */
+  webAddress: string;
+}
+
+export const NOOKAL_REGION_OPTIONS: readonly RegionOption[] = NOOKAL_REGIONS.map((value) => ({
+  value,
+  label: NOOKAL_REGION_LABELS[value],
+  webAddress: { au: "app.nookal.com.au", eu: "app.nookal.co.uk", us: "app.nookal.com" }[value],
+}));
+
+export interface VendorGuide {
+  vendor: Vendor;
+  vendorLabel: string;
+  steps: readonly string[];
+  /** Things people get stuck on, shown beside the steps. */
+  tips: readonly string[];
+  keyHint: string;
+}
+
+export const GUIDES: Record<Vendor, VendorGuide> = {
+  cliniko: {
+    vendor: "cliniko",
+    vendorLabel: VENDOR_LABELS.cliniko,
+    steps: CLINIKO_CREATE_KEY_STEPS,
+    tips: [CLINIKO_NO_API_KEYS_SECTION, "Cliniko shows a new key only once. If you closed it before copying, archive it and create another — that is fine."],
+    keyHint: "Paste the whole key, including any ending such as -au2.",
+  },
+  nookal: {
+    vendor: "nookal",
+    vendorLabel: VENDOR_LABELS.nookal,
+    steps: NOOKAL_CREATE_KEY_STEPS,
+    tips: ["Only a Nookal user who can open Setup → Integrations can create keys. If you cannot see it, ask the practice owner."],
+    keyHint: "Paste the whole key exactly as Nookal shows it.",
+  },
+};
+
+export const BUSY_CLINIC_NOTE =
+  "Busy clinic? Reconnecting loses no data. If today is hectic, copy today's notes in by hand and come back to this link later.";
+
+export function regionLabel(vendor: Vendor, region: string): string {
+  if (vendor === "nookal" && region in NOOKAL_REGION_LABELS) return NOOKAL_REGION_LABELS[region as NookalRegion];
+  return region;
+}
+
+/** The words under the submit button while the vendor is asked. */
+export function checkingMessage(vendor: Vendor): string {
+  return `Checking your key with ${VENDOR_LABELS[vendor]}…`;
+}

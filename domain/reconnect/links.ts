@@ -1,0 +1,146 @@
+import type { Db } from "../../db/client.ts";
+import { recordAudit } from "../../db/queries/audit.ts";
+import {
+  findLinkByTokenHash,
+  findUserEmail,
+  insertConnectionEvents,
+  insertReconnectLink,
+  lockClinicConnection,
+  revokeLiveLinks,
+  updateConnection,
+} from "../../db/queries/reconnect-links.ts";
+import { canTransition, type Vendor } from "../health/states.ts";
+import { generateToken, hashToken, reconnectPath } from "./tokens.ts";
+
+/** Seven days, unless the caller passes `env.RECONNECT_LINK_TTL_HOURS`. */
+export const DEFAULT_LINK_TTL_HOURS = 168;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class ReconnectLinkError extends Error {
+  readonly code: "clinic_not_found" | "clinic_archived" | "invalid_input";
+  constructor(code: ReconnectLinkError["code"], message: string) {
+    super(message);
+    this.name = "ReconnectLinkError";
+    this.code = code;
+  }
+}
+
+export interface CreateReconnectLinkInput {
+  clinicId: string;
+  /** Shown to the clinic admin as is, e.g. "Reconnect Cliniko after the platform migration". */
+  purpose: string;
+  /** The support user's id, or "system" for automation. */
+  createdBy: string;
+  /** Defaults to 168 (7 days); pass `services.env.RECONNECT_LINK_TTL_HOURS`. */
+  ttlHours?: number;
+  /** For tests: the moment of creation. */
+  now?: Date;
+}
+
+export interface CreatedReconnectLink {
+  linkId: string;
+  /** `/reconnect/<token>`: the only time the token exists outside the clinic's inbox. Prefix PUBLIC_URL. */
+  path: string;
+  expiresAt: Date;
+  /** How many older links this one revoked. */
+  revoked: number;
+}
+
+/**
+ * Creates a self-serve reconnect link for one clinic and returns its path — the token is shown
+ * this once and stored only as a SHA-256 hash. Revokes the clinic's previous live links, moves the
+ * connection to `reconnect_pending` when the state machine allows it, and records a timeline event
+ * and an audit entry, all in one transaction. Throws ReconnectLinkError for an unknown or archived
+ * clinic (or one without a connection).
+ */
+export async function createReconnectLink(input: CreateReconnectLinkInput, db: Db): Promise<CreatedReconnectLink> {
+  const purpose = input.purpose.replace(/\s+/g, " ").trim();
+  if (purpose.length === 0 || purpose.length > 200) throw new ReconnectLinkError("invalid_input", "The purpose must be 1 to 200 characters.");
+  const ttlHours = input.ttlHours ?? DEFAULT_LINK_TTL_HOURS;
+  if (!Number.isFinite(ttlHours) || ttlHours <= 0) throw new ReconnectLinkError("invalid_input", "The expiry must be a positive number of hours.");
+  if (!UUID.test(input.clinicId)) throw new ReconnectLinkError("clinic_not_found", "No clinic has that id.");
+  const now = input.now ?? new Date();
+  const expiresAt = new Date(now.getTime() + ttlHours * 3_600_000);
+  const token = generateToken();
+  const byUser = input.createdBy !== "system" && UUID.test(input.createdBy);
+
+  return db.transaction(async (tx) => {
+    // why: the row lock serialises two agents sending links for one clinic at the same moment
+    const target = await lockClinicConnection({ clinicId: input.clinicId }, tx);
+    if (!target) throw new ReconnectLinkError("clinic_not_found", "No clinic with a connection has that id.");
+    if (target.clinicArchivedAt) throw new ReconnectLinkError("clinic_archived", "The clinic is archived.");
+
+    const revoked = await revokeLiveLinks({ clinicId: target.clinicId, now }, tx);
+    const link = await insertReconnectLink(
+      { clinicId: target.clinicId, connectionId: target.connectionId, tokenHash: hashToken(token), purpose, createdBy: input.createdBy, createdAt: now, expiresAt },
+      tx,
+    );
+
+    const actor = byUser ? `user:${input.createdBy}` : "system";
+    const moves = target.state !== "reconnect_pending" && canTransition(target.state, "reconnect_pending");
+    if (moves) await updateConnection({ connectionId: target.connectionId, patch: { state: "reconnect_pending", stateChangedAt: now } }, tx);
+    const sent = `Reconnect link sent to the clinic: "${purpose}" (expires ${expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC${revoked ? `; ${revoked} earlier link${revoked === 1 ? "" : "s"} revoked` : ""}).`;
+    await insertConnectionEvents(
+      [
+        {
+          connectionId: target.connectionId,
+          clinicId: target.clinicId,
+          at: now,
+          kind: moves ? "state_changed" : "note",
+          fromState: target.state,
+          toState: moves ? "reconnect_pending" : target.state,
+          actor,
+          message: sent,
+          details: { linkId: link.id, expiresAt: expiresAt.toISOString(), revokedLinks: revoked },
+        },
+      ],
+      tx,
+    );
+    const email = byUser ? await findUserEmail({ userId: input.createdBy }, tx) : null;
+    await recordAudit(
+      {
+        actorUserId: email ? input.createdBy : null,
+        actorLabel: email ?? (byUser ? `user:${input.createdBy}` : "system"),
+        action: "reconnect_link.created",
+        clinicId: target.clinicId,
+        details: { linkId: link.id, purpose, expiresAt: expiresAt.toISOString(), revokedLinks: revoked, fromState: target.state, toState: moves ? "reconnect_pending" : target.state },
+      },
+      tx,
+    );
+    return { linkId: link.id, path: reconnectPath(token), expiresAt, revoked };
+  });
+}
+
+/** The only facts about a link the public page may show. */
+export type ReconnectLinkView = { status: "active"; clinicName: string; vendor: Vendor; purpose: string } | { status: "unavailable" };
+
+/** A live link as the submit path needs it (never sent to a browser). */
+export interface ActiveLink {
+  linkId: string;
+  clinicId: string;
+  connectionId: string;
+  view: Extract<ReconnectLinkView, { status: "active" }>;
+}
+
+/**
+ * Resolves a token to its live link, or null. Always hashes and always runs the same one query,
+ * with no early return for a malformed token: unknown, expired, used and revoked links cost the
+ * same and answer the same.
+ */
+export async function findActiveLink({ token, now = new Date() }: { token: string; now?: Date }, db: Db): Promise<ActiveLink | null> {
+  const row = await findLinkByTokenHash({ tokenHash: hashToken(typeof token === "string" ? token : "") }, db);
+  const active = row !== undefined && row.usedAt === null && row.revokedAt === null && row.clinicArchivedAt === null && row.expiresAt.getTime() > now.getTime();
+  if (!active) return null;
+  return {
+    linkId: row.id,
+    clinicId: row.clinicId,
+    connectionId: row.connectionId,
+    view: { status: "active", clinicName: row.clinicName, vendor: row.vendor, purpose: row.purpose },
+  };
+}
+
+/** What the reconnect page shows for a token: clinic name, vendor, purpose — or "unavailable", whatever the reason. */
+export async function describeLink({ token, now }: { token: string; now?: Date }, db: Db): Promise<ReconnectLinkView> {
+  const link = await findActiveLink({ token, now }, db);
+  return link ? link.view : { status: "unavailable" };
+}
