@@ -1,0 +1,157 @@
+import { Form, useNavigation } from "@remix-run/react";
+import { forwardRef, type ReactNode } from "react";
+import type { ReconnectRefusal } from "../../domain/reconnect/submit.ts";
+
+/** The panels that answer a submission: refused, wrong region, zero patients, rate limited, retry expired. */
+
+function Notes({ notes }: { notes: string[] }) {
+  if (notes.length === 0) return null;
+  return (
+    <div className="rc-notes">
+      <strong>We tidied what you pasted:</strong>
+      <ul>
+        {notes.map((n) => (
+          <li key={n}>{n}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function plural(n: number, one: string, many: string) {
+  return `${n.toLocaleString("en-AU")} ${n === 1 ? one : many}`;
+}
+
+function who(user: { name: string; role: string | null }) {
+  return `${user.name}${user.role ? ` (${user.role})` : ""}`;
+}
+
+export const RefusalPanel = forwardRef<HTMLHeadingElement, { refusal: ReconnectRefusal; vendorLabel: string }>(function RefusalPanel(
+  { refusal, vendorLabel },
+  ref,
+) {
+  const navigation = useNavigation();
+  const retrying = navigation.state !== "idle" && navigation.formData?.get("intent") === "use_suggested_region";
+
+  if (refusal.failureCode === "wrong_region" && refusal.suggestedRegion) {
+    return (
+      <section className="rc-panel tone-info" aria-labelledby="outcome-h">
+        <h2 id="outcome-h" ref={ref} tabIndex={-1}>
+          <span className="rc-panel-icon" aria-hidden="true">
+            ↻
+          </span>
+          Your key works — in the {refusal.suggestedRegionLabel} region
+        </h2>
+        <p>
+          {vendorLabel} accepted this key in <strong>{refusal.suggestedRegionLabel}</strong>, not in the region that was selected. Nothing is
+          wrong with the key.
+        </p>
+        <Form method="post" className="rc-retry">
+          <input type="hidden" name="intent" value="use_suggested_region" />
+          <button className="btn" type="submit" disabled={retrying}>
+            {retrying ? `Connecting with ${refusal.suggestedRegionLabel}…` : `Use ${refusal.suggestedRegionLabel}`}
+          </button>
+          <span className="hint">No need to paste the key again: we keep it on our secure server for 10 minutes.</span>
+        </Form>
+        <Notes notes={refusal.notes} />
+      </section>
+    );
+  }
+
+  if (refusal.failureCode === "no_patients_visible") {
+    return (
+      <section className="rc-panel tone-warn" aria-labelledby="outcome-h">
+        <h2 id="outcome-h" ref={ref} tabIndex={-1}>
+          <span className="rc-panel-icon" aria-hidden="true">
+            !
+          </span>
+          Not connected yet: this key can&apos;t see any patients
+        </h2>
+        <p>
+          {refusal.verifiedUser ? (
+            <>
+              {vendorLabel} accepted the key (it belongs to <strong>{who(refusal.verifiedUser)}</strong>), but{" "}
+              <strong>{plural(refusal.visiblePatients ?? 0, "patient is", "patients are")}</strong> visible through it.
+            </>
+          ) : (
+            refusal.clinicMessage
+          )}
+        </p>
+        <p>
+          <strong>Likely cause:</strong> {refusal.tellClinic}
+        </p>
+        <h3>How to fix it</h3>
+        <ol className="rc-steps">
+          {refusal.steps.map((s) => (
+            <li key={s}>{s}</li>
+          ))}
+        </ol>
+        <p>Then paste the new key below. This link still works.</p>
+        <Notes notes={refusal.notes} />
+        <SupportLink href={refusal.supportHref} />
+      </section>
+    );
+  }
+
+  return (
+    <section className="rc-panel tone-bad" aria-labelledby="outcome-h">
+      <h2 id="outcome-h" ref={ref} tabIndex={-1}>
+        <span className="rc-panel-icon" aria-hidden="true">
+          ✕
+        </span>
+        Not connected: {refusal.title.toLowerCase()}
+      </h2>
+      <p>{refusal.clinicMessage}</p>
+      {refusal.localReason ? (
+        <p>
+          <strong>{refusal.localReason}</strong>
+        </p>
+      ) : null}
+      {refusal.steps.length > 0 ? (
+        <>
+          <h3>How to fix it</h3>
+          <ol className="rc-steps">
+            {refusal.steps.map((s) => (
+              <li key={s}>{s}</li>
+            ))}
+          </ol>
+          <p>Then paste the key below. This link still works.</p>
+        </>
+      ) : (
+        <p>{refusal.tellClinic} You can try again in a few minutes; this link still works.</p>
+      )}
+      {refusal.vendorAnswer ? (
+        <p className="rc-muted rc-small">
+          What {vendorLabel} answered: <span className="mono">{refusal.vendorAnswer}</span>
+        </p>
+      ) : null}
+      <Notes notes={refusal.notes} />
+      <SupportLink href={refusal.supportHref} />
+    </section>
+  );
+});
+
+function SupportLink({ href }: { href: string }) {
+  return (
+    <p className="rc-support">
+      Still stuck? <a href={href}>Email support with the details filled in</a> (it never includes your key).
+    </p>
+  );
+}
+
+export const NoticePanel = forwardRef<HTMLHeadingElement, { tone: "warn" | "info"; title: string; children: ReactNode }>(function NoticePanel(
+  { tone, title, children },
+  ref,
+) {
+  return (
+    <section className={`rc-panel tone-${tone}`} aria-labelledby="outcome-h">
+      <h2 id="outcome-h" ref={ref} tabIndex={-1}>
+        <span className="rc-panel-icon" aria-hidden="true">
+          {tone === "warn" ? "!" : "i"}
+        </span>
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+});

@@ -1,0 +1,70 @@
+import { data, type HeadersFunction, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { RECONNECT_SECURITY_HEADERS } from "../../domain/reconnect/headers.ts";
+import { readConfirmation, reconnectHeaders } from "../components/reconnect-context.server.ts";
+import { ReconnectShell } from "../components/reconnect-shell.tsx";
+import reconnectStyles from "../reconnect.css?url";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: reconnectStyles }];
+
+export const meta: MetaFunction = () => [
+  { title: "Reconnected · Relink" },
+  { name: "robots", content: "noindex, nofollow" },
+  { name: "referrer", content: "no-referrer" },
+];
+
+export const headers: HeadersFunction = () => RECONNECT_SECURITY_HEADERS;
+
+/** After a key is accepted: the plain-words confirmation, from a short-lived signed cookie (no token). */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const confirmation = await readConfirmation(request, context.services);
+  return data({ confirmation }, { headers: reconnectHeaders() });
+}
+
+export default function ReconnectDone() {
+  const { confirmation: c } = useLoaderData<typeof loader>();
+  if (!c) {
+    return (
+      <ReconnectShell>
+        <section className="rc-card" aria-labelledby="done-h">
+          <h1 id="done-h">Nothing more to do here</h1>
+          <p>If you have just reconnected, you are all set and can close this page. This link has been used up.</p>
+          <p className="rc-muted">If something still looks wrong, reply to the email that brought you here.</p>
+        </section>
+      </ReconnectShell>
+    );
+  }
+  const who = `${c.userName}${c.userRole ? ` (${c.userRole})` : ""}`;
+  const patients = `${c.visiblePatients.toLocaleString("en-AU")} patient${c.visiblePatients === 1 ? "" : "s"} visible`;
+  return (
+    <ReconnectShell>
+      <section className="rc-panel tone-ok rc-done" aria-labelledby="done-h">
+        <p className="rc-done-badge">
+          <span aria-hidden="true">✓</span> Connected
+        </p>
+        <h1 id="done-h">{c.clinicName} is reconnected to {c.vendorLabel}</h1>
+        <p className="rc-done-line">
+          Connected as {who}; {patients}.
+        </p>
+        <dl className="rc-facts">
+          <dt>Checked just now</dt>
+          <dd>The key works and can read your patients</dd>
+          <dt>{c.vendor === "nookal" ? "Nookal region" : "Cliniko region"}</dt>
+          <dd>{c.regionLabel}</dd>
+        </dl>
+        {c.notes.length > 0 ? (
+          <div className="rc-notes">
+            <strong>We tidied what you pasted:</strong>
+            <ul>
+              {c.notes.map((n) => (
+                <li key={n}>{n}</li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
+        <p>Everything picks up where it left off within a few minutes. Nothing was lost. You can close this page.</p>
+        <p className="rc-muted">This link has now been used up. If you ever need to reconnect again, support will send a new one.</p>
+      </section>
+    </ReconnectShell>
+  );
+}
