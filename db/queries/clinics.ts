@@ -168,6 +168,8 @@ export async function getClinic({ clinicId }: { clinicId: string }, db: Db) {
         lastSuccessAt: connections.lastSuccessAt,
         firstFailureAt: connections.firstFailureAt,
         consecutiveFailures: connections.consecutiveFailures,
+        keyUpdatedAt: connections.keyUpdatedAt,
+        stateChangedAt: connections.stateChangedAt,
       },
     })
     .from(clinics)

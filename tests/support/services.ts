@@ -5,6 +5,7 @@ import { ensureUser } from "../../db/queries/users.ts";
 import type { UserRole } from "../../db/schema/users.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { hashPassword } from "../../domain/auth/passwords.ts";
+import { createVendorAccess } from "../../domain/health/vendor-access.ts";
 import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { startBoss } from "../../workers/boss.ts";
 import type { Services } from "../../app/services.server.ts";
@@ -36,6 +37,7 @@ export async function createTestServices(t: TestDatabase, options: { vendorEnv?:
     logger,
     boss,
     vendor: vendorSettings(env),
+    vendors: createVendorAccess(vendorSettings(env)),
     masterKey: env.MASTER_KEY!,
     sessionSecret: env.SESSION_SECRET!,
     async checkDatabase() {

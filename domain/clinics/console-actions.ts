@@ -1,0 +1,137 @@
+import { z } from "zod";
+import type { Db } from "../../db/client.ts";
+import { recordAudit } from "../../db/queries/audit.ts";
+import { insertTimelineEvent, lockConnectionOfClinic, patchConnection } from "../../db/queries/clinic-actions.ts";
+import { assertTransition, canTransition, STATE_LABELS } from "../health/states.ts";
+
+/**
+ * What an agent does to one clinic's connection from its page. Each function locks the connection,
+ * checks the state machine, and writes the change, its timeline event and its audit entry in one
+ * transaction. They throw ConsoleActionError for things a person can fix (the route shows it).
+ */
+
+export interface Actor {
+  userId: string;
+  label: string;
+}
+
+export class ConsoleActionError extends Error {
+  readonly status: 404 | 409;
+  constructor(status: 404 | 409, message: string) {
+    super(message);
+    this.name = "ConsoleActionError";
+    this.status = status;
+  }
+}
+
+export const NoteSchema = z.string().trim().min(1, "Write the note first").max(2000, "Keep notes under 2,000 characters");
+export const PauseReasonSchema = z.string().trim().max(300, "Keep the reason under 300 characters").optional();
+
+async function locked(clinicId: string, tx: Parameters<typeof lockConnectionOfClinic>[1]) {
+  const row = await lockConnectionOfClinic({ clinicId }, tx);
+  if (!row) throw new ConsoleActionError(404, "No clinic with a connection has that id.");
+  if (row.clinicArchivedAt) throw new ConsoleActionError(409, "This clinic is archived; restore it first.");
+  return row;
+}
+
+const actorTag = (a: Actor) => `user:${a.userId}`;
+
+export async function pauseConnection({ clinicId, reason, actor }: { clinicId: string; reason?: string; actor: Actor }, db: Db): Promise<void> {
+  await db.transaction(async (tx) => {
+    const c = await locked(clinicId, tx);
+    if (c.state === "paused") throw new ConsoleActionError(409, "The connection is already paused.");
+    assertTransition(c.state, "paused");
+    const now = new Date();
+    // why: the failure code says why nothing is probed; decide() keeps counters for when it resumes
+    await patchConnection({ connectionId: c.connectionId, patch: { state: "paused", stateChangedAt: now, failureCode: "integration_paused" } }, tx);
+    await insertTimelineEvent(
+      {
+        connectionId: c.connectionId,
+        clinicId,
+        at: now,
+        kind: "state_changed",
+        fromState: c.state,
+        toState: "paused",
+        failureCode: "integration_paused",
+        actor: actorTag(actor),
+        message: `Paused by ${actor.label}${reason ? `: ${reason}` : ""}. No probes run until it is resumed.`,
+        details: { reason: reason ?? null, previousFailureCode: c.failureCode },
+      },
+      tx,
+    );
+    await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "connection.pause", clinicId, details: { from: c.state, reason: reason ?? null } }, tx);
+  });
+}
+
+/** Back to setup_pending (the only support edge out of paused that is not a link); the caller probes right after. */
+export async function resumeConnection({ clinicId, actor }: { clinicId: string; actor: Actor }, db: Db): Promise<{ connectionId: string }> {
+  return db.transaction(async (tx) => {
+    const c = await locked(clinicId, tx);
+    if (c.state !== "paused") throw new ConsoleActionError(409, `The connection is not paused (it is ${STATE_LABELS[c.state].toLowerCase()}).`);
+    assertTransition("paused", "setup_pending");
+    const now = new Date();
+    await patchConnection({ connectionId: c.connectionId, patch: { state: "setup_pending", stateChangedAt: now, failureCode: null } }, tx);
+    await insertTimelineEvent(
+      {
+        connectionId: c.connectionId,
+        clinicId,
+        at: now,
+        kind: "state_changed",
+        fromState: "paused",
+        toState: "setup_pending",
+        actor: actorTag(actor),
+        message: `Resumed by ${actor.label}; probing now to see where it stands.`,
+      },
+      tx,
+    );
+    await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "connection.resume", clinicId, details: {} }, tx);
+    return { connectionId: c.connectionId };
+  });
+}
+
+/** One click for wrong_region: store the region the key works in; the caller re-probes. */
+export async function applySuggestedRegion({ clinicId, actor }: { clinicId: string; actor: Actor }, db: Db): Promise<{ connectionId: string; region: string }> {
+  return db.transaction(async (tx) => {
+    const c = await locked(clinicId, tx);
+    if (c.failureCode !== "wrong_region" || !c.suggestedRegion) throw new ConsoleActionError(409, "There is no suggested region to apply (the last probe did not find one).");
+    const now = new Date();
+    await patchConnection({ connectionId: c.connectionId, patch: { region: c.suggestedRegion } }, tx);
+    await insertTimelineEvent(
+      {
+        connectionId: c.connectionId,
+        clinicId,
+        at: now,
+        kind: "region_changed",
+        fromState: c.state,
+        toState: c.state,
+        failureCode: c.failureCode,
+        actor: actorTag(actor),
+        message: `Region changed from ${c.region} to ${c.suggestedRegion} by ${actor.label} (the key works there).`,
+        details: { from: c.region, to: c.suggestedRegion },
+      },
+      tx,
+    );
+    await recordAudit(
+      { actorUserId: actor.userId, actorLabel: actor.label, action: "connection.apply_region", clinicId, details: { from: c.region, to: c.suggestedRegion } },
+      tx,
+    );
+    return { connectionId: c.connectionId, region: c.suggestedRegion };
+  });
+}
+
+export async function addNote({ clinicId, text, actor }: { clinicId: string; text: string; actor: Actor }, db: Db): Promise<void> {
+  await db.transaction(async (tx) => {
+    const c = await lockConnectionOfClinic({ clinicId }, tx);
+    if (!c) throw new ConsoleActionError(404, "No clinic with a connection has that id.");
+    await insertTimelineEvent(
+      { connectionId: c.connectionId, clinicId, kind: "note", fromState: c.state, toState: c.state, actor: actorTag(actor), message: `Note from ${actor.label}: ${text}` },
+      tx,
+    );
+    await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "clinic.note", clinicId, details: { length: text.length } }, tx);
+  });
+}
+
+/** Whether a state may take a support-sent reconnect link (for showing the button at all). */
+export function canSendReconnectLink(state: Parameters<typeof canTransition>[0]): boolean {
+  return state === "reconnect_pending" || canTransition(state, "reconnect_pending");
+}

@@ -1,0 +1,128 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { Db } from "../../db/client.ts";
+import { recordAudit } from "../../db/queries/audit.ts";
+import { queueEmail } from "../../db/queries/clinic-actions.ts";
+import { getConnectionForProbe } from "../../db/queries/connections.ts";
+import { openApiKey, type Keyring } from "../connections/key-storage.ts";
+import { probeConnection, type ProbeReport, type VendorAccess } from "../health/probe.ts";
+import { clientFor } from "../health/vendor-access.ts";
+import { createReconnectLink } from "../reconnect/links.ts";
+import { KeyCryptoError } from "../secrets/key-crypto.ts";
+import { isVendorError } from "../vendors/errors.ts";
+import type { VendorSettings } from "../vendors/types.ts";
+import type { Actor } from "./console-actions.ts";
+
+/**
+ * The clinic page's live actions: they reach the vendor through the clinic's own key (decrypted
+ * only here, server-side) or create something the clinic receives.
+ */
+
+export interface LiveDeps {
+  db: Db;
+  keyring: Keyring;
+  vendors: VendorAccess;
+  vendorSettings: VendorSettings;
+}
+
+/**
+ * Probes one connection in the request and returns the classified result for the page to show
+ * inline (docs/decisions/0010-console-probe-now-inline.md).
+ */
+export async function probeNow({ clinicId, connectionId, actor }: { clinicId: string; connectionId: string; actor: Actor }, deps: LiveDeps): Promise<ProbeReport> {
+  const report = await probeConnection(
+    { db: deps.db, keyring: deps.keyring, vendors: deps.vendors },
+    { connectionId, probeId: randomUUID(), reason: "manual", requestedBy: `user:${actor.userId}` },
+  );
+  await recordAudit(
+    { actorUserId: actor.userId, actorLabel: actor.label, action: "connection.probe", clinicId, details: { outcome: report.outcome, failureCode: report.failureCode, state: report.state, ms: report.ms } },
+    deps.db,
+  );
+  return report;
+}
+
+export const PatientNameSchema = z.string().trim().min(2, "Type at least two letters of the name").max(100);
+
+export type LookupResult =
+  | { ok: true; matches: number; capped: boolean }
+  | { ok: false; message: string };
+
+const LOOKUP_LIMIT = 50;
+
+/**
+ * "Is one patient missing?": searches the vendor by name through the clinic's key and returns only
+ * how many match. The records themselves are never stored, logged or sent to the browser.
+ */
+export async function lookupPatients({ clinicId, connectionId, name, actor }: { clinicId: string; connectionId: string; name: string; actor: Actor }, deps: LiveDeps): Promise<LookupResult> {
+  const row = await getConnectionForProbe({ connectionId }, deps.db);
+  if (!row) return { ok: false, message: "This clinic has no connection." };
+  let key: string | null;
+  try {
+    key = openApiKey(deps.keyring, row.connection);
+  } catch (err) {
+    if (!(err instanceof KeyCryptoError)) throw err;
+    key = null;
+  }
+  let result: LookupResult;
+  if (!key) result = { ok: false, message: "No readable key is stored; send the clinic a reconnect link first." };
+  else {
+    try {
+      const found = await clientFor({ vendor: row.connection.vendor, key, region: row.connection.region, apiVersion: row.connection.apiVersion }, deps.vendorSettings).searchPatients(name, { limit: LOOKUP_LIMIT });
+      result = { ok: true, matches: found.length, capped: found.length >= LOOKUP_LIMIT };
+    } catch (err) {
+      if (!isVendorError(err)) throw err;
+      result = { ok: false, message: `The vendor refused the search: ${err.message}` };
+    }
+  }
+  // why: the audit records that a lookup happened and its count, never the name searched for
+  await recordAudit(
+    { actorUserId: actor.userId, actorLabel: actor.label, action: "clinic.patient_lookup", clinicId, details: result.ok ? { matches: result.matches } : { failed: true } },
+    deps.db,
+  );
+  return result;
+}
+
+export const ReconnectPurposeSchema = z.string().trim().min(1, "Say why the clinic should reconnect").max(200, "Keep it under 200 characters");
+
+/** Creates a reconnect link (revoking older ones) and, when asked, queues it by email to the clinic admin. */
+export async function sendReconnectLink(
+  {
+    clinicId,
+    purpose,
+    email,
+    actor,
+    publicUrl,
+    ttlHours,
+    admin,
+  }: { clinicId: string; purpose: string; email: boolean; actor: Actor; publicUrl: string; ttlHours: number; admin: { name: string | null; email: string | null; clinicName: string; vendorLabel: string } },
+  db: Db,
+): Promise<{ url: string; expiresAt: Date; emailedTo: string | null }> {
+  const link = await createReconnectLink({ clinicId, purpose, createdBy: actor.userId, ttlHours }, db);
+  const url = `${publicUrl.replace(/\/$/, "")}${link.path}`;
+  let emailedTo: string | null = null;
+  if (email && admin.email) {
+    const to = admin.email;
+    await db.transaction(async (tx) => {
+      await queueEmail(
+        {
+          to,
+          subject: `Reconnect ${admin.vendorLabel} to keep ${admin.clinicName} connected`,
+          text: [
+            `Hello${admin.name ? ` ${admin.name}` : ""},`,
+            "",
+            `${purpose}.`,
+            "",
+            `Open this link and paste a new ${admin.vendorLabel} API key; it checks the key while you wait:`,
+            url,
+            "",
+            `The link works until ${link.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC. Reconnecting loses no data.`,
+          ].join("\n"),
+        },
+        tx,
+      );
+      await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "reconnect_link.emailed", clinicId, details: { to, expiresAt: link.expiresAt.toISOString() } }, tx);
+    });
+    emailedTo = to;
+  }
+  return { url, expiresAt: link.expiresAt, emailedTo };
+}
