@@ -6,7 +6,7 @@ import { queueEmail } from "../../db/queries/clinic-actions.ts";
 import { getConnectionForProbe } from "../../db/queries/connections.ts";
 import { openApiKey, type Keyring } from "../connections/key-storage.ts";
 import { probeConnection, type ProbeReport, type VendorAccess } from "../health/probe.ts";
-import { clientFor } from "../health/vendor-access.ts";
+import { createVendorClient } from "../vendors/factory.ts";
 import { createReconnectLink } from "../reconnect/links.ts";
 import { KeyCryptoError } from "../secrets/key-crypto.ts";
 import { isVendorError } from "../vendors/errors.ts";
@@ -67,7 +67,7 @@ export async function lookupPatients({ clinicId, connectionId, name, actor }: { 
   if (!key) result = { ok: false, message: "No readable key is stored; send the clinic a reconnect link first." };
   else {
     try {
-      const found = await clientFor({ vendor: row.connection.vendor, key, region: row.connection.region, apiVersion: row.connection.apiVersion }, deps.vendorSettings).searchPatients(name, { limit: LOOKUP_LIMIT });
+      const found = await createVendorClient({ vendor: row.connection.vendor, key, region: row.connection.region, apiVersion: row.connection.apiVersion }, deps.vendorSettings).searchPatients(name, { limit: LOOKUP_LIMIT });
       result = { ok: true, matches: found.length, capped: found.length >= LOOKUP_LIMIT };
     } catch (err) {
       if (!isVendorError(err)) throw err;
