@@ -19,7 +19,7 @@ import { reconnectDeps } from "../../app/components/reconnect-context.server.ts"
 import type { Services } from "../../app/services.server.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 import { createTestServices, type TestServices } from "../support/services.ts";
-import { connectionOf, makeBrokenClinic, makeClinic } from "./reconnect-fixtures.ts";
+import { connectionOf, makeBrokenClinic } from "./reconnect-fixtures.ts";
 
 let t: TestDatabase;
 let sim: SimulatorHandle;
