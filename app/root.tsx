@@ -49,7 +49,6 @@ export function Layout({ children }: { children: ReactNode }) {
             <NavLink to="/dashboard">Dashboard</NavLink>
             <NavLink to="/clinics">Clinics</NavLink>
             <NavLink to="/alerts">Alerts</NavLink>
-            <NavLink to="/campaigns">Campaigns</NavLink>
             <NavLink to="/audit">Audit log</NavLink>
             {user.role === "admin" ? <NavLink to="/users">Users</NavLink> : null}
             <span className="spacer" />

@@ -134,9 +134,6 @@ export default function Clinics() {
             {dir === "desc" ? "(descending)" : "(ascending)"}.
           </p>
         </div>
-        <Link className="btn secondary" to="/clinics/new">
-          Add a clinic
-        </Link>
       </div>
       <Form method="get" className="filters" role="search">
         <input type="hidden" name="sort" value={sort} />

@@ -1,0 +1,207 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useRouteLoaderData, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { listAlertInbox } from "../../db/queries/alert-inbox.ts";
+import { ALERT_KIND_LABELS, ALERT_KINDS, ALERT_STATUSES, type AlertStatus } from "../../domain/alerts/kinds.ts";
+import { acknowledgeAlert, muteAlert, unmuteAlert } from "../../domain/alerts/manage.ts";
+import { hasRole } from "../../domain/auth/roles.ts";
+import { VENDORS } from "../../domain/health/states.ts";
+import { absoluteTime, formatCount, relativeTime } from "../components/format.ts";
+import { FormError, Pager } from "../components/forms.tsx";
+import { FailureText } from "../components/state-badge.tsx";
+import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
+import type { loader as rootLoader } from "../root.tsx";
+import { redirectWithFlash, requireRole, requireUser } from "../session.server.ts";
+
+export const meta: MetaFunction = () => [{ title: "Alerts · Relink" }];
+
+const PAGE_SIZE = 50;
+const STATUS_LABELS: Record<AlertStatus, string> = { open: "Open", acknowledged: "Acknowledged", muted: "Muted", resolved: "Resolved" };
+const QuerySchema = z.object({
+  status: z.enum(ALERT_STATUSES).catch("open").default("open"),
+  kind: z.enum(ALERT_KINDS).optional().catch(undefined),
+  vendor: z.enum(VENDORS).optional().catch(undefined),
+  clinic: z.uuid().optional().catch(undefined),
+  page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
+});
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireUser(request, context.services);
+  const q = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const inbox = await listAlertInbox({ filters: { status: q.status, kind: q.kind, vendor: q.vendor, clinicId: q.clinic }, page: q.page, pageSize: PAGE_SIZE }, context.services.db);
+  return { ...inbox, status: q.status, page: q.page, pages: Math.ceil(inbox.total / PAGE_SIZE), now: Date.now() };
+}
+
+const ActionSchema = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("acknowledge"), alertId: z.uuid() }),
+  z.object({
+    intent: z.literal("mute"),
+    alertId: z.uuid(),
+    until: z.iso.date("Pick the date the mute ends").refine((d) => new Date(`${d}T23:59:59Z`).getTime() > Date.now(), "Pick a date in the future"),
+  }),
+  z.object({ intent: z.literal("unmute"), alertId: z.uuid() }),
+]);
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { services } = context;
+  const user = await requireRole(request, services, "agent");
+  const parsed = ActionSchema.safeParse(formObject(await request.formData()));
+  if (!parsed.success) return badRequest(fieldErrorsOf(parsed.error));
+  const actor = { userId: user.id, label: user.email };
+  const back = new URL(request.url).search ? `/alerts${new URL(request.url).search}` : "/alerts";
+  const input = parsed.data;
+  let row;
+  try {
+    if (input.intent === "acknowledge") row = await acknowledgeAlert({ alertId: input.alertId, actor }, services.db);
+    else if (input.intent === "unmute") row = await unmuteAlert({ alertId: input.alertId, actor }, services.db);
+    else row = await muteAlert({ alertId: input.alertId, until: new Date(`${input.until}T23:59:59Z`), actor }, services.db);
+  } catch (err) {
+    if (err instanceof RangeError) return badRequest({ until: [err.message] });
+    throw err;
+  }
+  if (!row) throw new Response("No unresolved alert has that id (it may have just been resolved).", { status: 404 });
+  return redirectWithFlash(request, services, back, input.intent === "acknowledge" ? "Alert acknowledged." : input.intent === "mute" ? `Alert muted until ${input.until}.` : "Alert unmuted.");
+}
+
+export default function AlertsPage() {
+  const { rows, total, tabs, status, page, pages, now } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const root = useRouteLoaderData<typeof rootLoader>("root");
+  const canAct = root?.user ? hasRole(root.user.role, "agent") : false;
+  const [params] = useSearchParams();
+  const tabHref = (s: AlertStatus) => {
+    const next = new URLSearchParams(params);
+    next.set("status", s);
+    next.delete("page");
+    return `?${next.toString()}`;
+  };
+  const tomorrow = new Date(now + 86_400_000).toISOString().slice(0, 10);
+  const inAWeek = new Date(now + 7 * 86_400_000).toISOString().slice(0, 10);
+  return (
+    <main id="main">
+      <div className="page-head">
+        <div>
+          <h1>Alerts</h1>
+          <p className="sub">{formatCount(total)} {STATUS_LABELS[status].toLowerCase()} alerts match. Oldest incident first.</p>
+        </div>
+      </div>
+      <nav className="tabs" aria-label="Alert status">
+        {ALERT_STATUSES.map((s) => (
+          <Link key={s} to={tabHref(s)} aria-current={s === status ? "page" : undefined}>
+            {STATUS_LABELS[s]} <span className="count">{tabs[s] ?? 0}</span>
+          </Link>
+        ))}
+      </nav>
+      <Form method="get" className="filters" role="search">
+        <input type="hidden" name="status" value={status} />
+        {params.get("clinic") ? <input type="hidden" name="clinic" value={params.get("clinic")!} /> : null}
+        <div className="field">
+          <label htmlFor="kind">Kind</label>
+          <select id="kind" name="kind" defaultValue={params.get("kind") ?? ""}>
+            <option value="">Any kind</option>
+            {ALERT_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {ALERT_KIND_LABELS[k]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field narrow">
+          <label htmlFor="vendor">Vendor</label>
+          <select id="vendor" name="vendor" defaultValue={params.get("vendor") ?? ""}>
+            <option value="">Any vendor</option>
+            <option value="cliniko">Cliniko</option>
+            <option value="nookal">Nookal</option>
+          </select>
+        </div>
+        <button className="btn" type="submit">
+          Apply
+        </button>
+        <Link className="btn secondary" to={`/alerts?status=${status}`}>
+          Clear
+        </Link>
+      </Form>
+      <FormError errors={result?.fieldErrors && { form: Object.values(result.fieldErrors).flat().filter((e): e is string => Boolean(e)) }} />
+      {rows.length === 0 ? (
+        <div className="card empty">No {STATUS_LABELS[status].toLowerCase()} alerts here.</div>
+      ) : (
+        <div className="table-wrap">
+          <table className="data">
+            <thead>
+              <tr>
+                <th scope="col">Clinic</th>
+                <th scope="col">Alert</th>
+                <th scope="col">Problem now</th>
+                <th scope="col">Since</th>
+                <th scope="col">Seen</th>
+                <th scope="col">{status === "resolved" ? "Resolved" : "Actions"}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((a) => (
+                <tr key={a.id}>
+                  <td>
+                    <Link to={`/clinics/${a.clinicId}`}>{a.clinicName}</Link>
+                    <div className="hint">
+                      {a.vendor === "nookal" ? "Nookal" : "Cliniko"} · <span className="mono">{a.region}</span>
+                    </div>
+                  </td>
+                  <td>
+                    {ALERT_KIND_LABELS[a.kind]}
+                    {a.status === "muted" && a.mutedUntil ? <div className="hint">Muted until {absoluteTime(a.mutedUntil).slice(0, 10)}</div> : null}
+                    {a.status === "acknowledged" && a.acknowledgedAt ? <div className="hint">Acknowledged {relativeTime(a.acknowledgedAt, now)}</div> : null}
+                  </td>
+                  <td>
+                    <FailureText code={a.failureCode} />
+                  </td>
+                  <td title={absoluteTime(a.firstSeenAt)}>{relativeTime(a.firstSeenAt, now)}</td>
+                  <td>
+                    {a.count}× · last {relativeTime(a.lastSeenAt, now)}
+                  </td>
+                  <td>
+                    {status === "resolved" ? (
+                      <span title={absoluteTime(a.resolvedAt)}>{relativeTime(a.resolvedAt, now)}</span>
+                    ) : canAct ? (
+                      <div className="row-actions">
+                        {a.status !== "acknowledged" ? (
+                          <Form method="post">
+                            <input type="hidden" name="alertId" value={a.id} />
+                            <button className="btn secondary small" type="submit" name="intent" value="acknowledge">
+                              Acknowledge
+                            </button>
+                          </Form>
+                        ) : null}
+                        {a.status === "muted" ? (
+                          <Form method="post">
+                            <input type="hidden" name="alertId" value={a.id} />
+                            <button className="btn secondary small" type="submit" name="intent" value="unmute">
+                              Unmute
+                            </button>
+                          </Form>
+                        ) : (
+                          <Form method="post" className="inline-form">
+                            <input type="hidden" name="alertId" value={a.id} />
+                            <label className="visually-hidden" htmlFor={`until-${a.id}`}>
+                              Mute until
+                            </label>
+                            <input id={`until-${a.id}`} type="date" name="until" min={tomorrow} defaultValue={inAWeek} />
+                            <button className="btn secondary small" type="submit" name="intent" value="mute">
+                              Mute
+                            </button>
+                          </Form>
+                        )}
+                      </div>
+                    ) : (
+                      <span className="hint">—</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager page={page} pages={pages} params={params} />
+    </main>
+  );
+}

@@ -1,0 +1,57 @@
+import { and, asc, count, desc, eq, type SQL } from "drizzle-orm";
+import type { AlertKind, AlertStatus } from "../../domain/alerts/kinds.ts";
+import type { Vendor } from "../../domain/health/states.ts";
+import type { Db } from "../client.ts";
+import { alerts, clinics, connections } from "../schema/index.ts";
+
+export interface AlertInboxFilters {
+  status: AlertStatus;
+  kind?: AlertKind;
+  vendor?: Vendor;
+  clinicId?: string;
+}
+
+/**
+ * The console's alert inbox: one status tab, filterable by kind, vendor and clinic. Open alerts
+ * show the longest-standing first (oldest incident is the most urgent); history shows newest first.
+ */
+export async function listAlertInbox({ filters, page = 1, pageSize = 50 }: { filters: AlertInboxFilters; page?: number; pageSize?: number }, db: Db) {
+  const where: SQL[] = [eq(alerts.status, filters.status)];
+  if (filters.kind) where.push(eq(alerts.kind, filters.kind));
+  if (filters.vendor) where.push(eq(connections.vendor, filters.vendor));
+  if (filters.clinicId) where.push(eq(alerts.clinicId, filters.clinicId));
+  const condition = and(...where);
+  const order = filters.status === "resolved" ? [desc(alerts.resolvedAt), desc(alerts.id)] : [asc(alerts.firstSeenAt), asc(alerts.id)];
+  const [rows, [totalRow], tabs] = await Promise.all([
+    db
+      .select({
+        id: alerts.id,
+        kind: alerts.kind,
+        status: alerts.status,
+        count: alerts.count,
+        firstSeenAt: alerts.firstSeenAt,
+        lastSeenAt: alerts.lastSeenAt,
+        acknowledgedAt: alerts.acknowledgedAt,
+        mutedUntil: alerts.mutedUntil,
+        resolvedAt: alerts.resolvedAt,
+        clinicId: alerts.clinicId,
+        clinicName: clinics.name,
+        vendor: connections.vendor,
+        region: connections.region,
+        failureCode: connections.failureCode,
+      })
+      .from(alerts)
+      .innerJoin(clinics, eq(clinics.id, alerts.clinicId))
+      .innerJoin(connections, eq(connections.id, alerts.connectionId))
+      .where(condition)
+      .orderBy(...order)
+      .limit(pageSize)
+      .offset((page - 1) * pageSize),
+    db.select({ n: count() }).from(alerts).innerJoin(connections, eq(connections.id, alerts.connectionId)).where(condition),
+    db
+      .select({ status: alerts.status, n: count() })
+      .from(alerts)
+      .groupBy(alerts.status),
+  ]);
+  return { rows, total: totalRow?.n ?? 0, tabs: Object.fromEntries(tabs.map((t) => [t.status, t.n])) as Partial<Record<AlertStatus, number>> };
+}
