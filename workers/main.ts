@@ -14,17 +14,21 @@ try {
   const databaseUrl = requireDatabaseUrl(env);
   const handle = openDb(databaseUrl, { max: 12, applicationName: "relink-worker" });
   const boss = await startBoss({ databaseUrl, logger, role: "worker" });
+  // why: built once; alerts.work is what the probe path passes to applyAlertWork
+  const alerts = alertWorker({ env, db: handle.db, boss, logger });
   const deps: ProbeDeps = {
     db: handle.db,
     boss,
     logger,
     vendors: createVendorAccess(vendorSettings(env)),
     keyring: keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS),
+    alerts: alerts.work,
   };
-  // why: built once; alerts.work is what the probe path passes to applyAlertWork
-  const alerts = alertWorker({ env, db: handle.db, boss, logger });
   await workAlertQueues(boss, alerts.delivery);
-  await boss.work(QUEUES.probe.name, QUEUES.probe.work, (jobs: Job<object>[]) => handleProbeBatch(jobs, deps));
+  await boss.work(QUEUES.probe.name, QUEUES.probe.work, async (jobs: Job<object>[]) => {
+    // why: the reports are for benches and logs; returning them would store them as job output
+    await handleProbeBatch(jobs, deps);
+  });
   await boss.work(QUEUES["probe-sweep"].name, QUEUES["probe-sweep"].work, () => handleProbeSweep(deps));
   // why: cron has minute granularity; the interval is a whole number of minutes by the env schema
   await boss.schedule(QUEUES["probe-sweep"].name, `*/${env.PROBE_INTERVAL_MINUTES} * * * *`);

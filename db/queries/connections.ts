@@ -1,5 +1,7 @@
 import { and, asc, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
+
+export type DbTransaction = Parameters<Parameters<Db["transaction"]>[0]>[0];
 import { clinics, connectionEvents, connections, type Connection, type NewConnectionEvent } from "../schema/index.ts";
 
 /** The connection and its clinic's name, with the encrypted key parts, for the probe path only. */
@@ -42,7 +44,15 @@ export async function applyConnectionUpdate(
     expectedState,
     patch,
     event,
-  }: { connectionId: string; expectedState: Connection["state"]; patch: ConnectionPatch; event?: Omit<NewConnectionEvent, "connectionId" | "clinicId"> | null },
+    within,
+  }: {
+    connectionId: string;
+    expectedState: Connection["state"];
+    patch: ConnectionPatch;
+    event?: Omit<NewConnectionEvent, "connectionId" | "clinicId"> | null;
+    /** More writes that must commit with this one (alerts and their delivery jobs). */
+    within?: (tx: DbTransaction) => Promise<void>;
+  },
   db: Db,
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
@@ -53,6 +63,7 @@ export async function applyConnectionUpdate(
       .returning({ clinicId: connections.clinicId });
     if (!updated) return false;
     if (event) await tx.insert(connectionEvents).values({ ...event, connectionId, clinicId: updated.clinicId });
+    if (within) await within(tx);
     return true;
   });
 }

@@ -1,16 +1,19 @@
 import type { Db } from "../../db/client.ts";
 import { applyConnectionUpdate, getConnectionForProbe, type ConnectionPatch } from "../../db/queries/connections.ts";
+import { applyAlertWork, type AlertWorkDeps } from "../alerts/apply.ts";
 import { openApiKey, type Keyring } from "../connections/key-storage.ts";
 import { KeyCryptoError } from "../secrets/key-crypto.ts";
 import { parseClinikoKey } from "../vendors/cliniko-key.ts";
+import type { VerifyOptions } from "../vendors/client.ts";
 import { isVendorError } from "../vendors/errors.ts";
 import type { ConnectionTarget, VerifyResult } from "../vendors/types.ts";
-import { classifyProbe, type LocalKeyCheck, type ProbeOutcome, type RegionProbeResult } from "./classifier.ts";
+import { classifyProbe, type LocalKeyCheck, type ProbeEvidence, type ProbeOutcome, type RegionProbeResult } from "./classifier.ts";
 import { decide, type DecideSettings } from "./decide.ts";
+import { buildEscalationPacket } from "./escalation.ts";
 
 /** How the probe reaches a vendor; the worker passes the real clients, which talk HTTP. */
 export interface VendorAccess {
-  verify(target: ConnectionTarget): Promise<VerifyResult>;
+  verify(target: ConnectionTarget, opts?: VerifyOptions): Promise<VerifyResult>;
   /** Tries the key in the other shards/regions; the first that accepts it, or null. */
   findWorkingRegion(target: ConnectionTarget): Promise<string | null>;
 }
@@ -19,6 +22,8 @@ export interface ProbeContext {
   db: Db;
   keyring: Keyring;
   vendors: VendorAccess;
+  /** Opens, counts and resolves alerts with their notifications; absent = no alerting (e.g. a dry run). */
+  alerts?: AlertWorkDeps;
   settings?: DecideSettings;
   now?: () => Date;
 }
@@ -77,7 +82,7 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
   const target: ConnectionTarget | null = key !== null && keyCheck.status === "ok" ? { vendor: c.vendor, key, region, apiVersion: c.apiVersion } : null;
   if (target && c.state !== "paused") {
     try {
-      verified = await ctx.vendors.verify(target);
+      verified = await ctx.vendors.verify(target, { includeLocations: false });
       outcome = { ok: true, visiblePatients: verified.visiblePatients };
     } catch (err) {
       if (!isVendorError(err)) throw err;
@@ -138,6 +143,13 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
     if (verified.visiblePatients > 0) patch.everHadPatients = true;
   }
   const ev = decision.timelineEvent;
+  const alertWork = decision.alerts.open.length > 0 || decision.alerts.resolve.length > 0 ? ctx.alerts : undefined;
+  const evidence: ProbeEvidence | null =
+    decision.failureEvidence.kind === "set"
+      ? decision.failureEvidence.evidence
+      : decision.failureEvidence.kind === "clear"
+        ? null
+        : ((c.failureEvidence as ProbeEvidence | null) ?? null);
   const written = await applyConnectionUpdate(
     {
       connectionId: c.id,
@@ -157,6 +169,36 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
             details: { ...ev.evidence, rule: ev.rule, reason: req.reason, ...(region !== c.region ? { regionCorrectedFrom: c.region } : {}) },
           }
         : null,
+      within: alertWork
+        ? async (tx) => {
+            await applyAlertWork(
+              {
+                connectionId: c.id,
+                clinicId: c.clinicId,
+                open: decision.alerts.open,
+                resolve: decision.alerts.resolve,
+                recovered: decision.recovered,
+                packet: buildEscalationPacket({
+                  organisationName: row.clinicName,
+                  vendor: c.vendor,
+                  region,
+                  apiVersion: c.apiVersion,
+                  state: decision.nextState,
+                  failureCode: decision.failureCode,
+                  evidence,
+                  keyHint: c.keyHint,
+                  keyUpdatedAt: c.keyUpdatedAt,
+                  firstFailureAt: decision.firstFailureAt,
+                  lastSuccessAt: decision.lastSuccessAt,
+                  visiblePatients: verified?.visiblePatients ?? c.visiblePatientCount,
+                }),
+                now,
+              },
+              tx,
+              alertWork,
+            );
+          }
+        : undefined,
     },
     ctx.db,
   );

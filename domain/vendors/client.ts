@@ -42,6 +42,11 @@ export interface VerifyOptions {
    * (Relink copies notes, so a key without it is a permission gap). Default true.
    */
   requireClinicalNotes?: boolean;
+  /**
+   * Cliniko: also list the businesses the key sees (one more request). Default true; the periodic
+   * probe turns it off because it only needs the user and the patient count.
+   */
+  includeLocations?: boolean;
   signal?: AbortSignal;
 }
 

@@ -322,7 +322,10 @@ export function createClinikoClient(target: ConnectionTarget, settings: VendorSe
       // why: /user first — a 401 here is the clearest evidence about the key itself
       const user = await get("/user", ClinikoUserSchema, opts.signal);
       const visiblePatients = await countPatients(opts);
-      const businesses = await get("/businesses?per_page=100", listSchema("businesses", ClinikoBusinessSchema), opts.signal);
+      const businesses =
+        opts.includeLocations === false
+          ? { businesses: [] }
+          : await get("/businesses?per_page=100", listSchema("businesses", ClinikoBusinessSchema), opts.signal);
       return {
         vendor: "cliniko",
         region: shard,

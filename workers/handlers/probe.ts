@@ -1,8 +1,9 @@
 import type { Job, PgBoss } from "pg-boss";
 import type { Db } from "../../db/client.ts";
 import { listProbeableConnectionIds } from "../../db/queries/connections.ts";
+import type { AlertWorkDeps } from "../../domain/alerts/apply.ts";
 import type { Keyring } from "../../domain/connections/key-storage.ts";
-import { probeConnection, type VendorAccess } from "../../domain/health/probe.ts";
+import { probeConnection, type ProbeReport, type VendorAccess } from "../../domain/health/probe.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { QUEUES } from "../catalog.ts";
 
@@ -12,17 +13,18 @@ export interface ProbeDeps {
   logger: Logger;
   vendors: VendorAccess;
   keyring: Keyring;
+  alerts: AlertWorkDeps;
 }
 
 const CONFIRM_AFTER_SECONDS = 20;
 
 /** Probes a batch concurrently: each job is one connection; vendor calls dominate, so they overlap. */
-export async function handleProbeBatch(jobs: Job<object>[], deps: ProbeDeps): Promise<void> {
-  await Promise.all(
+export async function handleProbeBatch(jobs: Job<object>[], deps: ProbeDeps): Promise<ProbeReport[]> {
+  return Promise.all(
     jobs.map(async (job) => {
       const payload = QUEUES.probe.schema.parse(job.data);
       const report = await probeConnection(
-        { db: deps.db, keyring: deps.keyring, vendors: deps.vendors },
+        { db: deps.db, keyring: deps.keyring, vendors: deps.vendors, alerts: deps.alerts },
         { connectionId: payload.connectionId, probeId: job.id, reason: payload.reason, requestedBy: payload.requestedBy },
       );
       if (report.confirm) {
@@ -33,6 +35,7 @@ export async function handleProbeBatch(jobs: Job<object>[], deps: ProbeDeps): Pr
         });
       }
       deps.logger.debug({ connectionId: payload.connectionId, outcome: report.outcome, ms: report.ms }, "probe");
+      return report;
     }),
   );
 }

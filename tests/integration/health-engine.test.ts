@@ -1,0 +1,149 @@
+import { randomUUID } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import type { PgBoss } from "pg-boss";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { simulatorVendorEnv } from "../../config/runtime.ts";
+import { alertNotifications, alerts, clinics, connectionEvents, connections } from "../../db/schema/index.ts";
+import { keyringFromConfig, sealApiKey } from "../../domain/connections/key-storage.ts";
+import { probeConnection, type ProbeContext } from "../../domain/health/probe.ts";
+import { createVendorAccess } from "../../domain/health/vendor-access.ts";
+import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
+import { clinikoKey } from "../../simulator/keys.ts";
+import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
+import { addClinikoAccount, addClinikoKey } from "../../simulator/world.ts";
+import { startBoss } from "../../workers/boss.ts";
+import { pgBossDeliveryQueue } from "../../workers/handlers/alerts.ts";
+import { silentLogger } from "./alerts-fixtures.ts";
+import { createTestDatabase, type TestDatabase } from "../support/db.ts";
+
+let t: TestDatabase;
+let sim: SimulatorHandle;
+let boss: PgBoss;
+let ctx: ProbeContext;
+let clock = new Date();
+const keyring = keyringFromConfig(generateMasterKey(), "k1");
+
+beforeAll(async () => {
+  [t, sim] = await Promise.all([createTestDatabase(), startSimulator({ port: 0, demo: false })]);
+  boss = await startBoss({ databaseUrl: t.url, logger: silentLogger, role: "sender" });
+  const u = simulatorVendorEnv(sim.url);
+  ctx = {
+    db: t.db,
+    keyring,
+    now: () => clock,
+    vendors: createVendorAccess({
+      clinikoBaseUrlTemplate: u.CLINIKO_API_URL!,
+      nookalV3BaseUrls: { au: u.NOOKAL_API_URL_AU! },
+      nookalV2BaseUrl: u.NOOKAL_V2_API_URL!,
+      appName: "Relink tests",
+      contactEmail: "tests@relink.example",
+      timeoutMs: 3000,
+    }),
+    alerts: { queue: pgBossDeliveryQueue(boss), recipients: { emailClinicAdmin: true, supportEmail: "support@relink.example", consoleUrl: null } },
+  };
+});
+afterAll(async () => {
+  await boss?.stop({ graceful: false });
+  await Promise.all([t?.drop(), sim?.close()]);
+});
+
+/** A clinic whose Cliniko key works, with a healthy history. */
+async function healthyClinic(label: string) {
+  const key = clinikoKey(label, "au2");
+  const account = addClinikoAccount(sim.world, { label, shard: "au2", patients: 30 });
+  const record = addClinikoKey(sim.world, account, { key });
+  const [clinic] = await t.db.insert(clinics).values({ name: `Clinic ${label}`, timeZone: "Australia/Sydney", country: "AU", adminEmail: `admin@${label}.example` }).returning();
+  const id = randomUUID();
+  await t.db.insert(connections).values({ id, clinicId: clinic!.id, vendor: "cliniko", region: "au2", apiVersion: "v1", ...sealApiKey(keyring, id, { vendor: "cliniko", key, region: "au2" }) });
+  const probe = () => probeConnection(ctx, { connectionId: id, probeId: randomUUID(), reason: "schedule" });
+  expect((await probe()).state).toBe("healthy");
+  return { id, account, record, probe };
+}
+
+const connection = async (id: string) => (await t.db.select().from(connections).where(eq(connections.id, id)))[0]!;
+const alertsOf = (id: string) => t.db.select().from(alerts).where(eq(alerts.connectionId, id));
+const notificationsOf = (id: string, event: string) =>
+  t.db.select().from(alertNotifications).where(and(eq(alertNotifications.connectionId, id), eq(alertNotifications.event, event as "opened")));
+const eventsOf = (id: string) => t.db.select().from(connectionEvents).where(eq(connectionEvents.connectionId, id));
+
+describe("the health engine against the simulator", () => {
+  it("confirms an archived key once, alerts once, counts repeats, and recovers with one message per target", async () => {
+    clock = new Date();
+    const c = await healthyClinic("archival");
+    c.record.status = "archived";
+
+    const first = await c.probe();
+    // why: a first 401 after a healthy history is confirmed before anyone is told
+    expect(first).toMatchObject({ state: "degraded", failureCode: "auth_rejected", confirm: true });
+    expect(await alertsOf(c.id)).toHaveLength(0);
+
+    expect((await c.probe()).state).toBe("action_required");
+    const opened = await alertsOf(c.id);
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatchObject({ kind: "connection_needs_action", status: "open", count: 1 });
+    const sent = (await notificationsOf(c.id, "opened")).length;
+    // one email to the clinic admin and one to support; no webhook endpoints exist in this database
+    expect(sent).toBe(2);
+    await c.probe();
+    await c.probe();
+    expect((await alertsOf(c.id))[0]!.count).toBe(3);
+    expect(await notificationsOf(c.id, "opened")).toHaveLength(sent);
+
+    c.record.status = "active";
+    const recovered = await c.probe();
+    expect(recovered).toMatchObject({ state: "healthy", failureCode: null });
+    expect((await alertsOf(c.id)).every((a) => a.status === "resolved")).toBe(true);
+    const recoveredMessages = await notificationsOf(c.id, "recovered");
+    expect(new Set(recoveredMessages.map((n) => n.target)).size).toBe(recoveredMessages.length);
+    expect(recoveredMessages.length).toBeGreaterThan(0);
+    const kinds = (await eventsOf(c.id)).map((e) => e.kind);
+    expect(kinds).toContain("recovered");
+  });
+
+  it("keeps an outage degraded without an auth alert, raises degraded-too-long past 30 minutes, then recovers", async () => {
+    clock = new Date();
+    const c = await healthyClinic("outage");
+    c.account.faults = { outage: {} };
+    expect(await c.probe()).toMatchObject({ state: "degraded", failureCode: "vendor_unavailable" });
+    clock = new Date(clock.getTime() + 10 * 60_000);
+    await c.probe();
+    expect(await alertsOf(c.id)).toHaveLength(0);
+    expect((await connection(c.id)).state).toBe("degraded");
+
+    clock = new Date(clock.getTime() + 25 * 60_000);
+    await c.probe();
+    const open = await alertsOf(c.id);
+    expect(open.map((a) => a.kind)).toEqual(["degraded_too_long"]);
+
+    c.account.faults = {};
+    clock = new Date(clock.getTime() + 60_000);
+    expect((await c.probe()).state).toBe("healthy");
+    expect((await alertsOf(c.id)).every((a) => a.status === "resolved")).toBe(true);
+  });
+
+  it("recovers silently from a short outage that never alerted", async () => {
+    clock = new Date();
+    const c = await healthyClinic("blip");
+    c.account.faults = { failNext: 6, errorStatus: 502 };
+    expect((await c.probe()).state).toBe("degraded");
+    c.account.faults = {};
+    expect((await c.probe()).state).toBe("healthy");
+    expect(await alertsOf(c.id)).toHaveLength(0);
+    expect(await notificationsOf(c.id, "recovered")).toHaveLength(0);
+  });
+
+  it("refuses a ciphertext moved to another connection's row", async () => {
+    clock = new Date();
+    const a = await healthyClinic("moved-a");
+    const b = await healthyClinic("moved-b");
+    const source = await connection(a.id);
+    await t.db
+      .update(connections)
+      .set({ keyCiphertext: source.keyCiphertext, keyIv: source.keyIv, keyTag: source.keyTag, keyId: source.keyId })
+      .where(eq(connections.id, b.id));
+    const report = await b.probe();
+    // why: the ciphertext is bound to row A; on row B it must not decrypt, so B has no usable key
+    expect(report.failureCode).toBe("key_missing");
+    expect((await a.probe()).state).toBe("healthy");
+  });
+});
