@@ -143,6 +143,17 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
     if (verified.visiblePatients > 0) patch.everHadPatients = true;
   }
   const ev = decision.timelineEvent;
+  // why: a corrected shard is a change worth a timeline row even when the probe itself is healthy
+  const regionEvent =
+    !ev && region !== c.region
+      ? {
+          kind: "region_changed" as const,
+          probeId: req.probeId,
+          actor: req.requestedBy ?? "probe",
+          message: `Region corrected from ${c.region} to ${region}: the key's suffix names ${region}`,
+          details: { regionCorrectedFrom: c.region, regionCorrectedTo: region },
+        }
+      : null;
   const alertWork = decision.alerts.open.length > 0 || decision.alerts.resolve.length > 0 ? ctx.alerts : undefined;
   const evidence: ProbeEvidence | null =
     decision.failureEvidence.kind === "set"
@@ -168,7 +179,7 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
             message: ev.message,
             details: { ...ev.evidence, rule: ev.rule, reason: req.reason, ...(region !== c.region ? { regionCorrectedFrom: c.region } : {}) },
           }
-        : null,
+        : regionEvent,
       within: alertWork
         ? async (tx) => {
             await applyAlertWork(

@@ -147,3 +147,15 @@ describe("the health engine against the simulator", () => {
     expect((await a.probe()).state).toBe("healthy");
   });
 });
+
+describe("a stored shard that disagrees with the key's suffix", () => {
+  it("is corrected from the suffix, with a timeline row saying so", async () => {
+    clock = new Date();
+    const c = await healthyClinic("suffix-fix");
+    await t.db.update(connections).set({ region: "uk1" }).where(eq(connections.id, c.id));
+    expect((await c.probe()).state).toBe("healthy");
+    expect((await connection(c.id)).region).toBe("au2");
+    const events = await eventsOf(c.id);
+    expect(events.some((e) => e.kind === "region_changed" && e.message.includes("uk1 to au2"))).toBe(true);
+  });
+});
