@@ -11,6 +11,7 @@ import { RECONNECT_SECURITY_HEADERS } from "../domain/reconnect/headers.ts";
 import { boot, failStartup, onShutdown, requireDatabaseUrl } from "./process.ts";
 
 const BUILD = path.resolve("build/server/index.js");
+const RECONNECT_HEADER_NAMES = Object.fromEntries(Object.keys(RECONNECT_SECURITY_HEADERS).map((k) => [k.toLowerCase(), true]));
 
 async function main() {
   const { env, logger } = boot("web");
@@ -37,8 +38,15 @@ async function main() {
       next();
     });
     // why: covers every /reconnect response, including error pages and single-fetch .data requests
-    app.use("/reconnect", (_req, res, next) => {
+    app.use("/reconnect", (req, res, next) => {
+      // why: under Referrer-Policy: no-referrer a browser posts a plain form with `Origin: null`, which
+      // Remix's CSRF check refuses, so every no-JavaScript attempt failed. These pages grant nothing
+      // through cookies (the token in the URL is the credential); only a cross-site post keeps it
+      if (req.headers.origin === "null" && req.headers["sec-fetch-site"] !== "cross-site") delete req.headers.origin;
       res.set(RECONNECT_SECURITY_HEADERS);
+      // why: the Remix adapter appends the route's own copies; replace instead, so no value appears twice
+      const append = res.append.bind(res);
+      res.append = (field: string, value?: string | string[]) => (field.toLowerCase() in RECONNECT_HEADER_NAMES ? res.set(field, value) : append(field, value));
       next();
     });
     app.all(

@@ -78,7 +78,7 @@ export const RefusalPanel = forwardRef<HTMLHeadingElement, { refusal: ReconnectR
           )}
         </p>
         <p>
-          <strong>Likely cause:</strong> {refusal.tellClinic}
+          <strong>Likely cause:</strong> {refusal.likelyCause ?? refusal.tellClinic}
         </p>
         <h3>How to fix it</h3>
         <ol className="rc-steps">

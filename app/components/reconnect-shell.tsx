@@ -24,9 +24,6 @@ export function ReconnectUnavailable() {
   return (
     <ReconnectShell>
       <section className="rc-card" aria-labelledby="gone-h">
-        <p className="rc-icon" aria-hidden="true">
-          ⏱
-        </p>
         <h1 id="gone-h">This link can no longer be used</h1>
         <p>
           Reconnect links work for a few days and only once. This one has expired, has already been used, or was replaced by a

@@ -35,7 +35,7 @@ export const GUIDES: Record<Vendor, VendorGuide> = {
     vendor: "cliniko",
     vendorLabel: VENDOR_LABELS.cliniko,
     steps: CLINIKO_CREATE_KEY_STEPS,
-    tips: [CLINIKO_NO_API_KEYS_SECTION, "Cliniko shows a new key only once. If you closed it before copying, archive it and create another — that is fine."],
+    tips: [CLINIKO_NO_API_KEYS_SECTION, "Closed the key before copying it? That is fine: archive it (My Info → Manage API keys → Archive) and create another."],
     keyHint: "Paste the whole key, including any ending such as -au2.",
   },
   nookal: {
@@ -46,6 +46,14 @@ export const GUIDES: Record<Vendor, VendorGuide> = {
     keyHint: "Paste the whole key exactly as Nookal shows it.",
   },
 };
+
+/** Why a working key sees no patients, per vendor, in one sentence for the clinic. */
+export const NO_PATIENTS_LIKELY_CAUSE: Record<Vendor, string> = {
+  cliniko: "the key was probably created in a different Cliniko account (for example a trial or second account) than the one your patients are in.",
+  nookal: "the key is probably limited to a different location than the one your patients are in.",
+};
+
+export const DO_NOT_RECREATE_PATIENTS = "Please do not re-create any patients: they are all still there, the key just cannot see them.";
 
 export const BUSY_CLINIC_NOTE =
   "Busy clinic? Reconnecting loses no data. If today is hectic, copy today's notes in by hand and come back to this link later.";

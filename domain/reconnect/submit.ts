@@ -24,7 +24,7 @@ import { playbookFor, TAXONOMY, type FailureCode } from "../health/taxonomy.ts";
 import { verifyCandidateKey, type KeyVerdict } from "../health/verify-key.ts";
 import { decryptApiKey, encryptApiKey, KeyCryptoError } from "../secrets/key-crypto.ts";
 import type { NookalRegion } from "../vendors/types.ts";
-import { regionLabel } from "./instructions.ts";
+import { DO_NOT_RECREATE_PATIENTS, NO_PATIENTS_LIKELY_CAUSE, regionLabel } from "./instructions.ts";
 import { findActiveLink, type ActiveLink, type ReconnectLinkView } from "./links.ts";
 
 /** Attempts allowed per link and per client address in one window (issue 6: 10 per 15 minutes). */
@@ -75,6 +75,8 @@ export interface ReconnectRefusal {
   /** The exact fix for this code and vendor. */
   steps: readonly string[];
   tellClinic: string;
+  /** no_patients_visible: the likely cause in one sentence, and a plea not to re-create patients. */
+  likelyCause: string | null;
   notes: string[];
   /** wrong_region: where the key works; the page offers "Use <label>". */
   suggestedRegion: string | null;
@@ -371,6 +373,7 @@ async function refuse(
     vendorAnswer: local ? null : describeVendorError(vendor, evidence),
     steps: playbook.clinicSteps,
     tellClinic: playbook.tellClinic,
+    likelyCause: code === "no_patients_visible" ? `${NO_PATIENTS_LIKELY_CAUSE[vendor]} ${DO_NOT_RECREATE_PATIENTS}` : null,
     notes: verdict.notes,
     suggestedRegion: suggested,
     suggestedRegionLabel: suggested ? regionLabel(vendor, suggested) : null,

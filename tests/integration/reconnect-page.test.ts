@@ -294,7 +294,7 @@ describe("the reconnect page", () => {
     if (o.kind !== "refused") throw new Error(o.kind);
     expect(o.refusal).toMatchObject({ failureCode: "no_patients_visible", visiblePatients: 0 });
     expect(o.refusal.verifiedUser?.name).toBeTruthy();
-    expect(o.refusal.tellClinic).toContain("different location");
+    expect(o.refusal.likelyCause).toContain("different location");
     expect(await describeLink({ token: link.token }, t.db)).toMatchObject({ status: "active" });
     expect((await connectionOf(t, connection!.id)).state).toBe("reconnect_pending");
   });
