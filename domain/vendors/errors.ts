@@ -42,7 +42,12 @@ export interface VendorErrorInit {
   cause?: unknown;
 }
 
+// why: the web process loads domain code twice (its own source and the Remix bundle), so two
+// VendorError classes exist there; a registered symbol recognises either copy where instanceof cannot
+const VENDOR_ERROR_BRAND = Symbol.for("relink.VendorError");
+
 export class VendorError extends Error {
+  readonly [VENDOR_ERROR_BRAND] = true;
   readonly vendor: Vendor;
   readonly kind: VendorErrorKind;
   readonly status?: number;
@@ -83,5 +88,5 @@ export class VendorError extends Error {
 }
 
 export function isVendorError(e: unknown): e is VendorError {
-  return e instanceof VendorError;
+  return typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[VENDOR_ERROR_BRAND] === true;
 }

@@ -1,7 +1,7 @@
 import type { VendorClient, VendorClientDeps } from "./client.ts";
 import { createClinikoClient } from "./cliniko-client.ts";
 import { KNOWN_CLINIKO_SHARDS } from "./cliniko-key.ts";
-import { VendorError } from "./errors.ts";
+import { isVendorError, VendorError } from "./errors.ts";
 import { createNookalV2Client } from "./nookal-v2-client.ts";
 import { createNookalV3Client } from "./nookal-v3-client.ts";
 import { NOOKAL_REGIONS, type ConnectionTarget, type NookalRegion, type Page, type VendorSettings } from "./types.ts";
@@ -19,7 +19,7 @@ export function createVendorClient(target: ConnectionTarget, settings: VendorSet
 }
 
 function wrap(client: VendorClient, err: unknown): VendorError {
-  if (err instanceof VendorError) return err;
+  if (isVendorError(err)) return err;
   return new VendorError({
     vendor: client.vendor,
     region: client.region,
@@ -74,7 +74,7 @@ function guard(client: VendorClient): VendorClient {
 
 /** Is this failure the vendor refusing the key (as opposed to an outage or our own bug)? */
 export function isKeyRejection(err: unknown): boolean {
-  if (!(err instanceof VendorError)) return false;
+  if (!isVendorError(err)) return false;
   if (err.kind === "http") return err.status === 401 || (err.status === 400 && /invalid_client|invalid_grant/i.test(`${err.vendorCode ?? ""} ${err.vendorMessage ?? ""}`));
   if (err.kind === "vendor_failure") return /api[ _-]?key|invalid[ _]client|credential|authenticat|unauthori[sz]ed|disabled/i.test(err.vendorMessage ?? "") && !/permi|not permitted|access to/i.test(err.vendorMessage ?? "");
   return false;
@@ -117,7 +117,7 @@ export async function findWorkingRegion(
       return { workingRegion: region };
     } catch (err) {
       // why: local key problems are the same everywhere; no point asking more regions
-      if (err instanceof VendorError && (err.kind === "key_missing" || err.kind === "key_malformed")) return null;
+      if (isVendorError(err) && (err.kind === "key_missing" || err.kind === "key_malformed")) return null;
     }
   }
   return null;
