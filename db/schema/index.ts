@@ -5,3 +5,4 @@ export * from "./audit.ts";
 export * from "./alerts.ts";
 export * from "./rate-limits.ts";
 export * from "./reconnect-links.ts";
+export * from "./campaigns.ts";
