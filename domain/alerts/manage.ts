@@ -30,7 +30,8 @@ export const WebhookEndpointInputSchema = z.object({
   url: z
     .url({ protocol: /^https?$/ })
     .max(2000)
-    .refine((u) => !new URL(u).username && !new URL(u).password, "must not contain credentials"),
+    // why: zod 4 runs refinements after a failed check too; an unparsable URL has already been reported
+    .refine((u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password), "must not contain credentials"),
   description: z.string().trim().max(200).optional(),
 });
 
