@@ -6,3 +6,4 @@ export * from "./alerts.ts";
 export * from "./rate-limits.ts";
 export * from "./reconnect-links.ts";
 export * from "./campaigns.ts";
+export * from "./bulk-operations.ts";
