@@ -3,12 +3,12 @@
  * is set), migrations, the simulator and its demo fleet, then worker and web as child processes.
  * Ctrl-C or SIGTERM stops the children, then PostgreSQL, and exits 0.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import fs from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { masterKeyBase64, publicUrl, sessionSecret, simulatorVendorEnv } from "../config/runtime.ts";
 import { assertPortFree, ensureDatabase, startEmbeddedPostgres, StartupError, type EmbeddedHandle } from "../db/embedded.ts";
 import { migrateDatabase } from "../db/migrate.ts";
+import { buildIsStale, ensureBuilt } from "./build.ts";
 import { boot, failStartup } from "./process.ts";
 import { DEMO_ADMIN, seedDemoFleet } from "./seed-demo.ts";
 
@@ -16,19 +16,6 @@ const { env, logger } = boot("start");
 const children: { name: string; proc: ChildProcess }[] = [];
 let pg: EmbeddedHandle | undefined;
 let shuttingDown = false;
-
-function buildIsStale(): boolean {
-  const built = path.resolve("build/server/index.js");
-  if (!fs.existsSync(built)) return true;
-  const builtAt = fs.statSync(built).mtimeMs;
-  const newer = (dir: string): boolean =>
-    fs.existsSync(dir) &&
-    fs.readdirSync(dir, { withFileTypes: true }).some((e) => {
-      const p = path.join(dir, e.name);
-      return e.isDirectory() ? newer(p) : fs.statSync(p).mtimeMs > builtAt;
-    });
-  return ["app", "domain", "db", "config"].some(newer);
-}
 
 function startChild(name: string, entry: string, childEnv: NodeJS.ProcessEnv): ChildProcess {
   const proc = spawn(process.execPath, [entry], { stdio: "inherit", env: childEnv });
@@ -102,10 +89,7 @@ try {
 
   if (buildIsStale()) {
     logger.info("building the web console (first start or changed sources)");
-    // why: run the CLI under this Node 24, not whatever `node` the PATH's shebang would find
-    const cli = path.resolve("node_modules/@remix-run/dev/dist/cli.js");
-    const built = spawnSync(process.execPath, [cli, "vite:build"], { stdio: ["ignore", "ignore", "inherit"] });
-    if (built.status !== 0) throw new StartupError("Building the web console failed (see the errors above).");
+    if (!ensureBuilt()) throw new StartupError("Building the web console failed (see the errors above).");
   }
 
   const childEnv: NodeJS.ProcessEnv = {

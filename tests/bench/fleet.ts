@@ -28,6 +28,7 @@ import { QUEUES } from "../../workers/catalog.ts";
 import { pgBossDeliveryQueue } from "../../workers/handlers/alerts.ts";
 import { handleProbeBatch, handleProbeSweep, type ProbeDeps } from "../../workers/handlers/probe.ts";
 import { benchKey } from "./fleet-simulator.ts";
+import { summary } from "./support.ts";
 
 const N = Number(process.env.FLEET_SIZE ?? 10_000);
 const ARCHIVE_FRACTION = 0.05;
@@ -70,10 +71,6 @@ async function startFleetSimulator(): Promise<{ url: string; stop: () => void }>
   return { url, stop: () => child.kill("SIGTERM") };
 }
 
-function pct(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-}
 
 async function tableWrites(sql: postgres.Sql): Promise<number> {
   // why: other backends flush their pg_stat counters at most once a second when idle
@@ -163,7 +160,7 @@ try {
   const sweepOk = probed === N && sweepS < SWEEP_BOUND_S && timelineRows === 0;
   ok &&= sweepOk;
   say(`sweep: ${probed}/${N} probed in ${sweepS.toFixed(1)} s (bound ${SWEEP_BOUND_S} s) = ${(probed / sweepS).toFixed(0)} probes/s`);
-  say(`sweep: per-connection probe latency p50 ${pct(latencies, 50)} ms, p95 ${pct(latencies, 95)} ms (each probe = 2 vendor requests, /user and the /patients count, each + ${LATENCY_MS} ms)`);
+  say(`sweep: per-connection probe latency p50 ${summary(latencies).p50} ms, p95 ${summary(latencies).p95} ms (each probe = 2 vendor requests, /user and the /patients count, each + ${LATENCY_MS} ms)`);
   say(`sweep: ${(writes / Math.max(1, probed)).toFixed(2)} table rows written per probe (public schema, pg-boss excluded); timeline rows written: ${timelineRows} (bound 0)`);
   say(`sweep: ${sweepOk ? "PASS" : "FAIL"}`);
 

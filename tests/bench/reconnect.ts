@@ -11,123 +11,35 @@
  *
  * Database: DATABASE_URL (a scratch database is created and dropped), else embedded PostgreSQL.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { createRequestHandler, type ServerBuild } from "@remix-run/node";
-import postgres from "postgres";
 import { createServices } from "../../app/services.server.ts";
 import { parseEnv } from "../../config/env.ts";
 import { simulatorVendorEnv } from "../../config/runtime.ts";
-import { startEmbeddedPostgres, type EmbeddedHandle } from "../../db/embedded.ts";
 import { migrateDatabase } from "../../db/migrate.ts";
 import { clinics, connections } from "../../db/schema/index.ts";
 import { createReconnectLink } from "../../domain/reconnect/links.ts";
 import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { controlClient } from "../../simulator/control-client.ts";
+import { ensureBuilt } from "../../scripts/build.ts";
+import { ROOT, scratchDatabase, startChildSimulator, summary } from "./support.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const LATENCY_MS = 100;
 const BOUND_P95_MS = 1500;
 const PLAN = { clinikoConnects: 20, nookalWrongRegion: 20, clinikoArchived: 10, nookalZeroPatients: 5 };
 
 type Kind = "cliniko_connects" | "nookal_wrong_region" | "nookal_use_suggested" | "cliniko_archived" | "nookal_zero_patients";
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startChildSimulator(): Promise<{ url: string; child: ChildProcess }> {
-  const code = `const { startSimulator } = await import(${JSON.stringify(`${ROOT}simulator/server.ts`)});
-const sim = await startSimulator({ port: 0, demo: false });
-console.log(sim.url);
-process.on("SIGTERM", () => sim.close().then(() => process.exit(0)));`;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    lines.once("line", resolve);
-    child.once("exit", (c) => reject(new Error(`simulator exited with ${c}`)));
-  });
-  return { url: url.trim(), child };
-}
-
-/** A scratch database on DATABASE_URL's server, or on an embedded PostgreSQL. */
-async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `relink_bench_reconnect_${process.pid}`;
-  let adminUrl = process.env.DATABASE_URL;
-  let embedded: EmbeddedHandle | undefined;
-  const dir = path.resolve(ROOT, ".tmp", `bench-reconnect-${process.pid}`);
-  if (!adminUrl) {
-    fs.rmSync(dir, { recursive: true, force: true });
-    embedded = await startEmbeddedPostgres({ dataDir: dir, port: await freePort() });
-    adminUrl = embedded.url("postgres");
-  }
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-      if (embedded) {
-        await embedded.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
-}
-
-function buildIsStale(): boolean {
-  const built = path.resolve(ROOT, "build/server/index.js");
-  if (!fs.existsSync(built)) return true;
-  const builtAt = fs.statSync(built).mtimeMs;
-  const newer = (dir: string): boolean =>
-    fs.existsSync(dir) &&
-    fs.readdirSync(dir, { withFileTypes: true }).some((e) => {
-      const p = path.join(dir, e.name);
-      return e.isDirectory() ? newer(p) : fs.statSync(p).mtimeMs > builtAt;
-    });
-  return ["app", "domain", "db", "config"].some((d) => newer(path.resolve(ROOT, d)));
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function summary(ms: number[]) {
-  const s = [...ms].sort((a, b) => a - b);
-  return { n: s.length, p50: percentile(s, 50), p95: percentile(s, 95), max: s[s.length - 1] ?? NaN };
-}
-
 async function main() {
-  if (buildIsStale()) {
-    console.log("building the web console (sources changed)…");
-    const built = spawnSync(process.execPath, [path.resolve(ROOT, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
-    if (built.status !== 0) throw new Error("vite build failed");
-  }
+  if (!ensureBuilt()) throw new Error("vite build failed");
   const build = (await import(pathToFileURL(path.resolve(ROOT, "build/server/index.js")).href)) as ServerBuild;
   const handler = createRequestHandler(build, "production");
 
   const sim = await startChildSimulator();
-  const db = await scratchDatabase();
+  const db = await scratchDatabase(`relink_bench_reconnect_${process.pid}`);
   const control = controlClient(sim.url);
   let services: Awaited<ReturnType<typeof createServices>> | undefined;
   try {

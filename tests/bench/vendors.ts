@@ -7,34 +7,17 @@
  *      200/min is scaled to 20 per 6 s on both sides so the run takes seconds, not minutes.
  * The simulator runs in a child process so the load generator does not share its event loop.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { Agent, request } from "node:http";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { createVendorClient } from "../../domain/vendors/factory.ts";
 import { createRateLimiter } from "../../domain/vendors/rate-limiter.ts";
 import { controlClient, simulatorVendorSettings } from "../../simulator/control-client.ts";
+import { startChildSimulator } from "./support.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const THROUGHPUT_SECONDS = 5;
 const CONCURRENCY = 32;
 const PAGING_PATIENTS = 20_000;
 const BUDGET = { limit: 20, windowMs: 6000 };
 const BUDGET_WINDOWS = 4;
-
-async function startChildSimulator(): Promise<{ url: string; child: ChildProcess }> {
-  const code = `const { startSimulator } = await import(${JSON.stringify(`${ROOT}simulator/server.ts`)});
-const sim = await startSimulator({ port: 0, demo: false });
-console.log(sim.url);
-process.on("SIGTERM", () => sim.close().then(() => process.exit(0)));`;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    lines.once("line", resolve);
-    child.once("exit", (c) => reject(new Error(`simulator exited with ${c}`)));
-  });
-  return { url: url.trim(), child };
-}
 
 function verdict(ok: boolean): string {
   return ok ? "PASS" : "FAIL";
