@@ -4,6 +4,7 @@ import { listProbeableConnectionIds } from "../../db/queries/connections.ts";
 import type { AlertWorkDeps } from "../../domain/alerts/apply.ts";
 import type { Keyring } from "../../domain/connections/key-storage.ts";
 import { probeConnection, type ProbeReport, type VendorAccess } from "../../domain/health/probe.ts";
+import { expireLapsedReconnects } from "../../domain/reconnect/expire.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { QUEUES } from "../catalog.ts";
 
@@ -40,8 +41,13 @@ export async function handleProbeBatch(jobs: Job<object>[], deps: ProbeDeps): Pr
   );
 }
 
-/** Fans the fleet out into probe jobs in pages of 1,000; a connection already queued is skipped by the singleton key. */
+/**
+ * Tidies lapsed reconnect links, then fans the fleet out into probe jobs in pages of 1,000; a
+ * connection already queued is skipped by the singleton key.
+ */
 export async function handleProbeSweep(deps: ProbeDeps): Promise<void> {
+  const lapse = await expireLapsedReconnects({}, deps.db);
+  if (lapse.lapsed || lapse.retryKeysWiped) deps.logger.info(lapse, "reconnect links lapsed");
   let after: string | undefined;
   let total = 0;
   for (;;) {

@@ -1,0 +1,65 @@
+import { and, eq, isNotNull, lt, sql } from "drizzle-orm";
+import type { Db } from "../../db/client.ts";
+import { recordAudit } from "../../db/queries/audit.ts";
+import { connectionEvents, connections, reconnectLinks } from "../../db/schema/index.ts";
+import { assertTransition, type ConnectionState } from "../health/states.ts";
+
+export interface LapseReport {
+  /** Connections moved out of reconnect_pending because their link lapsed unused. */
+  lapsed: number;
+  /** Sealed one-click-retry keys past their ten minutes, wiped. */
+  retryKeysWiped: number;
+}
+
+/**
+ * Housekeeping for reconnect links, run by every probe sweep:
+ * - a connection waiting in reconnect_pending whose link expired or was withdrawn without a key
+ *   being accepted goes back to action_required (or healthy, if nothing was wrong), so it returns
+ *   to the triage queue instead of waiting forever;
+ * - a sealed retry key kept for the wrong-region one-click retry is wiped once its window passed.
+ */
+export async function expireLapsedReconnects({ now = new Date() }: { now?: Date } = {}, db: Db): Promise<LapseReport> {
+  const wiped = await db
+    .update(reconnectLinks)
+    .set({ retryKeyCiphertext: null, retryKeyIv: null, retryKeyTag: null, retryKeyId: null, retryRegion: null, retryApiVersion: null, retryExpiresAt: null })
+    .where(and(isNotNull(reconnectLinks.retryExpiresAt), lt(reconnectLinks.retryExpiresAt, now)))
+    .returning({ id: reconnectLinks.id });
+
+  const waiting = await db
+    .select({ id: connections.id, clinicId: connections.clinicId, failureCode: connections.failureCode })
+    .from(connections)
+    .where(
+      and(
+        eq(connections.state, "reconnect_pending"),
+        sql`not exists (select 1 from ${reconnectLinks} l where l.connection_id = ${connections.id}
+              and l.used_at is null and l.revoked_at is null and l.expires_at > ${now.toISOString()})`,
+      ),
+    );
+  let lapsed = 0;
+  for (const c of waiting) {
+    const to: ConnectionState = c.failureCode ? "action_required" : "healthy";
+    assertTransition("reconnect_pending", to);
+    const moved = await db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(connections)
+        .set({ state: to, stateChangedAt: now, updatedAt: now })
+        .where(and(eq(connections.id, c.id), eq(connections.state, "reconnect_pending")))
+        .returning({ id: connections.id });
+      if (!row) return false;
+      await tx.insert(connectionEvents).values({
+        connectionId: c.id,
+        clinicId: c.clinicId,
+        kind: "state_changed",
+        fromState: "reconnect_pending",
+        toState: to,
+        failureCode: c.failureCode,
+        actor: "system",
+        message: "The reconnect link lapsed without a new key; back to the triage queue",
+      });
+      await recordAudit({ actorLabel: "system", action: "reconnect.lapsed", clinicId: c.clinicId, details: { connectionId: c.id, to } }, tx);
+      return true;
+    });
+    if (moved) lapsed++;
+  }
+  return { lapsed, retryKeysWiped: wiped.length };
+}
