@@ -1,6 +1,16 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useNavigate, useSearchParams } from "@remix-run/react";
-import { createColumnHelper, rowPaginationFeature, rowSortingFeature, tableFeatures, useTable, type SortingState } from "@tanstack/react-table";
+import { Form, Link, useLoaderData, useNavigate, useRouteLoaderData, useSearchParams } from "@remix-run/react";
+import {
+  createColumnHelper,
+  rowPaginationFeature,
+  rowSelectionFeature,
+  rowSortingFeature,
+  tableFeatures,
+  useTable,
+  type RowSelectionState,
+  type SortingState,
+} from "@tanstack/react-table";
+import { useEffect, useState } from "react";
 import { z } from "zod";
 import { CLINIC_SORTS, listClinics, type ClinicListRow } from "../../db/queries/clinics.ts";
 import { CONNECTION_STATES, STATE_LABELS, VENDORS } from "../../domain/health/states.ts";
@@ -10,6 +20,9 @@ import { NOOKAL_REGIONS, NOOKAL_REGION_LABELS } from "../../domain/vendors/types
 import { FailureText, StateBadge } from "../components/state-badge.tsx";
 import { absoluteTime, formatCount, relativeTime } from "../components/format.ts";
 import { Pager } from "../components/forms.tsx";
+import { hasRole } from "../../domain/auth/roles.ts";
+import { BULK_FORM_ID, BulkBar } from "../components/bulk-bar.tsx";
+import type { loader as rootLoader } from "../root.tsx";
 import { requireUser } from "../session.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Clinics · Relink" }];
@@ -51,12 +64,44 @@ type Row = Omit<ClinicListRow, "lastProbeAt" | "lastSuccessAt" | "firstFailureAt
   firstFailureAt: string | null;
 };
 
-const features = tableFeatures({ rowSortingFeature, rowPaginationFeature });
+const features = tableFeatures({ rowSortingFeature, rowPaginationFeature, rowSelectionFeature });
 const col = createColumnHelper<typeof features, Row>();
 
 // why: column ids are the URL's sort keys, so a header click maps straight onto ?sort=
-function columnsFor(now: number) {
+function columnsFor(now: number, selectable: boolean) {
+  // why: plain checkboxes in the bulk form (form="bulk-form"), so selecting works without JavaScript;
+  // "all on this page" posts scope=page and the server adds the page's ids (docs/decisions/0014-bulk-actions.md)
+  const select = col.display({
+    id: "select",
+    enableSorting: false,
+    header: ({ table }) => (
+      <input
+        type="checkbox"
+        form={BULK_FORM_ID}
+        name="scope"
+        value="page"
+        aria-label="Select all clinics on this page"
+        checked={table.getIsAllPageRowsSelected()}
+        ref={(el) => {
+          if (el) el.indeterminate = table.getIsSomePageRowsSelected();
+        }}
+        onChange={table.getToggleAllPageRowsSelectedHandler()}
+      />
+    ),
+    cell: ({ row }) => (
+      <input
+        type="checkbox"
+        form={BULK_FORM_ID}
+        name="clinicId"
+        value={row.original.id}
+        aria-label={`Select ${row.original.name}`}
+        checked={row.getIsSelected()}
+        onChange={row.getToggleSelectedHandler()}
+      />
+    ),
+  });
   return col.columns([
+    ...(selectable ? [select] : []),
     col.accessor("name", {
       id: "name",
       header: "Clinic",
@@ -94,6 +139,11 @@ const NUMERIC = new Set(["patients", "alerts"]);
 
 export default function Clinics() {
   const { rows, total, page, pageSize, sort, dir, now } = useLoaderData<typeof loader>();
+  const root = useRouteLoaderData<typeof rootLoader>("root");
+  const canAct = !!root?.user && hasRole(root.user.role, "agent");
+  const [rowSelection, setRowSelection] = useState<RowSelectionState>({});
+  // why: a selection belongs to the page it was made on; another page or filter starts empty
+  useEffect(() => setRowSelection({}), [rows]);
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const sorting: SortingState = [{ id: sort, desc: dir === "desc" }];
@@ -107,14 +157,15 @@ export default function Clinics() {
   };
   const table = useTable({
     features,
-    columns: columnsFor(now),
+    columns: columnsFor(now, canAct),
     data: rows as Row[],
     getRowId: (r) => r.id,
     manualSorting: true,
     manualPagination: true,
     rowCount: total,
     enableSortingRemoval: false,
-    state: { sorting, pagination: { pageIndex: page - 1, pageSize } },
+    state: { sorting, pagination: { pageIndex: page - 1, pageSize }, rowSelection },
+    onRowSelectionChange: setRowSelection,
     // why: the server owns sort and page; a change becomes a URL, so the view can be shared
     onSortingChange: (updater) => {
       const next = typeof updater === "function" ? updater(sorting) : updater;
@@ -202,6 +253,8 @@ export default function Clinics() {
       {rows.length === 0 ? (
         <div className="card empty">No clinics match these filters.</div>
       ) : (
+        <>
+        {canAct ? <BulkBar selected={Object.keys(rowSelection).filter((k) => rowSelection[k]).length} pageIds={rows.map((r) => r.id)} returnTo={`/clinics${params.size ? `?${params.toString()}` : ""}`} /> : null}
         <div className="table-wrap">
           <table className="data">
             <thead>
@@ -209,6 +262,12 @@ export default function Clinics() {
                 <tr key={group.id}>
                   {group.headers.map((header) => {
                     const sorted = header.column.getIsSorted();
+                    if (!header.column.getCanSort())
+                      return (
+                        <th key={header.id} scope="col" className="select">
+                          <table.FlexRender header={header} />
+                        </th>
+                      );
                     return (
                       <th
                         key={header.id}
@@ -239,7 +298,7 @@ export default function Clinics() {
               {table.getRowModel().rows.map((row) => (
                 <tr key={row.id}>
                   {row.getAllCells().map((cell) => (
-                    <td key={cell.id} className={NUMERIC.has(cell.column.id) ? "num" : undefined}>
+                    <td key={cell.id} className={NUMERIC.has(cell.column.id) ? "num" : cell.column.id === "select" ? "select" : undefined}>
                       <table.FlexRender cell={cell} />
                     </td>
                   ))}
@@ -248,6 +307,7 @@ export default function Clinics() {
             </tbody>
           </table>
         </div>
+        </>
       )}
       <Pager page={page} pages={pages} params={params} />
     </main>

@@ -1,0 +1,68 @@
+import { useFetcher } from "@remix-run/react";
+import { useId } from "react";
+import { DEFAULT_LINK_PURPOSE, MAX_BULK_SELECTION } from "../../domain/bulk/kinds.ts";
+import "./bulk.css";
+
+export const BULK_FORM_ID = "bulk-form";
+
+type BulkActionData = { ok: false; fieldErrors: Record<string, string[] | undefined> } | undefined;
+
+/**
+ * The selection bar above the clinics table: a real form (posting to /bulk?index) whose row
+ * checkboxes live in the table and join it through `form="bulk-form"`. Without JavaScript it
+ * posts and the server answers with the progress page or the errors; with it, a fetcher keeps
+ * the table in place and shows errors here, and the count follows the checkboxes.
+ */
+export function BulkBar({ selected, pageIds, returnTo }: { selected: number; pageIds: string[]; returnTo: string }) {
+  const fetcher = useFetcher<BulkActionData>();
+  const errors = fetcher.data && !fetcher.data.ok ? fetcher.data.fieldErrors : undefined;
+  const selectionError = errors?.clinicId?.[0] ?? errors?.intent?.[0] ?? errors?.form?.[0];
+  const busy = fetcher.state !== "idle";
+  const id = useId();
+  return (
+    <fetcher.Form id={BULK_FORM_ID} method="post" action="/bulk?index" className="bulkbar" aria-label="Bulk actions on the selected clinics">
+      <input type="hidden" name="returnTo" value={returnTo} />
+      {pageIds.map((pid) => (
+        <input key={pid} type="hidden" name="pageClinicId" value={pid} />
+      ))}
+      <span className="count" aria-live="polite">
+        {selected === 0 ? "No clinics selected" : `${selected} selected`}
+      </span>
+      <button className="btn small" type="submit" name="intent" value="probe" disabled={busy}>
+        Re-probe selected
+      </button>
+      <button className="btn small secondary" type="submit" name="intent" value="reconnect_link" disabled={busy}>
+        Email reconnect links
+      </button>
+      <div className="field">
+        <label htmlFor={`${id}-purpose`}>Link message</label>
+        <input
+          id={`${id}-purpose`}
+          name="purpose"
+          type="text"
+          maxLength={200}
+          defaultValue={DEFAULT_LINK_PURPOSE}
+          {...(errors?.purpose ? { "aria-invalid": true, "aria-describedby": `${id}-purpose-error` } : {})}
+        />
+      </div>
+      <button className="btn small secondary" type="submit" name="intent" value="pause" disabled={busy}>
+        Pause
+      </button>
+      <button className="btn small secondary" type="submit" name="intent" value="resume" disabled={busy}>
+        Resume
+      </button>
+      {busy ? <span className="hint">Starting…</span> : null}
+      {errors?.purpose ? (
+        <div className="field-error" id={`${id}-purpose-error`}>
+          {errors.purpose[0]}
+        </div>
+      ) : null}
+      {selectionError ? (
+        <div className="field-error" role="alert" id={`${id}-selection-error`}>
+          {selectionError}
+        </div>
+      ) : null}
+      <span className="hint">Up to {MAX_BULK_SELECTION} at a time; progress opens on its own page.</span>
+    </fetcher.Form>
+  );
+}

@@ -1,0 +1,100 @@
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
+import { listRecentBulkOperations } from "../../db/queries/bulk-operations.ts";
+import { BULK_LABELS } from "../../domain/bulk/kinds.ts";
+import { BulkError, BulkRequestSchema, startBulkOperation } from "../../domain/bulk/operations.ts";
+import { bulkDepsFor } from "../bulk.server.ts";
+import { absoluteTime, relativeTime } from "../components/format.ts";
+import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
+import { requireRole, requireUser } from "../session.server.ts";
+
+export const meta: MetaFunction = () => [{ title: "Bulk actions · Relink" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireUser(request, context.services);
+  const operations = await listRecentBulkOperations({ limit: 25 }, context.services.db);
+  return { operations, now: Date.now() };
+}
+
+/** Starts a bulk action from the clinics table's selection, then shows its progress. */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { services } = context;
+  const user = await requireRole(request, services, "agent");
+  const form = formObject(await request.formData());
+  const parsed = BulkRequestSchema.safeParse(form);
+  if (!parsed.success) return badRequest(fieldErrorsOf(parsed.error), { returnTo: typeof form.returnTo === "string" && form.returnTo.startsWith("/clinics") ? form.returnTo : "/clinics" });
+  try {
+    const { operationId, unexpected } = await startBulkOperation(parsed.data, { userId: user.id, label: user.email }, bulkDepsFor(services));
+    for (const err of unexpected) services.logger.error({ err, operationId }, "bulk item failed");
+    return redirect(`/bulk/${operationId}`);
+  } catch (err) {
+    if (err instanceof BulkError) return badRequest({ clinicId: [err.message] });
+    throw err;
+  }
+}
+
+export default function BulkOperations() {
+  const { operations, now } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const errors = actionData && !actionData.ok ? actionData.fieldErrors : undefined;
+  return (
+    <main id="main">
+      <div className="page-head">
+        <div>
+          <h1>Bulk actions</h1>
+          <p className="sub">Started from a selection in the clinics table; every agent sees the same progress.</p>
+        </div>
+      </div>
+      {errors ? (
+        <div className="form-error" role="alert">
+          {Object.values(errors).flat().filter(Boolean).join(" ")}{" "}
+          <Link to={actionData && "returnTo" in actionData ? String(actionData.returnTo) : "/clinics"}>Back to the clinics</Link>
+        </div>
+      ) : null}
+      {operations.length === 0 ? (
+        <div className="card empty">
+          No bulk actions yet. Select clinics in the <Link to="/clinics">clinics table</Link> to start one.
+        </div>
+      ) : (
+        <div className="table-wrap">
+          <table className="data">
+            <thead>
+              <tr>
+                <th scope="col">Action</th>
+                <th scope="col">Started by</th>
+                <th scope="col">When</th>
+                <th scope="col" className="num">
+                  Clinics
+                </th>
+                <th scope="col">Progress</th>
+              </tr>
+            </thead>
+            <tbody>
+              {operations.map((op) => (
+                <tr key={op.id}>
+                  <td>
+                    <Link to={`/bulk/${op.id}`}>{BULK_LABELS[op.kind]}</Link>
+                  </td>
+                  <td>{op.requestedByLabel}</td>
+                  <td>
+                    <span title={absoluteTime(op.createdAt)}>{relativeTime(op.createdAt, now)}</span>
+                  </td>
+                  <td className="num">{op.total}</td>
+                  <td>
+                    {op.waiting > 0 ? (
+                      <span className="badge tone-info">Running: {op.waiting} waiting</span>
+                    ) : op.failed > 0 ? (
+                      <span className="badge tone-bad">Finished, {op.failed} failed</span>
+                    ) : (
+                      <span className="badge tone-ok">Finished</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </main>
+  );
+}

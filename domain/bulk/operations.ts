@@ -1,0 +1,206 @@
+import { z } from "zod";
+import type { Db } from "../../db/client.ts";
+import { recordAudit, recordAuditMany, type DbOrTx } from "../../db/queries/audit.ts";
+import { findBulkTargets, insertBulkOperation, settleBulkItem, type BulkTarget, type NewBulkItem } from "../../db/queries/bulk-operations.ts";
+import { canSendReconnectLink, ConsoleActionError, pauseConnection, PauseReasonSchema, resumeConnection, type Actor } from "../clinics/console-actions.ts";
+import { ReconnectPurposeSchema, sendReconnectLink } from "../clinics/live.ts";
+import { VENDOR_LABELS } from "../health/escalation.ts";
+import { canTransition, STATE_LABELS } from "../health/states.ts";
+import { ReconnectLinkError } from "../reconnect/links.ts";
+import { BULK_INTENTS, DEFAULT_LINK_PURPOSE, MAX_BULK_SELECTION, type BulkIntent } from "./kinds.ts";
+
+/**
+ * Bulk actions from the clinics table (docs/decisions/0014-bulk-actions.md). Every selected clinic
+ * becomes an item of a stored operation, so progress survives reloads and other agents see it.
+ * Probes go through the worker's `probe` queue; links, pause and resume run here, a few at a time,
+ * through the same domain functions the clinic page uses.
+ */
+
+/** Clinics worked on at once: each holds a pooled connection for its transaction, and the web pool is small. */
+const CONCURRENCY = 4;
+
+const asList = (v: unknown): unknown[] => (v === undefined || v === null || v === "" ? [] : Array.isArray(v) ? v : [v]);
+
+/**
+ * The bulk form: row checkboxes named `clinicId`; the "all on this page" checkbox (`scope=page`)
+ * adds the page's ids from hidden `pageClinicId` inputs, so it works without JavaScript too.
+ */
+export const BulkRequestSchema = z.preprocess(
+  (raw) => {
+    const o = (raw ?? {}) as Record<string, unknown>;
+    const ids = [...asList(o.clinicId), ...(o.scope === "page" ? asList(o.pageClinicId) : [])];
+    return { ...o, clinicId: [...new Set(ids)] };
+  },
+  z
+    .object({
+      intent: z.enum(BULK_INTENTS, { message: "Choose what to do with the selected clinics" }),
+      clinicId: z
+        .array(z.uuid({ message: "That selection is not a list of clinics" }))
+        .min(1, "Select at least one clinic first")
+        .max(MAX_BULK_SELECTION, `Select at most ${MAX_BULK_SELECTION} clinics at a time`),
+      purpose: z.string().optional(),
+      reason: PauseReasonSchema,
+      returnTo: z
+        .string()
+        .optional()
+        .transform((v) => (v && /^\/clinics(\?|$)/.test(v) && v.length <= 1000 ? v : "/clinics")),
+    })
+    .transform((v, ctx) => {
+      let purpose: string | undefined;
+      if (v.intent === "reconnect_link") {
+        const p = ReconnectPurposeSchema.safeParse(v.purpose ?? DEFAULT_LINK_PURPOSE);
+        if (!p.success) {
+          for (const issue of p.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: ["purpose"] });
+          return z.NEVER;
+        }
+        purpose = p.data;
+      }
+      return { intent: v.intent, clinicIds: v.clinicId, purpose, reason: v.intent === "pause" ? v.reason || undefined : undefined, returnTo: v.returnTo };
+    }),
+);
+export type BulkRequest = z.infer<typeof BulkRequestSchema>;
+
+/** Enqueues probe jobs on the caller's transaction (pg-boss lives outside domain/). */
+export interface ProbeQueue {
+  enqueue(jobs: { connectionId: string; requestedBy: string }[], tx: DbOrTx): Promise<void>;
+}
+
+export interface BulkDeps {
+  db: Db;
+  probes: ProbeQueue;
+  /** For the links in reconnect emails. */
+  publicUrl: string;
+  linkTtlHours: number;
+}
+
+export class BulkError extends Error {
+  readonly status: 404;
+  constructor(message: string) {
+    super(message);
+    this.name = "BulkError";
+    this.status = 404;
+  }
+}
+
+/** Why a clinic is left out before anything runs, or null when it takes part. */
+function precheck(intent: BulkIntent, t: BulkTarget): string | null {
+  if (t.archived) return "Archived: restore it first.";
+  if (!t.connectionId || !t.state) return "No connection yet.";
+  const label = STATE_LABELS[t.state];
+  switch (intent) {
+    case "probe":
+      return t.state === "paused" ? "Paused: resume it to probe it." : null;
+    case "reconnect_link":
+      if (!t.adminEmail) return "No admin email: open the clinic to create a link and send it yourself.";
+      return canSendReconnectLink(t.state) ? null : `${label}: a reconnect link is not needed.`;
+    case "pause":
+      if (t.state === "paused") return "Already paused.";
+      return canTransition(t.state, "paused") ? null : `${label} cannot be paused.`;
+    case "resume":
+      return t.state === "paused" ? null : `Not paused (${label.toLowerCase()}).`;
+  }
+}
+
+/** One clinic's work for the kinds that run here; returns the item's message. */
+async function runOne(request: BulkRequest, t: BulkTarget, actor: Actor, deps: BulkDeps): Promise<string> {
+  switch (request.intent) {
+    case "reconnect_link": {
+      const link = await sendReconnectLink(
+        {
+          clinicId: t.clinicId,
+          purpose: request.purpose!,
+          email: true,
+          actor,
+          publicUrl: deps.publicUrl,
+          ttlHours: deps.linkTtlHours,
+          admin: { name: t.adminName, email: t.adminEmail, clinicName: t.clinicName, vendorLabel: VENDOR_LABELS[t.vendor!] },
+        },
+        deps.db,
+      );
+      return `Emailed to ${link.emailedTo}.`;
+    }
+    case "pause":
+      await pauseConnection({ clinicId: t.clinicId, reason: request.reason, actor }, deps.db);
+      return "Paused.";
+    case "resume": {
+      const { connectionId } = await resumeConnection({ clinicId: t.clinicId, actor }, deps.db);
+      // why: the clinic page probes right after resuming; in bulk the worker does it
+      await deps.probes.enqueue([{ connectionId, requestedBy: `user:${actor.userId}` }], deps.db);
+      return "Resumed; a probe is queued.";
+    }
+    case "probe":
+      throw new Error("probes are queued, not run here");
+  }
+}
+
+/**
+ * Records the operation with one item per selected clinic, then starts it: probe jobs are
+ * enqueued in the same transaction (the worker settles them); links, pause and resume run now,
+ * CONCURRENCY clinics at a time, each item settled as its clinic finishes. Returns the id for
+ * the progress view. Unknown ids are ignored; none known → BulkError.
+ */
+export async function startBulkOperation(request: BulkRequest, actor: Actor, deps: BulkDeps): Promise<{ operationId: string; unexpected: unknown[] }> {
+  const targets = await findBulkTargets({ clinicIds: request.clinicIds }, deps.db);
+  if (targets.length === 0) throw new BulkError("None of the selected clinics exist any more.");
+  const items: (NewBulkItem & { target: BulkTarget })[] = targets.map((t) => {
+    const skip = precheck(request.intent, t);
+    return { target: t, clinicId: t.clinicId, connectionId: t.connectionId, status: skip ? "skipped" : "waiting", message: skip };
+  });
+  const waiting = items.filter((i) => i.status === "waiting");
+  const requestedBy = `user:${actor.userId}`;
+
+  const op = await deps.db.transaction(async (tx) => {
+    const created = await insertBulkOperation(
+      {
+        kind: request.intent,
+        requestedBy: actor.userId,
+        requestedByLabel: actor.label,
+        params: { ...(request.purpose ? { purpose: request.purpose } : {}), ...(request.reason ? { reason: request.reason } : {}) },
+        returnTo: request.returnTo,
+        items: items.map(({ target: _t, ...i }) => i),
+      },
+      tx,
+    );
+    // why: one row for the operation as a whole, and one per clinic touched (below, or written by the
+    // reused clinic-page functions), so each clinic's audit history shows what happened to it
+    await recordAudit(
+      { actorUserId: actor.userId, actorLabel: actor.label, action: `bulk.${request.intent}`, clinicId: null, details: { operationId: created.id, total: items.length, started: waiting.length, skipped: items.length - waiting.length } },
+      tx,
+    );
+    if (request.intent === "probe" && waiting.length) {
+      await deps.probes.enqueue(waiting.map((i) => ({ connectionId: i.connectionId!, requestedBy })), tx);
+      await recordAuditMany(
+        waiting.map((i) => ({ actorUserId: actor.userId, actorLabel: actor.label, action: "connection.probe_requested", clinicId: i.clinicId, details: { operationId: created.id } })),
+        tx,
+      );
+    }
+    return created;
+  });
+
+  const unexpected: unknown[] = [];
+  if (request.intent !== "probe") {
+    for (let i = 0; i < waiting.length; i += CONCURRENCY) {
+      await Promise.all(
+        waiting.slice(i, i + CONCURRENCY).map(async ({ target }) => {
+          let status: "done" | "failed" | "skipped" = "done";
+          let message: string;
+          try {
+            message = await runOne(request, target, actor, deps);
+          } catch (err) {
+            // why: a clinic that changed since the table was drawn is skipped with the reason; anything else fails this item, not the batch
+            if (err instanceof ConsoleActionError || err instanceof ReconnectLinkError) {
+              status = "skipped";
+              message = err.message;
+            } else {
+              status = "failed";
+              message = "Something went wrong; try this clinic from its own page.";
+              unexpected.push(err);
+            }
+          }
+          await settleBulkItem({ operationId: op.id, clinicId: target.clinicId, status, message }, deps.db);
+        }),
+      );
+    }
+  }
+  return { operationId: op.id, unexpected };
+}

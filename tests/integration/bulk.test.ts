@@ -1,0 +1,202 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { Job, PgBoss } from "pg-boss";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keyringFor, vendorsFor } from "../../app/keyring.server.ts";
+import { action as bulkAction, loader as bulkListLoader } from "../../app/routes/bulk._index.tsx";
+import { loader as progressLoader } from "../../app/routes/bulk.$operationId.tsx";
+import { simulatorVendorEnv } from "../../config/runtime.ts";
+import { getBulkProgress } from "../../db/queries/bulk-operations.ts";
+import { auditLog, clinics, connections, emailOutbox } from "../../db/schema/index.ts";
+import { seedDemoFleet } from "../../scripts/seed-demo.ts";
+import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
+import { startBoss } from "../../workers/boss.ts";
+import { QUEUES } from "../../workers/catalog.ts";
+import { pgBossDeliveryQueue } from "../../workers/handlers/alerts.ts";
+import { handleProbeBatch, type ProbeDeps } from "../../workers/handlers/probe.ts";
+import { silentLogger } from "./alerts-fixtures.ts";
+import { insertClinic } from "../support/fleet.ts";
+import { createTestDatabase, type TestDatabase } from "../support/db.ts";
+import { createRoleUsers, createTestServices, requestAs, settle, type TestServices } from "../support/services.ts";
+
+let t: TestDatabase;
+let sim: SimulatorHandle;
+let services: TestServices;
+let who: Awaited<ReturnType<typeof createRoleUsers>>;
+
+beforeAll(async () => {
+  [t, sim] = await Promise.all([createTestDatabase(), startSimulator({ port: 0 })]);
+  services = await createTestServices(t, { vendorEnv: simulatorVendorEnv(sim.url) });
+  await seedDemoFleet({ databaseUrl: t.url, masterKey: services.masterKey, masterKeyId: services.env.MASTER_KEY_ID });
+  who = await createRoleUsers(services);
+});
+afterAll(async () => {
+  await services?.stop();
+  await Promise.all([t?.drop(), sim?.close()]);
+});
+
+async function idsOf(...names: string[]) {
+  const rows = await t.db.select({ id: clinics.id, name: clinics.name }).from(clinics).where(inArray(clinics.name, names));
+  return names.map((n) => rows.find((r) => r.name === n)!.id);
+}
+async function start(role: "viewer" | "agent" | "admin", form: Record<string, string | string[]>) {
+  const request = await requestAs(services, who[role].id, "/bulk?index", { form });
+  return settle(() => bulkAction({ request, params: {}, context: { services } }));
+}
+function operationIdOf(r: Awaited<ReturnType<typeof start>>): string {
+  expect(r.status).toBe(302);
+  const m = /^\/bulk\/([0-9a-f-]{36})$/.exec(r.response!.headers.get("Location") ?? "");
+  expect(m).not.toBeNull();
+  return m![1]!;
+}
+const progress = async (operationId: string) => (await getBulkProgress({ operationId }, t.db))!;
+const auditRows = (action: string, clinicIds: string[]) =>
+  t.db.select().from(auditLog).where(and(eq(auditLog.action, action), inArray(auditLog.clinicId, clinicIds)));
+
+describe("bulk actions: who may start them", () => {
+  it.each(["probe", "reconnect_link", "pause", "resume"])("a viewer cannot start %s (403)", async (intent) => {
+    const ids = await idsOf("Harbourside Physiotherapy");
+    expect((await start("viewer", { intent, clinicId: ids })).status).toBe(403);
+  });
+
+  it("a signed-out request is sent to sign in", async () => {
+    const request = await requestAs(services, null, "/bulk?index", { form: { intent: "probe" } });
+    const r = await settle(() => bulkAction({ request, params: {}, context: { services } }));
+    expect(r.status).toBe(302);
+    expect(r.response!.headers.get("Location")).toMatch(/^\/login/);
+  });
+
+  it("a viewer can watch progress and the list of operations", async () => {
+    const ids = await idsOf("Camden Sports Clinic");
+    const opId = operationIdOf(await start("agent", { intent: "pause", clinicId: ids, reason: "viewer check" }));
+    const request = await requestAs(services, who.viewer.id, `/bulk/${opId}`);
+    const r = await settle(() => progressLoader({ request, params: { operationId: opId }, context: { services } }));
+    expect(r.status).toBe(200);
+    expect((r.data as { operation: { total: number } }).operation.total).toBe(1);
+    const list = await settle(async () => bulkListLoader({ request: await requestAs(services, who.viewer.id, "/bulk"), params: {}, context: { services } }));
+    expect((list.data as { operations: { id: string }[] }).operations.map((o) => o.id)).toContain(opId);
+    await start("agent", { intent: "resume", clinicId: ids });
+  });
+});
+
+describe("bulk actions: validation", () => {
+  it("no selection is a field error next to the selection", async () => {
+    const r = await start("agent", { intent: "probe", returnTo: "/clinics?state=healthy" });
+    expect(r.status).toBe(400);
+    const d = r.data as { fieldErrors: Record<string, string[]>; returnTo: string };
+    expect(d.fieldErrors.clinicId?.[0]).toBe("Select at least one clinic first");
+    expect(d.returnTo).toBe("/clinics?state=healthy");
+  });
+
+  it("an unknown action, a bad id and an empty link message are field errors", async () => {
+    const ids = await idsOf("Harbourside Physiotherapy");
+    expect(((await start("agent", { intent: "explode", clinicId: ids })).data as { fieldErrors: Record<string, unknown> }).fieldErrors.intent).toBeDefined();
+    expect(((await start("agent", { intent: "probe", clinicId: "not-a-uuid" })).data as { fieldErrors: Record<string, unknown> }).fieldErrors.clinicId).toBeDefined();
+    const r = await start("agent", { intent: "reconnect_link", clinicId: ids, purpose: "   " });
+    expect(r.status).toBe(400);
+    expect((r.data as { fieldErrors: Record<string, unknown> }).fieldErrors.purpose).toBeDefined();
+  });
+
+  it("an unknown clinic id answers 400 and records nothing", async () => {
+    const r = await start("agent", { intent: "probe", clinicId: "00000000-0000-4000-8000-000000000000" });
+    expect(r.status).toBe(400);
+  });
+
+  it("a return address outside the clinics table falls back to it", async () => {
+    const ids = await idsOf("Maple Leaf Chiropractic");
+    const opId = operationIdOf(await start("agent", { intent: "pause", clinicId: ids, returnTo: "https://evil.example/clinics" }));
+    expect((await progress(opId)).returnTo).toBe("/clinics");
+    await start("agent", { intent: "resume", clinicId: ids });
+  });
+});
+
+describe("bulk pause, resume and reconnect links", () => {
+  it("pauses and resumes each clinic through the clinic page's functions, one audit row per clinic", async () => {
+    const ids = await idsOf("Yarra Valley Osteopathy", "Leeds Movement Studio");
+    const paused = operationIdOf(await start("agent", { intent: "pause", clinicId: ids, reason: "vendor maintenance" }));
+    const p = await progress(paused);
+    expect(p.counts).toEqual({ done: 2, failed: 0, skipped: 0, waiting: 0 });
+    const states = await t.db.select({ state: connections.state }).from(connections).where(inArray(connections.clinicId, ids));
+    expect(states.map((s) => s.state)).toEqual(["paused", "paused"]);
+    expect(await auditRows("connection.pause", ids)).toHaveLength(2);
+    const opAudit = await t.db.select().from(auditLog).where(and(eq(auditLog.action, "bulk.pause"), sql`${auditLog.details}->>'operationId' = ${paused}`));
+    expect(opAudit).toHaveLength(1);
+    expect(opAudit[0]!.details).toMatchObject({ total: 2, started: 2, skipped: 0 });
+
+    // pausing again: each clinic is skipped with its reason, nothing is written twice
+    const again = await progress(operationIdOf(await start("agent", { intent: "pause", clinicId: ids })));
+    expect(again.counts.skipped).toBe(2);
+    expect(again.items[0]!.message).toBe("Already paused.");
+    expect(await auditRows("connection.pause", ids)).toHaveLength(2);
+
+    const resumed = await progress(operationIdOf(await start("agent", { intent: "resume", clinicId: ids })));
+    expect(resumed.counts.done).toBe(2);
+    expect(await auditRows("connection.resume", ids)).toHaveLength(2);
+  });
+
+  it("emails reconnect links to clinics with an admin email and skips the rest with the reason", async () => {
+    const [withEmail] = await idsOf("Bondi Beach Podiatry");
+    const noEmail = await insertClinic(t.db, { name: "No Email Clinic", state: "action_required", failureCode: "auth_rejected" });
+    await t.db.update(clinics).set({ adminEmail: null }).where(eq(clinics.id, noEmail.clinicId));
+    const opId = operationIdOf(
+      await start("agent", { intent: "reconnect_link", clinicId: [withEmail!, noEmail.clinicId], purpose: "Cliniko archived your key", returnTo: "/clinics?failure=auth_rejected" }),
+    );
+    const p = await progress(opId);
+    expect(p.counts).toEqual({ done: 1, failed: 0, skipped: 1, waiting: 0 });
+    expect(p.returnTo).toBe("/clinics?failure=auth_rejected");
+    expect(p.items.find((i) => i.clinicId === noEmail.clinicId)!.message).toMatch(/No admin email/);
+    const mail = await t.db.select().from(emailOutbox).where(eq(emailOutbox.to, "jess@bondipodiatry.example"));
+    expect(mail).toHaveLength(1);
+    expect(mail[0]!.text).toContain("Cliniko archived your key");
+    expect(await auditRows("reconnect_link.created", [withEmail!])).toHaveLength(1);
+    expect(await auditRows("reconnect_link.emailed", [withEmail!])).toHaveLength(1);
+    expect(await auditRows("reconnect_link.created", [noEmail.clinicId])).toHaveLength(0);
+  });
+});
+
+describe("bulk probe through the worker", () => {
+  let worker: PgBoss;
+  beforeAll(async () => {
+    worker = await startBoss({ databaseUrl: t.url, logger: silentLogger, role: "worker" });
+    const deps: ProbeDeps = {
+      db: t.db,
+      boss: worker,
+      logger: silentLogger,
+      vendors: vendorsFor(services),
+      keyring: keyringFor(services),
+      alerts: { queue: pgBossDeliveryQueue(worker), recipients: { emailClinicAdmin: false, supportEmail: null, consoleUrl: null } },
+    };
+    await worker.work(QUEUES.probe.name, QUEUES.probe.work, async (jobs: Job<object>[]) => {
+      await handleProbeBatch(jobs, deps);
+    });
+  });
+  afterAll(async () => {
+    await worker?.stop({ graceful: false, timeout: 2000 });
+  });
+
+  it("queues one probe per clinic, skips paused ones, and completes as the worker probes each", async () => {
+    const ids = await idsOf("Harbourside Physiotherapy", "Brisbane Northside Physio", "Glasgow Foot Clinic", "Hobart Hand Therapy");
+    const pausedOne = (await idsOf("Ottawa Rehab Centre"))[0]!;
+    await start("agent", { intent: "pause", clinicId: pausedOne });
+    // "all on this page": the page's ids arrive as pageClinicId, the checkbox as scope=page
+    const opId = operationIdOf(await start("agent", { intent: "probe", scope: "page", pageClinicId: [...ids, pausedOne], clinicId: ids[0]! }));
+
+    const first = await progress(opId);
+    expect(first.total).toBe(5);
+    expect(first.counts.skipped).toBe(1);
+    expect(first.items.find((i) => i.clinicId === pausedOne)!.message).toMatch(/Paused/);
+    expect(await auditRows("connection.probe_requested", ids)).toHaveLength(4);
+
+    await expect.poll(async () => (await progress(opId)).counts.waiting, { timeout: 20_000, interval: 200 }).toBe(0);
+    const done = await progress(opId);
+    expect(done.counts).toEqual({ done: 4, failed: 0, skipped: 1, waiting: 0 });
+    const byId = new Map(done.items.map((i) => [i.clinicId, i]));
+    expect(byId.get(ids[0]!)!.state).toBe("healthy");
+    expect(byId.get(ids[2]!)!.failureCode).toBe("key_malformed");
+    for (const id of ids) expect(byId.get(id)!.finishedAt!.getTime()).toBeGreaterThanOrEqual(done.createdAt.getTime());
+
+    // the progress page reads the same, for anyone
+    const request = await requestAs(services, who.viewer.id, `/bulk/${opId}`);
+    const r = await settle(() => progressLoader({ request, params: { operationId: opId }, context: { services } }));
+    expect((r.data as { operation: { counts: { done: number } } }).operation.counts.done).toBe(4);
+  });
+});
