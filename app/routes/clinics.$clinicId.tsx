@@ -197,8 +197,20 @@ export default function ClinicPage() {
             {clinic.archivedAt ? " · archived" : ""}
           </p>
         </div>
-        <StateBadge state={connection?.state ?? null} />
+        <div className="row-actions">
+          <StateBadge state={connection?.state ?? null} />
+          {canAct ? (
+            <Link className="btn secondary small" to={`/clinics/${clinic.id}/edit`}>
+              {clinic.archivedAt ? "Restore…" : "Edit or archive…"}
+            </Link>
+          ) : null}
+        </div>
       </div>
+      {clinic.archivedAt ? (
+        <div className="result tone-idle" role="note">
+          <strong>Archived {absoluteTime(clinic.archivedAt)}.</strong> Not listed, probed or alerted on; the history below is kept.
+        </div>
+      ) : null}
       <FormError errors={errors} />
       <div className="grid two">
         <div className="stack">

@@ -185,6 +185,19 @@ export default function Clinics() {
             {dir === "desc" ? "(descending)" : "(ascending)"}.
           </p>
         </div>
+        <div className="row-actions">
+          {canAct ? (
+            <Link className="btn" to="/clinics/new">
+              Add clinic
+            </Link>
+          ) : null}
+          {root?.user?.role === "admin" ? (
+            <Link className="btn secondary" to="/clinics/import">
+              Import CSV
+            </Link>
+          ) : null}
+          <Link to="/clinics/archived">Archived clinics</Link>
+        </div>
       </div>
       <Form method="get" className="filters" role="search">
         <input type="hidden" name="sort" value={sort} />

@@ -1,0 +1,54 @@
+import type { VerdictView } from "../../domain/clinics/add-clinic.ts";
+import { formatCount } from "./format.ts";
+
+/** A live key check in plain words: the taxonomy's title, what to tell the clinic, what was cleaned. */
+export function KeyVerdict({ verdict, regionLabel }: { verdict: VerdictView; regionLabel?: (region: string) => string }) {
+  if (verdict.ok) {
+    return (
+      <div className="result tone-ok" role="status">
+        <strong>✓ {verdict.title}</strong> — connected as {verdict.connectedAs}; {formatCount(verdict.visiblePatients)} patients visible.
+        <CleanedNotes notes={verdict.notes} />
+      </div>
+    );
+  }
+  return (
+    <div className="result tone-bad verdict" role="alert">
+      <strong>⚠ Not saved: {verdict.title}</strong>
+      {verdict.detail ? <p>{verdict.detail}</p> : null}
+      {verdict.suggestedRegion ? (
+        <p>
+          <strong>The key works in {regionLabel ? regionLabel(verdict.suggestedRegion) : verdict.suggestedRegion}.</strong> Pick that region and check again.
+        </p>
+      ) : null}
+      {verdict.visiblePatients !== null ? (
+        <p>
+          The key signs in{verdict.connectedAs ? ` as ${verdict.connectedAs}` : ""} but sees {formatCount(verdict.visiblePatients)} patients.
+        </p>
+      ) : null}
+      <dl className="facts">
+        {verdict.clinicMessage ? (
+          <>
+            <dt>Tell the clinic</dt>
+            <dd>{verdict.clinicMessage}</dd>
+          </>
+        ) : null}
+        {verdict.supportMessage ? (
+          <>
+            <dt>For support</dt>
+            <dd>{verdict.supportMessage}</dd>
+          </>
+        ) : null}
+      </dl>
+      <CleanedNotes notes={verdict.notes} />
+    </div>
+  );
+}
+
+function CleanedNotes({ notes }: { notes: string[] }) {
+  if (notes.length === 0) return null;
+  return (
+    <div className="hint">
+      Cleaned from the paste: {notes.join(" ")}
+    </div>
+  );
+}

@@ -1,0 +1,25 @@
+/** Uploads are small text files (CSV); anything bigger is refused before it is read. */
+export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
+
+export type UploadedText = { ok: true; text: string; fileName: string | null } | { ok: false; message: string };
+
+/**
+ * The text of an uploaded file field, or of a pasted-text field (`${field}Text`) when no file was
+ * chosen — the paste lets a person fix a bad line in place and submit again.
+ */
+export async function readUploadedText(request: Request, field: string, form?: FormData): Promise<UploadedText> {
+  const length = Number(request.headers.get("Content-Length") ?? 0);
+  if (length > MAX_UPLOAD_BYTES + 64 * 1024) return { ok: false, message: "The file is larger than 2 MB; split it." };
+  const fd = form ?? (await request.formData());
+  const file = fd.get(field);
+  if (file && typeof file !== "string" && file.size > 0) {
+    if (file.size > MAX_UPLOAD_BYTES) return { ok: false, message: "The file is larger than 2 MB; split it." };
+    return { ok: true, text: await file.text(), fileName: file.name || null };
+  }
+  const pasted = fd.get(`${field}Text`);
+  if (typeof pasted === "string" && pasted.trim()) {
+    if (pasted.length > MAX_UPLOAD_BYTES) return { ok: false, message: "The text is longer than 2 MB; split it." };
+    return { ok: true, text: pasted, fileName: null };
+  }
+  return { ok: false, message: "Choose a CSV file first." };
+}

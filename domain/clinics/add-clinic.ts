@@ -1,0 +1,171 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { Db } from "../../db/client.ts";
+import { recordAudit } from "../../db/queries/audit.ts";
+import { findClinicsByNameKeys, insertClinics, insertConnections, insertEvents, lockClinicNames } from "../../db/queries/clinic-records.ts";
+import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
+import type { VendorAccess } from "../health/probe.ts";
+import { VENDORS } from "../health/states.ts";
+import type { FailureCode } from "../health/taxonomy.ts";
+import { verifyCandidateKey, type KeyVerdict } from "../health/verify-key.ts";
+import { NOOKAL_REGIONS } from "../vendors/types.ts";
+import { ClinicDetailsSchema, nameKey } from "./clinic-fields.ts";
+import type { Actor } from "./console-actions.ts";
+
+/**
+ * Adding one clinic by hand: the key is checked live with the vendor first and the clinic is
+ * saved only when the key works, so a clinic added this way starts healthy with real facts
+ * (who the key belongs to, how many patients it sees) instead of waiting for the first probe.
+ */
+
+export const AddClinicSchema = ClinicDetailsSchema.extend({
+  vendor: z.enum(VENDORS, "Pick Cliniko or Nookal"),
+  key: z.string().min(1, "Paste the clinic's API key").max(2000, "That is far longer than any API key"),
+  // why: Cliniko keys name their shard; only Nookal needs the person to pick a region
+  region: z.enum(NOOKAL_REGIONS).optional().catch(undefined),
+  apiVersion: z.enum(["v2", "v3"]).optional().catch(undefined),
+}).superRefine((v, ctx) => {
+  if (v.vendor === "nookal" && !v.region) ctx.addIssue({ code: "custom", path: ["region"], message: "Pick the Nookal region the clinic signs in to" });
+});
+export type AddClinicInput = z.output<typeof AddClinicSchema>;
+
+/** What the page shows about a verification, in plain words; it never carries the key. */
+export interface VerdictView {
+  ok: boolean;
+  title: string;
+  failureCode: FailureCode | null;
+  /** What to tell the clinic (taxonomy's clinic-facing message). */
+  clinicMessage: string | null;
+  supportMessage: string | null;
+  /** The specific reason: the local parse message or the vendor's classified answer. */
+  detail: string | null;
+  /** What was cleaned from the paste. */
+  notes: string[];
+  suggestedRegion: string | null;
+  connectedAs: string | null;
+  visiblePatients: number | null;
+}
+
+export function describeVerdict(v: KeyVerdict): VerdictView {
+  if (v.ok) {
+    return {
+      ok: true,
+      title: "The key works",
+      failureCode: null,
+      clinicMessage: null,
+      supportMessage: null,
+      detail: null,
+      notes: v.notes,
+      suggestedRegion: null,
+      connectedAs: `${v.verified.user.name}${v.verified.user.role ? ` (${v.verified.user.role})` : ""}`,
+      visiblePatients: v.verified.visiblePatients,
+    };
+  }
+  return {
+    ok: false,
+    title: v.info.title,
+    failureCode: v.failureCode,
+    clinicMessage: v.info.clinicMessage,
+    supportMessage: v.info.supportMessage,
+    detail: v.detail,
+    notes: v.notes,
+    suggestedRegion: v.suggestedRegion,
+    connectedAs: v.verified ? v.verified.user.name : null,
+    visiblePatients: v.verified ? v.verified.visiblePatients : null,
+  };
+}
+
+export class ClinicNameTakenError extends Error {
+  readonly field = "name";
+  constructor(name: string, archived: boolean) {
+    super(archived ? `An archived clinic is already called "${name}"; restore it instead of adding it again.` : `A clinic called "${name}" already exists.`);
+    this.name = "ClinicNameTakenError";
+  }
+}
+
+export interface AddClinicDeps {
+  db: Db;
+  keyring: Keyring;
+  vendors: VendorAccess;
+}
+
+export type AddClinicResult = { ok: true; clinicId: string; verdict: VerdictView; keyHint: string } | { ok: false; verdict: VerdictView };
+
+async function assertNameFree(name: string, tx: Parameters<typeof findClinicsByNameKeys>[1]) {
+  const [taken] = await findClinicsByNameKeys({ keys: [nameKey(name)] }, tx);
+  if (taken) throw new ClinicNameTakenError(taken.name, taken.archivedAt !== null);
+}
+
+/**
+ * Verifies the key live and, when it works, creates the clinic, its healthy connection (sealed
+ * key + what the check learned), the "created" timeline event and the audit entry in one
+ * transaction. A key that fails comes back as a verdict and nothing is written.
+ * Throws ClinicNameTakenError when the name is in use (checked before and after the vendor call).
+ */
+export async function addClinicByHand({ input, actor, now = new Date() }: { input: AddClinicInput; actor: Actor; now?: Date }, deps: AddClinicDeps): Promise<AddClinicResult> {
+  // why: answer a taken name before spending a vendor round trip on the key
+  await assertNameFree(input.name, deps.db);
+  const verdict = await verifyCandidateKey({ vendor: input.vendor, rawKey: input.key, region: input.region, apiVersion: input.apiVersion }, deps.vendors);
+  const view = describeVerdict(verdict);
+  if (!verdict.ok) return { ok: false, verdict: view };
+
+  const verified = verdict.verified;
+  return deps.db.transaction(async (tx) => {
+    await lockClinicNames(tx);
+    await assertNameFree(input.name, tx);
+    const [clinic] = await insertClinics(
+      [{ name: input.name, timeZone: input.timeZone, country: input.country, adminName: input.adminName, adminEmail: input.adminEmail, createdAt: now, updatedAt: now }],
+      tx,
+    );
+    const clinicId = clinic!.id;
+    const connectionId = randomUUID();
+    const sealed = sealApiKey(deps.keyring, connectionId, { vendor: input.vendor, key: verdict.key, region: verdict.region }, now);
+    await insertConnections(
+      [
+        {
+          id: connectionId,
+          clinicId,
+          vendor: input.vendor,
+          region: verdict.region,
+          apiVersion: verdict.apiVersion,
+          ...sealed,
+          state: "healthy",
+          stateChangedAt: now,
+          lastProbeAt: now,
+          lastSuccessAt: now,
+          visiblePatientCount: verified.visiblePatients,
+          everHadPatients: verified.visiblePatients > 0,
+          vendorUserName: verified.user.name,
+          vendorUserRole: verified.user.role ?? null,
+        },
+      ],
+      tx,
+    );
+    await insertEvents(
+      [
+        {
+          connectionId,
+          clinicId,
+          at: now,
+          kind: "created",
+          toState: "healthy",
+          actor: `user:${actor.userId}`,
+          message: `Added by ${actor.label}; the key ${sealed.keyHint} was checked live: connected as ${view.connectedAs}, ${verified.visiblePatients.toLocaleString("en-AU")} patients visible.`,
+          details: { keyHint: sealed.keyHint, region: verdict.region, apiVersion: verdict.apiVersion, visiblePatients: verified.visiblePatients, cleaned: verdict.notes },
+        },
+      ],
+      tx,
+    );
+    await recordAudit(
+      {
+        actorUserId: actor.userId,
+        actorLabel: actor.label,
+        action: "clinic.created",
+        clinicId,
+        details: { via: "form", vendor: input.vendor, region: verdict.region, apiVersion: verdict.apiVersion, keyHint: sealed.keyHint, visiblePatients: verified.visiblePatients },
+      },
+      tx,
+    );
+    return { ok: true as const, clinicId, verdict: view, keyHint: sealed.keyHint };
+  });
+}
