@@ -55,12 +55,17 @@ export async function applyConnectionUpdate(
   },
   db: Db,
 ): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const [updated] = await tx
+  const update = (executor: Db | DbTransaction) =>
+    executor
       .update(connections)
       .set({ ...patch, updatedAt: sql`now()` })
       .where(and(eq(connections.id, connectionId), eq(connections.state, expectedState)))
       .returning({ clinicId: connections.clinicId });
+  // why: the common case (a healthy probe that changes nothing) is one statement; BEGIN/COMMIT
+  // would double its round trips across a 10,000-connection sweep
+  if (!event && !within) return (await update(db)).length > 0;
+  return db.transaction(async (tx) => {
+    const [updated] = await update(tx);
     if (!updated) return false;
     if (event) await tx.insert(connectionEvents).values({ ...event, connectionId, clinicId: updated.clinicId });
     if (within) await within(tx);
