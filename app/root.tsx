@@ -49,6 +49,7 @@ export function Layout({ children }: { children: ReactNode }) {
             <NavLink to="/dashboard">Dashboard</NavLink>
             <NavLink to="/clinics">Clinics</NavLink>
             <NavLink to="/alerts">Alerts</NavLink>
+            <NavLink to="/campaigns">Campaigns</NavLink>
             <NavLink to="/bulk">Bulk actions</NavLink>
             <NavLink to="/deliveries">Deliveries</NavLink>
             <NavLink to="/audit">Audit log</NavLink>

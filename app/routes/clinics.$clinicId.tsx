@@ -2,6 +2,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { publicUrl } from "../../config/runtime.ts";
+import { listCampaignsOfClinic } from "../../db/queries/campaigns.ts";
 import { getClinic, listTimeline } from "../../db/queries/clinics.ts";
 import { hasRole } from "../../domain/auth/roles.ts";
 import {
@@ -39,9 +40,10 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const parsed = ParamsSchema.safeParse(params);
   if (!parsed.success) throw new Response("No clinic has that address.", { status: 404 });
   const page = z.coerce.number().int().min(1).catch(1).parse(new URL(request.url).searchParams.get("page") ?? 1);
-  const [row, timeline] = await Promise.all([
+  const [row, timeline, campaigns] = await Promise.all([
     getClinic({ clinicId: parsed.data.clinicId }, context.services.db),
     listTimeline({ clinicId: parsed.data.clinicId, page, pageSize: TIMELINE_PAGE }, context.services.db),
+    listCampaignsOfClinic({ clinicId: parsed.data.clinicId }, context.services.db),
   ]);
   if (!row) throw new Response("No clinic has that address.", { status: 404 });
   const c = row.connection;
@@ -71,6 +73,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     page,
     packet,
     playbook,
+    campaigns,
     now: Date.now(),
   };
 }
@@ -172,7 +175,7 @@ function ProbeResult({ probe }: { probe: { outcome: string; failureCode: string 
 }
 
 export default function ClinicPage() {
-  const { clinic, connection, timeline, page, packet, playbook, now } = useLoaderData<typeof loader>();
+  const { clinic, connection, timeline, page, packet, playbook, campaigns, now } = useLoaderData<typeof loader>();
   const root = useRouteLoaderData<typeof rootLoader>("root");
   const canAct = root?.user ? hasRole(root.user.role, "agent") : false;
   const result = useActionData<typeof action>();
@@ -211,6 +214,12 @@ export default function ClinicPage() {
           <strong>Archived {absoluteTime(clinic.archivedAt)}.</strong> Not listed, probed or alerted on; the history below is kept.
         </div>
       ) : null}
+      {campaigns.map((c) => (
+        <div key={c.id} className="result tone-warn" role="note">
+          <strong>Reconnect by {c.deadline}</strong> — in the campaign <Link to={`/campaigns/${c.id}`}>{c.name}</Link>
+          {c.linkSentAt ? `; link emailed ${relativeTime(c.linkSentAt, now)}.` : "; no link sent yet."}
+        </div>
+      ))}
       <FormError errors={errors} />
       <div className="grid two">
         <div className="stack">

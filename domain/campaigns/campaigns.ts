@@ -1,0 +1,155 @@
+import { z } from "zod";
+import type { Db } from "../../db/client.ts";
+import { recordAudit, recordAuditMany, type DbOrTx } from "../../db/queries/audit.ts";
+import { getCampaign, insertCampaign, insertCampaignClinics, lockClinicsForCampaign } from "../../db/queries/campaigns.ts";
+import { patchConnection } from "../../db/queries/clinic-actions.ts";
+import { insertEvents } from "../../db/queries/clinic-records.ts";
+import { listClinicIds, type ClinicListFilters } from "../../db/queries/clinics.ts";
+import type { NewConnectionEvent } from "../../db/schema/index.ts";
+import type { Actor } from "../clinics/console-actions.ts";
+import { VENDOR_LABELS } from "../health/escalation.ts";
+import { assertTransition, canTransition, STATE_LABELS, VENDORS, type ConnectionState } from "../health/states.ts";
+
+/**
+ * Migration campaigns: a planned change every clinic in the campaign must reconnect for before a
+ * deadline. Adding a clinic moves its connection to pending_disconnect where the state machine
+ * allows it (healthy, degraded); a clinic that is already broken or waiting on a link keeps its
+ * state (it needs the same reconnect link anyway) and the timeline says so.
+ */
+
+/** The date the browser's date input sends; compared as UTC calendar days. */
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+export function todayUtc(now = new Date()): string {
+  return now.toISOString().slice(0, 10);
+}
+
+export const CreateCampaignSchema = z.object({
+  name: z.string().trim().min(1, "Name the campaign").max(120, "Keep the name under 120 characters"),
+  vendor: z.enum(VENDORS, "Pick the vendor the clinics use"),
+  // why: the reason is the reconnect link's purpose, which clinics read and which is capped at 200
+  reason: z.string().trim().min(1, "Say why clinics must reconnect; they read this in the email").max(160, "Keep the reason under 160 characters"),
+  deadline: z
+    .string()
+    .trim()
+    .regex(DAY, "Pick a deadline date")
+    .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), "Pick a real date")
+    .refine((d) => d >= todayUtc(), "The deadline cannot be in the past"),
+});
+export type CreateCampaignInput = z.output<typeof CreateCampaignSchema>;
+
+export class CampaignError extends Error {
+  readonly status: 404 | 409;
+  constructor(status: 404 | 409, message: string) {
+    super(message);
+    this.name = "CampaignError";
+    this.status = status;
+  }
+}
+
+export async function createCampaign({ input, actor }: { input: CreateCampaignInput; actor: Actor }, db: Db): Promise<{ campaignId: string }> {
+  return db.transaction(async (tx) => {
+    const { id } = await insertCampaign({ ...input, createdBy: actor.userId }, tx);
+    await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "campaign.created", details: { campaignId: id, ...input } }, tx);
+    return { campaignId: id };
+  });
+}
+
+export type SkipReason = "not_found" | "archived" | "other_vendor";
+export interface AddToCampaignResult {
+  added: number;
+  /** Of the added: how many moved to pending_disconnect (the rest kept a state that cannot). */
+  movedToPendingDisconnect: number;
+  alreadyIn: number;
+  skipped: { clinicId: string; name: string | null; reason: SkipReason; message: string }[];
+}
+
+export const MAX_CAMPAIGN_ADD = 10_000;
+
+/**
+ * Adds clinics on the caller's transaction. Clinics that cannot join (unknown, archived, no
+ * connection, another vendor) are returned as skipped with a reason, never silently dropped.
+ */
+export async function addClinicsInTx(
+  { campaignId, clinicIds, actor, via, now = new Date() }: { campaignId: string; clinicIds: string[]; actor: Actor; via: "selection" | "filter" | "csv"; now?: Date },
+  tx: DbOrTx,
+): Promise<AddToCampaignResult> {
+  const campaign = await getCampaign({ campaignId }, tx, true);
+  if (!campaign) throw new CampaignError(404, "No campaign has that id.");
+  const unique = [...new Set(clinicIds)];
+  if (unique.length > MAX_CAMPAIGN_ADD) throw new CampaignError(409, `Add at most ${MAX_CAMPAIGN_ADD.toLocaleString("en-AU")} clinics at a time.`);
+  const rows = await lockClinicsForCampaign({ campaignId, clinicIds: unique }, tx);
+  const found = new Map(rows.map((r) => [r.clinicId, r]));
+  const result: AddToCampaignResult = { added: 0, movedToPendingDisconnect: 0, alreadyIn: 0, skipped: [] };
+  const members: { campaignId: string; clinicId: string; addedAt: Date; addedBy: string; fromState: ConnectionState }[] = [];
+  const events: NewConnectionEvent[] = [];
+  const audits: Parameters<typeof recordAuditMany>[0] = [];
+  const vendorLabel = VENDOR_LABELS[campaign.vendor];
+
+  for (const clinicId of unique) {
+    const r = found.get(clinicId);
+    if (!r) {
+      result.skipped.push({ clinicId, name: null, reason: "not_found", message: "No clinic with a connection has this id." });
+      continue;
+    }
+    if (r.archivedAt) {
+      result.skipped.push({ clinicId, name: r.name, reason: "archived", message: "The clinic is archived." });
+      continue;
+    }
+    if (r.vendor !== campaign.vendor) {
+      result.skipped.push({ clinicId, name: r.name, reason: "other_vendor", message: `The clinic uses ${VENDOR_LABELS[r.vendor]}; this campaign is for ${vendorLabel}.` });
+      continue;
+    }
+    if (r.alreadyIn) {
+      result.alreadyIn++;
+      continue;
+    }
+    const moves = r.state !== "pending_disconnect" && canTransition(r.state, "pending_disconnect");
+    if (moves) {
+      assertTransition(r.state, "pending_disconnect");
+      await patchConnection({ connectionId: r.connectionId, patch: { state: "pending_disconnect", stateChangedAt: now } }, tx);
+      result.movedToPendingDisconnect++;
+    }
+    const toState: ConnectionState = moves ? "pending_disconnect" : r.state;
+    members.push({ campaignId, clinicId, addedAt: now, addedBy: actor.userId, fromState: r.state });
+    events.push({
+      connectionId: r.connectionId,
+      clinicId,
+      at: now,
+      kind: moves ? "state_changed" : "note",
+      fromState: r.state,
+      toState,
+      actor: `user:${actor.userId}`,
+      message: moves
+        ? `Added to the campaign "${campaign.name}" by ${actor.label}: the clinic must reconnect ${vendorLabel} by ${campaign.deadline}. ${campaign.reason}`
+        : `Added to the campaign "${campaign.name}" by ${actor.label} (deadline ${campaign.deadline}); stays ${STATE_LABELS[r.state].toLowerCase()}, which the reconnect link resolves.`,
+      details: { campaignId, deadline: campaign.deadline },
+    });
+    audits.push({ actorUserId: actor.userId, actorLabel: actor.label, action: "campaign.clinic_added", clinicId, details: { campaignId, via, from: r.state, to: toState } });
+    result.added++;
+  }
+  await insertCampaignClinics(members, tx);
+  await insertEvents(events, tx);
+  await recordAuditMany(audits, tx);
+  return result;
+}
+
+/**
+ * Adds the given clinics (a selection from the clinics table, or any list of ids) to a campaign in
+ * one transaction. The bulk-actions code calls this with the selected ids.
+ */
+export async function addClinicsToCampaign({ campaignId, clinicIds, actor }: { campaignId: string; clinicIds: string[]; actor: Actor }, db: Db): Promise<AddToCampaignResult> {
+  return db.transaction((tx) => addClinicsInTx({ campaignId, clinicIds, actor, via: "selection" }, tx));
+}
+
+/** Adds every clinic matching the clinics table's filters; the vendor is always the campaign's. */
+export async function addClinicsByFilter(
+  { campaignId, filters, actor }: { campaignId: string; filters: Omit<ClinicListFilters, "vendor" | "clinicIds">; actor: Actor },
+  db: Db,
+): Promise<AddToCampaignResult & { matched: number }> {
+  const campaign = await getCampaign({ campaignId }, db);
+  if (!campaign) throw new CampaignError(404, "No campaign has that id.");
+  const ids = await listClinicIds({ filters: { ...filters, vendor: campaign.vendor }, limit: MAX_CAMPAIGN_ADD + 1 }, db);
+  if (ids.length > MAX_CAMPAIGN_ADD) throw new CampaignError(409, `More than ${MAX_CAMPAIGN_ADD.toLocaleString("en-AU")} clinics match; narrow the filter.`);
+  const result = await db.transaction((tx) => addClinicsInTx({ campaignId, clinicIds: ids, actor, via: "filter" }, tx));
+  return { ...result, matched: ids.length };
+}
