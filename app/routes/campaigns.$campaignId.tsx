@@ -3,7 +3,8 @@ import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation, us
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { z } from "zod";
 import { publicUrl } from "../../config/runtime.ts";
-import { CAMPAIGN_STATUSES, campaignCounts, countUnsent, getCampaign, listCampaignClinics, type CampaignStatus } from "../../db/queries/campaigns.ts";
+import { campaignCounts, countUnsent, getCampaign, listCampaignClinics } from "../../db/queries/campaigns.ts";
+import { CAMPAIGN_STATUSES, type CampaignStatus } from "../../domain/campaigns/status.ts";
 import { hasRole } from "../../domain/auth/roles.ts";
 import { addClinicsByFilter, CampaignError, todayUtc, type AddToCampaignResult } from "../../domain/campaigns/campaigns.ts";
 import { addClinicsFromCsv } from "../../domain/campaigns/csv.ts";
@@ -34,7 +35,7 @@ const QuerySchema = z.object({
 });
 
 const STATUS_WORDS: Record<CampaignStatus, { label: string; tone: string; hint: string }> = {
-  reconnected: { label: "Reconnected", tone: "ok", hint: "healthy again since being added" },
+  reconnected: { label: "Reconnected", tone: "ok", hint: "a key entered since being added works" },
   waiting: { label: "Waiting", tone: "info", hint: "not reconnected yet, deadline ahead" },
   failing: { label: "Failing", tone: "bad", hint: "the connection needs a human now" },
   past_deadline: { label: "Past deadline", tone: "warn", hint: "not reconnected and the deadline is over" },
@@ -153,7 +154,7 @@ function useLiveRefresh(paused: boolean) {
   }, [paused, revalidator]);
 }
 
-function SendLinks({ unsent, failedTotal, disabled }: { unsent: number; failedTotal: number; disabled: boolean }) {
+function SendLinks({ unsent, failedTotal, total, disabled }: { unsent: number; failedTotal: number; total: number; disabled: boolean }) {
   const fetcher = useFetcher<typeof action>();
   const [run, setRun] = useState<{ sent: number; failed: number; total: number; running: boolean; retry: boolean } | null>(null);
   const handled = useRef<unknown>(null);
@@ -184,7 +185,7 @@ function SendLinks({ unsent, failedTotal, disabled }: { unsent: number; failedTo
       <Form method="post" onSubmit={start(false)}>
         <input type="hidden" name="intent" value="send-links" />
         <button className="btn" type="submit" disabled={disabled || run?.running || unsent === 0}>
-          {unsent ? `Send everyone their reconnect link (${formatCount(unsent)})` : "Every clinic has its link"}
+          {unsent ? `Send everyone their reconnect link (${formatCount(unsent)})` : total ? "Every clinic has its link" : "Add clinics first"}
         </button>
       </Form>
       {failedTotal > 0 ? (
@@ -272,7 +273,7 @@ export default function CampaignPage() {
               Emails each clinic admin a link of their own (valid at least until the deadline). Clinics already reconnected, or sent a link before, are left alone. Added clinics move to{" "}
               {STATE_LABELS.pending_disconnect.toLowerCase()}; a sent link moves them to {STATE_LABELS.reconnect_pending.toLowerCase()}.
             </p>
-            <SendLinks unsent={unsent.unsent} failedTotal={unsent.failed} disabled={busy} />
+            <SendLinks unsent={unsent.unsent} failedTotal={unsent.failed} total={counts.total} disabled={busy} />
           </section>
           <section className="card" aria-labelledby="add-h">
             <h2 id="add-h">Add clinics</h2>
@@ -335,7 +336,8 @@ export default function CampaignPage() {
                 <p className="hint">One clinic per line, by id or exact name; a header line with an “id” or “name” column is optional. If any line is wrong, nothing is added.</p>
                 <div className="field">
                   <label htmlFor="csv">CSV file</label>
-                  <input id="csv" name="csv" type="file" accept=".csv,.txt,text/csv,text/plain" />
+                  {/* why: after a bad list the file is emptied and its text is put below to fix in place; otherwise the old file would win again */}
+                  <input id="csv" name="csv" type="file" accept=".csv,.txt,text/csv,text/plain" key={result && !result.ok ? `after-${result.csvText?.length ?? 0}` : "csv"} />
                 </div>
                 <div className="field">
                   <label htmlFor="csvText">…or paste the list</label>

@@ -1,6 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
-import { CLINIC_CSV_COLUMNS, importClinicsCsv, MAX_IMPORT_ROWS } from "../../domain/clinics/csv-import.ts";
+import { importClinicsCsv } from "../../domain/clinics/csv-import.ts";
+import { CLINIC_CSV_COLUMNS, MAX_IMPORT_ROWS } from "../../domain/clinics/csv-format.ts";
 import type { LineError } from "../../domain/clinics/csv.ts";
 import { LineErrors } from "../components/line-errors.tsx";
 import { readUploadedText } from "../upload.server.ts";

@@ -1,20 +1,28 @@
-import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
+import type { CampaignStatus } from "../../domain/campaigns/status.ts";
 import { campaignClinics, campaigns, clinics, connections, type NewCampaign } from "../schema/index.ts";
 import type { DbOrTx } from "./audit.ts";
 
-/** Where a clinic in a campaign stands; derived from its connection at read time. */
-export const CAMPAIGN_STATUSES = ["reconnected", "waiting", "failing", "past_deadline"] as const;
-export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+export type { CampaignStatus };
+
+/** The "reconnected" test, over the given campaign_clinics columns (the claim query uses an alias). */
+function reconnected(addedAt: SQL, fromState: SQL): SQL {
+  return sql`(${connections.state} = 'healthy' and (${connections.keyUpdatedAt} > ${addedAt}
+    or (${fromState} not in ('healthy', 'degraded', 'pending_disconnect') and ${connections.stateChangedAt} > ${addedAt})))`;
+}
 
 /**
  * The one definition of a campaign clinic's status, in SQL so counts, filters and pages agree.
- * - reconnected: healthy again after being added (a new key, or recovered since), whatever the date
+ * - reconnected: healthy with a key entered since it was added; or, for a clinic that was already
+ *   broken when added, healthy again since (a fix such as a region change needs no new key).
+ *   why not "healthy since added": the old key keeps working until the deadline, so a probe turns
+ *   a clinic that was sent a link healthy again without anything having been migrated
  * - past_deadline: not reconnected and the deadline day is over (UTC)
  * - failing: needs a human now (action_required) or is failing transiently (degraded)
  * - waiting: everything else (pending_disconnect, link sent, setup)
  */
 export const campaignStatusSql = sql<CampaignStatus>`case
-  when ${connections.state} = 'healthy' and (${connections.keyUpdatedAt} > ${campaignClinics.addedAt} or ${connections.stateChangedAt} > ${campaignClinics.addedAt}) then 'reconnected'
+  when ${reconnected(sql`${campaignClinics.addedAt}`, sql`${campaignClinics.fromState}`)} then 'reconnected'
   when (now() at time zone 'utc')::date > ${campaigns.deadline} then 'past_deadline'
   when ${connections.state} in ('action_required', 'degraded') then 'failing'
   else 'waiting' end`;
@@ -106,7 +114,7 @@ export async function claimLinkSends({ campaignId, limit, retryFailed }: { campa
         and c2.link_sent_at is null
         and ${retryFailed ? sql`true` : sql`c2.link_error is null`}
         and ${clinics.archivedAt} is null
-        and not (${connections.state} = 'healthy' and (${connections.keyUpdatedAt} > c2.added_at or ${connections.stateChangedAt} > c2.added_at))
+        and not ${reconnected(sql`c2.added_at`, sql`c2.from_state`)}
       order by c2.added_at, c2.clinic_id
       limit ${limit}
       for update of c2 skip locked
@@ -130,7 +138,7 @@ export async function countUnsent({ campaignId }: { campaignId: string }, db: Db
     join ${connections} on ${connections.clinicId} = cc.clinic_id
     join ${clinics} on ${clinics.id} = cc.clinic_id
     where cc.campaign_id = ${campaignId} and cc.link_sent_at is null and ${clinics.archivedAt} is null
-      and not (${connections.state} = 'healthy' and (${connections.keyUpdatedAt} > cc.added_at or ${connections.stateChangedAt} > cc.added_at))`);
+      and not ${reconnected(sql`cc.added_at`, sql`cc.from_state`)}`);
   return { unsent: row?.unsent ?? 0, failed: row?.failed ?? 0 };
 }
 

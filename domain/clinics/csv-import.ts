@@ -13,7 +13,10 @@ import { parseNookalKey } from "../vendors/nookal-key.ts";
 import { NOOKAL_REGIONS } from "../vendors/types.ts";
 import { ClinicDetailsSchema, nameKey } from "./clinic-fields.ts";
 import type { Actor } from "./console-actions.ts";
+import { CLINIC_CSV_COLUMNS, MAX_IMPORT_ROWS } from "./csv-format.ts";
 import { parseCsv, readHeader, type LineError } from "./csv.ts";
+
+export { CLINIC_CSV_COLUMNS, MAX_IMPORT_ROWS };
 
 /**
  * Importing many clinics from a CSV (admins only). Every row is checked before anything is
@@ -23,9 +26,7 @@ import { parseCsv, readHeader, type LineError } from "./csv.ts";
  * connection is enqueued in the same transaction, so the worker checks them within seconds.
  */
 
-export const CLINIC_CSV_COLUMNS = ["name", "time_zone", "country", "admin_name", "admin_email", "vendor", "region", "api_version", "key"] as const;
 const REQUIRED = ["name", "time_zone", "country", "vendor"] as const;
-export const MAX_IMPORT_ROWS = 5000;
 
 type Column = (typeof CLINIC_CSV_COLUMNS)[number];
 

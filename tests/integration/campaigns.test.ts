@@ -197,6 +197,8 @@ describe("sending links and progress", () => {
     await addClinicsToCampaign({ campaignId: id, clinicIds: [a, b, c], actor: actor() }, t.db);
     const later = new Date(Date.now() + 1000);
     await t.db.update(connections).set({ state: "healthy", keyUpdatedAt: later, stateChangedAt: later }).where(eq(connections.clinicId, a));
+    // why: after a link is sent, a probe of the still-working old key makes it healthy again; nothing was migrated
+    await t.db.update(connections).set({ state: "healthy", stateChangedAt: later }).where(eq(connections.clinicId, b));
     let d = (await page("viewer", id)).data as PageData;
     expect(d.counts).toMatchObject({ total: 3, reconnected: 1, waiting: 1, failing: 1, past_deadline: 0 });
     expect(d.list.rows[0]!.name).toBe("P Fails");

@@ -1,0 +1,108 @@
+import { eq } from "drizzle-orm";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { openDb, type DbHandle } from "../../db/client.ts";
+import { emailOutbox } from "../../db/schema/index.ts";
+import { DEMO_FLEET } from "../../simulator/demo-fleet.ts";
+import { clinikoKey } from "../../simulator/keys.ts";
+import { launchBrowser, screenshot, signIn } from "./support/browser.ts";
+
+const baseUrl = inject("baseUrl");
+let browser: Browser;
+let page: Page;
+let handle: DbHandle;
+
+const REJECTED_KEY = DEMO_FLEET.find((d) => d.clinicName === "Bondi Beach Podiatry")!.key;
+const WORKING_KEY = clinikoKey("bondi-current", "au3");
+const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  handle = openDb(inject("databaseUrl"), { max: 2, applicationName: "relink-e2e" });
+});
+afterAll(async () => {
+  await browser?.close();
+  await handle?.close();
+});
+
+describe("adding a clinic by hand", () => {
+  it("shows the classified verdict for a rejected key, keeps the form, and never puts the key in the page", async () => {
+    await signIn(page, baseUrl, "agent@relink.test");
+    await page.getByRole("link", { name: "Add clinic" }).click();
+    await page.getByRole("heading", { name: "Add a clinic" }).waitFor();
+    await page.getByLabel("Clinic name").fill("Coogee Physio");
+    await page.getByLabel("Time zone").selectOption("Australia/Sydney");
+    await page.getByLabel("Country").fill("AU");
+    await page.getByLabel("Clinic admin's name").fill("Jo Lee");
+    await page.getByLabel("Clinic admin's email").fill("jo@coogee.example");
+    await page.getByLabel("API key").fill(REJECTED_KEY);
+    await page.getByRole("button", { name: "Check the key and add the clinic" }).click();
+    const verdict = page.getByRole("alert").filter({ hasText: "Not saved: Key rejected" });
+    await verdict.waitFor();
+    expect(await verdict.textContent()).toContain("Tell the clinic");
+    expect(await page.getByLabel("Clinic name").inputValue()).toBe("Coogee Physio");
+    expect(await page.content()).not.toContain(REJECTED_KEY.slice(0, 24));
+    await screenshot(page, "add-clinic-rejected");
+  });
+
+  it("saves the clinic once the key works and lands on its page, healthy", async () => {
+    await page.getByLabel("API key").fill(WORKING_KEY);
+    await page.getByRole("button", { name: "Check the key and add the clinic" }).click();
+    await page.waitForURL(/\/clinics\/[0-9a-f-]{36}$/);
+    await page.getByRole("heading", { name: "Coogee Physio" }).waitFor();
+    await page.getByRole("status").filter({ hasText: "Coogee Physio added" }).waitFor();
+    expect(await page.locator(".page-head .badge").textContent()).toBe("Healthy");
+    await screenshot(page, "add-clinic-saved");
+  });
+});
+
+describe("a migration campaign", () => {
+  it("is created, and a list with one bad line is refused with that line until it is fixed", async () => {
+    await page.getByRole("link", { name: "Campaigns", exact: true }).click();
+    await page.getByLabel("Name", { exact: true }).fill("Cliniko AU key rotation");
+    await page.getByLabel("Vendor").selectOption("cliniko");
+    await page.getByLabel("Reason (the clinics read this)").fill("Cliniko is retiring old API keys");
+    await page.getByLabel("Deadline").fill(inDays(14));
+    await page.getByRole("button", { name: "Create campaign" }).click();
+    await page.getByRole("heading", { name: "Cliniko AU key rotation" }).waitFor();
+
+    await page.getByLabel("CSV file").setInputFiles({ name: "clinics.csv", mimeType: "text/csv", buffer: Buffer.from("name\r\nCoogee Physio\r\nNo Such Clinic\r\nCamden Sports Clinic\r\n") });
+    await page.getByRole("button", { name: "Check and add" }).click();
+    const errors = page.getByRole("alert").filter({ hasText: "Nothing was added" });
+    await errors.waitFor();
+    expect(await errors.locator("tbody tr").count()).toBe(1);
+    expect(await errors.locator("tbody td").first().textContent()).toBe("3");
+    expect(await errors.textContent()).toContain('No clinic is called "No Such Clinic"');
+    await screenshot(page, "campaign-csv-bad-line");
+
+    // fix it in place: the list came back in the text box
+    const text = page.getByLabel("…or paste the list");
+    expect(await text.inputValue()).toContain("No Such Clinic");
+    await text.fill("name\nCoogee Physio\nCamden Sports Clinic\n");
+    await page.getByRole("button", { name: "Check and add" }).click();
+    await page.getByRole("status").filter({ hasText: "Added 2 clinics" }).waitFor();
+    expect(await page.locator("tbody tr").count()).toBe(2);
+  });
+
+  it("sends everyone their link with progress, and the progress view turns live when a clinic reconnects", async () => {
+    await page.getByRole("button", { name: /Send everyone their reconnect link \(2\)/ }).click();
+    await page.getByRole("status").filter({ hasText: "Done: 2 sent" }).waitFor({ timeout: 20_000 });
+    await expect.poll(() => page.locator("tbody").getByText(/^Emailed/).count(), { timeout: 15_000 }).toBe(2);
+    await screenshot(page, "campaign-links-sent");
+
+    const [mail] = await handle.db.select({ text: emailOutbox.text }).from(emailOutbox).where(eq(emailOutbox.to, "jo@coogee.example"));
+    const link = /https?:\/\/\S+\/reconnect\/[A-Za-z0-9_-]{43}/.exec(mail!.text)![0];
+    const clinicPage = await browser.newPage();
+    await clinicPage.goto(link);
+    await clinicPage.getByLabel("Cliniko API key").fill(WORKING_KEY);
+    await clinicPage.getByRole("button", { name: "Check and connect" }).click();
+    await clinicPage.getByRole("heading", { name: /is reconnected/ }).waitFor();
+    await clinicPage.close();
+
+    // no reload: the page re-reads itself while open
+    const reconnected = page.locator("a.stat").filter({ has: page.locator(".stat-label", { hasText: /^Reconnected$/ }) }).locator(".stat-value");
+    await expect.poll(() => reconnected.textContent(), { timeout: 25_000, interval: 500 }).toBe("1");
+    await screenshot(page, "campaign-progress");
+  });
+});
