@@ -5,24 +5,22 @@ import type { DbOrTx } from "./audit.ts";
 
 export type { CampaignStatus };
 
-/** The "reconnected" test, over the given campaign_clinics columns (the claim query uses an alias). */
-function reconnected(addedAt: SQL, fromState: SQL): SQL {
-  return sql`(${connections.state} = 'healthy' and (${connections.keyUpdatedAt} > ${addedAt}
-    or (${fromState} not in ('healthy', 'degraded', 'pending_disconnect') and ${connections.stateChangedAt} > ${addedAt})))`;
+/** The "reconnected" test, over the given campaign_clinics column (the claim query uses an alias). */
+function reconnected(addedAt: SQL): SQL {
+  return sql`(${connections.state} = 'healthy' and ${connections.keyUpdatedAt} > ${addedAt})`;
 }
 
 /**
  * The one definition of a campaign clinic's status, in SQL so counts, filters and pages agree.
- * - reconnected: healthy with a key entered since it was added; or, for a clinic that was already
- *   broken when added, healthy again since (a fix such as a region change needs no new key).
+ * - reconnected: healthy with a key entered since it was added, whatever the date.
  *   why not "healthy since added": the old key keeps working until the deadline, so a probe turns
- *   a clinic that was sent a link healthy again without anything having been migrated
+ *   a clinic that was sent a link (or was still in setup) healthy again without anything migrated
  * - past_deadline: not reconnected and the deadline day is over (UTC)
  * - failing: needs a human now (action_required) or is failing transiently (degraded)
  * - waiting: everything else (pending_disconnect, link sent, setup)
  */
 export const campaignStatusSql = sql<CampaignStatus>`case
-  when ${reconnected(sql`${campaignClinics.addedAt}`, sql`${campaignClinics.fromState}`)} then 'reconnected'
+  when ${reconnected(sql`${campaignClinics.addedAt}`)} then 'reconnected'
   when (now() at time zone 'utc')::date > ${campaigns.deadline} then 'past_deadline'
   when ${connections.state} in ('action_required', 'degraded') then 'failing'
   else 'waiting' end`;
@@ -114,7 +112,7 @@ export async function claimLinkSends({ campaignId, limit, retryFailed }: { campa
         and c2.link_sent_at is null
         and ${retryFailed ? sql`true` : sql`c2.link_error is null`}
         and ${clinics.archivedAt} is null
-        and not ${reconnected(sql`c2.added_at`, sql`c2.from_state`)}
+        and not ${reconnected(sql`c2.added_at`)}
       order by c2.added_at, c2.clinic_id
       limit ${limit}
       for update of c2 skip locked
@@ -138,7 +136,7 @@ export async function countUnsent({ campaignId }: { campaignId: string }, db: Db
     join ${connections} on ${connections.clinicId} = cc.clinic_id
     join ${clinics} on ${clinics.id} = cc.clinic_id
     where cc.campaign_id = ${campaignId} and cc.link_sent_at is null and ${clinics.archivedAt} is null
-      and not ${reconnected(sql`cc.added_at`, sql`cc.from_state`)}`);
+      and not ${reconnected(sql`cc.added_at`)}`);
   return { unsent: row?.unsent ?? 0, failed: row?.failed ?? 0 };
 }
 

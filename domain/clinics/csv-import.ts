@@ -116,7 +116,9 @@ export function parseClinicCsv(text: string): ParsedImport {
     };
     const parsed = RowSchema.safeParse({ name: cell("name"), timeZone: cell("time_zone"), country: cell("country"), adminName: cell("admin_name"), adminEmail: cell("admin_email"), vendor: cell("vendor") });
     const lineErrors: LineError[] = parsed.success ? [] : parsed.error.issues.map((i) => rowError(rec.line, FIELD_TO_COLUMN[String(i.path[0])] ?? String(i.path[0]), i.message));
-    const conn = parsed.success ? connectionColumns(rec.line, parsed.data.vendor, { region: cell("region"), apiVersion: cell("api_version"), key: cell("key") }) : null;
+    // why: the vendor alone decides the connection rules, so they are checked even when another column is wrong
+    const vendor = RowSchema.shape.vendor.safeParse(cell("vendor"));
+    const conn = vendor.success ? connectionColumns(rec.line, vendor.data, { region: cell("region"), apiVersion: cell("api_version"), key: cell("key") }) : null;
     if (conn && !conn.ok) lineErrors.push(...conn.errors);
     if (parsed.success) {
       const k = nameKey(parsed.data.name);

@@ -106,3 +106,41 @@ describe("a migration campaign", () => {
     await screenshot(page, "campaign-progress");
   });
 });
+
+describe("admin screens: import, edit and archive", () => {
+  it("imports a CSV only once every line is right, then edits and archives a clinic", async () => {
+    await page.context().clearCookies();
+    await signIn(page, baseUrl, "admin@relink.test");
+    await page.getByRole("link", { name: "Import CSV" }).click();
+    const header = "name,time_zone,country,admin_name,admin_email,vendor,region,api_version,key";
+    await page.getByLabel("CSV file").setInputFiles({ name: "new.csv", mimeType: "text/csv", buffer: Buffer.from(`${header}\nBronte Hands,Australia/Sydney,AU,Kim,kim@bronte.example,cliniko,,,\nNowhere Clinic,Mars/Base,UK,,,nookal,,,\n`) });
+    await page.getByRole("button", { name: "Check and import" }).click();
+    const errors = page.getByRole("alert").filter({ hasText: "Nothing was imported" });
+    await errors.waitFor();
+    expect(await errors.locator("tbody tr").count()).toBe(3);
+    await screenshot(page, "import-csv-errors");
+    await page.getByLabel("CSV file").setInputFiles({ name: "new.csv", mimeType: "text/csv", buffer: Buffer.from(`${header}\nBronte Hands,Australia/Sydney,AU,Kim,kim@bronte.example,cliniko,,,\n`) });
+    await page.getByRole("button", { name: "Check and import" }).click();
+    await page.getByRole("status").filter({ hasText: "Imported 1 clinic" }).waitFor();
+
+    await page.goto(`${baseUrl}/clinics?q=Bronte`);
+    await page.getByRole("link", { name: "Bronte Hands" }).click();
+    await page.getByRole("link", { name: "Edit or archive…" }).click();
+    await page.getByLabel("Clinic admin's name").fill("Kim Ng");
+    await page.getByRole("button", { name: "Save details" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved: admin name" }).waitFor();
+    await page.getByRole("link", { name: "Edit or archive…" }).click();
+    await page.getByRole("button", { name: "Archive clinic" }).click();
+    await page.getByText("Tick the box to confirm").waitFor();
+    await screenshot(page, "edit-clinic");
+    await page.getByLabel("Yes, archive Bronte Hands").check();
+    await page.getByRole("button", { name: "Archive clinic" }).click();
+    await page.getByRole("status").filter({ hasText: "Clinic archived" }).waitFor();
+    await page.goto(`${baseUrl}/clinics/archived`);
+    await page.getByRole("link", { name: "Bronte Hands" }).waitFor();
+    await screenshot(page, "archived-clinics");
+    await page.goto(`${baseUrl}/campaigns`);
+    await page.getByRole("link", { name: "Cliniko AU key rotation" }).waitFor();
+    await screenshot(page, "campaigns");
+  });
+});

@@ -201,6 +201,10 @@ describe("sending links and progress", () => {
     await t.db.update(connections).set({ state: "healthy", stateChangedAt: later }).where(eq(connections.clinicId, b));
     let d = (await page("viewer", id)).data as PageData;
     expect(d.counts).toMatchObject({ total: 3, reconnected: 1, waiting: 1, failing: 1, past_deadline: 0 });
+    // a broken clinic fixed without a new key is still on the key being retired
+    await t.db.update(connections).set({ state: "healthy", stateChangedAt: later }).where(eq(connections.clinicId, c));
+    expect(((await page("viewer", id)).data as PageData).counts).toMatchObject({ reconnected: 1, waiting: 2 });
+    await t.db.update(connections).set({ state: "action_required", stateChangedAt: later }).where(eq(connections.clinicId, c));
     expect(d.list.rows[0]!.name).toBe("P Fails");
 
     await t.db.update(campaigns).set({ deadline: inDays(-1) }).where(eq(campaigns.id, id));
