@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, ilike, inArray, isNull, ne, or, sql, type SQ
 import type { ConnectionState, Vendor } from "../../domain/health/states.ts";
 import type { FailureCode } from "../../domain/health/taxonomy.ts";
 import type { Db } from "../client.ts";
+import { pageClinicIds } from "./clinic-paging.ts";
 import { alerts, clinics, connectionEvents, connections } from "../schema/index.ts";
 
 export interface ClinicListFilters {
@@ -90,35 +91,50 @@ export async function listClinics(
   db: Db,
 ): Promise<{ rows: ClinicListRow[]; total: number }> {
   const condition = clinicListCondition(filters);
-  const base = db
-    .select({
-      id: clinics.id,
-      name: clinics.name,
-      adminEmail: clinics.adminEmail,
-      vendor: connections.vendor,
-      region: connections.region,
-      state: connections.state,
-      failureCode: connections.failureCode,
-      lastProbeAt: connections.lastProbeAt,
-      lastSuccessAt: connections.lastSuccessAt,
-      firstFailureAt: connections.firstFailureAt,
-      visiblePatientCount: connections.visiblePatientCount,
-      ...(sort === "alerts" ? { openAlerts: sql<number>`coalesce(oa.n, 0)` } : {}),
-    })
-    .from(clinics)
-    .leftJoin(connections, eq(connections.clinicId, clinics.id))
-    .$dynamic();
-  const paged = (sort === "alerts" ? base.leftJoin(sql`${openAlertCounts} oa`, sql`oa.clinic_id = ${clinics.id}`) : base)
-    .where(condition)
-    .orderBy(...orderFor(sort, desc))
-    .limit(pageSize)
-    .offset((page - 1) * pageSize);
-  const [rows, [totalRow]] = await Promise.all([
-    paged,
-    db.select({ n: count() }).from(clinics).leftJoin(connections, eq(connections.clinicId, clinics.id)).where(condition),
-  ]);
+  const columns = {
+    id: clinics.id,
+    name: clinics.name,
+    adminEmail: clinics.adminEmail,
+    vendor: connections.vendor,
+    region: connections.region,
+    state: connections.state,
+    failureCode: connections.failureCode,
+    lastProbeAt: connections.lastProbeAt,
+    lastSuccessAt: connections.lastSuccessAt,
+    firstFailureAt: connections.firstFailureAt,
+    visiblePatientCount: connections.visiblePatientCount,
+  };
+  // why: most views page through an index (clinic-paging.ts); then only the page's 50 rows are read here
+  const fast = await pageClinicIds({ filters, sort, desc, page, pageSize }, db);
+  let rows: (Omit<ClinicListRow, "openAlerts"> & { openAlerts?: number })[];
+  let total: number;
+  if (fast) {
+    const found = fast.ids.length
+      ? await db.select(columns).from(clinics).leftJoin(connections, eq(connections.clinicId, clinics.id)).where(inArray(clinics.id, fast.ids))
+      : [];
+    const at = new Map(fast.ids.map((id, i) => [id, i]));
+    rows = found.sort((a, b) => at.get(a.id)! - at.get(b.id)!);
+    total = fast.total;
+  } else {
+    const base = db
+      .select({ ...columns, ...(sort === "alerts" ? { openAlerts: sql<number>`coalesce(oa.n, 0)` } : {}) })
+      .from(clinics)
+      .leftJoin(connections, eq(connections.clinicId, clinics.id))
+      .$dynamic();
+    const paged = (sort === "alerts" ? base.leftJoin(sql`${openAlertCounts} oa`, sql`oa.clinic_id = ${clinics.id}`) : base)
+      .where(condition)
+      .orderBy(...orderFor(sort, desc))
+      .limit(pageSize)
+      .offset((page - 1) * pageSize);
+    const [found, [totalRow]] = await Promise.all([
+      paged,
+      db.select({ n: count() }).from(clinics).leftJoin(connections, eq(connections.clinicId, clinics.id)).where(condition),
+    ]);
+    rows = found;
+    total = totalRow?.n ?? 0;
+  }
   let withAlerts: ClinicListRow[];
-  if (sort === "alerts") withAlerts = rows as ClinicListRow[];
+  if (!fast && sort === "alerts") withAlerts = rows as ClinicListRow[];
   else {
     // why: counted for the visible page only, so the common sorts never aggregate the alerts table
     const ids = rows.map((r) => r.id);
@@ -132,7 +148,7 @@ export async function listClinics(
     const byId = new Map(counts.map((c) => [c.clinicId, c.n]));
     withAlerts = rows.map((r) => ({ ...r, openAlerts: byId.get(r.id) ?? 0 }));
   }
-  return { rows: withAlerts, total: totalRow?.n ?? 0 };
+  return { rows: withAlerts, total };
 }
 
 /** Ids of every clinic matching the filters (for "select all that match"), capped. */

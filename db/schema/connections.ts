@@ -81,6 +81,22 @@ export const connections = pgTable(
     uniqueIndex("connections_clinic_id_uidx").on(t.clinicId),
     index("connections_state_failure_idx").on(t.state, t.failureCode),
     index("connections_last_probe_idx").on(t.lastProbeAt),
+    // why (docs/decisions/0015-console-indexes.md): one (key, clinic_id) index per sortable column of the
+    // clinics table, so a page is an index walk; nullable keys get a partial index for each side of NULL
+    index("connections_vendor_clinic_idx").on(t.vendor, t.clinicId),
+    index("connections_region_clinic_idx").on(t.region, t.clinicId),
+    index("connections_state_severity_idx").on(
+      sql`(array_position(array['action_required','degraded','reconnect_pending','pending_disconnect','setup_pending','paused','healthy']::text[], ${t.state}))`,
+      t.clinicId,
+    ),
+    index("connections_failure_clinic_idx").on(t.failureCode, t.clinicId).where(sql`${t.failureCode} is not null`),
+    index("connections_no_failure_idx").on(t.clinicId).where(sql`${t.failureCode} is null`),
+    index("connections_last_success_clinic_idx").on(t.lastSuccessAt, t.clinicId).where(sql`${t.lastSuccessAt} is not null`),
+    index("connections_never_succeeded_idx").on(t.clinicId).where(sql`${t.lastSuccessAt} is null`),
+    index("connections_first_failure_clinic_idx").on(t.firstFailureAt, t.clinicId).where(sql`${t.firstFailureAt} is not null`),
+    index("connections_not_failing_idx").on(t.clinicId).where(sql`${t.firstFailureAt} is null`),
+    index("connections_patients_clinic_idx").on(t.visiblePatientCount, t.clinicId).where(sql`${t.visiblePatientCount} is not null`),
+    index("connections_patients_unknown_idx").on(t.clinicId).where(sql`${t.visiblePatientCount} is null`),
   ],
 );
 

@@ -1,0 +1,232 @@
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import type { Db } from "../client.ts";
+import { alerts, clinics, connections } from "../schema/index.ts";
+import type { ClinicListFilters, ClinicSort } from "./clinics.ts";
+
+/**
+ * Index-served paging for the clinics table (docs/decisions/0015-console-indexes.md).
+ *
+ * The table's order is cut into segments that each follow one index exactly — e.g. "failing
+ * since, descending, nulls last" is [connections with a first failure, newest first] then
+ * [connections without one] then [clinics without a connection] — so PostgreSQL walks an index
+ * for a page instead of joining and sorting the whole fleet. A page past the middle of a segment
+ * is read from the segment's other end (the mirror order walks the same index backwards), which
+ * halves the worst case for deep pages. Archived clinics (a few percent) are excluded with a
+ * hashed NOT IN over the small archived set instead of a join per row.
+ *
+ * Returns null for views it does not serve (free text, sort by open alerts): listClinics then
+ * runs its general query, which the trigram indexes keep fast.
+ */
+
+const ARCHIVED_IDS = sql`(select ${clinics.id} from ${clinics} where ${clinics.archivedAt} is not null)`;
+
+// why: must match the expression of the connections_state_severity_idx index exactly
+export const STATE_SEVERITY_SQL = `array_position(array['action_required','degraded','reconnect_pending','pending_disconnect','setup_pending','paused','healthy']::text[], "connections"."state")`;
+
+interface Segment {
+  /** Rows in this segment for the current filters; only asked for when a page starts past it (or deep inside it). */
+  count(): Promise<number>;
+  /** One page of clinic ids in segment order; `reverse` reads the mirror order (the caller flips it back). */
+  ids(offset: number, limit: number, reverse: boolean): Promise<string[]>;
+}
+
+function memo(f: () => Promise<number>): () => Promise<number> {
+  let p: Promise<number> | undefined;
+  return () => (p ??= f());
+}
+
+async function countOf(q: PromiseLike<{ n: number }[]>): Promise<number> {
+  const [row] = await q;
+  return row?.n ?? 0;
+}
+
+function connectionFilters(filters: ClinicListFilters): SQL[] {
+  const where: SQL[] = [];
+  if (filters.state) where.push(eq(connections.state, filters.state));
+  if (filters.failureCode) where.push(eq(connections.failureCode, filters.failureCode));
+  if (filters.vendor) where.push(eq(connections.vendor, filters.vendor));
+  if (filters.region) where.push(eq(connections.region, filters.region));
+  if (filters.clinicIds) where.push(filters.clinicIds.length ? inArray(connections.clinicId, filters.clinicIds) : sql`false`);
+  return where;
+}
+
+const hasConnectionFilter = (f: ClinicListFilters) => Boolean(f.state || f.failureCode || f.vendor || f.region);
+
+const KEYS: Record<Exclude<ClinicSort, "name" | "alerts">, { expr: SQL; nullable: boolean }> = {
+  vendor: { expr: sql`${connections.vendor}`, nullable: false },
+  region: { expr: sql`${connections.region}`, nullable: false },
+  state: { expr: sql.raw(STATE_SEVERITY_SQL), nullable: false },
+  failure: { expr: sql`${connections.failureCode}`, nullable: true },
+  lastSuccess: { expr: sql`${connections.lastSuccessAt}`, nullable: true },
+  failingSince: { expr: sql`${connections.firstFailureAt}`, nullable: true },
+  patients: { expr: sql`${connections.visiblePatientCount}`, nullable: true },
+};
+
+const dirSql = (desc: boolean) => sql.raw(desc ? "desc" : "asc");
+
+/** Every clinic the view shows: connections when a connection filter applies (it needs one), else clinics. */
+function totalOf(filters: ClinicListFilters, db: Db): Promise<number> {
+  if (hasConnectionFilter(filters))
+    return countOf(
+      db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(connections)
+        .where(and(...connectionFilters(filters), sql`${connections.clinicId} not in ${ARCHIVED_IDS}`)),
+    );
+  return countOf(db.select({ n: sql<number>`count(*)::int` }).from(clinics).where(and(...clinicIdFilter(filters), sql`${clinics.archivedAt} is null`)));
+}
+
+function clinicIdFilter(filters: ClinicListFilters): SQL[] {
+  return filters.clinicIds ? [filters.clinicIds.length ? inArray(clinics.id, filters.clinicIds) : sql`false`] : [];
+}
+
+/** Clinics (not archived) that have no connection, by name: the last segment of every connection sort. */
+function withoutConnectionSegment(count: () => Promise<number>, filters: ClinicListFilters, db: Db): Segment {
+  return {
+    count,
+    async ids(offset, limit, reverse) {
+      const rows = await db
+        .select({ id: clinics.id })
+        .from(clinics)
+        .where(and(sql`${clinics.archivedAt} is null`, sql`not exists (select 1 from ${connections} where ${connections.clinicId} = ${clinics.id})`, ...clinicIdFilter(filters)))
+        .orderBy(sql`${clinics.name} ${dirSql(reverse)}, ${clinics.id} ${dirSql(reverse)}`)
+        .limit(limit)
+        .offset(offset);
+      return rows.map((r) => r.id);
+    },
+  };
+}
+
+function connectionSortSegments(sort: keyof typeof KEYS, desc: boolean, filters: ClinicListFilters, total: () => Promise<number>, db: Db): Segment[] {
+  const { expr, nullable } = KEYS[sort];
+  const base = [...connectionFilters(filters), sql`${connections.clinicId} not in ${ARCHIVED_IDS}`];
+  const ordered = (pred: SQL | undefined, order: (reverse: boolean) => SQL): Segment => ({
+    count: memo(() => countOf(db.select({ n: sql<number>`count(*)::int` }).from(connections).where(and(...base, pred)))),
+    async ids(offset, limit, reverse) {
+      const rows = await db
+        .select({ id: connections.clinicId })
+        .from(connections)
+        .where(and(...base, pred))
+        .orderBy(order(reverse))
+        .limit(limit)
+        .offset(offset);
+      return rows.map((r) => r.id);
+    },
+  });
+  // why: key and clinic id both follow the direction, so one (key, clinic_id) index serves both ways
+  const segments: Segment[] = [
+    ordered(nullable ? sql`${expr} is not null` : undefined, (reverse) => sql`${expr} ${dirSql(desc !== reverse)}, ${connections.clinicId} ${dirSql(desc !== reverse)}`),
+  ];
+  if (nullable) segments.push(ordered(sql`${expr} is null`, (reverse) => sql`${connections.clinicId} ${dirSql(reverse)}`));
+  if (!hasConnectionFilter(filters)) {
+    const before = [...segments];
+    // why: the rest of the view; its size follows from the total, so it is never counted itself
+    const rest = memo(async () => (await total()) - (await Promise.all(before.map((s) => s.count()))).reduce((a, b) => a + b, 0));
+    segments.push(withoutConnectionSegment(rest, filters, db));
+  }
+  return segments;
+}
+
+function nameSortSegment(desc: boolean, filters: ClinicListFilters, total: () => Promise<number>, db: Db): Segment {
+  return {
+    count: total,
+    async ids(offset, limit, reverse) {
+      const d = dirSql(desc !== reverse);
+      const where = and(sql`${clinics.archivedAt} is null`, ...clinicIdFilter(filters), ...connectionFilters(filters));
+      const q = hasConnectionFilter(filters)
+        ? db.select({ id: clinics.id }).from(clinics).innerJoin(connections, eq(connections.clinicId, clinics.id)).where(where)
+        : db.select({ id: clinics.id }).from(clinics).where(where);
+      const rows = await q.orderBy(sql`${clinics.name} ${d}, ${clinics.id} ${d}`).limit(limit).offset(offset);
+      return rows.map((r) => r.id);
+    },
+  };
+}
+
+/**
+ * Clinics with unresolved alerts (few: only broken clinics have them), most alerts first, then the
+ * rest by name through the name index; ascending puts the alert-free clinics first.
+ */
+function alertSortSegments(desc: boolean, filters: ClinicListFilters, total: () => Promise<number>, db: Db): Segment[] {
+  const clinicWhere: SQL[] = [sql`${clinics.archivedAt} is null`, ...connectionFilters(filters), ...clinicIdFilter(filters)];
+  const open = sql`(select ${alerts.clinicId} as clinic_id, count(*)::int as n from ${alerts} where ${alerts.status} <> 'resolved' group by ${alerts.clinicId})`;
+  const from = () => db.select({ id: clinics.id }).from(clinics).leftJoin(connections, eq(connections.clinicId, clinics.id)).$dynamic();
+  const alerted = memo(() =>
+    countOf(
+      db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(clinics)
+        .leftJoin(connections, eq(connections.clinicId, clinics.id))
+        .innerJoin(sql`${open} oa`, sql`oa.clinic_id = ${clinics.id}`)
+        .where(and(...clinicWhere)),
+    ),
+  );
+  const withAlerts: Segment = {
+    count: alerted,
+    async ids(offset, limit, reverse) {
+      const rows = await from()
+        .innerJoin(sql`${open} oa`, sql`oa.clinic_id = ${clinics.id}`)
+        .where(and(...clinicWhere))
+        .orderBy(sql`oa.n ${dirSql(desc !== reverse)}, ${clinics.name} ${dirSql(reverse)}, ${clinics.id} ${dirSql(reverse)}`)
+        .limit(limit)
+        .offset(offset);
+      return rows.map((r) => r.id);
+    },
+  };
+  const without: Segment = {
+    count: memo(async () => (await total()) - (await alerted())),
+    async ids(offset, limit, reverse) {
+      const rows = await from()
+        .where(and(...clinicWhere, sql`${clinics.id} not in (select ${alerts.clinicId} from ${alerts} where ${alerts.status} <> 'resolved')`))
+        .orderBy(sql`${clinics.name} ${dirSql(reverse)}, ${clinics.id} ${dirSql(reverse)}`)
+        .limit(limit)
+        .offset(offset);
+      return rows.map((r) => r.id);
+    },
+  };
+  return desc ? [withAlerts, without] : [without, withAlerts];
+}
+
+/**
+ * Reads `limit` ids from `offset` across the segments. A segment is counted only when the page
+ * starts past its beginning; a page past the middle of a segment reads it from the other end.
+ */
+async function readSegments(segments: Segment[], offset: number, limit: number): Promise<string[]> {
+  const out: string[] = [];
+  let skip = offset;
+  for (const s of segments) {
+    const need = limit - out.length;
+    if (need <= 0) break;
+    if (skip === 0) {
+      out.push(...(await s.ids(0, need, false)));
+      continue;
+    }
+    const count = await s.count();
+    if (skip >= count) {
+      skip -= count;
+      continue;
+    }
+    const take = Math.min(need, count - skip);
+    // why: OFFSET walks every skipped row; past the middle the mirror order skips fewer
+    if (skip > count / 2) out.push(...(await s.ids(count - skip - take, take, true)).reverse());
+    else out.push(...(await s.ids(skip, take, false)));
+    skip = 0;
+  }
+  return out;
+}
+
+export async function pageClinicIds(
+  { filters, sort, desc, page, pageSize }: { filters: ClinicListFilters; sort: ClinicSort; desc: boolean; page: number; pageSize: number },
+  db: Db,
+): Promise<{ ids: string[]; total: number } | null> {
+  if (filters.q) return null;
+  const total = memo(() => totalOf(filters, db));
+  const segments =
+    sort === "name"
+      ? [nameSortSegment(desc, filters, total, db)]
+      : sort === "alerts"
+        ? alertSortSegments(desc, filters, total, db)
+        : connectionSortSegments(sort, desc, filters, total, db);
+  // why: the total runs beside the page query; both are index scans
+  const [ids, n] = await Promise.all([readSegments(segments, (page - 1) * pageSize, pageSize), total()]);
+  return { ids, total: n };
+}

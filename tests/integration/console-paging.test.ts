@@ -1,0 +1,158 @@
+import { randomUUID } from "node:crypto";
+import { eq, inArray } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pageClinicIds } from "../../db/queries/clinic-paging.ts";
+import { CLINIC_SORTS, listClinics, type ClinicListFilters, type ClinicSort } from "../../db/queries/clinics.ts";
+import { alerts, clinics, connections } from "../../db/schema/index.ts";
+import { CONNECTION_STATES, type ConnectionState } from "../../domain/health/states.ts";
+import { insertClinic } from "../support/fleet.ts";
+import { createTestDatabase, type TestDatabase } from "../support/db.ts";
+
+/**
+ * The index-served paging (db/queries/clinic-paging.ts) against a plain JavaScript sort of the
+ * whole fleet: every sort, both directions, a few filters, every page at a small page size — so
+ * segment boundaries, the read-from-the-other-end path and clinics without a connection all show.
+ */
+
+let t: TestDatabase;
+const SEVERITY: ConnectionState[] = ["action_required", "degraded", "reconnect_pending", "pending_disconnect", "setup_pending", "paused", "healthy"];
+
+interface Row {
+  id: string;
+  name: string;
+  archived: boolean;
+  conn: null | { vendor: string; region: string; state: ConnectionState; failureCode: string | null; lastSuccessAt: Date | null; firstFailureAt: Date | null; patients: number | null };
+  alerts: number;
+}
+const fleet: Row[] = [];
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  // a fixed pseudo-random draw, so a failure reproduces
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const day = 86_400_000;
+  for (let i = 0; i < 90; i++) {
+    // why: duplicate names (i % 60) exercise the id tie-break
+    const name = `Clinic ${String(i % 60).padStart(3, "0")}`;
+    const state = pick(CONNECTION_STATES);
+    const failing = !["healthy", "setup_pending", "pending_disconnect"].includes(state);
+    const nookal = rnd() < 0.3;
+    const conn = {
+      vendor: nookal ? "nookal" : "cliniko",
+      region: nookal ? pick(["au", "eu", "us"]) : pick(["au1", "au2", "uk1"]),
+      apiVersion: nookal ? "v3" : "v1",
+      state,
+      failureCode: failing ? pick(["auth_rejected", "wrong_region", "network"] as const) : null,
+      lastSuccessAt: rnd() < 0.2 ? null : new Date(Date.now() - Math.floor(rnd() * 30) * day),
+      firstFailureAt: failing ? new Date(Date.now() - Math.floor(rnd() * 10) * day) : null,
+      visiblePatientCount: rnd() < 0.25 ? null : Math.floor(rnd() * 5) * 10,
+    };
+    const { clinicId, connectionId } = await insertClinic(t.db, { name, ...conn });
+    const archived = rnd() < 0.08;
+    if (archived) await t.db.update(clinics).set({ archivedAt: new Date() }).where(eq(clinics.id, clinicId));
+    const n = failing && rnd() < 0.6 ? 1 + Math.floor(rnd() * 3) : 0;
+    const kinds = ["connection_needs_action", "no_patients_visible", "degraded_too_long"] as const;
+    for (let k = 0; k < n; k++)
+      await t.db.insert(alerts).values({ connectionId, clinicId, kind: kinds[k]!, status: "open", firstSeenAt: new Date(), lastSeenAt: new Date(), packet: {} as never });
+    fleet.push({
+      id: clinicId,
+      name,
+      archived,
+      alerts: n,
+      conn: { vendor: conn.vendor, region: conn.region, state, failureCode: conn.failureCode, lastSuccessAt: conn.lastSuccessAt, firstFailureAt: conn.firstFailureAt, patients: conn.visiblePatientCount },
+    });
+  }
+  // clinics without a connection sort last in every connection sort
+  for (const name of ["Clinic 900", "Clinic 901", "Clinic 900"]) {
+    const id = randomUUID();
+    await t.db.insert(clinics).values({ id, name, timeZone: "Australia/Sydney", country: "AU" });
+    fleet.push({ id, name, archived: false, conn: null, alerts: 0 });
+  }
+});
+afterAll(async () => {
+  await t?.drop();
+});
+
+const cmp = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
+const byNameId = (a: Row, b: Row) => cmp(a.name, b.name) || cmp(a.id, b.id);
+
+function keyOf(sort: ClinicSort, r: Row): string | number | null {
+  const c = r.conn!;
+  switch (sort) {
+    case "vendor":
+      return c.vendor;
+    case "region":
+      return c.region;
+    case "state":
+      return SEVERITY.indexOf(c.state);
+    case "failure":
+      return c.failureCode;
+    case "lastSuccess":
+      return c.lastSuccessAt?.getTime() ?? null;
+    case "failingSince":
+      return c.firstFailureAt?.getTime() ?? null;
+    case "patients":
+      return c.patients;
+    default:
+      throw new Error(sort);
+  }
+}
+
+/** The documented order (docs/decisions/0015-console-indexes.md), computed the slow way. */
+function expected(sort: ClinicSort, desc: boolean, filters: ClinicListFilters): string[] {
+  const rows = fleet.filter(
+    (r) =>
+      !r.archived &&
+      (!filters.state || r.conn?.state === filters.state) &&
+      (!filters.vendor || r.conn?.vendor === filters.vendor) &&
+      (!filters.failureCode || r.conn?.failureCode === filters.failureCode),
+  );
+  const dir = desc ? -1 : 1;
+  if (sort === "name") return rows.sort((a, b) => dir * byNameId(a, b)).map((r) => r.id);
+  if (sort === "alerts") {
+    const alerted = rows.filter((r) => r.alerts > 0).sort((a, b) => dir * (a.alerts - b.alerts) || byNameId(a, b));
+    const quiet = rows.filter((r) => r.alerts === 0).sort(byNameId);
+    return (desc ? [...alerted, ...quiet] : [...quiet, ...alerted]).map((r) => r.id);
+  }
+  const keyed = rows.filter((r) => r.conn && keyOf(sort, r) !== null).sort((a, b) => dir * (cmp(keyOf(sort, a)!, keyOf(sort, b)!) || cmp(a.id, b.id)));
+  const unkeyed = rows.filter((r) => r.conn && keyOf(sort, r) === null).sort((a, b) => cmp(a.id, b.id));
+  const none = rows.filter((r) => !r.conn).sort(byNameId);
+  return [...keyed, ...unkeyed, ...none].map((r) => r.id);
+}
+
+const FILTERS: ClinicListFilters[] = [{}, { state: "action_required" }, { vendor: "nookal" }, { failureCode: "auth_rejected" }];
+
+describe("index-served paging of the clinics table", () => {
+  for (const sort of CLINIC_SORTS)
+    for (const desc of [false, true])
+      it(`sort=${sort} ${desc ? "desc" : "asc"}: every page matches the full sort, for each filter`, async () => {
+        for (const filters of FILTERS) {
+          const want = expected(sort, desc, filters);
+          const pageSize = 7;
+          const got: string[] = [];
+          for (let page = 1; page <= Math.ceil(want.length / pageSize) + 1; page++) {
+            const r = (await pageClinicIds({ filters, sort, desc, page, pageSize }, t.db))!;
+            expect(r.total, JSON.stringify(filters)).toBe(want.length);
+            got.push(...r.ids);
+          }
+          expect(got, `${JSON.stringify(filters)}`).toEqual(want);
+        }
+      });
+
+  it("leaves free text to the general query, which agrees on the total", async () => {
+    expect(await pageClinicIds({ filters: { q: "Clinic 00" }, sort: "name", desc: false, page: 1, pageSize: 50 }, t.db)).toBeNull();
+    const r = await listClinics({ filters: { q: "Clinic 00" }, sort: "name" }, t.db);
+    expect(r.total).toBe(fleet.filter((f) => !f.archived && f.name.startsWith("Clinic 00")).length);
+  });
+
+  it("listClinics returns the page's rows in the paged order with their open alerts", async () => {
+    const r = await listClinics({ sort: "alerts", desc: true, page: 1, pageSize: 5 }, t.db);
+    expect(r.rows.map((x) => x.id)).toEqual(expected("alerts", true, {}).slice(0, 5));
+    const byId = new Map(fleet.map((f) => [f.id, f.alerts]));
+    for (const row of r.rows) expect(row.openAlerts).toBe(byId.get(row.id));
+    const ids = r.rows.map((x) => x.id);
+    expect((await t.db.select({ id: connections.clinicId }).from(connections).where(inArray(connections.clinicId, ids))).length).toBe(5);
+  });
+});
