@@ -53,6 +53,8 @@ export interface CreatedReconnectLink {
  * and an audit entry, all in one transaction. Throws ReconnectLinkError for an unknown or archived
  * clinic (or one without a connection).
  */
+const AWAITING_FIX: ReadonlySet<string> = new Set(["action_required", "degraded", "setup_pending"]);
+
 export async function createReconnectLink(input: CreateReconnectLinkInput, db: Db): Promise<CreatedReconnectLink> {
   const purpose = input.purpose.replace(/\s+/g, " ").trim();
   if (purpose.length === 0 || purpose.length > 200) throw new ReconnectLinkError("invalid_input", "The purpose must be 1 to 200 characters.");
@@ -77,7 +79,10 @@ export async function createReconnectLink(input: CreateReconnectLinkInput, db: D
     );
 
     const actor = byUser ? `user:${input.createdBy}` : "system";
-    const moves = target.state !== "reconnect_pending" && canTransition(target.state, "reconnect_pending");
+    // why: only a connection waiting for a fix starts waiting for the clinic; a healthy or
+    // pending_disconnect one (a planned migration) keeps its state, or the next probe of the
+    // still-working old key would call it "recovered" and drop it out of its campaign
+    const moves = AWAITING_FIX.has(target.state) && canTransition(target.state, "reconnect_pending");
     if (moves) await updateConnection({ connectionId: target.connectionId, patch: { state: "reconnect_pending", stateChangedAt: now } }, tx);
     const sent = `Reconnect link sent to the clinic: "${purpose}" (expires ${expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC${revoked ? `; ${revoked} earlier link${revoked === 1 ? "" : "s"} revoked` : ""}).`;
     await insertConnectionEvents(

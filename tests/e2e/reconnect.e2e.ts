@@ -194,7 +194,7 @@ describe("self-serve reconnect (issue 6)", () => {
       redirect: "manual",
     });
     expect(crossSite.status).toBe(500);
-    expect((await stateOf(demo("healthy_cliniko_uk1").clinicName)).state).toBe("reconnect_pending");
+    expect((await stateOf(demo("healthy_cliniko_uk1").clinicName)).state).toBe("healthy");
   });
 
   it("zero patients visible: no success claim, the likely cause, the link still works for the right key", async () => {
