@@ -9,21 +9,39 @@ export interface FleetCounts {
   total: number;
 }
 
-/** Active clinics by connection state and by failure code, in one pass over the fleet. */
+/**
+ * Active clinics by connection state and by failure code. why (docs/decisions/0015-console-indexes.md):
+ * grouping every connection needs no join when the few archived clinics' connections are grouped
+ * apart and subtracted; the clinic total (for "no connection") comes from the active-clinics index.
+ */
 export async function fleetCounts(db: Db): Promise<FleetCounts> {
-  const rows = await db.execute<{ state_row: number; state: ConnectionState | null; failure_code: FailureCode | null; n: number }>(sql`
-    select grouping(c.failure_code) as state_row, c.state, c.failure_code, count(*)::int as n
-    from clinics k left join connections c on c.clinic_id = k.id
-    where k.archived_at is null
-    group by grouping sets ((c.state), (c.failure_code))`);
-  // why: grouping(failure_code) = 1 marks the rows grouped by state only; a null there is "no connection"
-  const byState = rows.filter((r) => r.state_row === 1).map((r) => ({ state: r.state, n: r.n }));
-  const byFailure = rows
-    .filter((r) => r.state_row === 0 && r.failure_code !== null)
-    .map((r) => ({ failureCode: r.failure_code as FailureCode, n: r.n }));
+  type Group = { state: ConnectionState; failure_code: FailureCode | null; n: number };
+  const [all, archived, clinicTotal] = await Promise.all([
+    db.execute<Group>(sql`select state, failure_code, count(*)::int as n from connections group by 1, 2`),
+    db.execute<Group>(sql`
+      select c.state, c.failure_code, count(*)::int as n from connections c
+      where c.clinic_id in (select k.id from clinics k where k.archived_at is not null) group by 1, 2`),
+    db.execute<{ n: number }>(sql`select count(*)::int as n from clinics where archived_at is null`),
+  ]);
+  const states = new Map<ConnectionState, number>();
+  const failures = new Map<FailureCode, number>();
+  const add = (rows: Iterable<Group>, sign: 1 | -1) => {
+    for (const r of rows) {
+      states.set(r.state, (states.get(r.state) ?? 0) + sign * r.n);
+      if (r.failure_code) failures.set(r.failure_code, (failures.get(r.failure_code) ?? 0) + sign * r.n);
+    }
+  };
+  add(all, 1);
+  add(archived, -1);
+  const byState: FleetCounts["byState"] = [...states].filter(([, n]) => n > 0).map(([state, n]) => ({ state, n }));
+  const byFailure = [...failures].filter(([, n]) => n > 0).map(([failureCode, n]) => ({ failureCode, n }));
+  const total = clinicTotal[0]?.n ?? 0;
+  // why: a clinic without a connection counts under "no connection", as the old left join did
+  const withoutConnection = total - byState.reduce((sum, r) => sum + r.n, 0);
+  if (withoutConnection > 0) byState.push({ state: null, n: withoutConnection });
   byState.sort((a, b) => b.n - a.n);
   byFailure.sort((a, b) => b.n - a.n);
-  return { byState, byFailure, total: byState.reduce((sum, r) => sum + r.n, 0) };
+  return { byState, byFailure, total };
 }
 
 export async function openAlertCount(db: Db): Promise<{ open: number; acknowledged: number; muted: number }> {

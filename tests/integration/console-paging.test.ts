@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pageClinicIds } from "../../db/queries/clinic-paging.ts";
+import { fleetCounts } from "../../db/queries/dashboard.ts";
 import { CLINIC_SORTS, listClinics, type ClinicListFilters, type ClinicSort } from "../../db/queries/clinics.ts";
 import { alerts, clinics, connections } from "../../db/schema/index.ts";
 import { CONNECTION_STATES, type ConnectionState } from "../../domain/health/states.ts";
@@ -40,7 +41,7 @@ beforeAll(async () => {
     const failing = !["healthy", "setup_pending", "pending_disconnect"].includes(state);
     const nookal = rnd() < 0.3;
     const conn = {
-      vendor: nookal ? "nookal" : "cliniko",
+      vendor: nookal ? ("nookal" as const) : ("cliniko" as const),
       region: nookal ? pick(["au", "eu", "us"]) : pick(["au1", "au2", "uk1"]),
       apiVersion: nookal ? "v3" : "v1",
       state,
@@ -154,5 +155,17 @@ describe("index-served paging of the clinics table", () => {
     for (const row of r.rows) expect(row.openAlerts).toBe(byId.get(row.id));
     const ids = r.rows.map((x) => x.id);
     expect((await t.db.select({ id: connections.clinicId }).from(connections).where(inArray(connections.clinicId, ids))).length).toBe(5);
+  });
+
+  it("the dashboard's fleet counts leave archived clinics out and count clinics without a connection", async () => {
+    const active = fleet.filter((f) => !f.archived);
+    const counts = await fleetCounts(t.db);
+    expect(counts.total).toBe(active.length);
+    const states = new Map<string | null, number>();
+    for (const f of active) states.set(f.conn?.state ?? null, (states.get(f.conn?.state ?? null) ?? 0) + 1);
+    expect(new Map(counts.byState.map((r) => [r.state, r.n]))).toEqual(states);
+    const failures = new Map<string, number>();
+    for (const f of active) if (f.conn?.failureCode) failures.set(f.conn.failureCode, (failures.get(f.conn.failureCode) ?? 0) + 1);
+    expect(new Map(counts.byFailure.map((r) => [r.failureCode, r.n]))).toEqual(failures);
   });
 });

@@ -1,0 +1,1 @@
+CREATE INDEX "connection_events_recovered_at_idx" ON "connection_events" USING btree ("at") WHERE "connection_events"."kind" = 'recovered';
