@@ -13,7 +13,14 @@ type BulkActionData = { ok: false; fieldErrors: Record<string, string[] | undefi
  * posts and the server answers with the progress page or the errors; with it, a fetcher keeps
  * the table in place and shows errors here, and the count follows the checkboxes.
  */
-export function BulkBar({ selected, pageIds, returnTo }: { selected: number; pageIds: string[]; returnTo: string }) {
+export interface CampaignChoice {
+  id: string;
+  name: string;
+  vendor: string;
+  deadline: string;
+}
+
+export function BulkBar({ selected, pageIds, campaigns, returnTo }: { selected: number; pageIds: string[]; campaigns: CampaignChoice[]; returnTo: string }) {
   const fetcher = useFetcher<BulkActionData>();
   const errors = fetcher.data && !fetcher.data.ok ? fetcher.data.fieldErrors : undefined;
   const selectionError = errors?.clinicId?.[0] ?? errors?.intent?.[0] ?? errors?.form?.[0];
@@ -51,7 +58,35 @@ export function BulkBar({ selected, pageIds, returnTo }: { selected: number; pag
       <button className="btn small secondary" type="submit" name="intent" value="resume" disabled={busy}>
         Resume
       </button>
+      {campaigns.length ? (
+        <>
+          <div className="field">
+            <label htmlFor={`${id}-campaign`}>Campaign</label>
+            <select
+              id={`${id}-campaign`}
+              name="campaignId"
+              defaultValue=""
+              {...(errors?.campaignId ? { "aria-invalid": true, "aria-describedby": `${id}-campaign-error` } : {})}
+            >
+              <option value="">Choose…</option>
+              {campaigns.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name} ({c.vendor === "nookal" ? "Nookal" : "Cliniko"}, by {c.deadline})
+                </option>
+              ))}
+            </select>
+          </div>
+          <button className="btn small secondary" type="submit" name="intent" value="campaign" disabled={busy}>
+            Add to campaign
+          </button>
+        </>
+      ) : null}
       {busy ? <span className="hint">Starting…</span> : null}
+      {errors?.campaignId ? (
+        <div className="field-error" id={`${id}-campaign-error`}>
+          {errors.campaignId[0]}
+        </div>
+      ) : null}
       {errors?.purpose ? (
         <div className="field-error" id={`${id}-purpose-error`}>
           {errors.purpose[0]}

@@ -39,6 +39,8 @@ export default function BulkOperationProgress() {
   }, [running, revalidator]);
   const purpose = typeof op.params.purpose === "string" ? op.params.purpose : null;
   const reason = typeof op.params.reason === "string" ? op.params.reason : null;
+  const campaignName = typeof op.params.campaignName === "string" ? op.params.campaignName : null;
+  const campaignId = typeof op.params.campaignId === "string" ? op.params.campaignId : null;
   return (
     <main id="main">
       {/* why: without JavaScript the page refreshes itself until the work is done */}
@@ -56,6 +58,12 @@ export default function BulkOperationProgress() {
             Started by {op.requestedByLabel} <span title={absoluteTime(op.createdAt)}>{relativeTime(op.createdAt, now)}</span>
             {purpose ? <> · message: “{purpose}”</> : null}
             {reason ? <> · reason: “{reason}”</> : null}
+            {campaignName && campaignId ? (
+              <>
+                {" "}
+                · campaign: <Link to={`/campaigns/${campaignId}`}>{campaignName}</Link>
+              </>
+            ) : null}
           </p>
         </div>
         <Link className="btn secondary" to={op.returnTo}>

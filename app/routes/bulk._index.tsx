@@ -28,7 +28,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     for (const err of unexpected) services.logger.error({ err, operationId }, "bulk item failed");
     return redirect(`/bulk/${operationId}`);
   } catch (err) {
-    if (err instanceof BulkError) return badRequest({ clinicId: [err.message] });
+    if (err instanceof BulkError) return badRequest({ [err.field]: [err.message] });
     throw err;
   }
 }

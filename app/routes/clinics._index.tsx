@@ -12,6 +12,7 @@ import {
 } from "@tanstack/react-table";
 import { useEffect, useState } from "react";
 import { z } from "zod";
+import { listCampaignChoices } from "../../db/queries/bulk-operations.ts";
 import { CLINIC_SORTS, listClinics, type ClinicListRow } from "../../db/queries/clinics.ts";
 import { CONNECTION_STATES, STATE_LABELS, VENDORS } from "../../domain/health/states.ts";
 import { FAILURE_CODES, TAXONOMY } from "../../domain/health/taxonomy.ts";
@@ -43,7 +44,7 @@ export const ClinicsQuerySchema = z.object({
 });
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  await requireUser(request, context.services);
+  const user = await requireUser(request, context.services);
   const query = ClinicsQuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const { rows, total } = await listClinics(
     {
@@ -55,7 +56,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     },
     context.services.db,
   );
-  return { rows, total, page: query.page, sort: query.sort, dir: query.dir, pageSize: PAGE_SIZE, now: Date.now() };
+  // why: the bulk bar offers "add to a campaign" only to those who may act
+  const campaigns = hasRole(user.role, "agent") ? await listCampaignChoices(context.services.db) : [];
+  return { rows, total, campaigns, page: query.page, sort: query.sort, dir: query.dir, pageSize: PAGE_SIZE, now: Date.now() };
 }
 
 type Row = Omit<ClinicListRow, "lastProbeAt" | "lastSuccessAt" | "firstFailureAt"> & {
@@ -138,7 +141,7 @@ function columnsFor(now: number, selectable: boolean) {
 const NUMERIC = new Set(["patients", "alerts"]);
 
 export default function Clinics() {
-  const { rows, total, page, pageSize, sort, dir, now } = useLoaderData<typeof loader>();
+  const { rows, total, campaigns, page, pageSize, sort, dir, now } = useLoaderData<typeof loader>();
   const root = useRouteLoaderData<typeof rootLoader>("root");
   const canAct = !!root?.user && hasRole(root.user.role, "agent");
   const [rowSelection, setRowSelection] = useState<RowSelectionState>({});
@@ -267,7 +270,14 @@ export default function Clinics() {
         <div className="card empty">No clinics match these filters.</div>
       ) : (
         <>
-        {canAct ? <BulkBar selected={Object.keys(rowSelection).filter((k) => rowSelection[k]).length} pageIds={rows.map((r) => r.id)} returnTo={`/clinics${params.size ? `?${params.toString()}` : ""}`} /> : null}
+        {canAct ? (
+          <BulkBar
+            selected={Object.keys(rowSelection).filter((k) => rowSelection[k]).length}
+            pageIds={rows.map((r) => r.id)}
+            campaigns={campaigns}
+            returnTo={`/clinics${params.size ? `?${params.toString()}` : ""}`}
+          />
+        ) : null}
         <div className="table-wrap">
           <table className="data">
             <thead>

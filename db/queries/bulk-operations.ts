@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { ConnectionState, Vendor } from "../../domain/health/states.ts";
 import type { FailureCode } from "../../domain/health/taxonomy.ts";
-import { bulkOperationItems, bulkOperations, clinics, connections, type BulkItemStatus, type BulkKind } from "../schema/index.ts";
+import { bulkOperationItems, bulkOperations, campaignClinics, campaigns, clinics, connections, type BulkItemStatus, type BulkKind } from "../schema/index.ts";
 import type { DbOrTx } from "./audit.ts";
 
 /** What a bulk action needs to know about each selected clinic before it starts. */
@@ -205,4 +205,23 @@ export async function listRecentBulkOperations({ limit = 20 }: { limit?: number 
     .groupBy(recent.id, recent.kind, recent.requestedByLabel, recent.createdAt, recent.total)
     .orderBy(desc(recent.createdAt));
   return rows;
+}
+
+/** Campaigns a selection can join, newest first: the bulk bar's choices (no member counts, so the clinics page stays cheap). */
+export async function listCampaignChoices(db: DbOrTx): Promise<{ id: string; name: string; vendor: Vendor; deadline: string }[]> {
+  return db
+    .select({ id: campaigns.id, name: campaigns.name, vendor: campaigns.vendor, deadline: campaigns.deadline })
+    .from(campaigns)
+    .orderBy(desc(campaigns.createdAt))
+    .limit(50);
+}
+
+/** Which of these clinics a campaign already holds. */
+export async function campaignMemberIds({ campaignId, clinicIds }: { campaignId: string; clinicIds: string[] }, db: DbOrTx): Promise<Set<string>> {
+  if (clinicIds.length === 0) return new Set();
+  const rows = await db
+    .select({ id: campaignClinics.clinicId })
+    .from(campaignClinics)
+    .where(and(eq(campaignClinics.campaignId, campaignId), inArray(campaignClinics.clinicId, clinicIds)));
+  return new Set(rows.map((r) => r.id));
 }

@@ -5,7 +5,7 @@ import type { BulkKind } from "../../db/schema/bulk-operations.ts";
 /** The most a selection can hold: one page of the table is 50; this leaves room without inviting a fleet-wide click. */
 export const MAX_BULK_SELECTION = 200;
 
-export const BULK_INTENTS = ["probe", "reconnect_link", "pause", "resume"] as const satisfies readonly BulkKind[];
+export const BULK_INTENTS = ["probe", "reconnect_link", "pause", "resume", "campaign"] as const satisfies readonly BulkKind[];
 export type BulkIntent = (typeof BULK_INTENTS)[number];
 
 export const BULK_LABELS: Record<BulkKind, string> = {

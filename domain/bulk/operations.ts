@@ -1,7 +1,9 @@
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { recordAudit, recordAuditMany, type DbOrTx } from "../../db/queries/audit.ts";
-import { findBulkTargets, insertBulkOperation, settleBulkItem, type BulkTarget, type NewBulkItem } from "../../db/queries/bulk-operations.ts";
+import { campaignMemberIds, findBulkTargets, insertBulkOperation, settleBulkItem, type BulkTarget, type NewBulkItem } from "../../db/queries/bulk-operations.ts";
+import { getCampaign } from "../../db/queries/campaigns.ts";
+import { addClinicsToCampaign, CampaignError } from "../campaigns/campaigns.ts";
 import { canSendReconnectLink, ConsoleActionError, pauseConnection, PauseReasonSchema, resumeConnection, type Actor } from "../clinics/console-actions.ts";
 import { ReconnectPurposeSchema, sendReconnectLink } from "../clinics/live.ts";
 import { VENDOR_LABELS } from "../health/escalation.ts";
@@ -13,7 +15,8 @@ import { BULK_INTENTS, DEFAULT_LINK_PURPOSE, MAX_BULK_SELECTION, type BulkIntent
  * Bulk actions from the clinics table (docs/decisions/0014-bulk-actions.md). Every selected clinic
  * becomes an item of a stored operation, so progress survives reloads and other agents see it.
  * Probes go through the worker's `probe` queue; links, pause and resume run here, a few at a time,
- * through the same domain functions the clinic page uses.
+ * through the same domain functions the clinic page uses; a campaign takes the whole selection in
+ * one addClinicsToCampaign call (domain/campaigns).
  */
 
 /** Clinics worked on at once: each holds a pooled connection for its transaction, and the web pool is small. */
@@ -40,6 +43,7 @@ export const BulkRequestSchema = z.preprocess(
         .max(MAX_BULK_SELECTION, `Select at most ${MAX_BULK_SELECTION} clinics at a time`),
       purpose: z.string().optional(),
       reason: PauseReasonSchema,
+      campaignId: z.string().optional(),
       returnTo: z
         .string()
         .optional()
@@ -55,7 +59,16 @@ export const BulkRequestSchema = z.preprocess(
         }
         purpose = p.data;
       }
-      return { intent: v.intent, clinicIds: v.clinicId, purpose, reason: v.intent === "pause" ? v.reason || undefined : undefined, returnTo: v.returnTo };
+      let campaignId: string | undefined;
+      if (v.intent === "campaign") {
+        const c = z.uuid().safeParse(v.campaignId);
+        if (!c.success) {
+          ctx.addIssue({ code: "custom", message: "Pick the campaign to add the clinics to", path: ["campaignId"] });
+          return z.NEVER;
+        }
+        campaignId = c.data;
+      }
+      return { intent: v.intent, clinicIds: v.clinicId, purpose, campaignId, reason: v.intent === "pause" ? v.reason || undefined : undefined, returnTo: v.returnTo };
     }),
 );
 export type BulkRequest = z.infer<typeof BulkRequestSchema>;
@@ -75,10 +88,13 @@ export interface BulkDeps {
 
 export class BulkError extends Error {
   readonly status: 404;
-  constructor(message: string) {
+  /** The form field the message belongs next to. */
+  readonly field: "clinicId" | "campaignId";
+  constructor(message: string, field: BulkError["field"] = "clinicId") {
     super(message);
     this.name = "BulkError";
     this.status = 404;
+    this.field = field;
   }
 }
 
@@ -98,6 +114,9 @@ function precheck(intent: BulkIntent, t: BulkTarget): string | null {
       return canTransition(t.state, "paused") ? null : `${label} cannot be paused.`;
     case "resume":
       return t.state === "paused" ? null : `Not paused (${label.toLowerCase()}).`;
+    case "campaign":
+      // why: addClinicsToCampaign decides (vendor, membership) and reports each clinic it leaves out
+      return null;
   }
 }
 
@@ -129,7 +148,28 @@ async function runOne(request: BulkRequest, t: BulkTarget, actor: Actor, deps: B
       return "Resumed; a probe is queued.";
     }
     case "probe":
-      throw new Error("probes are queued, not run here");
+    case "campaign":
+      throw new Error(`${request.intent} items are not run one by one`);
+  }
+}
+
+/** The whole selection in one addClinicsToCampaign call; each item settles from its result. */
+async function runCampaign(request: BulkRequest, operationId: string, waiting: BulkTarget[], actor: Actor, deps: BulkDeps): Promise<void> {
+  const ids = waiting.map((t) => t.clinicId);
+  const already = await campaignMemberIds({ campaignId: request.campaignId!, clinicIds: ids }, deps.db);
+  let outcome: Awaited<ReturnType<typeof addClinicsToCampaign>> | null = null;
+  let failure: string | null = null;
+  try {
+    outcome = await addClinicsToCampaign({ campaignId: request.campaignId!, clinicIds: ids, actor }, deps.db);
+  } catch (err) {
+    if (!(err instanceof CampaignError)) throw err;
+    failure = err.message;
+  }
+  const skipped = new Map((outcome?.skipped ?? []).map((s) => [s.clinicId, s.message]));
+  for (const t of waiting) {
+    const status = failure ? "failed" : skipped.has(t.clinicId) || already.has(t.clinicId) ? "skipped" : "done";
+    const message = failure ?? skipped.get(t.clinicId) ?? (already.has(t.clinicId) ? "Already in this campaign." : "Added to the campaign.");
+    await settleBulkItem({ operationId, clinicId: t.clinicId, status, message }, deps.db);
   }
 }
 
@@ -140,6 +180,8 @@ async function runOne(request: BulkRequest, t: BulkTarget, actor: Actor, deps: B
  * the progress view. Unknown ids are ignored; none known → BulkError.
  */
 export async function startBulkOperation(request: BulkRequest, actor: Actor, deps: BulkDeps): Promise<{ operationId: string; unexpected: unknown[] }> {
+  const campaign = request.campaignId ? await getCampaign({ campaignId: request.campaignId }, deps.db) : null;
+  if (request.intent === "campaign" && !campaign) throw new BulkError("No campaign has that id any more.", "campaignId");
   const targets = await findBulkTargets({ clinicIds: request.clinicIds }, deps.db);
   if (targets.length === 0) throw new BulkError("None of the selected clinics exist any more.");
   const items: (NewBulkItem & { target: BulkTarget })[] = targets.map((t) => {
@@ -155,7 +197,11 @@ export async function startBulkOperation(request: BulkRequest, actor: Actor, dep
         kind: request.intent,
         requestedBy: actor.userId,
         requestedByLabel: actor.label,
-        params: { ...(request.purpose ? { purpose: request.purpose } : {}), ...(request.reason ? { reason: request.reason } : {}) },
+        params: {
+          ...(request.purpose ? { purpose: request.purpose } : {}),
+          ...(request.reason ? { reason: request.reason } : {}),
+          ...(campaign ? { campaignId: campaign.id, campaignName: campaign.name } : {}),
+        },
         returnTo: request.returnTo,
         items: items.map(({ target: _t, ...i }) => i),
       },
@@ -178,7 +224,8 @@ export async function startBulkOperation(request: BulkRequest, actor: Actor, dep
   });
 
   const unexpected: unknown[] = [];
-  if (request.intent !== "probe") {
+  if (request.intent === "campaign") await runCampaign(request, op.id, waiting.map((w) => w.target), actor, deps);
+  else if (request.intent !== "probe") {
     for (let i = 0; i < waiting.length; i += CONCURRENCY) {
       await Promise.all(
         waiting.slice(i, i + CONCURRENCY).map(async ({ target }) => {

@@ -7,6 +7,7 @@ import { loader as progressLoader } from "../../app/routes/bulk.$operationId.tsx
 import { simulatorVendorEnv } from "../../config/runtime.ts";
 import { getBulkProgress } from "../../db/queries/bulk-operations.ts";
 import { auditLog, clinics, connections, emailOutbox } from "../../db/schema/index.ts";
+import { createCampaign } from "../../domain/campaigns/campaigns.ts";
 import { seedDemoFleet } from "../../scripts/seed-demo.ts";
 import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
 import { startBoss } from "../../workers/boss.ts";
@@ -53,7 +54,7 @@ const auditRows = (action: string, clinicIds: string[]) =>
   t.db.select().from(auditLog).where(and(eq(auditLog.action, action), inArray(auditLog.clinicId, clinicIds)));
 
 describe("bulk actions: who may start them", () => {
-  it.each(["probe", "reconnect_link", "pause", "resume"])("a viewer cannot start %s (403)", async (intent) => {
+  it.each(["probe", "reconnect_link", "pause", "resume", "campaign"])("a viewer cannot start %s (403)", async (intent) => {
     const ids = await idsOf("Harbourside Physiotherapy");
     expect((await start("viewer", { intent, clinicId: ids })).status).toBe(403);
   });
@@ -150,6 +151,34 @@ describe("bulk pause, resume and reconnect links", () => {
     expect(await auditRows("reconnect_link.created", [withEmail!])).toHaveLength(1);
     expect(await auditRows("reconnect_link.emailed", [withEmail!])).toHaveLength(1);
     expect(await auditRows("reconnect_link.created", [noEmail.clinicId])).toHaveLength(0);
+  });
+});
+
+describe("bulk add to a campaign", () => {
+  it("adds the selection through addClinicsToCampaign, skipping other vendors and members with the reason", async () => {
+    const { campaignId } = await createCampaign(
+      { input: { name: "Cliniko platform move", vendor: "cliniko", reason: "Cliniko is moving your account", deadline: "2099-01-31" }, actor: { userId: who.agent.id, label: who.agent.email } },
+      t.db,
+    );
+    const ids = await idsOf("Vancouver Wellness Collective", "Fremantle Allied Health", "Dublin Pelvic Health");
+    const p = await progress(operationIdOf(await start("agent", { intent: "campaign", campaignId, clinicId: ids })));
+    expect(p.counts).toEqual({ done: 2, failed: 0, skipped: 1, waiting: 0 });
+    expect(p.params).toMatchObject({ campaignId, campaignName: "Cliniko platform move" });
+    expect(p.items.find((i) => i.clinicId === ids[2])!.message).toMatch(/Nookal/);
+    expect(await auditRows("campaign.clinic_added", ids)).toHaveLength(2);
+
+    const again = await progress(operationIdOf(await start("agent", { intent: "campaign", campaignId, clinicId: ids.slice(0, 1) })));
+    expect(again.counts.skipped).toBe(1);
+    expect(again.items[0]!.message).toBe("Already in this campaign.");
+  });
+
+  it("asks for a campaign when none is picked", async () => {
+    const ids = await idsOf("Harbourside Physiotherapy");
+    const r = await start("agent", { intent: "campaign", clinicId: ids, campaignId: "" });
+    expect(r.status).toBe(400);
+    expect((r.data as { fieldErrors: Record<string, string[]> }).fieldErrors.campaignId?.[0]).toBe("Pick the campaign to add the clinics to");
+    const gone = await start("agent", { intent: "campaign", clinicId: ids, campaignId: "00000000-0000-4000-8000-000000000000" });
+    expect((gone.data as { fieldErrors: Record<string, string[]> }).fieldErrors.campaignId).toBeDefined();
   });
 });
 
