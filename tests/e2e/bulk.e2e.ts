@@ -74,6 +74,31 @@ describe("bulk re-probe", () => {
     }
   });
 
+  it("adds a selection to a campaign and shows each clinic's outcome", async () => {
+    await page.goto(`${baseUrl}/campaigns`);
+    await page.getByLabel("Name", { exact: true }).fill("Nookal EU platform move");
+    await page.getByLabel("Vendor").selectOption("nookal");
+    await page.getByLabel("Reason (the clinics read this)").fill("Nookal is moving EU accounts to a new platform");
+    const deadline = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel("Deadline").fill(deadline);
+    await page.getByRole("button", { name: "Create campaign" }).click();
+    await page.getByRole("heading", { name: "Nookal EU platform move" }).waitFor();
+
+    await page.goto(`${baseUrl}/clinics?vendor=nookal&region=eu&sort=name`);
+    const rows = await page.locator("tbody tr").count();
+    expect(rows).toBeGreaterThanOrEqual(2);
+    await page.getByLabel("Select all clinics on this page").check();
+    await page.getByText(`${rows} selected`).waitFor();
+    await page.getByLabel("Campaign").selectOption({ label: `Nookal EU platform move (Nookal, by ${deadline})` });
+    await screenshot(page, "bulk-campaign-selection");
+    await page.getByRole("button", { name: "Add to campaign" }).click();
+    await page.waitForURL(/\/bulk\/[0-9a-f-]{36}$/);
+    await page.getByRole("status").filter({ hasText: /^Finished/ }).waitFor();
+    expect(await page.locator("tbody").getByText("Added to the campaign.").count()).toBe(rows);
+    await page.getByRole("link", { name: "Nookal EU platform move" }).waitFor();
+    await screenshot(page, "bulk-campaign-done");
+  });
+
   it("does not offer bulk actions to a viewer", async () => {
     const context = await browser.newContext();
     const viewer = await context.newPage();
