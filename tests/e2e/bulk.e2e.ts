@@ -97,6 +97,13 @@ describe("bulk re-probe", () => {
     expect(await page.locator("tbody").getByText("Added to the campaign.").count()).toBe(rows);
     await page.getByRole("link", { name: "Nookal EU platform move" }).waitFor();
     await screenshot(page, "bulk-campaign-done");
+
+    // every agent sees the operations, newest first
+    await page.getByRole("link", { name: "Bulk actions" }).click();
+    await page.getByRole("heading", { name: "Bulk actions" }).waitFor();
+    expect(await page.locator("tbody tr").first().textContent()).toContain("Add to campaign");
+    expect(await page.locator("tbody").getByText("Re-probe").count()).toBeGreaterThanOrEqual(2);
+    await screenshot(page, "bulk-list");
   });
 
   it("does not offer bulk actions to a viewer", async () => {
