@@ -8,6 +8,7 @@ import { hasRole } from "../../domain/auth/roles.ts";
 import { VENDORS } from "../../domain/health/states.ts";
 import { absoluteTime, formatCount, relativeTime } from "../components/format.ts";
 import { FormError, Pager } from "../components/forms.tsx";
+import { VendorSelect } from "../components/filter-selects.tsx";
 import { FailureText } from "../components/state-badge.tsx";
 import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
 import type { loader as rootLoader } from "../root.tsx";
@@ -106,14 +107,7 @@ export default function AlertsPage() {
             ))}
           </select>
         </div>
-        <div className="field narrow">
-          <label htmlFor="vendor">Vendor</label>
-          <select id="vendor" name="vendor" defaultValue={params.get("vendor") ?? ""}>
-            <option value="">Any vendor</option>
-            <option value="cliniko">Cliniko</option>
-            <option value="nookal">Nookal</option>
-          </select>
-        </div>
+        <VendorSelect id="vendor" defaultValue={params.get("vendor")} narrow />
         <button className="btn" type="submit">
           Apply
         </button>

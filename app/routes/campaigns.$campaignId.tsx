@@ -17,6 +17,7 @@ import { KNOWN_CLINIKO_SHARDS } from "../../domain/vendors/cliniko-key.ts";
 import { NOOKAL_REGION_LABELS, NOOKAL_REGIONS } from "../../domain/vendors/types.ts";
 import { absoluteTime, formatCount, relativeTime } from "../components/format.ts";
 import { FormError, Pager } from "../components/forms.tsx";
+import { ProblemSelect, StateSelect } from "../components/filter-selects.tsx";
 import { LineErrors } from "../components/line-errors.tsx";
 import { StateBadge } from "../components/state-badge.tsx";
 import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
@@ -281,28 +282,8 @@ export default function CampaignPage() {
               <summary>By filter (as on the clinics table; {vendorLabel} only)</summary>
               <Form method="post" className="filters" noValidate>
                 <input type="hidden" name="intent" value="add-filter" />
-                <div className="field narrow">
-                  <label htmlFor="add-state">State</label>
-                  <select id="add-state" name="state" defaultValue="">
-                    <option value="">Any state</option>
-                    {CONNECTION_STATES.map((s) => (
-                      <option key={s} value={s}>
-                        {STATE_LABELS[s]}
-                      </option>
-                    ))}
-                  </select>
-                </div>
-                <div className="field narrow">
-                  <label htmlFor="add-failure">Problem</label>
-                  <select id="add-failure" name="failure" defaultValue="">
-                    <option value="">Any problem</option>
-                    {FAILURE_CODES.map((f) => (
-                      <option key={f} value={f}>
-                        {TAXONOMY[f].title}
-                      </option>
-                    ))}
-                  </select>
-                </div>
+                <StateSelect id="add-state" narrow />
+                <ProblemSelect id="add-failure" narrow />
                 <div className="field narrow">
                   <label htmlFor="add-region">{campaign.vendor === "cliniko" ? "Shard" : "Region"}</label>
                   <select id="add-region" name="region" defaultValue="">

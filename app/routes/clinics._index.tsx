@@ -14,11 +14,12 @@ import { useEffect, useState } from "react";
 import { z } from "zod";
 import { listCampaignChoices } from "../../db/queries/bulk-operations.ts";
 import { CLINIC_SORTS, listClinics, type ClinicListRow } from "../../db/queries/clinics.ts";
-import { CONNECTION_STATES, STATE_LABELS, VENDORS } from "../../domain/health/states.ts";
-import { FAILURE_CODES, TAXONOMY } from "../../domain/health/taxonomy.ts";
+import { CONNECTION_STATES, VENDORS } from "../../domain/health/states.ts";
+import { FAILURE_CODES } from "../../domain/health/taxonomy.ts";
 import { KNOWN_CLINIKO_SHARDS } from "../../domain/vendors/cliniko-key.ts";
 import { NOOKAL_REGIONS, NOOKAL_REGION_LABELS } from "../../domain/vendors/types.ts";
 import { FailureText, StateBadge } from "../components/state-badge.tsx";
+import { ProblemSelect, StateSelect, VendorSelect } from "../components/filter-selects.tsx";
 import { absoluteTime, formatCount, relativeTime } from "../components/format.ts";
 import { Pager } from "../components/forms.tsx";
 import { hasRole } from "../../domain/auth/roles.ts";
@@ -209,36 +210,9 @@ export default function Clinics() {
           <label htmlFor="q">Search</label>
           <input id="q" name="q" type="search" placeholder="Clinic name or admin email" defaultValue={params.get("q") ?? ""} />
         </div>
-        <div className="field">
-          <label htmlFor="state">State</label>
-          <select id="state" name="state" defaultValue={params.get("state") ?? ""}>
-            <option value="">Any state</option>
-            {CONNECTION_STATES.map((s) => (
-              <option key={s} value={s}>
-                {STATE_LABELS[s]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="failure">Problem</label>
-          <select id="failure" name="failure" defaultValue={params.get("failure") ?? ""}>
-            <option value="">Any problem</option>
-            {FAILURE_CODES.map((f) => (
-              <option key={f} value={f}>
-                {TAXONOMY[f].title}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field narrow">
-          <label htmlFor="vendor">Vendor</label>
-          <select id="vendor" name="vendor" defaultValue={params.get("vendor") ?? ""}>
-            <option value="">Any vendor</option>
-            <option value="cliniko">Cliniko</option>
-            <option value="nookal">Nookal</option>
-          </select>
-        </div>
+        <StateSelect id="state" defaultValue={params.get("state")} />
+        <ProblemSelect id="failure" defaultValue={params.get("failure")} />
+        <VendorSelect id="vendor" defaultValue={params.get("vendor")} narrow />
         <div className="field narrow">
           <label htmlFor="region">Region</label>
           <select id="region" name="region" defaultValue={params.get("region") ?? ""}>
