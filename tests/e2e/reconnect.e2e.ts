@@ -67,8 +67,12 @@ async function submit(page: Page) {
   return posted;
 }
 
+let journey = 0;
 async function withPage<T>(options: Parameters<Browser["newContext"]>[0], fn: (page: Page, context: BrowserContext) => Promise<T>): Promise<T> {
-  const context = await browser.newContext(options);
+  // why: every journey comes from its own client address (the e2e product trusts one proxy hop), so
+  // the per-address attempt limit this file exercises does not spill into other files' journeys
+  journey += 1;
+  const context = await browser.newContext({ ...options, extraHTTPHeaders: { "X-Forwarded-For": `198.51.100.${journey}` } });
   const page = await context.newPage();
   try {
     return await fn(page, context);

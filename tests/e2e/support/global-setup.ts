@@ -59,6 +59,8 @@ export default async function setup(project: TestProject) {
     SIMULATOR_PORT: String(simulatorPort),
     EMBEDDED_PG_PORT: String(pgPort),
     PROBE_INTERVAL_MINUTES: "5",
+    // why: journeys name their client address in X-Forwarded-For, as a load balancer would
+    TRUST_PROXY_HOPS: "1",
   };
   // why: the product is not under test-runner control; VITEST would switch the Remix build plugin off
   for (const k of Object.keys(env)) if (k.startsWith("VITEST") || k === "TEST") delete env[k];
