@@ -32,7 +32,7 @@ import {
 import type { EscalationPacket } from "../../domain/health/escalation.ts";
 import { clinics } from "./clinics.ts";
 import { connections } from "./connections.ts";
-import { inList } from "./enum-check.ts";
+import { inList } from "./columns.ts";
 import { users } from "./users.ts";
 
 /** One incident per row: a connection's alert of one kind, from first sighting to resolution. */

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { clinics } from "./clinics.ts";
 import { connections } from "./connections.ts";
-import { inList } from "./enum-check.ts";
+import { inList } from "./columns.ts";
 import { users } from "./users.ts";
 
 export const BULK_KINDS = ["probe", "reconnect_link", "pause", "resume", "campaign"] as const;

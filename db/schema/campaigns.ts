@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { check, date, index, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { CONNECTION_STATES, VENDORS, type ConnectionState, type Vendor } from "../../domain/health/states.ts";
 import { clinics } from "./clinics.ts";
-import { inList } from "./enum-check.ts";
+import { inList } from "./columns.ts";
 import { users } from "./users.ts";
 
 /**

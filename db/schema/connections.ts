@@ -3,7 +3,6 @@ import {
   bigint,
   boolean,
   check,
-  customType,
   index,
   integer,
   jsonb,
@@ -16,11 +15,8 @@ import {
 import { CONNECTION_STATES, VENDORS, type ConnectionState, type Vendor } from "../../domain/health/states.ts";
 import { FAILURE_CODES, type FailureCode } from "../../domain/health/taxonomy.ts";
 import { clinics } from "./clinics.ts";
-import { inList } from "./enum-check.ts";
+import { inList, bytea } from "./columns.ts";
 
-const bytea = customType<{ data: Buffer; driverData: Buffer }>({
-  dataType: () => "bytea",
-});
 
 export const connections = pgTable(
   "connections",

@@ -1,11 +1,9 @@
 import { sql } from "drizzle-orm";
-import { check, customType, index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { check, index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { clinics } from "./clinics.ts";
+import { bytea } from "./columns.ts";
 import { connections } from "./connections.ts";
 
-const bytea = customType<{ data: Buffer; driverData: Buffer }>({
-  dataType: () => "bytea",
-});
 
 /**
  * Self-serve reconnect links (docs/decisions/0007-reconnect-page.md). The token itself is never

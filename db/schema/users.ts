@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { inList } from "./enum-check.ts";
+import { inList } from "./columns.ts";
 
 export const USER_ROLES = ["admin", "agent", "viewer"] as const;
 export type UserRole = (typeof USER_ROLES)[number];
