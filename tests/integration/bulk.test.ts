@@ -4,35 +4,29 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyringFor, vendorsFor } from "../../app/keyring.server.ts";
 import { action as bulkAction, loader as bulkListLoader } from "../../app/routes/bulk._index.tsx";
 import { loader as progressLoader } from "../../app/routes/bulk.$operationId.tsx";
-import { simulatorVendorEnv } from "../../config/runtime.ts";
 import { getBulkProgress } from "../../db/queries/bulk-operations.ts";
 import { auditLog, clinics, connections, emailOutbox } from "../../db/schema/index.ts";
 import { createCampaign } from "../../domain/campaigns/campaigns.ts";
-import { seedDemoFleet } from "../../scripts/seed-demo.ts";
-import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
 import { startBoss } from "../../workers/boss.ts";
 import { QUEUES } from "../../workers/catalog.ts";
 import { pgBossDeliveryQueue } from "../../workers/handlers/alerts.ts";
 import { handleProbeBatch, type ProbeDeps } from "../../workers/handlers/probe.ts";
 import { silentLogger } from "./alerts-fixtures.ts";
 import { insertClinic } from "../support/fleet.ts";
-import { createTestDatabase, type TestDatabase } from "../support/db.ts";
-import { createRoleUsers, createTestServices, requestAs, settle, type TestServices } from "../support/services.ts";
+import { type TestDatabase } from "../support/db.ts";
+import { requestAs, settle, startDemoConsole, type createRoleUsers, type TestServices } from "../support/services.ts";
 
 let t: TestDatabase;
-let sim: SimulatorHandle;
 let services: TestServices;
 let who: Awaited<ReturnType<typeof createRoleUsers>>;
 
+let fixture: Awaited<ReturnType<typeof startDemoConsole>>;
 beforeAll(async () => {
-  [t, sim] = await Promise.all([createTestDatabase(), startSimulator({ port: 0 })]);
-  services = await createTestServices(t, { vendorEnv: simulatorVendorEnv(sim.url) });
-  await seedDemoFleet({ databaseUrl: t.url, masterKey: services.masterKey, masterKeyId: services.env.MASTER_KEY_ID });
-  who = await createRoleUsers(services);
+  fixture = await startDemoConsole();
+  ({ t, services, who } = fixture);
 });
 afterAll(async () => {
-  await services?.stop();
-  await Promise.all([t?.drop(), sim?.close()]);
+  await fixture?.stop();
 });
 
 async function idsOf(...names: string[]) {

@@ -4,30 +4,24 @@ import { action as editAction, loader as editLoader } from "../../app/routes/cli
 import { loader as archivedLoader } from "../../app/routes/clinics.archived.tsx";
 import { action as importAction, loader as importLoader } from "../../app/routes/clinics.import.tsx";
 import { action as addAction, loader as addLoader } from "../../app/routes/clinics.new.tsx";
-import { simulatorVendorEnv } from "../../config/runtime.ts";
 import { listClinics } from "../../db/queries/clinics.ts";
 import { auditLog, clinics, connectionEvents, connections } from "../../db/schema/index.ts";
-import { seedDemoFleet } from "../../scripts/seed-demo.ts";
 import { DEMO_FLEET } from "../../simulator/demo-fleet.ts";
 import { clinikoKey } from "../../simulator/keys.ts";
-import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
-import { createTestDatabase, type TestDatabase } from "../support/db.ts";
-import { createRoleUsers, createTestServices, requestAs, settle, type TestServices } from "../support/services.ts";
+import { type TestDatabase } from "../support/db.ts";
+import { requestAs, settle, startDemoConsole, type createRoleUsers, type TestServices } from "../support/services.ts";
 
 let t: TestDatabase;
-let sim: SimulatorHandle;
 let services: TestServices;
 let who: Awaited<ReturnType<typeof createRoleUsers>>;
 
+let fixture: Awaited<ReturnType<typeof startDemoConsole>>;
 beforeAll(async () => {
-  [t, sim] = await Promise.all([createTestDatabase(), startSimulator({ port: 0 })]);
-  services = await createTestServices(t, { vendorEnv: simulatorVendorEnv(sim.url) });
-  await seedDemoFleet({ databaseUrl: t.url, masterKey: services.masterKey, masterKeyId: services.env.MASTER_KEY_ID });
-  who = await createRoleUsers(services);
+  fixture = await startDemoConsole();
+  ({ t, services, who } = fixture);
 });
 afterAll(async () => {
-  await services?.stop();
-  await Promise.all([t?.drop(), sim?.close()]);
+  await fixture?.stop();
 });
 
 type Role = "viewer" | "agent" | "admin";

@@ -1,27 +1,21 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { action as clinicAction, loader as clinicLoader } from "../../app/routes/clinics.$clinicId.tsx";
-import { simulatorVendorEnv } from "../../config/runtime.ts";
 import { auditLog, clinics, connectionEvents, connections, emailOutbox } from "../../db/schema/index.ts";
-import { seedDemoFleet } from "../../scripts/seed-demo.ts";
-import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
-import { createTestDatabase, type TestDatabase } from "../support/db.ts";
-import { createRoleUsers, createTestServices, requestAs, settle, type TestServices } from "../support/services.ts";
+import { type TestDatabase } from "../support/db.ts";
+import { requestAs, settle, startDemoConsole, type createRoleUsers, type TestServices } from "../support/services.ts";
 
 let t: TestDatabase;
-let sim: SimulatorHandle;
 let services: TestServices;
 let who: Awaited<ReturnType<typeof createRoleUsers>>;
 
+let fixture: Awaited<ReturnType<typeof startDemoConsole>>;
 beforeAll(async () => {
-  [t, sim] = await Promise.all([createTestDatabase(), startSimulator({ port: 0 })]);
-  services = await createTestServices(t, { vendorEnv: simulatorVendorEnv(sim.url) });
-  await seedDemoFleet({ databaseUrl: t.url, masterKey: services.masterKey, masterKeyId: services.env.MASTER_KEY_ID });
-  who = await createRoleUsers(services);
+  fixture = await startDemoConsole();
+  ({ t, services, who } = fixture);
 });
 afterAll(async () => {
-  await services?.stop();
-  await Promise.all([t?.drop(), sim?.close()]);
+  await fixture?.stop();
 });
 
 async function clinicId(name: string) {

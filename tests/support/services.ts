@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { parseEnv } from "../../config/env.ts";
-import { vendorSettings } from "../../config/runtime.ts";
+import { simulatorVendorEnv, vendorSettings } from "../../config/runtime.ts";
 import { ensureUser } from "../../db/queries/users.ts";
 import type { UserRole } from "../../db/schema/users.ts";
 import { createLogger } from "../../lib/logger.ts";
@@ -10,7 +10,9 @@ import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { startBoss } from "../../workers/boss.ts";
 import type { Services } from "../../app/services.server.ts";
 import { sessionStorage } from "../../app/session.server.ts";
-import type { TestDatabase } from "./db.ts";
+import { seedDemoFleet } from "../../scripts/seed-demo.ts";
+import { startSimulator } from "../../simulator/server.ts";
+import { createTestDatabase, type TestDatabase } from "./db.ts";
 
 export interface TestServices extends Services {
   stop(): Promise<void>;
@@ -103,4 +105,25 @@ export async function settle(run: () => Promise<unknown>): Promise<{ status: num
     if (thrown instanceof Response) return { status: thrown.status, response: thrown, data: null };
     throw thrown;
   }
+}
+
+/**
+ * The console against the demo fleet: a fresh database seeded with DEMO_FLEET, an in-process
+ * simulator serving those keys, services wired to it, and one signed-up user per role.
+ */
+export async function startDemoConsole() {
+  const [t, sim] = await Promise.all([createTestDatabase(), startSimulator({ port: 0 })]);
+  const services = await createTestServices(t, { vendorEnv: simulatorVendorEnv(sim.url) });
+  await seedDemoFleet({ databaseUrl: t.url, masterKey: services.masterKey, masterKeyId: services.env.MASTER_KEY_ID });
+  const who = await createRoleUsers(services);
+  return {
+    t,
+    sim,
+    services,
+    who,
+    async stop() {
+      await services.stop();
+      await Promise.all([t.drop(), sim.close()]);
+    },
+  };
 }
