@@ -10,7 +10,7 @@ import {
   type RowSelectionState,
   type SortingState,
 } from "@tanstack/react-table";
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { z } from "zod";
 import { listCampaignChoices } from "../../db/queries/bulk-operations.ts";
 import { CLINIC_SORTS, listClinics, type ClinicListRow } from "../../db/queries/clinics.ts";
@@ -159,9 +159,11 @@ export default function Clinics() {
     next.delete("page");
     return `?${next.toString()}`;
   };
+  // why: TanStack keeps its models while columns stay the same object; a fresh array each render rebuilds them
+  const columns = useMemo(() => columnsFor(now, canAct), [now, canAct]);
   const table = useTable({
     features,
-    columns: columnsFor(now, canAct),
+    columns,
     data: rows as Row[],
     getRowId: (r) => r.id,
     manualSorting: true,
