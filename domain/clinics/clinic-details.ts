@@ -1,6 +1,8 @@
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
+import { resolveAlerts } from "../../db/queries/alerts.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
+import { ALERT_KINDS } from "../alerts/kinds.ts";
 import { findClinicsByNameKeys, insertEvents, lockClinic, lockClinicNames, updateClinic } from "../../db/queries/clinic-records.ts";
 import { ClinicNameTakenError } from "./add-clinic.ts";
 import { ClinicDetailsSchema, nameKey, type ClinicDetails } from "./clinic-fields.ts";
@@ -65,6 +67,9 @@ export async function archiveClinic({ clinicId, reason, actor }: { clinicId: str
     if (row.clinic.archivedAt) throw new ConsoleActionError(409, "This clinic is already archived.");
     const now = new Date();
     await updateClinic({ clinicId, patch: { archivedAt: now } }, tx);
+    // why: an archived clinic is no longer probed, so its open alerts would never resolve; close them
+    // quietly (no "recovered" message: nothing recovered)
+    const closed = row.connectionId ? await resolveAlerts({ connectionId: row.connectionId, kinds: ALERT_KINDS, now }, tx) : [];
     if (row.connectionId) {
       await insertEvents(
         [
@@ -76,8 +81,8 @@ export async function archiveClinic({ clinicId, reason, actor }: { clinicId: str
             fromState: row.state,
             toState: row.state,
             actor: `user:${actor.userId}`,
-            message: `Archived by ${actor.label}${reason ? `: ${reason}` : ""}. It is no longer probed or listed; its history is kept and it can be restored.`,
-            details: { archived: true, reason: reason ?? null },
+            message: `Archived by ${actor.label}${reason ? `: ${reason}` : ""}. It is no longer probed or listed; its history is kept and it can be restored.${closed.length ? ` ${closed.length} open alert${closed.length === 1 ? "" : "s"} closed.` : ""}`,
+            details: { archived: true, reason: reason ?? null, alertsClosed: closed.map((a) => a.id) },
           },
         ],
         tx,

@@ -5,10 +5,10 @@ import { loader as archivedLoader } from "../../app/routes/clinics.archived.tsx"
 import { action as importAction, loader as importLoader } from "../../app/routes/clinics.import.tsx";
 import { action as addAction, loader as addLoader } from "../../app/routes/clinics.new.tsx";
 import { listClinics } from "../../db/queries/clinics.ts";
-import { auditLog, clinics, connectionEvents, connections } from "../../db/schema/index.ts";
+import { alertNotifications, alerts, auditLog, clinics, connectionEvents, connections } from "../../db/schema/index.ts";
 import { DEMO_FLEET } from "../../simulator/demo-fleet.ts";
 import { clinikoKey } from "../../simulator/keys.ts";
-import { type TestDatabase } from "../support/db.ts";
+import type { TestDatabase } from "../support/db.ts";
 import { requestAs, settle, startDemoConsole, type createRoleUsers, type TestServices } from "../support/services.ts";
 
 let t: TestDatabase;
@@ -236,5 +236,19 @@ describe("editing and archiving a clinic", () => {
     const notes = await t.db.select({ message: connectionEvents.message }).from(connectionEvents).where(and(eq(connectionEvents.clinicId, id), eq(connectionEvents.kind, "note")))
       .orderBy(connectionEvents.id);
     expect(notes.map((n) => n.message).join("\n")).toMatch(/Archived by .*closed[\s\S]*Restored by/);
+  });
+});
+
+describe("archiving a broken clinic", () => {
+  it("closes its open alerts quietly, since it will never be probed again", async () => {
+    const broken = DEMO_FLEET.find((d) => d.scenario === "cliniko_key_archived")!;
+    const id = (await clinicByName(broken.clinicName))!.id;
+    const [conn] = await t.db.select({ id: connections.id }).from(connections).where(eq(connections.clinicId, id));
+    const now = new Date();
+    await t.db.insert(alerts).values({ connectionId: conn!.id, clinicId: id, kind: "connection_needs_action", firstSeenAt: now, lastSeenAt: now, packet: {} as never });
+    expect((await edit("agent", id, { intent: "archive", reason: "practice closed", confirm: "yes" })).status).toBe(302);
+    const rows = await t.db.select({ status: alerts.status }).from(alerts).where(eq(alerts.clinicId, id));
+    expect(rows.map((r) => r.status)).toEqual(["resolved"]);
+    expect(await t.db.select().from(alertNotifications).where(and(eq(alertNotifications.clinicId, id), eq(alertNotifications.event, "recovered")))).toHaveLength(0);
   });
 });
