@@ -62,7 +62,14 @@ export default function ReconnectDone() {
             </ul>
           </div>
         ) : null}
-        <p>Everything picks up where it left off within a few minutes. Nothing was lost. You can close this page.</p>
+        {c.heldByPause ? (
+          <p>
+            <strong>Your support team has paused this connection,</strong> so nothing syncs until they resume it. Your new key is saved and
+            ready; nothing was lost. You can close this page.
+          </p>
+        ) : (
+          <p>Everything picks up where it left off within a few minutes. Nothing was lost. You can close this page.</p>
+        )}
         <p className="rc-muted">This link has now been used up. If you ever need to reconnect again, support will send a new one.</p>
       </section>
     </ReconnectShell>

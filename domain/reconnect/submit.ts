@@ -61,6 +61,8 @@ export interface ReconnectConfirmation {
   visiblePatients: number;
   regionLabel: string;
   notes: string[];
+  /** Support paused the connection: the key is stored, but syncing waits until they resume it. */
+  heldByPause: boolean;
 }
 
 /** Everything the page shows about a refused key. Never holds the key or its hint. */
@@ -177,7 +179,9 @@ async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { ok: true
     if (!row || row.usedAt || row.revokedAt || row.expiresAt.getTime() <= now.getTime()) return null;
     const conn = await lockConnection({ connectionId: link.connectionId }, tx);
     if (!conn) return null;
-    assertTransition(conn.state, "healthy");
+    // why: a pause is support's deliberate decision; a key from the clinic is stored, not a resume
+    const nextState = conn.state === "paused" ? "paused" : "healthy";
+    assertTransition(conn.state, nextState);
 
     const sealed = sealApiKey(deps.keyring, conn.id, { vendor, key: verdict.key, region }, now);
     const hadFailure =
@@ -186,8 +190,9 @@ async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { ok: true
       conn.state === "degraded" ||
       conn.state === "action_required" ||
       conn.state === "reconnect_pending";
-    const recovered = hadFailure && conn.state !== "setup_pending";
-    const stateChanged = conn.state !== "healthy";
+    // why: a paused connection is not back in service, so nobody is told it recovered
+    const recovered = hadFailure && conn.state !== "setup_pending" && nextState !== "paused";
+    const stateChanged = conn.state !== nextState;
 
     await updateConnection(
       {
@@ -196,9 +201,9 @@ async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { ok: true
           ...sealed,
           region,
           apiVersion: verdict.apiVersion,
-          state: "healthy",
+          state: nextState,
           ...(stateChanged ? { stateChangedAt: now } : {}),
-          failureCode: null,
+          failureCode: nextState === "paused" ? conn.failureCode : null,
           failureEvidence: null,
           suggestedRegion: null,
           consecutiveFailures: 0,
@@ -222,7 +227,7 @@ async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { ok: true
         at: now,
         kind: "key_replaced",
         fromState: conn.state,
-        toState: "healthy",
+        toState: nextState,
         actor: "link",
         message: `New key entered through the reconnect link: ${sealed.keyHint}, connected as ${who}.`,
         details: { linkId: link.linkId, keyHint: sealed.keyHint, region, apiVersion: verdict.apiVersion },
@@ -267,7 +272,7 @@ async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { ok: true
           region,
           apiVersion: verdict.apiVersion,
           fromState: conn.state,
-          toState: "healthy",
+          toState: nextState,
           vendorUser: who,
           visiblePatients: verified.visiblePatients,
         },
@@ -279,7 +284,7 @@ async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { ok: true
       vendor,
       region,
       apiVersion: verdict.apiVersion,
-      state: "healthy",
+      state: nextState,
       failureCode: null,
       evidence: { kind: "success", visiblePatients: verified.visiblePatients, region },
       keyHint: sealed.keyHint,
@@ -298,6 +303,7 @@ async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { ok: true
       userRole: verified.user.role ?? null,
       visiblePatients: verified.visiblePatients,
       regionLabel: regionLabel(vendor, region),
+      heldByPause: nextState === "paused",
       notes: verdict.notes,
     };
   });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { action, loader } from "../../app/routes/reconnect.$token.tsx";
 import { loader as doneLoader } from "../../app/routes/reconnect.done.tsx";
 import { simulatorVendorEnv } from "../../config/runtime.ts";
-import { alertNotifications, alerts, auditLog, connectionEvents, rateLimitHits, reconnectLinks } from "../../db/schema/index.ts";
+import { alertNotifications, alerts, auditLog, connectionEvents, connections, rateLimitHits, reconnectLinks } from "../../db/schema/index.ts";
 import { applyAlertWork } from "../../domain/alerts/apply.ts";
 import { keyringFromConfig, openApiKey } from "../../domain/connections/key-storage.ts";
 import { buildEscalationPacket } from "../../domain/health/escalation.ts";
@@ -203,7 +203,7 @@ describe("the reconnect page", () => {
     const done = await run(() => doneLoader({ request: new Request("http://localhost/reconnect/done", { headers: { Cookie: cookie.split(";")[0]! } }), params: {}, context: { services } }));
     expectSecurityHeaders(done.headers);
     expect(done.data).toEqual({
-      confirmation: { clinicName: clinic.name, vendor: "cliniko", vendorLabel: "Cliniko", userName: "Jess Walker", userRole: "administrator", visiblePatients: after.visiblePatientCount, regionLabel: "au3", notes: [] },
+      confirmation: { clinicName: clinic.name, vendor: "cliniko", vendorLabel: "Cliniko", userName: "Jess Walker", userRole: "administrator", visiblePatients: after.visiblePatientCount, regionLabel: "au3", notes: [], heldByPause: false },
     });
     const empty = await run(() => doneLoader({ request: new Request("http://localhost/reconnect/done"), params: {}, context: { services } }));
     expect(empty.data).toEqual({ confirmation: null });
@@ -229,6 +229,23 @@ describe("the reconnect page", () => {
     );
     expect((done.data as { confirmation: { notes: string[] } }).confirmation.notes).toEqual(["Removed spaces or line breaks around the key.", "Removed the quotes around the key."]);
     expect(openApiKey(keyringFromConfig(base.masterKey, base.env.MASTER_KEY_ID), await connectionOf(t, connection!.id))).toBe(d.key);
+  });
+
+  it("a key entered while support has paused the connection is stored, but the connection stays paused", async () => {
+    const d = demo("healthy_cliniko_uk1");
+    const { clinic, connection } = await makeBrokenClinic(t, d);
+    const link = await linkFor(clinic.id);
+    await t.db.update(connections).set({ state: "paused" }).where(eq(connections.id, connection!.id));
+    submittedKeys.add(d.key);
+    const ok = await post(link.token, { intent: "verify", key: d.key });
+    expect(ok.status).toBe(302);
+    const stored = await connectionOf(t, connection!.id);
+    expect(stored.state).toBe("paused");
+    expect(openApiKey(keyringFromConfig(base.masterKey, base.env.MASTER_KEY_ID), stored)).toBe(d.key);
+    const done = await run(() =>
+      doneLoader({ request: new Request("http://localhost/reconnect/done", { headers: { Cookie: ok.headers.get("Set-Cookie")!.split(";")[0]! } }), params: {}, context: { services } }),
+    );
+    expect((done.data as { confirmation: { heldByPause: boolean } }).confirmation.heldByPause).toBe(true);
   });
 
   it("Nookal key with the wrong region: names the right one, keeps the key server-side, and one click connects", async () => {
