@@ -2,6 +2,7 @@ import type { PgBoss } from "pg-boss";
 import type { Env } from "../config/env.ts";
 import { masterKeyBase64, sessionSecret, vendorSettings } from "../config/runtime.ts";
 import { openDb, type Db, type DbHandle } from "../db/client.ts";
+import { keyringFromConfig, type Keyring } from "../domain/connections/key-storage.ts";
 import type { VendorAccess } from "../domain/health/probe.ts";
 import { createVendorAccess } from "../domain/health/vendor-access.ts";
 import type { VendorSettings } from "../domain/vendors/types.ts";
@@ -18,6 +19,8 @@ export interface Services {
   /** Vendor clients for live key checks (reconnect, add clinic); one per process, so its caches are shared. */
   vendors: VendorAccess;
   masterKey: string;
+  /** The master keys, for the few web actions that decrypt or store an API key server-side. */
+  keyring: Keyring;
   sessionSecret: string;
   checkDatabase(): Promise<void>;
 }
@@ -42,6 +45,7 @@ export async function createServices(env: Env, logger: Logger, databaseUrl: stri
     vendor,
     vendors: createVendorAccess(vendor),
     masterKey: masterKeyBase64(env),
+    keyring: keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS),
     sessionSecret: sessionSecret(env),
     async checkDatabase() {
       await handle.sql`select 1`;

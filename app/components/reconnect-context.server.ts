@@ -2,7 +2,6 @@ import { createCookieSessionStorage, type AppLoadContext, type SessionStorage } 
 import { RECONNECT_SECURITY_HEADERS } from "../../domain/reconnect/headers.ts";
 import type { ReconnectConfirmation, ReconnectDeps } from "../../domain/reconnect/submit.ts";
 import { alertRecipients, pgBossDeliveryQueue } from "../../workers/handlers/alerts.ts";
-import { keyringFor, vendorsFor } from "../keyring.server.ts";
 import type { Services } from "../services.server.ts";
 
 /** Remix glue for the reconnect pages: their dependencies, headers and the "done" cookie. */
@@ -14,9 +13,8 @@ export function reconnectDeps(services: Services): Omit<ReconnectDeps, "now"> {
   if (!d) {
     d = {
       db: services.db,
-      // why: built inside the Remix bundle, so VendorError is the bundle's own class (app/keyring.server.ts)
-      vendors: vendorsFor(services),
-      keyring: keyringFor(services),
+      vendors: services.vendors,
+      keyring: services.keyring,
       alerts: { queue: pgBossDeliveryQueue(services.boss), recipients: alertRecipients(services.env) },
       supportEmail: services.env.ALERT_SUPPORT_EMAIL ?? services.env.VENDOR_CONTACT_EMAIL,
     };

@@ -26,7 +26,6 @@ import { absoluteTime, formatCount, relativeTime } from "../components/format.ts
 import { Field, FormError, Pager } from "../components/forms.tsx";
 import { FailureText, StateBadge, STATE_TONES } from "../components/state-badge.tsx";
 import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
-import { keyringFor, vendorsFor } from "../keyring.server.ts";
 import type { loader as rootLoader } from "../root.tsx";
 import { redirectWithFlash, requireRole, requireUser } from "../session.server.ts";
 
@@ -102,7 +101,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (!row.connection) throw new Response("This clinic has no connection yet.", { status: 404 });
   const actor = { userId: user.id, label: user.email };
   const here = `/clinics/${clinicId}`;
-  const live = { db: services.db, keyring: keyringFor(services), vendors: vendorsFor(services), vendorSettings: services.vendor };
+  const live = { db: services.db, keyring: services.keyring, vendors: services.vendors, vendorSettings: services.vendor };
   const input = parsed.data;
   try {
     switch (input.intent) {

@@ -9,7 +9,6 @@ import { ClinicDetailsFields, timeZoneOf, type ClinicFormValues } from "../compo
 import { Field, FormError } from "../components/forms.tsx";
 import { KeyVerdict } from "../components/key-verdict.tsx";
 import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
-import { keyringFor, vendorsFor } from "../keyring.server.ts";
 import { redirectWithFlash, requireRole } from "../session.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Add a clinic · Relink" }];
@@ -35,7 +34,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     const result = await addClinicByHand(
       { input: parsed.data, actor: { userId: user.id, label: user.email } },
-      { db: services.db, keyring: keyringFor(services), vendors: vendorsFor(services) },
+      { db: services.db, keyring: services.keyring, vendors: services.vendors },
     );
     if (!result.ok) return data({ ok: false as const, fieldErrors: {} as Record<string, string[] | undefined>, values, verdict: result.verdict }, { status: 422 });
     const v = result.verdict;

@@ -1,7 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Job, PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keyringFor, vendorsFor } from "../../app/keyring.server.ts";
 import { action as bulkAction, loader as bulkListLoader } from "../../app/routes/bulk._index.tsx";
 import { loader as progressLoader } from "../../app/routes/bulk.$operationId.tsx";
 import { getBulkProgress } from "../../db/queries/bulk-operations.ts";
@@ -184,8 +183,8 @@ describe("bulk probe through the worker", () => {
       db: t.db,
       boss: worker,
       logger: silentLogger,
-      vendors: vendorsFor(services),
-      keyring: keyringFor(services),
+      vendors: services.vendors,
+      keyring: services.keyring,
       alerts: { queue: pgBossDeliveryQueue(worker), recipients: { emailClinicAdmin: false, supportEmail: null, consoleUrl: null } },
     };
     await worker.work(QUEUES.probe.name, QUEUES.probe.work, async (jobs: Job<object>[]) => {

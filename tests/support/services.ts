@@ -5,6 +5,7 @@ import { ensureUser } from "../../db/queries/users.ts";
 import type { UserRole } from "../../db/schema/users.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { hashPassword } from "../../domain/auth/passwords.ts";
+import { keyringFromConfig } from "../../domain/connections/key-storage.ts";
 import { createVendorAccess } from "../../domain/health/vendor-access.ts";
 import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { startBoss } from "../../workers/boss.ts";
@@ -41,6 +42,7 @@ export async function createTestServices(t: TestDatabase, options: { vendorEnv?:
     vendor: vendorSettings(env),
     vendors: createVendorAccess(vendorSettings(env)),
     masterKey: env.MASTER_KEY!,
+    keyring: keyringFromConfig(env.MASTER_KEY!, env.MASTER_KEY_ID),
     sessionSecret: env.SESSION_SECRET!,
     async checkDatabase() {
       await t.sql`select 1`;
