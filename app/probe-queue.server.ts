@@ -1,6 +1,6 @@
+import type { DbOrTx } from "../db/client.ts";
 import { sql } from "drizzle-orm";
 import { fromDrizzle } from "pg-boss";
-import type { DbOrTx } from "../db/queries/audit.ts";
 import { QUEUES } from "../workers/catalog.ts";
 import type { Services } from "./services.server.ts";
 

@@ -1,9 +1,12 @@
-import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import type { PgDatabase } from "drizzle-orm/pg-core";
+import { drizzle, type PostgresJsDatabase, type PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "./schema/index.ts";
 
 export type Db = PostgresJsDatabase<typeof schema>;
 export type Sql = postgres.Sql;
+/** The pooled database or a transaction on it, so a query can join the caller's transaction. */
+export type DbOrTx = PgDatabase<PostgresJsQueryResultHKT, typeof schema>;
 
 export interface DbHandle {
   db: Db;

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { openDb } from "../db/client.ts";
 import { ensureUser } from "../db/queries/users.ts";
-import { clinics, connectionEvents, connections } from "../db/schema/index.ts";
+import { insertConnectionEvents } from "../db/queries/connections.ts";
+import { clinics, connections } from "../db/schema/index.ts";
 import { hashPassword } from "../domain/auth/passwords.ts";
 import { keyringFromConfig, sealApiKey } from "../domain/connections/key-storage.ts";
 import { DEMO_FLEET } from "../simulator/demo-fleet.ts";
@@ -44,14 +45,14 @@ export async function seedDemoFleet(options: { databaseUrl: string; masterKey: s
           apiVersion: demo.apiVersion,
           ...(sealed ?? {}),
         });
-        await tx.insert(connectionEvents).values({
+        await insertConnectionEvents([{
           connectionId,
           clinicId: clinic!.id,
           kind: "created",
           toState: "setup_pending",
           actor: "system",
           message: "Connection added by the demo seed",
-        });
+        }], tx);
         created++;
       });
     }

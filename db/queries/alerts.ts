@@ -1,9 +1,7 @@
+import type { DbOrTx } from "../client.ts";
 import { and, asc, count, desc, eq, getTableColumns, gt, inArray, ne, sql, type SQL } from "drizzle-orm";
-import type { PgDatabase } from "drizzle-orm/pg-core";
-import type { PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
 import type { AlertKind, AlertStatus, NotificationStatus } from "../../domain/alerts/kinds.ts";
 import type { EscalationPacket } from "../../domain/health/escalation.ts";
-import type * as schema from "../schema/index.ts";
 import {
   alertDeliveries,
   alertNotifications,
@@ -18,8 +16,6 @@ import {
   type NewAlertNotification,
 } from "../schema/index.ts";
 
-/** The pooled database or a transaction on it: every function here works inside the caller's transaction. */
-export type DbExecutor = PgDatabase<PostgresJsQueryResultHKT, typeof schema>;
 
 const alertColumns = getTableColumns(alerts);
 export type AlertRow = Alert;
@@ -43,7 +39,7 @@ export async function upsertAlertSighting(
     /** A mute inherited from the resolved alert this one recurs after. */
     mutedUntil: Date | null;
   },
-  db: DbExecutor,
+  db: DbOrTx,
 ): Promise<AlertRow & { inserted: boolean }> {
   // why: a Date inside raw sql`` reaches postgres-js unserialised; pass it as a timestamptz literal
   const now = sql`${input.now.toISOString()}::timestamptz`;
@@ -81,7 +77,7 @@ export async function upsertAlertSighting(
 /** The most recent resolved alert per kind: a new sighting of that kind is a recurrence of it. */
 export async function latestResolvedAlerts(
   { connectionId, kinds }: { connectionId: string; kinds: readonly AlertKind[] },
-  db: DbExecutor,
+  db: DbOrTx,
 ): Promise<Map<AlertKind, { id: string; mutedUntil: Date | null }>> {
   if (kinds.length === 0) return new Map();
   const rows = await db
@@ -95,7 +91,7 @@ export async function latestResolvedAlerts(
 /** Resolves the connection's unresolved alerts of these kinds; returns them as they now are. */
 export async function resolveAlerts(
   { connectionId, kinds, now }: { connectionId: string; kinds: readonly AlertKind[]; now: Date },
-  db: DbExecutor,
+  db: DbOrTx,
 ): Promise<AlertRow[]> {
   if (kinds.length === 0) return [];
   return db
@@ -106,7 +102,7 @@ export async function resolveAlerts(
 }
 
 /** Name and contact of a clinic, for addressing and wording alert messages. */
-export async function getClinicContact({ clinicId }: { clinicId: string }, db: DbExecutor) {
+export async function getClinicContact({ clinicId }: { clinicId: string }, db: DbOrTx) {
   const [row] = await db
     .select({ id: clinics.id, name: clinics.name, adminName: clinics.adminName, adminEmail: clinics.adminEmail })
     .from(clinics)
@@ -115,7 +111,7 @@ export async function getClinicContact({ clinicId }: { clinicId: string }, db: D
 }
 
 /** Active webhook receivers, without their secrets (the delivery job reads the secret itself). */
-export async function listActiveWebhookEndpoints(db: DbExecutor): Promise<{ id: string; url: string }[]> {
+export async function listActiveWebhookEndpoints(db: DbOrTx): Promise<{ id: string; url: string }[]> {
   return db
     .select({ id: webhookEndpoints.id, url: webhookEndpoints.url })
     .from(webhookEndpoints)
@@ -123,19 +119,19 @@ export async function listActiveWebhookEndpoints(db: DbExecutor): Promise<{ id: 
     .orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id));
 }
 
-export async function insertNotifications(rows: NewAlertNotification[], db: DbExecutor): Promise<void> {
+export async function insertNotifications(rows: NewAlertNotification[], db: DbOrTx): Promise<void> {
   if (rows.length) await db.insert(alertNotifications).values(rows);
 }
 
 // ---- the delivery path
 
-export async function getNotification({ notificationId }: { notificationId: string }, db: DbExecutor) {
+export async function getNotification({ notificationId }: { notificationId: string }, db: DbOrTx) {
   const [row] = await db.select().from(alertNotifications).where(eq(alertNotifications.id, notificationId));
   return row;
 }
 
 /** Counts one more attempt and returns its number: the attempt rows stay unique even across workers. */
-export async function beginDeliveryAttempt({ notificationId }: { notificationId: string }, db: DbExecutor): Promise<number | null> {
+export async function beginDeliveryAttempt({ notificationId }: { notificationId: string }, db: DbOrTx): Promise<number | null> {
   const [row] = await db
     .update(alertNotifications)
     .set({ attempts: sql`${alertNotifications.attempts} + 1` })
@@ -144,7 +140,7 @@ export async function beginDeliveryAttempt({ notificationId }: { notificationId:
   return row?.attempts ?? null;
 }
 
-export async function recordDeliveryAttempt(row: Omit<NewAlertDelivery, "id" | "at"> & { at?: Date }, db: DbExecutor): Promise<void> {
+export async function recordDeliveryAttempt(row: Omit<NewAlertDelivery, "id" | "at"> & { at?: Date }, db: DbOrTx): Promise<void> {
   await db.insert(alertDeliveries).values(row);
 }
 
@@ -154,7 +150,7 @@ export async function recordDeliveryAttempt(row: Omit<NewAlertDelivery, "id" | "
  */
 export async function settleNotification(
   { notificationId, status, error, at }: { notificationId: string; status: NotificationStatus; error?: string | null; at: Date },
-  db: DbExecutor,
+  db: DbOrTx,
 ): Promise<boolean> {
   const rows = await db
     .update(alertNotifications)
@@ -164,12 +160,12 @@ export async function settleNotification(
   return rows.length > 0;
 }
 
-export async function noteNotificationError({ notificationId, error }: { notificationId: string; error: string }, db: DbExecutor): Promise<void> {
+export async function noteNotificationError({ notificationId, error }: { notificationId: string; error: string }, db: DbOrTx): Promise<void> {
   await db.update(alertNotifications).set({ lastError: error }).where(eq(alertNotifications.id, notificationId));
 }
 
 /** True when every one of these alerts is muted right now (a queued opened/reopened message then stays quiet). */
-export async function allAlertsMuted({ alertIds, now }: { alertIds: readonly string[]; now: Date }, db: DbExecutor): Promise<boolean> {
+export async function allAlertsMuted({ alertIds, now }: { alertIds: readonly string[]; now: Date }, db: DbOrTx): Promise<boolean> {
   if (alertIds.length === 0) return false;
   const [row] = await db
     .select({ n: count() })
@@ -178,7 +174,7 @@ export async function allAlertsMuted({ alertIds, now }: { alertIds: readonly str
   return (row?.n ?? 0) === alertIds.length;
 }
 
-export async function getWebhookSigningTarget({ endpointId }: { endpointId: string }, db: DbExecutor) {
+export async function getWebhookSigningTarget({ endpointId }: { endpointId: string }, db: DbOrTx) {
   const [row] = await db
     .select({ url: webhookEndpoints.url, secret: webhookEndpoints.secret, active: webhookEndpoints.active })
     .from(webhookEndpoints)
@@ -189,7 +185,7 @@ export async function getWebhookSigningTarget({ endpointId }: { endpointId: stri
 /** The outbox row for an alert email: created on the first attempt, found again on a retry. */
 export async function ensureOutboxEmail(
   row: { notificationId: string; to: string; subject: string; text: string; html: string | null },
-  db: DbExecutor,
+  db: DbOrTx,
 ) {
   await db.insert(emailOutbox).values(row).onConflictDoNothing({ target: emailOutbox.notificationId });
   const [found] = await db
@@ -202,7 +198,7 @@ export async function ensureOutboxEmail(
 
 export async function markOutboxEmail(
   { id, sentAt, messageId, error }: { id: string; sentAt?: Date | null; messageId?: string | null; error?: string | null },
-  db: DbExecutor,
+  db: DbOrTx,
 ): Promise<void> {
   await db
     .update(emailOutbox)
@@ -223,7 +219,7 @@ export interface AlertListFilters {
 /** One page of alerts, most recently seen first. */
 export async function listAlerts(
   { filters = {}, page = 1, pageSize = 50 }: { filters?: AlertListFilters; page?: number; pageSize?: number },
-  db: DbExecutor,
+  db: DbOrTx,
 ): Promise<{ rows: (AlertRow & { clinicName: string })[]; total: number }> {
   const where: SQL[] = [];
   if (filters.clinicId) where.push(eq(alerts.clinicId, filters.clinicId));
@@ -246,13 +242,13 @@ export async function listAlerts(
   return { rows, total: totalRow?.n ?? 0 };
 }
 
-export async function getAlert({ alertId }: { alertId: string }, db: DbExecutor): Promise<AlertRow | undefined> {
+export async function getAlert({ alertId }: { alertId: string }, db: DbOrTx): Promise<AlertRow | undefined> {
   const [row] = await db.select(alertColumns).from(alerts).where(eq(alerts.id, alertId));
   return row;
 }
 
 /** Notifications about an alert (including recoveries that covered it), newest first. */
-export async function listAlertNotifications({ alertId }: { alertId: string }, db: DbExecutor) {
+export async function listAlertNotifications({ alertId }: { alertId: string }, db: DbOrTx) {
   return db
     .select({
       id: alertNotifications.id,
@@ -271,7 +267,7 @@ export async function listAlertNotifications({ alertId }: { alertId: string }, d
     .orderBy(desc(alertNotifications.createdAt), asc(alertNotifications.target));
 }
 
-export async function listDeliveryAttempts({ notificationId }: { notificationId: string }, db: DbExecutor) {
+export async function listDeliveryAttempts({ notificationId }: { notificationId: string }, db: DbOrTx) {
   return db
     .select({
       attempt: alertDeliveries.attempt,
@@ -292,7 +288,7 @@ export async function listDeliveryAttempts({ notificationId }: { notificationId:
 /** One page of the email outbox, newest first; `unsentOnly` for what is waiting without SMTP. */
 export async function listEmailOutbox(
   { unsentOnly = false, page = 1, pageSize = 50 }: { unsentOnly?: boolean; page?: number; pageSize?: number },
-  db: DbExecutor,
+  db: DbOrTx,
 ) {
   const condition = unsentOnly ? sql`${emailOutbox.sentAt} is null` : undefined;
   const [rows, [totalRow]] = await Promise.all([
@@ -318,7 +314,7 @@ export async function listEmailOutbox(
 }
 
 /** Webhook endpoints for the console; never the secrets. */
-export async function listWebhookEndpoints(db: DbExecutor) {
+export async function listWebhookEndpoints(db: DbOrTx) {
   return db
     .select({
       id: webhookEndpoints.id,
@@ -333,14 +329,14 @@ export async function listWebhookEndpoints(db: DbExecutor) {
 
 export async function insertWebhookEndpoint(
   row: { url: string; description: string | null; secret: string },
-  db: DbExecutor,
+  db: DbOrTx,
 ): Promise<{ id: string }> {
   const [created] = await db.insert(webhookEndpoints).values(row).returning({ id: webhookEndpoints.id });
   if (!created) throw new Error("insert returned no row");
   return created;
 }
 
-export async function setWebhookEndpointActive({ endpointId, active }: { endpointId: string; active: boolean }, db: DbExecutor): Promise<boolean> {
+export async function setWebhookEndpointActive({ endpointId, active }: { endpointId: string; active: boolean }, db: DbOrTx): Promise<boolean> {
   const rows = await db
     .update(webhookEndpoints)
     .set({ active, updatedAt: sql`now()` })
@@ -358,7 +354,7 @@ export async function updateUnresolvedAlert(
     alertId: string;
     set: { [K in "status" | "acknowledgedAt" | "acknowledgedBy" | "mutedUntil"]?: NewAlert[K] | SQL };
   },
-  db: DbExecutor,
+  db: DbOrTx,
 ): Promise<AlertRow | undefined> {
   const [row] = await db
     .update(alerts)
@@ -370,7 +366,7 @@ export async function updateUnresolvedAlert(
 
 export async function insertAuditEntry(
   entry: { actorUserId: string | null; actorLabel: string; action: string; clinicId: string | null; details: Record<string, unknown> },
-  db: DbExecutor,
+  db: DbOrTx,
 ): Promise<void> {
   await db.insert(auditLog).values(entry);
 }

@@ -1,11 +1,7 @@
+import type { DbOrTx } from "../client.ts";
 import { and, count, desc, eq, ilike, sql, type SQL } from "drizzle-orm";
-import type { PgDatabase } from "drizzle-orm/pg-core";
-import type { PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
-import type * as schema from "../schema/index.ts";
 import { auditLog, clinics, type NewAuditEntry } from "../schema/index.ts";
 
-/** The pooled database or a transaction on it, so an audit row commits with the write it records. */
-export type DbOrTx = PgDatabase<PostgresJsQueryResultHKT, typeof schema>;
 
 export async function recordAudit(entry: Omit<NewAuditEntry, "id" | "at">, db: DbOrTx): Promise<void> {
   await db.insert(auditLog).values(entry);

@@ -1,6 +1,6 @@
-import { eq, sql } from "drizzle-orm";
-import { clinics, connectionEvents, connections, emailOutbox, type Connection, type NewConnectionEvent } from "../schema/index.ts";
-import type { DbOrTx } from "./audit.ts";
+import type { DbOrTx } from "../client.ts";
+import { eq } from "drizzle-orm";
+import { clinics, connections, emailOutbox } from "../schema/index.ts";
 
 /** The clinic's connection, row-locked until the transaction ends, with what the console's actions need. */
 export async function lockConnectionOfClinic({ clinicId }: { clinicId: string }, tx: DbOrTx) {
@@ -27,15 +27,7 @@ export async function lockConnectionOfClinic({ clinicId }: { clinicId: string },
   return row;
 }
 
-export type ConsoleConnectionPatch = Partial<Pick<Connection, "state" | "stateChangedAt" | "failureCode" | "region" | "suggestedRegion">>;
 
-export async function patchConnection({ connectionId, patch }: { connectionId: string; patch: ConsoleConnectionPatch }, tx: DbOrTx): Promise<void> {
-  await tx.update(connections).set({ ...patch, updatedAt: sql`now()` }).where(eq(connections.id, connectionId));
-}
-
-export async function insertTimelineEvent(event: NewConnectionEvent, tx: DbOrTx): Promise<void> {
-  await tx.insert(connectionEvents).values(event);
-}
 
 /** Queues an email in the outbox the alerts engineer built; SMTP delivery (when configured) picks rows up from there. */
 export async function queueEmail(email: { to: string; subject: string; text: string }, tx: DbOrTx): Promise<{ id: string }> {

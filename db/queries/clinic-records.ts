@@ -1,6 +1,6 @@
+import type { DbOrTx } from "../client.ts";
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
-import { clinics, connectionEvents, connections, type NewClinic, type NewConnection, type NewConnectionEvent } from "../schema/index.ts";
-import type { DbOrTx } from "./audit.ts";
+import { clinics, connections, type NewClinic, type NewConnection } from "../schema/index.ts";
 
 /**
  * Writes that create, edit and archive clinics (adding by hand, CSV import, the edit page).
@@ -47,9 +47,6 @@ export async function insertConnections(rows: NewConnection[], tx: DbOrTx): Prom
   for (const part of chunks(rows)) await tx.insert(connections).values(part);
 }
 
-export async function insertEvents(rows: NewConnectionEvent[], tx: DbOrTx): Promise<void> {
-  for (const part of chunks(rows)) await tx.insert(connectionEvents).values(part);
-}
 
 /** The clinic row, locked, with its connection's id and state (for edit and archive). */
 export async function lockClinic({ clinicId }: { clinicId: string }, tx: DbOrTx) {

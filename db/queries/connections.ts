@@ -1,8 +1,7 @@
 import { and, asc, eq, isNull, ne, sql } from "drizzle-orm";
-import type { Db } from "../client.ts";
+import type { Db, DbOrTx } from "../client.ts";
 
-export type DbTransaction = Parameters<Parameters<Db["transaction"]>[0]>[0];
-import { clinics, connectionEvents, connections, type Connection, type NewConnectionEvent } from "../schema/index.ts";
+import { clinics, connectionEvents, connections, type Connection, type NewConnection, type NewConnectionEvent } from "../schema/index.ts";
 
 /** The connection and its clinic's name, with the encrypted key parts, for the probe path only. */
 export async function getConnectionForProbe({ connectionId }: { connectionId: string }, db: Db) {
@@ -51,11 +50,11 @@ export async function applyConnectionUpdate(
     patch: ConnectionPatch;
     event?: Omit<NewConnectionEvent, "connectionId" | "clinicId"> | null;
     /** More writes that must commit with this one (alerts and their delivery jobs). */
-    within?: (tx: DbTransaction) => Promise<void>;
+    within?: (tx: DbOrTx) => Promise<void>;
   },
   db: Db,
 ): Promise<boolean> {
-  const update = (executor: Db | DbTransaction) =>
+  const update = (executor: Db | DbOrTx) =>
     executor
       .update(connections)
       .set({ ...patch, updatedAt: sql`now()` })
@@ -71,6 +70,25 @@ export async function applyConnectionUpdate(
     if (within) await within(tx);
     return true;
   });
+}
+
+/** Any subset of a connection's columns that a workflow changes (state, key, region, probe facts). */
+export type ConnectionWrite = Partial<Omit<NewConnection, "id" | "clinicId" | "createdAt" | "updatedAt">>;
+
+/** One connection's columns, inside the caller's transaction; the caller holds the row lock. */
+export async function updateConnection({ connectionId, patch }: { connectionId: string; patch: ConnectionWrite }, tx: DbOrTx): Promise<void> {
+  await tx
+    .update(connections)
+    .set({ ...patch, updatedAt: sql`now()` })
+    .where(eq(connections.id, connectionId));
+}
+
+// why: PostgreSQL allows 65,535 bind parameters per statement; a 5,000-row import exceeds that in one insert
+const EVENT_CHUNK = 500;
+
+/** Timeline rows, in order, inside the caller's transaction. */
+export async function insertConnectionEvents(events: NewConnectionEvent[], tx: DbOrTx): Promise<void> {
+  for (let i = 0; i < events.length; i += EVENT_CHUNK) await tx.insert(connectionEvents).values(events.slice(i, i + EVENT_CHUNK));
 }
 
 /** Ids of every connection a sweep should probe: not paused, clinic not archived. Keyset-paged. */

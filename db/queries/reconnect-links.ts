@@ -1,29 +1,11 @@
+import type { DbOrTx } from "../client.ts";
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { clinics, connectionEvents, connections, reconnectLinks, users, type Connection, type NewConnectionEvent } from "../schema/index.ts";
-import type { DbOrTx } from "./audit.ts";
+import { clinics, connections, reconnectLinks, users } from "../schema/index.ts";
 
 /**
  * Reads and writes for self-serve reconnect links. The orchestration (transactions, state
  * machine, audit) lives in domain/reconnect; these take a database or a transaction.
  */
-
-/** The clinic and its connection, the connection row locked until the transaction ends. */
-export async function lockClinicConnection({ clinicId }: { clinicId: string }, tx: DbOrTx) {
-  const [row] = await tx
-    .select({
-      clinicId: clinics.id,
-      clinicName: clinics.name,
-      clinicArchivedAt: clinics.archivedAt,
-      connectionId: connections.id,
-      vendor: connections.vendor,
-      state: connections.state,
-    })
-    .from(clinics)
-    .innerJoin(connections, eq(connections.clinicId, clinics.id))
-    .where(eq(clinics.id, clinicId))
-    .for("update", { of: connections });
-  return row;
-}
 
 /** Revokes every link of the clinic that is neither used nor revoked; returns how many. */
 export async function revokeLiveLinks({ clinicId, now }: { clinicId: string; now: Date }, tx: DbOrTx): Promise<number> {
@@ -159,44 +141,7 @@ export async function lockConnection({ connectionId }: { connectionId: string },
   return row;
 }
 
-export type ReconnectConnectionPatch = Partial<
-  Pick<
-    Connection,
-    | "state"
-    | "stateChangedAt"
-    | "region"
-    | "apiVersion"
-    | "keyCiphertext"
-    | "keyIv"
-    | "keyTag"
-    | "keyId"
-    | "keyHint"
-    | "keyUpdatedAt"
-    | "failureCode"
-    | "failureEvidence"
-    | "suggestedRegion"
-    | "consecutiveFailures"
-    | "firstFailureAt"
-    | "lastSuccessAt"
-    | "lastProbeAt"
-    | "visiblePatientCount"
-    | "vendorUserName"
-    | "vendorUserRole"
-    | "everHadPatients"
-  >
->;
 
-export async function updateConnection({ connectionId, patch }: { connectionId: string; patch: ReconnectConnectionPatch }, tx: DbOrTx): Promise<void> {
-  await tx
-    .update(connections)
-    .set({ ...patch, updatedAt: sql`now()` })
-    .where(eq(connections.id, connectionId));
-}
-
-export async function insertConnectionEvents(events: NewConnectionEvent[], tx: DbOrTx): Promise<void> {
-  if (events.length === 0) return;
-  await tx.insert(connectionEvents).values(events);
-}
 
 /** A support user's email for the audit label; null for unknown ids. */
 export async function findUserEmail({ userId }: { userId: string }, db: DbOrTx): Promise<string | null> {

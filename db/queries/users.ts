@@ -1,6 +1,5 @@
 import { and, asc, count, eq, isNull } from "drizzle-orm";
-import type { Db } from "../client.ts";
-import type { DbOrTx } from "./audit.ts";
+import type { Db, DbOrTx } from "../client.ts";
 import { users, type NewUser, type UserRole } from "../schema/index.ts";
 
 export async function findUserByEmail({ email }: { email: string }, db: Db) {

@@ -1,16 +1,8 @@
+import type { DbOrTx } from "../../db/client.ts";
 import { randomUUID } from "node:crypto";
 import { is } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
-import {
-  getClinicContact,
-  insertNotifications,
-  latestResolvedAlerts,
-  listActiveWebhookEndpoints,
-  resolveAlerts,
-  upsertAlertSighting,
-  type AlertRow,
-  type DbExecutor,
-} from "../../db/queries/alerts.ts";
+import { getClinicContact, insertNotifications, latestResolvedAlerts, listActiveWebhookEndpoints, resolveAlerts, upsertAlertSighting, type AlertRow } from "../../db/queries/alerts.ts";
 import type { NewAlertNotification } from "../../db/schema/alerts.ts";
 import type { EscalationPacket } from "../health/escalation.ts";
 import type { AlertEvent, AlertKind } from "./kinds.ts";
@@ -42,7 +34,7 @@ export interface AlertRecipients {
 
 /** Enqueues delivery jobs on the caller's transaction; workers/handlers/alerts.ts provides the pg-boss one. */
 export interface DeliveryJobQueue {
-  enqueue(jobs: { jobId: string; notificationId: string }[], tx: DbExecutor): Promise<void>;
+  enqueue(jobs: { jobId: string; notificationId: string }[], tx: DbOrTx): Promise<void>;
 }
 
 export interface AlertWorkDeps {
@@ -80,11 +72,11 @@ function isMuted(alert: Pick<AlertRow, "mutedUntil">, now: Date): boolean {
 }
 
 /** Runs `fn` in a transaction: the caller's when it passed one (a savepoint would only add round trips). */
-function inTransaction<T>(db: DbExecutor, fn: (tx: DbExecutor) => Promise<T>): Promise<T> {
+function inTransaction<T>(db: DbOrTx, fn: (tx: DbOrTx) => Promise<T>): Promise<T> {
   return is(db, PgTransaction) ? fn(db) : db.transaction((tx) => fn(tx));
 }
 
-export async function applyAlertWork(input: AlertWorkInput, db: DbExecutor, deps: AlertWorkDeps): Promise<AlertWorkResult> {
+export async function applyAlertWork(input: AlertWorkInput, db: DbOrTx, deps: AlertWorkDeps): Promise<AlertWorkResult> {
   const result: AlertWorkResult = { opened: [], reopened: [], repeated: [], resolved: [], deliveriesQueued: 0 };
   const open = [...new Set(input.open)];
   // why: a kind both opened and resolved in one call is contradictory; the sighting wins
@@ -143,7 +135,7 @@ function snapshot(a: AlertRow): AlertSnapshot {
 }
 
 /** Renders one message per target for each event, stores them, and enqueues their jobs. */
-async function queueNotifications(input: AlertWorkInput, events: PendingEvent[], tx: DbExecutor, deps: AlertWorkDeps): Promise<number> {
+async function queueNotifications(input: AlertWorkInput, events: PendingEvent[], tx: DbOrTx, deps: AlertWorkDeps): Promise<number> {
   const clinic = await getClinicContact({ clinicId: input.clinicId }, tx);
   if (!clinic) throw new Error(`clinic ${input.clinicId} not found for alert delivery`);
   const endpoints = await listActiveWebhookEndpoints(tx);

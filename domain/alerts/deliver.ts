@@ -1,15 +1,5 @@
-import {
-  allAlertsMuted,
-  beginDeliveryAttempt,
-  ensureOutboxEmail,
-  getNotification,
-  getWebhookSigningTarget,
-  markOutboxEmail,
-  noteNotificationError,
-  recordDeliveryAttempt,
-  settleNotification,
-  type DbExecutor,
-} from "../../db/queries/alerts.ts";
+import type { DbOrTx } from "../../db/client.ts";
+import { allAlertsMuted, beginDeliveryAttempt, ensureOutboxEmail, getNotification, getWebhookSigningTarget, markOutboxEmail, noteNotificationError, recordDeliveryAttempt, settleNotification } from "../../db/queries/alerts.ts";
 import type { EmailSender } from "./email.ts";
 import type { DeliveryAttemptStatus, NotificationStatus } from "./kinds.ts";
 import { EmailContentSchema, WebhookContentSchema } from "./messages.ts";
@@ -22,7 +12,7 @@ import { postWebhook } from "./webhook.ts";
  */
 
 export interface DeliveryDeps {
-  db: DbExecutor;
+  db: DbOrTx;
   /** null when SMTP is not configured: emails wait in email_outbox for the console. */
   email: EmailSender | null;
   fromEmail: string;

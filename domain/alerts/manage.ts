@@ -1,13 +1,7 @@
+import type { DbOrTx } from "../../db/client.ts";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import {
-  insertAuditEntry,
-  insertWebhookEndpoint,
-  setWebhookEndpointActive,
-  updateUnresolvedAlert,
-  type AlertRow,
-  type DbExecutor,
-} from "../../db/queries/alerts.ts";
+import { insertAuditEntry, insertWebhookEndpoint, setWebhookEndpointActive, updateUnresolvedAlert, type AlertRow } from "../../db/queries/alerts.ts";
 import { alerts } from "../../db/schema/alerts.ts";
 import { generateWebhookSecret } from "./webhook.ts";
 
@@ -37,7 +31,7 @@ export const WebhookEndpointInputSchema = z.object({
 
 export async function acknowledgeAlert(
   { alertId, actor, now = new Date() }: { alertId: string; actor: Actor; now?: Date },
-  db: DbExecutor,
+  db: DbOrTx,
 ): Promise<AlertRow | null> {
   return db.transaction(async (tx) => {
     // why: acknowledging ends a mute: someone is now on it and wants to hear about recovery
@@ -54,7 +48,7 @@ export async function acknowledgeAlert(
 /** Silences an alert until a date: repeats still count, nothing is sent (not even its recovery). */
 export async function muteAlert(
   { alertId, until, actor, now = new Date() }: { alertId: string; until: Date; actor: Actor; now?: Date },
-  db: DbExecutor,
+  db: DbOrTx,
 ): Promise<AlertRow | null> {
   if (!(until.getTime() > now.getTime())) throw new RangeError("mute date must be in the future");
   if (until.getTime() - now.getTime() > MAX_MUTE_DAYS * 86_400_000) throw new RangeError(`mute date must be within ${MAX_MUTE_DAYS} days`);
@@ -75,7 +69,7 @@ export async function muteAlert(
   });
 }
 
-export async function unmuteAlert({ alertId, actor }: { alertId: string; actor: Actor }, db: DbExecutor): Promise<AlertRow | null> {
+export async function unmuteAlert({ alertId, actor }: { alertId: string; actor: Actor }, db: DbOrTx): Promise<AlertRow | null> {
   return db.transaction(async (tx) => {
     const row = await updateUnresolvedAlert(
       {
@@ -96,7 +90,7 @@ export async function unmuteAlert({ alertId, actor }: { alertId: string; actor: 
 /** Registers a receiver. The secret is returned once, to show the admin; lists never include it. */
 export async function createWebhookEndpoint(
   { input, actor }: { input: z.input<typeof WebhookEndpointInputSchema>; actor: Actor },
-  db: DbExecutor,
+  db: DbOrTx,
 ): Promise<{ id: string; url: string; secret: string }> {
   const parsed = WebhookEndpointInputSchema.parse(input);
   const secret = generateWebhookSecret();
@@ -113,7 +107,7 @@ export async function createWebhookEndpoint(
 
 export async function setWebhookEndpointEnabled(
   { endpointId, active, actor }: { endpointId: string; active: boolean; actor: Actor },
-  db: DbExecutor,
+  db: DbOrTx,
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
     const changed = await setWebhookEndpointActive({ endpointId, active }, tx);

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { Db } from "../../db/client.ts";
-import { recordAudit, recordAuditMany, type DbOrTx } from "../../db/queries/audit.ts";
+import type { Db, DbOrTx } from "../../db/client.ts";
+import { recordAudit, recordAuditMany } from "../../db/queries/audit.ts";
 import { campaignMemberIds, findBulkTargets, insertBulkOperation, settleBulkItem, type BulkTarget, type NewBulkItem } from "../../db/queries/bulk-operations.ts";
 import { getCampaign } from "../../db/queries/campaigns.ts";
 import { addClinicsToCampaign, CampaignError } from "../campaigns/campaigns.ts";

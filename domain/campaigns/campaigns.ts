@@ -1,9 +1,8 @@
 import { z } from "zod";
-import type { Db } from "../../db/client.ts";
-import { recordAudit, recordAuditMany, type DbOrTx } from "../../db/queries/audit.ts";
+import type { Db, DbOrTx } from "../../db/client.ts";
+import { recordAudit, recordAuditMany } from "../../db/queries/audit.ts";
 import { getCampaign, insertCampaign, insertCampaignClinics, lockClinicsForCampaign } from "../../db/queries/campaigns.ts";
-import { patchConnection } from "../../db/queries/clinic-actions.ts";
-import { insertEvents } from "../../db/queries/clinic-records.ts";
+import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
 import { listClinicIds, type ClinicListFilters } from "../../db/queries/clinics.ts";
 import type { NewConnectionEvent } from "../../db/schema/index.ts";
 import type { Actor } from "../clinics/console-actions.ts";
@@ -106,7 +105,7 @@ export async function addClinicsInTx(
     const moves = r.state !== "pending_disconnect" && canTransition(r.state, "pending_disconnect");
     if (moves) {
       assertTransition(r.state, "pending_disconnect");
-      await patchConnection({ connectionId: r.connectionId, patch: { state: "pending_disconnect", stateChangedAt: now } }, tx);
+      await updateConnection({ connectionId: r.connectionId, patch: { state: "pending_disconnect", stateChangedAt: now } }, tx);
       result.movedToPendingDisconnect++;
     }
     const toState: ConnectionState = moves ? "pending_disconnect" : r.state;
@@ -128,7 +127,7 @@ export async function addClinicsInTx(
     result.added++;
   }
   await insertCampaignClinics(members, tx);
-  await insertEvents(events, tx);
+  await insertConnectionEvents(events, tx);
   await recordAuditMany(audits, tx);
   return result;
 }

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
-import { findClinicsByNameKeys, insertClinics, insertConnections, insertEvents, lockClinicNames } from "../../db/queries/clinic-records.ts";
+import { insertConnectionEvents } from "../../db/queries/connections.ts";
+import { findClinicsByNameKeys, insertClinics, insertConnections, lockClinicNames } from "../../db/queries/clinic-records.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
 import type { VendorAccess } from "../health/probe.ts";
 import { VENDORS } from "../health/states.ts";
@@ -141,7 +142,7 @@ export async function addClinicByHand({ input, actor, now = new Date() }: { inpu
       ],
       tx,
     );
-    await insertEvents(
+    await insertConnectionEvents(
       [
         {
           connectionId,

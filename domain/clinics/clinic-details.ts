@@ -3,7 +3,8 @@ import type { Db } from "../../db/client.ts";
 import { resolveAlerts } from "../../db/queries/alerts.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { ALERT_KINDS } from "../alerts/kinds.ts";
-import { findClinicsByNameKeys, insertEvents, lockClinic, lockClinicNames, updateClinic } from "../../db/queries/clinic-records.ts";
+import { insertConnectionEvents } from "../../db/queries/connections.ts";
+import { findClinicsByNameKeys, lockClinic, lockClinicNames, updateClinic } from "../../db/queries/clinic-records.ts";
 import { ClinicNameTakenError } from "./add-clinic.ts";
 import { ClinicDetailsSchema, nameKey, type ClinicDetails } from "./clinic-fields.ts";
 import { ConsoleActionError, type Actor } from "./console-actions.ts";
@@ -39,7 +40,7 @@ export async function editClinicDetails({ clinicId, details, actor }: { clinicId
     await updateClinic({ clinicId, patch: Object.fromEntries(fields.map((f) => [f, details[f]])) }, tx);
     const words = fields.map((f) => LABELS[f]);
     if (row.connectionId) {
-      await insertEvents(
+      await insertConnectionEvents(
         [
           {
             connectionId: row.connectionId,
@@ -71,7 +72,7 @@ export async function archiveClinic({ clinicId, reason, actor }: { clinicId: str
     // quietly (no "recovered" message: nothing recovered)
     const closed = row.connectionId ? await resolveAlerts({ connectionId: row.connectionId, kinds: ALERT_KINDS, now }, tx) : [];
     if (row.connectionId) {
-      await insertEvents(
+      await insertConnectionEvents(
         [
           {
             connectionId: row.connectionId,
@@ -99,7 +100,7 @@ export async function restoreClinic({ clinicId, actor }: { clinicId: string; act
     if (!row.clinic.archivedAt) throw new ConsoleActionError(409, "This clinic is not archived.");
     await updateClinic({ clinicId, patch: { archivedAt: null } }, tx);
     if (row.connectionId) {
-      await insertEvents(
+      await insertConnectionEvents(
         [
           {
             connectionId: row.connectionId,

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
-import { insertTimelineEvent, lockConnectionOfClinic, patchConnection } from "../../db/queries/clinic-actions.ts";
+import { lockConnectionOfClinic } from "../../db/queries/clinic-actions.ts";
+import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
 import { assertTransition, canTransition, STATE_LABELS } from "../health/states.ts";
 
 /**
@@ -43,9 +44,9 @@ export async function pauseConnection({ clinicId, reason, actor }: { clinicId: s
     assertTransition(c.state, "paused");
     const now = new Date();
     // why: the failure code says why nothing is probed; decide() keeps counters for when it resumes
-    await patchConnection({ connectionId: c.connectionId, patch: { state: "paused", stateChangedAt: now, failureCode: "integration_paused" } }, tx);
-    await insertTimelineEvent(
-      {
+    await updateConnection({ connectionId: c.connectionId, patch: { state: "paused", stateChangedAt: now, failureCode: "integration_paused" } }, tx);
+    await insertConnectionEvents(
+      [{
         connectionId: c.connectionId,
         clinicId,
         at: now,
@@ -56,7 +57,7 @@ export async function pauseConnection({ clinicId, reason, actor }: { clinicId: s
         actor: actorTag(actor),
         message: `Paused by ${actor.label}${reason ? `: ${reason}` : ""}. No probes run until it is resumed.`,
         details: { reason: reason ?? null, previousFailureCode: c.failureCode },
-      },
+      }],
       tx,
     );
     await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "connection.pause", clinicId, details: { from: c.state, reason: reason ?? null } }, tx);
@@ -70,9 +71,9 @@ export async function resumeConnection({ clinicId, actor }: { clinicId: string; 
     if (c.state !== "paused") throw new ConsoleActionError(409, `The connection is not paused (it is ${STATE_LABELS[c.state].toLowerCase()}).`);
     assertTransition("paused", "setup_pending");
     const now = new Date();
-    await patchConnection({ connectionId: c.connectionId, patch: { state: "setup_pending", stateChangedAt: now, failureCode: null } }, tx);
-    await insertTimelineEvent(
-      {
+    await updateConnection({ connectionId: c.connectionId, patch: { state: "setup_pending", stateChangedAt: now, failureCode: null } }, tx);
+    await insertConnectionEvents(
+      [{
         connectionId: c.connectionId,
         clinicId,
         at: now,
@@ -81,7 +82,7 @@ export async function resumeConnection({ clinicId, actor }: { clinicId: string; 
         toState: "setup_pending",
         actor: actorTag(actor),
         message: `Resumed by ${actor.label}; probing now to see where it stands.`,
-      },
+      }],
       tx,
     );
     await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "connection.resume", clinicId, details: {} }, tx);
@@ -95,9 +96,9 @@ export async function applySuggestedRegion({ clinicId, actor }: { clinicId: stri
     const c = await locked(clinicId, tx);
     if (c.failureCode !== "wrong_region" || !c.suggestedRegion) throw new ConsoleActionError(409, "There is no suggested region to apply (the last probe did not find one).");
     const now = new Date();
-    await patchConnection({ connectionId: c.connectionId, patch: { region: c.suggestedRegion } }, tx);
-    await insertTimelineEvent(
-      {
+    await updateConnection({ connectionId: c.connectionId, patch: { region: c.suggestedRegion } }, tx);
+    await insertConnectionEvents(
+      [{
         connectionId: c.connectionId,
         clinicId,
         at: now,
@@ -108,7 +109,7 @@ export async function applySuggestedRegion({ clinicId, actor }: { clinicId: stri
         actor: actorTag(actor),
         message: `Region changed from ${c.region} to ${c.suggestedRegion} by ${actor.label} (the key works there).`,
         details: { from: c.region, to: c.suggestedRegion },
-      },
+      }],
       tx,
     );
     await recordAudit(
@@ -123,8 +124,8 @@ export async function addNote({ clinicId, text, actor }: { clinicId: string; tex
   await db.transaction(async (tx) => {
     const c = await lockConnectionOfClinic({ clinicId }, tx);
     if (!c) throw new ConsoleActionError(404, "No clinic with a connection has that id.");
-    await insertTimelineEvent(
-      { connectionId: c.connectionId, clinicId, kind: "note", fromState: c.state, toState: c.state, actor: actorTag(actor), message: `Note from ${actor.label}: ${text}` },
+    await insertConnectionEvents(
+      [{ connectionId: c.connectionId, clinicId, kind: "note", fromState: c.state, toState: c.state, actor: actorTag(actor), message: `Note from ${actor.label}: ${text}` }],
       tx,
     );
     await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "clinic.note", clinicId, details: { length: text.length } }, tx);

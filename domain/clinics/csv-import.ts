@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import type { Db } from "../../db/client.ts";
-import type { DbOrTx } from "../../db/queries/audit.ts";
+import type { Db, DbOrTx } from "../../db/client.ts";
 import { recordAudit, recordAuditMany } from "../../db/queries/audit.ts";
-import { findClinicsByNameKeys, insertClinics, insertConnections, insertEvents, lockClinicNames } from "../../db/queries/clinic-records.ts";
+import { insertConnectionEvents } from "../../db/queries/connections.ts";
+import { findClinicsByNameKeys, insertClinics, insertConnections, lockClinicNames } from "../../db/queries/clinic-records.ts";
 import type { NewConnection } from "../../db/schema/index.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
 import { VENDORS, type Vendor } from "../health/states.ts";
@@ -191,7 +191,7 @@ export async function importClinicsCsv({ text, actor, fileName, now = new Date()
       return { clinicId, connectionId, keyHint: sealed?.keyHint ?? null, row: r };
     });
     await insertConnections(connectionRows, tx);
-    await insertEvents(
+    await insertConnectionEvents(
       made.map((m) => ({
         connectionId: m.connectionId,
         clinicId: m.clinicId,

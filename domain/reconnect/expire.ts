@@ -1,7 +1,8 @@
 import { and, eq, isNotNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
-import { connectionEvents, connections, reconnectLinks } from "../../db/schema/index.ts";
+import { insertConnectionEvents } from "../../db/queries/connections.ts";
+import { connections, reconnectLinks } from "../../db/schema/index.ts";
 import { assertTransition, type ConnectionState } from "../health/states.ts";
 
 export interface LapseReport {
@@ -46,7 +47,7 @@ export async function expireLapsedReconnects({ now = new Date() }: { now?: Date 
         .where(and(eq(connections.id, c.id), eq(connections.state, "reconnect_pending")))
         .returning({ id: connections.id });
       if (!row) return false;
-      await tx.insert(connectionEvents).values({
+      await insertConnectionEvents([{
         connectionId: c.id,
         clinicId: c.clinicId,
         kind: "state_changed",
@@ -55,7 +56,7 @@ export async function expireLapsedReconnects({ now = new Date() }: { now?: Date 
         failureCode: c.failureCode,
         actor: "system",
         message: "The reconnect link lapsed without a new key; back to the triage queue",
-      });
+      }], tx);
       await recordAudit({ actorLabel: "system", action: "reconnect.lapsed", clinicId: c.clinicId, details: { connectionId: c.id, to } }, tx);
       return true;
     });

@@ -1,13 +1,12 @@
+import { lockConnectionOfClinic } from "../../db/queries/clinic-actions.ts";
+import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
 import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import {
   findLinkByTokenHash,
   findUserEmail,
-  insertConnectionEvents,
   insertReconnectLink,
-  lockClinicConnection,
   revokeLiveLinks,
-  updateConnection,
 } from "../../db/queries/reconnect-links.ts";
 import { canTransition, type Vendor } from "../health/states.ts";
 import { generateToken, hashToken, reconnectPath } from "./tokens.ts";
@@ -68,7 +67,7 @@ export async function createReconnectLink(input: CreateReconnectLinkInput, db: D
 
   return db.transaction(async (tx) => {
     // why: the row lock serialises two agents sending links for one clinic at the same moment
-    const target = await lockClinicConnection({ clinicId: input.clinicId }, tx);
+    const target = await lockConnectionOfClinic({ clinicId: input.clinicId }, tx);
     if (!target) throw new ReconnectLinkError("clinic_not_found", "No clinic with a connection has that id.");
     if (target.clinicArchivedAt) throw new ReconnectLinkError("clinic_archived", "The clinic is archived.");
 

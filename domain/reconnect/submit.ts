@@ -1,3 +1,4 @@
+import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
 import { createHash } from "node:crypto";
 import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
@@ -5,12 +6,10 @@ import { hitRateLimit } from "../../db/queries/rate-limits.ts";
 import {
   clearRetryKey,
   getRetryKey,
-  insertConnectionEvents,
   lockConnection,
   lockLink,
   markLinkUsed,
   storeRetryKey,
-  updateConnection,
 } from "../../db/queries/reconnect-links.ts";
 import type { NewConnectionEvent } from "../../db/schema/index.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../alerts/apply.ts";
