@@ -6,7 +6,6 @@ import {
   alertDeliveries,
   alertNotifications,
   alerts,
-  auditLog,
   clinics,
   emailOutbox,
   webhookEndpoints,
@@ -362,12 +361,5 @@ export async function updateUnresolvedAlert(
     .where(and(eq(alerts.id, alertId), ne(alerts.status, "resolved")))
     .returning(alertColumns);
   return row;
-}
-
-export async function insertAuditEntry(
-  entry: { actorUserId: string | null; actorLabel: string; action: string; clinicId: string | null; details: Record<string, unknown> },
-  db: DbOrTx,
-): Promise<void> {
-  await db.insert(auditLog).values(entry);
 }
 

@@ -1,7 +1,8 @@
 import type { DbOrTx } from "../../db/client.ts";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { insertAuditEntry, insertWebhookEndpoint, setWebhookEndpointActive, updateUnresolvedAlert, type AlertRow } from "../../db/queries/alerts.ts";
+import { recordAudit } from "../../db/queries/audit.ts";
+import { insertWebhookEndpoint, setWebhookEndpointActive, updateUnresolvedAlert, type AlertRow } from "../../db/queries/alerts.ts";
 import { alerts } from "../../db/schema/alerts.ts";
 import { generateWebhookSecret } from "./webhook.ts";
 
@@ -37,7 +38,7 @@ export async function acknowledgeAlert(
     // why: acknowledging ends a mute: someone is now on it and wants to hear about recovery
     const row = await updateUnresolvedAlert({ alertId, set: { status: "acknowledged", acknowledgedAt: now, acknowledgedBy: actor.userId, mutedUntil: null } }, tx);
     if (!row) return null;
-    await insertAuditEntry(
+    await recordAudit(
       { actorUserId: actor.userId, actorLabel: actor.label, action: "alert.acknowledge", clinicId: row.clinicId, details: { alertId, kind: row.kind } },
       tx,
     );
@@ -55,7 +56,7 @@ export async function muteAlert(
   return db.transaction(async (tx) => {
     const row = await updateUnresolvedAlert({ alertId, set: { status: "muted", mutedUntil: until } }, tx);
     if (!row) return null;
-    await insertAuditEntry(
+    await recordAudit(
       {
         actorUserId: actor.userId,
         actorLabel: actor.label,
@@ -79,7 +80,7 @@ export async function unmuteAlert({ alertId, actor }: { alertId: string; actor: 
       tx,
     );
     if (!row) return null;
-    await insertAuditEntry(
+    await recordAudit(
       { actorUserId: actor.userId, actorLabel: actor.label, action: "alert.unmute", clinicId: row.clinicId, details: { alertId, kind: row.kind } },
       tx,
     );
@@ -97,7 +98,7 @@ export async function createWebhookEndpoint(
   return db.transaction(async (tx) => {
     const { id } = await insertWebhookEndpoint({ url: parsed.url, description: parsed.description || null, secret }, tx);
     // why: the audit entry names the endpoint, never its secret
-    await insertAuditEntry(
+    await recordAudit(
       { actorUserId: actor.userId, actorLabel: actor.label, action: "webhook.create", clinicId: null, details: { endpointId: id, url: parsed.url } },
       tx,
     );
@@ -112,7 +113,7 @@ export async function setWebhookEndpointEnabled(
   return db.transaction(async (tx) => {
     const changed = await setWebhookEndpointActive({ endpointId, active }, tx);
     if (changed) {
-      await insertAuditEntry(
+      await recordAudit(
         { actorUserId: actor.userId, actorLabel: actor.label, action: active ? "webhook.enable" : "webhook.disable", clinicId: null, details: { endpointId } },
         tx,
       );
