@@ -32,6 +32,18 @@ export async function assertPortFree(port: number, host: string, what: string): 
   });
 }
 
+/** A port nothing listens on right now, on loopback (for tests, benches and scratch servers). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 export interface EmbeddedHandle {
   url: (database?: string) => string;
   stop(): Promise<void>;

@@ -21,13 +21,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { ensureDatabase, startEmbeddedPostgres, type EmbeddedHandle } from "../../db/embedded.ts";
+import { freePort, ensureDatabase, startEmbeddedPostgres, type EmbeddedHandle } from "../../db/embedded.ts";
 import { migrateDatabase } from "../../db/migrate.ts";
 import { hashPassword } from "../../domain/auth/passwords.ts";
 import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { ensureBuilt, ROOT } from "../../scripts/build.ts";
 import { seedConsoleBench } from "./console-seed.ts";
-import { freePort, summary } from "./support.ts";
+import { summary } from "./support.ts";
 
 const { values: args } = parseArgs({
   options: {

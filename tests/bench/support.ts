@@ -1,25 +1,13 @@
 /** What every bench script needs: a simulator in its own process, a scratch database, percentiles. */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import postgres from "postgres";
-import { startEmbeddedPostgres, type EmbeddedHandle } from "../../db/embedded.ts";
+import { freePort, startEmbeddedPostgres, type EmbeddedHandle } from "../../db/embedded.ts";
 import { ROOT } from "../../scripts/build.ts";
 
 export { ROOT };
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The default-world simulator (no demo fleet) in a child process, so its CPU is not the bench's. */
 export async function startChildSimulator(): Promise<{ url: string; child: ChildProcess }> {

@@ -3,7 +3,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { assertPortFree, startEmbeddedPostgres, StartupError } from "../../db/embedded.ts";
+import { assertPortFree, freePort, startEmbeddedPostgres, StartupError } from "../../db/embedded.ts";
 
 const dirs: string[] = [];
 async function scratch(): Promise<string> {
@@ -44,12 +44,7 @@ describe("embedded PostgreSQL refuses data it cannot use, and leaves it untouche
     await fs.writeFile(path.join(dir, "PG_VERSION"), "18\n");
     await fs.writeFile(path.join(dir, "postgresql.conf"), "this is = not ( valid\n");
     const before = await snapshot(dir);
-    const port = await new Promise<number>((resolve) => {
-      const s = net.createServer().listen(0, "127.0.0.1", () => {
-        const p = (s.address() as net.AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     const err = await startEmbeddedPostgres({ dataDir: dir, port }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StartupError);
     expect((err as Error).message).toMatch(/could not start from .*left untouched/s);

@@ -3,7 +3,7 @@ import path from "node:path";
 import postgres from "postgres";
 import type { TestProject } from "vitest/node";
 import { migrateDatabase } from "../../db/migrate.ts";
-import { startEmbeddedPostgres, type EmbeddedHandle } from "../../db/embedded.ts";
+import { freePort, startEmbeddedPostgres, type EmbeddedHandle } from "../../db/embedded.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -11,18 +11,6 @@ declare module "vitest" {
     pgTemplate: string;
     pgSource: string;
   }
-}
-
-async function freePort(): Promise<number> {
-  const net = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 type Source = { adminUrl: string; label: string; stop: () => Promise<void> };

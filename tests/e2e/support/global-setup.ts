@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs/promises";
-import net from "node:net";
 import path from "node:path";
 import postgres from "postgres";
+import { freePort } from "../../../db/embedded.ts";
 import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
@@ -11,17 +11,6 @@ declare module "vitest" {
     simulatorUrl: string;
     databaseUrl: string;
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**
