@@ -21,4 +21,59 @@ export default tseslint.config(
     files: ["config/env.ts", "vite.config.ts", "drizzle.config.ts", "tests/**", "scripts/**", "eslint.config.js"],
     rules: { "no-restricted-properties": "off" },
   },
+  // ---- Layers point down only (docs/decisions/0019-layers.md):
+  //   app/ (routes) and workers/ (job handlers) → domain/ → db/ → domain/vocabulary.ts (imports nothing)
+  {
+    files: ["domain/vocabulary.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        { selector: "ImportDeclaration", message: "domain/vocabulary.ts imports nothing: every layer depends on it, so it may depend on none" },
+        { selector: "ExportAllDeclaration, ExportNamedDeclaration[source]", message: "domain/vocabulary.ts re-exports nothing" },
+        { selector: "ImportExpression", message: "domain/vocabulary.ts imports nothing" },
+      ],
+    },
+  },
+  {
+    files: ["db/**/*.ts"],
+    ignores: ["db/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/domain/**", "!**/domain/vocabulary.ts"], message: "db/ may import only domain/vocabulary.ts from domain: queries take and return plain data" },
+            { group: ["**/app/**", "**/workers/**", "**/scripts/**", "**/simulator/**"], message: "db/ sits below app/, workers/, scripts/ and the simulator" },
+            { group: ["@remix-run/*", "pg-boss", "express"], message: "db/ knows nothing of the web or the queue" },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["domain/**/*.ts"],
+    ignores: [
+      "domain/**/*.test.ts",
+      "domain/vocabulary.ts",
+      // TODO(issue 9): these five still write drizzle directly; their SQL moves to db/queries next
+      "domain/alerts/apply.ts",
+      "domain/alerts/manage.ts",
+      "domain/connections/rotate-keys.ts",
+      "domain/reconnect/expire.ts",
+      "domain/users/manage.ts",
+    ],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/app/**", "**/workers/**", "**/scripts/**", "**/simulator/**"], message: "domain/ sits below app/ and workers/: they call it, never the reverse" },
+            { group: ["@remix-run/*", "pg-boss", "express", "react", "react-dom"], message: "domain/ has no Remix, React or pg-boss inside: routes and job handlers adapt to it" },
+            { group: ["drizzle-orm", "drizzle-orm/*"], message: "all SQL lives in db/queries (grouped by aggregate): call a query function" },
+            { group: ["**/db/schema/**"], allowTypeImports: true, message: "domain/ reads and writes through db/queries; import only types from db/schema" },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,8 +1,8 @@
 import { createCookieSessionStorage, redirect, type SessionStorage } from "@remix-run/node";
 import { hasRole } from "../domain/auth/roles.ts";
 import { findUserById } from "../db/queries/users.ts";
-import type { UserRole } from "../db/schema/users.ts";
 import type { Services } from "./services.server.ts";
+import type { UserRole } from "../domain/vocabulary.ts";
 
 const storages = new WeakMap<Services, SessionStorage>();
 

@@ -1,5 +1,5 @@
-import type { FailureCode } from "../domain/health/taxonomy.ts";
 import { clinikoKey, nookalV2Key, nookalV3Key } from "./keys.ts";
+import type { FailureCode } from "../domain/vocabulary.ts";
 
 /** One demo clinic as Relink's seed stores it: the key and the region Relink has configured. */
 export interface DemoClinic {

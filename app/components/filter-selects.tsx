@@ -1,6 +1,5 @@
-import { CONNECTION_STATES, STATE_LABELS, VENDORS } from "../../domain/health/states.ts";
-import { VENDOR_LABELS } from "../../domain/health/escalation.ts";
-import { FAILURE_CODES, TAXONOMY } from "../../domain/health/taxonomy.ts";
+import { TAXONOMY } from "../../domain/health/taxonomy.ts";
+import { CONNECTION_STATES, FAILURE_CODES, STATE_LABELS, VENDOR_LABELS, VENDORS } from "../../domain/vocabulary.ts";
 
 interface SelectProps {
   /** The control's id (its label points at it); the form field name is fixed per filter. */

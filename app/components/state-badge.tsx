@@ -1,5 +1,5 @@
-import { STATE_LABELS, type ConnectionState } from "../../domain/health/states.ts";
-import { TAXONOMY, type FailureCode } from "../../domain/health/taxonomy.ts";
+import { TAXONOMY } from "../../domain/health/taxonomy.ts";
+import { type ConnectionState, type FailureCode, STATE_LABELS } from "../../domain/vocabulary.ts";
 
 export type Tone = "ok" | "warn" | "bad" | "info" | "idle";
 

@@ -2,10 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useLoaderData, useRouteLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { listAlertInbox } from "../../db/queries/alert-inbox.ts";
-import { ALERT_KIND_LABELS, ALERT_KINDS, ALERT_STATUSES, type AlertStatus } from "../../domain/alerts/kinds.ts";
 import { acknowledgeAlert, muteAlert, unmuteAlert } from "../../domain/alerts/manage.ts";
 import { hasRole } from "../../domain/auth/roles.ts";
-import { VENDORS } from "../../domain/health/states.ts";
 import { absoluteTime, formatCount, relativeTime } from "../components/format.ts";
 import { FormError, Pager } from "../components/forms.tsx";
 import { VendorSelect } from "../components/filter-selects.tsx";
@@ -13,6 +11,7 @@ import { FailureText } from "../components/state-badge.tsx";
 import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
 import type { loader as rootLoader } from "../root.tsx";
 import { redirectWithFlash, requireRole, requireUser } from "../session.server.ts";
+import { ALERT_KIND_LABELS, ALERT_KINDS, ALERT_STATUSES, type AlertStatus, VENDORS } from "../../domain/vocabulary.ts";
 
 export const meta: MetaFunction = () => [{ title: "Alerts · Relink" }];
 

@@ -4,17 +4,13 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { z } from "zod";
 import { publicUrl } from "../../config/runtime.ts";
 import { campaignCounts, countUnsent, getCampaign, listCampaignClinics } from "../../db/queries/campaigns.ts";
-import { CAMPAIGN_STATUSES, type CampaignStatus } from "../../domain/campaigns/status.ts";
 import { hasRole } from "../../domain/auth/roles.ts";
 import { addClinicsByFilter, CampaignError, todayUtc, type AddToCampaignResult } from "../../domain/campaigns/campaigns.ts";
 import { addClinicsFromCsv } from "../../domain/campaigns/csv.ts";
 import { sendCampaignLinks, type SendLinksResult } from "../../domain/campaigns/send-links.ts";
 import type { LineError } from "../../domain/clinics/csv.ts";
-import { VENDOR_LABELS } from "../../domain/health/escalation.ts";
-import { CONNECTION_STATES, STATE_LABELS } from "../../domain/health/states.ts";
-import { FAILURE_CODES, TAXONOMY } from "../../domain/health/taxonomy.ts";
+import { TAXONOMY } from "../../domain/health/taxonomy.ts";
 import { KNOWN_CLINIKO_SHARDS } from "../../domain/vendors/cliniko-key.ts";
-import { NOOKAL_REGION_LABELS, NOOKAL_REGIONS } from "../../domain/vendors/types.ts";
 import { absoluteTime, formatCount, relativeTime } from "../components/format.ts";
 import { FormError, Pager } from "../components/forms.tsx";
 import { ProblemSelect, StateSelect } from "../components/filter-selects.tsx";
@@ -24,6 +20,7 @@ import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
 import type { loader as rootLoader } from "../root.tsx";
 import { redirectWithFlash, requireRole, requireUser } from "../session.server.ts";
 import { readUploadedText } from "../upload.server.ts";
+import { CAMPAIGN_STATUSES, type CampaignStatus, CONNECTION_STATES, FAILURE_CODES, NOOKAL_REGION_LABELS, NOOKAL_REGIONS, STATE_LABELS, VENDOR_LABELS } from "../../domain/vocabulary.ts";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.campaign.name ?? "Campaign"} · Relink` }];
 

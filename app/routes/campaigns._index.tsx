@@ -3,12 +3,12 @@ import { Form, Link, useActionData, useLoaderData, useRouteLoaderData } from "@r
 import { listCampaigns } from "../../db/queries/campaigns.ts";
 import { hasRole } from "../../domain/auth/roles.ts";
 import { createCampaign, CreateCampaignSchema, todayUtc } from "../../domain/campaigns/campaigns.ts";
-import { VENDOR_LABELS } from "../../domain/health/escalation.ts";
 import { formatCount } from "../components/format.ts";
 import { Field, FormError } from "../components/forms.tsx";
 import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
 import type { loader as rootLoader } from "../root.tsx";
 import { redirectWithFlash, requireRole, requireUser } from "../session.server.ts";
+import { VENDOR_LABELS } from "../../domain/vocabulary.ts";
 
 export const meta: MetaFunction = () => [{ title: "Migration campaigns · Relink" }];
 

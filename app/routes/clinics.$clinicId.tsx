@@ -17,8 +17,7 @@ import {
 } from "../../domain/clinics/console-actions.ts";
 import { lookupPatients, PatientNameSchema, probeNow, ReconnectPurposeSchema, sendReconnectLink } from "../../domain/clinics/live.ts";
 import type { ProbeEvidence } from "../../domain/health/classifier.ts";
-import { buildEscalationPacket, escalationText, VENDOR_LABELS } from "../../domain/health/escalation.ts";
-import { STATE_LABELS } from "../../domain/health/states.ts";
+import { buildEscalationPacket, escalationText } from "../../domain/health/escalation.ts";
 import { playbookFor, TAXONOMY } from "../../domain/health/taxonomy.ts";
 import { ReconnectLinkError } from "../../domain/reconnect/links.ts";
 import { CopyButton } from "../components/copy-button.tsx";
@@ -28,6 +27,7 @@ import { FailureText, StateBadge, STATE_TONES } from "../components/state-badge.
 import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
 import type { loader as rootLoader } from "../root.tsx";
 import { redirectWithFlash, requireRole, requireUser } from "../session.server.ts";
+import { STATE_LABELS, VENDOR_LABELS } from "../../domain/vocabulary.ts";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.clinic.name ?? "Clinic"} · Relink` }];
 

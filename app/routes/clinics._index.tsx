@@ -14,10 +14,7 @@ import { useEffect, useMemo, useState } from "react";
 import { z } from "zod";
 import { listCampaignChoices } from "../../db/queries/bulk-operations.ts";
 import { CLINIC_SORTS, listClinics, type ClinicListRow } from "../../db/queries/clinics.ts";
-import { CONNECTION_STATES, VENDORS } from "../../domain/health/states.ts";
-import { FAILURE_CODES } from "../../domain/health/taxonomy.ts";
 import { KNOWN_CLINIKO_SHARDS } from "../../domain/vendors/cliniko-key.ts";
-import { NOOKAL_REGIONS, NOOKAL_REGION_LABELS } from "../../domain/vendors/types.ts";
 import { FailureText, StateBadge } from "../components/state-badge.tsx";
 import { ProblemSelect, StateSelect, VendorSelect } from "../components/filter-selects.tsx";
 import { absoluteTime, formatCount, relativeTime } from "../components/format.ts";
@@ -26,6 +23,7 @@ import { hasRole } from "../../domain/auth/roles.ts";
 import { BULK_FORM_ID, BulkBar } from "../components/bulk-bar.tsx";
 import type { loader as rootLoader } from "../root.tsx";
 import { requireUser } from "../session.server.ts";
+import { CONNECTION_STATES, FAILURE_CODES, NOOKAL_REGION_LABELS, NOOKAL_REGIONS, VENDORS } from "../../domain/vocabulary.ts";
 
 export const meta: MetaFunction = () => [{ title: "Clinics · Relink" }];
 

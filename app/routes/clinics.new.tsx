@@ -3,13 +3,12 @@ import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { useState } from "react";
 import { addClinicByHand, AddClinicSchema, ClinicNameTakenError } from "../../domain/clinics/add-clinic.ts";
 import { COMMON_TIME_ZONES } from "../../domain/clinics/clinic-fields.ts";
-import { VENDOR_LABELS } from "../../domain/health/escalation.ts";
-import { NOOKAL_REGION_LABELS, NOOKAL_REGIONS, type NookalRegion } from "../../domain/vendors/types.ts";
 import { ClinicDetailsFields, timeZoneOf, type ClinicFormValues } from "../components/clinic-fields.tsx";
 import { Field, FormError } from "../components/forms.tsx";
 import { KeyVerdict } from "../components/key-verdict.tsx";
 import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
 import { redirectWithFlash, requireRole } from "../session.server.ts";
+import { NOOKAL_REGION_LABELS, NOOKAL_REGIONS, type NookalRegion, VENDOR_LABELS } from "../../domain/vocabulary.ts";
 
 export const meta: MetaFunction = () => [{ title: "Add a clinic · Relink" }];
 

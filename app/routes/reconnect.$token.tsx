@@ -6,13 +6,13 @@ import { GUIDES, BUSY_CLINIC_NOTE, NOOKAL_REGION_OPTIONS, checkingMessage } from
 import { describeLink } from "../../domain/reconnect/links.ts";
 import { RECONNECT_SECURITY_HEADERS } from "../../domain/reconnect/headers.ts";
 import { submitReconnectKey, type ReconnectOutcome } from "../../domain/reconnect/submit.ts";
-import { NOOKAL_REGIONS } from "../../domain/vendors/types.ts";
 import { clientAddressOf, commitConfirmation, reconnectDeps, reconnectHeaders } from "../components/reconnect-context.server.ts";
 import { ReconnectForm } from "../components/reconnect-form.tsx";
 import { ReconnectGuide } from "../components/reconnect-guide.tsx";
 import { NoticePanel, RefusalPanel } from "../components/reconnect-outcome.tsx";
 import { ReconnectShell, ReconnectUnavailable } from "../components/reconnect-shell.tsx";
 import reconnectStyles from "../reconnect.css?url";
+import { NOOKAL_REGIONS } from "../../domain/vocabulary.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reconnectStyles }];
 

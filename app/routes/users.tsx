@@ -2,13 +2,13 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { listUsers } from "../../db/queries/users.ts";
-import { USER_ROLES } from "../../db/schema/users.ts";
 import { ROLE_DESCRIPTIONS } from "../../domain/auth/roles.ts";
 import { changeUser, createUser, NewUserSchema, UserRuleError } from "../../domain/users/manage.ts";
 import { relativeTime } from "../components/format.ts";
 import { Field, FormError } from "../components/forms.tsx";
 import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
 import { redirectWithFlash, requireRole } from "../session.server.ts";
+import { USER_ROLES } from "../../domain/vocabulary.ts";
 
 export const meta: MetaFunction = () => [{ title: "Users · Relink" }];
 

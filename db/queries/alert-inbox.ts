@@ -1,8 +1,7 @@
 import { and, asc, count, desc, eq, type SQL } from "drizzle-orm";
-import type { AlertKind, AlertStatus } from "../../domain/alerts/kinds.ts";
-import type { Vendor } from "../../domain/health/states.ts";
 import type { Db } from "../client.ts";
 import { alerts, clinics, connections } from "../schema/index.ts";
+import type { AlertKind, AlertStatus, Vendor } from "../../domain/vocabulary.ts";
 
 export interface AlertInboxFilters {
   status: AlertStatus;

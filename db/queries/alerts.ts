@@ -1,7 +1,5 @@
 import type { DbOrTx } from "../client.ts";
 import { and, asc, count, desc, eq, getTableColumns, gt, inArray, ne, sql, type SQL } from "drizzle-orm";
-import type { AlertKind, AlertStatus, NotificationStatus } from "../../domain/alerts/kinds.ts";
-import type { EscalationPacket } from "../../domain/health/escalation.ts";
 import {
   alertDeliveries,
   alertNotifications,
@@ -14,6 +12,7 @@ import {
   type NewAlertDelivery,
   type NewAlertNotification,
 } from "../schema/index.ts";
+import type { AlertKind, AlertStatus, EscalationPacket, NotificationStatus } from "../../domain/vocabulary.ts";
 
 
 const alertColumns = getTableColumns(alerts);

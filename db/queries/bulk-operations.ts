@@ -1,8 +1,7 @@
 import type { DbOrTx } from "../client.ts";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
-import type { ConnectionState, Vendor } from "../../domain/health/states.ts";
-import type { FailureCode } from "../../domain/health/taxonomy.ts";
 import { bulkOperationItems, bulkOperations, campaignClinics, campaigns, clinics, connections, type BulkItemStatus, type BulkKind } from "../schema/index.ts";
+import type { ConnectionState, FailureCode, Vendor } from "../../domain/vocabulary.ts";
 
 /** What a bulk action needs to know about each selected clinic before it starts. */
 export interface BulkTarget {

@@ -1,7 +1,7 @@
 import type { DbOrTx } from "../client.ts";
 import { and, asc, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
-import type { CampaignStatus } from "../../domain/campaigns/status.ts";
 import { campaignClinics, campaigns, clinics, connections, type NewCampaign } from "../schema/index.ts";
+import type { CampaignStatus } from "../../domain/vocabulary.ts";
 
 export type { CampaignStatus };
 

@@ -2,6 +2,7 @@ import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { alerts, clinics, connections } from "../schema/index.ts";
 import type { ClinicListFilters, ClinicSort } from "./clinics.ts";
+import { stateSeverity } from "../schema/columns.ts";
 
 /**
  * Index-served paging for the clinics table (docs/decisions/0015-console-indexes.md).
@@ -20,8 +21,6 @@ import type { ClinicListFilters, ClinicSort } from "./clinics.ts";
 
 const ARCHIVED_IDS = sql`(select ${clinics.id} from ${clinics} where ${clinics.archivedAt} is not null)`;
 
-// why: must match the expression of the connections_state_severity_idx index exactly
-export const STATE_SEVERITY_SQL = `array_position(array['action_required','degraded','reconnect_pending','pending_disconnect','setup_pending','paused','healthy']::text[], "connections"."state")`;
 
 interface Segment {
   /** Rows in this segment for the current filters; only asked for when a page starts past it (or deep inside it). */
@@ -55,7 +54,7 @@ const hasConnectionFilter = (f: ClinicListFilters) => Boolean(f.state || f.failu
 const KEYS: Record<Exclude<ClinicSort, "name" | "alerts">, { expr: SQL; nullable: boolean }> = {
   vendor: { expr: sql`${connections.vendor}`, nullable: false },
   region: { expr: sql`${connections.region}`, nullable: false },
-  state: { expr: sql.raw(STATE_SEVERITY_SQL), nullable: false },
+  state: { expr: stateSeverity(connections.state), nullable: false },
   failure: { expr: sql`${connections.failureCode}`, nullable: true },
   lastSuccess: { expr: sql`${connections.lastSuccessAt}`, nullable: true },
   failingSince: { expr: sql`${connections.firstFailureAt}`, nullable: true },

@@ -1,9 +1,9 @@
 import { and, asc, count, desc, eq, ilike, inArray, isNull, ne, or, sql, type SQL } from "drizzle-orm";
-import type { ConnectionState, Vendor } from "../../domain/health/states.ts";
-import type { FailureCode } from "../../domain/health/taxonomy.ts";
 import type { Db } from "../client.ts";
 import { pageClinicIds } from "./clinic-paging.ts";
+import { stateSeverity } from "../schema/columns.ts";
 import { alerts, clinics, connectionEvents, connections } from "../schema/index.ts";
+import type { ConnectionState, FailureCode, Vendor } from "../../domain/vocabulary.ts";
 
 export interface ClinicListFilters {
   state?: ConnectionState;
@@ -39,9 +39,7 @@ function escapeLike(s: string): string {
 }
 
 // why: "worst first" reads better than alphabetical when sorting by state
-const STATE_SEVERITY = sql.raw(
-  `array_position(array['action_required','degraded','reconnect_pending','pending_disconnect','setup_pending','paused','healthy']::text[], connections.state)`,
-);
+const STATE_SEVERITY = stateSeverity(connections.state);
 
 /** Unresolved alerts per clinic; small (only broken clinics have alerts), so it joins cheaply when sorting by it. */
 const openAlertCounts = sql`(select ${alerts.clinicId} as clinic_id, count(*)::int as n from ${alerts} where ${alerts.status} <> 'resolved' group by ${alerts.clinicId})`;

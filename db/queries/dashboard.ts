@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { ConnectionState } from "../../domain/health/states.ts";
-import type { FailureCode } from "../../domain/health/taxonomy.ts";
 import type { Db } from "../client.ts";
+import type { ConnectionState, FailureCode } from "../../domain/vocabulary.ts";
 
 export interface FleetCounts {
   byState: { state: ConnectionState | null; n: number }[];

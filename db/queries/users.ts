@@ -1,6 +1,7 @@
 import { and, asc, count, eq, isNull } from "drizzle-orm";
 import type { Db, DbOrTx } from "../client.ts";
-import { users, type NewUser, type UserRole } from "../schema/index.ts";
+import { users, type NewUser } from "../schema/index.ts";
+import type { UserRole } from "../../domain/vocabulary.ts";
 
 export async function findUserByEmail({ email }: { email: string }, db: Db) {
   const [row] = await db

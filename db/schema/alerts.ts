@@ -13,27 +13,11 @@ import {
   uuid,
   type AnyPgColumn,
 } from "drizzle-orm/pg-core";
-import {
-  ALERT_EVENTS,
-  ALERT_KINDS,
-  ALERT_STATUSES,
-  DELIVERY_ATTEMPT_STATUSES,
-  DELIVERY_CHANNELS,
-  NOTIFICATION_AUDIENCES,
-  NOTIFICATION_STATUSES,
-  type AlertEvent,
-  type AlertKind,
-  type AlertStatus,
-  type DeliveryAttemptStatus,
-  type DeliveryChannel,
-  type NotificationAudience,
-  type NotificationStatus,
-} from "../../domain/alerts/kinds.ts";
-import type { EscalationPacket } from "../../domain/health/escalation.ts";
 import { clinics } from "./clinics.ts";
 import { connections } from "./connections.ts";
 import { inList } from "./columns.ts";
 import { users } from "./users.ts";
+import { ALERT_EVENTS, ALERT_KINDS, ALERT_STATUSES, type AlertEvent, type AlertKind, type AlertStatus, DELIVERY_ATTEMPT_STATUSES, DELIVERY_CHANNELS, type DeliveryAttemptStatus, type DeliveryChannel, type EscalationPacket, NOTIFICATION_AUDIENCES, NOTIFICATION_STATUSES, type NotificationAudience, type NotificationStatus } from "../../domain/vocabulary.ts";
 
 /** One incident per row: a connection's alert of one kind, from first sighting to resolution. */
 export const alerts = pgTable(

@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import { check, date, index, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import { CONNECTION_STATES, VENDORS, type ConnectionState, type Vendor } from "../../domain/health/states.ts";
 import { clinics } from "./clinics.ts";
 import { inList } from "./columns.ts";
 import { users } from "./users.ts";
+import { CONNECTION_STATES, type ConnectionState, type Vendor, VENDORS } from "../../domain/vocabulary.ts";
 
 /**
  * A migration campaign: a planned change (a vendor's platform move, a key archival) that every

@@ -12,10 +12,9 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { CONNECTION_STATES, VENDORS, type ConnectionState, type Vendor } from "../../domain/health/states.ts";
-import { FAILURE_CODES, type FailureCode } from "../../domain/health/taxonomy.ts";
 import { clinics } from "./clinics.ts";
-import { inList, bytea } from "./columns.ts";
+import { inList, bytea, stateSeverity } from "./columns.ts";
+import { CONNECTION_STATES, type ConnectionState, FAILURE_CODES, type FailureCode, type Vendor, VENDORS } from "../../domain/vocabulary.ts";
 
 
 export const connections = pgTable(
@@ -82,7 +81,7 @@ export const connections = pgTable(
     index("connections_vendor_clinic_idx").on(t.vendor, t.clinicId),
     index("connections_region_clinic_idx").on(t.region, t.clinicId),
     index("connections_state_severity_idx").on(
-      sql`(array_position(array['action_required','degraded','reconnect_pending','pending_disconnect','setup_pending','paused','healthy']::text[], ${t.state}))`,
+      sql`(${stateSeverity(t.state)})`,
       t.clinicId,
     ),
     index("connections_failure_clinic_idx").on(t.failureCode, t.clinicId).where(sql`${t.failureCode} is not null`),

@@ -1,9 +1,7 @@
 import { sql } from "drizzle-orm";
 import { check, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { inList } from "./columns.ts";
-
-export const USER_ROLES = ["admin", "agent", "viewer"] as const;
-export type UserRole = (typeof USER_ROLES)[number];
+import { USER_ROLES, type UserRole } from "../../domain/vocabulary.ts";
 
 /** Support staff who sign in to the console. */
 export const users = pgTable(

@@ -4,9 +4,8 @@ import { is } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import { getClinicContact, insertNotifications, latestResolvedAlerts, listActiveWebhookEndpoints, resolveAlerts, upsertAlertSighting, type AlertRow } from "../../db/queries/alerts.ts";
 import type { NewAlertNotification } from "../../db/schema/alerts.ts";
-import type { EscalationPacket } from "../health/escalation.ts";
-import type { AlertEvent, AlertKind } from "./kinds.ts";
 import { renderEmail, renderWebhook, type AlertSnapshot, type MessageContext } from "./messages.ts";
+import type { AlertEvent, AlertKind, EscalationPacket } from "../vocabulary.ts";
 
 /**
  * Alert rules (docs/decisions/0006-alerts.md):

@@ -1,9 +1,9 @@
 import type { DbOrTx } from "../../db/client.ts";
 import { allAlertsMuted, beginDeliveryAttempt, ensureOutboxEmail, getNotification, getWebhookSigningTarget, markOutboxEmail, noteNotificationError, recordDeliveryAttempt, settleNotification } from "../../db/queries/alerts.ts";
 import type { EmailSender } from "./email.ts";
-import type { DeliveryAttemptStatus, NotificationStatus } from "./kinds.ts";
 import { EmailContentSchema, WebhookContentSchema } from "./messages.ts";
 import { postWebhook } from "./webhook.ts";
+import type { DeliveryAttemptStatus, NotificationStatus } from "../vocabulary.ts";
 
 /**
  * Delivers one stored notification: one attempt, recorded in alert_deliveries whatever happens.

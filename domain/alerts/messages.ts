@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { escalationText, VENDOR_LABELS, type EscalationPacket } from "../health/escalation.ts";
-import { playbookFor, TAXONOMY, type FailureCode } from "../health/taxonomy.ts";
-import { ALERT_KIND_LABELS, type AlertEvent, type AlertKind, type AlertStatus } from "./kinds.ts";
+import { escalationText } from "../health/escalation.ts";
+import { playbookFor, TAXONOMY } from "../health/taxonomy.ts";
+import { ALERT_KIND_LABELS, type AlertEvent, type AlertKind, type AlertStatus, type EscalationPacket, type FailureCode, VENDOR_LABELS } from "../vocabulary.ts";
 
 /**
  * Alert messages, rendered once when the event happens and stored on the notification, so every

@@ -1,4 +1,4 @@
-import type { UserRole } from "../../db/schema/users.ts";
+import type { UserRole } from "../vocabulary.ts";
 
 // why: roles nest — an admin can do everything an agent can, an agent everything a viewer can
 const RANK: Record<UserRole, number> = { viewer: 0, agent: 1, admin: 2 };

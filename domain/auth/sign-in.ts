@@ -2,8 +2,8 @@ import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { hitRateLimit, peekRateLimit } from "../../db/queries/rate-limits.ts";
 import { findUserByEmail } from "../../db/queries/users.ts";
-import type { UserRole } from "../../db/schema/users.ts";
 import { dummyHash, verifyPassword } from "./passwords.ts";
+import type { UserRole } from "../vocabulary.ts";
 
 /**
  * why: five wrong passwords per account per 15 minutes stops online guessing without locking out

@@ -6,10 +6,10 @@ import { getCampaign } from "../../db/queries/campaigns.ts";
 import { addClinicsToCampaign, CampaignError } from "../campaigns/campaigns.ts";
 import { canSendReconnectLink, ConsoleActionError, pauseConnection, PauseReasonSchema, resumeConnection, type Actor } from "../clinics/console-actions.ts";
 import { ReconnectPurposeSchema, sendReconnectLink } from "../clinics/live.ts";
-import { VENDOR_LABELS } from "../health/escalation.ts";
-import { canTransition, STATE_LABELS } from "../health/states.ts";
+import { canTransition } from "../health/states.ts";
 import { ReconnectLinkError } from "../reconnect/links.ts";
 import { BULK_INTENTS, DEFAULT_LINK_PURPOSE, MAX_BULK_SELECTION, type BulkIntent } from "./kinds.ts";
+import { STATE_LABELS, VENDOR_LABELS } from "../vocabulary.ts";
 
 /**
  * Bulk actions from the clinics table (docs/decisions/0014-bulk-actions.md). Every selected clinic

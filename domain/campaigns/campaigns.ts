@@ -6,8 +6,8 @@ import { insertConnectionEvents, updateConnection } from "../../db/queries/conne
 import { listClinicIds, type ClinicListFilters } from "../../db/queries/clinics.ts";
 import type { NewConnectionEvent } from "../../db/schema/index.ts";
 import type { Actor } from "../clinics/console-actions.ts";
-import { VENDOR_LABELS } from "../health/escalation.ts";
-import { assertTransition, canTransition, STATE_LABELS, VENDORS, type ConnectionState } from "../health/states.ts";
+import { assertTransition, canTransition } from "../health/states.ts";
+import { type ConnectionState, STATE_LABELS, VENDOR_LABELS, VENDORS } from "../vocabulary.ts";
 
 /**
  * Migration campaigns: a planned change every clinic in the campaign must reconnect for before a

@@ -3,8 +3,8 @@ import { findClinicsByNameOrId, getCampaign } from "../../db/queries/campaigns.t
 import { nameKey } from "../clinics/clinic-fields.ts";
 import type { Actor } from "../clinics/console-actions.ts";
 import { parseCsv, type LineError } from "../clinics/csv.ts";
-import { VENDOR_LABELS } from "../health/escalation.ts";
 import { addClinicsInTx, CampaignError, MAX_CAMPAIGN_ADD, type AddToCampaignResult } from "./campaigns.ts";
+import { VENDOR_LABELS } from "../vocabulary.ts";
 
 /**
  * Adding clinics to a campaign from an uploaded list: one clinic per line, named by its id or by

@@ -3,9 +3,9 @@ import { recordAudit } from "../../db/queries/audit.ts";
 import { claimLinkSends, clinicsForSend, countUnsent, getCampaign, markLinkFailed } from "../../db/queries/campaigns.ts";
 import { sendReconnectLink } from "../clinics/live.ts";
 import type { Actor } from "../clinics/console-actions.ts";
-import { VENDOR_LABELS } from "../health/escalation.ts";
 import { ReconnectLinkError } from "../reconnect/links.ts";
 import { CampaignError } from "./campaigns.ts";
+import { VENDOR_LABELS } from "../vocabulary.ts";
 
 /**
  * "Send everyone their reconnect link": each clinic still waiting gets a link emailed through the

@@ -6,12 +6,10 @@ import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { findClinicsByNameKeys, insertClinics, insertConnections, lockClinicNames } from "../../db/queries/clinic-records.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
 import type { VendorAccess } from "../health/probe.ts";
-import { VENDORS } from "../health/states.ts";
-import type { FailureCode } from "../health/taxonomy.ts";
 import { verifyCandidateKey, type KeyVerdict } from "../health/verify-key.ts";
-import { NOOKAL_REGIONS } from "../vendors/types.ts";
 import { ClinicDetailsSchema, nameKey } from "./clinic-fields.ts";
 import type { Actor } from "./console-actions.ts";
+import { type FailureCode, NOOKAL_REGIONS, VENDORS } from "../vocabulary.ts";
 
 /**
  * Adding one clinic by hand: the key is checked live with the vendor first and the clinic is

@@ -2,12 +2,12 @@ import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { resolveAlerts } from "../../db/queries/alerts.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
-import { ALERT_KINDS } from "../alerts/kinds.ts";
 import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { findClinicsByNameKeys, lockClinic, lockClinicNames, updateClinic } from "../../db/queries/clinic-records.ts";
 import { ClinicNameTakenError } from "./add-clinic.ts";
 import { ClinicDetailsSchema, nameKey, type ClinicDetails } from "./clinic-fields.ts";
 import { ConsoleActionError, type Actor } from "./console-actions.ts";
+import { ALERT_KINDS } from "../vocabulary.ts";
 
 /**
  * Editing a clinic's own details, archiving and restoring it. A clinic is never deleted: archiving

@@ -3,7 +3,8 @@ import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { lockConnectionOfClinic } from "../../db/queries/clinic-actions.ts";
 import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
-import { assertTransition, canTransition, STATE_LABELS } from "../health/states.ts";
+import { assertTransition, canTransition } from "../health/states.ts";
+import { STATE_LABELS } from "../vocabulary.ts";
 
 /**
  * What an agent does to one clinic's connection from its page. Each function locks the connection,

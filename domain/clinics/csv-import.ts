@@ -6,15 +6,14 @@ import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { findClinicsByNameKeys, insertClinics, insertConnections, lockClinicNames } from "../../db/queries/clinic-records.ts";
 import type { NewConnection } from "../../db/schema/index.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
-import { VENDORS, type Vendor } from "../health/states.ts";
 import { cleanPastedKey, guessNookalApiVersion } from "../health/verify-key.ts";
 import { DEFAULT_CLINIKO_SHARD, parseClinikoKey, SHARD_PATTERN } from "../vendors/cliniko-key.ts";
 import { parseNookalKey } from "../vendors/nookal-key.ts";
-import { NOOKAL_REGIONS } from "../vendors/types.ts";
 import { ClinicDetailsSchema, nameKey } from "./clinic-fields.ts";
 import type { Actor } from "./console-actions.ts";
 import { CLINIC_CSV_COLUMNS, MAX_IMPORT_ROWS } from "./csv-format.ts";
 import { parseCsv, readHeader, type LineError } from "./csv.ts";
+import { NOOKAL_REGIONS, type Vendor, VENDORS } from "../vocabulary.ts";
 
 export { CLINIC_CSV_COLUMNS, MAX_IMPORT_ROWS };
 

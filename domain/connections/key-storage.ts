@@ -1,7 +1,7 @@
-import type { Vendor } from "../health/states.ts";
 import { clinikoKeyHint } from "../vendors/cliniko-key.ts";
 import { nookalKeyHint } from "../vendors/nookal-key.ts";
 import { decryptApiKey, encryptApiKey, parseKeyring, type Keyring } from "../secrets/key-crypto.ts";
+import type { Vendor } from "../vocabulary.ts";
 
 export type { Keyring };
 

@@ -10,8 +10,7 @@ import {
   type ProbeOutcome,
   type RegionProbeResult,
 } from "./classifier.ts";
-import type { Vendor } from "./states.ts";
-import type { FailureCode } from "./taxonomy.ts";
+import type { FailureCode, Vendor } from "../vocabulary.ts";
 
 const NOW = new Date("2025-03-10T09:00:00Z");
 const HISTORY: ConnectionHistory = {

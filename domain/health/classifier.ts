@@ -1,6 +1,6 @@
 import type { VendorError, VendorErrorKind } from "../vendors/errors.ts";
-import type { ConnectionState, Vendor } from "./states.ts";
-import { TAXONOMY, type FailureCode } from "./taxonomy.ts";
+import { TAXONOMY } from "./taxonomy.ts";
+import type { ConnectionState, FailureCode, Vendor } from "../vocabulary.ts";
 
 /**
  * The classifier: one probe outcome → one failure code (or none). Pure: the caller runs the

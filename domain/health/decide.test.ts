@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { Classification, ClassifierRule } from "./classifier.ts";
-import { DEFAULT_DECIDE_SETTINGS, HEALTH_ALERT_KINDS, decide, type ConnectionSnapshot, type Decision } from "./decide.ts";
-import { CONNECTION_STATES, canTransition, type ConnectionState } from "./states.ts";
-import { FAILURE_CODES, TAXONOMY, type FailureCode } from "./taxonomy.ts";
+import { DEFAULT_DECIDE_SETTINGS, decide, type ConnectionSnapshot, type Decision } from "./decide.ts";
+import { canTransition } from "./states.ts";
+import { TAXONOMY } from "./taxonomy.ts";
+import { CONNECTION_STATES, type ConnectionState, FAILURE_CODES, type FailureCode, HEALTH_ALERT_KINDS } from "../vocabulary.ts";
 
 const NOW = new Date("2025-03-10T09:00:00Z");
 const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000);

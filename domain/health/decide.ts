@@ -1,6 +1,7 @@
 import type { Classification, ClassifierRule, ProbeEvidence } from "./classifier.ts";
-import { STATE_LABELS, assertTransition, type ConnectionState } from "./states.ts";
-import { TAXONOMY, type FailureCode } from "./taxonomy.ts";
+import { assertTransition } from "./states.ts";
+import { TAXONOMY } from "./taxonomy.ts";
+import { type ConnectionState, type FailureCode, HEALTH_ALERT_KINDS, type HealthAlertKind, STATE_LABELS } from "../vocabulary.ts";
 
 /**
  * The decision: current connection + one classified probe → what to store, what to write on the
@@ -21,9 +22,6 @@ import { TAXONOMY, type FailureCode } from "./taxonomy.ts";
  *   action_required when a key stored after the link was sent fails too.
  * - integration_paused → paused; nothing else changes.
  */
-
-export const HEALTH_ALERT_KINDS = ["connection_needs_action", "no_patients_visible", "degraded_too_long"] as const;
-export type HealthAlertKind = (typeof HEALTH_ALERT_KINDS)[number];
 
 export interface DecideSettings {
   /** How long a transient failure may last before degraded_too_long opens. */

@@ -1,7 +1,6 @@
-import { NOOKAL_REGION_LABELS, type NookalRegion } from "../vendors/types.ts";
 import type { ProbeEvidence } from "./classifier.ts";
-import type { ConnectionState, Vendor } from "./states.ts";
-import { TAXONOMY, type FailureCode } from "./taxonomy.ts";
+import { TAXONOMY } from "./taxonomy.ts";
+import { type ConnectionState, type EscalationPacket, type FailureCode, NOOKAL_REGION_LABELS, type NookalRegion, type PatientScope, VENDOR_LABELS, type Vendor } from "../vocabulary.ts";
 
 /**
  * The escalation packet: everything a vendor's support desk asks for, in one copyable block, so
@@ -10,11 +9,6 @@ import { TAXONOMY, type FailureCode } from "./taxonomy.ts";
  * vs one missing, and the Nookal region — plus when it started and when it last worked.
  * Built from stored facts only; it never sees the key (only its hint).
  */
-
-export const VENDOR_LABELS: Record<Vendor, string> = { cliniko: "Cliniko", nookal: "Nookal" };
-
-/** no patients visible at all, vs one patient the clinic cannot find, vs not known. */
-export type PatientScope = "none_visible" | "one_missing" | "unknown";
 
 export interface EscalationInput {
   organisationName: string;
@@ -33,32 +27,6 @@ export interface EscalationInput {
   /** What the clinic told support, when it said. */
   reportedPatientScope?: "none_visible" | "one_missing";
   visiblePatients?: number | null;
-}
-
-export interface EscalationPacket {
-  organisationName: string;
-  vendor: Vendor;
-  vendorLabel: string;
-  region: string;
-  /** Only for Nookal: the region's label (AU/NZ, EU/UK, US). */
-  nookalRegion: string | null;
-  /** Only for Cliniko. */
-  clinikoShard: string | null;
-  apiVersion: string | null;
-  state: ConnectionState | null;
-  failureCode: FailureCode | null;
-  failureTitle: string | null;
-  /** The vendor's answer, verbatim where there was one. */
-  exactError: string;
-  request: string | null;
-  /** null when there is no failure streak to compare with. */
-  keyReEnteredSinceFailure: boolean | null;
-  patientScope: PatientScope;
-  visiblePatients: number | null;
-  firstFailureAt: string | null;
-  lastSuccessAt: string | null;
-  keyHint: string | null;
-  suggestedAction: string | null;
 }
 
 function isNookalRegion(region: string): region is NookalRegion {

@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  CONNECTION_STATES,
-  IllegalTransitionError,
-  TRANSITIONS,
-  allowedTransitions,
-  assertTransition,
-  canTransition,
-  isConnectionState,
-  type ConnectionState,
-} from "./states.ts";
+import { IllegalTransitionError, TRANSITIONS, allowedTransitions, assertTransition, canTransition } from "./states.ts";
+import { CONNECTION_STATES, type ConnectionState, isConnectionState } from "../vocabulary.ts";
 
 const key = (from: ConnectionState, to: ConnectionState) => `${from}→${to}`;
 const allowed = new Set(TRANSITIONS.map((t) => key(t.from, t.to)));

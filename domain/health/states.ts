@@ -1,3 +1,4 @@
+import { CONNECTION_STATES, type ConnectionState } from "../vocabulary.ts";
 /**
  * Connection states from DESIGN.md and the transitions between them, as explicit data:
  *
@@ -7,30 +8,6 @@
  * Every edge carries who takes it and why, so the table doubles as documentation and as the
  * list the tests walk. Anything not listed is a bug: assertTransition throws.
  */
-export const CONNECTION_STATES = [
-  "setup_pending",
-  "healthy",
-  "degraded",
-  "action_required",
-  "reconnect_pending",
-  "pending_disconnect",
-  "paused",
-] as const;
-export type ConnectionState = (typeof CONNECTION_STATES)[number];
-
-export const VENDORS = ["cliniko", "nookal"] as const;
-export type Vendor = (typeof VENDORS)[number];
-
-export const STATE_LABELS: Record<ConnectionState, string> = {
-  setup_pending: "Setup pending",
-  healthy: "Healthy",
-  degraded: "Degraded",
-  action_required: "Action required",
-  reconnect_pending: "Reconnect pending",
-  pending_disconnect: "Pending disconnect",
-  paused: "Paused",
-};
-
 /** What moves a connection along an edge: a probe result, or a person through the console / link. */
 export type TransitionTrigger = "probe" | "support" | "clinic";
 
@@ -171,6 +148,3 @@ export function assertTransition(from: ConnectionState, to: ConnectionState): vo
   if (!canTransition(from, to)) throw new IllegalTransitionError(from, to);
 }
 
-export function isConnectionState(value: unknown): value is ConnectionState {
-  return typeof value === "string" && (CONNECTION_STATES as readonly string[]).includes(value);
-}

@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { VENDORS } from "./states.ts";
-import {
-  CLINIKO_CREATE_KEY_STEPS,
-  FAILURE_CODES,
-  NOOKAL_CREATE_KEY_STEPS,
-  TAXONOMY,
-  failureInfo,
-  isFailureCode,
-  isTransient,
-  playbookFor,
-  type FailureCode,
-} from "./taxonomy.ts";
+import { CLINIKO_CREATE_KEY_STEPS, NOOKAL_CREATE_KEY_STEPS, TAXONOMY, failureInfo, isTransient, playbookFor } from "./taxonomy.ts";
+import { FAILURE_CODES, type FailureCode, isFailureCode, VENDORS } from "../vocabulary.ts";
 
 const KEY_CODES: FailureCode[] = ["key_missing", "key_malformed", "auth_rejected"];
 const TRANSIENT: FailureCode[] = ["rate_limited", "vendor_unavailable", "network", "vendor_response_invalid"];

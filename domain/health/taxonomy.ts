@@ -1,25 +1,10 @@
-import type { Vendor } from "./states.ts";
+import type { FailureCode, Vendor } from "../vocabulary.ts";
 
 /**
  * The failure taxonomy: the one source of truth for failure codes, read by the UI, the API,
  * alerts, emails and playbooks. Add a code here and the type system shows every place that must
  * handle it (every `Record<FailureCode, …>` below stops compiling until it is filled in).
  */
-export const FAILURE_CODES = [
-  "key_missing",
-  "key_malformed",
-  "auth_rejected",
-  "wrong_region",
-  "permission_denied",
-  "no_patients_visible",
-  "rate_limited",
-  "vendor_unavailable",
-  "network",
-  "vendor_response_invalid",
-  "integration_paused",
-] as const;
-export type FailureCode = (typeof FAILURE_CODES)[number];
-
 export type Actor = "clinic_admin" | "support" | "support_or_admin" | "nobody" | "ops" | "engineering";
 
 /** What support does and says for one failure code with one vendor. */
@@ -403,8 +388,4 @@ export function playbookFor(code: FailureCode, vendor: Vendor): Playbook {
 
 export function isTransient(code: FailureCode): boolean {
   return TAXONOMY[code].transient;
-}
-
-export function isFailureCode(value: unknown): value is FailureCode {
-  return typeof value === "string" && (FAILURE_CODES as readonly string[]).includes(value);
 }

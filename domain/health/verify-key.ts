@@ -1,11 +1,11 @@
 import { parseClinikoKey } from "../vendors/cliniko-key.ts";
 import { isVendorError } from "../vendors/errors.ts";
 import { parseNookalKey } from "../vendors/nookal-key.ts";
-import type { ConnectionTarget, NookalRegion, VerifyResult } from "../vendors/types.ts";
+import type { ConnectionTarget, VerifyResult } from "../vendors/types.ts";
 import { classifyProbe, type ProbeOutcome } from "./classifier.ts";
 import type { VendorAccess } from "./probe.ts";
-import type { Vendor } from "./states.ts";
-import { TAXONOMY, type FailureCode, type FailureInfo } from "./taxonomy.ts";
+import { TAXONOMY, type FailureInfo } from "./taxonomy.ts";
+import type { FailureCode, NookalRegion, Vendor } from "../vocabulary.ts";
 
 export interface CleanedKey {
   key: string;

@@ -3,7 +3,8 @@ import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { connections, reconnectLinks } from "../../db/schema/index.ts";
-import { assertTransition, type ConnectionState } from "../health/states.ts";
+import { assertTransition } from "../health/states.ts";
+import type { ConnectionState } from "../vocabulary.ts";
 
 export interface LapseReport {
   /** Connections moved out of reconnect_pending because their link lapsed unused. */

@@ -1,7 +1,5 @@
 import { CLINIKO_CREATE_KEY_STEPS, CLINIKO_NO_API_KEYS_SECTION, NOOKAL_CREATE_KEY_STEPS } from "../health/taxonomy.ts";
-import { VENDOR_LABELS } from "../health/escalation.ts";
-import type { Vendor } from "../health/states.ts";
-import { NOOKAL_REGION_LABELS, NOOKAL_REGIONS, type NookalRegion } from "../vendors/types.ts";
+import { NOOKAL_REGION_LABELS, NOOKAL_REGIONS, type NookalRegion, type Vendor, VENDOR_LABELS } from "../vocabulary.ts";
 
 /**
  * What the reconnect page tells a clinic admin, per vendor. The steps are the taxonomy's own

@@ -8,8 +8,9 @@ import {
   insertReconnectLink,
   revokeLiveLinks,
 } from "../../db/queries/reconnect-links.ts";
-import { canTransition, type Vendor } from "../health/states.ts";
+import { canTransition } from "../health/states.ts";
 import { generateToken, hashToken, reconnectPath } from "./tokens.ts";
+import type { Vendor } from "../vocabulary.ts";
 
 /** Seven days, unless the caller passes `env.RECONNECT_LINK_TTL_HOURS`. */
 export const DEFAULT_LINK_TTL_HOURS = 168;

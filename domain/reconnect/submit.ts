@@ -15,16 +15,15 @@ import type { NewConnectionEvent } from "../../db/schema/index.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../alerts/apply.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
 import type { ProbeEvidence } from "../health/classifier.ts";
-import { HEALTH_ALERT_KINDS } from "../health/decide.ts";
-import { buildEscalationPacket, describeVendorError, escalationText, VENDOR_LABELS } from "../health/escalation.ts";
+import { buildEscalationPacket, describeVendorError, escalationText } from "../health/escalation.ts";
 import type { VendorAccess } from "../health/probe.ts";
-import { assertTransition, type Vendor } from "../health/states.ts";
-import { playbookFor, TAXONOMY, type FailureCode } from "../health/taxonomy.ts";
+import { assertTransition } from "../health/states.ts";
+import { playbookFor, TAXONOMY } from "../health/taxonomy.ts";
 import { verifyCandidateKey, type KeyVerdict } from "../health/verify-key.ts";
 import { decryptApiKey, encryptApiKey, KeyCryptoError } from "../secrets/key-crypto.ts";
-import type { NookalRegion } from "../vendors/types.ts";
 import { DO_NOT_RECREATE_PATIENTS, NO_PATIENTS_LIKELY_CAUSE, regionLabel } from "./instructions.ts";
 import { findActiveLink, type ActiveLink, type ReconnectLinkView } from "./links.ts";
+import { type FailureCode, HEALTH_ALERT_KINDS, type NookalRegion, type Vendor, VENDOR_LABELS } from "../vocabulary.ts";
 
 /** Attempts allowed per link and per client address in one window (issue 6: 10 per 15 minutes). */
 export const DEFAULT_ATTEMPT_LIMIT = { attempts: 10, windowSeconds: 15 * 60 };

@@ -2,8 +2,9 @@ import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { countActiveAdmins, findUserByEmail, findUserById, updateUser } from "../../db/queries/users.ts";
-import { USER_ROLES, users, type UserRole } from "../../db/schema/users.ts";
+import { users } from "../../db/schema/users.ts";
 import { hashPassword } from "../auth/passwords.ts";
+import { USER_ROLES, type UserRole } from "../vocabulary.ts";
 
 /** Who did it, as the audit log records it. */
 export interface Actor {

@@ -1,18 +1,8 @@
 import type { RateLimiter } from "./rate-limiter.ts";
 import type { TransportDeps } from "./transport.ts";
-import type {
-  AppointmentRecord,
-  AppointmentTypeRecord,
-  InvoiceRecord,
-  ListOptions,
-  Page,
-  PatientRecord,
-  PatientSummary,
-  PractitionerRecord,
-  VerifyResult,
-} from "./types.ts";
-import type { Vendor } from "../health/states.ts";
+import type { AppointmentRecord, AppointmentTypeRecord, InvoiceRecord, ListOptions, Page, PatientRecord, PatientSummary, PractitionerRecord, VerifyResult } from "./types.ts";
 import type { TokenCache } from "./nookal-token-cache.ts";
+import type { Vendor } from "../vocabulary.ts";
 
 /**
  * One interface for both vendors. Every method rejects only with VendorError; list methods are

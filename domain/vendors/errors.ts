@@ -1,4 +1,4 @@
-import type { Vendor } from "../health/states.ts";
+import type { Vendor } from "../vocabulary.ts";
 
 /**
  * What went wrong talking to a vendor. Every failure a client meets becomes one of these;

@@ -4,7 +4,8 @@ import { KNOWN_CLINIKO_SHARDS } from "./cliniko-key.ts";
 import { isVendorError, VendorError } from "./errors.ts";
 import { createNookalV2Client } from "./nookal-v2-client.ts";
 import { createNookalV3Client } from "./nookal-v3-client.ts";
-import { NOOKAL_REGIONS, type ConnectionTarget, type NookalRegion, type Page, type VendorSettings } from "./types.ts";
+import { type ConnectionTarget, type Page, type VendorSettings } from "./types.ts";
+import { NOOKAL_REGIONS, type NookalRegion } from "../vocabulary.ts";
 
 /**
  * The one way to talk to a vendor. Never throws; every method rejects only with VendorError,

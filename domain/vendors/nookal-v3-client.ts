@@ -6,20 +6,8 @@ import { defaultTokenCache, tokenCacheId, type CachedToken } from "./nookal-toke
 import { IdSchema, laterOf, MoneySchema, NullableText, overlapCursor, parseJson, parseWith } from "./parse.ts";
 import { normalizeTimestamp } from "./time.ts";
 import { httpError, vendorFetch, vendorText, type VendorRequest } from "./transport.ts";
-import type {
-  AppointmentRecord,
-  AppointmentTypeRecord,
-  ConnectionTarget,
-  InvoiceRecord,
-  ListOptions,
-  NookalRegion,
-  Page,
-  PatientRecord,
-  PatientSummary,
-  PractitionerRecord,
-  VendorSettings,
-  VerifyResult,
-} from "./types.ts";
+import type { AppointmentRecord, AppointmentTypeRecord, ConnectionTarget, InvoiceRecord, ListOptions, Page, PatientRecord, PatientSummary, PractitionerRecord, VendorSettings, VerifyResult } from "./types.ts";
+import type { NookalRegion } from "../vocabulary.ts";
 
 /**
  * Nookal API v3: the Basic Key buys a bearer token at /oauth/token, cached until shortly before

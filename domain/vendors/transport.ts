@@ -1,6 +1,6 @@
-import type { Vendor } from "../health/states.ts";
 import { VendorError } from "./errors.ts";
 import { abortableSleep, type RateLimiter } from "./rate-limiter.ts";
+import type { Vendor } from "../vocabulary.ts";
 
 /**
  * The one place vendor HTTP happens: a timeout on every attempt, bounded jittered retries for

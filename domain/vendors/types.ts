@@ -1,4 +1,4 @@
-import type { Vendor } from "../health/states.ts";
+import type { NookalRegion, Vendor } from "../vocabulary.ts";
 
 /** Settings every vendor client needs; passed in, never read from the environment here. */
 export interface VendorSettings {
@@ -10,10 +10,6 @@ export interface VendorSettings {
   contactEmail: string;
   timeoutMs: number;
 }
-
-export const NOOKAL_REGIONS = ["au", "eu", "us"] as const;
-export type NookalRegion = (typeof NOOKAL_REGIONS)[number];
-export const NOOKAL_REGION_LABELS: Record<NookalRegion, string> = { au: "AU/NZ", eu: "EU/UK", us: "US" };
 
 export interface ConnectionTarget {
   vendor: Vendor;

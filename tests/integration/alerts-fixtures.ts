@@ -1,11 +1,10 @@
 import { Writable } from "node:stream";
 import { clinics, connections, users } from "../../db/schema/index.ts";
 import type { AlertWorkInput } from "../../domain/alerts/apply.ts";
-import type { AlertKind } from "../../domain/alerts/kinds.ts";
-import { buildEscalationPacket, type EscalationPacket } from "../../domain/health/escalation.ts";
-import type { FailureCode } from "../../domain/health/taxonomy.ts";
+import { buildEscalationPacket } from "../../domain/health/escalation.ts";
 import { createLogger } from "../../lib/logger.ts";
 import type { TestDatabase } from "../support/db.ts";
+import type { AlertKind, EscalationPacket, FailureCode } from "../../domain/vocabulary.ts";
 
 /** Shared by the alerts integration tests: a clinic with its connection, and the packets a probe would build. */
 

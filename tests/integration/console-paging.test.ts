@@ -5,9 +5,9 @@ import { pageClinicIds } from "../../db/queries/clinic-paging.ts";
 import { fleetCounts } from "../../db/queries/dashboard.ts";
 import { CLINIC_SORTS, listClinics, type ClinicListFilters, type ClinicSort } from "../../db/queries/clinics.ts";
 import { alerts, clinics, connections } from "../../db/schema/index.ts";
-import { CONNECTION_STATES, type ConnectionState } from "../../domain/health/states.ts";
 import { insertClinic } from "../support/fleet.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
+import { CONNECTION_STATES, type ConnectionState } from "../../domain/vocabulary.ts";
 
 /**
  * The index-served paging (db/queries/clinic-paging.ts) against a plain JavaScript sort of the

@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { parseEnv } from "../../config/env.ts";
 import { simulatorVendorEnv, vendorSettings } from "../../config/runtime.ts";
 import { ensureUser } from "../../db/queries/users.ts";
-import type { UserRole } from "../../db/schema/users.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { hashPassword } from "../../domain/auth/passwords.ts";
 import { keyringFromConfig } from "../../domain/connections/key-storage.ts";
@@ -14,6 +13,7 @@ import { sessionStorage } from "../../app/session.server.ts";
 import { seedDemoFleet } from "../../scripts/seed-demo.ts";
 import { startSimulator } from "../../simulator/server.ts";
 import { createTestDatabase, type TestDatabase } from "./db.ts";
+import type { UserRole } from "../../domain/vocabulary.ts";
 
 export interface TestServices extends Services {
   stop(): Promise<void>;

@@ -1,0 +1,171 @@
+/**
+ * The product's shared vocabulary: vendors and their labels, connection states and how bad each
+ * is, failure codes, alert kinds and statuses, delivery words, campaign statuses, and the shape of
+ * the escalation packet. Plain data and types only: this module imports nothing, so every layer
+ * (db schema, queries, domain, routes, workers) may depend on it without depending on each other.
+ * An ESLint rule keeps it that way (eslint.config.js).
+ */
+
+// ---- vendors
+
+export const VENDORS = ["cliniko", "nookal"] as const;
+export type Vendor = (typeof VENDORS)[number];
+
+export const VENDOR_LABELS: Record<Vendor, string> = { cliniko: "Cliniko", nookal: "Nookal" };
+
+export const NOOKAL_REGIONS = ["au", "eu", "us"] as const;
+export type NookalRegion = (typeof NOOKAL_REGIONS)[number];
+export const NOOKAL_REGION_LABELS: Record<NookalRegion, string> = { au: "AU/NZ", eu: "EU/UK", us: "US" };
+
+// ---- connection states (transitions: domain/health/states.ts)
+
+export const CONNECTION_STATES = [
+  "setup_pending",
+  "healthy",
+  "degraded",
+  "action_required",
+  "reconnect_pending",
+  "pending_disconnect",
+  "paused",
+] as const;
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+
+export const STATE_LABELS: Record<ConnectionState, string> = {
+  setup_pending: "Setup pending",
+  healthy: "Healthy",
+  degraded: "Degraded",
+  action_required: "Action required",
+  reconnect_pending: "Reconnect pending",
+  pending_disconnect: "Pending disconnect",
+  paused: "Paused",
+};
+
+/**
+ * Worst first: the order the console sorts states by. The one definition behind the
+ * connections_state_severity_idx expression index and the queries that must match it exactly
+ * (db/queries/state-severity.ts builds the SQL from this list).
+ */
+export const STATE_SEVERITY_ORDER = [
+  "action_required",
+  "degraded",
+  "reconnect_pending",
+  "pending_disconnect",
+  "setup_pending",
+  "paused",
+  "healthy",
+] as const satisfies readonly ConnectionState[];
+
+export function isConnectionState(value: unknown): value is ConnectionState {
+  return typeof value === "string" && (CONNECTION_STATES as readonly string[]).includes(value);
+}
+
+// ---- failure codes (meaning, messages and playbooks: domain/health/taxonomy.ts)
+
+export const FAILURE_CODES = [
+  "key_missing",
+  "key_malformed",
+  "auth_rejected",
+  "wrong_region",
+  "permission_denied",
+  "no_patients_visible",
+  "rate_limited",
+  "vendor_unavailable",
+  "network",
+  "vendor_response_invalid",
+  "integration_paused",
+] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
+
+export function isFailureCode(value: unknown): value is FailureCode {
+  return typeof value === "string" && (FAILURE_CODES as readonly string[]).includes(value);
+}
+
+// ---- alerts
+
+/** The alerts a probe's decision opens and resolves (domain/health/decide.ts). */
+export const HEALTH_ALERT_KINDS = ["connection_needs_action", "no_patients_visible", "degraded_too_long"] as const;
+export type HealthAlertKind = (typeof HEALTH_ALERT_KINDS)[number];
+
+/** Health kinds, plus "briefing_held", raised by the weekly briefing job. */
+export const ALERT_KINDS = [...HEALTH_ALERT_KINDS, "briefing_held"] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export const ALERT_KIND_LABELS: Record<AlertKind, string> = {
+  connection_needs_action: "Connection needs action",
+  no_patients_visible: "No patients visible",
+  degraded_too_long: "Degraded for too long",
+  briefing_held: "Weekly briefing held",
+};
+
+/**
+ * open → acknowledged (someone is on it) / muted (quiet until a date) → resolved.
+ * Resolved is terminal: a recurrence opens a new row (docs/decisions/0006-alerts.md).
+ */
+export const ALERT_STATUSES = ["open", "acknowledged", "muted", "resolved"] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+/** The only moments that notify anyone: a repeat of an open alert never does. */
+export const ALERT_EVENTS = ["opened", "reopened", "recovered"] as const;
+export type AlertEvent = (typeof ALERT_EVENTS)[number];
+
+export const DELIVERY_CHANNELS = ["email", "webhook"] as const;
+export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
+
+/** Who a notification is written for: clinic-facing words, support-facing words, or machine JSON. */
+export const NOTIFICATION_AUDIENCES = ["clinic_admin", "support", "webhook"] as const;
+export type NotificationAudience = (typeof NOTIFICATION_AUDIENCES)[number];
+
+/**
+ * queued: a job will deliver it. delivered: SMTP or the receiver accepted it. outboxed: no SMTP
+ * configured, the email waits in email_outbox for the console. suppressed: the alert was muted
+ * before the job ran. failed: retries exhausted (the dead-letter handler sets it).
+ */
+export const NOTIFICATION_STATUSES = ["queued", "delivered", "outboxed", "suppressed", "failed"] as const;
+export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
+
+/** The outcome of one attempt, recorded in alert_deliveries. */
+export const DELIVERY_ATTEMPT_STATUSES = ["delivered", "outboxed", "suppressed", "failed"] as const;
+export type DeliveryAttemptStatus = (typeof DELIVERY_ATTEMPT_STATUSES)[number];
+
+// ---- support staff
+
+/** Console roles, each including the ones after it: admin ⊃ agent ⊃ viewer (domain/auth/roles.ts). */
+export const USER_ROLES = ["admin", "agent", "viewer"] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+// ---- campaigns
+
+/** Where a clinic in a campaign stands (derived in db/queries/campaigns.ts). */
+export const CAMPAIGN_STATUSES = ["reconnected", "waiting", "failing", "past_deadline"] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+// ---- the escalation packet (built in domain/health/escalation.ts, stored with alerts)
+
+/** no patients visible at all, vs one patient the clinic cannot find, vs not known. */
+export type PatientScope = "none_visible" | "one_missing" | "unknown";
+
+export interface EscalationPacket {
+  organisationName: string;
+  vendor: Vendor;
+  vendorLabel: string;
+  region: string;
+  /** Only for Nookal: the region's label (AU/NZ, EU/UK, US). */
+  nookalRegion: string | null;
+  /** Only for Cliniko. */
+  clinikoShard: string | null;
+  apiVersion: string | null;
+  state: ConnectionState | null;
+  failureCode: FailureCode | null;
+  failureTitle: string | null;
+  /** The vendor's answer, verbatim where there was one. */
+  exactError: string;
+  request: string | null;
+  /** null when there is no failure streak to compare with. */
+  keyReEnteredSinceFailure: boolean | null;
+  patientScope: PatientScope;
+  visiblePatients: number | null;
+  firstFailureAt: string | null;
+  lastSuccessAt: string | null;
+  keyHint: string | null;
+  suggestedAction: string | null;
+}
