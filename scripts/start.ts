@@ -102,7 +102,12 @@ try {
   };
   if (startSimulator) {
     const simulatorUrl = `http://127.0.0.1:${env.SIMULATOR_PORT}`;
-    Object.assign(childEnv, simulatorVendorEnv(simulatorUrl), { HOST: env.HOST, SIMULATOR_PORT: String(env.SIMULATOR_PORT) });
+    Object.assign(childEnv, simulatorVendorEnv(simulatorUrl), {
+      HOST: env.HOST,
+      SIMULATOR_PORT: String(env.SIMULATOR_PORT),
+      // why: a demo's webhook receiver is usually on this machine; delivery refuses loopback otherwise
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS || "true",
+    });
     startChild("simulator", "simulator/main.ts", { ...childEnv, HOST: "127.0.0.1" });
     await waitForHttp(`${simulatorUrl}/_control/health`, "The vendor simulator");
     const seeded = await seedDemoFleet({ databaseUrl, masterKey: childEnv.MASTER_KEY!, masterKeyId: env.MASTER_KEY_ID, nodeEnv: env.NODE_ENV });

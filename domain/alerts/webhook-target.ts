@@ -110,7 +110,11 @@ export function webhookDispatcher(policy: WebhookTargetPolicy, options: { connec
  * For creation: the URL check, then the name's current addresses. A name that does not resolve
  * (yet) is accepted: delivery checks again at connect time, and fails visibly if it is refused.
  */
-export async function webhookTargetProblem(rawUrl: string, policy: WebhookTargetPolicy, resolve: typeof dns.promises.lookup = dns.promises.lookup): Promise<string | null> {
+export async function webhookTargetProblem(
+  rawUrl: string,
+  policy: WebhookTargetPolicy,
+  resolve: (host: string, options: { all: true }) => Promise<dns.LookupAddress[]> = (host, options) => dns.promises.lookup(host, options),
+): Promise<string | null> {
   const problem = webhookUrlProblem(rawUrl, policy);
   if (problem || policy.allowPrivate) return problem;
   const host = bareHost(new URL(rawUrl));
