@@ -31,8 +31,13 @@ beforeAll(async () => {
         }
         const verb = line.slice(0, 4).toUpperCase();
         if (verb === "EHLO") socket.write("250-plain.test\r\n250 8BITMIME\r\n");
-        else if (verb === "MAIL") (mailFrom++, socket.write("250 ok\r\n"));
-        else if (verb === "DATA") (inData = true, socket.write("354 go\r\n"));
+        else if (verb === "MAIL") {
+          mailFrom++;
+          socket.write("250 ok\r\n");
+        } else if (verb === "DATA") {
+          inData = true;
+          socket.write("354 go\r\n");
+        }
         else if (verb === "STAR") socket.write("454 4.7.0 TLS not available\r\n");
         else if (verb === "QUIT") socket.end("221 bye\r\n");
         else socket.write("250 ok\r\n");
