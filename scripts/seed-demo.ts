@@ -17,7 +17,7 @@ const DEMO_USERS = [
 
 export class DemoSeedRefused extends Error {
   constructor() {
-    super("The demo fleet and its demo users (password relink-demo) are never seeded in production (NODE_ENV=production). Set START_SIMULATOR=false, or run the demo with NODE_ENV=development.");
+    super("The demo fleet and its demo users (password relink-demo) are never seeded in production (NODE_ENV=production). Run a demo with NODE_ENV=development; in production leave START_SIMULATOR unset or false.");
     this.name = "DemoSeedRefused";
   }
 }
