@@ -32,4 +32,18 @@ describe("the env schema", () => {
   it("refuses production without a database, master key and session secret", () => {
     expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(/DATABASE_URL: required in production[\s\S]*MASTER_KEY[\s\S]*SESSION_SECRET/);
   });
+
+  it("requires an https PUBLIC_URL in production", () => {
+    const base = { NODE_ENV: "production", DATABASE_URL: "postgres://db/relink", MASTER_KEY: "q2YqvR9ryHbsrTDiOU8P0RN1pNmfF9IHsyJkbm6Vxyg=", SESSION_SECRET: "s".repeat(40) };
+    expect(() => parseEnv(base)).toThrow(/PUBLIC_URL: required in production/);
+    expect(() => parseEnv({ ...base, PUBLIC_URL: "http://relink.example.com" })).toThrow(/PUBLIC_URL: must be an https:\/\/ URL in production/);
+    expect(parseEnv({ ...base, PUBLIC_URL: "https://relink.example.com" }).PUBLIC_URL).toBe("https://relink.example.com");
+    // why: the zero-config start builds it from HOST:PORT outside production
+    expect(parseEnv({}).PUBLIC_URL).toBeUndefined();
+  });
+
+  it("refuses private webhook targets and plain SMTP unless told otherwise", () => {
+    expect(parseEnv({})).toMatchObject({ WEBHOOK_ALLOW_PRIVATE_TARGETS: false, SMTP_REQUIRE_TLS: false });
+    expect(parseEnv({ WEBHOOK_ALLOW_PRIVATE_TARGETS: "true", SMTP_REQUIRE_TLS: "true" })).toMatchObject({ WEBHOOK_ALLOW_PRIVATE_TARGETS: true, SMTP_REQUIRE_TLS: true });
+  });
 });

@@ -43,12 +43,19 @@ export const EnvSchema = z.object({
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   PROBE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
   SMTP_URL: optionalUrl,
+  /** Refuse to send mail over an SMTP connection that does not upgrade to TLS (STARTTLS) — nodemailer requireTLS. */
+  SMTP_REQUIRE_TLS: bool.default(false),
   ALERT_FROM_EMAIL: z.email().default("alerts@relink.example"),
   /** Support team inbox for alerts in support words with the escalation packet; unset = none. */
   ALERT_SUPPORT_EMAIL: z.email().optional(),
   /** Also email each clinic's admin (clinics.admin_email) in clinic-facing words. */
   ALERT_EMAIL_CLINIC_ADMINS: bool.default(true),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /**
+   * Let webhook receivers be loopback, private or link-local addresses. Only for tests and demos
+   * (a receiver on this machine); off, delivery refuses them at connect time (SSRF).
+   */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.default(false),
   /** How long a reconnect link sent to a clinic stays usable (default 7 days). */
   RECONNECT_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(168),
   /**
@@ -88,6 +95,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     if (!env.DATABASE_URL) missing.push("DATABASE_URL: required in production");
     if (!env.MASTER_KEY) missing.push("MASTER_KEY: required in production (openssl rand -base64 32)");
     if (!env.SESSION_SECRET) missing.push("SESSION_SECRET: required in production (at least 32 characters)");
+    // why: reconnect links carry a credential in their path; in production they must be https, and a
+    // default built from HOST:PORT would be an internal address no clinic can open
+    if (!env.PUBLIC_URL) missing.push("PUBLIC_URL: required in production (the https:// address clinics and staff open)");
+    else if (new URL(env.PUBLIC_URL).protocol !== "https:") missing.push("PUBLIC_URL: must be an https:// URL in production");
     if (missing.length) throw new EnvError(missing);
   }
   return env;

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import type { WebhookTargetPolicy } from "../domain/alerts/webhook-target.ts";
 import type { VendorSettings } from "../domain/vendors/types.ts";
 import type { Env } from "./env.ts";
 
@@ -47,6 +48,11 @@ export function vendorSettings(env: Env): VendorSettings {
     contactEmail: env.VENDOR_CONTACT_EMAIL,
     timeoutMs: env.VENDOR_TIMEOUT_MS,
   };
+}
+
+/** Where webhook receivers may be: https only in production; private addresses only when explicitly allowed. */
+export function webhookTargetPolicy(env: Env): WebhookTargetPolicy {
+  return { allowPrivate: env.WEBHOOK_ALLOW_PRIVATE_TARGETS, requireHttps: env.NODE_ENV === "production" };
 }
 
 export function publicUrl(env: Env): string {

@@ -28,3 +28,25 @@ describe("logger redaction", () => {
     expect(out).toContain("[redacted]");
   });
 });
+
+describe("error serializer", () => {
+  it("keeps a failed query's text and constraint but drops its parameters, even where PostgreSQL quotes them", async () => {
+    const { serializeError } = await import("./logger.ts");
+    const token = "rl_tok_0123456789abcdefghij";
+    const pg = Object.assign(new Error(`invalid input syntax for type uuid: "${token}"`), {
+      name: "PostgresError",
+      code: "22P02",
+      severity: "ERROR",
+      detail: `Key (token)=(${token}) already exists.`,
+      constraint_name: "reconnect_links_token_uidx",
+    });
+    Object.defineProperty(pg, "parameters", { value: [token], enumerable: false });
+    const drizzle = Object.assign(new Error(`Failed query: select 1 where id = $1\nparams: ${token}`), { query: "select 1 where id = $1", params: [token], cause: pg });
+    const wrapped = new Error("loading the reconnect page failed", { cause: drizzle });
+    const out = JSON.stringify(serializeError(wrapped));
+    expect(out).not.toContain(token);
+    expect(out).toContain("select 1 where id = $1");
+    expect(out).toContain("reconnect_links_token_uidx");
+    expect(out).toContain("22P02");
+  });
+});

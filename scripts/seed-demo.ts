@@ -15,11 +15,20 @@ const DEMO_USERS = [
   { email: "viewer@relink.test", password: "relink-demo", name: "Vic Viewer", role: "viewer" as const },
 ];
 
+export class DemoSeedRefused extends Error {
+  constructor() {
+    super("The demo fleet and its demo users (password relink-demo) are never seeded in production (NODE_ENV=production). Run a demo with NODE_ENV=development; in production leave START_SIMULATOR unset or false.");
+    this.name = "DemoSeedRefused";
+  }
+}
+
 /**
  * The demo fleet: clinics in every failure state, keyed to the simulator's default world.
  * Idempotent: clinics that already exist (by name) are left exactly as they are.
+ * Refuses in production: the demo users have a published password, one of them an admin.
  */
-export async function seedDemoFleet(options: { databaseUrl: string; masterKey: string; masterKeyId: string }) {
+export async function seedDemoFleet(options: { databaseUrl: string; masterKey: string; masterKeyId: string; nodeEnv: "development" | "production" | "test" }) {
+  if (options.nodeEnv === "production") throw new DemoSeedRefused();
   const handle = openDb(options.databaseUrl, { max: 2, applicationName: "relink-seed" });
   const keyring = keyringFromConfig(options.masterKey, options.masterKeyId);
   let created = 0;

@@ -72,7 +72,8 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 try {
-  const startSimulator = env.START_SIMULATOR ?? true;
+  // why: the simulator comes with the demo users and their published password; never by default in production
+  const startSimulator = env.START_SIMULATOR ?? env.NODE_ENV !== "production";
   await assertPortFree(env.PORT, env.HOST, "the web console");
   if (startSimulator) await assertPortFree(env.SIMULATOR_PORT, "127.0.0.1", "the vendor simulator");
 
@@ -101,10 +102,15 @@ try {
   };
   if (startSimulator) {
     const simulatorUrl = `http://127.0.0.1:${env.SIMULATOR_PORT}`;
-    Object.assign(childEnv, simulatorVendorEnv(simulatorUrl), { HOST: env.HOST, SIMULATOR_PORT: String(env.SIMULATOR_PORT) });
+    Object.assign(childEnv, simulatorVendorEnv(simulatorUrl), {
+      HOST: env.HOST,
+      SIMULATOR_PORT: String(env.SIMULATOR_PORT),
+      // why: a demo's webhook receiver is usually on this machine; delivery refuses loopback otherwise
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS || "true",
+    });
     startChild("simulator", "simulator/main.ts", { ...childEnv, HOST: "127.0.0.1" });
     await waitForHttp(`${simulatorUrl}/_control/health`, "The vendor simulator");
-    const seeded = await seedDemoFleet({ databaseUrl, masterKey: childEnv.MASTER_KEY!, masterKeyId: env.MASTER_KEY_ID });
+    const seeded = await seedDemoFleet({ databaseUrl, masterKey: childEnv.MASTER_KEY!, masterKeyId: env.MASTER_KEY_ID, nodeEnv: env.NODE_ENV });
     logger.info({ clinics: seeded.clinics, created: seeded.created }, "demo fleet ready");
   }
   startChild("worker", "workers/main.ts", childEnv);

@@ -53,12 +53,23 @@ async function main() {
       "*",
       createRequestHandler({
         build,
+        // why: in development mode Remix sends a server error's message and stack to the browser, and a
+        // failed query's message lists its parameters; the details are in the log (entry.server.tsx)
+        mode: "production",
         getLoadContext: (req) => ({
           services,
           clientAddress: clientAddressFrom({ forwardedFor: req.headers["x-forwarded-for"], socketAddress: req.socket.remoteAddress, trustedHops: env.TRUST_PROXY_HOPS }),
         }),
       }),
     );
+    // why: express's default handler prints err.stack to stderr, and a failed query's stack carries
+    // its parameters; log through pino's serializer (lib/logger.ts) and answer without details
+    app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      const url = req.path.startsWith("/reconnect/") ? "/reconnect/:token" : req.path;
+      logger.error({ err, method: req.method, url }, "request failed");
+      if (res.headersSent) return void res.destroy();
+      res.status(500).type("text/plain").send("Internal Server Error");
+    });
 
     const server = app.listen(env.PORT, env.HOST, () => {
       logger.info({ url: `http://${env.HOST}:${env.PORT}` }, "web console listening");

@@ -326,8 +326,9 @@ function sortRows(rows: Row[], sort: string | null, order: string | null): Row[]
 
 const ACCESS_DENIED = "HTTP Basic: Access denied.";
 
-function denyAuth(world: World, res: Res): void {
-  send(world, res, 401, ACCESS_DENIED, { "Content-Type": "text/plain; charset=utf-8", "WWW-Authenticate": 'Basic realm="Application"' });
+function denyAuth(world: World, res: Res, key: string | undefined): void {
+  const body = world.settings.echoKeyInErrors && key ? `HTTP Basic: Access denied for key ${key}.` : ACCESS_DENIED;
+  send(world, res, 401, body, { "Content-Type": "text/plain; charset=utf-8", "WWW-Authenticate": 'Basic realm="Application"' });
 }
 
 function keyFromAuthorization(header: string | undefined): string | undefined {
@@ -379,7 +380,7 @@ export async function handleCliniko(world: World, req: Req, res: Res, shard: str
   const user = account?.users.find((u) => u.id === record?.userId);
   // why: Cliniko answers every key problem with the same 401 — wrong, archived, other shard, inactive user
   if (!record || !account || !user || record.status !== "active" || account.shard !== shard || !user.active) {
-    denyAuth(world, res);
+    denyAuth(world, res, key);
     return;
   }
   const limit = account.faults.rateLimit ?? world.globalFaults.rateLimit ?? s.rateLimit;

@@ -48,6 +48,7 @@ const SettingsSchema = z
     requireUserAgent: z.boolean(),
     requireAccept: z.boolean(),
     clinikoForbiddenBody: z.enum(["text", "empty"]),
+    echoKeyInErrors: z.boolean(),
   })
   .partial()
   .strict();

@@ -44,6 +44,8 @@ export interface WorldSettings {
   requireAccept: boolean;
   /** Cliniko sometimes answers 403 with an empty body. */
   clinikoForbiddenBody: "text" | "empty";
+  /** A careless vendor quotes the credential back in its 401 body (Cliniko). */
+  echoKeyInErrors: boolean;
 }
 
 export const DEFAULT_SETTINGS: WorldSettings = {
@@ -55,6 +57,7 @@ export const DEFAULT_SETTINGS: WorldSettings = {
   requireUserAgent: true,
   requireAccept: true,
   clinikoForbiddenBody: "text",
+  echoKeyInErrors: false,
 };
 
 export interface ClinikoUser {

@@ -1,6 +1,7 @@
 import type { Job } from "pg-boss";
 import { masterKeyBase64, vendorSettings } from "../config/runtime.ts";
 import { openDb } from "../db/client.ts";
+import { resealWebhookSecrets } from "../domain/alerts/webhook-secrets.ts";
 import { keyringFromConfig } from "../domain/connections/key-storage.ts";
 import { createVendorAccess } from "../domain/health/vendor-access.ts";
 import { boot, failStartup, onShutdown, requireDatabaseUrl } from "../scripts/process.ts";
@@ -14,14 +15,18 @@ try {
   const databaseUrl = requireDatabaseUrl(env);
   const handle = openDb(databaseUrl, { max: 12, applicationName: "relink-worker" });
   const boss = await startBoss({ databaseUrl, logger, role: "worker" });
+  const keyring = keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS);
+  // why: webhook secrets stored in plaintext before they were sealed are sealed before anything signs
+  const sealed = await resealWebhookSecrets({ keyring, rotate: false }, handle.db);
+  if (sealed.sealed > 0) logger.info({ sealed: sealed.sealed }, "webhook signing secrets sealed");
   // why: built once; alerts.work is what the probe path passes to applyAlertWork
-  const alerts = alertWorker({ env, db: handle.db, boss, logger });
+  const alerts = alertWorker({ env, db: handle.db, boss, logger, keyring });
   const deps: ProbeDeps = {
     db: handle.db,
     boss,
     logger,
     vendors: createVendorAccess(vendorSettings(env)),
-    keyring: keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS),
+    keyring,
     alerts: alerts.work,
   };
   await workAlertQueues(boss, alerts.delivery);

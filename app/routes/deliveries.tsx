@@ -4,7 +4,9 @@ import { Form, useActionData, useLoaderData, useNavigation, useRouteLoaderData, 
 import { z } from "zod";
 import { listEmailOutbox, listWebhookEndpoints } from "../../db/queries/alerts.ts";
 import { createWebhookEndpoint, setWebhookEndpointEnabled, WebhookEndpointInputSchema } from "../../domain/alerts/manage.ts";
+import { WebhookTargetError } from "../../domain/alerts/webhook-target.ts";
 import { hasRole } from "../../domain/auth/roles.ts";
+import { webhookTargetPolicy } from "../../config/runtime.ts";
 import { CopyButton } from "../components/copy-button.tsx";
 import { Field, FormError, Pager } from "../components/forms.tsx";
 import { absoluteTime, formatCount, relativeTime } from "../components/format.ts";
@@ -56,7 +58,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (input.intent === "add-webhook") {
     const valid = WebhookEndpointInputSchema.safeParse({ url: input.url, description: input.description });
     if (!valid.success) return badRequest(fieldErrorsOf(valid.error));
-    const created = await createWebhookEndpoint({ input: valid.data, actor }, services.db);
+    let created: Awaited<ReturnType<typeof createWebhookEndpoint>>;
+    try {
+      created = await createWebhookEndpoint({ input: valid.data, actor, keyring: services.keyring, targets: webhookTargetPolicy(services.env) }, services.db);
+    } catch (err) {
+      if (err instanceof WebhookTargetError) return badRequest({ url: [err.message] });
+      throw err;
+    }
     // why: the signing secret is shown exactly once, in this response; it is never listed again
     return data({ ok: true as const, created: { url: created.url, secret: created.secret }, fieldErrors: {} });
   }

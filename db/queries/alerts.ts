@@ -1,17 +1,6 @@
 import type { DbOrTx } from "../client.ts";
-import { and, asc, count, desc, eq, getTableColumns, gt, inArray, ne, sql, type SQL } from "drizzle-orm";
-import {
-  alertDeliveries,
-  alertNotifications,
-  alerts,
-  clinics,
-  emailOutbox,
-  webhookEndpoints,
-  type Alert,
-  type NewAlert,
-  type NewAlertDelivery,
-  type NewAlertNotification,
-} from "../schema/index.ts";
+import { and, asc, count, desc, eq, getTableColumns, gt, inArray, isNotNull, ne, or, sql, type SQL } from "drizzle-orm";
+import { alertDeliveries, alertNotifications, alerts, clinics, emailOutbox, webhookEndpoints, type Alert, type NewAlert, type NewAlertDelivery, type NewAlertNotification } from "../schema/index.ts";
 import type { AlertKind, AlertStatus, EscalationPacket, NotificationStatus } from "../../domain/vocabulary.ts";
 
 
@@ -172,12 +161,50 @@ export async function allAlertsMuted({ alertIds, now }: { alertIds: readonly str
   return (row?.n ?? 0) === alertIds.length;
 }
 
+const sealedSecretColumns = {
+  id: webhookEndpoints.id,
+  secretCiphertext: webhookEndpoints.secretCiphertext,
+  secretIv: webhookEndpoints.secretIv,
+  secretTag: webhookEndpoints.secretTag,
+  secretKeyId: webhookEndpoints.secretKeyId,
+  legacySecret: webhookEndpoints.legacySecret,
+};
+export type WebhookSecretColumns = Pick<typeof webhookEndpoints.$inferSelect, keyof typeof sealedSecretColumns>;
+
+/** The receiver's URL and its sealed signing secret (opened by domain/alerts/webhook-secrets.ts). */
 export async function getWebhookSigningTarget({ endpointId }: { endpointId: string }, db: DbOrTx) {
   const [row] = await db
-    .select({ url: webhookEndpoints.url, secret: webhookEndpoints.secret, active: webhookEndpoints.active })
+    .select({ url: webhookEndpoints.url, active: webhookEndpoints.active, ...sealedSecretColumns })
     .from(webhookEndpoints)
     .where(eq(webhookEndpoints.id, endpointId));
   return row;
+}
+
+/** A page of endpoints whose secret is plaintext or sealed under a master key other than `currentKeyId`. */
+export async function listWebhookSecretsToReseal({ currentKeyId, after, limit }: { currentKeyId: string; after: string; limit: number }, db: DbOrTx): Promise<WebhookSecretColumns[]> {
+  return db
+    .select(sealedSecretColumns)
+    .from(webhookEndpoints)
+    .where(and(gt(webhookEndpoints.id, after), or(isNotNull(webhookEndpoints.legacySecret), ne(webhookEndpoints.secretKeyId, currentKeyId))))
+    .orderBy(asc(webhookEndpoints.id))
+    .limit(limit);
+}
+
+/**
+ * Stores a newly sealed secret, guarded by the form it was read in (plaintext, or the old key id),
+ * so a concurrent rotation never overwrites a newer value. False when the row changed meanwhile.
+ */
+export async function replaceWebhookSecret(
+  { id, sealed, was }: { id: string; sealed: { secretCiphertext: Buffer; secretIv: Buffer; secretTag: Buffer; secretKeyId: string }; was: { legacy: true } | { keyId: string } },
+  db: DbOrTx,
+): Promise<boolean> {
+  const guard = "legacy" in was ? isNotNull(webhookEndpoints.legacySecret) : eq(webhookEndpoints.secretKeyId, was.keyId);
+  const rows = await db
+    .update(webhookEndpoints)
+    .set({ ...sealed, legacySecret: null, updatedAt: sql`now()` })
+    .where(and(eq(webhookEndpoints.id, id), guard))
+    .returning({ id: webhookEndpoints.id });
+  return rows.length > 0;
 }
 
 /** The outbox row for an alert email: created on the first attempt, found again on a retry. */
@@ -326,7 +353,7 @@ export async function listWebhookEndpoints(db: DbOrTx) {
 }
 
 export async function insertWebhookEndpoint(
-  row: { url: string; description: string | null; secret: string },
+  row: { id: string; url: string; description: string | null; secretCiphertext: Buffer; secretIv: Buffer; secretTag: Buffer; secretKeyId: string },
   db: DbOrTx,
 ): Promise<{ id: string }> {
   const [created] = await db.insert(webhookEndpoints).values(row).returning({ id: webhookEndpoints.id });

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Db, DbOrTx } from "../client.ts";
 import { users, type NewUser } from "../schema/index.ts";
 import type { UserRole } from "../../domain/vocabulary.ts";
@@ -46,8 +46,17 @@ export async function updateUser(
   return rows.length > 0;
 }
 
-/** Active admins, so the last one cannot demote or disable themself into a locked console. */
-export async function countActiveAdmins(db: DbOrTx): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(users).where(and(eq(users.role, "admin"), isNull(users.disabledAt)));
-  return row?.n ?? 0;
+/**
+ * Locks every active admin row (FOR UPDATE) and returns their ids. Two transactions that each
+ * demote one of the last two admins serialise here; the second then re-reads the rows (READ
+ * COMMITTED re-checks the WHERE on the locked rows) and sees only one admin left.
+ */
+export async function lockActiveAdmins(db: DbOrTx): Promise<string[]> {
+  const rows = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.role, "admin"), isNull(users.disabledAt)))
+    .orderBy(asc(users.id))
+    .for("update");
+  return rows.map((r) => r.id);
 }

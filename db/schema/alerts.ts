@@ -15,7 +15,7 @@ import {
 } from "drizzle-orm/pg-core";
 import { clinics } from "./clinics.ts";
 import { connections } from "./connections.ts";
-import { inList } from "./columns.ts";
+import { bytea, inList } from "./columns.ts";
 import { users } from "./users.ts";
 import { ALERT_EVENTS, ALERT_KINDS, ALERT_STATUSES, type AlertEvent, type AlertKind, type AlertStatus, DELIVERY_ATTEMPT_STATUSES, DELIVERY_CHANNELS, type DeliveryAttemptStatus, type DeliveryChannel, type EscalationPacket, NOTIFICATION_AUDIENCES, NOTIFICATION_STATUSES, type NotificationAudience, type NotificationStatus } from "../../domain/vocabulary.ts";
 
@@ -70,18 +70,29 @@ export const webhookEndpoints = pgTable(
     url: text("url").notNull(),
     description: text("description"),
     /**
-     * The HMAC-SHA256 signing secret we generated and share with the receiver. Stored as is: it
-     * must be read back to sign, it grants nothing at any third party, and it is never logged or
-     * listed (docs/decisions/0006-alerts.md).
+     * The HMAC-SHA256 signing secret we generated and share with the receiver, sealed like an API
+     * key (AES-256-GCM under the master keyring, bound to this row): anyone holding it can forge
+     * alerts the receiver trusts (docs/decisions/0024-secrets-webhooks-hardening.md).
      */
-    secret: text("secret").notNull(),
+    secretCiphertext: bytea("secret_ciphertext"),
+    secretIv: bytea("secret_iv"),
+    secretTag: bytea("secret_tag"),
+    secretKeyId: text("secret_key_id"),
+    /** Plaintext secret of a row created before secrets were sealed; sealed and emptied at start. */
+    legacySecret: text("secret"),
     active: boolean("active").notNull().default(true),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     check("webhook_endpoints_url_http", sql`${t.url} ~ '^https?://[^\\s]+$'`),
-    check("webhook_endpoints_secret_length", sql`length(${t.secret}) >= 32`),
+    check("webhook_endpoints_secret_length", sql`${t.legacySecret} is null or length(${t.legacySecret}) >= 32`),
+    check(
+      "webhook_endpoints_secret_parts_together",
+      sql`(${t.secretCiphertext} is null) = (${t.secretIv} is null) and (${t.secretIv} is null) = (${t.secretTag} is null) and (${t.secretTag} is null) = (${t.secretKeyId} is null)`,
+    ),
+    // why: a row holds its secret in exactly one form; the sealed one once start-up has run
+    check("webhook_endpoints_one_secret", sql`(${t.legacySecret} is null) <> (${t.secretCiphertext} is null)`),
   ],
 );
 

@@ -1,8 +1,11 @@
 import type { DbOrTx } from "../../db/client.ts";
 import { allAlertsMuted, beginDeliveryAttempt, ensureOutboxEmail, getNotification, getWebhookSigningTarget, markOutboxEmail, noteNotificationError, recordDeliveryAttempt, settleNotification } from "../../db/queries/alerts.ts";
+import type { Keyring } from "../secrets/key-crypto.ts";
 import type { EmailSender } from "./email.ts";
 import { EmailContentSchema, WebhookContentSchema } from "./messages.ts";
 import { postWebhook } from "./webhook.ts";
+import { openWebhookSecret } from "./webhook-secrets.ts";
+import type { WebhookTargetPolicy } from "./webhook-target.ts";
 import type { DeliveryAttemptStatus, NotificationStatus } from "../vocabulary.ts";
 
 /**
@@ -17,6 +20,10 @@ export interface DeliveryDeps {
   email: EmailSender | null;
   fromEmail: string;
   webhookTimeoutMs: number;
+  /** Opens the receivers' sealed signing secrets. */
+  keyring: Keyring;
+  /** Where receivers may be (config/runtime.ts webhookTargetPolicy); default strict. */
+  webhookTargets?: WebhookTargetPolicy;
   fetchImpl?: typeof fetch;
   now?: () => Date;
 }
@@ -119,11 +126,24 @@ export async function deliverNotification({ notificationId }: { notificationId: 
     await record("suppressed", { error: "webhook endpoint removed or deactivated" });
     return settle("suppressed", "webhook endpoint removed or deactivated");
   }
+  let secret: string;
+  try {
+    secret = openWebhookSecret(deps.keyring, endpoint);
+  } catch {
+    // why: our own configuration fault (master key), never retried against the receiver; the
+    // message names no key material
+    return fail("the receiver's signing secret cannot be opened with the configured master keys", {}, false);
+  }
   const posted = await postWebhook(
-    { url: n.target, secret: endpoint.secret },
+    { url: n.target, secret },
     content.data.body,
     { event: `alert.${n.event}`, deliveryId: notificationId },
-    { timeoutMs: deps.webhookTimeoutMs, now: now(), ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}) },
+    {
+      timeoutMs: deps.webhookTimeoutMs,
+      now: now(),
+      ...(deps.webhookTargets ? { targets: deps.webhookTargets } : {}),
+      ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}),
+    },
   );
   if (!posted.ok) return fail(posted.error ?? "webhook failed", { httpStatus: posted.httpStatus, durationMs: posted.durationMs });
   await record("delivered", { httpStatus: posted.httpStatus, durationMs: posted.durationMs });

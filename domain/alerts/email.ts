@@ -21,10 +21,19 @@ export interface EmailSender {
  * `smtp://smtp.example:587` (STARTTLS is negotiated when offered). Pooled: alert bursts reuse
  * connections instead of handshaking per message.
  */
-export function smtpEmailSender(smtpUrl: string, options: { timeoutMs?: number } = {}): EmailSender {
+export function smtpEmailSender(smtpUrl: string, options: { timeoutMs?: number; requireTLS?: boolean } = {}): EmailSender {
+  return smtpSender(nodemailer.createTransport(smtpTransportOptions(smtpUrl, options)));
+}
+
+/**
+ * nodemailer's options for an SMTP URL. With `requireTLS` a plain `smtp://` connection must
+ * upgrade with STARTTLS or nothing is sent (SMTP_REQUIRE_TLS): otherwise a server, or anyone on
+ * the path, that does not offer STARTTLS gets the password and every message in clear text.
+ */
+export function smtpTransportOptions(smtpUrl: string, options: { timeoutMs?: number; requireTLS?: boolean } = {}) {
   const url = new URL(smtpUrl);
   const timeout = options.timeoutMs ?? 15_000;
-  const transport = nodemailer.createTransport({
+  return {
     pool: true,
     maxConnections: 2,
     host: url.hostname,
@@ -34,7 +43,11 @@ export function smtpEmailSender(smtpUrl: string, options: { timeoutMs?: number }
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     socketTimeout: timeout,
-  });
+    requireTLS: options.requireTLS ?? false,
+  };
+}
+
+function smtpSender(transport: nodemailer.Transporter): EmailSender {
   return {
     async send(message) {
       const info = await transport.sendMail({

@@ -1,10 +1,14 @@
+import { randomUUID } from "node:crypto";
 import type { DbOrTx } from "../../db/client.ts";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { insertWebhookEndpoint, setWebhookEndpointActive, updateUnresolvedAlert, type AlertRow } from "../../db/queries/alerts.ts";
 import { alerts } from "../../db/schema/alerts.ts";
+import type { Keyring } from "../secrets/key-crypto.ts";
 import { generateWebhookSecret } from "./webhook.ts";
+import { sealWebhookSecret } from "./webhook-secrets.ts";
+import { STRICT_WEBHOOK_TARGETS, WebhookTargetError, webhookTargetProblem, type WebhookTargetPolicy } from "./webhook-target.ts";
 
 /**
  * What support does to alerts and webhook endpoints from the console. Each write and its audit
@@ -88,15 +92,23 @@ export async function unmuteAlert({ alertId, actor }: { alertId: string; actor: 
   });
 }
 
-/** Registers a receiver. The secret is returned once, to show the admin; lists never include it. */
+/**
+ * Registers a receiver. The secret is returned once, to show the admin; lists never include it,
+ * and it is stored sealed. Throws WebhookTargetError (a message for the URL field) when the URL is
+ * not https in production or points at a loopback, private or link-local address.
+ */
 export async function createWebhookEndpoint(
-  { input, actor }: { input: z.input<typeof WebhookEndpointInputSchema>; actor: Actor },
+  { input, actor, keyring, targets = STRICT_WEBHOOK_TARGETS }: { input: z.input<typeof WebhookEndpointInputSchema>; actor: Actor; keyring: Keyring; targets?: WebhookTargetPolicy },
   db: DbOrTx,
 ): Promise<{ id: string; url: string; secret: string }> {
   const parsed = WebhookEndpointInputSchema.parse(input);
+  const problem = await webhookTargetProblem(parsed.url, targets);
+  if (problem) throw new WebhookTargetError(problem);
   const secret = generateWebhookSecret();
+  // why: the id is chosen first so the ciphertext can be bound to its row
+  const id = randomUUID();
   return db.transaction(async (tx) => {
-    const { id } = await insertWebhookEndpoint({ url: parsed.url, description: parsed.description || null, secret }, tx);
+    await insertWebhookEndpoint({ id, url: parsed.url, description: parsed.description || null, ...sealWebhookSecret(keyring, id, secret) }, tx);
     // why: the audit entry names the endpoint, never its secret
     await recordAudit(
       { actorUserId: actor.userId, actorLabel: actor.label, action: "webhook.create", clinicId: null, details: { endpointId: id, url: parsed.url } },

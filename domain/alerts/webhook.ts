@@ -1,4 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { fetch as undiciFetch, type Dispatcher } from "undici";
+import { STRICT_WEBHOOK_TARGETS, webhookDispatcher, webhookUrlProblem, type WebhookTargetPolicy } from "./webhook-target.ts";
 
 /**
  * Signed webhooks. The signature is HMAC-SHA256 over `${timestamp}.${rawBody}` with the endpoint's
@@ -80,7 +82,19 @@ export interface WebhookPostOptions {
   timeoutMs: number;
   now?: Date;
   userAgent?: string;
+  /** Where receivers may be; default strict (https, public addresses only). */
+  targets?: WebhookTargetPolicy;
+  /** Tests only: replaces the guarded transport (the address check lives in that transport). */
   fetchImpl?: typeof fetch;
+}
+
+// why: one connection pool per policy for the life of the process, not one per message
+const dispatchers = new Map<string, Dispatcher>();
+function dispatcherFor(policy: WebhookTargetPolicy): Dispatcher {
+  const key = policy.allowPrivate ? "private" : "public";
+  let d = dispatchers.get(key);
+  if (!d) dispatchers.set(key, (d = webhookDispatcher(policy)));
+  return d;
 }
 
 const RESPONSE_SNIPPET_BYTES = 300;
@@ -117,8 +131,12 @@ export async function postWebhook(
   const started = performance.now();
   const timestamp = Math.floor((options.now ?? new Date()).getTime() / 1000);
   const elapsed = () => Math.round(performance.now() - started);
+  const targets = options.targets ?? STRICT_WEBHOOK_TARGETS;
+  const problem = webhookUrlProblem(endpoint.url, targets);
+  if (problem) return { ok: false, httpStatus: null, error: `refused: ${problem}`, durationMs: elapsed() };
+  const send = options.fetchImpl ?? ((url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher: dispatcherFor(targets) }) as unknown as Promise<Response>);
   try {
-    const res = await (options.fetchImpl ?? fetch)(endpoint.url, {
+    const res = await send(endpoint.url, {
       method: "POST",
       redirect: "manual",
       signal: AbortSignal.timeout(options.timeoutMs),
@@ -139,9 +157,13 @@ export async function postWebhook(
     const snippet = await readSnippet(res);
     return { ok: false, httpStatus: res.status, error: `HTTP ${res.status}${snippet ? `: ${snippet}` : ""}`, durationMs: elapsed() };
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string } };
+    const e = err as Error & { cause?: { code?: string; message?: string; name?: string } };
     const reason =
-      e.name === "TimeoutError" ? `no answer within ${options.timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
+      e.name === "TimeoutError"
+        ? `no answer within ${options.timeoutMs} ms`
+        : e.cause?.name === "WebhookTargetError"
+          ? `refused: ${e.cause.message}`
+          : (e.cause?.code ?? e.cause?.message ?? e.message);
     return { ok: false, httpStatus: null, error: `request failed: ${reason}`, durationMs: elapsed() };
   }
 }

@@ -17,6 +17,9 @@ const KEY_BYTES = 32;
 // why: versioned, domain-separated AAD so the same master key can never be confused with
 // another use of it, and the format can change without ambiguity.
 const AAD_PREFIX = "relink/api-key/v1/connection:";
+// why: webhook signing secrets use the same keyring under their own prefix, so a ciphertext can
+// never be moved between an API-key column and a secret column (or between rows)
+const WEBHOOK_AAD_PREFIX = "relink/webhook-secret/v1/endpoint:";
 
 export interface MasterKey {
   id: string;
@@ -137,8 +140,12 @@ export function parseKeyring(config: KeyringConfig): Keyring {
   return previous.length > 0 ? { current, previous } : { current };
 }
 
-function aad(connectionId: string): Buffer {
-  return Buffer.from(AAD_PREFIX + connectionId, "utf8");
+function aad(connectionId: string, prefix = AAD_PREFIX): Buffer {
+  return Buffer.from(prefix + connectionId, "utf8");
+}
+
+function subject(prefix: string): string {
+  return prefix === AAD_PREFIX ? "API key for connection" : "webhook signing secret for endpoint";
 }
 
 function requireConnectionId(connectionId: string): void {
@@ -152,7 +159,7 @@ function findKey(keyring: Keyring, keyId: string): MasterKey | undefined {
   return keyring.previous?.find((k) => k.id === keyId);
 }
 
-export function encryptApiKey(keyring: Keyring, connectionId: string, plaintext: string): EncryptedApiKey {
+export function encryptApiKey(keyring: Keyring, connectionId: string, plaintext: string, prefix = AAD_PREFIX): EncryptedApiKey {
   requireConnectionId(connectionId);
   // why: "no key" is stored as NULL parts (key_missing), never as an encrypted empty string
   if (typeof plaintext !== "string" || plaintext.length === 0) {
@@ -161,18 +168,18 @@ export function encryptApiKey(keyring: Keyring, connectionId: string, plaintext:
   const { id, key } = keyring.current;
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(aad(connectionId));
+  cipher.setAAD(aad(connectionId, prefix));
   const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
   return { ciphertext, iv, tag: cipher.getAuthTag(), keyId: id };
 }
 
-export function decryptApiKey(keyring: Keyring, connectionId: string, parts: EncryptedApiKey): string {
+export function decryptApiKey(keyring: Keyring, connectionId: string, parts: EncryptedApiKey, prefix = AAD_PREFIX): string {
   requireConnectionId(connectionId);
   const master = findKey(keyring, parts.keyId);
   if (!master) {
     throw new KeyCryptoError(
       "unknown_key_id",
-      `API key for connection ${connectionId} was sealed with master key "${String(parts.keyId).slice(0, 32)}", which is not configured`,
+      `${subject(prefix)} ${connectionId} was sealed with master key "${String(parts.keyId).slice(0, 32)}", which is not configured`,
     );
   }
   const wellFormed =
@@ -182,18 +189,18 @@ export function decryptApiKey(keyring: Keyring, connectionId: string, parts: Enc
     Buffer.isBuffer(parts.tag) &&
     parts.tag.length === TAG_BYTES;
   if (!wellFormed) {
-    throw new KeyCryptoError("invalid_parts", `Encrypted API key for connection ${connectionId} is incomplete (IV or tag has the wrong size)`);
+    throw new KeyCryptoError("invalid_parts", `Encrypted ${subject(prefix)} ${connectionId} is incomplete (IV or tag has the wrong size)`);
   }
   try {
     const decipher = createDecipheriv(ALGORITHM, master.key, parts.iv, { authTagLength: TAG_BYTES });
-    decipher.setAAD(aad(connectionId));
+    decipher.setAAD(aad(connectionId, prefix));
     decipher.setAuthTag(parts.tag);
     return Buffer.concat([decipher.update(parts.ciphertext), decipher.final()]).toString("utf8");
   } catch {
     // why: GCM cannot tell tampering from a row swap from a reused key id; say all three, reveal nothing
     throw new KeyCryptoError(
       "decrypt_failed",
-      `Encrypted API key for connection ${connectionId} failed authentication: it was altered, copied from another connection, or master key "${master.id}" is not the key that sealed it`,
+      `Encrypted ${subject(prefix)} ${connectionId} failed authentication: it was altered, copied from another connection, or master key "${master.id}" is not the key that sealed it`,
     );
   }
 }
@@ -210,4 +217,18 @@ export function needsRotation(keyring: Keyring, keyId: string): boolean {
 export function reencryptApiKey(keyring: Keyring, connectionId: string, parts: EncryptedApiKey): EncryptedApiKey {
   if (!needsRotation(keyring, parts.keyId)) return parts;
   return encryptApiKey(keyring, connectionId, decryptApiKey(keyring, connectionId, parts));
+}
+
+/** A webhook signing secret sealed like an API key, bound to its endpoint row. */
+export function encryptWebhookSecret(keyring: Keyring, endpointId: string, secret: string): EncryptedApiKey {
+  return encryptApiKey(keyring, endpointId, secret, WEBHOOK_AAD_PREFIX);
+}
+
+export function decryptWebhookSecret(keyring: Keyring, endpointId: string, parts: EncryptedApiKey): string {
+  return decryptApiKey(keyring, endpointId, parts, WEBHOOK_AAD_PREFIX);
+}
+
+export function reencryptWebhookSecret(keyring: Keyring, endpointId: string, parts: EncryptedApiKey): EncryptedApiKey {
+  if (!needsRotation(keyring, parts.keyId)) return parts;
+  return encryptWebhookSecret(keyring, endpointId, decryptWebhookSecret(keyring, endpointId, parts));
 }

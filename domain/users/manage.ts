@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
-import { countActiveAdmins, findUserByEmail, findUserById, updateUser } from "../../db/queries/users.ts";
+import { findUserByEmail, findUserById, lockActiveAdmins, updateUser } from "../../db/queries/users.ts";
 import { users } from "../../db/schema/users.ts";
 import { hashPassword } from "../auth/passwords.ts";
 import { USER_ROLES, type UserRole } from "../vocabulary.ts";
@@ -49,14 +49,16 @@ export async function changeUser(
   { userId, change, actor }: { userId: string; change: { role: UserRole } | { disabled: boolean }; actor: Actor },
   db: Db,
 ): Promise<boolean> {
-  const target = await findUserById({ id: userId }, db);
-  if (!target) return false;
   if ("disabled" in change && change.disabled && userId === actor.userId) throw new UserRuleError("user", "You cannot disable your own account.");
-  const losesAdmin =
-    target.role === "admin" && !target.disabledAt && (("role" in change && change.role !== "admin") || ("disabled" in change && change.disabled));
   return db.transaction(async (tx) => {
-    // why: checked inside the transaction that writes, so two admins demoting each other cannot both succeed
-    if (losesAdmin && (await countActiveAdmins(tx)) <= 1) throw new UserRuleError("user", "This is the last active admin; make someone else admin first.");
+    // why: a plain count in the writing transaction is not enough: two concurrent demotions of the
+    // last two admins each counted two and both committed. Locking the admin rows first serialises
+    // them, and the target is read after the lock, so the second sees the first's change
+    const admins = await lockActiveAdmins(tx);
+    const target = await findUserById({ id: userId }, tx);
+    if (!target) return false;
+    const losesAdmin = admins.includes(userId) && (("role" in change && change.role !== "admin") || ("disabled" in change && change.disabled));
+    if (losesAdmin && admins.length <= 1) throw new UserRuleError("user", "This is the last active admin; make someone else admin first.");
     const set = "role" in change ? { role: change.role } : { disabledAt: change.disabled ? new Date() : null };
     await updateUser({ id: userId, set }, tx);
     const action = "role" in change ? "user.change_role" : change.disabled ? "user.disable" : "user.enable";

@@ -87,6 +87,54 @@ export class VendorError extends Error {
   }
 }
 
+/**
+ * The forms a pasted key can take inside a vendor's text: as pasted, trimmed of whitespace and
+ * quotes, and each `:`-separated part (Nookal v3 keys are id:secret pairs, a vendor may quote either).
+ */
+function keyVariants(key: string): string[] {
+  const trimmed = key.trim().replace(/^["'`]+|["'`]+$/g, "").trim();
+  const parts = trimmed.split(/[\s:]+/);
+  const all = [key, trimmed, ...parts, encodeURIComponent(trimmed)];
+  // why: a short fragment would blank out ordinary words; real keys and their halves are long
+  return [...new Set(all.filter((v) => v.length >= 8))].sort((a, b) => b.length - a.length);
+}
+
+function scrubText(text: string | undefined, variants: string[]): string | undefined {
+  if (text === undefined) return undefined;
+  let out = text;
+  for (const v of variants) out = out.split(v).join("[key]");
+  return out;
+}
+
+/**
+ * The error with the submitted key replaced by `[key]` wherever the vendor echoed it (message,
+ * body text, code). Vendor text is stored in timelines and probe evidence and shown on verdicts,
+ * so it must be scrubbed before it leaves the client (domain/vendors/factory.ts does, for every call).
+ */
+export function scrubKey(err: VendorError, key: string | undefined): VendorError {
+  if (!key) return err;
+  const variants = keyVariants(key);
+  const message = scrubText(err.message, variants)!;
+  const vendorMessage = scrubText(err.vendorMessage, variants);
+  const vendorCode = scrubText(err.vendorCode, variants);
+  if (message === err.message && vendorMessage === err.vendorMessage && vendorCode === err.vendorCode) return err;
+  const causeText = err.cause instanceof Error ? `${err.cause.message} ${err.cause.stack ?? ""}` : String(err.cause ?? "");
+  return new VendorError({
+    vendor: err.vendor,
+    kind: err.kind,
+    message,
+    status: err.status,
+    vendorMessage,
+    vendorCode,
+    request: err.request,
+    retryAfterSeconds: err.retryAfterSeconds,
+    socketCode: err.socketCode,
+    region: err.region,
+    // why: a cause that quotes the key would carry it into the log
+    cause: variants.some((v) => causeText.includes(v)) ? undefined : err.cause,
+  });
+}
+
 export function isVendorError(e: unknown): e is VendorError {
   return typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[VENDOR_ERROR_BRAND] === true;
 }

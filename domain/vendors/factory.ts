@@ -1,7 +1,7 @@
 import type { VendorClient, VendorClientDeps } from "./client.ts";
 import { createClinikoClient } from "./cliniko-client.ts";
 import { KNOWN_CLINIKO_SHARDS } from "./cliniko-key.ts";
-import { isVendorError, VendorError } from "./errors.ts";
+import { isVendorError, scrubKey, VendorError } from "./errors.ts";
 import { createNookalV2Client } from "./nookal-v2-client.ts";
 import { createNookalV3Client } from "./nookal-v3-client.ts";
 import { type ConnectionTarget, type Page, type VendorSettings } from "./types.ts";
@@ -16,11 +16,12 @@ export function createVendorClient(target: ConnectionTarget, settings: VendorSet
   if (target.vendor === "cliniko") client = createClinikoClient(target, settings, deps);
   else if (target.apiVersion === "v2") client = createNookalV2Client(target, settings, deps);
   else client = createNookalV3Client(target, settings, deps);
-  return guard(client);
+  return guard(client, target.key);
 }
 
-function wrap(client: VendorClient, err: unknown): VendorError {
-  if (isVendorError(err)) return err;
+function wrap(client: VendorClient, err: unknown, key: string): VendorError {
+  // why: the one boundary every vendor failure passes; whatever the vendor echoed of the key goes no further
+  if (isVendorError(err)) return scrubKey(err, key);
   return new VendorError({
     vendor: client.vendor,
     region: client.region,
@@ -30,31 +31,31 @@ function wrap(client: VendorClient, err: unknown): VendorError {
   });
 }
 
-function guardIterable<T>(client: VendorClient, make: () => AsyncIterable<Page<T>>): AsyncIterable<Page<T>> {
+function guardIterable<T>(client: VendorClient, key: string, make: () => AsyncIterable<Page<T>>): AsyncIterable<Page<T>> {
   return {
     [Symbol.asyncIterator]() {
       let it: AsyncIterator<Page<T>>;
       try {
         it = make()[Symbol.asyncIterator]();
       } catch (err) {
-        const e = wrap(client, err);
+        const e = wrap(client, err, key);
         return { next: () => Promise.reject(e) };
       }
       return {
-        next: () => it.next().catch((err: unknown) => Promise.reject(wrap(client, err))),
-        return: (value?: unknown) => (it.return ? it.return(value).catch((err: unknown) => Promise.reject(wrap(client, err))) : Promise.resolve({ done: true as const, value: undefined })),
+        next: () => it.next().catch((err: unknown) => Promise.reject(wrap(client, err, key))),
+        return: (value?: unknown) => (it.return ? it.return(value).catch((err: unknown) => Promise.reject(wrap(client, err, key))) : Promise.resolve({ done: true as const, value: undefined })),
       };
     },
   };
 }
 
-function guard(client: VendorClient): VendorClient {
+function guard(client: VendorClient, key: string): VendorClient {
   const call = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       try {
         return await fn(...args);
       } catch (err) {
-        throw wrap(client, err);
+        throw wrap(client, err, key);
       }
     };
   return {
@@ -65,11 +66,11 @@ function guard(client: VendorClient): VendorClient {
     verify: call(client.verify),
     countPatients: call(client.countPatients),
     searchPatients: call(client.searchPatients),
-    patients: (opts) => guardIterable(client, () => client.patients(opts)),
-    practitioners: (opts) => guardIterable(client, () => client.practitioners(opts)),
-    appointmentTypes: (opts) => guardIterable(client, () => client.appointmentTypes(opts)),
-    appointments: (opts) => guardIterable(client, () => client.appointments(opts)),
-    invoices: (opts) => guardIterable(client, () => client.invoices(opts)),
+    patients: (opts) => guardIterable(client, key, () => client.patients(opts)),
+    practitioners: (opts) => guardIterable(client, key, () => client.practitioners(opts)),
+    appointmentTypes: (opts) => guardIterable(client, key, () => client.appointmentTypes(opts)),
+    appointments: (opts) => guardIterable(client, key, () => client.appointments(opts)),
+    invoices: (opts) => guardIterable(client, key, () => client.invoices(opts)),
   };
 }
 

@@ -79,6 +79,7 @@ async function startWeb(databaseUrl: string): Promise<{ baseUrl: string; child: 
     env: {
       PATH: process.env.PATH,
       NODE_ENV: "production",
+      PUBLIC_URL: "https://relink.bench.example",
       LOG_LEVEL: "warn",
       LOG_PRETTY: "false",
       HOST: "127.0.0.1",

@@ -46,6 +46,7 @@ async function main() {
     await migrateDatabase(db.url);
     const env = parseEnv({
       NODE_ENV: "production",
+      PUBLIC_URL: "https://relink.bench.example",
       LOG_LEVEL: "silent",
       DATABASE_URL: db.url,
       MASTER_KEY: generateMasterKey(),

@@ -20,6 +20,8 @@ import {
 import { startBoss } from "../../workers/boss.ts";
 import { QUEUES } from "../../workers/catalog.ts";
 import { handleAlertDeadBatch, handleAlertDeliverBatch, pgBossDeliveryQueue } from "../../workers/handlers/alerts.ts";
+import { keyringFromConfig } from "../../domain/connections/key-storage.ts";
+import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 import { makeConnection, makeUser, minutes, recovery, sighting, silentLogger, waitFor } from "./alerts-fixtures.ts";
 
@@ -104,6 +106,9 @@ let work: AlertWorkDeps;
 const DELIVER = QUEUES["alert-deliver"].name;
 const DEAD = QUEUES["alert-deliver-dead"].name;
 const RETRY_LIMIT = 2;
+const keyring = keyringFromConfig(generateMasterKey(), "k1");
+// why: the receiver runs on this machine; delivery refuses loopback unless told (WEBHOOK_ALLOW_PRIVATE_TARGETS)
+const loopbackTargets = { allowPrivate: true, requireHttps: false };
 
 beforeAll(async () => {
   const [receiverPort, smtpPort, db] = await Promise.all([listen(receiver), listen(smtp), createTestDatabase()]);
@@ -113,7 +118,7 @@ beforeAll(async () => {
   boss = await startBoss({ databaseUrl: t.url, logger: silentLogger, role: "worker" });
   // why: the catalog's backoff (15 s doubling) would take hours to dead-letter; same queue, faster retries
   await boss.updateQueue(DELIVER, { retryLimit: RETRY_LIMIT, retryDelay: 1, retryBackoff: true, retryDelayMax: 2 });
-  delivery = { db: t.db, email, fromEmail: "alerts@relink.test", webhookTimeoutMs: 3000, logger: silentLogger };
+  delivery = { db: t.db, email, fromEmail: "alerts@relink.test", webhookTimeoutMs: 3000, keyring, webhookTargets: loopbackTargets, logger: silentLogger };
   work = { queue: pgBossDeliveryQueue(boss), recipients: { emailClinicAdmin: true, supportEmail: "support@vendor.example", consoleUrl: null } };
   // the catalog's handlers and work options, polling faster so retries are picked up promptly
   const fast = { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 };
@@ -149,10 +154,6 @@ async function jobState(queue: string, id: string, state: string) {
   });
 }
 
-async function secretOf(endpointId: string): Promise<string> {
-  const [row] = await t.db.select({ secret: webhookEndpoints.secret }).from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));
-  return row!.secret;
-}
 
 describe("alert delivery through pg-boss", () => {
   // why: endpoints are fleet-wide; each test registers its own receiver and must not inherit another's
@@ -162,7 +163,7 @@ describe("alert delivery through pg-boss", () => {
 
   it("delivers emails over SMTP and a webhook a receiver can verify; a tampered body fails verification", async () => {
     const agent = await makeUser(t);
-    const endpoint = await createWebhookEndpoint({ input: { url: `${receiverUrl}/ok` }, actor: agent }, t.db);
+    const endpoint = await createWebhookEndpoint({ input: { url: `${receiverUrl}/ok` }, actor: agent, keyring, targets: loopbackTargets }, t.db);
     const c = await makeConnection(t);
     const T0 = new Date();
     const { deliveriesQueued } = await applyAlertWork(sighting(c, "connection_needs_action", T0), t.db, work);
@@ -187,7 +188,8 @@ describe("alert delivery through pg-boss", () => {
     expect(sig).toMatch(/^v1=[0-9a-f]{64}$/);
     expect(hook.headers[WEBHOOK_EVENT_HEADER.toLowerCase()]).toBe("alert.opened");
     expect(hook.headers["content-type"]).toBe("application/json");
-    const secret = await secretOf(endpoint.id);
+    // why: the secret as shown once to the admin, which is what the receiver holds
+    const secret = endpoint.secret;
     expect(verifyWebhookSignature(secret, ts, hook.rawBody, sig)).toEqual({ ok: true });
     const tampered = Buffer.from(hook.rawBody.toString("utf8").replace('"count":1', '"count":2'));
     expect(tampered.equals(hook.rawBody)).toBe(false);
@@ -222,7 +224,7 @@ describe("alert delivery through pg-boss", () => {
 
   it("a failing receiver is retried with backoff, every attempt recorded, then dead-lettered and marked failed", async () => {
     const agent = await makeUser(t);
-    const endpoint = await createWebhookEndpoint({ input: { url: `${receiverUrl}/fail` }, actor: agent }, t.db);
+    const endpoint = await createWebhookEndpoint({ input: { url: `${receiverUrl}/fail` }, actor: agent, keyring, targets: loopbackTargets }, t.db);
     const c = await makeConnection(t, { adminEmail: null });
     const noEmail: AlertWorkDeps = { ...work, recipients: { emailClinicAdmin: false, supportEmail: null, consoleUrl: null } };
     const { deliveriesQueued } = await applyAlertWork(sighting(c, "connection_needs_action", new Date()), t.db, noEmail);
@@ -251,7 +253,8 @@ describe("alert delivery through pg-boss", () => {
     // the receiver saw the same delivery id every time, each validly signed
     const posts = received.filter((r) => r.headers[WEBHOOK_ID_HEADER.toLowerCase()] === n!.id);
     expect(posts).toHaveLength(3);
-    const secret = await secretOf(endpoint.id);
+    // why: the secret as shown once to the admin, which is what the receiver holds
+    const secret = endpoint.secret;
     for (const p of posts) {
       const v = verifyWebhookSignature(secret, String(p.headers[WEBHOOK_TIMESTAMP_HEADER.toLowerCase()]), p.rawBody, String(p.headers[WEBHOOK_SIGNATURE_HEADER.toLowerCase()]));
       expect(v.ok).toBe(true);
@@ -272,7 +275,7 @@ describe("delivering one notification", () => {
     const c = await makeConnection(t);
     await applyAlertWork(sighting(c, "no_patients_visible", new Date(), "no_patients_visible"), t.db, recordOnly);
     const [n] = await notificationsOf(c.connection.id);
-    const deps: DeliveryDeps = { db: t.db, email: null, fromEmail: "alerts@relink.test", webhookTimeoutMs: 1000 };
+    const deps: DeliveryDeps = { db: t.db, email: null, fromEmail: "alerts@relink.test", webhookTimeoutMs: 1000, keyring };
     expect(await deliverNotification({ notificationId: n!.id }, deps)).toBe("outboxed");
     expect(await deliverNotification({ notificationId: n!.id }, deps)).toBe("skipped");
     const [row] = await t.db.select().from(emailOutbox).where(eq(emailOutbox.notificationId, n!.id));
@@ -296,6 +299,7 @@ describe("delivering one notification", () => {
       email: { send: async (m) => (sent.push(m), { messageId: "x" }), close: () => {} },
       fromEmail: "alerts@relink.test",
       webhookTimeoutMs: 1000,
+      keyring,
     };
     expect(await deliverNotification({ notificationId: n!.id }, deps)).toBe("suppressed");
     expect(sent).toHaveLength(0);

@@ -8,6 +8,8 @@ import { EmailContentSchema, WebhookContentSchema } from "../../domain/alerts/me
 import { startBoss } from "../../workers/boss.ts";
 import { QUEUES } from "../../workers/catalog.ts";
 import { pgBossDeliveryQueue } from "../../workers/handlers/alerts.ts";
+import { keyringFromConfig } from "../../domain/connections/key-storage.ts";
+import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { createTestDatabase, pgErrorOf, type TestDatabase } from "../support/db.ts";
 import { failurePacket, makeConnection, makeUser, minutes, recovery, sighting, silentLogger } from "./alerts-fixtures.ts";
 
@@ -26,7 +28,7 @@ beforeAll(async () => {
     recipients: { emailClinicAdmin: true, supportEmail: "support@vendor.example", consoleUrl: "https://relink.test" },
   };
   const agent = await makeUser(t);
-  await createWebhookEndpoint({ input: { url: "https://hooks.vendor.example/relink", description: "ops" }, actor: agent }, t.db);
+  await createWebhookEndpoint({ input: { url: "https://hooks.vendor.example/relink", description: "ops" }, actor: agent, keyring: keyringFromConfig(generateMasterKey(), "k1") }, t.db);
 });
 afterAll(async () => {
   await boss?.stop({ graceful: false });

@@ -50,6 +50,21 @@ describe("deliveries page", () => {
     const audits = await t.db.select().from(auditLog).where(eq(auditLog.action, "webhook.create"));
     expect(audits).toHaveLength(1);
     expect(JSON.stringify(audits[0]!.details)).not.toContain(secret);
+    // the secret is sealed at rest: no column holds it in plaintext
+    const [row] = await t.db.select().from(webhookEndpoints);
+    expect(row!.legacySecret).toBeNull();
+    expect(row!.secretKeyId).toBe(services.env.MASTER_KEY_ID);
+    expect(JSON.stringify(row)).not.toContain(secret);
+    expect(row!.secretCiphertext!.toString("latin1")).not.toContain(secret.slice(6));
+  });
+
+  it("refuses a receiver at a loopback, private or link-local address with a message next to the URL", async () => {
+    for (const url of ["http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:5432/", "http://[::ffff:10.0.0.1]/hook", "http://localhost:8080/"]) {
+      const refused = await post("admin", { intent: "add-webhook", url });
+      expect(refused.status, url).toBe(400);
+      expect((refused.data as { fieldErrors: Record<string, string[]> }).fieldErrors.url?.[0]).toMatch(/loopback, private or link-local/);
+    }
+    expect(await t.db.select().from(webhookEndpoints)).toHaveLength(1);
   });
 
   it("disables and re-enables a receiver", async () => {

@@ -19,7 +19,7 @@ const masterKey = generateMasterKey();
 
 beforeAll(async () => {
   [t, sim] = await Promise.all([createTestDatabase(), startSimulator({ port: 0 })]);
-  await seedDemoFleet({ databaseUrl: t.url, masterKey, masterKeyId: "k1" });
+  await seedDemoFleet({ databaseUrl: t.url, masterKey, masterKeyId: "k1", nodeEnv: "test" });
   const urls = simulatorVendorEnv(sim.url);
   ctx = {
     db: t.db,

@@ -116,7 +116,7 @@ export async function settle(run: () => Promise<unknown>): Promise<{ status: num
 export async function startDemoConsole() {
   const [t, sim] = await Promise.all([createTestDatabase(), startSimulator({ port: 0 })]);
   const services = await createTestServices(t, { vendorEnv: simulatorVendorEnv(sim.url) });
-  await seedDemoFleet({ databaseUrl: t.url, masterKey: services.masterKey, masterKeyId: services.env.MASTER_KEY_ID });
+  await seedDemoFleet({ databaseUrl: t.url, masterKey: services.masterKey, masterKeyId: services.env.MASTER_KEY_ID, nodeEnv: services.env.NODE_ENV });
   const who = await createRoleUsers(services);
   return {
     t,

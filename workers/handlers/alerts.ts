@@ -1,11 +1,12 @@
 import { sql } from "drizzle-orm";
 import { fromDrizzle, type Job, type JobResult, type PgBoss } from "pg-boss";
 import type { Env } from "../../config/env.ts";
-import { publicUrl } from "../../config/runtime.ts";
+import { publicUrl, webhookTargetPolicy } from "../../config/runtime.ts";
 import type { Db } from "../../db/client.ts";
 import type { AlertRecipients, AlertWorkDeps, DeliveryJobQueue } from "../../domain/alerts/apply.ts";
 import { DeliveryError, deliverNotification, failNotification, type DeliveryDeps } from "../../domain/alerts/deliver.ts";
 import { smtpEmailSender } from "../../domain/alerts/email.ts";
+import type { Keyring } from "../../domain/secrets/key-crypto.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { QUEUES } from "../catalog.ts";
 
@@ -46,12 +47,12 @@ export interface AlertWorker {
   close(): void;
 }
 
-export function alertWorker({ env, db, boss, logger }: { env: Env; db: Db; boss: PgBoss; logger: Logger }): AlertWorker {
-  const email = env.SMTP_URL ? smtpEmailSender(env.SMTP_URL) : null;
+export function alertWorker({ env, db, boss, logger, keyring }: { env: Env; db: Db; boss: PgBoss; logger: Logger; keyring: Keyring }): AlertWorker {
+  const email = env.SMTP_URL ? smtpEmailSender(env.SMTP_URL, { requireTLS: env.SMTP_REQUIRE_TLS }) : null;
   if (!email) logger.info("SMTP_URL not set: alert emails wait in the email outbox");
   return {
     work: { queue: pgBossDeliveryQueue(boss), recipients: alertRecipients(env) },
-    delivery: { db, email, fromEmail: env.ALERT_FROM_EMAIL, webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS, logger },
+    delivery: { db, email, fromEmail: env.ALERT_FROM_EMAIL, webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS, keyring, webhookTargets: webhookTargetPolicy(env), logger },
     close: () => email?.close(),
   };
 }
