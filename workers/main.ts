@@ -2,6 +2,7 @@ import type { Job } from "pg-boss";
 import { masterKeyBase64, vendorSettings } from "../config/runtime.ts";
 import { openDb } from "../db/client.ts";
 import { keyringFromConfig } from "../domain/connections/key-storage.ts";
+import { createPostgresTokenStore } from "../domain/connections/nookal-token-store.ts";
 import { createVendorAccess } from "../domain/health/vendor-access.ts";
 import { boot, failStartup, onShutdown, requireDatabaseUrl } from "../scripts/process.ts";
 import { startBoss } from "./boss.ts";
@@ -16,12 +17,14 @@ try {
   const boss = await startBoss({ databaseUrl, logger, role: "worker" });
   // why: built once; alerts.work is what the probe path passes to applyAlertWork
   const alerts = alertWorker({ env, db: handle.db, boss, logger });
+  const keyring = keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS);
   const deps: ProbeDeps = {
     db: handle.db,
     boss,
     logger,
-    vendors: createVendorAccess(vendorSettings(env)),
-    keyring: keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS),
+    // why: one Nookal token per key shared with web and the other workers (a new one may invalidate older ones)
+    vendors: createVendorAccess(vendorSettings(env), { tokenStore: createPostgresTokenStore({ db: handle.db, keyring }) }),
+    keyring,
     alerts: alerts.work,
   };
   await workAlertQueues(boss, alerts.delivery);

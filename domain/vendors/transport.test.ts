@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createVendorClient } from "./factory.ts";
 import { VendorError } from "./errors.ts";
-import { createTokenCache } from "./nookal-token-cache.ts";
+import { createMemoryTokenStore } from "./nookal-token-store.ts";
 import { createRateLimiter } from "./rate-limiter.ts";
 import { vendorFetch, type VendorRequest } from "./transport.ts";
 import type { VendorSettings } from "./types.ts";
@@ -90,7 +90,7 @@ describe("client guards", () => {
 
   it("turns GraphQL errors into vendor_failure with the vendor's words", async () => {
     const s = scripted([json({ accessToken: "t0k", accessTokenExpiresAt: new Date(Date.now() + 3_600_000).toISOString() }), json({ errors: [{ message: "Something broke", extensions: { code: "INTERNAL" } }], data: null })]);
-    const client = createVendorClient({ vendor: "nookal", key: "bmtfMTIzNDU2Nzg5MDpzZWNyZXQ=", region: "au", apiVersion: "v3" }, settings, { fetch: s.fetch, tokenCache: createTokenCache() });
+    const client = createVendorClient({ vendor: "nookal", key: "bmtfMTIzNDU2Nzg5MDpzZWNyZXQ=", region: "au", apiVersion: "v3" }, settings, { fetch: s.fetch, tokenStore: createMemoryTokenStore() });
     const err = await client.verify().catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: "vendor_failure", vendorMessage: "Something broke", vendorCode: "INTERNAL" });
   });
