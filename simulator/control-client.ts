@@ -74,7 +74,8 @@ export function controlClient(baseUrl: string) {
     patchNookalKey: (key: string, body: { locationIds?: string[]; clinicalNotes?: boolean; status?: "enabled" | "disabled" }) =>
       call<NookalKeyRecord>("PATCH", "/nookal/keys", { key, ...body }),
     expireNookalTokens: () => call<{ ok: true }>("POST", "/nookal/tokens/expire"),
-    nookalTokens: () => call<{ live: number; issued: number }>("GET", "/nookal/tokens"),
+    /** Tokens issued (and still live: not expired, not superseded), for one key or all. */
+    nookalTokens: (key?: string) => call<{ live: number; issued: number }>("POST", "/nookal/tokens/count", { key }),
     hidePatients: (key: string, hidden = true) => call<{ ok: true }>("POST", "/keys/hide-patients", { key, hidden }),
     moveAccount: (accountId: string, to: { shard: string } | { region: string }) => call<unknown>("POST", `/accounts/${accountId}/move`, to),
     setAccountFaults: (accountId: string, faults: Faults) => call<Faults>("POST", `/accounts/${accountId}/faults`, faults),

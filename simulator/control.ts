@@ -285,8 +285,11 @@ function run(world: World, route: string, id: string, body: unknown, reset: (see
       for (const t of world.nookal.tokens.values()) t.expiresAt = Math.min(t.expiresAt, at);
       return { ok: true };
     }
-    case "GET /nookal/tokens":
-      return { live: [...world.nookal.tokens.values()].filter((t) => !t.superseded && t.expiresAt > Date.now()).length, issued: world.nookal.tokens.size };
+    case "POST /nookal/tokens/count": {
+      const { key } = z.object({ key: z.string().optional() }).parse(body);
+      const tokens = [...world.nookal.tokens.values()].filter((t) => key === undefined || t.keyId === key);
+      return { live: tokens.filter((t) => !t.superseded && t.expiresAt > Date.now()).length, issued: tokens.length };
+    }
     case "POST /keys/hide-patients": {
       const spec = KeyRefSchema.extend({ hidden: z.boolean().default(true) }).parse(body);
       const record = keyRecord(world, spec.key);

@@ -72,13 +72,13 @@ describe("the shared Nookal token store", () => {
       const counts = await Promise.all([client(key, web), client(key, worker), client(key, web), client(key, worker)].map((c) => c.countPatients()));
       expect(new Set(counts)).toEqual(new Set([first.visiblePatients]));
       expect(spy.calls).toHaveLength(2);
-      expect(await control.nookalTokens()).toMatchObject({ live: 1, issued: 2 });
+      expect(await control.nookalTokens(key)).toMatchObject({ live: 1, issued: 2 });
 
       // the vendor expires the token ("Token has expired", HTTP 400): still exactly one new token
       await control.expireNookalTokens();
       await Promise.all([client(key, web).countPatients(), client(key, worker).countPatients(), client(key, worker).countPatients()]);
       expect(spy.calls).toHaveLength(3);
-      expect(await control.nookalTokens()).toMatchObject({ live: 1, issued: 3 });
+      expect(await control.nookalTokens(key)).toMatchObject({ live: 1, issued: 3 });
     } finally {
       await control.setSettings({ tokenTtlSeconds: 3600 });
     }
