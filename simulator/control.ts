@@ -45,7 +45,7 @@ const SettingsSchema = z
     tokenTtlSeconds: z.number().int().min(1),
     nookalAuthFailure: z.enum(["status_failure", "http_401"]),
     nookalListShape: z.enum(["page", "array"]),
-    nookalFirstPage: z.enum(["zero", "one_clamped", "one_empty"]),
+    nookalFirstPage: z.enum(["zero", "one_clamped", "one_empty", "one_strict"]),
     nookalBadToken: z.enum(["graphql_errors", "oauth_401"]),
     nookalTokensPerKey: z.enum(["one", "many"]),
     nookalRefusedQuery: z.enum(["partial_error", "status_failure", "http_403"]),

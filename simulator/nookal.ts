@@ -93,6 +93,7 @@ function pageArgs(world: World, args: Record<string, unknown>): { offset: number
   const pageLength = Math.min(200, Math.max(1, Math.floor(Number(args.pageLength ?? 100)) || 100));
   if (world.settings.nookalFirstPage === "zero") return { offset: Math.max(0, asked) * pageLength, pageLength, page: Math.max(0, asked) };
   if (world.settings.nookalFirstPage === "one_empty" && asked < 1) return { offset: Number.POSITIVE_INFINITY, pageLength, page: asked };
+  if (world.settings.nookalFirstPage === "one_strict" && asked < 1) throw new GraphQLError(`Argument "page" must be at least 1, got ${asked}.`, "BAD_USER_INPUT");
   const page = Math.max(1, asked);
   return { offset: (page - 1) * pageLength, pageLength, page };
 }

@@ -44,9 +44,10 @@ export interface WorldSettings {
   nookalListShape: "page" | "array";
   /**
    * Which v3 `page` is the first. Not public (healthia sends 0 by default): "zero" = page 0 is the
-   * first; "one_clamped" = pages start at 1 and 0 is read as 1; "one_empty" = pages start at 1, page 0 is empty.
+   * first; "one_clamped" = pages start at 1 and 0 is read as 1; "one_empty" = pages start at 1, page 0 is empty;
+   * "one_strict" = pages start at 1 and page 0 is a GraphQL error.
    */
-  nookalFirstPage: "zero" | "one_clamped" | "one_empty";
+  nookalFirstPage: "zero" | "one_clamped" | "one_empty" | "one_strict";
   /**
    * How /graphql answers a bad token. "graphql_errors" (attested: "Token has expired" with HTTP 400,
    * `errors[]`): expired or superseded → 400 "Token has expired", unknown → 400 "Invalid token";

@@ -325,8 +325,18 @@ export function createNookalV3Client(target: ConnectionTarget, settings: VendorS
       return out;
     };
     let next: number = pageBase ?? 0;
+    let zero: Awaited<ReturnType<typeof fetchPage>> | undefined;
     if (pageBase === undefined) {
-      const zero = await fetchPage(field, select, args, 0, length, opts.signal);
+      try {
+        zero = await fetchPage(field, select, args, 0, length, opts.signal);
+      } catch (err) {
+        // why: a server whose pages start at 1 may refuse page 0 outright; then it is 1-based
+        if (!(err instanceof VendorError) || err.kind !== "vendor_failure" || !/\bpage\b/i.test(err.vendorMessage ?? "")) throw err;
+        pageBase = 1;
+        next = 1;
+      }
+    }
+    if (pageBase === undefined && zero) {
       fetched++;
       if (zero.items.length > 0 && zero.items.length < length) {
         yield { items: fresh(zero), totalItems: zero.totalItems, capped: false };

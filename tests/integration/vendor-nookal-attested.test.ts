@@ -132,7 +132,7 @@ describe("probe and verify ask only for attested v3 queries and fields", () => {
 
 describe("lists come back bare; a wrapper is accepted; patients are counted by paging", () => {
   for (const shape of ["array", "page"] as const) {
-    for (const firstPage of ["zero", "one_clamped", "one_empty"] as const) {
+    for (const firstPage of ["zero", "one_clamped", "one_empty", "one_strict"] as const) {
       it(`counts and lists every patient once (list shape ${shape}, first page ${firstPage})`, async () => {
         await control.setSettings({ nookalListShape: shape, nookalFirstPage: firstPage });
         const account = await control.createNookalAccount({ region: "au", patientsOnly: true, locations: [{ name: "Main", patients: 520 }] });
