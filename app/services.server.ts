@@ -3,8 +3,10 @@ import type { Env } from "../config/env.ts";
 import { masterKeyBase64, sessionSecret, vendorSettings } from "../config/runtime.ts";
 import { openDb, type Db, type DbHandle } from "../db/client.ts";
 import { keyringFromConfig, type Keyring } from "../domain/connections/key-storage.ts";
+import { createPostgresTokenStore } from "../domain/connections/nookal-token-store.ts";
 import type { VendorAccess } from "../domain/health/probe.ts";
 import { createVendorAccess } from "../domain/health/vendor-access.ts";
+import type { VendorClientDeps } from "../domain/vendors/client.ts";
 import type { VendorSettings } from "../domain/vendors/types.ts";
 import type { Logger } from "../lib/logger.ts";
 import { startBoss } from "../workers/boss.ts";
@@ -18,6 +20,8 @@ export interface Services {
   vendor: VendorSettings;
   /** Vendor clients for live key checks (reconnect, add clinic); one per process, so its caches are shared. */
   vendors: VendorAccess;
+  /** What every vendor client in this process is built with: the Nookal token store shared through Postgres. */
+  vendorDeps: VendorClientDeps;
   masterKey: string;
   /** The master keys, for the few web actions that decrypt or store an API key server-side. */
   keyring: Keyring;
@@ -37,15 +41,19 @@ export async function createServices(env: Env, logger: Logger, databaseUrl: stri
   const handle: DbHandle = openDb(databaseUrl, { max: 10, applicationName: "relink-web" });
   const boss = await startBoss({ databaseUrl, logger, role: "sender" });
   const vendor = vendorSettings(env);
+  const keyring = keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS);
+  // why: a new Nookal token may invalidate older ones, so web and workers share one per key
+  const vendorDeps: VendorClientDeps = { tokenStore: createPostgresTokenStore({ db: handle.db, keyring }) };
   return {
     env,
     db: handle.db,
     logger,
     boss,
     vendor,
-    vendors: createVendorAccess(vendor),
+    vendors: createVendorAccess(vendor, vendorDeps),
+    vendorDeps,
     masterKey: masterKeyBase64(env),
-    keyring: keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS),
+    keyring,
     sessionSecret: sessionSecret(env),
     async checkDatabase() {
       await handle.sql`select 1`;

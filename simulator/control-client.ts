@@ -74,6 +74,8 @@ export function controlClient(baseUrl: string) {
     patchNookalKey: (key: string, body: { locationIds?: string[]; clinicalNotes?: boolean; status?: "enabled" | "disabled" }) =>
       call<NookalKeyRecord>("PATCH", "/nookal/keys", { key, ...body }),
     expireNookalTokens: () => call<{ ok: true }>("POST", "/nookal/tokens/expire"),
+    /** Tokens issued (and still live: not expired, not superseded), for one key or all. */
+    nookalTokens: (key?: string) => call<{ live: number; issued: number }>("POST", "/nookal/tokens/count", { key }),
     hidePatients: (key: string, hidden = true) => call<{ ok: true }>("POST", "/keys/hide-patients", { key, hidden }),
     moveAccount: (accountId: string, to: { shard: string } | { region: string }) => call<unknown>("POST", `/accounts/${accountId}/move`, to),
     setAccountFaults: (accountId: string, faults: Faults) => call<Faults>("POST", `/accounts/${accountId}/faults`, faults),
@@ -81,6 +83,7 @@ export function controlClient(baseUrl: string) {
     setGlobalFaults: (faults: Faults) => call<Faults>("POST", "/faults", faults),
     clearGlobalFaults: () => call<Faults>("DELETE", "/faults"),
     setSettings: (settings: Partial<WorldSettings>) => call<WorldSettings>("PATCH", "/settings", settings),
+    getSettings: async () => (await call<{ settings: WorldSettings }>("GET", "/world")).settings,
     setPatients: (accountId: string, count: number, location?: string) => call<unknown>("POST", `/accounts/${accountId}/patients`, { count, location }),
     touch: (accountId: string, resource: "patients" | "practitioners" | "appointments" | "invoices" | "appointment_types", count: number, at?: number) =>
       call<{ touched: number; updatedAt: string }>("POST", `/accounts/${accountId}/touch`, { resource, count, at }),

@@ -45,6 +45,15 @@ const SettingsSchema = z
     tokenTtlSeconds: z.number().int().min(1),
     nookalAuthFailure: z.enum(["status_failure", "http_401"]),
     nookalListShape: z.enum(["page", "array"]),
+    nookalFirstPage: z.enum(["zero", "one_clamped", "one_empty", "one_strict"]),
+    nookalBadToken: z.enum(["graphql_errors", "oauth_401"]),
+    nookalTokensPerKey: z.enum(["one", "many"]),
+    nookalRefusedQuery: z.enum(["partial_error", "status_failure", "http_403"]),
+    nookalV3Schema: z.enum(["attested", "extended"]),
+    nookalV2FailureShape: z.enum(["alerts", "error_message"]),
+    nookalV2Numbers: z.enum(["string", "number"]),
+    nookalV2AllTreatmentNotes: z.enum(["no_arguments", "needs_patient", "absent"]),
+    nookalV2TreatmentNotesPatient: z.enum(["required", "optional"]),
     requireUserAgent: z.boolean(),
     requireAccept: z.boolean(),
     clinikoForbiddenBody: z.enum(["text", "empty"]),
@@ -271,9 +280,17 @@ function run(world: World, route: string, id: string, body: unknown, reset: (see
       Object.assign(record, changes);
       return record;
     }
-    case "POST /nookal/tokens/expire":
-      world.nookal.tokens.clear();
+    case "POST /nookal/tokens/expire": {
+      // why: expired, not forgotten — the vendor answers "Token has expired" for these
+      const at = Date.now() - 1000;
+      for (const t of world.nookal.tokens.values()) t.expiresAt = Math.min(t.expiresAt, at);
       return { ok: true };
+    }
+    case "POST /nookal/tokens/count": {
+      const { key } = z.object({ key: z.string().optional() }).parse(body);
+      const tokens = [...world.nookal.tokens.values()].filter((t) => key === undefined || t.keyId === key);
+      return { live: tokens.filter((t) => !t.superseded && t.expiresAt > Date.now()).length, issued: tokens.length };
+    }
     case "POST /keys/hide-patients": {
       const spec = KeyRefSchema.extend({ hidden: z.boolean().default(true) }).parse(body);
       const record = keyRecord(world, spec.key);

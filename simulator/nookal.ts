@@ -4,13 +4,15 @@ import { money } from "./dataset.ts";
 import { GraphQLError, parseOperation, project } from "./graphql.ts";
 import { applyFaults, readBody, send, sendJson, truncate, type Req, type Res } from "./http.ts";
 import { isoDate, isoSeconds, localDateTime, parseLocalDateTime } from "./time.ts";
-import { datasetOf, type NookalAccount, type NookalKeyRecord, type World } from "./world.ts";
+import { datasetOf, type NookalAccount, type NookalKeyRecord, type World, type WorldSettings } from "./world.ts";
 
 /**
  * Nookal: API v3 per region (Basic Key → /oauth/token → GraphQL with a bearer token) and the
- * older v2 REST API (form-encoded `api_key`). Failures come back as HTTP 200 with
- * `{"status":"failure","details":{"errorMessage","errorCode"}}` wherever they occur, as the real
- * v2 API does; how v3 rejects a key at /oauth/token is a setting (nookalAuthFailure).
+ * older v2 REST API (form-encoded `api_key`, or a GET query). By default it behaves as public
+ * clients show (../shared/VENDOR_APIS.md, "Nookal as public clients use it"): bare v3 lists,
+ * GraphQL `errors[]` with a 4xx for bad tokens, one live token per key, refused queries as partial
+ * errors, v2 failures as `details.alerts`. Relink's earlier guesses, and the alternatives where
+ * nothing is public, are settings (WorldSettings, PATCH /_control/settings).
  */
 
 const KIND = { client: 1, practitioner: 2, appointmentType: 3, appointment: 4, invoice: 5, note: 6 } as const;
@@ -22,12 +24,18 @@ const MESSAGES = {
   invalidKey: { errorMessage: "Invalid API Key", errorCode: "1001" },
   disabledKey: { errorMessage: "This API key has been disabled", errorCode: "1002" },
   missingKey: { errorMessage: "Missing api_key parameter", errorCode: "1000" },
+  // captured live (api-evangelist/nookal README): the alerts-style body for a missing key
+  missingVariable: (name: string) => ({ errorMessage: `Missing variable: ${name}`, errorCode: "L000_1" }),
   notes: { errorMessage: "API key is not permitted to read Clinical Notes", errorCode: "1403" },
   badRequest: (what: string) => ({ errorMessage: `Invalid request: ${what}`, errorCode: "1400" }),
 } as const;
 
 function failure(world: World, res: Res, details: { errorMessage: string; errorCode: string }, malformed = false): void {
-  const body = JSON.stringify({ status: "failure", details: { errorMessage: details.errorMessage, errorCode: Number(details.errorCode) } });
+  const body = JSON.stringify(
+    world.settings.nookalV2FailureShape === "alerts"
+      ? { status: "failure", details: { errorCode: details.errorCode, alerts: [details.errorMessage] } }
+      : { status: "failure", details: { errorMessage: details.errorMessage, errorCode: Number(details.errorCode) || details.errorCode } },
+  );
   // why: Nookal reports failures with HTTP 200; only the body says it failed
   sendJson(world, res, 200, malformed ? truncate(body) : body);
 }
@@ -80,10 +88,14 @@ function usableKey(world: World, key: string | undefined, region: string | null,
   return { problem: undefined, account, record };
 }
 
-function pageArgs(args: Record<string, unknown>): { page: number; pageLength: number } {
-  const page = Math.max(1, Math.floor(Number(args.page ?? 1)) || 1);
+function pageArgs(world: World, args: Record<string, unknown>): { offset: number; pageLength: number; page: number } {
+  const asked = Math.floor(Number(args.page ?? (world.settings.nookalFirstPage === "zero" ? 0 : 1))) || 0;
   const pageLength = Math.min(200, Math.max(1, Math.floor(Number(args.pageLength ?? 100)) || 100));
-  return { page, pageLength };
+  if (world.settings.nookalFirstPage === "zero") return { offset: Math.max(0, asked) * pageLength, pageLength, page: Math.max(0, asked) };
+  if (world.settings.nookalFirstPage === "one_empty" && asked < 1) return { offset: Number.POSITIVE_INFINITY, pageLength, page: asked };
+  if (world.settings.nookalFirstPage === "one_strict" && asked < 1) throw new GraphQLError(`Argument "page" must be at least 1, got ${asked}.`, "BAD_USER_INPUT");
+  const page = Math.max(1, asked);
+  return { offset: (page - 1) * pageLength, pageLength, page };
 }
 
 function sinceArg(value: unknown): number | undefined {
@@ -94,41 +106,79 @@ function sinceArg(value: unknown): number | undefined {
 }
 
 function pageOf<T>(world: World, items: T[], args: Record<string, unknown>, render: (item: T) => Record<string, unknown>) {
-  const { page, pageLength } = pageArgs(args);
-  const slice = items.slice((page - 1) * pageLength, page * pageLength).map(render);
+  const { offset, pageLength, page } = pageArgs(world, args);
+  const slice = Number.isFinite(offset) ? items.slice(offset, offset + pageLength).map(render) : [];
   if (world.settings.nookalListShape === "array") return slice;
-  return { totalItems: items.length, currentPage: page, pageLength, nextPage: page * pageLength < items.length ? page + 1 : null, items: slice };
+  return { totalItems: items.length, currentPage: page, pageLength, nextPage: offset + pageLength < items.length ? page + 1 : null, items: slice };
 }
 
-class Forbidden extends Error {}
+/** Keep only fields public clients show, unless the extended (earlier-guess) schema is on. */
+function attested<T extends Record<string, unknown>>(world: World, value: T, guessed: string[]): T {
+  if (world.settings.nookalV3Schema === "extended") return value;
+  const out = { ...value };
+  for (const k of guessed) delete out[k];
+  return out;
+}
+
+const ids = (v: unknown): string[] | undefined => (v === undefined || v === null ? undefined : (Array.isArray(v) ? v : [v]).map(String));
+
+class Forbidden extends Error {
+  readonly field: string;
+  constructor(field: string) {
+    super(field);
+    this.field = field;
+  }
+}
 
 function v3Resolvers(world: World, s: Scope): Record<string, (args: Record<string, unknown>) => unknown> {
   const { account } = s;
   const loc = (i: number) => account.locations[i]!.id;
   const ts = (ms: number | null) => (ms === null ? null : isoSeconds(ms));
-  return {
-    practice: () => ({ practiceID: account.id, name: account.practiceName, timezone: account.timeZone, country: account.country }),
-    locations: () =>
-      account.locations.filter((_, i) => s.locations.has(i)).map((l) => ({ locationID: l.id, name: l.name, timezone: account.timeZone, active: true })),
+  const resolvers: Record<string, (args: Record<string, unknown>) => unknown> = {
+    locations: (args) => {
+      const wanted = ids(args.locationIDs);
+      const items = account.locations.filter((l, i) => s.locations.has(i) && (!wanted || wanted.includes(l.id)));
+      return pageOf(world, items, args, (l) => attested(world, { locationID: l.id, name: l.name, addr1: "1 Example Street", suburb: l.name, state: "", country: account.country, timezone: account.timeZone, active: true }, ["timezone"]));
+    },
     clients: (args) => {
       let items = visiblePatients(s);
-      if (args.locationID) items = items.filter((p) => loc(p.location) === String(args.locationID));
+      const locs = ids(args.locationIDs ?? args.locationID);
+      if (locs) items = items.filter((p) => locs.includes(loc(p.location)));
+      const wanted = ids(args.clientIDs);
+      if (wanted) items = items.filter((p) => wanted.includes(nookalId(account, KIND.client, p.idx)));
+      // attested filters; matched from the start of the name, case-insensitively
+      const match = (value: string, q: unknown) => q === undefined || q === null || value.toLowerCase().startsWith(String(q).toLowerCase());
+      items = items.filter((p) => match(p.firstName, args.firstName) && match(p.lastName, args.lastName));
       if (args.search) {
         const q = String(args.search).toLowerCase();
         items = items.filter((p) => `${p.firstName} ${p.lastName}`.toLowerCase().includes(q));
       }
       items = byModified(items, sinceArg(args.modifiedSince));
-      return pageOf(world, items, args, (p) => ({
-        clientID: nookalId(account, KIND.client, p.idx),
-        firstName: p.firstName,
-        lastName: p.lastName,
-        DOB: p.dob,
-        email: p.email,
-        locationID: loc(p.location),
-        active: p.archivedAt === null,
-        dateCreated: ts(p.createdAt),
-        dateModified: ts(p.updatedAt),
-      }));
+      return pageOf(world, items, args, (p) =>
+        attested(
+          world,
+          {
+            clientID: nookalId(account, KIND.client, p.idx),
+            title: p.title,
+            firstName: p.firstName,
+            middleName: "",
+            lastName: p.lastName,
+            fullName: `${p.firstName} ${p.lastName}`,
+            DOB: p.dob,
+            email: p.email,
+            locationID: loc(p.location),
+            active: p.archivedAt === null,
+            deceased: false,
+            dateCreated: ts(p.createdAt),
+            dateModified: ts(p.updatedAt),
+          },
+          ["email"],
+        ),
+      );
+    },
+    cases: (args) => {
+      const items = visiblePatients(s).slice(0, 200);
+      return pageOf(world, items, args, (p) => ({ caseID: nookalId(account, KIND.note, p.idx), clientID: nookalId(account, KIND.client, p.idx), primaryProviderID: null, startDate: isoDate(p.createdAt) }));
     },
     practitioners: (args) =>
       pageOf(world, byModified(s.data.practitioners.filter((p) => s.locations.has(p.location)), sinceArg(args.modifiedSince)), args, (p) => ({
@@ -187,17 +237,24 @@ function v3Resolvers(world: World, s: Scope): Record<string, (args: Record<strin
         dateModified: ts(i.updatedAt),
       })),
     treatmentNotes: (args) => {
-      if (!s.key.clinicalNotes) throw new Forbidden();
+      if (!s.key.clinicalNotes) throw new Forbidden("treatmentNotes");
       const items = s.data.appointments.filter((a) => s.locations.has(a.location) && a.status === "arrived").slice(0, 500);
       return pageOf(world, items, args, (a) => ({
         noteID: nookalId(account, KIND.note, a.idx),
         clientID: nookalId(account, KIND.client, a.patient),
+        caseID: null,
+        apptID: nookalId(account, KIND.appointment, a.idx),
         practitionerID: nookalId(account, KIND.practitioner, a.practitioner),
         date: isoDate(a.startsAt),
+        status: "Final",
+        templateID: null,
         dateModified: ts(a.updatedAt),
       }));
     },
   };
+  // why: no public client queries a practice object; it exists only in the extended schema
+  if (world.settings.nookalV3Schema === "extended") resolvers.practice = () => ({ practiceID: account.id, name: account.practiceName, timezone: account.timeZone, country: account.country });
+  return resolvers;
 }
 
 export async function handleNookalV3(world: World, req: Req, res: Res, region: string, path: string): Promise<void> {
@@ -225,6 +282,8 @@ export async function handleNookalV3(world: World, req: Req, res: Res, region: s
     }
     const token = randomBytes(24).toString("hex");
     const expiresAt = Date.now() + world.settings.tokenTtlSeconds * 1000;
+    // why: one public client reports that a new token invalidates the key's older ones
+    if (world.settings.nookalTokensPerKey === "one") for (const t of world.nookal.tokens.values()) if (t.keyId === record.key) t.superseded = true;
     world.nookal.tokens.set(token, { keyId: record.key, region, expiresAt });
     const out = JSON.stringify({ accessToken: token, accessTokenExpiresAt: new Date(expiresAt).toISOString(), tokenType: "Bearer" });
     sendJson(world, res, 200, fault.malformed ? truncate(out) : out);
@@ -243,8 +302,11 @@ export async function handleNookalV3(world: World, req: Req, res: Res, region: s
   const fault = await applyFaults(world, res, scopes);
   if (fault.handled) return;
   // why: a token dies with its key — disabling or migrating the key invalidates issued tokens
-  if (!grant || !record || !account || grant.expiresAt <= Date.now() || grant.region !== region || account.region !== region || record.status !== "enabled") {
-    sendJson(world, res, 401, { error: "invalid_token", error_description: "The access token is invalid or has expired" });
+  const badToken = !grant || !record || !account || grant.region !== region || account.region !== region || record.status !== "enabled" ? "invalid" : grant.superseded || grant.expiresAt <= Date.now() ? "expired" : null;
+  if (badToken || !grant || !record || !account) {
+    if (world.settings.nookalBadToken === "oauth_401") sendJson(world, res, 401, { error: "invalid_token", error_description: "The access token is invalid or has expired" });
+    // attested: "Token has expired" arrives as HTTP 400 with GraphQL errors[]
+    else sendJson(world, res, 400, { errors: [{ message: badToken === "expired" ? "Token has expired" : "Invalid token" }] });
     return;
   }
   let request: { query?: unknown; variables?: unknown };
@@ -263,16 +325,25 @@ export async function handleNookalV3(world: World, req: Req, res: Res, region: s
     const op = parseOperation(request.query, (request.variables ?? {}) as Record<string, unknown>);
     if (op.kind !== "query") throw new GraphQLError("Mutations are not available to this key", "FORBIDDEN");
     const resolvers = v3Resolvers(world, scopeOf(world, account, record));
+    for (const f of op.fields) if (!resolvers[f.name]) throw new GraphQLError(`Cannot query field "${f.name}" on type "Query".`);
     const data: Record<string, unknown> = {};
+    const refused: { message: string; path: string[]; extensions: { code: string } }[] = [];
     for (const f of op.fields) {
-      const resolve = resolvers[f.name];
-      if (!resolve) throw new GraphQLError(`Cannot query field "${f.name}" on type "Query".`);
-      data[f.alias] = project(resolve(f.args), f.selection, f.name, f.name);
+      try {
+        data[f.alias] = project(resolvers[f.name]!(f.args), f.selection, f.name, f.name);
+      } catch (err) {
+        if (!(err instanceof Forbidden)) throw err;
+        // why: the wording of a refusal is not public; this one deliberately names no permission
+        if (world.settings.nookalRefusedQuery === "status_failure") return failure(world, res, MESSAGES.notes, fault.malformed);
+        data[f.alias] = null;
+        refused.push({ message: "Access denied.", path: [f.alias], extensions: { code: "FORBIDDEN" } });
+      }
     }
-    reply({ data });
+    if (refused.length === 0) reply({ data });
+    else if (world.settings.nookalRefusedQuery === "http_403") sendJson(world, res, 403, { errors: refused, data });
+    else reply({ errors: refused, data });
   } catch (err) {
-    if (err instanceof Forbidden) failure(world, res, MESSAGES.notes, fault.malformed);
-    else if (err instanceof GraphQLError) reply({ errors: [{ message: err.message, extensions: { code: err.code } }], data: null });
+    if (err instanceof GraphQLError) reply({ errors: [{ message: err.message, extensions: { code: err.code } }], data: null });
     else throw err;
   }
 }
@@ -282,7 +353,7 @@ export async function handleNookalV3(world: World, req: Req, res: Res, region: s
 const NOT_FOUND_PAGE = "<!DOCTYPE html><html><head><title>404 - Page Not Found</title></head><body><h1>Page Not Found</h1><p>The page you requested could not be found.</p></body></html>";
 const bool01 = (b: boolean) => (b ? "1" : "0");
 
-function v2Functions(s: Scope): Record<string, (p: URLSearchParams) => { key: string; items: Record<string, unknown>[] } | { results: Record<string, unknown> }> {
+function v2Functions(s: Scope, settings: WorldSettings): Record<string, (p: URLSearchParams) => { key: string; items: Record<string, unknown>[] } | { results: Record<string, unknown> }> {
   const { account } = s;
   const tz = account.timeZone;
   const local = (ms: number | null) => (ms === null ? null : localDateTime(ms, tz));
@@ -381,14 +452,21 @@ function v2Functions(s: Scope): Record<string, (p: URLSearchParams) => { key: st
         DateModified: local(i.updatedAt),
       })),
     }),
-    getTreatmentNotes: () => {
+    getTreatmentNotes: (p) => {
+      // public sources: getTreatmentNotes requires patient_id
+      if (settings.nookalV2TreatmentNotesPatient === "required" && !p.get("patient_id")) throw new V2Failure(MESSAGES.missingVariable("patient_id"));
+      if (!s.key.clinicalNotes) throw new V2Failure(MESSAGES.notes);
+      return { key: "notes", items: [] };
+    },
+    getAllTreatmentNotes: () => {
+      if (settings.nookalV2AllTreatmentNotes === "needs_patient") throw new V2Failure(MESSAGES.missingVariable("patient_id"));
       if (!s.key.clinicalNotes) throw new V2Failure(MESSAGES.notes);
       return { key: "notes", items: [] };
     },
   };
 }
 
-const V2_FUNCTIONS = new Set(["verify", "getLocations", "getPractitioners", "getAppointmentTypes", "getPatients", "searchPatients", "getAppointments", "getInvoices", "getTreatmentNotes"]);
+const V2_FUNCTIONS = new Set(["verify", "getLocations", "getPractitioners", "getAppointmentTypes", "getPatients", "searchPatients", "getAppointments", "getInvoices", "getTreatmentNotes", "getAllTreatmentNotes"]);
 
 class V2Failure extends Error {
   readonly details: { errorMessage: string; errorCode: string };
@@ -410,13 +488,14 @@ export async function handleNookalV2(world: World, req: Req, res: Res, fn: strin
   if (account) scopes.push({ name: account.id, faults: account.faults });
   const fault = await applyFaults(world, res, scopes);
   if (fault.handled) return;
-  if (!V2_FUNCTIONS.has(fn)) {
+  if (!V2_FUNCTIONS.has(fn) || (fn === "getAllTreatmentNotes" && world.settings.nookalV2AllTreatmentNotes === "absent")) {
     send(world, res, 404, NOT_FOUND_PAGE, { "Content-Type": "text/html; charset=utf-8" });
     return;
   }
-  if (!apiKey) return failure(world, res, MESSAGES.missingKey, fault.malformed);
+  // captured live: a missing key is `{"errorCode":"L000_1","alerts":["Missing variable: api_key"]}`
+  if (!apiKey) return failure(world, res, world.settings.nookalV2FailureShape === "alerts" ? MESSAGES.missingVariable("api_key") : MESSAGES.missingKey, fault.malformed);
   if (problem || !record || !account) return failure(world, res, problem ?? MESSAGES.invalidKey, fault.malformed);
-  const call = v2Functions(scopeOf(world, account, record))[fn]!;
+  const call = v2Functions(scopeOf(world, account, record), world.settings)[fn]!;
   let out: ReturnType<typeof call>;
   try {
     out = call(params);
@@ -430,11 +509,13 @@ export async function handleNookalV2(world: World, req: Req, res: Res, fn: strin
     const page = Math.max(1, Number.parseInt(params.get("page") ?? "1", 10) || 1);
     const pageLength = Math.min(200, Math.max(1, Number.parseInt(params.get("page_length") ?? "100", 10) || 100));
     const slice = out.items.slice((page - 1) * pageLength, page * pageLength);
+    // why: public fixtures show currentPage as "1" in one and 1 in another; ids and flags are strings
+    const num = (n: number) => (world.settings.nookalV2Numbers === "string" ? String(n) : n);
     payload = {
       status: "success",
       data: { api_call: fn, results: { [out.key]: slice } },
-      details: { totalItems: out.items.length, currentItems: slice.length },
-      settings: { currentPage: page, nextPage: page * pageLength < out.items.length ? page + 1 : null, pageLength },
+      details: { totalItems: num(out.items.length), currentItems: num(slice.length) },
+      settings: { currentPage: num(page), nextPage: page * pageLength < out.items.length ? num(page + 1) : null, pageLength: num(pageLength) },
     };
   }
   const text = JSON.stringify(payload);

@@ -93,10 +93,24 @@ describe("simulator: Nookal basics", () => {
     expect(ok.status).toBe(200);
     expect(typeof ok.body.accessToken).toBe("string");
     const disabled = await token(demo("nookal_key_disabled").key, "au");
-    expect(disabled).toEqual({ status: 200, body: { status: "failure", details: { errorMessage: "This API key has been disabled", errorCode: 1002 } } });
+    // why: failures use the alerts shape captured live for a missing v2 key (the wording is not public)
+    expect(disabled).toEqual({ status: 200, body: { status: "failure", details: { errorCode: "1002", alerts: ["This API key has been disabled"] } } });
     const wrongRegion = demo("nookal_wrong_region");
     expect((await token(wrongRegion.key, wrongRegion.region)).body.status).toBe("failure");
     expect((await token(wrongRegion.key, wrongRegion.suggestedRegion!)).body.accessToken).toBeTruthy();
+  });
+
+  it("answers a v2 call without api_key exactly as captured live, by POST form and by GET", async () => {
+    const post = await fetch(`${sim.url}/nookal-v2/production/v2/verify`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "" });
+    expect(await post.json()).toEqual({ status: "failure", details: { errorCode: "L000_1", alerts: ["Missing variable: api_key"] } });
+    const key = demo("healthy_nookal_v2").key;
+    const get = await fetch(`${sim.url}/nookal-v2/production/v2/getPatients?api_key=${encodeURIComponent(key)}&page_length=500`);
+    const body = (await get.json()) as { status: string; settings: { currentPage: unknown; pageLength: unknown; nextPage: unknown }; data: { results: { patients: { ID: unknown; active: unknown }[] } } };
+    expect(body.status).toBe("success");
+    // why: page_length is capped at 200; numbers, ids and flags come as strings
+    expect(body.settings).toMatchObject({ currentPage: "1", pageLength: "200", nextPage: "2" });
+    expect(typeof body.data.results.patients[0]!.ID).toBe("string");
+    expect(["0", "1"]).toContain(body.data.results.patients[0]!.active);
   });
 
   it("answers an unknown v2 function with an HTML 404 page", async () => {

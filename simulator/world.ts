@@ -37,8 +37,50 @@ export interface WorldSettings {
    * "status_failure" = HTTP 200 `{status:"failure",details:{errorMessage,errorCode}}`; "http_401" = OAuth-style 401.
    */
   nookalAuthFailure: "status_failure" | "http_401";
-  /** Shape of Nookal v3 list fields: "page" = `{items,totalItems,currentPage,nextPage,pageLength}`; "array" = bare list. */
+  /**
+   * Shape of Nookal v3 list fields. "array" (attested: public clients read `data.clients` as a
+   * list) or "page" = `{items,totalItems,currentPage,nextPage,pageLength}` (Relink's earlier guess).
+   */
   nookalListShape: "page" | "array";
+  /**
+   * Which v3 `page` is the first. Not public (healthia sends 0 by default): "zero" = page 0 is the
+   * first; "one_clamped" = pages start at 1 and 0 is read as 1; "one_empty" = pages start at 1, page 0 is empty;
+   * "one_strict" = pages start at 1 and page 0 is a GraphQL error.
+   */
+  nookalFirstPage: "zero" | "one_clamped" | "one_empty" | "one_strict";
+  /**
+   * How /graphql answers a bad token. "graphql_errors" (attested: "Token has expired" with HTTP 400,
+   * `errors[]`): expired or superseded → 400 "Token has expired", unknown → 400 "Invalid token";
+   * "oauth_401" = `401 {error:"invalid_token"}` (the earlier guess).
+   */
+  nookalBadToken: "graphql_errors" | "oauth_401";
+  /** "one" (reported by a public client): a new token invalidates the key's older ones; "many": they stay valid. */
+  nookalTokensPerKey: "one" | "many";
+  /**
+   * How v3 refuses a query the key lacks permission for (not public). "partial_error" = HTTP 200,
+   * `data.<field>: null` plus an `errors[]` entry with that path (GraphQL's norm); "status_failure" =
+   * the v2-style failure envelope (the earlier guess); "http_403" = 403 with `errors[]`.
+   */
+  nookalRefusedQuery: "partial_error" | "status_failure" | "http_403";
+  /**
+   * "attested" = only what public clients show exists: no `practice` query, no location `timezone`,
+   * no client `email`; "extended" = also those (the earlier guess).
+   */
+  nookalV3Schema: "attested" | "extended";
+  /**
+   * v2 failure bodies. "alerts" (captured live for a missing key): `details:{errorCode, alerts:[…]}`
+   * without errorMessage; "error_message" = `details:{errorMessage, errorCode}` (the earlier guess).
+   */
+  nookalV2FailureShape: "alerts" | "error_message";
+  /** v2 `settings`/`details` numbers: "string" ("1", as in one public fixture) or "number" (1, as in another). */
+  nookalV2Numbers: "string" | "number";
+  /**
+   * v2 `getAllTreatmentNotes`: "no_arguments" (public sources: takes none), "needs_patient"
+   * (answers Missing variable: patient_id) or "absent" (an unknown function: HTML 404).
+   */
+  nookalV2AllTreatmentNotes: "no_arguments" | "needs_patient" | "absent";
+  /** v2 `getTreatmentNotes`: "required" (public sources) patient_id, or "optional" (the earlier guess). */
+  nookalV2TreatmentNotesPatient: "required" | "optional";
   /** Cliniko blocks requests without `User-Agent: name (email)` and without `Accept: application/json`. */
   requireUserAgent: boolean;
   requireAccept: boolean;
@@ -53,7 +95,16 @@ export const DEFAULT_SETTINGS: WorldSettings = {
   rateWindowMs: 60_000,
   tokenTtlSeconds: 3600,
   nookalAuthFailure: "status_failure",
-  nookalListShape: "page",
+  nookalListShape: "array",
+  nookalFirstPage: "zero",
+  nookalBadToken: "graphql_errors",
+  nookalTokensPerKey: "one",
+  nookalRefusedQuery: "partial_error",
+  nookalV3Schema: "attested",
+  nookalV2FailureShape: "alerts",
+  nookalV2Numbers: "string",
+  nookalV2AllTreatmentNotes: "no_arguments",
+  nookalV2TreatmentNotesPatient: "required",
   requireUserAgent: true,
   requireAccept: true,
   clinikoForbiddenBody: "text",
@@ -139,7 +190,8 @@ export interface World {
   nookal: {
     accounts: Map<string, NookalAccount>;
     keys: Map<string, NookalKeyRecord>;
-    tokens: Map<string, { keyId: string; region: string; expiresAt: number }>;
+    /** Issued tokens; `superseded` once a newer token of the same key replaced it (nookalTokensPerKey "one"). */
+    tokens: Map<string, { keyId: string; region: string; expiresAt: number; superseded?: boolean }>;
   };
   /** Per-user fixed windows for the Cliniko rate limit. */
   rateWindows: Map<string, { start: number; count: number }>;

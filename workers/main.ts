@@ -3,6 +3,7 @@ import { masterKeyBase64, vendorSettings } from "../config/runtime.ts";
 import { openDb } from "../db/client.ts";
 import { resealWebhookSecrets } from "../domain/alerts/webhook-secrets.ts";
 import { keyringFromConfig } from "../domain/connections/key-storage.ts";
+import { createPostgresTokenStore } from "../domain/connections/nookal-token-store.ts";
 import { createVendorAccess } from "../domain/health/vendor-access.ts";
 import { boot, failStartup, onShutdown, requireDatabaseUrl } from "../scripts/process.ts";
 import { startBoss } from "./boss.ts";
@@ -25,7 +26,8 @@ try {
     db: handle.db,
     boss,
     logger,
-    vendors: createVendorAccess(vendorSettings(env)),
+    // why: one Nookal token per key shared with web and the other workers (a new one may invalidate older ones)
+    vendors: createVendorAccess(vendorSettings(env), { tokenStore: createPostgresTokenStore({ db: handle.db, keyring }) }),
     keyring,
     alerts: alerts.work,
   };

@@ -101,7 +101,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (!row.connection) throw new Response("This clinic has no connection yet.", { status: 404 });
   const actor = { userId: user.id, label: user.email };
   const here = `/clinics/${clinicId}`;
-  const live = { db: services.db, keyring: services.keyring, vendors: services.vendors, vendorSettings: services.vendor };
+  const live = { db: services.db, keyring: services.keyring, vendors: services.vendors, vendorSettings: services.vendor, vendorDeps: services.vendorDeps };
   const input = parsed.data;
   try {
     switch (input.intent) {

@@ -9,6 +9,7 @@ import { probeConnection, type ProbeReport, type VendorAccess } from "../health/
 import { createVendorClient } from "../vendors/factory.ts";
 import { createReconnectLink } from "../reconnect/links.ts";
 import { KeyCryptoError } from "../secrets/key-crypto.ts";
+import type { VendorClientDeps } from "../vendors/client.ts";
 import { isVendorError } from "../vendors/errors.ts";
 import type { VendorSettings } from "../vendors/types.ts";
 import type { Actor } from "./console-actions.ts";
@@ -23,6 +24,8 @@ export interface LiveDeps {
   keyring: Keyring;
   vendors: VendorAccess;
   vendorSettings: VendorSettings;
+  /** The process's vendor client deps (the shared Nookal token store); default: in-process only. */
+  vendorDeps?: VendorClientDeps;
 }
 
 /**
@@ -67,7 +70,7 @@ export async function lookupPatients({ clinicId, connectionId, name, actor }: { 
   if (!key) result = { ok: false, message: "No readable key is stored; send the clinic a reconnect link first." };
   else {
     try {
-      const found = await createVendorClient({ vendor: row.connection.vendor, key, region: row.connection.region, apiVersion: row.connection.apiVersion }, deps.vendorSettings).searchPatients(name, { limit: LOOKUP_LIMIT });
+      const found = await createVendorClient({ vendor: row.connection.vendor, key, region: row.connection.region, apiVersion: row.connection.apiVersion }, deps.vendorSettings, deps.vendorDeps).searchPatients(name, { limit: LOOKUP_LIMIT });
       result = { ok: true, matches: found.length, capped: found.length >= LOOKUP_LIMIT };
     } catch (err) {
       if (!isVendorError(err)) throw err;

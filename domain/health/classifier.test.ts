@@ -109,6 +109,8 @@ const ROWS: Row[] = [
   { name: "Nookal unknown failure", vendor: "nookal", outcome: nookalFailure("Something went wrong (E1042)", "1042"), code: "vendor_response_invalid", rule: "vendor_failure_unknown" },
   { name: "Nookal bare 'Access denied' is not assumed to be the key", vendor: "nookal", outcome: nookalFailure("Access denied"), code: "vendor_response_invalid", rule: "vendor_failure_unknown" },
   { name: "Nookal failure with no message", vendor: "nookal", outcome: err("nookal", { kind: "vendor_failure", status: 200 }), code: "vendor_response_invalid", rule: "vendor_failure_unknown" },
+  { name: "Nookal v3 refused query, whatever its wording", vendor: "nookal", outcome: err("nookal", { kind: "refused", status: 200, field: "treatmentNotes", vendorMessage: "Access denied." }), code: "permission_denied", rule: "vendor_refused_query" },
+  { name: "Nookal v2 missing variable (captured live shape)", vendor: "nookal", outcome: err("nookal", { kind: "vendor_failure", status: 200, vendorMessage: "Missing variable: api_key", vendorCode: "L000_1" }), code: "vendor_response_invalid", rule: "vendor_failure_request" },
 ];
 
 describe("classifyProbe", () => {

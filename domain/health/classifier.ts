@@ -81,7 +81,8 @@ export type ClassifierRule =
   | "vendor_failure_permission"
   | "vendor_failure_request"
   | "vendor_failure_key"
-  | "vendor_failure_unknown";
+  | "vendor_failure_unknown"
+  | "vendor_refused_query";
 
 /** What the timeline and alerts show as evidence. Never contains the key. */
 export interface ProbeEvidence {
@@ -97,6 +98,8 @@ export interface ProbeEvidence {
   visiblePatients?: number;
   workingRegion?: string;
   localMessage?: string;
+  /** The query the vendor refused to this key (Nookal v3 field, e.g. treatmentNotes). */
+  refusedQuery?: string;
 }
 
 export interface Classification {
@@ -166,6 +169,7 @@ function evidenceOf(error: VendorError): ProbeEvidence {
   if (error.region !== undefined) e.region = error.region;
   if (error.socketCode !== undefined) e.socketCode = error.socketCode;
   if (error.retryAfterSeconds !== undefined) e.retryAfterSeconds = error.retryAfterSeconds;
+  if (error.field !== undefined) e.refusedQuery = error.field;
   return e;
 }
 
@@ -197,6 +201,10 @@ function classifyError(vendor: Vendor, error: VendorError): Verdict {
       const text = [error.vendorMessage, error.vendorCode].filter(Boolean).join(" ");
       return classifyFailureText(text);
     }
+    case "refused":
+      // why: the vendor answered the rest and withheld this one query: a permission the key lacks,
+      // whatever its (unpublished) wording
+      return { code: "permission_denied", rule: "vendor_refused_query", reason: `the vendor refused the ${error.field ?? "requested"} query for this key` };
     case "http":
       break;
   }

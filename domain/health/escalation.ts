@@ -44,6 +44,8 @@ export function describeVendorError(vendor: Vendor, evidence: ProbeEvidence | nu
       return `HTTP ${evidence.httpStatus ?? "?"}${code}: ${message === undefined || message === "" ? "(empty body)" : message}`;
     case "vendor_failure":
       return `${label} answered status "failure"${code}: ${message || "(no message)"}`;
+    case "refused":
+      return `${label} refused the ${evidence.refusedQuery ?? "requested"} query for this key${code}: ${message || "(no message)"}`;
     case "rate_limited":
       return `HTTP ${evidence.httpStatus ?? 429} rate limited${evidence.retryAfterSeconds !== undefined ? ` (reset in ${evidence.retryAfterSeconds} s)` : ""}${message ? `: ${message}` : ""}`;
     case "network":

@@ -17,9 +17,6 @@ const KEY_BYTES = 32;
 // why: versioned, domain-separated AAD so the same master key can never be confused with
 // another use of it, and the format can change without ambiguity.
 const AAD_PREFIX = "relink/api-key/v1/connection:";
-// why: webhook signing secrets use the same keyring under their own prefix, so a ciphertext can
-// never be moved between an API-key column and a secret column (or between rows)
-const WEBHOOK_AAD_PREFIX = "relink/webhook-secret/v1/endpoint:";
 
 export interface MasterKey {
   id: string;
@@ -140,12 +137,8 @@ export function parseKeyring(config: KeyringConfig): Keyring {
   return previous.length > 0 ? { current, previous } : { current };
 }
 
-function aad(connectionId: string, prefix = AAD_PREFIX): Buffer {
-  return Buffer.from(prefix + connectionId, "utf8");
-}
-
-function subject(prefix: string): string {
-  return prefix === AAD_PREFIX ? "API key for connection" : "webhook signing secret for endpoint";
+function aad(connectionId: string): Buffer {
+  return Buffer.from(AAD_PREFIX + connectionId, "utf8");
 }
 
 function requireConnectionId(connectionId: string): void {
@@ -159,27 +152,58 @@ function findKey(keyring: Keyring, keyId: string): MasterKey | undefined {
   return keyring.previous?.find((k) => k.id === keyId);
 }
 
-export function encryptApiKey(keyring: Keyring, connectionId: string, plaintext: string, prefix = AAD_PREFIX): EncryptedApiKey {
+export function encryptApiKey(keyring: Keyring, connectionId: string, plaintext: string): EncryptedApiKey {
   requireConnectionId(connectionId);
   // why: "no key" is stored as NULL parts (key_missing), never as an encrypted empty string
   if (typeof plaintext !== "string" || plaintext.length === 0) {
     throw new KeyCryptoError("invalid_input", "Refusing to encrypt an empty API key");
   }
+  return seal(keyring, aad(connectionId), plaintext);
+}
+
+function seal(keyring: Keyring, associated: Buffer, plaintext: string): EncryptedApiKey {
   const { id, key } = keyring.current;
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(aad(connectionId, prefix));
+  cipher.setAAD(associated);
   const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
   return { ciphertext, iv, tag: cipher.getAuthTag(), keyId: id };
 }
 
-export function decryptApiKey(keyring: Keyring, connectionId: string, parts: EncryptedApiKey, prefix = AAD_PREFIX): string {
+// why: each kind of secret gets its own AAD domain, so a ciphertext of one kind (a vendor access
+// token) can never be opened as another (an API key), even for a row id that happens to match
+const BOUND_PURPOSE = /^[a-z0-9-]{1,40}$/;
+function boundAad(purpose: string, rowId: string): Buffer {
+  if (!BOUND_PURPOSE.test(purpose)) throw new KeyCryptoError("invalid_input", "A secret's purpose must be 1-40 of a-z, 0-9, -");
+  if (typeof rowId !== "string" || rowId.length === 0) throw new KeyCryptoError("invalid_input", "A row id is required to bind the secret to its row");
+  return Buffer.from(`relink/${purpose}/v1/row:${rowId}`, "utf8");
+}
+
+/**
+ * Seals a secret other than an API key (e.g. a shared vendor access token) under the current
+ * master key, bound to its purpose and row like API keys are bound to their connection.
+ */
+export function encryptBoundSecret(keyring: Keyring, purpose: string, rowId: string, plaintext: string): EncryptedApiKey {
+  if (typeof plaintext !== "string" || plaintext.length === 0) throw new KeyCryptoError("invalid_input", "Refusing to encrypt an empty secret");
+  return seal(keyring, boundAad(purpose, rowId), plaintext);
+}
+
+export function decryptBoundSecret(keyring: Keyring, purpose: string, rowId: string, parts: EncryptedApiKey): string {
+  return open(keyring, boundAad(purpose, rowId), parts, `${purpose} ${rowId.slice(0, 12)}`);
+}
+
+export function decryptApiKey(keyring: Keyring, connectionId: string, parts: EncryptedApiKey): string {
   requireConnectionId(connectionId);
+  return open(keyring, aad(connectionId), parts, `connection ${connectionId}`);
+}
+
+function open(keyring: Keyring, associated: Buffer, parts: EncryptedApiKey, what: string): string {
+  const label = what.startsWith("connection ") ? `API key for ${what}` : `secret for ${what}`;
   const master = findKey(keyring, parts.keyId);
   if (!master) {
     throw new KeyCryptoError(
       "unknown_key_id",
-      `${subject(prefix)} ${connectionId} was sealed with master key "${String(parts.keyId).slice(0, 32)}", which is not configured`,
+      `${label.charAt(0).toUpperCase()}${label.slice(1)} was sealed with master key "${String(parts.keyId).slice(0, 32)}", which is not configured`,
     );
   }
   const wellFormed =
@@ -189,18 +213,18 @@ export function decryptApiKey(keyring: Keyring, connectionId: string, parts: Enc
     Buffer.isBuffer(parts.tag) &&
     parts.tag.length === TAG_BYTES;
   if (!wellFormed) {
-    throw new KeyCryptoError("invalid_parts", `Encrypted ${subject(prefix)} ${connectionId} is incomplete (IV or tag has the wrong size)`);
+    throw new KeyCryptoError("invalid_parts", `Encrypted ${label} is incomplete (IV or tag has the wrong size)`);
   }
   try {
     const decipher = createDecipheriv(ALGORITHM, master.key, parts.iv, { authTagLength: TAG_BYTES });
-    decipher.setAAD(aad(connectionId, prefix));
+    decipher.setAAD(associated);
     decipher.setAuthTag(parts.tag);
     return Buffer.concat([decipher.update(parts.ciphertext), decipher.final()]).toString("utf8");
   } catch {
     // why: GCM cannot tell tampering from a row swap from a reused key id; say all three, reveal nothing
     throw new KeyCryptoError(
       "decrypt_failed",
-      `Encrypted ${subject(prefix)} ${connectionId} failed authentication: it was altered, copied from another connection, or master key "${master.id}" is not the key that sealed it`,
+      `Encrypted ${label} failed authentication: it was altered, copied from another ${what.startsWith("connection ") ? "connection" : "row"}, or master key "${master.id}" is not the key that sealed it`,
     );
   }
 }
@@ -221,11 +245,11 @@ export function reencryptApiKey(keyring: Keyring, connectionId: string, parts: E
 
 /** A webhook signing secret sealed like an API key, bound to its endpoint row. */
 export function encryptWebhookSecret(keyring: Keyring, endpointId: string, secret: string): EncryptedApiKey {
-  return encryptApiKey(keyring, endpointId, secret, WEBHOOK_AAD_PREFIX);
+  return encryptBoundSecret(keyring, "webhook-secret", endpointId, secret);
 }
 
 export function decryptWebhookSecret(keyring: Keyring, endpointId: string, parts: EncryptedApiKey): string {
-  return decryptApiKey(keyring, endpointId, parts, WEBHOOK_AAD_PREFIX);
+  return decryptBoundSecret(keyring, "webhook-secret", endpointId, parts);
 }
 
 export function reencryptWebhookSecret(keyring: Keyring, endpointId: string, parts: EncryptedApiKey): EncryptedApiKey {

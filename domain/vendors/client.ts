@@ -1,7 +1,7 @@
 import type { RateLimiter } from "./rate-limiter.ts";
 import type { TransportDeps } from "./transport.ts";
 import type { AppointmentRecord, AppointmentTypeRecord, InvoiceRecord, ListOptions, Page, PatientRecord, PatientSummary, PractitionerRecord, VerifyResult } from "./types.ts";
-import type { TokenCache } from "./nookal-token-cache.ts";
+import type { NookalTokenStore } from "./nookal-token-store.ts";
 import type { Vendor } from "../vocabulary.ts";
 
 /**
@@ -37,6 +37,11 @@ export interface VerifyOptions {
    * probe turns it off because it only needs the user and the patient count.
    */
   includeLocations?: boolean;
+  /**
+   * Nookal v3: lists carry no totals, so patients are counted by paging; stop after this many
+   * pages (default 10 of 200) and report `visiblePatientsAtLeast`.
+   */
+  maxPatientPages?: number;
   signal?: AbortSignal;
 }
 
@@ -45,6 +50,9 @@ export interface VendorClientDeps extends TransportDeps {
   /** Cliniko default: one process-wide limiter at 200 requests/min per key. */
   rateLimiter?: RateLimiter;
   now?: () => number;
-  /** Nookal v3 access tokens; default: one process-wide cache. */
-  tokenCache?: TokenCache;
+  /**
+   * Nookal v3 access tokens. Composition roots pass the Postgres-backed store so every process
+   * shares one token per key; the default is one in-memory store for this process.
+   */
+  tokenStore?: NookalTokenStore;
 }

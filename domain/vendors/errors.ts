@@ -4,7 +4,8 @@ import type { Vendor } from "../vocabulary.ts";
  * What went wrong talking to a vendor. Every failure a client meets becomes one of these;
  * no raw exception escapes a client.
  * - http: the vendor answered with a non-success HTTP status
- * - vendor_failure: the vendor answered 200 but said it failed (Nookal `status: failure`)
+ * - vendor_failure: the vendor answered but said it failed (Nookal `status: failure`, GraphQL `errors[]`)
+ * - refused: the vendor answered, but refused one query to this key (GraphQL field null + error)
  * - rate_limited: 429 that could not be waited out within the client's budget
  * - network: DNS, TLS, refused, reset
  * - timeout: no answer within the configured time
@@ -14,6 +15,7 @@ import type { Vendor } from "../vocabulary.ts";
 export type VendorErrorKind =
   | "http"
   | "vendor_failure"
+  | "refused"
   | "rate_limited"
   | "network"
   | "timeout"
@@ -39,6 +41,8 @@ export interface VendorErrorInit {
   socketCode?: string;
   /** Region/shard the request went to. */
   region?: string;
+  /** The query the vendor refused (kind refused), e.g. Nookal `treatmentNotes`. */
+  field?: string;
   cause?: unknown;
 }
 
@@ -57,6 +61,7 @@ export class VendorError extends Error {
   readonly retryAfterSeconds?: number;
   readonly socketCode?: string;
   readonly region?: string;
+  readonly field?: string;
 
   constructor(init: VendorErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -70,6 +75,7 @@ export class VendorError extends Error {
     this.retryAfterSeconds = init.retryAfterSeconds;
     this.socketCode = init.socketCode;
     this.region = init.region;
+    this.field = init.field;
   }
 
   /** Plain evidence for timelines and alerts; contains no secret. */
@@ -83,6 +89,7 @@ export class VendorError extends Error {
       retryAfterSeconds: this.retryAfterSeconds,
       socketCode: this.socketCode,
       region: this.region,
+      field: this.field,
     };
   }
 }

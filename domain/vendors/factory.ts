@@ -78,7 +78,8 @@ function guard(client: VendorClient, key: string): VendorClient {
 export function isKeyRejection(err: unknown): boolean {
   if (!isVendorError(err)) return false;
   if (err.kind === "http") return err.status === 401 || (err.status === 400 && /invalid_client|invalid_grant/i.test(`${err.vendorCode ?? ""} ${err.vendorMessage ?? ""}`));
-  if (err.kind === "vendor_failure") return /api[ _-]?key|invalid[ _]client|credential|authenticat|unauthori[sz]ed|disabled/i.test(err.vendorMessage ?? "") && !/permi|not permitted|access to/i.test(err.vendorMessage ?? "");
+  // why: "Missing variable: api_key" names the key but means our request lacked it
+  if (err.kind === "vendor_failure") return /api[ _-]?key|invalid[ _]client|credential|authenticat|unauthori[sz]ed|disabled/i.test(err.vendorMessage ?? "") && !/permi|not permitted|access to|missing|required/i.test(err.vendorMessage ?? "");
   return false;
 }
 

@@ -4,20 +4,35 @@ import { parseNookalKey } from "./nookal-key.ts";
 import type { VendorRequest } from "./transport.ts";
 import type { AppointmentStatus, InvoiceStatus } from "./types.ts";
 
-/** `{"status":"failure","details":{"errorMessage":"…","errorCode":…}}` — sent with HTTP 200. */
+/**
+ * `{"status":"failure","details":{…}}` — sent with HTTP 200. A missing key was captured live as
+ * `{"errorCode":"L000_1","alerts":["Missing variable: api_key"]}` (no errorMessage); an
+ * `errorMessage` is tolerated too.
+ */
 export const NookalFailureSchema = z.object({
   status: z.string().regex(/^failure$/i),
   details: z
-    .object({ errorMessage: z.string().nullish(), errorCode: z.union([z.string(), z.number()]).nullish() })
+    .object({
+      errorMessage: z.string().nullish(),
+      errorCode: z.union([z.string(), z.number()]).nullish(),
+      alerts: z.union([z.array(z.unknown()), z.string()]).nullish(),
+    })
     .loose()
     .nullish(),
 });
+
+function alertText(alerts: unknown[] | string | null | undefined): string | undefined {
+  if (alerts == null) return undefined;
+  const list = (Array.isArray(alerts) ? alerts : [alerts]).map((a) => (typeof a === "string" ? a : a && typeof a === "object" && "message" in a ? String((a as { message: unknown }).message) : JSON.stringify(a)));
+  const text = list.filter(Boolean).join("; ");
+  return text || undefined;
+}
 
 /** Recognise a Nookal failure envelope anywhere; returns the error to throw, or undefined. */
 export function nookalFailure(body: unknown, req: Pick<VendorRequest, "region" | "method" | "path">, status?: number): VendorError | undefined {
   const f = NookalFailureSchema.safeParse(body);
   if (!f.success) return undefined;
-  const message = f.data.details?.errorMessage ?? undefined;
+  const message = f.data.details?.errorMessage || alertText(f.data.details?.alerts);
   const code = f.data.details?.errorCode;
   return new VendorError({
     vendor: "nookal",

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { VendorClient, VendorClientDeps, VerifyOptions } from "./client.ts";
+import { VendorError } from "./errors.ts";
 import { appointmentStatus, ensureNookalKey, FlagSchema, invoiceStatus, nookalFailure } from "./nookal-common.ts";
-import { tokenCacheId } from "./nookal-token-cache.ts";
+import { nookalTokenId } from "./nookal-token-store.ts";
 import { IdSchema, laterOf, MoneySchema, NullableText, overlapCursor, parseJson, parseWith } from "./parse.ts";
 import { normalizeTimestamp, toLocalDateTime } from "./time.ts";
 import { httpError, vendorFetch, type VendorRequest } from "./transport.ts";
@@ -73,12 +74,15 @@ const V2InvoiceSchema = z.object({
   DateModified: NullableText,
 });
 
+// why: public sources give page_length a default of 100 and a maximum of 200
 const PAGE_LENGTH = 200;
+/** Counting without a total stops after this many pages ("at least N"). */
+const COUNT_PAGES = 10;
 
 export function createNookalV2Client(target: ConnectionTarget, settings: VendorSettings, deps: VendorClientDeps = {}): VendorClient {
   const region = target.region;
   const baseUrl = settings.nookalV2BaseUrl.replace(/\/+$/, "");
-  const bucket = deps.rateLimiter ? `nookal:${tokenCacheId("v2", baseUrl, target.key).slice(0, 22)}` : undefined;
+  const bucket = deps.rateLimiter ? `nookal:${nookalTokenId("v2", baseUrl, target.key).slice(0, 22)}` : undefined;
   let timeZone: string | undefined;
 
   async function call(fn: string, params: Record<string, string>, signal?: AbortSignal) {
@@ -112,6 +116,8 @@ export function createNookalV2Client(target: ConnectionTarget, settings: VendorS
   }
 
   async function zone(signal?: AbortSignal): Promise<string | undefined> {
+    // why: the clinic's configured zone wins; a location's Timezone field is read only if it exists
+    if (target.timeZone) return target.timeZone;
     if (timeZone === undefined) {
       const { items } = await results("getLocations", "locations", V2LocationSchema, {}, signal);
       timeZone = items.find((l) => l.Timezone)?.Timezone ?? "";
@@ -148,9 +154,39 @@ export function createNookalV2Client(target: ConnectionTarget, settings: VendorS
     updatedAt: normalizeTimestamp(p.DateModified, tz),
   });
 
-  async function countPatients(opts: { signal?: AbortSignal } = {}): Promise<number> {
-    const { items, envelope } = await results("getPatients", "patients", V2PatientSchema, { page: "1", page_length: "1" }, opts.signal);
-    return envelope.details?.totalItems ?? items.length;
+  /** The total from `details.totalItems` when sent; otherwise counted by paging (capped). Also one patient's id. */
+  async function countVisible(signal?: AbortSignal, maxPages = COUNT_PAGES): Promise<{ count: number; capped: boolean; firstId: string | undefined }> {
+    let count = 0;
+    let firstId: string | undefined;
+    for (let page = 1; page <= maxPages; page++) {
+      const { items, envelope } = await results("getPatients", "patients", V2PatientSchema, { page: String(page), page_length: String(PAGE_LENGTH) }, signal);
+      firstId ??= items[0]?.ID;
+      const total = envelope.details?.totalItems;
+      if (page === 1 && total != null && total >= items.length) return { count: total, capped: false, firstId };
+      count += items.length;
+      const next = envelope.settings?.nextPage;
+      if (next === null || next === undefined || next === "" || items.length === 0) return { count, capped: false, firstId };
+    }
+    return { count, capped: true, firstId };
+  }
+
+  /**
+   * Clinical Notes access, with a call that is valid for this key: `getAllTreatmentNotes` takes no
+   * patient; where it is unknown (HTML 404) or wants a variable, `getTreatmentNotes` is asked
+   * about one visible patient — public sources show it requires `patient_id`.
+   */
+  async function checkClinicalNotes(patientId: string | undefined, signal?: AbortSignal): Promise<void> {
+    try {
+      await call("getAllTreatmentNotes", { page: "1", page_length: "1" }, signal);
+      return;
+    } catch (err) {
+      const unknownFunction = err instanceof VendorError && err.kind === "http" && err.status === 404;
+      const wantsVariable = err instanceof VendorError && err.kind === "vendor_failure" && /missing variable|required/i.test(err.vendorMessage ?? "");
+      if (!unknownFunction && !wantsVariable) throw err;
+      // why: with no visible patient there is nothing valid to ask; zero patients is reported anyway
+      if (patientId === undefined) return;
+    }
+    await call("getTreatmentNotes", { patient_id: patientId, page: "1", page_length: "1" }, signal);
   }
 
   return {
@@ -165,18 +201,22 @@ export function createNookalV2Client(target: ConnectionTarget, settings: VendorS
       const practiceName = z.object({ practiceName: z.string() }).safeParse(envelope.data?.results);
       const { items: locations } = await results("getLocations", "locations", V2LocationSchema, {}, opts.signal);
       timeZone = locations.find((l) => l.Timezone)?.Timezone ?? "";
-      const visiblePatients = await countPatients(opts);
-      if (opts.requireClinicalNotes !== false) await call("getTreatmentNotes", { page: "1", page_length: "1" }, opts.signal);
+      const visible = await countVisible(opts.signal, opts.maxPatientPages);
+      if (opts.requireClinicalNotes !== false) await checkClinicalNotes(visible.firstId, opts.signal);
+      const zoneOf = (l: z.infer<typeof V2LocationSchema>) => target.timeZone ?? l.Timezone ?? undefined;
       return {
         vendor: "nookal",
         region,
         apiVersion: "v2",
         user: { id: locations[0]?.ID ?? "nookal", name: practiceName.success ? practiceName.data.practiceName : (locations[0]?.Name ?? "Nookal practice") },
-        locations: locations.map((l) => ({ id: l.ID, name: l.Name, timeZone: l.Timezone ?? undefined })),
-        visiblePatients,
+        locations: locations.map((l) => ({ id: l.ID, name: l.Name, ...(zoneOf(l) ? { timeZone: zoneOf(l) } : {}) })),
+        visiblePatients: visible.count,
+        ...(visible.capped ? { visiblePatientsAtLeast: true } : {}),
       };
     },
-    countPatients,
+    async countPatients(opts = {}) {
+      return (await countVisible(opts.signal)).count;
+    },
     async searchPatients(name, opts = {}): Promise<PatientSummary[]> {
       const words = name.trim().split(/\s+/).filter(Boolean);
       if (words.length === 0) return [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createVendorClient } from "./factory.ts";
 import { VendorError } from "./errors.ts";
-import { createTokenCache } from "./nookal-token-cache.ts";
+import { createMemoryTokenStore } from "./nookal-token-store.ts";
 import { createRateLimiter } from "./rate-limiter.ts";
 import { vendorFetch, type VendorRequest } from "./transport.ts";
 import type { VendorSettings } from "./types.ts";
@@ -90,9 +90,20 @@ describe("client guards", () => {
 
   it("turns GraphQL errors into vendor_failure with the vendor's words", async () => {
     const s = scripted([json({ accessToken: "t0k", accessTokenExpiresAt: new Date(Date.now() + 3_600_000).toISOString() }), json({ errors: [{ message: "Something broke", extensions: { code: "INTERNAL" } }], data: null })]);
-    const client = createVendorClient({ vendor: "nookal", key: "bmtfMTIzNDU2Nzg5MDpzZWNyZXQ=", region: "au", apiVersion: "v3" }, settings, { fetch: s.fetch, tokenCache: createTokenCache() });
+    const client = createVendorClient({ vendor: "nookal", key: "bmtfMTIzNDU2Nzg5MDpzZWNyZXQ=", region: "au", apiVersion: "v3" }, settings, { fetch: s.fetch, tokenStore: createMemoryTokenStore() });
     const err = await client.verify().catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: "vendor_failure", vendorMessage: "Something broke", vendorCode: "INTERNAL" });
+  });
+
+  it("refreshes once on a 400 'Token has expired', then reports the vendor's words without calling the key bad", async () => {
+    const later = () => new Date(Date.now() + 3_600_000).toISOString();
+    const expired = json({ errors: [{ message: "Token has expired" }] }, 400);
+    const s = scripted([json({ accessToken: "t1", accessTokenExpiresAt: later() }), expired, json({ accessToken: "t2", accessTokenExpiresAt: later() }), expired]);
+    const client = createVendorClient({ vendor: "nookal", key: "bmtfMTIzNDU2Nzg5MDpzZWNyZXQ=", region: "au", apiVersion: "v3" }, settings, { fetch: s.fetch, tokenStore: createMemoryTokenStore() });
+    const err = await client.countPatients().catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: "vendor_failure", status: 400, vendorMessage: "Token has expired" });
+    expect(s.calls.map((c) => c.url.replace(settings.nookalV3BaseUrls.au!, ""))).toEqual(["/oauth/token", "/graphql", "/oauth/token", "/graphql"]);
+    expect((s.calls[3]!.init!.headers as Record<string, string>).Authorization).toBe("Bearer t2");
   });
 
   it("wraps a programming slip or a broken configuration as a VendorError, never a raw exception", async () => {

@@ -19,6 +19,11 @@ export interface ConnectionTarget {
   region: string;
   /** Cliniko v1; Nookal v3 or v2. */
   apiVersion: string;
+  /**
+   * The clinic's configured IANA time zone, for vendor timestamps sent without one (Nookal):
+   * no public Nookal client reads a time zone from the API.
+   */
+  timeZone?: string;
 }
 
 /** What a successful key check learned. */
@@ -30,6 +35,8 @@ export interface VerifyResult {
   /** Businesses (Cliniko) or locations (Nookal) the key can see. */
   locations: { id: string; name: string; timeZone?: string }[];
   visiblePatients: number;
+  /** Counting stopped at a cap: at least `visiblePatients` patients are visible (Nookal v3 pages without totals). */
+  visiblePatientsAtLeast?: boolean;
 }
 
 export interface PatientSummary {

@@ -4,7 +4,7 @@ import { parseClinikoKey } from "../../domain/vendors/cliniko-key.ts";
 import { VendorError } from "../../domain/vendors/errors.ts";
 import { createVendorClient, findWorkingRegion } from "../../domain/vendors/factory.ts";
 import { parseNookalKey } from "../../domain/vendors/nookal-key.ts";
-import { createTokenCache } from "../../domain/vendors/nookal-token-cache.ts";
+import { createMemoryTokenStore } from "../../domain/vendors/nookal-token-store.ts";
 import { createRateLimiter } from "../../domain/vendors/rate-limiter.ts";
 import type { ConnectionTarget } from "../../domain/vendors/types.ts";
 import { simulatorVendorSettings } from "../../simulator/control-client.ts";
@@ -46,7 +46,7 @@ describe("demo fleet", () => {
   for (const clinic of DEMO_FLEET) {
     it(`${clinic.scenario} → ${clinic.expectedFailure ?? "healthy"}`, async () => {
       const settings = simulatorVendorSettings(sim.url, { timeoutMs: 2000 });
-      const deps = { rateLimiter: createRateLimiter({ limit: 1000, windowMs: 60_000 }), tokenCache: createTokenCache(), retry: { baseDelayMs: 1, maxDelayMs: 5 } };
+      const deps = { rateLimiter: createRateLimiter({ limit: 1000, windowMs: 60_000 }), tokenStore: createMemoryTokenStore(), retry: { baseDelayMs: 1, maxDelayMs: 5 } };
       const target: ConnectionTarget = { vendor: clinic.vendor, key: clinic.key, region: clinic.region, apiVersion: clinic.apiVersion };
       const check = keyCheck(clinic);
       let outcome: ProbeOutcome | null = null;

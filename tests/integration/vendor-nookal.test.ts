@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VendorClientDeps } from "../../domain/vendors/client.ts";
 import { VendorError } from "../../domain/vendors/errors.ts";
 import { createVendorClient, findWorkingRegion } from "../../domain/vendors/factory.ts";
-import { createTokenCache } from "../../domain/vendors/nookal-token-cache.ts";
+import { createMemoryTokenStore } from "../../domain/vendors/nookal-token-store.ts";
 import type { VendorSettings } from "../../domain/vendors/types.ts";
 import { controlClient, simulatorVendorSettings, type ControlClient } from "../../simulator/control-client.ts";
 import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
@@ -34,8 +34,8 @@ function countingFetch() {
 }
 
 function nookal(key: string, region: string, apiVersion: "v2" | "v3" = "v3", deps: VendorClientDeps = {}, s: VendorSettings = settings) {
-  // why: a fresh token cache per client keeps tests independent of each other's tokens
-  return createVendorClient({ vendor: "nookal", key, region, apiVersion }, s, { tokenCache: createTokenCache(), retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...deps });
+  // why: a fresh token store per client keeps tests independent of each other's tokens
+  return createVendorClient({ vendor: "nookal", key, region, apiVersion }, s, { tokenStore: createMemoryTokenStore(), retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...deps });
 }
 
 async function failure(promise: Promise<unknown>): Promise<VendorError> {
@@ -60,29 +60,37 @@ async function collect<T>(pages: AsyncIterable<{ items: T[] }>): Promise<T[]> {
 }
 
 describe("Nookal v3 keys and regions", () => {
-  it("verifies a key in each region: practice, locations, visible patients", async () => {
+  it("verifies a key in each region: locations (the account's identity), visible patients", async () => {
     for (const region of ["au", "eu", "us"] as const) {
       const account = await control.createNookalAccount({ region, locations: [{ name: "North", patients: 120 }, { name: "South", patients: 30 }] });
       const result = await nookal(account.keys[0]!.key, region).verify();
-      expect(result).toMatchObject({ vendor: "nookal", region, apiVersion: "v3", user: { id: account.id } });
+      const ids = account.locations.map((l) => l.id).sort();
+      expect(result).toMatchObject({ vendor: "nookal", region, apiVersion: "v3", user: { id: `locations:${ids.join(",")}`, name: "North, South" } });
       expect(result.locations.map((l) => l.name)).toEqual(["North", "South"]);
       expect(result.visiblePatients).toBe(livePatients(account.id));
       expect(result.visiblePatients).toBeGreaterThan(130);
     }
   });
 
-  it("caches the access token until it expires, then fetches a new one", async () => {
+  it("keeps the access token until it expires, then fetches a new one", async () => {
     const account = await control.createNookalAccount({ region: "au" });
     const spy = countingFetch();
-    const cache = createTokenCache();
+    const store = createMemoryTokenStore();
     let now = Date.now();
-    const deps = { fetch: spy.fetch, tokenCache: cache, now: () => now };
-    await nookal(account.keys[0]!.key, "au", "v3", deps).countPatients();
-    await nookal(account.keys[0]!.key, "au", "v3", deps).countPatients();
-    expect(spy.calls.filter((c) => c.endsWith("/oauth/token"))).toHaveLength(1);
-    now += 2 * 3600_000;
-    await nookal(account.keys[0]!.key, "au", "v3", deps).countPatients();
-    expect(spy.calls.filter((c) => c.endsWith("/oauth/token"))).toHaveLength(2);
+    const deps = { fetch: spy.fetch, tokenStore: store, now: () => now };
+    await control.setSettings({ tokenTtlSeconds: 60 });
+    try {
+      await nookal(account.keys[0]!.key, "au", "v3", deps).countPatients();
+      await control.setSettings({ tokenTtlSeconds: 3600 });
+      await nookal(account.keys[0]!.key, "au", "v3", deps).countPatients();
+      expect(spy.calls.filter((c) => c.endsWith("/oauth/token"))).toHaveLength(1);
+      // why: the first token had 60 s; a minute later (by the client's clock) it is due for renewal
+      now += 60_000;
+      await nookal(account.keys[0]!.key, "au", "v3", deps).countPatients();
+      expect(spy.calls.filter((c) => c.endsWith("/oauth/token"))).toHaveLength(2);
+    } finally {
+      await control.setSettings({ tokenTtlSeconds: 3600 });
+    }
   });
 
   it("fetches a new token once when the vendor drops the old one", async () => {
@@ -131,9 +139,9 @@ describe("Nookal v3 keys and regions", () => {
     const key = account.keys[0]!.key;
     const err = await failure(nookal(key, "us").verify());
     expect(err).toMatchObject({ kind: "vendor_failure", vendorMessage: "Invalid API Key", region: "us" });
-    expect(await findWorkingRegion({ vendor: "nookal", key, region: "us", apiVersion: "v3" }, settings, {}, { tokenCache: createTokenCache() })).toEqual({ workingRegion: "au" });
+    expect(await findWorkingRegion({ vendor: "nookal", key, region: "us", apiVersion: "v3" }, settings, {}, { tokenStore: createMemoryTokenStore() })).toEqual({ workingRegion: "au" });
     await control.disableNookalKey(key);
-    expect(await findWorkingRegion({ vendor: "nookal", key, region: "us", apiVersion: "v3" }, settings, {}, { tokenCache: createTokenCache() })).toBeNull();
+    expect(await findWorkingRegion({ vendor: "nookal", key, region: "us", apiVersion: "v3" }, settings, {}, { tokenStore: createMemoryTokenStore() })).toBeNull();
   });
 
   it("follows a region migration of the practice", async () => {
@@ -165,11 +173,11 @@ describe("Nookal v3 scopes and permissions", () => {
     expect(result.locations.map((l) => l.name)).toEqual(["New site"]);
   });
 
-  it("fails verify with Nookal's own message when the key lacks Clinical Notes access", async () => {
+  it("fails verify naming the refused treatmentNotes query when the key lacks Clinical Notes access", async () => {
     const account = await control.createNookalAccount({ region: "eu" });
     const key = await control.addNookalKey(account.id, { clinicalNotes: false });
     const err = await failure(nookal(key.key, "eu").verify());
-    expect(err).toMatchObject({ kind: "vendor_failure", status: 200, vendorMessage: "API key is not permitted to read Clinical Notes", vendorCode: "1403" });
+    expect(err).toMatchObject({ kind: "refused", field: "treatmentNotes", status: 200, vendorMessage: "Access denied.", vendorCode: "FORBIDDEN" });
     const relaxed = await nookal(key.key, "eu").verify({ requireClinicalNotes: false });
     expect(relaxed.visiblePatients).toBeGreaterThan(0);
   });

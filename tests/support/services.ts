@@ -5,6 +5,7 @@ import { ensureUser } from "../../db/queries/users.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { hashPassword } from "../../domain/auth/passwords.ts";
 import { keyringFromConfig } from "../../domain/connections/key-storage.ts";
+import { createPostgresTokenStore } from "../../domain/connections/nookal-token-store.ts";
 import { createVendorAccess } from "../../domain/health/vendor-access.ts";
 import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { startBoss } from "../../workers/boss.ts";
@@ -34,15 +35,18 @@ export async function createTestServices(t: TestDatabase, options: { vendorEnv?:
   });
   const logger = createLogger({ name: "test", level: "silent", pretty: false });
   const boss = await startBoss({ databaseUrl: t.url, logger, role: "sender" });
+  const keyring = keyringFromConfig(env.MASTER_KEY!, env.MASTER_KEY_ID);
+  const vendorDeps = { tokenStore: createPostgresTokenStore({ db: t.db, keyring }) };
   const services: Services = {
     env,
     db: t.db,
     logger,
     boss,
     vendor: vendorSettings(env),
-    vendors: createVendorAccess(vendorSettings(env)),
+    vendors: createVendorAccess(vendorSettings(env), vendorDeps),
+    vendorDeps,
     masterKey: env.MASTER_KEY!,
-    keyring: keyringFromConfig(env.MASTER_KEY!, env.MASTER_KEY_ID),
+    keyring,
     sessionSecret: env.SESSION_SECRET!,
     async checkDatabase() {
       await t.sql`select 1`;
