@@ -4,6 +4,7 @@ import { z } from "zod";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { insertWebhookEndpoint, setWebhookEndpointActive, updateUnresolvedAlert, type AlertRow } from "../../db/queries/alerts.ts";
 import { alerts } from "../../db/schema/alerts.ts";
+import { DomainError } from "../errors.ts";
 import { generateWebhookSecret } from "./webhook.ts";
 
 /**
@@ -51,8 +52,8 @@ export async function muteAlert(
   { alertId, until, actor, now = new Date() }: { alertId: string; until: Date; actor: Actor; now?: Date },
   db: DbOrTx,
 ): Promise<AlertRow | null> {
-  if (!(until.getTime() > now.getTime())) throw new RangeError("mute date must be in the future");
-  if (until.getTime() - now.getTime() > MAX_MUTE_DAYS * 86_400_000) throw new RangeError(`mute date must be within ${MAX_MUTE_DAYS} days`);
+  if (!(until.getTime() > now.getTime())) throw new DomainError(400, "mute date must be in the future", { field: "until", code: "mute_date" });
+  if (until.getTime() - now.getTime() > MAX_MUTE_DAYS * 86_400_000) throw new DomainError(400, `mute date must be within ${MAX_MUTE_DAYS} days`, { field: "until", code: "mute_date" });
   return db.transaction(async (tx) => {
     const row = await updateUnresolvedAlert({ alertId, set: { status: "muted", mutedUntil: until } }, tx);
     if (!row) return null;

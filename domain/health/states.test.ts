@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
   CONNECTION_STATES,
-  IllegalTransitionError,
   TRANSITIONS,
   allowedTransitions,
   assertTransition,
@@ -9,6 +8,7 @@ import {
   isConnectionState,
   type ConnectionState,
 } from "./states.ts";
+import { DomainError } from "../errors.ts";
 
 const key = (from: ConnectionState, to: ConnectionState) => `${from}→${to}`;
 const allowed = new Set(TRANSITIONS.map((t) => key(t.from, t.to)));
@@ -81,9 +81,9 @@ describe("connection state machine", () => {
     } catch (e) {
       caught = e;
     }
-    expect(caught).toBeInstanceOf(IllegalTransitionError);
-    expect((caught as IllegalTransitionError).from).toBe(from);
-    expect((caught as IllegalTransitionError).to).toBe(to);
+    expect(caught).toBeInstanceOf(DomainError);
+    expect((caught as DomainError).details?.from).toBe(from);
+    expect((caught as DomainError).details?.to).toBe(to);
     expect((caught as Error).message).toBe(`Illegal connection transition ${from} → ${to}`);
   });
 

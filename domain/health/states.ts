@@ -7,6 +7,8 @@
  * Every edge carries who takes it and why, so the table doubles as documentation and as the
  * list the tests walk. Anything not listed is a bug: assertTransition throws.
  */
+
+import { DomainError } from "../errors.ts";
 export const CONNECTION_STATES = [
   "setup_pending",
   "healthy",
@@ -156,19 +158,9 @@ export function canTransition(from: ConnectionState, to: ConnectionState): boole
   return from === to || (ALLOWED.get(from)?.has(to) ?? false);
 }
 
-export class IllegalTransitionError extends Error {
-  readonly from: ConnectionState;
-  readonly to: ConnectionState;
-  constructor(from: ConnectionState, to: ConnectionState) {
-    super(`Illegal connection transition ${from} → ${to}`);
-    this.name = "IllegalTransitionError";
-    this.from = from;
-    this.to = to;
-  }
-}
-
+/** A 409 (code illegal_transition, details.from/to) when the state machine has no such edge. */
 export function assertTransition(from: ConnectionState, to: ConnectionState): void {
-  if (!canTransition(from, to)) throw new IllegalTransitionError(from, to);
+  if (!canTransition(from, to)) throw new DomainError(409, `Illegal connection transition ${from} → ${to}`, { code: "illegal_transition", details: { from, to } });
 }
 
 export function isConnectionState(value: unknown): value is ConnectionState {

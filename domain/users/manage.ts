@@ -4,6 +4,7 @@ import { recordAudit } from "../../db/queries/audit.ts";
 import { countActiveAdmins, findUserByEmail, findUserById, updateUser } from "../../db/queries/users.ts";
 import { USER_ROLES, users, type UserRole } from "../../db/schema/users.ts";
 import { hashPassword } from "../auth/passwords.ts";
+import { DomainError } from "../errors.ts";
 
 /** Who did it, as the audit log records it. */
 export interface Actor {
@@ -21,17 +22,8 @@ export const NewUserSchema = z.object({
 });
 export type NewUserInput = z.infer<typeof NewUserSchema>;
 
-export class UserRuleError extends Error {
-  readonly field: string;
-  constructor(field: string, message: string) {
-    super(message);
-    this.name = "UserRuleError";
-    this.field = field;
-  }
-}
-
 export async function createUser({ input, actor }: { input: NewUserInput; actor: Actor | null }, db: Db): Promise<{ id: string }> {
-  if (await findUserByEmail({ email: input.email }, db)) throw new UserRuleError("email", "A user with this email already exists.");
+  if (await findUserByEmail({ email: input.email }, db)) throw new DomainError(400, "A user with this email already exists.", { field: "email" });
   const passwordHash = await hashPassword(input.password);
   return db.transaction(async (tx) => {
     const [row] = await tx.insert(users).values({ email: input.email, name: input.name, role: input.role, passwordHash }).returning({ id: users.id });
@@ -50,12 +42,12 @@ export async function changeUser(
 ): Promise<boolean> {
   const target = await findUserById({ id: userId }, db);
   if (!target) return false;
-  if ("disabled" in change && change.disabled && userId === actor.userId) throw new UserRuleError("user", "You cannot disable your own account.");
+  if ("disabled" in change && change.disabled && userId === actor.userId) throw new DomainError(400, "You cannot disable your own account.");
   const losesAdmin =
     target.role === "admin" && !target.disabledAt && (("role" in change && change.role !== "admin") || ("disabled" in change && change.disabled));
   return db.transaction(async (tx) => {
     // why: checked inside the transaction that writes, so two admins demoting each other cannot both succeed
-    if (losesAdmin && (await countActiveAdmins(tx)) <= 1) throw new UserRuleError("user", "This is the last active admin; make someone else admin first.");
+    if (losesAdmin && (await countActiveAdmins(tx)) <= 1) throw new DomainError(400, "This is the last active admin; make someone else admin first.");
     const set = "role" in change ? { role: change.role } : { disabledAt: change.disabled ? new Date() : null };
     await updateUser({ id: userId, set }, tx);
     const action = "role" in change ? "user.change_role" : change.disabled ? "user.disable" : "user.enable";
