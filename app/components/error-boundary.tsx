@@ -23,22 +23,32 @@ export const DEFAULT_STATUS_HANDLERS: Record<number, StatusHandler> = {
 
 const UNEXPECTED: ErrorView = { title: "Something went wrong", message: "The error has been logged. Try again, or go back to the clinics list." };
 
-export function viewOfError(error: unknown, statusHandlers: Record<number, StatusHandler> = {}): ErrorView {
-  if (!isRouteErrorResponse(error)) return UNEXPECTED;
+export function viewOfError(error: unknown, statusHandlers: Record<number, StatusHandler> = {}, unexpected: ErrorView = UNEXPECTED): ErrorView {
+  if (!isRouteErrorResponse(error)) return unexpected;
   const handler = statusHandlers[error.status] ?? DEFAULT_STATUS_HANDLERS[error.status];
-  return handler ? handler(error) : { title: `${error.status} ${error.statusText}`, message: UNEXPECTED.message };
+  return handler ? handler(error) : { title: `${error.status} ${error.statusText}`, message: unexpected.message };
 }
 
-export function StatusErrorBoundary({ statusHandlers, back = { to: "/clinics", label: "Back to clinics" } }: { statusHandlers?: Record<number, StatusHandler>; back?: { to: string; label: string } }) {
-  const view = viewOfError(useRouteError(), statusHandlers);
+export function StatusErrorBoundary({
+  statusHandlers,
+  unexpected,
+  back = { to: "/clinics", label: "Back to clinics" },
+}: {
+  statusHandlers?: Record<number, StatusHandler>;
+  unexpected?: ErrorView;
+  back?: { to: string; label: string } | null;
+}) {
+  const view = viewOfError(useRouteError(), statusHandlers, unexpected);
   return (
     <main id="main">
       <div className="card">
         <h1>{view.title}</h1>
         <p>{view.message}</p>
-        <Link className="btn secondary" to={back.to}>
-          {back.label}
-        </Link>
+        {back ? (
+          <Link className="btn secondary" to={back.to}>
+            {back.label}
+          </Link>
+        ) : null}
       </div>
     </main>
   );
@@ -47,4 +57,13 @@ export function StatusErrorBoundary({ statusHandlers, back = { to: "/clinics", l
 /** What a console route exports as its ErrorBoundary: the same page, inside the layout. */
 export function ErrorBoundary() {
   return <StatusErrorBoundary />;
+}
+
+const CLINIC_FACING: Record<number, StatusHandler> = {
+  404: () => ({ title: "This link does not work", message: "It may have expired or been replaced by a newer one. Ask the person who sent it for a new link." }),
+};
+
+/** The clinic-facing pages' boundary: same handling, in the clinic's words, and no way into the console. */
+export function ClinicFacingErrorBoundary() {
+  return <StatusErrorBoundary statusHandlers={CLINIC_FACING} unexpected={{ title: "Something went wrong", message: "Nothing was changed. Try again in a minute." }} back={null} />;
 }
