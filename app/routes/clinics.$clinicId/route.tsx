@@ -3,11 +3,10 @@ import { Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData, 
 import { z } from "zod";
 import { publicUrl } from "../../../config/runtime.ts";
 import { hasRole } from "../../../domain/auth/roles.ts";
-import { addNote, NoteSchema, pauseConnection, PauseReasonSchema } from "../../../domain/clinics/console-actions.ts";
+import { addNote, NoteSchema, pauseConnection, PauseReasonSchema, type Actor } from "../../../domain/clinics/console-actions.ts";
 import { CLINIC_NOT_FOUND, clinicWithConnection, loadClinicPage } from "../../../domain/clinics/clinic-page.ts";
 import { applyRegionAndReprobe, createClinicReconnectLink, resumeAndReprobe } from "../../../domain/clinics/clinic-workflows.ts";
 import { lookupPatients, PatientNameSchema, probeNow, ReconnectPurposeSchema, type LiveDeps } from "../../../domain/clinics/live.ts";
-import type { Actor } from "../../../domain/clinics/console-actions.ts";
 import { TAXONOMY } from "../../../domain/health/taxonomy.ts";
 import { runAction } from "../../actions.server.ts";
 import { absoluteTime, relativeTime } from "../../components/format.ts";
