@@ -64,7 +64,7 @@ export type CampaignActionData =
   | { ok: true; send: SendLinksResult };
 
 export async function action(args: ActionFunctionArgs) {
-  return runAction(args, { role: "agent", params: ParamsSchema, notFoundMessage: CAMPAIGN_NOT_FOUND, schema: ActionSchema }, async ({ input, params, actor, services, request, formData }) => {
+  return runAction(args, { role: "agent", params: ParamsSchema, notFoundMessage: CAMPAIGN_NOT_FOUND, schema: ActionSchema, upload: "csv" }, async ({ input, params, actor, services, request, formData }) => {
     const campaign = await requireCampaign(params.campaignId, services.db);
     const here = `/campaigns/${campaign.id}`;
     if (input.intent === "add-filter") {
