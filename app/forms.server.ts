@@ -2,10 +2,11 @@ import { data } from "@remix-run/node";
 import type { z } from "zod";
 
 export type FieldErrors = Record<string, string[] | undefined>;
+export type FormFields = Record<string, FormDataEntryValue | FormDataEntryValue[]>;
 
 /** Form data as a plain object; repeated names (checkbox lists) become arrays. */
-export function formObject(form: FormData): Record<string, FormDataEntryValue | FormDataEntryValue[]> {
-  const out: Record<string, FormDataEntryValue | FormDataEntryValue[]> = {};
+export function formObject(form: FormData): FormFields {
+  const out: FormFields = {};
   for (const key of new Set(form.keys())) {
     const all = form.getAll(key);
     out[key] = all.length > 1 ? all : all[0]!;

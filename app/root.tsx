@@ -1,7 +1,6 @@
 import { data, type LinksFunction, type LoaderFunctionArgs } from "@remix-run/node";
 import {
   Form,
-  isRouteErrorResponse,
   Link,
   Links,
   Meta,
@@ -9,10 +8,10 @@ import {
   Outlet,
   Scripts,
   ScrollRestoration,
-  useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { StatusErrorBoundary } from "./components/error-boundary.tsx";
 import { getUser, takeFlash } from "./session.server.ts";
 import styles from "./styles.css?url";
 
@@ -82,31 +81,7 @@ export default function App() {
   return <Outlet />;
 }
 
-/** The one error boundary: every route's errors end here with a page that says what to do next. */
+/** The one error boundary (app/components/error-boundary.tsx): every route's errors end here or in its own copy of it. */
 export function ErrorBoundary() {
-  const error = useRouteError();
-  let title = "Something went wrong";
-  let message = "The error has been logged. Try again, or go back to the clinics list.";
-  if (isRouteErrorResponse(error)) {
-    if (error.status === 404) {
-      title = "Not found";
-      message = typeof error.data === "string" && error.data ? error.data : "That page or clinic does not exist (or was archived).";
-    } else if (error.status === 403) {
-      title = "Not allowed";
-      message = `${typeof error.data === "string" && error.data ? `${error.data} ` : ""}Ask an admin if you need access.`;
-    } else {
-      title = `${error.status} ${error.statusText}`;
-    }
-  }
-  return (
-    <main id="main">
-      <div className="card">
-        <h1>{title}</h1>
-        <p>{message}</p>
-        <Link className="btn secondary" to="/clinics">
-          Back to clinics
-        </Link>
-      </div>
-    </main>
-  );
+  return <StatusErrorBoundary />;
 }

@@ -8,8 +8,8 @@ export type UploadedText = { ok: true; text: string; fileName: string | null } |
  * chosen — the paste lets a person fix a bad line in place and submit again.
  */
 export async function readUploadedText(request: Request, field: string, form?: FormData): Promise<UploadedText> {
-  const length = Number(request.headers.get("Content-Length") ?? 0);
-  if (length > MAX_UPLOAD_BYTES + 64 * 1024) return { ok: false, message: "The file is larger than 2 MB; split it." };
+  const tooLarge = uploadTooLarge(request);
+  if (tooLarge) return { ok: false, message: tooLarge };
   const fd = form ?? (await request.formData());
   const file = fd.get(field);
   if (file && typeof file !== "string" && file.size > 0) {
@@ -22,4 +22,10 @@ export async function readUploadedText(request: Request, field: string, form?: F
     return { ok: true, text: pasted, fileName: null };
   }
   return { ok: false, message: "Choose a CSV file first." };
+}
+
+/** Why a request's body is refused before it is read (its declared length is over the upload bound), or null. */
+export function uploadTooLarge(request: Request): string | null {
+  const length = Number(request.headers.get("Content-Length") ?? 0);
+  return length > MAX_UPLOAD_BYTES + 64 * 1024 ? "The file is larger than 2 MB; split it." : null;
 }

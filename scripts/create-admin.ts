@@ -6,7 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { openDb } from "../db/client.ts";
-import { createUser, NewUserSchema, UserRuleError } from "../domain/users/manage.ts";
+import { DomainError } from "../domain/errors.ts";
+import { createUser, NewUserSchema } from "../domain/users/manage.ts";
 import { boot, failStartup, requireDatabaseUrl } from "./process.ts";
 
 const { env, logger } = boot("create-admin");
@@ -29,7 +30,7 @@ try {
   }
   process.stdout.write(`Admin ${parsed.data.email} created.${generated ? ` Password (shown once): ${generated}` : ""}\n`);
 } catch (err) {
-  if (err instanceof UserRuleError) {
+  if (err instanceof DomainError) {
     process.stderr.write(`create-admin: ${err.message}\n`);
     process.exit(1);
   }

@@ -8,9 +8,12 @@ import { absoluteTime, formatCount, relativeTime } from "../components/format.ts
 import { FormError, Pager } from "../components/forms.tsx";
 import { VendorSelect } from "../components/filter-selects.tsx";
 import { FailureText } from "../components/state-badge.tsx";
-import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
+import { runAction } from "../actions.server.ts";
+import { notFound } from "../http.server.ts";
 import type { loader as rootLoader } from "../root.tsx";
-import { redirectWithFlash, requireRole, requireUser } from "../session.server.ts";
+import { redirectWithFlash, requireUser } from "../session.server.ts";
+
+export { ErrorBoundary } from "../components/error-boundary.tsx";
 import { ALERT_KIND_LABELS, ALERT_KINDS, ALERT_STATUSES, type AlertStatus, VENDORS } from "../../domain/vocabulary.ts";
 
 export const meta: MetaFunction = () => [{ title: "Alerts · Relink" }];
@@ -42,25 +45,19 @@ const ActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("unmute"), alertId: z.uuid() }),
 ]);
 
-export async function action({ request, context }: ActionFunctionArgs) {
-  const { services } = context;
-  const user = await requireRole(request, services, "agent");
-  const parsed = ActionSchema.safeParse(formObject(await request.formData()));
-  if (!parsed.success) return badRequest(fieldErrorsOf(parsed.error));
-  const actor = { userId: user.id, label: user.email };
-  const back = new URL(request.url).search ? `/alerts${new URL(request.url).search}` : "/alerts";
-  const input = parsed.data;
-  let row;
-  try {
-    if (input.intent === "acknowledge") row = await acknowledgeAlert({ alertId: input.alertId, actor }, services.db);
-    else if (input.intent === "unmute") row = await unmuteAlert({ alertId: input.alertId, actor }, services.db);
-    else row = await muteAlert({ alertId: input.alertId, until: new Date(`${input.until}T23:59:59Z`), actor }, services.db);
-  } catch (err) {
-    if (err instanceof RangeError) return badRequest({ until: [err.message] });
-    throw err;
-  }
-  if (!row) throw new Response("No unresolved alert has that id (it may have just been resolved).", { status: 404 });
-  return redirectWithFlash(request, services, back, input.intent === "acknowledge" ? "Alert acknowledged." : input.intent === "mute" ? `Alert muted until ${input.until}.` : "Alert unmuted.");
+export async function action(args: ActionFunctionArgs) {
+  return runAction(args, { role: "agent", schema: ActionSchema }, async ({ input, actor, services, request }) => {
+    const search = new URL(request.url).search;
+    const back = search ? `/alerts${search}` : "/alerts";
+    const row =
+      input.intent === "acknowledge"
+        ? await acknowledgeAlert({ alertId: input.alertId, actor }, services.db)
+        : input.intent === "unmute"
+          ? await unmuteAlert({ alertId: input.alertId, actor }, services.db)
+          : await muteAlert({ alertId: input.alertId, until: new Date(`${input.until}T23:59:59Z`), actor }, services.db);
+    if (!row) notFound("No unresolved alert has that id (it may have just been resolved).");
+    return redirectWithFlash(request, services, back, input.intent === "acknowledge" ? "Alert acknowledged." : input.intent === "mute" ? `Alert muted until ${input.until}.` : "Alert unmuted.");
+  });
 }
 
 export default function AlertsPage() {

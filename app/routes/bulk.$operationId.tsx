@@ -7,18 +7,20 @@ import { BULK_LABELS } from "../../domain/bulk/kinds.ts";
 import { BulkProgressBar, ITEM_LABELS, ItemBadge } from "../components/bulk-progress.tsx";
 import { absoluteTime, relativeTime } from "../components/format.ts";
 import { FailureText, StateBadge } from "../components/state-badge.tsx";
+import { notFound, paramsOr404 } from "../http.server.ts";
 import { requireUser } from "../session.server.ts";
+
+export { ErrorBoundary } from "../components/error-boundary.tsx";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data ? BULK_LABELS[data.operation.kind] : "Bulk action"} · Relink` }];
 
 const ParamsSchema = z.object({ operationId: z.uuid() });
+const NOT_FOUND = "No bulk action has that address.";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   await requireUser(request, context.services);
-  const p = ParamsSchema.safeParse(params);
-  if (!p.success) throw new Response("No bulk action has that address.", { status: 404 });
-  const operation = await getBulkProgress({ operationId: p.data.operationId }, context.services.db);
-  if (!operation) throw new Response("No bulk action has that address.", { status: 404 });
+  const { operationId } = paramsOr404(ParamsSchema, params, NOT_FOUND);
+  const operation = (await getBulkProgress({ operationId }, context.services.db)) ?? notFound(NOT_FOUND);
   return { operation, now: Date.now() };
 }
 

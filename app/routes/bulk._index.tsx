@@ -2,11 +2,14 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFu
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { listRecentBulkOperations } from "../../db/queries/bulk-operations.ts";
 import { BULK_LABELS } from "../../domain/bulk/kinds.ts";
-import { BulkError, BulkRequestSchema, startBulkOperation } from "../../domain/bulk/operations.ts";
+import { BulkRequestSchema, startBulkOperation } from "../../domain/bulk/operations.ts";
+import { runAction } from "../actions.server.ts";
 import { bulkDepsFor } from "../bulk.server.ts";
 import { absoluteTime, relativeTime } from "../components/format.ts";
-import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
-import { requireRole, requireUser } from "../session.server.ts";
+import type { FormFields } from "../forms.server.ts";
+import { requireUser } from "../session.server.ts";
+
+export { ErrorBoundary } from "../components/error-boundary.tsx";
 
 export const meta: MetaFunction = () => [{ title: "Bulk actions · Relink" }];
 
@@ -16,21 +19,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { operations, now: Date.now() };
 }
 
+/** Where a refused selection goes back to: the clinics table as it was filtered, never elsewhere. */
+const returnTo = (form: FormFields) => ({ returnTo: typeof form.returnTo === "string" && form.returnTo.startsWith("/clinics") ? form.returnTo : "/clinics" });
+
 /** Starts a bulk action from the clinics table's selection, then shows its progress. */
-export async function action({ request, context }: ActionFunctionArgs) {
-  const { services } = context;
-  const user = await requireRole(request, services, "agent");
-  const form = formObject(await request.formData());
-  const parsed = BulkRequestSchema.safeParse(form);
-  if (!parsed.success) return badRequest(fieldErrorsOf(parsed.error), { returnTo: typeof form.returnTo === "string" && form.returnTo.startsWith("/clinics") ? form.returnTo : "/clinics" });
-  try {
-    const { operationId, unexpected } = await startBulkOperation(parsed.data, { userId: user.id, label: user.email }, bulkDepsFor(services));
+export async function action(args: ActionFunctionArgs) {
+  return runAction(args, { role: "agent", schema: BulkRequestSchema, echo: returnTo }, async ({ input, actor, services }) => {
+    const { operationId, unexpected } = await startBulkOperation(input, actor, bulkDepsFor(services));
     for (const err of unexpected) services.logger.error({ err, operationId }, "bulk item failed");
     return redirect(`/bulk/${operationId}`);
-  } catch (err) {
-    if (err instanceof BulkError) return badRequest({ [err.field]: [err.message] });
-    throw err;
-  }
+  });
 }
 
 export default function BulkOperations() {

@@ -5,9 +5,11 @@ import { hasRole } from "../../domain/auth/roles.ts";
 import { createCampaign, CreateCampaignSchema, todayUtc } from "../../domain/campaigns/campaigns.ts";
 import { formatCount } from "../components/format.ts";
 import { Field, FormError } from "../components/forms.tsx";
-import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
+import { runAction } from "../actions.server.ts";
 import type { loader as rootLoader } from "../root.tsx";
-import { redirectWithFlash, requireRole, requireUser } from "../session.server.ts";
+import { redirectWithFlash, requireUser } from "../session.server.ts";
+
+export { ErrorBoundary } from "../components/error-boundary.tsx";
 import { VENDOR_LABELS } from "../../domain/vocabulary.ts";
 
 export const meta: MetaFunction = () => [{ title: "Migration campaigns · Relink" }];
@@ -17,14 +19,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { campaigns: await listCampaigns(context.services.db), today: todayUtc() };
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
-  const { services } = context;
-  const user = await requireRole(request, services, "agent");
-  const form = formObject(await request.formData());
-  const parsed = CreateCampaignSchema.safeParse(form);
-  if (!parsed.success) return badRequest(fieldErrorsOf(parsed.error), { values: form as Record<string, string> });
-  const { campaignId } = await createCampaign({ input: parsed.data, actor: { userId: user.id, label: user.email } }, services.db);
-  return redirectWithFlash(request, services, `/campaigns/${campaignId}`, `Campaign "${parsed.data.name}" created. Now add its clinics.`);
+export async function action(args: ActionFunctionArgs) {
+  return runAction(args, { role: "agent", schema: CreateCampaignSchema, echo: (form) => ({ values: form as Record<string, string> }) }, async ({ input, actor, services, request }) => {
+    const { campaignId } = await createCampaign({ input, actor }, services.db);
+    return redirectWithFlash(request, services, `/campaigns/${campaignId}`, `Campaign "${input.name}" created. Now add its clinics.`);
+  });
 }
 
 export default function Campaigns() {

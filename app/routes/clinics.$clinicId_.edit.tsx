@@ -1,17 +1,19 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { getClinic } from "../../db/queries/clinics.ts";
-import { ClinicNameTakenError } from "../../domain/clinics/add-clinic.ts";
 import { archiveClinic, ArchiveReasonSchema, editClinicDetails, EditClinicSchema, restoreClinic } from "../../domain/clinics/clinic-details.ts";
-import { ConsoleActionError } from "../../domain/clinics/console-actions.ts";
+import { CLINIC_NOT_FOUND, loadClinicDetails } from "../../domain/clinics/clinic-page.ts";
+import { runAction } from "../actions.server.ts";
 import { ClinicDetailsFields, timeZoneOf } from "../components/clinic-fields.tsx";
 import { absoluteTime } from "../components/format.ts";
 import { Field, FormError } from "../components/forms.tsx";
-import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
+import type { FormFields } from "../forms.server.ts";
+import { notFound, paramsOr404 } from "../http.server.ts";
 import { redirectWithFlash, requireRole } from "../session.server.ts";
 
 // why: the file name ends the clinic page's nesting ($clinicId_), so /clinics/:id/edit is its own page
+
+export { ErrorBoundary } from "../components/error-boundary.tsx";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Edit ${data?.clinic.name ?? "clinic"} · Relink` }];
 
@@ -19,12 +21,8 @@ const ParamsSchema = z.object({ clinicId: z.uuid() });
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   await requireRole(request, context.services, "agent");
-  const p = ParamsSchema.safeParse(params);
-  if (!p.success) throw new Response("No clinic has that address.", { status: 404 });
-  const row = await getClinic({ clinicId: p.data.clinicId }, context.services.db);
-  if (!row) throw new Response("No clinic has that address.", { status: 404 });
-  const c = row.clinic;
-  return { clinic: { id: c.id, name: c.name, timeZone: c.timeZone, country: c.country, adminName: c.adminName, adminEmail: c.adminEmail, archivedAt: c.archivedAt } };
+  const { clinicId } = paramsOr404(ParamsSchema, params, CLINIC_NOT_FOUND);
+  return { clinic: (await loadClinicDetails(clinicId, context.services.db)) ?? notFound(CLINIC_NOT_FOUND) };
 }
 
 const DetailsForm = EditClinicSchema.extend({ intent: z.literal("save") });
@@ -36,45 +34,36 @@ const ArchiveForm = z.object({
 });
 const RestoreForm = z.object({ intent: z.literal("restore") });
 
-export async function action({ request, params, context }: ActionFunctionArgs) {
-  const { services } = context;
-  const user = await requireRole(request, services, "agent");
-  const p = ParamsSchema.safeParse(params);
-  if (!p.success) throw new Response("No clinic has that address.", { status: 404 });
-  const clinicId = p.data.clinicId;
-  const form = formObject(await request.formData());
-  const actor = { userId: user.id, label: user.email };
-  const here = `/clinics/${clinicId}`;
-  try {
-    switch (form.intent) {
-      case "archive": {
-        const parsed = ArchiveForm.safeParse(form);
-        if (!parsed.success) return badRequest(fieldErrorsOf(parsed.error), { values: null });
-        await archiveClinic({ clinicId, reason: parsed.data.reason || undefined, actor }, services.db);
+const ActionSchema = z.discriminatedUnion("intent", [DetailsForm, ArchiveForm, RestoreForm]);
+const editsDetails = (form: FormFields) => form.intent !== "archive" && form.intent !== "restore";
+
+export async function action(args: ActionFunctionArgs) {
+  return runAction(
+    args,
+    {
+      role: "agent",
+      params: ParamsSchema,
+      notFoundMessage: CLINIC_NOT_FOUND,
+      schema: ActionSchema,
+      prepare: (form) => (editsDetails(form) ? { ...form, timeZone: timeZoneOf(form as Record<string, string>) } : form),
+      // why: a refused details form comes back filled in; the archive and restore forms have nothing to refill
+      echo: (form) => ({ values: editsDetails(form) ? (form as Record<string, string>) : null }),
+    },
+    async ({ input, params: { clinicId }, actor, services, request }) => {
+      const here = `/clinics/${clinicId}`;
+      if (input.intent === "archive") {
+        await archiveClinic({ clinicId, reason: input.reason || undefined, actor }, services.db);
         return redirectWithFlash(request, services, here, "Clinic archived. It is no longer listed or probed; restore it from this page at any time.");
       }
-      case "restore": {
-        RestoreForm.parse(form);
+      if (input.intent === "restore") {
         await restoreClinic({ clinicId, actor }, services.db);
         return redirectWithFlash(request, services, here, "Clinic restored. The next sweep probes it again.");
       }
-      default: {
-        const values = { ...(form as Record<string, string>) };
-        const parsed = DetailsForm.safeParse({ ...form, timeZone: timeZoneOf(values) });
-        if (!parsed.success) return badRequest(fieldErrorsOf(parsed.error), { values });
-        const { intent: _intent, ...details } = parsed.data;
-        const { changed } = await editClinicDetails({ clinicId, details, actor }, services.db);
-        return redirectWithFlash(request, services, here, changed.length ? `Saved: ${changed.join(", ")}.` : "Nothing changed.", changed.length ? "ok" : "info");
-      }
-    }
-  } catch (err) {
-    if (err instanceof ClinicNameTakenError) return badRequest({ name: [err.message] }, { values: form as Record<string, string> });
-    if (err instanceof ConsoleActionError) {
-      if (err.status === 404) throw new Response(err.message, { status: 404 });
-      return data({ ok: false as const, fieldErrors: { form: [err.message] } as Record<string, string[] | undefined>, values: null }, { status: 409 });
-    }
-    throw err;
-  }
+      const { intent: _intent, ...details } = input;
+      const { changed } = await editClinicDetails({ clinicId, details, actor }, services.db);
+      return redirectWithFlash(request, services, here, changed.length ? `Saved: ${changed.join(", ")}.` : "Nothing changed.", changed.length ? "ok" : "info");
+    },
+  );
 }
 
 export default function EditClinic() {

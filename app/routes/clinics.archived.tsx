@@ -6,6 +6,8 @@ import { absoluteTime, formatCount, relativeTime } from "../components/format.ts
 import { Pager } from "../components/forms.tsx";
 import { requireUser } from "../session.server.ts";
 
+export { ErrorBoundary } from "../components/error-boundary.tsx";
+
 export const meta: MetaFunction = () => [{ title: "Archived clinics · Relink" }];
 
 const PAGE_SIZE = 50;

@@ -1,12 +1,16 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
+import { z } from "zod";
 import { importClinicsCsv } from "../../domain/clinics/csv-import.ts";
 import { CLINIC_CSV_COLUMNS, MAX_IMPORT_ROWS } from "../../domain/clinics/csv-format.ts";
 import type { LineError } from "../../domain/clinics/csv.ts";
+import { runAction } from "../actions.server.ts";
 import { LineErrors } from "../components/line-errors.tsx";
 import { readUploadedText } from "../upload.server.ts";
 import { enqueueSetupProbes } from "../probe-queue.server.ts";
 import { redirectWithFlash, requireRole } from "../session.server.ts";
+
+export { ErrorBoundary } from "../components/error-boundary.tsx";
 
 export const meta: MetaFunction = () => [{ title: "Import clinics · Relink" }];
 
@@ -15,21 +19,20 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { columns: CLINIC_CSV_COLUMNS, maxRows: MAX_IMPORT_ROWS };
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
-  const { services } = context;
-  const user = await requireRole(request, services, "admin");
-  const upload = await readUploadedText(request, "csv");
-  if (!upload.ok) return data({ ok: false as const, fileName: null, errors: [] as LineError[], fieldErrors: { csv: [upload.message] } }, { status: 400 });
-  const result = await importClinicsCsv(
-    { text: upload.text, fileName: upload.fileName ?? undefined, actor: { userId: user.id, label: user.email } },
-    { db: services.db, keyring: services.keyring, enqueueProbes: enqueueSetupProbes(services) },
-  );
-  // why: errors name the line and column only; a key from the file is never put into the page
-  if (!result.ok) return data({ ok: false as const, fileName: upload.fileName, errors: result.errors, fieldErrors: {} as Record<string, string[] | undefined> }, { status: 400 });
-  const parts = [`Imported ${result.created} clinic${result.created === 1 ? "" : "s"}.`];
-  if (result.withKey) parts.push(`${result.withKey} with a key: their first probe is queued.`);
-  if (result.withoutKey) parts.push(`${result.withoutKey} without a key: send them a reconnect link.`);
-  return redirectWithFlash(request, services, "/clinics?state=setup_pending", parts.join(" "));
+const notImported = (fileName: string | null) => ({ fileName, errors: [] as LineError[] });
+
+export async function action(args: ActionFunctionArgs) {
+  return runAction(args, { role: "admin", schema: z.object({}), upload: "csv", echo: () => notImported(null) }, async ({ actor, services, request, formData }) => {
+    const upload = await readUploadedText(request, "csv", formData);
+    if (!upload.ok) return data({ ok: false as const, ...notImported(null), fieldErrors: { csv: [upload.message] } }, { status: 400 });
+    const result = await importClinicsCsv({ text: upload.text, fileName: upload.fileName ?? undefined, actor }, { db: services.db, keyring: services.keyring, enqueueProbes: enqueueSetupProbes(services) });
+    // why: errors name the line and column only; a key from the file is never put into the page
+    if (!result.ok) return data({ ok: false as const, fileName: upload.fileName, errors: result.errors, fieldErrors: {} as Record<string, string[] | undefined> }, { status: 400 });
+    const parts = [`Imported ${result.created} clinic${result.created === 1 ? "" : "s"}.`];
+    if (result.withKey) parts.push(`${result.withKey} with a key: their first probe is queued.`);
+    if (result.withoutKey) parts.push(`${result.withoutKey} without a key: send them a reconnect link.`);
+    return redirectWithFlash(request, services, "/clinics?state=setup_pending", parts.join(" "));
+  });
 }
 
 const EXAMPLE = `name,time_zone,country,admin_name,admin_email,vendor,region,api_version,key

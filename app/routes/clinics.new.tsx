@@ -1,14 +1,17 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { useState } from "react";
-import { addClinicByHand, AddClinicSchema, ClinicNameTakenError } from "../../domain/clinics/add-clinic.ts";
+import { addClinicByHand, AddClinicSchema, type VerdictView } from "../../domain/clinics/add-clinic.ts";
 import { COMMON_TIME_ZONES } from "../../domain/clinics/clinic-fields.ts";
 import { ClinicDetailsFields, timeZoneOf, type ClinicFormValues } from "../components/clinic-fields.tsx";
 import { Field, FormError } from "../components/forms.tsx";
 import { KeyVerdict } from "../components/key-verdict.tsx";
-import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
+import { runAction } from "../actions.server.ts";
+import type { FormFields } from "../forms.server.ts";
 import { redirectWithFlash, requireRole } from "../session.server.ts";
 import { NOOKAL_REGION_LABELS, NOOKAL_REGIONS, type NookalRegion, VENDOR_LABELS } from "../../domain/vocabulary.ts";
+
+export { ErrorBoundary } from "../components/error-boundary.tsx";
 
 export const meta: MetaFunction = () => [{ title: "Add a clinic · Relink" }];
 
@@ -18,35 +21,27 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 /** Everything the person typed except the key, so a failed check can refill the form without ever echoing the key. */
-function safeValues(form: Record<string, unknown>): ClinicFormValues & { vendor?: string; region?: string; apiVersion?: string } {
+function safeValues(form: FormFields): ClinicFormValues & { vendor?: string; region?: string; apiVersion?: string } {
   const s = (k: string) => (typeof form[k] === "string" ? (form[k] as string) : undefined);
   return { name: s("name"), timeZone: s("timeZone"), timeZoneOther: s("timeZoneOther"), country: s("country"), adminName: s("adminName"), adminEmail: s("adminEmail"), vendor: s("vendor"), region: s("region"), apiVersion: s("apiVersion") };
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
-  const { services } = context;
-  const user = await requireRole(request, services, "agent");
-  const form = formObject(await request.formData());
-  const values = safeValues(form);
-  const parsed = AddClinicSchema.safeParse({ ...form, timeZone: timeZoneOf(values) });
-  if (!parsed.success) return badRequest(fieldErrorsOf(parsed.error), { values, verdict: null });
-  try {
-    const result = await addClinicByHand(
-      { input: parsed.data, actor: { userId: user.id, label: user.email } },
-      { db: services.db, keyring: services.keyring, vendors: services.vendors },
-    );
-    if (!result.ok) return data({ ok: false as const, fieldErrors: {} as Record<string, string[] | undefined>, values, verdict: result.verdict }, { status: 422 });
-    const v = result.verdict;
-    return redirectWithFlash(
-      request,
-      services,
-      `/clinics/${result.clinicId}`,
-      `${parsed.data.name} added. The key ${result.keyHint} works: connected as ${v.connectedAs}, ${(v.visiblePatients ?? 0).toLocaleString("en-AU")} patients visible.${v.notes.length ? ` ${v.notes.join(" ")}` : ""}`,
-    );
-  } catch (err) {
-    if (err instanceof ClinicNameTakenError) return badRequest({ name: [err.message] }, { values, verdict: null });
-    throw err;
-  }
+export async function action(args: ActionFunctionArgs) {
+  return runAction(
+    args,
+    { role: "agent", schema: AddClinicSchema, prepare: (form) => ({ ...form, timeZone: timeZoneOf(safeValues(form)) }), echo: (form) => ({ values: safeValues(form), verdict: null as VerdictView | null }) },
+    async ({ input, form, actor, services, request }) => {
+      const result = await addClinicByHand({ input, actor }, { db: services.db, keyring: services.keyring, vendors: services.vendors });
+      if (!result.ok) return data({ ok: false as const, fieldErrors: {} as Record<string, string[] | undefined>, values: safeValues(form), verdict: result.verdict }, { status: 422 });
+      const v = result.verdict;
+      return redirectWithFlash(
+        request,
+        services,
+        `/clinics/${result.clinicId}`,
+        `${input.name} added. The key ${result.keyHint} works: connected as ${v.connectedAs}, ${(v.visiblePatients ?? 0).toLocaleString("en-AU")} patients visible.${v.notes.length ? ` ${v.notes.join(" ")}` : ""}`,
+      );
+    },
+  );
 }
 
 export default function AddClinic() {

@@ -7,6 +7,8 @@ import { absoluteTime, formatCount, formatDuration, relativeTime } from "../comp
 import { StateBadge } from "../components/state-badge.tsx";
 import { requireUser } from "../session.server.ts";
 
+export { ErrorBoundary } from "../components/error-boundary.tsx";
+
 export const meta: MetaFunction = () => [{ title: "Dashboard · Relink" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {

@@ -4,15 +4,18 @@ import { Form, useActionData, useLoaderData, useNavigation, useRouteLoaderData, 
 import { z } from "zod";
 import { listEmailOutbox, listWebhookEndpoints } from "../../db/queries/alerts.ts";
 import { createWebhookEndpoint, setWebhookEndpointEnabled, WebhookEndpointInputSchema } from "../../domain/alerts/manage.ts";
-import { WebhookTargetError } from "../../domain/alerts/webhook-target.ts";
 import { hasRole } from "../../domain/auth/roles.ts";
 import { webhookTargetPolicy } from "../../config/runtime.ts";
 import { CopyButton } from "../components/copy-button.tsx";
 import { Field, FormError, Pager } from "../components/forms.tsx";
 import { absoluteTime, formatCount, relativeTime } from "../components/format.ts";
-import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
+import { runAction } from "../actions.server.ts";
+import { badRequest, fieldErrorsOf } from "../forms.server.ts";
+import { notFound } from "../http.server.ts";
 import type { loader as rootLoader } from "../root.tsx";
-import { redirectWithFlash, requireRole, requireUser } from "../session.server.ts";
+import { redirectWithFlash, requireUser } from "../session.server.ts";
+
+export { ErrorBoundary } from "../components/error-boundary.tsx";
 
 export const meta: MetaFunction = () => [{ title: "Deliveries · Relink" }];
 
@@ -47,30 +50,20 @@ const ActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("disable-webhook"), endpointId: z.uuid() }),
 ]);
 
-export async function action({ request, context }: ActionFunctionArgs) {
-  const { services } = context;
-  // why: a webhook receiver gets every clinic's escalation packet; only admins may add one
-  const user = await requireRole(request, services, "admin");
-  const parsed = ActionSchema.safeParse(formObject(await request.formData()));
-  if (!parsed.success) return badRequest(fieldErrorsOf(parsed.error));
-  const actor = { userId: user.id, label: user.email };
-  const input = parsed.data;
-  if (input.intent === "add-webhook") {
-    const valid = WebhookEndpointInputSchema.safeParse({ url: input.url, description: input.description });
-    if (!valid.success) return badRequest(fieldErrorsOf(valid.error));
-    let created: Awaited<ReturnType<typeof createWebhookEndpoint>>;
-    try {
-      created = await createWebhookEndpoint({ input: valid.data, actor, keyring: services.keyring, targets: webhookTargetPolicy(services.env) }, services.db);
-    } catch (err) {
-      if (err instanceof WebhookTargetError) return badRequest({ url: [err.message] });
-      throw err;
+// why: a webhook receiver gets every clinic's escalation packet; only admins may add one
+export async function action(args: ActionFunctionArgs) {
+  return runAction(args, { role: "admin", schema: ActionSchema }, async ({ input, actor, services, request }) => {
+    if (input.intent === "add-webhook") {
+      const valid = WebhookEndpointInputSchema.safeParse({ url: input.url, description: input.description });
+      if (!valid.success) return badRequest(fieldErrorsOf(valid.error));
+      const created = await createWebhookEndpoint({ input: valid.data, actor, keyring: services.keyring, targets: webhookTargetPolicy(services.env) }, services.db);
+      // why: the signing secret is shown exactly once, in this response; it is never listed again
+      return data({ ok: true as const, created: { url: created.url, secret: created.secret }, fieldErrors: {} });
     }
-    // why: the signing secret is shown exactly once, in this response; it is never listed again
-    return data({ ok: true as const, created: { url: created.url, secret: created.secret }, fieldErrors: {} });
-  }
-  const changed = await setWebhookEndpointEnabled({ endpointId: input.endpointId, active: input.intent === "enable-webhook", actor }, services.db);
-  if (!changed) throw new Response("No webhook receiver has that id.", { status: 404 });
-  return redirectWithFlash(request, services, "/deliveries", input.intent === "enable-webhook" ? "Webhook receiver enabled." : "Webhook receiver disabled.");
+    const changed = await setWebhookEndpointEnabled({ endpointId: input.endpointId, active: input.intent === "enable-webhook", actor }, services.db);
+    if (!changed) notFound("No webhook receiver has that id.");
+    return redirectWithFlash(request, services, "/deliveries", input.intent === "enable-webhook" ? "Webhook receiver enabled." : "Webhook receiver disabled.");
+  });
 }
 
 export default function Deliveries() {

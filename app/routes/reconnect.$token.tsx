@@ -14,6 +14,9 @@ import { ReconnectShell, ReconnectUnavailable } from "../components/reconnect-sh
 import reconnectStyles from "../reconnect.css?url";
 import { NOOKAL_REGIONS } from "../../domain/vocabulary.ts";
 
+// why: clinic-facing pages answer errors in the clinic's words, with no way into the console
+export { ClinicFacingErrorBoundary as ErrorBoundary } from "../components/error-boundary.tsx";
+
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reconnectStyles }];
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [

@@ -5,6 +5,9 @@ import { readConfirmation, reconnectHeaders } from "../components/reconnect-cont
 import { ReconnectShell } from "../components/reconnect-shell.tsx";
 import reconnectStyles from "../reconnect.css?url";
 
+// why: clinic-facing pages answer errors in the clinic's words, with no way into the console
+export { ClinicFacingErrorBoundary as ErrorBoundary } from "../components/error-boundary.tsx";
+
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reconnectStyles }];
 
 export const meta: MetaFunction = () => [

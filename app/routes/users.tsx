@@ -3,12 +3,15 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { listUsers } from "../../db/queries/users.ts";
 import { ROLE_DESCRIPTIONS } from "../../domain/auth/roles.ts";
-import { changeUser, createUser, NewUserSchema, UserRuleError } from "../../domain/users/manage.ts";
+import { changeUser, createUser, NewUserSchema } from "../../domain/users/manage.ts";
+import { runAction } from "../actions.server.ts";
 import { relativeTime } from "../components/format.ts";
 import { Field, FormError } from "../components/forms.tsx";
-import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
+import { notFound } from "../http.server.ts";
 import { redirectWithFlash, requireRole } from "../session.server.ts";
 import { USER_ROLES } from "../../domain/vocabulary.ts";
+
+export { ErrorBoundary } from "../components/error-boundary.tsx";
 
 export const meta: MetaFunction = () => [{ title: "Users · Relink" }];
 
@@ -24,14 +27,8 @@ const ActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("enable"), userId: z.uuid() }),
 ]);
 
-export async function action({ request, context }: ActionFunctionArgs) {
-  const { services } = context;
-  const me = await requireRole(request, services, "admin");
-  const parsed = ActionSchema.safeParse(formObject(await request.formData()));
-  if (!parsed.success) return badRequest(fieldErrorsOf(parsed.error));
-  const actor = { userId: me.id, label: me.email };
-  const input = parsed.data;
-  try {
+export async function action(args: ActionFunctionArgs) {
+  return runAction(args, { role: "admin", schema: ActionSchema }, async ({ input, actor, services, request }) => {
     if (input.intent === "create") {
       const { intent: _intent, ...user } = input;
       await createUser({ input: user, actor }, services.db);
@@ -39,12 +36,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
     const change = input.intent === "role" ? { role: input.role } : { disabled: input.intent === "disable" };
     const found = await changeUser({ userId: input.userId, change, actor }, services.db);
-    if (!found) throw new Response("No user has that id.", { status: 404 });
+    if (!found) notFound("No user has that id.");
     return redirectWithFlash(request, services, "/users", input.intent === "role" ? `Role changed to ${input.role}.` : input.intent === "disable" ? "Account disabled." : "Account enabled.");
-  } catch (err) {
-    if (err instanceof UserRuleError) return badRequest({ [err.field === "user" ? "form" : err.field]: [err.message] });
-    throw err;
-  }
+  });
 }
 
 export default function UsersPage() {

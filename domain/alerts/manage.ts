@@ -5,10 +5,11 @@ import { z } from "zod";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { insertWebhookEndpoint, setWebhookEndpointActive, updateUnresolvedAlert, type AlertRow } from "../../db/queries/alerts.ts";
 import { alerts } from "../../db/schema/alerts.ts";
+import { DomainError } from "../errors.ts";
 import type { Keyring } from "../secrets/key-crypto.ts";
 import { generateWebhookSecret } from "./webhook.ts";
 import { sealWebhookSecret } from "./webhook-secrets.ts";
-import { STRICT_WEBHOOK_TARGETS, WebhookTargetError, webhookTargetProblem, type WebhookTargetPolicy } from "./webhook-target.ts";
+import { STRICT_WEBHOOK_TARGETS, webhookTargetProblem, type WebhookTargetPolicy } from "./webhook-target.ts";
 
 /**
  * What support does to alerts and webhook endpoints from the console. Each write and its audit
@@ -55,8 +56,8 @@ export async function muteAlert(
   { alertId, until, actor, now = new Date() }: { alertId: string; until: Date; actor: Actor; now?: Date },
   db: DbOrTx,
 ): Promise<AlertRow | null> {
-  if (!(until.getTime() > now.getTime())) throw new RangeError("mute date must be in the future");
-  if (until.getTime() - now.getTime() > MAX_MUTE_DAYS * 86_400_000) throw new RangeError(`mute date must be within ${MAX_MUTE_DAYS} days`);
+  if (!(until.getTime() > now.getTime())) throw new DomainError(400, "mute date must be in the future", { field: "until", code: "mute_date" });
+  if (until.getTime() - now.getTime() > MAX_MUTE_DAYS * 86_400_000) throw new DomainError(400, `mute date must be within ${MAX_MUTE_DAYS} days`, { field: "until", code: "mute_date" });
   return db.transaction(async (tx) => {
     const row = await updateUnresolvedAlert({ alertId, set: { status: "muted", mutedUntil: until } }, tx);
     if (!row) return null;
@@ -94,7 +95,7 @@ export async function unmuteAlert({ alertId, actor }: { alertId: string; actor: 
 
 /**
  * Registers a receiver. The secret is returned once, to show the admin; lists never include it,
- * and it is stored sealed. Throws WebhookTargetError (a message for the URL field) when the URL is
+ * and it is stored sealed. Throws a DomainError on the URL field when the URL is
  * not https in production or points at a loopback, private or link-local address.
  */
 export async function createWebhookEndpoint(
@@ -103,7 +104,7 @@ export async function createWebhookEndpoint(
 ): Promise<{ id: string; url: string; secret: string }> {
   const parsed = WebhookEndpointInputSchema.parse(input);
   const problem = await webhookTargetProblem(parsed.url, targets);
-  if (problem) throw new WebhookTargetError(problem);
+  if (problem) throw new DomainError(400, problem, { field: "url", code: "webhook_target_refused" });
   const secret = generateWebhookSecret();
   // why: the id is chosen first so the ciphertext can be bound to its row
   const id = randomUUID();

@@ -3,11 +3,11 @@ import type { Db, DbOrTx } from "../../db/client.ts";
 import { recordAudit, recordAuditMany } from "../../db/queries/audit.ts";
 import { campaignMemberIds, findBulkTargets, insertBulkOperation, settleBulkItem, type BulkTarget, type NewBulkItem } from "../../db/queries/bulk-operations.ts";
 import { getCampaign } from "../../db/queries/campaigns.ts";
-import { addClinicsToCampaign, CampaignError } from "../campaigns/campaigns.ts";
-import { canSendReconnectLink, ConsoleActionError, pauseConnection, PauseReasonSchema, resumeConnection, type Actor } from "../clinics/console-actions.ts";
+import { addClinicsToCampaign } from "../campaigns/campaigns.ts";
+import { canSendReconnectLink, pauseConnection, PauseReasonSchema, resumeConnection, type Actor } from "../clinics/console-actions.ts";
 import { ReconnectPurposeSchema, sendReconnectLink } from "../clinics/live.ts";
+import { DomainError } from "../errors.ts";
 import { canTransition } from "../health/states.ts";
-import { ReconnectLinkError } from "../reconnect/links.ts";
 import { BULK_INTENTS, DEFAULT_LINK_PURPOSE, MAX_BULK_SELECTION, type BulkIntent } from "./kinds.ts";
 import { STATE_LABELS, VENDOR_LABELS } from "../vocabulary.ts";
 
@@ -86,18 +86,6 @@ export interface BulkDeps {
   linkTtlHours: number;
 }
 
-export class BulkError extends Error {
-  readonly status: 404;
-  /** The form field the message belongs next to. */
-  readonly field: "clinicId" | "campaignId";
-  constructor(message: string, field: BulkError["field"] = "clinicId") {
-    super(message);
-    this.name = "BulkError";
-    this.status = 404;
-    this.field = field;
-  }
-}
-
 /** Why a clinic is left out before anything runs, or null when it takes part. */
 function precheck(intent: BulkIntent, t: BulkTarget): string | null {
   if (t.archived) return "Archived: restore it first.";
@@ -162,7 +150,7 @@ async function runCampaign(request: BulkRequest, operationId: string, waiting: B
   try {
     outcome = await addClinicsToCampaign({ campaignId: request.campaignId!, clinicIds: ids, actor }, deps.db);
   } catch (err) {
-    if (!(err instanceof CampaignError)) throw err;
+    if (!(err instanceof DomainError)) throw err;
     failure = err.message;
   }
   const skipped = new Map((outcome?.skipped ?? []).map((s) => [s.clinicId, s.message]));
@@ -177,13 +165,13 @@ async function runCampaign(request: BulkRequest, operationId: string, waiting: B
  * Records the operation with one item per selected clinic, then starts it: probe jobs are
  * enqueued in the same transaction (the worker settles them); links, pause and resume run now,
  * CONCURRENCY clinics at a time, each item settled as its clinic finishes. Returns the id for
- * the progress view. Unknown ids are ignored; none known → BulkError.
+ * the progress view. Unknown ids are ignored; none known → a DomainError next to the selection (or the campaign field).
  */
 export async function startBulkOperation(request: BulkRequest, actor: Actor, deps: BulkDeps): Promise<{ operationId: string; unexpected: unknown[] }> {
   const campaign = request.campaignId ? await getCampaign({ campaignId: request.campaignId }, deps.db) : null;
-  if (request.intent === "campaign" && !campaign) throw new BulkError("No campaign has that id any more.", "campaignId");
+  if (request.intent === "campaign" && !campaign) throw new DomainError(400, "No campaign has that id any more.", { field: "campaignId" });
   const targets = await findBulkTargets({ clinicIds: request.clinicIds }, deps.db);
-  if (targets.length === 0) throw new BulkError("None of the selected clinics exist any more.");
+  if (targets.length === 0) throw new DomainError(400, "None of the selected clinics exist any more.", { field: "clinicId" });
   const items: (NewBulkItem & { target: BulkTarget })[] = targets.map((t) => {
     const skip = precheck(request.intent, t);
     return { target: t, clinicId: t.clinicId, connectionId: t.connectionId, status: skip ? "skipped" : "waiting", message: skip };
@@ -235,7 +223,7 @@ export async function startBulkOperation(request: BulkRequest, actor: Actor, dep
             message = await runOne(request, target, actor, deps);
           } catch (err) {
             // why: a clinic that changed since the table was drawn is skipped with the reason; anything else fails this item, not the batch
-            if (err instanceof ConsoleActionError || err instanceof ReconnectLinkError) {
+            if (err instanceof DomainError) {
               status = "skipped";
               message = err.message;
             } else {

@@ -6,6 +6,7 @@ import { insertConnectionEvents, updateConnection } from "../../db/queries/conne
 import { listClinicIds, type ClinicListFilters } from "../../db/queries/clinics.ts";
 import type { NewConnectionEvent } from "../../db/schema/index.ts";
 import type { Actor } from "../clinics/console-actions.ts";
+import { DomainError } from "../errors.ts";
 import { assertTransition, canTransition } from "../health/states.ts";
 import { type ConnectionState, STATE_LABELS, VENDOR_LABELS, VENDORS } from "../vocabulary.ts";
 
@@ -36,15 +37,6 @@ export const CreateCampaignSchema = z.object({
 });
 export type CreateCampaignInput = z.output<typeof CreateCampaignSchema>;
 
-export class CampaignError extends Error {
-  readonly status: 404 | 409;
-  constructor(status: 404 | 409, message: string) {
-    super(message);
-    this.name = "CampaignError";
-    this.status = status;
-  }
-}
-
 export async function createCampaign({ input, actor }: { input: CreateCampaignInput; actor: Actor }, db: Db): Promise<{ campaignId: string }> {
   return db.transaction(async (tx) => {
     const { id } = await insertCampaign({ ...input, createdBy: actor.userId }, tx);
@@ -73,9 +65,9 @@ export async function addClinicsInTx(
   tx: DbOrTx,
 ): Promise<AddToCampaignResult> {
   const campaign = await getCampaign({ campaignId }, tx, true);
-  if (!campaign) throw new CampaignError(404, "No campaign has that id.");
+  if (!campaign) throw new DomainError(404, "No campaign has that id.");
   const unique = [...new Set(clinicIds)];
-  if (unique.length > MAX_CAMPAIGN_ADD) throw new CampaignError(409, `Add at most ${MAX_CAMPAIGN_ADD.toLocaleString("en-AU")} clinics at a time.`);
+  if (unique.length > MAX_CAMPAIGN_ADD) throw new DomainError(409, `Add at most ${MAX_CAMPAIGN_ADD.toLocaleString("en-AU")} clinics at a time.`);
   const rows = await lockClinicsForCampaign({ campaignId, clinicIds: unique }, tx);
   const found = new Map(rows.map((r) => [r.clinicId, r]));
   const result: AddToCampaignResult = { added: 0, movedToPendingDisconnect: 0, alreadyIn: 0, skipped: [] };
@@ -146,9 +138,9 @@ export async function addClinicsByFilter(
   db: Db,
 ): Promise<AddToCampaignResult & { matched: number }> {
   const campaign = await getCampaign({ campaignId }, db);
-  if (!campaign) throw new CampaignError(404, "No campaign has that id.");
+  if (!campaign) throw new DomainError(404, "No campaign has that id.");
   const ids = await listClinicIds({ filters: { ...filters, vendor: campaign.vendor }, limit: MAX_CAMPAIGN_ADD + 1 }, db);
-  if (ids.length > MAX_CAMPAIGN_ADD) throw new CampaignError(409, `More than ${MAX_CAMPAIGN_ADD.toLocaleString("en-AU")} clinics match; narrow the filter.`);
+  if (ids.length > MAX_CAMPAIGN_ADD) throw new DomainError(409, `More than ${MAX_CAMPAIGN_ADD.toLocaleString("en-AU")} clinics match; narrow the filter.`);
   const result = await db.transaction((tx) => addClinicsInTx({ campaignId, clinicIds: ids, actor, via: "filter" }, tx));
   return { ...result, matched: ids.length };
 }

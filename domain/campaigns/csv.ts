@@ -3,7 +3,8 @@ import { findClinicsByNameOrId, getCampaign } from "../../db/queries/campaigns.t
 import { nameKey } from "../clinics/clinic-fields.ts";
 import type { Actor } from "../clinics/console-actions.ts";
 import { parseCsv, type LineError } from "../clinics/csv.ts";
-import { addClinicsInTx, CampaignError, MAX_CAMPAIGN_ADD, type AddToCampaignResult } from "./campaigns.ts";
+import { DomainError } from "../errors.ts";
+import { addClinicsInTx, MAX_CAMPAIGN_ADD, type AddToCampaignResult } from "./campaigns.ts";
 import { VENDOR_LABELS } from "../vocabulary.ts";
 
 /**
@@ -65,7 +66,7 @@ export async function addClinicsFromCsv({ campaignId, text, actor }: { campaignI
   if (!read.ok) return read;
   return db.transaction(async (tx) => {
     const campaign = await getCampaign({ campaignId }, tx, true);
-    if (!campaign) throw new CampaignError(404, "No campaign has that id.");
+    if (!campaign) throw new DomainError(404, "No campaign has that id.");
     const ids = read.refs.filter((r) => UUID.test(r.value)).map((r) => r.value.toLowerCase());
     const names = read.refs.filter((r) => !UUID.test(r.value)).map((r) => nameKey(r.value));
     const candidates = await findClinicsByNameOrId({ names: [...new Set(names)], ids: [...new Set(ids)] }, tx);
@@ -112,7 +113,7 @@ export async function addClinicsFromCsv({ campaignId, text, actor }: { campaignI
     if (errors.length) return { ok: false as const, errors };
     const result = await addClinicsInTx({ campaignId, clinicIds: chosen, actor, via: "csv" }, tx);
     // why: rows were resolved under the same transaction, so a skip here means a concurrent change; refuse rather than half-add
-    if (result.skipped.length) throw new CampaignError(409, "Some clinics changed while they were being added (archived or moved); nothing was added. Try again.");
+    if (result.skipped.length) throw new DomainError(409, "Some clinics changed while they were being added (archived or moved); nothing was added. Try again.");
     return { ok: true as const, ...result };
   });
 }

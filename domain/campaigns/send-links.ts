@@ -3,8 +3,7 @@ import { recordAudit } from "../../db/queries/audit.ts";
 import { claimLinkSends, clinicsForSend, countUnsent, getCampaign, markLinkFailed } from "../../db/queries/campaigns.ts";
 import { sendReconnectLink } from "../clinics/live.ts";
 import type { Actor } from "../clinics/console-actions.ts";
-import { ReconnectLinkError } from "../reconnect/links.ts";
-import { CampaignError } from "./campaigns.ts";
+import { DomainError } from "../errors.ts";
 import { VENDOR_LABELS } from "../vocabulary.ts";
 
 /**
@@ -44,7 +43,7 @@ export async function sendCampaignLinks(
   db: Db,
 ): Promise<SendLinksResult> {
   const campaign = await getCampaign({ campaignId }, db);
-  if (!campaign) throw new CampaignError(404, "No campaign has that id.");
+  if (!campaign) throw new DomainError(404, "No campaign has that id.");
   const claimed = await db.transaction((tx) => claimLinkSends({ campaignId, limit, retryFailed }, tx));
   const clinics = new Map((await clinicsForSend({ clinicIds: claimed }, db)).map((c) => [c.clinicId, c]));
   const ttl = Math.max(ttlHours, hoursUntilDeadlineEnd(campaign.deadline, now));
@@ -79,7 +78,7 @@ export async function sendCampaignLinks(
       );
       result.sent++;
     } catch (err) {
-      if (!(err instanceof ReconnectLinkError)) {
+      if (!(err instanceof DomainError)) {
         await markLinkFailed({ campaignId, clinicId, error: "Sending failed unexpectedly; retry." }, db);
         throw err;
       }

@@ -5,6 +5,7 @@ import { recordAudit } from "../../db/queries/audit.ts";
 import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { findClinicsByNameKeys, insertClinics, insertConnections, lockClinicNames } from "../../db/queries/clinic-records.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
+import { DomainError } from "../errors.ts";
 import type { VendorAccess } from "../health/probe.ts";
 import { verifyCandidateKey, type KeyVerdict } from "../health/verify-key.ts";
 import { ClinicDetailsSchema, nameKey } from "./clinic-fields.ts";
@@ -74,12 +75,13 @@ export function describeVerdict(v: KeyVerdict): VerdictView {
   };
 }
 
-export class ClinicNameTakenError extends Error {
-  readonly field = "name";
-  constructor(name: string, archived: boolean) {
-    super(archived ? `An archived clinic is already called "${name}"; restore it instead of adding it again.` : `A clinic called "${name}" already exists.`);
-    this.name = "ClinicNameTakenError";
-  }
+/** The name is in use (by an archived clinic too): a 400 next to the name field. */
+export function clinicNameTaken(name: string, archived: boolean): DomainError {
+  return new DomainError(
+    400,
+    archived ? `An archived clinic is already called "${name}"; restore it instead of adding it again.` : `A clinic called "${name}" already exists.`,
+    { field: "name", code: "clinic_name_taken" },
+  );
 }
 
 export interface AddClinicDeps {
@@ -92,14 +94,14 @@ export type AddClinicResult = { ok: true; clinicId: string; verdict: VerdictView
 
 async function assertNameFree(name: string, tx: Parameters<typeof findClinicsByNameKeys>[1]) {
   const [taken] = await findClinicsByNameKeys({ keys: [nameKey(name)] }, tx);
-  if (taken) throw new ClinicNameTakenError(taken.name, taken.archivedAt !== null);
+  if (taken) throw clinicNameTaken(taken.name, taken.archivedAt !== null);
 }
 
 /**
  * Verifies the key live and, when it works, creates the clinic, its healthy connection (sealed
  * key + what the check learned), the "created" timeline event and the audit entry in one
  * transaction. A key that fails comes back as a verdict and nothing is written.
- * Throws ClinicNameTakenError when the name is in use (checked before and after the vendor call).
+ * Throws a DomainError (field name) when the name is in use (checked before and after the vendor call).
  */
 export async function addClinicByHand({ input, actor, now = new Date() }: { input: AddClinicInput; actor: Actor; now?: Date }, deps: AddClinicDeps): Promise<AddClinicResult> {
   // why: answer a taken name before spending a vendor round trip on the key

@@ -4,9 +4,10 @@ import { resolveAlerts } from "../../db/queries/alerts.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { findClinicsByNameKeys, lockClinic, lockClinicNames, updateClinic } from "../../db/queries/clinic-records.ts";
-import { ClinicNameTakenError } from "./add-clinic.ts";
+import { DomainError } from "../errors.ts";
+import { clinicNameTaken } from "./add-clinic.ts";
 import { ClinicDetailsSchema, nameKey, type ClinicDetails } from "./clinic-fields.ts";
-import { ConsoleActionError, type Actor } from "./console-actions.ts";
+import type { Actor } from "./console-actions.ts";
 import { ALERT_KINDS } from "../vocabulary.ts";
 
 /**
@@ -23,8 +24,8 @@ const LABELS: Record<keyof ClinicDetails, string> = { name: "name", timeZone: "t
 export async function editClinicDetails({ clinicId, details, actor }: { clinicId: string; details: ClinicDetails; actor: Actor }, db: Db): Promise<{ changed: string[] }> {
   return db.transaction(async (tx) => {
     const row = await lockClinic({ clinicId }, tx);
-    if (!row) throw new ConsoleActionError(404, "No clinic has that id.");
-    if (row.clinic.archivedAt) throw new ConsoleActionError(409, "This clinic is archived; restore it before editing it.");
+    if (!row) throw new DomainError(404, "No clinic has that id.");
+    if (row.clinic.archivedAt) throw new DomainError(409, "This clinic is archived; restore it before editing it.");
     const changes: Record<string, { from: string | null; to: string | null }> = {};
     for (const field of Object.keys(LABELS) as (keyof ClinicDetails)[]) {
       const before = row.clinic[field] ?? null;
@@ -35,7 +36,7 @@ export async function editClinicDetails({ clinicId, details, actor }: { clinicId
     if (changes.name && nameKey(details.name) !== nameKey(row.clinic.name)) {
       await lockClinicNames(tx);
       const [taken] = await findClinicsByNameKeys({ keys: [nameKey(details.name)], exceptClinicId: clinicId }, tx);
-      if (taken) throw new ClinicNameTakenError(taken.name, taken.archivedAt !== null);
+      if (taken) throw clinicNameTaken(taken.name, taken.archivedAt !== null);
     }
     await updateClinic({ clinicId, patch: Object.fromEntries(fields.map((f) => [f, details[f]])) }, tx);
     const words = fields.map((f) => LABELS[f]);
@@ -64,8 +65,8 @@ export async function editClinicDetails({ clinicId, details, actor }: { clinicId
 export async function archiveClinic({ clinicId, reason, actor }: { clinicId: string; reason?: string; actor: Actor }, db: Db): Promise<void> {
   await db.transaction(async (tx) => {
     const row = await lockClinic({ clinicId }, tx);
-    if (!row) throw new ConsoleActionError(404, "No clinic has that id.");
-    if (row.clinic.archivedAt) throw new ConsoleActionError(409, "This clinic is already archived.");
+    if (!row) throw new DomainError(404, "No clinic has that id.");
+    if (row.clinic.archivedAt) throw new DomainError(409, "This clinic is already archived.");
     const now = new Date();
     await updateClinic({ clinicId, patch: { archivedAt: now } }, tx);
     // why: an archived clinic is no longer probed, so its open alerts would never resolve; close them
@@ -96,8 +97,8 @@ export async function archiveClinic({ clinicId, reason, actor }: { clinicId: str
 export async function restoreClinic({ clinicId, actor }: { clinicId: string; actor: Actor }, db: Db): Promise<void> {
   await db.transaction(async (tx) => {
     const row = await lockClinic({ clinicId }, tx);
-    if (!row) throw new ConsoleActionError(404, "No clinic has that id.");
-    if (!row.clinic.archivedAt) throw new ConsoleActionError(409, "This clinic is not archived.");
+    if (!row) throw new DomainError(404, "No clinic has that id.");
+    if (!row.clinic.archivedAt) throw new DomainError(409, "This clinic is not archived.");
     await updateClinic({ clinicId, patch: { archivedAt: null } }, tx);
     if (row.connectionId) {
       await insertConnectionEvents(

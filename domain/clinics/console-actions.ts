@@ -3,13 +3,14 @@ import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { lockConnectionOfClinic } from "../../db/queries/clinic-actions.ts";
 import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
+import { DomainError } from "../errors.ts";
 import { assertTransition, canTransition } from "../health/states.ts";
 import { STATE_LABELS } from "../vocabulary.ts";
 
 /**
  * What an agent does to one clinic's connection from its page. Each function locks the connection,
  * checks the state machine, and writes the change, its timeline event and its audit entry in one
- * transaction. They throw ConsoleActionError for things a person can fix (the route shows it).
+ * transaction. They throw DomainError for things a person can fix (the route shows it).
  */
 
 export interface Actor {
@@ -17,22 +18,13 @@ export interface Actor {
   label: string;
 }
 
-export class ConsoleActionError extends Error {
-  readonly status: 404 | 409;
-  constructor(status: 404 | 409, message: string) {
-    super(message);
-    this.name = "ConsoleActionError";
-    this.status = status;
-  }
-}
-
 export const NoteSchema = z.string().trim().min(1, "Write the note first").max(2000, "Keep notes under 2,000 characters");
 export const PauseReasonSchema = z.string().trim().max(300, "Keep the reason under 300 characters").optional();
 
 async function locked(clinicId: string, tx: Parameters<typeof lockConnectionOfClinic>[1]) {
   const row = await lockConnectionOfClinic({ clinicId }, tx);
-  if (!row) throw new ConsoleActionError(404, "No clinic with a connection has that id.");
-  if (row.clinicArchivedAt) throw new ConsoleActionError(409, "This clinic is archived; restore it first.");
+  if (!row) throw new DomainError(404, "No clinic with a connection has that id.");
+  if (row.clinicArchivedAt) throw new DomainError(409, "This clinic is archived; restore it first.");
   return row;
 }
 
@@ -41,7 +33,7 @@ const actorTag = (a: Actor) => `user:${a.userId}`;
 export async function pauseConnection({ clinicId, reason, actor }: { clinicId: string; reason?: string; actor: Actor }, db: Db): Promise<void> {
   await db.transaction(async (tx) => {
     const c = await locked(clinicId, tx);
-    if (c.state === "paused") throw new ConsoleActionError(409, "The connection is already paused.");
+    if (c.state === "paused") throw new DomainError(409, "The connection is already paused.");
     assertTransition(c.state, "paused");
     const now = new Date();
     // why: the failure code says why nothing is probed; decide() keeps counters for when it resumes
@@ -69,7 +61,7 @@ export async function pauseConnection({ clinicId, reason, actor }: { clinicId: s
 export async function resumeConnection({ clinicId, actor }: { clinicId: string; actor: Actor }, db: Db): Promise<{ connectionId: string }> {
   return db.transaction(async (tx) => {
     const c = await locked(clinicId, tx);
-    if (c.state !== "paused") throw new ConsoleActionError(409, `The connection is not paused (it is ${STATE_LABELS[c.state].toLowerCase()}).`);
+    if (c.state !== "paused") throw new DomainError(409, `The connection is not paused (it is ${STATE_LABELS[c.state].toLowerCase()}).`);
     assertTransition("paused", "setup_pending");
     const now = new Date();
     await updateConnection({ connectionId: c.connectionId, patch: { state: "setup_pending", stateChangedAt: now, failureCode: null } }, tx);
@@ -95,7 +87,7 @@ export async function resumeConnection({ clinicId, actor }: { clinicId: string; 
 export async function applySuggestedRegion({ clinicId, actor }: { clinicId: string; actor: Actor }, db: Db): Promise<{ connectionId: string; region: string }> {
   return db.transaction(async (tx) => {
     const c = await locked(clinicId, tx);
-    if (c.failureCode !== "wrong_region" || !c.suggestedRegion) throw new ConsoleActionError(409, "There is no suggested region to apply (the last probe did not find one).");
+    if (c.failureCode !== "wrong_region" || !c.suggestedRegion) throw new DomainError(409, "There is no suggested region to apply (the last probe did not find one).");
     const now = new Date();
     await updateConnection({ connectionId: c.connectionId, patch: { region: c.suggestedRegion } }, tx);
     await insertConnectionEvents(
@@ -124,7 +116,7 @@ export async function applySuggestedRegion({ clinicId, actor }: { clinicId: stri
 export async function addNote({ clinicId, text, actor }: { clinicId: string; text: string; actor: Actor }, db: Db): Promise<void> {
   await db.transaction(async (tx) => {
     const c = await lockConnectionOfClinic({ clinicId }, tx);
-    if (!c) throw new ConsoleActionError(404, "No clinic with a connection has that id.");
+    if (!c) throw new DomainError(404, "No clinic with a connection has that id.");
     await insertConnectionEvents(
       [{ connectionId: c.connectionId, clinicId, kind: "note", fromState: c.state, toState: c.state, actor: actorTag(actor), message: `Note from ${actor.label}: ${text}` }],
       tx,

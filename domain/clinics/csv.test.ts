@@ -32,6 +32,44 @@ describe("parseCsv", () => {
   });
 });
 
+describe("parseCsv on csv-parse: line numbers as a person counts them", () => {
+  it("a quoted line break (LF or CRLF) keeps the record on its first line and the next record on the right one", () => {
+    const r = parseCsv('name,note\r\n"Kiwi\r\nHands, Ltd",a\r\n"one\ntwo\nthree",b\r\nlast,c\r\n');
+    expect(r).toEqual({
+      ok: true,
+      records: [
+        { line: 1, fields: ["name", "note"] },
+        { line: 2, fields: ["Kiwi\r\nHands, Ltd", "a"] },
+        { line: 4, fields: ["one\ntwo\nthree", "b"] },
+        { line: 7, fields: ["last", "c"] },
+      ],
+    });
+  });
+
+  it("reads a CRLF file with a byte-order mark and blank CRLF lines", () => {
+    const r = parseCsv("\ufeffname,country\r\n\r\nCoastal Physio,AU\r\n\r\n\r\nKiwi Hands,NZ\r\n");
+    expect(r).toEqual({
+      ok: true,
+      records: [
+        { line: 1, fields: ["name", "country"] },
+        { line: 3, fields: ["Coastal Physio", "AU"] },
+        { line: 6, fields: ["Kiwi Hands", "NZ"] },
+      ],
+    });
+  });
+
+  it("takes LF, CRLF and lone CR line ends in one file", () => {
+    const r = parseCsv("a\nb\r\nc\rd");
+    expect(r.ok && r.records.map((x) => [x.line, x.fields[0]])).toEqual([[1, "a"], [2, "b"], [3, "c"], [4, "d"]]);
+  });
+
+  it("names the right line for a bad quote after multi-line records, blank lines and a byte-order mark", () => {
+    expect(parseCsv('\ufeffname\r\n"two\r\nlines"\r\n\r\nok\r\nb"ad\r\n')).toMatchObject({ ok: false, line: 6, message: expect.stringContaining("may only start a field") });
+    expect(parseCsv('name\n"a\nb"x\n')).toMatchObject({ ok: false, line: 3, message: expect.stringContaining("closing quote") });
+    expect(parseCsv('\ufeff\r\n\r\n"never\r\nclosed')).toMatchObject({ ok: false, line: 3, message: "A quoted field is never closed." });
+  });
+});
+
 describe("readHeader", () => {
   it("maps columns case-insensitively and reports unknown, repeated and missing ones", () => {
     const ok = readHeader({ line: 1, fields: ["Name", " Time Zone "] }, ["name", "time_zone"], ["name"]);

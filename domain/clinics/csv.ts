@@ -1,8 +1,10 @@
+import { CsvError, parse } from "csv-parse/sync";
+
 /**
- * A small RFC 4180 reader: quoted fields (with "" for a quote, commas and line breaks inside),
- * CRLF or LF line ends, a leading byte-order mark, and blank lines skipped. No dependency: the
- * files are small (a few thousand rows) and every row must be reported with the line it started
- * on, which a streaming library would make us reconstruct anyway.
+ * CSV files (clinic import, campaign lists) read with csv-parse (RFC 4180: quoted fields with ""
+ * for a quote, commas and line breaks inside; CRLF, LF or CR line ends, mixed too; a leading
+ * byte-order mark; blank lines skipped), turned into records that carry the line each one starts
+ * on, so every problem is reported against the line a person sees in their editor.
  */
 
 export interface CsvRecord {
@@ -13,78 +15,71 @@ export interface CsvRecord {
 
 export type CsvParse = { ok: true; records: CsvRecord[] } | { ok: false; line: number; message: string };
 
+// why: the messages the import page has always shown, whatever words the library uses
+const MESSAGES: Record<string, string> = {
+  INVALID_OPENING_QUOTE: 'A quote may only start a field; write a quote inside a field as "".',
+  CSV_INVALID_CLOSING_QUOTE: "A closing quote must be followed by a comma or the end of the line.",
+  CSV_QUOTE_NOT_CLOSED: "A quoted field is never closed.",
+};
+
+// why: the file's own line numbering counts a quoted field's LF as a line (a lone CR inside quotes
+// is not one), as the importer always has; the library counts each CR and LF inside quotes
+const lineBreaks = (fields: string[]) => fields.reduce((n, f) => n + (f.match(/\n/g)?.length ?? 0), 0);
+
 export function parseCsv(text: string): CsvParse {
-  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  // Each record starts on the line after the previous record's end plus the blank lines skipped in
+  // between (which the library counts), so lines are counted here rather than taken from the library.
+  let end = 0; // last line of the previous record
+  let blanks = 0; // blank lines skipped up to it
+  let libraryEnd = 0; // that same line as the library numbers it
+  let consumed = 0; // bytes read through the previous record's line end
   const records: CsvRecord[] = [];
-  let fields: string[] = [];
-  let field = "";
-  let line = 1;
-  let recordLine = 1;
-  let i = 0;
-  let quoted = false;
-  // why: a field that was quoted is data even when empty; an unquoted empty line is no record
-  let sawContent = false;
-
-  const endField = () => {
-    fields.push(field);
-    field = "";
-  };
-  const endRecord = () => {
-    endField();
-    if (sawContent || fields.length > 1) records.push({ line: recordLine, fields });
-    fields = [];
-    sawContent = false;
-  };
-
-  while (i < src.length) {
-    const ch = src[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (src[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-        i++;
-        const next = src[i];
-        if (next !== undefined && next !== "," && next !== "\r" && next !== "\n") {
-          return { ok: false, line, message: "A closing quote must be followed by a comma or the end of the line." };
-        }
-        continue;
-      }
-      if (ch === "\n") line++;
-      field += ch;
-      i++;
-      continue;
-    }
-    if (ch === '"') {
-      if (field.length > 0) return { ok: false, line, message: 'A quote may only start a field; write a quote inside a field as "".' };
-      quoted = true;
-      sawContent = true;
-      i++;
-      continue;
-    }
-    if (ch === ",") {
-      sawContent = true;
-      endField();
-      i++;
-      continue;
-    }
-    if (ch === "\r" || ch === "\n") {
-      endRecord();
-      i += ch === "\r" && src[i + 1] === "\n" ? 2 : 1;
-      line++;
-      recordLine = line;
-      continue;
-    }
-    sawContent = true;
-    field += ch;
-    i++;
+  try {
+    parse(text, {
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      record_delimiter: ["\r\n", "\n", "\r"],
+      on_record: (fields, ctx) => {
+        const line = end + 1 + (ctx.empty_lines - blanks);
+        end = line + lineBreaks(fields);
+        blanks = ctx.empty_lines;
+        libraryEnd = ctx.lines;
+        consumed = ctx.bytes;
+        records.push({ line, fields });
+        return null; // collected above, with its line
+      },
+    });
+    return { ok: true, records };
+  } catch (err) {
+    if (!(err instanceof CsvError)) throw err;
+    const message = MESSAGES[err.code] ?? "This line cannot be read as CSV.";
+    const libraryLine = (err as CsvError & { lines?: number }).lines ?? libraryEnd + 1;
+    return { ok: false, line: errorLine(text, consumed, libraryLine, end, libraryEnd, err.code === "CSV_QUOTE_NOT_CLOSED"), message };
   }
-  if (quoted) return { ok: false, line: recordLine, message: "A quoted field is never closed." };
-  if (field.length > 0 || fields.length > 0 || sawContent) endRecord();
-  return { ok: true, records };
+}
+
+/**
+ * The line of a parse error in the file's numbering: walks the unfinished record (it starts at byte
+ * `from`, after the last good record) to the library's error line. An unclosed quote is reported
+ * where its record starts, since the library only knows it at the end of the file.
+ */
+function errorLine(text: string, from: number, libraryLine: number, end: number, libraryEnd: number, atStart: boolean): number {
+  const rest = Buffer.from(text, "utf8").subarray(from).toString("utf8").replace(/^\ufeff/, "");
+  let mine = end + 1;
+  let lib = libraryEnd + 1;
+  let i = 0;
+  for (let m = /^(\r\n|\n|\r)/.exec(rest); m; m = /^(\r\n|\n|\r)/.exec(rest.slice(i))) {
+    i += m[0].length;
+    mine++;
+    lib++;
+  }
+  if (atStart) return mine;
+  for (; i < rest.length && lib < libraryLine; i++) {
+    if (rest[i] === "\n") mine++;
+    if (rest[i] === "\n" || rest[i] === "\r") lib++;
+  }
+  return mine;
 }
 
 /** A problem with one line of an uploaded file, as the page lists it. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { IllegalTransitionError, TRANSITIONS, allowedTransitions, assertTransition, canTransition } from "./states.ts";
+import { TRANSITIONS, allowedTransitions, assertTransition, canTransition } from "./states.ts";
+import { DomainError } from "../errors.ts";
 import { CONNECTION_STATES, type ConnectionState, isConnectionState } from "../vocabulary.ts";
 
 const key = (from: ConnectionState, to: ConnectionState) => `${from}→${to}`;
@@ -73,9 +74,9 @@ describe("connection state machine", () => {
     } catch (e) {
       caught = e;
     }
-    expect(caught).toBeInstanceOf(IllegalTransitionError);
-    expect((caught as IllegalTransitionError).from).toBe(from);
-    expect((caught as IllegalTransitionError).to).toBe(to);
+    expect(caught).toBeInstanceOf(DomainError);
+    expect((caught as DomainError).details?.from).toBe(from);
+    expect((caught as DomainError).details?.to).toBe(to);
     expect((caught as Error).message).toBe(`Illegal connection transition ${from} → ${to}`);
   });
 

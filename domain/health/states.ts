@@ -1,3 +1,4 @@
+import { DomainError } from "../errors.ts";
 import { CONNECTION_STATES, type ConnectionState } from "../vocabulary.ts";
 /**
  * Connection states from DESIGN.md and the transitions between them, as explicit data:
@@ -133,18 +134,8 @@ export function canTransition(from: ConnectionState, to: ConnectionState): boole
   return from === to || (ALLOWED.get(from)?.has(to) ?? false);
 }
 
-export class IllegalTransitionError extends Error {
-  readonly from: ConnectionState;
-  readonly to: ConnectionState;
-  constructor(from: ConnectionState, to: ConnectionState) {
-    super(`Illegal connection transition ${from} → ${to}`);
-    this.name = "IllegalTransitionError";
-    this.from = from;
-    this.to = to;
-  }
-}
-
+/** A 409 (code illegal_transition, details.from/to) when the state machine has no such edge. */
 export function assertTransition(from: ConnectionState, to: ConnectionState): void {
-  if (!canTransition(from, to)) throw new IllegalTransitionError(from, to);
+  if (!canTransition(from, to)) throw new DomainError(409, `Illegal connection transition ${from} → ${to}`, { code: "illegal_transition", details: { from, to } });
 }
 

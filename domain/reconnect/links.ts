@@ -8,6 +8,7 @@ import {
   insertReconnectLink,
   revokeLiveLinks,
 } from "../../db/queries/reconnect-links.ts";
+import { DomainError } from "../errors.ts";
 import { canTransition } from "../health/states.ts";
 import { generateToken, hashToken, reconnectPath } from "./tokens.ts";
 import type { Vendor } from "../vocabulary.ts";
@@ -16,13 +17,12 @@ import type { Vendor } from "../vocabulary.ts";
 export const DEFAULT_LINK_TTL_HOURS = 168;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export class ReconnectLinkError extends Error {
-  readonly code: "clinic_not_found" | "clinic_archived" | "invalid_input";
-  constructor(code: ReconnectLinkError["code"], message: string) {
-    super(message);
-    this.name = "ReconnectLinkError";
-    this.code = code;
-  }
+type LinkRefusal = "clinic_not_found" | "clinic_archived" | "invalid_input";
+const REFUSAL_STATUS = { clinic_not_found: 404, clinic_archived: 409, invalid_input: 400 } as const;
+
+/** Why a link cannot be made, as a DomainError whose code names the reason. */
+function linkRefused(code: LinkRefusal, message: string, field?: string): DomainError {
+  return new DomainError(REFUSAL_STATUS[code], message, { code, field });
 }
 
 export interface CreateReconnectLinkInput {
@@ -50,17 +50,17 @@ export interface CreatedReconnectLink {
  * Creates a self-serve reconnect link for one clinic and returns its path — the token is shown
  * this once and stored only as a SHA-256 hash. Revokes the clinic's previous live links, moves the
  * connection to `reconnect_pending` when the state machine allows it, and records a timeline event
- * and an audit entry, all in one transaction. Throws ReconnectLinkError for an unknown or archived
+ * and an audit entry, all in one transaction. Throws a DomainError (code clinic_not_found / clinic_archived / invalid_input) for an unknown or archived
  * clinic (or one without a connection).
  */
 const AWAITING_FIX: ReadonlySet<string> = new Set(["action_required", "degraded", "setup_pending"]);
 
 export async function createReconnectLink(input: CreateReconnectLinkInput, db: Db): Promise<CreatedReconnectLink> {
   const purpose = input.purpose.replace(/\s+/g, " ").trim();
-  if (purpose.length === 0 || purpose.length > 200) throw new ReconnectLinkError("invalid_input", "The purpose must be 1 to 200 characters.");
+  if (purpose.length === 0 || purpose.length > 200) throw linkRefused("invalid_input", "The purpose must be 1 to 200 characters.", "purpose");
   const ttlHours = input.ttlHours ?? DEFAULT_LINK_TTL_HOURS;
-  if (!Number.isFinite(ttlHours) || ttlHours <= 0) throw new ReconnectLinkError("invalid_input", "The expiry must be a positive number of hours.");
-  if (!UUID.test(input.clinicId)) throw new ReconnectLinkError("clinic_not_found", "No clinic has that id.");
+  if (!Number.isFinite(ttlHours) || ttlHours <= 0) throw linkRefused("invalid_input", "The expiry must be a positive number of hours.");
+  if (!UUID.test(input.clinicId)) throw linkRefused("clinic_not_found", "No clinic has that id.");
   const now = input.now ?? new Date();
   const expiresAt = new Date(now.getTime() + ttlHours * 3_600_000);
   const token = generateToken();
@@ -69,8 +69,8 @@ export async function createReconnectLink(input: CreateReconnectLinkInput, db: D
   return db.transaction(async (tx) => {
     // why: the row lock serialises two agents sending links for one clinic at the same moment
     const target = await lockConnectionOfClinic({ clinicId: input.clinicId }, tx);
-    if (!target) throw new ReconnectLinkError("clinic_not_found", "No clinic with a connection has that id.");
-    if (target.clinicArchivedAt) throw new ReconnectLinkError("clinic_archived", "The clinic is archived.");
+    if (!target) throw linkRefused("clinic_not_found", "No clinic with a connection has that id.");
+    if (target.clinicArchivedAt) throw linkRefused("clinic_archived", "The clinic is archived.");
 
     const revoked = await revokeLiveLinks({ clinicId: target.clinicId, now }, tx);
     const link = await insertReconnectLink(

@@ -4,6 +4,7 @@ import { recordAudit } from "../../db/queries/audit.ts";
 import { findUserByEmail, findUserById, lockActiveAdmins, updateUser } from "../../db/queries/users.ts";
 import { users } from "../../db/schema/users.ts";
 import { hashPassword } from "../auth/passwords.ts";
+import { DomainError } from "../errors.ts";
 import { USER_ROLES, type UserRole } from "../vocabulary.ts";
 
 /** Who did it, as the audit log records it. */
@@ -22,17 +23,8 @@ export const NewUserSchema = z.object({
 });
 export type NewUserInput = z.infer<typeof NewUserSchema>;
 
-export class UserRuleError extends Error {
-  readonly field: string;
-  constructor(field: string, message: string) {
-    super(message);
-    this.name = "UserRuleError";
-    this.field = field;
-  }
-}
-
 export async function createUser({ input, actor }: { input: NewUserInput; actor: Actor | null }, db: Db): Promise<{ id: string }> {
-  if (await findUserByEmail({ email: input.email }, db)) throw new UserRuleError("email", "A user with this email already exists.");
+  if (await findUserByEmail({ email: input.email }, db)) throw new DomainError(400, "A user with this email already exists.", { field: "email" });
   const passwordHash = await hashPassword(input.password);
   return db.transaction(async (tx) => {
     const [row] = await tx.insert(users).values({ email: input.email, name: input.name, role: input.role, passwordHash }).returning({ id: users.id });
@@ -49,7 +41,7 @@ export async function changeUser(
   { userId, change, actor }: { userId: string; change: { role: UserRole } | { disabled: boolean }; actor: Actor },
   db: Db,
 ): Promise<boolean> {
-  if ("disabled" in change && change.disabled && userId === actor.userId) throw new UserRuleError("user", "You cannot disable your own account.");
+  if ("disabled" in change && change.disabled && userId === actor.userId) throw new DomainError(400, "You cannot disable your own account.");
   return db.transaction(async (tx) => {
     // why: a plain count in the writing transaction is not enough: two concurrent demotions of the
     // last two admins each counted two and both committed. Locking the admin rows first serialises
@@ -58,7 +50,7 @@ export async function changeUser(
     const target = await findUserById({ id: userId }, tx);
     if (!target) return false;
     const losesAdmin = admins.includes(userId) && (("role" in change && change.role !== "admin") || ("disabled" in change && change.disabled));
-    if (losesAdmin && admins.length <= 1) throw new UserRuleError("user", "This is the last active admin; make someone else admin first.");
+    if (losesAdmin && admins.length <= 1) throw new DomainError(400, "This is the last active admin; make someone else admin first.");
     const set = "role" in change ? { role: change.role } : { disabledAt: change.disabled ? new Date() : null };
     await updateUser({ id: userId, set }, tx);
     const action = "role" in change ? "user.change_role" : change.disabled ? "user.disable" : "user.enable";

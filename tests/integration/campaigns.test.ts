@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { action as campaignAction, loader as campaignLoader } from "../../app/routes/campaigns.$campaignId.tsx";
+import { action as campaignAction, loader as campaignLoader } from "../../app/routes/campaigns.$campaignId/route.tsx";
 import { action as campaignsAction, loader as campaignsLoader } from "../../app/routes/campaigns._index.tsx";
 import { auditLog, campaignClinics, campaigns, clinics, connectionEvents, connections, emailOutbox } from "../../db/schema/index.ts";
 import { addClinicsToCampaign, todayUtc } from "../../domain/campaigns/campaigns.ts";

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { action as clinicAction, loader as clinicLoader } from "../../app/routes/clinics.$clinicId.tsx";
+import { action as clinicAction, loader as clinicLoader } from "../../app/routes/clinics.$clinicId/route.tsx";
 import { auditLog, clinics, connectionEvents, connections, emailOutbox } from "../../db/schema/index.ts";
 import { type TestDatabase } from "../support/db.ts";
 import { requestAs, settle, startDemoConsole, type createRoleUsers, type TestServices } from "../support/services.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loader as clinicsLoader } from "../../app/routes/clinics._index.tsx";
+import { loader as clinicsLoader } from "../../app/routes/clinics._index/route.tsx";
 import { loader as dashboardLoader } from "../../app/routes/dashboard.tsx";
 import { alerts, connectionEvents } from "../../db/schema/index.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";

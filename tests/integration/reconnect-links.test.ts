@@ -5,7 +5,8 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as schema from "../../db/schema/index.ts";
 import { auditLog, connectionEvents, reconnectLinks, users } from "../../db/schema/index.ts";
-import { createReconnectLink, describeLink, ReconnectLinkError } from "../../domain/reconnect/links.ts";
+import { DomainError } from "../../domain/errors.ts";
+import { createReconnectLink, describeLink } from "../../domain/reconnect/links.ts";
 import { TOKEN_PATTERN } from "../../domain/reconnect/tokens.ts";
 import { createTestDatabase, pgErrorOf, type TestDatabase } from "../support/db.ts";
 import { connectionOf, makeClinic } from "./reconnect-fixtures.ts";
@@ -73,7 +74,7 @@ describe("creating a reconnect link", () => {
     const archived = await makeClinic(t, { archived: true });
     const bare = await makeClinic(t, { connection: null });
     const ok = await makeClinic(t);
-    const code = (p: Promise<unknown>) => p.then(() => "none", (e: unknown) => (e instanceof ReconnectLinkError ? e.code : String(e)));
+    const code = (p: Promise<unknown>) => p.then(() => "none", (e: unknown) => (e instanceof DomainError ? e.code : String(e)));
     expect(await code(createReconnectLink({ clinicId: "7f1c5a52-3c1a-4c53-9d1e-8a0d6a1b2c3d", purpose: "x", createdBy: "system" }, t.db))).toBe("clinic_not_found");
     expect(await code(createReconnectLink({ clinicId: "not-a-uuid", purpose: "x", createdBy: "system" }, t.db))).toBe("clinic_not_found");
     expect(await code(createReconnectLink({ clinicId: bare.clinic.id, purpose: "x", createdBy: "system" }, t.db))).toBe("clinic_not_found");

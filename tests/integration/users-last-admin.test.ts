@@ -2,7 +2,8 @@ import { and, eq, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureUser } from "../../db/queries/users.ts";
 import { users } from "../../db/schema/index.ts";
-import { changeUser, UserRuleError } from "../../domain/users/manage.ts";
+import { changeUser } from "../../domain/users/manage.ts";
+import { isDomainError } from "../../domain/errors.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 import { waitFor } from "./alerts-fixtures.ts";
 
@@ -53,7 +54,7 @@ describe("the last active admin", () => {
     release();
     await holder;
     const [first, second] = await results;
-    const outcomes = [first!, second!].map((r) => (r.status === "fulfilled" ? r.value : r.reason instanceof UserRuleError ? "refused" : r.reason));
+    const outcomes = [first!, second!].map((r) => (r.status === "fulfilled" ? r.value : isDomainError(r.reason) ? "refused" : r.reason));
     expect(outcomes.sort()).toEqual(["refused", true].sort());
     expect(await activeAdmins()).toHaveLength(1);
   });

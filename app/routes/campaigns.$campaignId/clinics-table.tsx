@@ -1,0 +1,92 @@
+import { Link } from "@remix-run/react";
+import { TAXONOMY } from "../../../domain/health/taxonomy.ts";
+import { absoluteTime, formatCount, relativeTime } from "../../components/format.ts";
+import { Pager } from "../../components/forms.tsx";
+import { StateBadge } from "../../components/state-badge.tsx";
+import type { CampaignPageData } from "./route.tsx";
+import { STATUS_WORDS } from "./status-words.ts";
+import { CAMPAIGN_STATUSES, type CampaignStatus, STATE_LABELS } from "../../../domain/vocabulary.ts";
+
+/** The campaign's clinics, tabbed by progress status, a page at a time. */
+export function CampaignClinicsTable({
+  counts,
+  list,
+  status,
+  page,
+  pages,
+  params,
+  statusHref,
+  now,
+}: {
+  counts: CampaignPageData["counts"];
+  list: CampaignPageData["list"];
+  status: CampaignStatus | null;
+  page: number;
+  pages: number;
+  params: URLSearchParams;
+  statusHref: (s: CampaignStatus | null) => string;
+  now: number;
+}) {
+  return (
+    <>
+      <nav className="tabs" aria-label="Filter by progress">
+        <Link to={statusHref(null)} aria-current={status === null ? "page" : undefined}>
+          All <span className="count">{formatCount(counts.total)}</span>
+        </Link>
+        {CAMPAIGN_STATUSES.map((s) => (
+          <Link key={s} to={statusHref(s)} aria-current={status === s ? "page" : undefined}>
+            {STATUS_WORDS[s].label} <span className="count">{formatCount(counts[s])}</span>
+          </Link>
+        ))}
+      </nav>
+      {list.rows.length === 0 ? (
+        <div className="card empty">{counts.total === 0 ? "No clinics in this campaign yet. Add them by filter or from a list." : "No clinic in this campaign has that status."}</div>
+      ) : (
+        <div className="table-wrap">
+          <table className="data">
+            <thead>
+              <tr>
+                <th scope="col">Clinic</th>
+                <th scope="col">Progress</th>
+                <th scope="col">Connection</th>
+                <th scope="col">Reconnect link</th>
+                <th scope="col">Added</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.rows.map((r) => (
+                <tr key={r.clinicId}>
+                  <td>
+                    <Link to={`/clinics/${r.clinicId}`}>{r.name}</Link>
+                    <div className="hint">{r.adminEmail ?? "no admin email"}</div>
+                  </td>
+                  <td>
+                    <span className={`badge tone-${STATUS_WORDS[r.status].tone}`}>{STATUS_WORDS[r.status].label}</span>
+                  </td>
+                  <td>
+                    <StateBadge state={r.state} />
+                    {r.failureCode ? <div className="hint">{TAXONOMY[r.failureCode].title}</div> : null}
+                  </td>
+                  <td>
+                    {r.linkSentAt ? (
+                      <span title={absoluteTime(r.linkSentAt)}>Emailed {relativeTime(r.linkSentAt, now)}</span>
+                    ) : r.linkError ? (
+                      <span className="field-error">Not sent: {r.linkError}</span>
+                    ) : (
+                      <span className="hint">Not sent yet</span>
+                    )}
+                  </td>
+                  <td title={absoluteTime(r.addedAt)}>
+                    {relativeTime(r.addedAt, now)}
+                    <div className="hint">was {STATE_LABELS[r.fromState].toLowerCase()}</div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager page={page} pages={pages} params={params} />
+    </>
+  );
+}

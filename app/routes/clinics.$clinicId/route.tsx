@@ -1,0 +1,153 @@
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { publicUrl } from "../../../config/runtime.ts";
+import { hasRole } from "../../../domain/auth/roles.ts";
+import { addNote, NoteSchema, pauseConnection, PauseReasonSchema, type Actor } from "../../../domain/clinics/console-actions.ts";
+import { CLINIC_NOT_FOUND, clinicWithConnection, loadClinicPage } from "../../../domain/clinics/clinic-page.ts";
+import { applyRegionAndReprobe, createClinicReconnectLink, resumeAndReprobe } from "../../../domain/clinics/clinic-workflows.ts";
+import { lookupPatients, PatientNameSchema, probeNow, ReconnectPurposeSchema, type LiveDeps } from "../../../domain/clinics/live.ts";
+import { TAXONOMY } from "../../../domain/health/taxonomy.ts";
+import { runAction } from "../../actions.server.ts";
+import { absoluteTime, relativeTime } from "../../components/format.ts";
+import { FormError } from "../../components/forms.tsx";
+import { StateBadge } from "../../components/state-badge.tsx";
+import { notFound, paramsOr404 } from "../../http.server.ts";
+import type { loader as rootLoader } from "../../root.tsx";
+import type { Services } from "../../services.server.ts";
+import { redirectWithFlash, requireUser } from "../../session.server.ts";
+import { ConnectionCard } from "./connection-card.tsx";
+import { LookupCard, ReconnectLinkCard } from "./live-cards.tsx";
+import { PacketCard, PlaybookCard } from "./playbook-cards.tsx";
+import { TimelineCard } from "./timeline-card.tsx";
+
+export { ErrorBoundary } from "../../components/error-boundary.tsx";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.clinic.name ?? "Clinic"} · Relink` }];
+
+const ParamsSchema = z.object({ clinicId: z.uuid() });
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requireUser(request, context.services);
+  const { clinicId } = paramsOr404(ParamsSchema, params, CLINIC_NOT_FOUND);
+  const page = z.coerce.number().int().min(1).catch(1).parse(new URL(request.url).searchParams.get("page") ?? 1);
+  return (await loadClinicPage({ clinicId, page }, context.services.db)) ?? notFound(CLINIC_NOT_FOUND);
+}
+
+const ActionSchema = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("probe") }),
+  z.object({ intent: z.literal("apply-region") }),
+  z.object({ intent: z.literal("pause"), reason: PauseReasonSchema }),
+  z.object({ intent: z.literal("resume") }),
+  z.object({ intent: z.literal("note"), note: NoteSchema }),
+  z.object({ intent: z.literal("lookup"), patientName: PatientNameSchema }),
+  z.object({ intent: z.literal("link-create"), purpose: ReconnectPurposeSchema }),
+  z.object({ intent: z.literal("link-email"), purpose: ReconnectPurposeSchema }),
+]);
+
+const liveDeps = (s: Services): LiveDeps => ({ db: s.db, keyring: s.keyring, vendors: s.vendors, vendorSettings: s.vendor, vendorDeps: s.vendorDeps });
+const probeStep = (s: Services) => (i: { clinicId: string; connectionId: string; actor: Actor }) => probeNow(i, liveDeps(s));
+
+export async function action(args: ActionFunctionArgs) {
+  return runAction(args, { role: "agent", params: ParamsSchema, notFoundMessage: CLINIC_NOT_FOUND, schema: ActionSchema }, async ({ input, params: { clinicId }, actor, services, request }) => {
+    const { clinic, connection } = await clinicWithConnection(clinicId, services.db);
+    const here = `/clinics/${clinicId}`;
+    const flash = (message: string) => redirectWithFlash(request, services, here, message);
+    switch (input.intent) {
+      case "probe": {
+        const report = await probeNow({ clinicId, connectionId: connection.id, actor }, liveDeps(services));
+        return data({ ok: true as const, intent: "probe" as const, probe: { outcome: report.outcome, failureCode: report.failureCode, state: report.state, ms: report.ms, visiblePatients: report.verify?.visiblePatients ?? null } });
+      }
+      case "lookup": {
+        const lookup = await lookupPatients({ clinicId, connectionId: connection.id, name: input.patientName, actor }, liveDeps(services));
+        return data({ ok: true as const, intent: "lookup" as const, lookup, searched: input.patientName });
+      }
+      case "link-create":
+      case "link-email": {
+        const link = await createClinicReconnectLink(
+          { clinic, vendor: connection.vendor, purpose: input.purpose, email: input.intent === "link-email", actor, publicUrl: publicUrl(services.env), ttlHours: services.env.RECONNECT_LINK_TTL_HOURS },
+          services.db,
+        );
+        return data({ ok: true as const, intent: "link" as const, link: { url: link.url, expiresAt: link.expiresAt.toISOString(), emailedTo: link.emailedTo } });
+      }
+      case "apply-region": {
+        const { region } = await applyRegionAndReprobe({ clinicId, actor }, { db: services.db, probe: probeStep(services) });
+        return flash(`Region set to ${region} and re-probed.`);
+      }
+      case "pause":
+        await pauseConnection({ clinicId, reason: input.reason || undefined, actor }, services.db);
+        return flash("Connection paused. Nothing is probed until you resume it.");
+      case "resume":
+        await resumeAndReprobe({ clinicId, actor }, { db: services.db, probe: probeStep(services) });
+        return flash("Connection resumed and probed.");
+      case "note":
+        await addNote({ clinicId, text: input.note, actor }, services.db);
+        return flash("Note added to the timeline.");
+    }
+  });
+}
+
+export type ClinicActionData = ReturnType<typeof useActionData<typeof action>>;
+export type ClinicPageData = ReturnType<typeof useLoaderData<typeof loader>>;
+
+export default function ClinicPage() {
+  const page = useLoaderData<typeof loader>();
+  const { clinic, connection, campaigns, now } = page;
+  const root = useRouteLoaderData<typeof rootLoader>("root");
+  const canAct = root?.user ? hasRole(root.user.role, "agent") : false;
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const busyIntent = navigation.state !== "idle" ? navigation.formData?.get("intent") : null;
+  const [params] = useSearchParams();
+  const errors = result && "fieldErrors" in result ? result.fieldErrors : undefined;
+  const info = connection?.failureCode ? TAXONOMY[connection.failureCode] : null;
+  return (
+    <main id="main">
+      <p>
+        <Link to="/clinics">← All clinics</Link>
+      </p>
+      <div className="page-head">
+        <div>
+          <h1>{clinic.name}</h1>
+          <p className="sub">
+            {clinic.country} · {clinic.timeZone}
+            {clinic.adminEmail ? ` · admin ${clinic.adminName ?? ""} <${clinic.adminEmail}>` : ""}
+            {clinic.archivedAt ? " · archived" : ""}
+          </p>
+        </div>
+        <div className="row-actions">
+          <StateBadge state={connection?.state ?? null} />
+          {canAct ? (
+            <Link className="btn secondary small" to={`/clinics/${clinic.id}/edit`}>
+              {clinic.archivedAt ? "Restore…" : "Edit or archive…"}
+            </Link>
+          ) : null}
+        </div>
+      </div>
+      {clinic.archivedAt ? (
+        <div className="result tone-idle" role="note">
+          <strong>Archived {absoluteTime(clinic.archivedAt)}.</strong> Not listed, probed or alerted on; the history below is kept.
+        </div>
+      ) : null}
+      {campaigns.map((c) => (
+        <div key={c.id} className="result tone-warn" role="note">
+          <strong>Reconnect by {c.deadline}</strong> — in the campaign <Link to={`/campaigns/${c.id}`}>{c.name}</Link>
+          {c.linkSentAt ? `; link emailed ${relativeTime(c.linkSentAt, now)}.` : "; no link sent yet."}
+        </div>
+      ))}
+      <FormError errors={errors} />
+      <div className="grid two">
+        <div className="stack">
+          <ConnectionCard connection={connection} info={info} canAct={canAct} busyIntent={busyIntent} result={result} now={now} />
+          {connection && canAct ? <ReconnectLinkCard clinic={clinic} connection={connection} errors={errors} result={result} /> : null}
+          {connection && canAct ? <LookupCard connection={connection} errors={errors} result={result} busyIntent={busyIntent} /> : null}
+        </div>
+        <div className="stack">
+          {page.playbook && info ? <PlaybookCard playbook={page.playbook} info={info} vendor={connection?.vendor ?? null} /> : null}
+          {page.packet ? <PacketCard packet={page.packet} /> : null}
+          <TimelineCard timeline={page.timeline} page={page.page} pages={page.pages} params={params} canNote={Boolean(connection && canAct)} errors={errors} now={now} />
+        </div>
+      </div>
+    </main>
+  );
+}

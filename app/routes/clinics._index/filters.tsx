@@ -1,0 +1,47 @@
+import { Form, Link } from "@remix-run/react";
+import { KNOWN_CLINIKO_SHARDS } from "../../../domain/vendors/cliniko-key.ts";
+import { ProblemSelect, StateSelect, VendorSelect } from "../../components/filter-selects.tsx";
+import { NOOKAL_REGION_LABELS, NOOKAL_REGIONS } from "../../../domain/vocabulary.ts";
+
+/** The filter bar: a GET form, so a filtered view is a URL that can be shared and works without JavaScript. */
+export function ClinicFilters({ sort, dir, params }: { sort: string; dir: string; params: URLSearchParams }) {
+  return (
+    <Form method="get" className="filters" role="search">
+      <input type="hidden" name="sort" value={sort} />
+      <input type="hidden" name="dir" value={dir} />
+      <div className="field">
+        <label htmlFor="q">Search</label>
+        <input id="q" name="q" type="search" placeholder="Clinic name or admin email" defaultValue={params.get("q") ?? ""} />
+      </div>
+      <StateSelect id="state" defaultValue={params.get("state")} />
+      <ProblemSelect id="failure" defaultValue={params.get("failure")} />
+      <VendorSelect id="vendor" defaultValue={params.get("vendor")} narrow />
+      <div className="field narrow">
+        <label htmlFor="region">Region</label>
+        <select id="region" name="region" defaultValue={params.get("region") ?? ""}>
+          <option value="">Any region</option>
+          <optgroup label="Cliniko shards">
+            {KNOWN_CLINIKO_SHARDS.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </optgroup>
+          <optgroup label="Nookal regions">
+            {NOOKAL_REGIONS.map((r) => (
+              <option key={r} value={r}>
+                {NOOKAL_REGION_LABELS[r]}
+              </option>
+            ))}
+          </optgroup>
+        </select>
+      </div>
+      <button className="btn" type="submit">
+        Apply
+      </button>
+      <Link className="btn secondary" to="/clinics">
+        Clear
+      </Link>
+    </Form>
+  );
+}

@@ -1,0 +1,62 @@
+import type { Db } from "../../db/client.ts";
+import { campaignCounts, countUnsent, getCampaign, listCampaignClinics } from "../../db/queries/campaigns.ts";
+import type { Actor } from "../clinics/console-actions.ts";
+import { DomainError } from "../errors.ts";
+import { todayUtc, type AddToCampaignResult } from "./campaigns.ts";
+import { sendCampaignLinks } from "./send-links.ts";
+import type { CampaignStatus } from "../vocabulary.ts";
+
+export const CAMPAIGN_NOT_FOUND = "No campaign has that address.";
+/** Clinics per page of a campaign's table. */
+export const CAMPAIGN_PAGE_SIZE = 100;
+
+/** The campaign page: the campaign, its progress counts, one page of its clinics, what is left to send. Null when unknown. */
+export async function loadCampaignPage({ campaignId, status, page, now = new Date() }: { campaignId: string; status?: CampaignStatus; page: number; now?: Date }, db: Db) {
+  const campaign = await getCampaign({ campaignId }, db);
+  if (!campaign) return null;
+  const [counts, list, unsent] = await Promise.all([
+    campaignCounts({ campaignId }, db),
+    listCampaignClinics({ campaignId, status, page, pageSize: CAMPAIGN_PAGE_SIZE }, db),
+    countUnsent({ campaignId }, db),
+  ]);
+  return { campaign, counts, list, unsent, status: status ?? null, page, pages: Math.max(1, Math.ceil(list.total / CAMPAIGN_PAGE_SIZE)), today: todayUtc(), now: now.getTime() };
+}
+
+/** The campaign an action works on; a 404 DomainError when there is none. */
+export async function requireCampaign(campaignId: string, db: Db) {
+  const campaign = await getCampaign({ campaignId }, db);
+  if (!campaign) throw new DomainError(404, CAMPAIGN_NOT_FOUND, { code: "campaign_not_found" });
+  return campaign;
+}
+
+/** The flash after adding clinics: how many, how many were already in, and why the others were skipped. */
+export function describeAddResult(r: AddToCampaignResult): string {
+  const parts = [`Added ${r.added} clinic${r.added === 1 ? "" : "s"}${r.added ? ` (${r.movedToPendingDisconnect} now pending disconnect)` : ""}.`];
+  if (r.alreadyIn) parts.push(`${r.alreadyIn} already in the campaign.`);
+  if (r.skipped.length) {
+    const by = new Map<string, number>();
+    for (const s of r.skipped) by.set(s.message, (by.get(s.message) ?? 0) + 1);
+    parts.push(`${r.skipped.length} skipped: ${[...by].map(([m, n]) => `${n} × ${m.replace(/\.$/, "")}`).join("; ")}.`);
+  }
+  return parts.join(" ");
+}
+
+/**
+ * "Send everyone their link" without JavaScript: batch after batch in the one request until nothing
+ * is left, a batch makes no progress, or (a retry of the failed ones) after one batch. With
+ * JavaScript the page sends single batches itself and shows progress between them.
+ */
+export async function sendAllCampaignLinks(
+  input: { campaignId: string; actor: Actor; publicUrl: string; ttlHours: number; retryFailed: boolean },
+  db: Db,
+): Promise<{ sent: number; failed: number }> {
+  let sent = 0;
+  let failed = 0;
+  for (;;) {
+    const r = await sendCampaignLinks(input, db);
+    sent += r.sent;
+    failed += r.failed.length;
+    if (r.remaining === 0 || r.sent + r.failed.length === 0 || input.retryFailed) break;
+  }
+  return { sent, failed };
+}

@@ -1,0 +1,73 @@
+import type { Db } from "../../db/client.ts";
+import { listCampaignsOfClinic } from "../../db/queries/campaigns.ts";
+import { getClinic, listTimeline } from "../../db/queries/clinics.ts";
+import { DomainError } from "../errors.ts";
+import type { ProbeEvidence } from "../health/classifier.ts";
+import { buildEscalationPacket, escalationText } from "../health/escalation.ts";
+import { playbookFor } from "../health/taxonomy.ts";
+import { canSendReconnectLink } from "./console-actions.ts";
+
+/** Timeline events per page of the clinic page. */
+export const TIMELINE_PAGE = 25;
+
+export const CLINIC_NOT_FOUND = "No clinic has that address.";
+
+/**
+ * Everything the clinic page shows, read in one place: the clinic, its connection (without the
+ * raw evidence, which only feeds the packet), the timeline page, the campaigns it is in, the
+ * escalation packet and the playbook for its failure. Null when no clinic has that id.
+ */
+export async function loadClinicPage({ clinicId, page, now = new Date() }: { clinicId: string; page: number; now?: Date }, db: Db) {
+  const [row, timeline, campaigns] = await Promise.all([
+    getClinic({ clinicId }, db),
+    listTimeline({ clinicId, page, pageSize: TIMELINE_PAGE }, db),
+    listCampaignsOfClinic({ clinicId }, db),
+  ]);
+  if (!row) return null;
+  const c = row.connection;
+  const packet = c
+    ? escalationText(
+        buildEscalationPacket({
+          organisationName: row.clinic.name,
+          vendor: c.vendor,
+          region: c.region,
+          apiVersion: c.apiVersion,
+          state: c.state,
+          failureCode: c.failureCode,
+          evidence: (c.failureEvidence as ProbeEvidence | null) ?? null,
+          keyHint: c.keyHint,
+          keyUpdatedAt: c.keyUpdatedAt,
+          firstFailureAt: c.firstFailureAt,
+          lastSuccessAt: c.lastSuccessAt,
+          visiblePatients: c.visiblePatientCount,
+        }),
+      )
+    : null;
+  return {
+    clinic: row.clinic,
+    connection: c ? { ...c, failureEvidence: null, canSendLink: canSendReconnectLink(c.state) } : null,
+    timeline: { ...timeline, rows: timeline.rows.map((e) => ({ ...e, id: String(e.id) })) },
+    page,
+    pages: Math.max(1, Math.ceil(timeline.total / TIMELINE_PAGE)),
+    packet,
+    playbook: c?.failureCode ? playbookFor(c.failureCode, c.vendor) : null,
+    campaigns,
+    now: now.getTime(),
+  };
+}
+
+/** The clinic and its connection an action on the clinic page works on; a 404 DomainError when either is missing. */
+export async function clinicWithConnection(clinicId: string, db: Db) {
+  const row = await getClinic({ clinicId }, db);
+  if (!row) throw new DomainError(404, CLINIC_NOT_FOUND, { code: "clinic_not_found" });
+  if (!row.connection) throw new DomainError(404, "This clinic has no connection yet.", { code: "no_connection" });
+  return { clinic: row.clinic, connection: row.connection };
+}
+
+/** The clinic's own details for the edit page (no connection facts), or null when no clinic has that id. */
+export async function loadClinicDetails(clinicId: string, db: Db) {
+  const row = await getClinic({ clinicId }, db);
+  if (!row) return null;
+  const c = row.clinic;
+  return { id: c.id, name: c.name, timeZone: c.timeZone, country: c.country, adminName: c.adminName, adminEmail: c.adminEmail, archivedAt: c.archivedAt };
+}
