@@ -55,11 +55,8 @@ export default tseslint.config(
     ignores: [
       "domain/**/*.test.ts",
       "domain/vocabulary.ts",
-      // TODO(issue 9): these five still write drizzle directly; their SQL moves to db/queries next
+      // TODO(issue 9): these still write drizzle directly; their SQL moves to db/queries next
       "domain/alerts/apply.ts",
-      "domain/alerts/manage.ts",
-      "domain/connections/rotate-keys.ts",
-      "domain/reconnect/expire.ts",
       "domain/users/manage.ts",
     ],
     rules: {

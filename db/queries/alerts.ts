@@ -371,6 +371,14 @@ export async function setWebhookEndpointActive({ endpointId, active }: { endpoin
 }
 
 /** Sets an alert's acknowledgement or mute; only unresolved alerts change. */
+/** Ends a mute: back to acknowledged when someone had acknowledged it, else open. */
+export async function unmuteUnresolvedAlert({ alertId }: { alertId: string }, db: DbOrTx): Promise<AlertRow | undefined> {
+  return updateUnresolvedAlert(
+    { alertId, set: { status: sql`case when ${alerts.acknowledgedAt} is not null then 'acknowledged' else 'open' end`, mutedUntil: null } },
+    db,
+  );
+}
+
 export async function updateUnresolvedAlert(
   {
     alertId,

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, ne, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../client.ts";
 
 import { clinics, connectionEvents, connections, type Connection, type NewConnection, type NewConnectionEvent } from "../schema/index.ts";
@@ -101,4 +101,27 @@ export async function listProbeableConnectionIds({ after, limit }: { after?: str
     .orderBy(asc(connections.id))
     .limit(limit);
   return rows.map((r) => r.id);
+}
+
+/** One page of connections whose key is sealed by a master key other than `currentKeyId`, in id order. */
+export async function listConnectionsSealedWithOtherKey({ currentKeyId, after, limit }: { currentKeyId: string; after: string; limit: number }, db: DbOrTx) {
+  return db
+    .select({ id: connections.id, keyCiphertext: connections.keyCiphertext, keyIv: connections.keyIv, keyTag: connections.keyTag, keyId: connections.keyId })
+    .from(connections)
+    .where(and(gt(connections.id, after), isNotNull(connections.keyId), ne(connections.keyId, currentKeyId)))
+    .orderBy(asc(connections.id))
+    .limit(limit);
+}
+
+/** Stores a re-sealed key, only if the row still holds the key id it was read with. True when written. */
+export async function replaceSealedKey(
+  { connectionId, fromKeyId, sealed }: { connectionId: string; fromKeyId: string; sealed: { ciphertext: Buffer; iv: Buffer; tag: Buffer; keyId: string } },
+  db: DbOrTx,
+): Promise<boolean> {
+  const updated = await db
+    .update(connections)
+    .set({ keyCiphertext: sealed.ciphertext, keyIv: sealed.iv, keyTag: sealed.tag, keyId: sealed.keyId })
+    .where(and(eq(connections.id, connectionId), eq(connections.keyId, fromKeyId)))
+    .returning({ id: connections.id });
+  return updated.length > 0;
 }

@@ -1,5 +1,6 @@
 import type { DbOrTx } from "../client.ts";
-import { and, eq, isNull, sql } from "drizzle-orm";
+import type { ConnectionState } from "../../domain/vocabulary.ts";
+import { and, eq, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { clinics, connections, reconnectLinks, users } from "../schema/index.ts";
 
 /**
@@ -147,4 +148,38 @@ export async function lockConnection({ connectionId }: { connectionId: string },
 export async function findUserEmail({ userId }: { userId: string }, db: DbOrTx): Promise<string | null> {
   const [row] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId));
   return row?.email ?? null;
+}
+
+/** Wipes sealed one-click-retry keys whose window has passed; returns how many. */
+export async function wipeExpiredRetryKeys({ now }: { now: Date }, db: DbOrTx): Promise<number> {
+  const wiped = await db
+    .update(reconnectLinks)
+    .set({ retryKeyCiphertext: null, retryKeyIv: null, retryKeyTag: null, retryKeyId: null, retryRegion: null, retryApiVersion: null, retryExpiresAt: null })
+    .where(and(isNotNull(reconnectLinks.retryExpiresAt), lt(reconnectLinks.retryExpiresAt, now)))
+    .returning({ id: reconnectLinks.id });
+  return wiped.length;
+}
+
+/** Connections waiting in reconnect_pending with no usable link left (all expired, used or revoked). */
+export async function listLapsedReconnects({ now }: { now: Date }, db: DbOrTx) {
+  return db
+    .select({ id: connections.id, clinicId: connections.clinicId, failureCode: connections.failureCode })
+    .from(connections)
+    .where(
+      and(
+        eq(connections.state, "reconnect_pending"),
+        sql`not exists (select 1 from ${reconnectLinks} l where l.connection_id = ${connections.id}
+              and l.used_at is null and l.revoked_at is null and l.expires_at > ${now.toISOString()})`,
+      ),
+    );
+}
+
+/** Moves a connection out of reconnect_pending, only if it is still there. True when moved. */
+export async function leaveReconnectPending({ connectionId, to, now }: { connectionId: string; to: ConnectionState; now: Date }, tx: DbOrTx): Promise<boolean> {
+  const [row] = await tx
+    .update(connections)
+    .set({ state: to, stateChangedAt: now, updatedAt: now })
+    .where(and(eq(connections.id, connectionId), eq(connections.state, "reconnect_pending")))
+    .returning({ id: connections.id });
+  return Boolean(row);
 }

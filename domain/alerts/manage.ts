@@ -1,10 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { DbOrTx } from "../../db/client.ts";
-import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "../../db/queries/audit.ts";
-import { insertWebhookEndpoint, setWebhookEndpointActive, updateUnresolvedAlert, type AlertRow } from "../../db/queries/alerts.ts";
-import { alerts } from "../../db/schema/alerts.ts";
+import { insertWebhookEndpoint, setWebhookEndpointActive, unmuteUnresolvedAlert, updateUnresolvedAlert, type AlertRow } from "../../db/queries/alerts.ts";
 import { DomainError } from "../errors.ts";
 import type { Keyring } from "../secrets/key-crypto.ts";
 import { generateWebhookSecret } from "./webhook.ts";
@@ -77,13 +75,7 @@ export async function muteAlert(
 
 export async function unmuteAlert({ alertId, actor }: { alertId: string; actor: Actor }, db: DbOrTx): Promise<AlertRow | null> {
   return db.transaction(async (tx) => {
-    const row = await updateUnresolvedAlert(
-      {
-        alertId,
-        set: { status: sql`case when ${alerts.acknowledgedAt} is not null then 'acknowledged' else 'open' end`, mutedUntil: null },
-      },
-      tx,
-    );
+    const row = await unmuteUnresolvedAlert({ alertId }, tx);
     if (!row) return null;
     await recordAudit(
       { actorUserId: actor.userId, actorLabel: actor.label, action: "alert.unmute", clinicId: row.clinicId, details: { alertId, kind: row.kind } },

@@ -1,6 +1,5 @@
-import { and, asc, eq, gt, isNotNull, ne } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
-import { connections } from "../../db/schema/index.ts";
+import { listConnectionsSealedWithOtherKey, replaceSealedKey } from "../../db/queries/connections.ts";
 import { needsRotation, reencryptApiKey, type Keyring } from "../secrets/key-crypto.ts";
 
 export interface RotationReport {
@@ -19,24 +18,14 @@ export async function rotateStoredKeys({ keyring, pageSize = 500 }: { keyring: K
   const report: RotationReport = { examined: 0, reencrypted: 0, unreadable: [] };
   let after = "00000000-0000-0000-0000-000000000000";
   for (;;) {
-    const rows = await db
-      .select({ id: connections.id, keyCiphertext: connections.keyCiphertext, keyIv: connections.keyIv, keyTag: connections.keyTag, keyId: connections.keyId })
-      .from(connections)
-      .where(and(gt(connections.id, after), isNotNull(connections.keyId), ne(connections.keyId, keyring.current.id)))
-      .orderBy(asc(connections.id))
-      .limit(pageSize);
+    const rows = await listConnectionsSealedWithOtherKey({ currentKeyId: keyring.current.id, after, limit: pageSize }, db);
     if (rows.length === 0) break;
     for (const row of rows) {
       report.examined++;
       if (!needsRotation(keyring, row.keyId!)) continue;
       try {
         const next = reencryptApiKey(keyring, row.id, { ciphertext: row.keyCiphertext!, iv: row.keyIv!, tag: row.keyTag!, keyId: row.keyId! });
-        const updated = await db
-          .update(connections)
-          .set({ keyCiphertext: next.ciphertext, keyIv: next.iv, keyTag: next.tag, keyId: next.keyId })
-          .where(and(eq(connections.id, row.id), eq(connections.keyId, row.keyId!)))
-          .returning({ id: connections.id });
-        if (updated.length) report.reencrypted++;
+        if (await replaceSealedKey({ connectionId: row.id, fromKeyId: row.keyId!, sealed: next }, db)) report.reencrypted++;
       } catch {
         report.unreadable.push(row.id);
       }

@@ -1,8 +1,7 @@
-import { and, eq, isNotNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { insertConnectionEvents } from "../../db/queries/connections.ts";
-import { connections, reconnectLinks } from "../../db/schema/index.ts";
+import { leaveReconnectPending, listLapsedReconnects, wipeExpiredRetryKeys } from "../../db/queries/reconnect-links.ts";
 import { assertTransition } from "../health/states.ts";
 import type { ConnectionState } from "../vocabulary.ts";
 
@@ -21,33 +20,15 @@ export interface LapseReport {
  * - a sealed retry key kept for the wrong-region one-click retry is wiped once its window passed.
  */
 export async function expireLapsedReconnects({ now = new Date() }: { now?: Date } = {}, db: Db): Promise<LapseReport> {
-  const wiped = await db
-    .update(reconnectLinks)
-    .set({ retryKeyCiphertext: null, retryKeyIv: null, retryKeyTag: null, retryKeyId: null, retryRegion: null, retryApiVersion: null, retryExpiresAt: null })
-    .where(and(isNotNull(reconnectLinks.retryExpiresAt), lt(reconnectLinks.retryExpiresAt, now)))
-    .returning({ id: reconnectLinks.id });
+  const retryKeysWiped = await wipeExpiredRetryKeys({ now }, db);
 
-  const waiting = await db
-    .select({ id: connections.id, clinicId: connections.clinicId, failureCode: connections.failureCode })
-    .from(connections)
-    .where(
-      and(
-        eq(connections.state, "reconnect_pending"),
-        sql`not exists (select 1 from ${reconnectLinks} l where l.connection_id = ${connections.id}
-              and l.used_at is null and l.revoked_at is null and l.expires_at > ${now.toISOString()})`,
-      ),
-    );
+  const waiting = await listLapsedReconnects({ now }, db);
   let lapsed = 0;
   for (const c of waiting) {
     const to: ConnectionState = c.failureCode ? "action_required" : "healthy";
     assertTransition("reconnect_pending", to);
     const moved = await db.transaction(async (tx) => {
-      const [row] = await tx
-        .update(connections)
-        .set({ state: to, stateChangedAt: now, updatedAt: now })
-        .where(and(eq(connections.id, c.id), eq(connections.state, "reconnect_pending")))
-        .returning({ id: connections.id });
-      if (!row) return false;
+      if (!(await leaveReconnectPending({ connectionId: c.id, to, now }, tx))) return false;
       await insertConnectionEvents([{
         connectionId: c.id,
         clinicId: c.clinicId,
@@ -63,5 +44,5 @@ export async function expireLapsedReconnects({ now = new Date() }: { now?: Date 
     });
     if (moved) lapsed++;
   }
-  return { lapsed, retryKeysWiped: wiped.length };
+  return { lapsed, retryKeysWiped };
 }
