@@ -3,7 +3,7 @@ import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { listRecentBulkOperations } from "../../db/queries/bulk-operations.ts";
 import { BULK_LABELS } from "../../domain/bulk/kinds.ts";
 import { BulkError, BulkRequestSchema, startBulkOperation } from "../../domain/bulk/operations.ts";
-import { bulkDepsFor } from "../bulk.server.ts";
+import { bulkDeps } from "../../composition/services.ts";
 import { absoluteTime, relativeTime } from "../components/format.ts";
 import { badRequest, fieldErrorsOf, formObject } from "../forms.server.ts";
 import { requireRole, requireUser } from "../session.server.ts";
@@ -24,8 +24,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = BulkRequestSchema.safeParse(form);
   if (!parsed.success) return badRequest(fieldErrorsOf(parsed.error), { returnTo: typeof form.returnTo === "string" && form.returnTo.startsWith("/clinics") ? form.returnTo : "/clinics" });
   try {
-    const { operationId, unexpected } = await startBulkOperation(parsed.data, { userId: user.id, label: user.email }, bulkDepsFor(services));
-    for (const err of unexpected) services.logger.error({ err, operationId }, "bulk item failed");
+    const { operationId } = await startBulkOperation(parsed.data, { userId: user.id, label: user.email }, bulkDeps(services));
     return redirect(`/bulk/${operationId}`);
   } catch (err) {
     if (err instanceof BulkError) return badRequest({ [err.field]: [err.message] });

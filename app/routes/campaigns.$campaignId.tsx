@@ -5,6 +5,7 @@ import { z } from "zod";
 import { publicUrl } from "../../config/runtime.ts";
 import { campaignCounts, countUnsent, getCampaign, listCampaignClinics } from "../../db/queries/campaigns.ts";
 import { CAMPAIGN_STATUSES, type CampaignStatus } from "../../domain/campaigns/status.ts";
+import { messageStatusLabel } from "../../domain/alerts/kinds.ts";
 import { hasRole } from "../../domain/auth/roles.ts";
 import { addClinicsByFilter, CampaignError, todayUtc, type AddToCampaignResult } from "../../domain/campaigns/campaigns.ts";
 import { addClinicsFromCsv } from "../../domain/campaigns/csv.ts";
@@ -121,16 +122,17 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         if (!parsed.success) return badRequest(fieldErrorsOf(parsed.error));
         const base = { campaignId: campaign.id, actor, publicUrl: publicUrl(services.env), ttlHours: services.env.RECONNECT_LINK_TTL_HOURS, retryFailed: parsed.data.retryFailed === "1" };
         // with JavaScript the page sends batch by batch and shows progress between them
-        if (parsed.data.batch) return data({ ok: true, send: await sendCampaignLinks(base, services.db) } satisfies ActionData);
+        const linkDeps = { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver };
+        if (parsed.data.batch) return data({ ok: true, send: await sendCampaignLinks(base, linkDeps) } satisfies ActionData);
         let sent = 0;
         let failed = 0;
         for (;;) {
-          const r = await sendCampaignLinks(base, services.db);
+          const r = await sendCampaignLinks(base, linkDeps);
           sent += r.sent;
           failed += r.failed.length;
           if (r.remaining === 0 || r.sent + r.failed.length === 0 || base.retryFailed) break;
         }
-        return redirectWithFlash(request, services, here, `Sent ${sent} reconnect link${sent === 1 ? "" : "s"} by email.${failed ? ` ${failed} could not be sent (see the table).` : ""}`, failed ? "info" : "ok");
+        return redirectWithFlash(request, services, here, `Queued ${sent} reconnect link${sent === 1 ? "" : "s"} by email (Deliveries shows when each is sent).${failed ? ` ${failed} could not be sent (see the table).` : ""}`, failed ? "info" : "ok");
       }
       default:
         return badRequest({ form: ["Unknown action."] });
@@ -387,7 +389,10 @@ export default function CampaignPage() {
                   </td>
                   <td>
                     {r.linkSentAt ? (
-                      <span title={absoluteTime(r.linkSentAt)}>Emailed {relativeTime(r.linkSentAt, now)}</span>
+                      <span title={absoluteTime(r.linkSentAt)}>
+                        Emailed {relativeTime(r.linkSentAt, now)}{" "}
+                        {r.emailStatus ? <span className={`badge tone-${messageStatusLabel(r.emailStatus, r.emailRetrying).tone}`}>{messageStatusLabel(r.emailStatus, r.emailRetrying).label}</span> : null}
+                      </span>
                     ) : r.linkError ? (
                       <span className="field-error">Not sent: {r.linkError}</span>
                     ) : (

@@ -101,7 +101,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (!row.connection) throw new Response("This clinic has no connection yet.", { status: 404 });
   const actor = { userId: user.id, label: user.email };
   const here = `/clinics/${clinicId}`;
-  const live = { db: services.db, keyring: services.keyring, vendors: services.vendors, vendorSettings: services.vendor };
+  const live = { db: services.db, keyring: services.keyring, vendors: services.vendors, vendorSettings: services.vendor, alerts: services.alerts, probes: services.queues.probe };
   const input = parsed.data;
   try {
     switch (input.intent) {
@@ -127,9 +127,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
             ttlHours: services.env.RECONNECT_LINK_TTL_HOURS,
             admin: { name: row.clinic.adminName, email: row.clinic.adminEmail, clinicName: row.clinic.name, vendorLabel: VENDOR_LABELS[row.connection.vendor] },
           },
-          services.db,
+          { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver },
         );
-        return data({ ok: true as const, intent: "link" as const, link: { url: link.url, expiresAt: link.expiresAt.toISOString(), emailedTo: link.emailedTo } });
+        return data({ ok: true as const, intent: "link" as const, link: { url: link.url, expiresAt: link.expiresAt.toISOString(), emailedTo: link.emailQueuedTo } });
       }
       case "apply-region": {
         const { region } = await applySuggestedRegion({ clinicId, actor }, services.db);
@@ -315,7 +315,7 @@ export default function ClinicPage() {
               </Form>
               {result && "intent" in result && result.intent === "link" ? (
                 <div className="result tone-ok" role="status">
-                  <strong>Link created</strong> — valid until {absoluteTime(result.link.expiresAt)}. {result.link.emailedTo ? `Queued by email to ${result.link.emailedTo}.` : "Copy it now: it is shown only once."}
+                  <strong>Link created</strong> — valid until {absoluteTime(result.link.expiresAt)}. {result.link.emailedTo ? `Email queued to ${result.link.emailedTo}; Deliveries shows when it is sent.` : "Copy it now: it is shown only once."}
                   <div className="copy-row">
                     <input readOnly value={result.link.url} aria-label="Reconnect link" className="mono" />
                     <CopyButton text={result.link.url} label="Copy link" />

@@ -5,7 +5,6 @@ import { CLINIC_CSV_COLUMNS, MAX_IMPORT_ROWS } from "../../domain/clinics/csv-fo
 import type { LineError } from "../../domain/clinics/csv.ts";
 import { LineErrors } from "../components/line-errors.tsx";
 import { readUploadedText } from "../upload.server.ts";
-import { enqueueSetupProbes } from "../probe-queue.server.ts";
 import { redirectWithFlash, requireRole } from "../session.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Import clinics · Relink" }];
@@ -22,7 +21,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!upload.ok) return data({ ok: false as const, fileName: null, errors: [] as LineError[], fieldErrors: { csv: [upload.message] } }, { status: 400 });
   const result = await importClinicsCsv(
     { text: upload.text, fileName: upload.fileName ?? undefined, actor: { userId: user.id, label: user.email } },
-    { db: services.db, keyring: services.keyring, enqueueProbes: enqueueSetupProbes(services) },
+    { db: services.db, keyring: services.keyring, probes: services.queues.probe },
   );
   // why: errors name the line and column only; a key from the file is never put into the page
   if (!result.ok) return data({ ok: false as const, fileName: upload.fileName, errors: result.errors, fieldErrors: {} as Record<string, string[] | undefined> }, { status: 400 });

@@ -1,10 +1,11 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
+import { deadProbesLastDay } from "../../domain/health/dead-probes.ts";
 
 /** Liveness for load balancers: the database answers and the job queue is reachable. */
 export async function loader({ context }: LoaderFunctionArgs) {
   const { services } = context;
   const started = performance.now();
-  const checks: Record<string, { ok: boolean; ms?: number; error?: string; queued?: number }> = {};
+  const checks: Record<string, { ok: boolean; ms?: number; error?: string; queued?: number; deadLastDay?: number }> = {};
   try {
     await services.checkDatabase();
     checks.database = { ok: true, ms: Math.round(performance.now() - started) };
@@ -14,7 +15,8 @@ export async function loader({ context }: LoaderFunctionArgs) {
   try {
     const t = performance.now();
     const queue = await services.boss.getQueue("probe");
-    checks.queue = { ok: Boolean(queue), ms: Math.round(performance.now() - t), queued: queue?.queuedCount ?? 0 };
+    // why: dead probes are visible here (a count, not a failure: the process itself is fine)
+    checks.queue = { ok: Boolean(queue), ms: Math.round(performance.now() - t), queued: queue?.queuedCount ?? 0, deadLastDay: await deadProbesLastDay(services.db) };
   } catch (err) {
     checks.queue = { ok: false, error: (err as Error).message.slice(0, 200) };
   }

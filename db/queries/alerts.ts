@@ -8,6 +8,7 @@ import {
   alerts,
   clinics,
   emailOutbox,
+  reconnectLinks,
   webhookEndpoints,
   type Alert,
   type NewAlert,
@@ -153,7 +154,13 @@ export async function settleNotification(
 ): Promise<boolean> {
   const rows = await db
     .update(alertNotifications)
-    .set({ status, lastError: error ?? null, settledAt: status === "queued" ? null : at })
+    .set({
+      status,
+      lastError: error ?? null,
+      settledAt: status === "queued" ? null : at,
+      // why: a settled message is never sent again, so a sealed link token it carried is wiped
+      ...(status === "queued" ? {} : { tokenCiphertext: null, tokenIv: null, tokenTag: null, tokenKeyId: null }),
+    })
     .where(and(eq(alertNotifications.id, notificationId), eq(alertNotifications.status, "queued")))
     .returning({ id: alertNotifications.id });
   return rows.length > 0;
@@ -179,6 +186,51 @@ export async function getWebhookSigningTarget({ endpointId }: { endpointId: stri
     .from(webhookEndpoints)
     .where(eq(webhookEndpoints.id, endpointId));
   return row;
+}
+
+/** Whether a reconnect link can still be used (not used, revoked or expired) when its email goes out. */
+export async function isLinkLive({ linkId, now }: { linkId: string; now: Date }, db: DbOrTx): Promise<boolean> {
+  const [row] = await db
+    .select({ id: reconnectLinks.id })
+    .from(reconnectLinks)
+    .where(and(eq(reconnectLinks.id, linkId), sql`${reconnectLinks.usedAt} is null and ${reconnectLinks.revokedAt} is null`, gt(reconnectLinks.expiresAt, now)));
+  return row !== undefined;
+}
+
+/**
+ * One page of every stored message (alert emails, webhooks, reconnect-link emails), newest first,
+ * with its delivery status. Bodies only when asked (admins): they are never sent to other roles.
+ */
+export async function listMessages(
+  { unsettledOnly = false, includeBodies, page = 1, pageSize = 50 }: { unsettledOnly?: boolean; includeBodies: boolean; page?: number; pageSize?: number },
+  db: DbOrTx,
+) {
+  const condition = unsettledOnly ? inArray(alertNotifications.status, ["queued", "outboxed"]) : undefined;
+  const [rows, [totalRow]] = await Promise.all([
+    db
+      .select({
+        id: alertNotifications.id,
+        event: alertNotifications.event,
+        channel: alertNotifications.channel,
+        target: alertNotifications.target,
+        clinicName: clinics.name,
+        subject: sql<string | null>`${alertNotifications.content} ->> 'subject'`,
+        text: includeBodies ? sql<string | null>`${alertNotifications.content} ->> 'text'` : sql<null>`null`,
+        status: alertNotifications.status,
+        attempts: alertNotifications.attempts,
+        lastError: alertNotifications.lastError,
+        createdAt: alertNotifications.createdAt,
+        settledAt: alertNotifications.settledAt,
+      })
+      .from(alertNotifications)
+      .innerJoin(clinics, eq(clinics.id, alertNotifications.clinicId))
+      .where(condition)
+      .orderBy(desc(alertNotifications.createdAt), desc(alertNotifications.id))
+      .limit(pageSize)
+      .offset((page - 1) * pageSize),
+    db.select({ n: count() }).from(alertNotifications).where(condition),
+  ]);
+  return { rows, total: totalRow?.n ?? 0 };
 }
 
 /** The outbox row for an alert email: created on the first attempt, found again on a retry. */

@@ -30,23 +30,34 @@ export type ConnectionPatch = Partial<
     | "region"
     | "stateChangedAt"
     | "everHadPatients"
+    | "lastProbeId"
   >
 >;
 
+/** What a probe read, so its write lands only on the connection it probed. */
+export interface ProbeReadVersion {
+  state: Connection["state"];
+  /** The key version: a key stored meanwhile (reconnect, edit) makes this probe's result stale. */
+  keyUpdatedAt: Date | null;
+  /** This probe's id: a retried job whose result is already stored writes nothing. */
+  probeId: string;
+}
+
 /**
  * Writes a probe's result: one UPDATE, plus a timeline row only when something changed.
- * `expectedState` guards against a concurrent change (support paused it mid-probe): then nothing is written.
+ * `expected` guards against a concurrent change (support paused it, a new key was accepted, the
+ * same job already wrote): then nothing is written and false is returned.
  */
 export async function applyConnectionUpdate(
   {
     connectionId,
-    expectedState,
+    expected,
     patch,
     event,
     within,
   }: {
     connectionId: string;
-    expectedState: Connection["state"];
+    expected: ProbeReadVersion;
     patch: ConnectionPatch;
     event?: Omit<NewConnectionEvent, "connectionId" | "clinicId"> | null;
     /** More writes that must commit with this one (alerts and their delivery jobs). */
@@ -58,7 +69,15 @@ export async function applyConnectionUpdate(
     executor
       .update(connections)
       .set({ ...patch, updatedAt: sql`now()` })
-      .where(and(eq(connections.id, connectionId), eq(connections.state, expectedState)))
+      .where(
+        and(
+          eq(connections.id, connectionId),
+          eq(connections.state, expected.state),
+          // why: key_updated_at is always written from a JS Date (millisecond precision), so equality is exact
+          expected.keyUpdatedAt === null ? isNull(connections.keyUpdatedAt) : eq(connections.keyUpdatedAt, expected.keyUpdatedAt),
+          sql`${connections.lastProbeId} is distinct from ${expected.probeId}`,
+        ),
+      )
       .returning({ clinicId: connections.clinicId });
   // why: the common case (a healthy probe that changes nothing) is one statement; BEGIN/COMMIT
   // would double its round trips across a 10,000-connection sweep
@@ -101,4 +120,46 @@ export async function listProbeableConnectionIds({ after, limit }: { after?: str
     .orderBy(asc(connections.id))
     .limit(limit);
   return rows.map((r) => r.id);
+}
+
+/**
+ * A few sealed keys to test the configured master keys against at start-up: the newest three per
+ * master-key id, so every id still in use is tried (and one tampered row cannot stop a start).
+ */
+export async function sampleSealedKeys(db: DbOrTx) {
+  const ranked = db
+    .select({
+      id: connections.id,
+      keyCiphertext: connections.keyCiphertext,
+      keyIv: connections.keyIv,
+      keyTag: connections.keyTag,
+      keyId: connections.keyId,
+      rank: sql<number>`row_number() over (partition by ${connections.keyId} order by ${connections.keyUpdatedAt} desc nulls last)`.as("rank"),
+    })
+    .from(connections)
+    .where(sql`${connections.keyId} is not null`)
+    .as("ranked");
+  return db.select().from(ranked).where(sql`${ranked.rank} <= 3`);
+}
+
+/** A dead probe on the clinic's timeline; false when the connection is gone. */
+export async function insertDeadProbeEvent(
+  { connectionId, probeId, message, details }: { connectionId: string; probeId: string; message: string; details: Record<string, unknown> },
+  db: DbOrTx,
+): Promise<boolean> {
+  const rows = await db.execute<{ id: string }>(sql`
+    insert into ${connectionEvents} (connection_id, clinic_id, kind, from_state, to_state, failure_code, probe_id, actor, message, details)
+    select ${connections.id}, ${connections.clinicId}, 'probe_dead', ${connections.state}, ${connections.state}, ${connections.failureCode}, ${probeId}, 'probe', ${message}, ${JSON.stringify(details)}::jsonb
+    from ${connections} where ${connections.id} = ${connectionId}
+    returning id`);
+  return rows.length > 0;
+}
+
+/** Probes that gave up after their retries since `since` (the dashboard's and /healthz's count). */
+export async function countDeadProbes({ since }: { since: Date }, db: DbOrTx): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(connectionEvents)
+    .where(and(eq(connectionEvents.kind, "probe_dead"), sql`${connectionEvents.at} >= ${since.toISOString()}::timestamptz`));
+  return row?.n ?? 0;
 }

@@ -5,6 +5,7 @@ import { PgTransaction } from "drizzle-orm/pg-core";
 import { getClinicContact, insertNotifications, latestResolvedAlerts, listActiveWebhookEndpoints, resolveAlerts, upsertAlertSighting, type AlertRow } from "../../db/queries/alerts.ts";
 import type { NewAlertNotification } from "../../db/schema/alerts.ts";
 import type { EscalationPacket } from "../health/escalation.ts";
+import type { DeliveryJobQueue } from "../jobs.ts";
 import type { AlertEvent, AlertKind } from "./kinds.ts";
 import { renderEmail, renderWebhook, type AlertSnapshot, type MessageContext } from "./messages.ts";
 
@@ -32,10 +33,8 @@ export interface AlertRecipients {
   consoleUrl: string | null;
 }
 
-/** Enqueues delivery jobs on the caller's transaction; workers/handlers/alerts.ts provides the pg-boss one. */
-export interface DeliveryJobQueue {
-  enqueue(jobs: { jobId: string; notificationId: string }[], tx: DbOrTx): Promise<void>;
-}
+/** Enqueues delivery jobs on the caller's transaction; workers/queues.ts provides the pg-boss one. */
+export type { DeliveryJobQueue };
 
 export interface AlertWorkDeps {
   queue: DeliveryJobQueue;
@@ -178,7 +177,7 @@ async function queueNotifications(input: AlertWorkInput, events: PendingEvent[],
   if (rows.length === 0) return 0;
   await insertNotifications(rows, tx);
   await deps.queue.enqueue(
-    rows.map((r) => ({ jobId: r.jobId!, notificationId: r.id })),
+    rows.map((r) => ({ id: r.jobId!, data: { notificationId: r.id } })),
     tx,
   );
   return rows.length;

@@ -8,7 +8,7 @@ import { auditLog, clinics, connections, emailOutbox } from "../../db/schema/ind
 import { createCampaign } from "../../domain/campaigns/campaigns.ts";
 import { startBoss } from "../../workers/boss.ts";
 import { QUEUES } from "../../workers/catalog.ts";
-import { pgBossDeliveryQueue } from "../../workers/handlers/alerts.ts";
+import { createQueues } from "../../workers/queues.ts";
 import { handleProbeBatch, type ProbeDeps } from "../../workers/handlers/probe.ts";
 import { silentLogger } from "./alerts-fixtures.ts";
 import { insertClinic } from "../support/fleet.ts";
@@ -181,11 +181,11 @@ describe("bulk probe through the worker", () => {
     worker = await startBoss({ databaseUrl: t.url, logger: silentLogger, role: "worker" });
     const deps: ProbeDeps = {
       db: t.db,
-      boss: worker,
       logger: silentLogger,
       vendors: services.vendors,
       keyring: services.keyring,
-      alerts: { queue: pgBossDeliveryQueue(worker), recipients: { emailClinicAdmin: false, supportEmail: null, consoleUrl: null } },
+      alerts: { queue: createQueues(worker).deliver, recipients: { emailClinicAdmin: false, supportEmail: null, consoleUrl: null } },
+      probes: createQueues(worker).probe,
     };
     await worker.work(QUEUES.probe.name, QUEUES.probe.work, async (jobs: Job<object>[]) => {
       await handleProbeBatch(jobs, deps);

@@ -12,7 +12,7 @@ import { clinikoKey } from "../../simulator/keys.ts";
 import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
 import { addClinikoAccount, addClinikoKey } from "../../simulator/world.ts";
 import { startBoss } from "../../workers/boss.ts";
-import { pgBossDeliveryQueue } from "../../workers/handlers/alerts.ts";
+import { createQueues } from "../../workers/queues.ts";
 import { silentLogger } from "./alerts-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 
@@ -39,7 +39,8 @@ beforeAll(async () => {
       contactEmail: "tests@relink.example",
       timeoutMs: 3000,
     }),
-    alerts: { queue: pgBossDeliveryQueue(boss), recipients: { emailClinicAdmin: true, supportEmail: "support@relink.example", consoleUrl: null } },
+    alerts: { queue: createQueues(boss).deliver, recipients: { emailClinicAdmin: true, supportEmail: "support@relink.example", consoleUrl: null } },
+    probes: createQueues(boss).probe,
   };
 });
 afterAll(async () => {
