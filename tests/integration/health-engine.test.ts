@@ -143,9 +143,74 @@ describe("the health engine against the simulator", () => {
       .set({ keyCiphertext: source.keyCiphertext, keyIv: source.keyIv, keyTag: source.keyTag, keyId: source.keyId })
       .where(eq(connections.id, b.id));
     const report = await b.probe();
-    // why: the ciphertext is bound to row A; on row B it must not decrypt, so B has no usable key
-    expect(report.failureCode).toBe("key_missing");
+    // why: the ciphertext is bound to row A; on row B it must not decrypt — an internal fault, not a missing key
+    expect(report.failureCode).toBe("key_unreadable");
     expect((await a.probe()).state).toBe("healthy");
+  });
+});
+
+describe("our own fault is never the clinic's (issue 10, reliability 2)", () => {
+  it("a master key that cannot decrypt the stored key is key_unreadable: degraded, no alert and no message, even past 30 minutes", async () => {
+    clock = new Date();
+    const c = await healthyClinic("lost-master-key");
+    const wrongKeyring = keyringFromConfig(generateMasterKey(), "k1");
+    const probe = () => probeConnection({ ...ctx, keyring: wrongKeyring }, { connectionId: c.id, probeId: randomUUID(), reason: "schedule" });
+    expect(await probe()).toMatchObject({ state: "degraded", failureCode: "key_unreadable" });
+    clock = new Date(clock.getTime() + 45 * 60_000);
+    expect(await probe()).toMatchObject({ state: "degraded", failureCode: "key_unreadable" });
+    expect(await alertsOf(c.id)).toHaveLength(0);
+    expect(await t.db.select().from(alertNotifications).where(eq(alertNotifications.connectionId, c.id))).toHaveLength(0);
+    // the right keys again: back to healthy, silently (nothing was ever sent)
+    clock = new Date(clock.getTime() + 60_000);
+    expect((await c.probe()).state).toBe("healthy");
+    expect(await t.db.select().from(alertNotifications).where(eq(alertNotifications.connectionId, c.id))).toHaveLength(0);
+  });
+});
+
+describe("a probe's write lands only on the connection it read (issue 10, reliability 4 and 7)", () => {
+  it("a probe of an OLD key finishing after a new key was stored does not overwrite the new state", async () => {
+    clock = new Date();
+    const c = await healthyClinic("old-key-race");
+    c.record.status = "archived";
+    const before = await connection(c.id);
+    // the clinic stores a new key (reconnect page) while the probe of the old one is in flight
+    const gate = Promise.withResolvers<void>();
+    const entered = Promise.withResolvers<void>();
+    const slowVendors = {
+      ...ctx.vendors,
+      verify: async (...args: Parameters<typeof ctx.vendors.verify>) => {
+        entered.resolve();
+        await gate.promise;
+        return ctx.vendors.verify(...args);
+      },
+    };
+    const inFlight = probeConnection({ ...ctx, vendors: slowVendors }, { connectionId: c.id, probeId: randomUUID(), reason: "schedule" });
+    await entered.promise;
+    const newKey = clinikoKey("old-key-race-new", "au2");
+    addClinikoKey(sim.world, c.account, { key: newKey });
+    await t.db
+      .update(connections)
+      .set({ ...sealApiKey(keyring, c.id, { vendor: "cliniko", key: newKey, region: "au2" }, new Date(before.keyUpdatedAt!.getTime() + 1000)) })
+      .where(eq(connections.id, c.id));
+    gate.resolve();
+    const report = await inFlight;
+    expect(report.outcome).toBe("conflict");
+    const after = await connection(c.id);
+    expect(after).toMatchObject({ state: "healthy", failureCode: null, consecutiveFailures: 0 });
+  });
+
+  it("a retried probe job with the same id counts its failure once", async () => {
+    clock = new Date();
+    const c = await healthyClinic("retried-job");
+    c.record.status = "archived";
+    const probeId = randomUUID();
+    const first = await probeConnection(ctx, { connectionId: c.id, probeId, reason: "schedule" });
+    expect(first.state).toBe("degraded");
+    const again = await probeConnection(ctx, { connectionId: c.id, probeId, reason: "schedule" });
+    expect(again.outcome).toBe("skipped");
+    const after = await connection(c.id);
+    expect(after.consecutiveFailures).toBe(1);
+    expect((await eventsOf(c.id)).filter((e) => e.probeId === probeId)).toHaveLength(1);
   });
 });
 
