@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
-import type { PgBoss } from "pg-boss";
+import type { Job, PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simulatorVendorEnv } from "../../config/runtime.ts";
 import { alertNotifications, alerts, clinics, connectionEvents, connections } from "../../db/schema/index.ts";
@@ -12,6 +12,10 @@ import { clinikoKey } from "../../simulator/keys.ts";
 import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
 import { addClinikoAccount, addClinikoKey } from "../../simulator/world.ts";
 import { startBoss } from "../../workers/boss.ts";
+import { loader as healthz } from "../../app/routes/healthz.ts";
+import type { Services } from "../../composition/services.ts";
+import { deadProbesLastDay } from "../../domain/health/dead-probes.ts";
+import { handleProbeBatch, handleProbeDeadBatch, type ProbeDeps } from "../../workers/handlers/probe.ts";
 import { createQueues } from "../../workers/queues.ts";
 import { silentLogger } from "./alerts-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
@@ -223,5 +227,43 @@ describe("a stored shard that disagrees with the key's suffix", () => {
     expect((await connection(c.id)).region).toBe("au2");
     const events = await eventsOf(c.id);
     expect(events.some((e) => e.kind === "region_changed" && e.message.includes("uk1 to au2"))).toBe(true);
+  });
+});
+
+describe("one bad job never fails its batch (issue 10, reliability 4)", () => {
+  it("reports per job: the probe that crashes fails alone, its batch-mates complete and are written", async () => {
+    clock = new Date();
+    const good1 = await healthyClinic("batch-good-1");
+    const bad = await healthyClinic("batch-bad");
+    const good2 = await healthyClinic("batch-good-2");
+    const crashing = {
+      ...ctx.vendors,
+      verify: async (...args: Parameters<typeof ctx.vendors.verify>) => {
+        if (args[0].key === clinikoKey("batch-bad", "au2")) throw new TypeError("a bug in our code");
+        return ctx.vendors.verify(...args);
+      },
+    };
+    const deps: ProbeDeps = { db: t.db, logger: silentLogger, keyring, vendors: crashing, alerts: ctx.alerts, probes: ctx.probes };
+    const job = (connectionId: string) => ({ id: randomUUID(), name: "probe", data: { connectionId, reason: "schedule" } }) as unknown as Job<object>;
+    const jobs = [job(good1.id), job(bad.id), job(good2.id)];
+    const before = new Date();
+    const results = await handleProbeBatch(jobs, deps);
+    expect(results.map((r) => r.status)).toEqual(["completed", "failed", "completed"]);
+    expect(results.map((r) => r.id)).toEqual(jobs.map((j) => j.id));
+    for (const id of [good1.id, good2.id]) expect((await connection(id)).lastProbeAt!.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1000);
+  });
+
+  it("a probe that gave up after its retries is on the clinic's timeline and counted for the dashboard and /healthz", async () => {
+    clock = new Date();
+    const c = await healthyClinic("dead-probe");
+    const before = await deadProbesLastDay(t.db);
+    await handleProbeDeadBatch([{ id: randomUUID(), name: "probe-dead", data: { connectionId: c.id, reason: "schedule" } } as unknown as Job<object>], { db: t.db, logger: silentLogger });
+    const dead = (await eventsOf(c.id)).filter((e) => e.kind === "probe_dead");
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.message).toMatch(/gave up after its retries/);
+    expect(await deadProbesLastDay(t.db)).toBe(before + 1);
+    const services = { db: t.db, boss, checkDatabase: async () => {} } as unknown as Services;
+    const res = await healthz({ request: new Request("http://localhost/healthz"), params: {}, context: { services } });
+    expect(((await res.json()) as { checks: { queue: { deadLastDay: number } } }).checks.queue.deadLastDay).toBe(before + 1);
   });
 });
