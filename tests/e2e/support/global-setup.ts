@@ -14,6 +14,29 @@ declare module "vitest" {
 }
 
 /**
+ * Waits until the worker's first sweep has probed every seeded connection. Why (issue 10,
+ * reliability 7): the demo fleet is seeded `setup_pending`; a journey that creates a reconnect
+ * link before the first probe of its clinic landed moved a healthy clinic to reconnect_pending
+ * (the probe that read setup_pending then lost its conditional write), so the journey's
+ * "still healthy" read raced the worker. Journeys start from the fleet as the worker sees it.
+ */
+async function firstSweepSettled(databaseUrl: string, output: () => string): Promise<void> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const [row] = await sql<{ waiting: number }[]>`select count(*)::int as waiting from connections where last_probe_at is null and state <> 'paused'`;
+      if (row!.waiting === 0) return;
+      if (Date.now() > deadline) throw new Error(`the worker's first sweep did not probe ${row!.waiting} demo connections within 90 s:\n${output().slice(-2000)}`);
+      // why: polling the stored state the journeys depend on (not a fixed sleep standing in for the work)
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
  * Starts the whole product through `scripts/start.ts` — the same launcher as `npm start` — on free
  * ports, in a scratch data folder, against a fresh database when DATABASE_URL is set (else embedded).
  */
@@ -75,9 +98,11 @@ export default async function setup(project: TestProject) {
     });
   });
   const baseUrl = `http://127.0.0.1:${port}`;
+  const productDatabaseUrl = databaseUrl ?? `postgres://relink:relink-local@127.0.0.1:${pgPort}/relink`;
+  await firstSweepSettled(productDatabaseUrl, () => output);
   project.provide("baseUrl", baseUrl);
   project.provide("simulatorUrl", `http://127.0.0.1:${simulatorPort}`);
-  project.provide("databaseUrl", databaseUrl ?? `postgres://relink:relink-local@127.0.0.1:${pgPort}/relink`);
+  project.provide("databaseUrl", productDatabaseUrl);
 
   return async () => {
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
