@@ -3,13 +3,23 @@ import type { Db, DbOrTx } from "../client.ts";
 
 import { clinics, connectionEvents, connections, type Connection, type NewConnection, type NewConnectionEvent } from "../schema/index.ts";
 
-/** The connection and its clinic's name, with the encrypted key parts, for the probe path only. */
-export async function getConnectionForProbe({ connectionId }: { connectionId: string }, db: Db) {
-  const [row] = await db
+function probeReadQuery(db: Db) {
+  return db
     .select({ connection: connections, clinicName: clinics.name, clinicArchivedAt: clinics.archivedAt })
     .from(connections)
     .innerJoin(clinics, eq(clinics.id, connections.clinicId))
-    .where(eq(connections.id, connectionId));
+    .where(eq(connections.id, sql.placeholder("connectionId")))
+    .prepare("probe_read_connection");
+}
+// why (bench:fleet): a sweep runs these two statements 10,000 times; building the SQL once per
+// process instead of per probe was the largest CPU cost of the probe path after the vendor calls
+const probeReads = new WeakMap<Db, ReturnType<typeof probeReadQuery>>();
+
+/** The connection and its clinic's name, with the encrypted key parts, for the probe path only. */
+export async function getConnectionForProbe({ connectionId }: { connectionId: string }, db: Db) {
+  let q = probeReads.get(db);
+  if (!q) probeReads.set(db, (q = probeReadQuery(db)));
+  const [row] = await q.execute({ connectionId });
   return row;
 }
 
@@ -89,6 +99,76 @@ export async function applyConnectionUpdate(
     if (within) await within(tx);
     return true;
   });
+}
+
+function probeTouchQuery(db: Db) {
+  const p = (name: string) => sql.placeholder(name);
+  return db
+    .update(connections)
+    .set({
+      lastProbeAt: sql`${p("lastProbeAt")}::timestamptz`,
+      lastProbeId: sql`${p("probeId")}::text`,
+      lastSuccessAt: sql`${p("lastSuccessAt")}::timestamptz`,
+      consecutiveFailures: sql`${p("consecutiveFailures")}::int`,
+      firstFailureAt: sql`${p("firstFailureAt")}::timestamptz`,
+      visiblePatientCount: sql`coalesce(${p("visiblePatientCount")}::int, ${connections.visiblePatientCount})`,
+      vendorUserName: sql`coalesce(${p("vendorUserName")}::text, ${connections.vendorUserName})`,
+      vendorUserRole: sql`case when ${p("verified")}::boolean then ${p("vendorUserRole")}::text else ${connections.vendorUserRole} end`,
+      everHadPatients: sql`${connections.everHadPatients} or ${p("sawPatients")}::boolean`,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      sql`${connections.id} = ${p("connectionId")}::uuid and ${connections.state} = ${p("state")}::text
+        and ${connections.keyUpdatedAt} is not distinct from ${p("keyUpdatedAt")}::timestamptz
+        and ${connections.lastProbeId} is distinct from ${p("probeId")}::text`,
+    )
+    .returning({ id: connections.id })
+    .prepare("probe_touch_connection");
+}
+const probeTouches = new WeakMap<Db, ReturnType<typeof probeTouchQuery>>();
+
+/**
+ * The common case of a probe's write — nothing but its facts changed (state, failure, region and
+ * evidence as they were): one prepared UPDATE, with the same guards as applyConnectionUpdate.
+ */
+export async function touchProbedConnection(
+  {
+    connectionId,
+    expected,
+    facts,
+  }: {
+    connectionId: string;
+    expected: ProbeReadVersion;
+    facts: {
+      lastProbeAt: Date;
+      lastSuccessAt: Date | null;
+      consecutiveFailures: number;
+      firstFailureAt: Date | null;
+      /** What the vendor said, when it answered. */
+      verified: { visiblePatients: number; userName: string; userRole: string | null } | null;
+    };
+  },
+  db: Db,
+): Promise<boolean> {
+  let q = probeTouches.get(db);
+  if (!q) probeTouches.set(db, (q = probeTouchQuery(db)));
+  const v = facts.verified;
+  const rows = await q.execute({
+    connectionId,
+    state: expected.state,
+    keyUpdatedAt: expected.keyUpdatedAt?.toISOString() ?? null,
+    probeId: expected.probeId,
+    lastProbeAt: facts.lastProbeAt.toISOString(),
+    lastSuccessAt: facts.lastSuccessAt?.toISOString() ?? null,
+    consecutiveFailures: facts.consecutiveFailures,
+    firstFailureAt: facts.firstFailureAt?.toISOString() ?? null,
+    visiblePatientCount: v ? v.visiblePatients : null,
+    vendorUserName: v ? v.userName : null,
+    vendorUserRole: v ? v.userRole : null,
+    verified: v !== null,
+    sawPatients: v !== null && v.visiblePatients > 0,
+  });
+  return rows.length > 0;
 }
 
 /** Any subset of a connection's columns that a workflow changes (state, key, region, probe facts). */

@@ -1,5 +1,5 @@
 import type { Db } from "../../db/client.ts";
-import { applyConnectionUpdate, getConnectionForProbe, type ConnectionPatch } from "../../db/queries/connections.ts";
+import { applyConnectionUpdate, getConnectionForProbe, touchProbedConnection, type ConnectionPatch } from "../../db/queries/connections.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../alerts/apply.ts";
 import type { ProbeJobQueue } from "../jobs.ts";
 import { openApiKey, type Keyring } from "../connections/key-storage.ts";
@@ -181,10 +181,38 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
       : decision.failureEvidence.kind === "clear"
         ? null
         : ((c.failureEvidence as ProbeEvidence | null) ?? null);
-  const written = await applyConnectionUpdate(
+  // why: the common case — a probe that changes nothing but its facts — is one prepared statement
+  const onlyFacts =
+    !ev &&
+    !regionEvent &&
+    !alertWork &&
+    !confirm &&
+    patch.state === c.state &&
+    patch.failureCode === c.failureCode &&
+    (patch.suggestedRegion ?? null) === (c.suggestedRegion ?? null) &&
+    patch.failureEvidence === undefined &&
+    patch.region === undefined &&
+    patch.stateChangedAt === undefined;
+  const expected = { state: c.state, keyUpdatedAt: c.keyUpdatedAt, probeId: req.probeId };
+  const written = onlyFacts
+    ? await touchProbedConnection(
+        {
+          connectionId: c.id,
+          expected,
+          facts: {
+            lastProbeAt: now,
+            lastSuccessAt: decision.lastSuccessAt,
+            consecutiveFailures: decision.consecutiveFailures,
+            firstFailureAt: decision.firstFailureAt,
+            verified: verified ? { visiblePatients: verified.visiblePatients, userName: verified.user.name, userRole: verified.user.role ?? null } : null,
+          },
+        },
+        ctx.db,
+      )
+    : await applyConnectionUpdate(
     {
       connectionId: c.id,
-      expected: { state: c.state, keyUpdatedAt: c.keyUpdatedAt, probeId: req.probeId },
+      expected,
       patch,
       event: ev
         ? {

@@ -39,7 +39,7 @@ async function workBulkRuns(): Promise<number> {
   for (;;) {
     const jobs = await services.boss.fetch(QUEUES["bulk-run"].name, { batchSize: 10 });
     if (!jobs?.length) return worked;
-    await handleBulkRun(jobs, services);
+    await handleBulkRun(jobs as Job<object>[], services);
     await services.boss.complete(QUEUES["bulk-run"].name, jobs.map((j) => j.id));
     worked += jobs.length;
   }
