@@ -104,7 +104,7 @@ export const webhookEndpoints = pgTable(
 
 /**
  * One message for one target about one alert event (opened, reopened, recovered): rendered when
- * the event happens, so every retry sends the same words. Delivered by one `alert-deliver` job.
+ * the event happens, so every retry sends the same words. Delivered by one `deliver` job (the queue for every email and webhook).
  */
 export const alertNotifications = pgTable(
   "alert_notifications",

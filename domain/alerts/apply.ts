@@ -20,7 +20,7 @@ import { renderEmail, renderWebhook, type AlertSnapshot, type MessageContext } f
  * - A recovery resolves the alerts decide() names and sends ONE "recovered" message per target
  *   (each email recipient, each webhook) covering all of them — unless every one was muted, or
  *   nothing was open (a blip that never alerted recovers silently).
- * - Messages are rendered now and delivered by `alert-deliver` jobs enqueued in the same
+ * - Messages are rendered now and delivered by `deliver` jobs enqueued in the same
  *   transaction as the alert rows: no job for a rolled-back write, no write without its job.
  */
 
