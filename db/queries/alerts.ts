@@ -336,34 +336,6 @@ export async function listDeliveryAttempts({ notificationId }: { notificationId:
     .orderBy(asc(alertDeliveries.attempt));
 }
 
-/** One page of the email outbox, newest first; `unsentOnly` for what is waiting without SMTP. */
-export async function listEmailOutbox(
-  { unsentOnly = false, page = 1, pageSize = 50 }: { unsentOnly?: boolean; page?: number; pageSize?: number },
-  db: DbOrTx,
-) {
-  const condition = unsentOnly ? sql`${emailOutbox.sentAt} is null` : undefined;
-  const [rows, [totalRow]] = await Promise.all([
-    db
-      .select({
-        id: emailOutbox.id,
-        to: emailOutbox.to,
-        subject: emailOutbox.subject,
-        text: emailOutbox.text,
-        html: emailOutbox.html,
-        createdAt: emailOutbox.createdAt,
-        sentAt: emailOutbox.sentAt,
-        error: emailOutbox.error,
-      })
-      .from(emailOutbox)
-      .where(condition)
-      .orderBy(desc(emailOutbox.createdAt), desc(emailOutbox.id))
-      .limit(pageSize)
-      .offset((page - 1) * pageSize),
-    db.select({ n: count() }).from(emailOutbox).where(condition),
-  ]);
-  return { rows, total: totalRow?.n ?? 0 };
-}
-
 /** Webhook endpoints for the console; never the secrets. */
 export async function listWebhookEndpoints(db: DbOrTx) {
   return db

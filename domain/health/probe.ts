@@ -35,7 +35,7 @@ export interface ProbeContext {
 }
 
 /** Seconds before a first rejection after a healthy history is probed again to confirm it. */
-export const CONFIRM_AFTER_SECONDS = 20;
+const CONFIRM_AFTER_SECONDS = 20;
 
 export interface ProbeRequest {
   connectionId: string;
