@@ -3,6 +3,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import postgres from "postgres";
 import { freePort } from "../../../db/embedded.ts";
+import { startMailbox } from "./mailbox.ts";
 import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
@@ -10,6 +11,8 @@ declare module "vitest" {
     baseUrl: string;
     simulatorUrl: string;
     databaseUrl: string;
+    /** Where the e2e SMTP sink writes the emails the product sent (tests/e2e/support/mailbox.ts). */
+    mailDir: string;
   }
 }
 
@@ -43,7 +46,9 @@ async function firstSweepSettled(databaseUrl: string, output: () => string): Pro
 export default async function setup(project: TestProject) {
   const dataDir = path.resolve(".tmp", `e2e-${process.pid}`);
   await fs.rm(dataDir, { recursive: true, force: true });
-  const [port, simulatorPort, pgPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [port, simulatorPort, pgPort, smtpPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const mailDir = path.join(dataDir, "mail");
+  const mailbox = await startMailbox(mailDir, smtpPort);
   let databaseUrl: string | undefined;
   let dropDatabase = async () => {};
   if (process.env.DATABASE_URL) {
@@ -73,6 +78,8 @@ export default async function setup(project: TestProject) {
     PROBE_INTERVAL_MINUTES: "5",
     // why: journeys name their client address in X-Forwarded-For, as a load balancer would
     TRUST_PROXY_HOPS: "1",
+    // why: the delivery worker really sends; journeys read what it sent from the sink
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
   };
   // why: the product is not under test-runner control; VITEST would switch the Remix build plugin off
   for (const k of Object.keys(env)) if (k.startsWith("VITEST") || k === "TEST") delete env[k];
@@ -103,11 +110,13 @@ export default async function setup(project: TestProject) {
   project.provide("baseUrl", baseUrl);
   project.provide("simulatorUrl", `http://127.0.0.1:${simulatorPort}`);
   project.provide("databaseUrl", productDatabaseUrl);
+  project.provide("mailDir", mailDir);
 
   return async () => {
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
     const code = await exited;
+    await mailbox.close();
     await dropDatabase();
     await fs.rm(dataDir, { recursive: true, force: true });
     if (code !== 0) throw new Error(`npm start's launcher exited with ${code} on SIGTERM (expected 0):\n${output.slice(-2000)}`);
