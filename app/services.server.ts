@@ -1,33 +1,9 @@
-import type { PgBoss } from "pg-boss";
 import type { Env } from "../config/env.ts";
-import { masterKeyBase64, sessionSecret, vendorSettings } from "../config/runtime.ts";
-import { openDb, type Db, type DbHandle } from "../db/client.ts";
-import { keyringFromConfig, type Keyring } from "../domain/connections/key-storage.ts";
-import { createPostgresTokenStore } from "../domain/connections/nookal-token-store.ts";
-import type { VendorAccess } from "../domain/health/probe.ts";
-import { createVendorAccess } from "../domain/health/vendor-access.ts";
-import type { VendorClientDeps } from "../domain/vendors/client.ts";
-import type { VendorSettings } from "../domain/vendors/types.ts";
 import type { Logger } from "../lib/logger.ts";
-import { startBoss } from "../workers/boss.ts";
+import { createServices as createProcessServices, type Services } from "../composition/services.ts";
 
-/** Everything a loader or action needs, handed in through Remix's load context. */
-export interface Services {
-  env: Env;
-  db: Db;
-  logger: Logger;
-  boss: PgBoss;
-  vendor: VendorSettings;
-  /** Vendor clients for live key checks (reconnect, add clinic); one per process, so its caches are shared. */
-  vendors: VendorAccess;
-  /** What every vendor client in this process is built with: the Nookal token store shared through Postgres. */
-  vendorDeps: VendorClientDeps;
-  masterKey: string;
-  /** The master keys, for the few web actions that decrypt or store an API key server-side. */
-  keyring: Keyring;
-  sessionSecret: string;
-  checkDatabase(): Promise<void>;
-}
+/** The web process's view of the composition root (composition/services.ts), handed to loaders and actions. */
+export type { Services };
 
 declare module "@remix-run/node" {
   interface AppLoadContext {
@@ -37,30 +13,6 @@ declare module "@remix-run/node" {
   }
 }
 
-export async function createServices(env: Env, logger: Logger, databaseUrl: string): Promise<Services & { close(): Promise<void> }> {
-  const handle: DbHandle = openDb(databaseUrl, { max: 10, applicationName: "relink-web" });
-  const boss = await startBoss({ databaseUrl, logger, role: "sender" });
-  const vendor = vendorSettings(env);
-  const keyring = keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS);
-  // why: a new Nookal token may invalidate older ones, so web and workers share one per key
-  const vendorDeps: VendorClientDeps = { tokenStore: createPostgresTokenStore({ db: handle.db, keyring }) };
-  return {
-    env,
-    db: handle.db,
-    logger,
-    boss,
-    vendor,
-    vendors: createVendorAccess(vendor, vendorDeps),
-    vendorDeps,
-    masterKey: masterKeyBase64(env),
-    keyring,
-    sessionSecret: sessionSecret(env),
-    async checkDatabase() {
-      await handle.sql`select 1`;
-    },
-    async close() {
-      await boss.stop({ graceful: true, timeout: 5000 });
-      await handle.close();
-    },
-  };
+export function createServices(env: Env, logger: Logger, databaseUrl: string): Promise<Services & { close(): Promise<void> }> {
+  return createProcessServices({ env, logger, databaseUrl, role: "web" });
 }

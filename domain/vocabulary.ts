@@ -72,6 +72,7 @@ export const FAILURE_CODES = [
   "vendor_unavailable",
   "network",
   "vendor_response_invalid",
+  "key_unreadable",
   "integration_paused",
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
@@ -108,6 +109,13 @@ export type AlertStatus = (typeof ALERT_STATUSES)[number];
 export const ALERT_EVENTS = ["opened", "reopened", "recovered"] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
+/**
+ * What a stored message is about: an alert event, or a reconnect link emailed to a clinic admin.
+ * Every outgoing email and webhook is one alert_notifications row delivered by the `deliver` queue.
+ */
+export const NOTIFICATION_EVENTS = [...ALERT_EVENTS, "reconnect_link"] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
 export const DELIVERY_CHANNELS = ["email", "webhook"] as const;
 export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
 
@@ -126,6 +134,26 @@ export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 /** The outcome of one attempt, recorded in alert_deliveries. */
 export const DELIVERY_ATTEMPT_STATUSES = ["delivered", "outboxed", "suppressed", "failed"] as const;
 export type DeliveryAttemptStatus = (typeof DELIVERY_ATTEMPT_STATUSES)[number];
+
+/**
+ * The per-message status the console shows (queued / sent / failed / dead), from the stored
+ * status: "Queued" until the worker really sent it, "Sent" after; a failed attempt that will be
+ * retried is "Failed, retrying"; retries exhausted is "Dead".
+ */
+export function messageStatusLabel(status: NotificationStatus, retrying = false): { label: string; tone: "ok" | "warn" | "bad" | "idle" } {
+  switch (status) {
+    case "queued":
+      return retrying ? { label: "Failed, retrying", tone: "warn" } : { label: "Queued", tone: "idle" };
+    case "delivered":
+      return { label: "Sent", tone: "ok" };
+    case "outboxed":
+      return { label: "Not sent: no SMTP (in the outbox)", tone: "warn" };
+    case "suppressed":
+      return { label: "Not sent: suppressed", tone: "idle" };
+    case "failed":
+      return { label: "Dead: gave up after retries", tone: "bad" };
+  }
+}
 
 // ---- support staff
 

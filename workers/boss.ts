@@ -1,6 +1,6 @@
-import { PgBoss, type SendOptions } from "pg-boss";
+import { PgBoss } from "pg-boss";
 import type { Logger } from "../lib/logger.ts";
-import { QUEUES, type PayloadOf, type QueueName } from "./catalog.ts";
+import { QUEUES } from "./catalog.ts";
 
 export interface BossOptions {
   databaseUrl: string;
@@ -27,15 +27,4 @@ export async function startBoss(options: BossOptions): Promise<PgBoss> {
     await boss.createQueue(q.name, q.queue);
   }
   return boss;
-}
-
-/** Validates the payload against the catalog, then enqueues it. Returns null when a singleton already waits. */
-export async function sendJob<N extends QueueName>(
-  boss: PgBoss,
-  name: N,
-  payload: PayloadOf<N>,
-  options: SendOptions = {},
-): Promise<string | null> {
-  const data = QUEUES[name].schema.parse(payload) as object;
-  return boss.send(name, data, options);
 }

@@ -14,14 +14,19 @@ export type ProbePayload = z.infer<typeof ProbePayloadSchema>;
 
 export const ProbeSweepPayloadSchema = z.object({}).passthrough();
 
-/** One stored alert notification (domain/alerts): the message itself is in alert_notifications. */
-export const AlertDeliverPayloadSchema = z.object({ notificationId: z.uuid() });
+/** One stored message (an alert email or webhook, a reconnect-link email): the message itself is in alert_notifications. */
+export const DeliverPayloadSchema = z.object({ notificationId: z.uuid() });
+
+/** One stored bulk operation (domain/bulk): its waiting items are worked in the worker, not in the request. */
+export const BulkRunPayloadSchema = z.object({ operationId: z.uuid() });
 
 export interface QueueSpec<S extends z.ZodType> {
   name: string;
   schema: S;
   queue: Omit<Queue, "name">;
   work: WorkOptions;
+  /** The singleton key every job of this queue carries (the adapter in workers/queues.ts sets it). */
+  singletonKey?: (payload: z.infer<S>) => string;
 }
 
 function spec<S extends z.ZodType>(s: QueueSpec<S>): QueueSpec<S> {
@@ -36,13 +41,16 @@ export const QUEUES = {
     // so a sweep never stacks probes of one connection, yet a confirmation re-probe can wait behind a running one
     queue: { policy: "stately", retryLimit: 2, retryDelay: 5, retryBackoff: true, expireInSeconds: 120, deadLetter: "probe-dead", notify: true },
     // why: probes wait on the vendor, not the CPU; 2 × 50 in flight keeps a 10,000-clinic sweep under 30 s (bench:fleet)
-    work: { batchSize: 50, burstWhenBatchFull: true, localConcurrency: 2, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
+    // perJobResults: one bad job fails (and retries) alone, never its batch
+    work: { batchSize: 50, burstWhenBatchFull: true, localConcurrency: 2, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10, perJobResults: true },
+    singletonKey: (p) => p.connectionId,
   }),
   "probe-dead": spec({
     name: "probe-dead",
     schema: ProbePayloadSchema,
     queue: { retentionSeconds: 14 * 24 * 3600 },
-    work: {},
+    // why: the handler writes the dead probe onto the clinic's timeline; the job stays for /healthz counts
+    work: { batchSize: 20, pollingIntervalSeconds: 10 },
   }),
   "probe-sweep": spec({
     name: "probe-sweep",
@@ -50,16 +58,17 @@ export const QUEUES = {
     queue: { policy: "exclusive", retryLimit: 0, expireInSeconds: 300 },
     work: { pollingIntervalSeconds: 5 },
   }),
-  // why: listed before its source queue, so the dead-letter queue exists when alert-deliver names it
-  "alert-deliver-dead": spec({
-    name: "alert-deliver-dead",
-    schema: AlertDeliverPayloadSchema,
+  // why: listed before its source queue, so the dead-letter queue exists when deliver names it
+  "deliver-dead": spec({
+    name: "deliver-dead",
+    schema: DeliverPayloadSchema,
     queue: { retryLimit: 5, retryDelay: 30, retentionSeconds: 14 * 24 * 3600 },
     work: { batchSize: 10, pollingIntervalSeconds: 10 },
   }),
-  "alert-deliver": spec({
-    name: "alert-deliver",
-    schema: AlertDeliverPayloadSchema,
+  // the ONE delivery queue: every email and webhook Relink sends (alerts and reconnect links)
+  deliver: spec({
+    name: "deliver",
+    schema: DeliverPayloadSchema,
     // why: a receiver down for a while still gets the message: ~15 s doubling (with jitter) up to 1 h, 1–2 h in all
     queue: {
       retryLimit: 9,
@@ -67,11 +76,19 @@ export const QUEUES = {
       retryBackoff: true,
       retryDelayMax: 3600,
       expireInSeconds: 120,
-      deadLetter: "alert-deliver-dead",
+      deadLetter: "deliver-dead",
       notify: true,
     },
     // why: perJobResults lets one failing receiver retry alone instead of failing its whole batch
     work: { batchSize: 10, perJobResults: true, localConcurrency: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
+  }),
+  // why: a bulk action outlives the request that started it; the job resumes with the items still waiting
+  "bulk-run": spec({
+    name: "bulk-run",
+    schema: BulkRunPayloadSchema,
+    queue: { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 900, notify: true },
+    work: { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
+    singletonKey: (p) => p.operationId,
   }),
 } as const;
 

@@ -1,52 +1,40 @@
 import type { Job } from "pg-boss";
-import { masterKeyBase64, vendorSettings } from "../config/runtime.ts";
-import { openDb } from "../db/client.ts";
+import { createServices } from "../composition/services.ts";
 import { resealWebhookSecrets } from "../domain/alerts/webhook-secrets.ts";
-import { keyringFromConfig } from "../domain/connections/key-storage.ts";
-import { createPostgresTokenStore } from "../domain/connections/nookal-token-store.ts";
-import { createVendorAccess } from "../domain/health/vendor-access.ts";
 import { boot, failStartup, onShutdown, requireDatabaseUrl } from "../scripts/process.ts";
-import { startBoss } from "./boss.ts";
 import { QUEUES } from "./catalog.ts";
-import { alertWorker, workAlertQueues } from "./handlers/alerts.ts";
-import { handleProbeBatch, handleProbeSweep, type ProbeDeps } from "./handlers/probe.ts";
+import { handleBulkRun } from "./handlers/bulk.ts";
+import { workDeliverQueues } from "./handlers/deliver.ts";
+import { handleProbeBatch, handleProbeDeadBatch, handleProbeSweep, type ProbeDeps } from "./handlers/probe.ts";
 
 const { env, logger } = boot("worker");
 try {
   const databaseUrl = requireDatabaseUrl(env);
-  const handle = openDb(databaseUrl, { max: 12, applicationName: "relink-worker" });
-  const boss = await startBoss({ databaseUrl, logger, role: "worker" });
-  const keyring = keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS);
+  // why: the same composition root as the web process: one set of queue doors and alert wiring
+  const services = await createServices({ env, logger, databaseUrl, role: "worker" });
+  const { boss } = services;
   // why: webhook secrets stored in plaintext before they were sealed are sealed before anything signs
-  const sealed = await resealWebhookSecrets({ keyring, rotate: false }, handle.db);
+  const sealed = await resealWebhookSecrets({ keyring: services.keyring, rotate: false }, services.db);
   if (sealed.sealed > 0) logger.info({ sealed: sealed.sealed }, "webhook signing secrets sealed");
-  // why: built once; alerts.work is what the probe path passes to applyAlertWork
-  const alerts = alertWorker({ env, db: handle.db, boss, logger, keyring });
   const deps: ProbeDeps = {
-    db: handle.db,
-    boss,
+    db: services.db,
     logger,
-    // why: one Nookal token per key shared with web and the other workers (a new one may invalidate older ones)
-    vendors: createVendorAccess(vendorSettings(env), { tokenStore: createPostgresTokenStore({ db: handle.db, keyring }) }),
-    keyring,
-    alerts: alerts.work,
+    vendors: services.vendors,
+    keyring: services.keyring,
+    alerts: services.alerts,
+    probes: services.queues.probe,
   };
-  await workAlertQueues(boss, alerts.delivery);
-  await boss.work(QUEUES.probe.name, QUEUES.probe.work, async (jobs: Job<object>[]) => {
-    // why: the reports are for benches and logs; returning them would store them as job output
-    await handleProbeBatch(jobs, deps);
-  });
+  await workDeliverQueues(boss, { ...services.delivery, logger });
+  await boss.work(QUEUES.probe.name, QUEUES.probe.work, (jobs: Job<object>[]) => handleProbeBatch(jobs, deps));
+  await boss.work(QUEUES["probe-dead"].name, QUEUES["probe-dead"].work, (jobs: Job<object>[]) => handleProbeDeadBatch(jobs, deps));
   await boss.work(QUEUES["probe-sweep"].name, QUEUES["probe-sweep"].work, () => handleProbeSweep(deps));
+  await boss.work(QUEUES["bulk-run"].name, QUEUES["bulk-run"].work, (jobs: Job<object>[]) => handleBulkRun(jobs, services));
   // why: cron has minute granularity; the interval is a whole number of minutes by the env schema
   await boss.schedule(QUEUES["probe-sweep"].name, `*/${env.PROBE_INTERVAL_MINUTES} * * * *`);
   // why: a fresh start should not wait up to one interval before the first probes
-  await boss.send(QUEUES["probe-sweep"].name, {});
+  await services.queues.probeSweep.enqueue([{ data: {} }]);
   logger.info({ intervalMinutes: env.PROBE_INTERVAL_MINUTES }, "worker started");
-  onShutdown(logger, async () => {
-    await boss.stop({ graceful: true, timeout: 10_000 });
-    alerts.close();
-    await handle.close();
-  });
+  onShutdown(logger, () => services.close());
 } catch (err) {
   failStartup(logger, err);
 }

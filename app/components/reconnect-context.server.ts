@@ -1,7 +1,6 @@
 import { createCookieSessionStorage, type AppLoadContext, type SessionStorage } from "@remix-run/node";
 import { RECONNECT_SECURITY_HEADERS } from "../../domain/reconnect/headers.ts";
 import type { ReconnectConfirmation, ReconnectDeps } from "../../domain/reconnect/submit.ts";
-import { alertRecipients, pgBossDeliveryQueue } from "../../workers/handlers/alerts.ts";
 import type { Services } from "../services.server.ts";
 
 /** Remix glue for the reconnect pages: their dependencies, headers and the "done" cookie. */
@@ -15,7 +14,7 @@ export function reconnectDeps(services: Services): Omit<ReconnectDeps, "now"> {
       db: services.db,
       vendors: services.vendors,
       keyring: services.keyring,
-      alerts: { queue: pgBossDeliveryQueue(services.boss), recipients: alertRecipients(services.env) },
+      alerts: services.alerts,
       supportEmail: services.env.ALERT_SUPPORT_EMAIL ?? services.env.VENDOR_CONTACT_EMAIL,
     };
     deps.set(services, d);

@@ -3,8 +3,8 @@ import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { listRecentBulkOperations } from "../../db/queries/bulk-operations.ts";
 import { BULK_LABELS } from "../../domain/bulk/kinds.ts";
 import { BulkRequestSchema, startBulkOperation } from "../../domain/bulk/operations.ts";
+import { bulkDeps } from "../../composition/services.ts";
 import { runAction } from "../actions.server.ts";
-import { bulkDepsFor } from "../bulk.server.ts";
 import { absoluteTime, relativeTime } from "../components/format.ts";
 import type { FormFields } from "../forms.server.ts";
 import { requireUser } from "../session.server.ts";
@@ -25,8 +25,7 @@ const returnTo = (form: FormFields) => ({ returnTo: typeof form.returnTo === "st
 /** Starts a bulk action from the clinics table's selection, then shows its progress. */
 export async function action(args: ActionFunctionArgs) {
   return runAction(args, { role: "agent", schema: BulkRequestSchema, echo: returnTo }, async ({ input, actor, services }) => {
-    const { operationId, unexpected } = await startBulkOperation(input, actor, bulkDepsFor(services));
-    for (const err of unexpected) services.logger.error({ err, operationId }, "bulk item failed");
+    const { operationId } = await startBulkOperation(input, actor, bulkDeps(services));
     return redirect(`/bulk/${operationId}`);
   });
 }

@@ -7,7 +7,6 @@ import type { LineError } from "../../domain/clinics/csv.ts";
 import { runAction } from "../actions.server.ts";
 import { LineErrors } from "../components/line-errors.tsx";
 import { readUploadedText } from "../upload.server.ts";
-import { enqueueSetupProbes } from "../probe-queue.server.ts";
 import { redirectWithFlash, requireRole } from "../session.server.ts";
 
 export { ErrorBoundary } from "../components/error-boundary.tsx";
@@ -25,7 +24,7 @@ export async function action(args: ActionFunctionArgs) {
   return runAction(args, { role: "admin", schema: z.object({}), upload: "csv", echo: () => notImported(null) }, async ({ actor, services, request, formData }) => {
     const upload = await readUploadedText(request, "csv", formData);
     if (!upload.ok) return data({ ok: false as const, ...notImported(null), fieldErrors: { csv: [upload.message] } }, { status: 400 });
-    const result = await importClinicsCsv({ text: upload.text, fileName: upload.fileName ?? undefined, actor }, { db: services.db, keyring: services.keyring, enqueueProbes: enqueueSetupProbes(services) });
+    const result = await importClinicsCsv({ text: upload.text, fileName: upload.fileName ?? undefined, actor }, { db: services.db, keyring: services.keyring, probes: services.queues.probe });
     // why: errors name the line and column only; a key from the file is never put into the page
     if (!result.ok) return data({ ok: false as const, fileName: upload.fileName, errors: result.errors, fieldErrors: {} as Record<string, string[] | undefined> }, { status: 400 });
     const parts = [`Imported ${result.created} clinic${result.created === 1 ? "" : "s"}.`];

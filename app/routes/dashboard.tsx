@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { brokenOverTime, fleetCounts, oldestProblem, openAlertCount, recoveryMedians } from "../../db/queries/dashboard.ts";
+import { deadProbesLastDay } from "../../domain/health/dead-probes.ts";
 import { TAXONOMY } from "../../domain/health/taxonomy.ts";
 import { BarChart } from "../components/bar-chart.tsx";
 import { absoluteTime, formatCount, formatDuration, relativeTime } from "../components/format.ts";
@@ -14,12 +15,12 @@ export const meta: MetaFunction = () => [{ title: "Dashboard · Relink" }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context.services);
   const db = context.services.db;
-  const [counts, alerts, oldest, recovery, chart] = await Promise.all([fleetCounts(db), openAlertCount(db), oldestProblem(db), recoveryMedians(db), brokenOverTime(db, 30)]);
-  return { counts, alerts, oldest, recovery, chart, now: Date.now() };
+  const [counts, alerts, oldest, recovery, chart, deadProbes] = await Promise.all([fleetCounts(db), openAlertCount(db), oldestProblem(db), recoveryMedians(db), brokenOverTime(db, 30), deadProbesLastDay(db)]);
+  return { counts, alerts, oldest, recovery, chart, deadProbes, now: Date.now() };
 }
 
 export default function Dashboard() {
-  const { counts, alerts, oldest, recovery, chart, now } = useLoaderData<typeof loader>();
+  const { counts, alerts, oldest, recovery, chart, deadProbes, now } = useLoaderData<typeof loader>();
   const broken = counts.byState.filter((s) => s.state === "action_required" || s.state === "degraded").reduce((n, s) => n + s.n, 0);
   return (
     <main id="main">
@@ -42,6 +43,11 @@ export default function Dashboard() {
             {alerts.acknowledged} acknowledged · {alerts.muted} muted
           </span>
         </Link>
+        <div className="stat card">
+          <span className="stat-label">Dead probes, 24 hours</span>
+          <span className="stat-value">{formatCount(deadProbes)}</span>
+          <span className="hint">probe jobs that gave up after their retries (on each clinic's timeline)</span>
+        </div>
         <div className="stat card">
           <span className="stat-label">Oldest unresolved problem</span>
           {oldest ? (

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation, useRouteLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
-import { listEmailOutbox, listWebhookEndpoints } from "../../db/queries/alerts.ts";
+import { listMessages, listWebhookEndpoints } from "../../db/queries/alerts.ts";
 import { createWebhookEndpoint, setWebhookEndpointEnabled, WebhookEndpointInputSchema } from "../../domain/alerts/manage.ts";
 import { hasRole } from "../../domain/auth/roles.ts";
 import { webhookTargetPolicy } from "../../config/runtime.ts";
@@ -14,6 +14,7 @@ import { badRequest, fieldErrorsOf } from "../forms.server.ts";
 import { notFound } from "../http.server.ts";
 import type { loader as rootLoader } from "../root.tsx";
 import { redirectWithFlash, requireUser } from "../session.server.ts";
+import { messageStatusLabel } from "../../domain/vocabulary.ts";
 
 export { ErrorBoundary } from "../components/error-boundary.tsx";
 
@@ -25,13 +26,15 @@ const QuerySchema = z.object({
   page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
 });
 
-/** Where alert messages went: the email outbox (when SMTP is not configured) and the webhook receivers. */
+/** Every message Relink sends (alert emails and webhooks, reconnect-link emails) with its delivery status, and the webhook receivers. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { services } = context;
-  await requireUser(request, services);
+  const user = await requireUser(request, services);
   const q = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
+  // why: message bodies are for admins only; other roles never receive them (stored links are redacted anyway)
+  const includeBodies = hasRole(user.role, "admin");
   const [outbox, endpoints] = await Promise.all([
-    listEmailOutbox({ unsentOnly: q.unsent === "1", page: q.page, pageSize: PAGE_SIZE }, services.db),
+    listMessages({ unsettledOnly: q.unsent === "1", includeBodies, page: q.page, pageSize: PAGE_SIZE }, services.db),
     listWebhookEndpoints(services.db),
   ]);
   return {
@@ -81,7 +84,8 @@ export default function Deliveries() {
         <div>
           <h1>Deliveries</h1>
           <p className="sub">
-            Where alert messages go. {smtpConfigured ? "Email is sent over SMTP; the outbox below keeps a copy of each." : "SMTP is not configured, so alert emails wait in this outbox for someone to forward them."}
+            Every email and webhook Relink sends, with its status: queued until the worker really sends it, then sent — or failed (retrying) and dead (gave up).{" "}
+            {smtpConfigured ? "Email is sent over SMTP." : "SMTP is not configured, so emails are not sent: they wait in the outbox."}
           </p>
         </div>
       </div>
@@ -157,10 +161,10 @@ export default function Deliveries() {
 
       <section className="card" aria-labelledby="ob-h">
         <div className="page-head" style={{ marginBottom: "0.5rem" }}>
-          <h2 id="ob-h">Email outbox</h2>
+          <h2 id="ob-h">Messages</h2>
           <Form method="get" className="filters" style={{ margin: 0 }}>
             <label style={{ display: "flex", gap: "0.4rem", alignItems: "center", fontWeight: 400 }}>
-              <input type="checkbox" name="unsent" value="1" defaultChecked={params.get("unsent") === "1"} style={{ width: "auto" }} /> Only unsent
+              <input type="checkbox" name="unsent" value="1" defaultChecked={params.get("unsent") === "1"} style={{ width: "auto" }} /> Only not sent
             </label>
             <button className="btn secondary" type="submit">
               Show
@@ -168,40 +172,54 @@ export default function Deliveries() {
           </Form>
         </div>
         {outbox.rows.length === 0 ? (
-          <p className="hint">No alert emails yet.</p>
+          <p className="hint">No messages yet.</p>
         ) : (
           <div className="table-wrap">
             <table className="data">
               <thead>
                 <tr>
                   <th scope="col">To</th>
-                  <th scope="col">Subject and message</th>
+                  <th scope="col">Clinic and subject</th>
                   <th scope="col">Queued</th>
-                  <th scope="col">Sent</th>
+                  <th scope="col">Status</th>
                 </tr>
               </thead>
               <tbody>
-                {outbox.rows.map((m) => (
-                  <tr key={m.id}>
-                    <td>{m.to}</td>
-                    <td>
-                      <details>
-                        <summary>{m.subject}</summary>
-                        <pre className="mono" style={{ whiteSpace: "pre-wrap", margin: "0.5rem 0 0" }}>
-                          {m.text}
-                        </pre>
-                      </details>
-                      {m.error ? <div className="field-error">Last error: {m.error}</div> : null}
-                    </td>
-                    <td title={absoluteTime(m.createdAt)}>{relativeTime(m.createdAt, now)}</td>
-                    <td>{m.sentAt ? <span title={absoluteTime(m.sentAt)}>{relativeTime(m.sentAt, now)}</span> : <span className="badge tone-warn">Waiting</span>}</td>
-                  </tr>
-                ))}
+                {outbox.rows.map((m) => {
+                  const status = messageStatusLabel(m.status, m.status === "queued" && m.lastError !== null);
+                  return (
+                    <tr key={m.id}>
+                      <td>
+                        {m.target}
+                        <div className="hint">{m.channel === "webhook" ? "webhook" : m.event === "reconnect_link" ? "reconnect link email" : `alert email (${m.event})`}</div>
+                      </td>
+                      <td>
+                        <div>{m.clinicName}</div>
+                        {m.text !== null ? (
+                          <details>
+                            <summary>{m.subject ?? "(webhook body)"}</summary>
+                            <pre className="mono" style={{ whiteSpace: "pre-wrap", margin: "0.5rem 0 0" }}>
+                              {m.text}
+                            </pre>
+                          </details>
+                        ) : (
+                          <div className="hint">{m.subject ?? ""}</div>
+                        )}
+                        {m.lastError ? <div className="field-error">Last error: {m.lastError}</div> : null}
+                      </td>
+                      <td title={absoluteTime(m.createdAt)}>{relativeTime(m.createdAt, now)}</td>
+                      <td>
+                        <span className={`badge tone-${status.tone}`}>{status.label}</span>
+                        {m.settledAt ? <div className="hint" title={absoluteTime(m.settledAt)}>{relativeTime(m.settledAt, now)} · {m.attempts} attempt{m.attempts === 1 ? "" : "s"}</div> : null}
+                      </td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </div>
         )}
-        <p className="hint">{formatCount(outbox.total)} emails.</p>
+        <p className="hint">{formatCount(outbox.total)} messages.</p>
         <Pager page={page} pages={pages} params={params} label="Outbox pages" />
       </section>
     </main>

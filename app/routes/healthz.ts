@@ -1,4 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
+import { deadProbesLastDay } from "../../domain/health/dead-probes.ts";
 
 /**
  * Liveness for load balancers: the database answers and the job queue is reachable. Anyone can
@@ -8,7 +9,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 export async function loader({ context }: LoaderFunctionArgs) {
   const { services } = context;
   const started = performance.now();
-  const checks: Record<string, { ok: boolean; ms?: number; queued?: number }> = {};
+  const checks: Record<string, { ok: boolean; ms?: number; queued?: number; deadLastDay?: number }> = {};
   try {
     await services.checkDatabase();
     checks.database = { ok: true, ms: Math.round(performance.now() - started) };
@@ -19,7 +20,8 @@ export async function loader({ context }: LoaderFunctionArgs) {
   try {
     const t = performance.now();
     const queue = await services.boss.getQueue("probe");
-    checks.queue = { ok: Boolean(queue), ms: Math.round(performance.now() - t), queued: queue?.queuedCount ?? 0 };
+    // why: dead probes are visible here (a count, not a failure: the process itself is fine)
+    checks.queue = { ok: Boolean(queue), ms: Math.round(performance.now() - t), queued: queue?.queuedCount ?? 0, deadLastDay: await deadProbesLastDay(services.db) };
   } catch (err) {
     services.logger.error({ err, check: "queue" }, "health check failed");
     checks.queue = { ok: false };

@@ -1,6 +1,6 @@
 import type { DbOrTx } from "../client.ts";
 import { and, asc, count, desc, eq, getTableColumns, gt, inArray, isNotNull, ne, or, sql, type SQL } from "drizzle-orm";
-import { alertDeliveries, alertNotifications, alerts, clinics, emailOutbox, webhookEndpoints, type Alert, type NewAlert, type NewAlertDelivery, type NewAlertNotification } from "../schema/index.ts";
+import { alertDeliveries, alertNotifications, alerts, clinics, emailOutbox, reconnectLinks, webhookEndpoints, type Alert, type NewAlert, type NewAlertDelivery, type NewAlertNotification } from "../schema/index.ts";
 import type { AlertKind, AlertStatus, EscalationPacket, NotificationStatus } from "../../domain/vocabulary.ts";
 
 
@@ -141,7 +141,13 @@ export async function settleNotification(
 ): Promise<boolean> {
   const rows = await db
     .update(alertNotifications)
-    .set({ status, lastError: error ?? null, settledAt: status === "queued" ? null : at })
+    .set({
+      status,
+      lastError: error ?? null,
+      settledAt: status === "queued" ? null : at,
+      // why: a settled message is never sent again, so a sealed link token it carried is wiped
+      ...(status === "queued" ? {} : { tokenCiphertext: null, tokenIv: null, tokenTag: null, tokenKeyId: null }),
+    })
     .where(and(eq(alertNotifications.id, notificationId), eq(alertNotifications.status, "queued")))
     .returning({ id: alertNotifications.id });
   return rows.length > 0;
@@ -205,6 +211,51 @@ export async function replaceWebhookSecret(
     .where(and(eq(webhookEndpoints.id, id), guard))
     .returning({ id: webhookEndpoints.id });
   return rows.length > 0;
+}
+
+/** Whether a reconnect link can still be used (not used, revoked or expired) when its email goes out. */
+export async function isLinkLive({ linkId, now }: { linkId: string; now: Date }, db: DbOrTx): Promise<boolean> {
+  const [row] = await db
+    .select({ id: reconnectLinks.id })
+    .from(reconnectLinks)
+    .where(and(eq(reconnectLinks.id, linkId), sql`${reconnectLinks.usedAt} is null and ${reconnectLinks.revokedAt} is null`, gt(reconnectLinks.expiresAt, now)));
+  return row !== undefined;
+}
+
+/**
+ * One page of every stored message (alert emails, webhooks, reconnect-link emails), newest first,
+ * with its delivery status. Bodies only when asked (admins): they are never sent to other roles.
+ */
+export async function listMessages(
+  { unsettledOnly = false, includeBodies, page = 1, pageSize = 50 }: { unsettledOnly?: boolean; includeBodies: boolean; page?: number; pageSize?: number },
+  db: DbOrTx,
+) {
+  const condition = unsettledOnly ? inArray(alertNotifications.status, ["queued", "outboxed"]) : undefined;
+  const [rows, [totalRow]] = await Promise.all([
+    db
+      .select({
+        id: alertNotifications.id,
+        event: alertNotifications.event,
+        channel: alertNotifications.channel,
+        target: alertNotifications.target,
+        clinicName: clinics.name,
+        subject: sql<string | null>`${alertNotifications.content} ->> 'subject'`,
+        text: includeBodies ? sql<string | null>`${alertNotifications.content} ->> 'text'` : sql<null>`null`,
+        status: alertNotifications.status,
+        attempts: alertNotifications.attempts,
+        lastError: alertNotifications.lastError,
+        createdAt: alertNotifications.createdAt,
+        settledAt: alertNotifications.settledAt,
+      })
+      .from(alertNotifications)
+      .innerJoin(clinics, eq(clinics.id, alertNotifications.clinicId))
+      .where(condition)
+      .orderBy(desc(alertNotifications.createdAt), desc(alertNotifications.id))
+      .limit(pageSize)
+      .offset((page - 1) * pageSize),
+    db.select({ n: count() }).from(alertNotifications).where(condition),
+  ]);
+  return { rows, total: totalRow?.n ?? 0 };
 }
 
 /** The outbox row for an alert email: created on the first attempt, found again on a retry. */
@@ -308,34 +359,6 @@ export async function listDeliveryAttempts({ notificationId }: { notificationId:
     .from(alertDeliveries)
     .where(eq(alertDeliveries.notificationId, notificationId))
     .orderBy(asc(alertDeliveries.attempt));
-}
-
-/** One page of the email outbox, newest first; `unsentOnly` for what is waiting without SMTP. */
-export async function listEmailOutbox(
-  { unsentOnly = false, page = 1, pageSize = 50 }: { unsentOnly?: boolean; page?: number; pageSize?: number },
-  db: DbOrTx,
-) {
-  const condition = unsentOnly ? sql`${emailOutbox.sentAt} is null` : undefined;
-  const [rows, [totalRow]] = await Promise.all([
-    db
-      .select({
-        id: emailOutbox.id,
-        to: emailOutbox.to,
-        subject: emailOutbox.subject,
-        text: emailOutbox.text,
-        html: emailOutbox.html,
-        createdAt: emailOutbox.createdAt,
-        sentAt: emailOutbox.sentAt,
-        error: emailOutbox.error,
-      })
-      .from(emailOutbox)
-      .where(condition)
-      .orderBy(desc(emailOutbox.createdAt), desc(emailOutbox.id))
-      .limit(pageSize)
-      .offset((page - 1) * pageSize),
-    db.select({ n: count() }).from(emailOutbox).where(condition),
-  ]);
-  return { rows, total: totalRow?.n ?? 0 };
 }
 
 /** Webhook endpoints for the console; never the secrets. */

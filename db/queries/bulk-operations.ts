@@ -224,3 +224,27 @@ export async function campaignMemberIds({ campaignId, clinicIds }: { campaignId:
     .where(and(eq(campaignClinics.campaignId, campaignId), inArray(campaignClinics.clinicId, clinicIds)));
   return new Set(rows.map((r) => r.id));
 }
+
+/** The operation as the worker runs it: what was asked, by whom, and the clinics still waiting. */
+export async function getBulkRun({ operationId }: { operationId: string }, db: DbOrTx) {
+  const [op] = await db
+    .select({ id: bulkOperations.id, kind: bulkOperations.kind, params: bulkOperations.params, requestedBy: bulkOperations.requestedBy, requestedByLabel: bulkOperations.requestedByLabel })
+    .from(bulkOperations)
+    .where(eq(bulkOperations.id, operationId));
+  if (!op) return null;
+  const waiting = await db
+    .select({ clinicId: bulkOperationItems.clinicId })
+    .from(bulkOperationItems)
+    .where(and(eq(bulkOperationItems.operationId, operationId), eq(bulkOperationItems.status, "waiting")));
+  return { ...op, waitingClinicIds: waiting.map((w) => w.clinicId) };
+}
+
+/** Locks one item while it is still waiting (the caller's transaction); false when it already settled. */
+export async function lockWaitingItem({ operationId, clinicId }: { operationId: string; clinicId: string }, tx: DbOrTx): Promise<boolean> {
+  const rows = await tx
+    .select({ clinicId: bulkOperationItems.clinicId })
+    .from(bulkOperationItems)
+    .where(and(eq(bulkOperationItems.operationId, operationId), eq(bulkOperationItems.clinicId, clinicId), eq(bulkOperationItems.status, "waiting")))
+    .for("update");
+  return rows.length > 0;
+}

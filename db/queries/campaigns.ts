@@ -1,7 +1,7 @@
 import type { DbOrTx } from "../client.ts";
 import { and, asc, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
-import { campaignClinics, campaigns, clinics, connections, type NewCampaign } from "../schema/index.ts";
-import type { CampaignStatus } from "../../domain/vocabulary.ts";
+import { alertNotifications, campaignClinics, campaigns, clinics, connections, type NewCampaign } from "../schema/index.ts";
+import type { CampaignStatus, NotificationStatus } from "../../domain/vocabulary.ts";
 
 export type { CampaignStatus };
 
@@ -101,7 +101,10 @@ export async function findClinicsByNameOrId({ names, ids }: { names: string[]; i
  * link_sent_at first. why: two agents pressing "send" at once each claim different rows
  * (SKIP LOCKED), so no clinic is emailed twice; a failed send clears the stamp again.
  */
-export async function claimLinkSends({ campaignId, limit, retryFailed }: { campaignId: string; limit: number; retryFailed: boolean }, tx: DbOrTx): Promise<string[]> {
+export async function claimLinkSends(
+  { campaignId, limit, retryFailed, exclude = [] }: { campaignId: string; limit: number; retryFailed: boolean; exclude?: readonly string[] },
+  tx: DbOrTx,
+): Promise<string[]> {
   const rows = await tx.execute<{ clinic_id: string }>(sql`
     update ${campaignClinics} cc set link_sent_at = now(), link_error = null
     where cc.campaign_id = ${campaignId} and cc.clinic_id in (
@@ -111,6 +114,7 @@ export async function claimLinkSends({ campaignId, limit, retryFailed }: { campa
       where c2.campaign_id = ${campaignId}
         and c2.link_sent_at is null
         and ${retryFailed ? sql`true` : sql`c2.link_error is null`}
+        and ${exclude.length ? sql`c2.clinic_id <> all(${`{${exclude.join(",")}}`}::uuid[])` : sql`true`}
         and ${clinics.archivedAt} is null
         and not ${reconnected(sql`c2.added_at`)}
       order by c2.added_at, c2.clinic_id
@@ -178,6 +182,9 @@ export async function listCampaignClinics(
       fromState: campaignClinics.fromState,
       linkSentAt: campaignClinics.linkSentAt,
       linkError: campaignClinics.linkError,
+      // why: "sent" only when the delivery worker really sent it; the latest link email's status
+      emailStatus: sql<NotificationStatus | null>`(select n.status from ${alertNotifications} n where n.clinic_id = ${clinics.id} and n.event = 'reconnect_link' order by n.created_at desc limit 1)`,
+      emailRetrying: sql<boolean>`coalesce((select n.status = 'queued' and n.last_error is not null from ${alertNotifications} n where n.clinic_id = ${clinics.id} and n.event = 'reconnect_link' order by n.created_at desc limit 1), false)`,
       status: campaignStatusSql,
     })
     .from(campaignClinics)

@@ -1,6 +1,6 @@
 import type { DbOrTx } from "../client.ts";
 import { eq } from "drizzle-orm";
-import { clinics, connections, emailOutbox } from "../schema/index.ts";
+import { clinics, connections } from "../schema/index.ts";
 
 /** The clinic's connection, row-locked until the transaction ends, with what the console's actions need. */
 export async function lockConnectionOfClinic({ clinicId }: { clinicId: string }, tx: DbOrTx) {
@@ -25,12 +25,4 @@ export async function lockConnectionOfClinic({ clinicId }: { clinicId: string },
     .where(eq(clinics.id, clinicId))
     .for("update", { of: connections });
   return row;
-}
-
-
-
-/** Queues an email in the outbox the alerts engineer built; SMTP delivery (when configured) picks rows up from there. */
-export async function queueEmail(email: { to: string; subject: string; text: string }, tx: DbOrTx): Promise<{ id: string }> {
-  const [row] = await tx.insert(emailOutbox).values(email).returning({ id: emailOutbox.id });
-  return row!;
 }

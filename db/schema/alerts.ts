@@ -16,8 +16,9 @@ import {
 import { clinics } from "./clinics.ts";
 import { connections } from "./connections.ts";
 import { bytea, inList } from "./columns.ts";
+import { reconnectLinks } from "./reconnect-links.ts";
 import { users } from "./users.ts";
-import { ALERT_EVENTS, ALERT_KINDS, ALERT_STATUSES, type AlertEvent, type AlertKind, type AlertStatus, DELIVERY_ATTEMPT_STATUSES, DELIVERY_CHANNELS, type DeliveryAttemptStatus, type DeliveryChannel, type EscalationPacket, NOTIFICATION_AUDIENCES, NOTIFICATION_STATUSES, type NotificationAudience, type NotificationStatus } from "../../domain/vocabulary.ts";
+import { ALERT_KINDS, ALERT_STATUSES, type AlertKind, type AlertStatus, DELIVERY_ATTEMPT_STATUSES, DELIVERY_CHANNELS, type DeliveryAttemptStatus, type DeliveryChannel, type EscalationPacket, NOTIFICATION_AUDIENCES, NOTIFICATION_EVENTS, NOTIFICATION_STATUSES, type NotificationAudience, type NotificationEvent, type NotificationStatus } from "../../domain/vocabulary.ts";
 
 /** One incident per row: a connection's alert of one kind, from first sighting to resolution. */
 export const alerts = pgTable(
@@ -98,7 +99,7 @@ export const webhookEndpoints = pgTable(
 
 /**
  * One message for one target about one alert event (opened, reopened, recovered): rendered when
- * the event happens, so every retry sends the same words. Delivered by one `alert-deliver` job.
+ * the event happens, so every retry sends the same words. Delivered by one `deliver` job (the queue for every email and webhook).
  */
 export const alertNotifications = pgTable(
   "alert_notifications",
@@ -111,14 +112,27 @@ export const alertNotifications = pgTable(
       .notNull()
       .references(() => connections.id, { onDelete: "cascade" }),
     // why: one "recovered" message covers every alert the recovery resolved, so it is a list
+    // (empty for a reconnect-link email, which is about no alert)
     alertIds: uuid("alert_ids").array().notNull(),
-    event: text("event").$type<AlertEvent>().notNull(),
+    event: text("event").$type<NotificationEvent>().notNull(),
     channel: text("channel").$type<DeliveryChannel>().notNull(),
     audience: text("audience").$type<NotificationAudience>().notNull(),
     /** An email address or a webhook URL. */
     target: text("target").notNull(),
     webhookEndpointId: uuid("webhook_endpoint_id").references(() => webhookEndpoints.id, { onDelete: "set null" }),
+    /** Stored as shown in the console: a reconnect link appears redacted (`/reconnect/…abcd`). */
     content: jsonb("content").$type<Record<string, unknown>>().notNull(),
+    /** The reconnect link a reconnect_link email carries. */
+    linkId: uuid("link_id").references(() => reconnectLinks.id, { onDelete: "set null" }),
+    /**
+     * The link's token, AES-256-GCM sealed with the master keyring and bound to this row's id, so
+     * only the delivery worker can put the real link into the message it sends; wiped once sent
+     * (docs/decisions/0023-delivery-and-probe-reliability.md).
+     */
+    tokenCiphertext: bytea("token_ciphertext"),
+    tokenIv: bytea("token_iv"),
+    tokenTag: bytea("token_tag"),
+    tokenKeyId: text("token_key_id"),
     status: text("status").$type<NotificationStatus>().notNull().default("queued"),
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
@@ -128,11 +142,15 @@ export const alertNotifications = pgTable(
     settledAt: timestamp("settled_at", { withTimezone: true }),
   },
   (t) => [
-    check("alert_notifications_event_check", inList(t.event, ALERT_EVENTS)),
+    check("alert_notifications_event_check", inList(t.event, NOTIFICATION_EVENTS)),
     check("alert_notifications_channel_check", inList(t.channel, DELIVERY_CHANNELS)),
     check("alert_notifications_audience_check", inList(t.audience, NOTIFICATION_AUDIENCES)),
     check("alert_notifications_status_check", inList(t.status, NOTIFICATION_STATUSES)),
-    check("alert_notifications_has_alerts", sql`cardinality(${t.alertIds}) >= 1`),
+    check("alert_notifications_has_alerts", sql`cardinality(${t.alertIds}) >= 1 or ${t.event} = 'reconnect_link'`),
+    check(
+      "alert_notifications_token_parts_together",
+      sql`(${t.tokenCiphertext} is null) = (${t.tokenIv} is null) and (${t.tokenIv} is null) = (${t.tokenTag} is null) and (${t.tokenTag} is null) = (${t.tokenKeyId} is null)`,
+    ),
     check("alert_notifications_attempts_nonneg", sql`${t.attempts} >= 0`),
     check(
       "alert_notifications_channel_audience",
@@ -154,7 +172,7 @@ export const alertDeliveries = pgTable(
       .references(() => alertNotifications.id, { onDelete: "cascade" }),
     channel: text("channel").$type<DeliveryChannel>().notNull(),
     target: text("target").notNull(),
-    event: text("event").$type<AlertEvent>().notNull(),
+    event: text("event").$type<NotificationEvent>().notNull(),
     attempt: integer("attempt").notNull(),
     status: text("status").$type<DeliveryAttemptStatus>().notNull(),
     httpStatus: integer("http_status"),
@@ -164,7 +182,7 @@ export const alertDeliveries = pgTable(
   },
   (t) => [
     check("alert_deliveries_channel_check", inList(t.channel, DELIVERY_CHANNELS)),
-    check("alert_deliveries_event_check", inList(t.event, ALERT_EVENTS)),
+    check("alert_deliveries_event_check", inList(t.event, NOTIFICATION_EVENTS)),
     check("alert_deliveries_status_check", inList(t.status, DELIVERY_ATTEMPT_STATUSES)),
     check("alert_deliveries_attempt_positive", sql`${t.attempt} >= 1`),
     uniqueIndex("alert_deliveries_notification_attempt_uidx").on(t.notificationId, t.attempt),

@@ -52,6 +52,8 @@ export const connections = pgTable(
     lastSuccessAt: timestamp("last_success_at", { withTimezone: true }),
     firstFailureAt: timestamp("first_failure_at", { withTimezone: true }),
     consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    /** The probe (pg-boss job id) whose result is stored: a retried job with the same id is not counted twice. */
+    lastProbeId: text("last_probe_id"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -103,6 +105,7 @@ export const CONNECTION_EVENT_KINDS = [
   "region_changed",
   "note",
   "recovered",
+  "probe_dead",
 ] as const;
 export type ConnectionEventKind = (typeof CONNECTION_EVENT_KINDS)[number];
 

@@ -4,6 +4,7 @@ import { is } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import { getClinicContact, insertNotifications, latestResolvedAlerts, listActiveWebhookEndpoints, resolveAlerts, upsertAlertSighting, type AlertRow } from "../../db/queries/alerts.ts";
 import type { NewAlertNotification } from "../../db/schema/alerts.ts";
+import type { DeliveryJobQueue } from "../jobs.ts";
 import { renderEmail, renderWebhook, type AlertSnapshot, type MessageContext } from "./messages.ts";
 import type { AlertEvent, AlertKind, EscalationPacket } from "../vocabulary.ts";
 
@@ -18,7 +19,7 @@ import type { AlertEvent, AlertKind, EscalationPacket } from "../vocabulary.ts";
  * - A recovery resolves the alerts decide() names and sends ONE "recovered" message per target
  *   (each email recipient, each webhook) covering all of them — unless every one was muted, or
  *   nothing was open (a blip that never alerted recovers silently).
- * - Messages are rendered now and delivered by `alert-deliver` jobs enqueued in the same
+ * - Messages are rendered now and delivered by `deliver` jobs enqueued in the same
  *   transaction as the alert rows: no job for a rolled-back write, no write without its job.
  */
 
@@ -31,10 +32,8 @@ export interface AlertRecipients {
   consoleUrl: string | null;
 }
 
-/** Enqueues delivery jobs on the caller's transaction; workers/handlers/alerts.ts provides the pg-boss one. */
-export interface DeliveryJobQueue {
-  enqueue(jobs: { jobId: string; notificationId: string }[], tx: DbOrTx): Promise<void>;
-}
+/** Enqueues delivery jobs on the caller's transaction; workers/queues.ts provides the pg-boss one. */
+export type { DeliveryJobQueue };
 
 export interface AlertWorkDeps {
   queue: DeliveryJobQueue;
@@ -177,7 +176,7 @@ async function queueNotifications(input: AlertWorkInput, events: PendingEvent[],
   if (rows.length === 0) return 0;
   await insertNotifications(rows, tx);
   await deps.queue.enqueue(
-    rows.map((r) => ({ jobId: r.jobId!, notificationId: r.id })),
+    rows.map((r) => ({ id: r.jobId!, data: { notificationId: r.id } })),
     tx,
   );
   return rows.length;

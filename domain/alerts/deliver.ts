@@ -1,6 +1,8 @@
 import type { DbOrTx } from "../../db/client.ts";
-import { allAlertsMuted, beginDeliveryAttempt, ensureOutboxEmail, getNotification, getWebhookSigningTarget, markOutboxEmail, noteNotificationError, recordDeliveryAttempt, settleNotification } from "../../db/queries/alerts.ts";
-import type { Keyring } from "../secrets/key-crypto.ts";
+import { allAlertsMuted, beginDeliveryAttempt, ensureOutboxEmail, getNotification, getWebhookSigningTarget, isLinkLive, markOutboxEmail, noteNotificationError, recordDeliveryAttempt, settleNotification } from "../../db/queries/alerts.ts";
+import { unsealReconnectToken } from "../reconnect/email.ts";
+import { revealReconnectLink } from "../reconnect/tokens.ts";
+import { KeyCryptoError, type Keyring } from "../secrets/key-crypto.ts";
 import type { EmailSender } from "./email.ts";
 import { EmailContentSchema, WebhookContentSchema } from "./messages.ts";
 import { postWebhook } from "./webhook.ts";
@@ -78,8 +80,13 @@ export async function deliverNotification({ notificationId }: { notificationId: 
     throw new DeliveryError(error, attempt, retryable);
   };
 
+  // why: a link used, revoked or expired before its email went out must not reach the clinic
+  if (n.event === "reconnect_link" && (!n.linkId || !(await isLinkLive({ linkId: n.linkId, now: now() }, db)))) {
+    await record("suppressed", { error: "reconnect link no longer live" });
+    return settle("suppressed", "the reconnect link was used, revoked or expired before the email went out");
+  }
   // why: support muted the alert after this message was queued; recoveries are filtered when queued
-  if (n.event !== "recovered" && (await allAlertsMuted({ alertIds: n.alertIds, now: now() }, db))) {
+  if (n.event !== "recovered" && n.event !== "reconnect_link" && (await allAlertsMuted({ alertIds: n.alertIds, now: now() }, db))) {
     await record("suppressed", { error: "alert muted" });
     return settle("suppressed", "alert muted before delivery");
   }
@@ -88,6 +95,20 @@ export async function deliverNotification({ notificationId }: { notificationId: 
     const content = EmailContentSchema.safeParse(n.content);
     if (!content.success) return fail("stored email content is unreadable", {}, false);
     const { subject, text, html } = content.data;
+    // why: the stored text (and the outbox copy) carries the link redacted; only the message sent has the token
+    let sendText = text;
+    let sendHtml = html;
+    if (n.event === "reconnect_link") {
+      let token: string | null = null;
+      try {
+        token = deps.keyring ? unsealReconnectToken(deps.keyring, n) : null;
+      } catch (err) {
+        if (!(err instanceof KeyCryptoError)) throw err;
+      }
+      if (!token) return fail("the link token cannot be unsealed with the configured master keys", {}, false);
+      sendText = revealReconnectLink(text, token);
+      sendHtml = revealReconnectLink(html, token);
+    }
     const outbox = await ensureOutboxEmail({ notificationId, to: n.target, subject, text, html }, db);
     if (outbox.sentAt) {
       await record("delivered", { error: "already sent on an earlier attempt" });
@@ -103,8 +124,8 @@ export async function deliverNotification({ notificationId }: { notificationId: 
         from: deps.fromEmail,
         to: n.target,
         subject,
-        text,
-        html,
+        text: sendText,
+        html: sendHtml,
         // why: mail clients thread every message about one alert together
         headers: { "X-Relink-Notification": notificationId, "X-Relink-Event": n.event },
       });

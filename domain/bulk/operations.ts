@@ -1,22 +1,26 @@
 import { z } from "zod";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { recordAudit, recordAuditMany } from "../../db/queries/audit.ts";
-import { campaignMemberIds, findBulkTargets, insertBulkOperation, settleBulkItem, type BulkTarget, type NewBulkItem } from "../../db/queries/bulk-operations.ts";
+import { campaignMemberIds, findBulkTargets, getBulkRun, insertBulkOperation, lockWaitingItem, settleBulkItem, type BulkTarget, type NewBulkItem } from "../../db/queries/bulk-operations.ts";
 import { getCampaign } from "../../db/queries/campaigns.ts";
 import { addClinicsToCampaign } from "../campaigns/campaigns.ts";
 import { canSendReconnectLink, pauseConnection, PauseReasonSchema, resumeConnection, type Actor } from "../clinics/console-actions.ts";
 import { ReconnectPurposeSchema, sendReconnectLink } from "../clinics/live.ts";
-import { DomainError } from "../errors.ts";
+import type { BulkJobQueue, DeliveryJobQueue, ProbeJobQueue } from "../jobs.ts";
+import type { Keyring } from "../secrets/key-crypto.ts";
 import { canTransition } from "../health/states.ts";
+import { DomainError } from "../errors.ts";
 import { BULK_INTENTS, DEFAULT_LINK_PURPOSE, MAX_BULK_SELECTION, type BulkIntent } from "./kinds.ts";
 import { STATE_LABELS, VENDOR_LABELS } from "../vocabulary.ts";
 
 /**
  * Bulk actions from the clinics table (docs/decisions/0014-bulk-actions.md). Every selected clinic
  * becomes an item of a stored operation, so progress survives reloads and other agents see it.
- * Probes go through the worker's `probe` queue; links, pause and resume run here, a few at a time,
- * through the same domain functions the clinic page uses; a campaign takes the whole selection in
- * one addClinicsToCampaign call (domain/campaigns).
+ * Probes go through the worker's `probe` queue; links, pause, resume and campaigns go through its
+ * `bulk-run` queue (enqueued with the operation), so a killed web request leaves nothing waiting
+ * forever. The worker runs them a few at a time through the same domain functions the clinic page
+ * uses, each clinic's work and its item's settlement in one transaction; a campaign takes the
+ * whole selection in one addClinicsToCampaign call (domain/campaigns).
  */
 
 /** Clinics worked on at once: each holds a pooled connection for its transaction, and the web pool is small. */
@@ -73,14 +77,15 @@ export const BulkRequestSchema = z.preprocess(
 );
 export type BulkRequest = z.infer<typeof BulkRequestSchema>;
 
-/** Enqueues probe jobs on the caller's transaction (pg-boss lives outside domain/). */
-export interface ProbeQueue {
-  enqueue(jobs: { connectionId: string; requestedBy: string }[], tx: DbOrTx): Promise<void>;
-}
-
 export interface BulkDeps {
   db: Db;
-  probes: ProbeQueue;
+  /** Probe jobs, enqueued on the operation's transaction (pg-boss lives outside domain/). */
+  probes: ProbeJobQueue;
+  /** The job that runs the other kinds in the worker, enqueued on the operation's transaction. */
+  runs: BulkJobQueue;
+  /** For reconnect-link emails: sealed token and the `deliver` queue. */
+  keyring: Keyring;
+  deliveries: DeliveryJobQueue;
   /** For the links in reconnect emails. */
   publicUrl: string;
   linkTtlHours: number;
@@ -108,8 +113,10 @@ function precheck(intent: BulkIntent, t: BulkTarget): string | null {
   }
 }
 
-/** One clinic's work for the kinds that run here; returns the item's message. */
-async function runOne(request: BulkRequest, t: BulkTarget, actor: Actor, deps: BulkDeps): Promise<string> {
+type RunRequest = Pick<BulkRequest, "intent" | "purpose" | "reason" | "campaignId">;
+
+/** One clinic's work for the kinds run item by item, on the item's transaction; returns the item's message. */
+async function runOne(request: RunRequest, t: BulkTarget, actor: Actor, deps: BulkDeps, tx: DbOrTx): Promise<string> {
   switch (request.intent) {
     case "reconnect_link": {
       const link = await sendReconnectLink(
@@ -122,17 +129,17 @@ async function runOne(request: BulkRequest, t: BulkTarget, actor: Actor, deps: B
           ttlHours: deps.linkTtlHours,
           admin: { name: t.adminName, email: t.adminEmail, clinicName: t.clinicName, vendorLabel: VENDOR_LABELS[t.vendor!] },
         },
-        deps.db,
+        { db: tx, keyring: deps.keyring, deliveries: deps.deliveries },
       );
-      return `Emailed to ${link.emailedTo}.`;
+      return `Email queued to ${link.emailQueuedTo} (Deliveries shows when it is sent).`;
     }
     case "pause":
-      await pauseConnection({ clinicId: t.clinicId, reason: request.reason, actor }, deps.db);
+      await pauseConnection({ clinicId: t.clinicId, reason: request.reason, actor }, tx);
       return "Paused.";
     case "resume": {
-      const { connectionId } = await resumeConnection({ clinicId: t.clinicId, actor }, deps.db);
+      const { connectionId } = await resumeConnection({ clinicId: t.clinicId, actor }, tx);
       // why: the clinic page probes right after resuming; in bulk the worker does it
-      await deps.probes.enqueue([{ connectionId, requestedBy: `user:${actor.userId}` }], deps.db);
+      await deps.probes.enqueue([{ data: { connectionId, reason: "manual", requestedBy: `user:${actor.userId}` } }], tx);
       return "Resumed; a probe is queued.";
     }
     case "probe":
@@ -142,7 +149,7 @@ async function runOne(request: BulkRequest, t: BulkTarget, actor: Actor, deps: B
 }
 
 /** The whole selection in one addClinicsToCampaign call; each item settles from its result. */
-async function runCampaign(request: BulkRequest, operationId: string, waiting: BulkTarget[], actor: Actor, deps: BulkDeps): Promise<void> {
+async function runCampaign(request: RunRequest, operationId: string, waiting: BulkTarget[], actor: Actor, deps: BulkDeps): Promise<void> {
   const ids = waiting.map((t) => t.clinicId);
   const already = await campaignMemberIds({ campaignId: request.campaignId!, clinicIds: ids }, deps.db);
   let outcome: Awaited<ReturnType<typeof addClinicsToCampaign>> | null = null;
@@ -162,12 +169,12 @@ async function runCampaign(request: BulkRequest, operationId: string, waiting: B
 }
 
 /**
- * Records the operation with one item per selected clinic, then starts it: probe jobs are
- * enqueued in the same transaction (the worker settles them); links, pause and resume run now,
- * CONCURRENCY clinics at a time, each item settled as its clinic finishes. Returns the id for
- * the progress view. Unknown ids are ignored; none known → a DomainError next to the selection (or the campaign field).
+ * Records the operation with one item per selected clinic and, in the same transaction, the jobs
+ * that do the work: probe jobs (the worker settles them by probing), or one `bulk-run` job for
+ * links, pause, resume and campaigns (runBulkOperation, in the worker). Returns the id for the
+ * progress view. Unknown ids are ignored; none known → a DomainError next to the selection (or the campaign field).
  */
-export async function startBulkOperation(request: BulkRequest, actor: Actor, deps: BulkDeps): Promise<{ operationId: string; unexpected: unknown[] }> {
+export async function startBulkOperation(request: BulkRequest, actor: Actor, deps: BulkDeps): Promise<{ operationId: string }> {
   const campaign = request.campaignId ? await getCampaign({ campaignId: request.campaignId }, deps.db) : null;
   if (request.intent === "campaign" && !campaign) throw new DomainError(400, "No campaign has that id any more.", { field: "campaignId" });
   const targets = await findBulkTargets({ clinicIds: request.clinicIds }, deps.db);
@@ -202,40 +209,57 @@ export async function startBulkOperation(request: BulkRequest, actor: Actor, dep
       tx,
     );
     if (request.intent === "probe" && waiting.length) {
-      await deps.probes.enqueue(waiting.map((i) => ({ connectionId: i.connectionId!, requestedBy })), tx);
+      await deps.probes.enqueue(waiting.map((i) => ({ data: { connectionId: i.connectionId!, reason: "manual" as const, requestedBy } })), tx);
       await recordAuditMany(
         waiting.map((i) => ({ actorUserId: actor.userId, actorLabel: actor.label, action: "connection.probe_requested", clinicId: i.clinicId, details: { operationId: created.id } })),
         tx,
       );
     }
+    // why: the worker runs the rest; the job commits with the operation, so no item waits for a request that died
+    if (request.intent !== "probe" && waiting.length) await deps.runs.enqueue([{ data: { operationId: created.id } }], tx);
     return created;
   });
 
+  return { operationId: op.id };
+}
+
+/**
+ * The worker's half (the `bulk-run` job): works every item still waiting. Safe to run again after
+ * a crash: each clinic's work commits together with its item's settlement, and settled items are
+ * skipped. Returns the unexpected errors (logged by the caller; their items are failed).
+ */
+export async function runBulkOperation({ operationId }: { operationId: string }, deps: BulkDeps): Promise<{ unexpected: unknown[] }> {
+  const op = await getBulkRun({ operationId }, deps.db);
   const unexpected: unknown[] = [];
-  if (request.intent === "campaign") await runCampaign(request, op.id, waiting.map((w) => w.target), actor, deps);
-  else if (request.intent !== "probe") {
-    for (let i = 0; i < waiting.length; i += CONCURRENCY) {
-      await Promise.all(
-        waiting.slice(i, i + CONCURRENCY).map(async ({ target }) => {
-          let status: "done" | "failed" | "skipped" = "done";
-          let message: string;
-          try {
-            message = await runOne(request, target, actor, deps);
-          } catch (err) {
-            // why: a clinic that changed since the table was drawn is skipped with the reason; anything else fails this item, not the batch
-            if (err instanceof DomainError) {
-              status = "skipped";
-              message = err.message;
-            } else {
-              status = "failed";
-              message = "Something went wrong; try this clinic from its own page.";
-              unexpected.push(err);
-            }
-          }
-          await settleBulkItem({ operationId: op.id, clinicId: target.clinicId, status, message }, deps.db);
-        }),
-      );
-    }
+  if (!op || op.kind === "probe" || op.waitingClinicIds.length === 0) return { unexpected };
+  const params = op.params as { purpose?: string; reason?: string; campaignId?: string };
+  const request: RunRequest = { intent: op.kind, purpose: params.purpose, reason: params.reason, campaignId: params.campaignId };
+  const actor: Actor = { userId: op.requestedBy, label: op.requestedByLabel };
+  const targets = await findBulkTargets({ clinicIds: op.waitingClinicIds }, deps.db);
+  if (request.intent === "campaign") {
+    await runCampaign(request, op.id, targets, actor, deps);
+    return { unexpected };
   }
-  return { operationId: op.id, unexpected };
+  for (let i = 0; i < targets.length; i += CONCURRENCY) {
+    await Promise.all(
+      targets.slice(i, i + CONCURRENCY).map(async (target) => {
+        try {
+          await deps.db.transaction(async (tx) => {
+            if (!(await lockWaitingItem({ operationId: op.id, clinicId: target.clinicId }, tx))) return;
+            const message = await runOne(request, target, actor, deps, tx);
+            await settleBulkItem({ operationId: op.id, clinicId: target.clinicId, status: "done", message }, tx);
+          });
+        } catch (err) {
+          // why: a clinic that changed since the table was drawn is skipped with the reason; anything else fails this item, not the batch
+          const known = err instanceof DomainError;
+          if (!known) unexpected.push(err);
+          await settleBulkItem(
+            { operationId: op.id, clinicId: target.clinicId, status: known ? "skipped" : "failed", message: known ? (err as Error).message : "Something went wrong; try this clinic from its own page." },
+            deps.db,
+          );
+        }
+      }),
+    );
+  }
+  return { unexpected };
 }

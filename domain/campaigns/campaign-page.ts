@@ -4,6 +4,7 @@ import type { Actor } from "../clinics/console-actions.ts";
 import { DomainError } from "../errors.ts";
 import { todayUtc, type AddToCampaignResult } from "./campaigns.ts";
 import { sendCampaignLinks } from "./send-links.ts";
+import type { LinkSendDeps } from "../clinics/live.ts";
 import type { CampaignStatus } from "../vocabulary.ts";
 
 export const CAMPAIGN_NOT_FOUND = "No campaign has that address.";
@@ -48,12 +49,12 @@ export function describeAddResult(r: AddToCampaignResult): string {
  */
 export async function sendAllCampaignLinks(
   input: { campaignId: string; actor: Actor; publicUrl: string; ttlHours: number; retryFailed: boolean },
-  db: Db,
+  deps: LinkSendDeps & { db: Db },
 ): Promise<{ sent: number; failed: number }> {
   let sent = 0;
   let failed = 0;
   for (;;) {
-    const r = await sendCampaignLinks(input, db);
+    const r = await sendCampaignLinks(input, deps);
     sent += r.sent;
     failed += r.failed.length;
     if (r.remaining === 0 || r.sent + r.failed.length === 0 || input.retryFailed) break;

@@ -2,7 +2,7 @@ import type { Db } from "../../db/client.ts";
 import { DomainError } from "../errors.ts";
 import type { ProbeReport } from "../health/probe.ts";
 import { applySuggestedRegion, resumeConnection, type Actor } from "./console-actions.ts";
-import { sendReconnectLink } from "./live.ts";
+import { sendReconnectLink, type LinkSendDeps } from "./live.ts";
 import { type Vendor, VENDOR_LABELS } from "../vocabulary.ts";
 
 /**
@@ -39,11 +39,11 @@ export interface LinkClinic {
  */
 export async function createClinicReconnectLink(
   { clinic, vendor, purpose, email, actor, publicUrl, ttlHours }: { clinic: LinkClinic; vendor: Vendor; purpose: string; email: boolean; actor: Actor; publicUrl: string; ttlHours: number },
-  db: Db,
+  deps: LinkSendDeps,
 ) {
   if (email && !clinic.adminEmail) throw new DomainError(400, "This clinic has no admin email; create the link and send it yourself.", { field: "purpose", code: "no_admin_email" });
   return sendReconnectLink(
     { clinicId: clinic.id, purpose, email, actor, publicUrl, ttlHours, admin: { name: clinic.adminName, email: clinic.adminEmail, clinicName: clinic.name, vendorLabel: VENDOR_LABELS[vendor] } },
-    db,
+    deps,
   );
 }

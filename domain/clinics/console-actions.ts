@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Db } from "../../db/client.ts";
+import type { DbOrTx } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { lockConnectionOfClinic } from "../../db/queries/clinic-actions.ts";
 import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
@@ -30,7 +30,7 @@ async function locked(clinicId: string, tx: Parameters<typeof lockConnectionOfCl
 
 const actorTag = (a: Actor) => `user:${a.userId}`;
 
-export async function pauseConnection({ clinicId, reason, actor }: { clinicId: string; reason?: string; actor: Actor }, db: Db): Promise<void> {
+export async function pauseConnection({ clinicId, reason, actor }: { clinicId: string; reason?: string; actor: Actor }, db: DbOrTx): Promise<void> {
   await db.transaction(async (tx) => {
     const c = await locked(clinicId, tx);
     if (c.state === "paused") throw new DomainError(409, "The connection is already paused.");
@@ -58,7 +58,7 @@ export async function pauseConnection({ clinicId, reason, actor }: { clinicId: s
 }
 
 /** Back to setup_pending (the only support edge out of paused that is not a link); the caller probes right after. */
-export async function resumeConnection({ clinicId, actor }: { clinicId: string; actor: Actor }, db: Db): Promise<{ connectionId: string }> {
+export async function resumeConnection({ clinicId, actor }: { clinicId: string; actor: Actor }, db: DbOrTx): Promise<{ connectionId: string }> {
   return db.transaction(async (tx) => {
     const c = await locked(clinicId, tx);
     if (c.state !== "paused") throw new DomainError(409, `The connection is not paused (it is ${STATE_LABELS[c.state].toLowerCase()}).`);
@@ -84,7 +84,7 @@ export async function resumeConnection({ clinicId, actor }: { clinicId: string; 
 }
 
 /** One click for wrong_region: store the region the key works in; the caller re-probes. */
-export async function applySuggestedRegion({ clinicId, actor }: { clinicId: string; actor: Actor }, db: Db): Promise<{ connectionId: string; region: string }> {
+export async function applySuggestedRegion({ clinicId, actor }: { clinicId: string; actor: Actor }, db: DbOrTx): Promise<{ connectionId: string; region: string }> {
   return db.transaction(async (tx) => {
     const c = await locked(clinicId, tx);
     if (c.failureCode !== "wrong_region" || !c.suggestedRegion) throw new DomainError(409, "There is no suggested region to apply (the last probe did not find one).");
@@ -113,7 +113,7 @@ export async function applySuggestedRegion({ clinicId, actor }: { clinicId: stri
   });
 }
 
-export async function addNote({ clinicId, text, actor }: { clinicId: string; text: string; actor: Actor }, db: Db): Promise<void> {
+export async function addNote({ clinicId, text, actor }: { clinicId: string; text: string; actor: Actor }, db: DbOrTx): Promise<void> {
   await db.transaction(async (tx) => {
     const c = await lockConnectionOfClinic({ clinicId }, tx);
     if (!c) throw new DomainError(404, "No clinic with a connection has that id.");

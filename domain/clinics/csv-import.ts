@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
+import type { ProbeJobQueue } from "../jobs.ts";
 import { z } from "zod";
-import type { Db, DbOrTx } from "../../db/client.ts";
+import type { Db } from "../../db/client.ts";
 import { recordAudit, recordAuditMany } from "../../db/queries/audit.ts";
 import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { findClinicsByNameKeys, insertClinics, insertConnections, lockClinicNames } from "../../db/queries/clinic-records.ts";
@@ -137,8 +138,8 @@ export function parseClinicCsv(text: string): ParsedImport {
 export interface ImportDeps {
   db: Db;
   keyring: Keyring;
-  /** Enqueues a first probe per new connection on the import's transaction (commits with it). */
-  enqueueProbes?: (connectionIds: string[], tx: DbOrTx) => Promise<void>;
+  /** A first probe per new connection is enqueued on the import's transaction (commits with it). */
+  probes?: ProbeJobQueue;
 }
 
 export type ImportResult = { ok: true; created: number; withKey: number; withoutKey: number } | { ok: false; errors: LineError[] };
@@ -218,7 +219,12 @@ export async function importClinicsCsv({ text, actor, fileName, now = new Date()
     );
     const withKey = made.filter((m) => m.keyHint).length;
     await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "clinic.import", details: { fileName: fileName ?? null, created: made.length, withKey } }, tx);
-    if (deps.enqueueProbes && withKey) await deps.enqueueProbes(made.filter((m) => m.keyHint).map((m) => m.connectionId), tx);
+    if (deps.probes && withKey) {
+      await deps.probes.enqueue(
+        made.filter((m) => m.keyHint).map((m) => ({ data: { connectionId: m.connectionId, reason: "setup" as const } })),
+        tx,
+      );
+    }
     return { ok: true as const, created: made.length, withKey, withoutKey: made.length - withKey };
   });
 }

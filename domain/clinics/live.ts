@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import type { Db } from "../../db/client.ts";
+import type { Db, DbOrTx } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
-import { queueEmail } from "../../db/queries/clinic-actions.ts";
 import { getConnectionForProbe } from "../../db/queries/connections.ts";
+import type { AlertWorkDeps } from "../alerts/apply.ts";
+import type { DeliveryJobQueue, ProbeJobQueue } from "../jobs.ts";
+import { queueReconnectEmail } from "../reconnect/email.ts";
 import { openApiKey, type Keyring } from "../connections/key-storage.ts";
 import { probeConnection, type ProbeReport, type VendorAccess } from "../health/probe.ts";
 import { createVendorClient } from "../vendors/factory.ts";
@@ -26,6 +28,16 @@ export interface LiveDeps {
   vendorSettings: VendorSettings;
   /** The process's vendor client deps (the shared Nookal token store); default: in-process only. */
   vendorDeps?: VendorClientDeps;
+  /** A manual probe alerts exactly like a scheduled one (opens, resolves, "recovered"). */
+  alerts: AlertWorkDeps;
+  probes: ProbeJobQueue;
+}
+
+/** What creating and emailing a reconnect link needs: the link and its email commit together. */
+export interface LinkSendDeps {
+  db: DbOrTx;
+  keyring: Keyring;
+  deliveries: DeliveryJobQueue;
 }
 
 /**
@@ -34,7 +46,7 @@ export interface LiveDeps {
  */
 export async function probeNow({ clinicId, connectionId, actor }: { clinicId: string; connectionId: string; actor: Actor }, deps: LiveDeps): Promise<ProbeReport> {
   const report = await probeConnection(
-    { db: deps.db, keyring: deps.keyring, vendors: deps.vendors },
+    { db: deps.db, keyring: deps.keyring, vendors: deps.vendors, alerts: deps.alerts, probes: deps.probes },
     { connectionId, probeId: randomUUID(), reason: "manual", requestedBy: `user:${actor.userId}` },
   );
   await recordAudit(
@@ -67,7 +79,7 @@ export async function lookupPatients({ clinicId, connectionId, name, actor }: { 
     key = null;
   }
   let result: LookupResult;
-  if (!key) result = { ok: false, message: "No readable key is stored; send the clinic a reconnect link first." };
+  if (!key) result = { ok: false, message: row.connection.keyId ? "The stored key cannot be decrypted with our master keys (an engineering problem, not the clinic's)." : "No key is stored; send the clinic a reconnect link first." };
   else {
     try {
       const found = await createVendorClient({ vendor: row.connection.vendor, key, region: row.connection.region, apiVersion: row.connection.apiVersion }, deps.vendorSettings, deps.vendorDeps).searchPatients(name, { limit: LOOKUP_LIMIT });
@@ -87,7 +99,12 @@ export async function lookupPatients({ clinicId, connectionId, name, actor }: { 
 
 export const ReconnectPurposeSchema = z.string().trim().min(1, "Say why the clinic should reconnect").max(200, "Keep it under 200 characters");
 
-/** Creates a reconnect link (revoking older ones) and, when asked, queues it by email to the clinic admin. */
+/**
+ * Creates a reconnect link (revoking older ones) and, when asked, queues it by email to the clinic
+ * admin — in ONE transaction, so there is never a link whose email was lost or an email for a
+ * link that rolled back. The email is delivered by the worker's `deliver` queue: `emailQueued`
+ * says it waits there ("Queued" in the console until it is really sent).
+ */
 export async function sendReconnectLink(
   {
     clinicId,
@@ -97,35 +114,39 @@ export async function sendReconnectLink(
     publicUrl,
     ttlHours,
     admin,
-  }: { clinicId: string; purpose: string; email: boolean; actor: Actor; publicUrl: string; ttlHours: number; admin: { name: string | null; email: string | null; clinicName: string; vendorLabel: string } },
-  db: Db,
-): Promise<{ url: string; expiresAt: Date; emailedTo: string | null }> {
-  const link = await createReconnectLink({ clinicId, purpose, createdBy: actor.userId, ttlHours }, db);
-  const url = `${publicUrl.replace(/\/$/, "")}${link.path}`;
-  let emailedTo: string | null = null;
-  if (email && admin.email) {
+    now = new Date(),
+  }: { clinicId: string; purpose: string; email: boolean; actor: Actor; publicUrl: string; ttlHours: number; admin: { name: string | null; email: string | null; clinicName: string; vendorLabel: string }; now?: Date },
+  deps: LinkSendDeps,
+): Promise<{ url: string; expiresAt: Date; emailQueuedTo: string | null; notificationId: string | null }> {
+  return deps.db.transaction(async (tx) => {
+    const link = await createReconnectLink({ clinicId, purpose, createdBy: actor.userId, ttlHours, now }, tx);
+    const url = `${publicUrl.replace(/\/$/, "")}${link.path}`;
+    if (!email || !admin.email) return { url, expiresAt: link.expiresAt, emailQueuedTo: null, notificationId: null };
     const to = admin.email;
-    await db.transaction(async (tx) => {
-      await queueEmail(
-        {
-          to,
-          subject: `Reconnect ${admin.vendorLabel} to keep ${admin.clinicName} connected`,
-          text: [
-            `Hello${admin.name ? ` ${admin.name}` : ""},`,
-            "",
-            `${purpose}.`,
-            "",
-            `Open this link and paste a new ${admin.vendorLabel} API key; it checks the key while you wait:`,
-            url,
-            "",
-            `The link works until ${link.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC. Reconnecting loses no data.`,
-          ].join("\n"),
-        },
-        tx,
-      );
-      await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "reconnect_link.emailed", clinicId, details: { to, expiresAt: link.expiresAt.toISOString() } }, tx);
-    });
-    emailedTo = to;
-  }
-  return { url, expiresAt: link.expiresAt, emailedTo };
+    const { notificationId } = await queueReconnectEmail(
+      {
+        clinicId: link.clinicId,
+        connectionId: link.connectionId,
+        linkId: link.linkId,
+        token: link.path.slice("/reconnect/".length),
+        to,
+        subject: `Reconnect ${admin.vendorLabel} to keep ${admin.clinicName} connected`,
+        text: [
+          `Hello${admin.name ? ` ${admin.name}` : ""},`,
+          "",
+          `${purpose}.`,
+          "",
+          `Open this link and paste a new ${admin.vendorLabel} API key; it checks the key while you wait:`,
+          url,
+          "",
+          `The link works until ${link.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC. Reconnecting loses no data.`,
+        ].join("\n"),
+        now,
+      },
+      tx,
+      deps,
+    );
+    await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "reconnect_link.emailed", clinicId, details: { to, expiresAt: link.expiresAt.toISOString(), notificationId } }, tx);
+    return { url, expiresAt: link.expiresAt, emailQueuedTo: to, notificationId };
+  });
 }

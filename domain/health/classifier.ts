@@ -17,6 +17,8 @@ export type LocalKeyCheck =
       hasShardSuffix?: boolean;
     }
   | { status: "missing" }
+  /** A key is stored but our master keys cannot decrypt it: our configuration, not the clinic. */
+  | { status: "unreadable"; keyId?: string | null }
   | { status: "malformed"; message?: string };
 
 export type ProbeOutcome = { ok: true; visiblePatients: number } | { ok: false; error: VendorError };
@@ -56,6 +58,7 @@ export interface ClassifyInput {
 export type ClassifierRule =
   | "paused"
   | "local_key_missing"
+  | "local_key_unreadable"
   | "local_key_malformed"
   | "success"
   | "success_no_patients_expected"
@@ -261,6 +264,10 @@ export function classifyProbe(input: ClassifyInput): Classification {
 
   if (keyCheck.status === "missing")
     return result("key_missing", "local_key_missing", "no key is stored", { kind: "local" });
+  if (keyCheck.status === "unreadable") {
+    const evidence: ProbeEvidence = { kind: "local", localMessage: `the configured master keys cannot decrypt the stored key (sealed under "${keyCheck.keyId ?? "?"}")` };
+    return result("key_unreadable", "local_key_unreadable", "our master keys cannot decrypt the stored key", evidence);
+  }
   if (keyCheck.status === "malformed") {
     const evidence: ProbeEvidence = { kind: "local" };
     if (keyCheck.message) evidence.localMessage = keyCheck.message;

@@ -308,6 +308,15 @@ describe("decide: failures that need a human", () => {
     expect(d.timelineEvent).toMatchObject({ kind: "probe_failed", failureCode: "wrong_region" });
   });
 
+  it("key_unreadable (our master keys cannot open the key) degrades, never alerts, however long it lasts", () => {
+    const d = run(snap("healthy"), cls("key_unreadable", { transient: true }));
+    expect(d).toMatchObject({ nextState: "degraded", failureCode: "key_unreadable" });
+    expect(d.alerts.open).toEqual([]);
+    const later = run(snap("degraded", { failureCode: "key_unreadable", stateChangedAt: minutesAgo(600), firstFailureAt: minutesAgo(600) }), cls("key_unreadable", { transient: true }));
+    expect(later.nextState).toBe("degraded");
+    expect(later.alerts.open).toEqual([]);
+  });
+
   it("setup_pending + no key yet: waiting, not broken — no alert", () => {
     const d = run(snap("setup_pending"), cls("key_missing"));
     expect(d).toMatchObject({ nextState: "setup_pending", failureCode: "key_missing" });

@@ -170,7 +170,9 @@ export function decide(input: DecideInput): Decision {
         suggestedRegion = cur.suggestedRegion ?? null;
       }
 
-      if (nextState === "degraded") {
+      // why: key_unreadable is our own configuration fault: engineering acts, so no alert (and no
+      // clinic email) is ever opened for it, however long it lasts (docs/decisions/0023)
+      if (nextState === "degraded" && code !== "key_unreadable") {
         const since = cur.state === "degraded" ? (cur.stateChangedAt ?? cur.firstFailureAt ?? now) : now;
         if (minutesBetween(since, now) >= settings.transientAlertAfterMinutes) open.push("degraded_too_long");
       }

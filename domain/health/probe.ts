@@ -1,6 +1,7 @@
 import type { Db } from "../../db/client.ts";
-import { applyConnectionUpdate, getConnectionForProbe, type ConnectionPatch } from "../../db/queries/connections.ts";
+import { applyConnectionUpdate, getConnectionForProbe, touchProbedConnection, type ConnectionPatch } from "../../db/queries/connections.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../alerts/apply.ts";
+import type { ProbeJobQueue } from "../jobs.ts";
 import { openApiKey, type Keyring } from "../connections/key-storage.ts";
 import { KeyCryptoError } from "../secrets/key-crypto.ts";
 import { parseClinikoKey } from "../vendors/cliniko-key.ts";
@@ -22,11 +23,19 @@ export interface ProbeContext {
   db: Db;
   keyring: Keyring;
   vendors: VendorAccess;
-  /** Opens, counts and resolves alerts with their notifications; absent = no alerting (e.g. a dry run). */
-  alerts?: AlertWorkDeps;
+  /**
+   * Opens, counts and resolves alerts with their notifications. Required: a probe is a probe
+   * wherever it runs (worker, "Probe now", apply region, resume), so every path alerts alike.
+   */
+  alerts: AlertWorkDeps;
+  /** Where the confirmation re-probe of a first rejection goes (enqueued with the probe's write). */
+  probes: ProbeJobQueue;
   settings?: DecideSettings;
   now?: () => Date;
 }
+
+/** Seconds before a first rejection after a healthy history is probed again to confirm it. */
+const CONFIRM_AFTER_SECONDS = 20;
 
 export interface ProbeRequest {
   connectionId: string;
@@ -36,6 +45,7 @@ export interface ProbeRequest {
 }
 
 export interface ProbeReport {
+  /** conflict: the connection changed (state or key) while probing, so this result was dropped. */
   outcome: "skipped" | "healthy" | "failed" | "conflict";
   failureCode: string | null;
   state: string | null;
@@ -46,8 +56,14 @@ export interface ProbeReport {
 }
 
 /**
- * Probes one connection: decrypts its key only for the call, asks the vendor, classifies the
- * outcome, decides the next state and writes it (a timeline row only when something changed).
+ * Probes one connection and applies the outcome — the one function every probe path uses:
+ * decrypts its key only for the call, asks the vendor, classifies the outcome, decides the next
+ * state and writes it (a timeline row only when something changed) with its alerts, their
+ * delivery jobs and any confirmation re-probe, in one transaction.
+ *
+ * The write is conditional on what was read (docs/decisions/0023): the state, the key version
+ * (key_updated_at) and the probe id, so a probe of an OLD key that finishes after a new key was
+ * accepted is dropped, and a retried job with the same id never counts its failure twice.
  */
 export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Promise<ProbeReport> {
   const started = performance.now();
@@ -55,6 +71,8 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
   const elapsed = () => Math.round(performance.now() - started);
   if (!row || row.clinicArchivedAt) return { outcome: "skipped", failureCode: null, state: null, confirm: false, ms: elapsed() };
   const c = row.connection;
+  // why: a job retried after its result was written (the worker died before completing it) is already applied
+  if (c.lastProbeId === req.probeId) return { outcome: "skipped", failureCode: c.failureCode, state: c.state, confirm: false, ms: elapsed() };
 
   let key: string | null = null;
   let keyCheck: LocalKeyCheck;
@@ -64,8 +82,8 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
     keyCheck = key === null ? { status: "missing" } : { status: "ok" };
   } catch (err) {
     if (!(err instanceof KeyCryptoError)) throw err;
-    // why: an unreadable ciphertext (master key lost or row tampered) means the clinic must enter the key again
-    keyCheck = { status: "missing" };
+    // why: our master keys cannot open the stored key: our fault, never the clinic's (key_unreadable)
+    keyCheck = { status: "unreadable", keyId: c.keyId };
   }
   if (key !== null && c.vendor === "cliniko") {
     const parsed = parseClinikoKey(key);
@@ -131,6 +149,7 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
     lastSuccessAt: decision.lastSuccessAt,
     suggestedRegion: decision.suggestedRegion,
     lastProbeAt: now,
+    lastProbeId: req.probeId,
   };
   if (decision.nextState !== c.state) patch.stateChangedAt = now;
   if (decision.failureEvidence.kind === "set") patch.failureEvidence = { ...decision.failureEvidence.evidence };
@@ -155,16 +174,45 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
         }
       : null;
   const alertWork = decision.alerts.open.length > 0 || decision.alerts.resolve.length > 0 ? ctx.alerts : undefined;
+  const confirm = decision.needsConfirmation;
   const evidence: ProbeEvidence | null =
     decision.failureEvidence.kind === "set"
       ? decision.failureEvidence.evidence
       : decision.failureEvidence.kind === "clear"
         ? null
         : ((c.failureEvidence as ProbeEvidence | null) ?? null);
-  const written = await applyConnectionUpdate(
+  // why: the common case — a probe that changes nothing but its facts — is one prepared statement
+  const onlyFacts =
+    !ev &&
+    !regionEvent &&
+    !alertWork &&
+    !confirm &&
+    patch.state === c.state &&
+    patch.failureCode === c.failureCode &&
+    (patch.suggestedRegion ?? null) === (c.suggestedRegion ?? null) &&
+    patch.failureEvidence === undefined &&
+    patch.region === undefined &&
+    patch.stateChangedAt === undefined;
+  const expected = { state: c.state, keyUpdatedAt: c.keyUpdatedAt, probeId: req.probeId };
+  const written = onlyFacts
+    ? await touchProbedConnection(
+        {
+          connectionId: c.id,
+          expected,
+          facts: {
+            lastProbeAt: now,
+            lastSuccessAt: decision.lastSuccessAt,
+            consecutiveFailures: decision.consecutiveFailures,
+            firstFailureAt: decision.firstFailureAt,
+            verified: verified ? { visiblePatients: verified.visiblePatients, userName: verified.user.name, userRole: verified.user.role ?? null } : null,
+          },
+        },
+        ctx.db,
+      )
+    : await applyConnectionUpdate(
     {
       connectionId: c.id,
-      expectedState: c.state,
+      expected,
       patch,
       event: ev
         ? {
@@ -180,9 +228,12 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
             details: { ...ev.evidence, rule: ev.rule, reason: req.reason, ...(region !== c.region ? { regionCorrectedFrom: c.region } : {}) },
           }
         : regionEvent,
-      within: alertWork
+      within:
+        alertWork || confirm
         ? async (tx) => {
-            await applyAlertWork(
+            // why: a first rejection after a healthy history is confirmed before the clinic is told its key is broken
+            if (confirm) await ctx.probes.enqueue([{ data: { connectionId: c.id, reason: "confirm" }, startAfter: CONFIRM_AFTER_SECONDS }], tx);
+            if (alertWork) await applyAlertWork(
               {
                 connectionId: c.id,
                 clinicId: c.clinicId,

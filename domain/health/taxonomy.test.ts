@@ -3,7 +3,7 @@ import { CLINIKO_CREATE_KEY_STEPS, NOOKAL_CREATE_KEY_STEPS, TAXONOMY, failureInf
 import { FAILURE_CODES, type FailureCode, isFailureCode, VENDORS } from "../vocabulary.ts";
 
 const KEY_CODES: FailureCode[] = ["key_missing", "key_malformed", "auth_rejected"];
-const TRANSIENT: FailureCode[] = ["rate_limited", "vendor_unavailable", "network", "vendor_response_invalid"];
+const TRANSIENT: FailureCode[] = ["rate_limited", "vendor_unavailable", "network", "vendor_response_invalid", "key_unreadable"];
 
 describe("failure taxonomy", () => {
   it.each(FAILURE_CODES)("%s is complete for both vendors", (code) => {
@@ -21,7 +21,7 @@ describe("failure taxonomy", () => {
     expect(Object.keys(TAXONOMY).sort()).toEqual([...FAILURE_CODES].sort());
   });
 
-  it("marks only rate limits, outages, network and unreadable answers as transient", () => {
+  it("marks only rate limits, outages, network, unreadable answers and our own unreadable keys as transient", () => {
     expect(FAILURE_CODES.filter(isTransient).sort()).toEqual([...TRANSIENT].sort());
   });
 

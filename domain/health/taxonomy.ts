@@ -361,6 +361,28 @@ export const TAXONOMY: Record<FailureCode, FailureInfo> = {
       tellClinic: "Your practice-management system answered in a way we did not expect. Our engineers are on it; nothing to do on your side for now.",
     }),
   },
+  key_unreadable: {
+    code: "key_unreadable",
+    title: "Stored key unreadable (our fault)",
+    whoActs: "engineering",
+    // why: our master key cannot open the stored ciphertext: nothing the clinic did or can do, so
+    // it is handled like an outage (never action_required) and decide() opens no alert for it —
+    // no clinic or fleet-wide email for our own configuration mistake (docs/decisions/0023)
+    transient: true,
+    confirmBeforeAlarm: false,
+    clinicMessage: "We are having a technical problem on our side. Your key is fine; nothing to do.",
+    supportMessage:
+      "Relink's configured master keys cannot decrypt this connection's stored key (MASTER_KEY / MASTER_KEYS_PREVIOUS is wrong or missing). Engineering must fix the configuration; do not ask the clinic for a new key.",
+    suggestedAction: "Escalate to engineering: the master key configuration is wrong. Do not contact the clinic.",
+    playbooks: same({
+      supportSteps: [
+        "Do not ask the clinic for a new key: the key is fine, our configuration cannot read it.",
+        "Escalate to engineering: check MASTER_KEY, MASTER_KEY_ID and MASTER_KEYS_PREVIOUS against the key id in the escalation packet.",
+      ],
+      clinicSteps: [],
+      tellClinic: "We are having a technical problem on our side. Your key is fine and there is nothing to do on your side.",
+    }),
+  },
   integration_paused: {
     code: "integration_paused",
     title: "Paused by support",

@@ -1,6 +1,6 @@
 import { lockConnectionOfClinic } from "../../db/queries/clinic-actions.ts";
 import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
-import type { Db } from "../../db/client.ts";
+import type { Db, DbOrTx } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import {
   findLinkByTokenHash,
@@ -39,6 +39,8 @@ export interface CreateReconnectLinkInput {
 
 export interface CreatedReconnectLink {
   linkId: string;
+  clinicId: string;
+  connectionId: string;
   /** `/reconnect/<token>`: the only time the token exists outside the clinic's inbox. Prefix PUBLIC_URL. */
   path: string;
   expiresAt: Date;
@@ -55,7 +57,7 @@ export interface CreatedReconnectLink {
  */
 const AWAITING_FIX: ReadonlySet<string> = new Set(["action_required", "degraded", "setup_pending"]);
 
-export async function createReconnectLink(input: CreateReconnectLinkInput, db: Db): Promise<CreatedReconnectLink> {
+export async function createReconnectLink(input: CreateReconnectLinkInput, db: DbOrTx): Promise<CreatedReconnectLink> {
   const purpose = input.purpose.replace(/\s+/g, " ").trim();
   if (purpose.length === 0 || purpose.length > 200) throw linkRefused("invalid_input", "The purpose must be 1 to 200 characters.", "purpose");
   const ttlHours = input.ttlHours ?? DEFAULT_LINK_TTL_HOURS;
@@ -112,7 +114,7 @@ export async function createReconnectLink(input: CreateReconnectLinkInput, db: D
       },
       tx,
     );
-    return { linkId: link.id, path: reconnectPath(token), expiresAt, revoked };
+    return { linkId: link.id, clinicId: target.clinicId, connectionId: target.connectionId, path: reconnectPath(token), expiresAt, revoked };
   });
 }
 

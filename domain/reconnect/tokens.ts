@@ -22,3 +22,21 @@ export function hashToken(token: string): Buffer {
 export function reconnectPath(token: string): string {
   return `/reconnect/${token}`;
 }
+
+/**
+ * What stored copies and the console show instead of a link: `/reconnect/…abcd` (the last four
+ * characters), enough to tell two links apart, useless to open one.
+ */
+export function redactedReconnectPath(token: string): string {
+  return `/reconnect/…${token.slice(-4)}`;
+}
+
+/** The text with every occurrence of the token's link redacted. */
+export function redactReconnectLink(text: string, token: string): string {
+  return text.replaceAll(reconnectPath(token), redactedReconnectPath(token));
+}
+
+/** The stored (redacted) text with the real link put back: only for the message actually sent. */
+export function revealReconnectLink(text: string, token: string): string {
+  return text.replaceAll(redactedReconnectPath(token), reconnectPath(token));
+}

@@ -111,8 +111,18 @@ export const ClinikoInvoiceSchema = z.object({
 
 export const ClinikoListLinksSchema = z.object({ self: z.string().nullish(), next: z.string().nullish(), previous: z.string().nullish() });
 
-function listSchema<T extends z.ZodType>(field: string, item: T) {
+function buildListSchema<T extends z.ZodType>(field: string, item: T) {
   return z.object({ [field]: z.array(item), total_entries: z.number().int().nonnegative().nullish(), links: ClinikoListLinksSchema.nullish() });
+}
+// why (bench:fleet): zod compiles each new object schema on first use; building the list schema per
+// request recompiled it on every probe, so each (field, item) pair is built once per process
+const listSchemas = new Map<string, Map<z.ZodType, ReturnType<typeof buildListSchema>>>();
+function listSchema<T extends z.ZodType>(field: string, item: T): ReturnType<typeof buildListSchema<T>> {
+  let byItem = listSchemas.get(field);
+  if (!byItem) listSchemas.set(field, (byItem = new Map()));
+  let schema = byItem.get(item);
+  if (!schema) byItem.set(item, (schema = buildListSchema(field, item)));
+  return schema as ReturnType<typeof buildListSchema<T>>;
 }
 
 // ---- mapping to Relink's records

@@ -25,7 +25,7 @@ import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { startBoss } from "../../workers/boss.ts";
 import { QUEUES } from "../../workers/catalog.ts";
-import { pgBossDeliveryQueue } from "../../workers/handlers/alerts.ts";
+import { createQueues } from "../../workers/queues.ts";
 import { handleProbeBatch, handleProbeSweep, type ProbeDeps } from "../../workers/handlers/probe.ts";
 import { benchKey } from "./fleet-simulator.ts";
 import { summary } from "./support.ts";
@@ -71,6 +71,37 @@ async function startFleetSimulator(): Promise<{ url: string; stop: () => void }>
   return { url, stop: () => child.kill("SIGTERM") };
 }
 
+
+const CLK_TCK = 100;
+
+/** utime + stime of one process from /proc/<pid>/stat, in seconds; null when not visible. */
+async function procCpuSeconds(pid: number): Promise<number | null> {
+  try {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8");
+    // why: the command name (field 2) may contain spaces; the fields after its ")" are fixed
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds so far of this process (the worker's probe path runs here) and of every postgres
+ * backend serving the bench database. Backends are pooled for the whole run, so before/after
+ * differences are the sweep's work.
+ */
+async function cpuSnapshot(sql: postgres.Sql): Promise<{ worker: number; postgres: number | null }> {
+  const u = process.cpuUsage();
+  const pids = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
+  let total = 0;
+  for (const { pid } of pids) {
+    const s = await procCpuSeconds(pid);
+    if (s === null) return { worker: (u.user + u.system) / 1e6, postgres: null };
+    total += s;
+  }
+  return { worker: (u.user + u.system) / 1e6, postgres: total };
+}
 
 async function tableWrites(sql: postgres.Sql): Promise<number> {
   // why: other backends flush their pg_stat counters at most once a second when idle
@@ -123,10 +154,12 @@ try {
   const urls = simulatorVendorEnv(sim.url);
   const boss = await startBoss({ databaseUrl: db.url, logger: log, role: "worker" });
   const latencies: number[] = [];
+  const queues = createQueues(boss);
   const deps: ProbeDeps = {
     db: handle.db,
-    boss,
     logger: log,
+    probes: queues.probe,
+    onReport: (r) => latencies.push(r.ms),
     keyring,
     vendors: createVendorAccess({
       clinikoBaseUrlTemplate: urls.CLINIKO_API_URL!,
@@ -136,11 +169,9 @@ try {
       contactEmail: "bench@relink.example",
       timeoutMs: 10_000,
     }),
-    alerts: { queue: pgBossDeliveryQueue(boss), recipients: { emailClinicAdmin: true, supportEmail: "support@relink.example", consoleUrl: null } },
+    alerts: { queue: queues.deliver, recipients: { emailClinicAdmin: true, supportEmail: "support@relink.example", consoleUrl: null } },
   };
-  await boss.work(QUEUES.probe.name, QUEUES.probe.work, async (jobs: Job<object>[]) => {
-    for (const r of await handleProbeBatch(jobs, deps)) latencies.push(r.ms);
-  });
+  await boss.work(QUEUES.probe.name, QUEUES.probe.work, (jobs: Job<object>[]) => handleProbeBatch(jobs, deps));
 
   const probedSince = async (t: Date) =>
     Number((await handle.sql<{ n: string }[]>`select count(*)::text as n from connections where last_probe_at >= ${t.toISOString()}`)[0]!.n);
@@ -149,11 +180,13 @@ try {
   // ---- 1. one full sweep of a healthy fleet
   const eventsBefore = await eventsCount();
   const writesBefore = await tableWrites(handle.sql);
+  const cpu0 = await cpuSnapshot(handle.sql);
   const t0 = new Date();
   await handleProbeSweep(deps);
   const deadline = Date.now() + 120_000;
   while ((await probedSince(t0)) < N && Date.now() < deadline) await sleep(200);
   const sweepS = (Date.now() - t0.getTime()) / 1000;
+  const cpu1 = await cpuSnapshot(handle.sql);
   const probed = await probedSince(t0);
   const writes = (await tableWrites(handle.sql)) - writesBefore;
   const timelineRows = (await eventsCount()) - eventsBefore;
@@ -162,6 +195,12 @@ try {
   say(`sweep: ${probed}/${N} probed in ${sweepS.toFixed(1)} s (bound ${SWEEP_BOUND_S} s) = ${(probed / sweepS).toFixed(0)} probes/s`);
   say(`sweep: per-connection probe latency p50 ${summary(latencies).p50} ms, p95 ${summary(latencies).p95} ms (each probe = 2 vendor requests, /user and the /patients count, each + ${LATENCY_MS} ms)`);
   say(`sweep: ${(writes / Math.max(1, probed)).toFixed(2)} table rows written per probe (public schema, pg-boss excluded); timeline rows written: ${timelineRows} (bound 0)`);
+  const per1000 = (s: number) => ((s / Math.max(1, probed)) * 1000).toFixed(2);
+  const pgCpu = cpu0.postgres !== null && cpu1.postgres !== null ? cpu1.postgres - cpu0.postgres : null;
+  say(
+    `sweep: CPU per 1,000 probes: worker ${per1000(cpu1.worker - cpu0.worker)} s, postgres ${pgCpu === null ? "n/a (backends not visible in /proc)" : `${per1000(pgCpu)} s`} ` +
+      `(user+system CPU time, independent of machine load; the simulator is excluded)`,
+  );
   say(`sweep: ${sweepOk ? "PASS" : "FAIL"}`);
 
   // ---- 2. 5% of keys archived mid-run

@@ -5,6 +5,7 @@ import { openDb, type DbHandle } from "../../db/client.ts";
 import { emailOutbox } from "../../db/schema/index.ts";
 import { DEMO_FLEET } from "../../simulator/demo-fleet.ts";
 import { clinikoKey } from "../../simulator/keys.ts";
+import { mailTo } from "./support/mailbox.ts";
 import { launchBrowser, screenshot, signIn } from "./support/browser.ts";
 
 const baseUrl = inject("baseUrl");
@@ -91,8 +92,13 @@ describe("a migration campaign", () => {
     await expect.poll(() => page.locator("tbody").getByText(/^Emailed/).count(), { timeout: 15_000 }).toBe(2);
     await screenshot(page, "campaign-links-sent");
 
-    const [mail] = await handle.db.select({ text: emailOutbox.text }).from(emailOutbox).where(eq(emailOutbox.to, "jo@coogee.example"));
-    const link = /https?:\/\/\S+\/reconnect\/[A-Za-z0-9_-]{43}/.exec(mail!.text)![0];
+    // why: the link's token exists only in the email the delivery worker really sent (issue 10, security 1 and reliability 1)
+    await expect.poll(async () => (await mailTo(inject("mailDir"), "jo@coogee.example")).length, { timeout: 20_000 }).toBe(1);
+    const [mail] = await mailTo(inject("mailDir"), "jo@coogee.example");
+    const link = /https?:\/\/\S+\/reconnect\/[A-Za-z0-9_-]{43}/.exec(mail!)![0];
+    const [stored] = await handle.db.select({ text: emailOutbox.text }).from(emailOutbox).where(eq(emailOutbox.to, "jo@coogee.example"));
+    expect(stored!.text).not.toContain(link.split("/").pop());
+    expect(stored!.text).toContain(`/reconnect/…${link.slice(-4)}`);
     const clinicPage = await browser.newPage();
     await clinicPage.goto(link);
     await clinicPage.getByLabel("Cliniko API key").fill(WORKING_KEY);

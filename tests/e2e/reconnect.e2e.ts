@@ -190,6 +190,9 @@ describe("self-serve reconnect (issue 6)", () => {
     expect(await stateOf(clinic.clinicName)).toMatchObject({ state: "healthy", region: "au2" });
 
     // a cross-site form post is still refused by Remix's CSRF check (only same-site `Origin: null` is let through)
+    // why: the journey starts from the fleet after the worker's first sweep (global setup waits for it), so a
+    // link for a healthy clinic leaves it healthy instead of racing its first probe (issue 10, reliability 7)
+    expect((await stateOf(demo("healthy_cliniko_uk1").clinicName)).state).toBe("healthy");
     const other = await linkFor(demo("healthy_cliniko_uk1").clinicName);
     // why: campaigns.e2e.ts may already have put this clinic in a campaign; the point is that nothing changes
     const before = (await stateOf(demo("healthy_cliniko_uk1").clinicName)).state;

@@ -19,7 +19,8 @@ import {
 } from "../../domain/alerts/webhook.ts";
 import { startBoss } from "../../workers/boss.ts";
 import { QUEUES } from "../../workers/catalog.ts";
-import { handleAlertDeadBatch, handleAlertDeliverBatch, pgBossDeliveryQueue } from "../../workers/handlers/alerts.ts";
+import { handleDeliverBatch, handleDeliverDeadBatch } from "../../workers/handlers/deliver.ts";
+import { createQueues } from "../../workers/queues.ts";
 import { keyringFromConfig } from "../../domain/connections/key-storage.ts";
 import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
@@ -103,8 +104,8 @@ let email: EmailSender;
 let receiverUrl: string;
 let delivery: DeliveryDeps & { logger: typeof silentLogger };
 let work: AlertWorkDeps;
-const DELIVER = QUEUES["alert-deliver"].name;
-const DEAD = QUEUES["alert-deliver-dead"].name;
+const DELIVER = QUEUES.deliver.name;
+const DEAD = QUEUES["deliver-dead"].name;
 const RETRY_LIMIT = 2;
 const keyring = keyringFromConfig(generateMasterKey(), "k1");
 // why: the receiver runs on this machine; delivery refuses loopback unless told (WEBHOOK_ALLOW_PRIVATE_TARGETS)
@@ -119,11 +120,11 @@ beforeAll(async () => {
   // why: the catalog's backoff (15 s doubling) would take hours to dead-letter; same queue, faster retries
   await boss.updateQueue(DELIVER, { retryLimit: RETRY_LIMIT, retryDelay: 1, retryBackoff: true, retryDelayMax: 2 });
   delivery = { db: t.db, email, fromEmail: "alerts@relink.test", webhookTimeoutMs: 3000, keyring, webhookTargets: loopbackTargets, logger: silentLogger };
-  work = { queue: pgBossDeliveryQueue(boss), recipients: { emailClinicAdmin: true, supportEmail: "support@vendor.example", consoleUrl: null } };
+  work = { queue: createQueues(boss).deliver, recipients: { emailClinicAdmin: true, supportEmail: "support@vendor.example", consoleUrl: null } };
   // the catalog's handlers and work options, polling faster so retries are picked up promptly
   const fast = { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 };
-  await boss.work(DELIVER, { ...QUEUES["alert-deliver"].work, ...fast }, (jobs: Job<object>[]) => handleAlertDeliverBatch(jobs, delivery));
-  await boss.work(DEAD, { ...QUEUES["alert-deliver-dead"].work, ...fast }, (jobs: Job<object>[]) => handleAlertDeadBatch(jobs, delivery));
+  await boss.work(DELIVER, { ...QUEUES.deliver.work, ...fast }, (jobs: Job<object>[]) => handleDeliverBatch(jobs, delivery));
+  await boss.work(DEAD, { ...QUEUES["deliver-dead"].work, ...fast }, (jobs: Job<object>[]) => handleDeliverDeadBatch(jobs, delivery));
 });
 afterAll(async () => {
   await boss?.stop({ graceful: false });
@@ -267,7 +268,7 @@ describe("delivering one notification", () => {
   // why: these call the domain function directly; the queue only records what would be enqueued
   const enqueued: string[] = [];
   const recordOnly: AlertWorkDeps = {
-    queue: { enqueue: async (jobs) => void enqueued.push(...jobs.map((j) => j.notificationId)) },
+    queue: { enqueue: async (jobs) => void enqueued.push(...jobs.map((j) => j.data.notificationId)) },
     recipients: { emailClinicAdmin: true, supportEmail: null, consoleUrl: null },
   };
 

@@ -7,7 +7,7 @@ import { acknowledgeAlert, createWebhookEndpoint, muteAlert, unmuteAlert } from 
 import { EmailContentSchema, WebhookContentSchema } from "../../domain/alerts/messages.ts";
 import { startBoss } from "../../workers/boss.ts";
 import { QUEUES } from "../../workers/catalog.ts";
-import { pgBossDeliveryQueue } from "../../workers/handlers/alerts.ts";
+import { createQueues } from "../../workers/queues.ts";
 import { keyringFromConfig } from "../../domain/connections/key-storage.ts";
 import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { createTestDatabase, pgErrorOf, type TestDatabase } from "../support/db.ts";
@@ -17,14 +17,14 @@ let t: TestDatabase;
 let boss: PgBoss;
 let deps: AlertWorkDeps;
 const T0 = new Date("2026-03-02T09:00:00Z");
-const DELIVER = QUEUES["alert-deliver"].name;
+const DELIVER = QUEUES.deliver.name;
 
 beforeAll(async () => {
   t = await createTestDatabase();
   // why: a send-only instance: these tests check what is enqueued, nothing works the queue
   boss = await startBoss({ databaseUrl: t.url, logger: silentLogger, role: "sender" });
   deps = {
-    queue: pgBossDeliveryQueue(boss),
+    queue: createQueues(boss).deliver,
     recipients: { emailClinicAdmin: true, supportEmail: "support@vendor.example", consoleUrl: "https://relink.test" },
   };
   const agent = await makeUser(t);

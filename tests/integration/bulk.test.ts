@@ -4,11 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { action as bulkAction, loader as bulkListLoader } from "../../app/routes/bulk._index.tsx";
 import { loader as progressLoader } from "../../app/routes/bulk.$operationId.tsx";
 import { getBulkProgress } from "../../db/queries/bulk-operations.ts";
-import { auditLog, clinics, connections, emailOutbox } from "../../db/schema/index.ts";
+import { alertNotifications, auditLog, clinics, connections } from "../../db/schema/index.ts";
 import { createCampaign } from "../../domain/campaigns/campaigns.ts";
 import { startBoss } from "../../workers/boss.ts";
 import { QUEUES } from "../../workers/catalog.ts";
-import { pgBossDeliveryQueue } from "../../workers/handlers/alerts.ts";
+import { createQueues } from "../../workers/queues.ts";
+import { handleBulkRun } from "../../workers/handlers/bulk.ts";
 import { handleProbeBatch, type ProbeDeps } from "../../workers/handlers/probe.ts";
 import { silentLogger } from "./alerts-fixtures.ts";
 import { insertClinic } from "../support/fleet.ts";
@@ -32,9 +33,23 @@ async function idsOf(...names: string[]) {
   const rows = await t.db.select({ id: clinics.id, name: clinics.name }).from(clinics).where(inArray(clinics.name, names));
   return names.map((n) => rows.find((r) => r.name === n)!.id);
 }
-async function start(role: "viewer" | "agent" | "admin", form: Record<string, string | string[]>) {
+/** What the worker does with queued `bulk-run` jobs (workers/main.ts), run here until none is left. */
+async function workBulkRuns(): Promise<number> {
+  let worked = 0;
+  for (;;) {
+    const jobs = await services.boss.fetch(QUEUES["bulk-run"].name, { batchSize: 10 });
+    if (!jobs?.length) return worked;
+    await handleBulkRun(jobs as Job<object>[], services);
+    await services.boss.complete(QUEUES["bulk-run"].name, jobs.map((j) => j.id));
+    worked += jobs.length;
+  }
+}
+/** Starts a bulk action as the route does; `work: false` stops before the worker runs it. */
+async function start(role: "viewer" | "agent" | "admin", form: Record<string, string | string[]>, { work = true } = {}) {
   const request = await requestAs(services, who[role].id, "/bulk?index", { form });
-  return settle(() => bulkAction({ request, params: {}, context: { services } }));
+  const r = await settle(() => bulkAction({ request, params: {}, context: { services } }));
+  if (work) await workBulkRuns();
+  return r;
 }
 function operationIdOf(r: Awaited<ReturnType<typeof start>>): string {
   expect(r.status).toBe(302);
@@ -138,12 +153,34 @@ describe("bulk pause, resume and reconnect links", () => {
     expect(p.counts).toEqual({ done: 1, failed: 0, skipped: 1, waiting: 0 });
     expect(p.returnTo).toBe("/clinics?failure=auth_rejected");
     expect(p.items.find((i) => i.clinicId === noEmail.clinicId)!.message).toMatch(/No admin email/);
-    const mail = await t.db.select().from(emailOutbox).where(eq(emailOutbox.to, "jess@bondipodiatry.example"));
+    const mail = await t.db.select().from(alertNotifications).where(and(eq(alertNotifications.target, "jess@bondipodiatry.example"), eq(alertNotifications.event, "reconnect_link")));
     expect(mail).toHaveLength(1);
-    expect(mail[0]!.text).toContain("Cliniko archived your key");
+    expect(mail[0]!.status).toBe("queued");
+    expect((mail[0]!.content as { text: string }).text).toContain("Cliniko archived your key");
+    expect(p.items.find((i) => i.clinicId === withEmail)!.message).toMatch(/^Email queued to jess@bondipodiatry.example/);
     expect(await auditRows("reconnect_link.created", [withEmail!])).toHaveLength(1);
     expect(await auditRows("reconnect_link.emailed", [withEmail!])).toHaveLength(1);
     expect(await auditRows("reconnect_link.created", [noEmail.clinicId])).toHaveLength(0);
+  });
+});
+
+describe("bulk actions run in the worker (issue 10, reliability 5)", () => {
+  it("the request only records the operation and its job: a request that dies leaves nothing waiting forever", async () => {
+    const ids = await idsOf("Maple Leaf Chiropractic", "Camden Sports Clinic");
+    const pausesBefore = (await auditRows("connection.pause", ids)).length;
+    const opId = operationIdOf(await start("agent", { intent: "pause", clinicId: ids, reason: "killed request" }, { work: false }));
+    // as if the web process died right after answering: nothing ran in it
+    expect((await progress(opId)).counts).toEqual({ done: 0, failed: 0, skipped: 0, waiting: 2 });
+    const jobs = await t.sql<{ id: string }[]>`select id from pgboss.job where name = 'bulk-run' and data->>'operationId' = ${opId}`;
+    expect(jobs).toHaveLength(1);
+    expect(await workBulkRuns()).toBe(1);
+    expect((await progress(opId)).counts).toEqual({ done: 2, failed: 0, skipped: 0, waiting: 0 });
+    // a retried job (the worker died after the first clinic) settles nothing twice
+    const { runBulkOperation } = await import("../../domain/bulk/operations.ts");
+    const { bulkDeps } = await import("../../composition/services.ts");
+    await runBulkOperation({ operationId: opId }, bulkDeps(services));
+    expect(await auditRows("connection.pause", ids)).toHaveLength(pausesBefore + 2);
+    await start("agent", { intent: "resume", clinicId: ids });
   });
 });
 
@@ -181,11 +218,11 @@ describe("bulk probe through the worker", () => {
     worker = await startBoss({ databaseUrl: t.url, logger: silentLogger, role: "worker" });
     const deps: ProbeDeps = {
       db: t.db,
-      boss: worker,
       logger: silentLogger,
       vendors: services.vendors,
       keyring: services.keyring,
-      alerts: { queue: pgBossDeliveryQueue(worker), recipients: { emailClinicAdmin: false, supportEmail: null, consoleUrl: null } },
+      alerts: { queue: createQueues(worker).deliver, recipients: { emailClinicAdmin: false, supportEmail: null, consoleUrl: null } },
+      probes: createQueues(worker).probe,
     };
     await worker.work(QUEUES.probe.name, QUEUES.probe.work, async (jobs: Job<object>[]) => {
       await handleProbeBatch(jobs, deps);

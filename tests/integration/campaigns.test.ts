@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { action as campaignAction, loader as campaignLoader } from "../../app/routes/campaigns.$campaignId/route.tsx";
 import { action as campaignsAction, loader as campaignsLoader } from "../../app/routes/campaigns._index.tsx";
-import { auditLog, campaignClinics, campaigns, clinics, connectionEvents, connections, emailOutbox } from "../../db/schema/index.ts";
+import { alertNotifications, auditLog, campaignClinics, campaigns, clinics, connectionEvents, connections, reconnectLinks } from "../../db/schema/index.ts";
 import { addClinicsToCampaign, todayUtc } from "../../domain/campaigns/campaigns.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 import { insertClinic } from "../support/fleet.ts";
@@ -56,6 +56,10 @@ async function newCampaign(name: string, over: Record<string, string> = {}) {
   expect(r.status).toBe(302);
   return r.response!.headers.get("Location")!.split("/").pop()!;
 }
+/** Reconnect-link emails queued for delivery to addresses like `pattern`. */
+const linkMails = (pattern: string) =>
+  t.db.select().from(alertNotifications).where(sql`${alertNotifications.event} = 'reconnect_link' and ${alertNotifications.target} like ${pattern}`);
+
 async function stateOf(name: string) {
   const [row] = await t.db.select({ state: connections.state }).from(connections).where(eq(connections.clinicId, ids[name]!));
   return row!.state;
@@ -170,10 +174,14 @@ describe("sending links and progress", () => {
     const send = (first.data as { send: { sent: number; failed: { message: string }[]; remaining: number; failedTotal: number } }).send;
     expect(send).toMatchObject({ sent: 2, remaining: 0, failedTotal: 1 });
     expect(send.failed[0]!.message).toMatch(/No admin email/);
-    const mails = await t.db.select().from(emailOutbox).where(sql`${emailOutbox.to} like 'admin@betaosteo%' or ${emailOutbox.to} like 'admin@gammarehab%'`);
+    const mails = [...(await linkMails("admin@betaosteo%")), ...(await linkMails("admin@gammarehab%"))];
     expect(mails).toHaveLength(2);
-    expect(mails[0]!.text).toMatch(/\/reconnect\/[A-Za-z0-9_-]{43}/);
-    expect(mails[0]!.text).toContain(`Please reconnect by ${inDays(30)}`);
+    expect(mails.every((m) => m.status === "queued" && m.jobId !== null)).toBe(true);
+    const text = (mails[0]!.content as { text: string }).text;
+    // why: the stored copy carries the link redacted; only the email the worker sends has the token
+    expect(text).toMatch(/\/reconnect\/…[A-Za-z0-9_-]{4}\n/);
+    expect(text).not.toMatch(/\/reconnect\/[A-Za-z0-9_-]{43}/);
+    expect(text).toContain(`Please reconnect by ${inDays(30)}`);
     // why: a planned migration keeps its deadline state while the old key still works
     expect(await stateOf("Beta Osteo")).toBe("pending_disconnect");
     const rows = await t.db.select().from(campaignClinics).where(eq(campaignClinics.campaignId, id));
@@ -182,12 +190,44 @@ describe("sending links and progress", () => {
     // a second press sends nothing twice
     const second = await act("agent", id, { intent: "send-links" });
     expect(second.status).toBe(302);
-    expect(await t.db.select().from(emailOutbox).where(sql`${emailOutbox.to} like 'admin@betaosteo%'`)).toHaveLength(1);
+    expect(await linkMails("admin@betaosteo%")).toHaveLength(1);
 
     await t.db.update(clinics).set({ adminEmail: "theta@clinic.example" }).where(eq(clinics.id, noEmail));
     const retry = await act("agent", id, { intent: "send-links", batch: "1", retryFailed: "1" });
     expect((retry.data as { send: { sent: number; failedTotal: number } }).send).toMatchObject({ sent: 1, failedTotal: 0 });
     expect((await t.db.select().from(auditLog).where(eq(auditLog.action, "campaign.links_sent"))).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("one clinic's failure part-way loses nobody: every clinic marked sent has its link and its email (issue 10, reliability 5)", async () => {
+    const id = await newCampaign("Lose nobody");
+    const names = ["LN One", "LN Two", "LN Three", "LN Four"];
+    const members: string[] = [];
+    for (const name of names) members.push((await insertClinic(t.db, { name, state: "healthy", adminEmail: `admin@${name.replace(/ /g, "").toLowerCase()}.example` })).clinicId);
+    await addClinicsToCampaign({ campaignId: id, clinicIds: members, actor: actor() }, t.db);
+    // why: a real database fault for one clinic (not a mock): its link insert fails
+    const broken = members[2]!;
+    await t.sql.unsafe(`create function fail_one_link() returns trigger language plpgsql as $$ begin
+      if new.clinic_id = '${broken}' then raise exception 'injected failure'; end if; return new; end $$`);
+    await t.sql.unsafe("create trigger fail_one_link before insert on reconnect_links for each row execute function fail_one_link()");
+    try {
+      const r = await act("agent", id, { intent: "send-links", batch: "1" }).catch((err: unknown) => err);
+      expect(r).toBeInstanceOf(Error);
+    } finally {
+      await t.sql.unsafe("drop trigger fail_one_link on reconnect_links; drop function fail_one_link()");
+    }
+    const rows = await t.db.select().from(campaignClinics).where(eq(campaignClinics.campaignId, id));
+    for (const row of rows) {
+      if (!row.linkSentAt) continue;
+      const links = await t.db.select().from(reconnectLinks).where(eq(reconnectLinks.clinicId, row.clinicId));
+      expect(links.length, `clinic ${row.clinicId} is marked sent`).toBeGreaterThan(0);
+      expect(await t.db.select().from(alertNotifications).where(and(eq(alertNotifications.clinicId, row.clinicId), eq(alertNotifications.event, "reconnect_link")))).toHaveLength(1);
+    }
+    expect(rows.find((r) => r.clinicId === broken)!.linkSentAt).toBeNull();
+    // the rest still go out on the next press
+    const again = await act("agent", id, { intent: "send-links", batch: "1" });
+    expect((again.data as { send: { remaining: number } }).send.remaining).toBe(0);
+    const after = await t.db.select().from(campaignClinics).where(eq(campaignClinics.campaignId, id));
+    expect(after.every((r) => r.linkSentAt !== null)).toBe(true);
   });
 
   it("derives reconnected / waiting / failing / past deadline from the connections", async () => {

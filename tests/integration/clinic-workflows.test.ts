@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 const actor = () => ({ userId: fixture.who.agent.id, label: fixture.who.agent.email });
-const live = () => ({ db: services.db, keyring: services.keyring, vendors: services.vendors, vendorSettings: services.vendor });
+const live = () => ({ db: services.db, keyring: services.keyring, vendors: services.vendors, vendorSettings: services.vendor, alerts: services.alerts, probes: services.queues.probe });
 async function clinicId(name: string) {
   const [row] = await services.db.select({ id: clinics.id }).from(clinics).where(eq(clinics.name, name));
   return row!.id;
@@ -71,7 +71,7 @@ describe("clinic page workflows in domain, with the probe as one injected step",
     const { clinic, connection } = await clinicWithConnection(id, services.db);
     const err = await createClinicReconnectLink(
       { clinic: { ...clinic, adminEmail: null }, vendor: connection.vendor, purpose: "New key", email: true, actor: actor(), publicUrl: "http://x", ttlHours: 1 },
-      services.db,
+      { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver },
     ).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 400, field: "purpose" });
   });

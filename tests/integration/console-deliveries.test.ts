@@ -1,7 +1,9 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { action, loader } from "../../app/routes/deliveries.tsx";
-import { auditLog, emailOutbox, webhookEndpoints } from "../../db/schema/index.ts";
+import { randomUUID } from "node:crypto";
+import { alertNotifications, auditLog, webhookEndpoints } from "../../db/schema/index.ts";
+import { insertClinic } from "../support/fleet.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 import { createRoleUsers, createTestServices, requestAs, settle, type TestServices } from "../support/services.ts";
 
@@ -14,9 +16,11 @@ beforeAll(async () => {
   t = await createTestDatabase();
   services = await createTestServices(t);
   who = await createRoleUsers(services);
-  await t.db.insert(emailOutbox).values([
-    { to: "admin@harbour.example", subject: "Harbourside Physiotherapy: Key rejected", text: "Your key was rejected." },
-    { to: "support@vendor.example", subject: "Recovered: Harbourside", text: "Connected again.", sentAt: new Date() },
+  const { clinicId, connectionId } = await insertClinic(t.db, { name: "Harbourside Physiotherapy" });
+  const base = { clinicId, connectionId, alertIds: [randomUUID()], channel: "email" as const };
+  await t.db.insert(alertNotifications).values([
+    { ...base, id: randomUUID(), event: "opened", audience: "clinic_admin", target: "admin@harbour.example", content: { kind: "email", subject: "Harbourside Physiotherapy: Key rejected", text: "Your key was rejected.", html: "" }, status: "queued", createdAt: new Date(Date.now() - 1000) },
+    { ...base, id: randomUUID(), event: "recovered", audience: "support", target: "support@vendor.example", content: { kind: "email", subject: "Recovered: Harbourside", text: "Connected again.", html: "" }, status: "delivered", settledAt: new Date(), attempts: 1 },
   ]);
 });
 afterAll(async () => {
@@ -28,11 +32,26 @@ const post = async (role: "viewer" | "agent" | "admin", form: Record<string, str
   settle(async () => action(args(await requestAs(services, who[role].id, "/deliveries", { form }))));
 
 describe("deliveries page", () => {
-  it("shows the outbox to every role, and filters to unsent", async () => {
+  type Page = { outbox: { total: number; rows: { target: string; status: string; text: string | null; subject: string | null }[] } };
+  it("shows every message with its status to every role, and filters to not sent", async () => {
     const all = await settle(async () => loader(args(await requestAs(services, who.viewer.id, "/deliveries"))));
-    expect((all.data as { outbox: { total: number } }).outbox.total).toBe(2);
+    expect((all.data as Page).outbox.total).toBe(2);
+    expect((all.data as Page).outbox.rows.map((r) => [r.target, r.status])).toEqual([
+      ["support@vendor.example", "delivered"],
+      ["admin@harbour.example", "queued"],
+    ]);
     const unsent = await settle(async () => loader(args(await requestAs(services, who.viewer.id, "/deliveries?unsent=1"))));
-    expect((unsent.data as { outbox: { rows: { to: string }[] } }).outbox.rows.map((r) => r.to)).toEqual(["admin@harbour.example"]);
+    expect((unsent.data as Page).outbox.rows.map((r) => r.target)).toEqual(["admin@harbour.example"]);
+  });
+
+  it("sends message bodies to admins only (issue 10, security 1)", async () => {
+    for (const role of ["viewer", "agent"] as const) {
+      const page = await settle(async () => loader(args(await requestAs(services, who[role].id, "/deliveries"))));
+      expect(JSON.stringify(page.data)).not.toContain("Your key was rejected.");
+      expect((page.data as Page).outbox.rows.every((r) => r.text === null)).toBe(true);
+    }
+    const admin = await settle(async () => loader(args(await requestAs(services, who.admin.id, "/deliveries"))));
+    expect((admin.data as Page).outbox.rows.map((r) => r.text)).toContain("Your key was rejected.");
   });
 
   it("lets only an admin add a webhook receiver, shows its secret once, and audits without the secret", async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
-import type { PgBoss } from "pg-boss";
+import type { Job, PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simulatorVendorEnv } from "../../config/runtime.ts";
 import { alertNotifications, alerts, clinics, connectionEvents, connections } from "../../db/schema/index.ts";
@@ -12,7 +12,11 @@ import { clinikoKey } from "../../simulator/keys.ts";
 import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
 import { addClinikoAccount, addClinikoKey } from "../../simulator/world.ts";
 import { startBoss } from "../../workers/boss.ts";
-import { pgBossDeliveryQueue } from "../../workers/handlers/alerts.ts";
+import { loader as healthz } from "../../app/routes/healthz.ts";
+import type { Services } from "../../composition/services.ts";
+import { deadProbesLastDay } from "../../domain/health/dead-probes.ts";
+import { handleProbeBatch, handleProbeDeadBatch, type ProbeDeps } from "../../workers/handlers/probe.ts";
+import { createQueues } from "../../workers/queues.ts";
 import { silentLogger } from "./alerts-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 
@@ -39,7 +43,8 @@ beforeAll(async () => {
       contactEmail: "tests@relink.example",
       timeoutMs: 3000,
     }),
-    alerts: { queue: pgBossDeliveryQueue(boss), recipients: { emailClinicAdmin: true, supportEmail: "support@relink.example", consoleUrl: null } },
+    alerts: { queue: createQueues(boss).deliver, recipients: { emailClinicAdmin: true, supportEmail: "support@relink.example", consoleUrl: null } },
+    probes: createQueues(boss).probe,
   };
 });
 afterAll(async () => {
@@ -142,9 +147,74 @@ describe("the health engine against the simulator", () => {
       .set({ keyCiphertext: source.keyCiphertext, keyIv: source.keyIv, keyTag: source.keyTag, keyId: source.keyId })
       .where(eq(connections.id, b.id));
     const report = await b.probe();
-    // why: the ciphertext is bound to row A; on row B it must not decrypt, so B has no usable key
-    expect(report.failureCode).toBe("key_missing");
+    // why: the ciphertext is bound to row A; on row B it must not decrypt — an internal fault, not a missing key
+    expect(report.failureCode).toBe("key_unreadable");
     expect((await a.probe()).state).toBe("healthy");
+  });
+});
+
+describe("our own fault is never the clinic's (issue 10, reliability 2)", () => {
+  it("a master key that cannot decrypt the stored key is key_unreadable: degraded, no alert and no message, even past 30 minutes", async () => {
+    clock = new Date();
+    const c = await healthyClinic("lost-master-key");
+    const wrongKeyring = keyringFromConfig(generateMasterKey(), "k1");
+    const probe = () => probeConnection({ ...ctx, keyring: wrongKeyring }, { connectionId: c.id, probeId: randomUUID(), reason: "schedule" });
+    expect(await probe()).toMatchObject({ state: "degraded", failureCode: "key_unreadable" });
+    clock = new Date(clock.getTime() + 45 * 60_000);
+    expect(await probe()).toMatchObject({ state: "degraded", failureCode: "key_unreadable" });
+    expect(await alertsOf(c.id)).toHaveLength(0);
+    expect(await t.db.select().from(alertNotifications).where(eq(alertNotifications.connectionId, c.id))).toHaveLength(0);
+    // the right keys again: back to healthy, silently (nothing was ever sent)
+    clock = new Date(clock.getTime() + 60_000);
+    expect((await c.probe()).state).toBe("healthy");
+    expect(await t.db.select().from(alertNotifications).where(eq(alertNotifications.connectionId, c.id))).toHaveLength(0);
+  });
+});
+
+describe("a probe's write lands only on the connection it read (issue 10, reliability 4 and 7)", () => {
+  it("a probe of an OLD key finishing after a new key was stored does not overwrite the new state", async () => {
+    clock = new Date();
+    const c = await healthyClinic("old-key-race");
+    c.record.status = "archived";
+    const before = await connection(c.id);
+    // the clinic stores a new key (reconnect page) while the probe of the old one is in flight
+    const gate = Promise.withResolvers<void>();
+    const entered = Promise.withResolvers<void>();
+    const slowVendors = {
+      ...ctx.vendors,
+      verify: async (...args: Parameters<typeof ctx.vendors.verify>) => {
+        entered.resolve();
+        await gate.promise;
+        return ctx.vendors.verify(...args);
+      },
+    };
+    const inFlight = probeConnection({ ...ctx, vendors: slowVendors }, { connectionId: c.id, probeId: randomUUID(), reason: "schedule" });
+    await entered.promise;
+    const newKey = clinikoKey("old-key-race-new", "au2");
+    addClinikoKey(sim.world, c.account, { key: newKey });
+    await t.db
+      .update(connections)
+      .set({ ...sealApiKey(keyring, c.id, { vendor: "cliniko", key: newKey, region: "au2" }, new Date(before.keyUpdatedAt!.getTime() + 1000)) })
+      .where(eq(connections.id, c.id));
+    gate.resolve();
+    const report = await inFlight;
+    expect(report.outcome).toBe("conflict");
+    const after = await connection(c.id);
+    expect(after).toMatchObject({ state: "healthy", failureCode: null, consecutiveFailures: 0 });
+  });
+
+  it("a retried probe job with the same id counts its failure once", async () => {
+    clock = new Date();
+    const c = await healthyClinic("retried-job");
+    c.record.status = "archived";
+    const probeId = randomUUID();
+    const first = await probeConnection(ctx, { connectionId: c.id, probeId, reason: "schedule" });
+    expect(first.state).toBe("degraded");
+    const again = await probeConnection(ctx, { connectionId: c.id, probeId, reason: "schedule" });
+    expect(again.outcome).toBe("skipped");
+    const after = await connection(c.id);
+    expect(after.consecutiveFailures).toBe(1);
+    expect((await eventsOf(c.id)).filter((e) => e.probeId === probeId)).toHaveLength(1);
   });
 });
 
@@ -157,5 +227,43 @@ describe("a stored shard that disagrees with the key's suffix", () => {
     expect((await connection(c.id)).region).toBe("au2");
     const events = await eventsOf(c.id);
     expect(events.some((e) => e.kind === "region_changed" && e.message.includes("uk1 to au2"))).toBe(true);
+  });
+});
+
+describe("one bad job never fails its batch (issue 10, reliability 4)", () => {
+  it("reports per job: the probe that crashes fails alone, its batch-mates complete and are written", async () => {
+    clock = new Date();
+    const good1 = await healthyClinic("batch-good-1");
+    const bad = await healthyClinic("batch-bad");
+    const good2 = await healthyClinic("batch-good-2");
+    const crashing = {
+      ...ctx.vendors,
+      verify: async (...args: Parameters<typeof ctx.vendors.verify>) => {
+        if (args[0].key === clinikoKey("batch-bad", "au2")) throw new TypeError("a bug in our code");
+        return ctx.vendors.verify(...args);
+      },
+    };
+    const deps: ProbeDeps = { db: t.db, logger: silentLogger, keyring, vendors: crashing, alerts: ctx.alerts, probes: ctx.probes };
+    const job = (connectionId: string) => ({ id: randomUUID(), name: "probe", data: { connectionId, reason: "schedule" } }) as unknown as Job<object>;
+    const jobs = [job(good1.id), job(bad.id), job(good2.id)];
+    const before = new Date();
+    const results = await handleProbeBatch(jobs, deps);
+    expect(results.map((r) => r.status)).toEqual(["completed", "failed", "completed"]);
+    expect(results.map((r) => r.id)).toEqual(jobs.map((j) => j.id));
+    for (const id of [good1.id, good2.id]) expect((await connection(id)).lastProbeAt!.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1000);
+  });
+
+  it("a probe that gave up after its retries is on the clinic's timeline and counted for the dashboard and /healthz", async () => {
+    clock = new Date();
+    const c = await healthyClinic("dead-probe");
+    const before = await deadProbesLastDay(t.db);
+    await handleProbeDeadBatch([{ id: randomUUID(), name: "probe-dead", data: { connectionId: c.id, reason: "schedule" } } as unknown as Job<object>], { db: t.db, logger: silentLogger });
+    const dead = (await eventsOf(c.id)).filter((e) => e.kind === "probe_dead");
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.message).toMatch(/gave up after its retries/);
+    expect(await deadProbesLastDay(t.db)).toBe(before + 1);
+    const services = { db: t.db, boss, checkDatabase: async () => {} } as unknown as Services;
+    const res = await healthz({ request: new Request("http://localhost/healthz"), params: {}, context: { services } });
+    expect(((await res.json()) as { checks: { queue: { deadLastDay: number } } }).checks.queue.deadLastDay).toBe(before + 1);
   });
 });

@@ -8,6 +8,10 @@ import { probeConnection, type ProbeContext } from "../../domain/health/probe.ts
 import { createVendorAccess } from "../../domain/health/vendor-access.ts";
 import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { seedDemoFleet } from "../../scripts/seed-demo.ts";
+import { startBoss } from "../../workers/boss.ts";
+import { createQueues } from "../../workers/queues.ts";
+import { silentLogger } from "./alerts-fixtures.ts";
+import type { PgBoss } from "pg-boss";
 import { DEMO_FLEET } from "../../simulator/demo-fleet.ts";
 import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
@@ -15,13 +19,18 @@ import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 let t: TestDatabase;
 let sim: SimulatorHandle;
 let ctx: ProbeContext;
+let boss: PgBoss;
 const masterKey = generateMasterKey();
 
 beforeAll(async () => {
   [t, sim] = await Promise.all([createTestDatabase(), startSimulator({ port: 0 })]);
   await seedDemoFleet({ databaseUrl: t.url, masterKey, masterKeyId: "k1", nodeEnv: "test" });
   const urls = simulatorVendorEnv(sim.url);
+  boss = await startBoss({ databaseUrl: t.url, logger: silentLogger, role: "sender" });
+  const queues = createQueues(boss);
   ctx = {
+    alerts: { queue: queues.deliver, recipients: { emailClinicAdmin: false, supportEmail: null, consoleUrl: null } },
+    probes: queues.probe,
     db: t.db,
     keyring: keyringFromConfig(masterKey, "k1"),
     vendors: createVendorAccess({
@@ -35,6 +44,7 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
+  await boss?.stop({ graceful: false });
   await Promise.all([t?.drop(), sim?.close()]);
 });
 

@@ -14,7 +14,8 @@ import { createLogger } from "../../lib/logger.ts";
 import { DEMO_FLEET } from "../../simulator/demo-fleet.ts";
 import { clinikoKey } from "../../simulator/keys.ts";
 import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
-import { alertRecipients, pgBossDeliveryQueue } from "../../workers/handlers/alerts.ts";
+import { alertRecipients } from "../../composition/services.ts";
+import { createQueues } from "../../workers/queues.ts";
 import { reconnectDeps } from "../../app/components/reconnect-context.server.ts";
 import type { Services } from "../../app/services.server.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
@@ -140,7 +141,7 @@ describe("the reconnect page", () => {
     const { clinic, connection } = await makeBrokenClinic(t, demo("cliniko_key_archived"));
     // an alert is open for the broken key, as the probe would have left it
     const packet = buildEscalationPacket({ organisationName: clinic.name, vendor: "cliniko", region: "au3", failureCode: "auth_rejected", evidence: null, keyUpdatedAt: null, firstFailureAt: new Date(), lastSuccessAt: null });
-    const alertDeps = { queue: pgBossDeliveryQueue(base.boss), recipients: alertRecipients(base.env) };
+    const alertDeps = { queue: createQueues(base.boss).deliver, recipients: alertRecipients(base.env) };
     await applyAlertWork({ connectionId: connection!.id, clinicId: clinic.id, open: ["connection_needs_action"], resolve: [], recovered: false, packet, now: new Date() }, t.db, alertDeps);
     const link = await linkFor(clinic.id);
 

@@ -15,6 +15,10 @@ import { seedDemoFleet } from "../../scripts/seed-demo.ts";
 import { DEMO_FLEET } from "../../simulator/demo-fleet.ts";
 import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
+import type { PgBoss } from "pg-boss";
+import { startBoss } from "../../workers/boss.ts";
+import { createQueues } from "../../workers/queues.ts";
+import { silentLogger } from "./alerts-fixtures.ts";
 
 // Security item 8: a vendor that quotes the submitted key back in its error body must not get the
 // key into what Relink stores (probe evidence, timeline) or shows (the verdict on a pasted key).
@@ -22,6 +26,7 @@ import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 let t: TestDatabase;
 let sim: SimulatorHandle;
 let ctx: ProbeContext;
+let boss: PgBoss;
 let settings: VendorSettings;
 const masterKey = generateMasterKey();
 const archived = DEMO_FLEET.find((d) => d.scenario === "cliniko_key_archived")!;
@@ -38,9 +43,18 @@ beforeAll(async () => {
     contactEmail: "tests@relink.example",
     timeoutMs: 5000,
   };
-  ctx = { db: t.db, keyring: keyringFromConfig(masterKey, "k1"), vendors: createVendorAccess(settings) };
+  boss = await startBoss({ databaseUrl: t.url, logger: silentLogger, role: "sender" });
+  const queues = createQueues(boss);
+  ctx = {
+    db: t.db,
+    keyring: keyringFromConfig(masterKey, "k1"),
+    vendors: createVendorAccess(settings),
+    alerts: { queue: queues.deliver, recipients: { emailClinicAdmin: false, supportEmail: null, consoleUrl: null } },
+    probes: queues.probe,
+  };
 });
 afterAll(async () => {
+  await boss?.stop({ graceful: false, timeout: 2000 });
   await Promise.all([t?.drop(), sim?.close()]);
 });
 

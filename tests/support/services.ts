@@ -1,12 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { parseEnv } from "../../config/env.ts";
-import { simulatorVendorEnv, vendorSettings } from "../../config/runtime.ts";
+import { simulatorVendorEnv } from "../../config/runtime.ts";
+import { composeServices } from "../../composition/services.ts";
 import { ensureUser } from "../../db/queries/users.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { hashPassword } from "../../domain/auth/passwords.ts";
-import { keyringFromConfig } from "../../domain/connections/key-storage.ts";
-import { createPostgresTokenStore } from "../../domain/connections/nookal-token-store.ts";
-import { createVendorAccess } from "../../domain/health/vendor-access.ts";
 import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { startBoss } from "../../workers/boss.ts";
 import type { Services } from "../../app/services.server.ts";
@@ -35,23 +33,16 @@ export async function createTestServices(t: TestDatabase, options: { vendorEnv?:
   });
   const logger = createLogger({ name: "test", level: "silent", pretty: false });
   const boss = await startBoss({ databaseUrl: t.url, logger, role: "sender" });
-  const keyring = keyringFromConfig(env.MASTER_KEY!, env.MASTER_KEY_ID);
-  const vendorDeps = { tokenStore: createPostgresTokenStore({ db: t.db, keyring }) };
-  const services: Services = {
+  // why: the same composition root as the web and worker processes, on the test's database
+  const services: Services = composeServices({
     env,
-    db: t.db,
     logger,
+    db: t.db,
     boss,
-    vendor: vendorSettings(env),
-    vendors: createVendorAccess(vendorSettings(env), vendorDeps),
-    vendorDeps,
-    masterKey: env.MASTER_KEY!,
-    keyring,
-    sessionSecret: env.SESSION_SECRET!,
     async checkDatabase() {
       await t.sql`select 1`;
     },
-  };
+  });
   return Object.assign(services, {
     async stop() {
       await boss.stop({ graceful: false, timeout: 2000 });

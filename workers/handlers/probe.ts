@@ -1,44 +1,62 @@
-import type { Job, PgBoss } from "pg-boss";
+import type { Job, JobResult } from "pg-boss";
 import type { Db } from "../../db/client.ts";
 import { listProbeableConnectionIds } from "../../db/queries/connections.ts";
 import type { AlertWorkDeps } from "../../domain/alerts/apply.ts";
 import type { Keyring } from "../../domain/connections/key-storage.ts";
+import { recordDeadProbe } from "../../domain/health/dead-probes.ts";
 import { probeConnection, type ProbeReport, type VendorAccess } from "../../domain/health/probe.ts";
+import type { ProbeJobQueue } from "../../domain/jobs.ts";
 import { expireLapsedReconnects } from "../../domain/reconnect/expire.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { QUEUES } from "../catalog.ts";
 
 export interface ProbeDeps {
   db: Db;
-  boss: PgBoss;
   logger: Logger;
   vendors: VendorAccess;
   keyring: Keyring;
   alerts: AlertWorkDeps;
+  probes: ProbeJobQueue;
+  /** Sees every probe's report (benches, logs); the reports are not stored as job output. */
+  onReport?: (report: ProbeReport) => void;
 }
 
-const CONFIRM_AFTER_SECONDS = 20;
-
-/** Probes a batch concurrently: each job is one connection; vendor calls dominate, so they overlap. */
-export async function handleProbeBatch(jobs: Job<object>[], deps: ProbeDeps): Promise<ProbeReport[]> {
+/**
+ * Probes a batch concurrently (vendor calls dominate, so they overlap) and reports per job
+ * (perJobResults): a job that throws fails and retries alone; its batch completes.
+ */
+export async function handleProbeBatch(jobs: Job<object>[], deps: ProbeDeps): Promise<JobResult[]> {
   return Promise.all(
-    jobs.map(async (job) => {
-      const payload = QUEUES.probe.schema.parse(job.data);
-      const report = await probeConnection(
-        { db: deps.db, keyring: deps.keyring, vendors: deps.vendors, alerts: deps.alerts },
-        { connectionId: payload.connectionId, probeId: job.id, reason: payload.reason, requestedBy: payload.requestedBy },
-      );
-      if (report.confirm) {
-        // why: a first rejection after a healthy history is confirmed before the clinic is told its key is broken
-        await deps.boss.send(QUEUES.probe.name, { connectionId: payload.connectionId, reason: "confirm" }, {
-          singletonKey: payload.connectionId,
-          startAfter: CONFIRM_AFTER_SECONDS,
-        });
+    jobs.map(async (job): Promise<JobResult> => {
+      const payload = QUEUES.probe.schema.safeParse(job.data);
+      if (!payload.success) return { id: job.id, status: "deadletter", output: { error: "invalid payload" } };
+      const { connectionId, reason, requestedBy } = payload.data;
+      try {
+        const report = await probeConnection(
+          { db: deps.db, keyring: deps.keyring, vendors: deps.vendors, alerts: deps.alerts, probes: deps.probes },
+          { connectionId, probeId: job.id, reason, requestedBy },
+        );
+        deps.onReport?.(report);
+        if (report.failureCode === "key_unreadable") deps.logger.error({ connectionId }, "stored key cannot be decrypted with the configured master keys");
+        deps.logger.debug({ connectionId, outcome: report.outcome, ms: report.ms }, "probe");
+        return { id: job.id, status: "completed" };
+      } catch (err) {
+        deps.logger.error({ err, connectionId }, "probe crashed");
+        // why: only the error's class is stored with the job; its text may quote query parameters
+        return { id: job.id, status: "failed", output: { error: (err as Error).name } };
       }
-      deps.logger.debug({ connectionId: payload.connectionId, outcome: report.outcome, ms: report.ms }, "probe");
-      return report;
     }),
   );
+}
+
+/** Retries exhausted: the dead probe goes onto the clinic's timeline (and into the dashboard's count). */
+export async function handleProbeDeadBatch(jobs: Job<object>[], deps: Pick<ProbeDeps, "db" | "logger">): Promise<void> {
+  for (const job of jobs) {
+    const payload = QUEUES["probe-dead"].schema.safeParse(job.data);
+    if (!payload.success) continue;
+    const written = await recordDeadProbe({ connectionId: payload.data.connectionId, probeId: job.id, reason: payload.data.reason }, deps.db);
+    if (written) deps.logger.warn({ connectionId: payload.data.connectionId }, "probe gave up after its retries");
+  }
 }
 
 /**
@@ -53,10 +71,7 @@ export async function handleProbeSweep(deps: ProbeDeps): Promise<void> {
   for (;;) {
     const ids = await listProbeableConnectionIds({ after, limit: 1000 }, deps.db);
     if (ids.length === 0) break;
-    await deps.boss.insert(
-      QUEUES.probe.name,
-      ids.map((id) => ({ data: { connectionId: id, reason: "schedule" }, singletonKey: id })),
-    );
+    await deps.probes.enqueue(ids.map((id) => ({ data: { connectionId: id, reason: "schedule" as const } })));
     total += ids.length;
     after = ids[ids.length - 1];
   }

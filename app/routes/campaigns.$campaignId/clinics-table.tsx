@@ -5,7 +5,7 @@ import { Pager } from "../../components/forms.tsx";
 import { StateBadge } from "../../components/state-badge.tsx";
 import type { CampaignPageData } from "./route.tsx";
 import { STATUS_WORDS } from "./status-words.ts";
-import { CAMPAIGN_STATUSES, type CampaignStatus, STATE_LABELS } from "../../../domain/vocabulary.ts";
+import { CAMPAIGN_STATUSES, type CampaignStatus, messageStatusLabel, STATE_LABELS } from "../../../domain/vocabulary.ts";
 
 /** The campaign's clinics, tabbed by progress status, a page at a time. */
 export function CampaignClinicsTable({
@@ -69,7 +69,10 @@ export function CampaignClinicsTable({
                   </td>
                   <td>
                     {r.linkSentAt ? (
-                      <span title={absoluteTime(r.linkSentAt)}>Emailed {relativeTime(r.linkSentAt, now)}</span>
+                      <span title={absoluteTime(r.linkSentAt)}>
+                        Emailed {relativeTime(r.linkSentAt, now)}{" "}
+                        {r.emailStatus ? <span className={`badge tone-${messageStatusLabel(r.emailStatus, r.emailRetrying).tone}`}>{messageStatusLabel(r.emailStatus, r.emailRetrying).label}</span> : null}
+                      </span>
                     ) : r.linkError ? (
                       <span className="field-error">Not sent: {r.linkError}</span>
                     ) : (

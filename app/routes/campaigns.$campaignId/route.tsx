@@ -78,9 +78,10 @@ export async function action(args: ActionFunctionArgs) {
     }
     const base = { campaignId: campaign.id, actor, publicUrl: publicUrl(services.env), ttlHours: services.env.RECONNECT_LINK_TTL_HOURS, retryFailed: input.retryFailed === "1" };
     // with JavaScript the page sends batch by batch and shows progress between them
-    if (input.batch) return data({ ok: true, send: await sendCampaignLinks(base, services.db) } satisfies CampaignActionData);
-    const { sent, failed } = await sendAllCampaignLinks(base, services.db);
-    return redirectWithFlash(request, services, here, `Sent ${sent} reconnect link${sent === 1 ? "" : "s"} by email.${failed ? ` ${failed} could not be sent (see the table).` : ""}`, failed ? "info" : "ok");
+    const linkDeps = { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver };
+    if (input.batch) return data({ ok: true, send: await sendCampaignLinks(base, linkDeps) } satisfies CampaignActionData);
+    const { sent, failed } = await sendAllCampaignLinks(base, linkDeps);
+    return redirectWithFlash(request, services, here, `Queued ${sent} reconnect link${sent === 1 ? "" : "s"} by email (Deliveries shows when each is sent).${failed ? ` ${failed} could not be sent (see the table).` : ""}`, failed ? "info" : "ok");
   });
 }
 

@@ -31,7 +31,7 @@ export function ReconnectLinkCard({ clinic, connection, errors, result }: { clin
       </Form>
       {result && "intent" in result && result.intent === "link" ? (
         <div className="result tone-ok" role="status">
-          <strong>Link created</strong> — valid until {absoluteTime(result.link.expiresAt)}. {result.link.emailedTo ? `Queued by email to ${result.link.emailedTo}.` : "Copy it now: it is shown only once."}
+          <strong>Link created</strong> — valid until {absoluteTime(result.link.expiresAt)}. {result.link.emailedTo ? `Email queued to ${result.link.emailedTo}; Deliveries shows when it is sent.` : "Copy it now: it is shown only once."}
           <div className="copy-row">
             <input readOnly value={result.link.url} aria-label="Reconnect link" className="mono" />
             <CopyButton text={result.link.url} label="Copy link" />

@@ -45,7 +45,7 @@ const ActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("link-email"), purpose: ReconnectPurposeSchema }),
 ]);
 
-const liveDeps = (s: Services): LiveDeps => ({ db: s.db, keyring: s.keyring, vendors: s.vendors, vendorSettings: s.vendor, vendorDeps: s.vendorDeps });
+const liveDeps = (s: Services): LiveDeps => ({ db: s.db, keyring: s.keyring, vendors: s.vendors, vendorSettings: s.vendor, vendorDeps: s.vendorDeps, alerts: s.alerts, probes: s.queues.probe });
 const probeStep = (s: Services) => (i: { clinicId: string; connectionId: string; actor: Actor }) => probeNow(i, liveDeps(s));
 
 export async function action(args: ActionFunctionArgs) {
@@ -66,9 +66,9 @@ export async function action(args: ActionFunctionArgs) {
       case "link-email": {
         const link = await createClinicReconnectLink(
           { clinic, vendor: connection.vendor, purpose: input.purpose, email: input.intent === "link-email", actor, publicUrl: publicUrl(services.env), ttlHours: services.env.RECONNECT_LINK_TTL_HOURS },
-          services.db,
+          { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver },
         );
-        return data({ ok: true as const, intent: "link" as const, link: { url: link.url, expiresAt: link.expiresAt.toISOString(), emailedTo: link.emailedTo } });
+        return data({ ok: true as const, intent: "link" as const, link: { url: link.url, expiresAt: link.expiresAt.toISOString(), emailedTo: link.emailQueuedTo } });
       }
       case "apply-region": {
         const { region } = await applyRegionAndReprobe({ clinicId, actor }, { db: services.db, probe: probeStep(services) });

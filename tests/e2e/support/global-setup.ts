@@ -3,6 +3,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import postgres from "postgres";
 import { freePort } from "../../../db/embedded.ts";
+import { startMailbox } from "./mailbox.ts";
 import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
@@ -10,6 +11,31 @@ declare module "vitest" {
     baseUrl: string;
     simulatorUrl: string;
     databaseUrl: string;
+    /** Where the e2e SMTP sink writes the emails the product sent (tests/e2e/support/mailbox.ts). */
+    mailDir: string;
+  }
+}
+
+/**
+ * Waits until the worker's first sweep has probed every seeded connection. Why (issue 10,
+ * reliability 7): the demo fleet is seeded `setup_pending`; a journey that creates a reconnect
+ * link before the first probe of its clinic landed moved a healthy clinic to reconnect_pending
+ * (the probe that read setup_pending then lost its conditional write), so the journey's
+ * "still healthy" read raced the worker. Journeys start from the fleet as the worker sees it.
+ */
+async function firstSweepSettled(databaseUrl: string, output: () => string): Promise<void> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const [row] = await sql<{ waiting: number }[]>`select count(*)::int as waiting from connections where last_probe_at is null and state <> 'paused'`;
+      if (row!.waiting === 0) return;
+      if (Date.now() > deadline) throw new Error(`the worker's first sweep did not probe ${row!.waiting} demo connections within 90 s:\n${output().slice(-2000)}`);
+      // why: polling the stored state the journeys depend on (not a fixed sleep standing in for the work)
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await sql.end();
   }
 }
 
@@ -20,7 +46,9 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const dataDir = path.resolve(".tmp", `e2e-${process.pid}`);
   await fs.rm(dataDir, { recursive: true, force: true });
-  const [port, simulatorPort, pgPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [port, simulatorPort, pgPort, smtpPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const mailDir = path.join(dataDir, "mail");
+  const mailbox = await startMailbox(mailDir, smtpPort);
   let databaseUrl: string | undefined;
   let dropDatabase = async () => {};
   if (process.env.DATABASE_URL) {
@@ -50,6 +78,8 @@ export default async function setup(project: TestProject) {
     PROBE_INTERVAL_MINUTES: "5",
     // why: journeys name their client address in X-Forwarded-For, as a load balancer would
     TRUST_PROXY_HOPS: "1",
+    // why: the delivery worker really sends; journeys read what it sent from the sink
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
   };
   // why: the product is not under test-runner control; VITEST would switch the Remix build plugin off
   for (const k of Object.keys(env)) if (k.startsWith("VITEST") || k === "TEST") delete env[k];
@@ -75,14 +105,18 @@ export default async function setup(project: TestProject) {
     });
   });
   const baseUrl = `http://127.0.0.1:${port}`;
+  const productDatabaseUrl = databaseUrl ?? `postgres://relink:relink-local@127.0.0.1:${pgPort}/relink`;
+  await firstSweepSettled(productDatabaseUrl, () => output);
   project.provide("baseUrl", baseUrl);
   project.provide("simulatorUrl", `http://127.0.0.1:${simulatorPort}`);
-  project.provide("databaseUrl", databaseUrl ?? `postgres://relink:relink-local@127.0.0.1:${pgPort}/relink`);
+  project.provide("databaseUrl", productDatabaseUrl);
+  project.provide("mailDir", mailDir);
 
   return async () => {
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
     const code = await exited;
+    await mailbox.close();
     await dropDatabase();
     await fs.rm(dataDir, { recursive: true, force: true });
     if (code !== 0) throw new Error(`npm start's launcher exited with ${code} on SIGTERM (expected 0):\n${output.slice(-2000)}`);

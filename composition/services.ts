@@ -1,0 +1,156 @@
+import type { PgBoss } from "pg-boss";
+import type { Env } from "../config/env.ts";
+import { masterKeyBase64, publicUrl, sessionSecret, vendorSettings, webhookTargetPolicy } from "../config/runtime.ts";
+import { openDb, type Db } from "../db/client.ts";
+import type { AlertRecipients, AlertWorkDeps } from "../domain/alerts/apply.ts";
+import type { DeliveryDeps } from "../domain/alerts/deliver.ts";
+import type { BulkDeps } from "../domain/bulk/operations.ts";
+import { smtpEmailSender, type EmailSender } from "../domain/alerts/email.ts";
+import { assertKeyringReadsStoredKeys } from "../domain/connections/keyring-check.ts";
+import { keyringFromConfig, type Keyring } from "../domain/connections/key-storage.ts";
+import { createPostgresTokenStore } from "../domain/connections/nookal-token-store.ts";
+import type { VendorAccess } from "../domain/health/probe.ts";
+import { createVendorAccess } from "../domain/health/vendor-access.ts";
+import type { VendorClientDeps } from "../domain/vendors/client.ts";
+import type { VendorSettings } from "../domain/vendors/types.ts";
+import type { Logger } from "../lib/logger.ts";
+import { startBoss } from "../workers/boss.ts";
+import { createQueues, type Queues } from "../workers/queues.ts";
+
+/**
+ * The composition root (docs/decisions/0022-one-door-per-queue.md): services, queues and the
+ * alert/delivery wiring are built here once, for the web process and the worker alike, so both
+ * send the same jobs through the same doors.
+ */
+
+export interface Services {
+  env: Env;
+  db: Db;
+  logger: Logger;
+  boss: PgBoss;
+  /** The only way to enqueue a job (workers/queues.ts). */
+  queues: Queues;
+  /** What applyAlertWork needs: the delivery queue and who receives alerts. */
+  alerts: AlertWorkDeps;
+  /** What the delivery worker needs to send a stored message (and to reveal a sealed link token). */
+  delivery: DeliveryDeps;
+  vendor: VendorSettings;
+  /** Vendor clients for probes and live key checks; one per process, so its caches are shared. */
+  vendors: VendorAccess;
+  /** What every vendor client in this process is built with: the Nookal token store shared through Postgres. */
+  vendorDeps: VendorClientDeps;
+  masterKey: string;
+  /** The master keys, for the few actions that decrypt or store an API key server-side. */
+  keyring: Keyring;
+  sessionSecret: string;
+  checkDatabase(): Promise<void>;
+}
+
+export function alertRecipients(env: Env): AlertRecipients {
+  return {
+    emailClinicAdmin: env.ALERT_EMAIL_CLINIC_ADMINS,
+    supportEmail: env.ALERT_SUPPORT_EMAIL ?? null,
+    consoleUrl: publicUrl(env),
+  };
+}
+
+/** What a bulk action needs, for the web (which enqueues it) and the worker (which runs it). */
+export function bulkDeps(services: Services): BulkDeps {
+  return {
+    db: services.db,
+    probes: services.queues.probe,
+    runs: services.queues.bulkRun,
+    keyring: services.keyring,
+    deliveries: services.queues.deliver,
+    publicUrl: publicUrl(services.env),
+    linkTtlHours: services.env.RECONNECT_LINK_TTL_HOURS,
+  };
+}
+
+/**
+ * Wires services from what the caller opened (a database and a started pg-boss); tests call it
+ * with their own database. `email` is the SMTP sender, or null (emails wait in the outbox).
+ */
+export function composeServices({
+  env,
+  logger,
+  db,
+  boss,
+  email = null,
+  checkDatabase,
+}: {
+  env: Env;
+  logger: Logger;
+  db: Db;
+  boss: PgBoss;
+  email?: EmailSender | null;
+  checkDatabase: () => Promise<void>;
+}): Services {
+  const queues = createQueues(boss);
+  const keyring = keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS);
+  const vendor = vendorSettings(env);
+  // why: a new Nookal token may invalidate older ones, so web and workers share one per key
+  const vendorDeps: VendorClientDeps = { tokenStore: createPostgresTokenStore({ db, keyring }) };
+  return {
+    env,
+    db,
+    logger,
+    boss,
+    queues,
+    alerts: { queue: queues.deliver, recipients: alertRecipients(env) },
+    delivery: { db, email, fromEmail: env.ALERT_FROM_EMAIL, webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS, keyring, webhookTargets: webhookTargetPolicy(env) },
+    vendor,
+    vendors: createVendorAccess(vendor, vendorDeps),
+    vendorDeps,
+    masterKey: masterKeyBase64(env),
+    keyring,
+    sessionSecret: sessionSecret(env),
+    checkDatabase,
+  };
+}
+
+/**
+ * Opens the database and pg-boss for one process and wires everything. Refuses to start when the
+ * configured master keys cannot decrypt a stored key (the message names the variable).
+ */
+export async function createServices({
+  env,
+  logger,
+  databaseUrl,
+  role,
+}: {
+  env: Env;
+  logger: Logger;
+  databaseUrl: string;
+  role: "web" | "worker";
+}): Promise<Services & { close(): Promise<void> }> {
+  const handle = openDb(databaseUrl, role === "worker" ? { max: 12, applicationName: "relink-worker" } : { max: 10, applicationName: "relink-web" });
+  try {
+    const keyring = keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS);
+    await assertKeyringReadsStoredKeys(keyring, handle.db);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  const boss = await startBoss({ databaseUrl, logger, role: role === "worker" ? "worker" : "sender" });
+  // why: only the worker delivers; the web process never opens an SMTP pool
+  const email = role === "worker" && env.SMTP_URL ? smtpEmailSender(env.SMTP_URL, { requireTLS: env.SMTP_REQUIRE_TLS }) : null;
+  if (role === "worker" && !email) logger.info("SMTP_URL not set: emails wait in the email outbox");
+  const services = composeServices({
+    env,
+    logger,
+    db: handle.db,
+    boss,
+    email,
+    async checkDatabase() {
+      await handle.sql`select 1`;
+    },
+  });
+  return Object.assign(services, {
+    async close() {
+      await boss.stop({ graceful: true, timeout: role === "worker" ? 10_000 : 5000 });
+      email?.close();
+      await handle.close();
+    },
+  });
+}

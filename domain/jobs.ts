@@ -1,0 +1,18 @@
+import type { DbOrTx } from "../db/client.ts";
+
+/**
+ * How domain code asks for background work without knowing pg-boss: the typed adapters in
+ * workers/queues.ts implement this (validated payload, singleton key, the caller's transaction).
+ */
+export interface JobQueue<P> {
+  enqueue(jobs: readonly { data: P; id?: string; startAfter?: number }[], tx?: DbOrTx): Promise<void>;
+}
+
+export interface ProbeJob {
+  connectionId: string;
+  reason: "schedule" | "manual" | "confirm" | "setup";
+  requestedBy?: string;
+}
+export type ProbeJobQueue = JobQueue<ProbeJob>;
+export type DeliveryJobQueue = JobQueue<{ notificationId: string }>;
+export type BulkJobQueue = JobQueue<{ operationId: string }>;
