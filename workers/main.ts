@@ -7,6 +7,7 @@ import { boot, failStartup, onShutdown, requireDatabaseUrl } from "../scripts/pr
 import { startBoss } from "./boss.ts";
 import { QUEUES } from "./catalog.ts";
 import { alertWorker, workAlertQueues } from "./handlers/alerts.ts";
+import { startMaintenance } from "./handlers/maintenance.ts";
 import { handleProbeBatch, handleProbeSweep, type ProbeDeps } from "./handlers/probe.ts";
 
 const { env, logger } = boot("worker");
@@ -34,6 +35,7 @@ try {
   await boss.schedule(QUEUES["probe-sweep"].name, `*/${env.PROBE_INTERVAL_MINUTES} * * * *`);
   // why: a fresh start should not wait up to one interval before the first probes
   await boss.send(QUEUES["probe-sweep"].name, {});
+  await startMaintenance(boss, { db: handle.db, logger });
   logger.info({ intervalMinutes: env.PROBE_INTERVAL_MINUTES }, "worker started");
   onShutdown(logger, async () => {
     await boss.stop({ graceful: true, timeout: 10_000 });

@@ -7,3 +7,4 @@ export * from "./rate-limits.ts";
 export * from "./reconnect-links.ts";
 export * from "./campaigns.ts";
 export * from "./bulk-operations.ts";
+export * from "./sessions.ts";

@@ -1,0 +1,52 @@
+import type { RequestHandler } from "express";
+import getRawBody from "raw-body";
+
+export interface BodyLimitRule {
+  /** Matches the request path (without any `.data` suffix of a single-fetch request). */
+  path: RegExp;
+  bytes: number;
+}
+
+/** Request bodies are read here, once; `req.body` is then a Buffer for the Remix handler (./remix.ts). */
+export interface BufferedBody {
+  body?: Buffer;
+}
+
+/** The limit for one request path: the first matching rule, else the default. */
+export function limitFor(path: string, rules: readonly BodyLimitRule[], defaultBytes: number): number {
+  const bare = path.endsWith(".data") ? path.slice(0, -".data".length) : path;
+  return rules.find((r) => r.path.test(bare))?.bytes ?? defaultBytes;
+}
+
+/**
+ * Reads every request body up to its limit before anything parses it, and answers 413 past it.
+ * Counted on the stream as bytes arrive (raw-body), so a chunked body with no Content-Length, or
+ * one that lies about it, is cut off too; a declared Content-Length above the limit is refused
+ * before a byte is read.
+ */
+export function bodyLimit({ defaultBytes, rules = [] }: { defaultBytes: number; rules?: readonly BodyLimitRule[] }): RequestHandler {
+  return (req, res, next) => {
+    if (req.method === "GET" || req.method === "HEAD") return next();
+    const limit = limitFor(req.path, rules, defaultBytes);
+    const declared = req.headers["content-length"];
+    getRawBody(req, { limit, length: declared === undefined ? undefined : Number(declared) }).then(
+      (buffer) => {
+        (req as typeof req & BufferedBody).body = buffer;
+        next();
+      },
+      (err: { type?: string; status?: number }) => {
+        if (res.headersSent) return;
+        const tooLarge = err.type === "entity.too.large";
+        // why: the rest of the body is never read; closing the connection stops the client sending it
+        res.set("Connection", "close");
+        if (tooLarge) {
+          res.status(413).type("text/plain").send(`The request is larger than ${Math.round(limit / 1024)} KB.`);
+        } else if (err.type === "request.aborted") {
+          res.destroy();
+        } else {
+          res.status(err.status && err.status >= 400 && err.status < 500 ? err.status : 400).type("text/plain").send("The request body could not be read.");
+        }
+      },
+    );
+  };
+}
