@@ -9,8 +9,9 @@ import { NonceContext } from "./nonce.ts";
 const ABORT_DELAY = 5_000;
 
 /**
- * Remix's default Node entry, plus the CSP nonce (docs/decisions/0021): React's own inline
- * streaming scripts get it here, Remix's <Scripts>/<ScrollRestoration> get it through NonceContext.
+ * Remix's default Node entry, plus the CSP nonce (docs/decisions/0021): React's inline streaming
+ * scripts and Remix's single-fetch stream scripts get it here (renderToPipeableStream, RemixServer),
+ * <Scripts>/<ScrollRestoration> through NonceContext.
  */
 export default function handleRequest(
   request: Request,
@@ -33,7 +34,7 @@ export default function handleRequest(
     };
     const { pipe, abort } = renderToPipeableStream(
       <NonceContext.Provider value={nonce}>
-        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} />
+        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
       </NonceContext.Provider>,
       {
         nonce,

@@ -1,3 +1,4 @@
+import "./zod-browser.ts";
 import { data, type LinksFunction, type LoaderFunctionArgs } from "@remix-run/node";
 import {
   Form,

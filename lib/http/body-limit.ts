@@ -36,17 +36,43 @@ export function bodyLimit({ defaultBytes, rules = [] }: { defaultBytes: number; 
       },
       (err: { type?: string; status?: number }) => {
         if (res.headersSent) return;
-        const tooLarge = err.type === "entity.too.large";
-        // why: the rest of the body is never read; closing the connection stops the client sending it
         res.set("Connection", "close");
-        if (tooLarge) {
-          res.status(413).type("text/plain").send(`The request is larger than ${Math.round(limit / 1024)} KB.`);
-        } else if (err.type === "request.aborted") {
-          res.destroy();
-        } else {
-          res.status(err.status && err.status >= 400 && err.status < 500 ? err.status : 400).type("text/plain").send("The request body could not be read.");
-        }
+        if (err.type === "entity.too.large") refuseTooLarge(req, res, limit);
+        else if (err.type === "request.aborted") res.destroy();
+        else res.status(err.status && err.status >= 400 && err.status < 500 ? err.status : 400).type("text/plain").send("The request body could not be read.");
       },
     );
   };
+}
+
+/** Bytes past the limit we still read (and drop) so the client gets to read the 413. */
+const DRAIN_BYTES = 1024 * 1024;
+
+/**
+ * Answers 413 so that the client gets to read it: browsers and fetch only read an answer once
+ * their upload is done, so up to DRAIN_BYTES more of the body is read and dropped first. A body
+ * that declares more than that, or keeps coming past it, is answered there and the connection
+ * closed, so an endless body costs a bounded amount of reading and never any buffering.
+ */
+function refuseTooLarge(req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], limit: number): void {
+  const declared = Number(req.headers["content-length"]);
+  // why: raw-body refuses a declared length before reading any of it, so all of it is left to drain
+  const cap = Number.isFinite(declared) ? declared : DRAIN_BYTES;
+  let drained = 0;
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    req.removeListener("data", onData);
+    res.status(413).type("text/plain").send(`The request is larger than ${Math.round(limit / 1024)} KB.`);
+  };
+  const onData = (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > cap) finish();
+  };
+  if (req.complete || declared > limit + DRAIN_BYTES) return finish();
+  req.on("data", onData);
+  req.once("end", finish);
+  req.once("error", finish);
+  req.resume();
 }

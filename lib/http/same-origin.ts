@@ -80,9 +80,10 @@ export function sameOriginOnly({ allowedOrigins }: { allowedOrigins: readonly st
       res.status(403).type("text/plain").set("Cache-Control", "no-store").send("Cross-site request refused: this form must be sent from a Relink page.");
       return;
     }
-    // why: a same-origin post from a no-referrer page (the reconnect page) carries `Origin: null`,
-    // which Remix's own origin check refuses; the browser vouched for it above, so drop the header
-    if (header("origin") === "null") delete req.headers.origin;
+    // why: this is the check that decides. Remix's own compares Origin with Host only, so it refuses
+    // `Origin: null` from a no-referrer page (the reconnect page, vouched for by Sec-Fetch-Site above)
+    // and PUBLIC_URL's origin behind a proxy that rewrites Host
+    delete req.headers.origin;
     next();
   };
 }

@@ -10,6 +10,8 @@ declare module "vitest" {
     baseUrl: string;
     simulatorUrl: string;
     databaseUrl: string;
+    /** The product's data folder (its development master key and session secret live there). */
+    dataDir: string;
   }
 }
 
@@ -77,6 +79,7 @@ export default async function setup(project: TestProject) {
   const baseUrl = `http://127.0.0.1:${port}`;
   project.provide("baseUrl", baseUrl);
   project.provide("simulatorUrl", `http://127.0.0.1:${simulatorPort}`);
+  project.provide("dataDir", dataDir);
   project.provide("databaseUrl", databaseUrl ?? `postgres://relink:relink-local@127.0.0.1:${pgPort}/relink`);
 
   return async () => {
