@@ -62,6 +62,7 @@ async function main() {
       "*",
       createRequestHandler({
         build,
+        mode: env.NODE_ENV,
         getLoadContext: (req, res) => ({
           services,
           cspNonce: cspNonce(res),

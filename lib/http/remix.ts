@@ -10,11 +10,12 @@ import type { BufferedBody } from "./body-limit.ts";
 export function createRequestHandler({
   build,
   getLoadContext,
-  mode = process.env.NODE_ENV,
+  mode,
 }: {
   build: ServerBuild;
   getLoadContext?: (req: ExpressRequest, res: ExpressResponse) => AppLoadContext | Promise<AppLoadContext>;
-  mode?: string;
+  /** NODE_ENV from config/env.ts: "development" shows error details, "production" hides them. */
+  mode: string;
 }): RequestHandler {
   const handleRequest = createRemixRequestHandler(build, mode);
   return async (req, res, next) => {
