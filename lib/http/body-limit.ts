@@ -36,9 +36,9 @@ export function bodyLimit({ defaultBytes, rules = [] }: { defaultBytes: number; 
       },
       (err: { type?: string; status?: number }) => {
         if (res.headersSent) return;
+        if (err.type === "entity.too.large") return refuseTooLarge(req, res, limit);
         res.set("Connection", "close");
-        if (err.type === "entity.too.large") refuseTooLarge(req, res, limit);
-        else if (err.type === "request.aborted") res.destroy();
+        if (err.type === "request.aborted") res.destroy();
         else res.status(err.status && err.status >= 400 && err.status < 500 ? err.status : 400).type("text/plain").send("The request body could not be read.");
       },
     );
@@ -47,32 +47,54 @@ export function bodyLimit({ defaultBytes, rules = [] }: { defaultBytes: number; 
 
 /** Bytes past the limit we still read (and drop) so the client gets to read the 413. */
 const DRAIN_BYTES = 1024 * 1024;
+const DRAIN_MS = 5000;
 
 /**
- * Answers 413 so that the client gets to read it: browsers and fetch only read an answer once
- * their upload is done, so up to DRAIN_BYTES more of the body is read and dropped first. A body
- * that declares more than that, or keeps coming past it, is answered there and the connection
- * closed, so an endless body costs a bounded amount of reading and never any buffering.
+ * Answers 413 so that the client gets to read it: closing a socket the client is still sending on
+ * resets it, and the reset can destroy the answer before it is read. A declared body within
+ * DRAIN_BYTES past the limit (a browser's too-big upload; browsers and fetch read an answer only
+ * once their upload is done) is read and dropped to its end, then answered. Anything else (no
+ * length, or a larger one) is answered at once while up to DRAIN_BYTES more, for at most DRAIN_MS,
+ * are read and dropped; then the connection is cut. An endless body costs a bounded amount of
+ * reading, never any buffering.
  */
-function refuseTooLarge(req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], limit: number): void {
+function refuseTooLarge(req: IncomingRequest, res: Parameters<RequestHandler>[1], limit: number): void {
+  const text = `The request is larger than ${Math.round(limit / 1024)} KB.`;
   const declared = Number(req.headers["content-length"]);
-  // why: raw-body refuses a declared length before reading any of it, so all of it is left to drain
-  const cap = Number.isFinite(declared) ? declared : DRAIN_BYTES;
-  let drained = 0;
+  if (Number.isFinite(declared) && declared <= limit + DRAIN_BYTES) {
+    // why: raw-body refuses a declared length before reading any of it, so all of it is left to drain
+    discard(req, declared, () => res.set("Connection", "close").status(413).type("text/plain").send(text));
+    return;
+  }
+  res.status(413).type("text/plain").send(text);
+  discard(req, DRAIN_BYTES, (ended) => {
+    if (!ended) req.socket.destroy();
+  });
+}
+
+type IncomingRequest = Parameters<RequestHandler>[0];
+
+/** Reads and drops up to `bytes` more of `req` for at most DRAIN_MS; then calls back once, saying whether the body ended. */
+function discard(req: IncomingRequest, bytes: number, then: (ended: boolean) => void): void {
+  let seen = 0;
   let done = false;
-  const finish = () => {
+  const finish = (ended: boolean) => {
     if (done) return;
     done = true;
+    clearTimeout(timer);
     req.removeListener("data", onData);
-    res.status(413).type("text/plain").send(`The request is larger than ${Math.round(limit / 1024)} KB.`);
+    req.removeListener("end", onEnd);
+    then(ended);
   };
   const onData = (chunk: Buffer) => {
-    drained += chunk.length;
-    if (drained > cap) finish();
+    seen += chunk.length;
+    if (seen > bytes) finish(false);
   };
-  if (req.complete || declared > limit + DRAIN_BYTES) return finish();
+  const onEnd = () => finish(true);
+  const timer = setTimeout(() => finish(false), DRAIN_MS);
+  if (req.complete) return finish(true);
   req.on("data", onData);
-  req.once("end", finish);
-  req.once("error", finish);
+  req.once("end", onEnd);
+  req.once("error", () => finish(false));
   req.resume();
 }

@@ -189,7 +189,7 @@ describe("self-serve reconnect (issue 6)", () => {
     });
     expect(await stateOf(clinic.clinicName)).toMatchObject({ state: "healthy", region: "au2" });
 
-    // a cross-site form post is still refused by Remix's CSRF check (only same-site `Origin: null` is let through)
+    // a cross-site form post is refused by the same-origin check (only same-origin `Origin: null` is let through)
     const other = await linkFor(demo("healthy_cliniko_uk1").clinicName);
     const crossSite = await fetch(other, {
       method: "POST",
@@ -197,7 +197,7 @@ describe("self-serve reconnect (issue 6)", () => {
       body: new URLSearchParams({ intent: "verify", key: demo("healthy_cliniko_uk1").key }),
       redirect: "manual",
     });
-    expect(crossSite.status).toBe(500);
+    expect(crossSite.status).toBe(403);
     expect((await stateOf(demo("healthy_cliniko_uk1").clinicName)).state).toBe("healthy");
   });
 
