@@ -45,37 +45,41 @@ export function bodyLimit({ defaultBytes, rules = [] }: { defaultBytes: number; 
   };
 }
 
-/** Bytes past the limit we still read (and drop) so the client gets to read the 413. */
+/** A declared body at most this much past the limit is read to its end before the 413 (a too-big upload). */
 const DRAIN_BYTES = 1024 * 1024;
-const DRAIN_MS = 5000;
+/** How long a too-big upload may take to finish arriving before the 413 goes anyway. */
+const DRAIN_UPLOAD_MS = 30_000;
+/** After an early 413, the rest is read and dropped this long (up to AFTER_BYTES), then the socket is cut. */
+const AFTER_MS = 2000;
+const AFTER_BYTES = 64 * 1024 * 1024;
 
 /**
  * Answers 413 so that the client gets to read it: closing a socket the client is still sending on
- * resets it, and the reset can destroy the answer before it is read. A declared body within
- * DRAIN_BYTES past the limit (a browser's too-big upload; browsers and fetch read an answer only
- * once their upload is done) is read and dropped to its end, then answered. Anything else (no
- * length, or a larger one) is answered at once while up to DRAIN_BYTES more, for at most DRAIN_MS,
- * are read and dropped; then the connection is cut. An endless body costs a bounded amount of
- * reading, never any buffering.
+ * resets it, and the reset can destroy the answer before the client reads it. A declared body
+ * within DRAIN_BYTES past the limit (a browser's too-big upload; browsers and fetch read an answer
+ * only once their upload is done) is read and dropped to its end, then answered. Anything else (no
+ * length, or a larger one) is answered at once and then read and dropped for AFTER_MS, long
+ * enough for the client to read the answer, before the connection is cut. Nothing is buffered, and
+ * an endless body is read for a bounded time.
  */
 function refuseTooLarge(req: IncomingRequest, res: Parameters<RequestHandler>[1], limit: number): void {
   const text = `The request is larger than ${Math.round(limit / 1024)} KB.`;
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared <= limit + DRAIN_BYTES) {
     // why: raw-body refuses a declared length before reading any of it, so all of it is left to drain
-    discard(req, declared, () => res.set("Connection", "close").status(413).type("text/plain").send(text));
+    discard(req, declared, DRAIN_UPLOAD_MS, () => res.set("Connection", "close").status(413).type("text/plain").send(text));
     return;
   }
   res.status(413).type("text/plain").send(text);
-  discard(req, DRAIN_BYTES, (ended) => {
+  discard(req, AFTER_BYTES, AFTER_MS, (ended) => {
     if (!ended) req.socket.destroy();
   });
 }
 
 type IncomingRequest = Parameters<RequestHandler>[0];
 
-/** Reads and drops up to `bytes` more of `req` for at most DRAIN_MS; then calls back once, saying whether the body ended. */
-function discard(req: IncomingRequest, bytes: number, then: (ended: boolean) => void): void {
+/** Reads and drops up to `bytes` more of `req` for at most `ms`; then calls back once, saying whether the body ended. */
+function discard(req: IncomingRequest, bytes: number, ms: number, then: (ended: boolean) => void): void {
   let seen = 0;
   let done = false;
   const finish = (ended: boolean) => {
@@ -91,7 +95,7 @@ function discard(req: IncomingRequest, bytes: number, then: (ended: boolean) => 
     if (seen > bytes) finish(false);
   };
   const onEnd = () => finish(true);
-  const timer = setTimeout(() => finish(false), DRAIN_MS);
+  const timer = setTimeout(() => finish(false), ms);
   if (req.complete) return finish(true);
   req.on("data", onData);
   req.once("end", onEnd);

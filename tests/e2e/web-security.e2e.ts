@@ -183,12 +183,14 @@ function rawRequest(port: number, head: string) {
   socket.write(head);
   let text = "";
   socket.on("data", (c) => (text += c.toString("latin1")));
-  socket.on("error", () => {});
+  let error = "";
+  socket.on("error", (e) => (error = e.message));
   const response = new Promise<string>((resolve) => socket.on("close", () => resolve(text)));
   return {
     socket,
     response,
     received: () => text,
+    error: () => error,
     /** The final status line (after any `100 Continue`). */
     status: (all: string) => all.split("\r\n").filter((l) => /^HTTP\/1\.1 \d{3}/.test(l) && !l.startsWith("HTTP/1.1 100")).at(0),
   };
@@ -217,7 +219,7 @@ describe("request bodies are bounded before parsing (Security 5)", () => {
       sent += chunk.length;
     }
     await Promise.race([answered, raw.response]);
-    expect(raw.status(raw.received())).toBe("HTTP/1.1 413 Payload Too Large");
+    expect(raw.status(raw.received()), `${raw.received().slice(0, 400)} ${raw.error()}`).toBe("HTTP/1.1 413 Payload Too Large");
     socket.destroy();
   });
 
