@@ -1,3 +1,4 @@
+import "./zod-browser.ts";
 import { data, type LinksFunction, type LoaderFunctionArgs } from "@remix-run/node";
 import {
   Form,
@@ -11,6 +12,7 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { useNonce } from "./nonce.ts";
 import { StatusErrorBoundary } from "./components/error-boundary.tsx";
 import { getUser, takeFlash } from "./session.server.ts";
 import styles from "./styles.css?url";
@@ -28,6 +30,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export function Layout({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("root");
   const user = data?.user;
+  const nonce = useNonce();
   return (
     <html lang="en">
       <head>
@@ -70,8 +73,8 @@ export function Layout({ children }: { children: ReactNode }) {
           </div>
         ) : null}
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

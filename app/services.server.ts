@@ -10,6 +10,8 @@ declare module "@remix-run/node" {
     services: Services;
     /** The client's address as scripts/web.ts determined it (TRUST_PROXY_HOPS); for rate limits. */
     clientAddress?: string;
+    /** This response's CSP nonce (lib/http/security-headers.ts), for Remix's inline scripts. */
+    cspNonce?: string;
   }
 }
 

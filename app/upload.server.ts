@@ -1,6 +1,14 @@
 /** Uploads are small text files (CSV); anything bigger is refused before it is read. */
 export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
 
+/**
+ * Request bodies past these sizes get 413 before anything parses them (lib/http/body-limit.ts,
+ * wired in scripts/web.ts): form posts are small; the two CSV upload routes (clinic import, a
+ * campaign's clinic list) take a 2 MB file plus the form's other fields.
+ */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+export const UPLOAD_BODY_LIMITS = [{ path: /^\/(clinics\/import|campaigns\/[^/]+)\/?$/, bytes: MAX_UPLOAD_BYTES + 64 * 1024 }] as const;
+
 export type UploadedText = { ok: true; text: string; fileName: string | null } | { ok: false; message: string };
 
 /**

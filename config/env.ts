@@ -63,6 +63,8 @@ export const EnvSchema = z.object({
    * address (docs/decisions/0007-reconnect-page.md: client addresses for rate limits).
    */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** On SIGTERM the web console lets requests in flight finish this long, then closes their connections. */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(120).default(10),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

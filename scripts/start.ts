@@ -51,7 +51,8 @@ async function shutdown(code: number): Promise<never> {
       ({ proc }) =>
         new Promise<void>((resolve) => {
           if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-          const kill = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+          // why: web lets requests in flight finish for SHUTDOWN_GRACE_SECONDS; do not cut that short
+          const kill = setTimeout(() => proc.kill("SIGKILL"), (env.SHUTDOWN_GRACE_SECONDS + 10) * 1000);
           proc.once("exit", () => {
             clearTimeout(kill);
             resolve();

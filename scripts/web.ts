@@ -1,13 +1,19 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
 import { createServices } from "../app/services.server.ts";
+import { BODY_LIMIT_BYTES, UPLOAD_BODY_LIMITS } from "../app/upload.server.ts";
+import { publicUrl } from "../config/runtime.ts";
 import { assertPortFree, StartupError } from "../db/embedded.ts";
 import { clientAddressFrom } from "../domain/reconnect/client-address.ts";
 import { RECONNECT_SECURITY_HEADERS } from "../domain/reconnect/headers.ts";
+import { bodyLimit } from "../lib/http/body-limit.ts";
+import { createRequestHandler } from "../lib/http/remix.ts";
+import { sameOriginOnly } from "../lib/http/same-origin.ts";
+import { cspNonce, securityHeaders } from "../lib/http/security-headers.ts";
+import { gracefulShutdown } from "../lib/http/shutdown.ts";
 import { boot, failStartup, onShutdown, requireDatabaseUrl } from "./process.ts";
 
 const BUILD = path.resolve("build/server/index.js");
@@ -25,6 +31,9 @@ async function main() {
 
     const app = express();
     app.disable("x-powered-by");
+    const shutdown = gracefulShutdown();
+    app.use(shutdown.track);
+    app.use(securityHeaders({ production: env.NODE_ENV === "production" }));
     app.use(compression());
     app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
     app.use(express.static("build/client", { maxAge: "1h" }));
@@ -37,12 +46,12 @@ async function main() {
       });
       next();
     });
+    app.use(sameOriginOnly({ allowedOrigins: [publicUrl(env)] }));
+    app.use(bodyLimit({ defaultBytes: BODY_LIMIT_BYTES, rules: UPLOAD_BODY_LIMITS }));
     // why: covers every /reconnect response, including error pages and single-fetch .data requests
     app.use("/reconnect", (req, res, next) => {
-      // why: under Referrer-Policy: no-referrer a browser posts a plain form with `Origin: null`, which
-      // Remix's CSRF check refuses, so every no-JavaScript attempt failed. These pages grant nothing
-      // through cookies (the token in the URL is the credential); only a cross-site post keeps it
-      if (req.headers.origin === "null" && req.headers["sec-fetch-site"] !== "cross-site") delete req.headers.origin;
+      // why: under Referrer-Policy: no-referrer a browser posts a plain form with `Origin: null`;
+      // sameOriginOnly accepts it only with `Sec-Fetch-Site: same-origin` and then drops the header
       res.set(RECONNECT_SECURITY_HEADERS);
       // why: the Remix adapter appends the route's own copies; replace instead, so no value appears twice
       const append = res.append.bind(res);
@@ -56,8 +65,9 @@ async function main() {
         // why: in development mode Remix sends a server error's message and stack to the browser, and a
         // failed query's message lists its parameters; the details are in the log (entry.server.tsx)
         mode: "production",
-        getLoadContext: (req) => ({
+        getLoadContext: (req, res) => ({
           services,
+          cspNonce: cspNonce(res),
           clientAddress: clientAddressFrom({ forwardedFor: req.headers["x-forwarded-for"], socketAddress: req.socket.remoteAddress, trustedHops: env.TRUST_PROXY_HOPS }),
         }),
       }),
@@ -75,8 +85,7 @@ async function main() {
       logger.info({ url: `http://${env.HOST}:${env.PORT}` }, "web console listening");
     });
     onShutdown(logger, async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      await shutdown.close(server, env.SHUTDOWN_GRACE_SECONDS * 1000);
       await services.close();
     });
   } catch (err) {

@@ -58,6 +58,13 @@ export const QUEUES = {
     queue: { policy: "exclusive", retryLimit: 0, expireInSeconds: 300 },
     work: { pollingIntervalSeconds: 5 },
   }),
+  // why: rate-limit windows and ended sessions are dropped hourly (workers/handlers/maintenance.ts)
+  "maintenance-sweep": spec({
+    name: "maintenance-sweep",
+    schema: z.object({}).passthrough(),
+    queue: { policy: "exclusive", retryLimit: 1, expireInSeconds: 300 },
+    work: { pollingIntervalSeconds: 30 },
+  }),
   // why: listed before its source queue, so the dead-letter queue exists when deliver names it
   "deliver-dead": spec({
     name: "deliver-dead",

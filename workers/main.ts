@@ -3,9 +3,10 @@ import { createServices } from "../composition/services.ts";
 import { resealWebhookSecrets } from "../domain/alerts/webhook-secrets.ts";
 import { boot, failStartup, onShutdown, requireDatabaseUrl } from "../scripts/process.ts";
 import { QUEUES } from "./catalog.ts";
+import { startMaintenance } from "./handlers/maintenance.ts";
+import { handleProbeBatch, handleProbeDeadBatch, handleProbeSweep, type ProbeDeps } from "./handlers/probe.ts";
 import { handleBulkRun } from "./handlers/bulk.ts";
 import { workDeliverQueues } from "./handlers/deliver.ts";
-import { handleProbeBatch, handleProbeDeadBatch, handleProbeSweep, type ProbeDeps } from "./handlers/probe.ts";
 
 const { env, logger } = boot("worker");
 try {
@@ -33,6 +34,7 @@ try {
   await boss.schedule(QUEUES["probe-sweep"].name, `*/${env.PROBE_INTERVAL_MINUTES} * * * *`);
   // why: a fresh start should not wait up to one interval before the first probes
   await services.queues.probeSweep.enqueue([{ data: {} }]);
+  await startMaintenance(boss, { db: services.db, logger });
   logger.info({ intervalMinutes: env.PROBE_INTERVAL_MINUTES }, "worker started");
   onShutdown(logger, () => services.close());
 } catch (err) {

@@ -25,15 +25,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const fieldErrors = z.flattenError(parsed.error).fieldErrors;
     return data({ fieldErrors, formError: null, email: String(form.email ?? "") }, { status: 400 });
   }
-  const result = await signIn({ email: parsed.data.email, password: parsed.data.password }, services.db);
+  const result = await signIn({ email: parsed.data.email, password: parsed.data.password, clientAddress: context.clientAddress }, services.db);
   if (!result.ok) {
-    services.logger.info({ email: parsed.data.email, reason: result.reason }, "sign-in refused");
+    services.logger.info({ email: parsed.data.email, reason: result.reason, ...("scope" in result ? { scope: result.scope } : {}) }, "sign-in refused");
     if (result.reason === "rate_limited") {
       const minutes = Math.ceil(result.retryAfterSeconds / 60);
       return data(
         {
           fieldErrors: {},
-          formError: `Too many failed sign-ins for this account. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}, or ask an admin.`,
+          formError: `Too many failed sign-ins ${result.scope === "account" ? "for this account" : "from this network"}. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}, or ask an admin.`,
           email: parsed.data.email,
         },
         { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },

@@ -60,3 +60,19 @@ export async function peekRateLimit(
     retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000)),
   };
 }
+
+/**
+ * Takes back one attempt counted by hitRateLimit at the same `now` (e.g. a sign-in that turned out
+ * right), so only failures use up the limit while every attempt is still counted before it is tried.
+ */
+export async function refundRateLimit(
+  { bucket, windowSeconds, now = new Date() }: { bucket: string; windowSeconds: number; now?: Date },
+  db: Db,
+): Promise<void> {
+  const windowMs = windowSeconds * 1000;
+  // why: a raw sql template hands a Date to the driver unserialised; the ISO text casts cleanly
+  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs).toISOString();
+  await db.execute(sql`
+    with gone as (delete from rate_limit_hits where bucket = ${bucket} and window_start = ${windowStart} and count <= 1)
+    update rate_limit_hits set count = count - 1 where bucket = ${bucket} and window_start = ${windowStart} and count > 1`);
+}

@@ -7,4 +7,5 @@ export * from "./rate-limits.ts";
 export * from "./reconnect-links.ts";
 export * from "./campaigns.ts";
 export * from "./bulk-operations.ts";
+export * from "./sessions.ts";
 export * from "./nookal-tokens.ts";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
+import { revokeUserSessions } from "../../db/queries/sessions.ts";
 import { findUserByEmail, findUserById, lockActiveAdmins, updateUser } from "../../db/queries/users.ts";
 import { users } from "../../db/schema/users.ts";
 import { hashPassword } from "../auth/passwords.ts";
@@ -54,6 +55,8 @@ export async function changeUser(
     const set = "role" in change ? { role: change.role } : { disabledAt: change.disabled ? new Date() : null };
     await updateUser({ id: userId, set }, tx);
     const action = "role" in change ? "user.change_role" : change.disabled ? "user.disable" : "user.enable";
+    // why: a disabled account or a new role must not keep riding a session signed in before the change
+    if ("role" in change ? change.role !== target.role : change.disabled) await revokeUserSessions({ userId, reason: action }, tx);
     await recordAudit(
       { actorUserId: actor.userId, actorLabel: actor.label, action, details: { userId, email: target.email, ...("role" in change ? { from: target.role, to: change.role } : {}) } },
       tx,

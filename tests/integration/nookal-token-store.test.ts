@@ -13,6 +13,8 @@ import type { VendorSettings } from "../../domain/vendors/types.ts";
 import { controlClient, simulatorVendorSettings, type ControlClient } from "../../simulator/control-client.ts";
 import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
+import { createLogger } from "../../lib/logger.ts";
+import { handleMaintenanceSweep } from "../../workers/handlers/maintenance.ts";
 
 /**
  * One Nookal token per key, shared through Postgres by every process: a new token may invalidate
@@ -126,5 +128,19 @@ describe("the shared Nookal token store", () => {
     expect(err).toBeInstanceOf(VendorError);
     expect((err as VendorError).vendorMessage).toBe("This API key has been disabled");
     expect(await getNookalToken({ id: nookalTokenId("au", settings.nookalV3BaseUrls.au!, key) }, t.db)).toBeUndefined();
+  });
+
+  it("the worker's maintenance sweep drops tokens that lapsed over a day ago, and keeps live ones", async () => {
+    const live = { tokenCiphertext: Buffer.from("x"), tokenIv: Buffer.alloc(12), tokenTag: Buffer.alloc(16), tokenKeyId: "k1" };
+    const now = new Date();
+    await t.db.insert(nookalAccessTokens).values([
+      { id: "sweep-lapsed", ...live, expiresAt: new Date(now.getTime() - 2 * 86_400_000) },
+      { id: "sweep-live", ...live, expiresAt: new Date(now.getTime() + 3600_000) },
+    ]);
+    const swept = await handleMaintenanceSweep({ db: t.db, logger: createLogger({ name: "test", level: "silent", pretty: false }) }, now);
+    expect(swept.nookalTokens).toBeGreaterThanOrEqual(1);
+    const ids = (await t.db.select({ id: nookalAccessTokens.id }).from(nookalAccessTokens)).map((r) => r.id);
+    expect(ids).toContain("sweep-live");
+    expect(ids).not.toContain("sweep-lapsed");
   });
 });

@@ -8,7 +8,7 @@ import { hashPassword } from "../../domain/auth/passwords.ts";
 import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { startBoss } from "../../workers/boss.ts";
 import type { Services } from "../../app/services.server.ts";
-import { sessionStorage } from "../../app/session.server.ts";
+import { startSession } from "../../app/session.server.ts";
 import { seedDemoFleet } from "../../scripts/seed-demo.ts";
 import { startSimulator } from "../../simulator/server.ts";
 import { createTestDatabase, type TestDatabase } from "./db.ts";
@@ -62,7 +62,7 @@ export async function createRoleUsers(services: Services): Promise<Record<UserRo
   return { admin: await make("admin"), agent: await make("agent"), viewer: await make("viewer") };
 }
 
-/** A Request carrying a signed session cookie for `userId` (null: signed out). */
+/** A Request carrying the cookie of a new server-side session for `userId` (null: signed out). */
 export async function requestAs(
   services: Services,
   userId: string | null,
@@ -71,10 +71,7 @@ export async function requestAs(
 ): Promise<Request> {
   const headers = new Headers(init.headers);
   if (userId) {
-    const storage = sessionStorage(services);
-    const session = await storage.getSession();
-    session.set("userId", userId);
-    const setCookie = await storage.commitSession(session);
+    const setCookie = await startSession(services, userId);
     headers.set("Cookie", setCookie.split(";")[0]!);
   }
   let body = init.body;

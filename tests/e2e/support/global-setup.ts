@@ -13,6 +13,8 @@ declare module "vitest" {
     databaseUrl: string;
     /** Where the e2e SMTP sink writes the emails the product sent (tests/e2e/support/mailbox.ts). */
     mailDir: string;
+    /** The product's data folder (its development master key and session secret live there). */
+    dataDir: string;
   }
 }
 
@@ -111,6 +113,7 @@ export default async function setup(project: TestProject) {
   project.provide("simulatorUrl", `http://127.0.0.1:${simulatorPort}`);
   project.provide("databaseUrl", productDatabaseUrl);
   project.provide("mailDir", mailDir);
+  project.provide("dataDir", dataDir);
 
   return async () => {
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
