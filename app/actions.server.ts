@@ -43,10 +43,10 @@ export interface ActionSpec<S extends z.ZodType, P extends z.ZodType, E extends 
   upload?: string;
 }
 
-export const actorOf = (user: SessionUser): Actor => ({ userId: user.id, label: user.email });
+const actorOf = (user: SessionUser): Actor => ({ userId: user.id, label: user.email });
 
 /** A DomainError as the console answers it (the mapping itself is domainProblem, shared with the API). */
-export function refusal<E extends Record<string, unknown>>(err: DomainError, extra?: E) {
+function refusal<E extends Record<string, unknown>>(err: DomainError, extra?: E) {
   const p = domainProblem(err);
   if (p.missingResource) notFound(p.message);
   const fieldErrors: FieldErrors = { [p.field ?? "form"]: [p.message] };

@@ -29,8 +29,3 @@ export function badRequest<E extends Record<string, unknown>>(fieldErrors: Field
   return data({ ok: false as const, fieldErrors, ...(extra ?? ({} as E)) }, { status: 400 });
 }
 
-/** `intent` decides which of a form's buttons was pressed; each schema pins it with z.literal. */
-export function intentOf(form: FormData): string {
-  const v = form.get("intent");
-  return typeof v === "string" ? v : "";
-}

@@ -20,7 +20,7 @@ const TOUCH_EVERY_MS = 60_000;
 const cookies = new WeakMap<Services, Cookie>();
 
 /** `__Host-` in production: Secure, host-only and path `/`, so no subdomain or http page can plant or read it. */
-export function sessionCookieName(services: Services): string {
+function sessionCookieName(services: Services): string {
   return services.env.NODE_ENV === "production" ? "__Host-relink" : "__relink";
 }
 

@@ -4,7 +4,7 @@ import postgres from "postgres";
 import * as schema from "./schema/index.ts";
 
 export type Db = PostgresJsDatabase<typeof schema>;
-export type Sql = postgres.Sql;
+type Sql = postgres.Sql;
 /** The pooled database or a transaction on it, so a query can join the caller's transaction. */
 export type DbOrTx = PgDatabase<PostgresJsQueryResultHKT, typeof schema>;
 

@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 
-export const EMBEDDED_PG_MAJOR = "18";
+const EMBEDDED_PG_MAJOR = "18";
 const USER = "relink";
 // why: the embedded server listens on loopback only; this password never leaves the machine
 const PASSWORD = "relink-local";

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import { openDb } from "./client.ts";
 
-export const MIGRATIONS_FOLDER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../drizzle");
+const MIGRATIONS_FOLDER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../drizzle");
 
 /** Applies every committed migration; safe to run on every start (already-applied ones are skipped). */
 export async function migrateDatabase(url: string): Promise<void> {

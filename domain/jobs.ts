@@ -4,11 +4,11 @@ import type { DbOrTx } from "../db/client.ts";
  * How domain code asks for background work without knowing pg-boss: the typed adapters in
  * workers/queues.ts implement this (validated payload, singleton key, the caller's transaction).
  */
-export interface JobQueue<P> {
+interface JobQueue<P> {
   enqueue(jobs: readonly { data: P; id?: string; startAfter?: number }[], tx?: DbOrTx): Promise<void>;
 }
 
-export interface ProbeJob {
+interface ProbeJob {
   connectionId: string;
   reason: "schedule" | "manual" | "confirm" | "setup";
   requestedBy?: string;

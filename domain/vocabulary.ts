@@ -106,7 +106,7 @@ export const ALERT_STATUSES = ["open", "acknowledged", "muted", "resolved"] as c
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 /** The only moments that notify anyone: a repeat of an open alert never does. */
-export const ALERT_EVENTS = ["opened", "reopened", "recovered"] as const;
+const ALERT_EVENTS = ["opened", "reopened", "recovered"] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
 /**

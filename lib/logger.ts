@@ -1,7 +1,7 @@
 import pino, { type Logger } from "pino";
 
 /** Paths pino blanks out wherever they appear in a log object: keys, tokens, passwords, auth headers. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   "key",
   "apiKey",
   "api_key",

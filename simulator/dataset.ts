@@ -20,7 +20,7 @@ export interface GenPatient {
   archivedAt: number | null;
   deletedAt: number | null;
 }
-export interface GenPractitioner {
+interface GenPractitioner {
   idx: number;
   title: string;
   firstName: string;
@@ -31,7 +31,7 @@ export interface GenPractitioner {
   createdAt: number;
   updatedAt: number;
 }
-export interface GenAppointmentType {
+interface GenAppointmentType {
   idx: number;
   name: string;
   minutes: number;

@@ -3,7 +3,7 @@
  * variable arguments, nested selections. No fragments or directives — a client that needs them
  * would be relying on something Relink does not use.
  */
-export type GqlValue = string | number | boolean | null | GqlValue[] | { [k: string]: GqlValue };
+type GqlValue = string | number | boolean | null | GqlValue[] | { [k: string]: GqlValue };
 
 export interface Field {
   alias: string;

@@ -18,7 +18,7 @@ export function hash32(...parts: (string | number)[]): number {
 }
 
 /** mulberry32: a seeded generator returning floats in [0, 1). */
-export function makeRng(seed: number): () => number {
+function makeRng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -30,7 +30,7 @@ export interface SimulatorHandle {
   close(): Promise<void>;
 }
 
-export const SHARD_PATTERN = /^[a-z]{2}\d{1,2}$/;
+const SHARD_PATTERN = /^[a-z]{2}\d{1,2}$/;
 
 export function startSimulator(opts: SimulatorOptions = {}): Promise<SimulatorHandle> {
   const worldOptions: WorldOptions = { seed: opts.seed, anchor: opts.anchor, demo: opts.demo, settings: opts.settings };

@@ -51,7 +51,7 @@ export function localDateTime(ms: number, timeZone: string): string {
 }
 
 /** The instant a wall-clock time in a zone names (DST gaps resolve forward). */
-export function wallToUtc(y: number, mo: number, d: number, h: number, mi: number, timeZone: string): number {
+function wallToUtc(y: number, mo: number, d: number, h: number, mi: number, timeZone: string): number {
   const guess = Date.UTC(y, mo - 1, d, h, mi);
   const first = guess - zoneOffsetMs(guess, timeZone);
   return guess - zoneOffsetMs(first, timeZone);

@@ -5,20 +5,18 @@ import type { Queue, WorkOptions } from "pg-boss";
  * The job catalog: each queue's name, payload schema, queue options and worker options.
  * Senders and handlers both go through it, so a payload is validated on the way in and out.
  */
-export const ProbePayloadSchema = z.object({
+const ProbePayloadSchema = z.object({
   connectionId: z.uuid(),
   reason: z.enum(["schedule", "manual", "confirm", "setup"]),
   requestedBy: z.string().max(200).optional(),
 });
-export type ProbePayload = z.infer<typeof ProbePayloadSchema>;
-
-export const ProbeSweepPayloadSchema = z.object({}).passthrough();
+const ProbeSweepPayloadSchema = z.object({}).passthrough();
 
 /** One stored message (an alert email or webhook, a reconnect-link email): the message itself is in alert_notifications. */
-export const DeliverPayloadSchema = z.object({ notificationId: z.uuid() });
+const DeliverPayloadSchema = z.object({ notificationId: z.uuid() });
 
 /** One stored bulk operation (domain/bulk): its waiting items are worked in the worker, not in the request. */
-export const BulkRunPayloadSchema = z.object({ operationId: z.uuid() });
+const BulkRunPayloadSchema = z.object({ operationId: z.uuid() });
 
 export interface QueueSpec<S extends z.ZodType> {
   name: string;

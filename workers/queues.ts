@@ -10,7 +10,7 @@ import { QUEUES, type PayloadOf, type QueueName } from "./catalog.ts";
  * with the write that caused it (`fromDrizzle(tx, sql)`).
  */
 
-export interface EnqueueJob<N extends QueueName> {
+interface EnqueueJob<N extends QueueName> {
   data: PayloadOf<N>;
   /** A job id chosen by the caller (delivery jobs: the notification's job_id). */
   id?: string;
@@ -18,7 +18,7 @@ export interface EnqueueJob<N extends QueueName> {
   startAfter?: number;
 }
 
-export interface QueueDoor<N extends QueueName> {
+interface QueueDoor<N extends QueueName> {
   readonly name: N;
   /** Enqueues the jobs; on `tx` when given. A singleton already waiting absorbs its duplicate. */
   enqueue(jobs: readonly EnqueueJob<N>[], tx?: DbOrTx): Promise<void>;

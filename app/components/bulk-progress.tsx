@@ -3,7 +3,7 @@ import type { BulkItemStatus } from "../../db/schema/bulk-operations.ts";
 import type { Tone } from "./state-badge.tsx";
 
 export const ITEM_LABELS: Record<BulkItemStatus, string> = { done: "Done", failed: "Failed", skipped: "Skipped", waiting: "Waiting" };
-export const ITEM_TONES: Record<BulkItemStatus, Tone> = { done: "ok", failed: "bad", skipped: "idle", waiting: "info" };
+const ITEM_TONES: Record<BulkItemStatus, Tone> = { done: "ok", failed: "bad", skipped: "idle", waiting: "info" };
 
 export function ItemBadge({ status }: { status: BulkItemStatus }) {
   return <span className={`badge tone-${ITEM_TONES[status]}`}>{ITEM_LABELS[status]}</span>;

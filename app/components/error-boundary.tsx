@@ -16,7 +16,7 @@ export type StatusHandler = (error: ErrorResponse) => ErrorView;
 
 const text = (error: ErrorResponse) => (typeof error.data === "string" && error.data ? error.data : "");
 
-export const DEFAULT_STATUS_HANDLERS: Record<number, StatusHandler> = {
+const DEFAULT_STATUS_HANDLERS: Record<number, StatusHandler> = {
   404: (e) => ({ title: "Not found", message: text(e) || "That page or clinic does not exist (or was archived)." }),
   403: (e) => ({ title: "Not allowed", message: `${text(e) ? `${text(e)} ` : ""}Ask an admin if you need access.` }),
 };

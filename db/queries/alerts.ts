@@ -1,7 +1,7 @@
 import type { DbOrTx } from "../client.ts";
 import { and, asc, count, desc, eq, getTableColumns, gt, inArray, isNotNull, ne, or, sql, type SQL } from "drizzle-orm";
 import { alertDeliveries, alertNotifications, alerts, clinics, emailOutbox, reconnectLinks, webhookEndpoints, type Alert, type NewAlert, type NewAlertDelivery, type NewAlertNotification } from "../schema/index.ts";
-import type { AlertKind, AlertStatus, EscalationPacket, NotificationStatus } from "../../domain/vocabulary.ts";
+import type { AlertKind, EscalationPacket, NotificationStatus } from "../../domain/vocabulary.ts";
 
 
 const alertColumns = getTableColumns(alerts);
@@ -283,65 +283,6 @@ export async function markOutboxEmail(
 }
 
 // ---- the console's reads and writes
-
-export interface AlertListFilters {
-  clinicId?: string;
-  connectionId?: string;
-  /** "unresolved" = open, acknowledged or muted. */
-  status?: AlertStatus | "unresolved";
-  kind?: AlertKind;
-}
-
-/** One page of alerts, most recently seen first. */
-export async function listAlerts(
-  { filters = {}, page = 1, pageSize = 50 }: { filters?: AlertListFilters; page?: number; pageSize?: number },
-  db: DbOrTx,
-): Promise<{ rows: (AlertRow & { clinicName: string })[]; total: number }> {
-  const where: SQL[] = [];
-  if (filters.clinicId) where.push(eq(alerts.clinicId, filters.clinicId));
-  if (filters.connectionId) where.push(eq(alerts.connectionId, filters.connectionId));
-  if (filters.kind) where.push(eq(alerts.kind, filters.kind));
-  if (filters.status === "unresolved") where.push(ne(alerts.status, "resolved"));
-  else if (filters.status) where.push(eq(alerts.status, filters.status));
-  const condition = where.length ? and(...where) : undefined;
-  const [rows, [totalRow]] = await Promise.all([
-    db
-      .select({ ...alertColumns, clinicName: clinics.name })
-      .from(alerts)
-      .innerJoin(clinics, eq(clinics.id, alerts.clinicId))
-      .where(condition)
-      .orderBy(desc(alerts.lastSeenAt), desc(alerts.id))
-      .limit(pageSize)
-      .offset((page - 1) * pageSize),
-    db.select({ n: count() }).from(alerts).where(condition),
-  ]);
-  return { rows, total: totalRow?.n ?? 0 };
-}
-
-export async function getAlert({ alertId }: { alertId: string }, db: DbOrTx): Promise<AlertRow | undefined> {
-  const [row] = await db.select(alertColumns).from(alerts).where(eq(alerts.id, alertId));
-  return row;
-}
-
-/** Notifications about an alert (including recoveries that covered it), newest first. */
-export async function listAlertNotifications({ alertId }: { alertId: string }, db: DbOrTx) {
-  return db
-    .select({
-      id: alertNotifications.id,
-      event: alertNotifications.event,
-      channel: alertNotifications.channel,
-      audience: alertNotifications.audience,
-      target: alertNotifications.target,
-      status: alertNotifications.status,
-      attempts: alertNotifications.attempts,
-      lastError: alertNotifications.lastError,
-      createdAt: alertNotifications.createdAt,
-      settledAt: alertNotifications.settledAt,
-    })
-    .from(alertNotifications)
-    .where(sql`${alertNotifications.alertIds} @> array[${alertId}]::uuid[]`)
-    .orderBy(desc(alertNotifications.createdAt), asc(alertNotifications.target));
-}
 
 export async function listDeliveryAttempts({ notificationId }: { notificationId: string }, db: DbOrTx) {
   return db

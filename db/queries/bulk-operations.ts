@@ -83,7 +83,7 @@ export async function settleBulkItem(
 }
 
 /** How long a probe item may wait for the worker before it counts as failed. */
-export const PROBE_WAIT_LIMIT_MINUTES = 10;
+const PROBE_WAIT_LIMIT_MINUTES = 10;
 
 /**
  * An item's status as the progress view shows it. Probe items are done once the worker has
@@ -96,7 +96,7 @@ const effectiveStatus = sql<BulkItemStatus>`case
   when ${bulkOperations.kind} = 'probe' and ${bulkOperations.createdAt} < now() - make_interval(mins => ${PROBE_WAIT_LIMIT_MINUTES}) then 'failed'
   else 'waiting' end`;
 
-export interface BulkProgressItem {
+interface BulkProgressItem {
   clinicId: string;
   clinicName: string;
   status: BulkItemStatus;

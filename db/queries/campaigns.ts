@@ -19,7 +19,7 @@ function reconnected(addedAt: SQL): SQL {
  * - failing: needs a human now (action_required) or is failing transiently (degraded)
  * - waiting: everything else (pending_disconnect, link sent, setup)
  */
-export const campaignStatusSql = sql<CampaignStatus>`case
+const campaignStatusSql = sql<CampaignStatus>`case
   when ${reconnected(sql`${campaignClinics.addedAt}`)} then 'reconnected'
   when (now() at time zone 'utc')::date > ${campaigns.deadline} then 'past_deadline'
   when ${connections.state} in ('action_required', 'degraded') then 'failing'

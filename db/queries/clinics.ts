@@ -44,7 +44,7 @@ const STATE_SEVERITY = stateSeverity(connections.state);
 /** Unresolved alerts per clinic; small (only broken clinics have alerts), so it joins cheaply when sorting by it. */
 const openAlertCounts = sql`(select ${alerts.clinicId} as clinic_id, count(*)::int as n from ${alerts} where ${alerts.status} <> 'resolved' group by ${alerts.clinicId})`;
 
-export function clinicListCondition(filters: ClinicListFilters): SQL {
+function clinicListCondition(filters: ClinicListFilters): SQL {
   const where: SQL[] = [isNull(clinics.archivedAt)];
   if (filters.state) where.push(eq(connections.state, filters.state));
   if (filters.failureCode) where.push(eq(connections.failureCode, filters.failureCode));

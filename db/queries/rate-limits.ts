@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from "drizzle-orm";
+import { lt, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { rateLimitHits } from "../schema/index.ts";
 
@@ -38,27 +38,6 @@ export async function hitRateLimit(
 /** Drops windows that ended more than a day ago. */
 export async function sweepRateLimits({ now = new Date() }: { now?: Date } = {}, db: Db): Promise<void> {
   await db.delete(rateLimitHits).where(lt(rateLimitHits.windowStart, new Date(now.getTime() - 24 * 3600_000)));
-}
-
-/** Reads the current window's count without counting an attempt (e.g. "is this account locked?"). */
-export async function peekRateLimit(
-  { bucket, limit, windowSeconds, now = new Date() }: { bucket: string; limit: number; windowSeconds: number; now?: Date },
-  db: Db,
-): Promise<RateLimitResult> {
-  const windowMs = windowSeconds * 1000;
-  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
-  const [row] = await db
-    .select({ count: rateLimitHits.count })
-    .from(rateLimitHits)
-    .where(and(eq(rateLimitHits.bucket, bucket), eq(rateLimitHits.windowStart, windowStart)));
-  const count = row?.count ?? 0;
-  const allowed = count < limit;
-  return {
-    allowed,
-    count,
-    limit,
-    retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000)),
-  };
 }
 
 /**

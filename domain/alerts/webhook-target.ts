@@ -21,7 +21,7 @@ export interface WebhookTargetPolicy {
 
 export const STRICT_WEBHOOK_TARGETS: WebhookTargetPolicy = { allowPrivate: false, requireHttps: true };
 
-export class WebhookTargetError extends Error {
+class WebhookTargetError extends Error {
   readonly code = "ERR_WEBHOOK_TARGET_REFUSED";
   constructor(message: string) {
     super(message);
@@ -74,7 +74,7 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.
 type Lookup = (hostname: string, options: dns.LookupOptions, callback: LookupCallback) => void;
 
 /** `dns.lookup` that fails unless every address the name resolves to is public. */
-export function guardedLookup(resolve: typeof dns.lookup = dns.lookup): Lookup {
+function guardedLookup(resolve: typeof dns.lookup = dns.lookup): Lookup {
   return (hostname, options, callback) => {
     resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);

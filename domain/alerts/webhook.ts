@@ -16,7 +16,7 @@ export const WEBHOOK_EVENT_HEADER = "X-Relink-Event";
 export const WEBHOOK_ID_HEADER = "X-Relink-Delivery";
 
 const SIGNATURE_VERSION = "v1";
-export const DEFAULT_TOLERANCE_SECONDS = 300;
+const DEFAULT_TOLERANCE_SECONDS = 300;
 
 /** A new signing secret: 256 random bits, prefixed so it is recognisable when pasted around. */
 export function generateWebhookSecret(): string {

@@ -9,14 +9,14 @@ import type { UserRole } from "../vocabulary.ts";
  * why: five wrong passwords per account per 15 minutes stops online guessing without locking out
  * a person who mistypes twice; the window is fixed and kept in PostgreSQL so every replica agrees.
  */
-export const SIGN_IN_LIMIT = { limit: 5, windowSeconds: 15 * 60 } as const;
+const SIGN_IN_LIMIT = { limit: 5, windowSeconds: 15 * 60 } as const;
 
 /**
  * why: one address may fail ten sign-ins per 15 minutes across all accounts. Its attempts past
  * that are refused before they count against any account, so one attacker can lock out at most
  * two accounts per window instead of every admin, and cannot spray one password over all of them.
  */
-export const SIGN_IN_ADDRESS_LIMIT = { limit: 10, windowSeconds: 15 * 60 } as const;
+const SIGN_IN_ADDRESS_LIMIT = { limit: 10, windowSeconds: 15 * 60 } as const;
 
 export type SignInResult =
   | { ok: true; user: { id: string; email: string; name: string; role: UserRole } }

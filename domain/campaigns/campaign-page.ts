@@ -9,7 +9,7 @@ import type { CampaignStatus } from "../vocabulary.ts";
 
 export const CAMPAIGN_NOT_FOUND = "No campaign has that address.";
 /** Clinics per page of a campaign's table. */
-export const CAMPAIGN_PAGE_SIZE = 100;
+const CAMPAIGN_PAGE_SIZE = 100;
 
 /** The campaign page: the campaign, its progress counts, one page of its clinics, what is left to send. Null when unknown. */
 export async function loadCampaignPage({ campaignId, status, page, now = new Date() }: { campaignId: string; status?: CampaignStatus; page: number; now?: Date }, db: Db) {

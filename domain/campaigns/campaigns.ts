@@ -45,7 +45,7 @@ export async function createCampaign({ input, actor }: { input: CreateCampaignIn
   });
 }
 
-export type SkipReason = "not_found" | "archived" | "other_vendor";
+type SkipReason = "not_found" | "archived" | "other_vendor";
 export interface AddToCampaignResult {
   added: number;
   /** Of the added: how many moved to pending_disconnect (the rest kept a state that cannot). */

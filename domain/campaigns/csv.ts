@@ -18,12 +18,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ID_COLUMNS = ["id", "clinic_id"];
 const NAME_COLUMNS = ["name", "clinic", "clinic_name"];
 
-export interface ClinicRef {
+interface ClinicRef {
   line: number;
   value: string;
 }
 
-export function readClinicRefs(text: string): { ok: true; refs: ClinicRef[] } | { ok: false; errors: LineError[] } {
+function readClinicRefs(text: string): { ok: true; refs: ClinicRef[] } | { ok: false; errors: LineError[] } {
   const csv = parseCsv(text);
   if (!csv.ok) return { ok: false, errors: [{ line: csv.line, message: csv.message }] };
   const records = csv.records;

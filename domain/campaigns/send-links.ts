@@ -14,7 +14,7 @@ import { VENDOR_LABELS } from "../vocabulary.ts";
  * email a clinic twice, and a failure part-way loses nobody.
  */
 
-export const SEND_BATCH = 25;
+const SEND_BATCH = 25;
 
 export interface SendLinksResult {
   sent: number;
@@ -26,7 +26,7 @@ export interface SendLinksResult {
 }
 
 /** Hours from now until the end of the deadline day (UTC), so a link never expires before the deadline. */
-export function hoursUntilDeadlineEnd(deadline: string, now: Date): number {
+function hoursUntilDeadlineEnd(deadline: string, now: Date): number {
   const end = Date.parse(`${deadline}T23:59:59Z`);
   return Math.max(0, Math.ceil((end - now.getTime()) / 3_600_000));
 }

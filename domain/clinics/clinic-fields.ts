@@ -35,7 +35,7 @@ const ZONE_SHAPE = /^(?:UTC|[A-Z][A-Za-z_]+(?:\/[A-Za-z0-9_+-]+){1,2})$/;
  * An IANA zone name the runtime knows. why: Intl also accepts offsets such as "+10:00", which
  * drift with daylight saving and break a clinic's local week; the shape check refuses them.
  */
-export function isValidTimeZone(zone: string): boolean {
+function isValidTimeZone(zone: string): boolean {
   if (!ZONE_SHAPE.test(zone)) return false;
   try {
     new Intl.DateTimeFormat("en", { timeZone: zone });
@@ -48,12 +48,8 @@ export function isValidTimeZone(zone: string): boolean {
 const regionNames = new Intl.DisplayNames(["en"], { type: "region", fallback: "none" });
 
 /** An ISO 3166-1 alpha-2 code the runtime can name (so "UK" and "XX" are refused; use GB). */
-export function isCountryCode(code: string): boolean {
+function isCountryCode(code: string): boolean {
   return /^[A-Z]{2}$/.test(code) && regionNames.of(code) !== undefined && code !== "UK";
-}
-
-export function countryName(code: string): string {
-  return regionNames.of(code) ?? code;
 }
 
 const optionalText = (max: number, tooLong: string) =>

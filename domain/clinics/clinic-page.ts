@@ -8,7 +8,7 @@ import { playbookFor } from "../health/taxonomy.ts";
 import { canSendReconnectLink } from "./console-actions.ts";
 
 /** Timeline events per page of the clinic page. */
-export const TIMELINE_PAGE = 25;
+const TIMELINE_PAGE = 25;
 
 export const CLINIC_NOT_FOUND = "No clinic has that address.";
 

@@ -5,7 +5,7 @@ import { CLINIC_SORTS, listClinics } from "../../db/queries/clinics.ts";
 import { KNOWN_CLINIKO_SHARDS } from "../vendors/cliniko-key.ts";
 import { CONNECTION_STATES, FAILURE_CODES, NOOKAL_REGIONS, VENDORS } from "../vocabulary.ts";
 
-export const CLINICS_PAGE_SIZE = 50;
+const CLINICS_PAGE_SIZE = 50;
 const REGIONS = [...KNOWN_CLINIKO_SHARDS, ...NOOKAL_REGIONS] as const;
 
 /** The clinics view lives in the URL: bad values fall back to defaults instead of failing the page. */

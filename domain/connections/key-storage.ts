@@ -10,7 +10,7 @@ export function keyringFromConfig(currentKey: string, currentId: string, previou
 }
 
 /** Only ever displayed: the last 4 characters and the region. */
-export function keyHint(vendor: Vendor, key: string, region: string): string {
+function keyHint(vendor: Vendor, key: string, region: string): string {
   if (vendor === "cliniko") return clinikoKeyHint(key, region);
   return nookalKeyHint(key, region.toUpperCase());
 }

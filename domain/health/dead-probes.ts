@@ -18,7 +18,7 @@ export async function recordDeadProbe({ connectionId, probeId, reason }: { conne
   );
 }
 
-export const DEAD_PROBE_WINDOW_HOURS = 24;
+const DEAD_PROBE_WINDOW_HOURS = 24;
 
 /** Dead probes in the last 24 hours. */
 export function deadProbesLastDay(db: DbOrTx, now = new Date()): Promise<number> {

@@ -10,7 +10,7 @@ import { CONNECTION_STATES, type ConnectionState } from "../vocabulary.ts";
  * list the tests walk. Anything not listed is a bug: assertTransition throws.
  */
 /** What moves a connection along an edge: a probe result, or a person through the console / link. */
-export type TransitionTrigger = "probe" | "support" | "clinic";
+type TransitionTrigger = "probe" | "support" | "clinic";
 
 export interface Transition {
   from: ConnectionState;

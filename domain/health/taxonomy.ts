@@ -5,7 +5,7 @@ import type { FailureCode, Vendor } from "../vocabulary.ts";
  * alerts, emails and playbooks. Add a code here and the type system shows every place that must
  * handle it (every `Record<FailureCode, …>` below stops compiling until it is filled in).
  */
-export type Actor = "clinic_admin" | "support" | "support_or_admin" | "nobody" | "ops" | "engineering";
+type Actor = "clinic_admin" | "support" | "support_or_admin" | "nobody" | "ops" | "engineering";
 
 /** What support does and says for one failure code with one vendor. */
 export interface Playbook {
@@ -54,7 +54,7 @@ export const CLINIKO_CREATE_KEY_STEPS: readonly string[] = [
 export const CLINIKO_NO_API_KEYS_SECTION =
   'No "API keys" section under My Info means your role cannot create keys: ask a Cliniko admin or the practice owner to create the key (or to allow it for you).';
 
-export const CLINIKO_ARCHIVE_KEY_STEP = "To revoke an old key: My Info → Manage API keys → Archive.";
+const CLINIKO_ARCHIVE_KEY_STEP = "To revoke an old key: My Info → Manage API keys → Archive.";
 
 /** Creating a Nookal API key, as Nookal's help describes it. */
 export const NOOKAL_CREATE_KEY_STEPS: readonly string[] = [

@@ -14,7 +14,7 @@ import { generateToken, hashToken, reconnectPath } from "./tokens.ts";
 import type { Vendor } from "../vocabulary.ts";
 
 /** Seven days, unless the caller passes `env.RECONNECT_LINK_TTL_HOURS`. */
-export const DEFAULT_LINK_TTL_HOURS = 168;
+const DEFAULT_LINK_TTL_HOURS = 168;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type LinkRefusal = "clinic_not_found" | "clinic_archived" | "invalid_input";

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 
 /** 256 random bits as base64url: 43 characters, safe in a URL path segment. */
-export const TOKEN_BYTES = 32;
+const TOKEN_BYTES = 32;
 export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 export function generateToken(): string {
@@ -27,7 +27,7 @@ export function reconnectPath(token: string): string {
  * What stored copies and the console show instead of a link: `/reconnect/…abcd` (the last four
  * characters), enough to tell two links apart, useless to open one.
  */
-export function redactedReconnectPath(token: string): string {
+function redactedReconnectPath(token: string): string {
   return `/reconnect/…${token.slice(-4)}`;
 }
 

@@ -18,7 +18,7 @@ const KEY_BYTES = 32;
 // another use of it, and the format can change without ambiguity.
 const AAD_PREFIX = "relink/api-key/v1/connection:";
 
-export interface MasterKey {
+interface MasterKey {
   id: string;
   key: Buffer;
 }
@@ -54,7 +54,7 @@ export class KeyCryptoError extends Error {
   }
 }
 
-export const MasterKeyIdSchema = z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z, 0-9, -");
+const MasterKeyIdSchema = z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z, 0-9, -");
 
 const Base64KeySchema = z
   .string()

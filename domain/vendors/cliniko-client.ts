@@ -26,7 +26,7 @@ import type {
 const RefSchema = z.object({ links: z.object({ self: z.string() }) }).nullish();
 const LinksSchema = z.record(z.string(), z.unknown()).nullish();
 
-export const ClinikoUserSchema = z.object({
+const ClinikoUserSchema = z.object({
   id: IdSchema,
   first_name: NullableText,
   last_name: NullableText,
@@ -36,7 +36,7 @@ export const ClinikoUserSchema = z.object({
   user_active: z.boolean().nullish(),
 });
 
-export const ClinikoBusinessSchema = z.object({
+const ClinikoBusinessSchema = z.object({
   id: IdSchema,
   business_name: z.string(),
   time_zone: NullableText,
@@ -44,7 +44,7 @@ export const ClinikoBusinessSchema = z.object({
   country_code: NullableText,
 });
 
-export const ClinikoPatientSchema = z.object({
+const ClinikoPatientSchema = z.object({
   id: IdSchema,
   first_name: z.string().nullish(),
   last_name: z.string().nullish(),
@@ -56,7 +56,7 @@ export const ClinikoPatientSchema = z.object({
   updated_at: NullableText,
 });
 
-export const ClinikoPractitionerSchema = z.object({
+const ClinikoPractitionerSchema = z.object({
   id: IdSchema,
   first_name: z.string().nullish(),
   last_name: z.string().nullish(),
@@ -65,7 +65,7 @@ export const ClinikoPractitionerSchema = z.object({
   updated_at: NullableText,
 });
 
-export const ClinikoAppointmentTypeSchema = z.object({
+const ClinikoAppointmentTypeSchema = z.object({
   id: IdSchema,
   name: z.string(),
   duration_in_minutes: z.number().int().nullish(),
@@ -109,7 +109,7 @@ export const ClinikoInvoiceSchema = z.object({
   links: LinksSchema,
 });
 
-export const ClinikoListLinksSchema = z.object({ self: z.string().nullish(), next: z.string().nullish(), previous: z.string().nullish() });
+const ClinikoListLinksSchema = z.object({ self: z.string().nullish(), next: z.string().nullish(), previous: z.string().nullish() });
 
 function buildListSchema<T extends z.ZodType>(field: string, item: T) {
   return z.object({ [field]: z.array(item), total_entries: z.number().int().nonnegative().nullish(), links: ClinikoListLinksSchema.nullish() });
@@ -142,7 +142,7 @@ function refId(ref: z.infer<typeof RefSchema>, links: z.infer<typeof LinksSchema
   return null;
 }
 
-export function toPatient(p: z.infer<typeof ClinikoPatientSchema>): PatientRecord {
+function toPatient(p: z.infer<typeof ClinikoPatientSchema>): PatientRecord {
   return {
     id: p.id,
     firstName: p.first_name ?? "",
@@ -196,7 +196,7 @@ export function toInvoice(i: z.infer<typeof ClinikoInvoiceSchema>): InvoiceRecor
 }
 
 /** Cliniko datetimes in filters: UTC, whole seconds. */
-export function clinikoFilterTime(iso: string): string {
+function clinikoFilterTime(iso: string): string {
   const ms = Date.parse(iso);
   if (!Number.isFinite(ms)) throw new TypeError("since must be an ISO-8601 instant");
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");

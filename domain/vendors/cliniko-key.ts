@@ -51,7 +51,3 @@ export function clinikoKeyHint(key: string, shard: string): string {
   return `…${body.slice(-4)} (${shard})`;
 }
 
-/** Shards to try when a key without a suffix is rejected on its configured shard. */
-export function otherClinikoShards(configured: string): string[] {
-  return KNOWN_CLINIKO_SHARDS.filter((s) => s !== configured);
-}

@@ -84,7 +84,7 @@ export function isKeyRejection(err: unknown): boolean {
 }
 
 /** Where else a key could live: every other known shard, or every other configured Nookal region. */
-export function candidateRegions(target: ConnectionTarget, settings: VendorSettings): string[] {
+function candidateRegions(target: ConnectionTarget, settings: VendorSettings): string[] {
   if (target.vendor === "cliniko") return KNOWN_CLINIKO_SHARDS.filter((s) => s !== target.region);
   // why: v2 keys have one global host, so there is no other region to try
   if (target.apiVersion === "v2") return [];
@@ -126,23 +126,3 @@ export async function findWorkingRegion(
   return null;
 }
 
-/** VendorSettings from the parsed environment (config/env.ts); kept here so callers build it one way. */
-export function vendorSettingsFromEnv(env: {
-  CLINIKO_API_URL: string;
-  NOOKAL_API_URL_AU: string;
-  NOOKAL_API_URL_EU?: string;
-  NOOKAL_API_URL_US?: string;
-  NOOKAL_V2_API_URL: string;
-  VENDOR_APP_NAME: string;
-  VENDOR_CONTACT_EMAIL: string;
-  VENDOR_TIMEOUT_MS: number;
-}): VendorSettings {
-  return {
-    clinikoBaseUrlTemplate: env.CLINIKO_API_URL,
-    nookalV3BaseUrls: { au: env.NOOKAL_API_URL_AU, eu: env.NOOKAL_API_URL_EU, us: env.NOOKAL_API_URL_US },
-    nookalV2BaseUrl: env.NOOKAL_V2_API_URL,
-    appName: env.VENDOR_APP_NAME,
-    contactEmail: env.VENDOR_CONTACT_EMAIL,
-    timeoutMs: env.VENDOR_TIMEOUT_MS,
-  };
-}

@@ -9,7 +9,7 @@ import type { AppointmentStatus, InvoiceStatus } from "./types.ts";
  * `{"errorCode":"L000_1","alerts":["Missing variable: api_key"]}` (no errorMessage); an
  * `errorMessage` is tolerated too.
  */
-export const NookalFailureSchema = z.object({
+const NookalFailureSchema = z.object({
   status: z.string().regex(/^failure$/i),
   details: z
     .object({

@@ -7,7 +7,7 @@ import { vendorText, type VendorRequest, type VendorResponse } from "./transport
 // why: Cliniko ids exceed 2^53; a number here has already lost digits, so only safe integers pass
 export const IdSchema = z.union([z.string().min(1), z.number().int().refine(Number.isSafeInteger, "id beyond 2^53 sent as a number")]).transform(String);
 
-export const DECIMAL = /^-?\d+(\.\d+)?$/;
+const DECIMAL = /^-?\d+(\.\d+)?$/;
 export const MoneySchema = z.union([
   z.string().trim().regex(DECIMAL, "money must be a decimal string"),
   // why: tolerated, not preferred — a JSON number with two decimals prints back exactly
@@ -18,7 +18,7 @@ export const NullableText = z.string().nullish().transform((v) => v ?? null);
 
 type Req = Pick<VendorRequest, "vendor" | "region" | "method" | "path">;
 
-export function invalidResponse(req: Req, message: string, res?: VendorResponse, cause?: unknown): VendorError {
+function invalidResponse(req: Req, message: string, res?: VendorResponse, cause?: unknown): VendorError {
   return new VendorError({
     vendor: req.vendor,
     region: req.region,

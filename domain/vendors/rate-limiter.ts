@@ -94,5 +94,5 @@ export function bucketFor(vendor: string, key: string): string {
 }
 
 /** Cliniko allows 200 requests per minute per user; one limiter per process shares that budget. */
-export const CLINIKO_RATE_LIMIT = { limit: 200, windowMs: 60_000 } as const;
+const CLINIKO_RATE_LIMIT = { limit: 200, windowMs: 60_000 } as const;
 export const defaultClinikoRateLimiter: RateLimiter = createRateLimiter(CLINIKO_RATE_LIMIT);

@@ -24,7 +24,7 @@ function offsetMs(ms: number, timeZone: string): number {
   return Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s) - Math.floor(ms / 1000) * 1000;
 }
 
-export function isValidTimeZone(timeZone: string): boolean {
+function isValidTimeZone(timeZone: string): boolean {
   try {
     formatter(timeZone);
     return true;
@@ -34,7 +34,7 @@ export function isValidTimeZone(timeZone: string): boolean {
 }
 
 /** `2024-05-01T03:04:05Z` — whole seconds, so strings sort like instants. */
-export function toIso(ms: number): string {
+function toIso(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 }
 

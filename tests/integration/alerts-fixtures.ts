@@ -59,7 +59,7 @@ export function failurePacket(organisationName: string, failureCode: FailureCode
   });
 }
 
-export function healthyPacket(organisationName: string, at: Date): EscalationPacket {
+function healthyPacket(organisationName: string, at: Date): EscalationPacket {
   return buildEscalationPacket({
     organisationName,
     vendor: "cliniko",

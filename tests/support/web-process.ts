@@ -6,7 +6,7 @@ import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { buildIsStale, ROOT } from "../../scripts/build.ts";
 
 /** The environment a child process of the product gets: the runner's, without vitest's markers. */
-export function productEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+function productEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
   // why: VITEST switches the Remix plugin off in vite.config.ts, and the product is not under test
   for (const k of Object.keys(env)) if (k.startsWith("VITEST") || k === "TEST") delete env[k];
@@ -14,7 +14,7 @@ export function productEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Builds the console when a source is newer than the build (same rule as `npm start`). */
-export function buildConsoleIfStale(): void {
+function buildConsoleIfStale(): void {
   if (!buildIsStale()) return;
   const cli = path.resolve(ROOT, "node_modules/@remix-run/dev/dist/cli.js");
   const result = spawnSync(process.execPath, [cli, "vite:build"], { cwd: ROOT, env: productEnv({}), encoding: "utf8" });
