@@ -192,6 +192,8 @@ export interface EscalationPacket {
   keyReEnteredSinceFailure: boolean | null;
   patientScope: PatientScope;
   visiblePatients: number | null;
+  /** The count stopped at a cap: at least `visiblePatients` are visible. Absent in packets stored before it existed. */
+  visiblePatientsAtLeast?: boolean;
   firstFailureAt: string | null;
   lastSuccessAt: string | null;
   keyHint: string | null;

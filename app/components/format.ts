@@ -42,3 +42,6 @@ export function formatDuration(seconds: number | null | undefined): string {
   if (m > 0) return `${m} min`;
   return `${s} s`;
 }
+
+// why: one wording for counts everywhere; the domain owns it because timeline and packet texts need it too
+export { formatPatientCount, formatPatientsVisible } from "../../domain/patient-count.ts";

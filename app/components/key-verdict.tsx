@@ -1,12 +1,12 @@
 import type { VerdictView } from "../../domain/clinics/add-clinic.ts";
-import { formatCount } from "./format.ts";
+import { formatPatientCount, formatPatientsVisible } from "./format.ts";
 
 /** A live key check in plain words: the taxonomy's title, what to tell the clinic, what was cleaned. */
 export function KeyVerdict({ verdict, regionLabel }: { verdict: VerdictView; regionLabel?: (region: string) => string }) {
   if (verdict.ok) {
     return (
       <div className="result tone-ok" role="status">
-        <strong>✓ {verdict.title}</strong> — connected as {verdict.connectedAs}; {formatCount(verdict.visiblePatients)} patients visible.
+        <strong>✓ {verdict.title}</strong> — connected as {verdict.connectedAs}; {formatPatientsVisible(verdict.visiblePatients ?? 0, verdict.visiblePatientsAtLeast)}.
         <CleanedNotes notes={verdict.notes} />
       </div>
     );
@@ -22,7 +22,7 @@ export function KeyVerdict({ verdict, regionLabel }: { verdict: VerdictView; reg
       ) : null}
       {verdict.visiblePatients !== null ? (
         <p>
-          The key signs in{verdict.connectedAs ? ` as ${verdict.connectedAs}` : ""} but sees {formatCount(verdict.visiblePatients)} patients.
+          The key signs in{verdict.connectedAs ? ` as ${verdict.connectedAs}` : ""} but sees {formatPatientCount(verdict.visiblePatients, verdict.visiblePatientsAtLeast)} patients.
         </p>
       ) : null}
       <dl className="facts">

@@ -6,6 +6,7 @@ import { COMMON_TIME_ZONES } from "../../domain/clinics/clinic-fields.ts";
 import { ClinicDetailsFields, timeZoneOf, type ClinicFormValues } from "../components/clinic-fields.tsx";
 import { Field, FormError } from "../components/forms.tsx";
 import { KeyVerdict } from "../components/key-verdict.tsx";
+import { formatPatientsVisible } from "../components/format.ts";
 import { runAction } from "../actions.server.ts";
 import type { FormFields } from "../forms.server.ts";
 import { redirectWithFlash, requireRole } from "../session.server.ts";
@@ -38,7 +39,7 @@ export async function action(args: ActionFunctionArgs) {
         request,
         services,
         `/clinics/${result.clinicId}`,
-        `${input.name} added. The key ${result.keyHint} works: connected as ${v.connectedAs}, ${(v.visiblePatients ?? 0).toLocaleString("en-AU")} patients visible.${v.notes.length ? ` ${v.notes.join(" ")}` : ""}`,
+        `${input.name} added. The key ${result.keyHint} works: connected as ${v.connectedAs}, ${formatPatientsVisible(v.visiblePatients ?? 0, v.visiblePatientsAtLeast)}.${v.notes.length ? ` ${v.notes.join(" ")}` : ""}`,
       );
     },
   );

@@ -1,6 +1,7 @@
 import { data, type HeadersFunction, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { RECONNECT_SECURITY_HEADERS } from "../../domain/reconnect/headers.ts";
+import { connectedLine } from "../../domain/reconnect/instructions.ts";
 import { readConfirmation, reconnectHeaders } from "../components/reconnect-context.server.ts";
 import { ReconnectShell } from "../components/reconnect-shell.tsx";
 import reconnectStyles from "../reconnect.css?url";
@@ -37,8 +38,6 @@ export default function ReconnectDone() {
       </ReconnectShell>
     );
   }
-  const who = `${c.userName}${c.userRole ? ` (${c.userRole})` : ""}`;
-  const patients = `${c.visiblePatients.toLocaleString("en-AU")} patient${c.visiblePatients === 1 ? "" : "s"} visible`;
   return (
     <ReconnectShell>
       <section className="rc-panel tone-ok rc-done" aria-labelledby="done-h">
@@ -46,9 +45,7 @@ export default function ReconnectDone() {
           <span aria-hidden="true">✓</span> Connected
         </p>
         <h1 id="done-h">{c.clinicName} is reconnected to {c.vendorLabel}</h1>
-        <p className="rc-done-line">
-          Connected as {who}; {patients}.
-        </p>
+        <p className="rc-done-line">{connectedLine(c)}</p>
         <dl className="rc-facts">
           <dt>Checked just now</dt>
           <dd>The key works and can read your patients</dd>

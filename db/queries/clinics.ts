@@ -31,6 +31,8 @@ export interface ClinicListRow {
   lastSuccessAt: Date | null;
   firstFailureAt: Date | null;
   visiblePatientCount: number | null;
+  /** The count stopped at a cap (null without a connection). */
+  visiblePatientsAtLeast: boolean | null;
   openAlerts: number;
 }
 
@@ -101,6 +103,7 @@ export async function listClinics(
     lastSuccessAt: connections.lastSuccessAt,
     firstFailureAt: connections.firstFailureAt,
     visiblePatientCount: connections.visiblePatientCount,
+    visiblePatientsAtLeast: connections.visiblePatientsAtLeast,
   };
   // why: most views page through an index (clinic-paging.ts); then only the page's 50 rows are read here
   const fast = await pageClinicIds({ filters, sort, desc, page, pageSize }, db);
@@ -176,6 +179,7 @@ export async function getClinic({ clinicId }: { clinicId: string }, db: Db) {
         failureEvidence: connections.failureEvidence,
         suggestedRegion: connections.suggestedRegion,
         visiblePatientCount: connections.visiblePatientCount,
+        visiblePatientsAtLeast: connections.visiblePatientsAtLeast,
         vendorUserName: connections.vendorUserName,
         vendorUserRole: connections.vendorUserRole,
         lastProbeAt: connections.lastProbeAt,

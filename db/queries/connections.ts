@@ -31,6 +31,7 @@ export type ConnectionPatch = Partial<
     | "failureEvidence"
     | "suggestedRegion"
     | "visiblePatientCount"
+    | "visiblePatientsAtLeast"
     | "vendorUserName"
     | "vendorUserRole"
     | "lastProbeAt"
@@ -112,6 +113,8 @@ function probeTouchQuery(db: Db) {
       consecutiveFailures: sql`${p("consecutiveFailures")}::int`,
       firstFailureAt: sql`${p("firstFailureAt")}::timestamptz`,
       visiblePatientCount: sql`coalesce(${p("visiblePatientCount")}::int, ${connections.visiblePatientCount})`,
+      // why: the flag belongs to the count; it changes only when a new count is written
+      visiblePatientsAtLeast: sql`case when ${p("verified")}::boolean then ${p("visiblePatientsAtLeast")}::boolean else ${connections.visiblePatientsAtLeast} end`,
       vendorUserName: sql`coalesce(${p("vendorUserName")}::text, ${connections.vendorUserName})`,
       vendorUserRole: sql`case when ${p("verified")}::boolean then ${p("vendorUserRole")}::text else ${connections.vendorUserRole} end`,
       everHadPatients: sql`${connections.everHadPatients} or ${p("sawPatients")}::boolean`,
@@ -145,7 +148,7 @@ export async function touchProbedConnection(
       consecutiveFailures: number;
       firstFailureAt: Date | null;
       /** What the vendor said, when it answered. */
-      verified: { visiblePatients: number; userName: string; userRole: string | null } | null;
+      verified: { visiblePatients: number; visiblePatientsAtLeast: boolean; userName: string; userRole: string | null } | null;
     };
   },
   db: Db,
@@ -163,6 +166,7 @@ export async function touchProbedConnection(
     consecutiveFailures: facts.consecutiveFailures,
     firstFailureAt: facts.firstFailureAt?.toISOString() ?? null,
     visiblePatientCount: v ? v.visiblePatients : null,
+    visiblePatientsAtLeast: v ? v.visiblePatientsAtLeast : false,
     vendorUserName: v ? v.userName : null,
     vendorUserRole: v ? v.userRole : null,
     verified: v !== null,

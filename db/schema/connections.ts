@@ -46,6 +46,11 @@ export const connections = pgTable(
     /** A probe or sync has seen at least one patient through this connection. */
     everHadPatients: boolean("ever_had_patients").notNull().default(false),
     visiblePatientCount: integer("visible_patient_count"),
+    /**
+     * The count stopped at a cap (Nookal lists carry no totals and are paged only so far): at least
+     * `visible_patient_count` patients are visible. Written with the count, from the same verify result.
+     */
+    visiblePatientsAtLeast: boolean("visible_patients_at_least").notNull().default(false),
     vendorUserName: text("vendor_user_name"),
     vendorUserRole: text("vendor_user_role"),
     lastProbeAt: timestamp("last_probe_at", { withTimezone: true }),

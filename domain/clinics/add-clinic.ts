@@ -8,6 +8,7 @@ import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
 import { DomainError } from "../errors.ts";
 import type { VendorAccess } from "../health/probe.ts";
 import { verifyCandidateKey, type KeyVerdict } from "../health/verify-key.ts";
+import { formatPatientsVisible } from "../patient-count.ts";
 import { ClinicDetailsSchema, nameKey } from "./clinic-fields.ts";
 import type { Actor } from "./console-actions.ts";
 import { type FailureCode, NOOKAL_REGIONS, VENDORS } from "../vocabulary.ts";
@@ -44,6 +45,8 @@ export interface VerdictView {
   suggestedRegion: string | null;
   connectedAs: string | null;
   visiblePatients: number | null;
+  /** The count stopped at a cap: at least `visiblePatients` are visible. */
+  visiblePatientsAtLeast: boolean;
 }
 
 export function describeVerdict(v: KeyVerdict): VerdictView {
@@ -59,6 +62,7 @@ export function describeVerdict(v: KeyVerdict): VerdictView {
       suggestedRegion: null,
       connectedAs: `${v.verified.user.name}${v.verified.user.role ? ` (${v.verified.user.role})` : ""}`,
       visiblePatients: v.verified.visiblePatients,
+      visiblePatientsAtLeast: v.verified.visiblePatientsAtLeast === true,
     };
   }
   return {
@@ -72,6 +76,7 @@ export function describeVerdict(v: KeyVerdict): VerdictView {
     suggestedRegion: v.suggestedRegion,
     connectedAs: v.verified ? v.verified.user.name : null,
     visiblePatients: v.verified ? v.verified.visiblePatients : null,
+    visiblePatientsAtLeast: v.verified?.visiblePatientsAtLeast === true,
   };
 }
 
@@ -135,6 +140,7 @@ export async function addClinicByHand({ input, actor, now = new Date() }: { inpu
           lastProbeAt: now,
           lastSuccessAt: now,
           visiblePatientCount: verified.visiblePatients,
+          visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true,
           everHadPatients: verified.visiblePatients > 0,
           vendorUserName: verified.user.name,
           vendorUserRole: verified.user.role ?? null,
@@ -151,8 +157,8 @@ export async function addClinicByHand({ input, actor, now = new Date() }: { inpu
           kind: "created",
           toState: "healthy",
           actor: `user:${actor.userId}`,
-          message: `Added by ${actor.label}; the key ${sealed.keyHint} was checked live: connected as ${view.connectedAs}, ${verified.visiblePatients.toLocaleString("en-AU")} patients visible.`,
-          details: { keyHint: sealed.keyHint, region: verdict.region, apiVersion: verdict.apiVersion, visiblePatients: verified.visiblePatients, cleaned: verdict.notes },
+          message: `Added by ${actor.label}; the key ${sealed.keyHint} was checked live: connected as ${view.connectedAs}, ${formatPatientsVisible(verified.visiblePatients, verified.visiblePatientsAtLeast)}.`,
+          details: { keyHint: sealed.keyHint, region: verdict.region, apiVersion: verdict.apiVersion, visiblePatients: verified.visiblePatients, visiblePatientsAtLeast: view.visiblePatientsAtLeast, cleaned: verdict.notes },
         },
       ],
       tx,
@@ -163,7 +169,7 @@ export async function addClinicByHand({ input, actor, now = new Date() }: { inpu
         actorLabel: actor.label,
         action: "clinic.created",
         clinicId,
-        details: { via: "form", vendor: input.vendor, region: verdict.region, apiVersion: verdict.apiVersion, keyHint: sealed.keyHint, visiblePatients: verified.visiblePatients },
+        details: { via: "form", vendor: input.vendor, region: verdict.region, apiVersion: verdict.apiVersion, keyHint: sealed.keyHint, visiblePatients: verified.visiblePatients, visiblePatientsAtLeast: view.visiblePatientsAtLeast },
       },
       tx,
     );

@@ -40,6 +40,7 @@ export async function loadClinicPage({ clinicId, page, now = new Date() }: { cli
           firstFailureAt: c.firstFailureAt,
           lastSuccessAt: c.lastSuccessAt,
           visiblePatients: c.visiblePatientCount,
+          visiblePatientsAtLeast: c.visiblePatientsAtLeast,
         }),
       )
     : null;

@@ -99,6 +99,8 @@ export interface ProbeEvidence {
   socketCode?: string;
   retryAfterSeconds?: number;
   visiblePatients?: number;
+  /** The count stopped at a cap: at least `visiblePatients` are visible. */
+  visiblePatientsAtLeast?: boolean;
   workingRegion?: string;
   localMessage?: string;
   /** The query the vendor refused to this key (Nookal v3 field, e.g. treatmentNotes). */

@@ -48,6 +48,7 @@ describe("buildEscalationPacket", () => {
       keyReEnteredSinceFailure: false,
       patientScope: "unknown",
       visiblePatients: null,
+      visiblePatientsAtLeast: false,
       firstFailureAt: "2025-03-10T08:55:00.000Z",
       lastSuccessAt: "2025-03-10T08:50:00.000Z",
       keyHint: "…x9Qa (au2)",
@@ -74,6 +75,20 @@ describe("buildEscalationPacket", () => {
   it("says n/a for re-entry when nothing is failing, and handles a key never stored", () => {
     expect(buildEscalationPacket({ ...cliniko, failureCode: null, evidence: null, firstFailureAt: null }).keyReEnteredSinceFailure).toBeNull();
     expect(buildEscalationPacket({ ...cliniko, keyUpdatedAt: null }).keyReEnteredSinceFailure).toBe(false);
+  });
+
+  it("carries 'at least' with a capped count, from the stored count or from the evidence", () => {
+    const healthy = { ...nookal, failureCode: null, state: "healthy" as const, firstFailureAt: null };
+    expect(buildEscalationPacket({ ...healthy, visiblePatients: 2000, visiblePatientsAtLeast: true })).toMatchObject({ visiblePatients: 2000, visiblePatientsAtLeast: true });
+    expect(buildEscalationPacket({ ...healthy, visiblePatients: 1340, visiblePatientsAtLeast: false }).visiblePatientsAtLeast).toBe(false);
+    const evidence = { kind: "success" as const, visiblePatients: 2000, visiblePatientsAtLeast: true, region: "au" };
+    expect(buildEscalationPacket({ ...healthy, evidence })).toMatchObject({
+      visiblePatients: 2000,
+      visiblePatientsAtLeast: true,
+      exactError: "Key accepted; at least 2,000 patients visible",
+    });
+    // why: a stored exact count wins, and its own flag with it (not the evidence's)
+    expect(buildEscalationPacket({ ...healthy, evidence, visiblePatients: 1900 })).toMatchObject({ visiblePatients: 1900, visiblePatientsAtLeast: false });
   });
 
   it("keeps an unknown Nookal region as given", () => {
@@ -125,6 +140,13 @@ describe("escalationText", () => {
     expect(text).toContain("Nookal region: AU/NZ (au)");
     expect(text).toContain("Patients: no patients visible at all (0 visible at last probe)");
     expect(text).toContain("Key re-entered since the failure began: yes");
+  });
+
+  it("says 'at least' for a capped count, and reads packets stored before the flag existed", () => {
+    const packet = buildEscalationPacket({ ...nookal, failureCode: null, evidence: null, visiblePatients: 2000, visiblePatientsAtLeast: true });
+    expect(escalationText(packet)).toContain("(at least 2,000 visible at last probe)");
+    const { visiblePatientsAtLeast: _dropped, ...older } = packet;
+    expect(escalationText(older)).toContain("(2,000 visible at last probe)");
   });
 
   it("keeps a multi-line vendor message verbatim but indented, and a name on one line", () => {

@@ -1,5 +1,6 @@
 import type { ProbeEvidence } from "./classifier.ts";
 import { TAXONOMY } from "./taxonomy.ts";
+import { formatPatientCount, formatPatientsVisible } from "../patient-count.ts";
 import { type ConnectionState, type EscalationPacket, type FailureCode, NOOKAL_REGION_LABELS, type NookalRegion, type PatientScope, VENDOR_LABELS, type Vendor } from "../vocabulary.ts";
 
 /**
@@ -27,6 +28,8 @@ export interface EscalationInput {
   /** What the clinic told support, when it said. */
   reportedPatientScope?: "none_visible" | "one_missing";
   visiblePatients?: number | null;
+  /** `visiblePatients` is a lower bound: counting stopped at the cap. */
+  visiblePatientsAtLeast?: boolean | null;
 }
 
 function isNookalRegion(region: string): region is NookalRegion {
@@ -59,7 +62,7 @@ export function describeVendorError(vendor: Vendor, evidence: ProbeEvidence | nu
     case "local":
       return `Key refused before sending${evidence.localMessage ? `: ${evidence.localMessage}` : message ? `: ${message}` : ""}`;
     case "success":
-      return `Key accepted; ${evidence.visiblePatients ?? "?"} patients visible`;
+      return `Key accepted; ${evidence.visiblePatients === undefined ? "? patients visible" : formatPatientsVisible(evidence.visiblePatients, evidence.visiblePatientsAtLeast)}`;
     case "paused":
       return "Paused by support";
   }
@@ -71,7 +74,10 @@ function iso(d: Date | null): string | null {
 
 export function buildEscalationPacket(input: EscalationInput): EscalationPacket {
   const { vendor, region, failureCode, evidence } = input;
-  const visiblePatients = input.visiblePatients ?? evidence?.visiblePatients ?? null;
+  const stored = input.visiblePatients ?? null;
+  const visiblePatients = stored ?? evidence?.visiblePatients ?? null;
+  // why: the flag travels with whichever count is used, never mixed from two sources
+  const visiblePatientsAtLeast = visiblePatients !== null && (stored !== null ? input.visiblePatientsAtLeast === true : evidence?.visiblePatientsAtLeast === true);
   const patientScope: PatientScope =
     input.reportedPatientScope ?? (failureCode === "no_patients_visible" || visiblePatients === 0 ? "none_visible" : "unknown");
   // why: "was the key already re-entered?" is the first question a vendor asks; compare the key's
@@ -95,6 +101,7 @@ export function buildEscalationPacket(input: EscalationInput): EscalationPacket 
     keyReEnteredSinceFailure,
     patientScope,
     visiblePatients,
+    visiblePatientsAtLeast,
     firstFailureAt: iso(input.firstFailureAt),
     lastSuccessAt: iso(input.lastSuccessAt),
     keyHint: input.keyHint ?? null,
@@ -130,7 +137,7 @@ export function escalationText(p: EscalationPacket): string {
   if (p.request) lines.push(`Request: ${p.request}`);
   lines.push(
     `Key re-entered since the failure began: ${p.keyReEnteredSinceFailure === null ? "n/a (no failure)" : p.keyReEnteredSinceFailure ? "yes" : "no"}`,
-    `Patients: ${PATIENT_SCOPE_TEXT[p.patientScope]}${p.visiblePatients !== null ? ` (${p.visiblePatients} visible at last probe)` : ""}`,
+    `Patients: ${PATIENT_SCOPE_TEXT[p.patientScope]}${p.visiblePatients !== null ? ` (${formatPatientCount(p.visiblePatients, p.visiblePatientsAtLeast)} visible at last probe)` : ""}`,
     `First failure: ${when(p.firstFailureAt, "none")}`,
     `Last success: ${when(p.lastSuccessAt, "never")}`,
   );

@@ -157,6 +157,7 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
   if (region !== c.region) patch.region = region;
   if (verified) {
     patch.visiblePatientCount = verified.visiblePatients;
+    patch.visiblePatientsAtLeast = verified.visiblePatientsAtLeast === true;
     patch.vendorUserName = verified.user.name;
     patch.vendorUserRole = verified.user.role ?? null;
     if (verified.visiblePatients > 0) patch.everHadPatients = true;
@@ -204,7 +205,7 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
             lastSuccessAt: decision.lastSuccessAt,
             consecutiveFailures: decision.consecutiveFailures,
             firstFailureAt: decision.firstFailureAt,
-            verified: verified ? { visiblePatients: verified.visiblePatients, userName: verified.user.name, userRole: verified.user.role ?? null } : null,
+            verified: verified ? { visiblePatients: verified.visiblePatients, visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true, userName: verified.user.name, userRole: verified.user.role ?? null } : null,
           },
         },
         ctx.db,
@@ -253,6 +254,7 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
                   firstFailureAt: decision.firstFailureAt,
                   lastSuccessAt: decision.lastSuccessAt,
                   visiblePatients: verified?.visiblePatients ?? c.visiblePatientCount,
+                  visiblePatientsAtLeast: verified ? verified.visiblePatientsAtLeast === true : c.visiblePatientsAtLeast,
                 }),
                 now,
               },

@@ -1,4 +1,5 @@
 import { CLINIKO_CREATE_KEY_STEPS, CLINIKO_NO_API_KEYS_SECTION, NOOKAL_CREATE_KEY_STEPS } from "../health/taxonomy.ts";
+import { formatPatientsVisible } from "../patient-count.ts";
 import { NOOKAL_REGION_LABELS, NOOKAL_REGIONS, type NookalRegion, type Vendor, VENDOR_LABELS } from "../vocabulary.ts";
 
 /**
@@ -64,4 +65,11 @@ export function regionLabel(vendor: Vendor, region: string): string {
 /** The words under the submit button while the vendor is asked. */
 export function checkingMessage(vendor: Vendor): string {
   return `Checking your key with ${VENDOR_LABELS[vendor]}…`;
+}
+
+/** The success page's one line: "Connected as Jess Walker (administrator); at least 2,000 patients visible." */
+export function connectedLine(c: { userName: string; userRole: string | null; visiblePatients: number; visiblePatientsAtLeast?: boolean }): string {
+  const who = `${c.userName}${c.userRole ? ` (${c.userRole})` : ""}`;
+  // why: a confirmation cookie set before the flag existed has none; it was an exact count then
+  return `Connected as ${who}; ${formatPatientsVisible(c.visiblePatients, c.visiblePatientsAtLeast)}.`;
 }

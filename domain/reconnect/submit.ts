@@ -21,6 +21,7 @@ import { assertTransition } from "../health/states.ts";
 import { playbookFor, TAXONOMY } from "../health/taxonomy.ts";
 import { verifyCandidateKey, type KeyVerdict } from "../health/verify-key.ts";
 import { decryptApiKey, encryptApiKey, KeyCryptoError } from "../secrets/key-crypto.ts";
+import { formatPatientsVisible } from "../patient-count.ts";
 import { DO_NOT_RECREATE_PATIENTS, NO_PATIENTS_LIKELY_CAUSE, regionLabel } from "./instructions.ts";
 import { findActiveLink, type ActiveLink, type ReconnectLinkView } from "./links.ts";
 import { type FailureCode, HEALTH_ALERT_KINDS, type NookalRegion, type Vendor, VENDOR_LABELS } from "../vocabulary.ts";
@@ -57,6 +58,8 @@ export interface ReconnectConfirmation {
   userName: string;
   userRole: string | null;
   visiblePatients: number;
+  /** The count stopped at a cap: at least `visiblePatients` are visible. */
+  visiblePatientsAtLeast: boolean;
   regionLabel: string;
   notes: string[];
   /** Support paused the connection: the key is stored, but syncing waits until they resume it. */
@@ -209,6 +212,7 @@ async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { ok: true
           lastSuccessAt: now,
           lastProbeAt: now,
           visiblePatientCount: verified.visiblePatients,
+          visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true,
           vendorUserName: verified.user.name,
           vendorUserRole: verified.user.role ?? null,
           everHadPatients: verified.visiblePatients > 0,
@@ -252,8 +256,8 @@ async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { ok: true
         toState: "healthy",
         failureCode: null,
         actor: "link",
-        message: `${recovered ? `Recovered${conn.failureCode ? ` from "${TAXONOMY[conn.failureCode].title}"` : ""}` : "Connected"} through the reconnect link: ${verified.visiblePatients.toLocaleString("en-AU")} patients visible.`,
-        details: { linkId: link.linkId, visiblePatients: verified.visiblePatients },
+        message: `${recovered ? `Recovered${conn.failureCode ? ` from "${TAXONOMY[conn.failureCode].title}"` : ""}` : "Connected"} through the reconnect link: ${formatPatientsVisible(verified.visiblePatients, verified.visiblePatientsAtLeast)}.`,
+        details: { linkId: link.linkId, visiblePatients: verified.visiblePatients, visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true },
       });
     }
     await insertConnectionEvents(events, tx);
@@ -273,6 +277,7 @@ async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { ok: true
           toState: nextState,
           vendorUser: who,
           visiblePatients: verified.visiblePatients,
+          visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true,
         },
       },
       tx,
@@ -284,12 +289,13 @@ async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { ok: true
       apiVersion: verdict.apiVersion,
       state: nextState,
       failureCode: null,
-      evidence: { kind: "success", visiblePatients: verified.visiblePatients, region },
+      evidence: { kind: "success", visiblePatients: verified.visiblePatients, visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true, region },
       keyHint: sealed.keyHint,
       keyUpdatedAt: now,
       firstFailureAt: null,
       lastSuccessAt: now,
       visiblePatients: verified.visiblePatients,
+      visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true,
     });
     await applyAlertWork({ connectionId: conn.id, clinicId: conn.clinicId, open: [], resolve: [...HEALTH_ALERT_KINDS], recovered, packet, now }, tx, deps.alerts);
 
@@ -300,6 +306,7 @@ async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { ok: true
       userName: verified.user.name,
       userRole: verified.user.role ?? null,
       visiblePatients: verified.visiblePatients,
+      visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true,
       regionLabel: regionLabel(vendor, region),
       heldByPause: nextState === "paused",
       notes: verdict.notes,

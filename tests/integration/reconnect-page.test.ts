@@ -204,7 +204,7 @@ describe("the reconnect page", () => {
     const done = await run(() => doneLoader({ request: new Request("http://localhost/reconnect/done", { headers: { Cookie: cookie.split(";")[0]! } }), params: {}, context: { services } }));
     expectSecurityHeaders(done.headers);
     expect(done.data).toEqual({
-      confirmation: { clinicName: clinic.name, vendor: "cliniko", vendorLabel: "Cliniko", userName: "Jess Walker", userRole: "administrator", visiblePatients: after.visiblePatientCount, regionLabel: "au3", notes: [], heldByPause: false },
+      confirmation: { clinicName: clinic.name, vendor: "cliniko", vendorLabel: "Cliniko", userName: "Jess Walker", userRole: "administrator", visiblePatients: after.visiblePatientCount, visiblePatientsAtLeast: false, regionLabel: "au3", notes: [], heldByPause: false },
     });
     const empty = await run(() => doneLoader({ request: new Request("http://localhost/reconnect/done"), params: {}, context: { services } }));
     expect(empty.data).toEqual({ confirmation: null });

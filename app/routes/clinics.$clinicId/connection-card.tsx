@@ -1,11 +1,11 @@
 import { Form } from "@remix-run/react";
 import { TAXONOMY, type FailureInfo } from "../../../domain/health/taxonomy.ts";
-import { absoluteTime, formatCount, relativeTime } from "../../components/format.ts";
+import { absoluteTime, formatPatientCount, formatPatientsVisible, relativeTime } from "../../components/format.ts";
 import { FailureText } from "../../components/state-badge.tsx";
 import type { ClinicActionData, ClinicPageData } from "./route.tsx";
 import { STATE_LABELS, VENDOR_LABELS } from "../../../domain/vocabulary.ts";
 
-type Probe = { outcome: string; failureCode: string | null; state: string | null; ms: number; visiblePatients: number | null };
+type Probe = { outcome: string; failureCode: string | null; state: string | null; ms: number; visiblePatients: number | null; visiblePatientsAtLeast: boolean };
 
 function ProbeResult({ probe }: { probe: Probe }) {
   const info = probe.failureCode ? TAXONOMY[probe.failureCode as keyof typeof TAXONOMY] : null;
@@ -16,7 +16,7 @@ function ProbeResult({ probe }: { probe: Probe }) {
         {probe.outcome === "healthy" ? "Probe succeeded" : probe.outcome === "failed" ? `Probe failed: ${info?.title ?? probe.failureCode}` : probe.outcome === "conflict" ? "Someone changed the connection meanwhile" : "Probe skipped"}
       </strong>{" "}
       in {probe.ms} ms.
-      {probe.visiblePatients !== null ? ` ${formatCount(probe.visiblePatients)} patients visible.` : ""}
+      {probe.visiblePatients !== null ? ` ${formatPatientsVisible(probe.visiblePatients, probe.visiblePatientsAtLeast)}.` : ""}
       {probe.state ? ` Now ${STATE_LABELS[probe.state as keyof typeof STATE_LABELS]}.` : ""}
       {info ? <div>{info.supportMessage}</div> : null}
     </div>
@@ -65,7 +65,7 @@ export function ConnectionCard({
             <dt>Connected as</dt>
             <dd>{connection.vendorUserName ? `${connection.vendorUserName}${connection.vendorUserRole ? ` (${connection.vendorUserRole})` : ""}` : "—"}</dd>
             <dt>Visible patients</dt>
-            <dd>{formatCount(connection.visiblePatientCount)}</dd>
+            <dd>{formatPatientCount(connection.visiblePatientCount, connection.visiblePatientsAtLeast)}</dd>
             <dt>Last probe</dt>
             <dd title={absoluteTime(connection.lastProbeAt)}>{relativeTime(connection.lastProbeAt, now)}</dd>
             <dt>Last success</dt>

@@ -56,7 +56,7 @@ export async function action(args: ActionFunctionArgs) {
     switch (input.intent) {
       case "probe": {
         const report = await probeNow({ clinicId, connectionId: connection.id, actor }, liveDeps(services));
-        return data({ ok: true as const, intent: "probe" as const, probe: { outcome: report.outcome, failureCode: report.failureCode, state: report.state, ms: report.ms, visiblePatients: report.verify?.visiblePatients ?? null } });
+        return data({ ok: true as const, intent: "probe" as const, probe: { outcome: report.outcome, failureCode: report.failureCode, state: report.state, ms: report.ms, visiblePatients: report.verify?.visiblePatients ?? null, visiblePatientsAtLeast: report.verify?.visiblePatientsAtLeast === true } });
       }
       case "lookup": {
         const lookup = await lookupPatients({ clinicId, connectionId: connection.id, name: input.patientName, actor }, liveDeps(services));

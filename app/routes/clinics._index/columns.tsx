@@ -2,7 +2,7 @@ import { Link } from "@remix-run/react";
 import { createColumnHelper, rowPaginationFeature, rowSelectionFeature, rowSortingFeature, tableFeatures, type ReactTable } from "@tanstack/react-table";
 import type { ClinicListRow } from "../../../db/queries/clinics.ts";
 import { BULK_FORM_ID } from "../../components/bulk-bar.tsx";
-import { absoluteTime, formatCount, relativeTime } from "../../components/format.ts";
+import { absoluteTime, formatPatientCount, relativeTime } from "../../components/format.ts";
 import { FailureText, StateBadge } from "../../components/state-badge.tsx";
 
 /** The clinics table's columns (TanStack v9) and its rendering; the route owns the URL state. */
@@ -75,7 +75,7 @@ export function columnsFor(now: number, selectable: boolean) {
       header: "Failing since",
       cell: (c) => (c.getValue() ? <span title={absoluteTime(c.getValue())}>{relativeTime(c.getValue(), now)}</span> : "—"),
     }),
-    col.accessor("visiblePatientCount", { id: "patients", header: "Patients", cell: (c) => formatCount(c.getValue()) }),
+    col.accessor("visiblePatientCount", { id: "patients", header: "Patients", cell: (c) => formatPatientCount(c.getValue(), c.row.original.visiblePatientsAtLeast) }),
     col.accessor("openAlerts", {
       id: "alerts",
       header: "Open alerts",

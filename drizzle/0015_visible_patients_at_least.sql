@@ -1,0 +1,1 @@
+ALTER TABLE "connections" ADD COLUMN "visible_patients_at_least" boolean DEFAULT false NOT NULL;
