@@ -4,21 +4,18 @@ import { runAction } from "../../app/actions.server.ts";
 import { notFound, paramsOr404 } from "../../app/http.server.ts";
 import { MAX_UPLOAD_BYTES } from "../../app/upload.server.ts";
 import { DomainError } from "../../domain/errors.ts";
-import { createTestDatabase, type TestDatabase } from "../support/db.ts";
-import { createRoleUsers, createTestServices, requestAs, settle, type TestServices } from "../support/services.ts";
+import { requestAs, settle, startRoleConsole, type createRoleUsers, type TestServices } from "../support/services.ts";
 
-let t: TestDatabase;
 let services: TestServices;
 let who: Awaited<ReturnType<typeof createRoleUsers>>;
 
+let fixture: Awaited<ReturnType<typeof startRoleConsole>>;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  services = await createTestServices(t);
-  who = await createRoleUsers(services);
+  fixture = await startRoleConsole();
+  ({ services, who } = fixture);
 });
 afterAll(async () => {
-  await services?.stop();
-  await t?.drop();
+  await fixture?.stop();
 });
 
 const Params = z.object({ thingId: z.uuid() });

@@ -4,22 +4,22 @@ import { auditLog, users } from "../../db/schema/index.ts";
 import { action as loginAction } from "../../app/routes/login.tsx";
 import { loader as auditLoader } from "../../app/routes/audit.tsx";
 import { action as usersAction, loader as usersLoader } from "../../app/routes/users.tsx";
-import { createTestDatabase, type TestDatabase } from "../support/db.ts";
-import { createRoleUsers, createTestServices, requestAs, settle, type TestServices } from "../support/services.ts";
+import type { TestDatabase } from "../support/db.ts";
+
+import { requestAs, settle, type TestServices, startRoleConsole } from "../support/services.ts";
 
 let t: TestDatabase;
 let services: TestServices;
-let who: Awaited<ReturnType<typeof createRoleUsers>>;
+let who: Awaited<ReturnType<typeof startRoleConsole>>["who"];
 const args = (request: Request) => ({ request, params: {}, context: { services } });
 
+let fixture: Awaited<ReturnType<typeof startRoleConsole>>;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  services = await createTestServices(t);
-  who = await createRoleUsers(services);
+  fixture = await startRoleConsole();
+  ({ t, services, who } = fixture);
 });
 afterAll(async () => {
-  await services?.stop();
-  await t?.drop();
+  await fixture?.stop();
 });
 
 describe("roles on the users page", () => {

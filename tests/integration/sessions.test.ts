@@ -6,22 +6,22 @@ import { action as usersAction } from "../../app/routes/users.tsx";
 import { getUser, redirectWithFlash, SESSION_ABSOLUTE_SECONDS, SESSION_IDLE_SECONDS, takeFlash } from "../../app/session.server.ts";
 import { sessions } from "../../db/schema/index.ts";
 import { handleMaintenanceSweep } from "../../workers/handlers/maintenance.ts";
-import { createTestDatabase, type TestDatabase } from "../support/db.ts";
-import { createRoleUsers, createTestServices, requestAs, settle, type TestServices } from "../support/services.ts";
+import type { TestDatabase } from "../support/db.ts";
+
+import { requestAs, settle, type TestServices, startRoleConsole } from "../support/services.ts";
 
 let t: TestDatabase;
 let services: TestServices;
-let who: Awaited<ReturnType<typeof createRoleUsers>>;
+let who: Awaited<ReturnType<typeof startRoleConsole>>["who"];
 const args = (request: Request) => ({ request, params: {}, context: { services, clientAddress: "192.0.2.1" } });
 
+let fixture: Awaited<ReturnType<typeof startRoleConsole>>;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  services = await createTestServices(t);
-  who = await createRoleUsers(services);
+  fixture = await startRoleConsole();
+  ({ t, services, who } = fixture);
 });
 afterAll(async () => {
-  await services?.stop();
-  await t?.drop();
+  await fixture?.stop();
 });
 
 /** Signs in through the login action; returns the Cookie header value the browser would send back. */

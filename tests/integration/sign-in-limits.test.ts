@@ -5,8 +5,9 @@ import { rateLimitHits } from "../../db/schema/index.ts";
 import * as passwords from "../../domain/auth/passwords.ts";
 import { signIn } from "../../domain/auth/sign-in.ts";
 import { handleMaintenanceSweep, MAINTENANCE_CRON, startMaintenance } from "../../workers/handlers/maintenance.ts";
-import { createTestDatabase, type TestDatabase } from "../support/db.ts";
-import { createRoleUsers, createTestServices, type TestServices } from "../support/services.ts";
+import type { TestDatabase } from "../support/db.ts";
+
+import { type TestServices, startRoleConsole } from "../support/services.ts";
 
 // why: counts how many attempts reach the (real) password check; the database is real
 vi.mock(import("../../domain/auth/passwords.ts"), async (importOriginal) => {
@@ -16,17 +17,16 @@ vi.mock(import("../../domain/auth/passwords.ts"), async (importOriginal) => {
 
 let t: TestDatabase;
 let services: TestServices;
-let who: Awaited<ReturnType<typeof createRoleUsers>>;
+let who: Awaited<ReturnType<typeof startRoleConsole>>["who"];
 const PASSWORD = "test-password-123";
 
+let fixture: Awaited<ReturnType<typeof startRoleConsole>>;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  services = await createTestServices(t);
-  who = await createRoleUsers(services);
+  fixture = await startRoleConsole();
+  ({ t, services, who } = fixture);
 });
 afterAll(async () => {
-  await services?.stop();
-  await t?.drop();
+  await fixture?.stop();
 });
 
 describe("sign-in limits (issue 10, Security 3)", () => {

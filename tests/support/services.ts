@@ -105,6 +105,22 @@ export async function settle(run: () => Promise<unknown>): Promise<{ status: num
  * The console against the demo fleet: a fresh database seeded with DEMO_FLEET, an in-process
  * simulator serving those keys, services wired to it, and one signed-up user per role.
  */
+/** A test database, services and one user per role: what a console loader/action test starts from. */
+export async function startRoleConsole() {
+  const t = await createTestDatabase();
+  const services = await createTestServices(t);
+  const who = await createRoleUsers(services);
+  return {
+    t,
+    services,
+    who,
+    async stop() {
+      await services.stop();
+      await t.drop();
+    },
+  };
+}
+
 export async function startDemoConsole() {
   const [t, sim] = await Promise.all([createTestDatabase(), startSimulator({ port: 0 })]);
   const services = await createTestServices(t, { vendorEnv: simulatorVendorEnv(sim.url) });
