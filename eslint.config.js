@@ -55,9 +55,6 @@ export default tseslint.config(
     ignores: [
       "domain/**/*.test.ts",
       "domain/vocabulary.ts",
-      // TODO(issue 9): these still write drizzle directly; their SQL moves to db/queries next
-      "domain/alerts/apply.ts",
-      "domain/users/manage.ts",
     ],
     rules: {
       "@typescript-eslint/no-restricted-imports": [
