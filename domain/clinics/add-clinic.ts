@@ -6,6 +6,7 @@ import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { findClinicsByNameKeys, insertClinics, insertConnections, lockClinicNames } from "../../db/queries/clinic-records.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
 import { DomainError } from "../errors.ts";
+import { acceptWorkingKey } from "../health/accept-key.ts";
 import type { VendorAccess } from "../health/probe.ts";
 import { verifyCandidateKey, type KeyVerdict } from "../health/verify-key.ts";
 import { ClinicDetailsSchema, nameKey } from "./clinic-fields.ts";
@@ -130,14 +131,8 @@ export async function addClinicByHand({ input, actor, now = new Date() }: { inpu
           region: verdict.region,
           apiVersion: verdict.apiVersion,
           ...sealed,
-          state: "healthy",
-          stateChangedAt: now,
-          lastProbeAt: now,
-          lastSuccessAt: now,
-          visiblePatientCount: verified.visiblePatients,
-          everHadPatients: verified.visiblePatients > 0,
-          vendorUserName: verified.user.name,
-          vendorUserRole: verified.user.role ?? null,
+          // the one "key accepted" transition, from no connection: healthy with what the check learned
+          ...acceptWorkingKey({ connection: null, verified, now, by: { kind: "console" } }).patch,
         },
       ],
       tx,
