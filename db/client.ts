@@ -1,4 +1,5 @@
-import type { PgDatabase } from "drizzle-orm/pg-core";
+import { is } from "drizzle-orm";
+import { type PgDatabase, PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle, type PostgresJsDatabase, type PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "./schema/index.ts";
@@ -23,4 +24,9 @@ export function openDb(url: string, options: { max?: number; applicationName?: s
   });
   const db = drizzle(sql, { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+/** Runs `fn` in a transaction: the caller's when it passed one (a savepoint would only add round trips). */
+export function inTransaction<T>(db: DbOrTx, fn: (tx: DbOrTx) => Promise<T>): Promise<T> {
+  return is(db, PgTransaction) ? fn(db) : db.transaction((tx) => fn(tx));
 }

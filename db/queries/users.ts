@@ -31,6 +31,12 @@ export async function ensureUser(user: Omit<NewUser, "id" | "createdAt"> & { rol
   return existing!.id;
 }
 
+/** Inserts a new user (the caller checked the email is free); returns its id. */
+export async function insertUser(user: Pick<NewUser, "email" | "name" | "passwordHash"> & { role: UserRole }, db: DbOrTx): Promise<string> {
+  const [row] = await db.insert(users).values(user).returning({ id: users.id });
+  return row!.id;
+}
+
 export async function listUsers(db: Db) {
   return db
     .select({ id: users.id, email: users.email, name: users.name, role: users.role, disabledAt: users.disabledAt, createdAt: users.createdAt })

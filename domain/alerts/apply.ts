@@ -1,7 +1,5 @@
-import type { DbOrTx } from "../../db/client.ts";
+import { inTransaction, type DbOrTx } from "../../db/client.ts";
 import { randomUUID } from "node:crypto";
-import { is } from "drizzle-orm";
-import { PgTransaction } from "drizzle-orm/pg-core";
 import { getClinicContact, insertNotifications, latestResolvedAlerts, listActiveWebhookEndpoints, resolveAlerts, upsertAlertSighting, type AlertRow } from "../../db/queries/alerts.ts";
 import type { NewAlertNotification } from "../../db/schema/alerts.ts";
 import type { DeliveryJobQueue } from "../jobs.ts";
@@ -67,11 +65,6 @@ interface PendingEvent {
 
 function isMuted(alert: Pick<AlertRow, "mutedUntil">, now: Date): boolean {
   return alert.mutedUntil !== null && alert.mutedUntil.getTime() > now.getTime();
-}
-
-/** Runs `fn` in a transaction: the caller's when it passed one (a savepoint would only add round trips). */
-function inTransaction<T>(db: DbOrTx, fn: (tx: DbOrTx) => Promise<T>): Promise<T> {
-  return is(db, PgTransaction) ? fn(db) : db.transaction((tx) => fn(tx));
 }
 
 export async function applyAlertWork(input: AlertWorkInput, db: DbOrTx, deps: AlertWorkDeps): Promise<AlertWorkResult> {

@@ -6,12 +6,13 @@ import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { findClinicsByNameKeys, insertClinics, insertConnections, lockClinicNames } from "../../db/queries/clinic-records.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
 import { DomainError } from "../errors.ts";
+import { acceptWorkingKey } from "../health/accept-key.ts";
 import type { VendorAccess } from "../health/probe.ts";
 import { verifyCandidateKey, type KeyVerdict } from "../health/verify-key.ts";
-import { formatPatientsVisible } from "../patient-count.ts";
 import { ClinicDetailsSchema, nameKey } from "./clinic-fields.ts";
 import type { Actor } from "./console-actions.ts";
 import { type FailureCode, NOOKAL_REGIONS, VENDORS } from "../vocabulary.ts";
+import { formatPatientsVisible } from "../patient-count.ts";
 
 /**
  * Adding one clinic by hand: the key is checked live with the vendor first and the clinic is
@@ -135,15 +136,8 @@ export async function addClinicByHand({ input, actor, now = new Date() }: { inpu
           region: verdict.region,
           apiVersion: verdict.apiVersion,
           ...sealed,
-          state: "healthy",
-          stateChangedAt: now,
-          lastProbeAt: now,
-          lastSuccessAt: now,
-          visiblePatientCount: verified.visiblePatients,
-          visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true,
-          everHadPatients: verified.visiblePatients > 0,
-          vendorUserName: verified.user.name,
-          vendorUserRole: verified.user.role ?? null,
+          // the one "key accepted" transition, from no connection: healthy with what the check learned
+          ...acceptWorkingKey({ connection: null, verified, now, by: { kind: "console" } }).patch,
         },
       ],
       tx,

@@ -1,15 +1,17 @@
 import type { Classification, ClassifierRule, ProbeEvidence } from "./classifier.ts";
+import { acceptWorkingKey } from "./accept-key.ts";
 import { assertTransition } from "./states.ts";
 import { TAXONOMY } from "./taxonomy.ts";
-import { type ConnectionState, type FailureCode, HEALTH_ALERT_KINDS, type HealthAlertKind, STATE_LABELS } from "../vocabulary.ts";
+import type { ConnectionState, FailureCode, HealthAlertKind } from "../vocabulary.ts";
 
 /**
  * The decision: current connection + one classified probe → what to store, what to write on the
  * timeline, which alerts to open or resolve. Pure; the caller persists the result.
  *
  * Rules (see decide.test.ts for the table):
- * - Success → healthy (pending_disconnect stays put until its deadline). After a failure it is a
- *   recovery: counters reset, every health alert resolved, a "recovered" event.
+ * - Success → acceptWorkingKey (accept-key.ts), the transition every accepted key takes: healthy
+ *   (pending_disconnect stays put until its deadline); after a failure it is a recovery: counters
+ *   reset, every health alert resolved, a "recovered" event.
  *   A healthy probe that changes nothing returns no timeline event and no alert work.
  * - Transient (rate_limited, vendor_unavailable, network, vendor_response_invalid) → degraded from
  *   healthy, never action_required. Degraded for longer than the threshold opens degraded_too_long.
@@ -120,29 +122,18 @@ export function decide(input: DecideInput): Decision {
   let suggestedRegion = cur.suggestedRegion ?? null;
 
   if (code === null) {
-    // ---- success
-    nextState = cur.state === "pending_disconnect" ? "pending_disconnect" : "healthy";
-    const hadFailure =
-      cur.consecutiveFailures > 0 ||
-      (cur.failureCode !== null && cur.failureCode !== "integration_paused") ||
-      cur.state === "degraded" ||
-      HUMAN_STATES.has(cur.state);
-    // why: the first success of a new connection is "connected", not a recovery with alerts to close
-    recovered = hadFailure && cur.state !== "setup_pending";
-    failureCode = null;
-    failureEvidence = cur.failureCode === null && cur.consecutiveFailures === 0 ? { kind: "keep" } : { kind: "clear" };
-    consecutiveFailures = 0;
-    firstFailureAt = null;
-    lastSuccessAt = now;
-    suggestedRegion = null;
-    if (recovered) resolve.push(...HEALTH_ALERT_KINDS);
-    message = recovered
-      ? `Recovered${cur.failureCode && cur.failureCode !== "integration_paused" ? ` from "${TAXONOMY[cur.failureCode].title}"` : ""} after ${cur.consecutiveFailures} failed probe${cur.consecutiveFailures === 1 ? "" : "s"}: ${c.reason}.`
-      : cur.state === "setup_pending"
-        ? `Connected: ${c.reason}.`
-        : cur.state === "paused"
-          ? `Resumed: ${c.reason}.`
-          : `${STATE_LABELS[nextState]}: ${c.reason}.`;
+    // ---- success: the one "key accepted" transition, shared with the reconnect link and add-clinic
+    const accepted = acceptWorkingKey({ connection: cur, verified: null, now, by: { kind: "probe", reason: c.reason } });
+    nextState = accepted.nextState;
+    recovered = accepted.recovered;
+    failureCode = accepted.patch.failureCode;
+    failureEvidence = accepted.patch.failureEvidence === null ? { kind: "clear" } : { kind: "keep" };
+    consecutiveFailures = accepted.patch.consecutiveFailures;
+    firstFailureAt = accepted.patch.firstFailureAt;
+    lastSuccessAt = accepted.patch.lastSuccessAt;
+    suggestedRegion = accepted.patch.suggestedRegion;
+    resolve.push(...accepted.alerts.resolve);
+    message = accepted.event?.message ?? "";
   } else if (code === "integration_paused") {
     // ---- paused by support: counters and history stay as they were for when it resumes
     nextState = "paused";

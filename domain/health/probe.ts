@@ -1,4 +1,4 @@
-import type { Db } from "../../db/client.ts";
+import type { Db, DbOrTx } from "../../db/client.ts";
 import { applyConnectionUpdate, getConnectionForProbe, touchProbedConnection, type ConnectionPatch } from "../../db/queries/connections.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../alerts/apply.ts";
 import type { ProbeJobQueue } from "../jobs.ts";
@@ -8,8 +8,9 @@ import { parseClinikoKey } from "../vendors/cliniko-key.ts";
 import type { VerifyOptions } from "../vendors/client.ts";
 import { isVendorError } from "../vendors/errors.ts";
 import type { ConnectionTarget, VerifyResult } from "../vendors/types.ts";
-import { classifyProbe, type LocalKeyCheck, type ProbeEvidence, type ProbeOutcome, type RegionProbeResult } from "./classifier.ts";
-import { decide, type DecideSettings } from "./decide.ts";
+import { classifyProbe, type Classification, type LocalKeyCheck, type ProbeEvidence, type ProbeOutcome, type RegionProbeResult } from "./classifier.ts";
+import { decide, type Decision, type DecideSettings } from "./decide.ts";
+import { verifiedFacts } from "./accept-key.ts";
 import { buildEscalationPacket } from "./escalation.ts";
 
 /** How the probe reaches a vendor; the worker passes the real clients, which talk HTTP. */
@@ -55,6 +56,25 @@ export interface ProbeReport {
   verify?: VerifyResult;
 }
 
+type ProbeRead = NonNullable<Awaited<ReturnType<typeof getConnectionForProbe>>>;
+type StoredConnection = ProbeRead["connection"];
+type ConnectionEventWrite = NonNullable<Parameters<typeof applyConnectionUpdate>[0]["event"]>;
+
+/** The key as the probe will use it: opened only for this call, checked locally, and where to send it. */
+interface OpenedKey {
+  keyCheck: LocalKeyCheck;
+  /** The stored region, or the shard the Cliniko key's suffix names. */
+  region: string;
+  /** Null when there is nothing to ask the vendor with. */
+  target: ConnectionTarget | null;
+}
+
+/** What the vendor said about the key: null when it was not asked (no usable key, or paused). */
+interface VendorAnswer {
+  outcome: ProbeOutcome | null;
+  verified?: VerifyResult;
+}
+
 /**
  * Probes one connection and applies the outcome — the one function every probe path uses:
  * decrypts its key only for the call, asks the vendor, classifies the outcome, decides the next
@@ -67,18 +87,40 @@ export interface ProbeReport {
  */
 export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Promise<ProbeReport> {
   const started = performance.now();
-  const row = await getConnectionForProbe({ connectionId: req.connectionId }, ctx.db);
   const elapsed = () => Math.round(performance.now() - started);
+  // read
+  const row = await getConnectionForProbe({ connectionId: req.connectionId }, ctx.db);
   if (!row || row.clinicArchivedAt) return { outcome: "skipped", failureCode: null, state: null, confirm: false, ms: elapsed() };
   const c = row.connection;
   // why: a job retried after its result was written (the worker died before completing it) is already applied
   if (c.lastProbeId === req.probeId) return { outcome: "skipped", failureCode: c.failureCode, state: c.state, confirm: false, ms: elapsed() };
+  // key
+  const opened = openStoredKey(ctx.keyring, c);
+  // classify
+  const answer = await askVendor(ctx.vendors, c, opened);
+  const now = ctx.now?.() ?? new Date();
+  const classification = await classify(ctx.vendors, c, opened, answer, now);
+  // decide
+  const decision = decideFor(c, classification, now, ctx.settings, req.probeId);
+  // write
+  const written = await writeProbeResult(ctx, req, row, { region: opened.region, verified: answer.verified, decision, now });
+  return {
+    outcome: !written ? "conflict" : decision.failureCode ? "failed" : "healthy",
+    failureCode: decision.failureCode,
+    state: decision.nextState,
+    confirm: written && decision.needsConfirmation,
+    ms: elapsed(),
+    ...(answer.verified ? { verify: answer.verified } : {}),
+  };
+}
 
+/** Key: decrypt the stored key and check it locally (a Cliniko key's suffix corrects the stored shard). */
+function openStoredKey(keyring: Keyring, c: StoredConnection): OpenedKey {
   let key: string | null = null;
   let keyCheck: LocalKeyCheck;
   let region = c.region;
   try {
-    key = openApiKey(ctx.keyring, c);
+    key = openApiKey(keyring, c);
     keyCheck = key === null ? { status: "missing" } : { status: "ok" };
   } catch (err) {
     if (!(err instanceof KeyCryptoError)) throw err;
@@ -94,20 +136,26 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
       if (parsed.hasSuffix && parsed.shard !== region) region = parsed.shard;
     }
   }
-
-  let outcome: ProbeOutcome | null = null;
-  let verified: VerifyResult | undefined;
   const target: ConnectionTarget | null = key !== null && keyCheck.status === "ok" ? { vendor: c.vendor, key, region, apiVersion: c.apiVersion } : null;
-  if (target && c.state !== "paused") {
-    try {
-      verified = await ctx.vendors.verify(target, { includeLocations: false });
-      outcome = { ok: true, visiblePatients: verified.visiblePatients };
-    } catch (err) {
-      if (!isVendorError(err)) throw err;
-      outcome = { ok: false, error: err };
-    }
+  return { keyCheck, region, target };
+}
+
+/** Classify, first half: one verify call with a usable key (never while paused). */
+async function askVendor(vendors: VendorAccess, c: StoredConnection, opened: OpenedKey): Promise<VendorAnswer> {
+  if (!opened.target || c.state === "paused") return { outcome: null };
+  try {
+    const verified = await vendors.verify(opened.target, { includeLocations: false });
+    return { outcome: { ok: true, visiblePatients: verified.visiblePatients }, verified };
+  } catch (err) {
+    if (!isVendorError(err)) throw err;
+    return { outcome: { ok: false, error: err } };
   }
-  const now = ctx.now?.() ?? new Date();
+}
+
+/** Classify, second half: name the failure from the answer and the history; try the other regions when advised. */
+async function classify(vendors: VendorAccess, c: StoredConnection, opened: OpenedKey, answer: VendorAnswer, now: Date): Promise<Classification> {
+  const { keyCheck, region, target } = opened;
+  const outcome = answer.outcome;
   const history = {
     state: c.state,
     lastSuccessAt: c.lastSuccessAt,
@@ -117,14 +165,16 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
     firstFailureAt: c.firstFailureAt,
     paused: c.state === "paused",
   };
-  let classification = classifyProbe({ vendor: c.vendor, region, keyCheck, outcome, history, now });
-  if (classification.regionProbeAdvised && target) {
-    const working = await ctx.vendors.findWorkingRegion(target);
-    const regionProbe: RegionProbeResult = working ? { workingRegion: working } : null;
-    classification = classifyProbe({ vendor: c.vendor, region, keyCheck, outcome, history, now, regionProbe });
-  }
+  const classification = classifyProbe({ vendor: c.vendor, region, keyCheck, outcome, history, now });
+  if (!classification.regionProbeAdvised || !target) return classification;
+  const working = await vendors.findWorkingRegion(target);
+  const regionProbe: RegionProbeResult = working ? { workingRegion: working } : null;
+  return classifyProbe({ vendor: c.vendor, region, keyCheck, outcome, history, now, regionProbe });
+}
 
-  const decision = decide({
+/** Decide: the stored connection + this classification → the next state, event and alert work (pure). */
+function decideFor(c: StoredConnection, classification: Classification, now: Date, settings: DecideSettings | undefined, probeId: string): Decision {
+  return decide({
     connection: {
       state: c.state,
       failureCode: c.failureCode,
@@ -137,10 +187,55 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
     },
     classification,
     now,
-    settings: ctx.settings,
-    probeId: req.probeId,
+    settings,
+    probeId,
   });
+}
 
+/**
+ * Write: the decision as one conditional UPDATE (a timeline row, alert work and a confirmation
+ * re-probe in the same transaction when there are any). False when the connection changed meanwhile.
+ */
+async function writeProbeResult(ctx: ProbeContext, req: ProbeRequest, row: ProbeRead, result: ProbeResult): Promise<boolean> {
+  const c = row.connection;
+  const { verified, decision, now } = result;
+  const patch = probePatch(c, req, result);
+  const event = probeEvent(c, req, result);
+  const within = alertsAndConfirmation(ctx, row, result);
+  const expected = { state: c.state, keyUpdatedAt: c.keyUpdatedAt, probeId: req.probeId };
+  // why: the common case — a probe that changes nothing but its facts — is one prepared statement
+  const onlyFacts =
+    !event &&
+    !within &&
+    patch.state === c.state &&
+    patch.failureCode === c.failureCode &&
+    (patch.suggestedRegion ?? null) === (c.suggestedRegion ?? null) &&
+    patch.failureEvidence === undefined &&
+    patch.region === undefined &&
+    patch.stateChangedAt === undefined;
+  if (onlyFacts) {
+    const facts = {
+      lastProbeAt: now,
+      lastSuccessAt: decision.lastSuccessAt,
+      consecutiveFailures: decision.consecutiveFailures,
+      firstFailureAt: decision.firstFailureAt,
+      verified: verified ? { visiblePatients: verified.visiblePatients, visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true, userName: verified.user.name, userRole: verified.user.role ?? null } : null,
+    };
+    return touchProbedConnection({ connectionId: c.id, expected, facts }, ctx.db);
+  }
+  return applyConnectionUpdate({ connectionId: c.id, expected, patch, event, within }, ctx.db);
+}
+
+interface ProbeResult {
+  /** The region the key was used in (a Cliniko suffix may have corrected the stored one). */
+  region: string;
+  verified: VerifyResult | undefined;
+  decision: Decision;
+  now: Date;
+}
+
+/** The connection columns this probe sets. */
+function probePatch(c: StoredConnection, req: ProbeRequest, { region, verified, decision, now }: ProbeResult): ConnectionPatch {
   const patch: ConnectionPatch = {
     state: decision.nextState,
     failureCode: decision.failureCode,
@@ -155,123 +250,73 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
   if (decision.failureEvidence.kind === "set") patch.failureEvidence = { ...decision.failureEvidence.evidence };
   if (decision.failureEvidence.kind === "clear") patch.failureEvidence = null;
   if (region !== c.region) patch.region = region;
-  if (verified) {
-    patch.visiblePatientCount = verified.visiblePatients;
-    patch.visiblePatientsAtLeast = verified.visiblePatientsAtLeast === true;
-    patch.vendorUserName = verified.user.name;
-    patch.vendorUserRole = verified.user.role ?? null;
-    if (verified.visiblePatients > 0) patch.everHadPatients = true;
-  }
+  // what a verified answer learned, success or not (no_patients_visible verifies too)
+  if (verified) Object.assign(patch, verifiedFacts(verified));
+  return patch;
+}
+
+/** The timeline row: the decision's event, else a corrected shard, else none. */
+function probeEvent(c: StoredConnection, req: ProbeRequest, { region, decision }: ProbeResult): ConnectionEventWrite | null {
   const ev = decision.timelineEvent;
+  if (ev) {
+    return {
+      kind: ev.kind,
+      fromState: ev.fromState,
+      toState: ev.toState,
+      failureCode: ev.failureCode,
+      httpStatus: ev.evidence.httpStatus ?? null,
+      vendorMessage: ev.evidence.vendorMessage ?? null,
+      probeId: req.probeId,
+      actor: req.requestedBy ?? "probe",
+      message: ev.message,
+      details: { ...ev.evidence, rule: ev.rule, reason: req.reason, ...(region !== c.region ? { regionCorrectedFrom: c.region } : {}) },
+    };
+  }
   // why: a corrected shard is a change worth a timeline row even when the probe itself is healthy
-  const regionEvent =
-    !ev && region !== c.region
-      ? {
-          kind: "region_changed" as const,
-          probeId: req.probeId,
-          actor: req.requestedBy ?? "probe",
-          message: `Region corrected from ${c.region} to ${region}: the key's suffix names ${region}`,
-          details: { regionCorrectedFrom: c.region, regionCorrectedTo: region },
-        }
-      : null;
+  if (region !== c.region) {
+    return {
+      kind: "region_changed",
+      probeId: req.probeId,
+      actor: req.requestedBy ?? "probe",
+      message: `Region corrected from ${c.region} to ${region}: the key's suffix names ${region}`,
+      details: { regionCorrectedFrom: c.region, regionCorrectedTo: region },
+    };
+  }
+  return null;
+}
+
+/** The writes that commit with the probe's: alert work with its deliveries, and a confirmation re-probe. */
+function alertsAndConfirmation(ctx: ProbeContext, row: ProbeRead, { region, verified, decision, now }: ProbeResult): ((tx: DbOrTx) => Promise<void>) | undefined {
+  const c = row.connection;
   const alertWork = decision.alerts.open.length > 0 || decision.alerts.resolve.length > 0 ? ctx.alerts : undefined;
   const confirm = decision.needsConfirmation;
+  if (!alertWork && !confirm) return undefined;
   const evidence: ProbeEvidence | null =
     decision.failureEvidence.kind === "set"
       ? decision.failureEvidence.evidence
       : decision.failureEvidence.kind === "clear"
         ? null
         : ((c.failureEvidence as ProbeEvidence | null) ?? null);
-  // why: the common case — a probe that changes nothing but its facts — is one prepared statement
-  const onlyFacts =
-    !ev &&
-    !regionEvent &&
-    !alertWork &&
-    !confirm &&
-    patch.state === c.state &&
-    patch.failureCode === c.failureCode &&
-    (patch.suggestedRegion ?? null) === (c.suggestedRegion ?? null) &&
-    patch.failureEvidence === undefined &&
-    patch.region === undefined &&
-    patch.stateChangedAt === undefined;
-  const expected = { state: c.state, keyUpdatedAt: c.keyUpdatedAt, probeId: req.probeId };
-  const written = onlyFacts
-    ? await touchProbedConnection(
-        {
-          connectionId: c.id,
-          expected,
-          facts: {
-            lastProbeAt: now,
-            lastSuccessAt: decision.lastSuccessAt,
-            consecutiveFailures: decision.consecutiveFailures,
-            firstFailureAt: decision.firstFailureAt,
-            verified: verified ? { visiblePatients: verified.visiblePatients, visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true, userName: verified.user.name, userRole: verified.user.role ?? null } : null,
-          },
-        },
-        ctx.db,
-      )
-    : await applyConnectionUpdate(
-    {
-      connectionId: c.id,
-      expected,
-      patch,
-      event: ev
-        ? {
-            kind: ev.kind,
-            fromState: ev.fromState,
-            toState: ev.toState,
-            failureCode: ev.failureCode,
-            httpStatus: ev.evidence.httpStatus ?? null,
-            vendorMessage: ev.evidence.vendorMessage ?? null,
-            probeId: req.probeId,
-            actor: req.requestedBy ?? "probe",
-            message: ev.message,
-            details: { ...ev.evidence, rule: ev.rule, reason: req.reason, ...(region !== c.region ? { regionCorrectedFrom: c.region } : {}) },
-          }
-        : regionEvent,
-      within:
-        alertWork || confirm
-        ? async (tx) => {
-            // why: a first rejection after a healthy history is confirmed before the clinic is told its key is broken
-            if (confirm) await ctx.probes.enqueue([{ data: { connectionId: c.id, reason: "confirm" }, startAfter: CONFIRM_AFTER_SECONDS }], tx);
-            if (alertWork) await applyAlertWork(
-              {
-                connectionId: c.id,
-                clinicId: c.clinicId,
-                open: decision.alerts.open,
-                resolve: decision.alerts.resolve,
-                recovered: decision.recovered,
-                packet: buildEscalationPacket({
-                  organisationName: row.clinicName,
-                  vendor: c.vendor,
-                  region,
-                  apiVersion: c.apiVersion,
-                  state: decision.nextState,
-                  failureCode: decision.failureCode,
-                  evidence,
-                  keyHint: c.keyHint,
-                  keyUpdatedAt: c.keyUpdatedAt,
-                  firstFailureAt: decision.firstFailureAt,
-                  lastSuccessAt: decision.lastSuccessAt,
-                  visiblePatients: verified?.visiblePatients ?? c.visiblePatientCount,
-                  visiblePatientsAtLeast: verified ? verified.visiblePatientsAtLeast === true : c.visiblePatientsAtLeast,
-                }),
-                now,
-              },
-              tx,
-              alertWork,
-            );
-          }
-        : undefined,
-    },
-    ctx.db,
-  );
-  return {
-    outcome: !written ? "conflict" : decision.failureCode ? "failed" : "healthy",
-    failureCode: decision.failureCode,
-    state: decision.nextState,
-    confirm: written && decision.needsConfirmation,
-    ms: elapsed(),
-    ...(verified ? { verify: verified } : {}),
+  return async (tx) => {
+    // why: a first rejection after a healthy history is confirmed before the clinic is told its key is broken
+    if (confirm) await ctx.probes.enqueue([{ data: { connectionId: c.id, reason: "confirm" }, startAfter: CONFIRM_AFTER_SECONDS }], tx);
+    if (!alertWork) return;
+    const packet = buildEscalationPacket({
+      organisationName: row.clinicName,
+      vendor: c.vendor,
+      region,
+      apiVersion: c.apiVersion,
+      state: decision.nextState,
+      failureCode: decision.failureCode,
+      evidence,
+      keyHint: c.keyHint,
+      keyUpdatedAt: c.keyUpdatedAt,
+      firstFailureAt: decision.firstFailureAt,
+      lastSuccessAt: decision.lastSuccessAt,
+      visiblePatients: verified?.visiblePatients ?? c.visiblePatientCount,
+      visiblePatientsAtLeast: verified ? verified.visiblePatientsAtLeast === true : c.visiblePatientsAtLeast,
+    });
+    const { open, resolve } = decision.alerts;
+    await applyAlertWork({ connectionId: c.id, clinicId: c.clinicId, open, resolve, recovered: decision.recovered, packet, now }, tx, alertWork);
   };
 }

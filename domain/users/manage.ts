@@ -2,8 +2,7 @@ import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { revokeUserSessions } from "../../db/queries/sessions.ts";
-import { findUserByEmail, findUserById, lockActiveAdmins, updateUser } from "../../db/queries/users.ts";
-import { users } from "../../db/schema/users.ts";
+import { findUserByEmail, findUserById, insertUser, lockActiveAdmins, updateUser } from "../../db/queries/users.ts";
 import { hashPassword } from "../auth/passwords.ts";
 import { DomainError } from "../errors.ts";
 import { USER_ROLES, type UserRole } from "../vocabulary.ts";
@@ -28,12 +27,12 @@ export async function createUser({ input, actor }: { input: NewUserInput; actor:
   if (await findUserByEmail({ email: input.email }, db)) throw new DomainError(400, "A user with this email already exists.", { field: "email" });
   const passwordHash = await hashPassword(input.password);
   return db.transaction(async (tx) => {
-    const [row] = await tx.insert(users).values({ email: input.email, name: input.name, role: input.role, passwordHash }).returning({ id: users.id });
+    const id = await insertUser({ email: input.email, name: input.name, role: input.role, passwordHash }, tx);
     await recordAudit(
-      { actorUserId: actor?.userId ?? null, actorLabel: actor?.label ?? "command line", action: "user.create", details: { userId: row!.id, email: input.email, role: input.role } },
+      { actorUserId: actor?.userId ?? null, actorLabel: actor?.label ?? "command line", action: "user.create", details: { userId: id, email: input.email, role: input.role } },
       tx,
     );
-    return { id: row!.id };
+    return { id };
   });
 }
 

@@ -1,0 +1,139 @@
+import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
+import { recordAudit } from "../../db/queries/audit.ts";
+import { lockConnection, lockLink, markLinkUsed } from "../../db/queries/reconnect-links.ts";
+import type { NewConnectionEvent } from "../../db/schema/index.ts";
+import { applyAlertWork } from "../alerts/apply.ts";
+import { sealApiKey } from "../connections/key-storage.ts";
+import { acceptWorkingKey } from "../health/accept-key.ts";
+import { buildEscalationPacket } from "../health/escalation.ts";
+import type { KeyVerdict } from "../health/verify-key.ts";
+import { regionLabel } from "./instructions.ts";
+import type { ActiveLink } from "./links.ts";
+import type { ReconnectDeps } from "./submit.ts";
+import { type Vendor, VENDOR_LABELS } from "../vocabulary.ts";
+
+/** The reconnect page's success outcome: the clinic's new key works, so it is stored and the connection is healthy again. */
+
+/** What the success page says, in plain words. Holds nothing about the key. */
+export interface ReconnectConfirmation {
+  clinicName: string;
+  vendor: Vendor;
+  vendorLabel: string;
+  userName: string;
+  userRole: string | null;
+  visiblePatients: number;
+  /** The count stopped at a cap: at least `visiblePatients` are visible. */
+  visiblePatientsAtLeast: boolean;
+  regionLabel: string;
+  notes: string[];
+  /** Support paused the connection: the key is stored, but syncing waits until they resume it. */
+  heldByPause: boolean;
+}
+
+/** The success path, in one transaction. Null when the link was used or revoked meanwhile. */
+export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { ok: true }>, now: Date, deps: ReconnectDeps): Promise<ReconnectConfirmation | null> {
+  const { verified } = verdict;
+  // why: a pinned Cliniko retry verifies on another shard than the key's default; the client reports where
+  const region = verified.region || verdict.region;
+  const vendor = link.view.vendor;
+  return deps.db.transaction(async (tx) => {
+    const row = await lockLink({ linkId: link.linkId }, tx);
+    // why: two tabs submitting at once — the second finds the link used and changes nothing
+    if (!row || row.usedAt || row.revokedAt || row.expiresAt.getTime() <= now.getTime()) return null;
+    const conn = await lockConnection({ connectionId: link.connectionId }, tx);
+    if (!conn) return null;
+    const sealed = sealApiKey(deps.keyring, conn.id, { vendor, key: verdict.key, region }, now);
+    // the one "key accepted" transition: state, cleared failure, reset counters, facts, event, alert work
+    const accepted = acceptWorkingKey({ connection: conn, verified, now, by: { kind: "link" } });
+    const nextState = accepted.nextState;
+
+    await updateConnection({ connectionId: conn.id, patch: { ...sealed, region, apiVersion: verdict.apiVersion, ...accepted.patch } }, tx);
+
+    const who = `${verified.user.name}${verified.user.role ? ` (${verified.user.role})` : ""}`;
+    const events: NewConnectionEvent[] = [
+      {
+        connectionId: conn.id,
+        clinicId: conn.clinicId,
+        at: now,
+        kind: "key_replaced",
+        fromState: conn.state,
+        toState: nextState,
+        actor: "link",
+        message: `New key entered through the reconnect link: ${sealed.keyHint}, connected as ${who}.`,
+        details: { linkId: link.linkId, keyHint: sealed.keyHint, region, apiVersion: verdict.apiVersion },
+      },
+    ];
+    if (region !== conn.region) {
+      events.push({
+        connectionId: conn.id,
+        clinicId: conn.clinicId,
+        at: now,
+        kind: "region_changed",
+        actor: "link",
+        message: `Region changed from ${conn.region} to ${region} with the new key.`,
+        details: { from: conn.region, to: region },
+      });
+    }
+    if (accepted.event) {
+      events.push({
+        connectionId: conn.id,
+        clinicId: conn.clinicId,
+        at: now,
+        ...accepted.event,
+        actor: "link",
+        details: { linkId: link.linkId, visiblePatients: verified.visiblePatients, visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true },
+      });
+    }
+    await insertConnectionEvents(events, tx);
+    await markLinkUsed({ linkId: link.linkId, now }, tx);
+    await recordAudit(
+      {
+        actorLabel: "reconnect link",
+        action: "connection.key_replaced",
+        clinicId: conn.clinicId,
+        details: {
+          linkId: link.linkId,
+          via: "reconnect_link",
+          keyHint: sealed.keyHint,
+          region,
+          apiVersion: verdict.apiVersion,
+          fromState: conn.state,
+          toState: nextState,
+          vendorUser: who,
+          visiblePatients: verified.visiblePatients,
+          visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true,
+        },
+      },
+      tx,
+    );
+    const packet = buildEscalationPacket({
+      organisationName: link.view.clinicName,
+      vendor,
+      region,
+      apiVersion: verdict.apiVersion,
+      state: nextState,
+      failureCode: null,
+      evidence: { kind: "success", visiblePatients: verified.visiblePatients, visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true, region },
+      keyHint: sealed.keyHint,
+      keyUpdatedAt: now,
+      firstFailureAt: null,
+      lastSuccessAt: now,
+      visiblePatients: verified.visiblePatients,
+      visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true,
+    });
+    await applyAlertWork({ connectionId: conn.id, clinicId: conn.clinicId, ...accepted.alerts, recovered: accepted.recovered, packet, now }, tx, deps.alerts);
+
+    return {
+      clinicName: link.view.clinicName,
+      vendor,
+      vendorLabel: VENDOR_LABELS[vendor],
+      userName: verified.user.name,
+      userRole: verified.user.role ?? null,
+      visiblePatients: verified.visiblePatients,
+      visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true,
+      regionLabel: regionLabel(vendor, region),
+      heldByPause: accepted.heldByPause,
+      notes: verdict.notes,
+    };
+  });
+}
