@@ -11,10 +11,7 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
-      "no-restricted-properties": [
-        "error",
-        { object: "process", property: "env", message: "Read settings through config/env.ts" },
-      ],
+      "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read settings through config/env.ts" }],
     },
   },
   {
@@ -42,8 +39,14 @@ export default tseslint.config(
         "error",
         {
           patterns: [
-            { group: ["**/domain/**", "!**/domain/vocabulary.ts"], message: "db/ may import only domain/vocabulary.ts from domain: queries take and return plain data" },
-            { group: ["**/app/**", "**/workers/**", "**/scripts/**", "**/simulator/**", "**/composition/**"], message: "db/ sits below app/, workers/, scripts/, the composition root and the simulator" },
+            {
+              group: ["**/domain/**", "!**/domain/vocabulary.ts"],
+              message: "db/ may import only domain/vocabulary.ts from domain: queries take and return plain data",
+            },
+            {
+              group: ["**/app/**", "**/workers/**", "**/scripts/**", "**/simulator/**", "**/composition/**"],
+              message: "db/ sits below app/, workers/, scripts/, the composition root and the simulator",
+            },
             { group: ["@remix-run/*", "pg-boss", "express"], message: "db/ knows nothing of the web or the queue" },
           ],
         },
@@ -52,17 +55,20 @@ export default tseslint.config(
   },
   {
     files: ["domain/**/*.ts"],
-    ignores: [
-      "domain/**/*.test.ts",
-      "domain/vocabulary.ts",
-    ],
+    ignores: ["domain/**/*.test.ts", "domain/vocabulary.ts"],
     rules: {
       "@typescript-eslint/no-restricted-imports": [
         "error",
         {
           patterns: [
-            { group: ["**/app/**", "**/workers/**", "**/scripts/**", "**/simulator/**", "**/composition/**"], message: "domain/ sits below app/, workers/ and the composition root: they call it, never the reverse" },
-            { group: ["@remix-run/*", "pg-boss", "express", "react", "react-dom"], message: "domain/ has no Remix, React or pg-boss inside: routes and job handlers adapt to it" },
+            {
+              group: ["**/app/**", "**/workers/**", "**/scripts/**", "**/simulator/**", "**/composition/**"],
+              message: "domain/ sits below app/, workers/ and the composition root: they call it, never the reverse",
+            },
+            {
+              group: ["@remix-run/*", "pg-boss", "express", "react", "react-dom"],
+              message: "domain/ has no Remix, React or pg-boss inside: routes and job handlers adapt to it",
+            },
             { group: ["drizzle-orm", "drizzle-orm/*"], message: "all SQL lives in db/queries (grouped by aggregate): call a query function" },
             { group: ["**/db/schema/**"], allowTypeImports: true, message: "domain/ reads and writes through db/queries; import only types from db/schema" },
           ],

@@ -53,11 +53,12 @@ function refusal<E extends Record<string, unknown>>(err: DomainError, extra?: E)
   return data({ ok: false as const, fieldErrors, ...(extra ?? ({} as E)) }, { status: p.status });
 }
 
-export async function runAction<S extends z.ZodType, R, P extends z.ZodType = z.ZodType<Record<string, never>>, E extends Record<string, unknown> = Record<never, never>>(
-  { request, params, context }: ActionFunctionArgs,
-  spec: ActionSpec<S, P, E>,
-  run: (ctx: ActionContext<z.output<S>, z.output<P>>) => Promise<R>,
-) {
+export async function runAction<
+  S extends z.ZodType,
+  R,
+  P extends z.ZodType = z.ZodType<Record<string, never>>,
+  E extends Record<string, unknown> = Record<never, never>,
+>({ request, params, context }: ActionFunctionArgs, spec: ActionSpec<S, P, E>, run: (ctx: ActionContext<z.output<S>, z.output<P>>) => Promise<R>) {
   const { services } = context;
   const user = await requireRole(request, services, spec.role);
   const p = (spec.params ? paramsOr404(spec.params, params, spec.notFoundMessage) : {}) as z.output<P>;

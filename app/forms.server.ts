@@ -28,4 +28,3 @@ export function fieldErrorsOf(error: z.ZodError): FieldErrors {
 export function badRequest<E extends Record<string, unknown>>(fieldErrors: FieldErrors, extra?: E) {
   return data({ ok: false as const, fieldErrors, ...(extra ?? ({} as E)) }, { status: 400 });
 }
-

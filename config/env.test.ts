@@ -34,7 +34,12 @@ describe("the env schema", () => {
   });
 
   it("requires an https PUBLIC_URL in production", () => {
-    const base = { NODE_ENV: "production", DATABASE_URL: "postgres://db/relink", MASTER_KEY: "q2YqvR9ryHbsrTDiOU8P0RN1pNmfF9IHsyJkbm6Vxyg=", SESSION_SECRET: "s".repeat(40) };
+    const base = {
+      NODE_ENV: "production",
+      DATABASE_URL: "postgres://db/relink",
+      MASTER_KEY: "q2YqvR9ryHbsrTDiOU8P0RN1pNmfF9IHsyJkbm6Vxyg=",
+      SESSION_SECRET: "s".repeat(40),
+    };
     expect(() => parseEnv(base)).toThrow(/PUBLIC_URL: required in production/);
     expect(() => parseEnv({ ...base, PUBLIC_URL: "http://relink.example.com" })).toThrow(/PUBLIC_URL: must be an https:\/\/ URL in production/);
     expect(parseEnv({ ...base, PUBLIC_URL: "https://relink.example.com" }).PUBLIC_URL).toBe("https://relink.example.com");
@@ -44,6 +49,9 @@ describe("the env schema", () => {
 
   it("refuses private webhook targets and plain SMTP unless told otherwise", () => {
     expect(parseEnv({})).toMatchObject({ WEBHOOK_ALLOW_PRIVATE_TARGETS: false, SMTP_REQUIRE_TLS: false });
-    expect(parseEnv({ WEBHOOK_ALLOW_PRIVATE_TARGETS: "true", SMTP_REQUIRE_TLS: "true" })).toMatchObject({ WEBHOOK_ALLOW_PRIVATE_TARGETS: true, SMTP_REQUIRE_TLS: true });
+    expect(parseEnv({ WEBHOOK_ALLOW_PRIVATE_TARGETS: "true", SMTP_REQUIRE_TLS: "true" })).toMatchObject({
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: true,
+      SMTP_REQUIRE_TLS: true,
+    });
   });
 });

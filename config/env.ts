@@ -3,9 +3,7 @@ import { z } from "zod";
 // why: one schema parses process.env once; every other module receives typed settings.
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalUrl = z.url().optional();
-const bool = z
-  .enum(["true", "false", "1", "0", "yes", "no"])
-  .transform((v) => v === "true" || v === "1" || v === "yes");
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -37,9 +35,15 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 random bytes in base64 (openssl rand -base64 32)")
     .optional(),
-  MASTER_KEY_ID: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z, 0-9, -").default("k1"),
+  MASTER_KEY_ID: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z, 0-9, -")
+    .default("k1"),
   /** Retired master keys that still decrypt during a rotation: `id:base64,id:base64`. */
-  MASTER_KEYS_PREVIOUS: z.string().regex(/^[a-z0-9-]{1,32}:[A-Za-z0-9+/]{43}=(,[a-z0-9-]{1,32}:[A-Za-z0-9+/]{43}=)*$/, "must be id:base64 pairs separated by commas").optional(),
+  MASTER_KEYS_PREVIOUS: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}:[A-Za-z0-9+/]{43}=(,[a-z0-9-]{1,32}:[A-Za-z0-9+/]{43}=)*$/, "must be id:base64 pairs separated by commas")
+    .optional(),
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   PROBE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
   SMTP_URL: optionalUrl,
@@ -57,7 +61,12 @@ const EnvSchema = z.object({
    */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.default(false),
   /** How long a reconnect link sent to a clinic stays usable (default 7 days). */
-  RECONNECT_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(168),
+  RECONNECT_LINK_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(168),
   /**
    * Proxies in front of the web process that append to X-Forwarded-For; 0 = none, use the socket
    * address (docs/decisions/0007-reconnect-page.md: client addresses for rate limits).

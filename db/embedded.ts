@@ -54,11 +54,7 @@ export interface EmbeddedHandle {
  * the folder on first use. A folder from another major version or one that will not start is
  * reported, never modified.
  */
-export async function startEmbeddedPostgres(options: {
-  dataDir: string;
-  port: number;
-  onLog?: (line: string) => void;
-}): Promise<EmbeddedHandle> {
+export async function startEmbeddedPostgres(options: { dataDir: string; port: number; onLog?: (line: string) => void }): Promise<EmbeddedHandle> {
   const dataDir = path.resolve(options.dataDir);
   await assertPortFree(options.port, "127.0.0.1", "the embedded PostgreSQL");
   const versionFile = path.join(dataDir, "PG_VERSION");
@@ -66,7 +62,12 @@ export async function startEmbeddedPostgres(options: {
     (v) => v.trim(),
     () => undefined,
   );
-  const folderUsed = existing !== undefined || (await fs.readdir(dataDir).then((f) => f.length > 0, () => false));
+  const folderUsed =
+    existing !== undefined ||
+    (await fs.readdir(dataDir).then(
+      (f) => f.length > 0,
+      () => false,
+    ));
   if (folderUsed && existing === undefined) {
     throw new StartupError(
       `${dataDir} is not empty but holds no PostgreSQL data (PG_VERSION is missing). It was left untouched; move it away or set DATA_DIR to another folder.`,
@@ -90,9 +91,7 @@ export async function startEmbeddedPostgres(options: {
     if (recent.length > 20) recent.shift();
     options.onLog?.(line);
   }).catch(() => {
-    throw new StartupError(
-      `PostgreSQL could not start from ${dataDir}; the folder was left untouched. Its last words:\n${recent.slice(-8).join("\n")}`,
-    );
+    throw new StartupError(`PostgreSQL could not start from ${dataDir}; the folder was left untouched. Its last words:\n${recent.slice(-8).join("\n")}`);
   });
   const url = (database = "postgres") => `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
   let stopped: Promise<void> | undefined;

@@ -19,15 +19,7 @@ export const NOOKAL_REGION_LABELS: Record<NookalRegion, string> = { au: "AU/NZ",
 
 // ---- connection states (transitions: domain/health/states.ts)
 
-export const CONNECTION_STATES = [
-  "setup_pending",
-  "healthy",
-  "degraded",
-  "action_required",
-  "reconnect_pending",
-  "pending_disconnect",
-  "paused",
-] as const;
+export const CONNECTION_STATES = ["setup_pending", "healthy", "degraded", "action_required", "reconnect_pending", "pending_disconnect", "paused"] as const;
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
 export const STATE_LABELS: Record<ConnectionState, string> = {

@@ -41,7 +41,11 @@ describe("error serializer", () => {
       constraint_name: "reconnect_links_token_uidx",
     });
     Object.defineProperty(pg, "parameters", { value: [token], enumerable: false });
-    const drizzle = Object.assign(new Error(`Failed query: select 1 where id = $1\nparams: ${token}`), { query: "select 1 where id = $1", params: [token], cause: pg });
+    const drizzle = Object.assign(new Error(`Failed query: select 1 where id = $1\nparams: ${token}`), {
+      query: "select 1 where id = $1",
+      params: [token],
+      cause: pg,
+    });
     const wrapped = new Error("loading the reconnect page failed", { cause: drizzle });
     const out = JSON.stringify(serializeError(wrapped));
     expect(out).not.toContain(token);

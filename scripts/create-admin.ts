@@ -15,7 +15,12 @@ const { values } = parseArgs({
   options: { email: { type: "string" }, name: { type: "string" }, password: { type: "string" } },
 });
 const generated = values.password ? null : randomBytes(18).toString("base64url");
-const parsed = NewUserSchema.safeParse({ email: values.email ?? "", name: values.name ?? values.email ?? "", role: "admin", password: values.password ?? generated });
+const parsed = NewUserSchema.safeParse({
+  email: values.email ?? "",
+  name: values.name ?? values.email ?? "",
+  role: "admin",
+  password: values.password ?? generated,
+});
 if (!parsed.success) {
   process.stderr.write(`create-admin: ${parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; ")}\n`);
   process.stderr.write('usage: npm run create-admin -- --email you@example.com --name "Your Name" [--password …]\n');

@@ -17,7 +17,9 @@ const DEMO_USERS = [
 
 export class DemoSeedRefused extends Error {
   constructor() {
-    super("The demo fleet and its demo users (password relink-demo) are never seeded in production (NODE_ENV=production). Run a demo with NODE_ENV=development; in production leave START_SIMULATOR unset or false.");
+    super(
+      "The demo fleet and its demo users (password relink-demo) are never seeded in production (NODE_ENV=production). Run a demo with NODE_ENV=development; in production leave START_SIMULATOR unset or false.",
+    );
     this.name = "DemoSeedRefused";
   }
 }
@@ -54,14 +56,19 @@ export async function seedDemoFleet(options: { databaseUrl: string; masterKey: s
           apiVersion: demo.apiVersion,
           ...(sealed ?? {}),
         });
-        await insertConnectionEvents([{
-          connectionId,
-          clinicId: clinic!.id,
-          kind: "created",
-          toState: "setup_pending",
-          actor: "system",
-          message: "Connection added by the demo seed",
-        }], tx);
+        await insertConnectionEvents(
+          [
+            {
+              connectionId,
+              clinicId: clinic!.id,
+              kind: "created",
+              toState: "setup_pending",
+              actor: "system",
+              message: "Connection added by the demo seed",
+            },
+          ],
+          tx,
+        );
         created++;
       });
     }

@@ -68,7 +68,11 @@ async function main() {
         getLoadContext: (req, res) => ({
           services,
           cspNonce: cspNonce(res),
-          clientAddress: clientAddressFrom({ forwardedFor: req.headers["x-forwarded-for"], socketAddress: req.socket.remoteAddress, trustedHops: env.TRUST_PROXY_HOPS }),
+          clientAddress: clientAddressFrom({
+            forwardedFor: req.headers["x-forwarded-for"],
+            socketAddress: req.socket.remoteAddress,
+            trustedHops: env.TRUST_PROXY_HOPS,
+          }),
         }),
       }),
     );

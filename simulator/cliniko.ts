@@ -151,7 +151,15 @@ const COLLECTIONS: Record<string, Collection> = {
             business: link(`/businesses/${business}`),
             links: { self: `${BASE}/individual_appointments/${id}` },
           },
-          { created_at: ap.createdAt, updated_at: ap.updatedAt, starts_at: ap.startsAt, ends_at: ap.endsAt, cancelled_at: ap.cancelledAt, archived_at: null, deleted_at: ap.deletedAt },
+          {
+            created_at: ap.createdAt,
+            updated_at: ap.updatedAt,
+            starts_at: ap.startsAt,
+            ends_at: ap.endsAt,
+            cancelled_at: ap.cancelledAt,
+            archived_at: null,
+            deleted_at: ap.deletedAt,
+          },
         );
       });
     },
@@ -276,31 +284,54 @@ function matches(r: Row, f: Filter): boolean {
     const v = r.time[f.field];
     if (v == null) return false;
     switch (f.op) {
-      case ">": return v > f.time;
-      case ">=": return v >= f.time;
-      case "<": return v < f.time;
-      case "<=": return v <= f.time;
-      case "=": return v === f.time;
-      case "!=": return v !== f.time;
-      default: return false;
+      case ">":
+        return v > f.time;
+      case ">=":
+        return v >= f.time;
+      case "<":
+        return v < f.time;
+      case "<=":
+        return v <= f.time;
+      case "=":
+        return v === f.time;
+      case "!=":
+        return v !== f.time;
+      default:
+        return false;
     }
   }
   const v = f.field in r.time ? r.time[f.field] : r.str[f.field];
   switch (f.op) {
-    case "?": return v != null;
-    case "!?": return v == null;
-    case "*": return true;
-    case "=": return String(v) === f.value;
-    case "!=": return String(v) !== f.value;
-    case "~": return v != null && String(v).toLowerCase().includes(f.value.toLowerCase());
+    case "?":
+      return v != null;
+    case "!?":
+      return v == null;
+    case "*":
+      return true;
+    case "=":
+      return String(v) === f.value;
+    case "!=":
+      return String(v) !== f.value;
+    case "~":
+      return v != null && String(v).toLowerCase().includes(f.value.toLowerCase());
     case "~~": {
-      const re = new RegExp(`^${f.value.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/%/g, ".*").replace(/\*/g, ".*")}$`, "i");
+      const re = new RegExp(
+        `^${f.value
+          .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+          .replace(/%/g, ".*")
+          .replace(/\*/g, ".*")}$`,
+        "i",
+      );
       return v != null && re.test(String(v));
     }
-    case ">": return v != null && String(v) > f.value;
-    case ">=": return v != null && String(v) >= f.value;
-    case "<": return v != null && String(v) < f.value;
-    case "<=": return v != null && String(v) <= f.value;
+    case ">":
+      return v != null && String(v) > f.value;
+    case ">=":
+      return v != null && String(v) >= f.value;
+    case "<":
+      return v != null && String(v) < f.value;
+    case "<=":
+      return v != null && String(v) <= f.value;
   }
 }
 

@@ -67,8 +67,10 @@ export function controlClient(baseUrl: string) {
     archiveClinikoKey: (key: string) => call<ClinikoKeyRecord>("POST", "/cliniko/keys/archive", { key }),
     activateClinikoKey: (key: string) => call<ClinikoKeyRecord>("POST", "/cliniko/keys/activate", { key }),
     createNookalAccount: (body: NewNookalAccountBody) => call<NookalAccountView>("POST", "/nookal/accounts", body),
-    addNookalKey: (accountId: string, body: { apiVersion?: "v2" | "v3"; status?: "enabled" | "disabled"; locationIds?: string[]; clinicalNotes?: boolean } = {}) =>
-      call<NookalKeyRecord>("POST", `/nookal/accounts/${accountId}/keys`, body),
+    addNookalKey: (
+      accountId: string,
+      body: { apiVersion?: "v2" | "v3"; status?: "enabled" | "disabled"; locationIds?: string[]; clinicalNotes?: boolean } = {},
+    ) => call<NookalKeyRecord>("POST", `/nookal/accounts/${accountId}/keys`, body),
     disableNookalKey: (key: string) => call<NookalKeyRecord>("POST", "/nookal/keys/disable", { key }),
     enableNookalKey: (key: string) => call<NookalKeyRecord>("POST", "/nookal/keys/enable", { key }),
     patchNookalKey: (key: string, body: { locationIds?: string[]; clinicalNotes?: boolean; status?: "enabled" | "disabled" }) =>

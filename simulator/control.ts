@@ -90,7 +90,10 @@ const NookalAccountSchema = z.object({
   practiceName: z.string().optional(),
   timeZone: z.string().optional(),
   country: z.string().length(2).optional(),
-  locations: z.array(z.object({ name: z.string(), patients: z.number().int().min(0).max(1_000_000) })).min(1).optional(),
+  locations: z
+    .array(z.object({ name: z.string(), patients: z.number().int().min(0).max(1_000_000) }))
+    .min(1)
+    .optional(),
   patientsOnly: z.boolean().optional(),
   faults: FaultsSchema.optional(),
   keys: z.number().int().min(0).max(20).optional(),
@@ -161,7 +164,13 @@ function keyRecord(world: World, key: string) {
 }
 
 /** Records whose updated_at the control API may bump, to exercise incremental sync. */
-const TOUCHABLE = { patients: "patients", practitioners: "practitioners", appointments: "appointments", invoices: "invoices", appointment_types: "appointmentTypes" } as const;
+const TOUCHABLE = {
+  patients: "patients",
+  practitioners: "practitioners",
+  appointments: "appointments",
+  invoices: "invoices",
+  appointment_types: "appointmentTypes",
+} as const;
 
 export async function handleControl(world: World, req: Req, res: Res, path: string, reset: (seed?: number) => void): Promise<void> {
   const method = req.method ?? "GET";
@@ -235,7 +244,9 @@ function run(world: World, route: string, id: string, body: unknown, reset: (see
     case "POST /cliniko/accounts/:id/keys": {
       const a = account(world, id);
       if (a.vendor !== "cliniko") throw new ControlError(400, "not a Cliniko account");
-      const spec = z.object({ userId: z.string().optional(), status: z.enum(["active", "archived"]).optional(), withSuffix: z.boolean().optional() }).parse(body);
+      const spec = z
+        .object({ userId: z.string().optional(), status: z.enum(["active", "archived"]).optional(), withSuffix: z.boolean().optional() })
+        .parse(body);
       if (spec.userId && !a.users.some((u) => u.id === spec.userId)) throw new ControlError(404, "no such user");
       return addClinikoKey(world, a, spec);
     }
@@ -329,7 +340,9 @@ function run(world: World, route: string, id: string, body: unknown, reset: (see
     }
     case "POST /accounts/:id/touch": {
       const a = account(world, id);
-      const spec = z.object({ resource: z.enum(Object.keys(TOUCHABLE) as [keyof typeof TOUCHABLE]), count: z.number().int().min(1), at: z.number().optional() }).parse(body);
+      const spec = z
+        .object({ resource: z.enum(Object.keys(TOUCHABLE) as [keyof typeof TOUCHABLE]), count: z.number().int().min(1), at: z.number().optional() })
+        .parse(body);
       const records = datasetOf(world, a)[TOUCHABLE[spec.resource]];
       const at = Math.floor((spec.at ?? Date.now()) / 1000) * 1000;
       const touched = records.slice(0, spec.count);

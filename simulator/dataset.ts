@@ -111,7 +111,10 @@ export function generateDataset(spec: DatasetSpec): Dataset {
       const deletedAt = roll >= 0.03 && roll < 0.04 ? updatedAt : null;
       const dobYear = new Date(anchor).getUTCFullYear() - r.int(4, 92);
       const dob = `${dobYear}-${String(r.int(1, 12)).padStart(2, "0")}-${String(r.int(1, 28)).padStart(2, "0")}`;
-      const mail = `${firstName}.${lastName}${idx}`.toLowerCase().normalize("NFD").replace(/[^a-z0-9.]/g, "");
+      const mail = `${firstName}.${lastName}${idx}`
+        .toLowerCase()
+        .normalize("NFD")
+        .replace(/[^a-z0-9.]/g, "");
       patients.push({
         idx,
         title: r.pick(["Mr", "Ms", "Mrs", "Dr", "Mx", ""] as const),

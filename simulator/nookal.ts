@@ -64,7 +64,12 @@ function byModified<T extends { updatedAt: number }>(items: T[], since: number |
   return since === undefined ? items : items.filter((i) => i.updatedAt >= since);
 }
 
-const APPOINTMENT_STATUS: Record<GenAppointment["status"], string> = { booked: "Booked", arrived: "Arrived", did_not_arrive: "Did Not Arrive", cancelled: "Cancelled" };
+const APPOINTMENT_STATUS: Record<GenAppointment["status"], string> = {
+  booked: "Booked",
+  arrived: "Arrived",
+  did_not_arrive: "Did Not Arrive",
+  cancelled: "Cancelled",
+};
 const INVOICE_STATUS: Record<GenInvoice["status"], string> = { 10: "Outstanding", 20: "Paid", 30: "Written Off", 40: "Credit" };
 
 // ---------------------------------------------------------------- v3
@@ -83,7 +88,8 @@ function usableKey(world: World, key: string | undefined, region: string | null,
   const record = key === undefined ? undefined : world.nookal.keys.get(key);
   const account = record ? world.nookal.accounts.get(record.accountId) : undefined;
   // why: a key belongs to one region; elsewhere it is simply unknown
-  if (!record || !account || record.apiVersion !== apiVersion || (region !== null && account.region !== region)) return { problem: MESSAGES.invalidKey, account: undefined, record: undefined };
+  if (!record || !account || record.apiVersion !== apiVersion || (region !== null && account.region !== region))
+    return { problem: MESSAGES.invalidKey, account: undefined, record: undefined };
   if (record.status !== "enabled") return { problem: MESSAGES.disabledKey, account, record: undefined };
   return { problem: undefined, account, record };
 }
@@ -93,7 +99,8 @@ function pageArgs(world: World, args: Record<string, unknown>): { offset: number
   const pageLength = Math.min(200, Math.max(1, Math.floor(Number(args.pageLength ?? 100)) || 100));
   if (world.settings.nookalFirstPage === "zero") return { offset: Math.max(0, asked) * pageLength, pageLength, page: Math.max(0, asked) };
   if (world.settings.nookalFirstPage === "one_empty" && asked < 1) return { offset: Number.POSITIVE_INFINITY, pageLength, page: asked };
-  if (world.settings.nookalFirstPage === "one_strict" && asked < 1) throw new GraphQLError(`Argument "page" must be at least 1, got ${asked}.`, "BAD_USER_INPUT");
+  if (world.settings.nookalFirstPage === "one_strict" && asked < 1)
+    throw new GraphQLError(`Argument "page" must be at least 1, got ${asked}.`, "BAD_USER_INPUT");
   const page = Math.max(1, asked);
   return { offset: (page - 1) * pageLength, pageLength, page };
 }
@@ -138,7 +145,22 @@ function v3Resolvers(world: World, s: Scope): Record<string, (args: Record<strin
     locations: (args) => {
       const wanted = ids(args.locationIDs);
       const items = account.locations.filter((l, i) => s.locations.has(i) && (!wanted || wanted.includes(l.id)));
-      return pageOf(world, items, args, (l) => attested(world, { locationID: l.id, name: l.name, addr1: "1 Example Street", suburb: l.name, state: "", country: account.country, timezone: account.timeZone, active: true }, ["timezone"]));
+      return pageOf(world, items, args, (l) =>
+        attested(
+          world,
+          {
+            locationID: l.id,
+            name: l.name,
+            addr1: "1 Example Street",
+            suburb: l.name,
+            state: "",
+            country: account.country,
+            timezone: account.timeZone,
+            active: true,
+          },
+          ["timezone"],
+        ),
+      );
     },
     clients: (args) => {
       let items = visiblePatients(s);
@@ -178,19 +200,32 @@ function v3Resolvers(world: World, s: Scope): Record<string, (args: Record<strin
     },
     cases: (args) => {
       const items = visiblePatients(s).slice(0, 200);
-      return pageOf(world, items, args, (p) => ({ caseID: nookalId(account, KIND.note, p.idx), clientID: nookalId(account, KIND.client, p.idx), primaryProviderID: null, startDate: isoDate(p.createdAt) }));
+      return pageOf(world, items, args, (p) => ({
+        caseID: nookalId(account, KIND.note, p.idx),
+        clientID: nookalId(account, KIND.client, p.idx),
+        primaryProviderID: null,
+        startDate: isoDate(p.createdAt),
+      }));
     },
     practitioners: (args) =>
-      pageOf(world, byModified(s.data.practitioners.filter((p) => s.locations.has(p.location)), sinceArg(args.modifiedSince)), args, (p) => ({
-        practitionerID: nookalId(account, KIND.practitioner, p.idx),
-        title: p.title,
-        firstName: p.firstName,
-        lastName: p.lastName,
-        speciality: p.designation,
-        active: p.active,
-        locationIDs: [loc(p.location)],
-        dateModified: ts(p.updatedAt),
-      })),
+      pageOf(
+        world,
+        byModified(
+          s.data.practitioners.filter((p) => s.locations.has(p.location)),
+          sinceArg(args.modifiedSince),
+        ),
+        args,
+        (p) => ({
+          practitionerID: nookalId(account, KIND.practitioner, p.idx),
+          title: p.title,
+          firstName: p.firstName,
+          lastName: p.lastName,
+          speciality: p.designation,
+          active: p.active,
+          locationIDs: [loc(p.location)],
+          dateModified: ts(p.updatedAt),
+        }),
+      ),
     appointmentTypes: (args) =>
       pageOf(world, s.data.appointmentTypes, args, (t) => ({
         appointmentTypeID: nookalId(account, KIND.appointmentType, t.idx),
@@ -223,19 +258,27 @@ function v3Resolvers(world: World, s: Scope): Record<string, (args: Record<strin
       }));
     },
     invoices: (args) =>
-      pageOf(world, byModified(s.data.invoices.filter((i) => s.locations.has(i.location) && i.deletedAt === null), sinceArg(args.modifiedSince)), args, (i) => ({
-        invoiceID: nookalId(account, KIND.invoice, i.idx),
-        invoiceNumber: String(i.number),
-        invoiceDate: isoDate(i.issueDate),
-        clientID: nookalId(account, KIND.client, i.patient),
-        practitionerID: nookalId(account, KIND.practitioner, i.practitioner),
-        appointmentID: nookalId(account, KIND.appointment, i.appointment),
-        locationID: loc(i.location),
-        status: INVOICE_STATUS[i.status],
-        total: money(i.netCents + i.taxCents),
-        tax: money(i.taxCents),
-        dateModified: ts(i.updatedAt),
-      })),
+      pageOf(
+        world,
+        byModified(
+          s.data.invoices.filter((i) => s.locations.has(i.location) && i.deletedAt === null),
+          sinceArg(args.modifiedSince),
+        ),
+        args,
+        (i) => ({
+          invoiceID: nookalId(account, KIND.invoice, i.idx),
+          invoiceNumber: String(i.number),
+          invoiceDate: isoDate(i.issueDate),
+          clientID: nookalId(account, KIND.client, i.patient),
+          practitionerID: nookalId(account, KIND.practitioner, i.practitioner),
+          appointmentID: nookalId(account, KIND.appointment, i.appointment),
+          locationID: loc(i.location),
+          status: INVOICE_STATUS[i.status],
+          total: money(i.netCents + i.taxCents),
+          tax: money(i.taxCents),
+          dateModified: ts(i.updatedAt),
+        }),
+      ),
     treatmentNotes: (args) => {
       if (!s.key.clinicalNotes) throw new Forbidden("treatmentNotes");
       const items = s.data.appointments.filter((a) => s.locations.has(a.location) && a.status === "arrived").slice(0, 500);
@@ -253,7 +296,8 @@ function v3Resolvers(world: World, s: Scope): Record<string, (args: Record<strin
     },
   };
   // why: no public client queries a practice object; it exists only in the extended schema
-  if (world.settings.nookalV3Schema === "extended") resolvers.practice = () => ({ practiceID: account.id, name: account.practiceName, timezone: account.timeZone, country: account.country });
+  if (world.settings.nookalV3Schema === "extended")
+    resolvers.practice = () => ({ practiceID: account.id, name: account.practiceName, timezone: account.timeZone, country: account.country });
   return resolvers;
 }
 
@@ -290,7 +334,9 @@ export async function handleNookalV3(world: World, req: Req, res: Res, region: s
     return;
   }
   if (path !== "/graphql") {
-    send(world, res, 404, "<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>", { "Content-Type": "text/html; charset=utf-8" });
+    send(world, res, 404, "<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>", {
+      "Content-Type": "text/html; charset=utf-8",
+    });
     return;
   }
   const token = bearer(req);
@@ -302,9 +348,15 @@ export async function handleNookalV3(world: World, req: Req, res: Res, region: s
   const fault = await applyFaults(world, res, scopes);
   if (fault.handled) return;
   // why: a token dies with its key — disabling or migrating the key invalidates issued tokens
-  const badToken = !grant || !record || !account || grant.region !== region || account.region !== region || record.status !== "enabled" ? "invalid" : grant.superseded || grant.expiresAt <= Date.now() ? "expired" : null;
+  const badToken =
+    !grant || !record || !account || grant.region !== region || account.region !== region || record.status !== "enabled"
+      ? "invalid"
+      : grant.superseded || grant.expiresAt <= Date.now()
+        ? "expired"
+        : null;
   if (badToken || !grant || !record || !account) {
-    if (world.settings.nookalBadToken === "oauth_401") sendJson(world, res, 401, { error: "invalid_token", error_description: "The access token is invalid or has expired" });
+    if (world.settings.nookalBadToken === "oauth_401")
+      sendJson(world, res, 401, { error: "invalid_token", error_description: "The access token is invalid or has expired" });
     // attested: "Token has expired" arrives as HTTP 400 with GraphQL errors[]
     else sendJson(world, res, 400, { errors: [{ message: badToken === "expired" ? "Token has expired" : "Invalid token" }] });
     return;
@@ -350,10 +402,14 @@ export async function handleNookalV3(world: World, req: Req, res: Res, region: s
 
 // ---------------------------------------------------------------- v2
 
-const NOT_FOUND_PAGE = "<!DOCTYPE html><html><head><title>404 - Page Not Found</title></head><body><h1>Page Not Found</h1><p>The page you requested could not be found.</p></body></html>";
+const NOT_FOUND_PAGE =
+  "<!DOCTYPE html><html><head><title>404 - Page Not Found</title></head><body><h1>Page Not Found</h1><p>The page you requested could not be found.</p></body></html>";
 const bool01 = (b: boolean) => (b ? "1" : "0");
 
-function v2Functions(s: Scope, settings: WorldSettings): Record<string, (p: URLSearchParams) => { key: string; items: Record<string, unknown>[] } | { results: Record<string, unknown> }> {
+function v2Functions(
+  s: Scope,
+  settings: WorldSettings,
+): Record<string, (p: URLSearchParams) => { key: string; items: Record<string, unknown>[] } | { results: Record<string, unknown> }> {
   const { account } = s;
   const tz = account.timeZone;
   const local = (ms: number | null) => (ms === null ? null : localDateTime(ms, tz));
@@ -383,17 +439,34 @@ function v2Functions(s: Scope, settings: WorldSettings): Record<string, (p: URLS
     verify: () => ({ results: { verify: "1", practiceName: account.practiceName } }),
     getLocations: () => ({
       key: "locations",
-      items: account.locations.filter((_, i) => s.locations.has(i)).map((l) => ({ ID: l.id, Name: l.name, Timezone: tz, Country: account.country, active: "1" })),
+      items: account.locations
+        .filter((_, i) => s.locations.has(i))
+        .map((l) => ({ ID: l.id, Name: l.name, Timezone: tz, Country: account.country, active: "1" })),
     }),
     getPractitioners: () => ({
       key: "practitioners",
       items: s.data.practitioners
         .filter((p) => s.locations.has(p.location))
-        .map((p) => ({ ID: nookalId(account, KIND.practitioner, p.idx), Title: p.title, FirstName: p.firstName, LastName: p.lastName, Speciality: p.designation, locationIDs: [loc(p.location)], active: bool01(p.active), DateModified: local(p.updatedAt) })),
+        .map((p) => ({
+          ID: nookalId(account, KIND.practitioner, p.idx),
+          Title: p.title,
+          FirstName: p.firstName,
+          LastName: p.lastName,
+          Speciality: p.designation,
+          locationIDs: [loc(p.location)],
+          active: bool01(p.active),
+          DateModified: local(p.updatedAt),
+        })),
     }),
     getAppointmentTypes: () => ({
       key: "appointmentTypes",
-      items: s.data.appointmentTypes.map((t) => ({ ID: nookalId(account, KIND.appointmentType, t.idx), Name: t.name, Duration: String(t.minutes), active: bool01(t.archivedAt === null), DateModified: local(t.updatedAt) })),
+      items: s.data.appointmentTypes.map((t) => ({
+        ID: nookalId(account, KIND.appointmentType, t.idx),
+        Name: t.name,
+        Duration: String(t.minutes),
+        active: bool01(t.archivedAt === null),
+        DateModified: local(t.updatedAt),
+      })),
     }),
     getPatients: (p) => ({ key: "patients", items: byModified(visiblePatients(s), since(p)).map(patient) }),
     searchPatients: (p) => {
@@ -466,7 +539,18 @@ function v2Functions(s: Scope, settings: WorldSettings): Record<string, (p: URLS
   };
 }
 
-const V2_FUNCTIONS = new Set(["verify", "getLocations", "getPractitioners", "getAppointmentTypes", "getPatients", "searchPatients", "getAppointments", "getInvoices", "getTreatmentNotes", "getAllTreatmentNotes"]);
+const V2_FUNCTIONS = new Set([
+  "verify",
+  "getLocations",
+  "getPractitioners",
+  "getAppointmentTypes",
+  "getPatients",
+  "searchPatients",
+  "getAppointments",
+  "getInvoices",
+  "getTreatmentNotes",
+  "getAllTreatmentNotes",
+]);
 
 class V2Failure extends Error {
   readonly details: { errorMessage: string; errorCode: string };
@@ -493,7 +577,8 @@ export async function handleNookalV2(world: World, req: Req, res: Res, fn: strin
     return;
   }
   // captured live: a missing key is `{"errorCode":"L000_1","alerts":["Missing variable: api_key"]}`
-  if (!apiKey) return failure(world, res, world.settings.nookalV2FailureShape === "alerts" ? MESSAGES.missingVariable("api_key") : MESSAGES.missingKey, fault.malformed);
+  if (!apiKey)
+    return failure(world, res, world.settings.nookalV2FailureShape === "alerts" ? MESSAGES.missingVariable("api_key") : MESSAGES.missingKey, fault.malformed);
   if (problem || !record || !account) return failure(world, res, problem ?? MESSAGES.invalidKey, fault.malformed);
   const call = v2Functions(scopeOf(world, account, record), world.settings)[fn]!;
   let out: ReturnType<typeof call>;

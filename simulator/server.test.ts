@@ -101,11 +101,19 @@ describe("simulator: Nookal basics", () => {
   });
 
   it("answers a v2 call without api_key exactly as captured live, by POST form and by GET", async () => {
-    const post = await fetch(`${sim.url}/nookal-v2/production/v2/verify`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "" });
+    const post = await fetch(`${sim.url}/nookal-v2/production/v2/verify`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "",
+    });
     expect(await post.json()).toEqual({ status: "failure", details: { errorCode: "L000_1", alerts: ["Missing variable: api_key"] } });
     const key = demo("healthy_nookal_v2").key;
     const get = await fetch(`${sim.url}/nookal-v2/production/v2/getPatients?api_key=${encodeURIComponent(key)}&page_length=500`);
-    const body = (await get.json()) as { status: string; settings: { currentPage: unknown; pageLength: unknown; nextPage: unknown }; data: { results: { patients: { ID: unknown; active: unknown }[] } } };
+    const body = (await get.json()) as {
+      status: string;
+      settings: { currentPage: unknown; pageLength: unknown; nextPage: unknown };
+      data: { results: { patients: { ID: unknown; active: unknown }[] } };
+    };
     expect(body.status).toBe("success");
     // why: page_length is capped at 200; numbers, ids and flags come as strings
     expect(body.settings).toMatchObject({ currentPage: "1", pageLength: "200", nextPage: "2" });

@@ -424,5 +424,9 @@ export function invalidate(account: ClinikoAccount | NookalAccount): void {
 }
 
 export function findAccount(world: World, id: string): ClinikoAccount | NookalAccount | undefined {
-  return world.cliniko.accounts.get(id) ?? world.nookal.accounts.get(id) ?? [...world.cliniko.accounts.values(), ...world.nookal.accounts.values()].find((a) => a.label === id);
+  return (
+    world.cliniko.accounts.get(id) ??
+    world.nookal.accounts.get(id) ??
+    [...world.cliniko.accounts.values(), ...world.nookal.accounts.values()].find((a) => a.label === id)
+  );
 }

@@ -19,6 +19,8 @@ describe("the one error boundary's per-status handling", () => {
     const view = viewOfError(new Error("password authentication failed for user relink"));
     expect(view.title).toBe("Something went wrong");
     expect(String(view.message)).not.toContain("password");
-    expect(viewOfError(response(404, "x"), { 404: () => ({ title: "This link does not work", message: "Ask for a new one." }) }).title).toBe("This link does not work");
+    expect(viewOfError(response(404, "x"), { 404: () => ({ title: "This link does not work", message: "Ask for a new one." }) }).title).toBe(
+      "This link does not work",
+    );
   });
 });

@@ -65,5 +65,11 @@ const CLINIC_FACING: Record<number, StatusHandler> = {
 
 /** The clinic-facing pages' boundary: same handling, in the clinic's words, and no way into the console. */
 export function ClinicFacingErrorBoundary() {
-  return <StatusErrorBoundary statusHandlers={CLINIC_FACING} unexpected={{ title: "Something went wrong", message: "Nothing was changed. Try again in a minute." }} back={null} />;
+  return (
+    <StatusErrorBoundary
+      statusHandlers={CLINIC_FACING}
+      unexpected={{ title: "Something went wrong", message: "Nothing was changed. Try again in a minute." }}
+      back={null}
+    />
+  );
 }

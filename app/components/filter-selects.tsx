@@ -9,7 +9,15 @@ interface SelectProps {
 }
 
 /** One labelled <select> of a filter form: "any" first, then every value with its words. */
-function FilterSelect({ id, name, label, any, options, defaultValue, narrow }: SelectProps & { name: string; label: string; any: string; options: readonly (readonly [string, string])[] }) {
+function FilterSelect({
+  id,
+  name,
+  label,
+  any,
+  options,
+  defaultValue,
+  narrow,
+}: SelectProps & { name: string; label: string; any: string; options: readonly (readonly [string, string])[] }) {
   return (
     <div className={narrow ? "field narrow" : "field"}>
       <label htmlFor={id}>{label}</label>

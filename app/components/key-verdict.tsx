@@ -6,7 +6,8 @@ export function KeyVerdict({ verdict, regionLabel }: { verdict: VerdictView; reg
   if (verdict.ok) {
     return (
       <div className="result tone-ok" role="status">
-        <strong>✓ {verdict.title}</strong> — connected as {verdict.connectedAs}; {formatPatientsVisible(verdict.visiblePatients ?? 0, verdict.visiblePatientsAtLeast)}.
+        <strong>✓ {verdict.title}</strong> — connected as {verdict.connectedAs};{" "}
+        {formatPatientsVisible(verdict.visiblePatients ?? 0, verdict.visiblePatientsAtLeast)}.
         <CleanedNotes notes={verdict.notes} />
       </div>
     );
@@ -22,7 +23,8 @@ export function KeyVerdict({ verdict, regionLabel }: { verdict: VerdictView; reg
       ) : null}
       {verdict.visiblePatients !== null ? (
         <p>
-          The key signs in{verdict.connectedAs ? ` as ${verdict.connectedAs}` : ""} but sees {formatPatientCount(verdict.visiblePatients, verdict.visiblePatientsAtLeast)} patients.
+          The key signs in{verdict.connectedAs ? ` as ${verdict.connectedAs}` : ""} but sees{" "}
+          {formatPatientCount(verdict.visiblePatients, verdict.visiblePatientsAtLeast)} patients.
         </p>
       ) : null}
       <dl className="facts">
@@ -46,9 +48,5 @@ export function KeyVerdict({ verdict, regionLabel }: { verdict: VerdictView; reg
 
 function CleanedNotes({ notes }: { notes: string[] }) {
   if (notes.length === 0) return null;
-  return (
-    <div className="hint">
-      Cleaned from the paste: {notes.join(" ")}
-    </div>
-  );
+  return <div className="hint">Cleaned from the paste: {notes.join(" ")}</div>;
 }

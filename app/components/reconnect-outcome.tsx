@@ -43,8 +43,8 @@ export const RefusalPanel = forwardRef<HTMLHeadingElement, { refusal: ReconnectR
           Your key works — in the {refusal.suggestedRegionLabel} region
         </h2>
         <p>
-          {vendorLabel} accepted this key in <strong>{refusal.suggestedRegionLabel}</strong>, not in the region that was selected. Nothing is
-          wrong with the key.
+          {vendorLabel} accepted this key in <strong>{refusal.suggestedRegionLabel}</strong>, not in the region that was selected. Nothing is wrong with the
+          key.
         </p>
         <Form method="post" className="rc-retry">
           <input type="hidden" name="intent" value="use_suggested_region" />

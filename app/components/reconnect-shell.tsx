@@ -11,8 +11,8 @@ export function ReconnectShell({ children }: { children: ReactNode }) {
       {children}
       <footer className="rc-foot">
         <p>
-          This page is private to your clinic: please do not forward the link. It works once, for a few days. Your key is sent
-          straight to a secure server and is never shown again.
+          This page is private to your clinic: please do not forward the link. It works once, for a few days. Your key is sent straight to a secure server and
+          is never shown again.
         </p>
       </footer>
     </main>
@@ -25,10 +25,7 @@ export function ReconnectUnavailable() {
     <ReconnectShell>
       <section className="rc-card" aria-labelledby="gone-h">
         <h1 id="gone-h">This link can no longer be used</h1>
-        <p>
-          Reconnect links work for a few days and only once. This one has expired, has already been used, or was replaced by a
-          newer link.
-        </p>
+        <p>Reconnect links work for a few days and only once. This one has expired, has already been used, or was replaced by a newer link.</p>
         <h2>What to do</h2>
         <ul className="rc-list">
           <li>If you received a newer email with a link, use that one.</li>

@@ -31,7 +31,10 @@ const QuerySchema = z.object({
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context.services);
   const q = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const inbox = await listAlertInbox({ filters: { status: q.status, kind: q.kind, vendor: q.vendor, clinicId: q.clinic }, page: q.page, pageSize: PAGE_SIZE }, context.services.db);
+  const inbox = await listAlertInbox(
+    { filters: { status: q.status, kind: q.kind, vendor: q.vendor, clinicId: q.clinic }, page: q.page, pageSize: PAGE_SIZE },
+    context.services.db,
+  );
   return { ...inbox, status: q.status, page: q.page, pages: Math.ceil(inbox.total / PAGE_SIZE), now: Date.now() };
 }
 
@@ -56,7 +59,12 @@ export async function action(args: ActionFunctionArgs) {
           ? await unmuteAlert({ alertId: input.alertId, actor }, services.db)
           : await muteAlert({ alertId: input.alertId, until: new Date(`${input.until}T23:59:59Z`), actor }, services.db);
     if (!row) notFound("No unresolved alert has that id (it may have just been resolved).");
-    return redirectWithFlash(request, services, back, input.intent === "acknowledge" ? "Alert acknowledged." : input.intent === "mute" ? `Alert muted until ${input.until}.` : "Alert unmuted.");
+    return redirectWithFlash(
+      request,
+      services,
+      back,
+      input.intent === "acknowledge" ? "Alert acknowledged." : input.intent === "mute" ? `Alert muted until ${input.until}.` : "Alert unmuted.",
+    );
   });
 }
 
@@ -79,7 +87,9 @@ export default function AlertsPage() {
       <div className="page-head">
         <div>
           <h1>Alerts</h1>
-          <p className="sub">{formatCount(total)} {STATUS_LABELS[status].toLowerCase()} alerts match. Oldest incident first.</p>
+          <p className="sub">
+            {formatCount(total)} {STATUS_LABELS[status].toLowerCase()} alerts match. Oldest incident first.
+          </p>
         </div>
       </div>
       <nav className="tabs" aria-label="Alert status">
@@ -111,7 +121,15 @@ export default function AlertsPage() {
           Clear
         </Link>
       </Form>
-      <FormError errors={result?.fieldErrors && { form: Object.values(result.fieldErrors).flat().filter((e): e is string => Boolean(e)) }} />
+      <FormError
+        errors={
+          result?.fieldErrors && {
+            form: Object.values(result.fieldErrors)
+              .flat()
+              .filter((e): e is string => Boolean(e)),
+          }
+        }
+      />
       {rows.length === 0 ? (
         <div className="card empty">No {STATUS_LABELS[status].toLowerCase()} alerts here.</div>
       ) : (

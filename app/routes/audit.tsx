@@ -23,7 +23,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context.services);
   const q = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const [log, actions] = await Promise.all([
-    listAuditLog({ filters: { action: q.action || undefined, actor: q.actor || undefined, clinicId: q.clinic }, page: q.page, pageSize: PAGE_SIZE }, context.services.db),
+    listAuditLog(
+      { filters: { action: q.action || undefined, actor: q.actor || undefined, clinicId: q.clinic }, page: q.page, pageSize: PAGE_SIZE },
+      context.services.db,
+    ),
     listAuditActions(context.services.db),
   ]);
   return { ...log, actions, page: q.page, pages: Math.ceil(log.total / PAGE_SIZE), now: Date.now() };

@@ -122,7 +122,9 @@ export default function BulkOperationProgress() {
                 <td>
                   <FailureText code={item.failureCode} />
                 </td>
-                <td>{item.finishedAt ? <span title={absoluteTime(item.finishedAt)}>{relativeTime(item.finishedAt, now)}</span> : <span className="hint">—</span>}</td>
+                <td>
+                  {item.finishedAt ? <span title={absoluteTime(item.finishedAt)}>{relativeTime(item.finishedAt, now)}</span> : <span className="hint">—</span>}
+                </td>
               </tr>
             ))}
           </tbody>

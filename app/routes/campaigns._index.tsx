@@ -20,10 +20,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action(args: ActionFunctionArgs) {
-  return runAction(args, { role: "agent", schema: CreateCampaignSchema, echo: (form) => ({ values: form as Record<string, string> }) }, async ({ input, actor, services, request }) => {
-    const { campaignId } = await createCampaign({ input, actor }, services.db);
-    return redirectWithFlash(request, services, `/campaigns/${campaignId}`, `Campaign "${input.name}" created. Now add its clinics.`);
-  });
+  return runAction(
+    args,
+    { role: "agent", schema: CreateCampaignSchema, echo: (form) => ({ values: form as Record<string, string> }) },
+    async ({ input, actor, services, request }) => {
+      const { campaignId } = await createCampaign({ input, actor }, services.db);
+      return redirectWithFlash(request, services, `/campaigns/${campaignId}`, `Campaign "${input.name}" created. Now add its clinics.`);
+    },
+  );
 }
 
 export default function Campaigns() {
@@ -38,7 +42,9 @@ export default function Campaigns() {
       <div className="page-head">
         <div>
           <h1>Migration campaigns</h1>
-          <p className="sub">A planned change every clinic in it must reconnect for before a deadline: add the clinics, send everyone their link, watch them come back.</p>
+          <p className="sub">
+            A planned change every clinic in it must reconnect for before a deadline: add the clinics, send everyone their link, watch them come back.
+          </p>
         </div>
       </div>
       <div className="grid two">

@@ -79,7 +79,9 @@ export default function EditClinic() {
       <div className="page-head">
         <div>
           <h1>Edit {clinic.name}</h1>
-          <p className="sub">{clinic.archivedAt ? `Archived ${absoluteTime(clinic.archivedAt)}.` : "Changes are recorded on the timeline and in the audit log."}</p>
+          <p className="sub">
+            {clinic.archivedAt ? `Archived ${absoluteTime(clinic.archivedAt)}.` : "Changes are recorded on the timeline and in the audit log."}
+          </p>
         </div>
       </div>
       <FormError errors={errors} />
@@ -113,8 +115,8 @@ export default function EditClinic() {
             <>
               <h2 id="archive-h">Archive</h2>
               <p>
-                For a clinic that left or closed. It disappears from the clinics table, is no longer probed, and its reconnect links stop working. Nothing is deleted: the timeline and audit
-                history stay, and it can be restored from the <Link to="/clinics/archived">archived clinics</Link> list.
+                For a clinic that left or closed. It disappears from the clinics table, is no longer probed, and its reconnect links stop working. Nothing is
+                deleted: the timeline and audit history stay, and it can be restored from the <Link to="/clinics/archived">archived clinics</Link> list.
               </p>
               <Form method="post" noValidate>
                 <input type="hidden" name="intent" value="archive" />
@@ -123,8 +125,14 @@ export default function EditClinic() {
                 </Field>
                 <div className="field">
                   <label className="checkbox">
-                    <input type="checkbox" name="confirm" value="yes" aria-invalid={errors?.confirm ? true : undefined} aria-describedby={errors?.confirm ? "confirm-error" : undefined} /> Yes, archive{" "}
-                    {clinic.name}
+                    <input
+                      type="checkbox"
+                      name="confirm"
+                      value="yes"
+                      aria-invalid={errors?.confirm ? true : undefined}
+                      aria-describedby={errors?.confirm ? "confirm-error" : undefined}
+                    />{" "}
+                    Yes, archive {clinic.name}
                   </label>
                   {errors?.confirm?.[0] ? (
                     <div className="field-error" id="confirm-error">

@@ -14,7 +14,12 @@ const PAGE_SIZE = 50;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context.services);
-  const page = z.coerce.number().int().min(1).catch(1).parse(new URL(request.url).searchParams.get("page") ?? 1);
+  const page = z.coerce
+    .number()
+    .int()
+    .min(1)
+    .catch(1)
+    .parse(new URL(request.url).searchParams.get("page") ?? 1);
   const { rows, total } = await listArchivedClinics({ page, pageSize: PAGE_SIZE }, context.services.db);
   return { rows, total, page, now: Date.now() };
 }

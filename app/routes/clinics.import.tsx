@@ -21,17 +21,28 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 const notImported = (fileName: string | null) => ({ fileName, errors: [] as LineError[] });
 
 export async function action(args: ActionFunctionArgs) {
-  return runAction(args, { role: "admin", schema: z.object({}), upload: "csv", echo: () => notImported(null) }, async ({ actor, services, request, formData }) => {
-    const upload = await readUploadedText(request, "csv", formData);
-    if (!upload.ok) return data({ ok: false as const, ...notImported(null), fieldErrors: { csv: [upload.message] } }, { status: 400 });
-    const result = await importClinicsCsv({ text: upload.text, fileName: upload.fileName ?? undefined, actor }, { db: services.db, keyring: services.keyring, probes: services.queues.probe });
-    // why: errors name the line and column only; a key from the file is never put into the page
-    if (!result.ok) return data({ ok: false as const, fileName: upload.fileName, errors: result.errors, fieldErrors: {} as Record<string, string[] | undefined> }, { status: 400 });
-    const parts = [`Imported ${result.created} clinic${result.created === 1 ? "" : "s"}.`];
-    if (result.withKey) parts.push(`${result.withKey} with a key: their first probe is queued.`);
-    if (result.withoutKey) parts.push(`${result.withoutKey} without a key: send them a reconnect link.`);
-    return redirectWithFlash(request, services, "/clinics?state=setup_pending", parts.join(" "));
-  });
+  return runAction(
+    args,
+    { role: "admin", schema: z.object({}), upload: "csv", echo: () => notImported(null) },
+    async ({ actor, services, request, formData }) => {
+      const upload = await readUploadedText(request, "csv", formData);
+      if (!upload.ok) return data({ ok: false as const, ...notImported(null), fieldErrors: { csv: [upload.message] } }, { status: 400 });
+      const result = await importClinicsCsv(
+        { text: upload.text, fileName: upload.fileName ?? undefined, actor },
+        { db: services.db, keyring: services.keyring, probes: services.queues.probe },
+      );
+      // why: errors name the line and column only; a key from the file is never put into the page
+      if (!result.ok)
+        return data(
+          { ok: false as const, fileName: upload.fileName, errors: result.errors, fieldErrors: {} as Record<string, string[] | undefined> },
+          { status: 400 },
+        );
+      const parts = [`Imported ${result.created} clinic${result.created === 1 ? "" : "s"}.`];
+      if (result.withKey) parts.push(`${result.withKey} with a key: their first probe is queued.`);
+      if (result.withoutKey) parts.push(`${result.withoutKey} without a key: send them a reconnect link.`);
+      return redirectWithFlash(request, services, "/clinics?state=setup_pending", parts.join(" "));
+    },
+  );
 }
 
 const EXAMPLE = `name,time_zone,country,admin_name,admin_email,vendor,region,api_version,key
@@ -61,7 +72,14 @@ export default function ImportClinics() {
           <Form method="post" encType="multipart/form-data" noValidate>
             <div className="field">
               <label htmlFor="csv">CSV file</label>
-              <input id="csv" name="csv" type="file" accept=".csv,text/csv" aria-invalid={fieldError ? true : undefined} aria-describedby={fieldError ? "csv-error" : undefined} />
+              <input
+                id="csv"
+                name="csv"
+                type="file"
+                accept=".csv,text/csv"
+                aria-invalid={fieldError ? true : undefined}
+                aria-describedby={fieldError ? "csv-error" : undefined}
+              />
               {fieldError ? (
                 <div className="field-error" id="csv-error">
                   {fieldError}
@@ -73,13 +91,17 @@ export default function ImportClinics() {
             </button>
           </Form>
           {result && result.errors.length ? (
-            <LineErrors errors={result.errors} title={`Nothing was imported from ${result.fileName ?? "the file"}: ${result.errors.length} problem${result.errors.length === 1 ? "" : "s"} to fix`} />
+            <LineErrors
+              errors={result.errors}
+              title={`Nothing was imported from ${result.fileName ?? "the file"}: ${result.errors.length} problem${result.errors.length === 1 ? "" : "s"} to fix`}
+            />
           ) : null}
         </section>
         <section className="card" aria-labelledby="format-h">
           <h2 id="format-h">The format</h2>
           <p>
-            One clinic per line, after a header line naming the columns (any order): <code>{CLINIC_CSV_COLUMNS.join(", ")}</code>. Up to {MAX_IMPORT_ROWS.toLocaleString("en-AU")} clinics per file.
+            One clinic per line, after a header line naming the columns (any order): <code>{CLINIC_CSV_COLUMNS.join(", ")}</code>. Up to{" "}
+            {MAX_IMPORT_ROWS.toLocaleString("en-AU")} clinics per file.
           </p>
           <ul className="steps">
             <li>
@@ -92,7 +114,8 @@ export default function ImportClinics() {
               <strong>Cliniko</strong> takes the shard from the end of the key; region is only needed for keys without one (default au1).
             </li>
             <li>
-              <strong>key</strong> is optional. Keys are encrypted on arrival and checked by the worker within a minute; clinics without one wait for a reconnect link.
+              <strong>key</strong> is optional. Keys are encrypted on arrival and checked by the worker within a minute; clinics without one wait for a
+              reconnect link.
             </li>
             <li>Names must be new: the same name twice in the file, or one that already exists, is an error.</li>
           </ul>

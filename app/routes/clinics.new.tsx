@@ -24,16 +24,35 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 /** Everything the person typed except the key, so a failed check can refill the form without ever echoing the key. */
 function safeValues(form: FormFields): ClinicFormValues & { vendor?: string; region?: string; apiVersion?: string } {
   const s = (k: string) => (typeof form[k] === "string" ? (form[k] as string) : undefined);
-  return { name: s("name"), timeZone: s("timeZone"), timeZoneOther: s("timeZoneOther"), country: s("country"), adminName: s("adminName"), adminEmail: s("adminEmail"), vendor: s("vendor"), region: s("region"), apiVersion: s("apiVersion") };
+  return {
+    name: s("name"),
+    timeZone: s("timeZone"),
+    timeZoneOther: s("timeZoneOther"),
+    country: s("country"),
+    adminName: s("adminName"),
+    adminEmail: s("adminEmail"),
+    vendor: s("vendor"),
+    region: s("region"),
+    apiVersion: s("apiVersion"),
+  };
 }
 
 export async function action(args: ActionFunctionArgs) {
   return runAction(
     args,
-    { role: "agent", schema: AddClinicSchema, prepare: (form) => ({ ...form, timeZone: timeZoneOf(safeValues(form)) }), echo: (form) => ({ values: safeValues(form), verdict: null as VerdictView | null }) },
+    {
+      role: "agent",
+      schema: AddClinicSchema,
+      prepare: (form) => ({ ...form, timeZone: timeZoneOf(safeValues(form)) }),
+      echo: (form) => ({ values: safeValues(form), verdict: null as VerdictView | null }),
+    },
     async ({ input, form, actor, services, request }) => {
       const result = await addClinicByHand({ input, actor }, { db: services.db, keyring: services.keyring, vendors: services.vendors });
-      if (!result.ok) return data({ ok: false as const, fieldErrors: {} as Record<string, string[] | undefined>, values: safeValues(form), verdict: result.verdict }, { status: 422 });
+      if (!result.ok)
+        return data(
+          { ok: false as const, fieldErrors: {} as Record<string, string[] | undefined>, values: safeValues(form), verdict: result.verdict },
+          { status: 422 },
+        );
       const v = result.verdict;
       return redirectWithFlash(
         request,
@@ -61,7 +80,9 @@ export default function AddClinic() {
       <div className="page-head">
         <div>
           <h1>Add a clinic</h1>
-          <p className="sub">The key is checked live with the vendor before anything is saved. Many clinics at once? An admin can <Link to="/clinics/import">import a CSV</Link>.</p>
+          <p className="sub">
+            The key is checked live with the vendor before anything is saved. Many clinics at once? An admin can <Link to="/clinics/import">import a CSV</Link>.
+          </p>
         </div>
       </div>
       <FormError errors={errors} />
@@ -85,7 +106,11 @@ export default function AddClinic() {
             name="key"
             label="API key"
             errors={errors}
-            hint={vendor === "cliniko" ? "In Cliniko: My Info → Manage API keys. The end of the key names its shard (…-au2)." : "In Nookal: Setup → Integrations → API v3 Basic Key (or the older v2 api_key)."}
+            hint={
+              vendor === "cliniko"
+                ? "In Cliniko: My Info → Manage API keys. The end of the key names its shard (…-au2)."
+                : "In Nookal: Setup → Integrations → API v3 Basic Key (or the older v2 api_key)."
+            }
           >
             {(p) => <input {...p} type="password" autoComplete="off" spellCheck={false} />}
           </Field>

@@ -15,7 +15,14 @@ export const meta: MetaFunction = () => [{ title: "Dashboard · Relink" }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context.services);
   const db = context.services.db;
-  const [counts, alerts, oldest, recovery, chart, deadProbes] = await Promise.all([fleetCounts(db), openAlertCount(db), oldestProblem(db), recoveryMedians(db), brokenOverTime(db, 30), deadProbesLastDay(db)]);
+  const [counts, alerts, oldest, recovery, chart, deadProbes] = await Promise.all([
+    fleetCounts(db),
+    openAlertCount(db),
+    oldestProblem(db),
+    recoveryMedians(db),
+    brokenOverTime(db, 30),
+    deadProbesLastDay(db),
+  ]);
   return { counts, alerts, oldest, recovery, chart, deadProbes, now: Date.now() };
 }
 

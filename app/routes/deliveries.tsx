@@ -59,7 +59,10 @@ export async function action(args: ActionFunctionArgs) {
     if (input.intent === "add-webhook") {
       const valid = WebhookEndpointInputSchema.safeParse({ url: input.url, description: input.description });
       if (!valid.success) return badRequest(fieldErrorsOf(valid.error));
-      const created = await createWebhookEndpoint({ input: valid.data, actor, keyring: services.keyring, targets: webhookTargetPolicy(services.env) }, services.db);
+      const created = await createWebhookEndpoint(
+        { input: valid.data, actor, keyring: services.keyring, targets: webhookTargetPolicy(services.env) },
+        services.db,
+      );
       // why: the signing secret is shown exactly once, in this response; it is never listed again
       return data({ ok: true as const, created: { url: created.url, secret: created.secret }, fieldErrors: {} });
     }
@@ -94,8 +97,8 @@ export default function Deliveries() {
         <h2 id="wh-h">Webhook receivers</h2>
         <p className="hint">
           Each alert is POSTed as JSON, signed with HMAC-SHA256 over <span className="mono">timestamp.body</span>: headers{" "}
-          <span className="mono">X-Relink-Timestamp</span> and <span className="mono">X-Relink-Signature: v1=&lt;hex&gt;</span>. Failed deliveries are
-          retried with backoff for about two hours, then marked failed.
+          <span className="mono">X-Relink-Timestamp</span> and <span className="mono">X-Relink-Signature: v1=&lt;hex&gt;</span>. Failed deliveries are retried
+          with backoff for about two hours, then marked failed.
         </p>
         {created ? (
           <div className="card" role="status" style={{ background: "var(--ok-bg)", margin: "0.75rem 0" }}>
@@ -191,7 +194,9 @@ export default function Deliveries() {
                     <tr key={m.id}>
                       <td>
                         {m.target}
-                        <div className="hint">{m.channel === "webhook" ? "webhook" : m.event === "reconnect_link" ? "reconnect link email" : `alert email (${m.event})`}</div>
+                        <div className="hint">
+                          {m.channel === "webhook" ? "webhook" : m.event === "reconnect_link" ? "reconnect link email" : `alert email (${m.event})`}
+                        </div>
                       </td>
                       <td>
                         <div>{m.clinicName}</div>
@@ -210,7 +215,11 @@ export default function Deliveries() {
                       <td title={absoluteTime(m.createdAt)}>{relativeTime(m.createdAt, now)}</td>
                       <td>
                         <span className={`badge tone-${status.tone}`}>{status.label}</span>
-                        {m.settledAt ? <div className="hint" title={absoluteTime(m.settledAt)}>{relativeTime(m.settledAt, now)} · {m.attempts} attempt{m.attempts === 1 ? "" : "s"}</div> : null}
+                        {m.settledAt ? (
+                          <div className="hint" title={absoluteTime(m.settledAt)}>
+                            {relativeTime(m.settledAt, now)} · {m.attempts} attempt{m.attempts === 1 ? "" : "s"}
+                          </div>
+                        ) : null}
                       </td>
                     </tr>
                   );

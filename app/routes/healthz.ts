@@ -21,14 +21,16 @@ export async function loader({ context }: LoaderFunctionArgs) {
     const t = performance.now();
     const queue = await services.boss.getQueue("probe");
     // why: dead probes are visible here (a count, not a failure: the process itself is fine)
-    checks.queue = { ok: Boolean(queue), ms: Math.round(performance.now() - t), queued: queue?.queuedCount ?? 0, deadLastDay: await deadProbesLastDay(services.db) };
+    checks.queue = {
+      ok: Boolean(queue),
+      ms: Math.round(performance.now() - t),
+      queued: queue?.queuedCount ?? 0,
+      deadLastDay: await deadProbesLastDay(services.db),
+    };
   } catch (err) {
     services.logger.error({ err, check: "queue" }, "health check failed");
     checks.queue = { ok: false };
   }
   const ok = Object.values(checks).every((c) => c.ok);
-  return Response.json(
-    { status: ok ? "ok" : "degraded", checks },
-    { status: ok ? 200 : 503, headers: { "Cache-Control": "no-store" } },
-  );
+  return Response.json({ status: ok ? "ok" : "degraded", checks }, { status: ok ? 200 : 503, headers: { "Cache-Control": "no-store" } });
 }

@@ -39,10 +39,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
         { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
       );
     }
-    return data(
-      { fieldErrors: {}, formError: "That email and password do not match an active account.", email: parsed.data.email },
-      { status: 401 },
-    );
+    return data({ fieldErrors: {}, formError: "That email and password do not match an active account.", email: parsed.data.email }, { status: 401 });
   }
   return createUserSession(request, services, result.user.id, safeRedirect(parsed.data.redirectTo));
 }

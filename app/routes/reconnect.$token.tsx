@@ -20,7 +20,12 @@ export { ClinicFacingErrorBoundary as ErrorBoundary } from "../components/error-
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reconnectStyles }];
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data?.view.status === "active" ? `Reconnect ${data.view.vendor === "nookal" ? "Nookal" : "Cliniko"} · ${data.view.clinicName}` : "Reconnect link · Relink" },
+  {
+    title:
+      data?.view.status === "active"
+        ? `Reconnect ${data.view.vendor === "nookal" ? "Nookal" : "Cliniko"} · ${data.view.clinicName}`
+        : "Reconnect link · Relink",
+  },
   { name: "robots", content: "noindex, nofollow" },
   { name: "referrer", content: "no-referrer" },
 ];
@@ -43,7 +48,10 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
 const SubmissionSchema = z.discriminatedUnion("intent", [
   z.object({
     intent: z.literal("verify"),
-    key: z.string().max(4000, "That is far longer than any API key. Copy just the key.").refine((k) => k.trim().length > 0, "Paste your API key into the box first."),
+    key: z
+      .string()
+      .max(4000, "That is far longer than any API key. Copy just the key.")
+      .refine((k) => k.trim().length > 0, "Paste your API key into the box first."),
     region: z.enum(NOOKAL_REGIONS).optional(),
     apiVersion: z.enum(["auto", "v2", "v3"]).optional(),
   }),
@@ -51,7 +59,10 @@ const SubmissionSchema = z.discriminatedUnion("intent", [
 ]);
 
 type ActionResult = {
-  attemptId: string; outcome: Exclude<ReconnectOutcome, { kind: "connected" }> | null; keyError: string | null; form: { region: string | null; apiVersion: string | null };
+  attemptId: string;
+  outcome: Exclude<ReconnectOutcome, { kind: "connected" }> | null;
+  keyError: string | null;
+  form: { region: string | null; apiVersion: string | null };
 };
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -60,7 +71,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const parsed = SubmissionSchema.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) {
     const keyError = parsed.error.issues.find((i) => i.path[0] === "key")?.message ?? "Something in the form was not understood. Please try again.";
-    return data<ActionResult>({ attemptId: crypto.randomUUID(), outcome: null, keyError, form: { region: null, apiVersion: null } }, { status: 400, headers: reconnectHeaders() });
+    return data<ActionResult>(
+      { attemptId: crypto.randomUUID(), outcome: null, keyError, form: { region: null, apiVersion: null } },
+      { status: 400, headers: reconnectHeaders() },
+    );
   }
   const input = parsed.data;
   const outcome = await submitReconnectKey(
@@ -83,7 +97,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     // why: redirect after POST, to a page that needs no token: a reload cannot re-post the key
     throw redirect("/reconnect/done", { headers: reconnectHeaders({ "Set-Cookie": await commitConfirmation(services, outcome.confirmation) }) });
   }
-  const form = outcome.kind === "refused" ? outcome.refusal.form : { region: input.intent === "verify" ? (input.region ?? null) : null, apiVersion: input.intent === "verify" ? (input.apiVersion ?? null) : null };
+  const form =
+    outcome.kind === "refused"
+      ? outcome.refusal.form
+      : { region: input.intent === "verify" ? (input.region ?? null) : null, apiVersion: input.intent === "verify" ? (input.apiVersion ?? null) : null };
   const status = { unavailable: 404, rate_limited: 429, retry_expired: 409, refused: 422 }[outcome.kind];
   const extra: Record<string, string> = outcome.kind === "rate_limited" ? { "Retry-After": String(outcome.retryAfterSeconds) } : {};
   return data<ActionResult>({ attemptId: crypto.randomUUID(), outcome, keyError: null, form }, { status, headers: reconnectHeaders(extra) });

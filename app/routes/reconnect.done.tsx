@@ -44,7 +44,9 @@ export default function ReconnectDone() {
         <p className="rc-done-badge">
           <span aria-hidden="true">✓</span> Connected
         </p>
-        <h1 id="done-h">{c.clinicName} is reconnected to {c.vendorLabel}</h1>
+        <h1 id="done-h">
+          {c.clinicName} is reconnected to {c.vendorLabel}
+        </h1>
         <p className="rc-done-line">{connectedLine(c)}</p>
         <dl className="rc-facts">
           <dt>Checked just now</dt>
@@ -64,8 +66,8 @@ export default function ReconnectDone() {
         ) : null}
         {c.heldByPause ? (
           <p>
-            <strong>Your support team has paused this connection,</strong> so nothing syncs until they resume it. Your new key is saved and
-            ready; nothing was lost. You can close this page.
+            <strong>Your support team has paused this connection,</strong> so nothing syncs until they resume it. Your new key is saved and ready; nothing was
+            lost. You can close this page.
           </p>
         ) : (
           <p>Everything picks up where it left off within a few minutes. Nothing was lost. You can close this page.</p>

@@ -37,7 +37,12 @@ export async function action(args: ActionFunctionArgs) {
     const change = input.intent === "role" ? { role: input.role } : { disabled: input.intent === "disable" };
     const found = await changeUser({ userId: input.userId, change, actor }, services.db);
     if (!found) notFound("No user has that id.");
-    return redirectWithFlash(request, services, "/users", input.intent === "role" ? `Role changed to ${input.role}.` : input.intent === "disable" ? "Account disabled." : "Account enabled.");
+    return redirectWithFlash(
+      request,
+      services,
+      "/users",
+      input.intent === "role" ? `Role changed to ${input.role}.` : input.intent === "disable" ? "Account disabled." : "Account enabled.",
+    );
   });
 }
 
@@ -124,7 +129,13 @@ export default function UsersPage() {
                         </button>
                       </Form>
                     </td>
-                    <td>{u.disabledAt ? <span className="badge tone-idle">Disabled {relativeTime(u.disabledAt, now)}</span> : <span className="badge tone-ok">Active</span>}</td>
+                    <td>
+                      {u.disabledAt ? (
+                        <span className="badge tone-idle">Disabled {relativeTime(u.disabledAt, now)}</span>
+                      ) : (
+                        <span className="badge tone-ok">Active</span>
+                      )}
+                    </td>
                     <td>
                       {u.id === meId ? (
                         <span className="hint">You</span>

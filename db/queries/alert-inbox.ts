@@ -47,10 +47,7 @@ export async function listAlertInbox({ filters, page = 1, pageSize = 50 }: { fil
       .limit(pageSize)
       .offset((page - 1) * pageSize),
     db.select({ n: count() }).from(alerts).innerJoin(connections, eq(connections.id, alerts.connectionId)).where(condition),
-    db
-      .select({ status: alerts.status, n: count() })
-      .from(alerts)
-      .groupBy(alerts.status),
+    db.select({ status: alerts.status, n: count() }).from(alerts).groupBy(alerts.status),
   ]);
   return { rows, total: totalRow?.n ?? 0, tabs: Object.fromEntries(tabs.map((t) => [t.status, t.n])) as Partial<Record<AlertStatus, number>> };
 }

@@ -1,8 +1,19 @@
 import type { DbOrTx } from "../client.ts";
 import { and, asc, count, desc, eq, getTableColumns, gt, inArray, isNotNull, ne, or, sql, type SQL } from "drizzle-orm";
-import { alertDeliveries, alertNotifications, alerts, clinics, emailOutbox, reconnectLinks, webhookEndpoints, type Alert, type NewAlert, type NewAlertDelivery, type NewAlertNotification } from "../schema/index.ts";
+import {
+  alertDeliveries,
+  alertNotifications,
+  alerts,
+  clinics,
+  emailOutbox,
+  reconnectLinks,
+  webhookEndpoints,
+  type Alert,
+  type NewAlert,
+  type NewAlertDelivery,
+  type NewAlertNotification,
+} from "../schema/index.ts";
 import type { AlertKind, EscalationPacket, NotificationStatus } from "../../domain/vocabulary.ts";
-
 
 const alertColumns = getTableColumns(alerts);
 export type AlertRow = Alert;
@@ -187,7 +198,10 @@ export async function getWebhookSigningTarget({ endpointId }: { endpointId: stri
 }
 
 /** A page of endpoints whose secret is plaintext or sealed under a master key other than `currentKeyId`. */
-export async function listWebhookSecretsToReseal({ currentKeyId, after, limit }: { currentKeyId: string; after: string; limit: number }, db: DbOrTx): Promise<WebhookSecretColumns[]> {
+export async function listWebhookSecretsToReseal(
+  { currentKeyId, after, limit }: { currentKeyId: string; after: string; limit: number },
+  db: DbOrTx,
+): Promise<WebhookSecretColumns[]> {
   return db
     .select(sealedSecretColumns)
     .from(webhookEndpoints)
@@ -201,7 +215,11 @@ export async function listWebhookSecretsToReseal({ currentKeyId, after, limit }:
  * so a concurrent rotation never overwrites a newer value. False when the row changed meanwhile.
  */
 export async function replaceWebhookSecret(
-  { id, sealed, was }: { id: string; sealed: { secretCiphertext: Buffer; secretIv: Buffer; secretTag: Buffer; secretKeyId: string }; was: { legacy: true } | { keyId: string } },
+  {
+    id,
+    sealed,
+    was,
+  }: { id: string; sealed: { secretCiphertext: Buffer; secretIv: Buffer; secretTag: Buffer; secretKeyId: string }; was: { legacy: true } | { keyId: string } },
   db: DbOrTx,
 ): Promise<boolean> {
   const guard = "legacy" in was ? isNotNull(webhookEndpoints.legacySecret) : eq(webhookEndpoints.secretKeyId, was.keyId);
@@ -218,7 +236,9 @@ export async function isLinkLive({ linkId, now }: { linkId: string; now: Date },
   const [row] = await db
     .select({ id: reconnectLinks.id })
     .from(reconnectLinks)
-    .where(and(eq(reconnectLinks.id, linkId), sql`${reconnectLinks.usedAt} is null and ${reconnectLinks.revokedAt} is null`, gt(reconnectLinks.expiresAt, now)));
+    .where(
+      and(eq(reconnectLinks.id, linkId), sql`${reconnectLinks.usedAt} is null and ${reconnectLinks.revokedAt} is null`, gt(reconnectLinks.expiresAt, now)),
+    );
   return row !== undefined;
 }
 
@@ -259,10 +279,7 @@ export async function listMessages(
 }
 
 /** The outbox row for an alert email: created on the first attempt, found again on a retry. */
-export async function ensureOutboxEmail(
-  row: { notificationId: string; to: string; subject: string; text: string; html: string | null },
-  db: DbOrTx,
-) {
+export async function ensureOutboxEmail(row: { notificationId: string; to: string; subject: string; text: string; html: string | null }, db: DbOrTx) {
   await db.insert(emailOutbox).values(row).onConflictDoNothing({ target: emailOutbox.notificationId });
   const [found] = await db
     .select({ id: emailOutbox.id, sentAt: emailOutbox.sentAt, messageId: emailOutbox.messageId })
@@ -360,4 +377,3 @@ export async function updateUnresolvedAlert(
     .returning(alertColumns);
   return row;
 }
-

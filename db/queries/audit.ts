@@ -2,7 +2,6 @@ import type { DbOrTx } from "../client.ts";
 import { and, count, desc, eq, ilike, sql, type SQL } from "drizzle-orm";
 import { auditLog, clinics, type NewAuditEntry } from "../schema/index.ts";
 
-
 export async function recordAudit(entry: Omit<NewAuditEntry, "id" | "at">, db: DbOrTx): Promise<void> {
   await db.insert(auditLog).values(entry);
 }
@@ -25,10 +24,7 @@ function escapeLike(s: string): string {
 }
 
 /** One page of the audit log, newest first, with the clinic's name. */
-export async function listAuditLog(
-  { filters = {}, page = 1, pageSize = 50 }: { filters?: AuditFilters; page?: number; pageSize?: number },
-  db: DbOrTx,
-) {
+export async function listAuditLog({ filters = {}, page = 1, pageSize = 50 }: { filters?: AuditFilters; page?: number; pageSize?: number }, db: DbOrTx) {
   const where: SQL[] = [];
   if (filters.action) where.push(filters.action.endsWith(".") ? ilike(auditLog.action, `${escapeLike(filters.action)}%`) : eq(auditLog.action, filters.action));
   if (filters.actor) where.push(ilike(auditLog.actorLabel, `%${escapeLike(filters.actor)}%`));
@@ -61,4 +57,3 @@ export async function listAuditActions(db: DbOrTx): Promise<string[]> {
   const rows = await db.execute<{ action: string }>(sql`select distinct action from ${auditLog} order by action limit 200`);
   return rows.map((r) => r.action);
 }
-

@@ -51,7 +51,15 @@ export async function insertBulkOperation(
     returnTo,
     items,
     createdAt,
-  }: { kind: BulkKind; requestedBy: string; requestedByLabel: string; params: Record<string, unknown>; returnTo: string; items: NewBulkItem[]; createdAt?: Date },
+  }: {
+    kind: BulkKind;
+    requestedBy: string;
+    requestedByLabel: string;
+    params: Record<string, unknown>;
+    returnTo: string;
+    items: NewBulkItem[];
+    createdAt?: Date;
+  },
   db: DbOrTx,
 ): Promise<{ id: string; createdAt: Date }> {
   const [op] = await db
@@ -157,7 +165,8 @@ export async function getBulkProgress({ operationId }: { operationId: string }, 
   const counts: Record<BulkItemStatus, number> = { waiting: 0, done: 0, failed: 0, skipped: 0 };
   const items = rows.map((r) => {
     counts[r.status] += 1;
-    const message = r.status === "failed" && !r.message && op.kind === "probe" ? `The worker did not probe it within ${PROBE_WAIT_LIMIT_MINUTES} minutes.` : r.message;
+    const message =
+      r.status === "failed" && !r.message && op.kind === "probe" ? `The worker did not probe it within ${PROBE_WAIT_LIMIT_MINUTES} minutes.` : r.message;
     return { ...r, message };
   });
   return { ...op, counts, items };
@@ -228,7 +237,13 @@ export async function campaignMemberIds({ campaignId, clinicIds }: { campaignId:
 /** The operation as the worker runs it: what was asked, by whom, and the clinics still waiting. */
 export async function getBulkRun({ operationId }: { operationId: string }, db: DbOrTx) {
   const [op] = await db
-    .select({ id: bulkOperations.id, kind: bulkOperations.kind, params: bulkOperations.params, requestedBy: bulkOperations.requestedBy, requestedByLabel: bulkOperations.requestedByLabel })
+    .select({
+      id: bulkOperations.id,
+      kind: bulkOperations.kind,
+      params: bulkOperations.params,
+      requestedBy: bulkOperations.requestedBy,
+      requestedByLabel: bulkOperations.requestedByLabel,
+    })
     .from(bulkOperations)
     .where(eq(bulkOperations.id, operationId));
   if (!op) return null;

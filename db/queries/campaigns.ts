@@ -145,7 +145,10 @@ export async function countUnsent({ campaignId }: { campaignId: string }, db: Db
 }
 
 /** Counts per status for the whole campaign. */
-export async function campaignCounts({ campaignId }: { campaignId: string }, db: DbOrTx): Promise<Record<CampaignStatus, number> & { total: number; linksSent: number }> {
+export async function campaignCounts(
+  { campaignId }: { campaignId: string },
+  db: DbOrTx,
+): Promise<Record<CampaignStatus, number> & { total: number; linksSent: number }> {
   const rows = await db
     .select({ status: campaignStatusSql, n: sql<number>`count(*)::int`, sent: sql<number>`count(${campaignClinics.linkSentAt})::int` })
     .from(campaignClinics)
@@ -193,7 +196,10 @@ export async function listCampaignClinics(
     .innerJoin(connections, eq(connections.clinicId, campaignClinics.clinicId))
     .where(where);
   const [rows, [total]] = await Promise.all([
-    base.orderBy(order, asc(clinics.name)).limit(pageSize).offset((page - 1) * pageSize),
+    base
+      .orderBy(order, asc(clinics.name))
+      .limit(pageSize)
+      .offset((page - 1) * pageSize),
     db
       .select({ n: sql<number>`count(*)::int` })
       .from(campaignClinics)

@@ -21,7 +21,6 @@ import { stateSeverity } from "../schema/columns.ts";
 
 const ARCHIVED_IDS = sql`(select ${clinics.id} from ${clinics} where ${clinics.archivedAt} is not null)`;
 
-
 interface Segment {
   /** Rows in this segment for the current filters; only asked for when a page starts past it (or deep inside it). */
   count(): Promise<number>;
@@ -72,7 +71,12 @@ function totalOf(filters: ClinicListFilters, db: Db): Promise<number> {
         .from(connections)
         .where(and(...connectionFilters(filters), sql`${connections.clinicId} not in ${ARCHIVED_IDS}`)),
     );
-  return countOf(db.select({ n: sql<number>`count(*)::int` }).from(clinics).where(and(...clinicIdFilter(filters), sql`${clinics.archivedAt} is null`)));
+  return countOf(
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(clinics)
+      .where(and(...clinicIdFilter(filters), sql`${clinics.archivedAt} is null`)),
+  );
 }
 
 function clinicIdFilter(filters: ClinicListFilters): SQL[] {
@@ -87,7 +91,13 @@ function withoutConnectionSegment(count: () => Promise<number>, filters: ClinicL
       const rows = await db
         .select({ id: clinics.id })
         .from(clinics)
-        .where(and(sql`${clinics.archivedAt} is null`, sql`not exists (select 1 from ${connections} where ${connections.clinicId} = ${clinics.id})`, ...clinicIdFilter(filters)))
+        .where(
+          and(
+            sql`${clinics.archivedAt} is null`,
+            sql`not exists (select 1 from ${connections} where ${connections.clinicId} = ${clinics.id})`,
+            ...clinicIdFilter(filters),
+          ),
+        )
         .orderBy(sql`${clinics.name} ${dirSql(reverse)}, ${clinics.id} ${dirSql(reverse)}`)
         .limit(limit)
         .offset(offset);
@@ -100,7 +110,14 @@ function connectionSortSegments(sort: keyof typeof KEYS, desc: boolean, filters:
   const { expr, nullable } = KEYS[sort];
   const base = [...connectionFilters(filters), sql`${connections.clinicId} not in ${ARCHIVED_IDS}`];
   const ordered = (pred: SQL | undefined, order: (reverse: boolean) => SQL): Segment => ({
-    count: memo(() => countOf(db.select({ n: sql<number>`count(*)::int` }).from(connections).where(and(...base, pred)))),
+    count: memo(() =>
+      countOf(
+        db
+          .select({ n: sql<number>`count(*)::int` })
+          .from(connections)
+          .where(and(...base, pred)),
+      ),
+    ),
     async ids(offset, limit, reverse) {
       const rows = await db
         .select({ id: connections.clinicId })
@@ -114,7 +131,10 @@ function connectionSortSegments(sort: keyof typeof KEYS, desc: boolean, filters:
   });
   // why: key and clinic id both follow the direction, so one (key, clinic_id) index serves both ways
   const segments: Segment[] = [
-    ordered(nullable ? sql`${expr} is not null` : undefined, (reverse) => sql`${expr} ${dirSql(desc !== reverse)}, ${connections.clinicId} ${dirSql(desc !== reverse)}`),
+    ordered(
+      nullable ? sql`${expr} is not null` : undefined,
+      (reverse) => sql`${expr} ${dirSql(desc !== reverse)}, ${connections.clinicId} ${dirSql(desc !== reverse)}`,
+    ),
   ];
   if (nullable) segments.push(ordered(sql`${expr} is null`, (reverse) => sql`${connections.clinicId} ${dirSql(reverse)}`));
   if (!hasConnectionFilter(filters)) {
@@ -135,7 +155,10 @@ function nameSortSegment(desc: boolean, filters: ClinicListFilters, total: () =>
       const q = hasConnectionFilter(filters)
         ? db.select({ id: clinics.id }).from(clinics).innerJoin(connections, eq(connections.clinicId, clinics.id)).where(where)
         : db.select({ id: clinics.id }).from(clinics).where(where);
-      const rows = await q.orderBy(sql`${clinics.name} ${d}, ${clinics.id} ${d}`).limit(limit).offset(offset);
+      const rows = await q
+        .orderBy(sql`${clinics.name} ${d}, ${clinics.id} ${d}`)
+        .limit(limit)
+        .offset(offset);
       return rows.map((r) => r.id);
     },
   };

@@ -47,7 +47,6 @@ export async function insertConnections(rows: NewConnection[], tx: DbOrTx): Prom
   for (const part of chunks(rows)) await tx.insert(connections).values(part);
 }
 
-
 /** The clinic row, locked, with its connection's id and state (for edit and archive). */
 export async function lockClinic({ clinicId }: { clinicId: string }, tx: DbOrTx) {
   const [row] = await tx
@@ -67,21 +66,34 @@ export async function updateClinic(
   { clinicId, patch }: { clinicId: string; patch: Partial<Pick<NewClinic, "name" | "timeZone" | "country" | "adminName" | "adminEmail" | "archivedAt">> },
   tx: DbOrTx,
 ): Promise<void> {
-  await tx.update(clinics).set({ ...patch, updatedAt: sql`now()` }).where(eq(clinics.id, clinicId));
+  await tx
+    .update(clinics)
+    .set({ ...patch, updatedAt: sql`now()` })
+    .where(eq(clinics.id, clinicId));
 }
 
 /** One page of archived clinics, most recently archived first. */
 export async function listArchivedClinics({ page = 1, pageSize = 50 }: { page?: number; pageSize?: number }, db: DbOrTx) {
   const [rows, [total]] = await Promise.all([
     db
-      .select({ id: clinics.id, name: clinics.name, country: clinics.country, adminEmail: clinics.adminEmail, archivedAt: clinics.archivedAt, vendor: connections.vendor })
+      .select({
+        id: clinics.id,
+        name: clinics.name,
+        country: clinics.country,
+        adminEmail: clinics.adminEmail,
+        archivedAt: clinics.archivedAt,
+        vendor: connections.vendor,
+      })
       .from(clinics)
       .leftJoin(connections, eq(connections.clinicId, clinics.id))
       .where(isNotNull(clinics.archivedAt))
       .orderBy(sql`${clinics.archivedAt} desc`, clinics.name)
       .limit(pageSize)
       .offset((page - 1) * pageSize),
-    db.select({ n: sql<number>`count(*)::int` }).from(clinics).where(isNotNull(clinics.archivedAt)),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(clinics)
+      .where(isNotNull(clinics.archivedAt)),
   ]);
   return { rows, total: total?.n ?? 0 };
 }

@@ -196,10 +196,7 @@ export async function getClinic({ clinicId }: { clinicId: string }, db: Db) {
   return row;
 }
 
-export async function listTimeline(
-  { clinicId, page = 1, pageSize = 25 }: { clinicId: string; page?: number; pageSize?: number },
-  db: Db,
-) {
+export async function listTimeline({ clinicId, page = 1, pageSize = 25 }: { clinicId: string; page?: number; pageSize?: number }, db: Db) {
   const [rows, [totalRow]] = await Promise.all([
     db
       .select({

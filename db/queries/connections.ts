@@ -246,7 +246,10 @@ export async function sampleSealedKeys(db: DbOrTx) {
     .from(connections)
     .where(sql`${connections.keyId} is not null`)
     .as("ranked");
-  return db.select().from(ranked).where(sql`${ranked.rank} <= 3`);
+  return db
+    .select()
+    .from(ranked)
+    .where(sql`${ranked.rank} <= 3`);
 }
 
 /** A dead probe on the clinic's timeline; false when the connection is gone. */

@@ -31,7 +31,11 @@ export async function getNookalToken({ id }: { id: string }, db: DbOrTx): Promis
  * The lock lives only as long as the transaction, so a crashed process can never leave it held.
  */
 export async function refreshNookalTokenLocked<T>(
-  { id, lockTimeoutMs, decide }: { id: string; lockTimeoutMs: number; decide: (current: SealedTokenRow | undefined) => Promise<{ write: SealedTokenRow | null; result: T }> },
+  {
+    id,
+    lockTimeoutMs,
+    decide,
+  }: { id: string; lockTimeoutMs: number; decide: (current: SealedTokenRow | undefined) => Promise<{ write: SealedTokenRow | null; result: T }> },
   db: Db,
 ): Promise<T> {
   return db.transaction(async (tx) => {
@@ -41,7 +45,14 @@ export async function refreshNookalTokenLocked<T>(
     const [current] = await tx.select(columns).from(nookalAccessTokens).where(eq(nookalAccessTokens.id, id));
     const { write, result } = await decide(current);
     if (write) {
-      const values = { tokenCiphertext: write.ciphertext, tokenIv: write.iv, tokenTag: write.tag, tokenKeyId: write.keyId, expiresAt: write.expiresAt, updatedAt: new Date() };
+      const values = {
+        tokenCiphertext: write.ciphertext,
+        tokenIv: write.iv,
+        tokenTag: write.tag,
+        tokenKeyId: write.keyId,
+        expiresAt: write.expiresAt,
+        updatedAt: new Date(),
+      };
       await tx
         .insert(nookalAccessTokens)
         .values({ id, ...values })

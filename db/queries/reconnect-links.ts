@@ -142,8 +142,6 @@ export async function lockConnection({ connectionId }: { connectionId: string },
   return row;
 }
 
-
-
 /** A support user's email for the audit label; null for unknown ids. */
 export async function findUserEmail({ userId }: { userId: string }, db: DbOrTx): Promise<string | null> {
   const [row] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId));

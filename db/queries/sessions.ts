@@ -32,11 +32,17 @@ export async function findLiveSession({ id, now, idleSeconds }: { id: string; no
 
 /** Moves the idle clock on; the caller throttles it, so most requests write nothing. */
 export async function touchSession({ id, now }: { id: string; now: Date }, db: Db): Promise<void> {
-  await db.update(sessions).set({ lastSeenAt: now }).where(and(eq(sessions.id, id), isNull(sessions.revokedAt), lt(sessions.lastSeenAt, now)));
+  await db
+    .update(sessions)
+    .set({ lastSeenAt: now })
+    .where(and(eq(sessions.id, id), isNull(sessions.revokedAt), lt(sessions.lastSeenAt, now)));
 }
 
 export async function revokeSession({ id, reason, now = new Date() }: { id: string; reason: string; now?: Date }, db: DbOrTx): Promise<void> {
-  await db.update(sessions).set({ revokedAt: now, revokedReason: reason }).where(and(eq(sessions.id, id), isNull(sessions.revokedAt)));
+  await db
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)));
 }
 
 /** Ends every live session of a user (disabled, role changed); returns how many. */

@@ -1,24 +1,27 @@
 import { sql } from "drizzle-orm";
-import {
-  bigint,
-  boolean,
-  check,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-  type AnyPgColumn,
-} from "drizzle-orm/pg-core";
+import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
 import { clinics } from "./clinics.ts";
 import { connections } from "./connections.ts";
 import { bytea, inList } from "./columns.ts";
 import { reconnectLinks } from "./reconnect-links.ts";
 import { users } from "./users.ts";
-import { ALERT_KINDS, ALERT_STATUSES, type AlertKind, type AlertStatus, DELIVERY_ATTEMPT_STATUSES, DELIVERY_CHANNELS, type DeliveryAttemptStatus, type DeliveryChannel, type EscalationPacket, NOTIFICATION_AUDIENCES, NOTIFICATION_EVENTS, NOTIFICATION_STATUSES, type NotificationAudience, type NotificationEvent, type NotificationStatus } from "../../domain/vocabulary.ts";
+import {
+  ALERT_KINDS,
+  ALERT_STATUSES,
+  type AlertKind,
+  type AlertStatus,
+  DELIVERY_ATTEMPT_STATUSES,
+  DELIVERY_CHANNELS,
+  type DeliveryAttemptStatus,
+  type DeliveryChannel,
+  type EscalationPacket,
+  NOTIFICATION_AUDIENCES,
+  NOTIFICATION_EVENTS,
+  NOTIFICATION_STATUSES,
+  type NotificationAudience,
+  type NotificationEvent,
+  type NotificationStatus,
+} from "../../domain/vocabulary.ts";
 
 /** One incident per row: a connection's alert of one kind, from first sighting to resolution. */
 export const alerts = pgTable(
@@ -56,10 +59,14 @@ export const alerts = pgTable(
     check("alerts_muted_has_until", sql`${t.status} <> 'muted' or ${t.mutedUntil} is not null`),
     check("alerts_acknowledged_has_time", sql`${t.status} <> 'acknowledged' or ${t.acknowledgedAt} is not null`),
     // why: the deduplication guarantee lives in the database, not in a read-then-write race
-    uniqueIndex("alerts_one_unresolved_uidx").on(t.connectionId, t.kind).where(sql`${t.status} <> 'resolved'`),
+    uniqueIndex("alerts_one_unresolved_uidx")
+      .on(t.connectionId, t.kind)
+      .where(sql`${t.status} <> 'resolved'`),
     index("alerts_connection_kind_seen_idx").on(t.connectionId, t.kind, t.firstSeenAt.desc()),
     index("alerts_clinic_seen_idx").on(t.clinicId, t.lastSeenAt.desc()),
-    index("alerts_unresolved_seen_idx").on(t.lastSeenAt.desc()).where(sql`${t.status} <> 'resolved'`),
+    index("alerts_unresolved_seen_idx")
+      .on(t.lastSeenAt.desc())
+      .where(sql`${t.status} <> 'resolved'`),
   ],
 );
 
@@ -152,13 +159,12 @@ export const alertNotifications = pgTable(
       sql`(${t.tokenCiphertext} is null) = (${t.tokenIv} is null) and (${t.tokenIv} is null) = (${t.tokenTag} is null) and (${t.tokenTag} is null) = (${t.tokenKeyId} is null)`,
     ),
     check("alert_notifications_attempts_nonneg", sql`${t.attempts} >= 0`),
-    check(
-      "alert_notifications_channel_audience",
-      sql`(${t.channel} = 'webhook') = (${t.audience} = 'webhook')`,
-    ),
+    check("alert_notifications_channel_audience", sql`(${t.channel} = 'webhook') = (${t.audience} = 'webhook')`),
     index("alert_notifications_clinic_created_idx").on(t.clinicId, t.createdAt.desc()),
     index("alert_notifications_alert_ids_idx").using("gin", t.alertIds),
-    index("alert_notifications_unsettled_idx").on(t.createdAt).where(sql`${t.status} = 'queued'`),
+    index("alert_notifications_unsettled_idx")
+      .on(t.createdAt)
+      .where(sql`${t.status} = 'queued'`),
   ],
 );
 

@@ -20,8 +20,12 @@ export const clinics = pgTable(
     index("clinics_name_idx").on(t.name),
     // why (docs/decisions/0015-console-indexes.md): the clinics table pages by name through this
     // partial index; the small archived set is what every fleet query excludes
-    index("clinics_active_name_idx").on(t.name, t.id).where(sql`${t.archivedAt} is null`),
-    index("clinics_archived_idx").on(t.id).where(sql`${t.archivedAt} is not null`),
+    index("clinics_active_name_idx")
+      .on(t.name, t.id)
+      .where(sql`${t.archivedAt} is null`),
+    index("clinics_archived_idx")
+      .on(t.id)
+      .where(sql`${t.archivedAt} is not null`),
   ],
 );
 

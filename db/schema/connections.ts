@@ -1,21 +1,8 @@
 import { sql } from "drizzle-orm";
-import {
-  bigint,
-  boolean,
-  check,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from "drizzle-orm/pg-core";
+import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { clinics } from "./clinics.ts";
 import { inList, bytea, stateSeverity } from "./columns.ts";
 import { CONNECTION_STATES, type ConnectionState, FAILURE_CODES, type FailureCode, type Vendor, VENDORS } from "../../domain/vocabulary.ts";
-
 
 export const connections = pgTable(
   "connections",
@@ -87,18 +74,31 @@ export const connections = pgTable(
     // clinics table, so a page is an index walk; nullable keys get a partial index for each side of NULL
     index("connections_vendor_clinic_idx").on(t.vendor, t.clinicId),
     index("connections_region_clinic_idx").on(t.region, t.clinicId),
-    index("connections_state_severity_idx").on(
-      sql`(${stateSeverity(t.state)})`,
-      t.clinicId,
-    ),
-    index("connections_failure_clinic_idx").on(t.failureCode, t.clinicId).where(sql`${t.failureCode} is not null`),
-    index("connections_no_failure_idx").on(t.clinicId).where(sql`${t.failureCode} is null`),
-    index("connections_last_success_clinic_idx").on(t.lastSuccessAt, t.clinicId).where(sql`${t.lastSuccessAt} is not null`),
-    index("connections_never_succeeded_idx").on(t.clinicId).where(sql`${t.lastSuccessAt} is null`),
-    index("connections_first_failure_clinic_idx").on(t.firstFailureAt, t.clinicId).where(sql`${t.firstFailureAt} is not null`),
-    index("connections_not_failing_idx").on(t.clinicId).where(sql`${t.firstFailureAt} is null`),
-    index("connections_patients_clinic_idx").on(t.visiblePatientCount, t.clinicId).where(sql`${t.visiblePatientCount} is not null`),
-    index("connections_patients_unknown_idx").on(t.clinicId).where(sql`${t.visiblePatientCount} is null`),
+    index("connections_state_severity_idx").on(sql`(${stateSeverity(t.state)})`, t.clinicId),
+    index("connections_failure_clinic_idx")
+      .on(t.failureCode, t.clinicId)
+      .where(sql`${t.failureCode} is not null`),
+    index("connections_no_failure_idx")
+      .on(t.clinicId)
+      .where(sql`${t.failureCode} is null`),
+    index("connections_last_success_clinic_idx")
+      .on(t.lastSuccessAt, t.clinicId)
+      .where(sql`${t.lastSuccessAt} is not null`),
+    index("connections_never_succeeded_idx")
+      .on(t.clinicId)
+      .where(sql`${t.lastSuccessAt} is null`),
+    index("connections_first_failure_clinic_idx")
+      .on(t.firstFailureAt, t.clinicId)
+      .where(sql`${t.firstFailureAt} is not null`),
+    index("connections_not_failing_idx")
+      .on(t.clinicId)
+      .where(sql`${t.firstFailureAt} is null`),
+    index("connections_patients_clinic_idx")
+      .on(t.visiblePatientCount, t.clinicId)
+      .where(sql`${t.visiblePatientCount} is not null`),
+    index("connections_patients_unknown_idx")
+      .on(t.clinicId)
+      .where(sql`${t.visiblePatientCount} is null`),
   ],
 );
 
@@ -146,7 +146,9 @@ export const connectionEvents = pgTable(
     index("connection_events_clinic_at_idx").on(t.clinicId, t.at.desc(), t.id.desc()),
     index("connection_events_connection_at_idx").on(t.connectionId, t.at.desc()),
     // why: the dashboard's recovery medians and 30-day chart start from the recoveries of the window
-    index("connection_events_recovered_at_idx").on(t.at).where(sql`${t.kind} = 'recovered'`),
+    index("connection_events_recovered_at_idx")
+      .on(t.at)
+      .where(sql`${t.kind} = 'recovered'`),
   ],
 );
 

@@ -12,5 +12,9 @@ export const rateLimitHits = pgTable(
     windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
     count: integer("count").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.bucket, t.windowStart] }), check("rate_limit_hits_count_positive", sql`${t.count} > 0`), index("rate_limit_hits_window_idx").on(t.windowStart)],
+  (t) => [
+    primaryKey({ columns: [t.bucket, t.windowStart] }),
+    check("rate_limit_hits_count_positive", sql`${t.count} > 0`),
+    index("rate_limit_hits_window_idx").on(t.windowStart),
+  ],
 );

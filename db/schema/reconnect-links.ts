@@ -4,7 +4,6 @@ import { clinics } from "./clinics.ts";
 import { bytea } from "./columns.ts";
 import { connections } from "./connections.ts";
 
-
 /**
  * Self-serve reconnect links (docs/decisions/0007-reconnect-page.md). The token itself is never
  * stored: only its SHA-256. One live link per clinic; a newer link revokes the older ones.
@@ -44,7 +43,9 @@ export const reconnectLinks = pgTable(
   (t) => [
     uniqueIndex("reconnect_links_token_hash_uidx").on(t.tokenHash),
     // why: "creating a new link revokes the previous one" holds even when two agents click at once
-    uniqueIndex("reconnect_links_one_live_uidx").on(t.clinicId).where(sql`${t.usedAt} is null and ${t.revokedAt} is null`),
+    uniqueIndex("reconnect_links_one_live_uidx")
+      .on(t.clinicId)
+      .where(sql`${t.usedAt} is null and ${t.revokedAt} is null`),
     index("reconnect_links_clinic_created_idx").on(t.clinicId, t.createdAt.desc()),
     check("reconnect_links_token_hash_len", sql`octet_length(${t.tokenHash}) = 32`),
     check("reconnect_links_purpose_len", sql`length(trim(${t.purpose})) between 1 and 200`),

@@ -30,11 +30,7 @@ export const sessions = pgTable(
     revokedReason: text("revoked_reason"),
     flash: jsonb("flash").$type<SessionFlash>(),
   },
-  (t) => [
-    check("sessions_id_sha256", sql`${t.id} ~ '^[0-9a-f]{64}$'`),
-    index("sessions_user_idx").on(t.userId),
-    index("sessions_expires_idx").on(t.expiresAt),
-  ],
+  (t) => [check("sessions_id_sha256", sql`${t.id} ~ '^[0-9a-f]{64}$'`), index("sessions_user_idx").on(t.userId), index("sessions_expires_idx").on(t.expiresAt)],
 );
 
 export type SessionRow = typeof sessions.$inferSelect;

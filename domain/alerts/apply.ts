@@ -1,6 +1,14 @@
 import { inTransaction, type DbOrTx } from "../../db/client.ts";
 import { randomUUID } from "node:crypto";
-import { getClinicContact, insertNotifications, latestResolvedAlerts, listActiveWebhookEndpoints, resolveAlerts, upsertAlertSighting, type AlertRow } from "../../db/queries/alerts.ts";
+import {
+  getClinicContact,
+  insertNotifications,
+  latestResolvedAlerts,
+  listActiveWebhookEndpoints,
+  resolveAlerts,
+  upsertAlertSighting,
+  type AlertRow,
+} from "../../db/queries/alerts.ts";
 import type { NewAlertNotification } from "../../db/schema/alerts.ts";
 import type { DeliveryJobQueue } from "../jobs.ts";
 import { renderEmail, renderWebhook, type AlertSnapshot, type MessageContext } from "./messages.ts";
@@ -31,8 +39,6 @@ export interface AlertRecipients {
 }
 
 /** Enqueues delivery jobs on the caller's transaction; workers/queues.ts provides the pg-boss one. */
-export type { DeliveryJobQueue };
-
 export interface AlertWorkDeps {
   queue: DeliveryJobQueue;
   recipients: AlertRecipients;

@@ -1,5 +1,16 @@
 import type { DbOrTx } from "../../db/client.ts";
-import { allAlertsMuted, beginDeliveryAttempt, ensureOutboxEmail, getNotification, getWebhookSigningTarget, isLinkLive, markOutboxEmail, noteNotificationError, recordDeliveryAttempt, settleNotification } from "../../db/queries/alerts.ts";
+import {
+  allAlertsMuted,
+  beginDeliveryAttempt,
+  ensureOutboxEmail,
+  getNotification,
+  getWebhookSigningTarget,
+  isLinkLive,
+  markOutboxEmail,
+  noteNotificationError,
+  recordDeliveryAttempt,
+  settleNotification,
+} from "../../db/queries/alerts.ts";
 import { unsealReconnectToken } from "../reconnect/email.ts";
 import { revealReconnectLink } from "../reconnect/tokens.ts";
 import { KeyCryptoError, type Keyring } from "../secrets/key-crypto.ts";

@@ -37,8 +37,7 @@ beforeAll(async () => {
         } else if (verb === "DATA") {
           inData = true;
           socket.write("354 go\r\n");
-        }
-        else if (verb === "STAR") socket.write("454 4.7.0 TLS not available\r\n");
+        } else if (verb === "STAR") socket.write("454 4.7.0 TLS not available\r\n");
         else if (verb === "QUIT") socket.end("221 bye\r\n");
         else socket.write("250 ok\r\n");
       }

@@ -39,7 +39,10 @@ export async function acknowledgeAlert(
 ): Promise<AlertRow | null> {
   return db.transaction(async (tx) => {
     // why: acknowledging ends a mute: someone is now on it and wants to hear about recovery
-    const row = await updateUnresolvedAlert({ alertId, set: { status: "acknowledged", acknowledgedAt: now, acknowledgedBy: actor.userId, mutedUntil: null } }, tx);
+    const row = await updateUnresolvedAlert(
+      { alertId, set: { status: "acknowledged", acknowledgedAt: now, acknowledgedBy: actor.userId, mutedUntil: null } },
+      tx,
+    );
     if (!row) return null;
     await recordAudit(
       { actorUserId: actor.userId, actorLabel: actor.label, action: "alert.acknowledge", clinicId: row.clinicId, details: { alertId, kind: row.kind } },
@@ -55,7 +58,8 @@ export async function muteAlert(
   db: DbOrTx,
 ): Promise<AlertRow | null> {
   if (!(until.getTime() > now.getTime())) throw new DomainError(400, "mute date must be in the future", { field: "until", code: "mute_date" });
-  if (until.getTime() - now.getTime() > MAX_MUTE_DAYS * 86_400_000) throw new DomainError(400, `mute date must be within ${MAX_MUTE_DAYS} days`, { field: "until", code: "mute_date" });
+  if (until.getTime() - now.getTime() > MAX_MUTE_DAYS * 86_400_000)
+    throw new DomainError(400, `mute date must be within ${MAX_MUTE_DAYS} days`, { field: "until", code: "mute_date" });
   return db.transaction(async (tx) => {
     const row = await updateUnresolvedAlert({ alertId, set: { status: "muted", mutedUntil: until } }, tx);
     if (!row) return null;
@@ -91,7 +95,12 @@ export async function unmuteAlert({ alertId, actor }: { alertId: string; actor: 
  * not https in production or points at a loopback, private or link-local address.
  */
 export async function createWebhookEndpoint(
-  { input, actor, keyring, targets = STRICT_WEBHOOK_TARGETS }: { input: z.input<typeof WebhookEndpointInputSchema>; actor: Actor; keyring: Keyring; targets?: WebhookTargetPolicy },
+  {
+    input,
+    actor,
+    keyring,
+    targets = STRICT_WEBHOOK_TARGETS,
+  }: { input: z.input<typeof WebhookEndpointInputSchema>; actor: Actor; keyring: Keyring; targets?: WebhookTargetPolicy },
   db: DbOrTx,
 ): Promise<{ id: string; url: string; secret: string }> {
   const parsed = WebhookEndpointInputSchema.parse(input);

@@ -46,11 +46,8 @@ export const WebhookContentSchema = z.object({
   /** The exact bytes to sign and send; a string because jsonb would reorder the keys. */
   body: z.string(),
 });
-export const NotificationContentSchema = z.discriminatedUnion("kind", [EmailContentSchema, WebhookContentSchema]);
 export type EmailContent = z.infer<typeof EmailContentSchema>;
 export type WebhookContent = z.infer<typeof WebhookContentSchema>;
-export type NotificationContent = z.infer<typeof NotificationContentSchema>;
-
 // ---- a tiny block model, so the text and HTML versions can never say different things
 
 type Block =
@@ -196,10 +193,7 @@ function clinicEmail(ctx: MessageContext): { subject: string; blocks: Block[] } 
   if (ctx.event === "recovered") {
     return {
       subject: `Your ${vendor} connection works again — ${name}`,
-      blocks: [
-        greeting,
-        { type: "p", text: `Good news: the connection to ${vendor} for ${name} works again. Nothing more to do on your side.` },
-      ],
+      blocks: [greeting, { type: "p", text: `Good news: the connection to ${vendor} for ${name} works again. Nothing more to do on your side.` }],
     };
   }
   const alert = primary(ctx);
@@ -225,7 +219,7 @@ export function renderEmail(ctx: MessageContext, audience: "clinic_admin" | "sup
   return { kind: "email", subject: oneLine(subject), text: toText(blocks), html: toHtml(blocks) };
 }
 
-export interface AlertWebhookBody {
+interface AlertWebhookBody {
   id: string;
   type: `alert.${AlertEvent}`;
   occurredAt: string;

@@ -44,7 +44,10 @@ export interface WebhookSecretReport {
  * Seals every plaintext secret and, with `rotate`, re-encrypts every secret sealed under a retired
  * master key. Each row is its own guarded update: safe while workers deliver, and safe to re-run.
  */
-export async function resealWebhookSecrets({ keyring, rotate, pageSize = 200 }: { keyring: Keyring; rotate: boolean; pageSize?: number }, db: DbOrTx): Promise<WebhookSecretReport> {
+export async function resealWebhookSecrets(
+  { keyring, rotate, pageSize = 200 }: { keyring: Keyring; rotate: boolean; pageSize?: number },
+  db: DbOrTx,
+): Promise<WebhookSecretReport> {
   const report: WebhookSecretReport = { sealed: 0, reencrypted: 0, unreadable: [] };
   let after = "00000000-0000-0000-0000-000000000000";
   for (;;) {
@@ -52,12 +55,18 @@ export async function resealWebhookSecrets({ keyring, rotate, pageSize = 200 }: 
     if (rows.length === 0) break;
     for (const row of rows) {
       if (row.legacySecret) {
-        if (await replaceWebhookSecret({ id: row.id, sealed: sealWebhookSecret(keyring, row.id, row.legacySecret), was: { legacy: true } }, db)) report.sealed++;
+        if (await replaceWebhookSecret({ id: row.id, sealed: sealWebhookSecret(keyring, row.id, row.legacySecret), was: { legacy: true } }, db))
+          report.sealed++;
         continue;
       }
       if (!rotate || !row.secretKeyId || !needsRotation(keyring, row.secretKeyId)) continue;
       try {
-        const next = reencryptWebhookSecret(keyring, row.id, { ciphertext: row.secretCiphertext!, iv: row.secretIv!, tag: row.secretTag!, keyId: row.secretKeyId });
+        const next = reencryptWebhookSecret(keyring, row.id, {
+          ciphertext: row.secretCiphertext!,
+          iv: row.secretIv!,
+          tag: row.secretTag!,
+          keyId: row.secretKeyId,
+        });
         const sealed = { secretCiphertext: next.ciphertext, secretIv: next.iv, secretTag: next.tag, secretKeyId: next.keyId };
         if (await replaceWebhookSecret({ id: row.id, sealed, was: { keyId: row.secretKeyId } }, db)) report.reencrypted++;
       } catch {

@@ -39,8 +39,27 @@ function resolvesTo(address: string, family: 4 | 6 = 4): typeof dns.lookup {
 
 describe("webhook target addresses", () => {
   it.each([
-    "127.0.0.1", "127.5.5.5", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "100.64.0.1", "255.255.255.255", "224.0.0.1",
-    "::", "::1", "fe80::1", "fc00::1", "fd12:3456::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "::ffff:10.0.0.1", "64:ff9b::7f00:1", "2002:7f00:1::", "ff02::1",
+    "127.0.0.1",
+    "127.5.5.5",
+    "10.1.2.3",
+    "172.16.0.1",
+    "192.168.1.1",
+    "169.254.169.254",
+    "0.0.0.0",
+    "100.64.0.1",
+    "255.255.255.255",
+    "224.0.0.1",
+    "::",
+    "::1",
+    "fe80::1",
+    "fc00::1",
+    "fd12:3456::1",
+    "::ffff:127.0.0.1",
+    "::ffff:169.254.169.254",
+    "::ffff:10.0.0.1",
+    "64:ff9b::7f00:1",
+    "2002:7f00:1::",
+    "ff02::1",
   ])("refuses %s", (address) => {
     expect(isPublicAddress(address)).toBe(false);
   });
@@ -74,7 +93,10 @@ describe("sending to a private address", () => {
 
   it("goes through with the explicit setting for tests and demos", async () => {
     const before = received;
-    const r = await postWebhook({ url: `http://127.0.0.1:${port}/hook`, secret }, body, headers, { timeoutMs: 2000, targets: { allowPrivate: true, requireHttps: false } });
+    const r = await postWebhook({ url: `http://127.0.0.1:${port}/hook`, secret }, body, headers, {
+      timeoutMs: 2000,
+      targets: { allowPrivate: true, requireHttps: false },
+    });
     expect(r).toMatchObject({ ok: true, httpStatus: 200 });
     expect(received).toBe(before + 1);
   });
@@ -86,15 +108,24 @@ describe("sending to a private address", () => {
     // … and by delivery time it answers 127.0.0.1: the connector checks what it dials, and refuses
     const before = received;
     const dispatcher = webhookDispatcher(publicOnly, { lookup: resolvesTo("127.0.0.1") });
-    const err = await undiciFetch(url, { method: "POST", body, dispatcher }).then(() => null, (e: unknown) => e as Error & { cause?: Error });
+    const err = await undiciFetch(url, { method: "POST", body, dispatcher }).then(
+      () => null,
+      (e: unknown) => e as Error & { cause?: Error },
+    );
     expect(err?.cause?.name).toBe("WebhookTargetError");
     expect(err?.cause?.message).toMatch(/hooks\.rebind\.example \(127\.0\.0\.1\)/);
     const mapped = webhookDispatcher(publicOnly, { lookup: resolvesTo("::ffff:127.0.0.1", 6) });
-    const err6 = await undiciFetch(url, { method: "POST", body, dispatcher: mapped }).then(() => null, (e: unknown) => e as Error & { cause?: Error });
+    const err6 = await undiciFetch(url, { method: "POST", body, dispatcher: mapped }).then(
+      () => null,
+      (e: unknown) => e as Error & { cause?: Error },
+    );
     expect(err6?.cause?.name).toBe("WebhookTargetError");
     // literal addresses never reach `lookup` in Node; the connector checks them itself
     for (const host of ["127.0.0.1", "[::1]", "[::ffff:7f00:1]"]) {
-      const e = await undiciFetch(`http://${host}:${port}/hook`, { method: "POST", body, dispatcher: webhookDispatcher(publicOnly) }).then(() => null, (x: unknown) => x as Error & { cause?: Error });
+      const e = await undiciFetch(`http://${host}:${port}/hook`, { method: "POST", body, dispatcher: webhookDispatcher(publicOnly) }).then(
+        () => null,
+        (x: unknown) => x as Error & { cause?: Error },
+      );
       expect(e?.cause?.name).toBe("WebhookTargetError");
     }
     expect(received).toBe(before);

@@ -82,7 +82,8 @@ function guardedLookup(resolve: typeof dns.lookup = dns.lookup): Lookup {
       // why: refuse the name if any answer is private; picking the public one would let a round-robin
       // answer that mixes both decide per connection
       const bad = list.find((a) => !isPublicAddress(a.address));
-      if (bad || list.length === 0) return callback(bad ? refusedAddress(hostname, bad.address) : Object.assign(new Error(`${hostname} did not resolve`), { code: "ENOTFOUND" }), []);
+      if (bad || list.length === 0)
+        return callback(bad ? refusedAddress(hostname, bad.address) : Object.assign(new Error(`${hostname} did not resolve`), { code: "ENOTFOUND" }), []);
       if (options.all) return callback(null, list);
       callback(null, list[0]!.address, list[0]!.family);
     });

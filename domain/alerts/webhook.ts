@@ -134,7 +134,9 @@ export async function postWebhook(
   const targets = options.targets ?? STRICT_WEBHOOK_TARGETS;
   const problem = webhookUrlProblem(endpoint.url, targets);
   if (problem) return { ok: false, httpStatus: null, error: `refused: ${problem}`, durationMs: elapsed() };
-  const send = options.fetchImpl ?? ((url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher: dispatcherFor(targets) }) as unknown as Promise<Response>);
+  const send =
+    options.fetchImpl ??
+    ((url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher: dispatcherFor(targets) }) as unknown as Promise<Response>);
   try {
     const res = await send(endpoint.url, {
       method: "POST",

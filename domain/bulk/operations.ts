@@ -1,7 +1,16 @@
 import { z } from "zod";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { recordAudit, recordAuditMany } from "../../db/queries/audit.ts";
-import { campaignMemberIds, findBulkTargets, getBulkRun, insertBulkOperation, lockWaitingItem, settleBulkItem, type BulkTarget, type NewBulkItem } from "../../db/queries/bulk-operations.ts";
+import {
+  campaignMemberIds,
+  findBulkTargets,
+  getBulkRun,
+  insertBulkOperation,
+  lockWaitingItem,
+  settleBulkItem,
+  type BulkTarget,
+  type NewBulkItem,
+} from "../../db/queries/bulk-operations.ts";
 import { getCampaign } from "../../db/queries/campaigns.ts";
 import { addClinicsToCampaign } from "../campaigns/campaigns.ts";
 import { canSendReconnectLink, pauseConnection, PauseReasonSchema, resumeConnection, type Actor } from "../clinics/console-actions.ts";
@@ -72,7 +81,14 @@ export const BulkRequestSchema = z.preprocess(
         }
         campaignId = c.data;
       }
-      return { intent: v.intent, clinicIds: v.clinicId, purpose, campaignId, reason: v.intent === "pause" ? v.reason || undefined : undefined, returnTo: v.returnTo };
+      return {
+        intent: v.intent,
+        clinicIds: v.clinicId,
+        purpose,
+        campaignId,
+        reason: v.intent === "pause" ? v.reason || undefined : undefined,
+        returnTo: v.returnTo,
+      };
     }),
 );
 export type BulkRequest = z.infer<typeof BulkRequestSchema>;
@@ -205,13 +221,28 @@ export async function startBulkOperation(request: BulkRequest, actor: Actor, dep
     // why: one row for the operation as a whole, and one per clinic touched (below, or written by the
     // reused clinic-page functions), so each clinic's audit history shows what happened to it
     await recordAudit(
-      { actorUserId: actor.userId, actorLabel: actor.label, action: `bulk.${request.intent}`, clinicId: null, details: { operationId: created.id, total: items.length, started: waiting.length, skipped: items.length - waiting.length } },
+      {
+        actorUserId: actor.userId,
+        actorLabel: actor.label,
+        action: `bulk.${request.intent}`,
+        clinicId: null,
+        details: { operationId: created.id, total: items.length, started: waiting.length, skipped: items.length - waiting.length },
+      },
       tx,
     );
     if (request.intent === "probe" && waiting.length) {
-      await deps.probes.enqueue(waiting.map((i) => ({ data: { connectionId: i.connectionId!, reason: "manual" as const, requestedBy } })), tx);
+      await deps.probes.enqueue(
+        waiting.map((i) => ({ data: { connectionId: i.connectionId!, reason: "manual" as const, requestedBy } })),
+        tx,
+      );
       await recordAuditMany(
-        waiting.map((i) => ({ actorUserId: actor.userId, actorLabel: actor.label, action: "connection.probe_requested", clinicId: i.clinicId, details: { operationId: created.id } })),
+        waiting.map((i) => ({
+          actorUserId: actor.userId,
+          actorLabel: actor.label,
+          action: "connection.probe_requested",
+          clinicId: i.clinicId,
+          details: { operationId: created.id },
+        })),
         tx,
       );
     }
@@ -254,7 +285,12 @@ export async function runBulkOperation({ operationId }: { operationId: string },
           const known = err instanceof DomainError;
           if (!known) unexpected.push(err);
           await settleBulkItem(
-            { operationId: op.id, clinicId: target.clinicId, status: known ? "skipped" : "failed", message: known ? (err as Error).message : "Something went wrong; try this clinic from its own page." },
+            {
+              operationId: op.id,
+              clinicId: target.clinicId,
+              status: known ? "skipped" : "failed",
+              message: known ? (err as Error).message : "Something went wrong; try this clinic from its own page.",
+            },
             deps.db,
           );
         }

@@ -12,7 +12,10 @@ export const CAMPAIGN_NOT_FOUND = "No campaign has that address.";
 const CAMPAIGN_PAGE_SIZE = 100;
 
 /** The campaign page: the campaign, its progress counts, one page of its clinics, what is left to send. Null when unknown. */
-export async function loadCampaignPage({ campaignId, status, page, now = new Date() }: { campaignId: string; status?: CampaignStatus; page: number; now?: Date }, db: Db) {
+export async function loadCampaignPage(
+  { campaignId, status, page, now = new Date() }: { campaignId: string; status?: CampaignStatus; page: number; now?: Date },
+  db: Db,
+) {
   const campaign = await getCampaign({ campaignId }, db);
   if (!campaign) return null;
   const [counts, list, unsent] = await Promise.all([
@@ -20,7 +23,17 @@ export async function loadCampaignPage({ campaignId, status, page, now = new Dat
     listCampaignClinics({ campaignId, status, page, pageSize: CAMPAIGN_PAGE_SIZE }, db),
     countUnsent({ campaignId }, db),
   ]);
-  return { campaign, counts, list, unsent, status: status ?? null, page, pages: Math.max(1, Math.ceil(list.total / CAMPAIGN_PAGE_SIZE)), today: todayUtc(), now: now.getTime() };
+  return {
+    campaign,
+    counts,
+    list,
+    unsent,
+    status: status ?? null,
+    page,
+    pages: Math.max(1, Math.ceil(list.total / CAMPAIGN_PAGE_SIZE)),
+    today: todayUtc(),
+    now: now.getTime(),
+  };
 }
 
 /** The campaign an action works on; a 404 DomainError when there is none. */

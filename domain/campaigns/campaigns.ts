@@ -61,7 +61,13 @@ export const MAX_CAMPAIGN_ADD = 10_000;
  * connection, another vendor) are returned as skipped with a reason, never silently dropped.
  */
 export async function addClinicsInTx(
-  { campaignId, clinicIds, actor, via, now = new Date() }: { campaignId: string; clinicIds: string[]; actor: Actor; via: "selection" | "filter" | "csv"; now?: Date },
+  {
+    campaignId,
+    clinicIds,
+    actor,
+    via,
+    now = new Date(),
+  }: { campaignId: string; clinicIds: string[]; actor: Actor; via: "selection" | "filter" | "csv"; now?: Date },
   tx: DbOrTx,
 ): Promise<AddToCampaignResult> {
   const campaign = await getCampaign({ campaignId }, tx, true);
@@ -87,7 +93,12 @@ export async function addClinicsInTx(
       continue;
     }
     if (r.vendor !== campaign.vendor) {
-      result.skipped.push({ clinicId, name: r.name, reason: "other_vendor", message: `The clinic uses ${VENDOR_LABELS[r.vendor]}; this campaign is for ${vendorLabel}.` });
+      result.skipped.push({
+        clinicId,
+        name: r.name,
+        reason: "other_vendor",
+        message: `The clinic uses ${VENDOR_LABELS[r.vendor]}; this campaign is for ${vendorLabel}.`,
+      });
       continue;
     }
     if (r.alreadyIn) {
@@ -115,7 +126,13 @@ export async function addClinicsInTx(
         : `Added to the campaign "${campaign.name}" by ${actor.label} (deadline ${campaign.deadline}); stays ${STATE_LABELS[r.state].toLowerCase()}, which the reconnect link resolves.`,
       details: { campaignId, deadline: campaign.deadline },
     });
-    audits.push({ actorUserId: actor.userId, actorLabel: actor.label, action: "campaign.clinic_added", clinicId, details: { campaignId, via, from: r.state, to: toState } });
+    audits.push({
+      actorUserId: actor.userId,
+      actorLabel: actor.label,
+      action: "campaign.clinic_added",
+      clinicId,
+      details: { campaignId, via, from: r.state, to: toState },
+    });
     result.added++;
   }
   await insertCampaignClinics(members, tx);
@@ -128,7 +145,10 @@ export async function addClinicsInTx(
  * Adds the given clinics (a selection from the clinics table, or any list of ids) to a campaign in
  * one transaction. The bulk-actions code calls this with the selected ids.
  */
-export async function addClinicsToCampaign({ campaignId, clinicIds, actor }: { campaignId: string; clinicIds: string[]; actor: Actor }, db: Db): Promise<AddToCampaignResult> {
+export async function addClinicsToCampaign(
+  { campaignId, clinicIds, actor }: { campaignId: string; clinicIds: string[]; actor: Actor },
+  db: Db,
+): Promise<AddToCampaignResult> {
   return db.transaction((tx) => addClinicsInTx({ campaignId, clinicIds, actor, via: "selection" }, tx));
 }
 

@@ -42,7 +42,10 @@ function readClinicRefs(text: string): { ok: true; refs: ClinicRef[] } | { ok: f
       value = id || (nameCol !== -1 ? (rec.fields[nameCol] ?? "").trim() : "");
     } else {
       if (rec.fields.length > 1) {
-        errors.push({ line: rec.line, message: 'Has more than one column; add a header line with an "id" or "name" column, or quote names that contain commas.' });
+        errors.push({
+          line: rec.line,
+          message: 'Has more than one column; add a header line with an "id" or "name" column, or quote names that contain commas.',
+        });
         continue;
       }
       value = rec.fields[0]!.trim();
@@ -54,7 +57,8 @@ function readClinicRefs(text: string): { ok: true; refs: ClinicRef[] } | { ok: f
     refs.push({ line: rec.line, value });
   }
   if (refs.length === 0 && errors.length === 0) errors.push({ line: records[0]!.line, message: "The list has a header but no clinics." });
-  if (refs.length > MAX_CAMPAIGN_ADD) errors.push({ line: refs[MAX_CAMPAIGN_ADD]!.line, message: `At most ${MAX_CAMPAIGN_ADD.toLocaleString("en-AU")} clinics per list.` });
+  if (refs.length > MAX_CAMPAIGN_ADD)
+    errors.push({ line: refs[MAX_CAMPAIGN_ADD]!.line, message: `At most ${MAX_CAMPAIGN_ADD.toLocaleString("en-AU")} clinics per list.` });
   return errors.length ? { ok: false, errors } : { ok: true, refs };
 }
 
@@ -99,7 +103,10 @@ export async function addClinicsFromCsv({ campaignId, text, actor }: { campaignI
         continue;
       }
       if (clinic.vendor !== campaign.vendor) {
-        errors.push({ line: ref.line, message: `"${clinic.name}" uses ${VENDOR_LABELS[clinic.vendor]}; this campaign is for ${VENDOR_LABELS[campaign.vendor]}.` });
+        errors.push({
+          line: ref.line,
+          message: `"${clinic.name}" uses ${VENDOR_LABELS[clinic.vendor]}; this campaign is for ${VENDOR_LABELS[campaign.vendor]}.`,
+        });
         continue;
       }
       const earlier = lineOf.get(clinic.id);
@@ -113,7 +120,8 @@ export async function addClinicsFromCsv({ campaignId, text, actor }: { campaignI
     if (errors.length) return { ok: false as const, errors };
     const result = await addClinicsInTx({ campaignId, clinicIds: chosen, actor, via: "csv" }, tx);
     // why: rows were resolved under the same transaction, so a skip here means a concurrent change; refuse rather than half-add
-    if (result.skipped.length) throw new DomainError(409, "Some clinics changed while they were being added (archived or moved); nothing was added. Try again.");
+    if (result.skipped.length)
+      throw new DomainError(409, "Some clinics changed while they were being added (archived or moved); nothing was added. Try again.");
     return { ok: true as const, ...result };
   });
 }

@@ -93,7 +93,12 @@ export async function sendCampaignLinks(
   result.failedTotal = left.failed;
   if (tried.length) {
     await recordAudit(
-      { actorUserId: actor.userId, actorLabel: actor.label, action: "campaign.links_sent", details: { campaignId, sent: result.sent, failed: result.failed.length, remaining: result.remaining } },
+      {
+        actorUserId: actor.userId,
+        actorLabel: actor.label,
+        action: "campaign.links_sent",
+        details: { campaignId, sent: result.sent, failed: result.failed.length, remaining: result.remaining },
+      },
       db,
     );
   }

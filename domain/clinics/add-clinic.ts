@@ -50,7 +50,7 @@ export interface VerdictView {
   visiblePatientsAtLeast: boolean;
 }
 
-export function describeVerdict(v: KeyVerdict): VerdictView {
+function describeVerdict(v: KeyVerdict): VerdictView {
   if (v.ok) {
     return {
       ok: true,
@@ -109,7 +109,10 @@ async function assertNameFree(name: string, tx: Parameters<typeof findClinicsByN
  * transaction. A key that fails comes back as a verdict and nothing is written.
  * Throws a DomainError (field name) when the name is in use (checked before and after the vendor call).
  */
-export async function addClinicByHand({ input, actor, now = new Date() }: { input: AddClinicInput; actor: Actor; now?: Date }, deps: AddClinicDeps): Promise<AddClinicResult> {
+export async function addClinicByHand(
+  { input, actor, now = new Date() }: { input: AddClinicInput; actor: Actor; now?: Date },
+  deps: AddClinicDeps,
+): Promise<AddClinicResult> {
   // why: answer a taken name before spending a vendor round trip on the key
   await assertNameFree(input.name, deps.db);
   const verdict = await verifyCandidateKey({ vendor: input.vendor, rawKey: input.key, region: input.region, apiVersion: input.apiVersion }, deps.vendors);
@@ -121,7 +124,17 @@ export async function addClinicByHand({ input, actor, now = new Date() }: { inpu
     await lockClinicNames(tx);
     await assertNameFree(input.name, tx);
     const [clinic] = await insertClinics(
-      [{ name: input.name, timeZone: input.timeZone, country: input.country, adminName: input.adminName, adminEmail: input.adminEmail, createdAt: now, updatedAt: now }],
+      [
+        {
+          name: input.name,
+          timeZone: input.timeZone,
+          country: input.country,
+          adminName: input.adminName,
+          adminEmail: input.adminEmail,
+          createdAt: now,
+          updatedAt: now,
+        },
+      ],
       tx,
     );
     const clinicId = clinic!.id;
@@ -152,7 +165,14 @@ export async function addClinicByHand({ input, actor, now = new Date() }: { inpu
           toState: "healthy",
           actor: `user:${actor.userId}`,
           message: `Added by ${actor.label}; the key ${sealed.keyHint} was checked live: connected as ${view.connectedAs}, ${formatPatientsVisible(verified.visiblePatients, verified.visiblePatientsAtLeast)}.`,
-          details: { keyHint: sealed.keyHint, region: verdict.region, apiVersion: verdict.apiVersion, visiblePatients: verified.visiblePatients, visiblePatientsAtLeast: view.visiblePatientsAtLeast, cleaned: verdict.notes },
+          details: {
+            keyHint: sealed.keyHint,
+            region: verdict.region,
+            apiVersion: verdict.apiVersion,
+            visiblePatients: verified.visiblePatients,
+            visiblePatientsAtLeast: view.visiblePatientsAtLeast,
+            cleaned: verdict.notes,
+          },
         },
       ],
       tx,
@@ -163,7 +183,15 @@ export async function addClinicByHand({ input, actor, now = new Date() }: { inpu
         actorLabel: actor.label,
         action: "clinic.created",
         clinicId,
-        details: { via: "form", vendor: input.vendor, region: verdict.region, apiVersion: verdict.apiVersion, keyHint: sealed.keyHint, visiblePatients: verified.visiblePatients, visiblePatientsAtLeast: view.visiblePatientsAtLeast },
+        details: {
+          via: "form",
+          vendor: input.vendor,
+          region: verdict.region,
+          apiVersion: verdict.apiVersion,
+          keyHint: sealed.keyHint,
+          visiblePatients: verified.visiblePatients,
+          visiblePatientsAtLeast: view.visiblePatientsAtLeast,
+        },
       },
       tx,
     );

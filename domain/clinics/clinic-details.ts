@@ -19,9 +19,18 @@ import { ALERT_KINDS } from "../vocabulary.ts";
 export const EditClinicSchema = ClinicDetailsSchema;
 export const ArchiveReasonSchema = z.string().trim().max(300, "Keep the reason under 300 characters").optional();
 
-const LABELS: Record<keyof ClinicDetails, string> = { name: "name", timeZone: "time zone", country: "country", adminName: "admin name", adminEmail: "admin email" };
+const LABELS: Record<keyof ClinicDetails, string> = {
+  name: "name",
+  timeZone: "time zone",
+  country: "country",
+  adminName: "admin name",
+  adminEmail: "admin email",
+};
 
-export async function editClinicDetails({ clinicId, details, actor }: { clinicId: string; details: ClinicDetails; actor: Actor }, db: Db): Promise<{ changed: string[] }> {
+export async function editClinicDetails(
+  { clinicId, details, actor }: { clinicId: string; details: ClinicDetails; actor: Actor },
+  db: Db,
+): Promise<{ changed: string[] }> {
   return db.transaction(async (tx) => {
     const row = await lockClinic({ clinicId }, tx);
     if (!row) throw new DomainError(404, "No clinic has that id.");
@@ -90,7 +99,10 @@ export async function archiveClinic({ clinicId, reason, actor }: { clinicId: str
         tx,
       );
     }
-    await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "clinic.archived", clinicId, details: { reason: reason ?? null, state: row.state } }, tx);
+    await recordAudit(
+      { actorUserId: actor.userId, actorLabel: actor.label, action: "clinic.archived", clinicId, details: { reason: reason ?? null, state: row.state } },
+      tx,
+    );
   });
 }
 
@@ -117,6 +129,9 @@ export async function restoreClinic({ clinicId, actor }: { clinicId: string; act
         tx,
       );
     }
-    await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "clinic.restored", clinicId, details: { archivedAt: row.clinic.archivedAt.toISOString() } }, tx);
+    await recordAudit(
+      { actorUserId: actor.userId, actorLabel: actor.label, action: "clinic.restored", clinicId, details: { archivedAt: row.clinic.archivedAt.toISOString() } },
+      tx,
+    );
   });
 }

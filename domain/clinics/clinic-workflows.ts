@@ -14,14 +14,20 @@ import { type Vendor, VENDOR_LABELS } from "../vocabulary.ts";
 export type ProbeStep = (input: { clinicId: string; connectionId: string; actor: Actor }) => Promise<ProbeReport>;
 
 /** wrong_region's one click: store the region the key works in, then re-probe so the page shows the result. */
-export async function applyRegionAndReprobe({ clinicId, actor }: { clinicId: string; actor: Actor }, deps: { db: Db; probe: ProbeStep }): Promise<{ region: string; report: ProbeReport }> {
+export async function applyRegionAndReprobe(
+  { clinicId, actor }: { clinicId: string; actor: Actor },
+  deps: { db: Db; probe: ProbeStep },
+): Promise<{ region: string; report: ProbeReport }> {
   const { connectionId, region } = await applySuggestedRegion({ clinicId, actor }, deps.db);
   const report = await deps.probe({ clinicId, connectionId, actor });
   return { region, report };
 }
 
 /** Resume a paused connection (back to setup_pending), then probe it to see where it stands. */
-export async function resumeAndReprobe({ clinicId, actor }: { clinicId: string; actor: Actor }, deps: { db: Db; probe: ProbeStep }): Promise<{ report: ProbeReport }> {
+export async function resumeAndReprobe(
+  { clinicId, actor }: { clinicId: string; actor: Actor },
+  deps: { db: Db; probe: ProbeStep },
+): Promise<{ report: ProbeReport }> {
   const { connectionId } = await resumeConnection({ clinicId, actor }, deps.db);
   return { report: await deps.probe({ clinicId, connectionId, actor }) };
 }
@@ -38,12 +44,29 @@ export interface LinkClinic {
  * (a 400 next to the purpose otherwise), and the email speaks of the clinic's vendor.
  */
 export async function createClinicReconnectLink(
-  { clinic, vendor, purpose, email, actor, publicUrl, ttlHours }: { clinic: LinkClinic; vendor: Vendor; purpose: string; email: boolean; actor: Actor; publicUrl: string; ttlHours: number },
+  {
+    clinic,
+    vendor,
+    purpose,
+    email,
+    actor,
+    publicUrl,
+    ttlHours,
+  }: { clinic: LinkClinic; vendor: Vendor; purpose: string; email: boolean; actor: Actor; publicUrl: string; ttlHours: number },
   deps: LinkSendDeps,
 ) {
-  if (email && !clinic.adminEmail) throw new DomainError(400, "This clinic has no admin email; create the link and send it yourself.", { field: "purpose", code: "no_admin_email" });
+  if (email && !clinic.adminEmail)
+    throw new DomainError(400, "This clinic has no admin email; create the link and send it yourself.", { field: "purpose", code: "no_admin_email" });
   return sendReconnectLink(
-    { clinicId: clinic.id, purpose, email, actor, publicUrl, ttlHours, admin: { name: clinic.adminName, email: clinic.adminEmail, clinicName: clinic.name, vendorLabel: VENDOR_LABELS[vendor] } },
+    {
+      clinicId: clinic.id,
+      purpose,
+      email,
+      actor,
+      publicUrl,
+      ttlHours,
+      admin: { name: clinic.adminName, email: clinic.adminEmail, clinicName: clinic.name, vendorLabel: VENDOR_LABELS[vendor] },
+    },
     deps,
   );
 }

@@ -39,21 +39,26 @@ export async function pauseConnection({ clinicId, reason, actor }: { clinicId: s
     // why: the failure code says why nothing is probed; decide() keeps counters for when it resumes
     await updateConnection({ connectionId: c.connectionId, patch: { state: "paused", stateChangedAt: now, failureCode: "integration_paused" } }, tx);
     await insertConnectionEvents(
-      [{
-        connectionId: c.connectionId,
-        clinicId,
-        at: now,
-        kind: "state_changed",
-        fromState: c.state,
-        toState: "paused",
-        failureCode: "integration_paused",
-        actor: actorTag(actor),
-        message: `Paused by ${actor.label}${reason ? `: ${reason}` : ""}. No probes run until it is resumed.`,
-        details: { reason: reason ?? null, previousFailureCode: c.failureCode },
-      }],
+      [
+        {
+          connectionId: c.connectionId,
+          clinicId,
+          at: now,
+          kind: "state_changed",
+          fromState: c.state,
+          toState: "paused",
+          failureCode: "integration_paused",
+          actor: actorTag(actor),
+          message: `Paused by ${actor.label}${reason ? `: ${reason}` : ""}. No probes run until it is resumed.`,
+          details: { reason: reason ?? null, previousFailureCode: c.failureCode },
+        },
+      ],
       tx,
     );
-    await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "connection.pause", clinicId, details: { from: c.state, reason: reason ?? null } }, tx);
+    await recordAudit(
+      { actorUserId: actor.userId, actorLabel: actor.label, action: "connection.pause", clinicId, details: { from: c.state, reason: reason ?? null } },
+      tx,
+    );
   });
 }
 
@@ -66,16 +71,18 @@ export async function resumeConnection({ clinicId, actor }: { clinicId: string; 
     const now = new Date();
     await updateConnection({ connectionId: c.connectionId, patch: { state: "setup_pending", stateChangedAt: now, failureCode: null } }, tx);
     await insertConnectionEvents(
-      [{
-        connectionId: c.connectionId,
-        clinicId,
-        at: now,
-        kind: "state_changed",
-        fromState: "paused",
-        toState: "setup_pending",
-        actor: actorTag(actor),
-        message: `Resumed by ${actor.label}; probing now to see where it stands.`,
-      }],
+      [
+        {
+          connectionId: c.connectionId,
+          clinicId,
+          at: now,
+          kind: "state_changed",
+          fromState: "paused",
+          toState: "setup_pending",
+          actor: actorTag(actor),
+          message: `Resumed by ${actor.label}; probing now to see where it stands.`,
+        },
+      ],
       tx,
     );
     await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "connection.resume", clinicId, details: {} }, tx);
@@ -84,25 +91,31 @@ export async function resumeConnection({ clinicId, actor }: { clinicId: string; 
 }
 
 /** One click for wrong_region: store the region the key works in; the caller re-probes. */
-export async function applySuggestedRegion({ clinicId, actor }: { clinicId: string; actor: Actor }, db: DbOrTx): Promise<{ connectionId: string; region: string }> {
+export async function applySuggestedRegion(
+  { clinicId, actor }: { clinicId: string; actor: Actor },
+  db: DbOrTx,
+): Promise<{ connectionId: string; region: string }> {
   return db.transaction(async (tx) => {
     const c = await locked(clinicId, tx);
-    if (c.failureCode !== "wrong_region" || !c.suggestedRegion) throw new DomainError(409, "There is no suggested region to apply (the last probe did not find one).");
+    if (c.failureCode !== "wrong_region" || !c.suggestedRegion)
+      throw new DomainError(409, "There is no suggested region to apply (the last probe did not find one).");
     const now = new Date();
     await updateConnection({ connectionId: c.connectionId, patch: { region: c.suggestedRegion } }, tx);
     await insertConnectionEvents(
-      [{
-        connectionId: c.connectionId,
-        clinicId,
-        at: now,
-        kind: "region_changed",
-        fromState: c.state,
-        toState: c.state,
-        failureCode: c.failureCode,
-        actor: actorTag(actor),
-        message: `Region changed from ${c.region} to ${c.suggestedRegion} by ${actor.label} (the key works there).`,
-        details: { from: c.region, to: c.suggestedRegion },
-      }],
+      [
+        {
+          connectionId: c.connectionId,
+          clinicId,
+          at: now,
+          kind: "region_changed",
+          fromState: c.state,
+          toState: c.state,
+          failureCode: c.failureCode,
+          actor: actorTag(actor),
+          message: `Region changed from ${c.region} to ${c.suggestedRegion} by ${actor.label} (the key works there).`,
+          details: { from: c.region, to: c.suggestedRegion },
+        },
+      ],
       tx,
     );
     await recordAudit(
@@ -118,7 +131,17 @@ export async function addNote({ clinicId, text, actor }: { clinicId: string; tex
     const c = await lockConnectionOfClinic({ clinicId }, tx);
     if (!c) throw new DomainError(404, "No clinic with a connection has that id.");
     await insertConnectionEvents(
-      [{ connectionId: c.connectionId, clinicId, kind: "note", fromState: c.state, toState: c.state, actor: actorTag(actor), message: `Note from ${actor.label}: ${text}` }],
+      [
+        {
+          connectionId: c.connectionId,
+          clinicId,
+          kind: "note",
+          fromState: c.state,
+          toState: c.state,
+          actor: actorTag(actor),
+          message: `Note from ${actor.label}: ${text}`,
+        },
+      ],
       tx,
     );
     await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "clinic.note", clinicId, details: { length: text.length } }, tx);

@@ -16,8 +16,6 @@ import { CLINIC_CSV_COLUMNS, MAX_IMPORT_ROWS } from "./csv-format.ts";
 import { parseCsv, readHeader, type LineError } from "./csv.ts";
 import { NOOKAL_REGIONS, type Vendor, VENDORS } from "../vocabulary.ts";
 
-export { CLINIC_CSV_COLUMNS, MAX_IMPORT_ROWS };
-
 /**
  * Importing many clinics from a CSV (admins only). Every row is checked before anything is
  * written; one bad row means nothing is imported, and every bad row is reported with its line.
@@ -38,9 +36,16 @@ const RowSchema = ClinicDetailsSchema.extend({
     .pipe(z.enum(VENDORS, "must be cliniko or nookal")),
 });
 
-const FIELD_TO_COLUMN: Record<string, Column> = { name: "name", timeZone: "time_zone", country: "country", adminName: "admin_name", adminEmail: "admin_email", vendor: "vendor" };
+const FIELD_TO_COLUMN: Record<string, Column> = {
+  name: "name",
+  timeZone: "time_zone",
+  country: "country",
+  adminName: "admin_name",
+  adminEmail: "admin_email",
+  vendor: "vendor",
+};
 
-export interface ImportRow {
+interface ImportRow {
   line: number;
   name: string;
   timeZone: string;
@@ -59,7 +64,11 @@ function rowError(line: number, column: string, message: string): LineError {
 }
 
 /** Vendor-specific columns: the region and API version, taken from the key where the key decides them. */
-function connectionColumns(line: number, vendor: Vendor, cells: { region: string; apiVersion: string; key: string }): { ok: true; region: string; apiVersion: string; key: string | null } | { ok: false; errors: LineError[] } {
+function connectionColumns(
+  line: number,
+  vendor: Vendor,
+  cells: { region: string; apiVersion: string; key: string },
+): { ok: true; region: string; apiVersion: string; key: string | null } | { ok: false; errors: LineError[] } {
   const errors: LineError[] = [];
   const region = cells.region.trim().toLowerCase();
   const apiVersion = cells.apiVersion.trim().toLowerCase();
@@ -73,14 +82,19 @@ function connectionColumns(line: number, vendor: Vendor, cells: { region: string
       const parsed = parseClinikoKey(key);
       if (!parsed.ok) errors.push(rowError(line, "key", parsed.message));
       else if (parsed.hasSuffix) {
-        if (region && region !== parsed.shard) errors.push(rowError(line, "region", `The key belongs to shard ${parsed.shard}, not ${region}. Leave region empty for Cliniko keys that end in their shard.`));
+        if (region && region !== parsed.shard)
+          errors.push(
+            rowError(line, "region", `The key belongs to shard ${parsed.shard}, not ${region}. Leave region empty for Cliniko keys that end in their shard.`),
+          );
         shard = parsed.shard;
       }
     }
     return errors.length ? { ok: false, errors } : { ok: true, region: shard, apiVersion: "v1", key };
   }
-  if (!(NOOKAL_REGIONS as readonly string[]).includes(region)) errors.push(rowError(line, "region", region ? `"${region}" is not a Nookal region (au, eu or us).` : "Nookal needs a region: au, eu or us."));
-  if (apiVersion && apiVersion !== "v2" && apiVersion !== "v3") errors.push(rowError(line, "api_version", "Nookal API version is v2 or v3 (or empty to tell from the key)."));
+  if (!(NOOKAL_REGIONS as readonly string[]).includes(region))
+    errors.push(rowError(line, "region", region ? `"${region}" is not a Nookal region (au, eu or us).` : "Nookal needs a region: au, eu or us."));
+  if (apiVersion && apiVersion !== "v2" && apiVersion !== "v3")
+    errors.push(rowError(line, "api_version", "Nookal API version is v2 or v3 (or empty to tell from the key)."));
   if (key) {
     const parsed = parseNookalKey(key);
     if (!parsed.ok) errors.push(rowError(line, "key", parsed.message));
@@ -89,10 +103,10 @@ function connectionColumns(line: number, vendor: Vendor, cells: { region: string
   return errors.length ? { ok: false, errors } : { ok: true, region, apiVersion: version, key };
 }
 
-export type ParsedImport = { ok: true; rows: ImportRow[] } | { ok: false; errors: LineError[] };
+type ParsedImport = { ok: true; rows: ImportRow[] } | { ok: false; errors: LineError[] };
 
 /** Reads and validates the whole file (everything except names already in the database). */
-export function parseClinicCsv(text: string): ParsedImport {
+function parseClinicCsv(text: string): ParsedImport {
   const csv = parseCsv(text);
   if (!csv.ok) return { ok: false, errors: [{ line: csv.line, message: csv.message }] };
   const [header, ...records] = csv.records;
@@ -100,25 +114,43 @@ export function parseClinicCsv(text: string): ParsedImport {
   const head = readHeader(header, CLINIC_CSV_COLUMNS, REQUIRED);
   if (!head.ok) return { ok: false, errors: head.errors };
   if (records.length === 0) return { ok: false, errors: [{ line: header.line, message: "The file has a header but no clinics." }] };
-  if (records.length > MAX_IMPORT_ROWS) return { ok: false, errors: [{ line: records[MAX_IMPORT_ROWS]!.line, message: `At most ${MAX_IMPORT_ROWS.toLocaleString("en-AU")} clinics per file; split it.` }] };
+  if (records.length > MAX_IMPORT_ROWS)
+    return {
+      ok: false,
+      errors: [{ line: records[MAX_IMPORT_ROWS]!.line, message: `At most ${MAX_IMPORT_ROWS.toLocaleString("en-AU")} clinics per file; split it.` }],
+    };
 
   const errors: LineError[] = [];
   const rows: ImportRow[] = [];
   const seen = new Map<string, number>();
   for (const rec of records) {
     if (rec.fields.length !== header.fields.length) {
-      errors.push({ line: rec.line, message: `Has ${rec.fields.length} fields; the header has ${header.fields.length}. Check for a missing or extra comma (quote values that contain commas).` });
+      errors.push({
+        line: rec.line,
+        message: `Has ${rec.fields.length} fields; the header has ${header.fields.length}. Check for a missing or extra comma (quote values that contain commas).`,
+      });
       continue;
     }
     const cell = (c: Column) => {
       const i = head.index.get(c);
       return i === undefined ? "" : rec.fields[i]!;
     };
-    const parsed = RowSchema.safeParse({ name: cell("name"), timeZone: cell("time_zone"), country: cell("country"), adminName: cell("admin_name"), adminEmail: cell("admin_email"), vendor: cell("vendor") });
-    const lineErrors: LineError[] = parsed.success ? [] : parsed.error.issues.map((i) => rowError(rec.line, FIELD_TO_COLUMN[String(i.path[0])] ?? String(i.path[0]), i.message));
+    const parsed = RowSchema.safeParse({
+      name: cell("name"),
+      timeZone: cell("time_zone"),
+      country: cell("country"),
+      adminName: cell("admin_name"),
+      adminEmail: cell("admin_email"),
+      vendor: cell("vendor"),
+    });
+    const lineErrors: LineError[] = parsed.success
+      ? []
+      : parsed.error.issues.map((i) => rowError(rec.line, FIELD_TO_COLUMN[String(i.path[0])] ?? String(i.path[0]), i.message));
     // why: the vendor alone decides the connection rules, so they are checked even when another column is wrong
     const vendor = RowSchema.shape.vendor.safeParse(cell("vendor"));
-    const conn = vendor.success ? connectionColumns(rec.line, vendor.data, { region: cell("region"), apiVersion: cell("api_version"), key: cell("key") }) : null;
+    const conn = vendor.success
+      ? connectionColumns(rec.line, vendor.data, { region: cell("region"), apiVersion: cell("api_version"), key: cell("key") })
+      : null;
     if (conn && !conn.ok) lineErrors.push(...conn.errors);
     if (parsed.success) {
       const k = nameKey(parsed.data.name);
@@ -149,7 +181,10 @@ export type ImportResult = { ok: true; created: number; withKey: number; without
  * clinic-name lock inside the same transaction that inserts, so a concurrent add cannot slip a
  * duplicate in between.
  */
-export async function importClinicsCsv({ text, actor, fileName, now = new Date() }: { text: string; actor: Actor; fileName?: string; now?: Date }, deps: ImportDeps): Promise<ImportResult> {
+export async function importClinicsCsv(
+  { text, actor, fileName, now = new Date() }: { text: string; actor: Actor; fileName?: string; now?: Date },
+  deps: ImportDeps,
+): Promise<ImportResult> {
   const parsed = parseClinicCsv(text);
   if (!parsed.ok) return parsed;
   const rows = parsed.rows;
@@ -167,7 +202,16 @@ export async function importClinicsCsv({ text, actor, fileName, now = new Date()
     // why: ids chosen here, so matching rows to clinics never relies on the order RETURNING yields
     const clinicIds = rows.map(() => randomUUID());
     await insertClinics(
-      rows.map((r, i) => ({ id: clinicIds[i]!, name: r.name, timeZone: r.timeZone, country: r.country, adminName: r.adminName, adminEmail: r.adminEmail, createdAt: now, updatedAt: now })),
+      rows.map((r, i) => ({
+        id: clinicIds[i]!,
+        name: r.name,
+        timeZone: r.timeZone,
+        country: r.country,
+        adminName: r.adminName,
+        adminEmail: r.adminEmail,
+        createdAt: now,
+        updatedAt: now,
+      })),
       tx,
     );
     const actorTag = `user:${actor.userId}`;
@@ -218,7 +262,10 @@ export async function importClinicsCsv({ text, actor, fileName, now = new Date()
       tx,
     );
     const withKey = made.filter((m) => m.keyHint).length;
-    await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "clinic.import", details: { fileName: fileName ?? null, created: made.length, withKey } }, tx);
+    await recordAudit(
+      { actorUserId: actor.userId, actorLabel: actor.label, action: "clinic.import", details: { fileName: fileName ?? null, created: made.length, withKey } },
+      tx,
+    );
     if (deps.probes && withKey) {
       await deps.probes.enqueue(
         made.filter((m) => m.keyHint).map((m) => ({ data: { connectionId: m.connectionId, reason: "setup" as const } })),

@@ -17,12 +17,21 @@ describe("parseCsv", () => {
 
   it("drops a byte-order mark and skips blank lines but keeps their numbering", () => {
     const r = parseCsv("\ufeffa,b\n\n1,2\n");
-    expect(r).toEqual({ ok: true, records: [{ line: 1, fields: ["a", "b"] }, { line: 3, fields: ["1", "2"] }] });
+    expect(r).toEqual({
+      ok: true,
+      records: [
+        { line: 1, fields: ["a", "b"] },
+        { line: 3, fields: ["1", "2"] },
+      ],
+    });
   });
 
   it("keeps empty fields, and a line of only commas is a record", () => {
     const r = parseCsv("a,,c\n,,\n");
-    expect(r.ok && r.records.map((x) => x.fields)).toEqual([["a", "", "c"], ["", "", ""]]);
+    expect(r.ok && r.records.map((x) => x.fields)).toEqual([
+      ["a", "", "c"],
+      ["", "", ""],
+    ]);
   });
 
   it("names the line of a stray or unclosed quote", () => {
@@ -60,11 +69,20 @@ describe("parseCsv on csv-parse: line numbers as a person counts them", () => {
 
   it("takes LF, CRLF and lone CR line ends in one file", () => {
     const r = parseCsv("a\nb\r\nc\rd");
-    expect(r.ok && r.records.map((x) => [x.line, x.fields[0]])).toEqual([[1, "a"], [2, "b"], [3, "c"], [4, "d"]]);
+    expect(r.ok && r.records.map((x) => [x.line, x.fields[0]])).toEqual([
+      [1, "a"],
+      [2, "b"],
+      [3, "c"],
+      [4, "d"],
+    ]);
   });
 
   it("names the right line for a bad quote after multi-line records, blank lines and a byte-order mark", () => {
-    expect(parseCsv('\ufeffname\r\n"two\r\nlines"\r\n\r\nok\r\nb"ad\r\n')).toMatchObject({ ok: false, line: 6, message: expect.stringContaining("may only start a field") });
+    expect(parseCsv('\ufeffname\r\n"two\r\nlines"\r\n\r\nok\r\nb"ad\r\n')).toMatchObject({
+      ok: false,
+      line: 6,
+      message: expect.stringContaining("may only start a field"),
+    });
     expect(parseCsv('name\n"a\nb"x\n')).toMatchObject({ ok: false, line: 3, message: expect.stringContaining("closing quote") });
     expect(parseCsv('\ufeff\r\n\r\n"never\r\nclosed')).toMatchObject({ ok: false, line: 3, message: "A quoted field is never closed." });
   });
@@ -73,7 +91,10 @@ describe("parseCsv on csv-parse: line numbers as a person counts them", () => {
 describe("readHeader", () => {
   it("maps columns case-insensitively and reports unknown, repeated and missing ones", () => {
     const ok = readHeader({ line: 1, fields: ["Name", " Time Zone "] }, ["name", "time_zone"], ["name"]);
-    expect(ok.ok && [...ok.index]).toEqual([["name", 0], ["time_zone", 1]]);
+    expect(ok.ok && [...ok.index]).toEqual([
+      ["name", 0],
+      ["time_zone", 1],
+    ]);
     const bad = readHeader({ line: 1, fields: ["nmae", "name", "name"] }, ["name", "country"], ["name", "country"]);
     expect(bad.ok ? [] : bad.errors.map((e) => e.message)).toEqual([
       expect.stringContaining('Unknown column "nmae"'),

@@ -65,7 +65,10 @@ export function parseCsv(text: string): CsvParse {
  * where its record starts, since the library only knows it at the end of the file.
  */
 function errorLine(text: string, from: number, libraryLine: number, end: number, libraryEnd: number, atStart: boolean): number {
-  const rest = Buffer.from(text, "utf8").subarray(from).toString("utf8").replace(/^\ufeff/, "");
+  const rest = Buffer.from(text, "utf8")
+    .subarray(from)
+    .toString("utf8")
+    .replace(/^\ufeff/, "");
   let mine = end + 1;
   let lib = libraryEnd + 1;
   let i = 0;

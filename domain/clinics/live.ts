@@ -44,13 +44,22 @@ export interface LinkSendDeps {
  * Probes one connection in the request and returns the classified result for the page to show
  * inline (docs/decisions/0010-console-probe-now-inline.md).
  */
-export async function probeNow({ clinicId, connectionId, actor }: { clinicId: string; connectionId: string; actor: Actor }, deps: LiveDeps): Promise<ProbeReport> {
+export async function probeNow(
+  { clinicId, connectionId, actor }: { clinicId: string; connectionId: string; actor: Actor },
+  deps: LiveDeps,
+): Promise<ProbeReport> {
   const report = await probeConnection(
     { db: deps.db, keyring: deps.keyring, vendors: deps.vendors, alerts: deps.alerts, probes: deps.probes },
     { connectionId, probeId: randomUUID(), reason: "manual", requestedBy: `user:${actor.userId}` },
   );
   await recordAudit(
-    { actorUserId: actor.userId, actorLabel: actor.label, action: "connection.probe", clinicId, details: { outcome: report.outcome, failureCode: report.failureCode, state: report.state, ms: report.ms } },
+    {
+      actorUserId: actor.userId,
+      actorLabel: actor.label,
+      action: "connection.probe",
+      clinicId,
+      details: { outcome: report.outcome, failureCode: report.failureCode, state: report.state, ms: report.ms },
+    },
     deps.db,
   );
   return report;
@@ -58,9 +67,7 @@ export async function probeNow({ clinicId, connectionId, actor }: { clinicId: st
 
 export const PatientNameSchema = z.string().trim().min(2, "Type at least two letters of the name").max(100);
 
-export type LookupResult =
-  | { ok: true; matches: number; capped: boolean }
-  | { ok: false; message: string };
+export type LookupResult = { ok: true; matches: number; capped: boolean } | { ok: false; message: string };
 
 const LOOKUP_LIMIT = 50;
 
@@ -68,7 +75,10 @@ const LOOKUP_LIMIT = 50;
  * "Is one patient missing?": searches the vendor by name through the clinic's key and returns only
  * how many match. The records themselves are never stored, logged or sent to the browser.
  */
-export async function lookupPatients({ clinicId, connectionId, name, actor }: { clinicId: string; connectionId: string; name: string; actor: Actor }, deps: LiveDeps): Promise<LookupResult> {
+export async function lookupPatients(
+  { clinicId, connectionId, name, actor }: { clinicId: string; connectionId: string; name: string; actor: Actor },
+  deps: LiveDeps,
+): Promise<LookupResult> {
   const row = await getConnectionForProbe({ connectionId }, deps.db);
   if (!row) return { ok: false, message: "This clinic has no connection." };
   let key: string | null;
@@ -79,10 +89,20 @@ export async function lookupPatients({ clinicId, connectionId, name, actor }: { 
     key = null;
   }
   let result: LookupResult;
-  if (!key) result = { ok: false, message: row.connection.keyId ? "The stored key cannot be decrypted with our master keys (an engineering problem, not the clinic's)." : "No key is stored; send the clinic a reconnect link first." };
+  if (!key)
+    result = {
+      ok: false,
+      message: row.connection.keyId
+        ? "The stored key cannot be decrypted with our master keys (an engineering problem, not the clinic's)."
+        : "No key is stored; send the clinic a reconnect link first.",
+    };
   else {
     try {
-      const found = await createVendorClient({ vendor: row.connection.vendor, key, region: row.connection.region, apiVersion: row.connection.apiVersion }, deps.vendorSettings, deps.vendorDeps).searchPatients(name, { limit: LOOKUP_LIMIT });
+      const found = await createVendorClient(
+        { vendor: row.connection.vendor, key, region: row.connection.region, apiVersion: row.connection.apiVersion },
+        deps.vendorSettings,
+        deps.vendorDeps,
+      ).searchPatients(name, { limit: LOOKUP_LIMIT });
       result = { ok: true, matches: found.length, capped: found.length >= LOOKUP_LIMIT };
     } catch (err) {
       if (!isVendorError(err)) throw err;
@@ -91,7 +111,13 @@ export async function lookupPatients({ clinicId, connectionId, name, actor }: { 
   }
   // why: the audit records that a lookup happened and its count, never the name searched for
   await recordAudit(
-    { actorUserId: actor.userId, actorLabel: actor.label, action: "clinic.patient_lookup", clinicId, details: result.ok ? { matches: result.matches } : { failed: true } },
+    {
+      actorUserId: actor.userId,
+      actorLabel: actor.label,
+      action: "clinic.patient_lookup",
+      clinicId,
+      details: result.ok ? { matches: result.matches } : { failed: true },
+    },
     deps.db,
   );
   return result;
@@ -115,7 +141,16 @@ export async function sendReconnectLink(
     ttlHours,
     admin,
     now = new Date(),
-  }: { clinicId: string; purpose: string; email: boolean; actor: Actor; publicUrl: string; ttlHours: number; admin: { name: string | null; email: string | null; clinicName: string; vendorLabel: string }; now?: Date },
+  }: {
+    clinicId: string;
+    purpose: string;
+    email: boolean;
+    actor: Actor;
+    publicUrl: string;
+    ttlHours: number;
+    admin: { name: string | null; email: string | null; clinicName: string; vendorLabel: string };
+    now?: Date;
+  },
   deps: LinkSendDeps,
 ): Promise<{ url: string; expiresAt: Date; emailQueuedTo: string | null; notificationId: string | null }> {
   return deps.db.transaction(async (tx) => {
@@ -146,7 +181,16 @@ export async function sendReconnectLink(
       tx,
       deps,
     );
-    await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "reconnect_link.emailed", clinicId, details: { to, expiresAt: link.expiresAt.toISOString(), notificationId } }, tx);
+    await recordAudit(
+      {
+        actorUserId: actor.userId,
+        actorLabel: actor.label,
+        action: "reconnect_link.emailed",
+        clinicId,
+        details: { to, expiresAt: link.expiresAt.toISOString(), notificationId },
+      },
+      tx,
+    );
     return { url, expiresAt: link.expiresAt, emailQueuedTo: to, notificationId };
   });
 }

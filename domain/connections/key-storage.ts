@@ -25,12 +25,7 @@ export interface SealedKeyColumns {
 }
 
 /** The connection columns that store a key: encrypted, bound to the connection row, with its hint. */
-export function sealApiKey(
-  keyring: Keyring,
-  connectionId: string,
-  input: { vendor: Vendor; key: string; region: string },
-  now = new Date(),
-): SealedKeyColumns {
+export function sealApiKey(keyring: Keyring, connectionId: string, input: { vendor: Vendor; key: string; region: string }, now = new Date()): SealedKeyColumns {
   const parts = encryptApiKey(keyring, connectionId, input.key);
   return {
     keyCiphertext: parts.ciphertext,

@@ -24,7 +24,15 @@ describe("acceptWorkingKey: one transition for every accepted key", () => {
     ["probe: resumed clean", conn("paused", "integration_paused"), PROBE, "healthy", false, false, "state_changed"],
     ["probe: resumed after failures", conn("paused", "integration_paused", 3), PROBE, "healthy", true, true, "recovered"],
     ["probe: pending_disconnect stays until its deadline", conn("pending_disconnect"), PROBE, "pending_disconnect", false, false, null],
-    ["probe: pending_disconnect after an outage recovers in place", conn("pending_disconnect", "network", 1), PROBE, "pending_disconnect", true, true, "recovered"],
+    [
+      "probe: pending_disconnect after an outage recovers in place",
+      conn("pending_disconnect", "network", 1),
+      PROBE,
+      "pending_disconnect",
+      true,
+      true,
+      "recovered",
+    ],
     ["probe: healthy with a stale count closes the books", conn("healthy", null, 1), PROBE, "healthy", true, true, "recovered"],
     ["link: action_required → recovered", conn("action_required", "auth_rejected", 5), LINK, "healthy", true, true, "recovered"],
     ["link: reconnect_pending sent ahead of a problem is a recovery too", conn("reconnect_pending"), LINK, "healthy", true, true, "recovered"],
@@ -99,7 +107,12 @@ describe("acceptWorkingKey: one transition for every accepted key", () => {
   });
 
   it("verifiedFacts only ever turns everHadPatients on", () => {
-    expect(verifiedFacts({ visiblePatients: 0, user: { name: "A" } })).toEqual({ visiblePatientCount: 0, visiblePatientsAtLeast: false, vendorUserName: "A", vendorUserRole: null });
+    expect(verifiedFacts({ visiblePatients: 0, user: { name: "A" } })).toEqual({
+      visiblePatientCount: 0,
+      visiblePatientsAtLeast: false,
+      vendorUserName: "A",
+      vendorUserRole: null,
+    });
     // a capped count keeps its "at least" flag beside it
     expect(verifiedFacts({ visiblePatients: 2000, visiblePatientsAtLeast: true, user: { name: "A" } }).visiblePatientsAtLeast).toBe(true);
     expect(verifiedFacts({ visiblePatients: 3, user: { name: "A", role: "owner" } }).everHadPatients).toBe(true);

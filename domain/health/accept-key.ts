@@ -62,7 +62,7 @@ export function verifiedFacts(verified: VerifiedFacts): VerifiedFactsPatch {
   };
 }
 
-export interface AcceptedKeyPatch extends Partial<VerifiedFactsPatch> {
+interface AcceptedKeyPatch extends Partial<VerifiedFactsPatch> {
   state: ConnectionState;
   /** Present only when the state changes. */
   stateChangedAt?: Date;
@@ -76,7 +76,7 @@ export interface AcceptedKeyPatch extends Partial<VerifiedFactsPatch> {
   lastProbeAt: Date;
 }
 
-export interface KeyAcceptedEvent {
+interface KeyAcceptedEvent {
   kind: "recovered" | "state_changed" | "probe_failed";
   fromState: ConnectionState;
   toState: ConnectionState;

@@ -156,7 +156,11 @@ export function classifyFailureText(text: string): TextVerdict {
   if (PERMISSION_TEXT.test(text))
     return { code: "permission_denied", rule: "vendor_failure_permission", reason: "the vendor says the key is not allowed to read this" };
   if (REQUEST_TEXT.test(text))
-    return { code: "vendor_response_invalid", rule: "vendor_failure_request", reason: "the vendor says our request was incomplete: an engineering problem, not the key" };
+    return {
+      code: "vendor_response_invalid",
+      rule: "vendor_failure_request",
+      reason: "the vendor says our request was incomplete: an engineering problem, not the key",
+    };
   if (KEY_TEXT.test(text)) return { code: "auth_rejected", rule: "vendor_failure_key", reason: "the vendor rejects the key itself" };
   return {
     code: "vendor_response_invalid",
@@ -264,10 +268,12 @@ export function classifyProbe(input: ClassifyInput): Classification {
   // why: a paused connection is reported as paused whatever a stray probe saw
   if (history.paused) return result("integration_paused", "paused", "support paused this connection", { kind: "paused" });
 
-  if (keyCheck.status === "missing")
-    return result("key_missing", "local_key_missing", "no key is stored", { kind: "local" });
+  if (keyCheck.status === "missing") return result("key_missing", "local_key_missing", "no key is stored", { kind: "local" });
   if (keyCheck.status === "unreadable") {
-    const evidence: ProbeEvidence = { kind: "local", localMessage: `the configured master keys cannot decrypt the stored key (sealed under "${keyCheck.keyId ?? "?"}")` };
+    const evidence: ProbeEvidence = {
+      kind: "local",
+      localMessage: `the configured master keys cannot decrypt the stored key (sealed under "${keyCheck.keyId ?? "?"}")`,
+    };
     return result("key_unreadable", "local_key_unreadable", "our master keys cannot decrypt the stored key", evidence);
   }
   if (keyCheck.status === "malformed") {
@@ -286,7 +292,9 @@ export function classifyProbe(input: ClassifyInput): Classification {
       return result(
         "no_patients_visible",
         "success_no_patients_visible",
-        history.everHadPatients ? "the key works but sees no patients, where it used to see some" : "the key works but sees no patients, and this clinic has patients",
+        history.everHadPatients
+          ? "the key works but sees no patients, where it used to see some"
+          : "the key works but sees no patients, and this clinic has patients",
         evidence,
         extra,
       );
@@ -310,13 +318,9 @@ export function classifyProbe(input: ClassifyInput): Classification {
     // why: a region that "works" but is the one we already use is not a wrong-region finding
     if (working !== undefined && working !== configured) {
       evidence.workingRegion = working;
-      return result(
-        "wrong_region",
-        verdict.rule,
-        `the key is rejected in ${configured ?? "the configured region"} but accepted in ${working}`,
-        evidence,
-        { suggestedRegion: working },
-      );
+      return result("wrong_region", verdict.rule, `the key is rejected in ${configured ?? "the configured region"} but accepted in ${working}`, evidence, {
+        suggestedRegion: working,
+      });
     }
     // why: a Cliniko key with a shard suffix already names its shard; other shards would reject it too
     const suffixed = vendor === "cliniko" && keyCheck.hasShardSuffix === true;

@@ -6,12 +6,16 @@ import { countDeadProbes, insertDeadProbeEvent } from "../../db/queries/connecti
  * probe records itself) is made visible: a timeline row on the clinic, and a count for the
  * dashboard and /healthz.
  */
-export async function recordDeadProbe({ connectionId, probeId, reason }: { connectionId: string; probeId: string; reason: string }, db: DbOrTx): Promise<boolean> {
+export async function recordDeadProbe(
+  { connectionId, probeId, reason }: { connectionId: string; probeId: string; reason: string },
+  db: DbOrTx,
+): Promise<boolean> {
   return insertDeadProbeEvent(
     {
       connectionId,
       probeId,
-      message: "A probe gave up after its retries: the worker could not finish it, so this connection's state is not current. Engineering: check the worker logs.",
+      message:
+        "A probe gave up after its retries: the worker could not finish it, so this connection's state is not current. Engineering: check the worker logs.",
       details: { reason },
     },
     db,

@@ -37,15 +37,25 @@ function cls(code: FailureCode | null, over: Partial<Classification> = {}): Clas
   };
 }
 
-const run = (connection: ConnectionSnapshot, classification: Classification, extra: { settings?: { transientAlertAfterMinutes: number }; probeId?: string } = {}) =>
-  decide({ connection, classification, now: NOW, ...extra });
+const run = (
+  connection: ConnectionSnapshot,
+  classification: Classification,
+  extra: { settings?: { transientAlertAfterMinutes: number }; probeId?: string } = {},
+) => decide({ connection, classification, now: NOW, ...extra });
 
 const ALL_ALERTS = [...HEALTH_ALERT_KINDS];
 
 describe("decide: success", () => {
   it("healthy and nothing changes → no timeline row, no alert work", () => {
     const d = run(snap("healthy"), cls(null));
-    expect(d).toMatchObject({ nextState: "healthy", failureCode: null, consecutiveFailures: 0, firstFailureAt: null, recovered: false, needsConfirmation: false });
+    expect(d).toMatchObject({
+      nextState: "healthy",
+      failureCode: null,
+      consecutiveFailures: 0,
+      firstFailureAt: null,
+      recovered: false,
+      needsConfirmation: false,
+    });
     expect(d.timelineEvent).toBeNull();
     expect(d.alerts).toEqual({ open: [], resolve: [] });
     expect(d.lastSuccessAt).toEqual(NOW);
@@ -143,10 +153,23 @@ describe("decide: paused by support", () => {
 describe("decide: transient failures", () => {
   it("healthy → degraded, never action_required, no alert yet", () => {
     const d = run(snap("healthy"), cls("vendor_unavailable"), { probeId: "p-1" });
-    expect(d).toMatchObject({ nextState: "degraded", failureCode: "vendor_unavailable", consecutiveFailures: 1, firstFailureAt: NOW, needsConfirmation: false, recovered: false });
+    expect(d).toMatchObject({
+      nextState: "degraded",
+      failureCode: "vendor_unavailable",
+      consecutiveFailures: 1,
+      firstFailureAt: NOW,
+      needsConfirmation: false,
+      recovered: false,
+    });
     expect(d.alerts).toEqual({ open: [], resolve: [] });
     expect(d.failureEvidence).toEqual({ kind: "set", evidence: { kind: "http", httpStatus: 418, vendorMessage: "verbatim vendor_unavailable" } });
-    expect(d.timelineEvent).toMatchObject({ kind: "state_changed", fromState: "healthy", toState: "degraded", failureCode: "vendor_unavailable", probeId: "p-1" });
+    expect(d.timelineEvent).toMatchObject({
+      kind: "state_changed",
+      fromState: "healthy",
+      toState: "degraded",
+      failureCode: "vendor_unavailable",
+      probeId: "p-1",
+    });
     expect(d.timelineEvent?.evidence.vendorMessage).toBe("verbatim vendor_unavailable");
     expect(d.timelineEvent?.message).toMatch(/Not a key problem/);
   });
@@ -242,7 +265,13 @@ describe("decide: rejections after a healthy history are confirmed once", () => 
 
   it("the second rejection confirms it → action_required with one needs-action alert", () => {
     const d = run(snap("degraded", { failureCode: "auth_rejected", consecutiveFailures: 1, firstFailureAt: minutesAgo(1) }), cls("auth_rejected"));
-    expect(d).toMatchObject({ nextState: "action_required", failureCode: "auth_rejected", needsConfirmation: false, consecutiveFailures: 2, firstFailureAt: minutesAgo(1) });
+    expect(d).toMatchObject({
+      nextState: "action_required",
+      failureCode: "auth_rejected",
+      needsConfirmation: false,
+      consecutiveFailures: 2,
+      firstFailureAt: minutesAgo(1),
+    });
     expect(d.alerts).toEqual({ open: ["connection_needs_action"], resolve: [] });
     expect(d.timelineEvent).toMatchObject({ kind: "state_changed", fromState: "degraded", toState: "action_required" });
     expect(d.timelineEvent?.message).toMatch(/^Action required/);
@@ -312,7 +341,10 @@ describe("decide: failures that need a human", () => {
     const d = run(snap("healthy"), cls("key_unreadable", { transient: true }));
     expect(d).toMatchObject({ nextState: "degraded", failureCode: "key_unreadable" });
     expect(d.alerts.open).toEqual([]);
-    const later = run(snap("degraded", { failureCode: "key_unreadable", stateChangedAt: minutesAgo(600), firstFailureAt: minutesAgo(600) }), cls("key_unreadable", { transient: true }));
+    const later = run(
+      snap("degraded", { failureCode: "key_unreadable", stateChangedAt: minutesAgo(600), firstFailureAt: minutesAgo(600) }),
+      cls("key_unreadable", { transient: true }),
+    );
     expect(later.nextState).toBe("degraded");
     expect(later.alerts.open).toEqual([]);
   });
@@ -359,9 +391,7 @@ describe("decide: invariants over every state × every outcome", () => {
     ["during an outage", { failureCode: "vendor_unavailable", consecutiveFailures: 4, stateChangedAt: minutesAgo(40) }],
     ["never succeeded", { lastSuccessAt: null }],
   ];
-  const cases = CONNECTION_STATES.flatMap((state) =>
-    histories.flatMap(([label, over]) => outcomes.map((code) => ({ state, label, over, code }))),
-  );
+  const cases = CONNECTION_STATES.flatMap((state) => histories.flatMap(([label, over]) => outcomes.map((code) => ({ state, label, over, code }))));
 
   it.each(cases)("$state ($label) + $code", ({ state, over, code }) => {
     const cur = snap(state, state === "paused" ? { failureCode: "integration_paused", ...over } : over);

@@ -53,9 +53,9 @@ export interface DecideInput {
   probeId?: string;
 }
 
-export type TimelineEventKind = "state_changed" | "probe_failed" | "recovered";
+type TimelineEventKind = "state_changed" | "probe_failed" | "recovered";
 
-export interface TimelineEvent {
+interface TimelineEvent {
   kind: TimelineEventKind;
   fromState: ConnectionState;
   toState: ConnectionState;
@@ -69,7 +69,7 @@ export interface TimelineEvent {
 }
 
 /** What to do with the stored failure evidence. */
-export type EvidenceUpdate = { kind: "set"; evidence: ProbeEvidence } | { kind: "keep" } | { kind: "clear" };
+type EvidenceUpdate = { kind: "set"; evidence: ProbeEvidence } | { kind: "keep" } | { kind: "clear" };
 
 export interface Decision {
   nextState: ConnectionState;
@@ -168,16 +168,11 @@ export function decide(input: DecideInput): Decision {
         if (minutesBetween(since, now) >= settings.transientAlertAfterMinutes) open.push("degraded_too_long");
       }
       message =
-        nextState === "degraded"
-          ? `Degraded — ${describe(code, c)}. Not a key problem; retrying.`
-          : `${describe(code, c)}. Not a key problem; retrying.`;
+        nextState === "degraded" ? `Degraded — ${describe(code, c)}. Not a key problem; retrying.` : `${describe(code, c)}. Not a key problem; retrying.`;
     } else {
       const previousWasRejection = cur.failureCode !== null && TAXONOMY[cur.failureCode].confirmBeforeAlarm;
       const confirmFirst =
-        TAXONOMY[code].confirmBeforeAlarm &&
-        cur.lastSuccessAt !== null &&
-        (cur.state === "healthy" || cur.state === "degraded") &&
-        !previousWasRejection;
+        TAXONOMY[code].confirmBeforeAlarm && cur.lastSuccessAt !== null && (cur.state === "healthy" || cur.state === "degraded") && !previousWasRejection;
 
       if (confirmFirst) {
         // why: a single 401 after months of success is confirmed once before alarming
@@ -197,10 +192,7 @@ export function decide(input: DecideInput): Decision {
           nextState = "action_required";
         }
         if (nextState !== "setup_pending") open.push(code === "no_patients_visible" ? "no_patients_visible" : "connection_needs_action");
-        message =
-          nextState === "action_required" && cur.state !== "action_required"
-            ? `Action required — ${describe(code, c)}.`
-            : `${describe(code, c)}.`;
+        message = nextState === "action_required" && cur.state !== "action_required" ? `Action required — ${describe(code, c)}.` : `${describe(code, c)}.`;
       }
     }
   }

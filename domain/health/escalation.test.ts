@@ -79,7 +79,10 @@ describe("buildEscalationPacket", () => {
 
   it("carries 'at least' with a capped count, from the stored count or from the evidence", () => {
     const healthy = { ...nookal, failureCode: null, state: "healthy" as const, firstFailureAt: null };
-    expect(buildEscalationPacket({ ...healthy, visiblePatients: 2000, visiblePatientsAtLeast: true })).toMatchObject({ visiblePatients: 2000, visiblePatientsAtLeast: true });
+    expect(buildEscalationPacket({ ...healthy, visiblePatients: 2000, visiblePatientsAtLeast: true })).toMatchObject({
+      visiblePatients: 2000,
+      visiblePatientsAtLeast: true,
+    });
     expect(buildEscalationPacket({ ...healthy, visiblePatients: 1340, visiblePatientsAtLeast: false }).visiblePatientsAtLeast).toBe(false);
     const evidence = { kind: "success" as const, visiblePatients: 2000, visiblePatientsAtLeast: true, region: "au" };
     expect(buildEscalationPacket({ ...healthy, evidence })).toMatchObject({
@@ -99,7 +102,10 @@ describe("buildEscalationPacket", () => {
 describe("describeVendorError", () => {
   it.each([
     [{ kind: "http", httpStatus: 403, vendorMessage: "" }, "HTTP 403: (empty body)"],
-    [{ kind: "vendor_failure", httpStatus: 200, vendorMessage: "Invalid API Key", vendorCode: "401" }, 'Nookal answered status "failure" (error code 401): Invalid API Key'],
+    [
+      { kind: "vendor_failure", httpStatus: 200, vendorMessage: "Invalid API Key", vendorCode: "401" },
+      'Nookal answered status "failure" (error code 401): Invalid API Key',
+    ],
     [{ kind: "rate_limited", httpStatus: 429, retryAfterSeconds: 30 }, "HTTP 429 rate limited (reset in 30 s)"],
     [{ kind: "network", socketCode: "ENOTFOUND" }, "Could not reach Nookal: ENOTFOUND"],
     [{ kind: "timeout" }, "Nookal did not answer in time"],

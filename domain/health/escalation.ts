@@ -1,7 +1,16 @@
 import type { ProbeEvidence } from "./classifier.ts";
 import { TAXONOMY } from "./taxonomy.ts";
 import { formatPatientCount, formatPatientsVisible } from "../patient-count.ts";
-import { type ConnectionState, type EscalationPacket, type FailureCode, NOOKAL_REGION_LABELS, type NookalRegion, type PatientScope, VENDOR_LABELS, type Vendor } from "../vocabulary.ts";
+import {
+  type ConnectionState,
+  type EscalationPacket,
+  type FailureCode,
+  NOOKAL_REGION_LABELS,
+  type NookalRegion,
+  type PatientScope,
+  VENDOR_LABELS,
+  type Vendor,
+} from "../vocabulary.ts";
 
 /**
  * The escalation packet: everything a vendor's support desk asks for, in one copyable block, so
@@ -77,7 +86,8 @@ export function buildEscalationPacket(input: EscalationInput): EscalationPacket 
   const stored = input.visiblePatients ?? null;
   const visiblePatients = stored ?? evidence?.visiblePatients ?? null;
   // why: the flag travels with whichever count is used, never mixed from two sources
-  const visiblePatientsAtLeast = visiblePatients !== null && (stored !== null ? input.visiblePatientsAtLeast === true : evidence?.visiblePatientsAtLeast === true);
+  const visiblePatientsAtLeast =
+    visiblePatients !== null && (stored !== null ? input.visiblePatientsAtLeast === true : evidence?.visiblePatientsAtLeast === true);
   const patientScope: PatientScope =
     input.reportedPatientScope ?? (failureCode === "no_patients_visible" || visiblePatients === 0 ? "none_visible" : "unknown");
   // why: "was the key already re-entered?" is the first question a vendor asks; compare the key's

@@ -219,7 +219,14 @@ async function writeProbeResult(ctx: ProbeContext, req: ProbeRequest, row: Probe
       lastSuccessAt: decision.lastSuccessAt,
       consecutiveFailures: decision.consecutiveFailures,
       firstFailureAt: decision.firstFailureAt,
-      verified: verified ? { visiblePatients: verified.visiblePatients, visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true, userName: verified.user.name, userRole: verified.user.role ?? null } : null,
+      verified: verified
+        ? {
+            visiblePatients: verified.visiblePatients,
+            visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true,
+            userName: verified.user.name,
+            userRole: verified.user.role ?? null,
+          }
+        : null,
     };
     return touchProbedConnection({ connectionId: c.id, expected, facts }, ctx.db);
   }
@@ -286,7 +293,11 @@ function probeEvent(c: StoredConnection, req: ProbeRequest, { region, decision }
 }
 
 /** The writes that commit with the probe's: alert work with its deliveries, and a confirmation re-probe. */
-function alertsAndConfirmation(ctx: ProbeContext, row: ProbeRead, { region, verified, decision, now }: ProbeResult): ((tx: DbOrTx) => Promise<void>) | undefined {
+function alertsAndConfirmation(
+  ctx: ProbeContext,
+  row: ProbeRead,
+  { region, verified, decision, now }: ProbeResult,
+): ((tx: DbOrTx) => Promise<void>) | undefined {
   const c = row.connection;
   const alertWork = decision.alerts.open.length > 0 || decision.alerts.resolve.length > 0 ? ctx.alerts : undefined;
   const confirm = decision.needsConfirmation;

@@ -136,6 +136,6 @@ export function canTransition(from: ConnectionState, to: ConnectionState): boole
 
 /** A 409 (code illegal_transition, details.from/to) when the state machine has no such edge. */
 export function assertTransition(from: ConnectionState, to: ConnectionState): void {
-  if (!canTransition(from, to)) throw new DomainError(409, `Illegal connection transition ${from} → ${to}`, { code: "illegal_transition", details: { from, to } });
+  if (!canTransition(from, to))
+    throw new DomainError(409, `Illegal connection transition ${from} → ${to}`, { code: "illegal_transition", details: { from, to } });
 }
-

@@ -65,10 +65,8 @@ export const NOOKAL_CREATE_KEY_STEPS: readonly string[] = [
   "When pasting the key into Relink, pick the region that matches your Nookal account (AU/NZ, EU/UK or US).",
 ];
 
-const RECONNECT_LOSES_NO_DATA =
-  "Reconnecting loses no data. If today is busy, you can copy notes by hand for the day and reconnect later.";
-const DO_NOT_RECREATE_PATIENTS =
-  "Please do not re-create patients: they are all still there, the key just cannot see them.";
+const RECONNECT_LOSES_NO_DATA = "Reconnecting loses no data. If today is busy, you can copy notes by hand for the day and reconnect later.";
+const DO_NOT_RECREATE_PATIENTS = "Please do not re-create patients: they are all still there, the key just cannot see them.";
 
 function same(p: Playbook): Record<Vendor, Playbook> {
   return { cliniko: p, nookal: p };
@@ -91,14 +89,12 @@ export const TAXONOMY: Record<FailureCode, FailureInfo> = {
           "Point them to the Cliniko key steps below; the person creating the key needs the API keys permission.",
         ],
         clinicSteps: [...CLINIKO_CREATE_KEY_STEPS, CLINIKO_NO_API_KEYS_SECTION],
-        tellClinic:
-          "We don't have a Cliniko API key for your practice yet. Please create one in Cliniko and paste it into the link we sent.",
+        tellClinic: "We don't have a Cliniko API key for your practice yet. Please create one in Cliniko and paste it into the link we sent.",
       },
       nookal: {
         supportSteps: ["Send the clinic a reconnect link.", "Point them to the Nookal key steps below, including the region."],
         clinicSteps: NOOKAL_CREATE_KEY_STEPS,
-        tellClinic:
-          "We don't have a Nookal API key for your practice yet. Please create one in Nookal and paste it into the link we sent.",
+        tellClinic: "We don't have a Nookal API key for your practice yet. Please create one in Nookal and paste it into the link we sent.",
       },
     },
   },
@@ -139,8 +135,7 @@ export const TAXONOMY: Record<FailureCode, FailureInfo> = {
     whoActs: "clinic_admin",
     transient: false,
     confirmBeforeAlarm: true,
-    clinicMessage:
-      "Your practice-management system no longer accepts this API key. It may have been archived, disabled or belong to a deactivated user.",
+    clinicMessage: "Your practice-management system no longer accepts this API key. It may have been archived, disabled or belong to a deactivated user.",
     supportMessage: "The vendor rejects the key (wrong, archived, disabled or user deactivated). The clinic must create a new key.",
     suggestedAction: "Send a reconnect link so the clinic can create and paste a new key.",
     playbooks: {
@@ -185,17 +180,12 @@ export const TAXONOMY: Record<FailureCode, FailureInfo> = {
           "For the future: a key pasted with its -xx ending carries its shard, so ask clinics to paste the whole key.",
         ],
         clinicSteps: [],
-        tellClinic:
-          "Your Cliniko key is fine — it belongs to a different Cliniko region than we had on file. We have corrected that; nothing for you to do.",
+        tellClinic: "Your Cliniko key is fine — it belongs to a different Cliniko region than we had on file. We have corrected that; nothing for you to do.",
       },
       nookal: {
-        supportSteps: [
-          "Apply the suggested region with one click and re-probe.",
-          "Nothing to ask of the clinic: the key itself is fine.",
-        ],
+        supportSteps: ["Apply the suggested region with one click and re-probe.", "Nothing to ask of the clinic: the key itself is fine."],
         clinicSteps: ["Next time you paste a Nookal key, pick the region that matches your Nookal account (AU/NZ, EU/UK or US)."],
-        tellClinic:
-          "Your Nookal key is fine — it belongs to a different Nookal region than the one selected. We have corrected that; nothing for you to do.",
+        tellClinic: "Your Nookal key is fine — it belongs to a different Nookal region than the one selected. We have corrected that; nothing for you to do.",
       },
     },
   },
@@ -257,10 +247,7 @@ export const TAXONOMY: Record<FailureCode, FailureInfo> = {
           "Tell the clinic not to re-create patients.",
           "If one patient is missing rather than all, escalate with that distinction.",
         ],
-        clinicSteps: [
-          "Make sure you are signed in to your practice's usual Cliniko account, then create the key there:",
-          ...CLINIKO_CREATE_KEY_STEPS,
-        ],
+        clinicSteps: ["Make sure you are signed in to your practice's usual Cliniko account, then create the key there:", ...CLINIKO_CREATE_KEY_STEPS],
         tellClinic: `The key connects, but we cannot see any patients through it — it was probably created in a different Cliniko account. ${DO_NOT_RECREATE_PATIENTS}`,
       },
       nookal: {

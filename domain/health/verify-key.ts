@@ -123,7 +123,15 @@ export async function verifyCandidateKey(input: CandidateKey, vendors: VendorAcc
   }
   const now = new Date();
   // why: a clinic reconnecting has patients; zero visible is the "no patients recognised" symptom
-  const history = { state: "setup_pending" as const, lastSuccessAt: null, everHadPatients: false, expectsPatients: true, consecutiveFailures: 0, firstFailureAt: null, paused: false };
+  const history = {
+    state: "setup_pending" as const,
+    lastSuccessAt: null,
+    everHadPatients: false,
+    expectsPatients: true,
+    consecutiveFailures: 0,
+    firstFailureAt: null,
+    paused: false,
+  };
   const keyCheck = { status: "ok" as const, hasShardSuffix };
   let c = classifyProbe({ vendor: input.vendor, region, keyCheck, outcome, history, now });
   if (c.regionProbeAdvised) {

@@ -31,7 +31,12 @@ export interface ReconnectConfirmation {
 }
 
 /** The success path, in one transaction. Null when the link was used or revoked meanwhile. */
-export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { ok: true }>, now: Date, deps: ReconnectDeps): Promise<ReconnectConfirmation | null> {
+export async function connect(
+  link: ActiveLink,
+  verdict: Extract<KeyVerdict, { ok: true }>,
+  now: Date,
+  deps: ReconnectDeps,
+): Promise<ReconnectConfirmation | null> {
   const { verified } = verdict;
   // why: a pinned Cliniko retry verifies on another shard than the key's default; the client reports where
   const region = verified.region || verdict.region;

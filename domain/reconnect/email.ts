@@ -40,7 +40,11 @@ export interface ReconnectEmailInput {
   now: Date;
 }
 
-export async function queueReconnectEmail(input: ReconnectEmailInput, tx: DbOrTx, deps: { keyring: Keyring; deliveries: DeliveryJobQueue }): Promise<{ notificationId: string }> {
+export async function queueReconnectEmail(
+  input: ReconnectEmailInput,
+  tx: DbOrTx,
+  deps: { keyring: Keyring; deliveries: DeliveryJobQueue },
+): Promise<{ notificationId: string }> {
   const id = randomUUID();
   const jobId = randomUUID();
   const sealed = encryptApiKey(deps.keyring, binding(id), input.token);

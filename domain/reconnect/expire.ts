@@ -29,16 +29,21 @@ export async function expireLapsedReconnects({ now = new Date() }: { now?: Date 
     assertTransition("reconnect_pending", to);
     const moved = await db.transaction(async (tx) => {
       if (!(await leaveReconnectPending({ connectionId: c.id, to, now }, tx))) return false;
-      await insertConnectionEvents([{
-        connectionId: c.id,
-        clinicId: c.clinicId,
-        kind: "state_changed",
-        fromState: "reconnect_pending",
-        toState: to,
-        failureCode: c.failureCode,
-        actor: "system",
-        message: "The reconnect link lapsed without a new key; back to the triage queue",
-      }], tx);
+      await insertConnectionEvents(
+        [
+          {
+            connectionId: c.id,
+            clinicId: c.clinicId,
+            kind: "state_changed",
+            fromState: "reconnect_pending",
+            toState: to,
+            failureCode: c.failureCode,
+            actor: "system",
+            message: "The reconnect link lapsed without a new key; back to the triage queue",
+          },
+        ],
+        tx,
+      );
       await recordAudit({ actorLabel: "system", action: "reconnect.lapsed", clinicId: c.clinicId, details: { connectionId: c.id, to } }, tx);
       return true;
     });

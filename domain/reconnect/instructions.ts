@@ -54,8 +54,7 @@ export const NO_PATIENTS_LIKELY_CAUSE: Record<Vendor, string> = {
 
 export const DO_NOT_RECREATE_PATIENTS = "Please do not re-create any patients: they are all still there, the key just cannot see them.";
 
-export const BUSY_CLINIC_NOTE =
-  "Busy clinic? Reconnecting loses no data. If today is hectic, copy today's notes in by hand and come back to this link later.";
+export const BUSY_CLINIC_NOTE = "Busy clinic? Reconnecting loses no data. If today is hectic, copy today's notes in by hand and come back to this link later.";
 
 export function regionLabel(vendor: Vendor, region: string): string {
   if (vendor === "nookal" && region in NOOKAL_REGION_LABELS) return NOOKAL_REGION_LABELS[region as NookalRegion];

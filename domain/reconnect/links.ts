@@ -2,12 +2,7 @@ import { lockConnectionOfClinic } from "../../db/queries/clinic-actions.ts";
 import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
-import {
-  findLinkByTokenHash,
-  findUserEmail,
-  insertReconnectLink,
-  revokeLiveLinks,
-} from "../../db/queries/reconnect-links.ts";
+import { findLinkByTokenHash, findUserEmail, insertReconnectLink, revokeLiveLinks } from "../../db/queries/reconnect-links.ts";
 import { DomainError } from "../errors.ts";
 import { canTransition } from "../health/states.ts";
 import { generateToken, hashToken, reconnectPath } from "./tokens.ts";
@@ -76,7 +71,15 @@ export async function createReconnectLink(input: CreateReconnectLinkInput, db: D
 
     const revoked = await revokeLiveLinks({ clinicId: target.clinicId, now }, tx);
     const link = await insertReconnectLink(
-      { clinicId: target.clinicId, connectionId: target.connectionId, tokenHash: hashToken(token), purpose, createdBy: input.createdBy, createdAt: now, expiresAt },
+      {
+        clinicId: target.clinicId,
+        connectionId: target.connectionId,
+        tokenHash: hashToken(token),
+        purpose,
+        createdBy: input.createdBy,
+        createdAt: now,
+        expiresAt,
+      },
       tx,
     );
 
@@ -110,7 +113,14 @@ export async function createReconnectLink(input: CreateReconnectLinkInput, db: D
         actorLabel: email ?? (byUser ? `user:${input.createdBy}` : "system"),
         action: "reconnect_link.created",
         clinicId: target.clinicId,
-        details: { linkId: link.id, purpose, expiresAt: expiresAt.toISOString(), revokedLinks: revoked, fromState: target.state, toState: moves ? "reconnect_pending" : target.state },
+        details: {
+          linkId: link.id,
+          purpose,
+          expiresAt: expiresAt.toISOString(),
+          revokedLinks: revoked,
+          fromState: target.state,
+          toState: moves ? "reconnect_pending" : target.state,
+        },
       },
       tx,
     );

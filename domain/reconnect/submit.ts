@@ -21,7 +21,7 @@ export type { ReconnectConfirmation } from "./connect.ts";
 export type { ReconnectRefusal } from "./refuse.ts";
 
 /** Attempts allowed per link and per client address in one window (issue 6: 10 per 15 minutes). */
-export const DEFAULT_ATTEMPT_LIMIT = { attempts: 10, windowSeconds: 15 * 60 };
+const DEFAULT_ATTEMPT_LIMIT = { attempts: 10, windowSeconds: 15 * 60 };
 
 export interface ReconnectDeps {
   db: Db;
@@ -40,7 +40,7 @@ export type ReconnectSubmission =
   /** The one-click "Use <region>": the key and the region come from the server, never the form. */
   | { intent: "use_suggested_region" };
 
-export type PublicLink = Extract<ReconnectLinkView, { status: "active" }>;
+type PublicLink = Extract<ReconnectLinkView, { status: "active" }>;
 
 export type ReconnectOutcome =
   | { kind: "unavailable" }
@@ -53,7 +53,6 @@ function addressBucket(address: string): string {
   // why: rate-limit rows outlive the request; keep client addresses out of them
   return `reconnect:addr:${createHash("sha256").update(address).digest("base64url").slice(0, 22)}`;
 }
-
 
 /** A VendorAccess that asks one Cliniko shard, for a key without a shard ending found to work there. */
 function pinnedToShard(vendors: VendorAccess, shard: string): VendorAccess {
@@ -101,7 +100,12 @@ export async function submitReconnectKey(
   } else {
     await clearRetryKey({ linkId: link.linkId }, deps.db);
     verdict = await verifyCandidateKey(
-      { vendor, rawKey: submission.rawKey, region: vendor === "nookal" ? submission.region : undefined, apiVersion: vendor === "nookal" ? submission.apiVersion : undefined },
+      {
+        vendor,
+        rawKey: submission.rawKey,
+        region: vendor === "nookal" ? submission.region : undefined,
+        apiVersion: vendor === "nookal" ? submission.apiVersion : undefined,
+      },
       deps.vendors,
     );
   }

@@ -37,13 +37,7 @@ export interface EncryptedApiKey {
   keyId: string;
 }
 
-export type KeyCryptoErrorCode =
-  | "invalid_master_key"
-  | "invalid_keyring"
-  | "invalid_input"
-  | "unknown_key_id"
-  | "invalid_parts"
-  | "decrypt_failed";
+export type KeyCryptoErrorCode = "invalid_master_key" | "invalid_keyring" | "invalid_input" | "unknown_key_id" | "invalid_parts" | "decrypt_failed";
 
 export class KeyCryptoError extends Error {
   readonly code: KeyCryptoErrorCode;
@@ -132,8 +126,7 @@ export function parseKeyring(config: KeyringConfig): Keyring {
   const all = [current, ...previous];
   for (let i = 0; i < all.length; i++)
     for (let j = i + 1; j < all.length; j++)
-      if (all[i]!.key.equals(all[j]!.key))
-        throw new KeyCryptoError("invalid_keyring", `Master keys "${all[i]!.id}" and "${all[j]!.id}" are the same key`);
+      if (all[i]!.key.equals(all[j]!.key)) throw new KeyCryptoError("invalid_keyring", `Master keys "${all[i]!.id}" and "${all[j]!.id}" are the same key`);
   return previous.length > 0 ? { current, previous } : { current };
 }
 

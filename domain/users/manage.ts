@@ -13,7 +13,7 @@ export interface Actor {
   label: string;
 }
 
-export const PasswordSchema = z.string().min(12, "Use at least 12 characters").max(200, "Use at most 200 characters");
+const PasswordSchema = z.string().min(12, "Use at least 12 characters").max(200, "Use at most 200 characters");
 
 export const NewUserSchema = z.object({
   email: z.string().trim().toLowerCase().min(1, "Enter an email address").pipe(z.email("That is not an email address")),
@@ -29,7 +29,12 @@ export async function createUser({ input, actor }: { input: NewUserInput; actor:
   return db.transaction(async (tx) => {
     const id = await insertUser({ email: input.email, name: input.name, role: input.role, passwordHash }, tx);
     await recordAudit(
-      { actorUserId: actor?.userId ?? null, actorLabel: actor?.label ?? "command line", action: "user.create", details: { userId: id, email: input.email, role: input.role } },
+      {
+        actorUserId: actor?.userId ?? null,
+        actorLabel: actor?.label ?? "command line",
+        action: "user.create",
+        details: { userId: id, email: input.email, role: input.role },
+      },
       tx,
     );
     return { id };
@@ -57,7 +62,12 @@ export async function changeUser(
     // why: a disabled account or a new role must not keep riding a session signed in before the change
     if ("role" in change ? change.role !== target.role : change.disabled) await revokeUserSessions({ userId, reason: action }, tx);
     await recordAudit(
-      { actorUserId: actor.userId, actorLabel: actor.label, action, details: { userId, email: target.email, ...("role" in change ? { from: target.role, to: change.role } : {}) } },
+      {
+        actorUserId: actor.userId,
+        actorLabel: actor.label,
+        action,
+        details: { userId, email: target.email, ...("role" in change ? { from: target.role, to: change.role } : {}) },
+      },
       tx,
     );
     return true;

@@ -1,6 +1,16 @@
 import type { RateLimiter } from "./rate-limiter.ts";
 import type { TransportDeps } from "./transport.ts";
-import type { AppointmentRecord, AppointmentTypeRecord, InvoiceRecord, ListOptions, Page, PatientRecord, PatientSummary, PractitionerRecord, VerifyResult } from "./types.ts";
+import type {
+  AppointmentRecord,
+  AppointmentTypeRecord,
+  InvoiceRecord,
+  ListOptions,
+  Page,
+  PatientRecord,
+  PatientSummary,
+  PractitionerRecord,
+  VerifyResult,
+} from "./types.ts";
 import type { NookalTokenStore } from "./nookal-token-store.ts";
 import type { Vendor } from "../vocabulary.ts";
 

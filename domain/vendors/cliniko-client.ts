@@ -291,7 +291,10 @@ export function createClinikoClient(target: ConnectionTarget, settings: VendorSe
     let page = 0;
     let latest: string | undefined = opts.since;
     while (next) {
-      const body = (await get(next, schema, opts.signal)) as Record<string, unknown> & { total_entries?: number | null; links?: z.infer<typeof ClinikoListLinksSchema> | null };
+      const body = (await get(next, schema, opts.signal)) as Record<string, unknown> & {
+        total_entries?: number | null;
+        links?: z.infer<typeof ClinikoListLinksSchema> | null;
+      };
       page++;
       const items = (body[field] as z.output<S>[]).map(map);
       for (const it of items) latest = laterOf(latest, updatedAt(it));
@@ -305,11 +308,23 @@ export function createClinikoClient(target: ConnectionTarget, settings: VendorSe
           sameOrigin = false;
         }
         if (!sameOrigin) {
-          throw new VendorError({ vendor: "cliniko", region: shard, kind: "invalid_response", request: { method: "GET", path: `/${resource}` }, message: "Cliniko's links.next points to another host; refusing to follow it" });
+          throw new VendorError({
+            vendor: "cliniko",
+            region: shard,
+            kind: "invalid_response",
+            request: { method: "GET", path: `/${resource}` },
+            message: "Cliniko's links.next points to another host; refusing to follow it",
+          });
         }
       }
       if (following !== null && items.length === 0) {
-        throw new VendorError({ vendor: "cliniko", region: shard, kind: "invalid_response", request: { method: "GET", path: `/${resource}` }, message: "Cliniko returned an empty page with a next link" });
+        throw new VendorError({
+          vendor: "cliniko",
+          region: shard,
+          kind: "invalid_response",
+          request: { method: "GET", path: `/${resource}` },
+          message: "Cliniko returned an empty page with a next link",
+        });
       }
       yield { items, page, totalItems: body.total_entries ?? undefined, cursor: overlapCursor(latest) ?? opts.since };
       next = following;
@@ -347,7 +362,11 @@ export function createClinikoClient(target: ConnectionTarget, settings: VendorSe
           role: user.role ?? undefined,
           active: user.user_active ?? undefined,
         },
-        locations: (businesses.businesses as z.infer<typeof ClinikoBusinessSchema>[]).map((b) => ({ id: b.id, name: b.business_name, timeZone: b.time_zone ?? undefined })),
+        locations: (businesses.businesses as z.infer<typeof ClinikoBusinessSchema>[]).map((b) => ({
+          id: b.id,
+          name: b.business_name,
+          timeZone: b.time_zone ?? undefined,
+        })),
         visiblePatients,
       };
     },
@@ -379,7 +398,14 @@ export function createClinikoClient(target: ConnectionTarget, settings: VendorSe
         "practitioners",
         "practitioners",
         ClinikoPractitionerSchema,
-        (p): PractitionerRecord => ({ id: p.id, firstName: p.first_name ?? "", lastName: p.last_name ?? "", designation: p.designation, active: p.active ?? true, updatedAt: p.updated_at }),
+        (p): PractitionerRecord => ({
+          id: p.id,
+          firstName: p.first_name ?? "",
+          lastName: p.last_name ?? "",
+          designation: p.designation,
+          active: p.active ?? true,
+          updatedAt: p.updated_at,
+        }),
         (p) => p.updatedAt,
         opts,
       ),
@@ -388,7 +414,13 @@ export function createClinikoClient(target: ConnectionTarget, settings: VendorSe
         "appointment_types",
         "appointment_types",
         ClinikoAppointmentTypeSchema,
-        (t): AppointmentTypeRecord => ({ id: t.id, name: t.name, durationMinutes: t.duration_in_minutes ?? null, archived: t.archived_at !== null, updatedAt: t.updated_at }),
+        (t): AppointmentTypeRecord => ({
+          id: t.id,
+          name: t.name,
+          durationMinutes: t.duration_in_minutes ?? null,
+          archived: t.archived_at !== null,
+          updatedAt: t.updated_at,
+        }),
         (t) => t.updatedAt,
         opts,
       ),

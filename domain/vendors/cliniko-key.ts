@@ -50,4 +50,3 @@ export function clinikoKeyHint(key: string, shard: string): string {
   const body = hyphen === -1 ? key : key.slice(0, hyphen);
   return `…${body.slice(-4)} (${shard})`;
 }
-

@@ -13,15 +13,7 @@ import type { Vendor } from "../vocabulary.ts";
  * - key_malformed / key_missing: rejected locally, before any request
  */
 export type VendorErrorKind =
-  | "http"
-  | "vendor_failure"
-  | "refused"
-  | "rate_limited"
-  | "network"
-  | "timeout"
-  | "invalid_response"
-  | "key_malformed"
-  | "key_missing";
+  "http" | "vendor_failure" | "refused" | "rate_limited" | "network" | "timeout" | "invalid_response" | "key_malformed" | "key_missing";
 
 export interface VendorErrorInit {
   vendor: Vendor;
@@ -99,7 +91,10 @@ export class VendorError extends Error {
  * quotes, and each `:`-separated part (Nookal v3 keys are id:secret pairs, a vendor may quote either).
  */
 function keyVariants(key: string): string[] {
-  const trimmed = key.trim().replace(/^["'`]+|["'`]+$/g, "").trim();
+  const trimmed = key
+    .trim()
+    .replace(/^["'`]+|["'`]+$/g, "")
+    .trim();
   const parts = trimmed.split(/[\s:]+/);
   const all = [key, trimmed, ...parts, encodeURIComponent(trimmed)];
   // why: a short fragment would blank out ordinary words; real keys and their halves are long

@@ -43,14 +43,18 @@ function guardIterable<T>(client: VendorClient, key: string, make: () => AsyncIt
       }
       return {
         next: () => it.next().catch((err: unknown) => Promise.reject(wrap(client, err, key))),
-        return: (value?: unknown) => (it.return ? it.return(value).catch((err: unknown) => Promise.reject(wrap(client, err, key))) : Promise.resolve({ done: true as const, value: undefined })),
+        return: (value?: unknown) =>
+          it.return
+            ? it.return(value).catch((err: unknown) => Promise.reject(wrap(client, err, key)))
+            : Promise.resolve({ done: true as const, value: undefined }),
       };
     },
   };
 }
 
 function guard(client: VendorClient, key: string): VendorClient {
-  const call = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+  const call =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       try {
         return await fn(...args);
@@ -77,9 +81,14 @@ function guard(client: VendorClient, key: string): VendorClient {
 /** Is this failure the vendor refusing the key (as opposed to an outage or our own bug)? */
 export function isKeyRejection(err: unknown): boolean {
   if (!isVendorError(err)) return false;
-  if (err.kind === "http") return err.status === 401 || (err.status === 400 && /invalid_client|invalid_grant/i.test(`${err.vendorCode ?? ""} ${err.vendorMessage ?? ""}`));
+  if (err.kind === "http")
+    return err.status === 401 || (err.status === 400 && /invalid_client|invalid_grant/i.test(`${err.vendorCode ?? ""} ${err.vendorMessage ?? ""}`));
   // why: "Missing variable: api_key" names the key but means our request lacked it
-  if (err.kind === "vendor_failure") return /api[ _-]?key|invalid[ _]client|credential|authenticat|unauthori[sz]ed|disabled/i.test(err.vendorMessage ?? "") && !/permi|not permitted|access to|missing|required/i.test(err.vendorMessage ?? "");
+  if (err.kind === "vendor_failure")
+    return (
+      /api[ _-]?key|invalid[ _]client|credential|authenticat|unauthori[sz]ed|disabled/i.test(err.vendorMessage ?? "") &&
+      !/permi|not permitted|access to|missing|required/i.test(err.vendorMessage ?? "")
+    );
   return false;
 }
 
@@ -125,4 +134,3 @@ export async function findWorkingRegion(
   }
   return null;
 }
-

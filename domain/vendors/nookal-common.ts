@@ -23,7 +23,9 @@ const NookalFailureSchema = z.object({
 
 function alertText(alerts: unknown[] | string | null | undefined): string | undefined {
   if (alerts == null) return undefined;
-  const list = (Array.isArray(alerts) ? alerts : [alerts]).map((a) => (typeof a === "string" ? a : a && typeof a === "object" && "message" in a ? String((a as { message: unknown }).message) : JSON.stringify(a)));
+  const list = (Array.isArray(alerts) ? alerts : [alerts]).map((a) =>
+    typeof a === "string" ? a : a && typeof a === "object" && "message" in a ? String((a as { message: unknown }).message) : JSON.stringify(a),
+  );
   const text = list.filter(Boolean).join("; ");
   return text || undefined;
 }
@@ -53,9 +55,15 @@ export function ensureNookalKey(key: string, region: string): string {
 }
 
 /** "0"/"1", "true"/"false", booleans. */
-export const FlagSchema = z.union([z.boolean(), z.number(), z.string()]).nullish().transform((v) => (v == null ? null : v === true || v === 1 || v === "1" || /^(true|yes|y)$/i.test(String(v))));
+export const FlagSchema = z
+  .union([z.boolean(), z.number(), z.string()])
+  .nullish()
+  .transform((v) => (v == null ? null : v === true || v === 1 || v === "1" || /^(true|yes|y)$/i.test(String(v))));
 
-export function appointmentStatus(raw: string | null | undefined, flags: { arrived?: boolean | null; cancelled?: boolean | null; dna?: boolean | null }): AppointmentStatus {
+export function appointmentStatus(
+  raw: string | null | undefined,
+  flags: { arrived?: boolean | null; cancelled?: boolean | null; dna?: boolean | null },
+): AppointmentStatus {
   const s = (raw ?? "").toLowerCase();
   if (flags.cancelled || s.includes("cancel")) return "cancelled";
   if (flags.dna || s.includes("did not arrive") || s === "dna" || s.includes("no show")) return "did_not_arrive";

@@ -3,9 +3,7 @@
  * publishes no format, so only what no key can contain is refused. Never throws; messages never
  * quote the key.
  */
-export type NookalKeyParse =
-  | { ok: true; key: string }
-  | { ok: false; reason: "empty" | "bad_characters" | "too_short"; message: string };
+export type NookalKeyParse = { ok: true; key: string } | { ok: false; reason: "empty" | "bad_characters" | "too_short"; message: string };
 
 const KEY_PATTERN = /^[A-Za-z0-9+/=_\-.:]+$/;
 const MIN_LENGTH = 16;
@@ -14,7 +12,8 @@ export function parseNookalKey(raw: string): NookalKeyParse {
   const key = typeof raw === "string" ? raw : "";
   if (key.trim().length === 0) return { ok: false, reason: "empty", message: "The key is empty." };
   if (/\s/.test(key)) return { ok: false, reason: "bad_characters", message: "The key contains spaces or line breaks. Copy it again without them." };
-  if (!KEY_PATTERN.test(key)) return { ok: false, reason: "bad_characters", message: "The key contains characters a Nookal key never has (quotes or punctuation)." };
+  if (!KEY_PATTERN.test(key))
+    return { ok: false, reason: "bad_characters", message: "The key contains characters a Nookal key never has (quotes or punctuation)." };
   if (key.length < MIN_LENGTH) return { ok: false, reason: "too_short", message: "The key is too short: it looks cut off. Copy the whole key again." };
   return { ok: true, key };
 }

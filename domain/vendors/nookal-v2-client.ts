@@ -26,9 +26,15 @@ import type {
 
 const EnvelopeSchema = z.object({
   status: z.string().regex(/^success$/i),
-  data: z.object({ results: z.record(z.string(), z.unknown()).nullish() }).loose().nullish(),
+  data: z
+    .object({ results: z.record(z.string(), z.unknown()).nullish() })
+    .loose()
+    .nullish(),
   details: z.object({ totalItems: z.coerce.number().int().nullish(), currentItems: z.coerce.number().int().nullish() }).loose().nullish(),
-  settings: z.object({ currentPage: z.coerce.number().nullish(), nextPage: z.union([z.number(), z.string()]).nullish(), pageLength: z.coerce.number().nullish() }).loose().nullish(),
+  settings: z
+    .object({ currentPage: z.coerce.number().nullish(), nextPage: z.union([z.number(), z.string()]).nullish(), pageLength: z.coerce.number().nullish() })
+    .loose()
+    .nullish(),
 });
 
 const V2PatientSchema = z.object({
@@ -43,8 +49,21 @@ const V2PatientSchema = z.object({
   DateModified: NullableText,
 });
 const V2LocationSchema = z.object({ ID: IdSchema, Name: z.string(), Timezone: NullableText });
-const V2PractitionerSchema = z.object({ ID: IdSchema, FirstName: z.string().nullish(), LastName: z.string().nullish(), Speciality: NullableText, active: FlagSchema, DateModified: NullableText });
-const V2AppointmentTypeSchema = z.object({ ID: IdSchema, Name: z.string(), Duration: z.union([z.string(), z.number()]).nullish(), active: FlagSchema, DateModified: NullableText });
+const V2PractitionerSchema = z.object({
+  ID: IdSchema,
+  FirstName: z.string().nullish(),
+  LastName: z.string().nullish(),
+  Speciality: NullableText,
+  active: FlagSchema,
+  DateModified: NullableText,
+});
+const V2AppointmentTypeSchema = z.object({
+  ID: IdSchema,
+  Name: z.string(),
+  Duration: z.union([z.string(), z.number()]).nullish(),
+  active: FlagSchema,
+  DateModified: NullableText,
+});
 const V2AppointmentSchema = z.object({
   ID: IdSchema,
   appointmentDate: z.string(),
@@ -95,7 +114,11 @@ export function createNookalV2Client(target: ConnectionTarget, settings: VendorS
       url: `${baseUrl}/${fn}`,
       // why: the key travels in the form body; the path shown in errors carries only the other fields
       path: `/${fn}${query ? `?${query}` : ""}`,
-      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json", "User-Agent": `${settings.appName} (${settings.contactEmail})` },
+      headers: {
+        "Content-Type": "application/x-www-form-urlencoded",
+        Accept: "application/json",
+        "User-Agent": `${settings.appName} (${settings.contactEmail})`,
+      },
       body: new URLSearchParams({ ...params, api_key: key }).toString(),
       timeoutMs: settings.timeoutMs,
       bucket,
@@ -125,7 +148,14 @@ export function createNookalV2Client(target: ConnectionTarget, settings: VendorS
     return timeZone || undefined;
   }
 
-  async function* list<S extends z.ZodType, T>(fn: string, field: string, item: S, map: (raw: z.output<S>, tz: string | undefined) => T, updatedAt: (t: T) => string | null, opts: ListOptions = {}): AsyncIterable<Page<T>> {
+  async function* list<S extends z.ZodType, T>(
+    fn: string,
+    field: string,
+    item: S,
+    map: (raw: z.output<S>, tz: string | undefined) => T,
+    updatedAt: (t: T) => string | null,
+    opts: ListOptions = {},
+  ): AsyncIterable<Page<T>> {
     const tz = await zone(opts.signal);
     const params: Record<string, string> = { page_length: String(PAGE_LENGTH) };
     // why: v2 reads last_modified as wall-clock time in the practice's zone
@@ -221,11 +251,14 @@ export function createNookalV2Client(target: ConnectionTarget, settings: VendorS
       const words = name.trim().split(/\s+/).filter(Boolean);
       if (words.length === 0) return [];
       const limit = Math.min(PAGE_LENGTH, Math.max(1, opts.limit ?? 20));
-      const attempts: Record<string, string>[] = words.length >= 2 ? [{ first_name: words[0]!, last_name: words.slice(1).join(" ") }] : [{ last_name: words[0]! }, { first_name: words[0]! }];
+      const attempts: Record<string, string>[] =
+        words.length >= 2 ? [{ first_name: words[0]!, last_name: words.slice(1).join(" ") }] : [{ last_name: words[0]! }, { first_name: words[0]! }];
       const seen = new Map<string, PatientSummary>();
       for (const params of attempts) {
         const { items } = await results("searchPatients", "patients", V2PatientSchema, { ...params, page: "1", page_length: String(limit) }, opts.signal);
-        for (const p of items) if (seen.size < limit && !seen.has(p.ID)) seen.set(p.ID, { id: p.ID, firstName: p.FirstName ?? "", lastName: p.LastName ?? "", dateOfBirth: p.DOB ?? null });
+        for (const p of items)
+          if (seen.size < limit && !seen.has(p.ID))
+            seen.set(p.ID, { id: p.ID, firstName: p.FirstName ?? "", lastName: p.LastName ?? "", dateOfBirth: p.DOB ?? null });
       }
       return [...seen.values()];
     },
@@ -235,7 +268,14 @@ export function createNookalV2Client(target: ConnectionTarget, settings: VendorS
         "getPractitioners",
         "practitioners",
         V2PractitionerSchema,
-        (p, tz) => ({ id: p.ID, firstName: p.FirstName ?? "", lastName: p.LastName ?? "", designation: p.Speciality, active: p.active ?? true, updatedAt: normalizeTimestamp(p.DateModified, tz) }),
+        (p, tz) => ({
+          id: p.ID,
+          firstName: p.FirstName ?? "",
+          lastName: p.LastName ?? "",
+          designation: p.Speciality,
+          active: p.active ?? true,
+          updatedAt: normalizeTimestamp(p.DateModified, tz),
+        }),
         (p) => p.updatedAt,
         opts,
       ),

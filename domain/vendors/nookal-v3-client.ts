@@ -6,7 +6,19 @@ import { defaultTokenStore, nookalTokenId, type StoredToken } from "./nookal-tok
 import { IdSchema, laterOf, MoneySchema, NullableText, overlapCursor, parseJson, parseWith } from "./parse.ts";
 import { normalizeTimestamp } from "./time.ts";
 import { httpError, vendorFetch, vendorText, type VendorRequest } from "./transport.ts";
-import type { AppointmentRecord, AppointmentTypeRecord, ConnectionTarget, InvoiceRecord, ListOptions, Page, PatientRecord, PatientSummary, PractitionerRecord, VendorSettings, VerifyResult } from "./types.ts";
+import type {
+  AppointmentRecord,
+  AppointmentTypeRecord,
+  ConnectionTarget,
+  InvoiceRecord,
+  ListOptions,
+  Page,
+  PatientRecord,
+  PatientSummary,
+  PractitionerRecord,
+  VendorSettings,
+  VerifyResult,
+} from "./types.ts";
 import type { NookalRegion } from "../vocabulary.ts";
 
 /**
@@ -18,10 +30,14 @@ import type { NookalRegion } from "../vocabulary.ts";
  * seen as a 400, or any 401) refreshes the token once and retries.
  */
 
-export const NookalTokenSchema = z.union([
-  z.object({ accessToken: z.string().min(1), accessTokenExpiresAt: z.union([z.string(), z.number()]).nullish() }).transform((t) => ({ token: t.accessToken, expiresAt: expiryOf(t.accessTokenExpiresAt), expiresIn: undefined as number | undefined })),
+const NookalTokenSchema = z.union([
+  z
+    .object({ accessToken: z.string().min(1), accessTokenExpiresAt: z.union([z.string(), z.number()]).nullish() })
+    .transform((t) => ({ token: t.accessToken, expiresAt: expiryOf(t.accessTokenExpiresAt), expiresIn: undefined as number | undefined })),
   // why: tolerated, not attested — an OAuth-standard answer would look like this
-  z.object({ access_token: z.string().min(1), expires_in: z.number().nullish() }).transform((t) => ({ token: t.access_token, expiresAt: Number.NaN, expiresIn: t.expires_in ?? undefined })),
+  z
+    .object({ access_token: z.string().min(1), expires_in: z.number().nullish() })
+    .transform((t) => ({ token: t.access_token, expiresAt: Number.NaN, expiresIn: t.expires_in ?? undefined })),
 ]);
 
 /** `accessTokenExpiresAt` as epoch ms: ISO text, or epoch seconds/ms (the format is not public). */
@@ -47,7 +63,7 @@ const TOKEN_PROBLEM = /\btoken\b[^.]*\b(expired|invalid|revoked|not valid|unknow
 const SERVER_FAULT = /internal|timed? ?out|unavailable|try again|overloaded|maintenance/i;
 
 // Attested fields only (healthia-au/nookal-graphql): other selections stay out of the probe's path.
-export const NookalClientSchema = z.object({
+const NookalClientSchema = z.object({
   clientID: IdSchema,
   firstName: z.string().nullish(),
   lastName: z.string().nullish(),
@@ -108,14 +124,18 @@ const LISTS = {
   treatmentNotes: { id: "noteID", select: "noteID" },
   practitioners: { id: "practitionerID", select: "practitionerID firstName lastName speciality active dateModified" },
   appointmentTypes: { id: "appointmentTypeID", select: "appointmentTypeID name durationMinutes active dateModified" },
-  appointments: { id: "appointmentID", select: "appointmentID clientID practitionerID appointmentTypeID locationID startDateTime endDateTime status arrived cancelledAt cancellationReason dateModified" },
+  appointments: {
+    id: "appointmentID",
+    select:
+      "appointmentID clientID practitionerID appointmentTypeID locationID startDateTime endDateTime status arrived cancelledAt cancellationReason dateModified",
+  },
   invoices: { id: "invoiceID", select: "invoiceID invoiceNumber invoiceDate clientID practitionerID appointmentID status total tax dateModified" },
 } as const;
 type ListField = keyof typeof LISTS;
 
 const PAGE_LENGTH = 200;
 /** Counting visible patients stops after this many pages and reports "at least N". */
-export const DEFAULT_PATIENT_COUNT_PAGES = 10;
+const DEFAULT_PATIENT_COUNT_PAGES = 10;
 // why: refresh a little early so a token never expires between our check and the vendor's
 const TOKEN_SKEW_MS = 30_000;
 const DEFAULT_TOKEN_LIFETIME_MS = 3_600_000;
@@ -153,7 +173,13 @@ export function createNookalV3Client(target: ConnectionTarget, settings: VendorS
   function prepare(): string {
     const key = ensureNookalKey(target.key, region);
     if (!baseUrl) {
-      throw new VendorError({ vendor: "nookal", region, kind: "network", socketCode: "ENOTCONFIGURED", message: `No Nookal API URL is configured for region "${region}"` });
+      throw new VendorError({
+        vendor: "nookal",
+        region,
+        kind: "network",
+        socketCode: "ENOTCONFIGURED",
+        message: `No Nookal API URL is configured for region "${region}"`,
+      });
     }
     return key;
   }
@@ -210,7 +236,13 @@ export function createNookalV3Client(target: ConnectionTarget, settings: VendorS
     return bearer.token;
   }
 
-  function queryError(req: Pick<VendorRequest, "method" | "path">, status: number, errors: z.infer<typeof GraphQLErrorSchema>[], data: Record<string, unknown> | null | undefined, fields: string[]): VendorError {
+  function queryError(
+    req: Pick<VendorRequest, "method" | "path">,
+    status: number,
+    errors: z.infer<typeof GraphQLErrorSchema>[],
+    data: Record<string, unknown> | null | undefined,
+    fields: string[],
+  ): VendorError {
     const message = vendorText(errors.map((e) => e.message).join("; "));
     const code = errors.find((e) => e.extensions?.code)?.extensions?.code ?? undefined;
     const base = { vendor: "nookal" as const, region, request: { method: req.method, path: req.path }, status, vendorMessage: message, vendorCode: code };
@@ -219,9 +251,15 @@ export function createNookalV3Client(target: ConnectionTarget, settings: VendorS
     const pathed = errors.map((e) => (typeof e.path?.[0] === "string" ? e.path[0] : undefined)).find((f) => f !== undefined && nulls.includes(f));
     const refusedField = pathed ?? (nulls.length === 1 && errors.every((e) => !e.path?.length) ? nulls[0] : undefined);
     if (refusedField && !SERVER_FAULT.test(message)) {
-      return new VendorError({ ...base, kind: "refused", field: refusedField, message: `Nookal refused the ${refusedField} query for this key: ${message.slice(0, 200)}` });
+      return new VendorError({
+        ...base,
+        kind: "refused",
+        field: refusedField,
+        message: `Nookal refused the ${refusedField} query for this key: ${message.slice(0, 200)}`,
+      });
     }
-    if (status === 401 || status === 403 || status >= 500) return new VendorError({ ...base, kind: "http", message: `Nookal answered ${status}: ${message.slice(0, 200)}` });
+    if (status === 401 || status === 403 || status >= 500)
+      return new VendorError({ ...base, kind: "http", message: `Nookal answered ${status}: ${message.slice(0, 200)}` });
     return new VendorError({ ...base, kind: "vendor_failure", message: `Nookal rejected the query: ${message.slice(0, 200)}` });
   }
 
@@ -267,9 +305,17 @@ export function createNookalV3Client(target: ConnectionTarget, settings: VendorS
   const WrapperSchema = z.object({ items: z.array(z.unknown()), totalItems: z.coerce.number().int().nullish() }).loose();
 
   /** One page of a list field: a bare list (attested), or an `{ totalItems, items }` wrapper if this Nookal sends one. */
-  async function fetchPage(field: ListField, select: string, args: Record<string, ArgValue | undefined>, page: number, pageLength: number, signal?: AbortSignal) {
+  async function fetchPage(
+    field: ListField,
+    select: string,
+    args: Record<string, ArgValue | undefined>,
+    page: number,
+    pageLength: number,
+    signal?: AbortSignal,
+  ) {
     const head = `{ ${field}(${argText({ ...args, page, pageLength })})`;
-    const run = async (shape: "bare" | "wrapped") => (await graphql(shape === "bare" ? `${head} { ${select} } }` : `${head} { totalItems items { ${select} } } }`, [field], signal))[field];
+    const run = async (shape: "bare" | "wrapped") =>
+      (await graphql(shape === "bare" ? `${head} { ${select} } }` : `${head} { totalItems items { ${select} } } }`, [field], signal))[field];
     let raw: unknown;
     if (listShape === undefined) {
       try {
@@ -293,7 +339,8 @@ export function createNookalV3Client(target: ConnectionTarget, settings: VendorS
     return { items: w.items, totalItems: w.totalItems ?? undefined };
   }
 
-  const idsOf = (field: ListField, items: unknown[]) => items.map((i) => (i && typeof i === "object" ? String((i as Record<string, unknown>)[LISTS[field].id] ?? "") : ""));
+  const idsOf = (field: ListField, items: unknown[]) =>
+    items.map((i) => (i && typeof i === "object" ? String((i as Record<string, unknown>)[LISTS[field].id] ?? "") : ""));
 
   /**
    * Pages a list until a short page. Whether the first page is 0 or 1 is not public (healthia
@@ -301,7 +348,12 @@ export function createNookalV3Client(target: ConnectionTarget, settings: VendorS
    * server clamped 0 to 1; if page 0 is empty the pages start at 1. Records are counted by id, so
    * a repeated page is never counted twice; `maxPages` bounds the walk (`capped` says it stopped).
    */
-  async function* walk(field: ListField, select: string, args: Record<string, ArgValue | undefined>, opts: { signal?: AbortSignal; maxPages?: number; pageLength?: number } = {}): AsyncGenerator<{ items: unknown[]; totalItems?: number; capped: boolean }> {
+  async function* walk(
+    field: ListField,
+    select: string,
+    args: Record<string, ArgValue | undefined>,
+    opts: { signal?: AbortSignal; maxPages?: number; pageLength?: number } = {},
+  ): AsyncGenerator<{ items: unknown[]; totalItems?: number; capped: boolean }> {
     const length = opts.pageLength ?? PAGE_LENGTH;
     const maxPages = opts.maxPages ?? Number.POSITIVE_INFINITY;
     const seen = new Set<string>();
@@ -378,7 +430,13 @@ export function createNookalV3Client(target: ConnectionTarget, settings: VendorS
    * A record list for sync. `since` goes to the server as `modifiedSince` (not attested); a server
    * that does not know the argument gets the full list, filtered here by the records' own dateModified.
    */
-  async function* list<S extends z.ZodType, T>(field: ListField, item: S, map: (raw: z.output<S>, tz: string | undefined) => T, updatedAt: (t: T) => string | null, opts: ListOptions = {}): AsyncIterable<Page<T>> {
+  async function* list<S extends z.ZodType, T>(
+    field: ListField,
+    item: S,
+    map: (raw: z.output<S>, tz: string | undefined) => T,
+    updatedAt: (t: T) => string | null,
+    opts: ListOptions = {},
+  ): AsyncIterable<Page<T>> {
     const req = { vendor: "nookal" as const, region, method: "POST" as const, path: `/graphql ${field}` };
     const sinceMs = opts.since ? Date.parse(opts.since) : undefined;
     let latest = opts.since;
@@ -473,12 +531,14 @@ export function createNookalV3Client(target: ConnectionTarget, settings: VendorS
       if (words.length === 0) return [];
       const limit = Math.min(PAGE_LENGTH, Math.max(1, opts.limit ?? 20));
       // why: the attested filters are firstName and lastName; one word could be either
-      const attempts: Record<string, string>[] = words.length >= 2 ? [{ firstName: words[0]!, lastName: words.slice(1).join(" ") }] : [{ lastName: words[0]! }, { firstName: words[0]! }];
+      const attempts: Record<string, string>[] =
+        words.length >= 2 ? [{ firstName: words[0]!, lastName: words.slice(1).join(" ") }] : [{ lastName: words[0]! }, { firstName: words[0]! }];
       const seen = new Map<string, PatientSummary>();
       for (const args of attempts) {
         for await (const page of walk("clients", LISTS.clients.select, args, { signal: opts.signal, maxPages: 1, pageLength: limit })) {
           for (const c of parseWith(z.array(NookalClientSchema), page.items, { vendor: "nookal", region, method: "POST", path: "/graphql clients" })) {
-            if (seen.size < limit && !seen.has(c.clientID)) seen.set(c.clientID, { id: c.clientID, firstName: c.firstName ?? "", lastName: c.lastName ?? "", dateOfBirth: c.DOB ?? null });
+            if (seen.size < limit && !seen.has(c.clientID))
+              seen.set(c.clientID, { id: c.clientID, firstName: c.firstName ?? "", lastName: c.lastName ?? "", dateOfBirth: c.DOB ?? null });
           }
         }
       }
@@ -489,7 +549,14 @@ export function createNookalV3Client(target: ConnectionTarget, settings: VendorS
       list(
         "practitioners",
         NookalPractitionerSchema,
-        (p, tz): PractitionerRecord => ({ id: p.practitionerID, firstName: p.firstName ?? "", lastName: p.lastName ?? "", designation: p.speciality, active: p.active ?? true, updatedAt: normalizeTimestamp(p.dateModified, tz) }),
+        (p, tz): PractitionerRecord => ({
+          id: p.practitionerID,
+          firstName: p.firstName ?? "",
+          lastName: p.lastName ?? "",
+          designation: p.speciality,
+          active: p.active ?? true,
+          updatedAt: normalizeTimestamp(p.dateModified, tz),
+        }),
         (p) => p.updatedAt,
         opts,
       ),

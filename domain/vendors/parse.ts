@@ -11,10 +11,16 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
 export const MoneySchema = z.union([
   z.string().trim().regex(DECIMAL, "money must be a decimal string"),
   // why: tolerated, not preferred — a JSON number with two decimals prints back exactly
-  z.number().refine(Number.isFinite).transform((n) => String(n)),
+  z
+    .number()
+    .refine(Number.isFinite)
+    .transform((n) => String(n)),
 ]);
 
-export const NullableText = z.string().nullish().transform((v) => v ?? null);
+export const NullableText = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? null);
 
 type Req = Pick<VendorRequest, "vendor" | "region" | "method" | "path">;
 

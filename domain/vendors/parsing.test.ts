@@ -52,10 +52,17 @@ describe("Cliniko records", () => {
     );
     expect(nested).toMatchObject({ patientId: "1660000000000000777", practitionerId: "1660000000000000888", status: "arrived" });
     const flat = toAppointment(
-      ClinikoAppointmentSchema.parse({ ...base, did_not_arrive: true, links: { patient: "https://api.uk1.cliniko.com/v1/patients/55", appointment_type: { self: "https://x/v1/appointment_types/9" } } }),
+      ClinikoAppointmentSchema.parse({
+        ...base,
+        did_not_arrive: true,
+        links: { patient: "https://api.uk1.cliniko.com/v1/patients/55", appointment_type: { self: "https://x/v1/appointment_types/9" } },
+      }),
     );
     expect(flat).toMatchObject({ patientId: "55", appointmentTypeId: "9", status: "did_not_arrive" });
-    expect(toAppointment(ClinikoAppointmentSchema.parse({ ...base, cancelled_at: "2025-01-01T00:00:00Z", cancellation_reason: 40 }))).toMatchObject({ status: "cancelled", cancellationReason: "40" });
+    expect(toAppointment(ClinikoAppointmentSchema.parse({ ...base, cancelled_at: "2025-01-01T00:00:00Z", cancellation_reason: 40 }))).toMatchObject({
+      status: "cancelled",
+      cancellationReason: "40",
+    });
     expect(idFromUrl("https://x/v1/patients/12?x=1")).toBe("12");
     expect(idFromUrl(null)).toBeNull();
   });
@@ -69,7 +76,11 @@ describe("Cliniko records", () => {
 
 describe("Nookal parsing", () => {
   it("recognises the failure envelope with a numeric or string code", () => {
-    const err = nookalFailure({ status: "failure", details: { errorMessage: "Invalid API Key", errorCode: 1001 } }, { region: "au", method: "POST", path: "/getPatients" }, 200);
+    const err = nookalFailure(
+      { status: "failure", details: { errorMessage: "Invalid API Key", errorCode: 1001 } },
+      { region: "au", method: "POST", path: "/getPatients" },
+      200,
+    );
     expect(err).toMatchObject({ kind: "vendor_failure", vendorMessage: "Invalid API Key", vendorCode: "1001", status: 200 });
     expect(nookalFailure({ status: "success", data: {} }, { region: "au", method: "POST", path: "/x" })).toBeUndefined();
     expect(nookalFailure({ status: "failure" }, { region: "au", method: "POST", path: "/x" })?.kind).toBe("vendor_failure");
@@ -80,7 +91,15 @@ describe("Nookal parsing", () => {
     expect(appointmentStatus("Did Not Arrive", {})).toBe("did_not_arrive");
     expect(appointmentStatus(null, { arrived: true })).toBe("arrived");
     expect(appointmentStatus("Booked", {})).toBe("booked");
-    expect(["Paid", "Outstanding", "Unpaid", "Written Off", "Credit", "Part Paid", "Mystery"].map(invoiceStatus)).toEqual(["paid", "open", "open", "closed", "open_credit", "open", "unknown"]);
+    expect(["Paid", "Outstanding", "Unpaid", "Written Off", "Credit", "Part Paid", "Mystery"].map(invoiceStatus)).toEqual([
+      "paid",
+      "open",
+      "open",
+      "closed",
+      "open_credit",
+      "open",
+      "unknown",
+    ]);
   });
 });
 
@@ -104,7 +123,9 @@ describe("time", () => {
 
 describe("vendor text", () => {
   it("reduces an HTML page to its words", () => {
-    expect(vendorText("<html><head><title>Down</title><style>p{}</style></head><body><h1>We're down for maintenance</h1></body></html>")).toBe("Down We're down for maintenance");
+    expect(vendorText("<html><head><title>Down</title><style>p{}</style></head><body><h1>We're down for maintenance</h1></body></html>")).toBe(
+      "Down We're down for maintenance",
+    );
     expect(vendorText("HTTP Basic: Access denied.\n")).toBe("HTTP Basic: Access denied.");
   });
 });

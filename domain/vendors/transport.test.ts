@@ -29,7 +29,10 @@ function scripted(responses: (() => Response)[]) {
   return { calls, fetch: f };
 }
 
-const json = (body: unknown, status = 200, headers: Record<string, string> = {}) => () => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
+const json =
+  (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  () =>
+    new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
 
 function request(): VendorRequest {
   return { vendor: "cliniko", region: "au2", method: "GET", url: "https://api.au2.cliniko.test/v1/user", path: "/user", headers: {}, timeoutMs: 1000 };
@@ -39,7 +42,12 @@ describe("vendorFetch", () => {
   it("retries 5xx with jittered, bounded backoff and then succeeds", async () => {
     const s = scripted([() => new Response("oops", { status: 502 }), () => new Response("oops", { status: 500 }), json({ ok: true })]);
     const sleeps: number[] = [];
-    const res = await vendorFetch(request(), { fetch: s.fetch, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, retry: { baseDelayMs: 100, maxDelayMs: 150 } });
+    const res = await vendorFetch(request(), {
+      fetch: s.fetch,
+      sleep: async (ms) => void sleeps.push(ms),
+      random: () => 0.5,
+      retry: { baseDelayMs: 100, maxDelayMs: 150 },
+    });
     expect(res.status).toBe(200);
     expect(sleeps).toEqual([50, 75]);
   });
@@ -62,7 +70,10 @@ describe("vendorFetch", () => {
 
   it("sends nothing secret in the errors it builds", async () => {
     const s = scripted([() => new Response("HTTP Basic: Access denied.", { status: 401 })]);
-    const client = createVendorClient({ vendor: "cliniko", key: KEY, region: "", apiVersion: "v1" }, settings, { fetch: s.fetch, rateLimiter: createRateLimiter({ limit: 10, windowMs: 1000 }) });
+    const client = createVendorClient({ vendor: "cliniko", key: KEY, region: "", apiVersion: "v1" }, settings, {
+      fetch: s.fetch,
+      rateLimiter: createRateLimiter({ limit: 10, windowMs: 1000 }),
+    });
     const err = (await client.verify().catch((e: unknown) => e)) as VendorError;
     expect(err).toBeInstanceOf(VendorError);
     expect(err.status).toBe(401);
@@ -76,7 +87,9 @@ describe("client guards", () => {
   const limiter = () => createRateLimiter({ limit: 100, windowMs: 1000 });
 
   it("refuses to follow links.next to another host with the key", async () => {
-    const s = scripted([json({ patients: [{ id: "1", first_name: "A", last_name: "B" }], total_entries: 2, links: { next: "https://evil.test/v1/patients?page=2" } })]);
+    const s = scripted([
+      json({ patients: [{ id: "1", first_name: "A", last_name: "B" }], total_entries: 2, links: { next: "https://evil.test/v1/patients?page=2" } }),
+    ]);
     const client = createVendorClient({ vendor: "cliniko", key: KEY, region: "", apiVersion: "v1" }, settings, { fetch: s.fetch, rateLimiter: limiter() });
     const pages: number[] = [];
     const err = await (async () => {
@@ -89,8 +102,14 @@ describe("client guards", () => {
   });
 
   it("turns GraphQL errors into vendor_failure with the vendor's words", async () => {
-    const s = scripted([json({ accessToken: "t0k", accessTokenExpiresAt: new Date(Date.now() + 3_600_000).toISOString() }), json({ errors: [{ message: "Something broke", extensions: { code: "INTERNAL" } }], data: null })]);
-    const client = createVendorClient({ vendor: "nookal", key: "bmtfMTIzNDU2Nzg5MDpzZWNyZXQ=", region: "au", apiVersion: "v3" }, settings, { fetch: s.fetch, tokenStore: createMemoryTokenStore() });
+    const s = scripted([
+      json({ accessToken: "t0k", accessTokenExpiresAt: new Date(Date.now() + 3_600_000).toISOString() }),
+      json({ errors: [{ message: "Something broke", extensions: { code: "INTERNAL" } }], data: null }),
+    ]);
+    const client = createVendorClient({ vendor: "nookal", key: "bmtfMTIzNDU2Nzg5MDpzZWNyZXQ=", region: "au", apiVersion: "v3" }, settings, {
+      fetch: s.fetch,
+      tokenStore: createMemoryTokenStore(),
+    });
     const err = await client.verify().catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: "vendor_failure", vendorMessage: "Something broke", vendorCode: "INTERNAL" });
   });
@@ -98,8 +117,16 @@ describe("client guards", () => {
   it("refreshes once on a 400 'Token has expired', then reports the vendor's words without calling the key bad", async () => {
     const later = () => new Date(Date.now() + 3_600_000).toISOString();
     const expired = json({ errors: [{ message: "Token has expired" }] }, 400);
-    const s = scripted([json({ accessToken: "t1", accessTokenExpiresAt: later() }), expired, json({ accessToken: "t2", accessTokenExpiresAt: later() }), expired]);
-    const client = createVendorClient({ vendor: "nookal", key: "bmtfMTIzNDU2Nzg5MDpzZWNyZXQ=", region: "au", apiVersion: "v3" }, settings, { fetch: s.fetch, tokenStore: createMemoryTokenStore() });
+    const s = scripted([
+      json({ accessToken: "t1", accessTokenExpiresAt: later() }),
+      expired,
+      json({ accessToken: "t2", accessTokenExpiresAt: later() }),
+      expired,
+    ]);
+    const client = createVendorClient({ vendor: "nookal", key: "bmtfMTIzNDU2Nzg5MDpzZWNyZXQ=", region: "au", apiVersion: "v3" }, settings, {
+      fetch: s.fetch,
+      tokenStore: createMemoryTokenStore(),
+    });
     const err = await client.countPatients().catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: "vendor_failure", status: 400, vendorMessage: "Token has expired" });
     expect(s.calls.map((c) => c.url.replace(settings.nookalV3BaseUrls.au!, ""))).toEqual(["/oauth/token", "/graphql", "/oauth/token", "/graphql"]);
@@ -107,7 +134,11 @@ describe("client guards", () => {
   });
 
   it("wraps a programming slip or a broken configuration as a VendorError, never a raw exception", async () => {
-    const client = createVendorClient({ vendor: "cliniko", key: KEY, region: "", apiVersion: "v1" }, { ...settings, clinikoBaseUrlTemplate: "not a url {shard}" }, { rateLimiter: limiter() });
+    const client = createVendorClient(
+      { vendor: "cliniko", key: KEY, region: "", apiVersion: "v1" },
+      { ...settings, clinikoBaseUrlTemplate: "not a url {shard}" },
+      { rateLimiter: limiter() },
+    );
     const err = await client.countPatients().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VendorError);
   });

@@ -112,7 +112,12 @@ export async function vendorFetch(req: VendorRequest, deps: TransportDeps = {}):
     if (response && response.status === 429) {
       const resetHeader = response.headers.get("x-ratelimit-reset");
       const retryAfterHeader = response.headers.get("retry-after");
-      const resetAt = resetHeader && /^\d+$/.test(resetHeader) ? Number(resetHeader) * 1000 : retryAfterHeader && /^\d+$/.test(retryAfterHeader) ? now() + Number(retryAfterHeader) * 1000 : now() + 1000;
+      const resetAt =
+        resetHeader && /^\d+$/.test(resetHeader)
+          ? Number(resetHeader) * 1000
+          : retryAfterHeader && /^\d+$/.test(retryAfterHeader)
+            ? now() + Number(retryAfterHeader) * 1000
+            : now() + 1000;
       // why: the reset is in whole seconds of the vendor's clock; a little slack avoids a second 429
       const waitMs = Math.max(0, resetAt - now()) + 100;
       const retryAfterSeconds = Math.ceil(waitMs / 1000);

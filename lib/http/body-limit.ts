@@ -39,7 +39,11 @@ export function bodyLimit({ defaultBytes, rules = [] }: { defaultBytes: number; 
         if (err.type === "entity.too.large") return refuseTooLarge(req, res, limit);
         res.set("Connection", "close");
         if (err.type === "request.aborted") res.destroy();
-        else res.status(err.status && err.status >= 400 && err.status < 500 ? err.status : 400).type("text/plain").send("The request body could not be read.");
+        else
+          res
+            .status(err.status && err.status >= 400 && err.status < 500 ? err.status : 400)
+            .type("text/plain")
+            .send("The request body could not be read.");
       },
     );
   };

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { checkSameOrigin, type OriginSignals } from "./same-origin.ts";
 
-const base: OriginSignals = { origin: undefined, secFetchSite: undefined, referer: undefined, host: "127.0.0.1:3000", allowedOrigins: ["https://relink.example"] };
+const base: OriginSignals = {
+  origin: undefined,
+  secFetchSite: undefined,
+  referer: undefined,
+  host: "127.0.0.1:3000",
+  allowedOrigins: ["https://relink.example"],
+};
 const verdict = (s: Partial<OriginSignals>) => checkSameOrigin({ ...base, ...s }).ok;
 
 describe("checkSameOrigin", () => {

@@ -128,14 +128,38 @@ function prng(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, pick: <T,>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]! };
+  return { next, pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]! };
 }
 
 const SORTS = ["name", "vendor", "region", "state", "failure", "lastSuccess", "failingSince", "patients", "alerts"] as const;
 const STATES = ["healthy", "degraded", "action_required", "reconnect_pending", "pending_disconnect", "setup_pending", "paused"] as const;
-const FAILURES = ["auth_rejected", "wrong_region", "permission_denied", "no_patients_visible", "rate_limited", "vendor_unavailable", "network", "key_missing", "key_malformed", "integration_paused"] as const;
+const FAILURES = [
+  "auth_rejected",
+  "wrong_region",
+  "permission_denied",
+  "no_patients_visible",
+  "rate_limited",
+  "vendor_unavailable",
+  "network",
+  "key_missing",
+  "key_malformed",
+  "integration_paused",
+] as const;
 const REGIONS = ["au1", "au2", "au3", "uk1", "ca1", "eu1", "us1", "au", "eu", "us"] as const;
-const TEXT = ["physio", "Harbourside", "tauranga hand", "mitchell", "isla.davies", "spine & sport", "pain clinic", "@glasgow", "zzzz-none", "Coastal Podiatry", "sarah", "rehab"] as const;
+const TEXT = [
+  "physio",
+  "Harbourside",
+  "tauranga hand",
+  "mitchell",
+  "isla.davies",
+  "spine & sport",
+  "pain clinic",
+  "@glasgow",
+  "zzzz-none",
+  "Coastal Podiatry",
+  "sarah",
+  "rehab",
+] as const;
 
 type Params = Record<string, string>;
 interface Case {
@@ -153,7 +177,12 @@ const CASES: Case[] = [
     bound: BOUND.clinics,
     path: "/clinics",
     draw: (r) => {
-      const f = r.pick([{ state: r.pick(STATES) }, { failure: r.pick(FAILURES) }, { vendor: r.pick(["cliniko", "nookal"]) }, { region: r.pick(REGIONS) }] as Params[]);
+      const f = r.pick([
+        { state: r.pick(STATES) },
+        { failure: r.pick(FAILURES) },
+        { vendor: r.pick(["cliniko", "nookal"]) },
+        { region: r.pick(REGIONS) },
+      ] as Params[]);
       return { ...f, ...sortDir(r) };
     },
   },
@@ -242,10 +271,14 @@ async function main() {
       const s = summary(times);
       const pass = s.p95 < c.bound && s.n >= 200;
       failed ||= !pass;
-      say(`${c.name.padEnd(42)} ${String(s.n).padStart(4)} ${s.p50.toFixed(1).padStart(7)} ${s.p95.toFixed(1).padStart(7)} ${s.max.toFixed(1).padStart(7)}  p95 < ${c.bound} ms ${pass ? "PASS" : "FAIL"}`);
+      say(
+        `${c.name.padEnd(42)} ${String(s.n).padStart(4)} ${s.p50.toFixed(1).padStart(7)} ${s.p95.toFixed(1).padStart(7)} ${s.max.toFixed(1).padStart(7)}  p95 < ${c.bound} ms ${pass ? "PASS" : "FAIL"}`,
+      );
     }
     const s = summary(all);
-    say(`${"clinics: all combinations".padEnd(42)} ${String(s.n).padStart(4)} ${s.p50.toFixed(1).padStart(7)} ${s.p95.toFixed(1).padStart(7)} ${s.max.toFixed(1).padStart(7)}  p95 < ${BOUND.clinics} ms ${s.p95 < BOUND.clinics ? "PASS" : "FAIL"}`);
+    say(
+      `${"clinics: all combinations".padEnd(42)} ${String(s.n).padStart(4)} ${s.p50.toFixed(1).padStart(7)} ${s.p95.toFixed(1).padStart(7)} ${s.max.toFixed(1).padStart(7)}  p95 < ${BOUND.clinics} ms ${s.p95 < BOUND.clinics ? "PASS" : "FAIL"}`,
+    );
     say("\nslowest single requests:");
     for (const r of slowest.sort((a, b) => b.ms - a.ms).slice(0, 8)) say(`  ${r.ms.toFixed(1).padStart(7)} ms  ${decodeURIComponent(r.url)}`);
     say(`\n${failed ? "FAIL" : "PASS"}`);

@@ -71,7 +71,6 @@ async function startFleetSimulator(): Promise<{ url: string; stop: () => void }>
   return { url, stop: () => child.kill("SIGTERM") };
 }
 
-
 const CLK_TCK = 100;
 
 /** utime + stime of one process from /proc/<pid>/stat, in seconds; null when not visible. */
@@ -106,7 +105,9 @@ async function cpuSnapshot(sql: postgres.Sql): Promise<{ worker: number; postgre
 async function tableWrites(sql: postgres.Sql): Promise<number> {
   // why: other backends flush their pg_stat counters at most once a second when idle
   await sleep(1500);
-  const [row] = await sql<{ n: string }[]>`select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::text as n from pg_stat_user_tables where schemaname = 'public'`;
+  const [row] = await sql<
+    { n: string }[]
+  >`select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::text as n from pg_stat_user_tables where schemaname = 'public'`;
   return Number(row!.n);
 }
 
@@ -193,8 +194,12 @@ try {
   const sweepOk = probed === N && sweepS < SWEEP_BOUND_S && timelineRows === 0;
   ok &&= sweepOk;
   say(`sweep: ${probed}/${N} probed in ${sweepS.toFixed(1)} s (bound ${SWEEP_BOUND_S} s) = ${(probed / sweepS).toFixed(0)} probes/s`);
-  say(`sweep: per-connection probe latency p50 ${summary(latencies).p50} ms, p95 ${summary(latencies).p95} ms (each probe = 2 vendor requests, /user and the /patients count, each + ${LATENCY_MS} ms)`);
-  say(`sweep: ${(writes / Math.max(1, probed)).toFixed(2)} table rows written per probe (public schema, pg-boss excluded); timeline rows written: ${timelineRows} (bound 0)`);
+  say(
+    `sweep: per-connection probe latency p50 ${summary(latencies).p50} ms, p95 ${summary(latencies).p95} ms (each probe = 2 vendor requests, /user and the /patients count, each + ${LATENCY_MS} ms)`,
+  );
+  say(
+    `sweep: ${(writes / Math.max(1, probed)).toFixed(2)} table rows written per probe (public schema, pg-boss excluded); timeline rows written: ${timelineRows} (bound 0)`,
+  );
   const per1000 = (s: number) => ((s / Math.max(1, probed)) * 1000).toFixed(2);
   const pgCpu = cpu0.postgres !== null && cpu1.postgres !== null ? cpu1.postgres - cpu0.postgres : null;
   say(
@@ -205,7 +210,7 @@ try {
 
   // ---- 2. 5% of keys archived mid-run
   const archived = Array.from({ length: Math.round(N * ARCHIVE_FRACTION) }, (_, j) => Math.floor(j / ARCHIVE_FRACTION));
-    for (const i of archived) {
+  for (const i of archived) {
     const res = await fetch(`${sim.url}/_control/cliniko/keys/archive`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -223,10 +228,7 @@ try {
         select c.state, count(*)::text as n,
                (select count(*) from alerts a where a.status <> 'resolved')::text as alerts
         from connections c group by c.state`
-    ).reduce<Record<string, number> & { alerts: number }>(
-      (acc, r) => ({ ...acc, [r.state]: Number(r.n), alerts: Number(r.alerts) }),
-      { alerts: 0 },
-    );
+    ).reduce<Record<string, number> & { alerts: number }>((acc, r) => ({ ...acc, [r.state]: Number(r.n), alerts: Number(r.alerts) }), { alerts: 0 });
   let counts = await flagged();
   const deadline2 = Date.now() + (PROBE_INTERVAL_S + 60) * 1000;
   while ((counts.action_required ?? 0) < archived.length || counts.alerts < archived.length) {

@@ -61,8 +61,19 @@ async function main() {
     let seq = 0;
     const newLink = async (vendor: "cliniko" | "nookal", region: string) => {
       seq += 1;
-      const [clinic] = await services!.db.insert(clinics).values({ name: `Bench Clinic ${seq}`, timeZone: "Australia/Sydney", country: "AU" }).returning({ id: clinics.id });
-      await services!.db.insert(connections).values({ clinicId: clinic!.id, vendor, region, apiVersion: vendor === "cliniko" ? "v1" : "v3", state: "action_required", failureCode: "auth_rejected", consecutiveFailures: 3 });
+      const [clinic] = await services!.db
+        .insert(clinics)
+        .values({ name: `Bench Clinic ${seq}`, timeZone: "Australia/Sydney", country: "AU" })
+        .returning({ id: clinics.id });
+      await services!.db.insert(connections).values({
+        clinicId: clinic!.id,
+        vendor,
+        region,
+        apiVersion: vendor === "cliniko" ? "v1" : "v3",
+        state: "action_required",
+        failureCode: "auth_rejected",
+        consecutiveFailures: 3,
+      });
       const link = await createReconnectLink({ clinicId: clinic!.id, purpose: "Benchmark reconnect", createdBy: "system" }, services!.db);
       return link.path;
     };
@@ -78,7 +89,13 @@ async function main() {
       return { ms: performance.now() - started, status: res.status, body };
     };
 
-    const samples: Record<Kind, number[]> = { cliniko_connects: [], nookal_wrong_region: [], nookal_use_suggested: [], cliniko_archived: [], nookal_zero_patients: [] };
+    const samples: Record<Kind, number[]> = {
+      cliniko_connects: [],
+      nookal_wrong_region: [],
+      nookal_use_suggested: [],
+      cliniko_archived: [],
+      nookal_zero_patients: [],
+    };
     const failures: string[] = [];
     const expect = (kind: Kind, ok: boolean, what: string) => {
       if (!ok) failures.push(`${kind}: ${what}`);
@@ -88,7 +105,11 @@ async function main() {
     type Step = { kind: Kind; run: () => Promise<void> };
     const steps: Step[] = [];
     for (let i = 0; i < PLAN.clinikoConnects; i++) {
-      const account = await control.createClinikoAccount({ shard: "au2", patients: 400, user: { firstName: "Jane", lastName: `Smith ${i}`, role: "administrator" } });
+      const account = await control.createClinikoAccount({
+        shard: "au2",
+        patients: 400,
+        user: { firstName: "Jane", lastName: `Smith ${i}`, role: "administrator" },
+      });
       const pathname = await newLink("cliniko", "au2");
       steps.push({
         kind: "cliniko_connects",
@@ -148,14 +169,20 @@ async function main() {
     console.log("kind                     n     p50 ms   p95 ms   max ms");
     for (const [kind, ms] of Object.entries(samples)) {
       const s = summary(ms);
-      console.log(`${kind.padEnd(22)} ${String(s.n).padStart(3)} ${s.p50.toFixed(0).padStart(10)} ${s.p95.toFixed(0).padStart(8)} ${s.max.toFixed(0).padStart(8)}`);
+      console.log(
+        `${kind.padEnd(22)} ${String(s.n).padStart(3)} ${s.p50.toFixed(0).padStart(10)} ${s.p95.toFixed(0).padStart(8)} ${s.max.toFixed(0).padStart(8)}`,
+      );
     }
     const total = summary(all);
     const region = summary(samples.nookal_wrong_region);
-    console.log(`${"all submissions".padEnd(22)} ${String(total.n).padStart(3)} ${total.p50.toFixed(0).padStart(10)} ${total.p95.toFixed(0).padStart(8)} ${total.max.toFixed(0).padStart(8)}`);
+    console.log(
+      `${"all submissions".padEnd(22)} ${String(total.n).padStart(3)} ${total.p50.toFixed(0).padStart(10)} ${total.p95.toFixed(0).padStart(8)} ${total.max.toFixed(0).padStart(8)}`,
+    );
     const pass = failures.length === 0 && total.n >= 50 && total.p95 < BOUND_P95_MS && region.p95 < BOUND_P95_MS;
     if (failures.length) console.log(`\nunexpected verdicts:\n  ${failures.slice(0, 10).join("\n  ")}`);
-    console.log(`\np95 overall ${total.p95.toFixed(0)} ms, p95 wrong-region detection ${region.p95.toFixed(0)} ms (bound < ${BOUND_P95_MS} ms, n ≥ 50): ${pass ? "PASS" : "FAIL"}`);
+    console.log(
+      `\np95 overall ${total.p95.toFixed(0)} ms, p95 wrong-region detection ${region.p95.toFixed(0)} ms (bound < ${BOUND_P95_MS} ms, n ≥ 50): ${pass ? "PASS" : "FAIL"}`,
+    );
     process.exitCode = pass ? 0 : 1;
   } finally {
     await control.clearGlobalFaults().catch(() => {});

@@ -78,7 +78,9 @@ async function main(): Promise<number> {
     const rps = await throughput(url, small.keys[0]!.key);
     const a = rps >= 2000;
     failures += a ? 0 : 1;
-    console.log(`(a) simulator Cliniko list requests/s (per_page=100, ${CONCURRENCY} connections, ${THROUGHPUT_SECONDS} s, loopback): ${rps.toFixed(0)} req/s  [bound >= 2000]  ${verdict(a)}`);
+    console.log(
+      `(a) simulator Cliniko list requests/s (per_page=100, ${CONCURRENCY} connections, ${THROUGHPUT_SECONDS} s, loopback): ${rps.toFixed(0)} req/s  [bound >= 2000]  ${verdict(a)}`,
+    );
 
     // (b)
     const big = await control.createClinikoAccount({ shard: "uk1", patients: PAGING_PATIENTS, patientsOnly: true });
@@ -106,7 +108,12 @@ async function main(): Promise<number> {
     console.log(`(b) client paged ${seen} patients (${pages} pages of 100, rate limit lifted) in ${secs.toFixed(2)} s  [bound < 5 s]  ${verdict(b)}`);
 
     // (c)
-    const limited = await control.createClinikoAccount({ shard: "au2", patients: 3000, patientsOnly: true, faults: { rateLimit: BUDGET.limit, rateWindowMs: BUDGET.windowMs } });
+    const limited = await control.createClinikoAccount({
+      shard: "au2",
+      patients: 3000,
+      patientsOnly: true,
+      faults: { rateLimit: BUDGET.limit, rateWindowMs: BUDGET.windowMs },
+    });
     const sent: number[] = [];
     const limitedAt: number[] = [];
     const countingFetch: typeof fetch = async (input, init) => {

@@ -35,7 +35,10 @@ describe("bulk re-probe", () => {
     expect(await progressMax(page)).toBe(3);
     // why: the page revalidates every second while the worker probes; no reload here
     await expect.poll(() => progressNow(page), { timeout: 30_000, interval: 250 }).toBe(3);
-    await page.getByRole("status").filter({ hasText: /^Finished/ }).waitFor();
+    await page
+      .getByRole("status")
+      .filter({ hasText: /^Finished/ })
+      .waitFor();
     expect(await page.locator("tbody").getByText("Done").count()).toBe(3);
     await screenshot(page, "bulk-progress-done");
 
@@ -93,7 +96,10 @@ describe("bulk re-probe", () => {
     await screenshot(page, "bulk-campaign-selection");
     await page.getByRole("button", { name: "Add to campaign" }).click();
     await page.waitForURL(/\/bulk\/[0-9a-f-]{36}$/);
-    await page.getByRole("status").filter({ hasText: /^Finished/ }).waitFor();
+    await page
+      .getByRole("status")
+      .filter({ hasText: /^Finished/ })
+      .waitFor();
     expect(await page.locator("tbody").getByText("Added to the campaign.").count()).toBe(rows);
     await page.getByRole("link", { name: "Nookal EU platform move" }).waitFor();
     await screenshot(page, "bulk-campaign-done");

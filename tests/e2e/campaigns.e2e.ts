@@ -68,7 +68,9 @@ describe("a migration campaign", () => {
     await page.getByRole("button", { name: "Create campaign" }).click();
     await page.getByRole("heading", { name: "Cliniko AU key rotation" }).waitFor();
 
-    await page.getByLabel("CSV file").setInputFiles({ name: "clinics.csv", mimeType: "text/csv", buffer: Buffer.from("name\r\nCoogee Physio\r\nNo Such Clinic\r\nCamden Sports Clinic\r\n") });
+    await page
+      .getByLabel("CSV file")
+      .setInputFiles({ name: "clinics.csv", mimeType: "text/csv", buffer: Buffer.from("name\r\nCoogee Physio\r\nNo Such Clinic\r\nCamden Sports Clinic\r\n") });
     await page.getByRole("button", { name: "Check and add" }).click();
     const errors = page.getByRole("alert").filter({ hasText: "Nothing was added" });
     await errors.waitFor();
@@ -89,7 +91,16 @@ describe("a migration campaign", () => {
   it("sends everyone their link with progress, and the progress view turns live when a clinic reconnects", async () => {
     await page.getByRole("button", { name: /Send everyone their reconnect link \(2\)/ }).click();
     await page.getByRole("status").filter({ hasText: "Done: 2 sent" }).waitFor({ timeout: 20_000 });
-    await expect.poll(() => page.locator("tbody").getByText(/^Emailed/).count(), { timeout: 15_000 }).toBe(2);
+    await expect
+      .poll(
+        () =>
+          page
+            .locator("tbody")
+            .getByText(/^Emailed/)
+            .count(),
+        { timeout: 15_000 },
+      )
+      .toBe(2);
     await screenshot(page, "campaign-links-sent");
 
     // why: the link's token exists only in the email the delivery worker really sent (issue 10, security 1 and reliability 1)
@@ -107,7 +118,10 @@ describe("a migration campaign", () => {
     await clinicPage.close();
 
     // no reload: the page re-reads itself while open
-    const reconnected = page.locator("a.stat").filter({ has: page.locator(".stat-label", { hasText: /^Reconnected$/ }) }).locator(".stat-value");
+    const reconnected = page
+      .locator("a.stat")
+      .filter({ has: page.locator(".stat-label", { hasText: /^Reconnected$/ }) })
+      .locator(".stat-value");
     await expect.poll(() => reconnected.textContent(), { timeout: 25_000, interval: 500 }).toBe("1");
     await screenshot(page, "campaign-progress");
   });
@@ -119,13 +133,21 @@ describe("admin screens: import, edit and archive", () => {
     await signIn(page, baseUrl, "admin@relink.test");
     await page.getByRole("link", { name: "Import CSV" }).click();
     const header = "name,time_zone,country,admin_name,admin_email,vendor,region,api_version,key";
-    await page.getByLabel("CSV file").setInputFiles({ name: "new.csv", mimeType: "text/csv", buffer: Buffer.from(`${header}\nBronte Hands,Australia/Sydney,AU,Kim,kim@bronte.example,cliniko,,,\nNowhere Clinic,Mars/Base,UK,,,nookal,,,\n`) });
+    await page.getByLabel("CSV file").setInputFiles({
+      name: "new.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(`${header}\nBronte Hands,Australia/Sydney,AU,Kim,kim@bronte.example,cliniko,,,\nNowhere Clinic,Mars/Base,UK,,,nookal,,,\n`),
+    });
     await page.getByRole("button", { name: "Check and import" }).click();
     const errors = page.getByRole("alert").filter({ hasText: "Nothing was imported" });
     await errors.waitFor();
     expect(await errors.locator("tbody tr").count()).toBe(3);
     await screenshot(page, "import-csv-errors");
-    await page.getByLabel("CSV file").setInputFiles({ name: "new.csv", mimeType: "text/csv", buffer: Buffer.from(`${header}\nBronte Hands,Australia/Sydney,AU,Kim,kim@bronte.example,cliniko,,,\n`) });
+    await page.getByLabel("CSV file").setInputFiles({
+      name: "new.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(`${header}\nBronte Hands,Australia/Sydney,AU,Kim,kim@bronte.example,cliniko,,,\n`),
+    });
     await page.getByRole("button", { name: "Check and import" }).click();
     await page.getByRole("status").filter({ hasText: "Imported 1 clinic" }).waitFor();
 

@@ -116,7 +116,11 @@ describe("self-serve reconnect (issue 6)", () => {
       await screenshot(page, "reconnect-phone-refused");
 
       // progress is shown while the vendor is asked (slow the simulator down so it is visible)
-      await fetch(`${simulatorUrl}/_control/faults`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ latencyMs: 700 }) });
+      await fetch(`${simulatorUrl}/_control/faults`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ latencyMs: 700 }),
+      });
       try {
         await keyInput.fill(current);
         await page.getByRole("button", { name: "Check and connect" }).click();
@@ -156,7 +160,9 @@ describe("self-serve reconnect (issue 6)", () => {
       await page.getByRole("heading", { name: "Your key works — in the AU/NZ region" }).waitFor();
       await expectNoKey(page, clinic.key);
       // the retry carries only an intent: no key (or anything like it) in the page's forms
-      const hidden = await page.locator("input[type=hidden]").evaluateAll((els) => els.map((e) => `${(e as HTMLInputElement).name}=${(e as HTMLInputElement).value}`));
+      const hidden = await page
+        .locator("input[type=hidden]")
+        .evaluateAll((els) => els.map((e) => `${(e as HTMLInputElement).name}=${(e as HTMLInputElement).value}`));
       expect(hidden.sort()).toEqual(["intent=use_suggested_region", "intent=verify"]);
       expect(await page.getByRole("radio", { name: /US/ }).isChecked()).toBe(true);
       await screenshot(page, "reconnect-desktop-wrong-region");
@@ -216,7 +222,12 @@ describe("self-serve reconnect (issue 6)", () => {
       await submit(page);
       await page.getByRole("heading", { name: "Not connected yet: this key can't see any patients" }).waitFor();
       expect(await page.getByText(/0 patients are/).isVisible()).toBe(true);
-      expect(await page.getByText(/different Cliniko account/).first().isVisible()).toBe(true);
+      expect(
+        await page
+          .getByText(/different Cliniko account/)
+          .first()
+          .isVisible(),
+      ).toBe(true);
       expect(await page.getByText(/Connected as/).count()).toBe(0);
       await expectNoKey(page, clinic.key);
       await screenshot(page, "reconnect-phone-zero-patients");

@@ -137,7 +137,9 @@ describe("sign-in limits hold under concurrency (Security 3)", () => {
     const target = await makeUser("burst", "agent");
     const address = freshAddress();
     const attempt = (password: string) =>
-      post(`${web.url}/login`, form({ email: target.email, password, redirectTo: "/clinics" }), { Origin: web.url, "X-Forwarded-For": address }).then((r) => r.status);
+      post(`${web.url}/login`, form({ email: target.email, password, redirectTo: "/clinics" }), { Origin: web.url, "X-Forwarded-For": address }).then(
+        (r) => r.status,
+      );
     const statuses = await Promise.all([...Array.from({ length: 59 }, (_, i) => attempt(`wrong-${i}`)), attempt(PASSWORD)]);
     expect(statuses.at(-1)).toBe(429);
     expect(statuses.filter((s) => s === 302)).toHaveLength(0);
@@ -151,7 +153,10 @@ describe("sign-in limits hold under concurrency (Security 3)", () => {
     const statuses: number[] = [];
     for (const account of accounts) {
       for (let i = 0; i < 5; i++) {
-        const r = await post(`${web.url}/login`, form({ email: account.email, password: "guess", redirectTo: "/" }), { Origin: web.url, "X-Forwarded-For": attacker });
+        const r = await post(`${web.url}/login`, form({ email: account.email, password: "guess", redirectTo: "/" }), {
+          Origin: web.url,
+          "X-Forwarded-For": attacker,
+        });
         statuses.push(r.status);
       }
     }
@@ -163,16 +168,25 @@ describe("sign-in limits hold under concurrency (Security 3)", () => {
 });
 
 describe("no open redirect after sign-in (Security 4)", () => {
-  it.each(["/\t/evil.example", "//evil.example", "/\\evil.example", "https://evil.example/", "/.//evil.example"])("redirectTo=%j lands on /clinics", async (redirectTo) => {
-    const user = await makeUser("redirect", "viewer");
-    const res = await post(`${web.url}/login`, form({ email: user.email, password: PASSWORD, redirectTo }), { Origin: web.url, "X-Forwarded-For": freshAddress() });
-    expect(res.status).toBe(302);
-    expect(res.headers.get("Location")).toBe("/clinics");
-  });
+  it.each(["/\t/evil.example", "//evil.example", "/\\evil.example", "https://evil.example/", "/.//evil.example"])(
+    "redirectTo=%j lands on /clinics",
+    async (redirectTo) => {
+      const user = await makeUser("redirect", "viewer");
+      const res = await post(`${web.url}/login`, form({ email: user.email, password: PASSWORD, redirectTo }), {
+        Origin: web.url,
+        "X-Forwarded-For": freshAddress(),
+      });
+      expect(res.status).toBe(302);
+      expect(res.headers.get("Location")).toBe("/clinics");
+    },
+  );
 
   it("keeps a same-site path with its query", async () => {
     const user = await makeUser("redirect", "viewer");
-    const res = await post(`${web.url}/login`, form({ email: user.email, password: PASSWORD, redirectTo: "/alerts?state=open" }), { Origin: web.url, "X-Forwarded-For": freshAddress() });
+    const res = await post(`${web.url}/login`, form({ email: user.email, password: PASSWORD, redirectTo: "/alerts?state=open" }), {
+      Origin: web.url,
+      "X-Forwarded-For": freshAddress(),
+    });
     expect(res.headers.get("Location")).toBe("/alerts?state=open");
   });
 });
@@ -192,7 +206,11 @@ function rawRequest(port: number, head: string) {
     received: () => text,
     error: () => error,
     /** The final status line (after any `100 Continue`). */
-    status: (all: string) => all.split("\r\n").filter((l) => /^HTTP\/1\.1 \d{3}/.test(l) && !l.startsWith("HTTP/1.1 100")).at(0),
+    status: (all: string) =>
+      all
+        .split("\r\n")
+        .filter((l) => /^HTTP\/1\.1 \d{3}/.test(l) && !l.startsWith("HTTP/1.1 100"))
+        .at(0),
   };
 }
 
@@ -248,7 +266,12 @@ describe("security headers on every response (Security 7)", () => {
     expect(inlineScripts.length).toBeGreaterThan(0);
     for (const attrs of inlineScripts) expect(attrs).toContain(`nonce="${nonce}"`);
     const asset = /href="(\/assets\/[^"]+\.css)"/.exec(html)![1]!;
-    for (const res of [page, await fetch(`${web.url}${asset}`), await fetch(`${web.url}/no-such-page`), await post(`${web.url}/login`, "x", { Origin: "https://evil.example" })]) {
+    for (const res of [
+      page,
+      await fetch(`${web.url}${asset}`),
+      await fetch(`${web.url}/no-such-page`),
+      await post(`${web.url}/login`, "x", { Origin: "https://evil.example" }),
+    ]) {
       expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
       expect(res.headers.get("Content-Security-Policy")).toContain("frame-ancestors 'none'");
       expect(res.headers.get("Referrer-Policy")).toBe("same-origin");
@@ -274,7 +297,8 @@ describe("security headers on every response (Security 7)", () => {
       const page = await context.newPage();
       page.on("console", (m) => {
         // why: a missing favicon is a 404 "Failed to load resource", not a policy problem
-        if (/Content Security Policy|CSP violation/i.test(m.text()) || (m.type() === "error" && !/Failed to load resource/.test(m.text()))) problems.push(m.text());
+        if (/Content Security Policy|CSP violation/i.test(m.text()) || (m.type() === "error" && !/Failed to load resource/.test(m.text())))
+          problems.push(m.text());
       });
       page.on("pageerror", (e) => problems.push(String(e)));
       await page.addInitScript(() => {
@@ -366,7 +390,13 @@ describe("production mode", () => {
 
 describe("bounded shutdown (Reliability 6)", () => {
   it("on SIGTERM a request in flight still gets its answer; a stuck one is cut off after the grace period", async () => {
-    const child = await startWebChild({ NODE_ENV: "development", DATABASE_URL: databaseUrl, DATA_DIR: dataDir, SHUTDOWN_GRACE_SECONDS: "3", START_SIMULATOR: "false" });
+    const child = await startWebChild({
+      NODE_ENV: "development",
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dataDir,
+      SHUTDOWN_GRACE_SECONDS: "3",
+      START_SIMULATOR: "false",
+    });
     try {
       const head = `POST /login HTTP/1.1\r\nHost: 127.0.0.1:${child.port}\r\nOrigin: ${child.url}\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n`;
       const slow = rawRequest(child.port, head);

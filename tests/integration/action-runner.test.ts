@@ -24,12 +24,23 @@ const THING = "00000000-0000-4000-8000-000000000001";
 
 /** A console action as every route writes it, whose work is `work`. */
 function actionDoing(work: (input: z.output<typeof Schema>, actor: { userId: string; label: string }) => Promise<unknown>, extra: { upload?: string } = {}) {
-  return async (role: "viewer" | "agent", form: Record<string, string>, { thingId = THING, headers }: { thingId?: string; headers?: Record<string, string> } = {}) => {
+  return async (
+    role: "viewer" | "agent",
+    form: Record<string, string>,
+    { thingId = THING, headers }: { thingId?: string; headers?: Record<string, string> } = {},
+  ) => {
     const request = await requestAs(services, who[role].id, `/things/${thingId}`, { form, headers });
     const result = await settle(() =>
       runAction(
         { request, params: { thingId }, context: { services } },
-        { role: "agent", params: Params, notFoundMessage: "No thing has that address.", schema: Schema, echo: (f) => ({ values: { name: f.name ?? null } }), ...extra },
+        {
+          role: "agent",
+          params: Params,
+          notFoundMessage: "No thing has that address.",
+          schema: Schema,
+          echo: (f) => ({ values: { name: f.name ?? null } }),
+          ...extra,
+        },
         ({ input, actor }) => work(input, actor),
       ),
     );
@@ -64,7 +75,7 @@ describe("runAction: the one way a console action runs", () => {
 
   it("answers a DomainError with its status and the message next to its field (or the form)", async () => {
     const taken = await actionDoing(async () => {
-      throw new DomainError(400, "A clinic called \"Coastal\" already exists.", { field: "name" });
+      throw new DomainError(400, 'A clinic called "Coastal" already exists.', { field: "name" });
     })("agent", { name: "Coastal" });
     expect(taken.status).toBe(400);
     expect(taken.data).toEqual({ ok: false, fieldErrors: { name: ['A clinic called "Coastal" already exists.'] }, values: { name: "Coastal" } });
@@ -89,7 +100,11 @@ describe("runAction: the one way a console action runs", () => {
   });
 
   it("refuses an upload larger than the bound before reading its body", async () => {
-    const r = await actionDoing(async () => ({ ok: true }), { upload: "csv" })("agent", { name: "x" }, { headers: { "Content-Length": String(MAX_UPLOAD_BYTES * 2) } });
+    const r = await actionDoing(async () => ({ ok: true }), { upload: "csv" })(
+      "agent",
+      { name: "x" },
+      { headers: { "Content-Length": String(MAX_UPLOAD_BYTES * 2) } },
+    );
     expect(r.status).toBe(400);
     expect(r.data).toMatchObject({ fieldErrors: { csv: [expect.stringContaining("larger than 2 MB")] } });
     expect(r.request.bodyUsed).toBe(false);

@@ -130,15 +130,16 @@ afterAll(async () => {
   await boss?.stop({ graceful: false });
   email?.close();
   for (const s of smtpSockets) s.destroy();
-  await Promise.all([
-    new Promise((r) => receiver.close(r)),
-    new Promise((r) => smtp.close(r)),
-  ]);
+  await Promise.all([new Promise((r) => receiver.close(r)), new Promise((r) => smtp.close(r))]);
   await t?.drop();
 });
 
 async function notificationsOf(connectionId: string) {
-  return t.db.select().from(alertNotifications).where(eq(alertNotifications.connectionId, connectionId)).orderBy(asc(alertNotifications.createdAt), asc(alertNotifications.target));
+  return t.db
+    .select()
+    .from(alertNotifications)
+    .where(eq(alertNotifications.connectionId, connectionId))
+    .orderBy(asc(alertNotifications.createdAt), asc(alertNotifications.target));
 }
 
 async function settled(connectionId: string, expected: number) {
@@ -154,7 +155,6 @@ async function jobState(queue: string, id: string, state: string) {
     return job?.state === state ? job : undefined;
   });
 }
-
 
 describe("alert delivery through pg-boss", () => {
   // why: endpoints are fleet-wide; each test registers its own receiver and must not inherit another's
@@ -257,7 +257,12 @@ describe("alert delivery through pg-boss", () => {
     // why: the secret as shown once to the admin, which is what the receiver holds
     const secret = endpoint.secret;
     for (const p of posts) {
-      const v = verifyWebhookSignature(secret, String(p.headers[WEBHOOK_TIMESTAMP_HEADER.toLowerCase()]), p.rawBody, String(p.headers[WEBHOOK_SIGNATURE_HEADER.toLowerCase()]));
+      const v = verifyWebhookSignature(
+        secret,
+        String(p.headers[WEBHOOK_TIMESTAMP_HEADER.toLowerCase()]),
+        p.rawBody,
+        String(p.headers[WEBHOOK_SIGNATURE_HEADER.toLowerCase()]),
+      );
       expect(v.ok).toBe(true);
     }
     expect(new Set(posts.map((p) => p.rawBody.toString("utf8"))).size).toBe(1);

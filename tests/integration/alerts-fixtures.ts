@@ -8,10 +8,7 @@ import type { AlertKind, EscalationPacket, FailureCode } from "../../domain/voca
 
 /** Shared by the alerts integration tests: a clinic with its connection, and the packets a probe would build. */
 
-export const silentLogger = createLogger(
-  { name: "test", level: "silent", pretty: false },
-  new Writable({ write: (_c, _e, cb) => cb() }),
-);
+export const silentLogger = createLogger({ name: "test", level: "silent", pretty: false }, new Writable({ write: (_c, _e, cb) => cb() }));
 
 let seq = 0;
 
@@ -79,7 +76,15 @@ type Conn = Awaited<ReturnType<typeof makeConnection>>;
 
 /** What the probe passes after an action_required decision. */
 export function sighting(c: Conn, kind: AlertKind, now: Date, code: FailureCode = "auth_rejected"): AlertWorkInput {
-  return { connectionId: c.connection.id, clinicId: c.clinic.id, open: [kind], resolve: [], recovered: false, packet: failurePacket(c.clinic.name, code, now), now };
+  return {
+    connectionId: c.connection.id,
+    clinicId: c.clinic.id,
+    open: [kind],
+    resolve: [],
+    recovered: false,
+    packet: failurePacket(c.clinic.name, code, now),
+    now,
+  };
 }
 
 /** What the probe passes after a recovery: every health kind resolved. */
@@ -109,4 +114,3 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-

@@ -28,7 +28,10 @@ beforeAll(async () => {
     recipients: { emailClinicAdmin: true, supportEmail: "support@vendor.example", consoleUrl: "https://relink.test" },
   };
   const agent = await makeUser(t);
-  await createWebhookEndpoint({ input: { url: "https://hooks.vendor.example/relink", description: "ops" }, actor: agent, keyring: keyringFromConfig(generateMasterKey(), "k1") }, t.db);
+  await createWebhookEndpoint(
+    { input: { url: "https://hooks.vendor.example/relink", description: "ops" }, actor: agent, keyring: keyringFromConfig(generateMasterKey(), "k1") },
+    t.db,
+  );
 });
 afterAll(async () => {
   await boss?.stop({ graceful: false });
@@ -112,7 +115,13 @@ describe("alert rules", () => {
     expect(support.text).toContain("Trouble lasted 30 min");
 
     // a second healthy probe has nothing left to resolve: silence
-    expect(await applyAlertWork(recovery(c, minutes(T0, 35)), t.db, deps)).toEqual({ opened: [], reopened: [], repeated: [], resolved: [], deliveriesQueued: 0 });
+    expect(await applyAlertWork(recovery(c, minutes(T0, 35)), t.db, deps)).toEqual({
+      opened: [],
+      reopened: [],
+      repeated: [],
+      resolved: [],
+      deliveriesQueued: 0,
+    });
   });
 
   it("a recovery with nothing open (a blip that never alerted) is silent", async () => {
@@ -146,7 +155,10 @@ describe("alert rules", () => {
     const muted = await muteAlert({ alertId: first.opened[0]!, until, actor: agent, now: minutes(T0, 1) }, t.db);
     expect(muted).toMatchObject({ status: "muted", mutedUntil: until });
 
-    expect(await applyAlertWork(sighting(c, "connection_needs_action", minutes(T0, 5)), t.db, deps)).toMatchObject({ repeated: first.opened, deliveriesQueued: 0 });
+    expect(await applyAlertWork(sighting(c, "connection_needs_action", minutes(T0, 5)), t.db, deps)).toMatchObject({
+      repeated: first.opened,
+      deliveriesQueued: 0,
+    });
     expect(await applyAlertWork(recovery(c, minutes(T0, 10)), t.db, deps)).toMatchObject({ resolved: first.opened, deliveriesQueued: 0 });
     const back = await applyAlertWork(sighting(c, "connection_needs_action", minutes(T0, 15)), t.db, deps);
     expect(back).toMatchObject({ deliveriesQueued: 0 });
@@ -162,7 +174,10 @@ describe("alert rules", () => {
 
     // only the very first opening ever produced messages
     expect((await notificationsOf(c.connection.id)).map((n) => n.event)).toEqual(["opened", "opened", "opened"]);
-    const audit = await t.db.select().from(auditLog).where(and(eq(auditLog.action, "alert.mute"), eq(auditLog.clinicId, c.clinic.id)));
+    const audit = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "alert.mute"), eq(auditLog.clinicId, c.clinic.id)));
     expect(audit).toHaveLength(1);
     expect(audit[0]!.details).toMatchObject({ alertId: first.opened[0], until: until.toISOString() });
   });
@@ -268,7 +283,10 @@ describe("transactional enqueue", () => {
 
   it("a clinic without an admin email and no support address still reaches the webhooks", async () => {
     const c = await makeConnection(t, { adminEmail: null });
-    const r = await applyAlertWork(sighting(c, "connection_needs_action", T0), t.db, { ...deps, recipients: { emailClinicAdmin: true, supportEmail: null, consoleUrl: null } });
+    const r = await applyAlertWork(sighting(c, "connection_needs_action", T0), t.db, {
+      ...deps,
+      recipients: { emailClinicAdmin: true, supportEmail: null, consoleUrl: null },
+    });
     expect(r.deliveriesQueued).toBe(1);
     expect((await notificationsOf(c.connection.id)).map((n) => n.channel)).toEqual(["webhook"]);
   });

@@ -40,7 +40,10 @@ async function workBulkRuns(): Promise<number> {
     const jobs = await services.boss.fetch(QUEUES["bulk-run"].name, { batchSize: 10 });
     if (!jobs?.length) return worked;
     await handleBulkRun(jobs as Job<object>[], services);
-    await services.boss.complete(QUEUES["bulk-run"].name, jobs.map((j) => j.id));
+    await services.boss.complete(
+      QUEUES["bulk-run"].name,
+      jobs.map((j) => j.id),
+    );
     worked += jobs.length;
   }
 }
@@ -59,7 +62,10 @@ function operationIdOf(r: Awaited<ReturnType<typeof start>>): string {
 }
 const progress = async (operationId: string) => (await getBulkProgress({ operationId }, t.db))!;
 const auditRows = (action: string, clinicIds: string[]) =>
-  t.db.select().from(auditLog).where(and(eq(auditLog.action, action), inArray(auditLog.clinicId, clinicIds)));
+  t.db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.action, action), inArray(auditLog.clinicId, clinicIds)));
 
 describe("bulk actions: who may start them", () => {
   it.each(["probe", "reconnect_link", "pause", "resume", "campaign"])("a viewer cannot start %s (403)", async (intent) => {
@@ -99,7 +105,9 @@ describe("bulk actions: validation", () => {
   it("an unknown action, a bad id and an empty link message are field errors", async () => {
     const ids = await idsOf("Harbourside Physiotherapy");
     expect(((await start("agent", { intent: "explode", clinicId: ids })).data as { fieldErrors: Record<string, unknown> }).fieldErrors.intent).toBeDefined();
-    expect(((await start("agent", { intent: "probe", clinicId: "not-a-uuid" })).data as { fieldErrors: Record<string, unknown> }).fieldErrors.clinicId).toBeDefined();
+    expect(
+      ((await start("agent", { intent: "probe", clinicId: "not-a-uuid" })).data as { fieldErrors: Record<string, unknown> }).fieldErrors.clinicId,
+    ).toBeDefined();
     const r = await start("agent", { intent: "reconnect_link", clinicId: ids, purpose: "   " });
     expect(r.status).toBe(400);
     expect((r.data as { fieldErrors: Record<string, unknown> }).fieldErrors.purpose).toBeDefined();
@@ -127,7 +135,10 @@ describe("bulk pause, resume and reconnect links", () => {
     const states = await t.db.select({ state: connections.state }).from(connections).where(inArray(connections.clinicId, ids));
     expect(states.map((s) => s.state)).toEqual(["paused", "paused"]);
     expect(await auditRows("connection.pause", ids)).toHaveLength(2);
-    const opAudit = await t.db.select().from(auditLog).where(and(eq(auditLog.action, "bulk.pause"), sql`${auditLog.details}->>'operationId' = ${paused}`));
+    const opAudit = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "bulk.pause"), sql`${auditLog.details}->>'operationId' = ${paused}`));
     expect(opAudit).toHaveLength(1);
     expect(opAudit[0]!.details).toMatchObject({ total: 2, started: 2, skipped: 0 });
 
@@ -147,13 +158,21 @@ describe("bulk pause, resume and reconnect links", () => {
     const noEmail = await insertClinic(t.db, { name: "No Email Clinic", state: "action_required", failureCode: "auth_rejected" });
     await t.db.update(clinics).set({ adminEmail: null }).where(eq(clinics.id, noEmail.clinicId));
     const opId = operationIdOf(
-      await start("agent", { intent: "reconnect_link", clinicId: [withEmail!, noEmail.clinicId], purpose: "Cliniko archived your key", returnTo: "/clinics?failure=auth_rejected" }),
+      await start("agent", {
+        intent: "reconnect_link",
+        clinicId: [withEmail!, noEmail.clinicId],
+        purpose: "Cliniko archived your key",
+        returnTo: "/clinics?failure=auth_rejected",
+      }),
     );
     const p = await progress(opId);
     expect(p.counts).toEqual({ done: 1, failed: 0, skipped: 1, waiting: 0 });
     expect(p.returnTo).toBe("/clinics?failure=auth_rejected");
     expect(p.items.find((i) => i.clinicId === noEmail.clinicId)!.message).toMatch(/No admin email/);
-    const mail = await t.db.select().from(alertNotifications).where(and(eq(alertNotifications.target, "jess@bondipodiatry.example"), eq(alertNotifications.event, "reconnect_link")));
+    const mail = await t.db
+      .select()
+      .from(alertNotifications)
+      .where(and(eq(alertNotifications.target, "jess@bondipodiatry.example"), eq(alertNotifications.event, "reconnect_link")));
     expect(mail).toHaveLength(1);
     expect(mail[0]!.status).toBe("queued");
     expect((mail[0]!.content as { text: string }).text).toContain("Cliniko archived your key");
@@ -187,7 +206,10 @@ describe("bulk actions run in the worker (issue 10, reliability 5)", () => {
 describe("bulk add to a campaign", () => {
   it("adds the selection through addClinicsToCampaign, skipping other vendors and members with the reason", async () => {
     const { campaignId } = await createCampaign(
-      { input: { name: "Cliniko platform move", vendor: "cliniko", reason: "Cliniko is moving your account", deadline: "2099-01-31" }, actor: { userId: who.agent.id, label: who.agent.email } },
+      {
+        input: { name: "Cliniko platform move", vendor: "cliniko", reason: "Cliniko is moving your account", deadline: "2099-01-31" },
+        actor: { userId: who.agent.id, label: who.agent.email },
+      },
       t.db,
     );
     const ids = await idsOf("Vancouver Wellness Collective", "Fremantle Allied Health", "Dublin Pelvic Health");

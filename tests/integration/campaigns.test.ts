@@ -44,7 +44,10 @@ async function create(role: Role, form: Record<string, string>) {
   return settle(() => campaignsAction({ request, params: {}, context: { services } }));
 }
 async function act(role: Role, campaignId: string, form: Record<string, string> | FormData) {
-  const request = form instanceof FormData ? await requestAs(services, who[role].id, `/campaigns/${campaignId}`, { body: form }) : await requestAs(services, who[role].id, `/campaigns/${campaignId}`, { form });
+  const request =
+    form instanceof FormData
+      ? await requestAs(services, who[role].id, `/campaigns/${campaignId}`, { body: form })
+      : await requestAs(services, who[role].id, `/campaigns/${campaignId}`, { form });
   return settle(() => campaignAction({ request, params: { campaignId }, context: { services } }));
 }
 async function page(role: Role, campaignId: string, search = "") {
@@ -58,7 +61,10 @@ async function newCampaign(name: string, over: Record<string, string> = {}) {
 }
 /** Reconnect-link emails queued for delivery to addresses like `pattern`. */
 const linkMails = (pattern: string) =>
-  t.db.select().from(alertNotifications).where(sql`${alertNotifications.event} = 'reconnect_link' and ${alertNotifications.target} like ${pattern}`);
+  t.db
+    .select()
+    .from(alertNotifications)
+    .where(sql`${alertNotifications.event} = 'reconnect_link' and ${alertNotifications.target} like ${pattern}`);
 
 async function stateOf(name: string) {
   const [row] = await t.db.select({ state: connections.state }).from(connections).where(eq(connections.clinicId, ids[name]!));
@@ -71,7 +77,11 @@ function csvForm(text: string, asFile = false) {
   else fd.set("csvText", text);
   return fd;
 }
-type PageData = { counts: Record<string, number>; list: { rows: { name: string; status: string; linkError: string | null }[] }; unsent: { unsent: number; failed: number } };
+type PageData = {
+  counts: Record<string, number>;
+  list: { rows: { name: string; status: string; linkError: string | null }[] };
+  unsent: { unsent: number; failed: number };
+};
 
 describe("campaigns: who may do what", () => {
   it("lets a viewer read but refuses every write with 403", async () => {
@@ -113,7 +123,18 @@ describe("adding clinics", () => {
   it("by ids: healthy and degraded go to pending_disconnect, broken ones keep their state, others are skipped with a reason", async () => {
     const id = await newCampaign("By ids");
     const r = await addClinicsToCampaign(
-      { campaignId: id, clinicIds: [ids["Alpha Physio"]!, ids["Gamma Rehab"]!, ids["Delta Podiatry"]!, ids["Epsilon Nookal"]!, ids["Zeta Archived"]!, "00000000-0000-4000-8000-000000000001"], actor: actor() },
+      {
+        campaignId: id,
+        clinicIds: [
+          ids["Alpha Physio"]!,
+          ids["Gamma Rehab"]!,
+          ids["Delta Podiatry"]!,
+          ids["Epsilon Nookal"]!,
+          ids["Zeta Archived"]!,
+          "00000000-0000-4000-8000-000000000001",
+        ],
+        actor: actor(),
+      },
       t.db,
     );
     expect(r).toMatchObject({ added: 3, movedToPendingDisconnect: 2, alreadyIn: 0 });
@@ -145,7 +166,11 @@ describe("adding clinics", () => {
 
   it("from a list: reports every bad line with its number and adds nothing, then adds all once fixed", async () => {
     const id = await newCampaign("From CSV");
-    const bad = await act("agent", id, csvForm(["name", "Beta Osteo", "No Such Clinic", "Epsilon Nookal", "Zeta Archived", "eta twin", "beta osteo", ""].join("\r\n")));
+    const bad = await act(
+      "agent",
+      id,
+      csvForm(["name", "Beta Osteo", "No Such Clinic", "Epsilon Nookal", "Zeta Archived", "eta twin", "beta osteo", ""].join("\r\n")),
+    );
     expect(bad.status).toBe(400);
     const d = bad.data as { csvErrors: { line: number; message: string }[]; csvText: string };
     expect(d.csvErrors.map((e) => e.line)).toEqual([3, 4, 5, 6, 7]);
@@ -202,7 +227,8 @@ describe("sending links and progress", () => {
     const id = await newCampaign("Lose nobody");
     const names = ["LN One", "LN Two", "LN Three", "LN Four"];
     const members: string[] = [];
-    for (const name of names) members.push((await insertClinic(t.db, { name, state: "healthy", adminEmail: `admin@${name.replace(/ /g, "").toLowerCase()}.example` })).clinicId);
+    for (const name of names)
+      members.push((await insertClinic(t.db, { name, state: "healthy", adminEmail: `admin@${name.replace(/ /g, "").toLowerCase()}.example` })).clinicId);
     await addClinicsToCampaign({ campaignId: id, clinicIds: members, actor: actor() }, t.db);
     // why: a real database fault for one clinic (not a mock): its link insert fails
     const broken = members[2]!;
@@ -220,7 +246,12 @@ describe("sending links and progress", () => {
       if (!row.linkSentAt) continue;
       const links = await t.db.select().from(reconnectLinks).where(eq(reconnectLinks.clinicId, row.clinicId));
       expect(links.length, `clinic ${row.clinicId} is marked sent`).toBeGreaterThan(0);
-      expect(await t.db.select().from(alertNotifications).where(and(eq(alertNotifications.clinicId, row.clinicId), eq(alertNotifications.event, "reconnect_link")))).toHaveLength(1);
+      expect(
+        await t.db
+          .select()
+          .from(alertNotifications)
+          .where(and(eq(alertNotifications.clinicId, row.clinicId), eq(alertNotifications.event, "reconnect_link"))),
+      ).toHaveLength(1);
     }
     expect(rows.find((r) => r.clinicId === broken)!.linkSentAt).toBeNull();
     // the rest still go out on the next press
@@ -248,7 +279,10 @@ describe("sending links and progress", () => {
     await t.db.update(connections).set({ state: "action_required", stateChangedAt: later }).where(eq(connections.clinicId, c));
     expect(d.list.rows[0]!.name).toBe("P Fails");
 
-    await t.db.update(campaigns).set({ deadline: inDays(-1) }).where(eq(campaigns.id, id));
+    await t.db
+      .update(campaigns)
+      .set({ deadline: inDays(-1) })
+      .where(eq(campaigns.id, id));
     d = (await page("viewer", id)).data as PageData;
     expect(d.counts).toMatchObject({ reconnected: 1, past_deadline: 2, waiting: 0, failing: 0 });
     const only = (await page("viewer", id, "?status=reconnected")).data as PageData;

@@ -19,7 +19,14 @@ afterAll(async () => {
 });
 
 const actor = () => ({ userId: fixture.who.agent.id, label: fixture.who.agent.email });
-const live = () => ({ db: services.db, keyring: services.keyring, vendors: services.vendors, vendorSettings: services.vendor, alerts: services.alerts, probes: services.queues.probe });
+const live = () => ({
+  db: services.db,
+  keyring: services.keyring,
+  vendors: services.vendors,
+  vendorSettings: services.vendor,
+  alerts: services.alerts,
+  probes: services.queues.probe,
+});
 async function clinicId(name: string) {
   const [row] = await services.db.select({ id: clinics.id }).from(clinics).where(eq(clinics.name, name));
   return row!.id;
@@ -52,8 +59,12 @@ describe("clinic page workflows in domain, with the probe as one injected step",
 
   it("a refused step never reaches the probe", async () => {
     const { calls, probe } = recordingProbe();
-    await expect(applyRegionAndReprobe({ clinicId: await clinicId("Yarra Valley Osteopathy"), actor: actor() }, { db: services.db, probe })).rejects.toMatchObject({ status: 409 });
-    await expect(resumeAndReprobe({ clinicId: await clinicId("Yarra Valley Osteopathy"), actor: actor() }, { db: services.db, probe })).rejects.toBeInstanceOf(DomainError);
+    await expect(
+      applyRegionAndReprobe({ clinicId: await clinicId("Yarra Valley Osteopathy"), actor: actor() }, { db: services.db, probe }),
+    ).rejects.toMatchObject({ status: 409 });
+    await expect(resumeAndReprobe({ clinicId: await clinicId("Yarra Valley Osteopathy"), actor: actor() }, { db: services.db, probe })).rejects.toBeInstanceOf(
+      DomainError,
+    );
     expect(calls).toEqual([]);
   });
 
@@ -70,7 +81,15 @@ describe("clinic page workflows in domain, with the probe as one injected step",
     const id = await clinicId("Camden Sports Clinic");
     const { clinic, connection } = await clinicWithConnection(id, services.db);
     const err = await createClinicReconnectLink(
-      { clinic: { ...clinic, adminEmail: null }, vendor: connection.vendor, purpose: "New key", email: true, actor: actor(), publicUrl: "http://x", ttlHours: 1 },
+      {
+        clinic: { ...clinic, adminEmail: null },
+        vendor: connection.vendor,
+        purpose: "New key",
+        email: true,
+        actor: actor(),
+        publicUrl: "http://x",
+        ttlHours: 1,
+      },
       { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver },
     ).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 400, field: "purpose" });

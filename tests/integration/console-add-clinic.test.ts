@@ -30,7 +30,16 @@ const WORKING_CLINIKO = clinikoKey("bondi-current", "au3");
 const ARCHIVED_CLINIKO = demo("Bondi Beach Podiatry").key;
 
 function clinicForm(over: Record<string, string> = {}) {
-  return { name: "Coogee Physio", timeZone: "Australia/Sydney", country: "au", adminName: "Jo Lee", adminEmail: "Jo@Coogee.example", vendor: "cliniko", key: WORKING_CLINIKO, ...over };
+  return {
+    name: "Coogee Physio",
+    timeZone: "Australia/Sydney",
+    country: "au",
+    adminName: "Jo Lee",
+    adminEmail: "Jo@Coogee.example",
+    vendor: "cliniko",
+    key: WORKING_CLINIKO,
+    ...over,
+  };
 }
 async function add(role: Role, form: Record<string, string>) {
   const request = await requestAs(services, who[role].id, "/clinics/new", { form });
@@ -106,7 +115,16 @@ describe("adding a clinic by hand", () => {
     expect(r.response?.headers.get("Location")).toBe(`/clinics/${clinic.id}`);
     expect(clinic).toMatchObject({ country: "AU", timeZone: "Australia/Sydney", adminEmail: "jo@coogee.example", archivedAt: null });
     const [conn] = await t.db.select().from(connections).where(eq(connections.clinicId, clinic.id));
-    expect(conn).toMatchObject({ vendor: "cliniko", region: "au3", state: "healthy", failureCode: null, visiblePatientCount: expect.any(Number), everHadPatients: true, vendorUserName: "Jess Walker", vendorUserRole: "administrator" });
+    expect(conn).toMatchObject({
+      vendor: "cliniko",
+      region: "au3",
+      state: "healthy",
+      failureCode: null,
+      visiblePatientCount: expect.any(Number),
+      everHadPatients: true,
+      vendorUserName: "Jess Walker",
+      vendorUserRole: "administrator",
+    });
     expect(conn!.visiblePatientCount).toBeGreaterThan(0);
     expect(conn!.lastSuccessAt).not.toBeNull();
     expect(conn!.keyHint).toMatch(/\(au3\)$/);
@@ -114,7 +132,10 @@ describe("adding a clinic by hand", () => {
     const [event] = await t.db.select().from(connectionEvents).where(eq(connectionEvents.clinicId, clinic.id));
     expect(event).toMatchObject({ kind: "created", toState: "healthy", actor: `user:${who.agent.id}` });
     const [audit] = await audits("clinic.created", clinic.id);
-    expect(audit).toMatchObject({ actorLabel: who.agent.email, details: expect.objectContaining({ via: "form", region: "au3", visiblePatients: conn!.visiblePatientCount }) });
+    expect(audit).toMatchObject({
+      actorLabel: who.agent.email,
+      details: expect.objectContaining({ via: "form", region: "au3", visiblePatients: conn!.visiblePatientCount }),
+    });
     expect(JSON.stringify(audit!.details)).not.toContain(WORKING_CLINIKO);
   });
 
@@ -131,10 +152,19 @@ describe("adding a clinic by hand", () => {
 
   it("names the region a Nookal key works in when the wrong one is picked", async () => {
     const auckland = demo("Auckland Kinetics");
-    const r = await add("agent", clinicForm({ name: "Kiwi Motion", vendor: "nookal", key: auckland.key, region: "us", timeZone: "Pacific/Auckland", country: "NZ" }));
+    const r = await add(
+      "agent",
+      clinicForm({ name: "Kiwi Motion", vendor: "nookal", key: auckland.key, region: "us", timeZone: "Pacific/Auckland", country: "NZ" }),
+    );
     expect(r.status).toBe(422);
-    expect((r.data as { verdict: { failureCode: string; suggestedRegion: string } }).verdict).toMatchObject({ failureCode: "wrong_region", suggestedRegion: "au" });
-    const fixed = await add("agent", clinicForm({ name: "Kiwi Motion", vendor: "nookal", key: auckland.key, region: "au", timeZone: "Pacific/Auckland", country: "NZ" }));
+    expect((r.data as { verdict: { failureCode: string; suggestedRegion: string } }).verdict).toMatchObject({
+      failureCode: "wrong_region",
+      suggestedRegion: "au",
+    });
+    const fixed = await add(
+      "agent",
+      clinicForm({ name: "Kiwi Motion", vendor: "nookal", key: auckland.key, region: "au", timeZone: "Pacific/Auckland", country: "NZ" }),
+    );
     expect(fixed.status).toBe(302);
   });
 
@@ -176,9 +206,14 @@ describe("importing clinics from a CSV", () => {
   });
 
   it("reports names that already exist only once the file itself is clean, still importing nothing", async () => {
-    const r = await importCsv("admin", `${HEADER}\nImport Fresh,Australia/Sydney,AU,,,cliniko,,,\nharbourside physiotherapy,Australia/Sydney,AU,,,cliniko,,,\n`);
+    const r = await importCsv(
+      "admin",
+      `${HEADER}\nImport Fresh,Australia/Sydney,AU,,,cliniko,,,\nharbourside physiotherapy,Australia/Sydney,AU,,,cliniko,,,\n`,
+    );
     expect(r.status).toBe(400);
-    expect((r.data as { errors: { line: number; message: string }[] }).errors).toEqual([{ line: 3, message: expect.stringMatching(/^name: A clinic called "Harbourside Physiotherapy" already exists/) }]);
+    expect((r.data as { errors: { line: number; message: string }[] }).errors).toEqual([
+      { line: 3, message: expect.stringMatching(/^name: A clinic called "Harbourside Physiotherapy" already exists/) },
+    ]);
     expect(await clinicByName("Import Fresh")).toBeUndefined();
   });
 
@@ -204,11 +239,21 @@ describe("importing clinics from a CSV", () => {
 describe("editing and archiving a clinic", () => {
   it("saves changed details with an audit row of what changed, and refuses a taken name", async () => {
     const id = (await clinicByName("Coogee Physio"))!.id;
-    const r = await edit("agent", id, { intent: "save", name: "Coogee Physio & Pilates", timeZone: "", timeZoneOther: "Australia/Lord_Howe", country: "AU", adminName: "Jo Lee", adminEmail: "jo@coogee.example" });
+    const r = await edit("agent", id, {
+      intent: "save",
+      name: "Coogee Physio & Pilates",
+      timeZone: "",
+      timeZoneOther: "Australia/Lord_Howe",
+      country: "AU",
+      adminName: "Jo Lee",
+      adminEmail: "jo@coogee.example",
+    });
     expect(r.status).toBe(302);
     expect(await clinicByName("Coogee Physio & Pilates")).toMatchObject({ timeZone: "Australia/Lord_Howe" });
     const [audit] = await audits("clinic.updated", id);
-    expect(audit!.details).toEqual({ changes: { name: { from: "Coogee Physio", to: "Coogee Physio & Pilates" }, timeZone: { from: "Australia/Sydney", to: "Australia/Lord_Howe" } } });
+    expect(audit!.details).toEqual({
+      changes: { name: { from: "Coogee Physio", to: "Coogee Physio & Pilates" }, timeZone: { from: "Australia/Sydney", to: "Australia/Lord_Howe" } },
+    });
     const taken = await edit("agent", id, { intent: "save", name: "Camden Sports Clinic", timeZone: "Australia/Sydney", country: "AU" });
     expect(taken.status).toBe(400);
     expect(errorsOf(taken).name![0]).toMatch(/already exists/);
@@ -233,7 +278,10 @@ describe("editing and archiving a clinic", () => {
     expect((await edit("agent", id, { intent: "restore" })).status).toBe(302);
     expect((await clinicByName("Coogee Physio & Pilates"))!.archivedAt).toBeNull();
     expect(await audits("clinic.restored", id)).toHaveLength(1);
-    const notes = await t.db.select({ message: connectionEvents.message }).from(connectionEvents).where(and(eq(connectionEvents.clinicId, id), eq(connectionEvents.kind, "note")))
+    const notes = await t.db
+      .select({ message: connectionEvents.message })
+      .from(connectionEvents)
+      .where(and(eq(connectionEvents.clinicId, id), eq(connectionEvents.kind, "note")))
       .orderBy(connectionEvents.id);
     expect(notes.map((n) => n.message).join("\n")).toMatch(/Archived by .*closed[\s\S]*Restored by/);
   });
@@ -245,10 +293,17 @@ describe("archiving a broken clinic", () => {
     const id = (await clinicByName(broken.clinicName))!.id;
     const [conn] = await t.db.select({ id: connections.id }).from(connections).where(eq(connections.clinicId, id));
     const now = new Date();
-    await t.db.insert(alerts).values({ connectionId: conn!.id, clinicId: id, kind: "connection_needs_action", firstSeenAt: now, lastSeenAt: now, packet: {} as never });
+    await t.db
+      .insert(alerts)
+      .values({ connectionId: conn!.id, clinicId: id, kind: "connection_needs_action", firstSeenAt: now, lastSeenAt: now, packet: {} as never });
     expect((await edit("agent", id, { intent: "archive", reason: "practice closed", confirm: "yes" })).status).toBe(302);
     const rows = await t.db.select({ status: alerts.status }).from(alerts).where(eq(alerts.clinicId, id));
     expect(rows.map((r) => r.status)).toEqual(["resolved"]);
-    expect(await t.db.select().from(alertNotifications).where(and(eq(alertNotifications.clinicId, id), eq(alertNotifications.event, "recovered")))).toHaveLength(0);
+    expect(
+      await t.db
+        .select()
+        .from(alertNotifications)
+        .where(and(eq(alertNotifications.clinicId, id), eq(alertNotifications.event, "recovered"))),
+    ).toHaveLength(0);
   });
 });

@@ -19,9 +19,36 @@ beforeAll(async () => {
   who = await createRoleUsers(services);
   const now = Date.now();
   const a = await insertClinic(t.db, { name: "Alpha", state: "action_required", failureCode: "auth_rejected" });
-  const b = await insertClinic(t.db, { name: "Beta", vendor: "nookal", region: "au", apiVersion: "v3", state: "action_required", failureCode: "no_patients_visible" });
-  const [x] = await t.db.insert(alerts).values({ connectionId: a.connectionId, clinicId: a.clinicId, kind: "connection_needs_action", firstSeenAt: new Date(now - 7200_000), lastSeenAt: new Date(now), packet: {} as never }).returning();
-  const [y] = await t.db.insert(alerts).values({ connectionId: b.connectionId, clinicId: b.clinicId, kind: "no_patients_visible", firstSeenAt: new Date(now - 3600_000), lastSeenAt: new Date(now), packet: {} as never }).returning();
+  const b = await insertClinic(t.db, {
+    name: "Beta",
+    vendor: "nookal",
+    region: "au",
+    apiVersion: "v3",
+    state: "action_required",
+    failureCode: "no_patients_visible",
+  });
+  const [x] = await t.db
+    .insert(alerts)
+    .values({
+      connectionId: a.connectionId,
+      clinicId: a.clinicId,
+      kind: "connection_needs_action",
+      firstSeenAt: new Date(now - 7200_000),
+      lastSeenAt: new Date(now),
+      packet: {} as never,
+    })
+    .returning();
+  const [y] = await t.db
+    .insert(alerts)
+    .values({
+      connectionId: b.connectionId,
+      clinicId: b.clinicId,
+      kind: "no_patients_visible",
+      firstSeenAt: new Date(now - 3600_000),
+      lastSeenAt: new Date(now),
+      packet: {} as never,
+    })
+    .returning();
   clinikoAlert = x!.id;
   nookalAlert = y!.id;
 });
@@ -35,7 +62,8 @@ const inbox = async (query: string) => {
   expect(r.status).toBe(200);
   return r.data as { rows: { id: string; clinicName: string }[]; tabs: Record<string, number> };
 };
-const act = async (role: "viewer" | "agent", form: Record<string, string>) => settle(async () => alertsAction(args(await requestAs(services, who[role].id, "/alerts", { form }))));
+const act = async (role: "viewer" | "agent", form: Record<string, string>) =>
+  settle(async () => alertsAction(args(await requestAs(services, who[role].id, "/alerts", { form }))));
 
 describe("alerts inbox", () => {
   it("lists open alerts oldest first, filters by vendor and kind", async () => {
@@ -52,7 +80,12 @@ describe("alerts inbox", () => {
   it("an agent acknowledges, with an audit row; the alert moves tab", async () => {
     expect((await act("agent", { intent: "acknowledge", alertId: clinikoAlert })).status).toBe(302);
     expect((await inbox("?status=acknowledged")).rows.map((r) => r.id)).toEqual([clinikoAlert]);
-    expect(await t.db.select().from(auditLog).where(and(eq(auditLog.action, "alert.acknowledge")))).toHaveLength(1);
+    expect(
+      await t.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, "alert.acknowledge"))),
+    ).toHaveLength(1);
   });
 
   it("mutes until a date; refuses a past date next to the field", async () => {

@@ -64,7 +64,9 @@ describe("roles on the users page", () => {
   });
 
   it("refuses an unknown intent", async () => {
-    const r = await settle(async () => usersAction(args(await requestAs(services, who.admin.id, "/users", { form: { intent: "delete", userId: who.agent.id } }))));
+    const r = await settle(async () =>
+      usersAction(args(await requestAs(services, who.admin.id, "/users", { form: { intent: "delete", userId: who.agent.id } }))),
+    );
     expect(r.status).toBe(400);
   });
 
@@ -76,7 +78,9 @@ describe("roles on the users page", () => {
   });
 
   it("disables an account, which then cannot use its session", async () => {
-    const r = await settle(async () => usersAction(args(await requestAs(services, who.admin.id, "/users", { form: { intent: "disable", userId: who.agent.id } }))));
+    const r = await settle(async () =>
+      usersAction(args(await requestAs(services, who.admin.id, "/users", { form: { intent: "disable", userId: who.agent.id } }))),
+    );
     expect(r.status).toBe(302);
     const after = await settle(async () => auditLoader(args(await requestAs(services, who.agent.id, "/audit"))));
     expect(after.status).toBe(302);

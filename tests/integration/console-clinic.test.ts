@@ -31,7 +31,12 @@ async function act(role: "viewer" | "agent" | "admin", id: string, form: Record<
   return settle(() => clinicAction({ request, params: { clinicId: id }, context: { services } }));
 }
 async function auditCount(action: string, id: string) {
-  return (await t.db.select().from(auditLog).where(and(eq(auditLog.action, action), eq(auditLog.clinicId, id)))).length;
+  return (
+    await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, action), eq(auditLog.clinicId, id)))
+  ).length;
 }
 
 describe("clinic page: who may do what", () => {
@@ -112,7 +117,10 @@ describe("clinic page actions", () => {
     expect(bad.status).toBe(400);
     expect((bad.data as { fieldErrors: Record<string, string[]> }).fieldErrors.note).toBeDefined();
     expect((await act("agent", id, { intent: "note", note: "Rang Marc, key coming tomorrow" })).status).toBe(302);
-    const notes = await t.db.select().from(connectionEvents).where(and(eq(connectionEvents.clinicId, id), eq(connectionEvents.kind, "note")));
+    const notes = await t.db
+      .select()
+      .from(connectionEvents)
+      .where(and(eq(connectionEvents.clinicId, id), eq(connectionEvents.kind, "note")));
     expect(notes[0]?.message).toContain("key coming tomorrow");
   });
 
@@ -126,7 +134,10 @@ describe("clinic page actions", () => {
     expect((emailed.data as { link: { emailedTo: string } }).link.emailedTo).toBe("jess@bondipodiatry.example");
     // why: the email is a stored message for the delivery worker; its stored copy carries the link redacted
     const url = (emailed.data as { link: { url: string } }).link.url;
-    const [mail] = await t.db.select().from(alertNotifications).where(and(eq(alertNotifications.target, "jess@bondipodiatry.example"), eq(alertNotifications.event, "reconnect_link")));
+    const [mail] = await t.db
+      .select()
+      .from(alertNotifications)
+      .where(and(eq(alertNotifications.target, "jess@bondipodiatry.example"), eq(alertNotifications.event, "reconnect_link")));
     expect(mail?.status).toBe("queued");
     expect((mail?.content as { text: string }).text).toContain(`/reconnect/…${url.slice(-4)}`);
     expect(JSON.stringify(mail?.content)).not.toContain(url.split("/").pop());
@@ -142,7 +153,10 @@ describe("clinic page actions", () => {
     const lookup = (r.data as { lookup: { ok: boolean; matches: number } }).lookup;
     expect(lookup.ok).toBe(true);
     expect(lookup.matches).toBeGreaterThan(0);
-    const [audit] = await t.db.select().from(auditLog).where(and(eq(auditLog.action, "clinic.patient_lookup"), eq(auditLog.clinicId, id)));
+    const [audit] = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "clinic.patient_lookup"), eq(auditLog.clinicId, id)));
     expect(JSON.stringify(audit?.details)).not.toContain("Olivia");
     expect((await act("agent", id, { intent: "lookup", patientName: "O" })).status).toBe(400);
   });

@@ -19,8 +19,27 @@ beforeAll(async () => {
   const { clinicId, connectionId } = await insertClinic(t.db, { name: "Harbourside Physiotherapy" });
   const base = { clinicId, connectionId, alertIds: [randomUUID()], channel: "email" as const };
   await t.db.insert(alertNotifications).values([
-    { ...base, id: randomUUID(), event: "opened", audience: "clinic_admin", target: "admin@harbour.example", content: { kind: "email", subject: "Harbourside Physiotherapy: Key rejected", text: "Your key was rejected.", html: "" }, status: "queued", createdAt: new Date(Date.now() - 1000) },
-    { ...base, id: randomUUID(), event: "recovered", audience: "support", target: "support@vendor.example", content: { kind: "email", subject: "Recovered: Harbourside", text: "Connected again.", html: "" }, status: "delivered", settledAt: new Date(), attempts: 1 },
+    {
+      ...base,
+      id: randomUUID(),
+      event: "opened",
+      audience: "clinic_admin",
+      target: "admin@harbour.example",
+      content: { kind: "email", subject: "Harbourside Physiotherapy: Key rejected", text: "Your key was rejected.", html: "" },
+      status: "queued",
+      createdAt: new Date(Date.now() - 1000),
+    },
+    {
+      ...base,
+      id: randomUUID(),
+      event: "recovered",
+      audience: "support",
+      target: "support@vendor.example",
+      content: { kind: "email", subject: "Recovered: Harbourside", text: "Connected again.", html: "" },
+      status: "delivered",
+      settledAt: new Date(),
+      attempts: 1,
+    },
   ]);
 });
 afterAll(async () => {

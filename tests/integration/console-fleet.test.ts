@@ -25,7 +25,15 @@ beforeAll(async () => {
     firstFailureAt: new Date(now - 48 * hour),
     visiblePatientCount: 40,
   });
-  await insertClinic(t.db, { name: "Gamma Osteo", vendor: "nookal", region: "eu", apiVersion: "v3", state: "degraded", failureCode: "vendor_unavailable", firstFailureAt: new Date(now - 2 * hour) });
+  await insertClinic(t.db, {
+    name: "Gamma Osteo",
+    vendor: "nookal",
+    region: "eu",
+    apiVersion: "v3",
+    state: "degraded",
+    failureCode: "vendor_unavailable",
+    firstFailureAt: new Date(now - 2 * hour),
+  });
   for (let i = 0; i < 55; i++) await insertClinic(t.db, { name: `Zed Clinic ${String(i).padStart(2, "0")}`, state: "healthy", visiblePatientCount: i });
   await t.db.insert(alerts).values({
     connectionId: beta.connectionId,
@@ -38,8 +46,27 @@ beforeAll(async () => {
   // a recovery 3 h after a failure, 2 days ago
   const alpha = await insertClinic(t.db, { name: "Delta Dental", state: "healthy" });
   await t.db.insert(connectionEvents).values([
-    { connectionId: alpha.connectionId, clinicId: alpha.clinicId, kind: "state_changed", fromState: "healthy", toState: "action_required", failureCode: "auth_rejected", actor: "probe", message: "x", at: new Date(now - 51 * hour) },
-    { connectionId: alpha.connectionId, clinicId: alpha.clinicId, kind: "recovered", fromState: "action_required", toState: "healthy", actor: "probe", message: "y", at: new Date(now - 48 * hour) },
+    {
+      connectionId: alpha.connectionId,
+      clinicId: alpha.clinicId,
+      kind: "state_changed",
+      fromState: "healthy",
+      toState: "action_required",
+      failureCode: "auth_rejected",
+      actor: "probe",
+      message: "x",
+      at: new Date(now - 51 * hour),
+    },
+    {
+      connectionId: alpha.connectionId,
+      clinicId: alpha.clinicId,
+      kind: "recovered",
+      fromState: "action_required",
+      toState: "healthy",
+      actor: "probe",
+      message: "y",
+      at: new Date(now - 48 * hour),
+    },
   ]);
 });
 afterAll(async () => {

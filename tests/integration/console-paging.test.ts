@@ -22,7 +22,15 @@ interface Row {
   id: string;
   name: string;
   archived: boolean;
-  conn: null | { vendor: string; region: string; state: ConnectionState; failureCode: string | null; lastSuccessAt: Date | null; firstFailureAt: Date | null; patients: number | null };
+  conn: null | {
+    vendor: string;
+    region: string;
+    state: ConnectionState;
+    failureCode: string | null;
+    lastSuccessAt: Date | null;
+    firstFailureAt: Date | null;
+    patients: number | null;
+  };
   alerts: number;
 }
 const fleet: Row[] = [];
@@ -31,8 +39,8 @@ beforeAll(async () => {
   t = await createTestDatabase();
   // a fixed pseudo-random draw, so a failure reproduces
   let seed = 7;
-  const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-  const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const rnd = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const day = 86_400_000;
   for (let i = 0; i < 90; i++) {
     // why: duplicate names (i % 60) exercise the id tie-break
@@ -56,13 +64,23 @@ beforeAll(async () => {
     const n = failing && rnd() < 0.6 ? 1 + Math.floor(rnd() * 3) : 0;
     const kinds = ["connection_needs_action", "no_patients_visible", "degraded_too_long"] as const;
     for (let k = 0; k < n; k++)
-      await t.db.insert(alerts).values({ connectionId, clinicId, kind: kinds[k]!, status: "open", firstSeenAt: new Date(), lastSeenAt: new Date(), packet: {} as never });
+      await t.db
+        .insert(alerts)
+        .values({ connectionId, clinicId, kind: kinds[k]!, status: "open", firstSeenAt: new Date(), lastSeenAt: new Date(), packet: {} as never });
     fleet.push({
       id: clinicId,
       name,
       archived,
       alerts: n,
-      conn: { vendor: conn.vendor, region: conn.region, state, failureCode: conn.failureCode, lastSuccessAt: conn.lastSuccessAt, firstFailureAt: conn.firstFailureAt, patients: conn.visiblePatientCount },
+      conn: {
+        vendor: conn.vendor,
+        region: conn.region,
+        state,
+        failureCode: conn.failureCode,
+        lastSuccessAt: conn.lastSuccessAt,
+        firstFailureAt: conn.firstFailureAt,
+        patients: conn.visiblePatientCount,
+      },
     });
   }
   // clinics without a connection sort last in every connection sort

@@ -55,7 +55,9 @@ describe("embedded PostgreSQL refuses data it cannot use, and leaves it untouche
     const server = net.createServer();
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     const port = (server.address() as net.AddressInfo).port;
-    await expect(assertPortFree(port, "127.0.0.1", "the web console")).rejects.toThrow(`Port ${port} on 127.0.0.1 is already in use, so the web console cannot start`);
+    await expect(assertPortFree(port, "127.0.0.1", "the web console")).rejects.toThrow(
+      `Port ${port} on 127.0.0.1 is already in use, so the web console cannot start`,
+    );
     server.close();
   });
 });

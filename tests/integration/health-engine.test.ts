@@ -57,9 +57,19 @@ async function healthyClinic(label: string) {
   const key = clinikoKey(label, "au2");
   const account = addClinikoAccount(sim.world, { label, shard: "au2", patients: 30 });
   const record = addClinikoKey(sim.world, account, { key });
-  const [clinic] = await t.db.insert(clinics).values({ name: `Clinic ${label}`, timeZone: "Australia/Sydney", country: "AU", adminEmail: `admin@${label}.example` }).returning();
+  const [clinic] = await t.db
+    .insert(clinics)
+    .values({ name: `Clinic ${label}`, timeZone: "Australia/Sydney", country: "AU", adminEmail: `admin@${label}.example` })
+    .returning();
   const id = randomUUID();
-  await t.db.insert(connections).values({ id, clinicId: clinic!.id, vendor: "cliniko", region: "au2", apiVersion: "v1", ...sealApiKey(keyring, id, { vendor: "cliniko", key, region: "au2" }) });
+  await t.db.insert(connections).values({
+    id,
+    clinicId: clinic!.id,
+    vendor: "cliniko",
+    region: "au2",
+    apiVersion: "v1",
+    ...sealApiKey(keyring, id, { vendor: "cliniko", key, region: "au2" }),
+  });
   const probe = () => probeConnection(ctx, { connectionId: id, probeId: randomUUID(), reason: "schedule" });
   expect((await probe()).state).toBe("healthy");
   return { id, account, record, probe };
@@ -68,7 +78,10 @@ async function healthyClinic(label: string) {
 const connection = async (id: string) => (await t.db.select().from(connections).where(eq(connections.id, id)))[0]!;
 const alertsOf = (id: string) => t.db.select().from(alerts).where(eq(alerts.connectionId, id));
 const notificationsOf = (id: string, event: string) =>
-  t.db.select().from(alertNotifications).where(and(eq(alertNotifications.connectionId, id), eq(alertNotifications.event, event as "opened")));
+  t.db
+    .select()
+    .from(alertNotifications)
+    .where(and(eq(alertNotifications.connectionId, id), eq(alertNotifications.event, event as "opened")));
 const eventsOf = (id: string) => t.db.select().from(connectionEvents).where(eq(connectionEvents.connectionId, id));
 
 describe("the health engine against the simulator", () => {
@@ -257,7 +270,10 @@ describe("one bad job never fails its batch (issue 10, reliability 4)", () => {
     clock = new Date();
     const c = await healthyClinic("dead-probe");
     const before = await deadProbesLastDay(t.db);
-    await handleProbeDeadBatch([{ id: randomUUID(), name: "probe-dead", data: { connectionId: c.id, reason: "schedule" } } as unknown as Job<object>], { db: t.db, logger: silentLogger });
+    await handleProbeDeadBatch([{ id: randomUUID(), name: "probe-dead", data: { connectionId: c.id, reason: "schedule" } } as unknown as Job<object>], {
+      db: t.db,
+      logger: silentLogger,
+    });
     const dead = (await eventsOf(c.id)).filter((e) => e.kind === "probe_dead");
     expect(dead).toHaveLength(1);
     expect(dead[0]!.message).toMatch(/gave up after its retries/);

@@ -114,7 +114,14 @@ describe("the shared Nookal token store", () => {
     expect(JSON.stringify(rows)).not.toContain(token);
     expect(JSON.stringify(rows)).not.toContain(key);
     // why: a ciphertext copied under another key's row id does not open there
-    await t.db.insert(nookalAccessTokens).values({ id: "someone-else", tokenCiphertext: row!.ciphertext, tokenIv: row!.iv, tokenTag: row!.tag, tokenKeyId: row!.keyId, expiresAt: row!.expiresAt });
+    await t.db.insert(nookalAccessTokens).values({
+      id: "someone-else",
+      tokenCiphertext: row!.ciphertext,
+      tokenIv: row!.iv,
+      tokenTag: row!.tag,
+      tokenKeyId: row!.keyId,
+      expiresAt: row!.expiresAt,
+    });
     expect(await store.get("someone-else")).toBeUndefined();
   });
 

@@ -32,7 +32,9 @@ describe("the probe queue", () => {
     const { connectionId } = await insertClinic(t.db, { name: "Single Probe Physio" });
     await queues.probe.enqueue([{ data: { connectionId, reason: "manual" } }]);
     await queues.probe.enqueue([{ data: { connectionId, reason: "manual" } }]);
-    const rows = await t.sql<{ singleton_key: string }[]>`select singleton_key from pgboss.job where name = 'probe' and data->>'connectionId' = ${connectionId}`;
+    const rows = await t.sql<
+      { singleton_key: string }[]
+    >`select singleton_key from pgboss.job where name = 'probe' and data->>'connectionId' = ${connectionId}`;
     expect(rows.map((r) => r.singleton_key)).toEqual([connectionId]);
   });
 
@@ -70,11 +72,16 @@ describe("one door per queue", () => {
     // why: a second way to enqueue skips the catalog's payload check or the singleton key (issue 9)
     let out = "";
     try {
-      out = execFileSync("grep", ["-rnE", "boss\\??\\.(send|insert)\\(", "app", "domain", "workers", "scripts", "db", "lib", "composition"], { encoding: "utf8" });
+      out = execFileSync("grep", ["-rnE", "boss\\??\\.(send|insert)\\(", "app", "domain", "workers", "scripts", "db", "lib", "composition"], {
+        encoding: "utf8",
+      });
     } catch (err) {
       out = (err as { stdout?: string }).stdout ?? "";
     }
-    const sites = out.split("\n").filter(Boolean).map((l) => l.split(":")[0]);
+    const sites = out
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split(":")[0]);
     expect([...new Set(sites)]).toEqual(["workers/queues.ts"]);
   });
 });

@@ -9,7 +9,14 @@ let seq = 0;
 
 export async function makeClinic(
   t: TestDatabase,
-  opts: { name?: string; vendor?: "cliniko" | "nookal"; region?: string; apiVersion?: string; connection?: Partial<Connection> | null; archived?: boolean } = {},
+  opts: {
+    name?: string;
+    vendor?: "cliniko" | "nookal";
+    region?: string;
+    apiVersion?: string;
+    connection?: Partial<Connection> | null;
+    archived?: boolean;
+  } = {},
 ) {
   seq += 1;
   const [clinic] = await t.db

@@ -35,12 +35,27 @@ describe("lapsed reconnect links", () => {
   });
 
   it("wipes a sealed retry key once its window has passed", async () => {
-    const c = await insertClinic(t.db, { name: "Retry Wipe Physio", vendor: "nookal", region: "us", apiVersion: "v3", state: "action_required", failureCode: "wrong_region" });
+    const c = await insertClinic(t.db, {
+      name: "Retry Wipe Physio",
+      vendor: "nookal",
+      region: "us",
+      apiVersion: "v3",
+      state: "action_required",
+      failureCode: "wrong_region",
+    });
     const link = await createReconnectLink({ clinicId: c.clinicId, purpose: "Reconnect Nookal", createdBy: "system" }, t.db);
     const past = new Date(Date.now() - 60_000);
     await t.db
       .update(reconnectLinks)
-      .set({ retryKeyCiphertext: Buffer.from("x"), retryKeyIv: Buffer.alloc(12), retryKeyTag: Buffer.alloc(16), retryKeyId: "k1", retryRegion: "au", retryApiVersion: "v3", retryExpiresAt: past })
+      .set({
+        retryKeyCiphertext: Buffer.from("x"),
+        retryKeyIv: Buffer.alloc(12),
+        retryKeyTag: Buffer.alloc(16),
+        retryKeyId: "k1",
+        retryRegion: "au",
+        retryApiVersion: "v3",
+        retryExpiresAt: past,
+      })
       .where(eq(reconnectLinks.id, link.linkId));
     expect((await expireLapsedReconnects({}, t.db)).retryKeysWiped).toBe(1);
     const [row] = await t.db.select().from(reconnectLinks).where(eq(reconnectLinks.id, link.linkId));

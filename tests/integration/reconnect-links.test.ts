@@ -56,7 +56,10 @@ describe("creating a reconnect link", () => {
     const [event] = await t.db.select().from(connectionEvents).where(eq(connectionEvents.connectionId, connection!.id));
     expect(event).toMatchObject({ kind: "state_changed", fromState: "action_required", toState: "reconnect_pending", actor: `user:${agentId}` });
     expect(event!.message).toContain("New key after archiving");
-    const [audit] = await t.db.select().from(auditLog).where(and(eq(auditLog.clinicId, clinic.id), eq(auditLog.action, "reconnect_link.created")));
+    const [audit] = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.clinicId, clinic.id), eq(auditLog.action, "reconnect_link.created")));
     expect(audit).toMatchObject({ actorUserId: agentId, actorLabel: "agent@vendor.example" });
     expect(audit!.details).toMatchObject({ linkId: link.linkId, fromState: "action_required", toState: "reconnect_pending" });
     expect(JSON.stringify([event, audit], (_k, v) => (typeof v === "bigint" ? String(v) : v))).not.toContain(tokenOf(link.path));
@@ -74,8 +77,14 @@ describe("creating a reconnect link", () => {
     const archived = await makeClinic(t, { archived: true });
     const bare = await makeClinic(t, { connection: null });
     const ok = await makeClinic(t);
-    const code = (p: Promise<unknown>) => p.then(() => "none", (e: unknown) => (e instanceof DomainError ? e.code : String(e)));
-    expect(await code(createReconnectLink({ clinicId: "7f1c5a52-3c1a-4c53-9d1e-8a0d6a1b2c3d", purpose: "x", createdBy: "system" }, t.db))).toBe("clinic_not_found");
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => "none",
+        (e: unknown) => (e instanceof DomainError ? e.code : String(e)),
+      );
+    expect(await code(createReconnectLink({ clinicId: "7f1c5a52-3c1a-4c53-9d1e-8a0d6a1b2c3d", purpose: "x", createdBy: "system" }, t.db))).toBe(
+      "clinic_not_found",
+    );
     expect(await code(createReconnectLink({ clinicId: "not-a-uuid", purpose: "x", createdBy: "system" }, t.db))).toBe("clinic_not_found");
     expect(await code(createReconnectLink({ clinicId: bare.clinic.id, purpose: "x", createdBy: "system" }, t.db))).toBe("clinic_not_found");
     expect(await code(createReconnectLink({ clinicId: archived.clinic.id, purpose: "x", createdBy: "system" }, t.db))).toBe("clinic_archived");
@@ -119,7 +128,14 @@ describe("what a token opens", () => {
     ]);
     const [live] = rows.slice(-1);
     const err = await pgErrorOf(
-      t.db.insert(reconnectLinks).values({ clinicId: clinic.id, connectionId: live!.connectionId, tokenHash: sha256("another"), purpose: "x", createdBy: "system", expiresAt: new Date(Date.now() + 3600_000) }),
+      t.db.insert(reconnectLinks).values({
+        clinicId: clinic.id,
+        connectionId: live!.connectionId,
+        tokenHash: sha256("another"),
+        purpose: "x",
+        createdBy: "system",
+        expiresAt: new Date(Date.now() + 3600_000),
+      }),
     );
     expect(err).toContain("reconnect_links_one_live_uidx");
   });
@@ -141,7 +157,10 @@ describe("what a token opens", () => {
       const revoked = await createReconnectLink({ clinicId: clinic.id, purpose: "Revoked", createdBy: "system" }, t.db);
       await createReconnectLink({ clinicId: clinic.id, purpose: "Newer", createdBy: "system" }, t.db);
       const other = await makeClinic(t);
-      const expired = await createReconnectLink({ clinicId: other.clinic.id, purpose: "Expired", createdBy: "system", now: new Date(Date.now() - 30 * 24 * 3600_000) }, t.db);
+      const expired = await createReconnectLink(
+        { clinicId: other.clinic.id, purpose: "Expired", createdBy: "system", now: new Date(Date.now() - 30 * 24 * 3600_000) },
+        t.db,
+      );
       const used = await makeClinic(t);
       const usedLink = await createReconnectLink({ clinicId: used.clinic.id, purpose: "Used", createdBy: "system" }, t.db);
       await t.db.update(reconnectLinks).set({ usedAt: new Date() }).where(eq(reconnectLinks.id, usedLink.linkId));

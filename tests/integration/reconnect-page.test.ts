@@ -140,9 +140,22 @@ describe("the reconnect page", () => {
   it("archived Cliniko key refused with the exact fix, then the new key connects: one transaction, alerts resolved, single use", async () => {
     const { clinic, connection } = await makeBrokenClinic(t, demo("cliniko_key_archived"));
     // an alert is open for the broken key, as the probe would have left it
-    const packet = buildEscalationPacket({ organisationName: clinic.name, vendor: "cliniko", region: "au3", failureCode: "auth_rejected", evidence: null, keyUpdatedAt: null, firstFailureAt: new Date(), lastSuccessAt: null });
+    const packet = buildEscalationPacket({
+      organisationName: clinic.name,
+      vendor: "cliniko",
+      region: "au3",
+      failureCode: "auth_rejected",
+      evidence: null,
+      keyUpdatedAt: null,
+      firstFailureAt: new Date(),
+      lastSuccessAt: null,
+    });
     const alertDeps = { queue: createQueues(base.boss).deliver, recipients: alertRecipients(base.env) };
-    await applyAlertWork({ connectionId: connection!.id, clinicId: clinic.id, open: ["connection_needs_action"], resolve: [], recovered: false, packet, now: new Date() }, t.db, alertDeps);
+    await applyAlertWork(
+      { connectionId: connection!.id, clinicId: clinic.id, open: ["connection_needs_action"], resolve: [], recovered: false, packet, now: new Date() },
+      t.db,
+      alertDeps,
+    );
     const link = await linkFor(clinic.id);
 
     const refused = await post(link.token, { intent: "verify", key: demo("cliniko_key_archived").key });
@@ -191,20 +204,48 @@ describe("the reconnect page", () => {
     expect(events.filter((e) => e.actor === "link").map((e) => e.kind)).toEqual(["note", "key_replaced", "recovered"]);
     expect(events.find((e) => e.kind === "recovered")).toMatchObject({ fromState: "reconnect_pending", toState: "healthy" });
 
-    const [audit] = await t.db.select().from(auditLog).where(and(eq(auditLog.clinicId, clinic.id), eq(auditLog.action, "connection.key_replaced")));
+    const [audit] = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.clinicId, clinic.id), eq(auditLog.action, "connection.key_replaced")));
     expect(audit).toMatchObject({ actorLabel: "reconnect link", actorUserId: null });
-    expect(audit!.details).toMatchObject({ linkId: link.linkId, fromState: "reconnect_pending", toState: "healthy", visiblePatients: after.visiblePatientCount });
+    expect(audit!.details).toMatchObject({
+      linkId: link.linkId,
+      fromState: "reconnect_pending",
+      toState: "healthy",
+      visiblePatients: after.visiblePatientCount,
+    });
 
     const open = await t.db.select().from(alerts).where(eq(alerts.connectionId, connection!.id));
     expect(open.map((a) => a.status)).toEqual(["resolved"]);
-    const recovered = await t.db.select().from(alertNotifications).where(and(eq(alertNotifications.connectionId, connection!.id), eq(alertNotifications.event, "recovered")));
+    const recovered = await t.db
+      .select()
+      .from(alertNotifications)
+      .where(and(eq(alertNotifications.connectionId, connection!.id), eq(alertNotifications.event, "recovered")));
     expect(recovered.length).toBeGreaterThanOrEqual(1);
 
     // the done page reads the confirmation from the cookie, with no token
-    const done = await run(() => doneLoader({ request: new Request("http://localhost/reconnect/done", { headers: { Cookie: cookie.split(";")[0]! } }), params: {}, context: { services } }));
+    const done = await run(() =>
+      doneLoader({
+        request: new Request("http://localhost/reconnect/done", { headers: { Cookie: cookie.split(";")[0]! } }),
+        params: {},
+        context: { services },
+      }),
+    );
     expectSecurityHeaders(done.headers);
     expect(done.data).toEqual({
-      confirmation: { clinicName: clinic.name, vendor: "cliniko", vendorLabel: "Cliniko", userName: "Jess Walker", userRole: "administrator", visiblePatients: after.visiblePatientCount, visiblePatientsAtLeast: false, regionLabel: "au3", notes: [], heldByPause: false },
+      confirmation: {
+        clinicName: clinic.name,
+        vendor: "cliniko",
+        vendorLabel: "Cliniko",
+        userName: "Jess Walker",
+        userRole: "administrator",
+        visiblePatients: after.visiblePatientCount,
+        visiblePatientsAtLeast: false,
+        regionLabel: "au3",
+        notes: [],
+        heldByPause: false,
+      },
     });
     const empty = await run(() => doneLoader({ request: new Request("http://localhost/reconnect/done"), params: {}, context: { services } }));
     expect(empty.data).toEqual({ confirmation: null });
@@ -214,7 +255,10 @@ describe("the reconnect page", () => {
     const again = await post(link.token, { intent: "verify", key: BONDI_CURRENT });
     expect(again.status).toBe(404);
     expect(outcomeOf(again)).toEqual({ kind: "unavailable" });
-    const keyEvents = await t.db.select().from(connectionEvents).where(and(eq(connectionEvents.connectionId, connection!.id), eq(connectionEvents.kind, "key_replaced")));
+    const keyEvents = await t.db
+      .select()
+      .from(connectionEvents)
+      .where(and(eq(connectionEvents.connectionId, connection!.id), eq(connectionEvents.kind, "key_replaced")));
     expect(keyEvents).toHaveLength(1);
   });
 
@@ -226,9 +270,16 @@ describe("the reconnect page", () => {
     const ok = await post(link.token, { intent: "verify", key: `  "${d.key}"\n` });
     expect(ok.status).toBe(302);
     const done = await run(() =>
-      doneLoader({ request: new Request("http://localhost/reconnect/done", { headers: { Cookie: ok.headers.get("Set-Cookie")!.split(";")[0]! } }), params: {}, context: { services } }),
+      doneLoader({
+        request: new Request("http://localhost/reconnect/done", { headers: { Cookie: ok.headers.get("Set-Cookie")!.split(";")[0]! } }),
+        params: {},
+        context: { services },
+      }),
     );
-    expect((done.data as { confirmation: { notes: string[] } }).confirmation.notes).toEqual(["Removed spaces or line breaks around the key.", "Removed the quotes around the key."]);
+    expect((done.data as { confirmation: { notes: string[] } }).confirmation.notes).toEqual([
+      "Removed spaces or line breaks around the key.",
+      "Removed the quotes around the key.",
+    ]);
     expect(openApiKey(keyringFromConfig(base.masterKey, base.env.MASTER_KEY_ID), await connectionOf(t, connection!.id))).toBe(d.key);
   });
 
@@ -244,7 +295,11 @@ describe("the reconnect page", () => {
     expect(stored.state).toBe("paused");
     expect(openApiKey(keyringFromConfig(base.masterKey, base.env.MASTER_KEY_ID), stored)).toBe(d.key);
     const done = await run(() =>
-      doneLoader({ request: new Request("http://localhost/reconnect/done", { headers: { Cookie: ok.headers.get("Set-Cookie")!.split(";")[0]! } }), params: {}, context: { services } }),
+      doneLoader({
+        request: new Request("http://localhost/reconnect/done", { headers: { Cookie: ok.headers.get("Set-Cookie")!.split(";")[0]! } }),
+        params: {},
+        context: { services },
+      }),
     );
     expect((done.data as { confirmation: { heldByPause: boolean } }).confirmation.heldByPause).toBe(true);
   });
@@ -272,7 +327,10 @@ describe("the reconnect page", () => {
     const [used] = await t.db.select().from(reconnectLinks).where(eq(reconnectLinks.id, link.linkId));
     expect(used!.usedAt).not.toBeNull();
     expect(used!.retryKeyCiphertext).toBeNull();
-    const changed = await t.db.select().from(connectionEvents).where(and(eq(connectionEvents.connectionId, connection!.id), eq(connectionEvents.kind, "region_changed")));
+    const changed = await t.db
+      .select()
+      .from(connectionEvents)
+      .where(and(eq(connectionEvents.connectionId, connection!.id), eq(connectionEvents.kind, "region_changed")));
     expect(changed.map((e) => e.details)).toEqual([{ from: "us", to: "au" }]);
   });
 
@@ -292,10 +350,16 @@ describe("the reconnect page", () => {
     const { clinic } = await makeBrokenClinic(t, d);
     const link = await linkFor(clinic.id);
     const deps = reconnectDeps(services);
-    const first = await submitReconnectKey({ token: link.token, clientAddress: "198.51.100.1", submission: { intent: "verify", rawKey: d.key, region: "us" } }, deps);
+    const first = await submitReconnectKey(
+      { token: link.token, clientAddress: "198.51.100.1", submission: { intent: "verify", rawKey: d.key, region: "us" } },
+      deps,
+    );
     expect(first.kind).toBe("refused");
     const later = () => new Date(Date.now() + 11 * 60_000);
-    const retry = await submitReconnectKey({ token: link.token, clientAddress: "198.51.100.1", submission: { intent: "use_suggested_region" } }, { ...deps, now: later });
+    const retry = await submitReconnectKey(
+      { token: link.token, clientAddress: "198.51.100.1", submission: { intent: "use_suggested_region" } },
+      { ...deps, now: later },
+    );
     expect(retry.kind).toBe("retry_expired");
     const [row] = await t.db.select().from(reconnectLinks).where(eq(reconnectLinks.id, link.linkId));
     expect(row!.retryKeyCiphertext).toBeNull();
@@ -368,7 +432,10 @@ describe("the reconnect page", () => {
     const link = await linkFor(clinic.id);
     const results = await Promise.all([1, 2, 3].map((n) => post(link.token, { intent: "verify", key: BONDI_CURRENT }, `198.51.100.${n}`)));
     expect(results.map((r) => r.status).sort()).toEqual([302, 404, 404]);
-    const replaced = await t.db.select().from(connectionEvents).where(and(eq(connectionEvents.connectionId, connection!.id), eq(connectionEvents.kind, "key_replaced")));
+    const replaced = await t.db
+      .select()
+      .from(connectionEvents)
+      .where(and(eq(connectionEvents.connectionId, connection!.id), eq(connectionEvents.kind, "key_replaced")));
     expect(replaced).toHaveLength(1);
   });
 
@@ -389,6 +456,9 @@ describe("the reconnect page", () => {
 });
 
 async function describeLinkRow(linkId: string) {
-  const [row] = await t.db.select().from(reconnectLinks).where(inArray(reconnectLinks.id, [linkId]));
+  const [row] = await t.db
+    .select()
+    .from(reconnectLinks)
+    .where(inArray(reconnectLinks.id, [linkId]));
   return row!;
 }

@@ -37,7 +37,10 @@ async function act(id: string, form: Record<string, string>) {
 }
 const alertsOf = (id: string) => t.db.select().from(alerts).where(eq(alerts.clinicId, id));
 const notificationsOf = (id: string, event: "opened" | "recovered" | "reconnect_link") =>
-  t.db.select().from(alertNotifications).where(and(eq(alertNotifications.clinicId, id), eq(alertNotifications.event, event)));
+  t.db
+    .select()
+    .from(alertNotifications)
+    .where(and(eq(alertNotifications.clinicId, id), eq(alertNotifications.event, event)));
 
 /** An SMTP stand-in that keeps what it was given (the one thing that is not our code). */
 function capturingSender(): EmailSender & { sent: OutgoingEmail[] } {
@@ -151,16 +154,20 @@ describe("the processes refuse to start when the master keys cannot read a store
     parseEnv({ NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_URL: t.url, SESSION_SECRET: randomBytes(32).toString("hex"), ...over });
 
   it("names MASTER_KEY when the configured key is not the one that sealed the keys", async () => {
-    const err = await createServices({ env: envWith({ MASTER_KEY: generateMasterKey() }), logger, databaseUrl: t.url, role: "worker" }).catch((e: unknown) => e);
+    const err = await createServices({ env: envWith({ MASTER_KEY: generateMasterKey() }), logger, databaseUrl: t.url, role: "worker" }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(StartupError);
     expect((err as Error).message).toMatch(/^Refusing to start: MASTER_KEY \(MASTER_KEY_ID "k1"\) cannot decrypt/);
     expect((err as Error).message).not.toContain(services.masterKey);
   });
 
   it("names MASTER_KEYS_PREVIOUS when the key id that sealed them is not configured", async () => {
-    const err = await createServices({ env: envWith({ MASTER_KEY: generateMasterKey(), MASTER_KEY_ID: "k2" }), logger, databaseUrl: t.url, role: "web" }).catch((e: unknown) => e);
+    const err = await createServices({ env: envWith({ MASTER_KEY: generateMasterKey(), MASTER_KEY_ID: "k2" }), logger, databaseUrl: t.url, role: "web" }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(StartupError);
-    expect((err as Error).message).toContain('add it to MASTER_KEYS_PREVIOUS as k1:<base64>');
+    expect((err as Error).message).toContain("add it to MASTER_KEYS_PREVIOUS as k1:<base64>");
   });
 
   it("starts with the right key, and with it as a previous key during a rotation", async () => {

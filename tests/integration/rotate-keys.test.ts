@@ -22,11 +22,21 @@ describe("rotating the master key", () => {
     const [clinic] = await t.db.insert(clinics).values({ name: "Rotation Physio", timeZone: "Australia/Sydney", country: "AU" }).returning();
     const plaintexts = new Map<string, string>();
     for (let i = 0; i < 3; i++) {
-      const [c] = await t.db.insert(clinics).values({ name: `Rotation ${i}`, timeZone: "Europe/London", country: "GB" }).returning();
+      const [c] = await t.db
+        .insert(clinics)
+        .values({ name: `Rotation ${i}`, timeZone: "Europe/London", country: "GB" })
+        .returning();
       const id = randomUUID();
       const key = `MS0xMjM0NTY3ODkwYWJjZGVmZ2hp${i}-uk1`;
       plaintexts.set(id, key);
-      await t.db.insert(connections).values({ id, clinicId: c!.id, vendor: "cliniko", region: "uk1", apiVersion: "v1", ...sealApiKey(oldRing, id, { vendor: "cliniko", key, region: "uk1" }) });
+      await t.db.insert(connections).values({
+        id,
+        clinicId: c!.id,
+        vendor: "cliniko",
+        region: "uk1",
+        apiVersion: "v1",
+        ...sealApiKey(oldRing, id, { vendor: "cliniko", key, region: "uk1" }),
+      });
     }
     // a connection with no key is left alone
     await t.db.insert(connections).values({ clinicId: clinic!.id, vendor: "nookal", region: "au", apiVersion: "v3" });

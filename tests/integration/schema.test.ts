@@ -14,8 +14,12 @@ afterAll(async () => {
 describe("schema v1", () => {
   it("refuses an unknown connection state and a Nookal region that does not exist", async () => {
     const [clinic] = await t.db.insert(clinics).values({ name: "Harbour Physio", timeZone: "Australia/Sydney", country: "AU" }).returning();
-    expect(await pgErrorOf(t.db.insert(connections).values({ clinicId: clinic!.id, vendor: "cliniko", region: "au1", apiVersion: "v1", state: "broken" as never }))).toMatch(/connections_state_check/);
-    expect(await pgErrorOf(t.db.insert(connections).values({ clinicId: clinic!.id, vendor: "nookal", region: "mars", apiVersion: "v3" }))).toMatch(/connections_region_check/);
+    expect(
+      await pgErrorOf(t.db.insert(connections).values({ clinicId: clinic!.id, vendor: "cliniko", region: "au1", apiVersion: "v1", state: "broken" as never })),
+    ).toMatch(/connections_state_check/);
+    expect(await pgErrorOf(t.db.insert(connections).values({ clinicId: clinic!.id, vendor: "nookal", region: "mars", apiVersion: "v3" }))).toMatch(
+      /connections_region_check/,
+    );
     const [ok] = await t.db.insert(connections).values({ clinicId: clinic!.id, vendor: "nookal", region: "eu", apiVersion: "v3" }).returning();
     expect(ok!.state).toBe("setup_pending");
   });
@@ -23,7 +27,9 @@ describe("schema v1", () => {
   it("allows one connection per clinic", async () => {
     const [clinic] = await t.db.insert(clinics).values({ name: "Two Keys", timeZone: "Europe/London", country: "GB" }).returning();
     await t.db.insert(connections).values({ clinicId: clinic!.id, vendor: "cliniko", region: "uk1", apiVersion: "v1" });
-    expect(await pgErrorOf(t.db.insert(connections).values({ clinicId: clinic!.id, vendor: "cliniko", region: "uk2", apiVersion: "v1" }))).toMatch(/connections_clinic_id_uidx/);
+    expect(await pgErrorOf(t.db.insert(connections).values({ clinicId: clinic!.id, vendor: "cliniko", region: "uk2", apiVersion: "v1" }))).toMatch(
+      /connections_clinic_id_uidx/,
+    );
   });
 
   it("keeps the audit log append-only", async () => {

@@ -16,7 +16,9 @@ afterAll(async () => {
 
 describe("the demo seed", () => {
   it("refuses in production and writes nothing", async () => {
-    await expect(seedDemoFleet({ databaseUrl: t.url, masterKey: generateMasterKey(), masterKeyId: "k1", nodeEnv: "production" })).rejects.toThrow(/never seeded in production/);
+    await expect(seedDemoFleet({ databaseUrl: t.url, masterKey: generateMasterKey(), masterKeyId: "k1", nodeEnv: "production" })).rejects.toThrow(
+      /never seeded in production/,
+    );
     expect(await t.db.select({ email: users.email }).from(users)).toEqual([]);
     expect(await t.db.select({ id: clinics.id }).from(clinics)).toEqual([]);
   });

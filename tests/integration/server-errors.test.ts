@@ -36,7 +36,10 @@ async function signIn(): Promise<string> {
     body: new URLSearchParams({ email: ADMIN.email, password: ADMIN.password, redirectTo: "/clinics" }),
   });
   expect(res.status).toBe(302);
-  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]!).join("; ");
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0]!)
+    .join("; ");
   expect(cookie).not.toBe("");
   return cookie;
 }

@@ -26,7 +26,9 @@ afterAll(async () => {
 
 /** Signs in through the login action; returns the Cookie header value the browser would send back. */
 async function signInCookie(email: string): Promise<string> {
-  const r = await settle(async () => loginAction(args(await requestAs(services, null, "/login", { form: { email, password: "test-password-123", redirectTo: "/clinics" } }))));
+  const r = await settle(async () =>
+    loginAction(args(await requestAs(services, null, "/login", { form: { email, password: "test-password-123", redirectTo: "/clinics" } }))),
+  );
   expect(r.status).toBe(302);
   return r.response!.headers.get("Set-Cookie")!.split(";")[0]!;
 }
@@ -79,7 +81,9 @@ describe("server-side sessions (issue 10, Security 6)", () => {
     expect(await userOf(old)).not.toBeNull();
     await t.db.execute(sql`update sessions set expires_at = now() - interval '1 second' where revoked_at is null and user_id = ${who.viewer.id}`);
     expect(await userOf(old)).toBeNull();
-    const [row] = await t.db.execute<{ hours: number }>(sql`select extract(epoch from max(expires_at - created_at)) / 3600 as hours from sessions where user_id = ${who.viewer.id}`);
+    const [row] = await t.db.execute<{ hours: number }>(
+      sql`select extract(epoch from max(expires_at - created_at)) / 3600 as hours from sessions where user_id = ${who.viewer.id}`,
+    );
     expect(Number(row!.hours)).toBe(12);
   });
 
@@ -87,7 +91,9 @@ describe("server-side sessions (issue 10, Security 6)", () => {
     const cookie = await signInCookie(who.admin.email);
     await t.db.execute(sql`update sessions set last_seen_at = now() - interval '20 minutes' where revoked_at is null and user_id = ${who.admin.id}`);
     expect(await userOf(cookie)).not.toBeNull();
-    const [row] = await t.db.execute<{ age: number }>(sql`select extract(epoch from now() - max(last_seen_at))::int as age from sessions where revoked_at is null and user_id = ${who.admin.id}`);
+    const [row] = await t.db.execute<{ age: number }>(
+      sql`select extract(epoch from now() - max(last_seen_at))::int as age from sessions where revoked_at is null and user_id = ${who.admin.id}`,
+    );
     expect(row!.age).toBeLessThan(5);
   });
 
@@ -101,7 +107,11 @@ describe("server-side sessions (issue 10, Security 6)", () => {
   it("in production the cookie is __Host- and Secure", async () => {
     const prod = { ...services, env: { ...services.env, NODE_ENV: "production" as const } };
     const r = await settle(async () =>
-      loginAction({ request: await requestAs(services, null, "/login", { form: { email: who.viewer.email, password: "test-password-123" } }), params: {}, context: { services: prod } }),
+      loginAction({
+        request: await requestAs(services, null, "/login", { form: { email: who.viewer.email, password: "test-password-123" } }),
+        params: {},
+        context: { services: prod },
+      }),
     );
     expect(r.response!.headers.get("Set-Cookie")).toMatch(/^__Host-relink=[^;]+; .*Path=\/;.*HttpOnly; Secure; SameSite=Lax/);
   });

@@ -58,7 +58,10 @@ describe("sign-in limits (issue 10, Security 3)", () => {
     const admin = await signIn({ email: who.admin.email, password: PASSWORD, clientAddress: "192.0.2.10", now }, t.db);
     expect(admin.ok).toBe(true);
     // and the sprayed third account is not locked for anyone else
-    const [third] = await t.db.select().from(rateLimitHits).where(and(eq(rateLimitHits.bucket, `sign-in:${emails[2]}`)));
+    const [third] = await t.db
+      .select()
+      .from(rateLimitHits)
+      .where(and(eq(rateLimitHits.bucket, `sign-in:${emails[2]}`)));
     expect(third).toBeUndefined();
   });
 });

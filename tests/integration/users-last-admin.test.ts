@@ -18,7 +18,10 @@ afterAll(async () => {
 });
 
 async function activeAdmins() {
-  return t.db.select({ id: users.id }).from(users).where(and(eq(users.role, "admin"), isNull(users.disabledAt)));
+  return t.db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.role, "admin"), isNull(users.disabledAt)));
 }
 
 describe("the last active admin", () => {

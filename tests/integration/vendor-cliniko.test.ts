@@ -110,10 +110,23 @@ describe("Cliniko keys and shards", () => {
     await control.archiveClinikoKey(key);
     const spy = countingFetch();
     const err = await failure(cliniko(key, "", { fetch: spy.fetch }).verify());
-    expect(err).toMatchObject({ kind: "http", status: 401, vendorMessage: "HTTP Basic: Access denied.", region: "au3", request: { method: "GET", path: "/user" } });
+    expect(err).toMatchObject({
+      kind: "http",
+      status: 401,
+      vendorMessage: "HTTP Basic: Access denied.",
+      region: "au3",
+      request: { method: "GET", path: "/user" },
+    });
     expect(spy.calls).toHaveLength(1);
     expectNoSecret(err, key);
-    expect(await findWorkingRegion({ vendor: "cliniko", key, region: "au3", apiVersion: "v1" }, settings, {}, { rateLimiter: createRateLimiter({ limit: 1000, windowMs: 1000 }) })).toBeNull();
+    expect(
+      await findWorkingRegion(
+        { vendor: "cliniko", key, region: "au3", apiVersion: "v1" },
+        settings,
+        {},
+        { rateLimiter: createRateLimiter({ limit: 1000, windowMs: 1000 }) },
+      ),
+    ).toBeNull();
   });
 
   it("gets the same 401 for a key from another shard, and findWorkingRegion finds the right one", async () => {
@@ -121,7 +134,12 @@ describe("Cliniko keys and shards", () => {
     const key = account.keys[0]!.key;
     const err = await failure(cliniko(key, "au1").verify());
     expect(err).toMatchObject({ kind: "http", status: 401, vendorMessage: "HTTP Basic: Access denied." });
-    const found = await findWorkingRegion({ vendor: "cliniko", key, region: "au1", apiVersion: "v1" }, settings, {}, { rateLimiter: createRateLimiter({ limit: 1000, windowMs: 1000 }) });
+    const found = await findWorkingRegion(
+      { vendor: "cliniko", key, region: "au1", apiVersion: "v1" },
+      settings,
+      {},
+      { rateLimiter: createRateLimiter({ limit: 1000, windowMs: 1000 }) },
+    );
     expect(found).toEqual({ workingRegion: "ca1" });
     expect((await cliniko(key, "ca1").verify()).region).toBe("ca1");
   });
@@ -143,7 +161,12 @@ describe("Cliniko keys and shards", () => {
 
 describe("Cliniko permission gaps", () => {
   it("reports 403 on /patients for a role without access while /user works", async () => {
-    const account = await control.createClinikoAccount({ shard: "au4", patients: 20, patientsOnly: true, user: { role: "bookkeeper", denied: { patients: 403 } } });
+    const account = await control.createClinikoAccount({
+      shard: "au4",
+      patients: 20,
+      patientsOnly: true,
+      user: { role: "bookkeeper", denied: { patients: 403 } },
+    });
     const client = cliniko(account.keys[0]!.key);
     await client.authenticate();
     const err = await failure(client.verify());
@@ -262,7 +285,9 @@ describe("Cliniko faults", () => {
         srv.close(() => resolve(p));
       });
     });
-    const err = await failure(cliniko("MS0xMjM0NTY3ODkwMTIzNDU2Nzg5MC1hYmNkZWZn", "au1", {}, simulatorVendorSettings(`http://127.0.0.1:${port}`)).countPatients());
+    const err = await failure(
+      cliniko("MS0xMjM0NTY3ODkwMTIzNDU2Nzg5MC1hYmNkZWZn", "au1", {}, simulatorVendorSettings(`http://127.0.0.1:${port}`)).countPatients(),
+    );
     expect(err).toMatchObject({ kind: "network", socketCode: "ECONNREFUSED" });
   });
 });

@@ -37,16 +37,41 @@ function keyCheck(c: DemoClinic): LocalKeyCheck {
 describe("demo fleet", () => {
   it("covers every failure code a probe can find, and healthy clinics on every Cliniko shard and Nookal region asked for", () => {
     const codes = new Set(DEMO_FLEET.map((c) => c.expectedFailure));
-    for (const code of [null, "key_missing", "key_malformed", "auth_rejected", "wrong_region", "permission_denied", "no_patients_visible", "vendor_unavailable"]) expect(codes).toContain(code);
+    for (const code of [
+      null,
+      "key_missing",
+      "key_malformed",
+      "auth_rejected",
+      "wrong_region",
+      "permission_denied",
+      "no_patients_visible",
+      "vendor_unavailable",
+    ])
+      expect(codes).toContain(code);
     const healthy = DEMO_FLEET.filter((c) => c.expectedFailure === null).map((c) => `${c.vendor}:${c.region}:${c.apiVersion}`);
-    expect(healthy).toEqual(expect.arrayContaining(["cliniko:au1:v1", "cliniko:au2:v1", "cliniko:uk1:v1", "cliniko:ca1:v1", "nookal:au:v3", "nookal:eu:v3", "nookal:us:v3", "nookal:au:v2"]));
+    expect(healthy).toEqual(
+      expect.arrayContaining([
+        "cliniko:au1:v1",
+        "cliniko:au2:v1",
+        "cliniko:uk1:v1",
+        "cliniko:ca1:v1",
+        "nookal:au:v3",
+        "nookal:eu:v3",
+        "nookal:us:v3",
+        "nookal:au:v2",
+      ]),
+    );
     expect(new Set(DEMO_FLEET.map((c) => c.clinicName)).size).toBe(DEMO_FLEET.length);
   });
 
   for (const clinic of DEMO_FLEET) {
     it(`${clinic.scenario} → ${clinic.expectedFailure ?? "healthy"}`, async () => {
       const settings = simulatorVendorSettings(sim.url, { timeoutMs: 2000 });
-      const deps = { rateLimiter: createRateLimiter({ limit: 1000, windowMs: 60_000 }), tokenStore: createMemoryTokenStore(), retry: { baseDelayMs: 1, maxDelayMs: 5 } };
+      const deps = {
+        rateLimiter: createRateLimiter({ limit: 1000, windowMs: 60_000 }),
+        tokenStore: createMemoryTokenStore(),
+        retry: { baseDelayMs: 1, maxDelayMs: 5 },
+      };
       const target: ConnectionTarget = { vendor: clinic.vendor, key: clinic.key, region: clinic.region, apiVersion: clinic.apiVersion };
       const check = keyCheck(clinic);
       let outcome: ProbeOutcome | null = null;
@@ -63,7 +88,15 @@ describe("demo fleet", () => {
         region: clinic.region,
         keyCheck: check,
         outcome,
-        history: { state: "healthy", lastSuccessAt: null, everHadPatients: false, expectsPatients: true, consecutiveFailures: 0, firstFailureAt: null, paused: false },
+        history: {
+          state: "healthy",
+          lastSuccessAt: null,
+          everHadPatients: false,
+          expectsPatients: true,
+          consecutiveFailures: 0,
+          firstFailureAt: null,
+          paused: false,
+        },
         now: new Date(),
       };
       let result = classifyProbe(input);

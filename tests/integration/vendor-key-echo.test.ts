@@ -61,7 +61,11 @@ afterAll(async () => {
 describe("a vendor that echoes the key in its error body", () => {
   it("really does echo it (the simulator setting this test relies on)", async () => {
     const res = await fetch(`${sim.url}/cliniko/au3/v1/user`, {
-      headers: { Authorization: `Basic ${Buffer.from(`${archived.key}:`).toString("base64")}`, Accept: "application/json", "User-Agent": "Relink tests (tests@relink.example)" },
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${archived.key}:`).toString("base64")}`,
+        Accept: "application/json",
+        "User-Agent": "Relink tests (tests@relink.example)",
+      },
     });
     expect(res.status).toBe(401);
     expect(await res.text()).toContain(archived.key);
@@ -69,7 +73,10 @@ describe("a vendor that echoes the key in its error body", () => {
 
   it("the client's error carries the vendor's words with the key replaced", async () => {
     const client = createVendorClient({ vendor: "cliniko", region: archived.region, apiVersion: "v1", key: archived.key }, settings);
-    const err = await client.authenticate().then(() => null, (e: unknown) => e);
+    const err = await client.authenticate().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(isVendorError(err)).toBe(true);
     if (!isVendorError(err)) return;
     expect(err.vendorMessage).toBe("HTTP Basic: Access denied for key [key].");

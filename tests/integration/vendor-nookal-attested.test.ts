@@ -68,7 +68,15 @@ function classify(err: VendorError) {
     region: "au",
     keyCheck: { status: "ok" },
     outcome: { ok: false, error: err },
-    history: { state: "healthy", lastSuccessAt: null, everHadPatients: true, expectsPatients: true, consecutiveFailures: 0, firstFailureAt: null, paused: false },
+    history: {
+      state: "healthy",
+      lastSuccessAt: null,
+      everHadPatients: true,
+      expectsPatients: true,
+      consecutiveFailures: 0,
+      firstFailureAt: null,
+      paused: false,
+    },
     now: new Date(),
   });
 }
@@ -96,24 +104,50 @@ const ATTESTED = new Set([
   "Query.locations",
   "Query.treatmentNotes",
   "Query.cases",
-  ...["clientID", "DOB", "dateCreated", "dateModified", "title", "firstName", "middleName", "lastName", "fullName", "locationID", "active", "deceased"].map((f) => `clients.${f}`),
+  ...["clientID", "DOB", "dateCreated", "dateModified", "title", "firstName", "middleName", "lastName", "fullName", "locationID", "active", "deceased"].map(
+    (f) => `clients.${f}`,
+  ),
   ...["noteID", "clientID", "caseID", "apptID", "practitionerID", "date", "status", "templateID"].map((f) => `treatmentNotes.${f}`),
   ...["locationID", "name", "addr1", "suburb", "state", "country"].map((f) => `locations.${f}`),
 ]);
 // why: the wrapper is tolerated, never assumed; its fields are asked only after a bare list failed
-const WRAPPER = new Set(["clients.totalItems", "clients.items", "items.clientID", "locations.totalItems", "locations.items", "items.locationID", "items.name", "treatmentNotes.totalItems", "treatmentNotes.items", "items.noteID"]);
+const WRAPPER = new Set([
+  "clients.totalItems",
+  "clients.items",
+  "items.clientID",
+  "locations.totalItems",
+  "locations.items",
+  "items.locationID",
+  "items.name",
+  "treatmentNotes.totalItems",
+  "treatmentNotes.items",
+  "items.noteID",
+]);
 
 describe("probe and verify ask only for attested v3 queries and fields", () => {
   for (const schema of ["attested", "extended"] as const) {
     it(`verifies with clients, locations and treatmentNotes only (simulator schema: ${schema})`, async () => {
       await control.setSettings({ nookalV3Schema: schema });
-      const account = await control.createNookalAccount({ region: "au", timeZone: "Australia/Perth", locations: [{ name: "Subiaco", patients: 40 }, { name: "Cottesloe", patients: 10 }] });
+      const account = await control.createNookalAccount({
+        region: "au",
+        timeZone: "Australia/Perth",
+        locations: [
+          { name: "Subiaco", patients: 40 },
+          { name: "Cottesloe", patients: 10 },
+        ],
+      });
       const rec = recording();
       const result = await nookal(account.keys[0]!.key, { timeZone: "Australia/Perth", deps: { fetch: rec.fetch } }).verify();
       const fields = rec.sent.filter((s) => s.url.endsWith("/graphql")).flatMap((s) => selected(s.body));
       expect(fields.filter((f) => !ATTESTED.has(f))).toEqual([]);
       // identity from the key's locations; the time zone from configuration
-      expect(result.user).toEqual({ id: `locations:${account.locations.map((l) => l.id).sort().join(",")}`, name: "Subiaco, Cottesloe" });
+      expect(result.user).toEqual({
+        id: `locations:${account.locations
+          .map((l) => l.id)
+          .sort()
+          .join(",")}`,
+        name: "Subiaco, Cottesloe",
+      });
       expect(result.locations.map((l) => l.timeZone)).toEqual(["Australia/Perth", "Australia/Perth"]);
       expect(result.visiblePatients).toBe(livePatients(account.id));
     });
@@ -122,8 +156,23 @@ describe("probe and verify ask only for attested v3 queries and fields", () => {
   it("is served by a simulator that, like public clients show, has no practice query, location timezone or client email", async () => {
     const account = await control.createNookalAccount({ region: "au" });
     const key = account.keys[0]!.key;
-    const token = ((await (await fetch(`${sim.url}/nookal/au/oauth/token`, { method: "POST", headers: { Authorization: `Basic ${key}`, "Content-Type": "application/x-www-form-urlencoded" }, body: "grant_type=client_credentials" })).json()) as { accessToken: string }).accessToken;
-    const ask = async (query: string) => (await (await fetch(`${sim.url}/nookal/au/graphql`, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: JSON.stringify({ query }) })).json()) as { errors?: { message: string }[] };
+    const token = (
+      (await (
+        await fetch(`${sim.url}/nookal/au/oauth/token`, {
+          method: "POST",
+          headers: { Authorization: `Basic ${key}`, "Content-Type": "application/x-www-form-urlencoded" },
+          body: "grant_type=client_credentials",
+        })
+      ).json()) as { accessToken: string }
+    ).accessToken;
+    const ask = async (query: string) =>
+      (await (
+        await fetch(`${sim.url}/nookal/au/graphql`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ query }),
+        })
+      ).json()) as { errors?: { message: string }[] };
     expect((await ask("{ practice { practiceID } }")).errors?.[0]?.message).toMatch(/Cannot query field "practice"/);
     expect((await ask("{ locations { timezone } }")).errors?.[0]?.message).toMatch(/Cannot query field "timezone"/);
     expect((await ask("{ clients { email } }")).errors?.[0]?.message).toMatch(/Cannot query field "email"/);
@@ -235,11 +284,13 @@ describe("the Clinical Notes check works on v2", () => {
     await control.setSettings({ nookalV2AllTreatmentNotes: "absent" });
     const account = await control.createNookalAccount({ region: "au", apiVersion: "v2", locations: [{ name: "Main", patients: 10 }] });
     // why: stands in for a bug of ours that loses a variable on the way out
-    const dropping = (name: string): typeof fetch => (input, init) => {
-      const body = new URLSearchParams(String(init?.body ?? ""));
-      body.delete(name);
-      return fetch(input, { ...init, body: body.toString() });
-    };
+    const dropping =
+      (name: string): typeof fetch =>
+      (input, init) => {
+        const body = new URLSearchParams(String(init?.body ?? ""));
+        body.delete(name);
+        return fetch(input, { ...init, body: body.toString() });
+      };
     const noPatient = await failure(nookal(account.keys[0]!.key, { apiVersion: "v2", deps: { fetch: dropping("patient_id") } }).verify());
     expect(noPatient).toMatchObject({ kind: "vendor_failure", vendorMessage: "Missing variable: patient_id", vendorCode: "L000_1" });
     expect(classify(noPatient)).toMatchObject({ failureCode: "vendor_response_invalid", rule: "vendor_failure_request" });
@@ -297,7 +348,10 @@ describe("v2 details", () => {
   it("reads an unknown function's HTML 404 page as our problem, not the key", async () => {
     const account = await control.createNookalAccount({ region: "au", apiVersion: "v2" });
     const err = await failure(
-      createVendorClient({ vendor: "nookal", key: account.keys[0]!.key, region: "au", apiVersion: "v2" }, { ...settings, nookalV2BaseUrl: `${sim.url}/nookal-v2/production/v2/nothingHere` }).countPatients(),
+      createVendorClient(
+        { vendor: "nookal", key: account.keys[0]!.key, region: "au", apiVersion: "v2" },
+        { ...settings, nookalV2BaseUrl: `${sim.url}/nookal-v2/production/v2/nothingHere` },
+      ).countPatients(),
     );
     expect(err).toMatchObject({ kind: "http", status: 404 });
     expect(classify(err)).toMatchObject({ failureCode: "vendor_response_invalid", rule: "http_404_unknown_endpoint" });
@@ -342,6 +396,10 @@ describe("the simulator's defaults", () => {
       nookalV2TreatmentNotesPatient: "required",
     };
     expect(await control.getSettings()).toMatchObject(expected);
-    expect(await control.setSettings({ nookalListShape: "page", nookalBadToken: "oauth_401", nookalV3Schema: "extended" })).toMatchObject({ nookalListShape: "page", nookalBadToken: "oauth_401", nookalV3Schema: "extended" });
+    expect(await control.setSettings({ nookalListShape: "page", nookalBadToken: "oauth_401", nookalV3Schema: "extended" })).toMatchObject({
+      nookalListShape: "page",
+      nookalBadToken: "oauth_401",
+      nookalV3Schema: "extended",
+    });
   });
 });

@@ -35,7 +35,11 @@ function countingFetch() {
 
 function nookal(key: string, region: string, apiVersion: "v2" | "v3" = "v3", deps: VendorClientDeps = {}, s: VendorSettings = settings) {
   // why: a fresh token store per client keeps tests independent of each other's tokens
-  return createVendorClient({ vendor: "nookal", key, region, apiVersion }, s, { tokenStore: createMemoryTokenStore(), retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...deps });
+  return createVendorClient({ vendor: "nookal", key, region, apiVersion }, s, {
+    tokenStore: createMemoryTokenStore(),
+    retry: { baseDelayMs: 5, maxDelayMs: 20 },
+    ...deps,
+  });
 }
 
 async function failure(promise: Promise<unknown>): Promise<VendorError> {
@@ -62,7 +66,13 @@ async function collect<T>(pages: AsyncIterable<{ items: T[] }>): Promise<T[]> {
 describe("Nookal v3 keys and regions", () => {
   it("verifies a key in each region: locations (the account's identity), visible patients", async () => {
     for (const region of ["au", "eu", "us"] as const) {
-      const account = await control.createNookalAccount({ region, locations: [{ name: "North", patients: 120 }, { name: "South", patients: 30 }] });
+      const account = await control.createNookalAccount({
+        region,
+        locations: [
+          { name: "North", patients: 120 },
+          { name: "South", patients: 30 },
+        ],
+      });
       const result = await nookal(account.keys[0]!.key, region).verify();
       const ids = account.locations.map((l) => l.id).sort();
       expect(result).toMatchObject({ vendor: "nookal", region, apiVersion: "v3", user: { id: `locations:${ids.join(",")}`, name: "North, South" } });
@@ -108,7 +118,13 @@ describe("Nookal v3 keys and regions", () => {
     const key = account.keys[0]!.key;
     await control.disableNookalKey(key);
     const err = await failure(nookal(key, "au").verify());
-    expect(err).toMatchObject({ kind: "vendor_failure", status: 200, vendorMessage: "This API key has been disabled", vendorCode: "1002", request: { method: "POST", path: "/oauth/token" } });
+    expect(err).toMatchObject({
+      kind: "vendor_failure",
+      status: 200,
+      vendorMessage: "This API key has been disabled",
+      vendorCode: "1002",
+      request: { method: "POST", path: "/oauth/token" },
+    });
     expect(JSON.stringify(err.evidence())).not.toContain(key);
   });
 
@@ -139,9 +155,13 @@ describe("Nookal v3 keys and regions", () => {
     const key = account.keys[0]!.key;
     const err = await failure(nookal(key, "us").verify());
     expect(err).toMatchObject({ kind: "vendor_failure", vendorMessage: "Invalid API Key", region: "us" });
-    expect(await findWorkingRegion({ vendor: "nookal", key, region: "us", apiVersion: "v3" }, settings, {}, { tokenStore: createMemoryTokenStore() })).toEqual({ workingRegion: "au" });
+    expect(await findWorkingRegion({ vendor: "nookal", key, region: "us", apiVersion: "v3" }, settings, {}, { tokenStore: createMemoryTokenStore() })).toEqual({
+      workingRegion: "au",
+    });
     await control.disableNookalKey(key);
-    expect(await findWorkingRegion({ vendor: "nookal", key, region: "us", apiVersion: "v3" }, settings, {}, { tokenStore: createMemoryTokenStore() })).toBeNull();
+    expect(
+      await findWorkingRegion({ vendor: "nookal", key, region: "us", apiVersion: "v3" }, settings, {}, { tokenStore: createMemoryTokenStore() }),
+    ).toBeNull();
   });
 
   it("follows a region migration of the practice", async () => {
@@ -159,14 +179,23 @@ describe("Nookal v3 keys and regions", () => {
     expect((await failure(nookal("", "au", "v3", { fetch: spy.fetch }).verify())).kind).toBe("key_missing");
     expect((await failure(nookal("abc def ghi jkl mno", "au", "v3", { fetch: spy.fetch }).verify())).kind).toBe("key_malformed");
     const noEu = { ...settings, nookalV3BaseUrls: { au: settings.nookalV3BaseUrls.au } };
-    expect(await failure(nookal("bmtfMTIzNDU2Nzg5MDpzZWNyZXQ=", "eu", "v3", { fetch: spy.fetch }, noEu).verify())).toMatchObject({ kind: "network", socketCode: "ENOTCONFIGURED" });
+    expect(await failure(nookal("bmtfMTIzNDU2Nzg5MDpzZWNyZXQ=", "eu", "v3", { fetch: spy.fetch }, noEu).verify())).toMatchObject({
+      kind: "network",
+      socketCode: "ENOTCONFIGURED",
+    });
     expect(spy.calls).toEqual([]);
   });
 });
 
 describe("Nookal v3 scopes and permissions", () => {
   it("sees zero patients through a key scoped to a location with none", async () => {
-    const account = await control.createNookalAccount({ region: "au", locations: [{ name: "Main", patients: 300 }, { name: "New site", patients: 0 }] });
+    const account = await control.createNookalAccount({
+      region: "au",
+      locations: [
+        { name: "Main", patients: 300 },
+        { name: "New site", patients: 0 },
+      ],
+    });
     const key = await control.addNookalKey(account.id, { locationIds: [account.locations[1]!.id] });
     const result = await nookal(key.key, "au").verify();
     expect(result.visiblePatients).toBe(0);
@@ -270,7 +299,12 @@ describe("Nookal v2", () => {
   });
 
   it("turns the practice's wall-clock timestamps into exact UTC instants", async () => {
-    const account = await control.createNookalAccount({ region: "au", apiVersion: "v2", timeZone: "Australia/Adelaide", locations: [{ name: "Main", patients: 60 }] });
+    const account = await control.createNookalAccount({
+      region: "au",
+      apiVersion: "v2",
+      timeZone: "Australia/Adelaide",
+      locations: [{ name: "Main", patients: 60 }],
+    });
     const patients = await collect(nookal(account.keys[0]!.key, "au", "v2").patients());
     const truth = datasetOf(sim.world, sim.world.nookal.accounts.get(account.id) as NookalAccount).patients.filter((p) => p.deletedAt === null);
     expect(patients.map((p) => p.updatedAt)).toEqual(truth.map((p) => isoSeconds(p.updatedAt)));
@@ -283,16 +317,29 @@ describe("Nookal v2", () => {
     const key = account.keys[0]!.key;
     await control.disableNookalKey(key);
     const err = await failure(nookal(key, "eu", "v2").verify());
-    expect(err).toMatchObject({ kind: "vendor_failure", status: 200, vendorMessage: "This API key has been disabled", vendorCode: "1002", request: { method: "POST", path: "/verify" } });
+    expect(err).toMatchObject({
+      kind: "vendor_failure",
+      status: 200,
+      vendorMessage: "This API key has been disabled",
+      vendorCode: "1002",
+      request: { method: "POST", path: "/verify" },
+    });
     expect(JSON.stringify(err.evidence())).not.toContain(key);
     const wrong = await failure(nookal("nope-nope-nope-nope", "au", "v2").countPatients());
     expect(wrong).toMatchObject({ kind: "vendor_failure", vendorMessage: "Invalid API Key" });
-    const bad = await failure(nookal(key, "eu", "v2", {}, { ...settings, nookalV2BaseUrl: `${sim.url}/nookal-v2/production/v2/unknownFunction` }).countPatients());
+    const bad = await failure(
+      nookal(key, "eu", "v2", {}, { ...settings, nookalV2BaseUrl: `${sim.url}/nookal-v2/production/v2/unknownFunction` }).countPatients(),
+    );
     expect(bad).toMatchObject({ kind: "http", status: 404 });
   });
 
   it("resumes from a cursor sent as the practice's local last_modified", async () => {
-    const account = await control.createNookalAccount({ region: "au", apiVersion: "v2", timeZone: "Australia/Sydney", locations: [{ name: "Main", patients: 250 }] });
+    const account = await control.createNookalAccount({
+      region: "au",
+      apiVersion: "v2",
+      timeZone: "Australia/Sydney",
+      locations: [{ name: "Main", patients: 250 }],
+    });
     const client = nookal(account.keys[0]!.key, "au", "v2");
     let cursor: string | undefined;
     for await (const page of client.patients()) cursor = page.cursor ?? cursor;

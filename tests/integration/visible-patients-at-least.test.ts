@@ -55,7 +55,12 @@ async function bigNookalAccount(patients = 2600) {
 async function nookalClinicWithKey(key: string) {
   const id = randomUUID();
   const keyring = keyringFromConfig(services.masterKey, services.env.MASTER_KEY_ID);
-  const made = await makeClinic(t, { vendor: "nookal", region: "au", apiVersion: "v3", connection: { id, ...sealApiKey(keyring, id, { vendor: "nookal", key, region: "au" }, new Date()) } });
+  const made = await makeClinic(t, {
+    vendor: "nookal",
+    region: "au",
+    apiVersion: "v3",
+    connection: { id, ...sealApiKey(keyring, id, { vendor: "nookal", key, region: "au" }, new Date()) },
+  });
   return { clinic: made.clinic, connection: made.connection! };
 }
 
@@ -92,7 +97,11 @@ describe("a probe stores the 'at least' flag with the count", () => {
 
     // "Probe now" (healthy → healthy: the one-statement facts write) keeps it and reports it inline
     const now = await settle(async () =>
-      clinicAction({ request: await requestAs(services, who.agent.id, `/clinics/${clinic.id}`, { form: { intent: "probe" } }), params: { clinicId: clinic.id }, context: { services } }),
+      clinicAction({
+        request: await requestAs(services, who.agent.id, `/clinics/${clinic.id}`, { form: { intent: "probe" } }),
+        params: { clinicId: clinic.id },
+        context: { services },
+      }),
     );
     expect((now.data as { probe: unknown }).probe).toMatchObject({ outcome: "healthy", visiblePatients: CAP, visiblePatientsAtLeast: true });
     expect(await connectionOf(t, connection.id)).toMatchObject({ visiblePatientCount: CAP, visiblePatientsAtLeast: true });
@@ -122,12 +131,31 @@ describe("adding a clinic with a key that sees more than the cap", () => {
   it("stores the flag and says 'at least' in the flash and on the timeline", async () => {
     const account = await bigNookalAccount();
     const name = `Capped Nookal Clinic ${randomUUID().slice(0, 8)}`;
-    const form = { name, timeZone: "Australia/Sydney", country: "au", adminName: "Jo Lee", adminEmail: "jo@capped.example", vendor: "nookal", region: "au", apiVersion: "v3", key: account.keys[0]!.key };
-    const r = await settle(async () => addAction({ request: await requestAs(services, who.agent.id, "/clinics/new", { form }), params: {}, context: { services } }));
+    const form = {
+      name,
+      timeZone: "Australia/Sydney",
+      country: "au",
+      adminName: "Jo Lee",
+      adminEmail: "jo@capped.example",
+      vendor: "nookal",
+      region: "au",
+      apiVersion: "v3",
+      key: account.keys[0]!.key,
+    };
+    const r = await settle(async () =>
+      addAction({ request: await requestAs(services, who.agent.id, "/clinics/new", { form }), params: {}, context: { services } }),
+    );
     expect(r.status).toBe(302);
-    const [row] = await t.db.select({ connection: connections }).from(connections).innerJoin(clinics, eq(clinics.id, connections.clinicId)).where(eq(clinics.name, name));
+    const [row] = await t.db
+      .select({ connection: connections })
+      .from(connections)
+      .innerJoin(clinics, eq(clinics.id, connections.clinicId))
+      .where(eq(clinics.name, name));
     expect(row!.connection).toMatchObject({ state: "healthy", visiblePatientCount: CAP, visiblePatientsAtLeast: true });
-    const [created] = await t.db.select().from(connectionEvents).where(and(eq(connectionEvents.connectionId, row!.connection.id), eq(connectionEvents.kind, "created")));
+    const [created] = await t.db
+      .select()
+      .from(connectionEvents)
+      .where(and(eq(connectionEvents.connectionId, row!.connection.id), eq(connectionEvents.kind, "created")));
     expect(created!.message).toContain("at least 2,000 patients visible.");
   });
 });
@@ -164,13 +192,18 @@ describe("reconnecting through a link with a key that sees more than the cap", (
 
     expect(await connectionOf(t, connection!.id)).toMatchObject({ state: "healthy", visiblePatientCount: CAP, visiblePatientsAtLeast: true });
     const cookie = posted.response!.headers.get("Set-Cookie")!.split(";")[0]!;
-    const done = await settle(() => doneLoader({ request: new Request("http://localhost/reconnect/done", { headers: { Cookie: cookie } }), params: {}, context: { services } }));
+    const done = await settle(() =>
+      doneLoader({ request: new Request("http://localhost/reconnect/done", { headers: { Cookie: cookie } }), params: {}, context: { services } }),
+    );
     const confirmation = (done.data as { confirmation: ReconnectConfirmation }).confirmation;
     expect(confirmation).toMatchObject({ visiblePatients: CAP, visiblePatientsAtLeast: true });
     // the line the done page renders
     expect(connectedLine(confirmation)).toMatch(/^Connected as .+; at least 2,000 patients visible\.$/);
 
-    const [recovered] = await t.db.select().from(connectionEvents).where(and(eq(connectionEvents.connectionId, connection!.id), eq(connectionEvents.kind, "recovered")));
+    const [recovered] = await t.db
+      .select()
+      .from(connectionEvents)
+      .where(and(eq(connectionEvents.connectionId, connection!.id), eq(connectionEvents.kind, "recovered")));
     expect(recovered!.message).toContain("at least 2,000 patients visible.");
   });
 });

@@ -70,6 +70,6 @@ describe("webhook signing secrets at rest", () => {
       expect(row.secretKeyId).toBe("k2");
       expect(openWebhookSecret(onlyNew, row)).toBe(secret);
     }
-    expect((await t.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.secretKeyId, "k1")))).toHaveLength(0);
+    expect(await t.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.secretKeyId, "k1"))).toHaveLength(0);
   });
 });

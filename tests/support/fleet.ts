@@ -10,10 +10,18 @@ export async function insertClinic(
   const { name, adminEmail, country, ...conn } = input;
   const [clinic] = await db
     .insert(clinics)
-    .values({ name, timeZone: "Australia/Sydney", country: country ?? "AU", adminName: "Pat Admin", adminEmail: adminEmail ?? `admin@${name.toLowerCase().replace(/[^a-z]+/g, "")}.test` })
+    .values({
+      name,
+      timeZone: "Australia/Sydney",
+      country: country ?? "AU",
+      adminName: "Pat Admin",
+      adminEmail: adminEmail ?? `admin@${name.toLowerCase().replace(/[^a-z]+/g, "")}.test`,
+    })
     .returning({ id: clinics.id });
   const connectionId = randomUUID();
   await db.insert(connections).values({ id: connectionId, clinicId: clinic!.id, vendor: "cliniko", region: "au1", apiVersion: "v1", ...conn });
-  await db.insert(connectionEvents).values({ connectionId, clinicId: clinic!.id, kind: "created", toState: conn.state ?? "setup_pending", actor: "system", message: "Created by a test" });
+  await db
+    .insert(connectionEvents)
+    .values({ connectionId, clinicId: clinic!.id, kind: "created", toState: conn.state ?? "setup_pending", actor: "system", message: "Created by a test" });
   return { clinicId: clinic!.id, connectionId };
 }

@@ -11,7 +11,10 @@ import { QUEUES } from "../catalog.ts";
  * Drops rate-limit windows, sessions that ended more than a day ago and lapsed Nookal access
  * tokens, so none of these tables grows forever.
  */
-export async function handleMaintenanceSweep({ db, logger }: { db: Db; logger: Logger }, now = new Date()): Promise<{ sessions: number; nookalTokens: number }> {
+export async function handleMaintenanceSweep(
+  { db, logger }: { db: Db; logger: Logger },
+  now = new Date(),
+): Promise<{ sessions: number; nookalTokens: number }> {
   await sweepRateLimits({ now }, db);
   const sessions = await sweepSessions({ now, idleSeconds: SESSION_IDLE_SECONDS }, db);
   const nookalTokens = await sweepNookalTokens({ now }, db);

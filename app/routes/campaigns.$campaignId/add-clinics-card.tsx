@@ -6,7 +6,17 @@ import type { CampaignActionData, CampaignPageData } from "./route.tsx";
 import { NOOKAL_REGION_LABELS, NOOKAL_REGIONS, VENDOR_LABELS } from "../../../domain/vocabulary.ts";
 
 /** Adding clinics by the clinics table's filters, or from a list of ids or names (fixed in place when a line is wrong). */
-export function AddClinicsCard({ campaign, total, result, errors }: { campaign: CampaignPageData["campaign"]; total: number; result: CampaignActionData | undefined; errors: Record<string, string[] | undefined> | undefined }) {
+export function AddClinicsCard({
+  campaign,
+  total,
+  result,
+  errors,
+}: {
+  campaign: CampaignPageData["campaign"];
+  total: number;
+  result: CampaignActionData | undefined;
+  errors: Record<string, string[] | undefined> | undefined;
+}) {
   const vendorLabel = VENDOR_LABELS[campaign.vendor];
   return (
     <section className="card" aria-labelledby="add-h">
@@ -47,11 +57,19 @@ export function AddClinicsCard({ campaign, total, result, errors }: { campaign: 
         <summary>From a list of clinic ids or names</summary>
         <Form method="post" encType="multipart/form-data" noValidate>
           <input type="hidden" name="intent" value="add-csv" />
-          <p className="hint">One clinic per line, by id or exact name; a header line with an “id” or “name” column is optional. If any line is wrong, nothing is added.</p>
+          <p className="hint">
+            One clinic per line, by id or exact name; a header line with an “id” or “name” column is optional. If any line is wrong, nothing is added.
+          </p>
           <div className="field">
             <label htmlFor="csv">CSV file</label>
             {/* why: after a bad list the file is emptied and its text is put below to fix in place; otherwise the old file would win again */}
-            <input id="csv" name="csv" type="file" accept=".csv,.txt,text/csv,text/plain" key={result && !result.ok ? `after-${result.csvText?.length ?? 0}` : "csv"} />
+            <input
+              id="csv"
+              name="csv"
+              type="file"
+              accept=".csv,.txt,text/csv,text/plain"
+              key={result && !result.ok ? `after-${result.csvText?.length ?? 0}` : "csv"}
+            />
           </div>
           <div className="field">
             <label htmlFor="csvText">…or paste the list</label>
@@ -69,7 +87,10 @@ export function AddClinicsCard({ campaign, total, result, errors }: { campaign: 
           </div>
           {result && !result.ok && result.csvErrors ? (
             <div id="csv-errors">
-              <LineErrors errors={result.csvErrors} title={`Nothing was added: ${result.csvErrors.length} line${result.csvErrors.length === 1 ? "" : "s"} to fix`} />
+              <LineErrors
+                errors={result.csvErrors}
+                title={`Nothing was added: ${result.csvErrors.length} line${result.csvErrors.length === 1 ? "" : "s"} to fix`}
+              />
             </div>
           ) : null}
           <button className="btn secondary" type="submit">

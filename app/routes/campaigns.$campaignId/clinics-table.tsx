@@ -40,7 +40,9 @@ export function CampaignClinicsTable({
         ))}
       </nav>
       {list.rows.length === 0 ? (
-        <div className="card empty">{counts.total === 0 ? "No clinics in this campaign yet. Add them by filter or from a list." : "No clinic in this campaign has that status."}</div>
+        <div className="card empty">
+          {counts.total === 0 ? "No clinics in this campaign yet. Add them by filter or from a list." : "No clinic in this campaign has that status."}
+        </div>
       ) : (
         <div className="table-wrap">
           <table className="data">
@@ -71,7 +73,11 @@ export function CampaignClinicsTable({
                     {r.linkSentAt ? (
                       <span title={absoluteTime(r.linkSentAt)}>
                         Emailed {relativeTime(r.linkSentAt, now)}{" "}
-                        {r.emailStatus ? <span className={`badge tone-${messageStatusLabel(r.emailStatus, r.emailRetrying).tone}`}>{messageStatusLabel(r.emailStatus, r.emailRetrying).label}</span> : null}
+                        {r.emailStatus ? (
+                          <span className={`badge tone-${messageStatusLabel(r.emailStatus, r.emailRetrying).tone}`}>
+                            {messageStatusLabel(r.emailStatus, r.emailRetrying).label}
+                          </span>
+                        ) : null}
                       </span>
                     ) : r.linkError ? (
                       <span className="field-error">Not sent: {r.linkError}</span>

@@ -47,7 +47,13 @@ const AddFilterForm = z
     intent: z.literal("add-filter"),
     state: z.preprocess(blankToUndefined, z.enum(CONNECTION_STATES, "Not a state").optional()),
     failure: z.preprocess(blankToUndefined, z.enum(FAILURE_CODES, "Not a problem code").optional()),
-    region: z.preprocess(blankToUndefined, z.string().regex(/^[a-z]{2}\d{0,2}$/, "Not a region").optional()),
+    region: z.preprocess(
+      blankToUndefined,
+      z
+        .string()
+        .regex(/^[a-z]{2}\d{0,2}$/, "Not a region")
+        .optional(),
+    ),
     q: z.preprocess(blankToUndefined, z.string().trim().max(200).optional()),
   })
   // why: an empty filter would add the vendor's whole fleet with one stray click
@@ -57,32 +63,50 @@ const SendForm = z.object({ intent: z.literal("send-links"), batch: z.literal("1
 const ActionSchema = z.discriminatedUnion("intent", [AddFilterForm, AddCsvForm, SendForm]);
 
 export type CampaignActionData =
-  | { ok: false; fieldErrors: Record<string, string[] | undefined>; csvErrors?: LineError[]; csvText?: string }
-  | { ok: true; send: SendLinksResult };
+  { ok: false; fieldErrors: Record<string, string[] | undefined>; csvErrors?: LineError[]; csvText?: string } | { ok: true; send: SendLinksResult };
 
 export async function action(args: ActionFunctionArgs) {
-  return runAction(args, { role: "agent", params: ParamsSchema, notFoundMessage: CAMPAIGN_NOT_FOUND, schema: ActionSchema, upload: "csv" }, async ({ input, params, actor, services, request, formData }) => {
-    const campaign = await requireCampaign(params.campaignId, services.db);
-    const here = `/campaigns/${campaign.id}`;
-    if (input.intent === "add-filter") {
-      const r = await addClinicsByFilter({ campaignId: campaign.id, filters: { state: input.state, failureCode: input.failure, region: input.region, q: input.q }, actor }, services.db);
-      return redirectWithFlash(request, services, here, r.matched ? describeAddResult(r) : "No clinic matches that filter.", r.added ? "ok" : "info");
-    }
-    if (input.intent === "add-csv") {
-      const upload = await readUploadedText(request, "csv", formData);
-      if (!upload.ok) return badRequest({ csv: [upload.message] });
-      const r = await addClinicsFromCsv({ campaignId: campaign.id, text: upload.text, actor }, services.db);
-      // why: the list holds only ids and names (no secrets), so it comes back to be fixed in place
-      if (!r.ok) return data({ ok: false, fieldErrors: {}, csvErrors: r.errors, csvText: upload.text } satisfies CampaignActionData, { status: 400 });
-      return redirectWithFlash(request, services, here, describeAddResult(r));
-    }
-    const base = { campaignId: campaign.id, actor, publicUrl: publicUrl(services.env), ttlHours: services.env.RECONNECT_LINK_TTL_HOURS, retryFailed: input.retryFailed === "1" };
-    // with JavaScript the page sends batch by batch and shows progress between them
-    const linkDeps = { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver };
-    if (input.batch) return data({ ok: true, send: await sendCampaignLinks(base, linkDeps) } satisfies CampaignActionData);
-    const { sent, failed } = await sendAllCampaignLinks(base, linkDeps);
-    return redirectWithFlash(request, services, here, `Queued ${sent} reconnect link${sent === 1 ? "" : "s"} by email (Deliveries shows when each is sent).${failed ? ` ${failed} could not be sent (see the table).` : ""}`, failed ? "info" : "ok");
-  });
+  return runAction(
+    args,
+    { role: "agent", params: ParamsSchema, notFoundMessage: CAMPAIGN_NOT_FOUND, schema: ActionSchema, upload: "csv" },
+    async ({ input, params, actor, services, request, formData }) => {
+      const campaign = await requireCampaign(params.campaignId, services.db);
+      const here = `/campaigns/${campaign.id}`;
+      if (input.intent === "add-filter") {
+        const r = await addClinicsByFilter(
+          { campaignId: campaign.id, filters: { state: input.state, failureCode: input.failure, region: input.region, q: input.q }, actor },
+          services.db,
+        );
+        return redirectWithFlash(request, services, here, r.matched ? describeAddResult(r) : "No clinic matches that filter.", r.added ? "ok" : "info");
+      }
+      if (input.intent === "add-csv") {
+        const upload = await readUploadedText(request, "csv", formData);
+        if (!upload.ok) return badRequest({ csv: [upload.message] });
+        const r = await addClinicsFromCsv({ campaignId: campaign.id, text: upload.text, actor }, services.db);
+        // why: the list holds only ids and names (no secrets), so it comes back to be fixed in place
+        if (!r.ok) return data({ ok: false, fieldErrors: {}, csvErrors: r.errors, csvText: upload.text } satisfies CampaignActionData, { status: 400 });
+        return redirectWithFlash(request, services, here, describeAddResult(r));
+      }
+      const base = {
+        campaignId: campaign.id,
+        actor,
+        publicUrl: publicUrl(services.env),
+        ttlHours: services.env.RECONNECT_LINK_TTL_HOURS,
+        retryFailed: input.retryFailed === "1",
+      };
+      // with JavaScript the page sends batch by batch and shows progress between them
+      const linkDeps = { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver };
+      if (input.batch) return data({ ok: true, send: await sendCampaignLinks(base, linkDeps) } satisfies CampaignActionData);
+      const { sent, failed } = await sendAllCampaignLinks(base, linkDeps);
+      return redirectWithFlash(
+        request,
+        services,
+        here,
+        `Queued ${sent} reconnect link${sent === 1 ? "" : "s"} by email (Deliveries shows when each is sent).${failed ? ` ${failed} could not be sent (see the table).` : ""}`,
+        failed ? "info" : "ok",
+      );
+    },
+  );
 }
 
 export type CampaignPageData = ReturnType<typeof useLoaderData<typeof loader>>;
@@ -159,8 +183,9 @@ export default function CampaignPage() {
           <section className="card" aria-labelledby="send-h">
             <h2 id="send-h">Reconnect links</h2>
             <p className="hint">
-              Emails each clinic admin a link of their own (valid at least until the deadline). Clinics already reconnected, or sent a link before, are left alone. Added clinics move to{" "}
-              {STATE_LABELS.pending_disconnect.toLowerCase()}; a sent link moves them to {STATE_LABELS.reconnect_pending.toLowerCase()}.
+              Emails each clinic admin a link of their own (valid at least until the deadline). Clinics already reconnected, or sent a link before, are left
+              alone. Added clinics move to {STATE_LABELS.pending_disconnect.toLowerCase()}; a sent link moves them to{" "}
+              {STATE_LABELS.reconnect_pending.toLowerCase()}.
             </p>
             <SendLinks unsent={unsent.unsent} failedTotal={unsent.failed} total={counts.total} disabled={busy} />
           </section>

@@ -13,7 +13,13 @@ function ProbeResult({ probe }: { probe: Probe }) {
   return (
     <div className={`result tone-${tone}`} role="status">
       <strong>
-        {probe.outcome === "healthy" ? "Probe succeeded" : probe.outcome === "failed" ? `Probe failed: ${info?.title ?? probe.failureCode}` : probe.outcome === "conflict" ? "Someone changed the connection meanwhile" : "Probe skipped"}
+        {probe.outcome === "healthy"
+          ? "Probe succeeded"
+          : probe.outcome === "failed"
+            ? `Probe failed: ${info?.title ?? probe.failureCode}`
+            : probe.outcome === "conflict"
+              ? "Someone changed the connection meanwhile"
+              : "Probe skipped"}
       </strong>{" "}
       in {probe.ms} ms.
       {probe.visiblePatients !== null ? ` ${formatPatientsVisible(probe.visiblePatients, probe.visiblePatientsAtLeast)}.` : ""}

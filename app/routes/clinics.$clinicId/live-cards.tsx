@@ -10,8 +10,20 @@ type Connection = NonNullable<ClinicPageData["connection"]>;
 type Errors = Record<string, string[] | undefined> | undefined;
 
 /** Creates (and optionally emails) a reconnect link; the link is shown once, here. */
-export function ReconnectLinkCard({ clinic, connection, errors, result }: { clinic: ClinicPageData["clinic"]; connection: Connection; errors: Errors; result: ClinicActionData }) {
-  const defaultPurpose = connection.failureCode ? `${TAXONOMY[connection.failureCode].title}: please enter a new ${connection.vendor === "nookal" ? "Nookal" : "Cliniko"} API key` : "Please enter a new API key";
+export function ReconnectLinkCard({
+  clinic,
+  connection,
+  errors,
+  result,
+}: {
+  clinic: ClinicPageData["clinic"];
+  connection: Connection;
+  errors: Errors;
+  result: ClinicActionData;
+}) {
+  const defaultPurpose = connection.failureCode
+    ? `${TAXONOMY[connection.failureCode].title}: please enter a new ${connection.vendor === "nookal" ? "Nookal" : "Cliniko"} API key`
+    : "Please enter a new API key";
   return (
     <section className="card" aria-labelledby="link-h">
       <h2 id="link-h">Reconnect link</h2>
@@ -31,7 +43,8 @@ export function ReconnectLinkCard({ clinic, connection, errors, result }: { clin
       </Form>
       {result && "intent" in result && result.intent === "link" ? (
         <div className="result tone-ok" role="status">
-          <strong>Link created</strong> — valid until {absoluteTime(result.link.expiresAt)}. {result.link.emailedTo ? `Email queued to ${result.link.emailedTo}; Deliveries shows when it is sent.` : "Copy it now: it is shown only once."}
+          <strong>Link created</strong> — valid until {absoluteTime(result.link.expiresAt)}.{" "}
+          {result.link.emailedTo ? `Email queued to ${result.link.emailedTo}; Deliveries shows when it is sent.` : "Copy it now: it is shown only once."}
           <div className="copy-row">
             <input readOnly value={result.link.url} aria-label="Reconnect link" className="mono" />
             <CopyButton text={result.link.url} label="Copy link" />
@@ -43,11 +56,23 @@ export function ReconnectLinkCard({ clinic, connection, errors, result }: { clin
 }
 
 /** "Is one patient missing?": a live search through the clinic's key that shows only the count. */
-export function LookupCard({ connection, errors, result, busyIntent }: { connection: Connection; errors: Errors; result: ClinicActionData; busyIntent: FormDataEntryValue | null | undefined }) {
+export function LookupCard({
+  connection,
+  errors,
+  result,
+  busyIntent,
+}: {
+  connection: Connection;
+  errors: Errors;
+  result: ClinicActionData;
+  busyIntent: FormDataEntryValue | null | undefined;
+}) {
   return (
     <section className="card" aria-labelledby="lookup-h">
       <h2 id="lookup-h">Is one patient missing?</h2>
-      <p className="hint">Searches {VENDOR_LABELS[connection.vendor]} live through the clinic&apos;s key. Only the number of matches is shown; nothing is stored.</p>
+      <p className="hint">
+        Searches {VENDOR_LABELS[connection.vendor]} live through the clinic&apos;s key. Only the number of matches is shown; nothing is stored.
+      </p>
       <Form method="post" noValidate className="inline-form">
         <input type="hidden" name="intent" value="lookup" />
         <Field name="patientName" label="Patient name" errors={errors}>

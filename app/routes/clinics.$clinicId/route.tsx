@@ -30,7 +30,12 @@ const ParamsSchema = z.object({ clinicId: z.uuid() });
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   await requireUser(request, context.services);
   const { clinicId } = paramsOr404(ParamsSchema, params, CLINIC_NOT_FOUND);
-  const page = z.coerce.number().int().min(1).catch(1).parse(new URL(request.url).searchParams.get("page") ?? 1);
+  const page = z.coerce
+    .number()
+    .int()
+    .min(1)
+    .catch(1)
+    .parse(new URL(request.url).searchParams.get("page") ?? 1);
   return (await loadClinicPage({ clinicId, page }, context.services.db)) ?? notFound(CLINIC_NOT_FOUND);
 }
 
@@ -45,46 +50,81 @@ const ActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("link-email"), purpose: ReconnectPurposeSchema }),
 ]);
 
-const liveDeps = (s: Services): LiveDeps => ({ db: s.db, keyring: s.keyring, vendors: s.vendors, vendorSettings: s.vendor, vendorDeps: s.vendorDeps, alerts: s.alerts, probes: s.queues.probe });
+const liveDeps = (s: Services): LiveDeps => ({
+  db: s.db,
+  keyring: s.keyring,
+  vendors: s.vendors,
+  vendorSettings: s.vendor,
+  vendorDeps: s.vendorDeps,
+  alerts: s.alerts,
+  probes: s.queues.probe,
+});
 const probeStep = (s: Services) => (i: { clinicId: string; connectionId: string; actor: Actor }) => probeNow(i, liveDeps(s));
 
 export async function action(args: ActionFunctionArgs) {
-  return runAction(args, { role: "agent", params: ParamsSchema, notFoundMessage: CLINIC_NOT_FOUND, schema: ActionSchema }, async ({ input, params: { clinicId }, actor, services, request }) => {
-    const { clinic, connection } = await clinicWithConnection(clinicId, services.db);
-    const here = `/clinics/${clinicId}`;
-    const flash = (message: string) => redirectWithFlash(request, services, here, message);
-    switch (input.intent) {
-      case "probe": {
-        const report = await probeNow({ clinicId, connectionId: connection.id, actor }, liveDeps(services));
-        return data({ ok: true as const, intent: "probe" as const, probe: { outcome: report.outcome, failureCode: report.failureCode, state: report.state, ms: report.ms, visiblePatients: report.verify?.visiblePatients ?? null, visiblePatientsAtLeast: report.verify?.visiblePatientsAtLeast === true } });
+  return runAction(
+    args,
+    { role: "agent", params: ParamsSchema, notFoundMessage: CLINIC_NOT_FOUND, schema: ActionSchema },
+    async ({ input, params: { clinicId }, actor, services, request }) => {
+      const { clinic, connection } = await clinicWithConnection(clinicId, services.db);
+      const here = `/clinics/${clinicId}`;
+      const flash = (message: string) => redirectWithFlash(request, services, here, message);
+      switch (input.intent) {
+        case "probe": {
+          const report = await probeNow({ clinicId, connectionId: connection.id, actor }, liveDeps(services));
+          return data({
+            ok: true as const,
+            intent: "probe" as const,
+            probe: {
+              outcome: report.outcome,
+              failureCode: report.failureCode,
+              state: report.state,
+              ms: report.ms,
+              visiblePatients: report.verify?.visiblePatients ?? null,
+              visiblePatientsAtLeast: report.verify?.visiblePatientsAtLeast === true,
+            },
+          });
+        }
+        case "lookup": {
+          const lookup = await lookupPatients({ clinicId, connectionId: connection.id, name: input.patientName, actor }, liveDeps(services));
+          return data({ ok: true as const, intent: "lookup" as const, lookup, searched: input.patientName });
+        }
+        case "link-create":
+        case "link-email": {
+          const link = await createClinicReconnectLink(
+            {
+              clinic,
+              vendor: connection.vendor,
+              purpose: input.purpose,
+              email: input.intent === "link-email",
+              actor,
+              publicUrl: publicUrl(services.env),
+              ttlHours: services.env.RECONNECT_LINK_TTL_HOURS,
+            },
+            { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver },
+          );
+          return data({
+            ok: true as const,
+            intent: "link" as const,
+            link: { url: link.url, expiresAt: link.expiresAt.toISOString(), emailedTo: link.emailQueuedTo },
+          });
+        }
+        case "apply-region": {
+          const { region } = await applyRegionAndReprobe({ clinicId, actor }, { db: services.db, probe: probeStep(services) });
+          return flash(`Region set to ${region} and re-probed.`);
+        }
+        case "pause":
+          await pauseConnection({ clinicId, reason: input.reason || undefined, actor }, services.db);
+          return flash("Connection paused. Nothing is probed until you resume it.");
+        case "resume":
+          await resumeAndReprobe({ clinicId, actor }, { db: services.db, probe: probeStep(services) });
+          return flash("Connection resumed and probed.");
+        case "note":
+          await addNote({ clinicId, text: input.note, actor }, services.db);
+          return flash("Note added to the timeline.");
       }
-      case "lookup": {
-        const lookup = await lookupPatients({ clinicId, connectionId: connection.id, name: input.patientName, actor }, liveDeps(services));
-        return data({ ok: true as const, intent: "lookup" as const, lookup, searched: input.patientName });
-      }
-      case "link-create":
-      case "link-email": {
-        const link = await createClinicReconnectLink(
-          { clinic, vendor: connection.vendor, purpose: input.purpose, email: input.intent === "link-email", actor, publicUrl: publicUrl(services.env), ttlHours: services.env.RECONNECT_LINK_TTL_HOURS },
-          { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver },
-        );
-        return data({ ok: true as const, intent: "link" as const, link: { url: link.url, expiresAt: link.expiresAt.toISOString(), emailedTo: link.emailQueuedTo } });
-      }
-      case "apply-region": {
-        const { region } = await applyRegionAndReprobe({ clinicId, actor }, { db: services.db, probe: probeStep(services) });
-        return flash(`Region set to ${region} and re-probed.`);
-      }
-      case "pause":
-        await pauseConnection({ clinicId, reason: input.reason || undefined, actor }, services.db);
-        return flash("Connection paused. Nothing is probed until you resume it.");
-      case "resume":
-        await resumeAndReprobe({ clinicId, actor }, { db: services.db, probe: probeStep(services) });
-        return flash("Connection resumed and probed.");
-      case "note":
-        await addNote({ clinicId, text: input.note, actor }, services.db);
-        return flash("Note added to the timeline.");
-    }
-  });
+    },
+  );
 }
 
 export type ClinicActionData = ReturnType<typeof useActionData<typeof action>>;
@@ -145,7 +185,15 @@ export default function ClinicPage() {
         <div className="stack">
           {page.playbook && info ? <PlaybookCard playbook={page.playbook} info={info} vendor={connection?.vendor ?? null} /> : null}
           {page.packet ? <PacketCard packet={page.packet} /> : null}
-          <TimelineCard timeline={page.timeline} page={page.page} pages={page.pages} params={params} canNote={Boolean(connection && canAct)} errors={errors} now={now} />
+          <TimelineCard
+            timeline={page.timeline}
+            page={page.page}
+            pages={page.pages}
+            params={params}
+            canNote={Boolean(connection && canAct)}
+            errors={errors}
+            now={now}
+          />
         </div>
       </div>
     </main>

@@ -61,7 +61,11 @@ export function columnsFor(now: number, selectable: boolean) {
         </>
       ),
     }),
-    col.accessor("vendor", { id: "vendor", header: "Vendor", cell: (c) => (c.getValue() === "nookal" ? "Nookal" : c.getValue() === "cliniko" ? "Cliniko" : "—") }),
+    col.accessor("vendor", {
+      id: "vendor",
+      header: "Vendor",
+      cell: (c) => (c.getValue() === "nookal" ? "Nookal" : c.getValue() === "cliniko" ? "Cliniko" : "—"),
+    }),
     col.accessor("region", { id: "region", header: "Region", cell: (c) => <span className="mono">{c.getValue() ?? "—"}</span> }),
     col.accessor("state", { id: "state", header: "State", cell: (c) => <StateBadge state={c.getValue()} /> }),
     col.accessor("failureCode", { id: "failure", header: "Problem", cell: (c) => <FailureText code={c.getValue()} /> }),
@@ -75,7 +79,11 @@ export function columnsFor(now: number, selectable: boolean) {
       header: "Failing since",
       cell: (c) => (c.getValue() ? <span title={absoluteTime(c.getValue())}>{relativeTime(c.getValue(), now)}</span> : "—"),
     }),
-    col.accessor("visiblePatientCount", { id: "patients", header: "Patients", cell: (c) => formatPatientCount(c.getValue(), c.row.original.visiblePatientsAtLeast) }),
+    col.accessor("visiblePatientCount", {
+      id: "patients",
+      header: "Patients",
+      cell: (c) => formatPatientCount(c.getValue(), c.row.original.visiblePatientsAtLeast),
+    }),
     col.accessor("openAlerts", {
       id: "alerts",
       header: "Open alerts",

@@ -92,15 +92,15 @@ export default function Clinics() {
         <div className="card empty">No clinics match these filters.</div>
       ) : (
         <>
-        {canAct ? (
-          <BulkBar
-            selected={Object.keys(rowSelection).filter((k) => rowSelection[k]).length}
-            pageIds={rows.map((r) => r.id)}
-            campaigns={campaigns}
-            returnTo={`/clinics${params.size ? `?${params.toString()}` : ""}`}
-          />
-        ) : null}
-        <ClinicsTableView table={table} sortHref={sortHref} />
+          {canAct ? (
+            <BulkBar
+              selected={Object.keys(rowSelection).filter((k) => rowSelection[k]).length}
+              pageIds={rows.map((r) => r.id)}
+              campaigns={campaigns}
+              returnTo={`/clinics${params.size ? `?${params.toString()}` : ""}`}
+            />
+          ) : null}
+          <ClinicsTableView table={table} sortHref={sortHref} />
         </>
       )}
       <Pager page={page} pages={pages} params={params} />

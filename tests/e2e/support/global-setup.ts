@@ -32,7 +32,8 @@ async function firstSweepSettled(databaseUrl: string, output: () => string): Pro
     for (;;) {
       const [row] = await sql<{ waiting: number }[]>`select count(*)::int as waiting from connections where last_probe_at is null and state <> 'paused'`;
       if (row!.waiting === 0) return;
-      if (Date.now() > deadline) throw new Error(`the worker's first sweep did not probe ${row!.waiting} demo connections within 90 s:\n${output().slice(-2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`the worker's first sweep did not probe ${row!.waiting} demo connections within 90 s:\n${output().slice(-2000)}`);
       // why: polling the stored state the journeys depend on (not a fixed sleep standing in for the work)
       await new Promise((r) => setTimeout(r, 100));
     }
