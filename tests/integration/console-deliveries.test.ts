@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { action, loader } from "../../app/routes/deliveries.tsx";
+import { action, loader } from "../../app/routes/deliveries/route.tsx";
 import { randomUUID } from "node:crypto";
 import { alertNotifications, auditLog, webhookEndpoints } from "../../db/schema/index.ts";
 import { insertClinic } from "../support/fleet.ts";
