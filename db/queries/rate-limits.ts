@@ -1,4 +1,4 @@
-import { lt, sql } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { rateLimitHits } from "../schema/index.ts";
 
@@ -11,7 +11,10 @@ export interface RateLimitResult {
 }
 
 /**
- * Counts one attempt in `bucket` and says whether it is within `limit` per `windowSeconds`.
+ * Counts one attempt in `bucket` and says whether it is within `limit` per `windowSeconds`, as a
+ * sliding window: this window's count plus the previous window's, weighted by how much of it still
+ * overlaps the last `windowSeconds`. Why: with fixed windows a burst either side of a boundary got
+ * twice the limit (and a test that crossed 22:15:00 saw its 11th attempt allowed).
  * One upsert, so concurrent replicas never lose a count.
  */
 export async function hitRateLimit(
@@ -20,19 +23,27 @@ export async function hitRateLimit(
 ): Promise<RateLimitResult> {
   const windowMs = windowSeconds * 1000;
   const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+  const previousStart = new Date(windowStart.getTime() - windowMs);
   const [row] = await db
     .insert(rateLimitHits)
     .values({ bucket, windowStart, count: 1 })
     .onConflictDoUpdate({ target: [rateLimitHits.bucket, rateLimitHits.windowStart], set: { count: sql`${rateLimitHits.count} + 1` } })
     .returning({ count: rateLimitHits.count });
+  const [prev] = await db
+    .select({ count: rateLimitHits.count })
+    .from(rateLimitHits)
+    .where(and(eq(rateLimitHits.bucket, bucket), eq(rateLimitHits.windowStart, previousStart)));
   const count = row!.count;
-  const allowed = count <= limit;
-  return {
-    allowed,
-    count,
-    limit,
-    retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000)),
-  };
+  const previous = prev?.count ?? 0;
+  const elapsedMs = now.getTime() - windowStart.getTime();
+  const weight = 1 - elapsedMs / windowMs;
+  const allowed = count + previous * weight <= limit;
+  let retryAfterMs = 0;
+  if (!allowed) {
+    // this window alone is over the limit: wait for it to end; otherwise until the previous window's share has faded enough
+    retryAfterMs = count > limit ? windowMs - elapsedMs : windowMs * (1 - (limit - count) / previous) - elapsedMs;
+  }
+  return { allowed, count, limit, retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil(retryAfterMs / 1000)) };
 }
 
 /** Drops windows that ended more than a day ago. */

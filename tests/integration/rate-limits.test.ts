@@ -18,8 +18,23 @@ describe("rate limits in PostgreSQL", () => {
     const refused = results.find((r) => !r.allowed)!;
     // window 10:00–10:15, now 10:07:30 → 450 s left
     expect(refused.retryAfterSeconds).toBe(450);
-    const nextWindow = await hitRateLimit({ bucket: "link:abc", limit: 10, windowSeconds: 900, now: new Date("2026-11-23T10:15:00Z") }, t.db);
-    expect(nextWindow.allowed).toBe(true);
+    // a sliding window: right after the boundary the last window still counts in full, half a window later half of it does
+    const atBoundary = await hitRateLimit({ bucket: "link:abc", limit: 10, windowSeconds: 900, now: new Date("2026-11-23T10:15:00Z") }, t.db);
+    expect(atBoundary.allowed).toBe(false);
+    const later = await hitRateLimit({ bucket: "link:abc", limit: 10, windowSeconds: 900, now: new Date("2026-11-23T10:25:00Z") }, t.db);
+    expect(later.allowed).toBe(true);
+  });
+
+  it("a burst either side of a window boundary gets the limit once, not twice (issue 10: a fixed window let the 11th attempt through at 22:15:00)", async () => {
+    const bucket = "link:boundary";
+    const before = new Date("2026-11-23T22:14:59Z");
+    const after = new Date("2026-11-23T22:15:01Z");
+    for (let i = 0; i < 10; i++) expect((await hitRateLimit({ bucket, limit: 10, windowSeconds: 900, now: before }, t.db)).allowed).toBe(true);
+    const eleventh = await hitRateLimit({ bucket, limit: 10, windowSeconds: 900, now: after }, t.db);
+    expect(eleventh.allowed).toBe(false);
+    // the previous window's ten fade out over the next 15 minutes: the wait is most of a window, never zero
+    expect(eleventh.retryAfterSeconds).toBeGreaterThan(60);
+    expect(eleventh.retryAfterSeconds).toBeLessThanOrEqual(900);
   });
 
   it("keeps buckets apart", async () => {
