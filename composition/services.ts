@@ -77,6 +77,7 @@ export function composeServices({
   db,
   boss,
   email = null,
+  keyring = keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS),
   checkDatabase,
 }: {
   env: Env;
@@ -84,10 +85,11 @@ export function composeServices({
   db: Db;
   boss: PgBoss;
   email?: EmailSender | null;
+  /** Built from env when not given; createServices passes the one it already checked against stored keys. */
+  keyring?: Keyring;
   checkDatabase: () => Promise<void>;
 }): Services {
   const queues = createQueues(boss);
-  const keyring = keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS);
   const vendor = vendorSettings(env);
   // why: a new Nookal token may invalidate older ones, so web and workers share one per key
   const vendorDeps: VendorClientDeps = { tokenStore: createPostgresTokenStore({ db, keyring }) };
@@ -125,8 +127,9 @@ export async function createServices({
   role: "web" | "worker";
 }): Promise<Services & { close(): Promise<void> }> {
   const handle = openDb(databaseUrl, role === "worker" ? { max: 12, applicationName: "relink-worker" } : { max: 10, applicationName: "relink-web" });
+  let keyring: Keyring;
   try {
-    const keyring = keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS);
+    keyring = keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS);
     await assertKeyringReadsStoredKeys(keyring, handle.db);
   } catch (err) {
     await handle.close();
@@ -142,6 +145,7 @@ export async function createServices({
     db: handle.db,
     boss,
     email,
+    keyring,
     async checkDatabase() {
       await handle.sql`select 1`;
     },

@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from "drizzle-orm";
+import { lt, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { rateLimitHits } from "../schema/index.ts";
 
@@ -24,17 +24,19 @@ export async function hitRateLimit(
   const windowMs = windowSeconds * 1000;
   const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
   const previousStart = new Date(windowStart.getTime() - windowMs);
-  const [row] = await db
-    .insert(rateLimitHits)
-    .values({ bucket, windowStart, count: 1 })
-    .onConflictDoUpdate({ target: [rateLimitHits.bucket, rateLimitHits.windowStart], set: { count: sql`${rateLimitHits.count} + 1` } })
-    .returning({ count: rateLimitHits.count });
-  const [prev] = await db
-    .select({ count: rateLimitHits.count })
-    .from(rateLimitHits)
-    .where(and(eq(rateLimitHits.bucket, bucket), eq(rateLimitHits.windowStart, previousStart)));
+  // why: one statement (one round trip) counts this attempt and reads the previous window's count
+  const rows = await db.execute<{ count: number; previous: number }>(sql`
+    with hit as (
+      insert into rate_limit_hits (bucket, window_start, count) values (${bucket}, ${windowStart.toISOString()}, 1)
+      on conflict (bucket, window_start) do update set count = rate_limit_hits.count + 1
+      returning count
+    )
+    select hit.count::int as count,
+      coalesce((select r.count from rate_limit_hits r where r.bucket = ${bucket} and r.window_start = ${previousStart.toISOString()}), 0)::int as previous
+    from hit`);
+  const row = rows[0];
   const count = row!.count;
-  const previous = prev?.count ?? 0;
+  const previous = row!.previous;
   const elapsedMs = now.getTime() - windowStart.getTime();
   const weight = 1 - elapsedMs / windowMs;
   const allowed = count + previous * weight <= limit;

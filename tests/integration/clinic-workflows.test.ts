@@ -5,7 +5,7 @@ import { clinicWithConnection, loadClinicPage } from "../../domain/clinics/clini
 import { applyRegionAndReprobe, createClinicReconnectLink, resumeAndReprobe, type ProbeStep } from "../../domain/clinics/clinic-workflows.ts";
 import { probeNow } from "../../domain/clinics/live.ts";
 import { DomainError } from "../../domain/errors.ts";
-import { clinics, connections } from "../../db/schema/index.ts";
+import { connections } from "../../db/schema/index.ts";
 import { startDemoConsole, type TestServices } from "../support/services.ts";
 
 let fixture: Awaited<ReturnType<typeof startDemoConsole>>;
@@ -27,10 +27,7 @@ const live = () => ({
   alerts: services.alerts,
   probes: services.queues.probe,
 });
-async function clinicId(name: string) {
-  const [row] = await services.db.select({ id: clinics.id }).from(clinics).where(eq(clinics.name, name));
-  return row!.id;
-}
+const clinicId = (name: string) => fixture.clinicIdOf(name);
 async function connectionOf(id: string) {
   const [row] = await services.db.select().from(connections).where(eq(connections.clinicId, id));
   return row!;

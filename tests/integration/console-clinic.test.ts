@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { alertNotifications, auditLog, clinics, connectionEvents, connections } from "../../db/schema/index.ts";
+import { alertNotifications, auditLog, connectionEvents, connections } from "../../db/schema/index.ts";
 import { action as clinicAction, loader as clinicLoader } from "../../app/routes/clinics.$clinicId/route.tsx";
 import { type TestDatabase } from "../support/db.ts";
 import { requestAs, settle, startDemoConsole, type createRoleUsers, type TestServices } from "../support/services.ts";
@@ -18,10 +18,7 @@ afterAll(async () => {
   await fixture?.stop();
 });
 
-async function clinicId(name: string) {
-  const [row] = await t.db.select({ id: clinics.id }).from(clinics).where(eq(clinics.name, name));
-  return row!.id;
-}
+const clinicId = (name: string) => fixture.clinicIdOf(name);
 async function connectionOf(id: string) {
   const [row] = await t.db.select().from(connections).where(eq(connections.clinicId, id));
   return row!;

@@ -5,7 +5,7 @@ import { action as clinicAction } from "../../app/routes/clinics.$clinicId/route
 import { createServices } from "../../composition/services.ts";
 import { parseEnv } from "../../config/env.ts";
 import { StartupError } from "../../db/embedded.ts";
-import { alertNotifications, alerts, auditLog, clinics, connectionEvents, connections, emailOutbox, reconnectLinks } from "../../db/schema/index.ts";
+import { alertNotifications, alerts, auditLog, connectionEvents, connections, emailOutbox, reconnectLinks } from "../../db/schema/index.ts";
 import { deliverNotification } from "../../domain/alerts/deliver.ts";
 import type { EmailSender, OutgoingEmail } from "../../domain/alerts/email.ts";
 import { sendReconnectLink } from "../../domain/clinics/live.ts";
@@ -27,10 +27,7 @@ afterAll(async () => {
   await fixture?.stop();
 });
 
-async function clinicId(name: string) {
-  const [row] = await t.db.select({ id: clinics.id }).from(clinics).where(eq(clinics.name, name));
-  return row!.id;
-}
+const clinicId = (name: string) => fixture.clinicIdOf(name);
 async function act(id: string, form: Record<string, string>) {
   const request = await requestAs(services, who.agent.id, `/clinics/${id}`, { form });
   return settle(() => clinicAction({ request, params: { clinicId: id }, context: { services } }));

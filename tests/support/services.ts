@@ -1,8 +1,10 @@
+import { eq } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
 import { parseEnv } from "../../config/env.ts";
 import { simulatorVendorEnv } from "../../config/runtime.ts";
 import { composeServices } from "../../composition/services.ts";
 import { ensureUser } from "../../db/queries/users.ts";
+import { clinics } from "../../db/schema/index.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { hashPassword } from "../../domain/auth/passwords.ts";
 import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
@@ -131,6 +133,12 @@ export async function startDemoConsole() {
     sim,
     services,
     who,
+    /** A demo clinic's id by its name (the demo fleet's names are unique). */
+    async clinicIdOf(name: string): Promise<string> {
+      const [row] = await t.db.select({ id: clinics.id }).from(clinics).where(eq(clinics.name, name));
+      if (!row) throw new Error(`no demo clinic named ${name}`);
+      return row.id;
+    },
     async stop() {
       await services.stop();
       await Promise.all([t.drop(), sim.close()]);
