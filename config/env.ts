@@ -30,6 +30,20 @@ const EnvSchema = z.object({
   NOOKAL_V2_API_URL: z.url().default("https://api.nookal.com/production/v2"),
   VENDOR_APP_NAME: z.string().min(1).default("Relink"),
   VENDOR_CONTACT_EMAIL: z.email().default("support@relink.example"),
+  /**
+   * The vendor's own product name, logo and support contact on every page and email a clinic admin
+   * sees (docs/decisions/0027): clinics never heard of Relink. "Relink" itself is refused.
+   */
+  BRAND_PRODUCT_NAME: z
+    .string()
+    .trim()
+    .min(1)
+    .max(60)
+    .refine((v) => !/relink/i.test(v), "must be the vendor's own product name, not Relink")
+    .default("Clinic Connect"),
+  BRAND_LOGO_URL: optionalUrl,
+  BRAND_SUPPORT_EMAIL: z.email().optional(),
+  BRAND_SUPPORT_URL: optionalUrl,
   VENDOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   MASTER_KEY: z
     .string()

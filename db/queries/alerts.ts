@@ -102,7 +102,7 @@ export async function resolveAlerts(
 /** Name and contact of a clinic, for addressing and wording alert messages. */
 export async function getClinicContact({ clinicId }: { clinicId: string }, db: DbOrTx) {
   const [row] = await db
-    .select({ id: clinics.id, name: clinics.name, adminName: clinics.adminName, adminEmail: clinics.adminEmail })
+    .select({ id: clinics.id, name: clinics.name, adminName: clinics.adminName, adminEmail: clinics.adminEmail, timeZone: clinics.timeZone })
     .from(clinics)
     .where(eq(clinics.id, clinicId));
   return row;

@@ -101,7 +101,7 @@ export async function action(args: ActionFunctionArgs) {
               publicUrl: publicUrl(services.env),
               ttlHours: services.env.RECONNECT_LINK_TTL_HOURS,
             },
-            { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver },
+            { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver, brand: services.brand },
           );
           return data({
             ok: true as const,

@@ -1,0 +1,207 @@
+import { randomUUID } from "node:crypto";
+import { and, asc, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { simulatorVendorEnv } from "../../config/runtime.ts";
+import { alertNotifications, connections, emailOutbox, reconnectLinks } from "../../db/schema/index.ts";
+import { deliverNotification } from "../../domain/alerts/deliver.ts";
+import type { EmailSender, OutgoingEmail } from "../../domain/alerts/email.ts";
+import { applyRegionAndReprobe } from "../../domain/clinics/clinic-workflows.ts";
+import { probeNow } from "../../domain/clinics/live.ts";
+import { sealApiKey } from "../../domain/connections/key-storage.ts";
+import { hashToken } from "../../domain/reconnect/tokens.ts";
+import { submitReconnectKey } from "../../domain/reconnect/submit.ts";
+import { startSimulator } from "../../simulator/server.ts";
+import { controlClient, type ControlClient } from "../../simulator/control-client.ts";
+import { createTestDatabase, type TestDatabase } from "../support/db.ts";
+import { insertClinic } from "../support/fleet.ts";
+import { createRoleUsers, createTestServices, type TestServices } from "../support/services.ts";
+
+/**
+ * Closing the loop with the clinic (decision 0027), against Postgres and the simulator over HTTP:
+ * an "action needed" email carries a fresh link (sealed on the message, redacted in what is
+ * stored), a wrong region is fixed by support without bothering the clinic, and every recovery
+ * path ends with a "works again" email.
+ */
+
+let t: TestDatabase;
+let sim: Awaited<ReturnType<typeof startSimulator>>;
+let services: TestServices;
+let control: ControlClient;
+let agent: { userId: string; label: string };
+const sent: OutgoingEmail[] = [];
+const capture: EmailSender = {
+  async send(message) {
+    sent.push(message);
+    return { messageId: `<${randomUUID()}@test>` };
+  },
+  close() {},
+};
+
+beforeAll(async () => {
+  [t, sim] = await Promise.all([createTestDatabase(), startSimulator({ port: 0 })]);
+  services = await createTestServices(t, { vendorEnv: simulatorVendorEnv(sim.url) });
+  control = controlClient(sim.url);
+  const who = await createRoleUsers(services);
+  agent = { userId: who.agent.id, label: who.agent.email };
+});
+afterAll(async () => {
+  await services?.stop();
+  await Promise.all([t?.drop(), sim?.close()]);
+});
+
+const live = () => ({
+  db: services.db,
+  keyring: services.keyring,
+  vendors: services.vendors,
+  vendorSettings: services.vendor,
+  alerts: services.alerts,
+  probes: services.queues.probe,
+});
+
+/** A clinic of our own whose stored key is `key`, on `region`, already healthy once. */
+async function clinicWithKey(name: string, key: string, region: string) {
+  const ids = await insertClinic(services.db, { name, region, state: "healthy", everHadPatients: true, visiblePatientCount: 12 });
+  await services.db
+    .update(connections)
+    .set(sealApiKey(services.keyring, ids.connectionId, { vendor: "cliniko", key, region }))
+    .where(eq(connections.id, ids.connectionId));
+  return ids;
+}
+
+async function probe(ids: { clinicId: string; connectionId: string }) {
+  return probeNow({ ...ids, actor: agent }, live());
+}
+
+async function clinicEmails(clinicId: string) {
+  return services.db
+    .select()
+    .from(alertNotifications)
+    .where(and(eq(alertNotifications.clinicId, clinicId), eq(alertNotifications.audience, "clinic_admin")))
+    .orderBy(asc(alertNotifications.createdAt));
+}
+
+/** Delivers one stored message with the capturing sender; returns what left. */
+async function deliver(notificationId: string): Promise<OutgoingEmail> {
+  const before = sent.length;
+  const status = await deliverNotification({ notificationId }, { ...services.delivery, email: capture });
+  expect(status).toBe("delivered");
+  expect(sent.length).toBe(before + 1);
+  return sent.at(-1)!;
+}
+
+function content(n: { content: unknown }) {
+  return n.content as { subject: string; text: string; html: string };
+}
+
+describe("an action-needed email carries a fresh reconnect link", () => {
+  it("mints the link in the alert's transaction, stores only a redacted copy, and sends the real link", async () => {
+    const account = await control.createClinikoAccount({ shard: "au1", patients: 12, patientsOnly: true });
+    const key = account.keys[0]!.key;
+    const ids = await clinicWithKey("Loop Archived Physio", key, "au1");
+    await control.archiveClinikoKey(key);
+    // why: a rejection after a healthy history is confirmed by a second probe before alarming
+    await probe(ids);
+    await probe(ids);
+
+    const [action] = await clinicEmails(ids.clinicId);
+    expect(action).toBeDefined();
+    const stored = content(action!);
+    expect(stored.subject).toMatch(/^Action needed: reconnect Cliniko to Clinic Connect/);
+    expect(action!.linkId).not.toBeNull();
+    expect(action!.tokenCiphertext).not.toBeNull();
+    // the stored copy (what /deliveries shows) has the link redacted
+    expect(stored.text).toMatch(/\/reconnect\/…[A-Za-z0-9_-]{4}/);
+    expect(stored.text).not.toMatch(/\/reconnect\/[A-Za-z0-9_-]{43}/);
+    expect(stored.text).toMatch(/works once, until .+ \(Australia\/Sydney\)/);
+    expect(stored.text).toContain("never changes anything there");
+
+    const email = await deliver(action!.id);
+    expect(email.from).toEqual({ name: "Clinic Connect", address: services.env.ALERT_FROM_EMAIL });
+    const token = /\/reconnect\/([A-Za-z0-9_-]{43})/.exec(email.text)?.[1];
+    expect(token).toBeDefined();
+    expect(email.html).toContain(`/reconnect/${token}`);
+    const [link] = await services.db.select().from(reconnectLinks).where(eq(reconnectLinks.tokenHash, hashToken(token!)));
+    expect(link?.id).toBe(action!.linkId);
+    // the token is wiped once the message settled, and the outbox copy stays redacted
+    const [after] = await services.db.select().from(alertNotifications).where(eq(alertNotifications.id, action!.id));
+    expect(after!.tokenCiphertext).toBeNull();
+    const [outbox] = await services.db.select().from(emailOutbox).where(eq(emailOutbox.notificationId, action!.id));
+    expect(outbox!.text).not.toContain(token!);
+    // the state says what is true: nobody in support has asked the clinic yet
+    const [conn] = await services.db.select().from(connections).where(eq(connections.id, ids.connectionId));
+    expect(conn!.state).toBe("action_required");
+
+    // the clinic pastes a new key through that link: a "works again" email follows
+    const fresh = await control.addClinikoKey(account.id, {});
+    const outcome = await submitReconnectKey(
+      { token: token!, clientAddress: "203.0.113.9", submission: { intent: "verify", rawKey: fresh.key } },
+      { db: services.db, vendors: services.vendors, keyring: services.keyring, alerts: services.alerts, supportEmail: "help@vendor.example" },
+    );
+    expect(outcome.kind).toBe("connected");
+    const emails = await clinicEmails(ids.clinicId);
+    const worksAgain = emails.find((n) => n.event === "recovered");
+    expect(content(worksAgain!).subject).toBe("Clinic Connect works again with Cliniko — Loop Archived Physio");
+    expect((await deliver(worksAgain!.id)).text).toContain("Nothing more to do on your side");
+  });
+
+  it("probe recovery (the clinic re-enabled the same key) sends a works-again email too", async () => {
+    const account = await control.createClinikoAccount({ shard: "au1", patients: 5, patientsOnly: true });
+    const key = account.keys[0]!.key;
+    const ids = await clinicWithKey("Loop Flapping Physio", key, "au1");
+    await control.archiveClinikoKey(key);
+    await probe(ids);
+    await probe(ids);
+    await control.activateClinikoKey(key);
+    await probe(ids);
+    const events = (await clinicEmails(ids.clinicId)).map((n) => n.event);
+    expect(events).toEqual(["opened", "recovered"]);
+  });
+
+  it("nothing for the clinic to do is never under an 'Action needed' subject", async () => {
+    const account = await control.createClinikoAccount({ shard: "au1", patients: 5, patientsOnly: true });
+    const ids = await clinicWithKey("Loop Hidden Patients", account.keys[0]!.key, "au1");
+    await control.hidePatients(account.keys[0]!.key);
+    await probe(ids);
+    await probe(ids);
+    for (const n of await clinicEmails(ids.clinicId)) {
+      const c = content(n);
+      if (/Action needed/.test(c.subject)) expect(c.text).not.toMatch(/nothing to do on your side/i);
+      else expect(c.subject).toMatch(/^For your information/);
+    }
+  });
+});
+
+describe("a wrong region is support's to fix alone", () => {
+  it("emails the clinic nothing when it opens; after apply, one email says what was switched and that it works again", async () => {
+    const account = await control.createClinikoAccount({ shard: "au2", patients: 8, patientsOnly: true, keyWithSuffix: false });
+    const ids = await clinicWithKey("Loop Wrong Shard Physio", account.keys[0]!.key, "au1");
+    await probe(ids);
+    await probe(ids);
+    const [conn] = await services.db.select().from(connections).where(eq(connections.id, ids.connectionId));
+    expect(conn!.failureCode).toBe("wrong_region");
+    expect(await clinicEmails(ids.clinicId)).toEqual([]);
+
+    const { report } = await applyRegionAndReprobe({ clinicId: ids.clinicId, actor: agent }, { db: services.db, probe: (input) => probeNow(input, live()) });
+    expect(report.outcome).toBe("healthy");
+    const emails = await clinicEmails(ids.clinicId);
+    expect(emails.map((n) => n.event)).toEqual(["recovered"]);
+    const text = content(emails[0]!).text;
+    expect(text).toContain("We have switched Loop Wrong Shard Physio's connection to the au2 region");
+    expect(text).toContain("can read Loop Wrong Shard Physio's Cliniko data again");
+  });
+});
+
+describe("clinic-facing emails never say Relink", () => {
+  it("checks every clinic-admin message stored in this file's scenarios, text and HTML", async () => {
+    const all = await services.db.select().from(alertNotifications).where(eq(alertNotifications.audience, "clinic_admin"));
+    expect(all.length).toBeGreaterThan(3);
+    for (const n of all) {
+      const c = content(n);
+      expect(`${c.subject}\n${c.text}\n${c.html}`).not.toMatch(/relink/i);
+    }
+    for (const m of sent) {
+      expect(JSON.stringify(m.from)).not.toMatch(/relink/i);
+      expect(`${m.subject}\n${m.text}\n${m.html}\n${Object.keys(m.headers ?? {}).join(" ")}`).not.toMatch(/relink/i);
+    }
+  });
+});
