@@ -63,7 +63,8 @@ const EnvSchema = z.object({
   SMTP_URL: optionalUrl,
   /** Refuse to send mail over an SMTP connection that does not upgrade to TLS (STARTTLS) — nodemailer requireTLS. */
   SMTP_REQUIRE_TLS: bool.default(false),
-  ALERT_FROM_EMAIL: z.email().default("alerts@relink.example"),
+  // why: clinic admins read the sender address too; the demo default names the demo brand, not Relink
+  ALERT_FROM_EMAIL: z.email().default("alerts@clinic-connect.example"),
   /** Support team inbox for alerts in support words with the escalation packet; unset = none. */
   ALERT_SUPPORT_EMAIL: z.email().optional(),
   /** Also email each clinic's admin (clinics.admin_email) in clinic-facing words. */

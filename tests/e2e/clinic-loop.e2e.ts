@@ -1,0 +1,147 @@
+import fs from "node:fs";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { openDb, type DbHandle } from "../../db/client.ts";
+import { clinics, connectionEvents, connections } from "../../db/schema/index.ts";
+import { keyringFromConfig, sealApiKey } from "../../domain/connections/key-storage.ts";
+import { controlClient } from "../../simulator/control-client.ts";
+import { launchBrowser, signIn } from "./support/browser.ts";
+import { mailTo } from "./support/mailbox.ts";
+
+/**
+ * Closing the loop with the clinic (docs/decisions/0027), through the real product: a clinic of
+ * our own whose key gets archived in Cliniko, the "action needed" email the worker really sent
+ * (read from the SMTP sink), its link reconnecting the clinic in Chromium, then "works again".
+ */
+
+const baseUrl = inject("baseUrl");
+const mailDir = inject("mailDir");
+const dataDir = inject("dataDir");
+const control = controlClient(inject("simulatorUrl"));
+const SHOTS = "/work/shots/clinic-loop";
+let browser: Browser;
+let handle: DbHandle;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  handle = openDb(inject("databaseUrl"), { max: 2, applicationName: "relink-e2e-clinic-loop" });
+  fs.mkdirSync(SHOTS, { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+  await handle?.close();
+});
+
+async function shot(page: Page, name: string) {
+  // why: screenshots are outside the repo, for a person to look at what the journey saw
+  if (fs.existsSync(path.dirname(SHOTS))) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Polls the SMTP sink (no fixed sleep) until a message to `to` matches. */
+async function waitForMail(to: string, match: RegExp, timeoutMs = 45_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = (await mailTo(mailDir, to)).find((m) => match.test(m));
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no email to ${to} matching ${match} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function htmlPart(raw: string): string {
+  const start = raw.search(/<!doctype html>/i);
+  const end = raw.indexOf("</html>", start);
+  return raw.slice(start, end + "</html>".length);
+}
+
+describe("the clinic loop, in Chromium", () => {
+  it("an action-needed email whose link reconnects the clinic, then the works-again email", async () => {
+    // a clinic of our own, healthy on a simulator account, with a key that support did not see archived
+    const account = await control.createClinikoAccount({ shard: "au1", patients: 25, patientsOnly: true });
+    const oldKey = account.keys[0]!.key;
+    const adminEmail = `loop-${Date.now()}@clinic.example`;
+    const [clinic] = await handle.db
+      .insert(clinics)
+      .values({ name: `Loop Lane Physio ${Date.now() % 100000}`, timeZone: "Australia/Brisbane", country: "AU", adminName: "Robin", adminEmail })
+      .returning();
+    const keyring = keyringFromConfig(fs.readFileSync(path.join(dataDir, "master.key"), "utf8").trim(), "k1");
+    const [conn] = await handle.db
+      .insert(connections)
+      .values({ clinicId: clinic!.id, vendor: "cliniko", region: "au1", apiVersion: "v1", state: "healthy", everHadPatients: true, visiblePatientCount: 25 })
+      .returning();
+    await handle.db.update(connections).set(sealApiKey(keyring, conn!.id, { vendor: "cliniko", key: oldKey, region: "au1" })).where(eq(connections.id, conn!.id));
+    await handle.db.insert(connectionEvents).values({ connectionId: conn!.id, clinicId: clinic!.id, kind: "created", toState: "healthy", actor: "system", message: "Created by clinic-loop.e2e" });
+
+    await control.archiveClinikoKey(oldKey);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, extraHTTPHeaders: { "X-Forwarded-For": "198.51.100.201" } });
+    const page = await context.newPage();
+    try {
+      // support probes (twice: a rejection after a healthy history is confirmed before alarming)
+      await signIn(page, baseUrl);
+      await page.goto(`${baseUrl}/clinics/${clinic!.id}`);
+      for (let i = 0; i < 2; i++) {
+        const done = page.waitForResponse((r) => r.request().method() === "POST");
+        await page.getByRole("button", { name: "Probe now" }).click();
+        await done;
+        await page.waitForLoadState("networkidle");
+      }
+
+      const action = await waitForMail(adminEmail, /Subject: Action needed/);
+      expect(action).toMatch(/From: "?Clinic Connect"? <alerts@clinic-connect\.example>/);
+      expect(action).not.toMatch(/relink/i);
+      expect(action).toMatch(/works once, until .+\(Australia\/Brisbane\)/);
+      const link = /(http:\/\/[^\s"<]+\/reconnect\/[A-Za-z0-9_-]{43})/.exec(action)?.[1];
+      expect(link).toBeDefined();
+
+      // the email as the clinic sees it (HTML part)
+      const mailPage = await context.newPage();
+      await mailPage.setContent(htmlPart(action));
+      await shot(mailPage, "email-action-needed");
+      await mailPage.close();
+
+      // the clinic opens the link: the vendor's brand, read-only and how to revoke, the exact expiry
+      const clinicPage = await context.newPage();
+      await clinicPage.goto(link!);
+      await expect.poll(() => clinicPage.title()).toMatch(/Reconnect Cliniko to Clinic Connect/);
+      const html = await clinicPage.content();
+      expect(html).not.toMatch(/relink/i);
+      await expect.poll(() => clinicPage.getByText("Read-only:").count()).toBe(1);
+      expect(await clinicPage.getByText("My Info → Manage API keys → Archive").count()).toBeGreaterThan(0);
+      await shot(clinicPage, "reconnect-page-brand");
+
+      // a key cut off: a short message right under the field
+      await clinicPage.getByLabel("Cliniko API key").fill("MS0xMjM0");
+      await Promise.all([
+        clinicPage.waitForResponse((r) => r.request().method() === "POST"),
+        clinicPage.getByRole("button", { name: "Check and connect" }).click(),
+      ]);
+      await expect.poll(() => clinicPage.locator("#rc-key-error").count()).toBe(1);
+      expect(await clinicPage.content()).not.toMatch(/malformed|rejected|HTTP 401|relink/i);
+      await shot(clinicPage, "reconnect-field-error");
+
+      // the right key this time
+      const fresh = await control.addClinikoKey(account.id, {});
+      await clinicPage.getByLabel("Cliniko API key").fill(fresh.key);
+      await clinicPage.getByRole("button", { name: "Check and connect" }).click();
+      await clinicPage.waitForURL(/\/reconnect\/done/);
+      expect(await clinicPage.content()).not.toMatch(/relink/i);
+      await shot(clinicPage, "reconnect-done");
+
+      const worksAgain = await waitForMail(adminEmail, /Subject: Clinic Connect works again/);
+      expect(worksAgain).toContain("Nothing more to do on your side");
+      expect(worksAgain).not.toMatch(/relink/i);
+      const [after] = await handle.db.select({ state: connections.state }).from(connections).where(eq(connections.id, conn!.id));
+      expect(after!.state).toBe("healthy");
+
+      // the outbox: statuses, tokens masked
+      await page.goto(`${baseUrl}/deliveries`);
+      const outbox = await page.content();
+      expect(outbox).not.toContain(link!.split("/reconnect/")[1]!);
+      await shot(page, "outbox");
+    } finally {
+      await context.close();
+    }
+  });
+});
