@@ -3,7 +3,7 @@ import { VENDOR_LABELS } from "../vocabulary.ts";
 import { z } from "zod";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
-import { getConnectionForProbe } from "../../db/queries/connections.ts";
+import { getConnectionForProbe, mergeSupportFindings } from "../../db/queries/connections.ts";
 import type { AlertWorkDeps } from "../alerts/apply.ts";
 import type { DeliveryJobQueue, ProbeJobQueue } from "../jobs.ts";
 import { getClinicContact } from "../../db/queries/alerts.ts";
@@ -115,6 +115,10 @@ export async function lookupPatients(
       result = { ok: false, message: `The vendor refused the search: ${err.message}` };
     }
   }
+  // why: the escalation packet says what support learned: "one patient missing" (no match while
+  // others are visible) versus "no patients" — the count only, never the name
+  if (result.ok)
+    await mergeSupportFindings({ connectionId, patch: { patientLookup: { matches: result.matches, capped: result.capped, at: new Date().toISOString() } } }, deps.db);
   // why: the audit records that a lookup happened and its count, never the name searched for
   await recordAudit(
     {

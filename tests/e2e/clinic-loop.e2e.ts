@@ -39,11 +39,20 @@ async function shot(page: Page, name: string) {
   if (fs.existsSync(path.dirname(SHOTS))) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
+/** MIME encoded words (`=?UTF-8?Q?…?=`, nodemailer's form for a subject with "—") as plain text. */
+function decodeHeaders(raw: string): string {
+  return raw.replace(/=\?UTF-8\?([QB])\?([^?]*)\?=\s*/gi, (_m, enc: string, text: string) =>
+    enc.toUpperCase() === "B"
+      ? Buffer.from(text, "base64").toString("utf8")
+      : Buffer.from(text.replace(/_/g, " ").replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), "latin1").toString("utf8"),
+  );
+}
+
 /** Polls the SMTP sink (no fixed sleep) until a message to `to` matches. */
 async function waitForMail(to: string, match: RegExp, timeoutMs = 45_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found = (await mailTo(mailDir, to)).find((m) => match.test(m));
+    const found = (await mailTo(mailDir, to)).map(decodeHeaders).find((m) => match.test(m));
     if (found) return found;
     if (Date.now() > deadline) throw new Error(`no email to ${to} matching ${match} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 250));
@@ -53,7 +62,8 @@ async function waitForMail(to: string, match: RegExp, timeoutMs = 45_000): Promi
 function htmlPart(raw: string): string {
   const start = raw.search(/<!doctype html>/i);
   const end = raw.indexOf("</html>", start);
-  return raw.slice(start, end + "</html>".length);
+  // why: the sink's quoted-printable decoding yields UTF-8 bytes one per character
+  return Buffer.from(raw.slice(start, end + "</html>".length), "latin1").toString("utf8");
 }
 
 describe("the clinic loop, in Chromium", () => {
@@ -88,6 +98,7 @@ describe("the clinic loop, in Chromium", () => {
         await page.waitForLoadState("networkidle");
       }
 
+      await expect.poll(async () => (await handle.db.select({ s: connections.state }).from(connections).where(eq(connections.id, conn!.id)))[0]!.s).toBe("action_required");
       const action = await waitForMail(adminEmail, /Subject: Action needed/);
       expect(action).toMatch(/From: "?Clinic Connect"? <alerts@clinic-connect\.example>/);
       expect(action).not.toMatch(/relink/i);
