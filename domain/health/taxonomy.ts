@@ -169,7 +169,8 @@ export const TAXONOMY: Record<FailureCode, FailureInfo> = {
     whoActs: "support_or_admin",
     transient: false,
     confirmBeforeAlarm: false,
-    clinicMessage: "Your API key works, but in a different region than the one selected.",
+    // why: "the one selected" was untrue for a Cliniko key with no ending (nobody selected anything)
+    clinicMessage: "Your API key works, but in a different region than the one we tried.",
     supportMessage: "The key is valid in another shard or region than configured. Apply the suggested region.",
     suggestedAction: "Apply the suggested region (one click); the key does not need to be re-entered.",
     playbooks: {

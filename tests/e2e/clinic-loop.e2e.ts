@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openDb, type DbHandle } from "../../db/client.ts";
-import { clinics, connectionEvents, connections } from "../../db/schema/index.ts";
+import { alertNotifications, clinics, connectionEvents, connections } from "../../db/schema/index.ts";
 import { keyringFromConfig, sealApiKey } from "../../domain/connections/key-storage.ts";
 import { controlClient } from "../../simulator/control-client.ts";
 import { launchBrowser, signIn } from "./support/browser.ts";
@@ -99,6 +99,15 @@ describe("the clinic loop, in Chromium", () => {
       }
 
       await expect.poll(async () => (await handle.db.select({ s: connections.state }).from(connections).where(eq(connections.id, conn!.id)))[0]!.s).toBe("action_required");
+      // the worker really sent it: the stored message says so (Queued until then)
+      const sentStatus = async () =>
+        JSON.stringify(
+          await handle.db
+            .select({ event: alertNotifications.event, status: alertNotifications.status, error: alertNotifications.lastError })
+            .from(alertNotifications)
+            .where(eq(alertNotifications.clinicId, clinic!.id)),
+        );
+      await expect.poll(sentStatus, { timeout: 45_000 }).toMatch(/"event":"opened","status":"delivered"/);
       const action = await waitForMail(adminEmail, /Subject: Action needed/);
       expect(action).toMatch(/From: "?Clinic Connect"? <alerts@clinic-connect\.example>/);
       expect(action).not.toMatch(/relink/i);

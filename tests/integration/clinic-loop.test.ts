@@ -5,8 +5,12 @@ import { simulatorVendorEnv } from "../../config/runtime.ts";
 import { alertNotifications, connections, emailOutbox, reconnectLinks } from "../../db/schema/index.ts";
 import { deliverNotification } from "../../domain/alerts/deliver.ts";
 import type { EmailSender, OutgoingEmail } from "../../domain/alerts/email.ts";
-import { applyRegionAndReprobe } from "../../domain/clinics/clinic-workflows.ts";
-import { probeNow } from "../../domain/clinics/live.ts";
+import { addClinicByHand } from "../../domain/clinics/add-clinic.ts";
+import { loadClinicPage } from "../../domain/clinics/clinic-page.ts";
+import { applyRegionAndReprobe, createClinicReconnectLink, resendReconnectLink } from "../../domain/clinics/clinic-workflows.ts";
+import { setManualNotes } from "../../domain/clinics/console-actions.ts";
+import { lookupPatients, probeNow } from "../../domain/clinics/live.ts";
+import { createReconnectLink } from "../../domain/reconnect/links.ts";
 import { sealApiKey } from "../../domain/connections/key-storage.ts";
 import { hashToken } from "../../domain/reconnect/tokens.ts";
 import { submitReconnectKey } from "../../domain/reconnect/submit.ts";
@@ -188,6 +192,102 @@ describe("a wrong region is support's to fix alone", () => {
     const text = content(emails[0]!).text;
     expect(text).toContain("We have switched Loop Wrong Shard Physio's connection to the au2 region");
     expect(text).toContain("can read Loop Wrong Shard Physio's Cliniko data again");
+  });
+});
+
+describe("the reconnect page tells the truth during an outage", () => {
+  it("a key that could not be checked is not stored, and the page says so and asks to try again", async () => {
+    const account = await control.createClinikoAccount({ shard: "au1", patients: 5, patientsOnly: true });
+    const ids = await clinicWithKey("Loop Outage Physio", account.keys[0]!.key, "au1");
+    const before = (await services.db.select().from(connections).where(eq(connections.id, ids.connectionId)))[0]!;
+    const link = await createReconnectLink({ clinicId: ids.clinicId, purpose: "Reconnect Cliniko", createdBy: "system" }, services.db);
+    const fresh = await control.addClinikoKey(account.id, {});
+    await control.setAccountFaults(account.id, { outage: {} });
+    try {
+      const outcome = await submitReconnectKey(
+        { token: link.path.slice("/reconnect/".length), clientAddress: "203.0.113.10", submission: { intent: "verify", rawKey: fresh.key } },
+        { db: services.db, vendors: services.vendors, keyring: services.keyring, alerts: services.alerts, supportEmail: "help@vendor.example" },
+      );
+      expect(outcome.kind).toBe("refused");
+      if (outcome.kind !== "refused") return;
+      expect(outcome.refusal.failureCode).toBe("vendor_unavailable");
+      expect(outcome.refusal.clinicMessage).toMatch(/could not be checked, and it has not been saved/);
+      expect(outcome.refusal.clinicMessage).not.toMatch(/reconnect automatically|key is fine/);
+      expect(outcome.refusal.title).toBe("we could not check the key just now");
+      expect(JSON.stringify(outcome.refusal)).not.toMatch(/HTTP \d{3}/);
+      const after = (await services.db.select().from(connections).where(eq(connections.id, ids.connectionId)))[0]!;
+      expect(after.keyUpdatedAt?.getTime()).toBe(before.keyUpdatedAt?.getTime());
+    } finally {
+      await control.clearAccountFaults(account.id);
+    }
+  });
+});
+
+describe("the console says Queued until a message is really sent, and never shows an old link", () => {
+  it("the clinic page lists the link email as Queued, then Sent; the outbox resends a NEW link", async () => {
+    const account = await control.createClinikoAccount({ shard: "au1", patients: 5, patientsOnly: true });
+    const ids = await clinicWithKey("Loop Queued Physio", account.keys[0]!.key, "au1");
+    const page = async () => (await loadClinicPage({ clinicId: ids.clinicId, page: 1 }, services.db))!;
+    const { clinic } = await page();
+    const first = await createClinicReconnectLink(
+      { clinic, vendor: "cliniko", purpose: "Reconnect Cliniko", email: true, actor: agent, publicUrl: "https://console.test", ttlHours: 24 },
+      { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver, brand: services.brand },
+    );
+    expect((await page()).messages.map((m) => m.status.label)).toEqual(["Queued"]);
+    const sentEmail = await deliver(first.notificationId!);
+    expect((await page()).messages.map((m) => m.status.label)).toEqual(["Sent"]);
+    expect(sentEmail.subject).toBe("Reconnect Cliniko to Clinic Connect — Loop Queued Physio");
+    expect(sentEmail.text).toMatch(/works once, until .+ \(Australia\/Sydney\)/);
+
+    const again = await resendReconnectLink(
+      { notificationId: first.notificationId!, actor: agent, publicUrl: "https://console.test", ttlHours: 24 },
+      { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver, brand: services.brand },
+    );
+    expect(again.notificationId).not.toBe(first.notificationId);
+    expect(again.url).not.toBe(first.url);
+    const [oldLink] = await services.db.select().from(reconnectLinks).where(eq(reconnectLinks.tokenHash, hashToken(first.url.split("/reconnect/")[1]!)));
+    expect(oldLink!.revokedAt).not.toBeNull();
+    expect((await page()).messages.map((m) => m.status.label)).toEqual(["Queued", "Sent"]);
+  });
+});
+
+describe("the escalation packet records what support learned", () => {
+  it("one patient missing (the lookup found no match while others are visible) and notes copied by hand", async () => {
+    const account = await control.createClinikoAccount({ shard: "au1", patients: 12, patientsOnly: true });
+    const ids = await clinicWithKey("Loop Missing Patient", account.keys[0]!.key, "au1");
+    await probe(ids);
+    const found = await lookupPatients({ ...ids, name: "Zzyzx Nobody", actor: agent }, live());
+    expect(found).toMatchObject({ ok: true, matches: 0 });
+    await setManualNotes({ clinicId: ids.clinicId, on: true, note: "front desk copies today's notes", actor: agent }, services.db);
+    const packet = (await loadClinicPage({ clinicId: ids.clinicId, page: 1 }, services.db))!.packet!;
+    expect(packet).toContain("Patients: one patient missing (others visible)");
+    expect(packet).toContain("the patient the clinic misses was NOT found");
+    expect(packet).toMatch(/Clinic is copying notes by hand for the day: yes, since .+ — front desk copies today's notes/);
+    expect(packet).not.toContain("Zzyzx");
+
+    await setManualNotes({ clinicId: ids.clinicId, on: false, actor: agent }, services.db);
+    expect((await loadClinicPage({ clinicId: ids.clinicId, page: 1 }, services.db))!.packet).not.toContain("copying notes by hand");
+  });
+});
+
+describe("adding a clinic whose key works in another shard", () => {
+  it("offers the detected shard, and checking again there adds the clinic", async () => {
+    const account = await control.createClinikoAccount({ shard: "au2", patients: 7, patientsOnly: true, keyWithSuffix: false });
+    const input = {
+      name: "Loop New Shard Clinic",
+      timeZone: "Australia/Sydney",
+      country: "AU",
+      adminName: "Kim",
+      adminEmail: "kim@newshard.example",
+      vendor: "cliniko" as const,
+      key: account.keys[0]!.key,
+    };
+    const deps = { db: services.db, keyring: services.keyring, vendors: services.vendors };
+    const first = await addClinicByHand({ input, actor: agent }, deps);
+    expect(first.ok).toBe(false);
+    expect(first.verdict.suggestedRegion).toBe("au2");
+    const second = await addClinicByHand({ input: { ...input, useRegion: "au2" }, actor: agent }, deps);
+    expect(second.ok).toBe(true);
   });
 });
 
