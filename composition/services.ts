@@ -106,7 +106,15 @@ export function composeServices({
     queues,
     // why: an "action needed" email carries a fresh reconnect link, minted in the alert's own transaction
     alerts: { queue: queues.deliver, recipients: alertRecipients(env), links: { keyring, publicUrl: publicUrl(env), ttlHours: env.RECONNECT_LINK_TTL_HOURS } },
-    delivery: { db, email, fromEmail: env.ALERT_FROM_EMAIL, fromName: env.BRAND_PRODUCT_NAME, webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS, keyring, webhookTargets: webhookTargetPolicy(env) },
+    delivery: {
+      db,
+      email,
+      fromEmail: env.ALERT_FROM_EMAIL,
+      fromName: env.BRAND_PRODUCT_NAME,
+      webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      keyring,
+      webhookTargets: webhookTargetPolicy(env),
+    },
     vendor,
     brand: brand(env),
     vendors: createVendorAccess(vendor, vendorDeps),

@@ -26,7 +26,16 @@ export function brandContactLine(brand: Brand): string | null {
  */
 export function clinicTime(at: Date, timeZone: string | null | undefined): string {
   const zone = timeZone && isTimeZone(timeZone) ? timeZone : "UTC";
-  const text = new Intl.DateTimeFormat("en-GB", { timeZone: zone, weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(at);
+  const text = new Intl.DateTimeFormat("en-GB", {
+    timeZone: zone,
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).format(at);
   return `${text.replace(" at ", ", ")} (${zone})`;
 }
 

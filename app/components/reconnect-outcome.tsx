@@ -117,8 +117,8 @@ export const RefusalPanel = forwardRef<HTMLHeadingElement, { refusal: ReconnectR
           </ol>
           <p>Then paste the key below. This link still works.</p>
         </>
-      ) : (
-        refusal.tellClinic === refusal.clinicMessage ? null : <p>{refusal.tellClinic} You can try again in a few minutes; this link still works.</p>
+      ) : refusal.tellClinic === refusal.clinicMessage ? null : (
+        <p>{refusal.tellClinic} You can try again in a few minutes; this link still works.</p>
       )}
       {refusal.vendorAnswer ? (
         <p className="rc-muted rc-small">

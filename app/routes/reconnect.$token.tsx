@@ -138,8 +138,7 @@ export default function ReconnectPage() {
           {view.purpose}
         </p>
         <p className="rc-muted">
-          It takes about two minutes. You need to be able to sign in to {guide.vendorLabel}.
-          {expiresText ? ` This link works once, until ${expiresText}.` : ""}
+          It takes about two minutes. You need to be able to sign in to {guide.vendorLabel}.{expiresText ? ` This link works once, until ${expiresText}.` : ""}
         </p>
       </div>
 

@@ -2,7 +2,15 @@ import { sql } from "drizzle-orm";
 import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { clinics } from "./clinics.ts";
 import { inList, bytea, stateSeverity } from "./columns.ts";
-import { CONNECTION_STATES, type ConnectionState, FAILURE_CODES, type FailureCode, type SupportFindings, type Vendor, VENDORS } from "../../domain/vocabulary.ts";
+import {
+  CONNECTION_STATES,
+  type ConnectionState,
+  FAILURE_CODES,
+  type FailureCode,
+  type SupportFindings,
+  type Vendor,
+  VENDORS,
+} from "../../domain/vocabulary.ts";
 
 export const connections = pgTable(
   "connections",

@@ -52,7 +52,7 @@ export interface AlertRecipients {
 }
 
 /** What minting a reconnect link for an "action needed" email needs; absent: the email asks the clinic to reply for one. */
-export interface AlertLinkSettings {
+interface AlertLinkSettings {
   keyring: Keyring;
   /** PUBLIC_URL: the address the clinic opens. */
   publicUrl: string;
@@ -71,7 +71,7 @@ export interface AlertWorkDeps {
  * "info" (nothing for them to do; said plainly, never under an "Action needed" subject) or nothing
  * (support fixes it alone: a wrong region).
  */
-export function clinicAlertEmail(packet: EscalationPacket): "action" | "info" | null {
+function clinicAlertEmail(packet: EscalationPacket): "action" | "info" | null {
   const code = packet.failureCode && packet.failureCode in TAXONOMY ? packet.failureCode : null;
   if (code === "wrong_region") return null;
   if (code && playbookFor(code, packet.vendor).clinicSteps.length > 0) return "action";
@@ -193,7 +193,11 @@ async function queueNotifications(input: AlertWorkInput, events: PendingEvent[],
       consoleUrl: recipients.consoleUrl,
       ...(recipients.brand ? { brand: recipients.brand } : {}),
     });
-    const add = (row: Omit<NewAlertNotification, "id" | "jobId" | "content" | keyof typeof base>, render: (ctx: MessageContext) => Record<string, unknown>, id: string = randomUUID()) => {
+    const add = (
+      row: Omit<NewAlertNotification, "id" | "jobId" | "content" | keyof typeof base>,
+      render: (ctx: MessageContext) => Record<string, unknown>,
+      id: string = randomUUID(),
+    ) => {
       rows.push({ ...base, ...row, id, jobId: randomUUID(), content: render(context(id)) });
     };
     const tell = event === "recovered" ? "recovered" : clinicAlertEmail(alerts[0]!.packet);

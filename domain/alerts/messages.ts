@@ -200,8 +200,10 @@ function supportEmail(ctx: MessageContext): { subject: string; blocks: Block[] }
 
 /** What the connection can and cannot do, as the vendors' own onboarding guides say it. */
 export const READ_ONLY_NOTE: Record<"cliniko" | "nookal", string> = {
-  cliniko: "The connection only reads from Cliniko; it never changes anything there. You can revoke it at any time in Cliniko: My Info → Manage API keys → Archive.",
-  nookal: "The connection only reads from Nookal; it never changes anything there. You can revoke it at any time in Nookal: Setup → Integrations → API Keys, then disable or delete the key.",
+  cliniko:
+    "The connection only reads from Cliniko; it never changes anything there. You can revoke it at any time in Cliniko: My Info → Manage API keys → Archive.",
+  nookal:
+    "The connection only reads from Nookal; it never changes anything there. You can revoke it at any time in Nookal: Setup → Integrations → API Keys, then disable or delete the key.",
 };
 
 function clinicEmail(ctx: MessageContext): { subject: string; blocks: Block[] } {
@@ -223,7 +225,10 @@ function clinicEmail(ctx: MessageContext): { subject: string; blocks: Block[] } 
       });
     }
     blocks.push(
-      { type: "p", text: `Good news: the connection works again. ${product} can read ${name}'s ${vendor} data again, as of ${clinicTime(ctx.now, ctx.clinic.timeZone)}. Nothing more to do on your side.` },
+      {
+        type: "p",
+        text: `Good news: the connection works again. ${product} can read ${name}'s ${vendor} data again, as of ${clinicTime(ctx.now, ctx.clinic.timeZone)}. Nothing more to do on your side.`,
+      },
       ...footer,
     );
     return { subject: `${product} works again with ${vendor} — ${name}`, blocks };
@@ -248,14 +253,20 @@ function clinicEmail(ctx: MessageContext): { subject: string; blocks: Block[] } 
     }
     blocks.push(
       { type: "p", text: READ_ONLY_NOTE[alert.packet.vendor] },
-      { type: "p", text: "Please don't re-create patients or change anything else in the meantime. Reconnecting loses no data; if today is busy, copy today's notes by hand and reconnect later." },
+      {
+        type: "p",
+        text: "Please don't re-create patients or change anything else in the meantime. Reconnecting loses no data; if today is busy, copy today's notes by hand and reconnect later.",
+      },
       ...footer,
     );
     return { subject: `Action needed: reconnect ${vendor} to ${product} — ${name}`, blocks };
   }
   // why: nothing for the clinic to do is said plainly, never under an "Action needed" subject
   blocks.push(
-    { type: "p", text: c ? `${product} is having trouble reading ${name}'s ${vendor} data. ${TAXONOMY[c].clinicMessage}` : `${ALERT_KIND_LABELS[alert.kind]} for ${name}.` },
+    {
+      type: "p",
+      text: c ? `${product} is having trouble reading ${name}'s ${vendor} data. ${TAXONOMY[c].clinicMessage}` : `${ALERT_KIND_LABELS[alert.kind]} for ${name}.`,
+    },
     { type: "p", text: "There is nothing to do on your side: our support team is on it, and we will email you when it works again." },
     ...footer,
   );
@@ -264,7 +275,12 @@ function clinicEmail(ctx: MessageContext): { subject: string; blocks: Block[] } 
 
 export function renderEmail(ctx: MessageContext, audience: "clinic_admin" | "support"): EmailContent {
   const { subject, blocks } = audience === "support" ? supportEmail(ctx) : clinicEmail(ctx);
-  return { kind: "email", subject: oneLine(subject), text: toText(blocks), html: toHtml(blocks, audience === "support" ? undefined : (ctx.brand ?? DEFAULT_BRAND)) };
+  return {
+    kind: "email",
+    subject: oneLine(subject),
+    text: toText(blocks),
+    html: toHtml(blocks, audience === "support" ? undefined : (ctx.brand ?? DEFAULT_BRAND)),
+  };
 }
 
 interface AlertWebhookBody {

@@ -33,7 +33,8 @@ export const AddClinicSchema = ClinicDetailsSchema.extend({
     .optional()
     .catch(undefined),
 }).superRefine((v, ctx) => {
-  if (v.vendor === "nookal" && !v.region && !v.useRegion) ctx.addIssue({ code: "custom", path: ["region"], message: "Pick the Nookal region the clinic signs in to" });
+  if (v.vendor === "nookal" && !v.region && !v.useRegion)
+    ctx.addIssue({ code: "custom", path: ["region"], message: "Pick the Nookal region the clinic signs in to" });
 });
 export type AddClinicInput = z.output<typeof AddClinicSchema>;
 
@@ -121,7 +122,8 @@ export async function addClinicByHand(
 ): Promise<AddClinicResult> {
   // why: answer a taken name before spending a vendor round trip on the key
   await assertNameFree(input.name, deps.db);
-  const nookalRegion = input.vendor === "nookal" && input.useRegion && (NOOKAL_REGIONS as readonly string[]).includes(input.useRegion) ? input.useRegion : input.region;
+  const nookalRegion =
+    input.vendor === "nookal" && input.useRegion && (NOOKAL_REGIONS as readonly string[]).includes(input.useRegion) ? input.useRegion : input.region;
   const verdict = await verifyCandidateKey(
     {
       vendor: input.vendor,

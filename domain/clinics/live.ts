@@ -118,7 +118,10 @@ export async function lookupPatients(
   // why: the escalation packet says what support learned: "one patient missing" (no match while
   // others are visible) versus "no patients" — the count only, never the name
   if (result.ok)
-    await mergeSupportFindings({ connectionId, patch: { patientLookup: { matches: result.matches, capped: result.capped, at: new Date().toISOString() } } }, deps.db);
+    await mergeSupportFindings(
+      { connectionId, patch: { patientLookup: { matches: result.matches, capped: result.capped, at: new Date().toISOString() } } },
+      deps.db,
+    );
   // why: the audit records that a lookup happened and its count, never the name searched for
   await recordAudit(
     {

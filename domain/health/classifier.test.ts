@@ -443,7 +443,11 @@ describe("vendor texts that mean the key, whatever the answer's shape", () => {
   it.each([
     ["an HTML 404 saying credentials not found", err("nookal", { kind: "http", status: 404, vendorMessage: "Credentials not found" }), "http_key_text"],
     ["a 403 saying the integration is disabled", err("nookal", { kind: "http", status: 403, vendorMessage: "Integration disabled" }), "http_key_text"],
-    ["an unparsable body saying integration disabled", err("nookal", { kind: "invalid_response", vendorMessage: "integration disabled" }), "invalid_response_key"],
+    [
+      "an unparsable body saying integration disabled",
+      err("nookal", { kind: "invalid_response", vendorMessage: "integration disabled" }),
+      "invalid_response_key",
+    ],
     ["a failure status saying credentials not found", nookalFailure("Credentials not found"), "vendor_failure_key"],
   ] as const)("%s is a key problem for the clinic", (_name, outcome, rule) => {
     const c = classifyProbe(input(outcome));

@@ -162,7 +162,8 @@ export function classifyFailureText(text: string): TextVerdict {
   if (RATE_LIMIT_TEXT.test(text)) return { code: "rate_limited", rule: "vendor_failure_rate_limited", reason: "the vendor says to slow down" };
   if (UNAVAILABLE_TEXT.test(text))
     return { code: "vendor_unavailable", rule: "vendor_failure_unavailable", reason: "the vendor reports maintenance or a server fault" };
-  if (KEY_PROBLEM_TEXT.test(text)) return { code: "auth_rejected", rule: "vendor_failure_key", reason: "the vendor says the key or its integration is not found or disabled" };
+  if (KEY_PROBLEM_TEXT.test(text))
+    return { code: "auth_rejected", rule: "vendor_failure_key", reason: "the vendor says the key or its integration is not found or disabled" };
   if (PERMISSION_TEXT.test(text))
     return { code: "permission_denied", rule: "vendor_failure_permission", reason: "the vendor says the key is not allowed to read this" };
   if (REQUEST_TEXT.test(text))
@@ -230,7 +231,14 @@ function classifyError(vendor: Vendor, error: VendorError): Verdict {
       break;
   }
   // why: a key problem in words (e.g. Nookal's HTML 404 "credentials not found") is the key, not our call
-  if (status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 429 && KEY_PROBLEM_TEXT.test(`${error.vendorMessage ?? ""} ${error.vendorCode ?? ""}`))
+  if (
+    status !== undefined &&
+    status >= 400 &&
+    status < 500 &&
+    status !== 401 &&
+    status !== 429 &&
+    KEY_PROBLEM_TEXT.test(`${error.vendorMessage ?? ""} ${error.vendorCode ?? ""}`)
+  )
     return { code: "auth_rejected", rule: "http_key_text", reason: `the vendor says the key is not found or disabled (${status})` };
   if (status === 401)
     // why: Cliniko answers a wrong-shard key with the same 401 as an archived one; region probing decides

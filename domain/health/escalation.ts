@@ -167,7 +167,8 @@ export function escalationText(p: EscalationPacket): string {
       `Support's live patient lookup: ${lookup.matches === 0 ? "the patient the clinic misses was NOT found" : `${lookup.capped ? "at least " : ""}${lookup.matches} match${lookup.matches === 1 ? "" : "es"} found`} (${when(lookup.at, "?")})`,
     );
   const manual = p.supportFindings?.manualNotes;
-  if (manual) lines.push(`Clinic is copying notes by hand for the day: yes, since ${when(manual.since, "?")}${manual.note ? ` — ${oneLine(manual.note)}` : ""}`);
+  if (manual)
+    lines.push(`Clinic is copying notes by hand for the day: yes, since ${when(manual.since, "?")}${manual.note ? ` — ${oneLine(manual.note)}` : ""}`);
   if (p.keyHint) lines.push(`Key: ${p.keyHint}`);
   if (p.suggestedAction) lines.push(`Suggested action: ${p.suggestedAction}`);
   return lines.join("\n");

@@ -8,7 +8,6 @@ import { alertNotifications, clinics, connectionEvents, connections } from "../.
 import { keyringFromConfig, sealApiKey } from "../../domain/connections/key-storage.ts";
 import { controlClient } from "../../simulator/control-client.ts";
 import { launchBrowser, signIn } from "./support/browser.ts";
-import { mailTo } from "./support/mailbox.ts";
 
 /**
  * Closing the loop with the clinic (docs/decisions/0027), through the real product: a clinic of
@@ -39,31 +38,73 @@ async function shot(page: Page, name: string) {
   if (fs.existsSync(path.dirname(SHOTS))) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
+interface Mail {
+  from: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
 /** MIME encoded words (`=?UTF-8?Q?…?=`, nodemailer's form for a subject with "—") as plain text. */
-function decodeHeaders(raw: string): string {
-  return raw.replace(/=\?UTF-8\?([QB])\?([^?]*)\?=\s*/gi, (_m, enc: string, text: string) =>
+function decodeWords(header: string): string {
+  return header.replace(/=\?UTF-8\?([QB])\?([^?]*)\?=(\s+(?==\?))?/gi, (_m, enc: string, text: string) =>
     enc.toUpperCase() === "B"
       ? Buffer.from(text, "base64").toString("utf8")
-      : Buffer.from(text.replace(/_/g, " ").replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), "latin1").toString("utf8"),
+      : Buffer.from(
+          text.replace(/_/g, " ").replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
+          "latin1",
+        ).toString("utf8"),
   );
 }
 
-/** Polls the SMTP sink (no fixed sleep) until a message to `to` matches. */
-async function waitForMail(to: string, match: RegExp, timeoutMs = 45_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = (await mailTo(mailDir, to)).map(decodeHeaders).find((m) => match.test(m));
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no email to ${to} matching ${match} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+function decodeBody(body: string, encoding: string): string {
+  if (/base64/i.test(encoding)) return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+  if (/quoted-printable/i.test(encoding))
+    return Buffer.from(
+      body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+      "latin1",
+    ).toString("utf8");
+  return body;
 }
 
-function htmlPart(raw: string): string {
-  const start = raw.search(/<!doctype html>/i);
-  const end = raw.indexOf("</html>", start);
-  // why: the sink's quoted-printable decoding yields UTF-8 bytes one per character
-  return Buffer.from(raw.slice(start, end + "</html>".length), "latin1").toString("utf8");
+/** The emails the SMTP sink holds for `to`, parsed just enough: headers unfolded and decoded, the text and HTML parts. */
+function mailsTo(to: string): Mail[] {
+  const files = fs.existsSync(mailDir)
+    ? fs
+        .readdirSync(mailDir)
+        .filter((f) => f.endsWith(".eml"))
+        .sort()
+    : [];
+  const out: Mail[] = [];
+  for (const f of files) {
+    const raw = fs.readFileSync(path.join(mailDir, f), "utf8");
+    const split = raw.indexOf("\r\n\r\n");
+    const headers = raw.slice(0, split).replace(/\r\n[ \t]+/g, " ");
+    const header = (name: string) => decodeWords(new RegExp(`^${name}: (.*)$`, "mi").exec(headers)?.[1] ?? "");
+    if (!header("To").includes(to)) continue;
+    const boundary = /boundary="([^"]+)"/i.exec(headers)?.[1];
+    const parts = boundary ? raw.slice(split).split(`--${boundary}`) : [raw.slice(split)];
+    const part = (type: string) => {
+      const p = parts.find((x) => new RegExp(`Content-Type: ${type}`, "i").test(x));
+      if (!p) return "";
+      const cut = p.indexOf("\r\n\r\n");
+      return decodeBody(p.slice(cut + 4), /Content-Transfer-Encoding: (\S+)/i.exec(p.slice(0, cut))?.[1] ?? "7bit");
+    };
+    out.push({ from: header("From"), subject: header("Subject"), text: part("text/plain"), html: part("text/html") });
+  }
+  return out;
+}
+
+/** Polls the SMTP sink (no fixed sleep) until a message to `to` has a matching subject. */
+async function waitForMail(to: string, subject: RegExp, timeoutMs = 45_000): Promise<Mail> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = mailsTo(to).find((m) => subject.test(m.subject));
+    if (found) return found;
+    if (Date.now() > deadline)
+      throw new Error(`no email to ${to} with a subject matching ${subject} within ${timeoutMs} ms: ${JSON.stringify(mailsTo(to).map((m) => m.subject))}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 describe("the clinic loop, in Chromium", () => {
@@ -81,8 +122,13 @@ describe("the clinic loop, in Chromium", () => {
       .insert(connections)
       .values({ clinicId: clinic!.id, vendor: "cliniko", region: "au1", apiVersion: "v1", state: "healthy", everHadPatients: true, visiblePatientCount: 25 })
       .returning();
-    await handle.db.update(connections).set(sealApiKey(keyring, conn!.id, { vendor: "cliniko", key: oldKey, region: "au1" })).where(eq(connections.id, conn!.id));
-    await handle.db.insert(connectionEvents).values({ connectionId: conn!.id, clinicId: clinic!.id, kind: "created", toState: "healthy", actor: "system", message: "Created by clinic-loop.e2e" });
+    await handle.db
+      .update(connections)
+      .set(sealApiKey(keyring, conn!.id, { vendor: "cliniko", key: oldKey, region: "au1" }))
+      .where(eq(connections.id, conn!.id));
+    await handle.db
+      .insert(connectionEvents)
+      .values({ connectionId: conn!.id, clinicId: clinic!.id, kind: "created", toState: "healthy", actor: "system", message: "Created by clinic-loop.e2e" });
 
     await control.archiveClinikoKey(oldKey);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, extraHTTPHeaders: { "X-Forwarded-For": "198.51.100.201" } });
@@ -98,7 +144,9 @@ describe("the clinic loop, in Chromium", () => {
         await page.waitForLoadState("networkidle");
       }
 
-      await expect.poll(async () => (await handle.db.select({ s: connections.state }).from(connections).where(eq(connections.id, conn!.id)))[0]!.s).toBe("action_required");
+      await expect
+        .poll(async () => (await handle.db.select({ s: connections.state }).from(connections).where(eq(connections.id, conn!.id)))[0]!.s)
+        .toBe("action_required");
       // the worker really sent it: the stored message says so (Queued until then)
       const sentStatus = async () =>
         JSON.stringify(
@@ -108,16 +156,17 @@ describe("the clinic loop, in Chromium", () => {
             .where(eq(alertNotifications.clinicId, clinic!.id)),
         );
       await expect.poll(sentStatus, { timeout: 45_000 }).toMatch(/"event":"opened","status":"delivered"/);
-      const action = await waitForMail(adminEmail, /Subject: Action needed/);
-      expect(action).toMatch(/From: "?Clinic Connect"? <alerts@clinic-connect\.example>/);
-      expect(action).not.toMatch(/relink/i);
-      expect(action).toMatch(/works once, until .+\(Australia\/Brisbane\)/);
-      const link = /(http:\/\/[^\s"<]+\/reconnect\/[A-Za-z0-9_-]{43})/.exec(action)?.[1];
+      const action = await waitForMail(adminEmail, /^Action needed: reconnect Cliniko to Clinic Connect/);
+      expect(action.from).toBe("Clinic Connect <alerts@clinic-connect.example>");
+      expect(JSON.stringify(action)).not.toMatch(/relink/i);
+      expect(action.text).toMatch(/works once, until .+\(Australia\/Brisbane\)/);
+      const link = /(http:\/\/[^\s"<]+\/reconnect\/[A-Za-z0-9_-]{43})/.exec(action.text)?.[1];
+      expect(action.html).toContain(link);
       expect(link).toBeDefined();
 
       // the email as the clinic sees it (HTML part)
       const mailPage = await context.newPage();
-      await mailPage.setContent(htmlPart(action));
+      await mailPage.setContent(action.html);
       await shot(mailPage, "email-action-needed");
       await mailPage.close();
 
@@ -149,9 +198,13 @@ describe("the clinic loop, in Chromium", () => {
       expect(await clinicPage.content()).not.toMatch(/relink/i);
       await shot(clinicPage, "reconnect-done");
 
-      const worksAgain = await waitForMail(adminEmail, /Subject: Clinic Connect works again/);
-      expect(worksAgain).toContain("Nothing more to do on your side");
-      expect(worksAgain).not.toMatch(/relink/i);
+      const worksAgain = await waitForMail(adminEmail, /^Clinic Connect works again with Cliniko/);
+      expect(worksAgain.text).toContain("Nothing more to do on your side");
+      expect(JSON.stringify(worksAgain)).not.toMatch(/relink/i);
+      const worksPage = await context.newPage();
+      await worksPage.setContent(worksAgain.html);
+      await shot(worksPage, "email-works-again");
+      await worksPage.close();
       const [after] = await handle.db.select({ state: connections.state }).from(connections).where(eq(connections.id, conn!.id));
       expect(after!.state).toBe("healthy");
 
@@ -159,6 +212,7 @@ describe("the clinic loop, in Chromium", () => {
       await page.goto(`${baseUrl}/deliveries`);
       const outbox = await page.content();
       expect(outbox).not.toContain(link!.split("/reconnect/")[1]!);
+      expect(await page.getByRole("button", { name: "Resend a new link" }).count()).toBeGreaterThan(0);
       await shot(page, "outbox");
     } finally {
       await context.close();

@@ -124,7 +124,10 @@ describe("an action-needed email carries a fresh reconnect link", () => {
     const token = /\/reconnect\/([A-Za-z0-9_-]{43})/.exec(email.text)?.[1];
     expect(token).toBeDefined();
     expect(email.html).toContain(`/reconnect/${token}`);
-    const [link] = await services.db.select().from(reconnectLinks).where(eq(reconnectLinks.tokenHash, hashToken(token!)));
+    const [link] = await services.db
+      .select()
+      .from(reconnectLinks)
+      .where(eq(reconnectLinks.tokenHash, hashToken(token!)));
     expect(link?.id).toBe(action!.linkId);
     // the token is wiped once the message settled, and the outbox copy stays redacted
     const [after] = await services.db.select().from(alertNotifications).where(eq(alertNotifications.id, action!.id));
@@ -245,7 +248,10 @@ describe("the console says Queued until a message is really sent, and never show
     );
     expect(again.notificationId).not.toBe(first.notificationId);
     expect(again.url).not.toBe(first.url);
-    const [oldLink] = await services.db.select().from(reconnectLinks).where(eq(reconnectLinks.tokenHash, hashToken(first.url.split("/reconnect/")[1]!)));
+    const [oldLink] = await services.db
+      .select()
+      .from(reconnectLinks)
+      .where(eq(reconnectLinks.tokenHash, hashToken(first.url.split("/reconnect/")[1]!)));
     expect(oldLink!.revokedAt).not.toBeNull();
     expect((await page()).messages.map((m) => m.status.label)).toEqual(["Queued", "Sent"]);
   });

@@ -127,8 +127,15 @@ export async function action(args: ActionFunctionArgs) {
           return flash("Note added to the timeline.");
         case "manual-notes-on":
         case "manual-notes-off":
-          await setManualNotes({ clinicId, on: input.intent === "manual-notes-on", note: input.intent === "manual-notes-on" ? input.manualNote : undefined, actor }, services.db);
-          return flash(input.intent === "manual-notes-on" ? "Recorded: the clinic is copying notes by hand today (in the escalation packet)." : "Recorded: the clinic stopped copying notes by hand.");
+          await setManualNotes(
+            { clinicId, on: input.intent === "manual-notes-on", note: input.intent === "manual-notes-on" ? input.manualNote : undefined, actor },
+            services.db,
+          );
+          return flash(
+            input.intent === "manual-notes-on"
+              ? "Recorded: the clinic is copying notes by hand today (in the escalation packet)."
+              : "Recorded: the clinic stopped copying notes by hand.",
+          );
       }
     },
   );
