@@ -29,7 +29,8 @@ const EnvSchema = z.object({
   NOOKAL_API_URL_US: optionalUrl,
   NOOKAL_V2_API_URL: z.url().default("https://api.nookal.com/production/v2"),
   VENDOR_APP_NAME: z.string().min(1).default("Relink"),
-  VENDOR_CONTACT_EMAIL: z.email().default("support@relink.example"),
+  // why: also the reconnect page's "email support" address when no BRAND_SUPPORT_EMAIL is set; clinics see it
+  VENDOR_CONTACT_EMAIL: z.email().default("support@clinic-connect.example"),
   /**
    * The vendor's own product name, logo and support contact on every page and email a clinic admin
    * sees (docs/decisions/0027): clinics never heard of Relink. "Relink" itself is refused.
