@@ -93,6 +93,24 @@ export const RefusalPanel = forwardRef<HTMLHeadingElement, { refusal: ReconnectR
     );
   }
 
+  if (refusal.localReason) {
+    // why: a paste problem is fixed by pasting again; a short headline here, the exact words under the field
+    return (
+      <section className="rc-panel tone-bad" aria-labelledby="outcome-h">
+        <h2 id="outcome-h" ref={ref} tabIndex={-1}>
+          <span className="rc-panel-icon" aria-hidden="true">
+            ✕
+          </span>
+          Not connected: {refusal.title}
+        </h2>
+        <p>
+          {refusal.localReason} Nothing was sent to {vendorLabel}; this link still works.
+        </p>
+        <Notes notes={refusal.notes} />
+      </section>
+    );
+  }
+
   return (
     <section className="rc-panel tone-bad" aria-labelledby="outcome-h">
       <h2 id="outcome-h" ref={ref} tabIndex={-1}>

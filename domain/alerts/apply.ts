@@ -19,7 +19,7 @@ import { createReconnectLink } from "../reconnect/links.ts";
 import { redactReconnectLink } from "../reconnect/tokens.ts";
 import type { Keyring } from "../secrets/key-crypto.ts";
 import { renderEmail, renderWebhook, type AlertSnapshot, type MessageContext } from "./messages.ts";
-import type { AlertEvent, AlertKind, EscalationPacket } from "../vocabulary.ts";
+import { type AlertEvent, type AlertKind, type EscalationPacket, VENDOR_LABELS } from "../vocabulary.ts";
 
 /**
  * Alert rules (docs/decisions/0006-alerts.md):
@@ -210,7 +210,11 @@ async function queueNotifications(input: AlertWorkInput, events: PendingEvent[],
         const created = await createReconnectLink(
           {
             clinicId: input.clinicId,
-            purpose: code ? TAXONOMY[code].clinicMessage.slice(0, 200) : "Your connection needs a new API key.",
+            // why: the reconnect page shows this as "why you got this link": name the vendor the clinic knows
+            purpose: (code
+              ? TAXONOMY[code].clinicMessage.replace(/^Your practice-management system/, VENDOR_LABELS[alerts[0]!.packet.vendor])
+              : "Your connection needs a new API key."
+            ).slice(0, 200),
             createdBy: "system",
             ttlHours: deps.links.ttlHours,
             now: input.now,

@@ -239,7 +239,10 @@ function clinicEmail(ctx: MessageContext): { subject: string; blocks: Block[] } 
   const blocks: Block[] = [greeting];
   if (c && steps.length) {
     blocks.push(
-      { type: "p", text: `${product} can no longer read ${name}'s ${vendor} data. ${TAXONOMY[c].clinicMessage}` },
+      {
+        type: "p",
+        text: `${product} can no longer read ${name}'s ${vendor} data. ${TAXONOMY[c].clinicMessage.replace(/^Your practice-management system/, vendor)}`,
+      },
       { type: "p", text: "What to do:" },
       { type: "ol", items: steps },
     );
@@ -265,7 +268,9 @@ function clinicEmail(ctx: MessageContext): { subject: string; blocks: Block[] } 
   blocks.push(
     {
       type: "p",
-      text: c ? `${product} is having trouble reading ${name}'s ${vendor} data. ${TAXONOMY[c].clinicMessage}` : `${ALERT_KIND_LABELS[alert.kind]} for ${name}.`,
+      text: c
+        ? `${product} is having trouble reading ${name}'s ${vendor} data. ${TAXONOMY[c].clinicMessage.replace(/^Your practice-management system/, vendor)}`
+        : `${ALERT_KIND_LABELS[alert.kind]} for ${name}.`,
     },
     { type: "p", text: "There is nothing to do on your side: our support team is on it, and we will email you when it works again." },
     ...footer,

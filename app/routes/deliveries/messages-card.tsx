@@ -87,13 +87,13 @@ export function MessagesCard({
                       )}
                       {m.lastError ? <div className="field-error">Last error: {m.lastError}</div> : null}
                       {m.carriesLink && m.audience === "clinic_admin" ? (
-                        <div className="hint">
-                          The link in this email is masked (…last four characters).{" "}
+                        <div style={{ display: "flex", gap: "0.6rem", alignItems: "center", flexWrap: "wrap", marginTop: "0.35rem" }}>
+                          <span className="hint">Its link is masked (…last four characters) and never shown again.</span>
                           {canResend ? (
-                            <Form method="post" style={{ display: "inline" }}>
+                            <Form method="post">
                               <input type="hidden" name="intent" value="resend-link" />
                               <input type="hidden" name="notificationId" value={m.id} />
-                              <button className="btn link" type="submit">
+                              <button className="btn secondary small" type="submit">
                                 Resend a new link
                               </button>
                             </Form>
