@@ -213,6 +213,13 @@ describe("the clinic loop, in Chromium", () => {
       const [after] = await handle.db.select({ state: connections.state }).from(connections).where(eq(connections.id, conn!.id));
       expect(after!.state).toBe("healthy");
 
+      // the clinic page says what the clinic was sent, Sent only once the worker sent it
+      await page.goto(`${baseUrl}/clinics/${clinic!.id}`);
+      const emails = page.locator("section", { has: page.getByRole("heading", { name: "Emails to the clinic" }) });
+      await expect.poll(() => emails.innerText()).toMatch(/Sent\s+Clinic Connect works again with Cliniko/);
+      expect(await emails.innerText()).toMatch(/Sent\s+Action needed: reconnect Cliniko to Clinic Connect/);
+      await shot(page, "clinic-page-emails");
+
       // the outbox: statuses, tokens masked
       await page.goto(`${baseUrl}/deliveries`);
       const outbox = await page.content();

@@ -19,7 +19,7 @@ export function ClinicMessagesCard({ messages, now }: { messages: ClinicMessageV
       {messages.length === 0 ? (
         <p className="hint">Nothing emailed to the clinic admin yet.</p>
       ) : (
-        <ul className="plain-list">
+        <ul style={{ listStyle: "none", padding: 0, margin: 0 }}>
           {messages.map((m) => (
             <li key={m.id} style={{ marginBottom: "0.5rem" }}>
               <span className={`badge tone-${m.status.tone}`}>{m.status.label}</span> {m.subject ?? "(no subject)"}
