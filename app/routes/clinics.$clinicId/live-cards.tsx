@@ -125,11 +125,11 @@ export function ManualNotesCard({
       ) : (
         <Form method="post" noValidate className="inline-form">
           <input type="hidden" name="intent" value="manual-notes-on" />
-          <Field name="manualNote" label="Note (optional)" errors={errors}>
+          <Field name="manualNote" label="The clinic is copying notes by hand today (note optional)" errors={errors}>
             {(p) => <input {...p} autoComplete="off" placeholder="e.g. front desk copies today's notes in by hand" />}
           </Field>
           <button className="btn secondary" type="submit">
-            The clinic is copying notes by hand today
+            Record it
           </button>
         </Form>
       )}
