@@ -198,6 +198,40 @@ describe("a wrong region is support's to fix alone", () => {
   });
 });
 
+describe("vendor texts that mean the key, from the simulator over HTTP", () => {
+  it.each(["credentials_not_found", "integration_disabled"] as const)("Nookal's %s is the clinic's key problem, with an action email", async (text) => {
+    const account = await control.createNookalAccount({ region: "au", locations: [{ name: "Main", patients: 6 }], patientsOnly: true });
+    const key = account.keys[0]!.key;
+    const ids = await insertClinic(services.db, {
+      name: `Loop Nookal ${text}`,
+      vendor: "nookal",
+      region: "au",
+      apiVersion: "v3",
+      state: "healthy",
+      everHadPatients: true,
+      visiblePatientCount: 6,
+    });
+    await services.db
+      .update(connections)
+      .set(sealApiKey(services.keyring, ids.connectionId, { vendor: "nookal", key, region: "au" }))
+      .where(eq(connections.id, ids.connectionId));
+    await control.disableNookalKey(key);
+    await control.setSettings({ nookalDisabledKeyText: text });
+    try {
+      await probe(ids);
+      await probe(ids);
+    } finally {
+      await control.setSettings({ nookalDisabledKeyText: "disabled" });
+    }
+    const [conn] = await services.db.select().from(connections).where(eq(connections.id, ids.connectionId));
+    expect(conn!.failureCode).toBe("auth_rejected");
+    expect(conn!.state).toBe("action_required");
+    const [action] = await clinicEmails(ids.clinicId);
+    expect(content(action!).subject).toMatch(/^Action needed: reconnect Nookal to Clinic Connect/);
+    expect(content(action!).text).toContain("disable or delete the key");
+  });
+});
+
 describe("the reconnect page tells the truth during an outage", () => {
   it("a key that could not be checked is not stored, and the page says so and asks to try again", async () => {
     const account = await control.createClinikoAccount({ shard: "au1", patients: 5, patientsOnly: true });
