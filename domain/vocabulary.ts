@@ -164,6 +164,16 @@ export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 /** no patients visible at all, vs one patient the clinic cannot find, vs not known. */
 export type PatientScope = "none_visible" | "one_missing" | "unknown";
 
+/**
+ * What support learned while working a clinic, recorded by console actions and carried in the
+ * escalation packet (docs/decisions/0027): the live patient lookup's count (never the name), and
+ * that the clinic is copying notes by hand for the day.
+ */
+export interface SupportFindings {
+  patientLookup?: { matches: number; capped: boolean; at: string };
+  manualNotes?: { since: string; note: string | null; by: string } | null;
+}
+
 export interface EscalationPacket {
   organisationName: string;
   vendor: Vendor;
@@ -190,4 +200,6 @@ export interface EscalationPacket {
   lastSuccessAt: string | null;
   keyHint: string | null;
   suggestedAction: string | null;
+  /** What support learned (patient lookup, notes copied by hand); absent in packets stored before it existed. */
+  supportFindings?: SupportFindings | null;
 }

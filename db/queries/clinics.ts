@@ -180,6 +180,7 @@ export async function getClinic({ clinicId }: { clinicId: string }, db: Db) {
         suggestedRegion: connections.suggestedRegion,
         visiblePatientCount: connections.visiblePatientCount,
         visiblePatientsAtLeast: connections.visiblePatientsAtLeast,
+        supportFindings: connections.supportFindings,
         vendorUserName: connections.vendorUserName,
         vendorUserRole: connections.vendorUserRole,
         lastProbeAt: connections.lastProbeAt,

@@ -1,4 +1,5 @@
 import type { Db } from "../../db/client.ts";
+import { listClinicMessages } from "../../db/queries/alerts.ts";
 import { listCampaignsOfClinic } from "../../db/queries/campaigns.ts";
 import { getClinic, listTimeline } from "../../db/queries/clinics.ts";
 import { DomainError } from "../errors.ts";
@@ -6,6 +7,7 @@ import type { ProbeEvidence } from "../health/classifier.ts";
 import { buildEscalationPacket, escalationText } from "../health/escalation.ts";
 import { playbookFor } from "../health/taxonomy.ts";
 import { canSendReconnectLink } from "./console-actions.ts";
+import { messageStatusLabel } from "../vocabulary.ts";
 
 /** Timeline events per page of the clinic page. */
 const TIMELINE_PAGE = 25;
@@ -18,10 +20,11 @@ export const CLINIC_NOT_FOUND = "No clinic has that address.";
  * escalation packet and the playbook for its failure. Null when no clinic has that id.
  */
 export async function loadClinicPage({ clinicId, page, now = new Date() }: { clinicId: string; page: number; now?: Date }, db: Db) {
-  const [row, timeline, campaigns] = await Promise.all([
+  const [row, timeline, campaigns, messages] = await Promise.all([
     getClinic({ clinicId }, db),
     listTimeline({ clinicId, page, pageSize: TIMELINE_PAGE }, db),
     listCampaignsOfClinic({ clinicId }, db),
+    listClinicMessages({ clinicId }, db),
   ]);
   if (!row) return null;
   const c = row.connection;
@@ -41,6 +44,7 @@ export async function loadClinicPage({ clinicId, page, now = new Date() }: { cli
           lastSuccessAt: c.lastSuccessAt,
           visiblePatients: c.visiblePatientCount,
           visiblePatientsAtLeast: c.visiblePatientsAtLeast,
+          supportFindings: c.supportFindings ?? null,
         }),
       )
     : null;
@@ -53,6 +57,8 @@ export async function loadClinicPage({ clinicId, page, now = new Date() }: { cli
     packet,
     playbook: c?.failureCode ? playbookFor(c.failureCode, c.vendor) : null,
     campaigns,
+    /** What the clinic admin was sent, each "Queued" until the worker really sent it (messageStatusLabel). */
+    messages: messages.map((m) => ({ ...m, status: messageStatusLabel(m.status, m.status === "queued" && m.lastError !== null) })),
     now: now.getTime(),
   };
 }

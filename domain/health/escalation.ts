@@ -8,6 +8,7 @@ import {
   NOOKAL_REGION_LABELS,
   type NookalRegion,
   type PatientScope,
+  type SupportFindings,
   VENDOR_LABELS,
   type Vendor,
 } from "../vocabulary.ts";
@@ -36,6 +37,8 @@ export interface EscalationInput {
   lastSuccessAt: Date | null;
   /** What the clinic told support, when it said. */
   reportedPatientScope?: "none_visible" | "one_missing";
+  /** What support learned (connections.support_findings). */
+  supportFindings?: SupportFindings | null;
   visiblePatients?: number | null;
   /** `visiblePatients` is a lower bound: counting stopped at the cap. */
   visiblePatientsAtLeast?: boolean | null;
@@ -89,7 +92,13 @@ export function buildEscalationPacket(input: EscalationInput): EscalationPacket 
   const visiblePatientsAtLeast =
     visiblePatients !== null && (stored !== null ? input.visiblePatientsAtLeast === true : evidence?.visiblePatientsAtLeast === true);
   const patientScope: PatientScope =
-    input.reportedPatientScope ?? (failureCode === "no_patients_visible" || visiblePatients === 0 ? "none_visible" : "unknown");
+    input.reportedPatientScope ??
+    (failureCode === "no_patients_visible" || visiblePatients === 0
+      ? "none_visible"
+      : // why: the live lookup found no match for the patient the clinic misses while others are visible
+        input.supportFindings?.patientLookup?.matches === 0 && visiblePatients !== null && visiblePatients > 0
+        ? "one_missing"
+        : "unknown");
   // why: "was the key already re-entered?" is the first question a vendor asks; compare the key's
   // last save with the start of the failure streak
   const keyReEnteredSinceFailure =
@@ -116,6 +125,7 @@ export function buildEscalationPacket(input: EscalationInput): EscalationPacket 
     lastSuccessAt: iso(input.lastSuccessAt),
     keyHint: input.keyHint ?? null,
     suggestedAction: failureCode ? TAXONOMY[failureCode].suggestedAction : null,
+    ...(input.supportFindings ? { supportFindings: input.supportFindings } : {}),
   };
 }
 
@@ -151,6 +161,14 @@ export function escalationText(p: EscalationPacket): string {
     `First failure: ${when(p.firstFailureAt, "none")}`,
     `Last success: ${when(p.lastSuccessAt, "never")}`,
   );
+  const lookup = p.supportFindings?.patientLookup;
+  if (lookup)
+    lines.push(
+      `Support's live patient lookup: ${lookup.matches === 0 ? "the patient the clinic misses was NOT found" : `${lookup.capped ? "at least " : ""}${lookup.matches} match${lookup.matches === 1 ? "" : "es"} found`} (${when(lookup.at, "?")})`,
+    );
+  const manual = p.supportFindings?.manualNotes;
+  if (manual)
+    lines.push(`Clinic is copying notes by hand for the day: yes, since ${when(manual.since, "?")}${manual.note ? ` — ${oneLine(manual.note)}` : ""}`);
   if (p.keyHint) lines.push(`Key: ${p.keyHint}`);
   if (p.suggestedAction) lines.push(`Suggested action: ${p.suggestedAction}`);
   return lines.join("\n");
