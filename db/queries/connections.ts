@@ -39,6 +39,7 @@ export type ConnectionPatch = Partial<
     | "firstFailureAt"
     | "consecutiveFailures"
     | "region"
+    | "keyHint"
     | "stateChangedAt"
     | "everHadPatients"
     | "lastProbeId"

@@ -1,0 +1,1 @@
+CREATE INDEX "connections_broken_now_idx" ON "connections" USING btree ("first_failure_at","clinic_id") WHERE "connections"."first_failure_at" is not null and "connections"."state" <> 'paused';
