@@ -209,3 +209,13 @@ export const FAILING_SINCE_LABELS: Record<FailingSinceBand, string> = {
   yesterday: "Since yesterday",
   week: "Over 7 days",
 };
+
+/** The band a failure start falls in, for the chip on a row (the same edges as the SQL filter). */
+export function failingSinceBand(firstFailureAt: Date | string | null, now: number): FailingSinceBand | "days" | null {
+  if (!firstFailureAt) return null;
+  const age = now - new Date(firstFailureAt).getTime();
+  if (age < 86_400_000) return "today";
+  if (age < 2 * 86_400_000) return "yesterday";
+  if (age >= 7 * 86_400_000) return "week";
+  return "days";
+}

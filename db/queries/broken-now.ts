@@ -28,16 +28,6 @@ export function brokenNowCondition(band?: FailingSinceBand): SQL {
   return band ? and(BROKEN_NOW, BAND_INTERVAL[band])! : BROKEN_NOW;
 }
 
-/** The band a failure start falls in, for the chip on a row (same edges as the SQL above). */
-export function failingSinceBand(firstFailureAt: Date | string | null, now: number): FailingSinceBand | "days" | null {
-  if (!firstFailureAt) return null;
-  const age = now - new Date(firstFailureAt).getTime();
-  if (age < 86_400_000) return "today";
-  if (age < 2 * 86_400_000) return "yesterday";
-  if (age >= 7 * 86_400_000) return "week";
-  return "days";
-}
-
 const NOT_ARCHIVED = sql`${connections.clinicId} not in (select ${clinics.id} from ${clinics} where ${clinics.archivedAt} is not null)`;
 
 /**

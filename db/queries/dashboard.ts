@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import type { ConnectionState, FailureCode } from "../../domain/vocabulary.ts";
+import { BROKEN_NOW } from "./broken-now.ts";
 
 export interface FleetCounts {
   byState: { state: ConnectionState | null; n: number }[];
@@ -52,12 +53,13 @@ export async function openAlertCount(db: Db): Promise<{ open: number; acknowledg
   return row ?? { open: 0, acknowledged: 0, muted: 0 };
 }
 
+/** The broken-now connection whose failure started first (db/queries/broken-now.ts). */
 export async function oldestProblem(db: Db) {
   const [row] = await db.execute<{ clinic_id: string; name: string; failure_code: FailureCode | null; state: ConnectionState; first_failure_at: string }>(sql`
-    select k.id as clinic_id, k.name, c.failure_code, c.state, c.first_failure_at
-    from connections c join clinics k on k.id = c.clinic_id
-    where c.first_failure_at is not null and c.state <> 'paused' and k.archived_at is null
-    order by c.first_failure_at asc limit 1`);
+    select k.id as clinic_id, k.name, connections.failure_code, connections.state, connections.first_failure_at
+    from connections join clinics k on k.id = connections.clinic_id
+    where ${BROKEN_NOW} and k.archived_at is null
+    order by connections.first_failure_at asc limit 1`);
   return row ? { clinicId: row.clinic_id, name: row.name, failureCode: row.failure_code, state: row.state, since: new Date(row.first_failure_at) } : null;
 }
 
@@ -93,7 +95,7 @@ export async function recoveryMedians(db: Db): Promise<{ median7: number | null;
 
 /**
  * Broken connections at the end of each of the last `days` UTC days (today: now). An episode runs
- * from its first failure to its recovery; connections failing now are open episodes. Computed as a
+ * from its first failure to its recovery; connections broken now (BROKEN_NOW) are the open episodes. Computed as a
  * running sum of starts and ends per day, so the cost is one pass over the episodes.
  */
 export async function brokenOverTime(db: Db, days = 30): Promise<{ day: string; broken: number }[]> {
@@ -102,8 +104,8 @@ export async function brokenOverTime(db: Db, days = 30): Promise<{ day: string; 
     episodes as (
       select failed_at as s, recovered_at as e from rec where failed_at is not null
       union all
-      select c.first_failure_at, null from connections c join clinics k on k.id = c.clinic_id
-      where c.first_failure_at is not null and c.state <> 'paused' and k.archived_at is null
+      select connections.first_failure_at, null from connections join clinics k on k.id = connections.clinic_id
+      where ${BROKEN_NOW} and k.archived_at is null
     ),
     w as (select date_trunc('day', now()) - make_interval(days => ${days - 1}) as start)
     select 'base' as kind, null as day, count(*)::int as n from episodes, w where s < w.start and (e is null or e >= w.start)
