@@ -120,7 +120,8 @@ async function signIn(baseUrl: string): Promise<string> {
     headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: baseUrl },
     body: new URLSearchParams({ email: ADMIN.email, password: ADMIN.password, redirectTo: "/clinics" }),
   });
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("__relink="));
+  // why: production names the session cookie __Host-relink (app/session.server.ts)
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("__Host-relink=") || c.startsWith("__relink="));
   if (res.status !== 302 || !cookie) throw new Error(`sign-in failed: ${res.status}`);
   return cookie.split(";")[0]!;
 }
