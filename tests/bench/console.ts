@@ -255,7 +255,7 @@ function cpuOf(pid: number): number {
 
 /** CPU of the web process and of the PostgreSQL backends connected to the bench database. */
 async function cpuNow(monitor: postgres.Sql, webPid: number | undefined): Promise<{ db: number; web: number }> {
-  const rows = await monitor<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${DB_NAME} and pid <> pg_backend_pid()`;
+  const rows = await monitor<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${DB_NAME} and backend_type = 'client backend' and pid <> pg_backend_pid()`;
   return { db: rows.reduce((sum, r) => sum + cpuOf(r.pid), 0), web: webPid ? cpuOf(webPid) : 0 };
 }
 

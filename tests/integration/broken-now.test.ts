@@ -7,6 +7,7 @@ import { loader as dashboardLoader } from "../../app/routes/dashboard.tsx";
 import { countBrokenNow } from "../../db/queries/broken-now.ts";
 import { listClinics, type ClinicListFilters, type ClinicSort } from "../../db/queries/clinics.ts";
 import { alerts, clinics, connections } from "../../db/schema/index.ts";
+import { AddClinicSchema, addClinicByHand } from "../../domain/clinics/add-clinic.ts";
 import { probeNow } from "../../domain/clinics/live.ts";
 import type { ConnectionState, FailureCode } from "../../domain/vocabulary.ts";
 import { insertClinic } from "../support/fleet.ts";
@@ -163,6 +164,42 @@ describe("alerts: bulk acknowledge, who acknowledged; timeline names; apply regi
       expect(fixed.keyHint).toMatch(new RegExp(`\\((${wrong.suggestedRegion}|${wrong.suggestedRegion!.toUpperCase()})\\)$`));
     },
   );
+
+  it("a vendor-side move of a healthy clinic (wrong region after a healthy history) recovers with apply region", async () => {
+    const control = (path: string, body: unknown) =>
+      fetch(`${fixture.sim.url}/_control${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }).then(
+        (r) => r.json() as Promise<{ id: string; keys: { key: string }[] }>,
+      );
+    const account = await control("/cliniko/accounts", { shard: "au1", businessName: "Moved Shard Physio", patients: 40, keyWithSuffix: false });
+    const added = await addClinicByHand(
+      {
+        input: AddClinicSchema.parse({
+          name: "Moved Shard Physio",
+          timeZone: "Europe/London",
+          country: "GB",
+          adminName: "Mo",
+          adminEmail: "mo@moved.example",
+          vendor: "cliniko",
+          key: account.keys[0]!.key,
+        }),
+        actor: actor(),
+      },
+      { db: services.db, keyring: services.keyring, vendors: services.vendors },
+    );
+    if (!added.ok) throw new Error(`not added: ${added.verdict.title}`);
+    const id = added.clinicId;
+    await control(`/accounts/${account.id}/move`, { shard: "uk2" });
+    for (let i = 0; i < 3 && (await connectionOf(id)).state !== "action_required"; i++)
+      await probeNow({ clinicId: id, connectionId: (await connectionOf(id)).id, actor: actor() }, live());
+    const wrong = await connectionOf(id);
+    console.log("after move", wrong.state, wrong.failureCode, wrong.suggestedRegion, (await openAlerts(id)).map((a) => [a.kind, a.status]));
+    expect(wrong).toMatchObject({ state: "action_required", failureCode: "wrong_region", suggestedRegion: "uk2" });
+    expect((await clinicAct(id, { intent: "apply-region" })).status).toBe(302);
+    const fixed = await connectionOf(id);
+    console.log("after apply", fixed.state, fixed.failureCode, fixed.region, fixed.keyHint, (await openAlerts(id)).map((a) => [a.kind, a.status]));
+    expect(fixed).toMatchObject({ state: "healthy", region: "uk2" });
+    expect(await openAlerts(id)).toEqual([]);
+  });
 
   it("bulk acknowledge records who and when; the inbox shows the name", async () => {
     const ids: string[] = [];
