@@ -3,7 +3,7 @@ import { useEffect, useRef } from "react";
 import { LocalTime } from "./local-time.tsx";
 
 /** How often an open page re-reads its loader while the tab is visible. */
-export const REFRESH_EVERY_MS = 30_000;
+const REFRESH_EVERY_MS = 30_000;
 
 /**
  * Keeps an open page current (issue 11): re-runs the route's loaders every `everyMs` while the tab

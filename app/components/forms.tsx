@@ -48,7 +48,7 @@ export function FormError({ errors }: { errors?: FieldErrors }) {
 }
 
 /** "101–150 of 1,234": the rows a page shows out of the total. */
-export function pageRange(page: number, pageSize: number, total: number): string {
+function pageRange(page: number, pageSize: number, total: number): string {
   if (total === 0) return "0 of 0";
   const from = (page - 1) * pageSize + 1;
   const to = Math.min(total, page * pageSize);

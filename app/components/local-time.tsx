@@ -30,7 +30,7 @@ export function LocalTime({
 }
 
 /** "2 Dec 2026, 09:15 AEDT" in `zone`; falls back to UTC for an unknown zone. */
-export function formatIn(d: Date, zone: string, style: "datetime" | "time" = "datetime"): string {
+function formatIn(d: Date, zone: string, style: "datetime" | "time" = "datetime"): string {
   const opts: Intl.DateTimeFormatOptions =
     style === "time"
       ? { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZone: zone, timeZoneName: "short" }

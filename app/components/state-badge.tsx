@@ -14,7 +14,7 @@ export const STATE_TONES: Record<ConnectionState, Tone> = {
 };
 
 /** Colour by who must act (docs/decisions/0028-broken-now.md): red clinic, amber vendor, grey pause, blue us. */
-export const WHO_TONES: Record<WhoMustAct, Tone> = { clinic: "bad", vendor: "warn", us: "info", paused: "idle" };
+const WHO_TONES: Record<WhoMustAct, Tone> = { clinic: "bad", vendor: "warn", us: "info", paused: "idle" };
 
 /**
  * Colour plus words: the colour is never the only signal. With the failure code, the colour says who

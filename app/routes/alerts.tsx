@@ -35,7 +35,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context.services);
   const q = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const [inbox, broken] = await Promise.all([
-    listAlertInbox({ filters: { status: q.status, kind: q.kind, vendor: q.vendor, clinicId: q.clinic }, page: q.page, pageSize: PAGE_SIZE }, context.services.db),
+    listAlertInbox(
+      { filters: { status: q.status, kind: q.kind, vendor: q.vendor, clinicId: q.clinic }, page: q.page, pageSize: PAGE_SIZE },
+      context.services.db,
+    ),
     countBrokenNow(context.services.db),
   ]);
   return { ...inbox, broken: broken.total, status: q.status, page: q.page, pages: Math.ceil(inbox.total / PAGE_SIZE), now: Date.now() };
@@ -206,7 +209,8 @@ export default function AlertsPage() {
                     {a.status === "muted" && a.mutedUntil ? <div className="hint">Muted until {absoluteTime(a.mutedUntil).slice(0, 10)}</div> : null}
                     {a.acknowledgedAt ? (
                       <div className="hint ack-by">
-                        Acknowledged by {a.acknowledgedByName ?? a.acknowledgedByEmail ?? "someone"} <LocalTime at={a.acknowledgedAt} /> ({relativeTime(a.acknowledgedAt, now)})
+                        Acknowledged by {a.acknowledgedByName ?? a.acknowledgedByEmail ?? "someone"} <LocalTime at={a.acknowledgedAt} /> (
+                        {relativeTime(a.acknowledgedAt, now)})
                       </div>
                     ) : null}
                   </td>

@@ -70,5 +70,8 @@ export async function lockActiveAdmins(db: DbOrTx): Promise<string[]> {
 /** Names and emails of these users (timeline actors), in one query. */
 export async function listUserNames({ ids }: { ids: readonly string[] }, db: Db): Promise<{ id: string; name: string; email: string }[]> {
   if (ids.length === 0) return [];
-  return db.select({ id: users.id, name: users.name, email: users.email }).from(users).where(inArray(users.id, [...ids]));
+  return db
+    .select({ id: users.id, name: users.name, email: users.email })
+    .from(users)
+    .where(inArray(users.id, [...ids]));
 }

@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import type { DbOrTx } from "../../db/client.ts";
 import { z } from "zod";
 import { recordAudit } from "../../db/queries/audit.ts";
-import { acknowledgeUnresolvedAlerts, insertWebhookEndpoint, setWebhookEndpointActive, unmuteUnresolvedAlert, updateUnresolvedAlert, type AlertRow } from "../../db/queries/alerts.ts";
+import {
+  acknowledgeUnresolvedAlerts,
+  insertWebhookEndpoint,
+  setWebhookEndpointActive,
+  unmuteUnresolvedAlert,
+  updateUnresolvedAlert,
+  type AlertRow,
+} from "../../db/queries/alerts.ts";
 import { DomainError } from "../errors.ts";
 import type { Keyring } from "../secrets/key-crypto.ts";
 import { generateWebhookSecret } from "./webhook.ts";

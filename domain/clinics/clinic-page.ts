@@ -46,7 +46,10 @@ export async function loadClinicPage({ clinicId, page, now = new Date() }: { cli
         { clinicTimeZone: row.clinic.timeZone },
       )
     : null;
-  const names = await actorNames(timeline.rows.map((e) => e.actor), db);
+  const names = await actorNames(
+    timeline.rows.map((e) => e.actor),
+    db,
+  );
   return {
     clinic: row.clinic,
     connection: c ? { ...c, failureEvidence: null, canSendLink: canSendReconnectLink(c.state) } : null,

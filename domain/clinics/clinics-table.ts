@@ -26,7 +26,7 @@ export const ClinicsQuerySchema = z.object({
 export type ClinicsQuery = z.output<typeof ClinicsQuerySchema>;
 
 /** Page `n` clamped into 1…pages (an empty view has one empty page). */
-export function clampPage(page: number, total: number, pageSize: number): number {
+function clampPage(page: number, total: number, pageSize: number): number {
   return Math.min(Math.max(1, page), Math.max(1, Math.ceil(total / pageSize)));
 }
 

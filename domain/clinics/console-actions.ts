@@ -102,7 +102,10 @@ export async function applySuggestedRegion(
       throw new DomainError(409, "There is no suggested region to apply (the last probe did not find one).");
     const now = new Date();
     // why: the hint names the region the key is used in; it follows the change (issue 11)
-    await updateConnection({ connectionId: c.connectionId, patch: { region: c.suggestedRegion, keyHint: rehintRegion(c.vendor, c.keyHint, c.suggestedRegion) } }, tx);
+    await updateConnection(
+      { connectionId: c.connectionId, patch: { region: c.suggestedRegion, keyHint: rehintRegion(c.vendor, c.keyHint, c.suggestedRegion) } },
+      tx,
+    );
     await insertConnectionEvents(
       [
         {

@@ -255,7 +255,9 @@ function cpuOf(pid: number): number {
 
 /** CPU of the web process and of the PostgreSQL backends connected to the bench database. */
 async function cpuNow(monitor: postgres.Sql, webPid: number | undefined): Promise<{ db: number; web: number }> {
-  const rows = await monitor<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${DB_NAME} and backend_type = 'client backend' and pid <> pg_backend_pid()`;
+  const rows = await monitor<
+    { pid: number }[]
+  >`select pid from pg_stat_activity where datname = ${DB_NAME} and backend_type = 'client backend' and pid <> pg_backend_pid()`;
   return { db: rows.reduce((sum, r) => sum + cpuOf(r.pid), 0), web: webPid ? cpuOf(webPid) : 0 };
 }
 
@@ -305,7 +307,9 @@ async function main() {
     const rng = prng(20_260_523);
     const slowest: { ms: number; url: string }[] = [];
     const all: number[] = [];
-    say(`${"case".padEnd(44)} ${"n".padStart(4)} ${"p50".padStart(7)} ${"p95".padStart(7)} ${"max".padStart(7)}  ${"db cpu".padStart(7)} ${"web cpu".padStart(7)}  bound`);
+    say(
+      `${"case".padEnd(44)} ${"n".padStart(4)} ${"p50".padStart(7)} ${"p95".padStart(7)} ${"max".padStart(7)}  ${"db cpu".padStart(7)} ${"web cpu".padStart(7)}  bound`,
+    );
     for (const c of CASES) {
       const times: number[] = [];
       const caseStart = performance.now();

@@ -72,7 +72,10 @@ describe("one honest view of what is broken", () => {
     expect(await chips.getByRole("link", { name: /Broken now/ }).getAttribute("aria-current")).toBe("true");
     // every row of the broken view shows its failing-since chip or a failure age
     expect(await page.locator("tbody tr").count()).toBeGreaterThan(0);
-    await chips.getByRole("link", { name: /Over 7 days|Since yesterday|Failing since today/ }).first().click();
+    await chips
+      .getByRole("link", { name: /Over 7 days|Since yesterday|Failing since today/ })
+      .first()
+      .click();
     await page.waitForURL(/since=/);
     await page.goto(`${baseUrl}/clinics?page=999`);
     const range = await page.locator(".pager-range").innerText();
@@ -116,7 +119,10 @@ describe("one honest view of what is broken", () => {
           await page.goto(`${baseUrl}/clinics/${clinicId}`);
           if (await page.getByRole("button", { name: /Apply suggested region uk2/ }).count()) return "wrong region";
           await page.getByRole("button", { name: "Probe now" }).click();
-          await page.getByRole("status").filter({ hasText: /Probe (failed|succeeded)/ }).waitFor();
+          await page
+            .getByRole("status")
+            .filter({ hasText: /Probe (failed|succeeded)/ })
+            .waitFor();
           return "probed";
         },
         { timeout: 60_000, interval: 500 },

@@ -38,8 +38,8 @@ function VendorWait({ connection }: { connection: NonNullable<ClinicPageData["co
   const others = `/clinics?${new URLSearchParams({ vendor: connection.vendor, region: connection.region, broken: "now" }).toString()}`;
   return (
     <div className="result tone-warn vendor-wait" role="note">
-      <strong>Waiting on {VENDOR_LABELS[connection.vendor]}: a new key will not help.</strong> The vendor is not answering normally; the key is
-      not the problem, so do not ask the clinic to reconnect. Probes keep retrying and the connection recovers on its own.{" "}
+      <strong>Waiting on {VENDOR_LABELS[connection.vendor]}: a new key will not help.</strong> The vendor is not answering normally; the key is not the problem,
+      so do not ask the clinic to reconnect. Probes keep retrying and the connection recovers on its own.{" "}
       <Link to={others}>
         Other clinics on {VENDOR_LABELS[connection.vendor]} {connection.region} that are broken now
       </Link>

@@ -73,8 +73,8 @@ export default function Clinics() {
         <div>
           <h1>Clinics</h1>
           <p className="sub">
-            <span data-testid="clinics-total">{formatCount(total)}</span> clinics {filtered ? "match" : "in the fleet"}. Sorted by {table.getColumn(sort)?.columnDef.header as string}{" "}
-            {dir === "desc" ? "(descending)" : "(ascending)"}.
+            <span data-testid="clinics-total">{formatCount(total)}</span> clinics {filtered ? "match" : "in the fleet"}. Sorted by{" "}
+            {table.getColumn(sort)?.columnDef.header as string} {dir === "desc" ? "(descending)" : "(ascending)"}.
           </p>
         </div>
         <div className="row-actions">
