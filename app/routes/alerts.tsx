@@ -103,6 +103,8 @@ export default function AlertsPage() {
     next.delete("page");
     return `?${next.toString()}`;
   };
+  // why: only open and muted alerts can still be acknowledged
+  const bulkAck = status === "open" || status === "muted";
   const tomorrow = new Date(now + 86_400_000).toISOString().slice(0, 10);
   const inAWeek = new Date(now + 7 * 86_400_000).toISOString().slice(0, 10);
   return (
@@ -161,7 +163,7 @@ export default function AlertsPage() {
         <div className="card empty">No {STATUS_LABELS[status].toLowerCase()} alerts here.</div>
       ) : (
         <div className="table-wrap">
-          {canAct && status !== "resolved" ? (
+          {canAct && bulkAck ? (
             // why: row checkboxes join this form through form="alerts-bulk", so each row keeps its own forms
             <Form method="post" id="alerts-bulk" className="bulk-ack">
               <button className="btn secondary small" type="submit" name="intent" value="acknowledge-many">
@@ -173,7 +175,7 @@ export default function AlertsPage() {
           <table className="data">
             <thead>
               <tr>
-                {canAct && status !== "resolved" ? (
+                {canAct && bulkAck ? (
                   <th scope="col" className="select">
                     <span className="visually-hidden">Select</span>
                   </th>
@@ -189,7 +191,7 @@ export default function AlertsPage() {
             <tbody>
               {rows.map((a) => (
                 <tr key={a.id}>
-                  {canAct && status !== "resolved" ? (
+                  {canAct && bulkAck ? (
                     <td className="select">
                       <input type="checkbox" form="alerts-bulk" name="alertId" value={a.id} aria-label={`Select the alert for ${a.clinicName}`} />
                     </td>

@@ -185,9 +185,13 @@ describe("one honest view of what is broken", () => {
     await page.goto(`${baseUrl}/clinics?broken=now`);
     await page.locator("tbody tr a").first().click();
     await page.waitForURL(/\/clinics\/[0-9a-f-]{36}$/);
+    await page.getByRole("heading", { name: "Timeline" }).waitFor();
     const before = await page.locator(".refreshed").getAttribute("data-refreshed-at");
+    const opened = Date.now();
     await page.getByLabel("Add a note").fill("half-typed note");
     await expect.poll(() => page.locator(".refreshed").getAttribute("data-refreshed-at"), { timeout: 45_000, interval: 1000 }).not.toBe(before);
+    // why: the refresh came from the interval (30 s), not from the navigation that opened the page
+    expect(Date.now() - opened).toBeGreaterThan(20_000);
     expect(await page.getByLabel("Add a note").inputValue()).toBe("half-typed note");
     await page.getByRole("button", { name: "Add note" }).click();
     await page.getByText("Note added to the timeline.").waitFor();
