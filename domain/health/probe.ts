@@ -332,6 +332,9 @@ function alertsAndConfirmation(
       visiblePatientsAtLeast: verified ? verified.visiblePatientsAtLeast === true : c.visiblePatientsAtLeast,
     });
     const { open, resolve } = decision.alerts;
-    await applyAlertWork({ connectionId: c.id, clinicId: c.clinicId, open, resolve, recovered: decision.recovered, packet, now }, tx, alertWork);
+    // why: a working key that closes alerts tells whoever was alerted, whether the timeline calls it
+    // "recovered" or "connected" (a resumed connection is accepted from setup_pending)
+    const recovered = decision.recovered || (decision.failureCode === null && resolve.length > 0);
+    await applyAlertWork({ connectionId: c.id, clinicId: c.clinicId, open, resolve, recovered, packet, now }, tx, alertWork);
   };
 }

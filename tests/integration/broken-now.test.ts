@@ -6,7 +6,8 @@ import { loader as clinicsLoader } from "../../app/routes/clinics._index/route.t
 import { loader as dashboardLoader } from "../../app/routes/dashboard.tsx";
 import { countBrokenNow } from "../../db/queries/broken-now.ts";
 import { listClinics, type ClinicListFilters, type ClinicSort } from "../../db/queries/clinics.ts";
-import { alerts, clinics, connections } from "../../db/schema/index.ts";
+import { alertNotifications, alerts, clinics, connections } from "../../db/schema/index.ts";
+import { DEMO_FLEET } from "../../simulator/demo-fleet.ts";
 import { AddClinicSchema, addClinicByHand } from "../../domain/clinics/add-clinic.ts";
 import { probeNow } from "../../domain/clinics/live.ts";
 import type { ConnectionState, FailureCode } from "../../domain/vocabulary.ts";
@@ -212,6 +213,28 @@ describe("alerts: bulk acknowledge, who acknowledged; timeline names; apply regi
     );
     expect(fixed).toMatchObject({ state: "healthy", region: "uk2" });
     expect(await openAlerts(id)).toEqual([]);
+  });
+
+  it("resume is a recovery path too: alerts opened before the pause close when the resumed key works", async () => {
+    const id = await fixture.clinicIdOf("Hobart Hand Therapy");
+    const key = DEMO_FLEET.find((d) => d.clinicName === "Hobart Hand Therapy")!.key;
+    await probeNow({ clinicId: id, connectionId: (await connectionOf(id)).id, actor: actor() }, live());
+    expect((await openAlerts(id)).map((a) => a.kind)).toEqual(["connection_needs_action"]);
+    expect((await clinicAct(id, { intent: "pause" })).status).toBe(302);
+    // the clinic re-enables its key while support has the connection paused
+    await fetch(`${fixture.sim.url}/_control/nookal/keys/enable`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ key }),
+    });
+    expect((await clinicAct(id, { intent: "resume" })).status).toBe(302);
+    expect((await connectionOf(id)).state).toBe("healthy");
+    expect(await openAlerts(id)).toEqual([]);
+    const told = await services.db
+      .select()
+      .from(alertNotifications)
+      .where(and(eq(alertNotifications.clinicId, id), eq(alertNotifications.event, "recovered")));
+    expect(told.length).toBeGreaterThan(0);
   });
 
   it("bulk acknowledge records who and when; the inbox shows the name", async () => {
