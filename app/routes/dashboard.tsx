@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { countBrokenNow } from "../../db/queries/broken-now.ts";
-import { brokenOverTime, fleetCounts, oldestProblem, openAlertCount, recoveryMedians } from "../../db/queries/dashboard.ts";
+import { brokenOverTime, fleetCounts, oldestProblem, openAlertCount, recoveryEpisodes, recoveryMedians } from "../../db/queries/dashboard.ts";
 import { deadProbesLastDay } from "../../domain/health/dead-probes.ts";
 import { TAXONOMY } from "../../domain/health/taxonomy.ts";
 import { BROKEN_NOW_MEANING } from "../../domain/vocabulary.ts";
@@ -18,13 +18,15 @@ export const meta: MetaFunction = () => [{ title: "Dashboard · Relink" }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context.services);
   const db = context.services.db;
+  // why: the recoveries are read once and shared by the medians and the chart
+  const episodes = recoveryEpisodes(db, 30);
   const [counts, broken, alerts, oldest, recovery, chart, deadProbes] = await Promise.all([
     fleetCounts(db),
     countBrokenNow(db),
     openAlertCount(db),
     oldestProblem(db),
-    recoveryMedians(db),
-    brokenOverTime(db, 30),
+    recoveryMedians(db, episodes),
+    brokenOverTime(db, 30, episodes),
     deadProbesLastDay(db),
   ]);
   return { counts, broken, alerts, oldest, recovery, chart, deadProbes, now: Date.now() };

@@ -160,7 +160,8 @@ describe("one honest view of what is broken", () => {
     await shot("clinic-vendor-outage");
     await note.getByRole("link").click();
     await page.waitForURL(/region=ca1/);
-    expect(await page.locator("tbody tr").count()).toBeGreaterThan(0);
+    // why: the URL changes a moment before the table re-renders its rows; wait for the rows
+    await expect.poll(() => page.locator("tbody tr").count(), { timeout: 10_000 }).toBeGreaterThan(0);
   });
 
   it("bulk acknowledge from the inbox; each alert then says who acknowledged it and when", async () => {
