@@ -203,3 +203,31 @@ export interface EscalationPacket {
   /** What support learned (patient lookup, notes copied by hand); absent in packets stored before it existed. */
   supportFindings?: SupportFindings | null;
 }
+
+// ---- "broken now" and "failing since" (the SQL: db/queries/broken-now.ts; docs/decisions/0028-broken-now.md)
+
+/**
+ * "Broken now": the connection's last probe failed (it has an open failure episode, first_failure_at
+ * set), whatever its workflow state — action required, degraded, reconnect pending, pending
+ * disconnect or setup pending — except a deliberate pause by support, which is not a failure.
+ */
+export const BROKEN_NOW_MEANING = "the last probe failed (whatever the workflow state), except a deliberate pause";
+
+/** "Failing since" bands, rolling windows back from now (zone-free, so every agent sees the same rows). */
+export const FAILING_SINCE_BANDS = ["today", "yesterday", "week"] as const;
+export type FailingSinceBand = (typeof FAILING_SINCE_BANDS)[number];
+export const FAILING_SINCE_LABELS: Record<FailingSinceBand, string> = {
+  today: "Failing since today",
+  yesterday: "Since yesterday",
+  week: "Over 7 days",
+};
+
+/** The band a failure start falls in, for the chip on a row (the same edges as the SQL filter). */
+export function failingSinceBand(firstFailureAt: Date | string | null, now: number): FailingSinceBand | "days" | null {
+  if (!firstFailureAt) return null;
+  const age = now - new Date(firstFailureAt).getTime();
+  if (age < 86_400_000) return "today";
+  if (age < 2 * 86_400_000) return "yesterday";
+  if (age >= 7 * 86_400_000) return "week";
+  return "days";
+}

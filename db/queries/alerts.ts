@@ -364,6 +364,19 @@ export async function unmuteUnresolvedAlert({ alertId }: { alertId: string }, db
   );
 }
 
+/** Acknowledges every unresolved alert of `alertIds` at once (bulk acknowledge); ends their mutes. */
+export async function acknowledgeUnresolvedAlerts(
+  { alertIds, by, now }: { alertIds: readonly string[]; by: string; now: Date },
+  db: DbOrTx,
+): Promise<AlertRow[]> {
+  if (alertIds.length === 0) return [];
+  return db
+    .update(alerts)
+    .set({ status: "acknowledged", acknowledgedAt: now, acknowledgedBy: by, mutedUntil: null })
+    .where(and(inArray(alerts.id, [...alertIds]), ne(alerts.status, "resolved"), ne(alerts.status, "acknowledged")))
+    .returning(alertColumns);
+}
+
 export async function updateUnresolvedAlert(
   {
     alertId,

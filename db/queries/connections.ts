@@ -40,6 +40,7 @@ export type ConnectionPatch = Partial<
     | "firstFailureAt"
     | "consecutiveFailures"
     | "region"
+    | "keyHint"
     | "stateChangedAt"
     | "everHadPatients"
     | "lastProbeId"

@@ -103,6 +103,11 @@ export const connections = pgTable(
     index("connections_not_failing_idx")
       .on(t.clinicId)
       .where(sql`${t.firstFailureAt} is null`),
+    // why (docs/decisions/0028-broken-now.md): "broken now" (db/queries/broken-now.ts BROKEN_NOW, the same
+    // predicate) counted and paged index-only: the dashboard headline, the table's filter and its chips
+    index("connections_broken_now_idx")
+      .on(t.firstFailureAt, t.clinicId)
+      .where(sql`${t.firstFailureAt} is not null and ${t.state} <> 'paused'`),
     index("connections_patients_clinic_idx")
       .on(t.visiblePatientCount, t.clinicId)
       .where(sql`${t.visiblePatientCount} is not null`),

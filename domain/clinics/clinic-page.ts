@@ -2,6 +2,7 @@ import type { Db } from "../../db/client.ts";
 import { listClinicMessages } from "../../db/queries/alerts.ts";
 import { listCampaignsOfClinic } from "../../db/queries/campaigns.ts";
 import { getClinic, listTimeline } from "../../db/queries/clinics.ts";
+import { listUserNames } from "../../db/queries/users.ts";
 import { DomainError } from "../errors.ts";
 import type { ProbeEvidence } from "../health/classifier.ts";
 import { buildEscalationPacket, escalationText } from "../health/escalation.ts";
@@ -46,12 +47,17 @@ export async function loadClinicPage({ clinicId, page, now = new Date() }: { cli
           visiblePatientsAtLeast: c.visiblePatientsAtLeast,
           supportFindings: c.supportFindings ?? null,
         }),
+        { clinicTimeZone: row.clinic.timeZone },
       )
     : null;
+  const names = await actorNames(
+    timeline.rows.map((e) => e.actor),
+    db,
+  );
   return {
     clinic: row.clinic,
     connection: c ? { ...c, failureEvidence: null, canSendLink: canSendReconnectLink(c.state) } : null,
-    timeline: { ...timeline, rows: timeline.rows.map((e) => ({ ...e, id: String(e.id) })) },
+    timeline: { ...timeline, rows: timeline.rows.map((e) => ({ ...e, id: String(e.id), actor: names(e.actor) })) },
     page,
     pages: Math.max(1, Math.ceil(timeline.total / TIMELINE_PAGE)),
     packet,
@@ -60,6 +66,23 @@ export async function loadClinicPage({ clinicId, page, now = new Date() }: { cli
     /** What the clinic admin was sent, each "Queued" until the worker really sent it (messageStatusLabel). */
     messages: messages.map((m) => ({ ...m, status: messageStatusLabel(m.status, m.status === "queued" && m.lastError !== null) })),
     now: now.getTime(),
+  };
+}
+
+/** Who a timeline actor tag names, in words: a person by name (not `user:<uuid>`), else what acted. */
+const ACTOR_WORDS: Record<string, string> = {
+  probe: "scheduled probe",
+  link: "the clinic (reconnect link)",
+  system: "system",
+};
+
+async function actorNames(actors: (string | null)[], db: Db): Promise<(actor: string | null) => string> {
+  const ids = [...new Set(actors.filter((a): a is string => !!a && a.startsWith("user:")).map((a) => a.slice(5)))];
+  const byId = new Map((await listUserNames({ ids }, db)).map((u) => [u.id, u.name || u.email]));
+  return (actor) => {
+    if (!actor) return "system";
+    if (actor.startsWith("user:")) return byId.get(actor.slice(5)) ?? "a former user";
+    return ACTOR_WORDS[actor] ?? actor;
   };
 }
 

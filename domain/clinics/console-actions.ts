@@ -3,6 +3,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { lockConnectionOfClinic } from "../../db/queries/clinic-actions.ts";
 import { insertConnectionEvents, mergeSupportFindings, updateConnection } from "../../db/queries/connections.ts";
+import { rehintRegion } from "../connections/key-storage.ts";
 import { DomainError } from "../errors.ts";
 import { assertTransition, canTransition } from "../health/states.ts";
 import { STATE_LABELS } from "../vocabulary.ts";
@@ -100,7 +101,11 @@ export async function applySuggestedRegion(
     if (c.failureCode !== "wrong_region" || !c.suggestedRegion)
       throw new DomainError(409, "There is no suggested region to apply (the last probe did not find one).");
     const now = new Date();
-    await updateConnection({ connectionId: c.connectionId, patch: { region: c.suggestedRegion } }, tx);
+    // why: the hint names the region the key is used in; it follows the change (issue 11)
+    await updateConnection(
+      { connectionId: c.connectionId, patch: { region: c.suggestedRegion, keyHint: rehintRegion(c.vendor, c.keyHint, c.suggestedRegion) } },
+      tx,
+    );
     await insertConnectionEvents(
       [
         {

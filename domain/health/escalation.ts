@@ -134,8 +134,25 @@ function oneLine(s: string): string {
   return s.replace(/[\r\n\t]+/g, " ").trim();
 }
 
-function when(isoString: string | null, none: string): string {
-  return isoString ? `${isoString.slice(0, 16).replace("T", " ")} UTC` : none;
+function when(isoString: string | null, none: string, clinicTimeZone?: string): string {
+  if (!isoString) return none;
+  const utc = `${isoString.slice(0, 16).replace("T", " ")} UTC`;
+  if (!clinicTimeZone) return utc;
+  // why (issue 11): whoever reads the packet (the vendor's support, the clinic) thinks in the clinic's zone
+  try {
+    const local = new Intl.DateTimeFormat("en-AU", {
+      timeZone: clinicTimeZone,
+      day: "numeric",
+      month: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      hour12: false,
+      timeZoneName: "short",
+    }).format(new Date(isoString));
+    return `${utc} (${local} clinic time, ${clinicTimeZone})`;
+  } catch {
+    return utc;
+  }
 }
 
 const PATIENT_SCOPE_TEXT: Record<PatientScope, string> = {
@@ -145,7 +162,7 @@ const PATIENT_SCOPE_TEXT: Record<PatientScope, string> = {
 };
 
 /** Plain text to paste into an email or a vendor's support form. */
-export function escalationText(p: EscalationPacket): string {
+export function escalationText(p: EscalationPacket, options: { clinicTimeZone?: string } = {}): string {
   const lines = [
     `Escalation: ${oneLine(p.organisationName)}`,
     `Vendor: ${p.vendorLabel}${p.apiVersion ? ` (API ${p.apiVersion})` : ""}`,
@@ -158,8 +175,8 @@ export function escalationText(p: EscalationPacket): string {
   lines.push(
     `Key re-entered since the failure began: ${p.keyReEnteredSinceFailure === null ? "n/a (no failure)" : p.keyReEnteredSinceFailure ? "yes" : "no"}`,
     `Patients: ${PATIENT_SCOPE_TEXT[p.patientScope]}${p.visiblePatients !== null ? ` (${formatPatientCount(p.visiblePatients, p.visiblePatientsAtLeast)} visible at last probe)` : ""}`,
-    `First failure: ${when(p.firstFailureAt, "none")}`,
-    `Last success: ${when(p.lastSuccessAt, "never")}`,
+    `First failure: ${when(p.firstFailureAt, "none", options.clinicTimeZone)}`,
+    `Last success: ${when(p.lastSuccessAt, "never", options.clinicTimeZone)}`,
   );
   const lookup = p.supportFindings?.patientLookup;
   if (lookup)

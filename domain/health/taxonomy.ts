@@ -402,3 +402,33 @@ export function playbookFor(code: FailureCode, vendor: Vendor): Playbook {
 export function isTransient(code: FailureCode): boolean {
   return TAXONOMY[code].transient;
 }
+
+/**
+ * Who must act on a connection now, derived from the taxonomy's audience (whoActs) — what the
+ * console colours by (docs/decisions/0028-broken-now.md): red when the clinic must act, amber while
+ * we wait on the vendor (outage, throttling, network), grey for a deliberate pause, blue when
+ * support or engineering acts. Null when nothing is failing.
+ */
+export type WhoMustAct = "clinic" | "vendor" | "us" | "paused";
+
+export const WHO_MUST_ACT_LABELS: Record<WhoMustAct, string> = {
+  clinic: "The clinic must act",
+  vendor: "Waiting on the vendor",
+  us: "Support acts",
+  paused: "Paused on purpose",
+};
+
+const AUDIENCE: Record<FailureInfo["whoActs"], WhoMustAct> = {
+  clinic_admin: "clinic",
+  nobody: "vendor",
+  ops: "vendor",
+  support: "us",
+  support_or_admin: "us",
+  engineering: "us",
+};
+
+export function whoMustAct(state: string | null, code: FailureCode | null): WhoMustAct | null {
+  if (state === "paused" || code === "integration_paused") return "paused";
+  if (!code) return null;
+  return AUDIENCE[TAXONOMY[code].whoActs];
+}

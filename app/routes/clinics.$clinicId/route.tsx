@@ -10,6 +10,7 @@ import { lookupPatients, PatientNameSchema, probeNow, ReconnectPurposeSchema, ty
 import { TAXONOMY } from "../../../domain/health/taxonomy.ts";
 import { runAction } from "../../actions.server.ts";
 import { absoluteTime, relativeTime } from "../../components/format.ts";
+import { AutoRefresh } from "../../components/auto-refresh.tsx";
 import { FormError } from "../../components/forms.tsx";
 import { StateBadge } from "../../components/state-badge.tsx";
 import { notFound, paramsOr404 } from "../../http.server.ts";
@@ -170,7 +171,7 @@ export default function ClinicPage() {
           </p>
         </div>
         <div className="row-actions">
-          <StateBadge state={connection?.state ?? null} />
+          <StateBadge state={connection?.state ?? null} failureCode={connection?.failureCode ?? null} />
           {canAct ? (
             <Link className="btn secondary small" to={`/clinics/${clinic.id}/edit`}>
               {clinic.archivedAt ? "Restore…" : "Edit or archive…"}
@@ -190,9 +191,10 @@ export default function ClinicPage() {
         </div>
       ))}
       <FormError errors={errors} />
+      <AutoRefresh at={now} />
       <div className="grid two">
         <div className="stack">
-          <ConnectionCard connection={connection} info={info} canAct={canAct} busyIntent={busyIntent} result={result} now={now} />
+          <ConnectionCard connection={connection} info={info} canAct={canAct} busyIntent={busyIntent} result={result} now={now} clinicZone={clinic.timeZone} />
           {connection && canAct ? <ReconnectLinkCard clinic={clinic} connection={connection} errors={errors} result={result} /> : null}
           {connection && canAct ? <LookupCard connection={connection} errors={errors} result={result} busyIntent={busyIntent} /> : null}
           {connection && canAct ? <ManualNotesCard manualNotes={connection.supportFindings?.manualNotes ?? null} errors={errors} now={now} /> : null}
@@ -209,6 +211,7 @@ export default function ClinicPage() {
             canNote={Boolean(connection && canAct)}
             errors={errors}
             now={now}
+            clinicZone={clinic.timeZone}
           />
         </div>
       </div>
