@@ -34,6 +34,8 @@ export type ConnectionPatch = Partial<
     | "visiblePatientsAtLeast"
     | "vendorUserName"
     | "vendorUserRole"
+    | "vendorAccount"
+    | "keyFingerprint"
     | "lastProbeAt"
     | "lastSuccessAt"
     | "firstFailureAt"

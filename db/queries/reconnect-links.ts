@@ -43,6 +43,7 @@ export async function findLinkByTokenHash({ tokenHash }: { tokenHash: Buffer }, 
       clinicName: clinics.name,
       clinicArchivedAt: clinics.archivedAt,
       vendor: connections.vendor,
+      region: connections.region,
     })
     .from(reconnectLinks)
     .innerJoin(clinics, eq(clinics.id, reconnectLinks.clinicId))
@@ -135,6 +136,8 @@ export async function lockConnection({ connectionId }: { connectionId: string },
       state: connections.state,
       failureCode: connections.failureCode,
       consecutiveFailures: connections.consecutiveFailures,
+      vendorAccount: connections.vendorAccount,
+      visiblePatientCount: connections.visiblePatientCount,
     })
     .from(connections)
     .where(eq(connections.id, connectionId))

@@ -136,6 +136,8 @@ export interface ActiveLink {
   linkId: string;
   clinicId: string;
   connectionId: string;
+  /** The connection's stored shard or region: a Cliniko key pasted without its ending is tried there. */
+  region: string;
   view: Extract<ReconnectLinkView, { status: "active" }>;
 }
 
@@ -152,6 +154,7 @@ export async function findActiveLink({ token, now = new Date() }: { token: strin
     linkId: row.id,
     clinicId: row.clinicId,
     connectionId: row.connectionId,
+    region: row.region,
     view: { status: "active", clinicName: row.clinicName, vendor: row.vendor, purpose: row.purpose },
   };
 }
