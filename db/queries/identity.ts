@@ -10,12 +10,12 @@ export async function lockKeyFingerprint({ fingerprint }: { fingerprint: string 
 
 /** Clinics (not archived) whose connection stores a key with one of these fingerprints, other than `exceptConnectionId`. */
 export async function findClinicsUsingKey(
-  { fingerprints, exceptConnectionId }: { fingerprints: string[]; exceptConnectionId?: string | null },
+  { fingerprints, exceptConnectionId, limit = 5 }: { fingerprints: string[]; exceptConnectionId?: string | null; limit?: number },
   db: DbOrTx,
-): Promise<{ clinicId: string; clinicName: string; connectionId: string }[]> {
+): Promise<{ clinicId: string; clinicName: string; connectionId: string; fingerprint: string }[]> {
   if (fingerprints.length === 0) return [];
   return db
-    .select({ clinicId: connections.clinicId, clinicName: clinics.name, connectionId: connections.id })
+    .select({ clinicId: connections.clinicId, clinicName: clinics.name, connectionId: connections.id, fingerprint: sql<string>`${connections.keyFingerprint}` })
     .from(connections)
     .innerJoin(clinics, eq(clinics.id, connections.clinicId))
     .where(
@@ -25,7 +25,7 @@ export async function findClinicsUsingKey(
         exceptConnectionId ? ne(connections.id, exceptConnectionId) : undefined,
       ),
     )
-    .limit(5);
+    .limit(limit);
 }
 
 /** Stores a fingerprint computed lazily (probe), guarded by the key version it was computed from. */
