@@ -3,6 +3,7 @@ CREATE TABLE "account_changes" (
 	"connection_id" uuid NOT NULL,
 	"clinic_id" uuid NOT NULL,
 	"status" text NOT NULL,
+	"vendor" text NOT NULL,
 	"link_id" uuid,
 	"key_ciphertext" "bytea",
 	"key_iv" "bytea",

@@ -188,6 +188,7 @@ export async function getClinic({ clinicId }: { clinicId: string }, db: Db) {
         consecutiveFailures: connections.consecutiveFailures,
         keyUpdatedAt: connections.keyUpdatedAt,
         stateChangedAt: connections.stateChangedAt,
+        vendorAccount: connections.vendorAccount,
       },
     })
     .from(clinics)

@@ -197,6 +197,7 @@ export const accountChanges = pgTable(
       .notNull()
       .references(() => clinics.id, { onDelete: "cascade" }),
     status: text("status").$type<AccountChangeStatus>().notNull(),
+    vendor: text("vendor").$type<Vendor>().notNull(),
     /** The reconnect link it came through. */
     linkId: uuid("link_id"),
     keyCiphertext: bytea("key_ciphertext"),

@@ -1,6 +1,7 @@
 import type { Db } from "../../db/client.ts";
 import { listCampaignsOfClinic } from "../../db/queries/campaigns.ts";
 import { getClinic, listTimeline } from "../../db/queries/clinics.ts";
+import { loadOpenAccountChange } from "./account-change.ts";
 import { DomainError } from "../errors.ts";
 import type { ProbeEvidence } from "../health/classifier.ts";
 import { buildEscalationPacket, escalationText } from "../health/escalation.ts";
@@ -18,10 +19,11 @@ export const CLINIC_NOT_FOUND = "No clinic has that address.";
  * escalation packet and the playbook for its failure. Null when no clinic has that id.
  */
 export async function loadClinicPage({ clinicId, page, now = new Date() }: { clinicId: string; page: number; now?: Date }, db: Db) {
-  const [row, timeline, campaigns] = await Promise.all([
+  const [row, timeline, campaigns, accountChange] = await Promise.all([
     getClinic({ clinicId }, db),
     listTimeline({ clinicId, page, pageSize: TIMELINE_PAGE }, db),
     listCampaignsOfClinic({ clinicId }, db),
+    loadOpenAccountChange(clinicId, db),
   ]);
   if (!row) return null;
   const c = row.connection;
@@ -53,6 +55,8 @@ export async function loadClinicPage({ clinicId, page, now = new Date() }: { cli
     packet,
     playbook: c?.failureCode ? playbookFor(c.failureCode, c.vendor) : null,
     campaigns,
+    /** A key of a different vendor account waiting for support (docs/decisions/0026). */
+    accountChange,
     now: now.getTime(),
   };
 }

@@ -86,6 +86,7 @@ export async function askAboutAccount(
       connectionId: conn.id,
       clinicId: conn.clinicId,
       status: "asked",
+      vendor: link.view.vendor,
       linkId: link.linkId,
       keyCiphertext: sealed.ciphertext,
       keyIv: sealed.iv,

@@ -5,6 +5,7 @@ import { publicUrl } from "../../../config/runtime.ts";
 import { hasRole } from "../../../domain/auth/roles.ts";
 import { addNote, NoteSchema, pauseConnection, PauseReasonSchema, type Actor } from "../../../domain/clinics/console-actions.ts";
 import { CLINIC_NOT_FOUND, clinicWithConnection, loadClinicPage } from "../../../domain/clinics/clinic-page.ts";
+import { confirmAccountChange, discardAccountChange } from "../../../domain/clinics/account-change.ts";
 import { applyRegionAndReprobe, createClinicReconnectLink, resumeAndReprobe } from "../../../domain/clinics/clinic-workflows.ts";
 import { lookupPatients, PatientNameSchema, probeNow, ReconnectPurposeSchema, type LiveDeps } from "../../../domain/clinics/live.ts";
 import { TAXONOMY } from "../../../domain/health/taxonomy.ts";
@@ -16,6 +17,7 @@ import { notFound, paramsOr404 } from "../../http.server.ts";
 import type { loader as rootLoader } from "../../root.tsx";
 import type { Services } from "../../services.server.ts";
 import { redirectWithFlash, requireUser } from "../../session.server.ts";
+import { AccountChangeCard } from "./account-change-card.tsx";
 import { ConnectionCard } from "./connection-card.tsx";
 import { LookupCard, ReconnectLinkCard } from "./live-cards.tsx";
 import { PacketCard, PlaybookCard } from "./playbook-cards.tsx";
@@ -48,6 +50,8 @@ const ActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("lookup"), patientName: PatientNameSchema }),
   z.object({ intent: z.literal("link-create"), purpose: ReconnectPurposeSchema }),
   z.object({ intent: z.literal("link-email"), purpose: ReconnectPurposeSchema }),
+  z.object({ intent: z.literal("account-confirm") }),
+  z.object({ intent: z.literal("account-discard") }),
 ]);
 
 const liveDeps = (s: Services): LiveDeps => ({
@@ -122,6 +126,16 @@ export async function action(args: ActionFunctionArgs) {
         case "note":
           await addNote({ clinicId, text: input.note, actor }, services.db);
           return flash("Note added to the timeline.");
+        case "account-confirm": {
+          const { accountName } = await confirmAccountChange(
+            { clinicId, actor },
+            { db: services.db, keyring: services.keyring, vendors: services.vendors, alerts: services.alerts },
+          );
+          return flash(`Account change confirmed: connected to ${accountName}.`);
+        }
+        case "account-discard":
+          await discardAccountChange({ clinicId, actor }, { db: services.db, alerts: services.alerts });
+          return flash("The held key was discarded; the connection keeps its account.");
       }
     },
   );
@@ -178,6 +192,7 @@ export default function ClinicPage() {
       <FormError errors={errors} />
       <div className="grid two">
         <div className="stack">
+          {page.accountChange ? <AccountChangeCard change={page.accountChange} canAct={canAct} busyIntent={busyIntent} now={now} /> : null}
           <ConnectionCard connection={connection} info={info} canAct={canAct} busyIntent={busyIntent} result={result} now={now} />
           {connection && canAct ? <ReconnectLinkCard clinic={clinic} connection={connection} errors={errors} result={result} /> : null}
           {connection && canAct ? <LookupCard connection={connection} errors={errors} result={result} busyIntent={busyIntent} /> : null}
