@@ -124,8 +124,8 @@ export const IdentityPanel = forwardRef<HTMLHeadingElement, { outcome: IdentityO
         Not connected: this key is already in use for another practice
       </h2>
       <p>
-        Each practice needs its own {vendorLabel} key. Create a new key for {outcome.link.clinicName} in {vendorLabel} (you can name it after this connection)
-        and paste it below. This link still works.
+        Each practice needs its own {vendorLabel} key. Sign in to {vendorLabel} with {outcome.link.clinicName}&apos;s own account, create a new key there and
+        paste it below. This link still works.
       </p>
     </section>
   );

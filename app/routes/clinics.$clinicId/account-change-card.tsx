@@ -5,9 +5,15 @@ import type { ClinicPageData } from "./route.tsx";
 type Change = NonNullable<ClinicPageData["accountChange"]>;
 type Account = Change["account"];
 
-function accountLine(a: Account | null) {
-  if (!a) return "not recorded";
-  return `${a.name}${a.accountIds.length ? ` · ids ${a.accountIds.join(", ")}` : ""}${a.userId ? ` · user ${a.userId}` : ""}`;
+function AccountLine({ account: a }: { account: Account | null }) {
+  if (!a) return <>not recorded</>;
+  return (
+    <>
+      {a.name}
+      {a.accountIds.length ? <div className="mono hint">ids {a.accountIds.join(", ")}</div> : null}
+      {a.userId ? <div className="mono hint">user {a.userId}</div> : null}
+    </>
+  );
 }
 
 /**
@@ -29,9 +35,13 @@ export function AccountChangeCard({ change, canAct, busyIntent, now }: { change:
         <dt>New key</dt>
         <dd className="mono">{change.keyHint}</dd>
         <dt>Belongs to</dt>
-        <dd>{accountLine(change.account)}</dd>
+        <dd>
+          <AccountLine account={change.account} />
+        </dd>
         <dt>Connected account</dt>
-        <dd>{accountLine(change.previousAccount)}</dd>
+        <dd>
+          <AccountLine account={change.previousAccount} />
+        </dd>
         <dt>Key user</dt>
         <dd>{change.vendorUser ?? "—"}</dd>
         <dt>Visible patients</dt>
