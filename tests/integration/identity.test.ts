@@ -15,6 +15,7 @@ import { createReconnectLink } from "../../domain/reconnect/links.ts";
 import { submitReconnectKey, type ReconnectSubmission } from "../../domain/reconnect/submit.ts";
 import { keyFingerprint } from "../../domain/secrets/key-fingerprint.ts";
 import { controlClient, type ControlClient } from "../../simulator/control-client.ts";
+import { DEMO_FLEET, DEMO_OTHER_PRACTICE_KEY } from "../../simulator/demo-fleet.ts";
 import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 import { createRoleUsers, createTestServices, type TestServices } from "../support/services.ts";
@@ -29,7 +30,7 @@ let control: ControlClient;
 let actor: { userId: string; label: string };
 
 beforeAll(async () => {
-  [t, sim] = await Promise.all([createTestDatabase(), startSimulator({ port: 0, demo: false })]);
+  [t, sim] = await Promise.all([createTestDatabase(), startSimulator({ port: 0 })]);
   services = await createTestServices(t, { vendorEnv: simulatorVendorEnv(sim.url) });
   control = controlClient(sim.url);
   const users = await createRoleUsers(services);
@@ -197,6 +198,16 @@ describe("the reconnect page", () => {
     const row = await connectionOf(t, connection.id);
     expect(row.region).toBe("uk2");
     expect(row.keyHint).toMatch(/\(uk2\)$/);
+  });
+});
+
+describe("the demo world", () => {
+  it("serves another practice's key for Bondi Podiatry: asked about, not connected", async () => {
+    const bondi = DEMO_FLEET.find((d) => d.scenario === "cliniko_key_archived")!;
+    const current = await control.createClinikoAccount({ shard: bondi.region, businessName: "Bondi Podiatry (test)", patients: 200, label: `bondi-${randomUUID().slice(0, 8)}` });
+    const { clinic } = await connectedClinic(current.keys[0]!.key, bondi.region);
+    const out = await submit(await linkFor(clinic.id), { intent: "verify", rawKey: DEMO_OTHER_PRACTICE_KEY });
+    expect(out).toMatchObject({ kind: "account_question", question: { accountName: "Coogee Sports Physio" } });
   });
 });
 
