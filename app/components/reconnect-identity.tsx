@@ -8,7 +8,10 @@ import type { ReconnectOutcome } from "../../domain/reconnect/submit.ts";
  * Plain words for clinic admins; no brand is named here (the page's shell carries it).
  */
 
-export type IdentityOutcome = Extract<ReconnectOutcome, { kind: "shared_key" | "account_question" | "account_held" | "account_declined" | "account_question_gone" }>;
+export type IdentityOutcome = Extract<
+  ReconnectOutcome,
+  { kind: "shared_key" | "account_question" | "account_held" | "account_declined" | "account_question_gone" }
+>;
 
 const IDENTITY_KINDS: ReadonlySet<string> = new Set(["shared_key", "account_question", "account_held", "account_declined", "account_question_gone"]);
 
@@ -20,7 +23,10 @@ function count(n: number, atLeast: boolean) {
   return `${atLeast ? "at least " : ""}${n.toLocaleString("en-AU")} patient${n === 1 ? "" : "s"}`;
 }
 
-export const IdentityPanel = forwardRef<HTMLHeadingElement, { outcome: IdentityOutcome; vendorLabel: string }>(function IdentityPanel({ outcome, vendorLabel }, ref) {
+export const IdentityPanel = forwardRef<HTMLHeadingElement, { outcome: IdentityOutcome; vendorLabel: string }>(function IdentityPanel(
+  { outcome, vendorLabel },
+  ref,
+) {
   const navigation = useNavigation();
   const answering = navigation.state !== "idle" && navigation.formData?.get("intent") === "answer_account";
 
@@ -43,8 +49,8 @@ export const IdentityPanel = forwardRef<HTMLHeadingElement, { outcome: IdentityO
           {q.drop ? (
             <>
               {" "}
-              <strong>That is far fewer than the {q.drop.before.toLocaleString("en-AU")} patients we could see before.</strong> A key from the wrong account
-              or location is the usual reason.
+              <strong>That is far fewer than the {q.drop.before.toLocaleString("en-AU")} patients we could see before.</strong> A key from the wrong account or
+              location is the usual reason.
             </>
           ) : null}
         </p>
@@ -76,8 +82,8 @@ export const IdentityPanel = forwardRef<HTMLHeadingElement, { outcome: IdentityO
           connected to it. This keeps one practice&apos;s records from mixing with another&apos;s.
         </p>
         <p>
-          <strong>You don&apos;t need to do anything else.</strong> We will let you know when it is connected, usually within one working day. Until then,
-          keep using {vendorLabel} as normal.
+          <strong>You don&apos;t need to do anything else.</strong> We will let you know when it is connected, usually within one working day. Until then, keep
+          using {vendorLabel} as normal.
         </p>
         <p className="rc-muted">If you pasted the wrong key by mistake, paste the right one below instead.</p>
       </section>

@@ -28,22 +28,6 @@ export async function findClinicsUsingKey(
     .limit(limit);
 }
 
-/** Stores a fingerprint computed lazily (probe), guarded by the key version it was computed from. */
-export async function storeKeyFingerprint(
-  { connectionId, keyUpdatedAt, fingerprint }: { connectionId: string; keyUpdatedAt: Date | null; fingerprint: string },
-  db: DbOrTx,
-): Promise<void> {
-  await db
-    .update(connections)
-    .set({ keyFingerprint: fingerprint })
-    .where(
-      and(
-        eq(connections.id, connectionId),
-        keyUpdatedAt === null ? isNull(connections.keyUpdatedAt) : eq(connections.keyUpdatedAt, keyUpdatedAt),
-      ),
-    );
-}
-
 const OPEN: AccountChangeStatus[] = ["asked", "awaiting_support"];
 
 /** Closes any open question for the connection (a newer key replaces it), wiping its sealed key. */

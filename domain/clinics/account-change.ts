@@ -71,7 +71,8 @@ function heldKey(keyring: Keyring, change: AccountChange): string {
   try {
     return decryptApiKey(keyring, accountChangeAad(change.id), { ciphertext: change.keyCiphertext, iv: change.keyIv, tag: change.keyTag, keyId: change.keyId });
   } catch (err) {
-    if (err instanceof KeyCryptoError) throw new DomainError(409, "The held key can no longer be opened (the master key changed). Discard it and send a new reconnect link.");
+    if (err instanceof KeyCryptoError)
+      throw new DomainError(409, "The held key can no longer be opened (the master key changed). Discard it and send a new reconnect link.");
     throw err;
   }
 }
@@ -115,9 +116,13 @@ export async function confirmAccountChange(
     );
     if (!identity.ok) {
       const names = identity.reason === "shared_key" ? identity.otherClinics.map((o) => `"${o.clinicName}"`).join(", ") : "another clinic";
-      throw new DomainError(409, `This key is now connected for ${names}; one key never serves two clinics. Discard it and ask the clinic for a key of its own.`, {
-        code: "key_in_use",
-      });
+      throw new DomainError(
+        409,
+        `This key is now connected for ${names}; one key never serves two clinics. Discard it and ask the clinic for a key of its own.`,
+        {
+          code: "key_in_use",
+        },
+      );
     }
     const sealed = sealApiKey(deps.keyring, conn.id, { vendor: conn.vendor, key: verdict.key, region }, now);
     const accepted = acceptWorkingKey({ connection: conn, verified, now, by: { kind: "link" } });
@@ -159,7 +164,14 @@ export async function confirmAccountChange(
         actorLabel: actor.label,
         action: "connection.account_change_confirmed",
         clinicId,
-        details: { accountChangeId: change.id, keyHint: sealed.keyHint, account: identity.identity, previousAccount: change.previousAccount, fromState: conn.state, toState: accepted.nextState },
+        details: {
+          accountChangeId: change.id,
+          keyHint: sealed.keyHint,
+          account: identity.identity,
+          previousAccount: change.previousAccount,
+          fromState: conn.state,
+          toState: accepted.nextState,
+        },
       },
       tx,
     );
@@ -179,7 +191,15 @@ export async function confirmAccountChange(
       visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true,
     });
     await applyAlertWork(
-      { connectionId: conn.id, clinicId, open: [], resolve: [...accepted.alerts.resolve, "account_change_pending"], recovered: accepted.recovered, packet, now },
+      {
+        connectionId: conn.id,
+        clinicId,
+        open: [],
+        resolve: [...accepted.alerts.resolve, "account_change_pending"],
+        recovered: accepted.recovered,
+        packet,
+        now,
+      },
       tx,
       deps.alerts,
     );
@@ -215,7 +235,13 @@ export async function discardAccountChange(
       tx,
     );
     await recordAudit(
-      { actorUserId: actor.userId, actorLabel: actor.label, action: "connection.account_change_discarded", clinicId, details: { accountChangeId: change.id, keyHint: change.keyHint, account: change.account } },
+      {
+        actorUserId: actor.userId,
+        actorLabel: actor.label,
+        action: "connection.account_change_discarded",
+        clinicId,
+        details: { accountChangeId: change.id, keyHint: change.keyHint, account: change.account },
+      },
       tx,
     );
     const packet = buildEscalationPacket({
@@ -231,6 +257,10 @@ export async function discardAccountChange(
       lastSuccessAt: null,
       visiblePatients: change.visiblePatients,
     });
-    await applyAlertWork({ connectionId: change.connectionId, clinicId, open: [], resolve: ["account_change_pending"], recovered: false, packet, now }, tx, deps.alerts);
+    await applyAlertWork(
+      { connectionId: change.connectionId, clinicId, open: [], resolve: ["account_change_pending"], recovered: false, packet, now },
+      tx,
+      deps.alerts,
+    );
   });
 }

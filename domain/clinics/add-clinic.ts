@@ -92,7 +92,7 @@ export function clinicNameTaken(name: string, archived: boolean): DomainError {
 }
 
 /** The key already serves another clinic (docs/decisions/0026): a 400 next to the key field. */
-export function keyInUse(others: OtherClinic[]): DomainError {
+function keyInUse(others: OtherClinic[]): DomainError {
   const names = others.map((o) => `"${o.clinicName}"`).join(", ");
   return new DomainError(400, `This key is already connected for ${names}. One key never serves two clinics: ask the clinic to create a new key of its own.`, {
     field: "key",

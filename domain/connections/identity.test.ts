@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { compareAccounts, identityOf, patientDrop, refreshedIdentity, sameIdentity } from "./identity.ts";
 import type { VendorAccountIdentity } from "../vocabulary.ts";
 
-const harbourside: VendorAccountIdentity = { userId: "1660000000000000123", accountIds: ["1660000000000000901"], practiceId: null, name: "Harbourside Physiotherapy" };
+const harbourside: VendorAccountIdentity = {
+  userId: "1660000000000000123",
+  accountIds: ["1660000000000000901"],
+  practiceId: null,
+  name: "Harbourside Physiotherapy",
+};
 
 describe("identityOf", () => {
   it("keeps Cliniko ids as exact strings, sorted, and names the account after its businesses", () => {
@@ -23,7 +28,12 @@ describe("identityOf", () => {
   });
 
   it("has no user for Nookal, and prefers the practice the vendor names", () => {
-    const id = identityOf({ vendor: "nookal", user: { id: "locations:11", name: "Main" }, locations: [{ id: "11", name: "Main" }], practice: { id: "77", name: "Bayside Allied Health" } });
+    const id = identityOf({
+      vendor: "nookal",
+      user: { id: "locations:11", name: "Main" },
+      locations: [{ id: "11", name: "Main" }],
+      practice: { id: "77", name: "Bayside Allied Health" },
+    });
     expect(id).toEqual({ userId: null, accountIds: ["11"], practiceId: "77", name: "Bayside Allied Health" });
   });
 });

@@ -146,7 +146,10 @@ export async function answerAccountQuestion(link: ActiveLink, answer: "yes" | "n
     const name = change.account.name;
     if (answer === "no") {
       await updateAccountChange(
-        { id: change.id, patch: { status: "declined", answeredAt: now, decidedAt: now, decidedBy: "link", keyCiphertext: null, keyIv: null, keyTag: null, keyId: null } },
+        {
+          id: change.id,
+          patch: { status: "declined", answeredAt: now, decidedAt: now, decidedBy: "link", keyCiphertext: null, keyIv: null, keyTag: null, keyId: null },
+        },
         tx,
       );
       await insertConnectionEvents(

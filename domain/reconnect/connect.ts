@@ -42,12 +42,7 @@ export type ConnectResult =
   | { kind: "account_question"; question: AccountQuestion };
 
 /** The success path, in one transaction. Null when the link was used or revoked meanwhile. */
-export async function connect(
-  link: ActiveLink,
-  verdict: Extract<KeyVerdict, { ok: true }>,
-  now: Date,
-  deps: ReconnectDeps,
-): Promise<ConnectResult | null> {
+export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { ok: true }>, now: Date, deps: ReconnectDeps): Promise<ConnectResult | null> {
   const { verified } = verdict;
   // why: a pinned Cliniko retry verifies on another shard than the key's default; the client reports where
   const region = verified.region || verdict.region;
@@ -79,7 +74,9 @@ export async function connect(
       },
       tx,
     );
-    const dropNote = identity.drop ? ` Visible patients fell from ${identity.drop.before} to ${identity.drop.after}: check the key's account and locations.` : "";
+    const dropNote = identity.drop
+      ? ` Visible patients fell from ${identity.drop.before} to ${identity.drop.after}: check the key's account and locations.`
+      : "";
 
     const who = `${verified.user.name}${verified.user.role ? ` (${verified.user.role})` : ""}`;
     const events: NewConnectionEvent[] = [

@@ -20,7 +20,6 @@ import type { NookalRegion } from "../vocabulary.ts";
  */
 
 export type { ReconnectConfirmation } from "./connect.ts";
-export type { AccountQuestion } from "./account-change.ts";
 export type { ReconnectRefusal } from "./refuse.ts";
 
 /** Attempts allowed per link and per client address in one window (issue 6: 10 per 15 minutes). */

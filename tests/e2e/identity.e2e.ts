@@ -53,7 +53,12 @@ async function withPage<T>(fn: (page: Page) => Promise<T>): Promise<T> {
 }
 
 async function account(businessName: string, patients: number) {
-  const a = await control.createClinikoAccount({ shard: "au2", businessName, patients, label: `identity-${run}-${businessName.replace(/\W+/g, "-").toLowerCase()}` });
+  const a = await control.createClinikoAccount({
+    shard: "au2",
+    businessName,
+    patients,
+    label: `identity-${run}-${businessName.replace(/\W+/g, "-").toLowerCase()}`,
+  });
   return { ...a, key: a.keys[0]!.key };
 }
 
@@ -81,7 +86,10 @@ async function connectionOf(clinicName: string) {
 }
 
 async function linkFor(clinicName: string) {
-  const link = await createReconnectLink({ clinicId: await clinicIdOf(clinicName), purpose: "Please enter a new Cliniko API key", createdBy: "system" }, handle.db);
+  const link = await createReconnectLink(
+    { clinicId: await clinicIdOf(clinicName), purpose: "Please enter a new Cliniko API key", createdBy: "system" },
+    handle.db,
+  );
   return `${baseUrl}${link.path}`;
 }
 
@@ -166,7 +174,10 @@ describe("identity continuity", () => {
 
       await page.getByRole("button", { name: "Confirm account change and connect" }).click();
       await page.getByRole("status").filter({ hasText: "Account change confirmed: connected to Harbourside Physiotherapy." }).waitFor();
-      await page.getByText(/Account change confirmed by admin@relink\.test: from Bayview Physio .* to Harbourside Physiotherapy/).first().waitFor();
+      await page
+        .getByText(/Account change confirmed by admin@relink\.test: from Bayview Physio .* to Harbourside Physiotherapy/)
+        .first()
+        .waitFor();
       expect(await page.getByRole("region", { name: "Account change waiting for support" }).count()).toBe(0);
       await shot(page, "clinic-page-account-changed");
 
@@ -184,7 +195,9 @@ describe("identity continuity", () => {
       .insert(clinics)
       .values({ name: otherClinic, timeZone: "Australia/Sydney", country: "AU", adminName: "Sam", adminEmail: "sam@clinic.example" })
       .returning({ id: clinics.id });
-    await handle.db.insert(connections).values({ clinicId: clinic!.id, vendor: "cliniko", region: "au2", apiVersion: "v1", state: "action_required", failureCode: "key_missing" });
+    await handle.db
+      .insert(connections)
+      .values({ clinicId: clinic!.id, vendor: "cliniko", region: "au2", apiVersion: "v1", state: "action_required", failureCode: "key_missing" });
     const url = await linkFor(otherClinic);
     await withPage(async (page) => {
       await page.goto(url);

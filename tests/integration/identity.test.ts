@@ -89,7 +89,12 @@ describe("the reconnect page", () => {
   it("records who the key belongs to: exact Cliniko user and business ids, the business name, and a keyed fingerprint", async () => {
     const bayview = await clinikoAccount("Bayview Physio", 300);
     const { connection } = await connectedClinic(bayview.key);
-    expect(connection.vendorAccount).toEqual({ userId: bayview.users[0]!.id, accountIds: [expect.stringMatching(/^\d{19}$/)], practiceId: null, name: "Bayview Physio" });
+    expect(connection.vendorAccount).toEqual({
+      userId: bayview.users[0]!.id,
+      accountIds: [expect.stringMatching(/^\d{19}$/)],
+      practiceId: null,
+      name: "Bayview Physio",
+    });
     expect(BigInt(connection.vendorAccount!.accountIds[0]!)).toBeGreaterThan(BigInt(Number.MAX_SAFE_INTEGER));
     expect(connection.keyFingerprint).toBe(keyFingerprint(services.keyring, "cliniko", bayview.key));
     expect(connection.keyFingerprint).not.toContain(bayview.key.slice(0, 12));
@@ -121,12 +126,18 @@ describe("the reconnect page", () => {
     const held = await submit(token, { intent: "answer_account", answer: "yes" });
     expect(held).toMatchObject({ kind: "account_held", accountName: "Harbourside Physiotherapy" });
     expect((await connectionOf(t, before.id)).keyUpdatedAt).toEqual(before.keyUpdatedAt);
-    const [alert] = await t.db.select().from(alerts).where(and(eq(alerts.clinicId, clinic.id), eq(alerts.kind, "account_change_pending")));
+    const [alert] = await t.db
+      .select()
+      .from(alerts)
+      .where(and(eq(alerts.clinicId, clinic.id), eq(alerts.kind, "account_change_pending")));
     expect(alert?.status).toBe("open");
     // a second answer finds nothing to answer
     expect((await submit(token, { intent: "answer_account", answer: "yes" })).kind).toBe("account_question_gone");
 
-    const { accountName } = await confirmAccountChange({ clinicId: clinic.id, actor }, { db: services.db, keyring: services.keyring, vendors: services.vendors, alerts: services.alerts });
+    const { accountName } = await confirmAccountChange(
+      { clinicId: clinic.id, actor },
+      { db: services.db, keyring: services.keyring, vendors: services.vendors, alerts: services.alerts },
+    );
     expect(accountName).toBe("Harbourside Physiotherapy");
     const after = await connectionOf(t, before.id);
     expect(after.state).toBe("healthy");
@@ -136,7 +147,10 @@ describe("the reconnect page", () => {
     expect(after.visiblePatientCount).toBe(fewer);
     const changed = (await eventsOf(clinic.id)).find((e) => e.kind === "account_changed");
     expect(changed?.message).toMatch(/confirmed by agent@tests\.relink: from Bayview Physio to Harbourside Physiotherapy/);
-    const audit = await t.db.select().from(auditLog).where(and(eq(auditLog.clinicId, clinic.id), eq(auditLog.action, "connection.account_change_confirmed")));
+    const audit = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.clinicId, clinic.id), eq(auditLog.action, "connection.account_change_confirmed")));
     expect(audit).toHaveLength(1);
     const [resolved] = await t.db.select().from(alerts).where(eq(alerts.id, alert!.id));
     expect(resolved?.status).toBe("resolved");
@@ -204,7 +218,12 @@ describe("the reconnect page", () => {
 describe("the demo world", () => {
   it("serves another practice's key for Bondi Podiatry: asked about, not connected", async () => {
     const bondi = DEMO_FLEET.find((d) => d.scenario === "cliniko_key_archived")!;
-    const current = await control.createClinikoAccount({ shard: bondi.region, businessName: "Bondi Podiatry (test)", patients: 200, label: `bondi-${randomUUID().slice(0, 8)}` });
+    const current = await control.createClinikoAccount({
+      shard: bondi.region,
+      businessName: "Bondi Podiatry (test)",
+      patients: 200,
+      label: `bondi-${randomUUID().slice(0, 8)}`,
+    });
     const { clinic } = await connectedClinic(current.keys[0]!.key, bondi.region);
     const out = await submit(await linkFor(clinic.id), { intent: "verify", rawKey: DEMO_OTHER_PRACTICE_KEY });
     expect(out).toMatchObject({ kind: "account_question", question: { accountName: "Coogee Sports Physio" } });
@@ -261,7 +280,10 @@ describe("CSV import", () => {
     });
     const ok = await importClinicsCsv({ text: [header, line(`Csv Fresh ${seq}`, fresh.key)].join("\n"), actor }, services);
     expect(ok).toMatchObject({ ok: true, created: 1, withKey: 1 });
-    const [row] = await t.db.select().from(connections).where(eq(connections.keyFingerprint, keyFingerprint(services.keyring, "cliniko", fresh.key)));
+    const [row] = await t.db
+      .select()
+      .from(connections)
+      .where(eq(connections.keyFingerprint, keyFingerprint(services.keyring, "cliniko", fresh.key)));
     expect(row?.state).toBe("setup_pending");
     expect(row?.vendorAccount).toBeNull();
 
@@ -305,10 +327,7 @@ describe("probes", () => {
         vendorAccount: { userId: acct.users[0]!.id, accountIds: [], practiceId: null, name: "Region Fix Clinic" },
       })
       .where(eq(connections.id, connection.id));
-    const { report } = await applyRegionAndReprobe(
-      { clinicId: clinic.id, actor },
-      { db: services.db, probe: (i) => probeNow(i, live()) },
-    );
+    const { report } = await applyRegionAndReprobe({ clinicId: clinic.id, actor }, { db: services.db, probe: (i) => probeNow(i, live()) });
     expect(report.outcome).toBe("healthy");
     const after = await connectionOf(t, connection.id);
     expect(after.region).toBe("au3");
