@@ -215,6 +215,43 @@ describe("the reconnect page", () => {
   });
 });
 
+describe("Nookal (v3: the account is its set of locations)", () => {
+  it("asks about another practice's key, and connects a key of the same practice scoped to fewer locations", async () => {
+    const practice = await control.createNookalAccount({
+      region: "au",
+      practiceName: "Bayside Allied Health",
+      locations: [
+        { name: "Bayside Main", patients: 120 },
+        { name: "Bayside North", patients: 60 },
+      ],
+      label: `nk-${randomUUID().slice(0, 8)}`,
+    });
+    const other = await control.createNookalAccount({
+      region: "au",
+      practiceName: "Elsewhere Physio",
+      locations: [{ name: "Elsewhere", patients: 90 }],
+      label: `nk-${randomUUID().slice(0, 8)}`,
+    });
+    const { clinic, connection } = await clinicWith({
+      vendor: "nookal",
+      region: "au",
+      apiVersion: "v3",
+      connection: { state: "action_required", failureCode: "auth_rejected" },
+    });
+    expect((await submit(await linkFor(clinic.id), { intent: "verify", rawKey: practice.keys[0]!.key, region: "au" })).kind).toBe("connected");
+    const stored = (await connectionOf(t, connection.id)).vendorAccount!;
+    expect(stored.userId).toBeNull();
+    expect(stored.accountIds).toEqual(practice.locations.map((l) => l.id).sort());
+
+    const asked = await submit(await linkFor(clinic.id), { intent: "verify", rawKey: other.keys[0]!.key, region: "au" });
+    expect(asked).toMatchObject({ kind: "account_question", question: { accountName: "Elsewhere" } });
+
+    const northOnly = await control.addNookalKey(practice.id, { locationIds: [practice.locations[1]!.id] });
+    expect((await submit(await linkFor(clinic.id), { intent: "verify", rawKey: northOnly.key, region: "au" })).kind).toBe("connected");
+    expect((await connectionOf(t, connection.id)).vendorAccount!.accountIds).toEqual([practice.locations[1]!.id]);
+  });
+});
+
 describe("the demo world", () => {
   it("serves another practice's key for Bondi Podiatry: asked about, not connected", async () => {
     const bondi = DEMO_FLEET.find((d) => d.scenario === "cliniko_key_archived")!;
