@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, ne, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import type { DbOrTx } from "../client.ts";
 import { accountChanges, clinics, connections, type AccountChange, type NewAccountChange } from "../schema/index.ts";
 import type { AccountChangeStatus } from "../../domain/vocabulary.ts";
@@ -73,4 +73,14 @@ export async function updateAccountChange(
   tx: DbOrTx,
 ): Promise<void> {
   await tx.update(accountChanges).set(patch).where(eq(accountChanges.id, id));
+}
+
+/** Questions nobody answered in time: closed, their sealed keys wiped. */
+export async function expireUnansweredAccountChanges({ before, now }: { before: Date; now: Date }, db: DbOrTx): Promise<number> {
+  const rows = await db
+    .update(accountChanges)
+    .set({ status: "discarded", decidedAt: now, decidedBy: "system", keyCiphertext: null, keyIv: null, keyTag: null, keyId: null })
+    .where(and(eq(accountChanges.status, "asked"), lt(accountChanges.createdAt, before)))
+    .returning({ id: accountChanges.id });
+  return rows.length;
 }

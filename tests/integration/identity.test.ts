@@ -11,6 +11,7 @@ import { importClinicsCsv } from "../../domain/clinics/csv-import.ts";
 import { probeNow, type LiveDeps } from "../../domain/clinics/live.ts";
 import { sealApiKey } from "../../domain/connections/key-storage.ts";
 import { probeConnection } from "../../domain/health/probe.ts";
+import { expireLapsedReconnects } from "../../domain/reconnect/expire.ts";
 import { createReconnectLink } from "../../domain/reconnect/links.ts";
 import { submitReconnectKey, type ReconnectSubmission } from "../../domain/reconnect/submit.ts";
 import { keyFingerprint } from "../../domain/secrets/key-fingerprint.ts";
@@ -170,6 +171,12 @@ describe("the reconnect page", () => {
     const [declined] = await t.db.select().from(accountChanges).where(eq(accountChanges.clinicId, clinic.id));
     expect(declined).toMatchObject({ status: "declined", keyCiphertext: null });
 
+    expect((await submit(token, { intent: "verify", rawKey: other.key })).kind).toBe("account_question");
+    // an unanswered question keeps its key for an hour only
+    await expireLapsedReconnects({ now: new Date(Date.now() + 61 * 60_000) }, t.db);
+    const rows = await t.db.select().from(accountChanges).where(eq(accountChanges.clinicId, clinic.id));
+    expect(rows.map((r) => r.status).sort()).toEqual(["declined", "discarded"]);
+    expect(rows.every((r) => r.keyCiphertext === null)).toBe(true);
     expect((await submit(token, { intent: "verify", rawKey: other.key })).kind).toBe("account_question");
     await discardAccountChange({ clinicId: clinic.id, actor }, { db: services.db, alerts: services.alerts });
     expect((await connectionOf(t, before.id)).vendorAccount).toEqual(before.vendorAccount);
