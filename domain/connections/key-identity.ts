@@ -67,7 +67,10 @@ export async function checkKeyIdentity(input: KeyIdentityInput, tx: DbOrTx): Pro
   const identity = identityOf(input.verified);
   const match = compareAccounts(previous, identity, input.vendor);
   const drop = patientDrop(input.connection?.visiblePatientCount, input.verified.visiblePatients, input.verified.visiblePatientsAtLeast === true);
-  if (match.kind === "different" && previous && !input.accountChangeConfirmed) {
+  // why: an account whose key saw no patients is the "fresh key on the wrong account" symptom, not
+  // the practice's account; a key of another account that does see patients is its cure, not a change to question
+  const previousSawNobody = input.connection?.visiblePatientCount === 0 && input.verified.visiblePatients > 0;
+  if (match.kind === "different" && previous && !input.accountChangeConfirmed && !previousSawNobody) {
     return { ok: false, reason: "account_changed", fingerprint, identity, previous, drop };
   }
   // why: "unknown" keeps what is stored rather than forgetting the account it was

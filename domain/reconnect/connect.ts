@@ -92,6 +92,17 @@ export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { o
         details: { linkId: link.linkId, keyHint: sealed.keyHint, region, apiVersion: verdict.apiVersion, account: identity.identity, drop: identity.drop },
       },
     ];
+    if (identity.match.kind === "different" && identity.previous && identity.identity) {
+      events.push({
+        connectionId: conn.id,
+        clinicId: conn.clinicId,
+        at: now,
+        kind: "account_changed",
+        actor: "link",
+        message: `Account changed from ${identity.previous.name}, whose key saw no patients, to ${identity.identity.name} with the new key.`,
+        details: { account: identity.identity, previousAccount: identity.previous },
+      });
+    }
     if (region !== conn.region) {
       events.push({
         connectionId: conn.id,

@@ -185,6 +185,26 @@ describe("the reconnect page", () => {
     ).rejects.toMatchObject({ status: 409 });
   });
 
+  it("connects another account's key without asking when the recorded account saw no patients (the wrong-account symptom)", async () => {
+    const trial = await clinikoAccount("Vancouver Trial", 0);
+    const real = await clinikoAccount("Vancouver Physio", 150);
+    // as a probe of the trial key leaves it: its account recorded, no patients visible
+    const { clinic, connection } = await clinicWith({
+      region: "au2",
+      connection: {
+        state: "action_required",
+        failureCode: "no_patients_visible",
+        visiblePatientCount: 0,
+        vendorAccount: { userId: trial.users[0]!.id, accountIds: [], practiceId: null, name: "Vancouver Trial" },
+      },
+    });
+    expect((await submit(await linkFor(clinic.id), { intent: "verify", rawKey: real.key })).kind).toBe("connected");
+    expect((await connectionOf(t, connection.id)).vendorAccount?.name).toBe("Vancouver Physio");
+    expect((await eventsOf(clinic.id)).find((e) => e.kind === "account_changed")?.message).toBe(
+      "Account changed from Vancouver Trial, whose key saw no patients, to Vancouver Physio with the new key.",
+    );
+  });
+
   it("connects a new key of the same account (another user who sees the same business) without asking", async () => {
     const bayview = await clinikoAccount("Bayview Physio", 300);
     const colleague = await control.addClinikoUser(bayview.id, { firstName: "Sam", lastName: "Reception", role: "receptionist" });
