@@ -79,8 +79,11 @@ export function isFailureCode(value: unknown): value is FailureCode {
 export const HEALTH_ALERT_KINDS = ["connection_needs_action", "no_patients_visible", "degraded_too_long"] as const;
 export type HealthAlertKind = (typeof HEALTH_ALERT_KINDS)[number];
 
-/** Health kinds, plus "briefing_held", raised by the weekly briefing job. */
-export const ALERT_KINDS = [...HEALTH_ALERT_KINDS, "briefing_held"] as const;
+/**
+ * Health kinds, plus "briefing_held", raised by the weekly briefing job, and "account_change_pending",
+ * raised when a clinic entered a key of a different vendor account (docs/decisions/0026).
+ */
+export const ALERT_KINDS = [...HEALTH_ALERT_KINDS, "briefing_held", "account_change_pending"] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export const ALERT_KIND_LABELS: Record<AlertKind, string> = {
@@ -88,6 +91,7 @@ export const ALERT_KIND_LABELS: Record<AlertKind, string> = {
   no_patients_visible: "No patients visible",
   degraded_too_long: "Degraded for too long",
   briefing_held: "Weekly briefing held",
+  account_change_pending: "Key for a different account waiting",
 };
 
 /**
@@ -231,3 +235,24 @@ export function failingSinceBand(firstFailureAt: Date | string | null, now: numb
   if (age >= 7 * 86_400_000) return "week";
   return "days";
 }
+
+// ---- identity continuity (docs/decisions/0026-identity-continuity.md)
+
+/**
+ * Who a working key belongs to, as the vendor said: exact id strings (Cliniko ids exceed 2^53).
+ * Stored on the connection at every successful verify and kept current by probes.
+ */
+export interface VendorAccountIdentity {
+  /** Cliniko: the key's user id. Nookal keys have no user: null. */
+  userId: string | null;
+  /** Cliniko business ids or Nookal location ids the key sees, sorted. */
+  accountIds: string[];
+  /** Nookal practice id when the vendor names it (not in the attested API); null otherwise. */
+  practiceId: string | null;
+  /** The business or practice name, for "This key belongs to …". */
+  name: string;
+}
+
+/** The states of a pending account change: asked on the reconnect page, then waiting for support. */
+export const ACCOUNT_CHANGE_STATUSES = ["asked", "awaiting_support", "confirmed", "declined", "discarded"] as const;
+export type AccountChangeStatus = (typeof ACCOUNT_CHANGE_STATUSES)[number];

@@ -55,6 +55,7 @@ const K = {
   mapleLeaf: clinikoKey("maple-leaf", "ca1"),
   bondiArchived: clinikoKey("bondi-archived", "au3"),
   bondiCurrent: clinikoKey("bondi-current", "au3"),
+  coogee: clinikoKey("coogee-neighbour", "au3"),
   leeds: clinikoKey("leeds-legacy"),
   fremantle: clinikoKey("fremantle", "au4"),
   vancouver: clinikoKey("vancouver-trial", "ca1"),
@@ -323,7 +324,26 @@ export const DEMO_FLEET: readonly DemoClinic[] = [
   },
 ];
 
+/**
+ * A working key of ANOTHER practice's account (docs/decisions/0026): no demo clinic stores it, so
+ * pasting it into Bondi Podiatry's reconnect link shows "This key belongs to Coogee Sports Physio.
+ * Is that your practice?". Pasting a key another demo clinic stores (e.g. Harbourside's) shows the
+ * shared-key refusal.
+ */
+export const DEMO_OTHER_PRACTICE_KEY = K.coogee;
+
 export const DEMO_VENDOR_ACCOUNTS: readonly DemoVendorAccount[] = [
+  {
+    vendor: "cliniko",
+    label: "coogee",
+    shard: "au3",
+    businessName: "Coogee Sports Physio",
+    timeZone: "Australia/Sydney",
+    country: "AU",
+    patients: 140,
+    user: { firstName: "Mia", lastName: "Russo", email: "mia@coogeesportsphysio.example", role: "administrator" },
+    keys: [{ key: K.coogee, status: "active" }],
+  },
   {
     vendor: "cliniko",
     label: "harbourside",

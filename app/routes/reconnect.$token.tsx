@@ -10,6 +10,7 @@ import { clientAddressOf, commitConfirmation, reconnectDeps, reconnectHeaders } 
 import { ReconnectForm } from "../components/reconnect-form.tsx";
 import { ReconnectGuide } from "../components/reconnect-guide.tsx";
 import { NoticePanel, RefusalPanel } from "../components/reconnect-outcome.tsx";
+import { IdentityPanel, isIdentityOutcome } from "../components/reconnect-identity.tsx";
 import { ReconnectShell, ReconnectUnavailable } from "../components/reconnect-shell.tsx";
 import reconnectStyles from "../reconnect.css?url";
 import { NOOKAL_REGIONS } from "../../domain/vocabulary.ts";
@@ -58,6 +59,7 @@ const SubmissionSchema = z.discriminatedUnion("intent", [
     apiVersion: z.enum(["auto", "v2", "v3"]).optional(),
   }),
   z.object({ intent: z.literal("use_suggested_region") }),
+  z.object({ intent: z.literal("answer_account"), answer: z.enum(["yes", "no"]) }),
 ]);
 
 type ActionResult = {
@@ -86,7 +88,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       submission:
         input.intent === "verify"
           ? { intent: "verify", rawKey: input.key, region: input.region, apiVersion: input.apiVersion === "auto" ? undefined : input.apiVersion }
-          : { intent: "use_suggested_region" },
+          : input.intent === "answer_account"
+            ? { intent: "answer_account", answer: input.answer }
+            : { intent: "use_suggested_region" },
     },
     reconnectDeps(services),
   );
@@ -103,7 +107,17 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     outcome.kind === "refused"
       ? outcome.refusal.form
       : { region: input.intent === "verify" ? (input.region ?? null) : null, apiVersion: input.intent === "verify" ? (input.apiVersion ?? null) : null };
-  const status = { unavailable: 404, rate_limited: 429, retry_expired: 409, refused: 422 }[outcome.kind];
+  const status = {
+    unavailable: 404,
+    rate_limited: 429,
+    retry_expired: 409,
+    refused: 422,
+    shared_key: 422,
+    account_question: 409,
+    account_held: 202,
+    account_declined: 200,
+    account_question_gone: 409,
+  }[outcome.kind];
   const extra: Record<string, string> = outcome.kind === "rate_limited" ? { "Retry-After": String(outcome.retryAfterSeconds) } : {};
   return data<ActionResult>({ attemptId: crypto.randomUUID(), outcome, keyError: null, form }, { status, headers: reconnectHeaders(extra) });
 }
@@ -143,6 +157,7 @@ export default function ReconnectPage() {
       </div>
 
       {refusal ? <RefusalPanel ref={outcomeRef} refusal={refusal} vendorLabel={guide.vendorLabel} /> : null}
+      {isIdentityOutcome(outcome) ? <IdentityPanel ref={outcomeRef} outcome={outcome} vendorLabel={guide.vendorLabel} /> : null}
       {outcome?.kind === "rate_limited" ? (
         <NoticePanel ref={outcomeRef} tone="warn" title="Too many attempts for now">
           <p>

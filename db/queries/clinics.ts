@@ -194,6 +194,7 @@ export async function getClinic({ clinicId }: { clinicId: string }, db: Db) {
         consecutiveFailures: connections.consecutiveFailures,
         keyUpdatedAt: connections.keyUpdatedAt,
         stateChangedAt: connections.stateChangedAt,
+        vendorAccount: connections.vendorAccount,
       },
     })
     .from(clinics)

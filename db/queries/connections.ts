@@ -35,6 +35,8 @@ export type ConnectionPatch = Partial<
     | "visiblePatientsAtLeast"
     | "vendorUserName"
     | "vendorUserRole"
+    | "vendorAccount"
+    | "keyFingerprint"
     | "lastProbeAt"
     | "lastSuccessAt"
     | "firstFailureAt"

@@ -137,6 +137,8 @@ export async function lockConnection({ connectionId }: { connectionId: string },
       state: connections.state,
       failureCode: connections.failureCode,
       consecutiveFailures: connections.consecutiveFailures,
+      vendorAccount: connections.vendorAccount,
+      visiblePatientCount: connections.visiblePatientCount,
     })
     .from(connections)
     .where(eq(connections.id, connectionId))

@@ -3,12 +3,15 @@ import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp
 import { clinics } from "./clinics.ts";
 import { inList, bytea, stateSeverity } from "./columns.ts";
 import {
+  ACCOUNT_CHANGE_STATUSES,
+  type AccountChangeStatus,
   CONNECTION_STATES,
   type ConnectionState,
   FAILURE_CODES,
   type FailureCode,
   type SupportFindings,
   type Vendor,
+  type VendorAccountIdentity,
   VENDORS,
 } from "../../domain/vocabulary.ts";
 
@@ -50,6 +53,14 @@ export const connections = pgTable(
     supportFindings: jsonb("support_findings").$type<SupportFindings>(),
     vendorUserName: text("vendor_user_name"),
     vendorUserRole: text("vendor_user_role"),
+    /** Who the key belongs to (docs/decisions/0026): learned at every successful verify, kept current by probes. */
+    vendorAccount: jsonb("vendor_account").$type<VendorAccountIdentity>(),
+    /**
+     * HMAC-SHA256 of the key under a key derived from the master keyring, `v1:<master key id>:<mac>`:
+     * finds "this key already serves another clinic" without the plain key or an unkeyed hash.
+     * Null until computed (written with every new key; older rows at their next probe or keys:rotate).
+     */
+    keyFingerprint: text("key_fingerprint"),
     lastProbeAt: timestamp("last_probe_at", { withTimezone: true }),
     lastSuccessAt: timestamp("last_success_at", { withTimezone: true }),
     firstFailureAt: timestamp("first_failure_at", { withTimezone: true }),
@@ -79,6 +90,11 @@ export const connections = pgTable(
     // why: one EHR connection per clinic keeps every screen and alert unambiguous (docs/decisions/0002)
     uniqueIndex("connections_clinic_id_uidx").on(t.clinicId),
     index("connections_state_failure_idx").on(t.state, t.failureCode),
+    // why: not unique — a fingerprint changes with the master key, and rows from before 0026 may share a key;
+    // the domain refuses a second clinic under an advisory lock on the fingerprint instead
+    index("connections_key_fingerprint_idx")
+      .on(t.keyFingerprint)
+      .where(sql`${t.keyFingerprint} is not null`),
     index("connections_last_probe_idx").on(t.lastProbeAt),
     // why (docs/decisions/0015-console-indexes.md): one (key, clinic_id) index per sortable column of the
     // clinics table, so a page is an index walk; nullable keys get a partial index for each side of NULL
@@ -126,6 +142,7 @@ export const CONNECTION_EVENT_KINDS = [
   "note",
   "recovered",
   "probe_dead",
+  "account_changed",
 ] as const;
 export type ConnectionEventKind = (typeof CONNECTION_EVENT_KINDS)[number];
 
@@ -171,3 +188,59 @@ export type Connection = typeof connections.$inferSelect;
 export type NewConnection = typeof connections.$inferInsert;
 export type ConnectionEvent = typeof connectionEvents.$inferSelect;
 export type NewConnectionEvent = typeof connectionEvents.$inferInsert;
+
+/**
+ * A key for a different vendor account than the connection's, held until support confirms it
+ * (docs/decisions/0026). The key is sealed (AES-256-GCM, AAD bound to this row) and wiped when the
+ * change is decided.
+ */
+export const accountChanges = pgTable(
+  "account_changes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    connectionId: uuid("connection_id")
+      .notNull()
+      .references(() => connections.id, { onDelete: "cascade" }),
+    clinicId: uuid("clinic_id")
+      .notNull()
+      .references(() => clinics.id, { onDelete: "cascade" }),
+    status: text("status").$type<AccountChangeStatus>().notNull(),
+    vendor: text("vendor").$type<Vendor>().notNull(),
+    /** The reconnect link it came through. */
+    linkId: uuid("link_id"),
+    keyCiphertext: bytea("key_ciphertext"),
+    keyIv: bytea("key_iv"),
+    keyTag: bytea("key_tag"),
+    keyId: text("key_id"),
+    keyHint: text("key_hint").notNull(),
+    keyFingerprint: text("key_fingerprint").notNull(),
+    region: text("region").notNull(),
+    apiVersion: text("api_version").notNull(),
+    account: jsonb("account").$type<VendorAccountIdentity>().notNull(),
+    previousAccount: jsonb("previous_account").$type<VendorAccountIdentity>(),
+    visiblePatients: integer("visible_patients").notNull(),
+    visiblePatientsAtLeast: boolean("visible_patients_at_least").notNull().default(false),
+    previousVisiblePatients: integer("previous_visible_patients"),
+    vendorUserName: text("vendor_user_name"),
+    vendorUserRole: text("vendor_user_role"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    answeredAt: timestamp("answered_at", { withTimezone: true }),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
+    decidedBy: text("decided_by"),
+  },
+  (t) => [
+    check("account_changes_status_check", inList(t.status, ACCOUNT_CHANGE_STATUSES)),
+    check(
+      "account_changes_key_parts_together",
+      sql`(${t.keyCiphertext} is null) = (${t.keyIv} is null) and (${t.keyIv} is null) = (${t.keyTag} is null) and (${t.keyTag} is null) = (${t.keyId} is null)`,
+    ),
+    // why: one open question per connection; a newer key replaces the older question
+    uniqueIndex("account_changes_one_open_uidx")
+      .on(t.connectionId)
+      .where(sql`${t.status} in ('asked', 'awaiting_support')`),
+    index("account_changes_clinic_created_idx").on(t.clinicId, t.createdAt.desc()),
+  ],
+);
+
+export type AccountChange = typeof accountChanges.$inferSelect;
+export type NewAccountChange = typeof accountChanges.$inferInsert;

@@ -55,6 +55,16 @@ describe("alert messages", () => {
     expect(m.text).not.toContain("Exact error");
   });
 
+  it("tell the clinic a held account change needs nothing from them, and support what to do", () => {
+    const heldPacket = { ...packet, failureCode: null, failureTitle: "A key for a different account (Coogee Sports Physio) is waiting for support to confirm" };
+    const held = { ...ctx, packet: heldPacket, alerts: [{ ...alert, kind: "account_change_pending" as const, packet: heldPacket }] };
+    const clinic = renderEmail(held, "clinic_admin");
+    expect(clinic.subject).toBe("We are checking your new Nookal key — Harbour <Physio> & Co Injected: line");
+    expect(clinic.text).toContain("Nothing to do on your side");
+    expect(clinic.text).not.toMatch(/Action needed|Relink/);
+    expect(renderEmail(held, "support").text).toContain("waiting for support to confirm");
+  });
+
   it("escape HTML and keep subjects on one line", () => {
     const m = renderEmail(ctx, "support");
     expect(m.html).toContain("Harbour &lt;Physio&gt; &amp; Co");

@@ -234,6 +234,19 @@ function clinicEmail(ctx: MessageContext): { subject: string; blocks: Block[] } 
     return { subject: `${product} works again with ${vendor} — ${name}`, blocks };
   }
   const alert = primary(ctx);
+  if (alert.kind === "account_change_pending") {
+    // why: the admin has already answered; support finishes the change (docs/decisions/0026)
+    return {
+      subject: `We are checking your new ${vendor} key — ${name}`,
+      blocks: [
+        greeting,
+        {
+          type: "p",
+          text: `Thank you for entering a new ${vendor} key for ${name}. It is for a different ${vendor} account than before, so our support team checks the change before connecting it. Nothing to do on your side; we will let you know when it is connected.`,
+        },
+      ],
+    };
+  }
   const c = code(alert.packet);
   const steps = c ? playbookFor(c, alert.packet.vendor).clinicSteps : [];
   const blocks: Block[] = [greeting];

@@ -4,6 +4,7 @@ import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { findClinicsByNameKeys, insertClinics, insertConnections, lockClinicNames } from "../../db/queries/clinic-records.ts";
+import { checkKeyIdentity, type OtherClinic } from "../connections/key-identity.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
 import { DomainError } from "../errors.ts";
 import { acceptWorkingKey } from "../health/accept-key.ts";
@@ -97,6 +98,16 @@ export function clinicNameTaken(name: string, archived: boolean): DomainError {
   );
 }
 
+/** The key already serves another clinic (docs/decisions/0026): a 400 next to the key field. */
+function keyInUse(others: OtherClinic[]): DomainError {
+  const names = others.map((o) => `"${o.clinicName}"`).join(", ");
+  return new DomainError(400, `This key is already connected for ${names}. One key never serves two clinics: ask the clinic to create a new key of its own.`, {
+    field: "key",
+    code: "key_in_use",
+    details: { otherClinicIds: others.map((o) => o.clinicId) },
+  });
+}
+
 export interface AddClinicDeps {
   db: Db;
   keyring: Keyring;
@@ -141,6 +152,9 @@ export async function addClinicByHand(
   return deps.db.transaction(async (tx) => {
     await lockClinicNames(tx);
     await assertNameFree(input.name, tx);
+    // a new clinic has no account yet; the shared-key rule still applies
+    const identity = await checkKeyIdentity({ keyring: deps.keyring, vendor: input.vendor, key: verdict.key, verified, connection: null }, tx);
+    if (!identity.ok) throw keyInUse(identity.reason === "shared_key" ? identity.otherClinics : []);
     const [clinic] = await insertClinics(
       [
         {
@@ -169,6 +183,8 @@ export async function addClinicByHand(
           ...sealed,
           // the one "key accepted" transition, from no connection: healthy with what the check learned
           ...acceptWorkingKey({ connection: null, verified, now, by: { kind: "console" } }).patch,
+          vendorAccount: identity.identity,
+          keyFingerprint: identity.fingerprint,
         },
       ],
       tx,
@@ -182,7 +198,7 @@ export async function addClinicByHand(
           kind: "created",
           toState: "healthy",
           actor: `user:${actor.userId}`,
-          message: `Added by ${actor.label}; the key ${sealed.keyHint} was checked live: connected as ${view.connectedAs}, ${formatPatientsVisible(verified.visiblePatients, verified.visiblePatientsAtLeast)}.`,
+          message: `Added by ${actor.label}; the key ${sealed.keyHint} was checked live: connected as ${view.connectedAs}${identity.identity ? ` (${identity.identity.name})` : ""}, ${formatPatientsVisible(verified.visiblePatients, verified.visiblePatientsAtLeast)}.`,
           details: {
             keyHint: sealed.keyHint,
             region: verdict.region,
@@ -190,6 +206,7 @@ export async function addClinicByHand(
             visiblePatients: verified.visiblePatients,
             visiblePatientsAtLeast: view.visiblePatientsAtLeast,
             cleaned: verdict.notes,
+            account: identity.identity,
           },
         },
       ],

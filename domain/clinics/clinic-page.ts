@@ -3,6 +3,7 @@ import { listClinicMessages } from "../../db/queries/alerts.ts";
 import { listCampaignsOfClinic } from "../../db/queries/campaigns.ts";
 import { getClinic, listTimeline } from "../../db/queries/clinics.ts";
 import { listUserNames } from "../../db/queries/users.ts";
+import { loadOpenAccountChange } from "./account-change.ts";
 import { DomainError } from "../errors.ts";
 import type { ProbeEvidence } from "../health/classifier.ts";
 import { buildEscalationPacket, escalationText } from "../health/escalation.ts";
@@ -21,11 +22,12 @@ export const CLINIC_NOT_FOUND = "No clinic has that address.";
  * escalation packet and the playbook for its failure. Null when no clinic has that id.
  */
 export async function loadClinicPage({ clinicId, page, now = new Date() }: { clinicId: string; page: number; now?: Date }, db: Db) {
-  const [row, timeline, campaigns, messages] = await Promise.all([
+  const [row, timeline, campaigns, messages, accountChange] = await Promise.all([
     getClinic({ clinicId }, db),
     listTimeline({ clinicId, page, pageSize: TIMELINE_PAGE }, db),
     listCampaignsOfClinic({ clinicId }, db),
     listClinicMessages({ clinicId }, db),
+    loadOpenAccountChange(clinicId, db),
   ]);
   if (!row) return null;
   const c = row.connection;
@@ -65,6 +67,8 @@ export async function loadClinicPage({ clinicId, page, now = new Date() }: { cli
     campaigns,
     /** What the clinic admin was sent, each "Queued" until the worker really sent it (messageStatusLabel). */
     messages: messages.map((m) => ({ ...m, status: messageStatusLabel(m.status, m.status === "queued" && m.lastError !== null) })),
+    /** A key of a different vendor account waiting for support (docs/decisions/0026). */
+    accountChange,
     now: now.getTime(),
   };
 }

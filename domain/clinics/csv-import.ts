@@ -7,6 +7,8 @@ import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { findClinicsByNameKeys, insertClinics, insertConnections, lockClinicNames } from "../../db/queries/clinic-records.ts";
 import type { NewConnection } from "../../db/schema/index.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
+import { findClinicsUsingKey } from "../../db/queries/identity.ts";
+import { keyFingerprint, keyFingerprintCandidates } from "../secrets/key-fingerprint.ts";
 import { cleanPastedKey, guessNookalApiVersion } from "../health/verify-key.ts";
 import { DEFAULT_CLINIKO_SHARD, parseClinikoKey, SHARD_PATTERN } from "../vendors/cliniko-key.ts";
 import { parseNookalKey } from "../vendors/nookal-key.ts";
@@ -199,6 +201,8 @@ export async function importClinicsCsv(
       });
       return { ok: false as const, errors };
     }
+    const keyErrors = await sharedKeyErrors(rows, deps.keyring, tx);
+    if (keyErrors.length) return { ok: false as const, errors: keyErrors };
     // why: ids chosen here, so matching rows to clinics never relies on the order RETURNING yields
     const clinicIds = rows.map(() => randomUUID());
     await insertClinics(
@@ -227,6 +231,8 @@ export async function importClinicsCsv(
         region: r.region,
         apiVersion: r.apiVersion,
         ...(sealed ?? {}),
+        // why: the account is learned by the first probe (keys are not verified per row); the key's fingerprint is known now
+        keyFingerprint: r.key ? keyFingerprint(deps.keyring, r.vendor, r.key) : null,
         state: "setup_pending",
         stateChangedAt: now,
         // why: a clinic imported without a key shows what is missing at once instead of a blank problem column
@@ -274,4 +280,36 @@ export async function importClinicsCsv(
     }
     return { ok: true as const, created: made.length, withKey, withoutKey: made.length - withKey };
   });
+}
+
+/**
+ * One key never serves two clinics (docs/decisions/0026): a row whose key is already another
+ * clinic's, or repeats an earlier row's, is refused with its line. Runs under the clinic-name lock
+ * that adding a clinic by hand takes too.
+ */
+async function sharedKeyErrors(rows: ImportRow[], keyring: Keyring, tx: Parameters<typeof findClinicsUsingKey>[1]): Promise<LineError[]> {
+  const errors: LineError[] = [];
+  const firstLine = new Map<string, number>();
+  const candidates: { line: number; fingerprints: string[] }[] = [];
+  for (const r of rows) {
+    if (!r.key) continue;
+    const fp = keyFingerprint(keyring, r.vendor, r.key);
+    const first = firstLine.get(fp);
+    if (first !== undefined) errors.push(rowError(r.line, "key", `The same key is on line ${first} of this file. Each clinic needs its own key.`));
+    else firstLine.set(fp, r.line);
+    candidates.push({ line: r.line, fingerprints: keyFingerprintCandidates(keyring, r.vendor, r.key) });
+  }
+  // why: one query for the whole file, then matched back to lines
+  const all = candidates.flatMap((c) => c.fingerprints);
+  const CHUNK = 1000;
+  const used = new Map<string, string>();
+  for (let i = 0; i < all.length; i += CHUNK) {
+    const chunk = all.slice(i, i + CHUNK);
+    for (const hit of await findClinicsUsingKey({ fingerprints: chunk, limit: chunk.length }, tx)) used.set(hit.fingerprint, hit.clinicName);
+  }
+  for (const c of candidates) {
+    const name = c.fingerprints.map((f) => used.get(f)).find(Boolean);
+    if (name) errors.push(rowError(c.line, "key", `This key is already connected for "${name}". Each clinic needs its own key.`));
+  }
+  return errors.sort((a, b) => a.line - b.line);
 }

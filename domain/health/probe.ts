@@ -12,6 +12,8 @@ import { classifyProbe, type Classification, type LocalKeyCheck, type ProbeEvide
 import { decide, type Decision, type DecideSettings } from "./decide.ts";
 import { verifiedFacts } from "./accept-key.ts";
 import { buildEscalationPacket } from "./escalation.ts";
+import { identityOf, refreshedIdentity, sameIdentity } from "../connections/identity.ts";
+import { fingerprintIsStale, keyFingerprint } from "../secrets/key-fingerprint.ts";
 
 /** How the probe reaches a vendor; the worker passes the real clients, which talk HTTP. */
 export interface VendorAccess {
@@ -103,7 +105,8 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
   // decide
   const decision = decideFor(c, classification, now, ctx.settings, req.probeId);
   // write
-  const written = await writeProbeResult(ctx, req, row, { region: opened.region, verified: answer.verified, decision, now });
+  const identity = identityPatch(ctx.keyring, c, opened, answer.verified);
+  const written = await writeProbeResult(ctx, req, row, { region: opened.region, verified: answer.verified, decision, now, identity });
   return {
     outcome: !written ? "conflict" : decision.failureCode ? "failed" : "healthy",
     failureCode: decision.failureCode,
@@ -144,7 +147,9 @@ function openStoredKey(keyring: Keyring, c: StoredConnection): OpenedKey {
 async function askVendor(vendors: VendorAccess, c: StoredConnection, opened: OpenedKey): Promise<VendorAnswer> {
   if (!opened.target || c.state === "paused") return { outcome: null };
   try {
-    const verified = await vendors.verify(opened.target, { includeLocations: false });
+    // why: businesses cost a request per probe; they are listed only until the account is known
+    const knowsAccount = c.vendorAccount !== null && c.vendorAccount.accountIds.length > 0;
+    const verified = await vendors.verify(opened.target, { includeLocations: !knowsAccount });
     return { outcome: { ok: true, visiblePatients: verified.visiblePatients }, verified };
   } catch (err) {
     if (!isVendorError(err)) throw err;
@@ -212,7 +217,9 @@ async function writeProbeResult(ctx: ProbeContext, req: ProbeRequest, row: Probe
     (patch.suggestedRegion ?? null) === (c.suggestedRegion ?? null) &&
     patch.failureEvidence === undefined &&
     patch.region === undefined &&
-    patch.stateChangedAt === undefined;
+    patch.stateChangedAt === undefined &&
+    patch.vendorAccount === undefined &&
+    patch.keyFingerprint === undefined;
   if (onlyFacts) {
     const facts = {
       lastProbeAt: now,
@@ -233,16 +240,38 @@ async function writeProbeResult(ctx: ProbeContext, req: ProbeRequest, row: Probe
   return applyConnectionUpdate({ connectionId: c.id, expected, patch, event, within }, ctx.db);
 }
 
+/**
+ * Identity continuity (docs/decisions/0026), for the SAME stored key: the account it shows is
+ * learned (first probe after a CSV import) or kept current (a business added or closed is not an
+ * account change), and its keyed fingerprint is computed when missing or made under an older
+ * master key (the lazy backfill). Only what changed is returned, so a quiet probe stays one statement.
+ */
+function identityPatch(
+  keyring: Keyring,
+  c: StoredConnection,
+  opened: OpenedKey,
+  verified: VerifyResult | undefined,
+): Pick<ConnectionPatch, "vendorAccount" | "keyFingerprint"> {
+  const patch: Pick<ConnectionPatch, "vendorAccount" | "keyFingerprint"> = {};
+  if (verified) {
+    const next = refreshedIdentity(c.vendorAccount, identityOf(verified));
+    if (!sameIdentity(c.vendorAccount, next)) patch.vendorAccount = next;
+  }
+  if (opened.target && fingerprintIsStale(keyring, c.keyFingerprint)) patch.keyFingerprint = keyFingerprint(keyring, c.vendor, opened.target.key);
+  return patch;
+}
+
 interface ProbeResult {
   /** The region the key was used in (a Cliniko suffix may have corrected the stored one). */
   region: string;
   verified: VerifyResult | undefined;
   decision: Decision;
   now: Date;
+  identity: Pick<ConnectionPatch, "vendorAccount" | "keyFingerprint">;
 }
 
 /** The connection columns this probe sets. */
-function probePatch(c: StoredConnection, req: ProbeRequest, { region, verified, decision, now }: ProbeResult): ConnectionPatch {
+function probePatch(c: StoredConnection, req: ProbeRequest, { region, verified, decision, now, identity }: ProbeResult): ConnectionPatch {
   const patch: ConnectionPatch = {
     state: decision.nextState,
     failureCode: decision.failureCode,
@@ -263,6 +292,7 @@ function probePatch(c: StoredConnection, req: ProbeRequest, { region, verified, 
   }
   // what a verified answer learned, success or not (no_patients_visible verifies too)
   if (verified) Object.assign(patch, verifiedFacts(verified));
+  Object.assign(patch, identity);
   return patch;
 }
 

@@ -4,7 +4,10 @@ import { lockConnection, lockLink, markLinkUsed } from "../../db/queries/reconne
 import type { NewConnectionEvent } from "../../db/schema/index.ts";
 import { applyAlertWork } from "../alerts/apply.ts";
 import { sealApiKey } from "../connections/key-storage.ts";
+import { checkKeyIdentity } from "../connections/key-identity.ts";
+import { closeOpenAccountChanges } from "../../db/queries/identity.ts";
 import { acceptWorkingKey } from "../health/accept-key.ts";
+import { askAboutAccount, noteSharedKey, type AccountQuestion } from "./account-change.ts";
 import { buildEscalationPacket } from "../health/escalation.ts";
 import type { KeyVerdict } from "../health/verify-key.ts";
 import { regionLabel } from "./instructions.ts";
@@ -30,13 +33,16 @@ export interface ReconnectConfirmation {
   heldByPause: boolean;
 }
 
+/** What a working key led to: connected, or held back by the identity rules (docs/decisions/0026). */
+export type ConnectResult =
+  | { kind: "connected"; confirmation: ReconnectConfirmation }
+  /** Another clinic already uses this key: nothing stored. */
+  | { kind: "shared_key" }
+  /** The key belongs to a different account: the admin is asked; nothing connected. */
+  | { kind: "account_question"; question: AccountQuestion };
+
 /** The success path, in one transaction. Null when the link was used or revoked meanwhile. */
-export async function connect(
-  link: ActiveLink,
-  verdict: Extract<KeyVerdict, { ok: true }>,
-  now: Date,
-  deps: ReconnectDeps,
-): Promise<ReconnectConfirmation | null> {
+export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { ok: true }>, now: Date, deps: ReconnectDeps): Promise<ConnectResult | null> {
   const { verified } = verdict;
   // why: a pinned Cliniko retry verifies on another shard than the key's default; the client reports where
   const region = verified.region || verdict.region;
@@ -47,12 +53,30 @@ export async function connect(
     if (!row || row.usedAt || row.revokedAt || row.expiresAt.getTime() <= now.getTime()) return null;
     const conn = await lockConnection({ connectionId: link.connectionId }, tx);
     if (!conn) return null;
+    // identity continuity: one key never serves two clinics; another account is asked about, not connected
+    const identity = await checkKeyIdentity({ keyring: deps.keyring, vendor, key: verdict.key, verified, connection: conn }, tx);
+    if (!identity.ok && identity.reason === "shared_key") {
+      await noteSharedKey(link, identity, now, tx);
+      return { kind: "shared_key" as const };
+    }
+    if (!identity.ok) return { kind: "account_question" as const, question: await askAboutAccount(link, conn, verdict, region, identity, now, deps, tx) };
+    // why: a key of the connection's own account answers any open question about another one
+    await closeOpenAccountChanges({ connectionId: conn.id, status: "discarded", now, by: "link" }, tx);
     const sealed = sealApiKey(deps.keyring, conn.id, { vendor, key: verdict.key, region }, now);
     // the one "key accepted" transition: state, cleared failure, reset counters, facts, event, alert work
     const accepted = acceptWorkingKey({ connection: conn, verified, now, by: { kind: "link" } });
     const nextState = accepted.nextState;
 
-    await updateConnection({ connectionId: conn.id, patch: { ...sealed, region, apiVersion: verdict.apiVersion, ...accepted.patch } }, tx);
+    await updateConnection(
+      {
+        connectionId: conn.id,
+        patch: { ...sealed, region, apiVersion: verdict.apiVersion, ...accepted.patch, vendorAccount: identity.identity, keyFingerprint: identity.fingerprint },
+      },
+      tx,
+    );
+    const dropNote = identity.drop
+      ? ` Visible patients fell from ${identity.drop.before} to ${identity.drop.after}: check the key's account and locations.`
+      : "";
 
     const who = `${verified.user.name}${verified.user.role ? ` (${verified.user.role})` : ""}`;
     const events: NewConnectionEvent[] = [
@@ -64,10 +88,21 @@ export async function connect(
         fromState: conn.state,
         toState: nextState,
         actor: "link",
-        message: `New key entered through the reconnect link: ${sealed.keyHint}, connected as ${who}.`,
-        details: { linkId: link.linkId, keyHint: sealed.keyHint, region, apiVersion: verdict.apiVersion },
+        message: `New key entered through the reconnect link: ${sealed.keyHint}, connected as ${who}${identity.identity ? ` (${identity.identity.name})` : ""}.${dropNote}`,
+        details: { linkId: link.linkId, keyHint: sealed.keyHint, region, apiVersion: verdict.apiVersion, account: identity.identity, drop: identity.drop },
       },
     ];
+    if (identity.match.kind === "different" && identity.previous && identity.identity) {
+      events.push({
+        connectionId: conn.id,
+        clinicId: conn.clinicId,
+        at: now,
+        kind: "account_changed",
+        actor: "link",
+        message: `Account changed from ${identity.previous.name}, whose key saw no patients, to ${identity.identity.name} with the new key.`,
+        details: { account: identity.identity, previousAccount: identity.previous },
+      });
+    }
     if (region !== conn.region) {
       events.push({
         connectionId: conn.id,
@@ -128,7 +163,7 @@ export async function connect(
     });
     await applyAlertWork({ connectionId: conn.id, clinicId: conn.clinicId, ...accepted.alerts, recovered: accepted.recovered, packet, now }, tx, deps.alerts);
 
-    return {
+    const confirmation: ReconnectConfirmation = {
       clinicName: link.view.clinicName,
       vendor,
       vendorLabel: VENDOR_LABELS[vendor],
@@ -140,5 +175,6 @@ export async function connect(
       heldByPause: accepted.heldByPause,
       notes: verdict.notes,
     };
+    return { kind: "connected" as const, confirmation };
   });
 }

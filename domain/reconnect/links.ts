@@ -142,11 +142,12 @@ export interface ActiveLink {
   linkId: string;
   clinicId: string;
   connectionId: string;
+  /** The connection's stored shard or region: a Cliniko key pasted without its ending is tried there. */
+  region: string;
   view: Extract<ReconnectLinkView, { status: "active" }>;
   /** For the page's exact expiry (in the clinic's time zone) and its preselected region. */
   expiresAt: Date;
   clinicTimeZone: string;
-  region: string;
 }
 
 /**
@@ -162,10 +163,10 @@ export async function findActiveLink({ token, now = new Date() }: { token: strin
     linkId: row.id,
     clinicId: row.clinicId,
     connectionId: row.connectionId,
+    region: row.region,
     view: { status: "active", clinicName: row.clinicName, vendor: row.vendor, purpose: row.purpose },
     expiresAt: row.expiresAt,
     clinicTimeZone: row.clinicTimeZone,
-    region: row.region,
   };
 }
 

@@ -5,7 +5,9 @@ import { clearRetryKey, getRetryKey } from "../../db/queries/reconnect-links.ts"
 import type { AlertWorkDeps } from "../alerts/apply.ts";
 import type { Keyring } from "../connections/key-storage.ts";
 import type { VendorAccess } from "../health/probe.ts";
-import { verifyCandidateKey, type KeyVerdict } from "../health/verify-key.ts";
+import { cleanPastedKey, verifyCandidateKey, type KeyVerdict } from "../health/verify-key.ts";
+import { DEFAULT_CLINIKO_SHARD, parseClinikoKey, SHARD_PATTERN } from "../vendors/cliniko-key.ts";
+import { answerAccountQuestion, type AccountAnswerOutcome, type AccountQuestion } from "./account-change.ts";
 import { decryptApiKey, KeyCryptoError } from "../secrets/key-crypto.ts";
 import { connect, type ReconnectConfirmation } from "./connect.ts";
 import { findActiveLink, type ReconnectLinkView } from "./links.ts";
@@ -38,7 +40,9 @@ export interface ReconnectDeps {
 export type ReconnectSubmission =
   | { intent: "verify"; rawKey: string; region?: NookalRegion; apiVersion?: "v2" | "v3" }
   /** The one-click "Use <region>": the key and the region come from the server, never the form. */
-  | { intent: "use_suggested_region" };
+  | { intent: "use_suggested_region" }
+  /** "This key belongs to X. Is that your practice?" — the key waits on the server, never in the form. */
+  | { intent: "answer_account"; answer: "yes" | "no" };
 
 type PublicLink = Extract<ReconnectLinkView, { status: "active" }>;
 
@@ -47,7 +51,12 @@ export type ReconnectOutcome =
   | { kind: "rate_limited"; link: PublicLink; retryAfterSeconds: number }
   | { kind: "retry_expired"; link: PublicLink }
   | { kind: "refused"; link: PublicLink; refusal: ReconnectRefusal }
-  | { kind: "connected"; confirmation: ReconnectConfirmation };
+  | { kind: "connected"; confirmation: ReconnectConfirmation }
+  /** Identity continuity (docs/decisions/0026): a key another clinic uses is refused… */
+  | { kind: "shared_key"; link: PublicLink }
+  /** …and a key of a different account is asked about, not connected. */
+  | { kind: "account_question"; link: PublicLink; question: AccountQuestion }
+  | ({ link: PublicLink } & AccountAnswerOutcome);
 
 function addressBucket(address: string): string {
   // why: rate-limit rows outlive the request; keep client addresses out of them
@@ -80,6 +89,9 @@ export async function submitReconnectKey(
   }
 
   const vendor = link.view.vendor;
+  if (submission.intent === "answer_account") {
+    return { link: link.view, ...(await answerAccountQuestion(link, submission.answer, now, deps)) };
+  }
   let verdict: KeyVerdict;
   if (submission.intent === "use_suggested_region") {
     const retry = await getRetryKey({ linkId: link.linkId }, deps.db);
@@ -99,20 +111,40 @@ export async function submitReconnectKey(
         : await verifyCandidateKey({ vendor, rawKey: key, region: retry.region, apiVersion: retry.apiVersion as "v2" | "v3" }, deps.vendors);
   } else {
     await clearRetryKey({ linkId: link.linkId }, deps.db);
-    verdict = await verifyCandidateKey(
-      {
-        vendor,
-        rawKey: submission.rawKey,
-        region: vendor === "nookal" ? submission.region : undefined,
-        apiVersion: vendor === "nookal" ? submission.apiVersion : undefined,
-      },
-      deps.vendors,
-    );
+    verdict =
+      (vendor === "cliniko" ? await withShardEnding(submission.rawKey, link.region, deps.vendors) : null) ??
+      (await verifyCandidateKey(
+        {
+          vendor,
+          rawKey: submission.rawKey,
+          region: vendor === "nookal" ? submission.region : undefined,
+          apiVersion: vendor === "nookal" ? submission.apiVersion : undefined,
+        },
+        deps.vendors,
+      ));
   }
 
   if (verdict.ok) {
-    const confirmation = await connect(link, verdict, now, deps);
-    return confirmation ? { kind: "connected", confirmation } : { kind: "unavailable" };
+    const result = await connect(link, verdict, now, deps);
+    if (!result) return { kind: "unavailable" };
+    if (result.kind === "shared_key") return { kind: "shared_key", link: link.view };
+    if (result.kind === "account_question") return { kind: "account_question", link: link.view, question: result.question };
+    return result;
   }
   return { kind: "refused", link: link.view, refusal: await refuse(link, verdict, submission, now, deps) };
+}
+
+/**
+ * A Cliniko key pasted without its shard ending, for a clinic whose shard is known (not au1, the
+ * default a bare key means): tried on the known shard with the ending put back, before the au1
+ * default. Null when that does not apply or the key does not work there (the normal check runs).
+ */
+async function withShardEnding(rawKey: string, knownShard: string, vendors: VendorAccess): Promise<KeyVerdict | null> {
+  if (knownShard === DEFAULT_CLINIKO_SHARD || !SHARD_PATTERN.test(knownShard)) return null;
+  const cleaned = cleanPastedKey(rawKey);
+  const parsed = parseClinikoKey(cleaned.key);
+  if (!parsed.ok || parsed.hasSuffix) return null;
+  const verdict = await verifyCandidateKey({ vendor: "cliniko", rawKey: `${cleaned.key}-${knownShard}` }, vendors);
+  if (!verdict.ok) return null;
+  return { ...verdict, notes: [...cleaned.notes, `The key was missing its ending "-${knownShard}"; we added it.`] };
 }

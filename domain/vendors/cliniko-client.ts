@@ -350,7 +350,11 @@ export function createClinikoClient(target: ConnectionTarget, settings: VendorSe
       const businesses =
         opts.includeLocations === false
           ? { businesses: [] }
-          : await get("/businesses?per_page=100", listSchema("businesses", ClinikoBusinessSchema), opts.signal);
+          : await get("/businesses?per_page=100", listSchema("businesses", ClinikoBusinessSchema), opts.signal).catch((err: unknown) => {
+              // why: a role that cannot list businesses still reaches patients; the account is then known by its user id
+              if (err instanceof VendorError && err.kind === "http" && (err.status === 403 || err.status === 404)) return { businesses: [] };
+              throw err;
+            });
       return {
         vendor: "cliniko",
         region: shard,

@@ -229,6 +229,8 @@ export function createNookalV2Client(target: ConnectionTarget, settings: VendorS
     async verify(opts: VerifyOptions = {}): Promise<VerifyResult> {
       const { envelope } = await call("verify", {}, opts.signal);
       const practiceName = z.object({ practiceName: z.string() }).safeParse(envelope.data?.results);
+      // why: no public source shows a practice id in verify; read one only if Nookal sends it
+      const practiceId = z.object({ practiceID: z.union([z.string(), z.number()]) }).safeParse(envelope.data?.results);
       const { items: locations } = await results("getLocations", "locations", V2LocationSchema, {}, opts.signal);
       timeZone = locations.find((l) => l.Timezone)?.Timezone ?? "";
       const visible = await countVisible(opts.signal, opts.maxPatientPages);
@@ -240,6 +242,10 @@ export function createNookalV2Client(target: ConnectionTarget, settings: VendorS
         apiVersion: "v2",
         user: { id: locations[0]?.ID ?? "nookal", name: practiceName.success ? practiceName.data.practiceName : (locations[0]?.Name ?? "Nookal practice") },
         locations: locations.map((l) => ({ id: l.ID, name: l.Name, ...(zoneOf(l) ? { timeZone: zoneOf(l) } : {}) })),
+        practice: {
+          ...(practiceName.success ? { name: practiceName.data.practiceName } : {}),
+          ...(practiceId.success ? { id: String(practiceId.data.practiceID) } : {}),
+        },
         visiblePatients: visible.count,
         ...(visible.capped ? { visiblePatientsAtLeast: true } : {}),
       };

@@ -34,6 +34,11 @@ export interface VerifyResult {
   user: { id: string; name: string; email?: string; role?: string; active?: boolean };
   /** Businesses (Cliniko) or locations (Nookal) the key can see. */
   locations: { id: string; name: string; timeZone?: string }[];
+  /**
+   * The account as the vendor names it, when it does: Cliniko's business name(s), Nookal v2's
+   * practiceName (and a practice id only if the vendor sends one; the attested API has none).
+   */
+  practice?: { id?: string; name?: string };
   visiblePatients: number;
   /** Counting stopped at a cap: at least `visiblePatients` patients are visible (Nookal v3 pages without totals). */
   visiblePatientsAtLeast?: boolean;

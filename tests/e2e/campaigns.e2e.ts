@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openDb, type DbHandle } from "../../db/client.ts";
 import { emailOutbox } from "../../db/schema/index.ts";
 import { DEMO_FLEET } from "../../simulator/demo-fleet.ts";
-import { clinikoKey } from "../../simulator/keys.ts";
+import { controlClient } from "../../simulator/control-client.ts";
 import { mailTo } from "./support/mailbox.ts";
 import { launchBrowser, screenshot, signIn } from "./support/browser.ts";
 
@@ -14,10 +14,13 @@ let page: Page;
 let handle: DbHandle;
 
 const REJECTED_KEY = DEMO_FLEET.find((d) => d.clinicName === "Bondi Beach Podiatry")!.key;
-const WORKING_KEY = clinikoKey("bondi-current", "au3");
+// why: one key never serves two clinics (docs/decisions/0026) and reconnect.e2e connects Bondi with
+// bondi-current, so Coogee Physio gets a key of its own account
+let WORKING_KEY = "";
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 
 beforeAll(async () => {
+  WORKING_KEY = (await controlClient(inject("simulatorUrl")).createClinikoAccount({ shard: "au3", businessName: "Coogee Physio", patients: 300 })).keys[0]!.key;
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   handle = openDb(inject("databaseUrl"), { max: 2, applicationName: "relink-e2e" });

@@ -65,7 +65,7 @@ export async function handleProbeDeadBatch(jobs: Job<object>[], deps: Pick<Probe
  */
 export async function handleProbeSweep(deps: ProbeDeps): Promise<void> {
   const lapse = await expireLapsedReconnects({}, deps.db);
-  if (lapse.lapsed || lapse.retryKeysWiped) deps.logger.info(lapse, "reconnect links lapsed");
+  if (lapse.lapsed || lapse.retryKeysWiped || lapse.accountQuestionsExpired) deps.logger.info(lapse, "reconnect links lapsed");
   let after: string | undefined;
   let total = 0;
   for (;;) {

@@ -99,6 +99,17 @@ export function ConnectionCard({
             </dd>
             <dt>Connected as</dt>
             <dd>{connection.vendorUserName ? `${connection.vendorUserName}${connection.vendorUserRole ? ` (${connection.vendorUserRole})` : ""}` : "—"}</dd>
+            <dt>Account</dt>
+            <dd>
+              {connection.vendorAccount ? (
+                <>
+                  {connection.vendorAccount.name}
+                  {connection.vendorAccount.accountIds.length ? <span className="mono hint"> {connection.vendorAccount.accountIds.join(", ")}</span> : null}
+                </>
+              ) : (
+                "not learned yet"
+              )}
+            </dd>
             <dt>Visible patients</dt>
             <dd>{formatPatientCount(connection.visiblePatientCount, connection.visiblePatientsAtLeast)}</dd>
             <dt>Last probe</dt>

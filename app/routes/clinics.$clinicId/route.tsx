@@ -5,6 +5,7 @@ import { publicUrl } from "../../../config/runtime.ts";
 import { hasRole } from "../../../domain/auth/roles.ts";
 import { addNote, NoteSchema, pauseConnection, PauseReasonSchema, setManualNotes, type Actor } from "../../../domain/clinics/console-actions.ts";
 import { CLINIC_NOT_FOUND, clinicWithConnection, loadClinicPage } from "../../../domain/clinics/clinic-page.ts";
+import { confirmAccountChange, discardAccountChange } from "../../../domain/clinics/account-change.ts";
 import { applyRegionAndReprobe, createClinicReconnectLink, resumeAndReprobe } from "../../../domain/clinics/clinic-workflows.ts";
 import { lookupPatients, PatientNameSchema, probeNow, ReconnectPurposeSchema, type LiveDeps } from "../../../domain/clinics/live.ts";
 import { TAXONOMY } from "../../../domain/health/taxonomy.ts";
@@ -17,6 +18,7 @@ import { notFound, paramsOr404 } from "../../http.server.ts";
 import type { loader as rootLoader } from "../../root.tsx";
 import type { Services } from "../../services.server.ts";
 import { redirectWithFlash, requireUser } from "../../session.server.ts";
+import { AccountChangeCard } from "./account-change-card.tsx";
 import { ConnectionCard } from "./connection-card.tsx";
 import { LookupCard, ManualNotesCard, ReconnectLinkCard } from "./live-cards.tsx";
 import { PacketCard, PlaybookCard } from "./playbook-cards.tsx";
@@ -52,6 +54,8 @@ const ActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("link-email"), purpose: ReconnectPurposeSchema }),
   z.object({ intent: z.literal("manual-notes-on"), manualNote: z.string().trim().max(200, "Keep it under 200 characters").optional() }),
   z.object({ intent: z.literal("manual-notes-off") }),
+  z.object({ intent: z.literal("account-confirm") }),
+  z.object({ intent: z.literal("account-discard") }),
 ]);
 
 const liveDeps = (s: Services): LiveDeps => ({
@@ -137,6 +141,16 @@ export async function action(args: ActionFunctionArgs) {
               ? "Recorded: the clinic is copying notes by hand today (in the escalation packet)."
               : "Recorded: the clinic stopped copying notes by hand.",
           );
+        case "account-confirm": {
+          const { accountName } = await confirmAccountChange(
+            { clinicId, actor },
+            { db: services.db, keyring: services.keyring, vendors: services.vendors, alerts: services.alerts },
+          );
+          return flash(`Account change confirmed: connected to ${accountName}.`);
+        }
+        case "account-discard":
+          await discardAccountChange({ clinicId, actor }, { db: services.db, alerts: services.alerts });
+          return flash("The held key was discarded; the connection keeps its account.");
       }
     },
   );
@@ -194,6 +208,7 @@ export default function ClinicPage() {
       <AutoRefresh at={now} />
       <div className="grid two">
         <div className="stack">
+          {page.accountChange ? <AccountChangeCard change={page.accountChange} canAct={canAct} busyIntent={busyIntent} now={now} /> : null}
           <ConnectionCard connection={connection} info={info} canAct={canAct} busyIntent={busyIntent} result={result} now={now} clinicZone={clinic.timeZone} />
           {connection && canAct ? <ReconnectLinkCard clinic={clinic} connection={connection} errors={errors} result={result} /> : null}
           {connection && canAct ? <LookupCard connection={connection} errors={errors} result={result} busyIntent={busyIntent} /> : null}

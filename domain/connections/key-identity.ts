@@ -1,0 +1,79 @@
+import type { DbOrTx } from "../../db/client.ts";
+import { findClinicsUsingKey, lockKeyFingerprint } from "../../db/queries/identity.ts";
+import { keyFingerprint, keyFingerprintCandidates } from "../secrets/key-fingerprint.ts";
+import type { Keyring } from "../secrets/key-crypto.ts";
+import type { VerifyResult } from "../vendors/types.ts";
+import type { Vendor, VendorAccountIdentity } from "../vocabulary.ts";
+import { compareAccounts, identityOf, patientDrop, type AccountMatch, type PatientDrop } from "./identity.ts";
+
+/**
+ * The one identity check every key entry calls (reconnect link, add clinic, CSV import, support
+ * confirming an account change, and the JSON API when it stores keys): inside the caller's
+ * transaction it locks the key's fingerprint, refuses a key another clinic already uses, and
+ * compares the vendor account with the one recorded for the connection (docs/decisions/0026).
+ */
+
+export interface KeyIdentityInput {
+  keyring: Keyring;
+  vendor: Vendor;
+  /** The cleaned key, plaintext only for this call. */
+  key: string;
+  /** What the live check learned; null when the key is stored without one (CSV import). */
+  verified: Pick<VerifyResult, "vendor" | "user" | "locations" | "practice" | "visiblePatients" | "visiblePatientsAtLeast"> | null;
+  /** The connection the key is for (locked by the caller); null for a clinic being created. */
+  connection: { id: string; vendorAccount: VendorAccountIdentity | null; visiblePatientCount: number | null } | null;
+  /** Support confirmed a change of account: the account rule does not refuse it. */
+  accountChangeConfirmed?: boolean;
+}
+
+export interface OtherClinic {
+  clinicId: string;
+  clinicName: string;
+}
+
+export type KeyIdentityCheck =
+  | {
+      ok: true;
+      fingerprint: string;
+      /** The identity to store (null when nothing was verified). */
+      identity: VendorAccountIdentity | null;
+      match: AccountMatch;
+      previous: VendorAccountIdentity | null;
+      drop: PatientDrop | null;
+    }
+  | { ok: false; reason: "shared_key"; fingerprint: string; otherClinics: OtherClinic[] }
+  | {
+      ok: false;
+      reason: "account_changed";
+      fingerprint: string;
+      identity: VendorAccountIdentity;
+      previous: VendorAccountIdentity;
+      drop: PatientDrop | null;
+    };
+
+export async function checkKeyIdentity(input: KeyIdentityInput, tx: DbOrTx): Promise<KeyIdentityCheck> {
+  const fingerprint = keyFingerprint(input.keyring, input.vendor, input.key);
+  // why: two clinics entering the same key at once must not both see "unused"
+  await lockKeyFingerprint({ fingerprint }, tx);
+  const others = await findClinicsUsingKey(
+    { fingerprints: keyFingerprintCandidates(input.keyring, input.vendor, input.key), exceptConnectionId: input.connection?.id ?? null },
+    tx,
+  );
+  if (others.length > 0) {
+    return { ok: false, reason: "shared_key", fingerprint, otherClinics: others.map((o) => ({ clinicId: o.clinicId, clinicName: o.clinicName })) };
+  }
+  const previous = input.connection?.vendorAccount ?? null;
+  if (!input.verified) return { ok: true, fingerprint, identity: null, match: { kind: previous ? "unknown" : "first" }, previous, drop: null };
+  const identity = identityOf(input.verified);
+  const match = compareAccounts(previous, identity, input.vendor);
+  const drop = patientDrop(input.connection?.visiblePatientCount, input.verified.visiblePatients, input.verified.visiblePatientsAtLeast === true);
+  // why: an account whose key saw no patients is the "fresh key on the wrong account" symptom, not
+  // the practice's account; a key of another account that does see patients is its cure, not a change to question
+  const previousSawNobody = input.connection?.visiblePatientCount === 0 && input.verified.visiblePatients > 0;
+  if (match.kind === "different" && previous && !input.accountChangeConfirmed && !previousSawNobody) {
+    return { ok: false, reason: "account_changed", fingerprint, identity, previous, drop };
+  }
+  // why: "unknown" keeps what is stored rather than forgetting the account it was
+  const keep = match.kind === "unknown" && previous ? previous : identity;
+  return { ok: true, fingerprint, identity: keep, match, previous, drop };
+}
