@@ -193,24 +193,9 @@ describe("alerts: bulk acknowledge, who acknowledged; timeline names; apply regi
     for (let i = 0; i < 3 && (await connectionOf(id)).state !== "action_required"; i++)
       await probeNow({ clinicId: id, connectionId: (await connectionOf(id)).id, actor: actor() }, live());
     const wrong = await connectionOf(id);
-    console.log(
-      "after move",
-      wrong.state,
-      wrong.failureCode,
-      wrong.suggestedRegion,
-      (await openAlerts(id)).map((a) => [a.kind, a.status]),
-    );
     expect(wrong).toMatchObject({ state: "action_required", failureCode: "wrong_region", suggestedRegion: "uk2" });
     expect((await clinicAct(id, { intent: "apply-region" })).status).toBe(302);
     const fixed = await connectionOf(id);
-    console.log(
-      "after apply",
-      fixed.state,
-      fixed.failureCode,
-      fixed.region,
-      fixed.keyHint,
-      (await openAlerts(id)).map((a) => [a.kind, a.status]),
-    );
     expect(fixed).toMatchObject({ state: "healthy", region: "uk2" });
     expect(await openAlerts(id)).toEqual([]);
   });
