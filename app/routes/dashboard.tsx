@@ -1,9 +1,10 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { brokenOverTime, fleetCounts, oldestProblem, openAlertCount, recoveryMedians } from "../../db/queries/dashboard.ts";
+import { brokenOverTime, failuresByVendorRegion, fleetCounts, oldestProblem, openAlertCount, recoveryMedians } from "../../db/queries/dashboard.ts";
 import { deadProbesLastDay } from "../../domain/health/dead-probes.ts";
 import { TAXONOMY } from "../../domain/health/taxonomy.ts";
 import { BarChart } from "../components/bar-chart.tsx";
+import { FailureBreakdown } from "../components/failure-breakdown.tsx";
 import { absoluteTime, formatCount, formatDuration, relativeTime } from "../components/format.ts";
 import { StateBadge } from "../components/state-badge.tsx";
 import { requireUser } from "../session.server.ts";
@@ -15,19 +16,20 @@ export const meta: MetaFunction = () => [{ title: "Dashboard · Relink" }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context.services);
   const db = context.services.db;
-  const [counts, alerts, oldest, recovery, chart, deadProbes] = await Promise.all([
+  const [counts, alerts, oldest, recovery, chart, deadProbes, failures] = await Promise.all([
     fleetCounts(db),
     openAlertCount(db),
     oldestProblem(db),
     recoveryMedians(db),
     brokenOverTime(db, 30),
     deadProbesLastDay(db),
+    failuresByVendorRegion(db),
   ]);
-  return { counts, alerts, oldest, recovery, chart, deadProbes, now: Date.now() };
+  return { counts, alerts, oldest, recovery, chart, deadProbes, failures, now: Date.now() };
 }
 
 export default function Dashboard() {
-  const { counts, alerts, oldest, recovery, chart, deadProbes, now } = useLoaderData<typeof loader>();
+  const { counts, alerts, oldest, recovery, chart, deadProbes, failures, now } = useLoaderData<typeof loader>();
   const broken = counts.byState.filter((s) => s.state === "action_required" || s.state === "degraded").reduce((n, s) => n + s.n, 0);
   return (
     <main id="main">
@@ -121,6 +123,11 @@ export default function Dashboard() {
           )}
         </section>
       </div>
+      <section className="card" aria-labelledby="by-place-h" style={{ marginTop: "1rem" }}>
+        <h2 id="by-place-h">Failures by vendor and region</h2>
+        <p className="hint">During an outage, one vendor&apos;s region fills this table; a bad key shows up alone. Orange: transient; red: needs a human.</p>
+        <FailureBreakdown groups={failures} />
+      </section>
       <section className="card" aria-labelledby="chart-h" style={{ marginTop: "1rem" }}>
         <h2 id="chart-h">Broken connections, last 30 days</h2>
         <BarChart points={chart} label="Connections failing at the end of each day" />

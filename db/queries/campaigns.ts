@@ -1,5 +1,5 @@
 import type { DbOrTx } from "../client.ts";
-import { and, asc, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
 import { alertNotifications, campaignClinics, campaigns, clinics, connections, type NewCampaign } from "../schema/index.ts";
 import type { CampaignStatus, NotificationStatus } from "../../domain/vocabulary.ts";
 
@@ -211,13 +211,13 @@ export async function listCampaignClinics(
   return { rows, total: total?.n ?? 0 };
 }
 
-/** The campaigns a clinic is in (for the deadline on its page). */
+/** The live campaigns a clinic is in (for the deadline on its page); cancelled ones ask nothing of it. */
 export async function listCampaignsOfClinic({ clinicId }: { clinicId: string }, db: DbOrTx) {
   return db
     .select({ id: campaigns.id, name: campaigns.name, deadline: campaigns.deadline, addedAt: campaignClinics.addedAt, linkSentAt: campaignClinics.linkSentAt })
     .from(campaignClinics)
     .innerJoin(campaigns, eq(campaigns.id, campaignClinics.campaignId))
-    .where(eq(campaignClinics.clinicId, clinicId))
+    .where(and(eq(campaignClinics.clinicId, clinicId), isNull(campaigns.cancelledAt)))
     .orderBy(asc(campaigns.deadline));
 }
 

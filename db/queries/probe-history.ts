@@ -1,6 +1,6 @@
 import { desc, eq, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../client.ts";
-import { probeHistory } from "../schema/index.ts";
+import { connections, probeHistory } from "../schema/index.ts";
 import type { ConnectionState, FailureCode } from "../../domain/vocabulary.ts";
 
 /** Probes kept per connection: the clinic page's strip shows the last 60. */
@@ -27,12 +27,13 @@ export async function recordProbeTick(
                   order by h.at desc, h.id desc offset ${PROBE_HISTORY_KEEP - 1} limit 1)`);
 }
 
-/** The connection's recent probes, oldest first (the strip reads left to right). */
-export async function listProbeTicks({ connectionId, limit = PROBE_HISTORY_KEEP }: { connectionId: string; limit?: number }, db: Db) {
+/** The clinic's connection's recent probes, oldest first (the strip reads left to right). */
+export async function listProbeTicks({ clinicId, limit = PROBE_HISTORY_KEEP }: { clinicId: string; limit?: number }, db: Db) {
   const rows = await db
     .select({ at: probeHistory.at, ok: probeHistory.ok, failureCode: probeHistory.failureCode, state: probeHistory.state, httpStatus: probeHistory.httpStatus })
     .from(probeHistory)
-    .where(eq(probeHistory.connectionId, connectionId))
+    .innerJoin(connections, eq(connections.id, probeHistory.connectionId))
+    .where(eq(connections.clinicId, clinicId))
     .orderBy(desc(probeHistory.at), desc(probeHistory.id))
     .limit(limit);
   return rows.reverse();

@@ -1,4 +1,5 @@
 import type { Db } from "../../db/client.ts";
+import { listProbeTicks } from "../../db/queries/probe-history.ts";
 import { listCampaignsOfClinic } from "../../db/queries/campaigns.ts";
 import { getClinic, listTimeline } from "../../db/queries/clinics.ts";
 import { DomainError } from "../errors.ts";
@@ -18,10 +19,11 @@ export const CLINIC_NOT_FOUND = "No clinic has that address.";
  * escalation packet and the playbook for its failure. Null when no clinic has that id.
  */
 export async function loadClinicPage({ clinicId, page, now = new Date() }: { clinicId: string; page: number; now?: Date }, db: Db) {
-  const [row, timeline, campaigns] = await Promise.all([
+  const [row, timeline, campaigns, probes] = await Promise.all([
     getClinic({ clinicId }, db),
     listTimeline({ clinicId, page, pageSize: TIMELINE_PAGE }, db),
     listCampaignsOfClinic({ clinicId }, db),
+    listProbeTicks({ clinicId }, db),
   ]);
   if (!row) return null;
   const c = row.connection;
@@ -53,6 +55,7 @@ export async function loadClinicPage({ clinicId, page, now = new Date() }: { cli
     packet,
     playbook: c?.failureCode ? playbookFor(c.failureCode, c.vendor) : null,
     campaigns,
+    probes,
     now: now.getTime(),
   };
 }

@@ -1,4 +1,4 @@
-import { Link } from "@remix-run/react";
+import { Form, Link } from "@remix-run/react";
 import { TAXONOMY } from "../../../domain/health/taxonomy.ts";
 import { absoluteTime, formatCount, relativeTime } from "../../components/format.ts";
 import { Pager } from "../../components/forms.tsx";
@@ -17,6 +17,8 @@ export function CampaignClinicsTable({
   params,
   statusHref,
   now,
+  canRemove = false,
+  busy = false,
 }: {
   counts: CampaignPageData["counts"];
   list: CampaignPageData["list"];
@@ -26,6 +28,9 @@ export function CampaignClinicsTable({
   params: URLSearchParams;
   statusHref: (s: CampaignStatus | null) => string;
   now: number;
+  /** Offer "Remove" on each row (agents, while the campaign is live). */
+  canRemove?: boolean;
+  busy?: boolean;
 }) {
   return (
     <>
@@ -53,6 +58,11 @@ export function CampaignClinicsTable({
                 <th scope="col">Connection</th>
                 <th scope="col">Reconnect link</th>
                 <th scope="col">Added</th>
+                {canRemove ? (
+                  <th scope="col">
+                    <span className="visually-hidden">Remove</span>
+                  </th>
+                ) : null}
               </tr>
             </thead>
             <tbody>
@@ -89,6 +99,17 @@ export function CampaignClinicsTable({
                     {relativeTime(r.addedAt, now)}
                     <div className="hint">was {STATE_LABELS[r.fromState].toLowerCase()}</div>
                   </td>
+                  {canRemove ? (
+                    <td>
+                      <Form method="post" className="inline-form">
+                        <input type="hidden" name="intent" value="remove-clinic" />
+                        <input type="hidden" name="clinicId" value={r.clinicId} />
+                        <button className="btn secondary small" type="submit" disabled={busy} aria-label={`Remove ${r.name} from the campaign`}>
+                          Remove
+                        </button>
+                      </Form>
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>

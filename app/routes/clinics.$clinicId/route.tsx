@@ -17,6 +17,7 @@ import type { loader as rootLoader } from "../../root.tsx";
 import type { Services } from "../../services.server.ts";
 import { redirectWithFlash, requireUser } from "../../session.server.ts";
 import { ConnectionCard } from "./connection-card.tsx";
+import { ProbeStrip } from "./probe-strip.tsx";
 import { LookupCard, ReconnectLinkCard } from "./live-cards.tsx";
 import { PacketCard, PlaybookCard } from "./playbook-cards.tsx";
 import { TimelineCard } from "./timeline-card.tsx";
@@ -175,6 +176,7 @@ export default function ClinicPage() {
           {c.linkSentAt ? `; link emailed ${relativeTime(c.linkSentAt, now)}.` : "; no link sent yet."}
         </div>
       ))}
+      <ProbeStrip probes={page.probes} now={now} />
       <FormError errors={errors} />
       <div className="grid two">
         <div className="stack">
