@@ -138,7 +138,8 @@ describe("mass actions confirm their count", () => {
 
   it("selects all N matching and asks before emailing that many admins; Esc backs out without sending", async () => {
     await desktop.goto(own);
-    // the bar appears only with a selection
+    // the bar appears only with a selection (once the page is hydrated; without JavaScript it always shows)
+    await desktop.locator("#bulk-form").waitFor({ state: "hidden" });
     expect(await desktop.getByRole("button", { name: "Email reconnect links" }).isVisible()).toBe(false);
     await desktop.getByLabel("Select all clinics on this page").check();
     await desktop.getByText("50 selected").waitFor();

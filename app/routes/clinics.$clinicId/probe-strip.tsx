@@ -37,7 +37,7 @@ export function ProbeStrip({ probes, now }: { probes: Tick[]; now: number }) {
   const w = probes.length * (tick + gap) - gap;
   const failed = probes.filter((t) => !t.ok).length;
   const last = probes.at(-1)!;
-  const summary = `${probes.length} probes since ${absoluteTime(probes[0]!.at)}: ${probes.length - failed} succeeded, ${failed} failed. Latest ${relativeTime(last.at, now)}: ${last.ok ? "succeeded" : last.failureCode ? TAXONOMY[last.failureCode].title : "failed"}.`;
+  const summary = `${probes.length} probe${probes.length === 1 ? "" : "s"} since ${absoluteTime(probes[0]!.at)}: ${probes.length - failed} succeeded, ${failed} failed. Latest ${relativeTime(last.at, now)}: ${last.ok ? "succeeded" : last.failureCode ? TAXONOMY[last.failureCode].title : "failed"}.`;
   return (
     <section className="card probe-strip" aria-labelledby="probe-strip-h">
       <h2 id="probe-strip-h">Recent probes</h2>
