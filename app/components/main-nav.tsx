@@ -28,14 +28,7 @@ export function MainNav({ user }: { user: { name: string; role: UserRole } }) {
       <Link to="/clinics" className="brand">
         Relink
       </Link>
-      <button
-        id="main-nav-toggle"
-        type="button"
-        className="menu-toggle"
-        aria-expanded={open}
-        aria-controls="main-nav-links"
-        onClick={() => setOpen((o) => !o)}
-      >
+      <button id="main-nav-toggle" type="button" className="menu-toggle" aria-expanded={open} aria-controls="main-nav-links" onClick={() => setOpen((o) => !o)}>
         <span aria-hidden="true" className="menu-icon" />
         {open ? "Close menu" : "Menu"}
       </button>

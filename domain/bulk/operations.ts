@@ -99,9 +99,7 @@ export const BulkRequestSchema = z.preprocess(
       return {
         intent: v.intent,
         clinicIds: v.clinicId,
-        matching: match
-          ? { state: match.state, failureCode: match.failure, vendor: match.vendor, region: match.region, q: match.q || undefined }
-          : null,
+        matching: match ? { state: match.state, failureCode: match.failure, vendor: match.vendor, region: match.region, q: match.q || undefined } : null,
         matchQuery: v.matching ? (v.matchQuery ?? "") : undefined,
         confirmed: v.confirmed,
         purpose,
@@ -242,7 +240,10 @@ export async function startBulkOperation(
   if (request.intent === "campaign" && !campaign) throw new DomainError(400, "No campaign has that id any more.", { field: "campaignId" });
   if (campaign?.cancelledAt) throw new DomainError(409, "That campaign was cancelled; pick another.", { field: "campaignId" });
   const selection = await resolveSelection(request, deps.db);
-  if (selection.length === 0) throw new DomainError(400, request.matching ? "No clinic matches these filters any more." : "None of the selected clinics exist any more.", { field: "clinicId" });
+  if (selection.length === 0)
+    throw new DomainError(400, request.matching ? "No clinic matches these filters any more." : "None of the selected clinics exist any more.", {
+      field: "clinicId",
+    });
   const targets = await findBulkTargets({ clinicIds: selection }, deps.db);
   if (targets.length === 0) throw new DomainError(400, "None of the selected clinics exist any more.", { field: "clinicId" });
   const items: (NewBulkItem & { target: BulkTarget })[] = targets.map((t) => {

@@ -23,7 +23,7 @@ export const CancelReasonSchema = z.preprocess(
 );
 
 /** The campaign, locked, refused when it is already cancelled. */
-export async function requireLiveCampaign(campaignId: string, tx: DbOrTx) {
+async function requireLiveCampaign(campaignId: string, tx: DbOrTx) {
   const campaign = await getCampaign({ campaignId }, tx, true);
   if (!campaign) throw new DomainError(404, "No campaign has that id.");
   if (campaign.cancelledAt) throw new DomainError(409, "This campaign was cancelled; nothing more can be done with it.");
@@ -33,7 +33,14 @@ export async function requireLiveCampaign(campaignId: string, tx: DbOrTx) {
 type Member = Awaited<ReturnType<typeof lockCampaignMembers>>[number];
 
 /** The timeline row for a clinic leaving the campaign, moving it back to healthy where the campaign put it in pending_disconnect. */
-async function release(member: Member, campaignName: string, why: string, actor: Actor, now: Date, tx: DbOrTx): Promise<NewConnectionEvent & { moved: boolean }> {
+async function release(
+  member: Member,
+  campaignName: string,
+  why: string,
+  actor: Actor,
+  now: Date,
+  tx: DbOrTx,
+): Promise<NewConnectionEvent & { moved: boolean }> {
   const moves = member.state === "pending_disconnect" && !member.inOtherCampaign;
   if (moves) {
     assertTransition("pending_disconnect", "healthy");

@@ -46,9 +46,11 @@ beforeAll(async () => {
     )
     .returning({ id: clinics.id });
   // why healthy with a probe already recorded: the journeys act on them at once, whatever the worker does next
-  await handle.db.insert(connections).values(
-    made.map((c) => ({ clinicId: c.id, vendor: "cliniko" as const, region: "au1", apiVersion: "v1", state: "healthy" as const, lastProbeAt: new Date() })),
-  );
+  await handle.db
+    .insert(connections)
+    .values(
+      made.map((c) => ({ clinicId: c.id, vendor: "cliniko" as const, region: "au1", apiVersion: "v1", state: "healthy" as const, lastProbeAt: new Date() })),
+    );
   browser = await launchBrowser();
   phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   desktop = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
@@ -58,7 +60,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   // why: archived clinics leave the tables, so the files after this one see the fleet they expect
-  await handle?.db.update(clinics).set({ archivedAt: new Date() }).where(like(clinics.name, `${PREFIX}%`));
+  await handle?.db
+    .update(clinics)
+    .set({ archivedAt: new Date() })
+    .where(like(clinics.name, `${PREFIX}%`));
   await handle?.close();
 });
 
@@ -190,7 +195,10 @@ describe("mass actions confirm their count", () => {
 
     const first = `${PREFIX} 01`;
     await desktop.getByRole("button", { name: `Remove ${first} from the campaign` }).click();
-    await desktop.getByRole("status").filter({ hasText: `Removed ${first} from the campaign` }).waitFor();
+    await desktop
+      .getByRole("status")
+      .filter({ hasText: `Removed ${first} from the campaign` })
+      .waitFor();
     expect(await desktop.getByRole("button", { name: `Remove ${first} from the campaign` }).count()).toBe(0);
     const [removed] = await handle.db
       .select({ state: connections.state })

@@ -15,7 +15,7 @@ import { requestAs, settle, startRoleConsole } from "../support/services.ts";
 let fx: Awaited<ReturnType<typeof startRoleConsole>>;
 const agent = () => ({ userId: fx.who.agent.id, label: fx.who.agent.email });
 const PREFIX = "Polish Fixture";
-let own: string[] = [];
+const own: string[] = [];
 let other: string;
 
 beforeAll(async () => {
@@ -113,10 +113,18 @@ describe("taking a campaign back", () => {
     const r = await campaign(campaignId, { intent: "remove-clinic", clinicId: own[0]! });
     expect(r.status).toBe(302);
     expect(await stateOf(own[0]!)).toBe("healthy");
-    const events = await fx.t.db.select().from(connectionEvents).where(and(eq(connectionEvents.clinicId, own[0]!), like(connectionEvents.message, "Removed from the campaign%")));
+    const events = await fx.t.db
+      .select()
+      .from(connectionEvents)
+      .where(and(eq(connectionEvents.clinicId, own[0]!), like(connectionEvents.message, "Removed from the campaign%")));
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ fromState: "pending_disconnect", toState: "healthy", kind: "state_changed" });
-    expect(await fx.t.db.select().from(auditLog).where(and(eq(auditLog.action, "campaign.clinic_removed"), eq(auditLog.clinicId, own[0]!)))).toHaveLength(1);
+    expect(
+      await fx.t.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, "campaign.clinic_removed"), eq(auditLog.clinicId, own[0]!))),
+    ).toHaveLength(1);
     // a second removal of the same clinic is refused next to the field
     await expect(removeClinicFromCampaign({ campaignId, clinicId: own[0]!, actor: agent() }, fx.t.db)).rejects.toThrow(/not in this campaign/);
   });
@@ -167,7 +175,15 @@ describe("probe ticks for the clinic page's strip", () => {
     const start = Date.UTC(2026, 0, 1);
     for (let i = 0; i < PROBE_HISTORY_KEEP + 5; i++)
       await recordProbeTick(
-        { connectionId, at: new Date(start + i * 60_000), ok: i % 7 !== 0, failureCode: i % 7 === 0 ? "network" : null, state: "healthy", httpStatus: null, ms: 12 },
+        {
+          connectionId,
+          at: new Date(start + i * 60_000),
+          ok: i % 7 !== 0,
+          failureCode: i % 7 === 0 ? "network" : null,
+          state: "healthy",
+          httpStatus: null,
+          ms: 12,
+        },
         fx.t.db,
       );
     const ticks = await listProbeTicks({ clinicId }, fx.t.db);

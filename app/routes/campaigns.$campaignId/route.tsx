@@ -238,11 +238,13 @@ export default function CampaignPage() {
       {cancelled ? (
         <div className="card tone-warn cancelled-banner" role="status">
           <strong>Cancelled</strong> {String(campaign.cancelledAt).slice(0, 10)}
-          {campaign.cancelReason ? `: ${campaign.cancelReason}` : ""}. No more links are sent and no clinic can be added; the clinics below are
-          listed for the record.
+          {campaign.cancelReason ? `: ${campaign.cancelReason}` : ""}. No more links are sent and no clinic can be added; the clinics below are listed for the
+          record.
         </div>
       ) : null}
-      {confirm ? <ConfirmStep confirm={confirm} modal={hydrated} onClose={() => setDismissed(result)} cancelHref={`/campaigns/${campaign.id}`} busy={busy} /> : null}
+      {confirm ? (
+        <ConfirmStep confirm={confirm} modal={hydrated} onClose={() => setDismissed(result)} cancelHref={`/campaigns/${campaign.id}`} busy={busy} />
+      ) : null}
       <FormError errors={errors} />
       <section className="stats" aria-label="Progress">
         {(["reconnected", "waiting", "failing", "past_deadline"] as const).map((s) => (
