@@ -1,9 +1,9 @@
-import { eq, like } from "drizzle-orm";
+import { eq, like, sql } from "drizzle-orm";
 import fs from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openDb, type DbHandle } from "../../db/client.ts";
-import { clinics, connections } from "../../db/schema/index.ts";
+import { clinics, connections, probeHistory } from "../../db/schema/index.ts";
 import { launchBrowser, screenshot, signIn } from "./support/browser.ts";
 
 /**
@@ -241,10 +241,21 @@ describe("mass actions confirm their count", () => {
 
 describe("pictures on desktop", () => {
   it("draws the probe strip on a clinic page and failures by vendor and region on the dashboard", async () => {
-    await desktop.goto(`${baseUrl}/clinics?q=Ottawa`);
-    await desktop.locator("tbody tr").first().getByRole("link").first().click();
+    // why from the database: whichever demo clinic the worker has probed most, failures first (other files move the fleet)
+    const [probed] = await handle.db
+      .select({ clinicId: connections.clinicId, ticks: sql<number>`count(*)::int`, failed: sql<number>`(count(*) filter (where not ${probeHistory.ok}))::int` })
+      .from(probeHistory)
+      .innerJoin(connections, eq(connections.id, probeHistory.connectionId))
+      .groupBy(connections.clinicId)
+      .orderBy(sql`3 desc`, sql`2 desc`)
+      .limit(1);
+    expect(probed).toBeDefined();
+    await desktop.goto(`${baseUrl}/clinics/${probed!.clinicId}`);
     await desktop.getByRole("heading", { name: "Recent probes" }).waitFor();
-    await desktop.getByRole("img", { name: /probes since/ }).waitFor();
+    const strip = desktop.getByRole("img", { name: /probes? since/ });
+    await strip.waitFor();
+    // one tick per stored probe, each with its own hover title
+    expect(await strip.locator("rect").count()).toBe(probed!.ticks);
     await shot(desktop, "desktop-clinic-probe-strip");
 
     await desktop.goto(`${baseUrl}/dashboard`);

@@ -1,10 +1,11 @@
 import { and, eq, inArray, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { action as bulkAction } from "../../app/routes/bulk._index.tsx";
+import { action as usersAction } from "../../app/routes/users.tsx";
 import { action as campaignAction, loader as campaignLoader } from "../../app/routes/campaigns.$campaignId/route.tsx";
 import { getBulkProgress, listCampaignChoices } from "../../db/queries/bulk-operations.ts";
 import { listProbeTicks, PROBE_HISTORY_KEEP, recordProbeTick } from "../../db/queries/probe-history.ts";
-import { auditLog, bulkOperations, connectionEvents, connections } from "../../db/schema/index.ts";
+import { auditLog, bulkOperations, connectionEvents, connections, users } from "../../db/schema/index.ts";
 import { addClinicsToCampaign, createCampaign } from "../../domain/campaigns/campaigns.ts";
 import { removeClinicFromCampaign } from "../../domain/campaigns/withdraw.ts";
 import { insertClinic } from "../support/fleet.ts";
@@ -191,5 +192,21 @@ describe("probe ticks for the clinic page's strip", () => {
     expect(ticks[0]!.at.getTime()).toBe(start + 5 * 60_000);
     expect(ticks.at(-1)!.at.getTime()).toBe(start + (PROBE_HISTORY_KEEP + 4) * 60_000);
     expect(ticks.filter((t) => !t.ok).every((t) => t.failureCode === "network")).toBe(true);
+  });
+});
+
+describe("disabling a user", () => {
+  it("asks first, and disables only once confirmed", async () => {
+    const post = async (form: Record<string, string>) => {
+      const request = await requestAs(fx.services, fx.who.admin.id, "/users", { form });
+      return settle(() => usersAction({ request, params: {}, context: { services: fx.services } }));
+    };
+    const asked = await post({ intent: "disable", userId: fx.who.viewer.id });
+    expect((asked.data as Confirm).confirm.question).toBe(`Disable Test viewer (${fx.who.viewer.email})?`);
+    const [still] = await fx.t.db.select({ disabledAt: users.disabledAt }).from(users).where(eq(users.id, fx.who.viewer.id));
+    expect(still!.disabledAt).toBeNull();
+    expect((await post({ intent: "disable", userId: fx.who.viewer.id, confirmed: "1" })).status).toBe(302);
+    const [after] = await fx.t.db.select({ disabledAt: users.disabledAt }).from(users).where(eq(users.id, fx.who.viewer.id));
+    expect(after!.disabledAt).not.toBeNull();
   });
 });
