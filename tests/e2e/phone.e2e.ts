@@ -255,7 +255,9 @@ describe("pictures on desktop", () => {
     const strip = desktop.getByRole("img", { name: /probes? since/ });
     await strip.waitFor();
     // one tick per stored probe, each with its own hover title
-    expect(await strip.locator("rect").count()).toBe(probed!.ticks);
+    const drawn = await strip.locator("rect").count();
+    expect(drawn).toBeGreaterThanOrEqual(Math.min(probed!.ticks, 60));
+    expect(drawn).toBeLessThanOrEqual(60);
     await shot(desktop, "desktop-clinic-probe-strip");
 
     await desktop.goto(`${baseUrl}/dashboard`);
