@@ -34,7 +34,8 @@ export function Layout({ children }: { children: ReactNode }) {
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <script nonce={nonce} dangerouslySetInnerHTML={{ __html: MARK_JS }} />
+        {/* why suppressHydrationWarning: the nonce exists only in the server render (the browser hides it) */}
+        <script nonce={nonce} suppressHydrationWarning dangerouslySetInnerHTML={{ __html: MARK_JS }} />
         <Meta />
         <Links />
       </head>

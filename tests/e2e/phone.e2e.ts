@@ -224,6 +224,26 @@ describe("mass actions confirm their count", () => {
     expect(states.filter((s) => s.state === "pending_disconnect")).toEqual([]);
   });
 
+  it("without JavaScript the confirm step is a page of its own, and confirming starts the send", async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+    const noJs = await context.newPage();
+    try {
+      await signIn(noJs, baseUrl, "agent@relink.test");
+      await noJs.goto(own);
+      await noJs.getByLabel(`Select ${PREFIX} 02`).check();
+      await noJs.getByRole("button", { name: "Email reconnect links" }).click();
+      await noJs.waitForURL(/\/bulk\?index$/);
+      await noJs.getByRole("heading", { name: "Email reconnect links to 1 clinic admin?" }).waitFor();
+      expect(await scrollWidth(noJs)).toBeLessThanOrEqual(390);
+      await shot(noJs, "phone-confirm-step-nojs");
+      await noJs.getByRole("button", { name: "Email reconnect links: 1 clinic" }).click();
+      await noJs.waitForURL(/\/bulk\/[0-9a-f-]{36}$/);
+      await noJs.getByRole("heading", { name: "Email reconnect links: 1 clinic" }).waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
   it("pauses all matching clinics only after the confirm step, keyboard only", async () => {
     await desktop.goto(own);
     await desktop.getByLabel("Select all clinics on this page").check();
