@@ -75,15 +75,17 @@ export default function BulkOperations() {
             <tbody>
               {operations.map((op) => (
                 <tr key={op.id}>
-                  <td>
+                  <td data-label="Action">
                     <Link to={`/bulk/${op.id}`}>{BULK_LABELS[op.kind]}</Link>
                   </td>
-                  <td>{op.requestedByLabel}</td>
-                  <td>
+                  <td data-label="Started by">{op.requestedByLabel}</td>
+                  <td data-label="When">
                     <span title={absoluteTime(op.createdAt)}>{relativeTime(op.createdAt, now)}</span>
                   </td>
-                  <td className="num">{op.total}</td>
-                  <td>
+                  <td data-label="Clinics" className="num">
+                    {op.total}
+                  </td>
+                  <td data-label="Progress">
                     {op.waiting > 0 ? (
                       <span className="badge tone-info">Running: {op.waiting} waiting</span>
                     ) : op.failed > 0 ? (

@@ -50,7 +50,7 @@ export function CampaignClinicsTable({
         </div>
       ) : (
         <div className="table-wrap">
-          <table className="data">
+          <table className="data stack-on-phone">
             <thead>
               <tr>
                 <th scope="col">Clinic</th>
@@ -68,18 +68,18 @@ export function CampaignClinicsTable({
             <tbody>
               {list.rows.map((r) => (
                 <tr key={r.clinicId}>
-                  <td>
+                  <td data-label="Clinic">
                     <Link to={`/clinics/${r.clinicId}`}>{r.name}</Link>
                     <div className="hint">{r.adminEmail ?? "no admin email"}</div>
                   </td>
-                  <td>
+                  <td data-label="Progress">
                     <span className={`badge tone-${STATUS_WORDS[r.status].tone}`}>{STATUS_WORDS[r.status].label}</span>
                   </td>
-                  <td>
+                  <td data-label="Connection">
                     <StateBadge state={r.state} />
                     {r.failureCode ? <div className="hint">{TAXONOMY[r.failureCode].title}</div> : null}
                   </td>
-                  <td>
+                  <td data-label="Reconnect link">
                     {r.linkSentAt ? (
                       <span title={absoluteTime(r.linkSentAt)}>
                         Emailed {relativeTime(r.linkSentAt, now)}{" "}
@@ -95,7 +95,7 @@ export function CampaignClinicsTable({
                       <span className="hint">Not sent yet</span>
                     )}
                   </td>
-                  <td title={absoluteTime(r.addedAt)}>
+                  <td data-label="Added" title={absoluteTime(r.addedAt)}>
                     {relativeTime(r.addedAt, now)}
                     <div className="hint">was {STATE_LABELS[r.fromState].toLowerCase()}</div>
                   </td>
