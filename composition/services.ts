@@ -1,6 +1,7 @@
 import type { PgBoss } from "pg-boss";
 import type { Env } from "../config/env.ts";
-import { masterKeyBase64, publicUrl, sessionSecret, vendorSettings, webhookTargetPolicy } from "../config/runtime.ts";
+import { brand, masterKeyBase64, publicUrl, sessionSecret, vendorSettings, webhookTargetPolicy } from "../config/runtime.ts";
+import type { Brand } from "../domain/brand.ts";
 import { openDb, type Db } from "../db/client.ts";
 import type { AlertRecipients, AlertWorkDeps } from "../domain/alerts/apply.ts";
 import type { DeliveryDeps } from "../domain/alerts/deliver.ts";
@@ -35,6 +36,8 @@ export interface Services {
   /** What the delivery worker needs to send a stored message (and to reveal a sealed link token). */
   delivery: DeliveryDeps;
   vendor: VendorSettings;
+  /** The vendor's own product name, logo and support contact on clinic-facing pages and emails (BRAND_*). */
+  brand: Brand;
   /** Vendor clients for probes and live key checks; one per process, so its caches are shared. */
   vendors: VendorAccess;
   /** What every vendor client in this process is built with: the Nookal token store shared through Postgres. */
@@ -51,6 +54,7 @@ export function alertRecipients(env: Env): AlertRecipients {
     emailClinicAdmin: env.ALERT_EMAIL_CLINIC_ADMINS,
     supportEmail: env.ALERT_SUPPORT_EMAIL ?? null,
     consoleUrl: publicUrl(env),
+    brand: brand(env),
   };
 }
 
@@ -64,6 +68,7 @@ export function bulkDeps(services: Services): BulkDeps {
     deliveries: services.queues.deliver,
     publicUrl: publicUrl(services.env),
     linkTtlHours: services.env.RECONNECT_LINK_TTL_HOURS,
+    brand: services.brand,
   };
 }
 
@@ -99,9 +104,19 @@ export function composeServices({
     logger,
     boss,
     queues,
-    alerts: { queue: queues.deliver, recipients: alertRecipients(env) },
-    delivery: { db, email, fromEmail: env.ALERT_FROM_EMAIL, webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS, keyring, webhookTargets: webhookTargetPolicy(env) },
+    // why: an "action needed" email carries a fresh reconnect link, minted in the alert's own transaction
+    alerts: { queue: queues.deliver, recipients: alertRecipients(env), links: { keyring, publicUrl: publicUrl(env), ttlHours: env.RECONNECT_LINK_TTL_HOURS } },
+    delivery: {
+      db,
+      email,
+      fromEmail: env.ALERT_FROM_EMAIL,
+      fromName: env.BRAND_PRODUCT_NAME,
+      webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      keyring,
+      webhookTargets: webhookTargetPolicy(env),
+    },
     vendor,
+    brand: brand(env),
     vendors: createVendorAccess(vendor, vendorDeps),
     vendorDeps,
     masterKey: masterKeyBase64(env),

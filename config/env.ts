@@ -29,7 +29,22 @@ const EnvSchema = z.object({
   NOOKAL_API_URL_US: optionalUrl,
   NOOKAL_V2_API_URL: z.url().default("https://api.nookal.com/production/v2"),
   VENDOR_APP_NAME: z.string().min(1).default("Relink"),
-  VENDOR_CONTACT_EMAIL: z.email().default("support@relink.example"),
+  // why: also the reconnect page's "email support" address when no BRAND_SUPPORT_EMAIL is set; clinics see it
+  VENDOR_CONTACT_EMAIL: z.email().default("support@clinic-connect.example"),
+  /**
+   * The vendor's own product name, logo and support contact on every page and email a clinic admin
+   * sees (docs/decisions/0027): clinics never heard of Relink. "Relink" itself is refused.
+   */
+  BRAND_PRODUCT_NAME: z
+    .string()
+    .trim()
+    .min(1)
+    .max(60)
+    .refine((v) => !/relink/i.test(v), "must be the vendor's own product name, not Relink")
+    .default("Clinic Connect"),
+  BRAND_LOGO_URL: optionalUrl,
+  BRAND_SUPPORT_EMAIL: z.email().optional(),
+  BRAND_SUPPORT_URL: optionalUrl,
   VENDOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   MASTER_KEY: z
     .string()
@@ -49,7 +64,8 @@ const EnvSchema = z.object({
   SMTP_URL: optionalUrl,
   /** Refuse to send mail over an SMTP connection that does not upgrade to TLS (STARTTLS) — nodemailer requireTLS. */
   SMTP_REQUIRE_TLS: bool.default(false),
-  ALERT_FROM_EMAIL: z.email().default("alerts@relink.example"),
+  // why: clinic admins read the sender address too; the demo default names the demo brand, not Relink
+  ALERT_FROM_EMAIL: z.email().default("alerts@clinic-connect.example"),
   /** Support team inbox for alerts in support words with the escalation packet; unset = none. */
   ALERT_SUPPORT_EMAIL: z.email().optional(),
   /** Also email each clinic's admin (clinics.admin_email) in clinic-facing words. */

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { WebhookTargetPolicy } from "../domain/alerts/webhook-target.ts";
+import type { Brand } from "../domain/brand.ts";
 import type { VendorSettings } from "../domain/vendors/types.ts";
 import type { Env } from "./env.ts";
 
@@ -47,6 +48,16 @@ export function vendorSettings(env: Env): VendorSettings {
     appName: env.VENDOR_APP_NAME,
     contactEmail: env.VENDOR_CONTACT_EMAIL,
     timeoutMs: env.VENDOR_TIMEOUT_MS,
+  };
+}
+
+/** The clinic-facing brand (BRAND_*): product name, optional logo and support contact. */
+export function brand(env: Env): Brand {
+  return {
+    productName: env.BRAND_PRODUCT_NAME,
+    logoUrl: env.BRAND_LOGO_URL ?? null,
+    supportEmail: env.BRAND_SUPPORT_EMAIL ?? null,
+    supportUrl: env.BRAND_SUPPORT_URL ?? null,
   };
 }
 

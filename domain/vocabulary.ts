@@ -164,6 +164,16 @@ export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 /** no patients visible at all, vs one patient the clinic cannot find, vs not known. */
 export type PatientScope = "none_visible" | "one_missing" | "unknown";
 
+/**
+ * What support learned while working a clinic, recorded by console actions and carried in the
+ * escalation packet (docs/decisions/0027): the live patient lookup's count (never the name), and
+ * that the clinic is copying notes by hand for the day.
+ */
+export interface SupportFindings {
+  patientLookup?: { matches: number; capped: boolean; at: string };
+  manualNotes?: { since: string; note: string | null; by: string } | null;
+}
+
 export interface EscalationPacket {
   organisationName: string;
   vendor: Vendor;
@@ -190,4 +200,34 @@ export interface EscalationPacket {
   lastSuccessAt: string | null;
   keyHint: string | null;
   suggestedAction: string | null;
+  /** What support learned (patient lookup, notes copied by hand); absent in packets stored before it existed. */
+  supportFindings?: SupportFindings | null;
+}
+
+// ---- "broken now" and "failing since" (the SQL: db/queries/broken-now.ts; docs/decisions/0028-broken-now.md)
+
+/**
+ * "Broken now": the connection's last probe failed (it has an open failure episode, first_failure_at
+ * set), whatever its workflow state — action required, degraded, reconnect pending, pending
+ * disconnect or setup pending — except a deliberate pause by support, which is not a failure.
+ */
+export const BROKEN_NOW_MEANING = "the last probe failed (whatever the workflow state), except a deliberate pause";
+
+/** "Failing since" bands, rolling windows back from now (zone-free, so every agent sees the same rows). */
+export const FAILING_SINCE_BANDS = ["today", "yesterday", "week"] as const;
+export type FailingSinceBand = (typeof FAILING_SINCE_BANDS)[number];
+export const FAILING_SINCE_LABELS: Record<FailingSinceBand, string> = {
+  today: "Failing since today",
+  yesterday: "Since yesterday",
+  week: "Over 7 days",
+};
+
+/** The band a failure start falls in, for the chip on a row (the same edges as the SQL filter). */
+export function failingSinceBand(firstFailureAt: Date | string | null, now: number): FailingSinceBand | "days" | null {
+  if (!firstFailureAt) return null;
+  const age = now - new Date(firstFailureAt).getTime();
+  if (age < 86_400_000) return "today";
+  if (age < 2 * 86_400_000) return "yesterday";
+  if (age >= 7 * 86_400_000) return "week";
+  return "days";
 }

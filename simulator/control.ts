@@ -59,6 +59,7 @@ const SettingsSchema = z
     requireAccept: z.boolean(),
     clinikoForbiddenBody: z.enum(["text", "empty"]),
     echoKeyInErrors: z.boolean(),
+    nookalDisabledKeyText: z.enum(["disabled", "credentials_not_found", "integration_disabled"]),
   })
   .partial()
   .strict();

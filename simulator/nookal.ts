@@ -23,6 +23,8 @@ function nookalId(account: NookalAccount, kind: number, idx: number): string {
 const MESSAGES = {
   invalidKey: { errorMessage: "Invalid API Key", errorCode: "1001" },
   disabledKey: { errorMessage: "This API key has been disabled", errorCode: "1002" },
+  credentialsNotFound: { errorMessage: "Credentials not found", errorCode: "1002" },
+  integrationDisabled: { errorMessage: "Integration disabled", errorCode: "1002" },
   missingKey: { errorMessage: "Missing api_key parameter", errorCode: "1000" },
   // captured live (api-evangelist/nookal README): the alerts-style body for a missing key
   missingVariable: (name: string) => ({ errorMessage: `Missing variable: ${name}`, errorCode: "L000_1" }),
@@ -90,7 +92,12 @@ function usableKey(world: World, key: string | undefined, region: string | null,
   // why: a key belongs to one region; elsewhere it is simply unknown
   if (!record || !account || record.apiVersion !== apiVersion || (region !== null && account.region !== region))
     return { problem: MESSAGES.invalidKey, account: undefined, record: undefined };
-  if (record.status !== "enabled") return { problem: MESSAGES.disabledKey, account, record: undefined };
+  if (record.status !== "enabled") {
+    const text = world.settings.nookalDisabledKeyText;
+    const problem =
+      text === "credentials_not_found" ? MESSAGES.credentialsNotFound : text === "integration_disabled" ? MESSAGES.integrationDisabled : MESSAGES.disabledKey;
+    return { problem, account, record: undefined };
+  }
   return { problem: undefined, account, record };
 }
 

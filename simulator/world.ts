@@ -90,6 +90,11 @@ export interface WorldSettings {
   clinikoForbiddenBody: "text" | "empty";
   /** A careless vendor quotes the credential back in its 401 body (Cliniko). */
   echoKeyInErrors: boolean;
+  /**
+   * How Nookal words a disabled key: "disabled" ("This API key has been disabled"), or the other
+   * texts clinics report, "credentials_not_found" and "integration_disabled" — key problems all.
+   */
+  nookalDisabledKeyText: "disabled" | "credentials_not_found" | "integration_disabled";
 }
 
 export const DEFAULT_SETTINGS: WorldSettings = {
@@ -110,6 +115,7 @@ export const DEFAULT_SETTINGS: WorldSettings = {
   requireUserAgent: true,
   requireAccept: true,
   clinikoForbiddenBody: "text",
+  nookalDisabledKeyText: "disabled",
   echoKeyInErrors: false,
 };
 

@@ -47,20 +47,46 @@ export function FormError({ errors }: { errors?: FieldErrors }) {
   ) : null;
 }
 
-/** Page links that keep every other search parameter (filters, sort) as they are. */
-export function Pager({ page, pages, params, label = "Pages" }: { page: number; pages: number; params: URLSearchParams; label?: string }) {
+/** "101–150 of 1,234": the rows a page shows out of the total. */
+function pageRange(page: number, pageSize: number, total: number): string {
+  if (total === 0) return "0 of 0";
+  const from = (page - 1) * pageSize + 1;
+  const to = Math.min(total, page * pageSize);
+  return `${from.toLocaleString("en-AU")}–${to.toLocaleString("en-AU")} of ${total.toLocaleString("en-AU")}`;
+}
+
+/** Page links that keep every other search parameter (filters, sort) as they are; with `total`, the range shown. */
+export function Pager({
+  page,
+  pages,
+  params,
+  label = "Pages",
+  total,
+  pageSize,
+}: {
+  page: number;
+  pages: number;
+  params: URLSearchParams;
+  label?: string;
+  total?: number;
+  pageSize?: number;
+}) {
   const href = (p: number) => {
     const next = new URLSearchParams(params);
     next.set("page", String(p));
     return `?${next.toString()}`;
   };
+  const last = Math.max(1, pages);
   return (
     <nav className="pager" aria-label={label}>
+      {total !== undefined && pageSize ? <span className="pager-range">{pageRange(page, pageSize, total)}</span> : null}
       <span>
-        Page {page} of {Math.max(1, pages)}
+        Page {page} of {last}
       </span>
+      {page > 2 ? <Link to={href(1)}>« First</Link> : null}
       {page > 1 ? <Link to={href(page - 1)}>← Previous</Link> : null}
       {page < pages ? <Link to={href(page + 1)}>Next →</Link> : null}
+      {page < pages - 1 ? <Link to={href(last)}>Last »</Link> : null}
     </nav>
   );
 }

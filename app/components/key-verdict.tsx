@@ -17,8 +17,13 @@ export function KeyVerdict({ verdict, regionLabel }: { verdict: VerdictView; reg
       <strong>⚠ Not saved: {verdict.title}</strong>
       {verdict.detail ? <p>{verdict.detail}</p> : null}
       {verdict.suggestedRegion ? (
+        // why: "pick that region" offered no way to pick a Cliniko shard here; one click re-checks there
+        // (the button sits inside the add-clinic form, so the key typed in the field goes with it)
         <p>
-          <strong>The key works in {regionLabel ? regionLabel(verdict.suggestedRegion) : verdict.suggestedRegion}.</strong> Pick that region and check again.
+          <strong>The key works in {regionLabel ? regionLabel(verdict.suggestedRegion) : verdict.suggestedRegion}.</strong>{" "}
+          <button className="btn small" type="submit" name="useRegion" value={verdict.suggestedRegion}>
+            Use {regionLabel ? regionLabel(verdict.suggestedRegion) : verdict.suggestedRegion} and check again
+          </button>
         </p>
       ) : null}
       {verdict.visiblePatients !== null ? (

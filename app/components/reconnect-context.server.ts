@@ -15,7 +15,8 @@ export function reconnectDeps(services: Services): Omit<ReconnectDeps, "now"> {
       vendors: services.vendors,
       keyring: services.keyring,
       alerts: services.alerts,
-      supportEmail: services.env.ALERT_SUPPORT_EMAIL ?? services.env.VENDOR_CONTACT_EMAIL,
+      // why: the clinic writes to the vendor's own support (BRAND_SUPPORT_EMAIL) first
+      supportEmail: services.env.BRAND_SUPPORT_EMAIL ?? services.env.ALERT_SUPPORT_EMAIL ?? services.env.VENDOR_CONTACT_EMAIL,
     };
     deps.set(services, d);
   }

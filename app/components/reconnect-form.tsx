@@ -1,5 +1,5 @@
 import { Form, useNavigation } from "@remix-run/react";
-import { useEffect, useState } from "react";
+import { useEffect, useState, type Ref } from "react";
 import type { RegionOption } from "../../domain/reconnect/instructions.ts";
 
 export interface ReconnectFormProps {
@@ -13,6 +13,8 @@ export interface ReconnectFormProps {
   checkingMessage: string;
   /** Collapsed numbering when the guide is folded away after a refusal. */
   stepNumber: number | null;
+  /** Focused after a form error, so its message (right under the field) is read out. */
+  keyInputRef?: Ref<HTMLInputElement>;
 }
 
 /**
@@ -43,6 +45,7 @@ export function ReconnectForm(props: ReconnectFormProps) {
           <div className="rc-key-row">
             <input
               id="rc-key"
+              ref={props.keyInputRef}
               name="key"
               type={shown ? "text" : "password"}
               required
@@ -52,7 +55,7 @@ export function ReconnectForm(props: ReconnectFormProps) {
               spellCheck={false}
               data-1p-ignore
               data-lpignore="true"
-              aria-describedby="rc-key-hint"
+              aria-describedby={props.keyError ? "rc-key-error rc-key-hint" : "rc-key-hint"}
               aria-invalid={props.keyError ? true : undefined}
               className="rc-key"
             />
@@ -62,14 +65,14 @@ export function ReconnectForm(props: ReconnectFormProps) {
               </button>
             ) : null}
           </div>
-          <div className="hint" id="rc-key-hint">
-            {props.keyHint} Spaces, quotes or line breaks from copying are tidied up for you.
-          </div>
           {props.keyError ? (
-            <div className="field-error" role="alert">
+            <div className="field-error" id="rc-key-error" role="alert">
               {props.keyError}
             </div>
           ) : null}
+          <div className="hint" id="rc-key-hint">
+            {props.keyHint} Spaces, quotes or line breaks from copying are tidied up for you.
+          </div>
         </div>
 
         {props.vendor === "nookal" ? (

@@ -43,8 +43,8 @@ export const RefusalPanel = forwardRef<HTMLHeadingElement, { refusal: ReconnectR
           Your key works — in the {refusal.suggestedRegionLabel} region
         </h2>
         <p>
-          {vendorLabel} accepted this key in <strong>{refusal.suggestedRegionLabel}</strong>, not in the region that was selected. Nothing is wrong with the
-          key.
+          {vendorLabel} accepts this key in <strong>{refusal.suggestedRegionLabel}</strong>
+          {vendorLabel === "Nookal" ? ", not in the region you picked" : ""}. Nothing is wrong with the key.
         </p>
         <Form method="post" className="rc-retry">
           <input type="hidden" name="intent" value="use_suggested_region" />
@@ -93,13 +93,31 @@ export const RefusalPanel = forwardRef<HTMLHeadingElement, { refusal: ReconnectR
     );
   }
 
+  if (refusal.localReason) {
+    // why: a paste problem is fixed by pasting again; a short headline here, the exact words under the field
+    return (
+      <section className="rc-panel tone-bad" aria-labelledby="outcome-h">
+        <h2 id="outcome-h" ref={ref} tabIndex={-1}>
+          <span className="rc-panel-icon" aria-hidden="true">
+            ✕
+          </span>
+          Not connected: {refusal.title}
+        </h2>
+        <p>
+          {refusal.localReason} Nothing was sent to {vendorLabel}; this link still works.
+        </p>
+        <Notes notes={refusal.notes} />
+      </section>
+    );
+  }
+
   return (
     <section className="rc-panel tone-bad" aria-labelledby="outcome-h">
       <h2 id="outcome-h" ref={ref} tabIndex={-1}>
         <span className="rc-panel-icon" aria-hidden="true">
           ✕
         </span>
-        Not connected: {refusal.title.toLowerCase()}
+        Not connected: {refusal.title}
       </h2>
       <p>{refusal.clinicMessage}</p>
       {refusal.localReason ? (
@@ -117,7 +135,7 @@ export const RefusalPanel = forwardRef<HTMLHeadingElement, { refusal: ReconnectR
           </ol>
           <p>Then paste the key below. This link still works.</p>
         </>
-      ) : (
+      ) : refusal.tellClinic === refusal.clinicMessage ? null : (
         <p>{refusal.tellClinic} You can try again in a few minutes; this link still works.</p>
       )}
       {refusal.vendorAnswer ? (

@@ -1,31 +1,41 @@
 import type { ReactNode } from "react";
+import { brandContactLine, type Brand } from "../../domain/brand.ts";
 
-/** The frame of every reconnect page: a quiet header, one narrow column, a privacy footer. */
-export function ReconnectShell({ children }: { children: ReactNode }) {
+/**
+ * The frame of every reconnect page: the vendor's own product name (and logo) in a quiet header,
+ * one narrow column, a privacy footer with the vendor's support contact. Never "Relink": a page
+ * asking for an API key under a name the clinic does not know reads as phishing (decision 0027).
+ */
+export function ReconnectShell({ brand, expiresText, children }: { brand: Brand; expiresText?: string | null; children: ReactNode }) {
+  const contact = brandContactLine(brand);
   return (
     <main id="main" className="rc">
       <header className="rc-head">
-        <span className="rc-brand">Relink</span>
+        <span className="rc-brand">
+          {brand.logoUrl ? <img className="rc-logo" src={brand.logoUrl} alt="" width={28} height={28} /> : null}
+          {brand.productName}
+        </span>
         <span className="rc-secure">Secure reconnect page</span>
       </header>
       {children}
       <footer className="rc-foot">
         <p>
-          This page is private to your clinic: please do not forward the link. It works once, for a few days. Your key is sent straight to a secure server and
-          is never shown again.
+          This page is private to your clinic: please do not forward the link. It works once{expiresText ? `, until ${expiresText}` : ""}. Your key is sent
+          straight to a secure server and is never shown again.
         </p>
+        {contact ? <p className="rc-contact">{contact}</p> : null}
       </footer>
     </main>
   );
 }
 
 /** Shown for expired, used, replaced and unknown links alike: one wording, so links cannot be probed. */
-export function ReconnectUnavailable() {
+export function ReconnectUnavailable({ brand }: { brand: Brand }) {
   return (
-    <ReconnectShell>
+    <ReconnectShell brand={brand}>
       <section className="rc-card" aria-labelledby="gone-h">
         <h1 id="gone-h">This link can no longer be used</h1>
-        <p>Reconnect links work for a few days and only once. This one has expired, has already been used, or was replaced by a newer link.</p>
+        <p>Reconnect links work for a limited time and only once. This one has expired, has already been used, or was replaced by a newer link.</p>
         <h2>What to do</h2>
         <ul className="rc-list">
           <li>If you received a newer email with a link, use that one.</li>

@@ -2,9 +2,12 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useLoaderData, useRouteLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { listAlertInbox } from "../../db/queries/alert-inbox.ts";
-import { acknowledgeAlert, muteAlert, unmuteAlert } from "../../domain/alerts/manage.ts";
+import { countBrokenNow } from "../../db/queries/broken-now.ts";
+import { acknowledgeAlert, acknowledgeAlerts, BULK_ACK_LIMIT, muteAlert, unmuteAlert } from "../../domain/alerts/manage.ts";
 import { hasRole } from "../../domain/auth/roles.ts";
+import { AutoRefresh } from "../components/auto-refresh.tsx";
 import { absoluteTime, formatCount, relativeTime } from "../components/format.ts";
+import { LocalTime } from "../components/local-time.tsx";
 import { FormError, Pager } from "../components/forms.tsx";
 import { VendorSelect } from "../components/filter-selects.tsx";
 import { FailureText } from "../components/state-badge.tsx";
@@ -31,11 +34,14 @@ const QuerySchema = z.object({
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context.services);
   const q = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const inbox = await listAlertInbox(
-    { filters: { status: q.status, kind: q.kind, vendor: q.vendor, clinicId: q.clinic }, page: q.page, pageSize: PAGE_SIZE },
-    context.services.db,
-  );
-  return { ...inbox, status: q.status, page: q.page, pages: Math.ceil(inbox.total / PAGE_SIZE), now: Date.now() };
+  const [inbox, broken] = await Promise.all([
+    listAlertInbox(
+      { filters: { status: q.status, kind: q.kind, vendor: q.vendor, clinicId: q.clinic }, page: q.page, pageSize: PAGE_SIZE },
+      context.services.db,
+    ),
+    countBrokenNow(context.services.db),
+  ]);
+  return { ...inbox, broken: broken.total, status: q.status, page: q.page, pages: Math.ceil(inbox.total / PAGE_SIZE), now: Date.now() };
 }
 
 const ActionSchema = z.discriminatedUnion("intent", [
@@ -46,12 +52,29 @@ const ActionSchema = z.discriminatedUnion("intent", [
     until: z.iso.date("Pick the date the mute ends").refine((d) => new Date(`${d}T23:59:59Z`).getTime() > Date.now(), "Pick a date in the future"),
   }),
   z.object({ intent: z.literal("unmute"), alertId: z.uuid() }),
+  z.object({
+    intent: z.literal("acknowledge-many"),
+    alertId: z.preprocess(
+      (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
+      z.array(z.uuid()).min(1, "Select the alerts to acknowledge first").max(BULK_ACK_LIMIT, `Acknowledge at most ${BULK_ACK_LIMIT} alerts at once`),
+    ),
+  }),
 ]);
 
 export async function action(args: ActionFunctionArgs) {
   return runAction(args, { role: "agent", schema: ActionSchema }, async ({ input, actor, services, request }) => {
     const search = new URL(request.url).search;
     const back = search ? `/alerts${search}` : "/alerts";
+    if (input.intent === "acknowledge-many") {
+      const done = await acknowledgeAlerts({ alertIds: input.alertId, actor }, services.db);
+      const skipped = input.alertId.length - done.length;
+      return redirectWithFlash(
+        request,
+        services,
+        back,
+        `${done.length} alert${done.length === 1 ? "" : "s"} acknowledged${skipped ? ` (${skipped} already acknowledged or resolved)` : ""}.`,
+      );
+    }
     const row =
       input.intent === "acknowledge"
         ? await acknowledgeAlert({ alertId: input.alertId, actor }, services.db)
@@ -69,7 +92,7 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function AlertsPage() {
-  const { rows, total, tabs, status, page, pages, now } = useLoaderData<typeof loader>();
+  const { rows, total, tabs, broken, status, page, pages, now } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const root = useRouteLoaderData<typeof rootLoader>("root");
   const canAct = root?.user ? hasRole(root.user.role, "agent") : false;
@@ -80,6 +103,8 @@ export default function AlertsPage() {
     next.delete("page");
     return `?${next.toString()}`;
   };
+  // why: only open and muted alerts can still be acknowledged
+  const bulkAck = status === "open" || status === "muted";
   const tomorrow = new Date(now + 86_400_000).toISOString().slice(0, 10);
   const inAWeek = new Date(now + 7 * 86_400_000).toISOString().slice(0, 10);
   return (
@@ -88,8 +113,12 @@ export default function AlertsPage() {
         <div>
           <h1>Alerts</h1>
           <p className="sub">
-            {formatCount(total)} {STATUS_LABELS[status].toLowerCase()} alerts match. Oldest incident first.
+            {formatCount(total)} {STATUS_LABELS[status].toLowerCase()} alerts match. Oldest incident first. ·{" "}
+            <Link to="/clinics?broken=now">
+              <strong data-testid="broken-now-count">{formatCount(broken)}</strong> clinics broken now
+            </Link>
           </p>
+          <AutoRefresh at={now} />
         </div>
       </div>
       <nav className="tabs" aria-label="Alert status">
@@ -134,9 +163,23 @@ export default function AlertsPage() {
         <div className="card empty">No {STATUS_LABELS[status].toLowerCase()} alerts here.</div>
       ) : (
         <div className="table-wrap">
+          {canAct && bulkAck ? (
+            // why: row checkboxes join this form through form="alerts-bulk", so each row keeps its own forms
+            <Form method="post" id="alerts-bulk" className="bulk-ack">
+              <button className="btn secondary small" type="submit" name="intent" value="acknowledge-many">
+                Acknowledge selected
+              </button>
+              <span className="hint">Tick alerts below; acknowledging ends their mutes.</span>
+            </Form>
+          ) : null}
           <table className="data">
             <thead>
               <tr>
+                {canAct && bulkAck ? (
+                  <th scope="col" className="select">
+                    <span className="visually-hidden">Select</span>
+                  </th>
+                ) : null}
                 <th scope="col">Clinic</th>
                 <th scope="col">Alert</th>
                 <th scope="col">Problem now</th>
@@ -148,8 +191,17 @@ export default function AlertsPage() {
             <tbody>
               {rows.map((a) => (
                 <tr key={a.id}>
+                  {canAct && bulkAck ? (
+                    <td className="select">
+                      <input type="checkbox" form="alerts-bulk" name="alertId" value={a.id} aria-label={`Select the alert for ${a.clinicName}`} />
+                    </td>
+                  ) : null}
                   <td>
                     <Link to={`/clinics/${a.clinicId}`}>{a.clinicName}</Link>
+                    {" · "}
+                    <Link to={`/clinics/${a.clinicId}#playbook`} className="hint">
+                      playbook
+                    </Link>
                     <div className="hint">
                       {a.vendor === "nookal" ? "Nookal" : "Cliniko"} · <span className="mono">{a.region}</span>
                     </div>
@@ -157,7 +209,12 @@ export default function AlertsPage() {
                   <td>
                     {ALERT_KIND_LABELS[a.kind]}
                     {a.status === "muted" && a.mutedUntil ? <div className="hint">Muted until {absoluteTime(a.mutedUntil).slice(0, 10)}</div> : null}
-                    {a.status === "acknowledged" && a.acknowledgedAt ? <div className="hint">Acknowledged {relativeTime(a.acknowledgedAt, now)}</div> : null}
+                    {a.acknowledgedAt ? (
+                      <div className="hint ack-by">
+                        Acknowledged by {a.acknowledgedByName ?? a.acknowledgedByEmail ?? "someone"} <LocalTime at={a.acknowledgedAt} /> (
+                        {relativeTime(a.acknowledgedAt, now)})
+                      </div>
+                    ) : null}
                   </td>
                   <td>
                     <FailureText code={a.failureCode} />
@@ -209,7 +266,7 @@ export default function AlertsPage() {
           </table>
         </div>
       )}
-      <Pager page={page} pages={pages} params={params} />
+      <Pager page={page} pages={pages} params={params} total={total} pageSize={PAGE_SIZE} />
     </main>
   );
 }

@@ -1,8 +1,19 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { brokenOverTime, failuresByVendorRegion, fleetCounts, oldestProblem, openAlertCount, recoveryMedians } from "../../db/queries/dashboard.ts";
+import { countBrokenNow } from "../../db/queries/broken-now.ts";
+import {
+  brokenOverTime,
+  failuresByVendorRegion,
+  fleetCounts,
+  oldestProblem,
+  openAlertCount,
+  recoveryEpisodes,
+  recoveryMedians,
+} from "../../db/queries/dashboard.ts";
 import { deadProbesLastDay } from "../../domain/health/dead-probes.ts";
 import { TAXONOMY } from "../../domain/health/taxonomy.ts";
+import { BROKEN_NOW_MEANING } from "../../domain/vocabulary.ts";
+import { AutoRefresh } from "../components/auto-refresh.tsx";
 import { BarChart } from "../components/bar-chart.tsx";
 import { FailureBreakdown } from "../components/failure-breakdown.tsx";
 import { absoluteTime, formatCount, formatDuration, relativeTime } from "../components/format.ts";
@@ -16,31 +27,39 @@ export const meta: MetaFunction = () => [{ title: "Dashboard · Relink" }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context.services);
   const db = context.services.db;
-  const [counts, alerts, oldest, recovery, chart, deadProbes, failures] = await Promise.all([
+  // why: the recoveries are read once and shared by the medians and the chart
+  const episodes = recoveryEpisodes(db, 30);
+  const [counts, broken, alerts, oldest, recovery, chart, deadProbes, failures] = await Promise.all([
     fleetCounts(db),
+    countBrokenNow(db),
     openAlertCount(db),
     oldestProblem(db),
-    recoveryMedians(db),
-    brokenOverTime(db, 30),
+    recoveryMedians(db, episodes),
+    brokenOverTime(db, 30, episodes),
     deadProbesLastDay(db),
     failuresByVendorRegion(db),
   ]);
-  return { counts, alerts, oldest, recovery, chart, deadProbes, failures, now: Date.now() };
+  return { counts, broken, alerts, oldest, recovery, chart, deadProbes, failures, now: Date.now() };
 }
 
 export default function Dashboard() {
-  const { counts, alerts, oldest, recovery, chart, deadProbes, failures, now } = useLoaderData<typeof loader>();
-  const broken = counts.byState.filter((s) => s.state === "action_required" || s.state === "degraded").reduce((n, s) => n + s.n, 0);
+  const { counts, broken, alerts, oldest, recovery, chart, deadProbes, failures, now } = useLoaderData<typeof loader>();
   return (
     <main id="main">
       <div className="page-head">
         <div>
           <h1>Fleet overview</h1>
           <p className="sub">
-            {formatCount(counts.total)} active clinics · {formatCount(broken)} need attention or are degraded
+            {formatCount(counts.total)} active clinics ·{" "}
+            <Link to="/clinics?broken=now" title={`Broken now: ${BROKEN_NOW_MEANING}`}>
+              <strong data-testid="broken-now-count">{formatCount(broken.total)}</strong> broken now
+            </Link>{" "}
+            ({formatCount(broken.today)} since today, {formatCount(broken.week)} for over 7 days)
           </p>
+          <AutoRefresh at={now} />
         </div>
-        <Link className="btn" to="/clinics?state=action_required">
+        {/* why: the same filter as the headline's count, so the button opens exactly those clinics */}
+        <Link className="btn" to="/clinics?broken=now">
           Work the broken clinics
         </Link>
       </div>

@@ -3,7 +3,7 @@ import { useActionData, useLoaderData } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { z } from "zod";
 import { GUIDES, BUSY_CLINIC_NOTE, NOOKAL_REGION_OPTIONS, checkingMessage } from "../../domain/reconnect/instructions.ts";
-import { describeLink } from "../../domain/reconnect/links.ts";
+import { describeLinkPage } from "../../domain/reconnect/links.ts";
 import { RECONNECT_SECURITY_HEADERS } from "../../domain/reconnect/headers.ts";
 import { submitReconnectKey, type ReconnectOutcome } from "../../domain/reconnect/submit.ts";
 import { clientAddressOf, commitConfirmation, reconnectDeps, reconnectHeaders } from "../components/reconnect-context.server.ts";
@@ -21,10 +21,11 @@ export const links: LinksFunction = () => [{ rel: "stylesheet", href: reconnectS
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   {
+    // why: the tab names the product the clinic knows (decision 0027), never Relink
     title:
       data?.view.status === "active"
-        ? `Reconnect ${data.view.vendor === "nookal" ? "Nookal" : "Cliniko"} · ${data.view.clinicName}`
-        : "Reconnect link · Relink",
+        ? `Reconnect ${data.view.vendor === "nookal" ? "Nookal" : "Cliniko"} to ${data.brand.productName} · ${data.view.clinicName}`
+        : `Reconnect link · ${data?.brand.productName ?? "Secure reconnect page"}`,
   },
   { name: "robots", content: "noindex, nofollow" },
   { name: "referrer", content: "no-referrer" },
@@ -40,9 +41,10 @@ export const headers: HeadersFunction = ({ loaderHeaders, actionHeaders }) => {
 };
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
-  const view = await describeLink({ token: params.token ?? "" }, context.services.db);
+  const { view, expiresText, knownRegion } = await describeLinkPage({ token: params.token ?? "" }, context.services.db);
+  const brand = context.services.brand;
   // why: one status and one page for unknown, expired, used and replaced links
-  return data({ view }, { status: view.status === "active" ? 200 : 404, headers: reconnectHeaders() });
+  return data({ view, brand, expiresText, knownRegion }, { status: view.status === "active" ? 200 : 404, headers: reconnectHeaders() });
 }
 
 const SubmissionSchema = z.discriminatedUnion("intent", [
@@ -107,31 +109,37 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function ReconnectPage() {
-  const { view } = useLoaderData<typeof loader>();
+  const { view, brand, expiresText, knownRegion } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const outcomeRef = useRef<HTMLHeadingElement>(null);
+  const keyInputRef = useRef<HTMLInputElement>(null);
   const attemptId = result?.attemptId;
   useEffect(() => {
     // why: after an answer, keyboard and screen-reader users land on what happened, not the top of the page
-    if (attemptId) outcomeRef.current?.focus();
+    // (a form error alone has no panel: focus goes to the field, whose message is right under it)
+    if (attemptId) (outcomeRef.current ?? keyInputRef.current)?.focus();
   }, [attemptId]);
 
   const outcome = result?.outcome ?? null;
-  if (view.status !== "active" || outcome?.kind === "unavailable") return <ReconnectUnavailable />;
+  if (view.status !== "active" || outcome?.kind === "unavailable") return <ReconnectUnavailable brand={brand} />;
   const guide = GUIDES[view.vendor];
   const refusal = outcome?.kind === "refused" ? outcome.refusal : null;
   const foldGuide = refusal !== null && refusal.steps.length > 0;
 
   return (
-    <ReconnectShell>
+    <ReconnectShell brand={brand} expiresText={expiresText}>
       <div className="rc-intro">
-        <h1>Reconnect {guide.vendorLabel}</h1>
+        <h1>
+          Reconnect {guide.vendorLabel} to {brand.productName}
+        </h1>
         <p className="rc-clinic">for {view.clinicName}</p>
         <p className="rc-purpose">
           <span className="rc-purpose-label">Why you got this link</span>
           {view.purpose}
         </p>
-        <p className="rc-muted">It takes about two minutes. You need to be able to sign in to {guide.vendorLabel}.</p>
+        <p className="rc-muted">
+          It takes about two minutes. You need to be able to sign in to {guide.vendorLabel}.{expiresText ? ` This link works once, until ${expiresText}.` : ""}
+        </p>
       </div>
 
       {refusal ? <RefusalPanel ref={outcomeRef} refusal={refusal} vendorLabel={guide.vendorLabel} /> : null}
@@ -151,21 +159,19 @@ export default function ReconnectPage() {
           <p>That one-click option has timed out (we only keep a key for 10 minutes). Paste it again below and pick the region we suggested.</p>
         </NoticePanel>
       ) : null}
-      {result?.keyError && !outcome ? (
-        <NoticePanel ref={outcomeRef} tone="warn" title="Nothing to check yet">
-          <p>{result.keyError}</p>
-        </NoticePanel>
-      ) : null}
 
-      <ReconnectGuide guide={guide} collapsed={foldGuide} />
+      <ReconnectGuide guide={guide} collapsed={foldGuide} productName={brand.productName} />
       <ReconnectForm
         key={attemptId ?? "first"}
         vendor={view.vendor}
         vendorLabel={guide.vendorLabel}
         keyHint={guide.keyHint}
         regionOptions={NOOKAL_REGION_OPTIONS}
-        defaults={result?.form ?? { region: null, apiVersion: null }}
-        keyError={result?.keyError ?? null}
+        // why: the region on file is preselected; the person's own choice wins after a try
+        defaults={result?.form ?? { region: view.vendor === "nookal" ? knownRegion : null, apiVersion: null }}
+        // why: a short message right under the field it is about; the panel above explains the fix
+        keyError={result?.keyError ?? refusal?.localReason ?? null}
+        keyInputRef={keyInputRef}
         checkingMessage={checkingMessage(view.vendor)}
         stepNumber={foldGuide ? null : 2}
       />

@@ -11,8 +11,8 @@ export { ClinicFacingErrorBoundary as ErrorBoundary } from "../components/error-
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reconnectStyles }];
 
-export const meta: MetaFunction = () => [
-  { title: "Reconnected · Relink" },
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `Reconnected · ${data?.brand.productName ?? "Secure reconnect page"}` },
   { name: "robots", content: "noindex, nofollow" },
   { name: "referrer", content: "no-referrer" },
 ];
@@ -22,14 +22,14 @@ export const headers: HeadersFunction = () => RECONNECT_SECURITY_HEADERS;
 /** After a key is accepted: the plain-words confirmation, from a short-lived signed cookie (no token). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const confirmation = await readConfirmation(request, context.services);
-  return data({ confirmation }, { headers: reconnectHeaders() });
+  return data({ confirmation, brand: context.services.brand }, { headers: reconnectHeaders() });
 }
 
 export default function ReconnectDone() {
-  const { confirmation: c } = useLoaderData<typeof loader>();
+  const { confirmation: c, brand } = useLoaderData<typeof loader>();
   if (!c) {
     return (
-      <ReconnectShell>
+      <ReconnectShell brand={brand}>
         <section className="rc-card" aria-labelledby="done-h">
           <h1 id="done-h">Nothing more to do here</h1>
           <p>If you have just reconnected, you are all set and can close this page. This link has been used up.</p>
@@ -39,13 +39,13 @@ export default function ReconnectDone() {
     );
   }
   return (
-    <ReconnectShell>
+    <ReconnectShell brand={brand}>
       <section className="rc-panel tone-ok rc-done" aria-labelledby="done-h">
         <p className="rc-done-badge">
           <span aria-hidden="true">✓</span> Connected
         </p>
         <h1 id="done-h">
-          {c.clinicName} is reconnected to {c.vendorLabel}
+          {c.clinicName} is reconnected: {brand.productName} can read {c.vendorLabel} again
         </h1>
         <p className="rc-done-line">{connectedLine(c)}</p>
         <dl className="rc-facts">

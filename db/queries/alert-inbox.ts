@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, type SQL } from "drizzle-orm";
 import type { Db } from "../client.ts";
-import { alerts, clinics, connections } from "../schema/index.ts";
+import { alerts, clinics, connections, users } from "../schema/index.ts";
 import type { AlertKind, AlertStatus, Vendor } from "../../domain/vocabulary.ts";
 
 export interface AlertInboxFilters {
@@ -31,6 +31,8 @@ export async function listAlertInbox({ filters, page = 1, pageSize = 50 }: { fil
         firstSeenAt: alerts.firstSeenAt,
         lastSeenAt: alerts.lastSeenAt,
         acknowledgedAt: alerts.acknowledgedAt,
+        acknowledgedByName: users.name,
+        acknowledgedByEmail: users.email,
         mutedUntil: alerts.mutedUntil,
         resolvedAt: alerts.resolvedAt,
         clinicId: alerts.clinicId,
@@ -38,10 +40,13 @@ export async function listAlertInbox({ filters, page = 1, pageSize = 50 }: { fil
         vendor: connections.vendor,
         region: connections.region,
         failureCode: connections.failureCode,
+        state: connections.state,
+        firstFailureAt: connections.firstFailureAt,
       })
       .from(alerts)
       .innerJoin(clinics, eq(clinics.id, alerts.clinicId))
       .innerJoin(connections, eq(connections.id, alerts.connectionId))
+      .leftJoin(users, eq(users.id, alerts.acknowledgedBy))
       .where(condition)
       .orderBy(...order)
       .limit(pageSize)

@@ -102,7 +102,7 @@ export async function resolveAlerts(
 /** Name and contact of a clinic, for addressing and wording alert messages. */
 export async function getClinicContact({ clinicId }: { clinicId: string }, db: DbOrTx) {
   const [row] = await db
-    .select({ id: clinics.id, name: clinics.name, adminName: clinics.adminName, adminEmail: clinics.adminEmail })
+    .select({ id: clinics.id, name: clinics.name, adminName: clinics.adminName, adminEmail: clinics.adminEmail, timeZone: clinics.timeZone })
     .from(clinics)
     .where(eq(clinics.id, clinicId));
   return row;
@@ -259,6 +259,10 @@ export async function listMessages(
         channel: alertNotifications.channel,
         target: alertNotifications.target,
         clinicName: clinics.name,
+        clinicId: alertNotifications.clinicId,
+        audience: alertNotifications.audience,
+        /** The message carried a reconnect link (redacted in what is stored): the console offers a new one instead. */
+        carriesLink: sql<boolean>`${alertNotifications.linkId} is not null`,
         subject: sql<string | null>`${alertNotifications.content} ->> 'subject'`,
         text: includeBodies ? sql<string | null>`${alertNotifications.content} ->> 'text'` : sql<null>`null`,
         status: alertNotifications.status,
@@ -360,6 +364,19 @@ export async function unmuteUnresolvedAlert({ alertId }: { alertId: string }, db
   );
 }
 
+/** Acknowledges every unresolved alert of `alertIds` at once (bulk acknowledge); ends their mutes. */
+export async function acknowledgeUnresolvedAlerts(
+  { alertIds, by, now }: { alertIds: readonly string[]; by: string; now: Date },
+  db: DbOrTx,
+): Promise<AlertRow[]> {
+  if (alertIds.length === 0) return [];
+  return db
+    .update(alerts)
+    .set({ status: "acknowledged", acknowledgedAt: now, acknowledgedBy: by, mutedUntil: null })
+    .where(and(inArray(alerts.id, [...alertIds]), ne(alerts.status, "resolved"), ne(alerts.status, "acknowledged")))
+    .returning(alertColumns);
+}
+
 export async function updateUnresolvedAlert(
   {
     alertId,
@@ -376,4 +393,33 @@ export async function updateUnresolvedAlert(
     .where(and(eq(alerts.id, alertId), ne(alerts.status, "resolved")))
     .returning(alertColumns);
   return row;
+}
+
+/** What "resend a new link" needs from a stored message: its clinic and the purpose of the link it carried. */
+export async function getLinkMessage({ notificationId }: { notificationId: string }, db: DbOrTx) {
+  const [row] = await db
+    .select({ clinicId: alertNotifications.clinicId, audience: alertNotifications.audience, purpose: reconnectLinks.purpose })
+    .from(alertNotifications)
+    .innerJoin(reconnectLinks, eq(reconnectLinks.id, alertNotifications.linkId))
+    .where(eq(alertNotifications.id, notificationId));
+  return row;
+}
+
+/** The latest messages to one clinic's admin, for the clinic page ("Queued" until really sent, then "Sent"). */
+export async function listClinicMessages({ clinicId, limit = 5 }: { clinicId: string; limit?: number }, db: DbOrTx) {
+  return db
+    .select({
+      id: alertNotifications.id,
+      event: alertNotifications.event,
+      target: alertNotifications.target,
+      subject: sql<string | null>`${alertNotifications.content} ->> 'subject'`,
+      status: alertNotifications.status,
+      lastError: alertNotifications.lastError,
+      createdAt: alertNotifications.createdAt,
+      settledAt: alertNotifications.settledAt,
+    })
+    .from(alertNotifications)
+    .where(and(eq(alertNotifications.clinicId, clinicId), eq(alertNotifications.audience, "clinic_admin")))
+    .orderBy(desc(alertNotifications.createdAt), desc(alertNotifications.id))
+    .limit(limit);
 }

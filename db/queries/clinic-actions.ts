@@ -18,6 +18,7 @@ export async function lockConnectionOfClinic({ clinicId }: { clinicId: string },
       state: connections.state,
       failureCode: connections.failureCode,
       suggestedRegion: connections.suggestedRegion,
+      keyHint: connections.keyHint,
       lastSuccessAt: connections.lastSuccessAt,
     })
     .from(clinics)

@@ -3,6 +3,7 @@ import type { Db } from "../client.ts";
 import { alerts, clinics, connections } from "../schema/index.ts";
 import type { ClinicListFilters, ClinicSort } from "./clinics.ts";
 import { stateSeverity } from "../schema/columns.ts";
+import { brokenNowCondition } from "./broken-now.ts";
 
 /**
  * Index-served paging for the clinics table (docs/decisions/0015-console-indexes.md).
@@ -44,11 +45,12 @@ function connectionFilters(filters: ClinicListFilters): SQL[] {
   if (filters.failureCode) where.push(eq(connections.failureCode, filters.failureCode));
   if (filters.vendor) where.push(eq(connections.vendor, filters.vendor));
   if (filters.region) where.push(eq(connections.region, filters.region));
+  if (filters.brokenNow || filters.failingSince) where.push(brokenNowCondition(filters.failingSince));
   if (filters.clinicIds) where.push(filters.clinicIds.length ? inArray(connections.clinicId, filters.clinicIds) : sql`false`);
   return where;
 }
 
-const hasConnectionFilter = (f: ClinicListFilters) => Boolean(f.state || f.failureCode || f.vendor || f.region);
+const hasConnectionFilter = (f: ClinicListFilters) => Boolean(f.state || f.failureCode || f.vendor || f.region || f.brokenNow || f.failingSince);
 
 const KEYS: Record<Exclude<ClinicSort, "name" | "alerts">, { expr: SQL; nullable: boolean }> = {
   vendor: { expr: sql`${connections.vendor}`, nullable: false },

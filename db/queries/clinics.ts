@@ -3,13 +3,17 @@ import type { Db } from "../client.ts";
 import { pageClinicIds } from "./clinic-paging.ts";
 import { stateSeverity } from "../schema/columns.ts";
 import { alerts, clinics, connectionEvents, connections } from "../schema/index.ts";
-import type { ConnectionState, FailureCode, Vendor } from "../../domain/vocabulary.ts";
+import type { ConnectionState, FailingSinceBand, FailureCode, Vendor } from "../../domain/vocabulary.ts";
+import { brokenNowCondition } from "./broken-now.ts";
 
 export interface ClinicListFilters {
   state?: ConnectionState;
   failureCode?: FailureCode;
   vendor?: Vendor;
   region?: string;
+  /** Broken now (db/queries/broken-now.ts), optionally failing since one band (which implies broken now). */
+  brokenNow?: boolean;
+  failingSince?: FailingSinceBand;
   q?: string;
   /** Only these clinics (a selection or a campaign). */
   clinicIds?: string[];
@@ -52,6 +56,7 @@ function clinicListCondition(filters: ClinicListFilters): SQL {
   if (filters.failureCode) where.push(eq(connections.failureCode, filters.failureCode));
   if (filters.vendor) where.push(eq(connections.vendor, filters.vendor));
   if (filters.region) where.push(eq(connections.region, filters.region));
+  if (filters.brokenNow || filters.failingSince) where.push(brokenNowCondition(filters.failingSince));
   if (filters.clinicIds) where.push(filters.clinicIds.length ? inArray(clinics.id, filters.clinicIds) : sql`false`);
   if (filters.q) {
     const pattern = `%${escapeLike(filters.q)}%`;
@@ -180,6 +185,7 @@ export async function getClinic({ clinicId }: { clinicId: string }, db: Db) {
         suggestedRegion: connections.suggestedRegion,
         visiblePatientCount: connections.visiblePatientCount,
         visiblePatientsAtLeast: connections.visiblePatientsAtLeast,
+        supportFindings: connections.supportFindings,
         vendorUserName: connections.vendorUserName,
         vendorUserRole: connections.vendorUserRole,
         lastProbeAt: connections.lastProbeAt,

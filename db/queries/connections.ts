@@ -2,6 +2,7 @@ import { and, asc, eq, gt, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../client.ts";
 
 import { clinics, connectionEvents, connections, type Connection, type NewConnection, type NewConnectionEvent } from "../schema/index.ts";
+import type { SupportFindings } from "../../domain/vocabulary.ts";
 
 function probeReadQuery(db: Db) {
   return db
@@ -39,6 +40,7 @@ export type ConnectionPatch = Partial<
     | "firstFailureAt"
     | "consecutiveFailures"
     | "region"
+    | "keyHint"
     | "stateChangedAt"
     | "everHadPatients"
     | "lastProbeId"
@@ -272,4 +274,12 @@ export async function countDeadProbes({ since }: { since: Date }, db: DbOrTx): P
     .from(connectionEvents)
     .where(and(eq(connectionEvents.kind, "probe_dead"), sql`${connectionEvents.at} >= ${since.toISOString()}::timestamptz`));
   return row?.n ?? 0;
+}
+
+/** Merges support's findings into the connection's (one key per finding; a null value clears it). */
+export async function mergeSupportFindings({ connectionId, patch }: { connectionId: string; patch: Partial<SupportFindings> }, tx: DbOrTx): Promise<void> {
+  await tx
+    .update(connections)
+    .set({ supportFindings: sql`coalesce(${connections.supportFindings}, '{}'::jsonb) || ${JSON.stringify(patch)}::jsonb` })
+    .where(eq(connections.id, connectionId));
 }

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import type { ConnectionState, FailureCode, Vendor } from "../../domain/vocabulary.ts";
+import { BROKEN_NOW } from "./broken-now.ts";
 
 export interface FleetCounts {
   byState: { state: ConnectionState | null; n: number }[];
@@ -17,9 +18,12 @@ export async function fleetCounts(db: Db): Promise<FleetCounts> {
   type Group = { state: ConnectionState; failure_code: FailureCode | null; n: number };
   const [all, archived, clinicTotal] = await Promise.all([
     db.execute<Group>(sql`select state, failure_code, count(*)::int as n from connections group by 1, 2`),
+    // why: one unique-index probe per archived clinic (a few percent) instead of a hash join over every
+    // connection; `offset 0` keeps the planner from flattening the lateral back into that join
     db.execute<Group>(sql`
-      select c.state, c.failure_code, count(*)::int as n from connections c
-      where c.clinic_id in (select k.id from clinics k where k.archived_at is not null) group by 1, 2`),
+      select c.state, c.failure_code, count(*)::int as n
+      from clinics k cross join lateral (select state, failure_code from connections where connections.clinic_id = k.id offset 0) c
+      where k.archived_at is not null group by 1, 2`),
     db.execute<{ n: number }>(sql`select count(*)::int as n from clinics where archived_at is null`),
   ]);
   const states = new Map<ConnectionState, number>();
@@ -52,70 +56,82 @@ export async function openAlertCount(db: Db): Promise<{ open: number; acknowledg
   return row ?? { open: 0, acknowledged: 0, muted: 0 };
 }
 
+/** The broken-now connection whose failure started first (db/queries/broken-now.ts). */
 export async function oldestProblem(db: Db) {
   const [row] = await db.execute<{ clinic_id: string; name: string; failure_code: FailureCode | null; state: ConnectionState; first_failure_at: string }>(sql`
-    select k.id as clinic_id, k.name, c.failure_code, c.state, c.first_failure_at
-    from connections c join clinics k on k.id = c.clinic_id
-    where c.first_failure_at is not null and c.state <> 'paused' and k.archived_at is null
-    order by c.first_failure_at asc limit 1`);
+    select k.id as clinic_id, k.name, connections.failure_code, connections.state, connections.first_failure_at
+    from connections join clinics k on k.id = connections.clinic_id
+    where ${BROKEN_NOW} and ${NOT_ARCHIVED}
+    order by connections.first_failure_at asc limit 1`);
   return row ? { clinicId: row.clinic_id, name: row.name, failureCode: row.failure_code, state: row.state, since: new Date(row.first_failure_at) } : null;
 }
 
 /**
  * Recovery episodes of the last `days`: each "recovered" event paired with the first failure after
- * the previous recovery of the same connection. Bounded by the recoveries in the window.
+ * the previous recovery of the same connection. Bounded by the recoveries in the window. Read once
+ * per dashboard load and shared by the medians and the chart (it is the dashboard's costliest read:
+ * two index probes per recovery).
  */
-const RECOVERIES = (days: number) => sql`
-  select e.connection_id, e.at as recovered_at,
-    (select min(f.at) from connection_events f
-      where f.connection_id = e.connection_id and f.at < e.at and f.failure_code is not null
-        and f.at > coalesce((select max(p.at) from connection_events p
-                             where p.connection_id = e.connection_id and p.kind = 'recovered' and p.at < e.at), '-infinity')) as failed_at
-  from connection_events e
-  where e.kind = 'recovered' and e.at > now() - make_interval(days => ${days})`;
-
-export async function recoveryMedians(db: Db): Promise<{ median7: number | null; median30: number | null; n7: number; n30: number }> {
-  const [row] = await db.execute<{ median7: number | null; median30: number | null; n7: number; n30: number }>(sql`
-    with rec as (${RECOVERIES(30)})
-    select
-      percentile_cont(0.5) within group (order by extract(epoch from recovered_at - failed_at)) filter (where recovered_at > now() - interval '7 days') as median7,
-      percentile_cont(0.5) within group (order by extract(epoch from recovered_at - failed_at)) as median30,
-      count(*) filter (where recovered_at > now() - interval '7 days')::int as n7,
-      count(*)::int as n30
-    from rec where failed_at is not null`);
-  return {
-    median7: row?.median7 === null || row?.median7 === undefined ? null : Number(row.median7),
-    median30: row?.median30 === null || row?.median30 === undefined ? null : Number(row.median30),
-    n7: row?.n7 ?? 0,
-    n30: row?.n30 ?? 0,
-  };
+export async function recoveryEpisodes(db: Db, days = 30): Promise<{ recoveredAt: number; failedAt: number | null }[]> {
+  const rows = await db.execute<{ recovered_at: string; failed_at: string | null }>(sql`
+    select e.at as recovered_at,
+      (select min(f.at) from connection_events f
+        where f.connection_id = e.connection_id and f.at < e.at and f.failure_code is not null
+          and f.at > coalesce((select max(p.at) from connection_events p
+                               where p.connection_id = e.connection_id and p.kind = 'recovered' and p.at < e.at), '-infinity')) as failed_at
+    from connection_events e
+    where e.kind = 'recovered' and e.at > now() - make_interval(days => ${days})`);
+  return rows.map((r) => ({ recoveredAt: new Date(r.recovered_at).getTime(), failedAt: r.failed_at === null ? null : new Date(r.failed_at).getTime() }));
 }
+
+type Episodes = Promise<{ recoveredAt: number; failedAt: number | null }[]>;
+
+/** The median of sorted numbers, interpolated between the middle two (as percentile_cont(0.5)). */
+function median(sorted: number[]): number | null {
+  if (sorted.length === 0) return null;
+  const mid = (sorted.length - 1) / 2;
+  return (sorted[Math.floor(mid)]! + sorted[Math.ceil(mid)]!) / 2;
+}
+
+export async function recoveryMedians(
+  db: Db,
+  episodes: Episodes = recoveryEpisodes(db, 30),
+): Promise<{ median7: number | null; median30: number | null; n7: number; n30: number }> {
+  const weekAgo = Date.now() - 7 * 86_400_000;
+  const known = (await episodes).filter((e) => e.failedAt !== null);
+  const secs = (list: typeof known) => list.map((e) => (e.recoveredAt - e.failedAt!) / 1000).sort((a, b) => a - b);
+  const week = known.filter((e) => e.recoveredAt > weekAgo);
+  return { median7: median(secs(week)), median30: median(secs(known)), n7: week.length, n30: known.length };
+}
+
+const NOT_ARCHIVED = sql`connections.clinic_id not in (select k.id from clinics k where k.archived_at is not null)`;
 
 /**
  * Broken connections at the end of each of the last `days` UTC days (today: now). An episode runs
- * from its first failure to its recovery; connections failing now are open episodes. Computed as a
- * running sum of starts and ends per day, so the cost is one pass over the episodes.
+ * from its first failure to its recovery; connections broken now (BROKEN_NOW) are the open episodes.
+ * Computed as a running sum of starts and ends per day, so the cost is one pass over the episodes.
  */
-export async function brokenOverTime(db: Db, days = 30): Promise<{ day: string; broken: number }[]> {
-  const rows = await db.execute<{ kind: string; day: string | null; n: number }>(sql`
-    with rec as (${RECOVERIES(days)}),
-    episodes as (
-      select failed_at as s, recovered_at as e from rec where failed_at is not null
-      union all
-      select c.first_failure_at, null from connections c join clinics k on k.id = c.clinic_id
-      where c.first_failure_at is not null and c.state <> 'paused' and k.archived_at is null
-    ),
-    w as (select date_trunc('day', now()) - make_interval(days => ${days - 1}) as start)
-    select 'base' as kind, null as day, count(*)::int as n from episodes, w where s < w.start and (e is null or e >= w.start)
-    union all
-    select 'start', to_char(date_trunc('day', s), 'YYYY-MM-DD'), count(*)::int from episodes, w where s >= w.start group by 2
-    union all
-    select 'end', to_char(date_trunc('day', e), 'YYYY-MM-DD'), count(*)::int from episodes, w where e >= w.start group by 2`);
-  let running = rows.find((r) => r.kind === "base")?.n ?? 0;
-  const starts = new Map(rows.filter((r) => r.kind === "start").map((r) => [r.day!, r.n]));
-  const ends = new Map(rows.filter((r) => r.kind === "end").map((r) => [r.day!, r.n]));
-  const out: { day: string; broken: number }[] = [];
+export async function brokenOverTime(db: Db, days = 30, episodes: Episodes = recoveryEpisodes(db, days)): Promise<{ day: string; broken: number }[]> {
+  // why: open episodes read the broken-now index (a hashed NOT IN over the few archived ids), not a join to every clinic
+  const open = await db.execute<{ day: string; n: number }>(sql`
+    select to_char(date_trunc('day', connections.first_failure_at), 'YYYY-MM-DD') as day, count(*)::int as n
+    from connections where ${BROKEN_NOW} and ${NOT_ARCHIVED} group by 1`);
   const today = new Date();
+  const start = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - (days - 1));
+  const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
+  let running = 0;
+  const starts = new Map<string, number>();
+  const ends = new Map<string, number>();
+  const add = (m: Map<string, number>, d: string, n: number) => m.set(d, (m.get(d) ?? 0) + n);
+  const episode = (s: number, e: number | null, n: number) => {
+    if (s < start) {
+      if (e === null || e >= start) running += n;
+    } else add(starts, dayOf(s), n);
+    if (e !== null && e >= start) add(ends, dayOf(e), n);
+  };
+  for (const r of await episodes) if (r.failedAt !== null) episode(r.failedAt, r.recoveredAt, 1);
+  for (const r of open) episode(Date.parse(`${r.day}T00:00:00Z`), null, r.n);
+  const out: { day: string; broken: number }[] = [];
   for (let i = days - 1; i >= 0; i--) {
     const d = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - i)).toISOString().slice(0, 10);
     running += (starts.get(d) ?? 0) - (ends.get(d) ?? 0);

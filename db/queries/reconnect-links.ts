@@ -42,7 +42,9 @@ export async function findLinkByTokenHash({ tokenHash }: { tokenHash: Buffer }, 
       revokedAt: reconnectLinks.revokedAt,
       clinicName: clinics.name,
       clinicArchivedAt: clinics.archivedAt,
+      clinicTimeZone: clinics.timeZone,
       vendor: connections.vendor,
+      region: connections.region,
     })
     .from(reconnectLinks)
     .innerJoin(clinics, eq(clinics.id, reconnectLinks.clinicId))

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { Db, DbOrTx } from "../client.ts";
 import { users, type NewUser } from "../schema/index.ts";
 import type { UserRole } from "../../domain/vocabulary.ts";
@@ -65,4 +65,13 @@ export async function lockActiveAdmins(db: DbOrTx): Promise<string[]> {
     .orderBy(asc(users.id))
     .for("update");
   return rows.map((r) => r.id);
+}
+
+/** Names and emails of these users (timeline actors), in one query. */
+export async function listUserNames({ ids }: { ids: readonly string[] }, db: Db): Promise<{ id: string; name: string; email: string }[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select({ id: users.id, name: users.name, email: users.email })
+    .from(users)
+    .where(inArray(users.id, [...ids]));
 }

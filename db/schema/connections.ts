@@ -2,7 +2,15 @@ import { sql } from "drizzle-orm";
 import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { clinics } from "./clinics.ts";
 import { inList, bytea, stateSeverity } from "./columns.ts";
-import { CONNECTION_STATES, type ConnectionState, FAILURE_CODES, type FailureCode, type Vendor, VENDORS } from "../../domain/vocabulary.ts";
+import {
+  CONNECTION_STATES,
+  type ConnectionState,
+  FAILURE_CODES,
+  type FailureCode,
+  type SupportFindings,
+  type Vendor,
+  VENDORS,
+} from "../../domain/vocabulary.ts";
 
 export const connections = pgTable(
   "connections",
@@ -38,6 +46,8 @@ export const connections = pgTable(
      * `visible_patient_count` patients are visible. Written with the count, from the same verify result.
      */
     visiblePatientsAtLeast: boolean("visible_patients_at_least").notNull().default(false),
+    /** What support learned (live patient lookup count, notes copied by hand today): shown in the escalation packet. */
+    supportFindings: jsonb("support_findings").$type<SupportFindings>(),
     vendorUserName: text("vendor_user_name"),
     vendorUserRole: text("vendor_user_role"),
     lastProbeAt: timestamp("last_probe_at", { withTimezone: true }),
@@ -93,6 +103,11 @@ export const connections = pgTable(
     index("connections_not_failing_idx")
       .on(t.clinicId)
       .where(sql`${t.firstFailureAt} is null`),
+    // why (docs/decisions/0028-broken-now.md): "broken now" (db/queries/broken-now.ts BROKEN_NOW, the same
+    // predicate) counted and paged index-only: the dashboard headline, the table's filter and its chips
+    index("connections_broken_now_idx")
+      .on(t.firstFailureAt, t.clinicId)
+      .where(sql`${t.firstFailureAt} is not null and ${t.state} <> 'paused'`),
     index("connections_patients_clinic_idx")
       .on(t.visiblePatientCount, t.clinicId)
       .where(sql`${t.visiblePatientCount} is not null`),

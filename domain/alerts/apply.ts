@@ -10,9 +10,16 @@ import {
   type AlertRow,
 } from "../../db/queries/alerts.ts";
 import type { NewAlertNotification } from "../../db/schema/alerts.ts";
+import type { Brand } from "../brand.ts";
+import { DomainError } from "../errors.ts";
+import { playbookFor, TAXONOMY } from "../health/taxonomy.ts";
 import type { DeliveryJobQueue } from "../jobs.ts";
+import { sealReconnectToken } from "../reconnect/email.ts";
+import { createReconnectLink } from "../reconnect/links.ts";
+import { redactReconnectLink } from "../reconnect/tokens.ts";
+import type { Keyring } from "../secrets/key-crypto.ts";
 import { renderEmail, renderWebhook, type AlertSnapshot, type MessageContext } from "./messages.ts";
-import type { AlertEvent, AlertKind, EscalationPacket } from "../vocabulary.ts";
+import { type AlertEvent, type AlertKind, type EscalationPacket, VENDOR_LABELS } from "../vocabulary.ts";
 
 /**
  * Alert rules (docs/decisions/0006-alerts.md):
@@ -27,6 +34,10 @@ import type { AlertEvent, AlertKind, EscalationPacket } from "../vocabulary.ts";
  *   nothing was open (a blip that never alerted recovers silently).
  * - Messages are rendered now and delivered by `deliver` jobs enqueued in the same
  *   transaction as the alert rows: no job for a rolled-back write, no write without its job.
+ * - The clinic admin hears only what they can act on (docs/decisions/0027): an "action needed"
+ *   email carries a FRESH reconnect link minted in this transaction (its token sealed on the
+ *   message, the stored copy redacted); a wrong region is support's to fix alone, so the clinic
+ *   gets no email when it opens — the "works again" email after the fix says what was changed.
  */
 
 export interface AlertRecipients {
@@ -36,12 +47,35 @@ export interface AlertRecipients {
   supportEmail: string | null;
   /** Console base URL, for a link to the clinic page. */
   consoleUrl: string | null;
+  /** The vendor's product name and support contact in clinic-facing emails; default DEFAULT_BRAND. */
+  brand?: Brand;
+}
+
+/** What minting a reconnect link for an "action needed" email needs; absent: the email asks the clinic to reply for one. */
+interface AlertLinkSettings {
+  keyring: Keyring;
+  /** PUBLIC_URL: the address the clinic opens. */
+  publicUrl: string;
+  ttlHours: number;
 }
 
 /** Enqueues delivery jobs on the caller's transaction; workers/queues.ts provides the pg-boss one. */
 export interface AlertWorkDeps {
   queue: DeliveryJobQueue;
   recipients: AlertRecipients;
+  links?: AlertLinkSettings | null;
+}
+
+/**
+ * What the clinic admin is told when an alert opens: "action" (steps for them, with a fresh link),
+ * "info" (nothing for them to do; said plainly, never under an "Action needed" subject) or nothing
+ * (support fixes it alone: a wrong region).
+ */
+function clinicAlertEmail(packet: EscalationPacket): "action" | "info" | null {
+  const code = packet.failureCode && packet.failureCode in TAXONOMY ? packet.failureCode : null;
+  if (code === "wrong_region") return null;
+  if (code && playbookFor(code, packet.vendor).clinicSteps.length > 0) return "action";
+  return "info";
 }
 
 export interface AlertWorkInput {
@@ -157,13 +191,57 @@ async function queueNotifications(input: AlertWorkInput, events: PendingEvent[],
       alerts: alerts.map(snapshot),
       now: input.now,
       consoleUrl: recipients.consoleUrl,
+      ...(recipients.brand ? { brand: recipients.brand } : {}),
     });
-    const add = (row: Omit<NewAlertNotification, "id" | "jobId" | "content" | keyof typeof base>, render: (ctx: MessageContext) => Record<string, unknown>) => {
-      const id = randomUUID();
+    const add = (
+      row: Omit<NewAlertNotification, "id" | "jobId" | "content" | keyof typeof base>,
+      render: (ctx: MessageContext) => Record<string, unknown>,
+      id: string = randomUUID(),
+    ) => {
       rows.push({ ...base, ...row, id, jobId: randomUUID(), content: render(context(id)) });
     };
-    if (recipients.emailClinicAdmin && clinic.adminEmail) {
-      add({ channel: "email", audience: "clinic_admin", target: clinic.adminEmail }, (ctx) => renderEmail(ctx, "clinic_admin"));
+    const tell = event === "recovered" ? "recovered" : clinicAlertEmail(alerts[0]!.packet);
+    if (recipients.emailClinicAdmin && clinic.adminEmail && tell) {
+      const id = randomUUID();
+      let link: { token: string; url: string; expiresAt: Date; linkId: string } | null = null;
+      if (tell === "action" && deps.links) {
+        const code = alerts[0]!.packet.failureCode;
+        // why: a clinic that cannot have a link (archived meanwhile) still gets the email, asking it to reply
+        const created = await createReconnectLink(
+          {
+            clinicId: input.clinicId,
+            // why: the reconnect page shows this as "why you got this link": name the vendor the clinic knows
+            purpose: (code
+              ? TAXONOMY[code].clinicMessage.replace(/^Your practice-management system/, VENDOR_LABELS[alerts[0]!.packet.vendor])
+              : "Your connection needs a new API key."
+            ).slice(0, 200),
+            createdBy: "system",
+            ttlHours: deps.links.ttlHours,
+            now: input.now,
+            forAlertEmail: true,
+          },
+          tx,
+        ).catch((err: unknown) => {
+          if (err instanceof DomainError) return null;
+          throw err;
+        });
+        const token = created ? created.path.slice("/reconnect/".length) : "";
+        if (created) link = { token, url: `${deps.links.publicUrl.replace(/\/+$/, "")}${created.path}`, expiresAt: created.expiresAt, linkId: created.linkId };
+      }
+      add(
+        {
+          channel: "email",
+          audience: "clinic_admin",
+          target: clinic.adminEmail,
+          // why: the token exists only sealed on this row and in the email sent; the stored copy is redacted
+          ...(link ? { linkId: link.linkId, ...sealReconnectToken(deps.links!.keyring, id, link.token) } : {}),
+        },
+        (ctx) => {
+          const email = renderEmail({ ...ctx, reconnect: link ? { url: link.url, expiresAt: link.expiresAt } : null }, "clinic_admin");
+          return link ? { ...email, text: redactReconnectLink(email.text, link.token), html: redactReconnectLink(email.html, link.token) } : email;
+        },
+        id,
+      );
     }
     if (recipients.supportEmail) {
       add({ channel: "email", audience: "support", target: recipients.supportEmail }, (ctx) => renderEmail(ctx, "support"));

@@ -32,6 +32,8 @@ export interface DeliveryDeps {
   /** null when SMTP is not configured: emails wait in email_outbox for the console. */
   email: EmailSender | null;
   fromEmail: string;
+  /** The display name on clinic-facing emails: the vendor's product (BRAND_PRODUCT_NAME), never "Relink". */
+  fromName?: string;
   webhookTimeoutMs: number;
   /** Opens the receivers' sealed signing secrets. */
   keyring: Keyring;
@@ -92,7 +94,9 @@ export async function deliverNotification({ notificationId }: { notificationId: 
   };
 
   // why: a link used, revoked or expired before its email went out must not reach the clinic
-  if (n.event === "reconnect_link" && (!n.linkId || !(await isLinkLive({ linkId: n.linkId, now: now() }, db)))) {
+  // (a reconnect-link email, or an "action needed" alert email carrying a fresh link)
+  const carriesLink = n.event === "reconnect_link" || n.linkId !== null;
+  if (carriesLink && (!n.linkId || !(await isLinkLive({ linkId: n.linkId, now: now() }, db)))) {
     await record("suppressed", { error: "reconnect link no longer live" });
     return settle("suppressed", "the reconnect link was used, revoked or expired before the email went out");
   }
@@ -109,7 +113,7 @@ export async function deliverNotification({ notificationId }: { notificationId: 
     // why: the stored text (and the outbox copy) carries the link redacted; only the message sent has the token
     let sendText = text;
     let sendHtml = html;
-    if (n.event === "reconnect_link") {
+    if (carriesLink) {
       let token: string | null = null;
       try {
         token = deps.keyring ? unsealReconnectToken(deps.keyring, n) : null;
@@ -132,13 +136,14 @@ export async function deliverNotification({ notificationId }: { notificationId: 
     const started = performance.now();
     try {
       const sent = await deps.email.send({
-        from: deps.fromEmail,
+        from: n.audience === "clinic_admin" && deps.fromName ? { name: deps.fromName, address: deps.fromEmail } : deps.fromEmail,
         to: n.target,
         subject,
         text: sendText,
         html: sendHtml,
         // why: mail clients thread every message about one alert together
-        headers: { "X-Relink-Notification": notificationId, "X-Relink-Event": n.event },
+        // (neutral names: a clinic admin may read the headers, and never heard of Relink)
+        headers: { "X-Notification-Id": notificationId, "X-Notification-Event": n.event },
       });
       const durationMs = Math.round(performance.now() - started);
       await markOutboxEmail({ id: outbox.id, sentAt: now(), messageId: sent.messageId }, db);

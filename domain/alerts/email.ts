@@ -1,7 +1,8 @@
 import nodemailer from "nodemailer";
 
 export interface OutgoingEmail {
-  from: string;
+  /** An address, or a display name with its address ("Clinic Connect" <alerts@…>). */
+  from: string | { name: string; address: string };
   to: string;
   subject: string;
   text: string;

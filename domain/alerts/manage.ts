@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import type { DbOrTx } from "../../db/client.ts";
 import { z } from "zod";
 import { recordAudit } from "../../db/queries/audit.ts";
-import { insertWebhookEndpoint, setWebhookEndpointActive, unmuteUnresolvedAlert, updateUnresolvedAlert, type AlertRow } from "../../db/queries/alerts.ts";
+import {
+  acknowledgeUnresolvedAlerts,
+  insertWebhookEndpoint,
+  setWebhookEndpointActive,
+  unmuteUnresolvedAlert,
+  updateUnresolvedAlert,
+  type AlertRow,
+} from "../../db/queries/alerts.ts";
 import { DomainError } from "../errors.ts";
 import type { Keyring } from "../secrets/key-crypto.ts";
 import { generateWebhookSecret } from "./webhook.ts";
@@ -49,6 +56,36 @@ export async function acknowledgeAlert(
       tx,
     );
     return row;
+  });
+}
+
+/** The most alerts one bulk acknowledge takes (a page of the inbox is 50). */
+export const BULK_ACK_LIMIT = 200;
+
+/**
+ * Acknowledges several alerts at once (the inbox's bulk acknowledge): one update, one audit entry
+ * per alert, all in one transaction. Alerts already acknowledged or resolved are left as they are.
+ */
+export async function acknowledgeAlerts(
+  { alertIds, actor, now = new Date() }: { alertIds: readonly string[]; actor: Actor; now?: Date },
+  db: DbOrTx,
+): Promise<AlertRow[]> {
+  const ids = [...new Set(alertIds)];
+  if (ids.length > BULK_ACK_LIMIT) throw new DomainError(400, `Acknowledge at most ${BULK_ACK_LIMIT} alerts at once.`, { field: "alertId" });
+  return db.transaction(async (tx) => {
+    const rows = await acknowledgeUnresolvedAlerts({ alertIds: ids, by: actor.userId, now }, tx);
+    for (const row of rows)
+      await recordAudit(
+        {
+          actorUserId: actor.userId,
+          actorLabel: actor.label,
+          action: "alert.acknowledge",
+          clinicId: row.clinicId,
+          details: { alertId: row.id, kind: row.kind, bulk: true },
+        },
+        tx,
+      );
+    return rows;
   });
 }
 

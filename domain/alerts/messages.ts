@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { brandContactLine, clinicTime, DEFAULT_BRAND, type Brand } from "../brand.ts";
 import { escalationText } from "../health/escalation.ts";
 import { playbookFor, TAXONOMY } from "../health/taxonomy.ts";
 import { ALERT_KIND_LABELS, type AlertEvent, type AlertKind, type AlertStatus, type EscalationPacket, type FailureCode, VENDOR_LABELS } from "../vocabulary.ts";
@@ -24,7 +25,7 @@ export interface MessageContext {
   event: AlertEvent;
   /** The notification's id; webhook receivers deduplicate retries by it. */
   notificationId: string;
-  clinic: { id: string; name: string; adminName?: string | null };
+  clinic: { id: string; name: string; adminName?: string | null; timeZone?: string | null };
   connectionId: string;
   /** The packet as of this event (for a recovery: the healthy state). */
   packet: EscalationPacket;
@@ -33,6 +34,13 @@ export interface MessageContext {
   now: Date;
   /** Base URL of the console, for a link to the clinic page. */
   consoleUrl?: string | null;
+  /** The vendor's own product in clinic-facing words; default DEFAULT_BRAND. */
+  brand?: Brand;
+  /**
+   * A fresh reconnect link for an "action needed" email, with its full token: the caller redacts
+   * the rendered text before storing it (the sealed token goes on the message row).
+   */
+  reconnect?: { url: string; expiresAt: Date } | null;
 }
 
 export const EmailContentSchema = z.object({
@@ -81,7 +89,7 @@ function toText(blocks: Block[]): string {
     .concat("\n");
 }
 
-function toHtml(blocks: Block[]): string {
+function toHtml(blocks: Block[], brand?: Brand): string {
   const body = blocks
     .map((b) => {
       switch (b.type) {
@@ -98,7 +106,11 @@ function toHtml(blocks: Block[]): string {
       }
     })
     .join("\n");
-  return `<!doctype html><html><body style="font-family:sans-serif;line-height:1.4">\n${body}\n</body></html>`;
+  // why: a clinic-facing email opens with the product name the clinic knows (and its logo)
+  const head = brand
+    ? `<p style="font-weight:bold;font-size:1.1em">${brand.logoUrl ? `<img src="${escapeHtml(brand.logoUrl)}" alt="" width="28" height="28" style="vertical-align:middle;margin-right:8px">` : ""}${escapeHtml(brand.productName)}</p>\n`
+    : "";
+  return `<!doctype html><html><body style="font-family:sans-serif;line-height:1.4">\n${head}${body}\n</body></html>`;
 }
 
 // ---- wording
@@ -186,37 +198,94 @@ function supportEmail(ctx: MessageContext): { subject: string; blocks: Block[] }
   return { subject: `[Relink] ${again ? "Again: " : ""}${name}: ${title} (${vendor})`, blocks };
 }
 
+/** What the connection can and cannot do, as the vendors' own onboarding guides say it. */
+export const READ_ONLY_NOTE: Record<"cliniko" | "nookal", string> = {
+  cliniko:
+    "The connection only reads from Cliniko; it never changes anything there. You can revoke it at any time in Cliniko: My Info → Manage API keys → Archive.",
+  nookal:
+    "The connection only reads from Nookal; it never changes anything there. You can revoke it at any time in Nookal: Setup → Integrations → API Keys, then disable or delete the key.",
+};
+
 function clinicEmail(ctx: MessageContext): { subject: string; blocks: Block[] } {
+  const brand = ctx.brand ?? DEFAULT_BRAND;
+  const product = oneLine(brand.productName);
   const name = oneLine(ctx.clinic.name);
   const vendor = VENDOR_LABELS[ctx.packet.vendor];
   const greeting: Block = { type: "p", text: ctx.clinic.adminName ? `Hello ${oneLine(ctx.clinic.adminName)},` : "Hello," };
+  const contact = brandContactLine(brand);
+  const footer: Block[] = [{ type: "p", text: `— The ${product} team${contact ? `. ${contact}` : ""}` }];
   if (ctx.event === "recovered") {
-    return {
-      subject: `Your ${vendor} connection works again — ${name}`,
-      blocks: [greeting, { type: "p", text: `Good news: the connection to ${vendor} for ${name} works again. Nothing more to do on your side.` }],
-    };
+    // why: a wrong region is fixed by support alone; the clinic hears about it once, after it was done
+    const regionFixed = ctx.alerts.some((a) => a.packet.failureCode === "wrong_region");
+    const blocks: Block[] = [greeting];
+    if (regionFixed) {
+      blocks.push({
+        type: "p",
+        text: `Your ${vendor} key was fine: it belongs to a different ${vendor} region than the one we had on file. We have switched ${name}'s connection to ${ctx.packet.vendor === "nookal" ? `region ${ctx.packet.nookalRegion ?? ctx.packet.region}` : `the ${ctx.packet.clinikoShard ?? ctx.packet.region} region`}.`,
+      });
+    }
+    blocks.push(
+      {
+        type: "p",
+        text: `Good news: the connection works again. ${product} can read ${name}'s ${vendor} data again, as of ${clinicTime(ctx.now, ctx.clinic.timeZone)}. Nothing more to do on your side.`,
+      },
+      ...footer,
+    );
+    return { subject: `${product} works again with ${vendor} — ${name}`, blocks };
   }
   const alert = primary(ctx);
   const c = code(alert.packet);
+  const steps = c ? playbookFor(c, alert.packet.vendor).clinicSteps : [];
   const blocks: Block[] = [greeting];
-  if (c) {
-    const steps = playbookFor(c, alert.packet.vendor).clinicSteps;
-    blocks.push({ type: "p", text: `We have a problem reaching ${vendor} for ${name}. ${TAXONOMY[c].clinicMessage}` });
-    if (steps.length) blocks.push({ type: "p", text: "What to do:" }, { type: "ol", items: steps });
-    else blocks.push({ type: "p", text: "Nothing to do on your side right now." });
-  } else {
-    blocks.push({ type: "p", text: `${ALERT_KIND_LABELS[alert.kind]} for ${name}.` });
+  if (c && steps.length) {
+    blocks.push(
+      {
+        type: "p",
+        text: `${product} can no longer read ${name}'s ${vendor} data. ${TAXONOMY[c].clinicMessage.replace(/^Your practice-management system/, vendor)}`,
+      },
+      { type: "p", text: "What to do:" },
+      { type: "ol", items: steps },
+    );
+    if (ctx.reconnect) {
+      blocks.push(
+        { type: "link", label: `Paste the new key here`, href: ctx.reconnect.url },
+        { type: "p", text: `This link works once, until ${clinicTime(ctx.reconnect.expiresAt, ctx.clinic.timeZone)}. It checks the key while you wait.` },
+      );
+    } else {
+      blocks.push({ type: "p", text: "Reply to this email and we will send you a link to paste the new key into." });
+    }
+    blocks.push(
+      { type: "p", text: READ_ONLY_NOTE[alert.packet.vendor] },
+      {
+        type: "p",
+        text: "Please don't re-create patients or change anything else in the meantime. Reconnecting loses no data; if today is busy, copy today's notes by hand and reconnect later.",
+      },
+      ...footer,
+    );
+    return { subject: `Action needed: reconnect ${vendor} to ${product} — ${name}`, blocks };
   }
-  blocks.push({
-    type: "p",
-    text: "Please don't re-create patients or change anything else in the meantime. Reply to this email if you need help; our support team has been told.",
-  });
-  return { subject: `Action needed: your ${vendor} connection — ${name}`, blocks };
+  // why: nothing for the clinic to do is said plainly, never under an "Action needed" subject
+  blocks.push(
+    {
+      type: "p",
+      text: c
+        ? `${product} is having trouble reading ${name}'s ${vendor} data. ${TAXONOMY[c].clinicMessage.replace(/^Your practice-management system/, vendor)}`
+        : `${ALERT_KIND_LABELS[alert.kind]} for ${name}.`,
+    },
+    { type: "p", text: "There is nothing to do on your side: our support team is on it, and we will email you when it works again." },
+    ...footer,
+  );
+  return { subject: `For your information: ${product} and ${vendor} — ${name}`, blocks };
 }
 
 export function renderEmail(ctx: MessageContext, audience: "clinic_admin" | "support"): EmailContent {
   const { subject, blocks } = audience === "support" ? supportEmail(ctx) : clinicEmail(ctx);
-  return { kind: "email", subject: oneLine(subject), text: toText(blocks), html: toHtml(blocks) };
+  return {
+    kind: "email",
+    subject: oneLine(subject),
+    text: toText(blocks),
+    html: toHtml(blocks, audience === "support" ? undefined : (ctx.brand ?? DEFAULT_BRAND)),
+  };
 }
 
 interface AlertWebhookBody {

@@ -1,3 +1,4 @@
+import type { Brand } from "../brand.ts";
 import { z } from "zod";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { recordAudit, recordAuditMany } from "../../db/queries/audit.ts";
@@ -123,6 +124,8 @@ export interface BulkDeps {
   /** For the links in reconnect emails. */
   publicUrl: string;
   linkTtlHours: number;
+  /** The product name clinics know, in the reconnect emails. */
+  brand?: Brand;
 }
 
 /** Why a clinic is left out before anything runs, or null when it takes part. */
@@ -163,7 +166,7 @@ async function runOne(request: RunRequest, t: BulkTarget, actor: Actor, deps: Bu
           ttlHours: deps.linkTtlHours,
           admin: { name: t.adminName, email: t.adminEmail, clinicName: t.clinicName, vendorLabel: VENDOR_LABELS[t.vendor!] },
         },
-        { db: tx, keyring: deps.keyring, deliveries: deps.deliveries },
+        { db: tx, keyring: deps.keyring, deliveries: deps.deliveries, ...(deps.brand ? { brand: deps.brand } : {}) },
       );
       return `Email queued to ${link.emailQueuedTo} (Deliveries shows when it is sent).`;
     }

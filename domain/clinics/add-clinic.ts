@@ -26,8 +26,15 @@ export const AddClinicSchema = ClinicDetailsSchema.extend({
   // why: Cliniko keys name their shard; only Nookal needs the person to pick a region
   region: z.enum(NOOKAL_REGIONS).optional().catch(undefined),
   apiVersion: z.enum(["v2", "v3"]).optional().catch(undefined),
+  /** The one-click choice after a wrong-region verdict: a Nookal region or a Cliniko shard the key works in. */
+  useRegion: z
+    .string()
+    .regex(/^(au|eu|us|[a-z]{2}\d{1,2})$/)
+    .optional()
+    .catch(undefined),
 }).superRefine((v, ctx) => {
-  if (v.vendor === "nookal" && !v.region) ctx.addIssue({ code: "custom", path: ["region"], message: "Pick the Nookal region the clinic signs in to" });
+  if (v.vendor === "nookal" && !v.region && !v.useRegion)
+    ctx.addIssue({ code: "custom", path: ["region"], message: "Pick the Nookal region the clinic signs in to" });
 });
 export type AddClinicInput = z.output<typeof AddClinicSchema>;
 
@@ -115,7 +122,18 @@ export async function addClinicByHand(
 ): Promise<AddClinicResult> {
   // why: answer a taken name before spending a vendor round trip on the key
   await assertNameFree(input.name, deps.db);
-  const verdict = await verifyCandidateKey({ vendor: input.vendor, rawKey: input.key, region: input.region, apiVersion: input.apiVersion }, deps.vendors);
+  const nookalRegion =
+    input.vendor === "nookal" && input.useRegion && (NOOKAL_REGIONS as readonly string[]).includes(input.useRegion) ? input.useRegion : input.region;
+  const verdict = await verifyCandidateKey(
+    {
+      vendor: input.vendor,
+      rawKey: input.key,
+      region: nookalRegion,
+      apiVersion: input.apiVersion,
+      ...(input.vendor === "cliniko" && input.useRegion ? { clinikoShard: input.useRegion } : {}),
+    },
+    deps.vendors,
+  );
   const view = describeVerdict(verdict);
   if (!verdict.ok) return { ok: false, verdict: view };
 

@@ -1,12 +1,15 @@
 import type { Db } from "../../db/client.ts";
+import { listClinicMessages } from "../../db/queries/alerts.ts";
 import { listProbeTicks } from "../../db/queries/probe-history.ts";
 import { listCampaignsOfClinic } from "../../db/queries/campaigns.ts";
 import { getClinic, listTimeline } from "../../db/queries/clinics.ts";
+import { listUserNames } from "../../db/queries/users.ts";
 import { DomainError } from "../errors.ts";
 import type { ProbeEvidence } from "../health/classifier.ts";
 import { buildEscalationPacket, escalationText } from "../health/escalation.ts";
 import { playbookFor } from "../health/taxonomy.ts";
 import { canSendReconnectLink } from "./console-actions.ts";
+import { messageStatusLabel } from "../vocabulary.ts";
 
 /** Timeline events per page of the clinic page. */
 const TIMELINE_PAGE = 25;
@@ -19,10 +22,11 @@ export const CLINIC_NOT_FOUND = "No clinic has that address.";
  * escalation packet and the playbook for its failure. Null when no clinic has that id.
  */
 export async function loadClinicPage({ clinicId, page, now = new Date() }: { clinicId: string; page: number; now?: Date }, db: Db) {
-  const [row, timeline, campaigns, probes] = await Promise.all([
+  const [row, timeline, campaigns, messages, probes] = await Promise.all([
     getClinic({ clinicId }, db),
     listTimeline({ clinicId, page, pageSize: TIMELINE_PAGE }, db),
     listCampaignsOfClinic({ clinicId }, db),
+    listClinicMessages({ clinicId }, db),
     listProbeTicks({ clinicId }, db),
   ]);
   if (!row) return null;
@@ -43,20 +47,45 @@ export async function loadClinicPage({ clinicId, page, now = new Date() }: { cli
           lastSuccessAt: c.lastSuccessAt,
           visiblePatients: c.visiblePatientCount,
           visiblePatientsAtLeast: c.visiblePatientsAtLeast,
+          supportFindings: c.supportFindings ?? null,
         }),
+        { clinicTimeZone: row.clinic.timeZone },
       )
     : null;
+  const names = await actorNames(
+    timeline.rows.map((e) => e.actor),
+    db,
+  );
   return {
     clinic: row.clinic,
     connection: c ? { ...c, failureEvidence: null, canSendLink: canSendReconnectLink(c.state) } : null,
-    timeline: { ...timeline, rows: timeline.rows.map((e) => ({ ...e, id: String(e.id) })) },
+    timeline: { ...timeline, rows: timeline.rows.map((e) => ({ ...e, id: String(e.id), actor: names(e.actor) })) },
     page,
     pages: Math.max(1, Math.ceil(timeline.total / TIMELINE_PAGE)),
     packet,
     playbook: c?.failureCode ? playbookFor(c.failureCode, c.vendor) : null,
     campaigns,
     probes,
+    /** What the clinic admin was sent, each "Queued" until the worker really sent it (messageStatusLabel). */
+    messages: messages.map((m) => ({ ...m, status: messageStatusLabel(m.status, m.status === "queued" && m.lastError !== null) })),
     now: now.getTime(),
+  };
+}
+
+/** Who a timeline actor tag names, in words: a person by name (not `user:<uuid>`), else what acted. */
+const ACTOR_WORDS: Record<string, string> = {
+  probe: "scheduled probe",
+  link: "the clinic (reconnect link)",
+  system: "system",
+};
+
+async function actorNames(actors: (string | null)[], db: Db): Promise<(actor: string | null) => string> {
+  const ids = [...new Set(actors.filter((a): a is string => !!a && a.startsWith("user:")).map((a) => a.slice(5)))];
+  const byId = new Map((await listUserNames({ ids }, db)).map((u) => [u.id, u.name || u.email]));
+  return (actor) => {
+    if (!actor) return "system";
+    if (actor.startsWith("user:")) return byId.get(actor.slice(5)) ?? "a former user";
+    return ACTOR_WORDS[actor] ?? actor;
   };
 }
 

@@ -1,4 +1,6 @@
 import type { Db } from "../../db/client.ts";
+import { getLinkMessage } from "../../db/queries/alerts.ts";
+import { clinicWithConnection } from "./clinic-page.ts";
 import { DomainError } from "../errors.ts";
 import type { ProbeReport } from "../health/probe.ts";
 import { applySuggestedRegion, resumeConnection, type Actor } from "./console-actions.ts";
@@ -69,4 +71,19 @@ export async function createClinicReconnectLink(
     },
     deps,
   );
+}
+
+/**
+ * The outbox's "Resend a new link": a stored message shows its link redacted and its token is gone
+ * once it settled, so the old link is never shown again; instead a NEW link is made for the same
+ * purpose and emailed to the clinic admin (revoking the old one), exactly like "Create and email".
+ */
+export async function resendReconnectLink(
+  { notificationId, actor, publicUrl, ttlHours }: { notificationId: string; actor: Actor; publicUrl: string; ttlHours: number },
+  deps: LinkSendDeps & { db: Db },
+) {
+  const message = await getLinkMessage({ notificationId }, deps.db);
+  if (!message || message.audience !== "clinic_admin") throw new DomainError(404, "No clinic email with a reconnect link has that id.", { code: "not_found" });
+  const { clinic, connection } = await clinicWithConnection(message.clinicId, deps.db);
+  return createClinicReconnectLink({ clinic, vendor: connection.vendor, purpose: message.purpose, email: true, actor, publicUrl, ttlHours }, deps);
 }

@@ -3,7 +3,8 @@ import type { Db } from "../../db/client.ts";
 import { listCampaignChoices } from "../../db/queries/bulk-operations.ts";
 import { CLINIC_SORTS, listClinics } from "../../db/queries/clinics.ts";
 import { KNOWN_CLINIKO_SHARDS } from "../vendors/cliniko-key.ts";
-import { CONNECTION_STATES, FAILURE_CODES, NOOKAL_REGIONS, VENDORS } from "../vocabulary.ts";
+import { countBrokenNow } from "../../db/queries/broken-now.ts";
+import { CONNECTION_STATES, FAILING_SINCE_BANDS, FAILURE_CODES, NOOKAL_REGIONS, VENDORS } from "../vocabulary.ts";
 
 const CLINICS_PAGE_SIZE = 50;
 const REGIONS = [...KNOWN_CLINIKO_SHARDS, ...NOOKAL_REGIONS] as const;
@@ -14,6 +15,9 @@ export const ClinicsQuerySchema = z.object({
   failure: z.enum(FAILURE_CODES).optional().catch(undefined),
   vendor: z.enum(VENDORS).optional().catch(undefined),
   region: z.enum(REGIONS).optional().catch(undefined),
+  /** "Broken now" (db/queries/broken-now.ts); `since` narrows it to a failing-since band. */
+  broken: z.enum(["now"]).optional().catch(undefined),
+  since: z.enum(FAILING_SINCE_BANDS).optional().catch(undefined),
   q: z.string().trim().max(200).optional().catch(undefined),
   sort: z.enum(CLINIC_SORTS).catch("failingSince").default("failingSince"),
   dir: z.enum(["asc", "desc"]).catch("asc").default("asc"),
@@ -21,21 +25,39 @@ export const ClinicsQuerySchema = z.object({
 });
 export type ClinicsQuery = z.output<typeof ClinicsQuerySchema>;
 
+/** Page `n` clamped into 1…pages (an empty view has one empty page). */
+function clampPage(page: number, total: number, pageSize: number): number {
+  return Math.min(Math.max(1, page), Math.max(1, Math.ceil(total / pageSize)));
+}
+
 /**
- * One page of the clinics table exactly as the URL asks (filtered, sorted and paged in SQL), and
- * the campaigns the bulk bar offers — only to those who may act on them.
+ * One page of the clinics table exactly as the URL asks (filtered, sorted and paged in SQL), the
+ * "broken now" counts for the filter chips, and the campaigns the bulk bar offers — only to those
+ * who may act on them. A page past the end shows the last page (page=999 is not an empty table).
  */
 export async function loadClinicsTable({ query, canAct, now = new Date() }: { query: ClinicsQuery; canAct: boolean; now?: Date }, db: Db) {
-  const { rows, total } = await listClinics(
-    {
-      filters: { state: query.state, failureCode: query.failure, vendor: query.vendor, region: query.region, q: query.q || undefined },
-      sort: query.sort,
-      desc: query.dir === "desc",
-      page: query.page,
-      pageSize: CLINICS_PAGE_SIZE,
+  const args = {
+    filters: {
+      state: query.state,
+      failureCode: query.failure,
+      vendor: query.vendor,
+      region: query.region,
+      brokenNow: query.broken === "now",
+      failingSince: query.since,
+      q: query.q || undefined,
     },
-    db,
-  );
-  const campaigns = canAct ? await listCampaignChoices(db) : [];
-  return { rows, total, campaigns, page: query.page, sort: query.sort, dir: query.dir, pageSize: CLINICS_PAGE_SIZE, now: now.getTime() };
+    sort: query.sort,
+    desc: query.dir === "desc",
+    pageSize: CLINICS_PAGE_SIZE,
+  };
+  const [first, broken, campaigns] = await Promise.all([
+    listClinics({ ...args, page: query.page }, db),
+    countBrokenNow(db),
+    canAct ? listCampaignChoices(db) : Promise.resolve([]),
+  ]);
+  let { rows, total } = first;
+  const page = clampPage(query.page, total, CLINICS_PAGE_SIZE);
+  // why: only an out-of-range page pays a second read, of the last page
+  if (page !== query.page) ({ rows, total } = await listClinics({ ...args, page }, db));
+  return { rows, total, broken, campaigns, page, sort: query.sort, dir: query.dir, pageSize: CLINICS_PAGE_SIZE, now: now.getTime() };
 }

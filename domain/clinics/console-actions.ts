@@ -2,7 +2,8 @@ import { z } from "zod";
 import type { DbOrTx } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { lockConnectionOfClinic } from "../../db/queries/clinic-actions.ts";
-import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
+import { insertConnectionEvents, mergeSupportFindings, updateConnection } from "../../db/queries/connections.ts";
+import { rehintRegion } from "../connections/key-storage.ts";
 import { DomainError } from "../errors.ts";
 import { assertTransition, canTransition } from "../health/states.ts";
 import { STATE_LABELS } from "../vocabulary.ts";
@@ -100,7 +101,11 @@ export async function applySuggestedRegion(
     if (c.failureCode !== "wrong_region" || !c.suggestedRegion)
       throw new DomainError(409, "There is no suggested region to apply (the last probe did not find one).");
     const now = new Date();
-    await updateConnection({ connectionId: c.connectionId, patch: { region: c.suggestedRegion } }, tx);
+    // why: the hint names the region the key is used in; it follows the change (issue 11)
+    await updateConnection(
+      { connectionId: c.connectionId, patch: { region: c.suggestedRegion, keyHint: rehintRegion(c.vendor, c.keyHint, c.suggestedRegion) } },
+      tx,
+    );
     await insertConnectionEvents(
       [
         {
@@ -145,6 +150,44 @@ export async function addNote({ clinicId, text, actor }: { clinicId: string; tex
       tx,
     );
     await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "clinic.note", clinicId, details: { length: text.length } }, tx);
+  });
+}
+
+/**
+ * Support records that the clinic is copying notes by hand for the day (or that it stopped): on the
+ * timeline, in the audit log and in the escalation packet, so whoever picks the ticket up knows the
+ * clinic is working around the outage and what they are waiting for.
+ */
+export async function setManualNotes(
+  { clinicId, on, note, actor, now = new Date() }: { clinicId: string; on: boolean; note?: string; actor: Actor; now?: Date },
+  db: DbOrTx,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const c = await lockConnectionOfClinic({ clinicId }, tx);
+    if (!c) throw new DomainError(404, "No clinic with a connection has that id.");
+    const text = note?.trim() || null;
+    await mergeSupportFindings(
+      { connectionId: c.connectionId, patch: { manualNotes: on ? { since: now.toISOString(), note: text, by: actor.label } : null } },
+      tx,
+    );
+    await insertConnectionEvents(
+      [
+        {
+          connectionId: c.connectionId,
+          clinicId,
+          at: now,
+          kind: "note",
+          fromState: c.state,
+          toState: c.state,
+          actor: actorTag(actor),
+          message: on
+            ? `${actor.label}: the clinic is copying notes by hand for the day${text ? ` — ${text}` : ""}.`
+            : `${actor.label}: the clinic is no longer copying notes by hand.`,
+        },
+      ],
+      tx,
+    );
+    await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "clinic.manual_notes", clinicId, details: { on } }, tx);
   });
 }
 

@@ -1,10 +1,14 @@
 import { randomUUID } from "node:crypto";
+import { VENDOR_LABELS } from "../vocabulary.ts";
 import { z } from "zod";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
-import { getConnectionForProbe } from "../../db/queries/connections.ts";
+import { getConnectionForProbe, mergeSupportFindings } from "../../db/queries/connections.ts";
 import type { AlertWorkDeps } from "../alerts/apply.ts";
 import type { DeliveryJobQueue, ProbeJobQueue } from "../jobs.ts";
+import { getClinicContact } from "../../db/queries/alerts.ts";
+import { READ_ONLY_NOTE } from "../alerts/messages.ts";
+import { brandContactLine, clinicTime, DEFAULT_BRAND, type Brand } from "../brand.ts";
 import { queueReconnectEmail } from "../reconnect/email.ts";
 import { openApiKey, type Keyring } from "../connections/key-storage.ts";
 import { probeConnection, type ProbeReport, type VendorAccess } from "../health/probe.ts";
@@ -38,6 +42,8 @@ export interface LinkSendDeps {
   db: DbOrTx;
   keyring: Keyring;
   deliveries: DeliveryJobQueue;
+  /** The product name and support contact the clinic knows; default DEFAULT_BRAND. */
+  brand?: Brand;
 }
 
 /**
@@ -109,6 +115,13 @@ export async function lookupPatients(
       result = { ok: false, message: `The vendor refused the search: ${err.message}` };
     }
   }
+  // why: the escalation packet says what support learned: "one patient missing" (no match while
+  // others are visible) versus "no patients" — the count only, never the name
+  if (result.ok)
+    await mergeSupportFindings(
+      { connectionId, patch: { patientLookup: { matches: result.matches, capped: result.capped, at: new Date().toISOString() } } },
+      deps.db,
+    );
   // why: the audit records that a lookup happened and its count, never the name searched for
   await recordAudit(
     {
@@ -158,6 +171,11 @@ export async function sendReconnectLink(
     const url = `${publicUrl.replace(/\/$/, "")}${link.path}`;
     if (!email || !admin.email) return { url, expiresAt: link.expiresAt, emailQueuedTo: null, notificationId: null };
     const to = admin.email;
+    const brand = deps.brand ?? DEFAULT_BRAND;
+    const contact = brandContactLine(brand);
+    // why: the clinic reads the expiry in its own time zone, as an exact moment
+    const timeZone = (await getClinicContact({ clinicId: link.clinicId }, tx))?.timeZone ?? null;
+    const vendorKey = admin.vendorLabel === VENDOR_LABELS.nookal ? "nookal" : "cliniko";
     const { notificationId } = await queueReconnectEmail(
       {
         clinicId: link.clinicId,
@@ -165,16 +183,20 @@ export async function sendReconnectLink(
         linkId: link.linkId,
         token: link.path.slice("/reconnect/".length),
         to,
-        subject: `Reconnect ${admin.vendorLabel} to keep ${admin.clinicName} connected`,
+        subject: `Reconnect ${admin.vendorLabel} to ${brand.productName} — ${admin.clinicName}`,
         text: [
           `Hello${admin.name ? ` ${admin.name}` : ""},`,
           "",
-          `${purpose}.`,
+          `${purpose.replace(/[.!?]?\s*$/, ".")}`,
           "",
           `Open this link and paste a new ${admin.vendorLabel} API key; it checks the key while you wait:`,
           url,
           "",
-          `The link works until ${link.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC. Reconnecting loses no data.`,
+          `The link works once, until ${clinicTime(link.expiresAt, timeZone)}. Reconnecting loses no data.`,
+          "",
+          READ_ONLY_NOTE[vendorKey],
+          "",
+          `— The ${brand.productName} team${contact ? `. ${contact}` : ""}`,
         ].join("\n"),
         now,
       },

@@ -15,6 +15,16 @@ function keyHint(vendor: Vendor, key: string, region: string): string {
   return nookalKeyHint(key, region.toUpperCase());
 }
 
+/**
+ * The same hint naming another region: the hint shows the region the key is used in, so it must
+ * follow "apply the suggested region" and a shard corrected from the key's suffix.
+ */
+export function rehintRegion(vendor: Vendor, hint: string | null, region: string): string | null {
+  if (!hint) return hint;
+  const shown = vendor === "cliniko" ? region : region.toUpperCase();
+  return /\([^)]*\)$/.test(hint) ? hint.replace(/\([^)]*\)$/, `(${shown})`) : `${hint} (${shown})`;
+}
+
 export interface SealedKeyColumns {
   keyCiphertext: Buffer;
   keyIv: Buffer;

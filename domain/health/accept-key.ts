@@ -188,6 +188,10 @@ export function acceptWorkingKey(input: AcceptWorkingKeyInput): KeyAccepted {
     heldByPause,
     patch,
     event,
-    alerts: { open: [], resolve: recovered || newKey ? [...HEALTH_ALERT_KINDS] : [] },
+    // why (issue 11): every key that works ends the failure episode's alerts, whatever the state it
+    // is accepted in. "Resume" moves a paused connection to setup_pending before its probe, and a
+    // setup_pending success is "connected", not "recovered" — so the alerts opened before the pause
+    // stayed open forever. A new connection has none, so resolving costs it nothing.
+    alerts: { open: [], resolve: recovered || newKey || (hadFailure(cur) && !heldByPause) ? [...HEALTH_ALERT_KINDS] : [] },
   };
 }

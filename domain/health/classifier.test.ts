@@ -438,6 +438,27 @@ describe("classifyProbe", () => {
   });
 });
 
+describe("vendor texts that mean the key, whatever the answer's shape", () => {
+  const input = (outcome: ProbeOutcome): ClassifyInput => ({ vendor: "nookal", region: "au", keyCheck: { status: "ok" }, outcome, history: HISTORY, now: NOW });
+  it.each([
+    ["an HTML 404 saying credentials not found", err("nookal", { kind: "http", status: 404, vendorMessage: "Credentials not found" }), "http_key_text"],
+    ["a 403 saying the integration is disabled", err("nookal", { kind: "http", status: 403, vendorMessage: "Integration disabled" }), "http_key_text"],
+    [
+      "an unparsable body saying integration disabled",
+      err("nookal", { kind: "invalid_response", vendorMessage: "integration disabled" }),
+      "invalid_response_key",
+    ],
+    ["a failure status saying credentials not found", nookalFailure("Credentials not found"), "vendor_failure_key"],
+  ] as const)("%s is a key problem for the clinic", (_name, outcome, rule) => {
+    const c = classifyProbe(input(outcome));
+    expect(c.failureCode).toBe("auth_rejected");
+    expect(c.rule).toBe(rule);
+  });
+  it("still reads a plain Nookal 404 as our own call", () => {
+    expect(classifyProbe(input(err("nookal", { kind: "http", status: 404, vendorMessage: "Not Found" }))).failureCode).toBe("vendor_response_invalid");
+  });
+});
+
 describe("classifyFailureText", () => {
   it.each([
     ["Invalid API Key", "auth_rejected"],
@@ -456,6 +477,16 @@ describe("classifyFailureText", () => {
     ["API key required", "vendor_response_invalid"],
     ["", "vendor_response_invalid"],
     ["Date out of range", "vendor_response_invalid"],
+    // the clinic's key problem in the vendor's words, never "unreadable response" (decision 0027)
+    ["Credentials not found", "auth_rejected"],
+    ["credentials were not recognised", "auth_rejected"],
+    ["Integration disabled", "auth_rejected"],
+    ["This integration has been disabled", "auth_rejected"],
+    ["Access for this integration is disabled", "auth_rejected"],
+    ["API key revoked", "auth_rejected"],
+    ["No valid credentials supplied", "auth_rejected"],
+    ["Missing credentials parameter", "vendor_response_invalid"],
+    ["Patient not found", "vendor_response_invalid"],
   ] as const)("%j → %s", (text, code) => {
     expect(classifyFailureText(text).code).toBe(code);
   });

@@ -70,6 +70,8 @@ export type ClassifierRule =
   | "timeout"
   | "invalid_response"
   | "invalid_response_maintenance"
+  | "invalid_response_key"
+  | "http_key_text"
   | "http_401"
   | "http_403"
   | "http_404_permission"
@@ -146,6 +148,13 @@ const REQUEST_TEXT = /\b(?:missing|required|parameter|unknown function|invalid f
 const KEY_TEXT =
   /\bapi[ _-]?key\b|\bapikey\b|\bkey\b|invalid[ _]client|invalid[ _]grant|invalid credentials|bad credentials|authenticat|unauthori[sz]ed|not authori[sz]ed/i;
 
+// why: "credentials not found", "integration disabled", "API key has been revoked" are the
+// clinic's key problem (a key to re-create or re-enable), whatever the HTTP status or body shape
+// they arrive in: never "unreadable response" (engineering) nor a permission gap. Checked before
+// the permission rule, because "access for this integration is disabled" is a disabled key.
+const KEY_PROBLEM_TEXT =
+  /\bcredentials? (?:(?:was|were|is|are) )?(?:not found|not recogni[sz]ed|unknown|invalid|expired|revoked|disabled|deactivated)\b|\bno (?:such |matching |valid )?credentials?\b|\b(?:integration|api[ _-]?key|key|client|account|user|practice)s? (?:(?:has been|have been|is|are|was|were) )?(?:disabled|deactivated|inactive|suspended|revoked|archived|expired|not found|not enabled)\b|\b(?:disabled|deactivated|revoked|archived|inactive) (?:integration|api[ _-]?key|key|account|user)\b/i;
+
 type TextVerdict = { code: FailureCode; rule: ClassifierRule; reason: string };
 
 /** Reads a vendor's failure text. Exported for the table tests and for support tooling. */
@@ -153,6 +162,8 @@ export function classifyFailureText(text: string): TextVerdict {
   if (RATE_LIMIT_TEXT.test(text)) return { code: "rate_limited", rule: "vendor_failure_rate_limited", reason: "the vendor says to slow down" };
   if (UNAVAILABLE_TEXT.test(text))
     return { code: "vendor_unavailable", rule: "vendor_failure_unavailable", reason: "the vendor reports maintenance or a server fault" };
+  if (KEY_PROBLEM_TEXT.test(text))
+    return { code: "auth_rejected", rule: "vendor_failure_key", reason: "the vendor says the key or its integration is not found or disabled" };
   if (PERMISSION_TEXT.test(text))
     return { code: "permission_denied", rule: "vendor_failure_permission", reason: "the vendor says the key is not allowed to read this" };
   if (REQUEST_TEXT.test(text))
@@ -205,6 +216,8 @@ function classifyError(vendor: Vendor, error: VendorError): Verdict {
       // why: a maintenance page served as 200 HTML fails parsing; it is an outage, not a contract change
       if (UNAVAILABLE_TEXT.test(error.vendorMessage ?? ""))
         return { code: "vendor_unavailable", rule: "invalid_response_maintenance", reason: "the vendor served a maintenance page" };
+      if (KEY_PROBLEM_TEXT.test(error.vendorMessage ?? ""))
+        return { code: "auth_rejected", rule: "invalid_response_key", reason: "the vendor's answer says the key is not found or disabled" };
       return { code: "vendor_response_invalid", rule: "invalid_response", reason: "the vendor's answer failed validation" };
     case "vendor_failure": {
       const text = [error.vendorMessage, error.vendorCode].filter(Boolean).join(" ");
@@ -217,6 +230,16 @@ function classifyError(vendor: Vendor, error: VendorError): Verdict {
     case "http":
       break;
   }
+  // why: a key problem in words (e.g. Nookal's HTML 404 "credentials not found") is the key, not our call
+  if (
+    status !== undefined &&
+    status >= 400 &&
+    status < 500 &&
+    status !== 401 &&
+    status !== 429 &&
+    KEY_PROBLEM_TEXT.test(`${error.vendorMessage ?? ""} ${error.vendorCode ?? ""}`)
+  )
+    return { code: "auth_rejected", rule: "http_key_text", reason: `the vendor says the key is not found or disabled (${status})` };
   if (status === 401)
     // why: Cliniko answers a wrong-shard key with the same 401 as an archived one; region probing decides
     return { code: "auth_rejected", rule: "http_401", reason: "the vendor rejects the key (401)" };

@@ -412,8 +412,10 @@ describe("decide: invariants over every state × every outcome", () => {
     // healthy means no failure on record
     if (d.nextState === "healthy") expect(d.failureCode).toBeNull();
     if (d.nextState === "action_required") expect(d.failureCode !== null && !TAXONOMY[d.failureCode].transient).toBe(true);
-    // alerts are only resolved by a recovery, and a recovery resolves them all
-    expect(d.alerts.resolve).toEqual(d.recovered ? ALL_ALERTS : []);
+    // alerts are only resolved by a working key — a recovery, or (issue 11) "connected" after failures,
+    // as a resumed connection is accepted from setup_pending — and then all of them
+    const endsFailures = code === null && state === "setup_pending" && (cur.consecutiveFailures > 0 || cur.failureCode !== null);
+    expect(d.alerts.resolve).toEqual(d.recovered || endsFailures ? ALL_ALERTS : []);
     // only confirmable codes ask for confirmation
     if (d.needsConfirmation) expect(code !== null && TAXONOMY[code].confirmBeforeAlarm).toBe(true);
     // a state change is always on the timeline

@@ -8,6 +8,7 @@ import {
   NOOKAL_REGION_LABELS,
   type NookalRegion,
   type PatientScope,
+  type SupportFindings,
   VENDOR_LABELS,
   type Vendor,
 } from "../vocabulary.ts";
@@ -36,6 +37,8 @@ export interface EscalationInput {
   lastSuccessAt: Date | null;
   /** What the clinic told support, when it said. */
   reportedPatientScope?: "none_visible" | "one_missing";
+  /** What support learned (connections.support_findings). */
+  supportFindings?: SupportFindings | null;
   visiblePatients?: number | null;
   /** `visiblePatients` is a lower bound: counting stopped at the cap. */
   visiblePatientsAtLeast?: boolean | null;
@@ -89,7 +92,13 @@ export function buildEscalationPacket(input: EscalationInput): EscalationPacket 
   const visiblePatientsAtLeast =
     visiblePatients !== null && (stored !== null ? input.visiblePatientsAtLeast === true : evidence?.visiblePatientsAtLeast === true);
   const patientScope: PatientScope =
-    input.reportedPatientScope ?? (failureCode === "no_patients_visible" || visiblePatients === 0 ? "none_visible" : "unknown");
+    input.reportedPatientScope ??
+    (failureCode === "no_patients_visible" || visiblePatients === 0
+      ? "none_visible"
+      : // why: the live lookup found no match for the patient the clinic misses while others are visible
+        input.supportFindings?.patientLookup?.matches === 0 && visiblePatients !== null && visiblePatients > 0
+        ? "one_missing"
+        : "unknown");
   // why: "was the key already re-entered?" is the first question a vendor asks; compare the key's
   // last save with the start of the failure streak
   const keyReEnteredSinceFailure =
@@ -116,6 +125,7 @@ export function buildEscalationPacket(input: EscalationInput): EscalationPacket 
     lastSuccessAt: iso(input.lastSuccessAt),
     keyHint: input.keyHint ?? null,
     suggestedAction: failureCode ? TAXONOMY[failureCode].suggestedAction : null,
+    ...(input.supportFindings ? { supportFindings: input.supportFindings } : {}),
   };
 }
 
@@ -124,8 +134,25 @@ function oneLine(s: string): string {
   return s.replace(/[\r\n\t]+/g, " ").trim();
 }
 
-function when(isoString: string | null, none: string): string {
-  return isoString ? `${isoString.slice(0, 16).replace("T", " ")} UTC` : none;
+function when(isoString: string | null, none: string, clinicTimeZone?: string): string {
+  if (!isoString) return none;
+  const utc = `${isoString.slice(0, 16).replace("T", " ")} UTC`;
+  if (!clinicTimeZone) return utc;
+  // why (issue 11): whoever reads the packet (the vendor's support, the clinic) thinks in the clinic's zone
+  try {
+    const local = new Intl.DateTimeFormat("en-AU", {
+      timeZone: clinicTimeZone,
+      day: "numeric",
+      month: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      hour12: false,
+      timeZoneName: "short",
+    }).format(new Date(isoString));
+    return `${utc} (${local} clinic time, ${clinicTimeZone})`;
+  } catch {
+    return utc;
+  }
 }
 
 const PATIENT_SCOPE_TEXT: Record<PatientScope, string> = {
@@ -135,7 +162,7 @@ const PATIENT_SCOPE_TEXT: Record<PatientScope, string> = {
 };
 
 /** Plain text to paste into an email or a vendor's support form. */
-export function escalationText(p: EscalationPacket): string {
+export function escalationText(p: EscalationPacket, options: { clinicTimeZone?: string } = {}): string {
   const lines = [
     `Escalation: ${oneLine(p.organisationName)}`,
     `Vendor: ${p.vendorLabel}${p.apiVersion ? ` (API ${p.apiVersion})` : ""}`,
@@ -148,9 +175,17 @@ export function escalationText(p: EscalationPacket): string {
   lines.push(
     `Key re-entered since the failure began: ${p.keyReEnteredSinceFailure === null ? "n/a (no failure)" : p.keyReEnteredSinceFailure ? "yes" : "no"}`,
     `Patients: ${PATIENT_SCOPE_TEXT[p.patientScope]}${p.visiblePatients !== null ? ` (${formatPatientCount(p.visiblePatients, p.visiblePatientsAtLeast)} visible at last probe)` : ""}`,
-    `First failure: ${when(p.firstFailureAt, "none")}`,
-    `Last success: ${when(p.lastSuccessAt, "never")}`,
+    `First failure: ${when(p.firstFailureAt, "none", options.clinicTimeZone)}`,
+    `Last success: ${when(p.lastSuccessAt, "never", options.clinicTimeZone)}`,
   );
+  const lookup = p.supportFindings?.patientLookup;
+  if (lookup)
+    lines.push(
+      `Support's live patient lookup: ${lookup.matches === 0 ? "the patient the clinic misses was NOT found" : `${lookup.capped ? "at least " : ""}${lookup.matches} match${lookup.matches === 1 ? "" : "es"} found`} (${when(lookup.at, "?")})`,
+    );
+  const manual = p.supportFindings?.manualNotes;
+  if (manual)
+    lines.push(`Clinic is copying notes by hand for the day: yes, since ${when(manual.since, "?")}${manual.note ? ` — ${oneLine(manual.note)}` : ""}`);
   if (p.keyHint) lines.push(`Key: ${p.keyHint}`);
   if (p.suggestedAction) lines.push(`Suggested action: ${p.suggestedAction}`);
   return lines.join("\n");

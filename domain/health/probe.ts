@@ -3,7 +3,7 @@ import { applyConnectionUpdate, getConnectionForProbe, touchProbedConnection, ty
 import { recordProbeTick } from "../../db/queries/probe-history.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../alerts/apply.ts";
 import type { ProbeJobQueue } from "../jobs.ts";
-import { openApiKey, type Keyring } from "../connections/key-storage.ts";
+import { openApiKey, rehintRegion, type Keyring } from "../connections/key-storage.ts";
 import { KeyCryptoError } from "../secrets/key-crypto.ts";
 import { parseClinikoKey } from "../vendors/cliniko-key.ts";
 import type { VerifyOptions } from "../vendors/client.ts";
@@ -271,7 +271,11 @@ function probePatch(c: StoredConnection, req: ProbeRequest, { region, verified, 
   if (decision.nextState !== c.state) patch.stateChangedAt = now;
   if (decision.failureEvidence.kind === "set") patch.failureEvidence = { ...decision.failureEvidence.evidence };
   if (decision.failureEvidence.kind === "clear") patch.failureEvidence = null;
-  if (region !== c.region) patch.region = region;
+  if (region !== c.region) {
+    patch.region = region;
+    // why: the hint names the region the key is used in; a shard corrected from the suffix moves it too
+    patch.keyHint = rehintRegion(c.vendor, c.keyHint, region);
+  }
   // what a verified answer learned, success or not (no_patients_visible verifies too)
   if (verified) Object.assign(patch, verifiedFacts(verified));
   return patch;
@@ -343,6 +347,9 @@ function alertsAndConfirmation(
       visiblePatientsAtLeast: verified ? verified.visiblePatientsAtLeast === true : c.visiblePatientsAtLeast,
     });
     const { open, resolve } = decision.alerts;
-    await applyAlertWork({ connectionId: c.id, clinicId: c.clinicId, open, resolve, recovered: decision.recovered, packet, now }, tx, alertWork);
+    // why: a working key that closes alerts tells whoever was alerted, whether the timeline calls it
+    // "recovered" or "connected" (a resumed connection is accepted from setup_pending)
+    const recovered = decision.recovered || (decision.failureCode === null && resolve.length > 0);
+    await applyAlertWork({ connectionId: c.id, clinicId: c.clinicId, open, resolve, recovered, packet, now }, tx, alertWork);
   };
 }

@@ -45,7 +45,7 @@ export interface FailureInfo {
 export const CLINIKO_CREATE_KEY_STEPS: readonly string[] = [
   "In Cliniko, open My Info (bottom-left) → API keys.",
   'Turn on "Allow yourself to create and use API keys", press Update user and confirm your password.',
-  "Open Manage API keys → + Add an API key, give it a name (e.g. Relink) and press Create.",
+  "Open Manage API keys → + Add an API key, give it a name you will recognise later (for example the name of the software you are connecting) and press Create.",
   "Copy the key straight away: Cliniko shows it only once. If it is lost, create a new one.",
   "Paste the whole key, including any ending such as -au2 (that ending names your Cliniko region).",
 ];
@@ -59,10 +59,10 @@ const CLINIKO_ARCHIVE_KEY_STEP = "To revoke an old key: My Info → Manage API k
 /** Creating a Nookal API key, as Nookal's help describes it. */
 export const NOOKAL_CREATE_KEY_STEPS: readonly string[] = [
   "In Nookal, open Setup → Integrations → API Keys → + Add API Key.",
-  "Name it (e.g. Relink) and choose your clinic location (tick every location whose patients you need).",
+  "Name it (for example after the software you are connecting) and choose your clinic location (tick every location whose patients you need).",
   "Enable Clinical Notes access.",
   "Set Status to Enabled, press Save and copy the key.",
-  "When pasting the key into Relink, pick the region that matches your Nookal account (AU/NZ, EU/UK or US).",
+  "When you paste the key, pick the region that matches your Nookal account (AU/NZ, EU/UK or US).",
 ];
 
 const RECONNECT_LOSES_NO_DATA = "Reconnecting loses no data. If today is busy, you can copy notes by hand for the day and reconnect later.";
@@ -169,7 +169,8 @@ export const TAXONOMY: Record<FailureCode, FailureInfo> = {
     whoActs: "support_or_admin",
     transient: false,
     confirmBeforeAlarm: false,
-    clinicMessage: "Your API key works, but in a different region than the one selected.",
+    // why: "the one selected" was untrue for a Cliniko key with no ending (nobody selected anything)
+    clinicMessage: "Your API key works, but in a different region than the one we tried.",
     supportMessage: "The key is valid in another shard or region than configured. Apply the suggested region.",
     suggestedAction: "Apply the suggested region (one click); the key does not need to be re-entered.",
     playbooks: {
@@ -180,12 +181,15 @@ export const TAXONOMY: Record<FailureCode, FailureInfo> = {
           "For the future: a key pasted with its -xx ending carries its shard, so ask clinics to paste the whole key.",
         ],
         clinicSteps: [],
-        tellClinic: "Your Cliniko key is fine — it belongs to a different Cliniko region than we had on file. We have corrected that; nothing for you to do.",
+        // why: support reads this out before the fix is applied; it must not claim a correction nobody has made yet
+        tellClinic:
+          "Your Cliniko key is fine — it belongs to a different Cliniko region than we had on file. We are switching the connection to that region; nothing for you to do, and we will email you when it works again.",
       },
       nookal: {
         supportSteps: ["Apply the suggested region with one click and re-probe.", "Nothing to ask of the clinic: the key itself is fine."],
         clinicSteps: ["Next time you paste a Nookal key, pick the region that matches your Nookal account (AU/NZ, EU/UK or US)."],
-        tellClinic: "Your Nookal key is fine — it belongs to a different Nookal region than the one selected. We have corrected that; nothing for you to do.",
+        tellClinic:
+          "Your Nookal key is fine — it belongs to a different Nookal region than the one selected. We are switching the connection to that region; nothing for you to do, and we will email you when it works again.",
       },
     },
   },
@@ -260,7 +264,7 @@ export const TAXONOMY: Record<FailureCode, FailureInfo> = {
         clinicSteps: [
           "In Nookal, open Setup → Integrations → API Keys and edit the key.",
           "Tick the clinic location(s) whose patients you see day to day and press Save.",
-          "Check the region you picked in Relink matches your Nookal account (AU/NZ, EU/UK or US).",
+          "Check the region you picked when pasting the key matches your Nookal account (AU/NZ, EU/UK or US).",
         ],
         tellClinic: `The key connects, but we cannot see any patients through it — it is probably set to a different location. ${DO_NOT_RECREATE_PATIENTS}`,
       },
@@ -397,4 +401,34 @@ export function playbookFor(code: FailureCode, vendor: Vendor): Playbook {
 
 export function isTransient(code: FailureCode): boolean {
   return TAXONOMY[code].transient;
+}
+
+/**
+ * Who must act on a connection now, derived from the taxonomy's audience (whoActs) — what the
+ * console colours by (docs/decisions/0028-broken-now.md): red when the clinic must act, amber while
+ * we wait on the vendor (outage, throttling, network), grey for a deliberate pause, blue when
+ * support or engineering acts. Null when nothing is failing.
+ */
+export type WhoMustAct = "clinic" | "vendor" | "us" | "paused";
+
+export const WHO_MUST_ACT_LABELS: Record<WhoMustAct, string> = {
+  clinic: "The clinic must act",
+  vendor: "Waiting on the vendor",
+  us: "Support acts",
+  paused: "Paused on purpose",
+};
+
+const AUDIENCE: Record<FailureInfo["whoActs"], WhoMustAct> = {
+  clinic_admin: "clinic",
+  nobody: "vendor",
+  ops: "vendor",
+  support: "us",
+  support_or_admin: "us",
+  engineering: "us",
+};
+
+export function whoMustAct(state: string | null, code: FailureCode | null): WhoMustAct | null {
+  if (state === "paused" || code === "integration_paused") return "paused";
+  if (!code) return null;
+  return AUDIENCE[TAXONOMY[code].whoActs];
 }

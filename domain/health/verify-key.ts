@@ -52,6 +52,8 @@ export interface CandidateKey {
   region?: string;
   /** Nookal: when the person said which API version; otherwise guessed from the key's shape. */
   apiVersion?: "v2" | "v3";
+  /** Cliniko: the shard to try a key WITHOUT an ending on (the console's one-click "use the detected shard"). */
+  clinikoShard?: string;
 }
 
 export type KeyVerdict =
@@ -102,7 +104,8 @@ export async function verifyCandidateKey(input: CandidateKey, vendors: VendorAcc
   if (input.vendor === "cliniko") {
     const parsed = parseClinikoKey(key);
     if (!parsed.ok) return fail(parsed.reason === "empty" ? "key_missing" : "key_malformed", parsed.message, { notes });
-    region = parsed.shard;
+    // why: a key without an ending names no shard; support may pick the one a wrong-region check detected
+    region = !parsed.hasSuffix && input.clinikoShard && /^[a-z]{2}\d{1,2}$/.test(input.clinikoShard) ? input.clinikoShard : parsed.shard;
     hasShardSuffix = parsed.hasSuffix;
     apiVersion = "v1";
   } else {

@@ -28,6 +28,12 @@ function htmlOf(text: string): string {
     .join("\n");
 }
 
+/** Seals a link token for the stored message `notificationId`: only the delivery worker opens it. */
+export function sealReconnectToken(keyring: Keyring, notificationId: string, token: string) {
+  const sealed = encryptApiKey(keyring, binding(notificationId), token);
+  return { tokenCiphertext: sealed.ciphertext, tokenIv: sealed.iv, tokenTag: sealed.tag, tokenKeyId: sealed.keyId };
+}
+
 export interface ReconnectEmailInput {
   clinicId: string;
   connectionId: string;
@@ -47,7 +53,6 @@ export async function queueReconnectEmail(
 ): Promise<{ notificationId: string }> {
   const id = randomUUID();
   const jobId = randomUUID();
-  const sealed = encryptApiKey(deps.keyring, binding(id), input.token);
   await insertNotifications(
     [
       {
@@ -67,10 +72,7 @@ export async function queueReconnectEmail(
           html: redactReconnectLink(htmlOf(input.text), input.token),
         },
         linkId: input.linkId,
-        tokenCiphertext: sealed.ciphertext,
-        tokenIv: sealed.iv,
-        tokenTag: sealed.tag,
-        tokenKeyId: sealed.keyId,
+        ...sealReconnectToken(deps.keyring, id, input.token),
         status: "queued",
         createdAt: input.now,
       },

@@ -3,6 +3,7 @@ import { insertConnectionEvents, updateConnection } from "../../db/queries/conne
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { findLinkByTokenHash, findUserEmail, insertReconnectLink, revokeLiveLinks } from "../../db/queries/reconnect-links.ts";
+import { clinicTime } from "../brand.ts";
 import { DomainError } from "../errors.ts";
 import { canTransition } from "../health/states.ts";
 import { generateToken, hashToken, reconnectPath } from "./tokens.ts";
@@ -30,6 +31,11 @@ export interface CreateReconnectLinkInput {
   ttlHours?: number;
   /** For tests: the moment of creation. */
   now?: Date;
+  /**
+   * The link rides in an "action needed" alert email (decision 0027): the state stays as the probe
+   * left it (nobody in support has asked the clinic yet) and the timeline says where the link went.
+   */
+  forAlertEmail?: boolean;
 }
 
 export interface CreatedReconnectLink {
@@ -87,9 +93,9 @@ export async function createReconnectLink(input: CreateReconnectLinkInput, db: D
     // why: only a connection waiting for a fix starts waiting for the clinic; a healthy or
     // pending_disconnect one (a planned migration) keeps its state, or the next probe of the
     // still-working old key would call it "recovered" and drop it out of its campaign
-    const moves = AWAITING_FIX.has(target.state) && canTransition(target.state, "reconnect_pending");
+    const moves = !input.forAlertEmail && AWAITING_FIX.has(target.state) && canTransition(target.state, "reconnect_pending");
     if (moves) await updateConnection({ connectionId: target.connectionId, patch: { state: "reconnect_pending", stateChangedAt: now } }, tx);
-    const sent = `Reconnect link sent to the clinic: "${purpose}" (expires ${expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC${revoked ? `; ${revoked} earlier link${revoked === 1 ? "" : "s"} revoked` : ""}).`;
+    const sent = `${input.forAlertEmail ? "Fresh reconnect link put into the action-needed email to the clinic" : "Reconnect link sent to the clinic"}: "${purpose}" (expires ${expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC${revoked ? `; ${revoked} earlier link${revoked === 1 ? "" : "s"} revoked` : ""}).`;
     await insertConnectionEvents(
       [
         {
@@ -137,6 +143,10 @@ export interface ActiveLink {
   clinicId: string;
   connectionId: string;
   view: Extract<ReconnectLinkView, { status: "active" }>;
+  /** For the page's exact expiry (in the clinic's time zone) and its preselected region. */
+  expiresAt: Date;
+  clinicTimeZone: string;
+  region: string;
 }
 
 /**
@@ -153,6 +163,9 @@ export async function findActiveLink({ token, now = new Date() }: { token: strin
     clinicId: row.clinicId,
     connectionId: row.connectionId,
     view: { status: "active", clinicName: row.clinicName, vendor: row.vendor, purpose: row.purpose },
+    expiresAt: row.expiresAt,
+    clinicTimeZone: row.clinicTimeZone,
+    region: row.region,
   };
 }
 
@@ -160,4 +173,18 @@ export async function findActiveLink({ token, now = new Date() }: { token: strin
 export async function describeLink({ token, now }: { token: string; now?: Date }, db: Db): Promise<ReconnectLinkView> {
   const link = await findActiveLink({ token, now }, db);
   return link ? link.view : { status: "unavailable" };
+}
+
+/**
+ * The reconnect page's read: the view, the exact moment the link stops working in the clinic's
+ * time zone ("until Tuesday 8 December 2026, 10:15 (Australia/Sydney)", not "a few days") and the
+ * region on file, preselected for a Nookal key. Nothing more for an unavailable link.
+ */
+export async function describeLinkPage(
+  { token, now }: { token: string; now?: Date },
+  db: Db,
+): Promise<{ view: ReconnectLinkView; expiresText: string | null; knownRegion: string | null }> {
+  const link = await findActiveLink({ token, now }, db);
+  if (!link) return { view: { status: "unavailable" }, expiresText: null, knownRegion: null };
+  return { view: link.view, expiresText: clinicTime(link.expiresAt, link.clinicTimeZone), knownRegion: link.region || null };
 }

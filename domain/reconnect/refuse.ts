@@ -1,11 +1,11 @@
 import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { storeRetryKey } from "../../db/queries/reconnect-links.ts";
 import type { ProbeEvidence } from "../health/classifier.ts";
-import { buildEscalationPacket, describeVendorError, escalationText } from "../health/escalation.ts";
+import { buildEscalationPacket, escalationText } from "../health/escalation.ts";
 import { playbookFor, TAXONOMY } from "../health/taxonomy.ts";
 import type { KeyVerdict } from "../health/verify-key.ts";
 import { encryptApiKey } from "../secrets/key-crypto.ts";
-import { DO_NOT_RECREATE_PATIENTS, NO_PATIENTS_LIKELY_CAUSE, regionLabel } from "./instructions.ts";
+import { CLINIC_REFUSAL_TITLES, couldNotCheckMessage, DO_NOT_RECREATE_PATIENTS, NO_PATIENTS_LIKELY_CAUSE, regionLabel, vendorWords } from "./instructions.ts";
 import type { ActiveLink } from "./links.ts";
 import type { ReconnectDeps, ReconnectSubmission } from "./submit.ts";
 import { type FailureCode, VENDOR_LABELS } from "../vocabulary.ts";
@@ -112,12 +112,14 @@ export async function refuse(
 
   return {
     failureCode: code,
-    title: TAXONOMY[code].title,
-    clinicMessage: TAXONOMY[code].clinicMessage,
+    // why: clinic-facing words (decision 0027): no "malformed", "rejected" or HTTP codes; a key that
+    // could not be checked was not stored, and the page says so
+    title: CLINIC_REFUSAL_TITLES[code],
+    clinicMessage: TAXONOMY[code].transient ? couldNotCheckMessage(vendor) : TAXONOMY[code].clinicMessage,
     localReason: local ? verdict.detail : null,
-    vendorAnswer: local ? null : describeVendorError(vendor, evidence),
+    vendorAnswer: local ? null : vendorWords(evidence.vendorMessage),
     steps: playbook.clinicSteps,
-    tellClinic: playbook.tellClinic,
+    tellClinic: TAXONOMY[code].transient ? couldNotCheckMessage(vendor) : playbook.tellClinic,
     likelyCause: code === "no_patients_visible" ? `${NO_PATIENTS_LIKELY_CAUSE[vendor]} ${DO_NOT_RECREATE_PATIENTS}` : null,
     notes: verdict.notes,
     suggestedRegion: suggested,

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { clinikoKeyHint, KNOWN_CLINIKO_SHARDS, parseClinikoKey } from "./cliniko-key.ts";
+import { parseNookalKey } from "./nookal-key.ts";
 
 const BODY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_".split("");
 const body = fc.array(fc.constantFrom(...BODY_CHARS), { minLength: 20, maxLength: 120 }).map((c) => c.join(""));
@@ -94,5 +95,27 @@ describe("parseClinikoKey", () => {
 
   it("knows the documented shards", () => {
     expect(KNOWN_CLINIKO_SHARDS).toEqual(expect.arrayContaining(["au1", "au2", "au3", "au4", "ca1", "uk1", "uk2", "uk3", "eu1"]));
+  });
+});
+
+describe("clinic-facing words for what is not a whole key (decision 0027)", () => {
+  it.each([
+    [
+      "https://app.au2.cliniko.com/settings/api_keys",
+      /^That is a web address, not an API key\. Copy the key itself from Cliniko \(My Info → Manage API keys\)\.$/,
+    ],
+    ["jess@bondipodiatry.example", /^That is an email address, not an API key\./],
+    ["here is my key for you", /^That looks like ordinary text, not an API key\./],
+    [`${"A".repeat(30)}-au`, /^The key's ending looks cut off \(it should end like -au2\)/],
+    ["MS0xMjM0", /^The key is too short: it looks cut off\./],
+  ])("%j", (text, message) => {
+    const parsed = parseClinikoKey(text);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.message).toMatch(message);
+  });
+  it("says the same for Nookal, naming Nookal's screen", () => {
+    const parsed = parseNookalKey("https://app.nookal.com.au/");
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.message).toBe("That is a web address, not an API key. Copy the key itself from Nookal (Setup → Integrations → API Keys).");
   });
 });

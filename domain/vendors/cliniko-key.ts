@@ -1,3 +1,5 @@
+import { notAKeyMessage } from "./not-a-key.ts";
+
 /**
  * Cliniko keys name their shard after the last hyphen: `MxJrZXki…-au2` → au2; no suffix → au1.
  * Anything after a hyphen that is not a shard (`^[a-z]{2}\d{1,2}$`) makes the key malformed.
@@ -20,6 +22,8 @@ export type ClinikoKeyParse =
 export function parseClinikoKey(raw: string): ClinikoKeyParse {
   const key = typeof raw === "string" ? raw : "";
   if (key.trim().length === 0) return { ok: false, reason: "empty", message: "The key is empty." };
+  const notAKey = notAKeyMessage(key, "Cliniko");
+  if (notAKey) return { ok: false, reason: "bad_characters", message: notAKey };
   // why: checked before the suffix, or a trailing space or newline would read as a bad region
   if (/\s/.test(key)) {
     return { ok: false, reason: "bad_characters", message: "The key contains spaces or line breaks. Copy it again without them." };
@@ -27,6 +31,14 @@ export function parseClinikoKey(raw: string): ClinikoKeyParse {
   const hyphen = key.lastIndexOf("-");
   const body = hyphen === -1 ? key : key.slice(0, hyphen);
   const suffix = hyphen === -1 ? undefined : key.slice(hyphen + 1);
+  // why: "…-au" or "…-u" is an ending cut off while copying, not a wrong region
+  if (suffix !== undefined && /^[a-z]{1,2}$/.test(suffix)) {
+    return {
+      ok: false,
+      reason: "bad_suffix",
+      message: "The key's ending looks cut off (it should end like -au2). Copy the whole key again, including its ending.",
+    };
+  }
   if (suffix !== undefined && !SHARD_PATTERN.test(suffix)) {
     return {
       ok: false,

@@ -1,3 +1,4 @@
+import { notAKeyMessage } from "./not-a-key.ts";
 /**
  * A Nookal key as pasted: an "API v3 Basic Key" (base64) or a v2 api_key (GUID-like). Nookal
  * publishes no format, so only what no key can contain is refused. Never throws; messages never
@@ -11,6 +12,8 @@ const MIN_LENGTH = 16;
 export function parseNookalKey(raw: string): NookalKeyParse {
   const key = typeof raw === "string" ? raw : "";
   if (key.trim().length === 0) return { ok: false, reason: "empty", message: "The key is empty." };
+  const notAKey = notAKeyMessage(key, "Nookal");
+  if (notAKey) return { ok: false, reason: "bad_characters", message: notAKey };
   if (/\s/.test(key)) return { ok: false, reason: "bad_characters", message: "The key contains spaces or line breaks. Copy it again without them." };
   if (!KEY_PATTERN.test(key))
     return { ok: false, reason: "bad_characters", message: "The key contains characters a Nookal key never has (quotes or punctuation)." };

@@ -108,7 +108,7 @@ describe("self-serve reconnect (issue 6)", () => {
 
       const refusedRes = await submit(page);
       expectSecurityHeaders(refusedRes);
-      await page.getByRole("heading", { name: /Not connected: key rejected/ }).waitFor();
+      await page.getByRole("heading", { name: /Not connected: the key isn.t accepted/ }).waitFor();
       expect(await page.getByText("How to fix it").isVisible()).toBe(true);
       expect(await page.getByRole("link", { name: "Email support with the details filled in" }).getAttribute("href")).toMatch(/^mailto:.*Key%20rejected/);
       expect(await keyInput.inputValue()).toBe(""); // the form is kept, the key is not
@@ -130,7 +130,7 @@ describe("self-serve reconnect (issue 6)", () => {
       } finally {
         await fetch(`${simulatorUrl}/_control/faults`, { method: "DELETE" });
       }
-      await page.getByRole("heading", { name: `${clinic.clinicName} is reconnected to Cliniko` }).waitFor();
+      await page.getByRole("heading", { name: `${clinic.clinicName} is reconnected: Clinic Connect can read Cliniko again` }).waitFor();
       expect(await page.getByText(/^Connected as Jess Walker \(administrator\); [\d,]+ patients visible\.$/).isVisible()).toBe(true);
       await expectNoKey(page, current);
       await screenshot(page, "reconnect-phone-done");

@@ -204,13 +204,13 @@ describe("alert delivery through pg-boss", () => {
     // the emails: through SMTP to the clinic admin and to support, recorded in the outbox as sent
     const toAdmin = mailbox.find((m) => m.to.some((to) => to.includes(c.clinic.adminEmail!)));
     const toSupport = mailbox.find((m) => m.to.some((to) => to.includes("support@vendor.example")) && m.data.includes(c.clinic.name));
-    expect(toAdmin?.data).toMatch(/^X-Relink-Event: opened$/m);
+    expect(toAdmin?.data).toMatch(/^X-Notification-Event: opened$/m);
     expect(toSupport?.data).toContain("Escalation packet");
     const outbox = await t.db.select().from(emailOutbox);
     const mine = outbox.filter((o) => rows.some((r) => r.id === o.notificationId));
     expect(mine).toHaveLength(2);
     expect(mine.every((o) => o.sentAt !== null && o.error === null)).toBe(true);
-    expect(mine.find((o) => o.to === c.clinic.adminEmail)?.subject).toMatch(/^Action needed: your Cliniko connection/);
+    expect(mine.find((o) => o.to === c.clinic.adminEmail)?.subject).toMatch(/^Action needed: reconnect Cliniko to Clinic Connect/);
 
     const attempts = await listDeliveryAttempts({ notificationId: rows.find((n) => n.channel === "webhook")!.id }, t.db);
     expect(attempts).toEqual([expect.objectContaining({ attempt: 1, status: "delivered", httpStatus: 204, event: "opened" })]);

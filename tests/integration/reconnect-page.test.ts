@@ -125,7 +125,13 @@ describe("the reconnect page", () => {
     const page = await get(link.token);
     expect(page.status).toBe(200);
     expectSecurityHeaders(page.headers);
-    expect(page.data).toEqual({ view: { status: "active", clinicName: clinic.name, vendor: "cliniko", purpose: "Reconnect after the platform migration" } });
+    expect(page.data).toEqual({
+      view: { status: "active", clinicName: clinic.name, vendor: "cliniko", purpose: "Reconnect after the platform migration" },
+      // the vendor's brand (never Relink), the exact expiry in the clinic's zone, the region on file
+      brand: { productName: "Clinic Connect", logoUrl: null, supportEmail: null, supportUrl: null },
+      expiresText: expect.stringMatching(/^\w+, \d+ \w+ \d{4}, \d\d:\d\d \(.+\)$/),
+      knownRegion: expect.any(String),
+    });
     expect(page.wire).not.toContain("OLD1"); // the stored key's hint
 
     const unknown = await get("A".repeat(43));
@@ -133,7 +139,7 @@ describe("the reconnect page", () => {
     for (const r of [unknown, garbage]) {
       expect(r.status).toBe(404);
       expectSecurityHeaders(r.headers);
-      expect(r.data).toEqual({ view: { status: "unavailable" } });
+      expect(r.data).toMatchObject({ view: { status: "unavailable" }, expiresText: null, knownRegion: null });
     }
   });
 
@@ -246,9 +252,10 @@ describe("the reconnect page", () => {
         notes: [],
         heldByPause: false,
       },
+      brand: { productName: "Clinic Connect", logoUrl: null, supportEmail: null, supportUrl: null },
     });
     const empty = await run(() => doneLoader({ request: new Request("http://localhost/reconnect/done"), params: {}, context: { services } }));
-    expect(empty.data).toEqual({ confirmation: null });
+    expect(empty.data).toMatchObject({ confirmation: null, brand: { productName: "Clinic Connect" } });
 
     // used up: the page and a re-post both say "unavailable", and nothing changes
     expect((await get(link.token)).status).toBe(404);

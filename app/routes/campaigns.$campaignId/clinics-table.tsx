@@ -82,7 +82,8 @@ export function CampaignClinicsTable({
                   <td data-label="Reconnect link">
                     {r.linkSentAt ? (
                       <span title={absoluteTime(r.linkSentAt)}>
-                        Emailed {relativeTime(r.linkSentAt, now)}{" "}
+                        {/* why: "Emailed" before the worker sent it was untrue; the badge says Queued or Sent */}
+                        Link made {relativeTime(r.linkSentAt, now)}{" "}
                         {r.emailStatus ? (
                           <span className={`badge tone-${messageStatusLabel(r.emailStatus, r.emailRetrying).tone}`}>
                             {messageStatusLabel(r.emailStatus, r.emailRetrying).label}

@@ -163,7 +163,7 @@ export async function action(args: ActionFunctionArgs) {
         retryFailed: input.retryFailed === "1",
       };
       // with JavaScript the page sends batch by batch and shows progress between them
-      const linkDeps = { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver };
+      const linkDeps = { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver, brand: services.brand };
       if (input.batch) return data({ ok: true, send: await sendCampaignLinks(base, linkDeps) } satisfies CampaignActionData);
       const { sent, failed } = await sendAllCampaignLinks(base, linkDeps);
       return redirectWithFlash(

@@ -1,6 +1,7 @@
-import { Form } from "@remix-run/react";
-import { TAXONOMY, type FailureInfo } from "../../../domain/health/taxonomy.ts";
-import { absoluteTime, formatPatientCount, formatPatientsVisible, relativeTime } from "../../components/format.ts";
+import { Form, Link } from "@remix-run/react";
+import { TAXONOMY, whoMustAct, type FailureInfo } from "../../../domain/health/taxonomy.ts";
+import { formatPatientCount, formatPatientsVisible, relativeTime } from "../../components/format.ts";
+import { LocalTime } from "../../components/local-time.tsx";
 import { FailureText } from "../../components/state-badge.tsx";
 import type { ClinicActionData, ClinicPageData } from "./route.tsx";
 import { STATE_LABELS, VENDOR_LABELS } from "../../../domain/vocabulary.ts";
@@ -29,6 +30,23 @@ function ProbeResult({ probe }: { probe: Probe }) {
   );
 }
 
+/**
+ * While we wait on the vendor (outage, throttling, network: the taxonomy's audience), a new key will
+ * not help: say so, and show the other clinics on the same vendor and region (a clinics-table URL).
+ */
+function VendorWait({ connection }: { connection: NonNullable<ClinicPageData["connection"]> }) {
+  const others = `/clinics?${new URLSearchParams({ vendor: connection.vendor, region: connection.region, broken: "now" }).toString()}`;
+  return (
+    <div className="result tone-warn vendor-wait" role="note">
+      <strong>Waiting on {VENDOR_LABELS[connection.vendor]}: a new key will not help.</strong> The vendor is not answering normally; the key is not the problem,
+      so do not ask the clinic to reconnect. Probes keep retrying and the connection recovers on its own.{" "}
+      <Link to={others}>
+        Other clinics on {VENDOR_LABELS[connection.vendor]} {connection.region} that are broken now
+      </Link>
+    </div>
+  );
+}
+
 /** The connection's facts, the failure in words, and probe / apply region / pause / resume. */
 export function ConnectionCard({
   connection,
@@ -37,6 +55,7 @@ export function ConnectionCard({
   busyIntent,
   result,
   now,
+  clinicZone,
 }: {
   connection: ClinicPageData["connection"];
   info: FailureInfo | null;
@@ -44,7 +63,16 @@ export function ConnectionCard({
   busyIntent: FormDataEntryValue | null | undefined;
   result: ClinicActionData;
   now: number;
+  clinicZone: string;
 }) {
+  const when = (at: string | Date | null, none: string) =>
+    at ? (
+      <>
+        {relativeTime(at, now)} · <LocalTime at={at} clinicZone={clinicZone} />
+      </>
+    ) : (
+      none
+    );
   return (
     <section className="card" aria-labelledby="conn-h">
       <h2 id="conn-h">Connection</h2>
@@ -55,6 +83,7 @@ export function ConnectionCard({
               <strong>{info.title}.</strong> {info.supportMessage}
             </div>
           ) : null}
+          {whoMustAct(connection.state, connection.failureCode) === "vendor" ? <VendorWait connection={connection} /> : null}
           <dl className="facts">
             <dt>Vendor</dt>
             <dd>{VENDOR_LABELS[connection.vendor]}</dd>
@@ -73,11 +102,11 @@ export function ConnectionCard({
             <dt>Visible patients</dt>
             <dd>{formatPatientCount(connection.visiblePatientCount, connection.visiblePatientsAtLeast)}</dd>
             <dt>Last probe</dt>
-            <dd title={absoluteTime(connection.lastProbeAt)}>{relativeTime(connection.lastProbeAt, now)}</dd>
+            <dd>{when(connection.lastProbeAt, "never")}</dd>
             <dt>Last success</dt>
-            <dd title={absoluteTime(connection.lastSuccessAt)}>{relativeTime(connection.lastSuccessAt, now)}</dd>
+            <dd>{when(connection.lastSuccessAt, "never")}</dd>
             <dt>Failing since</dt>
-            <dd title={absoluteTime(connection.firstFailureAt)}>{connection.firstFailureAt ? relativeTime(connection.firstFailureAt, now) : "—"}</dd>
+            <dd>{when(connection.firstFailureAt, "—")}</dd>
             <dt>Sync / briefing</dt>
             <dd className="hint">Not running yet for this product.</dd>
           </dl>

@@ -94,3 +94,45 @@ export function LookupCard({
     </section>
   );
 }
+
+/** Support records that the clinic is copying notes by hand for the day; the escalation packet carries it. */
+export function ManualNotesCard({
+  manualNotes,
+  errors,
+  now,
+}: {
+  manualNotes: { since: string; note: string | null; by: string } | null;
+  errors: Errors;
+  now: number;
+}) {
+  const today = manualNotes && now - new Date(manualNotes.since).getTime() < 86_400_000;
+  return (
+    <section className="card" aria-labelledby="manual-h">
+      <h2 id="manual-h">Copying notes by hand?</h2>
+      {manualNotes ? (
+        <>
+          <p>
+            <strong>Yes{today ? ", today" : ""}:</strong> since {absoluteTime(manualNotes.since)} (recorded by {manualNotes.by})
+            {manualNotes.note ? ` — ${manualNotes.note}` : ""}. The escalation packet says so.
+          </p>
+          <Form method="post">
+            <input type="hidden" name="intent" value="manual-notes-off" />
+            <button className="btn secondary" type="submit">
+              They stopped copying by hand
+            </button>
+          </Form>
+        </>
+      ) : (
+        <Form method="post" noValidate className="inline-form">
+          <input type="hidden" name="intent" value="manual-notes-on" />
+          <Field name="manualNote" label="The clinic is copying notes by hand today (note optional)" errors={errors}>
+            {(p) => <input {...p} autoComplete="off" placeholder="e.g. front desk copies today's notes in by hand" />}
+          </Field>
+          <button className="btn secondary" type="submit">
+            Record it
+          </button>
+        </Form>
+      )}
+    </section>
+  );
+}

@@ -5,7 +5,7 @@ import { type Vendor, VENDOR_LABELS } from "../../../domain/vocabulary.ts";
 /** The guided fix for the connection's failure: support steps, the clinic's steps, what to tell them. */
 export function PlaybookCard({ playbook, info, vendor }: { playbook: Playbook; info: FailureInfo; vendor: Vendor | null }) {
   return (
-    <section className="card" aria-labelledby="pb-h">
+    <section className="card" aria-labelledby="pb-h" id="playbook">
       <h2 id="pb-h">Playbook: {info.title}</h2>
       <p>
         <strong>First:</strong> {info.suggestedAction}

@@ -3,13 +3,14 @@ import { Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData, 
 import { z } from "zod";
 import { publicUrl } from "../../../config/runtime.ts";
 import { hasRole } from "../../../domain/auth/roles.ts";
-import { addNote, NoteSchema, pauseConnection, PauseReasonSchema, type Actor } from "../../../domain/clinics/console-actions.ts";
+import { addNote, NoteSchema, pauseConnection, PauseReasonSchema, setManualNotes, type Actor } from "../../../domain/clinics/console-actions.ts";
 import { CLINIC_NOT_FOUND, clinicWithConnection, loadClinicPage } from "../../../domain/clinics/clinic-page.ts";
 import { applyRegionAndReprobe, createClinicReconnectLink, resumeAndReprobe } from "../../../domain/clinics/clinic-workflows.ts";
 import { lookupPatients, PatientNameSchema, probeNow, ReconnectPurposeSchema, type LiveDeps } from "../../../domain/clinics/live.ts";
 import { TAXONOMY } from "../../../domain/health/taxonomy.ts";
 import { runAction } from "../../actions.server.ts";
 import { absoluteTime, relativeTime } from "../../components/format.ts";
+import { AutoRefresh } from "../../components/auto-refresh.tsx";
 import { FormError } from "../../components/forms.tsx";
 import { StateBadge } from "../../components/state-badge.tsx";
 import { notFound, paramsOr404 } from "../../http.server.ts";
@@ -18,8 +19,9 @@ import type { Services } from "../../services.server.ts";
 import { redirectWithFlash, requireUser } from "../../session.server.ts";
 import { ConnectionCard } from "./connection-card.tsx";
 import { ProbeStrip } from "./probe-strip.tsx";
-import { LookupCard, ReconnectLinkCard } from "./live-cards.tsx";
+import { LookupCard, ManualNotesCard, ReconnectLinkCard } from "./live-cards.tsx";
 import { PacketCard, PlaybookCard } from "./playbook-cards.tsx";
+import { ClinicMessagesCard } from "./messages-card.tsx";
 import { TimelineCard } from "./timeline-card.tsx";
 
 export { ErrorBoundary } from "../../components/error-boundary.tsx";
@@ -49,6 +51,8 @@ const ActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("lookup"), patientName: PatientNameSchema }),
   z.object({ intent: z.literal("link-create"), purpose: ReconnectPurposeSchema }),
   z.object({ intent: z.literal("link-email"), purpose: ReconnectPurposeSchema }),
+  z.object({ intent: z.literal("manual-notes-on"), manualNote: z.string().trim().max(200, "Keep it under 200 characters").optional() }),
+  z.object({ intent: z.literal("manual-notes-off") }),
 ]);
 
 const liveDeps = (s: Services): LiveDeps => ({
@@ -102,7 +106,7 @@ export async function action(args: ActionFunctionArgs) {
               publicUrl: publicUrl(services.env),
               ttlHours: services.env.RECONNECT_LINK_TTL_HOURS,
             },
-            { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver },
+            { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver, brand: services.brand },
           );
           return data({
             ok: true as const,
@@ -123,6 +127,17 @@ export async function action(args: ActionFunctionArgs) {
         case "note":
           await addNote({ clinicId, text: input.note, actor }, services.db);
           return flash("Note added to the timeline.");
+        case "manual-notes-on":
+        case "manual-notes-off":
+          await setManualNotes(
+            { clinicId, on: input.intent === "manual-notes-on", note: input.intent === "manual-notes-on" ? input.manualNote : undefined, actor },
+            services.db,
+          );
+          return flash(
+            input.intent === "manual-notes-on"
+              ? "Recorded: the clinic is copying notes by hand today (in the escalation packet)."
+              : "Recorded: the clinic stopped copying notes by hand.",
+          );
       }
     },
   );
@@ -157,7 +172,7 @@ export default function ClinicPage() {
           </p>
         </div>
         <div className="row-actions">
-          <StateBadge state={connection?.state ?? null} />
+          <StateBadge state={connection?.state ?? null} failureCode={connection?.failureCode ?? null} />
           {canAct ? (
             <Link className="btn secondary small" to={`/clinics/${clinic.id}/edit`}>
               {clinic.archivedAt ? "Restore…" : "Edit or archive…"}
@@ -173,20 +188,23 @@ export default function ClinicPage() {
       {campaigns.map((c) => (
         <div key={c.id} className="result tone-warn" role="note">
           <strong>Reconnect by {c.deadline}</strong> — in the campaign <Link to={`/campaigns/${c.id}`}>{c.name}</Link>
-          {c.linkSentAt ? `; link emailed ${relativeTime(c.linkSentAt, now)}.` : "; no link sent yet."}
+          {c.linkSentAt ? `; link made and queued by email ${relativeTime(c.linkSentAt, now)} (see Emails to the clinic).` : "; no link sent yet."}
         </div>
       ))}
       <ProbeStrip probes={page.probes} now={now} />
       <FormError errors={errors} />
+      <AutoRefresh at={now} />
       <div className="grid two">
         <div className="stack">
-          <ConnectionCard connection={connection} info={info} canAct={canAct} busyIntent={busyIntent} result={result} now={now} />
+          <ConnectionCard connection={connection} info={info} canAct={canAct} busyIntent={busyIntent} result={result} now={now} clinicZone={clinic.timeZone} />
           {connection && canAct ? <ReconnectLinkCard clinic={clinic} connection={connection} errors={errors} result={result} /> : null}
           {connection && canAct ? <LookupCard connection={connection} errors={errors} result={result} busyIntent={busyIntent} /> : null}
+          {connection && canAct ? <ManualNotesCard manualNotes={connection.supportFindings?.manualNotes ?? null} errors={errors} now={now} /> : null}
         </div>
         <div className="stack">
           {page.playbook && info ? <PlaybookCard playbook={page.playbook} info={info} vendor={connection?.vendor ?? null} /> : null}
           {page.packet ? <PacketCard packet={page.packet} /> : null}
+          <ClinicMessagesCard messages={page.messages} now={now} />
           <TimelineCard
             timeline={page.timeline}
             page={page.page}
@@ -195,6 +213,7 @@ export default function ClinicPage() {
             canNote={Boolean(connection && canAct)}
             errors={errors}
             now={now}
+            clinicZone={clinic.timeZone}
           />
         </div>
       </div>

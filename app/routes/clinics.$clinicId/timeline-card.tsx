@@ -1,5 +1,7 @@
-import { Form } from "@remix-run/react";
-import { absoluteTime, relativeTime } from "../../components/format.ts";
+import { Form, useNavigation } from "@remix-run/react";
+import { useEffect, useRef } from "react";
+import { relativeTime } from "../../components/format.ts";
+import { LocalTime } from "../../components/local-time.tsx";
 import { Field, Pager } from "../../components/forms.tsx";
 import { STATE_TONES } from "../../components/state-badge.tsx";
 import type { ClinicPageData } from "./route.tsx";
@@ -13,6 +15,7 @@ export function TimelineCard({
   canNote,
   errors,
   now,
+  clinicZone,
 }: {
   timeline: ClinicPageData["timeline"];
   page: number;
@@ -21,12 +24,25 @@ export function TimelineCard({
   canNote: boolean;
   errors: Record<string, string[] | undefined> | undefined;
   now: number;
+  clinicZone: string;
 }) {
+  // why: the note box clears once its note is posted (the redirect back keeps this component, and
+  // with it the typed text); a refused note (errors) keeps the text for fixing
+  const form = useRef<HTMLFormElement>(null);
+  const navigation = useNavigation();
+  const posting = useRef(false);
+  useEffect(() => {
+    if (navigation.state === "submitting" && navigation.formData?.get("intent") === "note") posting.current = true;
+    else if (navigation.state === "idle" && posting.current) {
+      posting.current = false;
+      if (!errors?.note) form.current?.reset();
+    }
+  }, [navigation.state, navigation.formData, errors]);
   return (
     <section className="card" aria-labelledby="tl-h">
       <h2 id="tl-h">Timeline</h2>
       {canNote ? (
-        <Form method="post" noValidate className="note-form">
+        <Form method="post" noValidate className="note-form" ref={form}>
           <input type="hidden" name="intent" value="note" />
           <Field name="note" label="Add a note" errors={errors}>
             {(p) => <textarea {...p} rows={2} placeholder="What you did or what the clinic said" />}
@@ -45,8 +61,9 @@ export function TimelineCard({
               <div>
                 <strong>{e.message}</strong>
               </div>
-              <div className="when" title={absoluteTime(e.at)}>
-                {relativeTime(e.at, now)} · {e.kind.replace("_", " ")} · by {e.actor}
+              <div className="when">
+                <LocalTime at={e.at} clinicZone={clinicZone} /> ({relativeTime(e.at, now)}) · {e.kind.replace("_", " ")} · by{" "}
+                <span className="actor">{e.actor}</span>
               </div>
               {e.httpStatus || e.vendorMessage || e.probeId ? (
                 <div className="evidence">

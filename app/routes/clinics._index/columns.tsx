@@ -4,6 +4,7 @@ import type { ClinicListRow } from "../../../db/queries/clinics.ts";
 import { BULK_FORM_ID } from "../../components/bulk-bar.tsx";
 import { absoluteTime, formatPatientCount, relativeTime } from "../../components/format.ts";
 import { FailureText, StateBadge } from "../../components/state-badge.tsx";
+import { FailingSinceChip } from "./broken-chips.tsx";
 
 /** The clinics table's columns (TanStack v9) and its rendering; the route owns the URL state. */
 
@@ -67,7 +68,7 @@ export function columnsFor(now: number, selectable: boolean) {
       cell: (c) => (c.getValue() === "nookal" ? "Nookal" : c.getValue() === "cliniko" ? "Cliniko" : "—"),
     }),
     col.accessor("region", { id: "region", header: "Region", cell: (c) => <span className="mono">{c.getValue() ?? "—"}</span> }),
-    col.accessor("state", { id: "state", header: "State", cell: (c) => <StateBadge state={c.getValue()} /> }),
+    col.accessor("state", { id: "state", header: "State", cell: (c) => <StateBadge state={c.getValue()} failureCode={c.row.original.failureCode} /> }),
     col.accessor("failureCode", { id: "failure", header: "Problem", cell: (c) => <FailureText code={c.getValue()} /> }),
     col.accessor("lastSuccessAt", {
       id: "lastSuccess",
@@ -77,7 +78,15 @@ export function columnsFor(now: number, selectable: boolean) {
     col.accessor("firstFailureAt", {
       id: "failingSince",
       header: "Failing since",
-      cell: (c) => (c.getValue() ? <span title={absoluteTime(c.getValue())}>{relativeTime(c.getValue(), now)}</span> : "—"),
+      cell: (c) =>
+        c.getValue() ? (
+          <>
+            <span title={absoluteTime(c.getValue())}>{relativeTime(c.getValue(), now)}</span>
+            {c.row.original.state !== "paused" ? <FailingSinceChip since={c.getValue()!} now={now} /> : null}
+          </>
+        ) : (
+          "—"
+        ),
     }),
     col.accessor("visiblePatientCount", {
       id: "patients",

@@ -9,6 +9,9 @@ export function ClinicFilters({ sort, dir, params }: { sort: string; dir: string
     <Form method="get" className="filters" role="search">
       <input type="hidden" name="sort" value={sort} />
       <input type="hidden" name="dir" value={dir} />
+      {/* why: the broken-now chips sit outside this form; applying other filters keeps the chip */}
+      {params.get("broken") ? <input type="hidden" name="broken" value={params.get("broken")!} /> : null}
+      {params.get("since") ? <input type="hidden" name="since" value={params.get("since")!} /> : null}
       <div className="field">
         <label htmlFor="q">Search</label>
         <input id="q" name="q" type="search" placeholder="Clinic name or admin email" defaultValue={params.get("q") ?? ""} />

@@ -6,10 +6,12 @@ import { hasRole } from "../../../domain/auth/roles.ts";
 import { ClinicsQuerySchema, loadClinicsTable } from "../../../domain/clinics/clinics-table.ts";
 import { BulkBar } from "../../components/bulk-bar.tsx";
 import { formatCount } from "../../components/format.ts";
+import { AutoRefresh } from "../../components/auto-refresh.tsx";
 import { Pager } from "../../components/forms.tsx";
 import type { loader as rootLoader } from "../../root.tsx";
 import { requireUser } from "../../session.server.ts";
 import { ClinicsTableView, columnsFor, features, type Row } from "./columns.tsx";
+import { BrokenChips } from "./broken-chips.tsx";
 import { ClinicFilters } from "./filters.tsx";
 
 export { ErrorBoundary } from "../../components/error-boundary.tsx";
@@ -34,12 +36,14 @@ function matchQueryOf(params: URLSearchParams): string {
 }
 
 export default function Clinics() {
-  const { rows, total, campaigns, page, pageSize, sort, dir, now } = useLoaderData<typeof loader>();
+  const { rows, total, broken, campaigns, page, pageSize, sort, dir, now } = useLoaderData<typeof loader>();
   const root = useRouteLoaderData<typeof rootLoader>("root");
   const canAct = !!root?.user && hasRole(root.user.role, "agent");
   const [rowSelection, setRowSelection] = useState<RowSelectionState>({});
-  // why: a selection belongs to the page it was made on; another page or filter starts empty
-  useEffect(() => setRowSelection({}), [rows]);
+  // why: a selection belongs to the page it was made on; another page or filter starts empty — but
+  // an auto-refresh of the same page (new row objects, same clinics) keeps it
+  const rowIds = rows.map((r) => r.id).join(",");
+  useEffect(() => setRowSelection({}), [rowIds]);
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const sorting: SortingState = [{ id: sort, desc: dir === "desc" }];
@@ -72,15 +76,15 @@ export default function Clinics() {
     },
   });
   const pages = Math.max(1, Math.ceil(total / pageSize));
-  const filtered = ["state", "failure", "vendor", "region", "q"].some((k) => params.get(k));
+  const filtered = ["state", "failure", "vendor", "region", "q", "broken", "since"].some((k) => params.get(k));
   return (
     <main id="main">
       <div className="page-head">
         <div>
           <h1>Clinics</h1>
           <p className="sub">
-            {formatCount(total)} clinics {filtered ? "match" : "in the fleet"}. Sorted by {table.getColumn(sort)?.columnDef.header as string}{" "}
-            {dir === "desc" ? "(descending)" : "(ascending)"}.
+            <span data-testid="clinics-total">{formatCount(total)}</span> clinics {filtered ? "match" : "in the fleet"}. Sorted by{" "}
+            {table.getColumn(sort)?.columnDef.header as string} {dir === "desc" ? "(descending)" : "(ascending)"}.
           </p>
         </div>
         <div className="row-actions">
@@ -98,6 +102,7 @@ export default function Clinics() {
         </div>
       </div>
       <ClinicFilters sort={sort} dir={dir} params={params} />
+      <BrokenChips params={params} counts={broken} />
       {rows.length === 0 ? (
         <div className="card empty">No clinics match these filters.</div>
       ) : (
@@ -115,7 +120,8 @@ export default function Clinics() {
           <ClinicsTableView table={table} sortHref={sortHref} />
         </>
       )}
-      <Pager page={page} pages={pages} params={params} />
+      <Pager page={page} pages={pages} params={params} total={total} pageSize={pageSize} />
+      <AutoRefresh at={now} />
     </main>
   );
 }

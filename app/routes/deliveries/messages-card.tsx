@@ -9,6 +9,8 @@ export interface MessageView {
   channel: string;
   target: string;
   clinicName: string;
+  audience: string;
+  carriesLink: boolean;
   subject: string | null;
   text: string | null;
   status: NotificationStatus;
@@ -25,7 +27,9 @@ export function MessagesCard({
   pages,
   params,
   now,
+  canResend,
 }: {
+  canResend: boolean;
   outbox: { rows: MessageView[]; total: number };
   page: number;
   pages: number;
@@ -82,6 +86,20 @@ export function MessagesCard({
                         <div className="hint">{m.subject ?? ""}</div>
                       )}
                       {m.lastError ? <div className="field-error">Last error: {m.lastError}</div> : null}
+                      {m.carriesLink && m.audience === "clinic_admin" ? (
+                        <div style={{ display: "flex", gap: "0.6rem", alignItems: "center", flexWrap: "wrap", marginTop: "0.35rem" }}>
+                          <span className="hint">Its link is masked (…last four characters) and never shown again.</span>
+                          {canResend ? (
+                            <Form method="post">
+                              <input type="hidden" name="intent" value="resend-link" />
+                              <input type="hidden" name="notificationId" value={m.id} />
+                              <button className="btn secondary small" type="submit">
+                                Resend a new link
+                              </button>
+                            </Form>
+                          ) : null}
+                        </div>
+                      ) : null}
                     </td>
                     <td title={absoluteTime(m.createdAt)}>{relativeTime(m.createdAt, now)}</td>
                     <td>

@@ -4,8 +4,9 @@ import { useActionData, useLoaderData, useNavigation, useRouteLoaderData, useSea
 import { z } from "zod";
 import { listMessages, listWebhookEndpoints } from "../../../db/queries/alerts.ts";
 import { createWebhookEndpoint, setWebhookEndpointEnabled, WebhookEndpointInputSchema } from "../../../domain/alerts/manage.ts";
+import { resendReconnectLink } from "../../../domain/clinics/clinic-workflows.ts";
 import { hasRole } from "../../../domain/auth/roles.ts";
-import { webhookTargetPolicy } from "../../../config/runtime.ts";
+import { publicUrl, webhookTargetPolicy } from "../../../config/runtime.ts";
 import { runAction } from "../../actions.server.ts";
 import { badRequest, fieldErrorsOf } from "../../forms.server.ts";
 import { notFound } from "../../http.server.ts";
@@ -51,8 +52,20 @@ const ActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("disable-webhook"), endpointId: z.uuid() }),
 ]);
 
-// why: a webhook receiver gets every clinic's escalation packet; only admins may add one
+const ResendSchema = z.object({ intent: z.literal("resend-link"), notificationId: z.uuid() });
+
+// why: a webhook receiver gets every clinic's escalation packet; only admins may add one. Resending a
+// link is an agent's everyday action (as on the clinic page).
 export async function action(args: ActionFunctionArgs) {
+  if ((await args.request.clone().formData()).get("intent") === "resend-link") {
+    return runAction(args, { role: "agent", schema: ResendSchema }, async ({ input, actor, services, request }) => {
+      const sent = await resendReconnectLink(
+        { notificationId: input.notificationId, actor, publicUrl: publicUrl(services.env), ttlHours: services.env.RECONNECT_LINK_TTL_HOURS },
+        { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver, brand: services.brand },
+      );
+      return redirectWithFlash(request, services, "/deliveries", `A new link is queued to ${sent.emailQueuedTo}; the old one no longer works.`);
+    });
+  }
   return runAction(args, { role: "admin", schema: ActionSchema }, async ({ input, actor, services, request }) => {
     if (input.intent === "add-webhook") {
       const valid = WebhookEndpointInputSchema.safeParse({ url: input.url, description: input.description });
@@ -93,7 +106,7 @@ export default function Deliveries() {
 
       <WebhookReceiversCard endpoints={endpoints} created={created} errors={errors} isAdmin={isAdmin} busy={busy} now={now} />
 
-      <MessagesCard outbox={outbox} page={page} pages={pages} params={params} now={now} />
+      <MessagesCard outbox={outbox} page={page} pages={pages} params={params} now={now} canResend={root?.user ? hasRole(root.user.role, "agent") : false} />
     </main>
   );
 }

@@ -1,0 +1,43 @@
+import { useEffect, useState } from "react";
+
+/**
+ * A time in the agent's own zone (the browser's), with the clinic's zone on hover (issue 11).
+ * The server renders UTC; after hydration the browser re-formats with Intl in its zone, so the
+ * first paint matches the server and nothing flickers into a mismatch warning.
+ */
+export function LocalTime({
+  at,
+  clinicZone,
+  style = "datetime",
+}: {
+  at: string | number | Date | null | undefined;
+  /** IANA zone of the clinic: shown in the tooltip. */
+  clinicZone?: string | null;
+  style?: "datetime" | "time";
+}) {
+  const [zone, setZone] = useState<string | null>(null);
+  useEffect(() => setZone(Intl.DateTimeFormat().resolvedOptions().timeZone), []);
+  if (at === null || at === undefined) return null;
+  const d = new Date(at);
+  const iso = d.toISOString();
+  const shown = formatIn(d, zone ?? "UTC", style);
+  const title = clinicZone ? `${formatIn(d, clinicZone, "datetime")} clinic time (${clinicZone})` : iso.replace("T", " ").slice(0, 19) + " UTC";
+  return (
+    <time dateTime={iso} title={title}>
+      {shown}
+    </time>
+  );
+}
+
+/** "2 Dec 2026, 09:15 AEDT" in `zone`; falls back to UTC for an unknown zone. */
+function formatIn(d: Date, zone: string, style: "datetime" | "time" = "datetime"): string {
+  const opts: Intl.DateTimeFormatOptions =
+    style === "time"
+      ? { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZone: zone, timeZoneName: "short" }
+      : { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false, timeZone: zone, timeZoneName: "short" };
+  try {
+    return new Intl.DateTimeFormat("en-AU", opts).format(d);
+  } catch {
+    return new Intl.DateTimeFormat("en-AU", { ...opts, timeZone: "UTC" }).format(d);
+  }
+}

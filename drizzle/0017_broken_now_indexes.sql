@@ -1,0 +1,2 @@
+CREATE INDEX "clinics_active_id_idx" ON "clinics" USING btree ("id") WHERE "clinics"."archived_at" is null;--> statement-breakpoint
+CREATE INDEX "connections_broken_now_idx" ON "connections" USING btree ("first_failure_at","clinic_id") WHERE "connections"."first_failure_at" is not null and "connections"."state" <> 'paused';
