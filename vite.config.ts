@@ -24,6 +24,20 @@ export default defineConfig({
           },
         }),
       ],
+  build: {
+    rollupOptions: {
+      onwarn(warning, warn) {
+        // why: zod 4 ships `/* @__PURE__ */`-style comments where Rollup cannot use them and says so
+        // once per comment on every first `npm start`; Rollup drops them, the bundle is unchanged,
+        // and to a newcomer the wall of text reads like a failed build. Only zod's are silenced.
+        if (warning.code === "INVALID_ANNOTATION" && warning.id?.includes("/node_modules/zod/")) return;
+        // why: resource routes (/healthz, /logout, the index redirect) have no browser code, so their
+        // client chunk is empty by design; Remix still asks for one per route
+        if (warning.code === "EMPTY_BUNDLE") return;
+        warn(warning);
+      },
+    },
+  },
   resolve: { alias: { "~": new URL("./app", import.meta.url).pathname } },
   server: { port: 3000 },
   test: {

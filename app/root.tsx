@@ -1,13 +1,20 @@
 import "./zod-browser.ts";
 import { data, type LinksFunction, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, Links, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "@remix-run/react";
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { useNonce } from "./nonce.ts";
 import { StatusErrorBoundary } from "./components/error-boundary.tsx";
+import { MainNav, MARK_JS } from "./components/main-nav.tsx";
 import { getUser, takeFlash } from "./session.server.ts";
+import polish from "./polish.css?url";
 import styles from "./styles.css?url";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: styles },
+  { rel: "stylesheet", href: polish },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+  { rel: "icon", href: "/favicon.ico", sizes: "32x32" },
+];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const [user, { flash, setCookie }] = await Promise.all([getUser(request, context.services), takeFlash(request, context.services)]);
@@ -22,10 +29,13 @@ export function Layout({ children }: { children: ReactNode }) {
   const user = data?.user;
   const nonce = useNonce();
   return (
-    <html lang="en">
+    // why suppressHydrationWarning: MARK_JS adds class="js" before React hydrates
+    <html lang="en" suppressHydrationWarning>
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {/* why suppressHydrationWarning: the nonce exists only in the server render (the browser hides it) */}
+        <script nonce={nonce} suppressHydrationWarning dangerouslySetInnerHTML={{ __html: MARK_JS }} />
         <Meta />
         <Links />
       </head>
@@ -33,30 +43,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <a className="skip" href="#main">
           Skip to content
         </a>
-        {user ? (
-          <nav className="topbar" aria-label="Main">
-            <Link to="/clinics" className="brand">
-              Relink
-            </Link>
-            <NavLink to="/dashboard">Dashboard</NavLink>
-            <NavLink to="/clinics">Clinics</NavLink>
-            <NavLink to="/alerts">Alerts</NavLink>
-            <NavLink to="/campaigns">Campaigns</NavLink>
-            <NavLink to="/bulk">Bulk actions</NavLink>
-            <NavLink to="/deliveries">Deliveries</NavLink>
-            <NavLink to="/audit">Audit log</NavLink>
-            {user.role === "admin" ? <NavLink to="/users">Users</NavLink> : null}
-            <span className="spacer" />
-            <span className="who">
-              {user.name} · {user.role}
-            </span>
-            <Form method="post" action="/logout">
-              <button className="btn link" type="submit">
-                Sign out
-              </button>
-            </Form>
-          </nav>
-        ) : null}
+        {user ? <MainNav user={user} /> : null}
         {data?.flash ? (
           <div className={`flash tone-${data.flash.tone}`} role="status">
             {data.flash.message}

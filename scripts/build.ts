@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const SOURCES = ["app", "domain", "db", "config"];
+const SOURCES = ["app", "domain", "db", "config", "public"];
 
 /** True when the console has never been built or a source file is newer than the build. */
 export function buildIsStale(): boolean {

@@ -55,6 +55,8 @@ export async function seedDemoFleet(options: { databaseUrl: string; masterKey: s
           region: demo.region,
           apiVersion: demo.apiVersion,
           ...(sealed ?? {}),
+          // why: a paused demo clinic shows integration_paused the way support's Pause leaves it (domain/clinics/console-actions.ts)
+          ...(demo.pausedReason ? { state: "paused" as const, failureCode: "integration_paused" as const } : {}),
         });
         await insertConnectionEvents(
           [
@@ -66,6 +68,21 @@ export async function seedDemoFleet(options: { databaseUrl: string; masterKey: s
               actor: "system",
               message: "Connection added by the demo seed",
             },
+            ...(demo.pausedReason
+              ? [
+                  {
+                    connectionId,
+                    clinicId: clinic!.id,
+                    kind: "state_changed" as const,
+                    fromState: "setup_pending" as const,
+                    toState: "paused" as const,
+                    failureCode: "integration_paused" as const,
+                    actor: "system",
+                    message: `Paused by the demo seed: ${demo.pausedReason}. No probes run until it is resumed.`,
+                    details: { reason: demo.pausedReason, previousFailureCode: null },
+                  },
+                ]
+              : []),
           ],
           tx,
         );

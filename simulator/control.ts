@@ -32,6 +32,7 @@ const FaultsSchema = z
     malformedNext: z.number().int().min(0),
     hangRate: z.number().min(0).max(1),
     hangNext: z.number().int().min(0),
+    reset: z.boolean(),
     rateLimit: z.number().int().min(0),
     rateWindowMs: z.number().int().min(1),
   })

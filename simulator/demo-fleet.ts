@@ -19,6 +19,23 @@ export interface DemoClinic {
   expectedFailure: FailureCode | null;
   /** For wrong_region: where the key actually works. */
   suggestedRegion?: string;
+  /** Seeded paused by support, with this reason (the probe then never asks the vendor: integration_paused). */
+  pausedReason?: string;
+}
+
+/**
+ * What a demo vendor account does wrong, mapped onto the simulator's faults (simulator/world.ts).
+ * Each one is how the real vendors misbehave, so the real probe and classifier find the code.
+ */
+export interface DemoFaults {
+  /** A 503 maintenance page on every request. */
+  outage?: boolean;
+  /** The user's request budget is spent by another integration: every request gets a 429 whose reset is beyond the probe's wait budget. */
+  budgetExhausted?: boolean;
+  /** A proxy cuts every answer in half (truncated JSON). */
+  truncated?: boolean;
+  /** The connection is reset before any answer (a firewall or proxy dropping it). */
+  connectionReset?: boolean;
 }
 
 /** The vendor-side truth the simulator's default world is built from (never seen by Relink's seed). */
@@ -34,7 +51,7 @@ export type DemoVendorAccount =
       patients: number;
       user: { firstName: string; lastName: string; email: string; role: string; denied?: Record<string, 403 | 404> };
       keys: { key: string; status: "active" | "archived" }[];
-      faults?: { outage?: boolean };
+      faults?: DemoFaults;
     }
   | {
       vendor: "nookal";
@@ -46,6 +63,7 @@ export type DemoVendorAccount =
       /** Patients per location, by position. */
       locations: { name: string; patients: number }[];
       keys: { key: string; apiVersion: "v2" | "v3"; status: "enabled" | "disabled"; locations: number[]; clinicalNotes: boolean }[];
+      faults?: DemoFaults;
     };
 
 const K = {
@@ -70,6 +88,10 @@ const K = {
   canberra: nookalV3Key("canberra"),
   adelaide: nookalV2Key("adelaide"),
   manchester: nookalV3Key("manchester"),
+  sunshine: clinikoKey("sunshine-coast", "au2"),
+  bristol: clinikoKey("bristol-back", "uk1"),
+  christchurch: nookalV3Key("christchurch"),
+  geelong: nookalV3Key("geelong"),
 };
 
 export const DEMO_FLEET: readonly DemoClinic[] = [
@@ -322,6 +344,59 @@ export const DEMO_FLEET: readonly DemoClinic[] = [
     scenario: "key_never_entered",
     expectedFailure: "key_missing",
   },
+  {
+    clinicName: "Sunshine Coast Sports Physio",
+    timeZone: "Australia/Brisbane",
+    country: "AU",
+    adminName: "Chloe Bennett",
+    adminEmail: "chloe@sunshinecoastsports.example",
+    vendor: "cliniko",
+    key: K.sunshine,
+    region: "au2",
+    apiVersion: "v1",
+    scenario: "cliniko_user_budget_spent_elsewhere",
+    expectedFailure: "rate_limited",
+  },
+  {
+    clinicName: "Bristol Back Clinic",
+    timeZone: "Europe/London",
+    country: "GB",
+    adminName: "Oliver Hughes",
+    adminEmail: "oliver@bristolback.example",
+    vendor: "cliniko",
+    key: K.bristol,
+    region: "uk1",
+    apiVersion: "v1",
+    scenario: "cliniko_answers_truncated_by_proxy",
+    expectedFailure: "vendor_response_invalid",
+  },
+  {
+    clinicName: "Christchurch Sports Medicine",
+    timeZone: "Pacific/Auckland",
+    country: "NZ",
+    adminName: "Mere Parata",
+    adminEmail: "mere@chchsportsmed.example",
+    vendor: "nookal",
+    key: K.christchurch,
+    region: "au",
+    apiVersion: "v3",
+    scenario: "nookal_connection_reset",
+    expectedFailure: "network",
+  },
+  {
+    clinicName: "Geelong Pilates Studio",
+    timeZone: "Australia/Melbourne",
+    country: "AU",
+    adminName: "Zoe Papadopoulos",
+    adminEmail: "zoe@geelongpilates.example",
+    vendor: "nookal",
+    key: K.geelong,
+    region: "au",
+    apiVersion: "v3",
+    scenario: "paused_by_support_while_clinic_moves_rooms",
+    expectedFailure: "integration_paused",
+    pausedReason: "Clinic asked us to pause while they move rooms (back on the 1st)",
+  },
 ];
 
 /**
@@ -543,5 +618,50 @@ export const DEMO_VENDOR_ACCOUNTS: readonly DemoVendorAccount[] = [
     country: "AU",
     locations: [{ name: "Stirling", patients: 1100 }],
     keys: [{ key: K.adelaide, apiVersion: "v2", status: "enabled", locations: [0], clinicalNotes: true }],
+  },
+  {
+    vendor: "cliniko",
+    label: "sunshine-coast",
+    shard: "au2",
+    businessName: "Sunshine Coast Sports Physio",
+    timeZone: "Australia/Brisbane",
+    country: "AU",
+    patients: 1700,
+    user: { firstName: "Chloe", lastName: "Bennett", email: "chloe@sunshinecoastsports.example", role: "administrator" },
+    keys: [{ key: K.sunshine, status: "active" }],
+    faults: { budgetExhausted: true },
+  },
+  {
+    vendor: "cliniko",
+    label: "bristol-back",
+    shard: "uk1",
+    businessName: "Bristol Back Clinic",
+    timeZone: "Europe/London",
+    country: "GB",
+    patients: 750,
+    user: { firstName: "Oliver", lastName: "Hughes", email: "oliver@bristolback.example", role: "administrator" },
+    keys: [{ key: K.bristol, status: "active" }],
+    faults: { truncated: true },
+  },
+  {
+    vendor: "nookal",
+    label: "christchurch",
+    region: "au",
+    practiceName: "Christchurch Sports Medicine",
+    timeZone: "Pacific/Auckland",
+    country: "NZ",
+    locations: [{ name: "Riccarton", patients: 880 }],
+    keys: [{ key: K.christchurch, apiVersion: "v3", status: "enabled", locations: [0], clinicalNotes: true }],
+    faults: { connectionReset: true },
+  },
+  {
+    vendor: "nookal",
+    label: "geelong",
+    region: "au",
+    practiceName: "Geelong Pilates Studio",
+    timeZone: "Australia/Melbourne",
+    country: "AU",
+    locations: [{ name: "Pakington Street", patients: 520 }],
+    keys: [{ key: K.geelong, apiVersion: "v3", status: "enabled", locations: [0], clinicalNotes: true }],
   },
 ];

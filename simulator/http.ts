@@ -73,6 +73,11 @@ export async function applyFaults(world: World, res: Res, scopes: { name: string
       sendServerError(world, res, o.status ?? 503);
       return { handled: true, malformed };
     }
+    if (faults.reset) {
+      // why: what a dropping proxy looks like to the client: ECONNRESET, no status, no body
+      res.socket?.destroy();
+      return { handled: true, malformed };
+    }
     if (takeNext(faults, "hangNext") || roll(world, `${name}:hang`, faults.hangRate)) {
       world.stats.byStatus.hang = (world.stats.byStatus.hang ?? 0) + 1;
       return { handled: true, malformed };

@@ -1,5 +1,5 @@
 import { generateDataset, type Dataset } from "./dataset.ts";
-import { DEMO_VENDOR_ACCOUNTS, type DemoVendorAccount } from "./demo-fleet.ts";
+import { DEMO_VENDOR_ACCOUNTS, type DemoFaults, type DemoVendorAccount } from "./demo-fleet.ts";
 import { clinikoKey, nookalV2Key, nookalV3Key } from "./keys.ts";
 import { hash32 } from "./rng.ts";
 import { DAY_MS } from "./time.ts";
@@ -21,6 +21,8 @@ export interface Faults {
   /** Fraction of requests that never get an answer (the connection stays open until the client gives up). */
   hangRate?: number;
   hangNext?: number;
+  /** Reset every request's connection before any answer (a firewall or proxy dropping it). */
+  reset?: boolean;
   /** A lower per-user rate limit and window (Cliniko) for tests. */
   rateLimit?: number;
   rateWindowMs?: number;
@@ -374,6 +376,18 @@ export function addNookalKey(
   return record;
 }
 
+/** A demo account's misbehaviour as simulator faults (the demo fleet names them in vendor terms). */
+function demoFaults(f: DemoFaults | undefined): Faults {
+  if (!f) return {};
+  return {
+    ...(f.outage ? { outage: { status: 503 } } : {}),
+    // why: a zero budget over ten minutes answers 429 with a reset far beyond the client's 65 s wait budget
+    ...(f.budgetExhausted ? { rateLimit: 0, rateWindowMs: 10 * 60_000 } : {}),
+    ...(f.truncated ? { malformedRate: 1 } : {}),
+    ...(f.connectionReset ? { reset: true } : {}),
+  };
+}
+
 function addDemoAccount(world: World, demo: DemoVendorAccount): void {
   if (demo.vendor === "cliniko") {
     const account = addClinikoAccount(world, {
@@ -384,7 +398,7 @@ function addDemoAccount(world: World, demo: DemoVendorAccount): void {
       country: demo.country,
       patients: demo.patients,
       user: { ...demo.user, active: true, denied: demo.user.denied ?? {} },
-      faults: demo.faults?.outage ? { outage: { status: 503 } } : {},
+      faults: demoFaults(demo.faults),
     });
     for (const k of demo.keys) addClinikoKey(world, account, { key: k.key, status: k.status });
   } else {
@@ -395,6 +409,7 @@ function addDemoAccount(world: World, demo: DemoVendorAccount): void {
       timeZone: demo.timeZone,
       country: demo.country,
       locations: demo.locations,
+      faults: demoFaults(demo.faults),
     });
     for (const k of demo.keys) {
       addNookalKey(world, account, {

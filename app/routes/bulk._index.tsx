@@ -1,10 +1,12 @@
-import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { listRecentBulkOperations } from "../../db/queries/bulk-operations.ts";
 import { BULK_LABELS } from "../../domain/bulk/kinds.ts";
 import { BulkRequestSchema, startBulkOperation } from "../../domain/bulk/operations.ts";
 import { bulkDeps } from "../../composition/services.ts";
 import { runAction } from "../actions.server.ts";
+import { bulkConfirmRequest } from "../components/bulk-confirm.ts";
+import { ConfirmStep } from "../components/confirm-step.tsx";
 import { absoluteTime, relativeTime } from "../components/format.ts";
 import type { FormFields } from "../forms.server.ts";
 import { requireUser } from "../session.server.ts";
@@ -25,8 +27,10 @@ const returnTo = (form: FormFields) => ({ returnTo: typeof form.returnTo === "st
 /** Starts a bulk action from the clinics table's selection, then shows its progress. */
 export async function action(args: ActionFunctionArgs) {
   return runAction(args, { role: "agent", schema: BulkRequestSchema, echo: returnTo }, async ({ input, actor, services }) => {
-    const { operationId } = await startBulkOperation(input, actor, bulkDeps(services));
-    return redirect(`/bulk/${operationId}`);
+    const started = await startBulkOperation(input, actor, bulkDeps(services));
+    // why: not confirmed yet (or for fewer clinics than now): the confirm step, as a dialog in the bar or this page without JavaScript
+    if (started.confirm) return data({ ok: true as const, confirm: bulkConfirmRequest(started.confirm, input), returnTo: input.returnTo });
+    return redirect(`/bulk/${started.operationId}`);
   });
 }
 
@@ -34,6 +38,7 @@ export default function BulkOperations() {
   const { operations, now } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const errors = actionData && !actionData.ok ? actionData.fieldErrors : undefined;
+  const confirm = actionData && actionData.ok ? actionData : undefined;
   return (
     <main id="main">
       <div className="page-head">
@@ -42,6 +47,7 @@ export default function BulkOperations() {
           <p className="sub">Started from a selection in the clinics table; every agent sees the same progress.</p>
         </div>
       </div>
+      {confirm ? <ConfirmStep confirm={confirm.confirm} cancelHref={confirm.returnTo} /> : null}
       {errors ? (
         <div className="form-error" role="alert">
           {Object.values(errors).flat().filter(Boolean).join(" ")}{" "}
@@ -69,15 +75,17 @@ export default function BulkOperations() {
             <tbody>
               {operations.map((op) => (
                 <tr key={op.id}>
-                  <td>
+                  <td data-label="Action">
                     <Link to={`/bulk/${op.id}`}>{BULK_LABELS[op.kind]}</Link>
                   </td>
-                  <td>{op.requestedByLabel}</td>
-                  <td>
+                  <td data-label="Started by">{op.requestedByLabel}</td>
+                  <td data-label="When">
                     <span title={absoluteTime(op.createdAt)}>{relativeTime(op.createdAt, now)}</span>
                   </td>
-                  <td className="num">{op.total}</td>
-                  <td>
+                  <td data-label="Clinics" className="num">
+                    {op.total}
+                  </td>
+                  <td data-label="Progress">
                     {op.waiting > 0 ? (
                       <span className="badge tone-info">Running: {op.waiting} waiting</span>
                     ) : op.failed > 0 ? (

@@ -1,12 +1,21 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { countBrokenNow } from "../../db/queries/broken-now.ts";
-import { brokenOverTime, fleetCounts, oldestProblem, openAlertCount, recoveryEpisodes, recoveryMedians } from "../../db/queries/dashboard.ts";
+import {
+  brokenOverTime,
+  failuresByVendorRegion,
+  fleetCounts,
+  oldestProblem,
+  openAlertCount,
+  recoveryEpisodes,
+  recoveryMedians,
+} from "../../db/queries/dashboard.ts";
 import { deadProbesLastDay } from "../../domain/health/dead-probes.ts";
 import { TAXONOMY } from "../../domain/health/taxonomy.ts";
 import { BROKEN_NOW_MEANING } from "../../domain/vocabulary.ts";
 import { AutoRefresh } from "../components/auto-refresh.tsx";
 import { BarChart } from "../components/bar-chart.tsx";
+import { FailureBreakdown } from "../components/failure-breakdown.tsx";
 import { absoluteTime, formatCount, formatDuration, relativeTime } from "../components/format.ts";
 import { StateBadge } from "../components/state-badge.tsx";
 import { requireUser } from "../session.server.ts";
@@ -20,7 +29,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const db = context.services.db;
   // why: the recoveries are read once and shared by the medians and the chart
   const episodes = recoveryEpisodes(db, 30);
-  const [counts, broken, alerts, oldest, recovery, chart, deadProbes] = await Promise.all([
+  const [counts, broken, alerts, oldest, recovery, chart, deadProbes, failures] = await Promise.all([
     fleetCounts(db),
     countBrokenNow(db),
     openAlertCount(db),
@@ -28,12 +37,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     recoveryMedians(db, episodes),
     brokenOverTime(db, 30, episodes),
     deadProbesLastDay(db),
+    failuresByVendorRegion(db),
   ]);
-  return { counts, broken, alerts, oldest, recovery, chart, deadProbes, now: Date.now() };
+  return { counts, broken, alerts, oldest, recovery, chart, deadProbes, failures, now: Date.now() };
 }
 
 export default function Dashboard() {
-  const { counts, broken, alerts, oldest, recovery, chart, deadProbes, now } = useLoaderData<typeof loader>();
+  const { counts, broken, alerts, oldest, recovery, chart, deadProbes, failures, now } = useLoaderData<typeof loader>();
   return (
     <main id="main">
       <div className="page-head">
@@ -132,6 +142,11 @@ export default function Dashboard() {
           )}
         </section>
       </div>
+      <section className="card" aria-labelledby="by-place-h" style={{ marginTop: "1rem" }}>
+        <h2 id="by-place-h">Failures by vendor and region</h2>
+        <p className="hint">During an outage, one vendor&apos;s region fills this table; a bad key shows up alone. Orange: transient; red: needs a human.</p>
+        <FailureBreakdown groups={failures} />
+      </section>
       <section className="card" aria-labelledby="chart-h" style={{ marginTop: "1rem" }}>
         <h2 id="chart-h">Broken connections, last 30 days</h2>
         <BarChart points={chart} label="Connections failing at the end of each day" />

@@ -1,10 +1,12 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useEffect, useState } from "react";
 import { z } from "zod";
 import { listUsers } from "../../db/queries/users.ts";
 import { ROLE_DESCRIPTIONS } from "../../domain/auth/roles.ts";
 import { changeUser, createUser, NewUserSchema } from "../../domain/users/manage.ts";
 import { runAction } from "../actions.server.ts";
+import { ConfirmStep, type ConfirmRequest } from "../components/confirm-step.tsx";
 import { relativeTime } from "../components/format.ts";
 import { Field, FormError } from "../components/forms.tsx";
 import { notFound } from "../http.server.ts";
@@ -23,7 +25,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 const ActionSchema = z.discriminatedUnion("intent", [
   NewUserSchema.extend({ intent: z.literal("create") }),
   z.object({ intent: z.literal("role"), userId: z.uuid(), role: z.enum(USER_ROLES) }),
-  z.object({ intent: z.literal("disable"), userId: z.uuid() }),
+  // why confirmed: disabling signs the person out everywhere at once; the server asks first (issue 11)
+  z.object({ intent: z.literal("disable"), userId: z.uuid(), confirmed: z.literal("1").optional() }),
   z.object({ intent: z.literal("enable"), userId: z.uuid() }),
 ]);
 
@@ -33,6 +36,21 @@ export async function action(args: ActionFunctionArgs) {
       const { intent: _intent, ...user } = input;
       await createUser({ input: user, actor }, services.db);
       return redirectWithFlash(request, services, "/users", `${user.email} can now sign in as ${user.role}.`);
+    }
+    if (input.intent === "disable" && !input.confirmed) {
+      const target = (await listUsers(services.db)).find((u) => u.id === input.userId) ?? notFound("No user has that id.");
+      const confirm: ConfirmRequest = {
+        question: `Disable ${target.name} (${target.email})?`,
+        details: ["They are signed out of every session now and cannot sign in until an admin enables the account again."],
+        count: 1,
+        confirmLabel: "Disable the account",
+        fields: [
+          ["intent", "disable"],
+          ["userId", target.id],
+        ],
+        action: "/users",
+      };
+      return data({ ok: true as const, confirm });
     }
     const change = input.intent === "role" ? { role: input.role } : { disabled: input.intent === "disable" };
     const found = await changeUser({ userId: input.userId, change, actor }, services.db);
@@ -49,7 +67,11 @@ export async function action(args: ActionFunctionArgs) {
 export default function UsersPage() {
   const { users, meId, now } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const errors = result?.fieldErrors;
+  const errors = result && "fieldErrors" in result ? result.fieldErrors : undefined;
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
+  const [dismissed, setDismissed] = useState<unknown>(null);
+  const confirm = result && "confirm" in result && dismissed !== result ? result.confirm : null;
   return (
     <main id="main">
       <div className="page-head">
@@ -58,6 +80,7 @@ export default function UsersPage() {
           <p className="sub">Who can sign in to the console, and what their role lets them do.</p>
         </div>
       </div>
+      {confirm ? <ConfirmStep confirm={confirm} modal={hydrated} onClose={() => setDismissed(result)} cancelHref="/users" /> : null}
       <FormError errors={errors} />
       <div className="grid two">
         <section className="card" aria-labelledby="new-user-h">

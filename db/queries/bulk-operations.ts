@@ -1,5 +1,5 @@
 import type { DbOrTx } from "../client.ts";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { bulkOperationItems, bulkOperations, campaignClinics, campaigns, clinics, connections, type BulkItemStatus, type BulkKind } from "../schema/index.ts";
 import type { ConnectionState, FailureCode, Vendor } from "../../domain/vocabulary.ts";
 
@@ -220,6 +220,7 @@ export async function listCampaignChoices(db: DbOrTx): Promise<{ id: string; nam
   return db
     .select({ id: campaigns.id, name: campaigns.name, vendor: campaigns.vendor, deadline: campaigns.deadline })
     .from(campaigns)
+    .where(isNull(campaigns.cancelledAt))
     .orderBy(desc(campaigns.createdAt))
     .limit(50);
 }

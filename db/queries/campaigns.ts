@@ -1,5 +1,5 @@
 import type { DbOrTx } from "../client.ts";
-import { and, asc, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
 import { alertNotifications, campaignClinics, campaigns, clinics, connections, type NewCampaign } from "../schema/index.ts";
 import type { CampaignStatus, NotificationStatus } from "../../domain/vocabulary.ts";
 
@@ -46,6 +46,7 @@ export async function listCampaigns(db: DbOrTx) {
       reason: campaigns.reason,
       deadline: campaigns.deadline,
       createdAt: campaigns.createdAt,
+      cancelledAt: campaigns.cancelledAt,
       total: sql<number>`count(${campaignClinics.clinicId})::int`,
       reconnected: sql<number>`(count(*) filter (where ${campaignStatusSql} = 'reconnected'))::int`,
       linksSent: sql<number>`(count(${campaignClinics.linkSentAt}))::int`,
@@ -210,13 +211,13 @@ export async function listCampaignClinics(
   return { rows, total: total?.n ?? 0 };
 }
 
-/** The campaigns a clinic is in (for the deadline on its page). */
+/** The live campaigns a clinic is in (for the deadline on its page); cancelled ones ask nothing of it. */
 export async function listCampaignsOfClinic({ clinicId }: { clinicId: string }, db: DbOrTx) {
   return db
     .select({ id: campaigns.id, name: campaigns.name, deadline: campaigns.deadline, addedAt: campaignClinics.addedAt, linkSentAt: campaignClinics.linkSentAt })
     .from(campaignClinics)
     .innerJoin(campaigns, eq(campaigns.id, campaignClinics.campaignId))
-    .where(eq(campaignClinics.clinicId, clinicId))
+    .where(and(eq(campaignClinics.clinicId, clinicId), isNull(campaigns.cancelledAt)))
     .orderBy(asc(campaigns.deadline));
 }
 
@@ -228,4 +229,59 @@ export async function clinicsForSend({ clinicIds }: { clinicIds: string[] }, db:
     .from(clinics)
     .innerJoin(connections, eq(connections.clinicId, clinics.id))
     .where(inArray(clinics.id, clinicIds));
+}
+
+/**
+ * A campaign's members (all, or the given ones), connection rows locked in id order like
+ * lockClinicsForCampaign, with whether another live (not cancelled) campaign also holds the clinic.
+ */
+export async function lockCampaignMembers({ campaignId, clinicIds }: { campaignId: string; clinicIds?: string[] }, tx: DbOrTx) {
+  const other = sql<boolean>`exists (select 1 from ${campaignClinics} o join ${campaigns} oc on oc.id = o.campaign_id
+    where o.clinic_id = ${campaignClinics.clinicId} and o.campaign_id <> ${campaignId} and oc.cancelled_at is null)`;
+  return tx
+    .select({
+      clinicId: campaignClinics.clinicId,
+      name: clinics.name,
+      fromState: campaignClinics.fromState,
+      connectionId: connections.id,
+      state: connections.state,
+      inOtherCampaign: other,
+    })
+    .from(campaignClinics)
+    .innerJoin(clinics, eq(clinics.id, campaignClinics.clinicId))
+    .innerJoin(connections, eq(connections.clinicId, campaignClinics.clinicId))
+    .where(and(eq(campaignClinics.campaignId, campaignId), clinicIds ? inArray(campaignClinics.clinicId, clinicIds) : undefined))
+    .orderBy(asc(connections.id))
+    .for("update", { of: connections });
+}
+
+export async function deleteCampaignClinic({ campaignId, clinicId }: { campaignId: string; clinicId: string }, tx: DbOrTx): Promise<boolean> {
+  const rows = await tx
+    .delete(campaignClinics)
+    .where(and(eq(campaignClinics.campaignId, campaignId), eq(campaignClinics.clinicId, clinicId)))
+    .returning({ clinicId: campaignClinics.clinicId });
+  return rows.length > 0;
+}
+
+export async function markCampaignCancelled(
+  { campaignId, by, reason, at }: { campaignId: string; by: string; reason: string | null; at: Date },
+  tx: DbOrTx,
+): Promise<void> {
+  await tx.update(campaigns).set({ cancelledAt: at, cancelledBy: by, cancelReason: reason }).where(eq(campaigns.id, campaignId));
+}
+
+/**
+ * Burn-down input: each member's day added and, when reconnected, the day its new key went in
+ * (the same "reconnected" test as the counts), as UTC calendar days.
+ */
+export async function campaignMemberDays({ campaignId }: { campaignId: string }, db: DbOrTx) {
+  return db
+    .select({
+      addedDay: sql<string>`to_char(${campaignClinics.addedAt} at time zone 'utc', 'YYYY-MM-DD')`,
+      reconnectedDay: sql<string | null>`case when ${reconnected(sql`${campaignClinics.addedAt}`)}
+        then to_char(${connections.keyUpdatedAt} at time zone 'utc', 'YYYY-MM-DD') end`,
+    })
+    .from(campaignClinics)
+    .innerJoin(connections, eq(connections.clinicId, campaignClinics.clinicId))
+    .where(eq(campaignClinics.campaignId, campaignId));
 }

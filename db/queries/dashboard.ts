@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
-import type { ConnectionState, FailureCode } from "../../domain/vocabulary.ts";
+import type { ConnectionState, FailureCode, Vendor } from "../../domain/vocabulary.ts";
 import { BROKEN_NOW } from "./broken-now.ts";
 
 export interface FleetCounts {
@@ -138,4 +138,17 @@ export async function brokenOverTime(db: Db, days = 30, episodes: Episodes = rec
     out.push({ day: d, broken: running });
   }
   return out;
+}
+
+/**
+ * Failing connections (a failure code, not paused, clinic active) by vendor and region, with each
+ * group's codes: during an outage this shows at a glance whether one vendor's region is down.
+ */
+export async function failuresByVendorRegion(db: Db): Promise<{ vendor: Vendor; region: string; failureCode: FailureCode; n: number }[]> {
+  const rows = await db.execute<{ vendor: Vendor; region: string; failure_code: FailureCode; n: number }>(sql`
+    select c.vendor, c.region, c.failure_code, count(*)::int as n
+    from connections c join clinics k on k.id = c.clinic_id
+    where c.failure_code is not null and c.state <> 'paused' and k.archived_at is null
+    group by 1, 2, 3`);
+  return rows.map((r) => ({ vendor: r.vendor, region: r.region, failureCode: r.failure_code, n: r.n }));
 }

@@ -21,6 +21,10 @@ export const campaigns = pgTable(
     deadline: date("deadline", { mode: "string" }).notNull(),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "restrict" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Set when support cancels the campaign: no more sends or additions; its clinics go back to where they were. */
+    cancelledAt: timestamp("cancelled_at", { withTimezone: true }),
+    cancelledBy: uuid("cancelled_by").references(() => users.id, { onDelete: "restrict" }),
+    cancelReason: text("cancel_reason"),
   },
   (t) => [
     check("campaigns_vendor_check", inList(t.vendor, VENDORS)),

@@ -9,3 +9,4 @@ export * from "./campaigns.ts";
 export * from "./bulk-operations.ts";
 export * from "./sessions.ts";
 export * from "./nookal-tokens.ts";
+export * from "./probe-history.ts";

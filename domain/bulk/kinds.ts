@@ -17,3 +17,30 @@ export const BULK_LABELS: Record<BulkKind, string> = {
 };
 
 export const DEFAULT_LINK_PURPOSE = "Please reconnect your practice software to keep your clinic connected";
+
+/** "Select all N matching": the most clinics one filtered selection may hold (each becomes an item of one operation). */
+export const MAX_MATCHING_SELECTION = 2000;
+
+/**
+ * The kinds that reach outside or change many connections at once: each needs a confirm step with
+ * the count, and the server refuses to start one that was not confirmed for at least that many.
+ * Any kind over a whole filter ("all N matching") is confirmed too.
+ */
+export const CONFIRMED_INTENTS: readonly BulkIntent[] = ["reconnect_link", "pause", "campaign"];
+
+/** The question a confirm step asks, with the number of clinics that will really be touched. */
+export function bulkQuestion(intent: BulkIntent, n: number, campaignName?: string): string {
+  const clinics = `${n} clinic${n === 1 ? "" : "s"}`;
+  switch (intent) {
+    case "reconnect_link":
+      return `Email reconnect links to ${n} clinic admin${n === 1 ? "" : "s"}?`;
+    case "pause":
+      return `Pause ${clinics}? No probes or alerts for them until resumed.`;
+    case "resume":
+      return `Resume ${clinics} and probe each one?`;
+    case "probe":
+      return `Re-probe ${clinics}?`;
+    case "campaign":
+      return `Add ${clinics} to the campaign${campaignName ? ` "${campaignName}"` : ""}?`;
+  }
+}

@@ -20,7 +20,9 @@ import type { BulkJobQueue, DeliveryJobQueue, ProbeJobQueue } from "../jobs.ts";
 import type { Keyring } from "../secrets/key-crypto.ts";
 import { canTransition } from "../health/states.ts";
 import { DomainError } from "../errors.ts";
-import { BULK_INTENTS, DEFAULT_LINK_PURPOSE, MAX_BULK_SELECTION, type BulkIntent } from "./kinds.ts";
+import { listClinicIds } from "../../db/queries/clinics.ts";
+import { ClinicsQuerySchema } from "../clinics/clinics-table.ts";
+import { BULK_INTENTS, bulkQuestion, CONFIRMED_INTENTS, DEFAULT_LINK_PURPOSE, MAX_BULK_SELECTION, MAX_MATCHING_SELECTION, type BulkIntent } from "./kinds.ts";
 import { STATE_LABELS, VENDOR_LABELS } from "../vocabulary.ts";
 
 /**
@@ -41,19 +43,26 @@ const asList = (v: unknown): unknown[] => (v === undefined || v === null || v ==
 /**
  * The bulk form: row checkboxes named `clinicId`; the "all on this page" checkbox (`scope=page`)
  * adds the page's ids from hidden `pageClinicId` inputs, so it works without JavaScript too.
+ * "All N matching" (`scope=matching`) sends the table's query string as `matchQuery` instead of
+ * ids: the server resolves that filter itself (startBulkOperation), never trusting a list of ids.
+ * `confirmed` is the count the confirm step showed (absent before it).
  */
 export const BulkRequestSchema = z.preprocess(
   (raw) => {
     const o = (raw ?? {}) as Record<string, unknown>;
-    const ids = [...asList(o.clinicId), ...(o.scope === "page" ? asList(o.pageClinicId) : [])];
-    return { ...o, clinicId: [...new Set(ids)] };
+    const scopes = asList(o.scope);
+    if (scopes.includes("matching")) return { ...o, clinicId: [], matching: true };
+    const ids = [...asList(o.clinicId), ...(scopes.includes("page") ? asList(o.pageClinicId) : [])];
+    return { ...o, clinicId: [...new Set(ids)], matching: false };
   },
   z
     .object({
       intent: z.enum(BULK_INTENTS, { message: "Choose what to do with the selected clinics" }),
+      matching: z.boolean(),
+      matchQuery: z.string().max(1000).optional(),
+      confirmed: z.preprocess((v) => (v === "" || v === undefined ? undefined : v), z.coerce.number().int().min(0).optional()),
       clinicId: z
         .array(z.uuid({ message: "That selection is not a list of clinics" }))
-        .min(1, "Select at least one clinic first")
         .max(MAX_BULK_SELECTION, `Select at most ${MAX_BULK_SELECTION} clinics at a time`),
       purpose: z.string().optional(),
       reason: PauseReasonSchema,
@@ -64,6 +73,10 @@ export const BulkRequestSchema = z.preprocess(
         .transform((v) => (v && /^\/clinics(\?|$)/.test(v) && v.length <= 1000 ? v : "/clinics")),
     })
     .transform((v, ctx) => {
+      if (!v.matching && v.clinicId.length === 0) {
+        ctx.addIssue({ code: "custom", message: "Select at least one clinic first", path: ["clinicId"] });
+        return z.NEVER;
+      }
       let purpose: string | undefined;
       if (v.intent === "reconnect_link") {
         const p = ReconnectPurposeSchema.safeParse(v.purpose ?? DEFAULT_LINK_PURPOSE);
@@ -82,9 +95,14 @@ export const BulkRequestSchema = z.preprocess(
         }
         campaignId = c.data;
       }
+      // why: the same parse as the clinics table's URL, so "matching" means exactly what the table showed
+      const match = v.matching ? ClinicsQuerySchema.parse(Object.fromEntries(new URLSearchParams(v.matchQuery ?? ""))) : null;
       return {
         intent: v.intent,
         clinicIds: v.clinicId,
+        matching: match ? { state: match.state, failureCode: match.failure, vendor: match.vendor, region: match.region, q: match.q || undefined } : null,
+        matchQuery: v.matching ? (v.matchQuery ?? "") : undefined,
+        confirmed: v.confirmed,
         purpose,
         campaignId,
         reason: v.intent === "pause" ? v.reason || undefined : undefined,
@@ -193,10 +211,43 @@ async function runCampaign(request: RunRequest, operationId: string, waiting: Bu
  * links, pause, resume and campaigns (runBulkOperation, in the worker). Returns the id for the
  * progress view. Unknown ids are ignored; none known → a DomainError next to the selection (or the campaign field).
  */
-export async function startBulkOperation(request: BulkRequest, actor: Actor, deps: BulkDeps): Promise<{ operationId: string }> {
+/** What a confirm step shows: how many clinics the action will really touch, and why the rest are left out. */
+export interface BulkConfirmation {
+  intent: BulkIntent;
+  /** Clinics that will take part (the number confirmed). */
+  count: number;
+  /** Clinics selected or matching, skipped ones included. */
+  selected: number;
+  question: string;
+  /** "3 × Paused: resume it to probe it", worst first. */
+  leftOut: { message: string; n: number }[];
+}
+
+/** The clinic ids a request names: its own list, or every clinic matching its filter (resolved here, capped). */
+async function resolveSelection(request: BulkRequest, db: Db): Promise<string[]> {
+  if (!request.matching) return request.clinicIds;
+  const ids = await listClinicIds({ filters: request.matching, limit: MAX_MATCHING_SELECTION + 1 }, db);
+  if (ids.length > MAX_MATCHING_SELECTION)
+    throw new DomainError(409, `More than ${MAX_MATCHING_SELECTION.toLocaleString("en-AU")} clinics match these filters; narrow them first.`, {
+      field: "clinicId",
+    });
+  return ids;
+}
+
+export async function startBulkOperation(
+  request: BulkRequest,
+  actor: Actor,
+  deps: BulkDeps,
+): Promise<{ operationId: string; confirm?: undefined } | { confirm: BulkConfirmation; operationId?: undefined }> {
   const campaign = request.campaignId ? await getCampaign({ campaignId: request.campaignId }, deps.db) : null;
   if (request.intent === "campaign" && !campaign) throw new DomainError(400, "No campaign has that id any more.", { field: "campaignId" });
-  const targets = await findBulkTargets({ clinicIds: request.clinicIds }, deps.db);
+  if (campaign?.cancelledAt) throw new DomainError(409, "That campaign was cancelled; pick another.", { field: "campaignId" });
+  const selection = await resolveSelection(request, deps.db);
+  if (selection.length === 0)
+    throw new DomainError(400, request.matching ? "No clinic matches these filters any more." : "None of the selected clinics exist any more.", {
+      field: "clinicId",
+    });
+  const targets = await findBulkTargets({ clinicIds: selection }, deps.db);
   if (targets.length === 0) throw new DomainError(400, "None of the selected clinics exist any more.", { field: "clinicId" });
   const items: (NewBulkItem & { target: BulkTarget })[] = targets.map((t) => {
     const skip = precheck(request.intent, t);
@@ -204,6 +255,23 @@ export async function startBulkOperation(request: BulkRequest, actor: Actor, dep
   });
   const waiting = items.filter((i) => i.status === "waiting");
   const requestedBy = `user:${actor.userId}`;
+
+  // why: the confirm step is enforced here, not only in the browser: an unconfirmed request, or one
+  // confirmed for fewer clinics than would now be touched (the fleet moved), gets the question again
+  const mustConfirm = CONFIRMED_INTENTS.includes(request.intent) || request.matching !== null;
+  if (mustConfirm && (request.confirmed === undefined || waiting.length > request.confirmed)) {
+    const leftOut = new Map<string, number>();
+    for (const i of items) if (i.status === "skipped") leftOut.set(i.message ?? "", (leftOut.get(i.message ?? "") ?? 0) + 1);
+    return {
+      confirm: {
+        intent: request.intent,
+        count: waiting.length,
+        selected: items.length,
+        question: bulkQuestion(request.intent, waiting.length, campaign?.name),
+        leftOut: [...leftOut].map(([message, n]) => ({ message, n })).sort((a, b) => b.n - a.n),
+      },
+    };
+  }
 
   const op = await deps.db.transaction(async (tx) => {
     const created = await insertBulkOperation(
@@ -215,6 +283,7 @@ export async function startBulkOperation(request: BulkRequest, actor: Actor, dep
           ...(request.purpose ? { purpose: request.purpose } : {}),
           ...(request.reason ? { reason: request.reason } : {}),
           ...(campaign ? { campaignId: campaign.id, campaignName: campaign.name } : {}),
+          ...(request.matching ? { matchQuery: request.matchQuery ?? "" } : {}),
         },
         returnTo: request.returnTo,
         items: items.map(({ target: _t, ...i }) => i),
@@ -229,7 +298,14 @@ export async function startBulkOperation(request: BulkRequest, actor: Actor, dep
         actorLabel: actor.label,
         action: `bulk.${request.intent}`,
         clinicId: null,
-        details: { operationId: created.id, total: items.length, started: waiting.length, skipped: items.length - waiting.length },
+        details: {
+          operationId: created.id,
+          total: items.length,
+          started: waiting.length,
+          skipped: items.length - waiting.length,
+          ...(request.matching ? { matching: request.matchQuery ?? "" } : {}),
+          ...(request.confirmed !== undefined ? { confirmed: request.confirmed } : {}),
+        },
       },
       tx,
     );

@@ -1,5 +1,5 @@
 import type { Db } from "../../db/client.ts";
-import { campaignCounts, countUnsent, getCampaign, listCampaignClinics } from "../../db/queries/campaigns.ts";
+import { campaignCounts, campaignMemberDays, countUnsent, getCampaign, listCampaignClinics } from "../../db/queries/campaigns.ts";
 import type { Actor } from "../clinics/console-actions.ts";
 import { DomainError } from "../errors.ts";
 import { todayUtc, type AddToCampaignResult } from "./campaigns.ts";
@@ -18,20 +18,23 @@ export async function loadCampaignPage(
 ) {
   const campaign = await getCampaign({ campaignId }, db);
   if (!campaign) return null;
-  const [counts, list, unsent] = await Promise.all([
+  const [counts, list, unsent, memberDays] = await Promise.all([
     campaignCounts({ campaignId }, db),
     listCampaignClinics({ campaignId, status, page, pageSize: CAMPAIGN_PAGE_SIZE }, db),
     countUnsent({ campaignId }, db),
+    campaignMemberDays({ campaignId }, db),
   ]);
+  const today = todayUtc(now);
   return {
     campaign,
+    burnDown: burnDown({ members: memberDays, startDay: todayUtc(campaign.createdAt), today, deadline: campaign.deadline }),
     counts,
     list,
     unsent,
     status: status ?? null,
     page,
     pages: Math.max(1, Math.ceil(list.total / CAMPAIGN_PAGE_SIZE)),
-    today: todayUtc(),
+    today,
     now: now.getTime(),
   };
 }
@@ -73,4 +76,65 @@ export async function sendAllCampaignLinks(
     if (r.remaining === 0 || r.sent + r.failed.length === 0 || input.retryFailed) break;
   }
   return { sent, failed };
+}
+
+/**
+ * The server's half of a campaign's confirm steps: how many clinics a send (or a retry of the
+ * failed sends) or a cancel would touch, or null when `confirmed` already covers that many.
+ * why "covers": a batch confirmed for 37 may run while the number left falls; one that grew asks again.
+ */
+export async function unconfirmedCount(
+  { campaignId, kind, confirmed }: { campaignId: string; kind: "send" | "retry" | "cancel"; confirmed: number | undefined },
+  db: Db,
+): Promise<number | null> {
+  let n: number;
+  if (kind === "cancel") n = (await campaignCounts({ campaignId }, db)).total;
+  else {
+    const left = await countUnsent({ campaignId }, db);
+    n = kind === "retry" ? left.failed : left.unsent;
+  }
+  return confirmed === undefined || n > confirmed ? n : null;
+}
+
+const DAY_MS = 86_400_000;
+const dayOf = (d: string) => Date.parse(`${d}T00:00:00Z`);
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** The longest burn-down drawn: a year-long campaign shows its last 120 days. */
+const BURN_DOWN_MAX_DAYS = 120;
+
+export interface BurnDownPoint {
+  day: string;
+  /** Clinics in the campaign and not reconnected at the end of the day; null for days still ahead. */
+  remaining: number | null;
+}
+
+/**
+ * Clinics remaining (in the campaign, not reconnected) at the end of each UTC day, from the
+ * campaign's first day to the deadline (or today, when that is later). A clinic counts from the
+ * day it was added until the day its new key went in. Removed clinics are gone from the history too.
+ */
+export function burnDown({
+  members,
+  startDay,
+  today,
+  deadline,
+}: {
+  members: { addedDay: string; reconnectedDay: string | null }[];
+  startDay: string;
+  today: string;
+  deadline: string;
+}): BurnDownPoint[] {
+  const end = Math.max(dayOf(today), dayOf(deadline));
+  const start = Math.max(dayOf(startDay), end - (BURN_DOWN_MAX_DAYS - 1) * DAY_MS);
+  const points: BurnDownPoint[] = [];
+  for (let t = start; t <= end; t += DAY_MS) {
+    const day = isoDay(t);
+    if (day > today) {
+      points.push({ day, remaining: null });
+      continue;
+    }
+    const remaining = members.filter((m) => m.addedDay <= day && (m.reconnectedDay === null || m.reconnectedDay > day)).length;
+    points.push({ day, remaining });
+  }
+  return points;
 }

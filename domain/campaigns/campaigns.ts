@@ -72,6 +72,7 @@ export async function addClinicsInTx(
 ): Promise<AddToCampaignResult> {
   const campaign = await getCampaign({ campaignId }, tx, true);
   if (!campaign) throw new DomainError(404, "No campaign has that id.");
+  if (campaign.cancelledAt) throw new DomainError(409, "This campaign was cancelled; no clinics can join it.", { field: "campaignId" });
   const unique = [...new Set(clinicIds)];
   if (unique.length > MAX_CAMPAIGN_ADD) throw new DomainError(409, `Add at most ${MAX_CAMPAIGN_ADD.toLocaleString("en-AU")} clinics at a time.`);
   const rows = await lockClinicsForCampaign({ campaignId, clinicIds: unique }, tx);

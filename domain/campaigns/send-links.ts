@@ -46,6 +46,7 @@ export async function sendCampaignLinks(
   const { db } = deps;
   const campaign = await getCampaign({ campaignId }, db);
   if (!campaign) throw new DomainError(404, "No campaign has that id.");
+  if (campaign.cancelledAt) throw new DomainError(409, "This campaign was cancelled; no more links are sent for it.");
   const ttl = Math.max(ttlHours, hoursUntilDeadlineEnd(campaign.deadline, now));
   const result: SendLinksResult = { sent: 0, failed: [], remaining: 0, failedTotal: 0 };
   const tried: string[] = [];

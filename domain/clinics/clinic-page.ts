@@ -1,5 +1,6 @@
 import type { Db } from "../../db/client.ts";
 import { listClinicMessages } from "../../db/queries/alerts.ts";
+import { listProbeTicks } from "../../db/queries/probe-history.ts";
 import { listCampaignsOfClinic } from "../../db/queries/campaigns.ts";
 import { getClinic, listTimeline } from "../../db/queries/clinics.ts";
 import { listUserNames } from "../../db/queries/users.ts";
@@ -22,12 +23,13 @@ export const CLINIC_NOT_FOUND = "No clinic has that address.";
  * escalation packet and the playbook for its failure. Null when no clinic has that id.
  */
 export async function loadClinicPage({ clinicId, page, now = new Date() }: { clinicId: string; page: number; now?: Date }, db: Db) {
-  const [row, timeline, campaigns, messages, accountChange] = await Promise.all([
+  const [row, timeline, campaigns, messages, accountChange, probes] = await Promise.all([
     getClinic({ clinicId }, db),
     listTimeline({ clinicId, page, pageSize: TIMELINE_PAGE }, db),
     listCampaignsOfClinic({ clinicId }, db),
     listClinicMessages({ clinicId }, db),
     loadOpenAccountChange(clinicId, db),
+    listProbeTicks({ clinicId }, db),
   ]);
   if (!row) return null;
   const c = row.connection;
@@ -65,6 +67,7 @@ export async function loadClinicPage({ clinicId, page, now = new Date() }: { cli
     packet,
     playbook: c?.failureCode ? playbookFor(c.failureCode, c.vendor) : null,
     campaigns,
+    probes,
     /** What the clinic admin was sent, each "Queued" until the worker really sent it (messageStatusLabel). */
     messages: messages.map((m) => ({ ...m, status: messageStatusLabel(m.status, m.status === "queued" && m.lastError !== null) })),
     /** A key of a different vendor account waiting for support (docs/decisions/0026). */

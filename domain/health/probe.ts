@@ -1,5 +1,6 @@
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { applyConnectionUpdate, getConnectionForProbe, touchProbedConnection, type ConnectionPatch } from "../../db/queries/connections.ts";
+import { recordProbeTick } from "../../db/queries/probe-history.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../alerts/apply.ts";
 import type { ProbeJobQueue } from "../jobs.ts";
 import { openApiKey, rehintRegion, type Keyring } from "../connections/key-storage.ts";
@@ -107,6 +108,20 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
   // write
   const identity = identityPatch(ctx.keyring, c, opened, answer.verified);
   const written = await writeProbeResult(ctx, req, row, { region: opened.region, verified: answer.verified, decision, now, identity });
+  // why: the timeline keeps only changes; the clinic page's probe strip wants every probe
+  if (written)
+    await recordProbeTick(
+      {
+        connectionId: c.id,
+        at: now,
+        ok: decision.failureCode === null,
+        failureCode: decision.failureCode,
+        state: decision.nextState,
+        httpStatus: classification.evidence.httpStatus ?? null,
+        ms: elapsed(),
+      },
+      ctx.db,
+    );
   return {
     outcome: !written ? "conflict" : decision.failureCode ? "failed" : "healthy",
     failureCode: decision.failureCode,

@@ -93,6 +93,8 @@ describe("a migration campaign", () => {
 
   it("sends everyone their link with progress, and the progress view turns live when a clinic reconnects", async () => {
     await page.getByRole("button", { name: /Send everyone their reconnect link \(2\)/ }).click();
+    // the confirm step names the count before any email goes
+    await page.getByRole("dialog", { name: "Email reconnect links to 2 clinic admins?" }).getByRole("button", { name: "Send 2 links" }).click();
     await page.getByRole("status").filter({ hasText: "Done: 2 sent" }).waitFor({ timeout: 20_000 });
     await expect
       .poll(

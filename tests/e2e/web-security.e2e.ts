@@ -339,7 +339,7 @@ describe("sessions end on the server (Security 6)", () => {
     const admin = await makeUser("session-admin", "admin");
     const adminCookie = await signInCookie(web.url, admin.email);
     for (const [name, change] of [
-      ["session-disabled", { intent: "disable" }],
+      ["session-disabled", { intent: "disable", confirmed: "1" }],
       ["session-demoted", { intent: "role", role: "viewer" }],
     ] as const) {
       const user = await makeUser(name, "agent");

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { action as bulkAction, loader as bulkListLoader } from "../../app/routes/bulk._index.tsx";
 import { loader as progressLoader } from "../../app/routes/bulk.$operationId.tsx";
 import { getBulkProgress } from "../../db/queries/bulk-operations.ts";
+import { MAX_BULK_SELECTION } from "../../domain/bulk/kinds.ts";
 import { alertNotifications, auditLog, clinics, connections } from "../../db/schema/index.ts";
 import { createCampaign } from "../../domain/campaigns/campaigns.ts";
 import { startBoss } from "../../workers/boss.ts";
@@ -47,9 +48,13 @@ async function workBulkRuns(): Promise<number> {
     worked += jobs.length;
   }
 }
-/** Starts a bulk action as the route does; `work: false` stops before the worker runs it. */
+/**
+ * Starts a bulk action as the route does; `work: false` stops before the worker runs it. why
+ * `confirmed`: these tests are about the work, so they answer the confirm step up front with the
+ * most a selection holds (console-polish.test.ts tests the step itself); a test can override it.
+ */
 async function start(role: "viewer" | "agent" | "admin", form: Record<string, string | string[]>, { work = true } = {}) {
-  const request = await requestAs(services, who[role].id, "/bulk?index", { form });
+  const request = await requestAs(services, who[role].id, "/bulk?index", { form: { confirmed: String(MAX_BULK_SELECTION), ...form } });
   const r = await settle(() => bulkAction({ request, params: {}, context: { services } }));
   if (work) await workBulkRuns();
   return r;

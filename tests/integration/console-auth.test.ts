@@ -79,7 +79,7 @@ describe("roles on the users page", () => {
 
   it("disables an account, which then cannot use its session", async () => {
     const r = await settle(async () =>
-      usersAction(args(await requestAs(services, who.admin.id, "/users", { form: { intent: "disable", userId: who.agent.id } }))),
+      usersAction(args(await requestAs(services, who.admin.id, "/users", { form: { intent: "disable", userId: who.agent.id, confirmed: "1" } }))),
     );
     expect(r.status).toBe(302);
     const after = await settle(async () => auditLoader(args(await requestAs(services, who.agent.id, "/audit"))));

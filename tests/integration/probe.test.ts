@@ -13,6 +13,7 @@ import { createQueues } from "../../workers/queues.ts";
 import { silentLogger } from "./alerts-fixtures.ts";
 import type { PgBoss } from "pg-boss";
 import { DEMO_FLEET } from "../../simulator/demo-fleet.ts";
+import { listProbeTicks } from "../../db/queries/probe-history.ts";
 import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 
@@ -65,6 +66,9 @@ describe("probing the demo fleet against the simulator", () => {
     expect(after.failureCode).toBe(demo.expectedFailure);
     expect(report.failureCode).toBe(demo.expectedFailure);
     expect(after.lastProbeAt).not.toBeNull();
+    // every probe leaves a tick for the clinic page's strip (issue 11)
+    const ticks = await listProbeTicks({ clinicId: after.clinicId }, t.db);
+    expect(ticks.at(-1)).toMatchObject({ ok: demo.expectedFailure === null, failureCode: demo.expectedFailure, state: after.state });
     if (demo.expectedFailure === null) {
       expect(after.state).toBe("healthy");
       expect(after.visiblePatientCount).toBeGreaterThan(0);

@@ -63,7 +63,7 @@ describe("server-side sessions (issue 10, Security 6)", () => {
     expect(await userOf(agentCookie)).toBeNull();
     expect((await userOf(viewerCookie))?.id).toBe(who.viewer.id);
     const again = await signInCookie(who.agent.email);
-    expect((await change({ intent: "disable", userId: who.agent.id })).status).toBe(302);
+    expect((await change({ intent: "disable", userId: who.agent.id, confirmed: "1" })).status).toBe(302);
     expect(await userOf(again)).toBeNull();
     await change({ intent: "enable", userId: who.agent.id });
     await change({ intent: "role", userId: who.agent.id, role: "agent" });

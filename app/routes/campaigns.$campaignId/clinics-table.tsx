@@ -1,4 +1,4 @@
-import { Link } from "@remix-run/react";
+import { Form, Link } from "@remix-run/react";
 import { TAXONOMY } from "../../../domain/health/taxonomy.ts";
 import { absoluteTime, formatCount, relativeTime } from "../../components/format.ts";
 import { Pager } from "../../components/forms.tsx";
@@ -17,6 +17,8 @@ export function CampaignClinicsTable({
   params,
   statusHref,
   now,
+  canRemove = false,
+  busy = false,
 }: {
   counts: CampaignPageData["counts"];
   list: CampaignPageData["list"];
@@ -26,6 +28,9 @@ export function CampaignClinicsTable({
   params: URLSearchParams;
   statusHref: (s: CampaignStatus | null) => string;
   now: number;
+  /** Offer "Remove" on each row (agents, while the campaign is live). */
+  canRemove?: boolean;
+  busy?: boolean;
 }) {
   return (
     <>
@@ -45,7 +50,7 @@ export function CampaignClinicsTable({
         </div>
       ) : (
         <div className="table-wrap">
-          <table className="data">
+          <table className="data stack-on-phone">
             <thead>
               <tr>
                 <th scope="col">Clinic</th>
@@ -53,23 +58,28 @@ export function CampaignClinicsTable({
                 <th scope="col">Connection</th>
                 <th scope="col">Reconnect link</th>
                 <th scope="col">Added</th>
+                {canRemove ? (
+                  <th scope="col">
+                    <span className="visually-hidden">Remove</span>
+                  </th>
+                ) : null}
               </tr>
             </thead>
             <tbody>
               {list.rows.map((r) => (
                 <tr key={r.clinicId}>
-                  <td>
+                  <td data-label="Clinic">
                     <Link to={`/clinics/${r.clinicId}`}>{r.name}</Link>
                     <div className="hint">{r.adminEmail ?? "no admin email"}</div>
                   </td>
-                  <td>
+                  <td data-label="Progress">
                     <span className={`badge tone-${STATUS_WORDS[r.status].tone}`}>{STATUS_WORDS[r.status].label}</span>
                   </td>
-                  <td>
+                  <td data-label="Connection">
                     <StateBadge state={r.state} />
                     {r.failureCode ? <div className="hint">{TAXONOMY[r.failureCode].title}</div> : null}
                   </td>
-                  <td>
+                  <td data-label="Reconnect link">
                     {r.linkSentAt ? (
                       <span title={absoluteTime(r.linkSentAt)}>
                         {/* why: "Emailed" before the worker sent it was untrue; the badge says Queued or Sent */}
@@ -86,10 +96,21 @@ export function CampaignClinicsTable({
                       <span className="hint">Not sent yet</span>
                     )}
                   </td>
-                  <td title={absoluteTime(r.addedAt)}>
+                  <td data-label="Added" title={absoluteTime(r.addedAt)}>
                     {relativeTime(r.addedAt, now)}
                     <div className="hint">was {STATE_LABELS[r.fromState].toLowerCase()}</div>
                   </td>
+                  {canRemove ? (
+                    <td>
+                      <Form method="post" className="inline-form">
+                        <input type="hidden" name="intent" value="remove-clinic" />
+                        <input type="hidden" name="clinicId" value={r.clinicId} />
+                        <button className="btn secondary small" type="submit" disabled={busy} aria-label={`Remove ${r.name} from the campaign`}>
+                          Remove
+                        </button>
+                      </Form>
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>

@@ -1,13 +1,24 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData, useNavigation, useRevalidator, useRouteLoaderData, useSearchParams } from "@remix-run/react";
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { z } from "zod";
 import { publicUrl } from "../../../config/runtime.ts";
 import { hasRole } from "../../../domain/auth/roles.ts";
-import { CAMPAIGN_NOT_FOUND, describeAddResult, loadCampaignPage, requireCampaign, sendAllCampaignLinks } from "../../../domain/campaigns/campaign-page.ts";
+import {
+  CAMPAIGN_NOT_FOUND,
+  describeAddResult,
+  loadCampaignPage,
+  requireCampaign,
+  sendAllCampaignLinks,
+  unconfirmedCount,
+} from "../../../domain/campaigns/campaign-page.ts";
 import { addClinicsByFilter } from "../../../domain/campaigns/campaigns.ts";
 import { addClinicsFromCsv } from "../../../domain/campaigns/csv.ts";
 import { sendCampaignLinks, type SendLinksResult } from "../../../domain/campaigns/send-links.ts";
+import { cancelCampaign, CancelReasonSchema, removeClinicFromCampaign } from "../../../domain/campaigns/withdraw.ts";
+import { ConfirmStep, type ConfirmRequest } from "../../components/confirm-step.tsx";
+import { BurnDown } from "./burn-down.tsx";
+import { CancelCampaign } from "./cancel-campaign.tsx";
 import type { LineError } from "../../../domain/clinics/csv.ts";
 import { runAction } from "../../actions.server.ts";
 import { formatCount } from "../../components/format.ts";
@@ -59,11 +70,22 @@ const AddFilterForm = z
   // why: an empty filter would add the vendor's whole fleet with one stray click
   .refine((f) => f.state || f.failure || f.region || f.q, { message: "Pick at least one filter, so a stray click cannot add every clinic.", path: ["form"] });
 const AddCsvForm = z.object({ intent: z.literal("add-csv") });
-const SendForm = z.object({ intent: z.literal("send-links"), batch: z.literal("1").optional(), retryFailed: z.literal("1").optional() });
-const ActionSchema = z.discriminatedUnion("intent", [AddFilterForm, AddCsvForm, SendForm]);
+/** The count the confirm step showed; absent before it. */
+const Confirmed = z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(0).optional());
+const SendForm = z.object({
+  intent: z.literal("send-links"),
+  batch: z.literal("1").optional(),
+  retryFailed: z.literal("1").optional(),
+  confirmed: Confirmed,
+});
+const RemoveForm = z.object({ intent: z.literal("remove-clinic"), clinicId: z.uuid("That is not a clinic") });
+const CancelForm = z.object({ intent: z.literal("cancel"), reason: CancelReasonSchema, confirmed: Confirmed });
+const ActionSchema = z.discriminatedUnion("intent", [AddFilterForm, AddCsvForm, SendForm, RemoveForm, CancelForm]);
 
 export type CampaignActionData =
-  { ok: false; fieldErrors: Record<string, string[] | undefined>; csvErrors?: LineError[]; csvText?: string } | { ok: true; send: SendLinksResult };
+  | { ok: false; fieldErrors: Record<string, string[] | undefined>; csvErrors?: LineError[]; csvText?: string }
+  | { ok: true; send: SendLinksResult; confirm?: undefined }
+  | { ok: true; confirm: ConfirmRequest; send?: undefined };
 
 export async function action(args: ActionFunctionArgs) {
   return runAction(
@@ -87,6 +109,52 @@ export async function action(args: ActionFunctionArgs) {
         if (!r.ok) return data({ ok: false, fieldErrors: {}, csvErrors: r.errors, csvText: upload.text } satisfies CampaignActionData, { status: 400 });
         return redirectWithFlash(request, services, here, describeAddResult(r));
       }
+      if (input.intent === "remove-clinic") {
+        const r = await removeClinicFromCampaign({ campaignId: campaign.id, clinicId: input.clinicId, actor }, services.db);
+        return redirectWithFlash(
+          request,
+          services,
+          here,
+          `Removed ${r.name} from the campaign${r.movedToHealthy ? "; its planned disconnect is off (back to healthy)" : ""}.`,
+        );
+      }
+      if (input.intent === "cancel") {
+        // why: enforced here as well as in the dialog: a cancel not confirmed for this many clinics is asked again
+        const members = await unconfirmedCount({ campaignId: campaign.id, kind: "cancel", confirmed: input.confirmed }, services.db);
+        if (members !== null)
+          return data({
+            ok: true,
+            confirm: {
+              question: `Cancel "${campaign.name}" for ${members} clinic${members === 1 ? "" : "s"}?`,
+              details: [
+                "No more links are sent and no clinic can be added. Clinics the campaign put in pending disconnect go back to healthy (unless another campaign holds them); links already sent stay valid.",
+              ],
+              count: members,
+              confirmLabel: `Cancel the campaign (${members} clinic${members === 1 ? "" : "s"})`,
+              fields: [["intent", "cancel"], ...(input.reason ? ([["reason", input.reason]] as [string, string][]) : [])],
+              action: here,
+            },
+          } satisfies CampaignActionData);
+        const r = await cancelCampaign({ campaignId: campaign.id, reason: input.reason, actor }, services.db);
+        return redirectWithFlash(request, services, here, `Campaign cancelled: ${r.members} clinics released, ${r.movedToHealthy} back to healthy.`);
+      }
+      // why: the count is checked on the server before any email: unconfirmed, or more to send than confirmed, asks again
+      const toSend = await unconfirmedCount(
+        { campaignId: campaign.id, kind: input.retryFailed === "1" ? "retry" : "send", confirmed: input.confirmed },
+        services.db,
+      );
+      if (toSend !== null)
+        return data({
+          ok: true,
+          confirm: {
+            question: `Email reconnect links to ${toSend} clinic admin${toSend === 1 ? "" : "s"}?`,
+            details: [`Each gets a link of their own for "${campaign.name}", valid at least until ${campaign.deadline}.`],
+            count: toSend,
+            confirmLabel: `Send ${toSend} link${toSend === 1 ? "" : "s"}`,
+            fields: [["intent", "send-links"], ...(input.retryFailed ? ([["retryFailed", "1"]] as [string, string][]) : [])],
+            action: here,
+          },
+        } satisfies CampaignActionData);
       const base = {
         campaignId: campaign.id,
         actor,
@@ -123,7 +191,7 @@ function useLiveRefresh(paused: boolean) {
 }
 
 export default function CampaignPage() {
-  const { campaign, counts, list, unsent, status, page, pages, today, now } = useLoaderData<typeof loader>();
+  const { campaign, counts, list, unsent, status, page, pages, today, now, burnDown } = useLoaderData<typeof loader>();
   const root = useRouteLoaderData<typeof rootLoader>("root");
   const canAct = !!root?.user && hasRole(root.user.role, "agent");
   const result = useActionData<typeof action>() as CampaignActionData | undefined;
@@ -132,6 +200,13 @@ export default function CampaignPage() {
   const busy = navigation.state !== "idle";
   useLiveRefresh(busy);
   const errors = result && !result.ok ? result.fieldErrors : undefined;
+  // why: without JavaScript the confirm step is a section of the page; with it, a modal dialog
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
+  const [dismissed, setDismissed] = useState<unknown>(null);
+  const confirm = result?.ok && result.confirm && dismissed !== result ? result.confirm : null;
+  const cancelled = campaign.cancelledAt !== null;
+  const live = canAct && !cancelled;
   const past = campaign.deadline < today;
   const vendorLabel = VENDOR_LABELS[campaign.vendor];
   const statusHref = (s: CampaignStatus | null) => {
@@ -160,6 +235,16 @@ export default function CampaignPage() {
         </div>
         <span className="hint">Updates every {REFRESH_SECONDS} s</span>
       </div>
+      {cancelled ? (
+        <div className="card tone-warn cancelled-banner" role="status">
+          <strong>Cancelled</strong> {String(campaign.cancelledAt).slice(0, 10)}
+          {campaign.cancelReason ? `: ${campaign.cancelReason}` : ""}. No more links are sent and no clinic can be added; the clinics below are listed for the
+          record.
+        </div>
+      ) : null}
+      {confirm ? (
+        <ConfirmStep confirm={confirm} modal={hydrated} onClose={() => setDismissed(result)} cancelHref={`/campaigns/${campaign.id}`} busy={busy} />
+      ) : null}
       <FormError errors={errors} />
       <section className="stats" aria-label="Progress">
         {(["reconnected", "waiting", "failing", "past_deadline"] as const).map((s) => (
@@ -178,7 +263,11 @@ export default function CampaignPage() {
           {formatCount(counts.reconnected)} of {formatCount(counts.total)} reconnected ({reconnectedPct}%) · {formatCount(counts.linksSent)} links sent
         </span>
       </div>
-      {canAct ? (
+      <section className="card" aria-labelledby="burn-h" style={{ marginBottom: "1rem" }}>
+        <h2 id="burn-h">Clinics remaining</h2>
+        <BurnDown points={burnDown} deadline={campaign.deadline} today={today} />
+      </section>
+      {live ? (
         <div className="grid halves" style={{ marginBottom: "1rem" }}>
           <section className="card" aria-labelledby="send-h">
             <h2 id="send-h">Reconnect links</h2>
@@ -192,7 +281,24 @@ export default function CampaignPage() {
           <AddClinicsCard campaign={campaign} total={counts.total} result={result} errors={errors} />
         </div>
       ) : null}
-      <CampaignClinicsTable counts={counts} list={list} status={status} page={page} pages={pages} params={params} statusHref={statusHref} now={now} />
+      <CampaignClinicsTable
+        counts={counts}
+        list={list}
+        status={status}
+        page={page}
+        pages={pages}
+        params={params}
+        statusHref={statusHref}
+        now={now}
+        canRemove={live}
+        busy={busy}
+      />
+      {live ? (
+        <section className="card danger-zone" aria-labelledby="cancel-h">
+          <h2 id="cancel-h">Cancel the campaign</h2>
+          <CancelCampaign total={counts.total} disabled={busy} />
+        </section>
+      ) : null}
     </main>
   );
 }

@@ -1,15 +1,19 @@
 import { Form, useFetcher } from "@remix-run/react";
 import { useEffect, useRef, useState, type FormEvent } from "react";
+import { ConfirmStep, type ConfirmRequest } from "../../components/confirm-step.tsx";
 import { formatCount } from "../../components/format.ts";
 import type { action, CampaignActionData } from "./route.tsx";
 
 /**
  * "Send everyone their reconnect link": with JavaScript it sends batch after batch through a fetcher
- * and shows progress between them; without it the form posts once and the server loops.
+ * and shows progress between them; without it the form posts once and the server loops. Either way
+ * the count is confirmed first: with JavaScript in a dialog here, without it on the server's confirm
+ * step; every batch carries the confirmed count and the server asks again if more are waiting.
  */
 export function SendLinks({ unsent, failedTotal, total, disabled }: { unsent: number; failedTotal: number; total: number; disabled: boolean }) {
   const fetcher = useFetcher<typeof action>();
-  const [run, setRun] = useState<{ sent: number; failed: number; total: number; running: boolean; retry: boolean } | null>(null);
+  const [run, setRun] = useState<{ sent: number; failed: number; total: number; running: boolean; retry: boolean; confirmed: number } | null>(null);
+  const [ask, setAsk] = useState<{ confirm: ConfirmRequest; retry: boolean } | null>(null);
   const handled = useRef<unknown>(null);
   useEffect(() => {
     const d = fetcher.data as CampaignActionData | undefined;
@@ -19,18 +23,39 @@ export function SendLinks({ unsent, failedTotal, total, disabled }: { unsent: nu
       setRun({ ...run, running: false });
       return;
     }
+    if (d.confirm) {
+      // why: more clinics wait than were confirmed (someone added some): the server's count, asked again
+      setRun({ ...run, running: false });
+      setAsk({ confirm: d.confirm, retry: run.retry });
+      return;
+    }
     const next = { ...run, sent: run.sent + d.send.sent, failed: run.failed + d.send.failed.length };
     const progressed = d.send.sent + d.send.failed.length > 0;
     if (d.send.remaining > 0 && progressed && !run.retry) {
       setRun(next);
-      fetcher.submit({ intent: "send-links", batch: "1" }, { method: "post" });
+      fetcher.submit({ intent: "send-links", batch: "1", confirmed: String(run.confirmed) }, { method: "post" });
     } else setRun({ ...next, running: false });
   }, [fetcher, run]);
+  const begin = (retry: boolean, confirmed: number) => {
+    setAsk(null);
+    handled.current = fetcher.data;
+    setRun({ sent: 0, failed: 0, total: confirmed, running: true, retry, confirmed });
+    fetcher.submit({ intent: "send-links", batch: "1", confirmed: String(confirmed), ...(retry ? { retryFailed: "1" } : {}) }, { method: "post" });
+  };
   const start = (retry: boolean) => (e: FormEvent) => {
     e.preventDefault();
-    handled.current = fetcher.data;
-    setRun({ sent: 0, failed: 0, total: retry ? failedTotal : unsent, running: true, retry });
-    fetcher.submit({ intent: "send-links", batch: "1", ...(retry ? { retryFailed: "1" } : {}) }, { method: "post" });
+    const n = retry ? failedTotal : unsent;
+    setAsk({
+      retry,
+      confirm: {
+        question: `Email reconnect links to ${n} clinic admin${n === 1 ? "" : "s"}?`,
+        details: [retry ? "Only the clinics whose last send failed are tried again." : "Clinics already reconnected or sent a link are left alone."],
+        count: n,
+        confirmLabel: `Send ${n} link${n === 1 ? "" : "s"}`,
+        fields: [],
+        action: "",
+      },
+    });
   };
   const done = run ? run.sent + run.failed : 0;
   return (
@@ -50,6 +75,7 @@ export function SendLinks({ unsent, failedTotal, total, disabled }: { unsent: nu
           </button>
         </Form>
       ) : null}
+      {ask ? <ConfirmStep confirm={ask.confirm} modal onClose={() => setAsk(null)} onConfirm={(n) => begin(ask.retry, n)} /> : null}
       {run ? (
         <div role="status" aria-live="polite" className="send-progress">
           <div className="progress" aria-hidden="true">

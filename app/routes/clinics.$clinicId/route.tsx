@@ -20,6 +20,7 @@ import type { Services } from "../../services.server.ts";
 import { redirectWithFlash, requireUser } from "../../session.server.ts";
 import { AccountChangeCard } from "./account-change-card.tsx";
 import { ConnectionCard } from "./connection-card.tsx";
+import { ProbeStrip } from "./probe-strip.tsx";
 import { LookupCard, ManualNotesCard, ReconnectLinkCard } from "./live-cards.tsx";
 import { PacketCard, PlaybookCard } from "./playbook-cards.tsx";
 import { ClinicMessagesCard } from "./messages-card.tsx";
@@ -204,6 +205,7 @@ export default function ClinicPage() {
           {c.linkSentAt ? `; link made and queued by email ${relativeTime(c.linkSentAt, now)} (see Emails to the clinic).` : "; no link sent yet."}
         </div>
       ))}
+      <ProbeStrip probes={page.probes} now={now} />
       <FormError errors={errors} />
       <AutoRefresh at={now} />
       <div className="grid two">

@@ -107,7 +107,7 @@ const NUMERIC = new Set(["patients", "alerts"]);
 export function ClinicsTableView({ table, sortHref }: { table: ReactTable<typeof features, Row>; sortHref: (id: string) => string }) {
   return (
     <div className="table-wrap">
-      <table className="data">
+      <table className="data stack-on-phone clinics-table">
         <thead>
           {table.getHeaderGroups().map((group) => (
             <tr key={group.id}>
@@ -149,7 +149,12 @@ export function ClinicsTableView({ table, sortHref }: { table: ReactTable<typeof
           {table.getRowModel().rows.map((row) => (
             <tr key={row.id}>
               {row.getAllCells().map((cell) => (
-                <td key={cell.id} className={NUMERIC.has(cell.column.id) ? "num" : cell.column.id === "select" ? "select" : undefined}>
+                <td
+                  key={cell.id}
+                  className={NUMERIC.has(cell.column.id) ? "num" : cell.column.id === "select" ? "select" : undefined}
+                  // why: on a phone each row stacks into a card and this labels each value (app/polish.css)
+                  data-label={typeof cell.column.columnDef.header === "string" ? cell.column.columnDef.header : undefined}
+                >
                   <table.FlexRender cell={cell} />
                 </td>
               ))}

@@ -25,6 +25,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return loadClinicsTable({ query, canAct: hasRole(user.role, "agent") }, context.services.db);
 }
 
+/** The table's filters only (not sort or page): what "all N matching" hands the server to resolve. */
+function matchQueryOf(params: URLSearchParams): string {
+  const q = new URLSearchParams();
+  for (const k of ["state", "failure", "vendor", "region", "q"]) {
+    const v = params.get(k);
+    if (v) q.set(k, v);
+  }
+  return q.toString();
+}
+
 export default function Clinics() {
   const { rows, total, broken, campaigns, page, pageSize, sort, dir, now } = useLoaderData<typeof loader>();
   const root = useRouteLoaderData<typeof rootLoader>("root");
@@ -103,6 +113,8 @@ export default function Clinics() {
               pageIds={rows.map((r) => r.id)}
               campaigns={campaigns}
               returnTo={`/clinics${params.size ? `?${params.toString()}` : ""}`}
+              total={total}
+              matchQuery={matchQueryOf(params)}
             />
           ) : null}
           <ClinicsTableView table={table} sortHref={sortHref} />

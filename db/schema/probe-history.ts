@@ -1,0 +1,34 @@
+import { bigint, boolean, check, index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { connections } from "./connections.ts";
+import { inList } from "./columns.ts";
+import { CONNECTION_STATES, type ConnectionState, FAILURE_CODES, type FailureCode } from "../../domain/vocabulary.ts";
+
+/**
+ * The last few dozen probes of each connection, one row per probe (the timeline keeps only changes):
+ * what the clinic page's probe strip draws. Pruned as it is written (db/queries/probe-history.ts),
+ * so it never grows past PROBE_HISTORY_KEEP rows a connection.
+ */
+export const probeHistory = pgTable(
+  "probe_history",
+  {
+    id: bigint("id", { mode: "bigint" }).primaryKey().generatedAlwaysAsIdentity(),
+    connectionId: uuid("connection_id")
+      .notNull()
+      .references(() => connections.id, { onDelete: "cascade" }),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+    ok: boolean("ok").notNull(),
+    failureCode: text("failure_code").$type<FailureCode>(),
+    /** The state the probe left the connection in. */
+    state: text("state").$type<ConnectionState>().notNull(),
+    httpStatus: integer("http_status"),
+    ms: integer("ms"),
+  },
+  (t) => [
+    check("probe_history_failure_code_check", sql`${t.failureCode} is null or ${inList(t.failureCode, FAILURE_CODES)}`),
+    check("probe_history_state_check", inList(t.state, CONNECTION_STATES)),
+    index("probe_history_connection_at_idx").on(t.connectionId, t.at.desc()),
+  ],
+);
+
+export type ProbeHistoryRow = typeof probeHistory.$inferSelect;
