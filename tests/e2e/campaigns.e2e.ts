@@ -101,7 +101,7 @@ describe("a migration campaign", () => {
         () =>
           page
             .locator("tbody")
-            .getByText(/^Emailed/)
+            .getByText(/^Link made/)
             .count(),
         { timeout: 15_000 },
       )
