@@ -9,7 +9,7 @@ import { checkKeyIdentity } from "../connections/key-identity.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
 import { DomainError } from "../errors.ts";
 import { acceptWorkingKey } from "../health/accept-key.ts";
-import { buildEscalationPacket } from "../health/escalation.ts";
+import { acceptedKeyPacket, buildEscalationPacket } from "../health/escalation.ts";
 import type { VendorAccess } from "../health/probe.ts";
 import { verifyCandidateKey, type KeyVerdict } from "../health/verify-key.ts";
 import { accountChangeAad } from "../reconnect/account-change.ts";
@@ -175,20 +175,15 @@ export async function confirmAccountChange(
       },
       tx,
     );
-    const packet = buildEscalationPacket({
+    const packet = acceptedKeyPacket({
       organisationName: to,
       vendor: conn.vendor,
       region,
       apiVersion: verdict.apiVersion,
       state: accepted.nextState,
-      failureCode: null,
-      evidence: { kind: "success", visiblePatients: verified.visiblePatients, visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true, region },
       keyHint: sealed.keyHint,
-      keyUpdatedAt: now,
-      firstFailureAt: null,
-      lastSuccessAt: now,
-      visiblePatients: verified.visiblePatients,
-      visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true,
+      verified,
+      now,
     });
     await applyAlertWork(
       {

@@ -84,6 +84,36 @@ function iso(d: Date | null): string | null {
   return d ? d.toISOString() : null;
 }
 
+/** The packet after a new key was checked live and stored (reconnect link, support-confirmed account change). */
+export function acceptedKeyPacket(input: {
+  organisationName: string;
+  vendor: Vendor;
+  region: string;
+  apiVersion: string;
+  state: ConnectionState;
+  keyHint: string;
+  verified: { visiblePatients: number; visiblePatientsAtLeast?: boolean };
+  now: Date;
+}): EscalationPacket {
+  const { verified, now, region } = input;
+  const visiblePatientsAtLeast = verified.visiblePatientsAtLeast === true;
+  return buildEscalationPacket({
+    organisationName: input.organisationName,
+    vendor: input.vendor,
+    region,
+    apiVersion: input.apiVersion,
+    state: input.state,
+    failureCode: null,
+    evidence: { kind: "success", visiblePatients: verified.visiblePatients, visiblePatientsAtLeast, region },
+    keyHint: input.keyHint,
+    keyUpdatedAt: now,
+    firstFailureAt: null,
+    lastSuccessAt: now,
+    visiblePatients: verified.visiblePatients,
+    visiblePatientsAtLeast,
+  });
+}
+
 export function buildEscalationPacket(input: EscalationInput): EscalationPacket {
   const { vendor, region, failureCode, evidence } = input;
   const stored = input.visiblePatients ?? null;

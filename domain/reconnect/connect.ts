@@ -8,7 +8,7 @@ import { checkKeyIdentity } from "../connections/key-identity.ts";
 import { closeOpenAccountChanges } from "../../db/queries/identity.ts";
 import { acceptWorkingKey } from "../health/accept-key.ts";
 import { askAboutAccount, noteSharedKey, type AccountQuestion } from "./account-change.ts";
-import { buildEscalationPacket } from "../health/escalation.ts";
+import { acceptedKeyPacket } from "../health/escalation.ts";
 import type { KeyVerdict } from "../health/verify-key.ts";
 import { regionLabel } from "./instructions.ts";
 import type { ActiveLink } from "./links.ts";
@@ -146,20 +146,15 @@ export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { o
       },
       tx,
     );
-    const packet = buildEscalationPacket({
+    const packet = acceptedKeyPacket({
       organisationName: link.view.clinicName,
       vendor,
       region,
       apiVersion: verdict.apiVersion,
       state: nextState,
-      failureCode: null,
-      evidence: { kind: "success", visiblePatients: verified.visiblePatients, visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true, region },
       keyHint: sealed.keyHint,
-      keyUpdatedAt: now,
-      firstFailureAt: null,
-      lastSuccessAt: now,
-      visiblePatients: verified.visiblePatients,
-      visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true,
+      verified,
+      now,
     });
     await applyAlertWork({ connectionId: conn.id, clinicId: conn.clinicId, ...accepted.alerts, recovered: accepted.recovered, packet, now }, tx, deps.alerts);
 
