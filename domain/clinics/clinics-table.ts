@@ -11,7 +11,7 @@ const CLINICS_PAGE_SIZE = 50;
  * A view with more matches than this shows "10,000+" on its first 200 pages instead of counting the
  * whole fleet on every load (docs/decisions/0032-console-cpu.md); a page beyond it counts exactly.
  */
-export const CLINICS_COUNT_CAP = 10_000;
+const CLINICS_COUNT_CAP = 10_000;
 const REGIONS = [...KNOWN_CLINIKO_SHARDS, ...NOOKAL_REGIONS] as const;
 
 /** The clinics view lives in the URL: bad values fall back to defaults instead of failing the page. */
