@@ -63,7 +63,19 @@ export interface SessionUser {
   role: UserRole;
 }
 
-export async function getUser(request: Request, services: Services): Promise<SessionUser | null> {
+// why: the root loader and the route's loader both ask for the user of the same request; one lookup serves both
+const usersOf = new WeakMap<Request, Promise<SessionUser | null>>();
+
+export function getUser(request: Request, services: Services): Promise<SessionUser | null> {
+  let user = usersOf.get(request);
+  if (!user) {
+    user = readUser(request, services);
+    usersOf.set(request, user);
+  }
+  return user;
+}
+
+async function readUser(request: Request, services: Services): Promise<SessionUser | null> {
   const id = await sessionIdOf(request, services);
   if (!id) return null;
   const now = new Date();

@@ -26,8 +26,11 @@ export function absoluteTime(value: string | Date | null | undefined): string {
   return new Date(value).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
 
+// why: Number#toLocaleString builds a formatter per call (~20x slower than reusing one)
+const COUNT = new Intl.NumberFormat("en-AU");
+
 export function formatCount(n: number | null | undefined): string {
-  return n === null || n === undefined ? "—" : n.toLocaleString("en-AU");
+  return n === null || n === undefined ? "—" : COUNT.format(n);
 }
 
 /** "3 h 20 min", "2 d 4 h": a span of time in the two largest units. */

@@ -1,5 +1,6 @@
 import { Link } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { formatCount } from "./format.ts";
 
 export type FieldErrors = Record<string, string[] | undefined> | undefined;
 
@@ -48,12 +49,15 @@ export function FormError({ errors }: { errors?: FieldErrors }) {
 }
 
 /** "101–150 of 1,234": the rows a page shows out of the total. */
-function pageRange(page: number, pageSize: number, total: number): string {
+function pageRange(page: number, pageSize: number, total: number, capped: boolean): string {
   if (total === 0) return "0 of 0";
   const from = (page - 1) * pageSize + 1;
   const to = Math.min(total, page * pageSize);
-  return `${from.toLocaleString("en-AU")}–${to.toLocaleString("en-AU")} of ${total.toLocaleString("en-AU")}`;
+  return `${formatCount(from)}–${formatCount(to)} of ${formatCount(total)}${capped ? "+" : ""}`;
 }
+
+/** Past every page: the loader clamps it to the last one (so a capped total can still offer "Last"). */
+const PAST_THE_END = 100_000;
 
 /** Page links that keep every other search parameter (filters, sort) as they are; with `total`, the range shown. */
 export function Pager({
@@ -63,6 +67,7 @@ export function Pager({
   label = "Pages",
   total,
   pageSize,
+  totalCapped = false,
 }: {
   page: number;
   pages: number;
@@ -70,6 +75,8 @@ export function Pager({
   label?: string;
   total?: number;
   pageSize?: number;
+  /** `total` is a lower bound ("10,000+"): the last page is not known, only that there are more. */
+  totalCapped?: boolean;
 }) {
   const href = (p: number) => {
     const next = new URLSearchParams(params);
@@ -79,14 +86,15 @@ export function Pager({
   const last = Math.max(1, pages);
   return (
     <nav className="pager" aria-label={label}>
-      {total !== undefined && pageSize ? <span className="pager-range">{pageRange(page, pageSize, total)}</span> : null}
+      {total !== undefined && pageSize ? <span className="pager-range">{pageRange(page, pageSize, total, totalCapped)}</span> : null}
       <span>
         Page {page} of {last}
+        {totalCapped ? "+" : ""}
       </span>
       {page > 2 ? <Link to={href(1)}>« First</Link> : null}
       {page > 1 ? <Link to={href(page - 1)}>← Previous</Link> : null}
-      {page < pages ? <Link to={href(page + 1)}>Next →</Link> : null}
-      {page < pages - 1 ? <Link to={href(last)}>Last »</Link> : null}
+      {page < pages || totalCapped ? <Link to={href(page + 1)}>Next →</Link> : null}
+      {page < pages - 1 || totalCapped ? <Link to={href(totalCapped ? PAST_THE_END : last)}>Last »</Link> : null}
     </nav>
   );
 }

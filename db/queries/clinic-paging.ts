@@ -65,20 +65,21 @@ const KEYS: Record<Exclude<ClinicSort, "name" | "alerts">, { expr: SQL; nullable
 const dirSql = (desc: boolean) => sql.raw(desc ? "desc" : "asc");
 
 /** Every clinic the view shows: connections when a connection filter applies (it needs one), else clinics. */
-function totalOf(filters: ClinicListFilters, db: Db): Promise<number> {
-  if (hasConnectionFilter(filters))
-    return countOf(
-      db
-        .select({ n: sql<number>`count(*)::int` })
+function totalOf(filters: ClinicListFilters, db: Db, cap?: number): Promise<number> {
+  const matching = hasConnectionFilter(filters)
+    ? db
+        .select({ one: sql`1` })
         .from(connections)
-        .where(and(...connectionFilters(filters), sql`${connections.clinicId} not in ${ARCHIVED_IDS}`)),
-    );
-  return countOf(
-    db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(clinics)
-      .where(and(...clinicIdFilter(filters), sql`${clinics.archivedAt} is null`)),
-  );
+        .where(and(...connectionFilters(filters), sql`${connections.clinicId} not in ${ARCHIVED_IDS}`))
+        .$dynamic()
+    : db
+        .select({ one: sql`1` })
+        .from(clinics)
+        .where(and(...clinicIdFilter(filters), sql`${clinics.archivedAt} is null`))
+        .$dynamic();
+  // why: a capped count reads at most cap + 1 index entries instead of the whole fleet (0032-console-cpu.md)
+  if (cap !== undefined) matching.limit(cap + 1);
+  return countOf(db.select({ n: sql<number>`count(*)::int` }).from(sql`(${matching}) as counted`));
 }
 
 function clinicIdFilter(filters: ClinicListFilters): SQL[] {
@@ -238,10 +239,22 @@ async function readSegments(segments: Segment[], offset: number, limit: number):
   return out;
 }
 
+/**
+ * One page of ids and the view's total. With `countCap`, a page that ends within the cap gets a
+ * capped total ("10,000+": `totalCapped`) instead of counting every matching clinic; a page past
+ * the cap (which needs the exact total to read from the far end and to clamp) counts exactly.
+ */
 export async function pageClinicIds(
-  { filters, sort, desc, page, pageSize }: { filters: ClinicListFilters; sort: ClinicSort; desc: boolean; page: number; pageSize: number },
+  {
+    filters,
+    sort,
+    desc,
+    page,
+    pageSize,
+    countCap,
+  }: { filters: ClinicListFilters; sort: ClinicSort; desc: boolean; page: number; pageSize: number; countCap?: number },
   db: Db,
-): Promise<{ ids: string[]; total: number } | null> {
+): Promise<{ ids: string[]; total: number; totalCapped: boolean } | null> {
   if (filters.q) return null;
   const total = memo(() => totalOf(filters, db));
   const segments =
@@ -250,7 +263,8 @@ export async function pageClinicIds(
       : sort === "alerts"
         ? alertSortSegments(desc, filters, total, db)
         : connectionSortSegments(sort, desc, filters, total, db);
+  const cap = countCap !== undefined && page * pageSize <= countCap ? countCap : undefined;
   // why: the total runs beside the page query; both are index scans
-  const [ids, n] = await Promise.all([readSegments(segments, (page - 1) * pageSize, pageSize), total()]);
-  return { ids, total: n };
+  const [ids, n] = await Promise.all([readSegments(segments, (page - 1) * pageSize, pageSize), cap === undefined ? total() : totalOf(filters, db, cap)]);
+  return cap !== undefined && n > cap ? { ids, total: cap, totalCapped: true } : { ids, total: n, totalCapped: false };
 }

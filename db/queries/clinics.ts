@@ -92,9 +92,10 @@ export async function listClinics(
     desc = false,
     page = 1,
     pageSize = 50,
-  }: { filters?: ClinicListFilters; sort?: ClinicSort; desc?: boolean; page?: number; pageSize?: number },
+    countCap,
+  }: { filters?: ClinicListFilters; sort?: ClinicSort; desc?: boolean; page?: number; pageSize?: number; countCap?: number },
   db: Db,
-): Promise<{ rows: ClinicListRow[]; total: number }> {
+): Promise<{ rows: ClinicListRow[]; total: number; totalCapped: boolean }> {
   const condition = clinicListCondition(filters);
   const columns = {
     id: clinics.id,
@@ -111,9 +112,10 @@ export async function listClinics(
     visiblePatientsAtLeast: connections.visiblePatientsAtLeast,
   };
   // why: most views page through an index (clinic-paging.ts); then only the page's 50 rows are read here
-  const fast = await pageClinicIds({ filters, sort, desc, page, pageSize }, db);
+  const fast = await pageClinicIds({ filters, sort, desc, page, pageSize, countCap }, db);
   let rows: (Omit<ClinicListRow, "openAlerts"> & { openAlerts?: number })[];
   let total: number;
+  let totalCapped = false;
   if (fast) {
     const found = fast.ids.length
       ? await db.select(columns).from(clinics).leftJoin(connections, eq(connections.clinicId, clinics.id)).where(inArray(clinics.id, fast.ids))
@@ -121,6 +123,7 @@ export async function listClinics(
     const at = new Map(fast.ids.map((id, i) => [id, i]));
     rows = found.sort((a, b) => at.get(a.id)! - at.get(b.id)!);
     total = fast.total;
+    totalCapped = fast.totalCapped;
   } else {
     const base = db
       .select({ ...columns, ...(sort === "alerts" ? { openAlerts: sql<number>`coalesce(oa.n, 0)` } : {}) })
@@ -132,12 +135,19 @@ export async function listClinics(
       .orderBy(...orderFor(sort, desc))
       .limit(pageSize)
       .offset((page - 1) * pageSize);
-    const [found, [totalRow]] = await Promise.all([
-      paged,
-      db.select({ n: count() }).from(clinics).leftJoin(connections, eq(connections.clinicId, clinics.id)).where(condition),
-    ]);
+    // why: as on the index-served views, a page within the cap counts at most cap + 1 matches
+    const cap = countCap !== undefined && page * pageSize <= countCap ? countCap : undefined;
+    const matching = db
+      .select({ one: sql`1` })
+      .from(clinics)
+      .leftJoin(connections, eq(connections.clinicId, clinics.id))
+      .where(condition)
+      .$dynamic();
+    if (cap !== undefined) matching.limit(cap + 1);
+    const [found, [totalRow]] = await Promise.all([paged, db.select({ n: count() }).from(sql`(${matching}) as counted`)]);
     rows = found;
     total = totalRow?.n ?? 0;
+    if (cap !== undefined && total > cap) [total, totalCapped] = [cap, true];
   }
   let withAlerts: ClinicListRow[];
   if (!fast && sort === "alerts") withAlerts = rows as ClinicListRow[];
@@ -154,7 +164,7 @@ export async function listClinics(
     const byId = new Map(counts.map((c) => [c.clinicId, c.n]));
     withAlerts = rows.map((r) => ({ ...r, openAlerts: byId.get(r.id) ?? 0 }));
   }
-  return { rows: withAlerts, total };
+  return { rows: withAlerts, total, totalCapped };
 }
 
 /** Ids of every clinic matching the filters (for "select all that match"), capped. */

@@ -141,14 +141,16 @@ export async function brokenOverTime(db: Db, days = 30, episodes: Episodes = rec
 }
 
 /**
- * Failing connections (a failure code, not paused, clinic active) by vendor and region, with each
- * group's codes: during an outage this shows at a glance whether one vendor's region is down.
+ * Broken-now connections (BROKEN_NOW, db/queries/broken-now.ts — the dashboard headline's definition)
+ * of active clinics by vendor, region and failure code, with each group's codes: during an outage
+ * this shows at a glance whether one vendor's region is down. One index-only pass over
+ * connections_broken_now_vendor_idx (a few percent of the fleet), not a join to every clinic.
  */
 export async function failuresByVendorRegion(db: Db): Promise<{ vendor: Vendor; region: string; failureCode: FailureCode; n: number }[]> {
   const rows = await db.execute<{ vendor: Vendor; region: string; failure_code: FailureCode; n: number }>(sql`
-    select c.vendor, c.region, c.failure_code, count(*)::int as n
-    from connections c join clinics k on k.id = c.clinic_id
-    where c.failure_code is not null and c.state <> 'paused' and k.archived_at is null
+    select connections.vendor, connections.region, connections.failure_code, count(*)::int as n
+    from connections
+    where ${BROKEN_NOW} and connections.failure_code is not null and ${NOT_ARCHIVED}
     group by 1, 2, 3`);
   return rows.map((r) => ({ vendor: r.vendor, region: r.region, failureCode: r.failure_code, n: r.n }));
 }

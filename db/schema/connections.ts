@@ -124,6 +124,11 @@ export const connections = pgTable(
     index("connections_broken_now_idx")
       .on(t.firstFailureAt, t.clinicId)
       .where(sql`${t.firstFailureAt} is not null and ${t.state} <> 'paused'`),
+    // why (docs/decisions/0032-console-cpu.md): the dashboard's failures by vendor and region group the
+    // broken-now connections index-only (same predicate as above; clinic_id for the archived exclusion)
+    index("connections_broken_now_vendor_idx")
+      .on(t.vendor, t.region, t.failureCode, t.clinicId)
+      .where(sql`${t.firstFailureAt} is not null and ${t.state} <> 'paused'`),
     index("connections_patients_clinic_idx")
       .on(t.visiblePatientCount, t.clinicId)
       .where(sql`${t.visiblePatientCount} is not null`),
@@ -181,6 +186,18 @@ export const connectionEvents = pgTable(
     index("connection_events_recovered_at_idx")
       .on(t.at)
       .where(sql`${t.kind} = 'recovered'`),
+    // why (docs/decisions/0032-console-cpu.md): the two probes per recovery (previous recovery, first
+    // failure after it) read these index-only instead of filtering connection_at_idx's heap rows
+    index("connection_events_recovered_conn_at_idx")
+      .on(t.connectionId, t.at)
+      .where(sql`${t.kind} = 'recovered'`),
+    index("connection_events_failed_conn_at_idx")
+      .on(t.connectionId, t.at)
+      .where(sql`${t.failureCode} is not null`),
+    // why: the dashboard's and /healthz's "dead probes, 24 hours" read these few rows, not every event
+    index("connection_events_probe_dead_at_idx")
+      .on(t.at)
+      .where(sql`${t.kind} = 'probe_dead'`),
   ],
 );
 

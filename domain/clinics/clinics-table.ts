@@ -7,6 +7,11 @@ import { countBrokenNow } from "../../db/queries/broken-now.ts";
 import { CONNECTION_STATES, FAILING_SINCE_BANDS, FAILURE_CODES, NOOKAL_REGIONS, VENDORS } from "../vocabulary.ts";
 
 const CLINICS_PAGE_SIZE = 50;
+/**
+ * A view with more matches than this shows "10,000+" on its first 200 pages instead of counting the
+ * whole fleet on every load (docs/decisions/0032-console-cpu.md); a page beyond it counts exactly.
+ */
+const CLINICS_COUNT_CAP = 10_000;
 const REGIONS = [...KNOWN_CLINIKO_SHARDS, ...NOOKAL_REGIONS] as const;
 
 /** The clinics view lives in the URL: bad values fall back to defaults instead of failing the page. */
@@ -49,15 +54,17 @@ export async function loadClinicsTable({ query, canAct, now = new Date() }: { qu
     sort: query.sort,
     desc: query.dir === "desc",
     pageSize: CLINICS_PAGE_SIZE,
+    countCap: CLINICS_COUNT_CAP,
   };
   const [first, broken, campaigns] = await Promise.all([
     listClinics({ ...args, page: query.page }, db),
     countBrokenNow(db),
     canAct ? listCampaignChoices(db) : Promise.resolve([]),
   ]);
-  let { rows, total } = first;
-  const page = clampPage(query.page, total, CLINICS_PAGE_SIZE);
+  let { rows, total, totalCapped } = first;
+  // why: a capped total is only given to a page within the cap, which is never past the end
+  const page = totalCapped ? query.page : clampPage(query.page, total, CLINICS_PAGE_SIZE);
   // why: only an out-of-range page pays a second read, of the last page
-  if (page !== query.page) ({ rows, total } = await listClinics({ ...args, page }, db));
-  return { rows, total, broken, campaigns, page, sort: query.sort, dir: query.dir, pageSize: CLINICS_PAGE_SIZE, now: now.getTime() };
+  if (page !== query.page) ({ rows, total, totalCapped } = await listClinics({ ...args, page }, db));
+  return { rows, total, totalCapped, broken, campaigns, page, sort: query.sort, dir: query.dir, pageSize: CLINICS_PAGE_SIZE, now: now.getTime() };
 }

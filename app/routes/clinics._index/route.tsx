@@ -36,7 +36,7 @@ function matchQueryOf(params: URLSearchParams): string {
 }
 
 export default function Clinics() {
-  const { rows, total, broken, campaigns, page, pageSize, sort, dir, now } = useLoaderData<typeof loader>();
+  const { rows, total, totalCapped, broken, campaigns, page, pageSize, sort, dir, now } = useLoaderData<typeof loader>();
   const root = useRouteLoaderData<typeof rootLoader>("root");
   const canAct = !!root?.user && hasRole(root.user.role, "agent");
   const [rowSelection, setRowSelection] = useState<RowSelectionState>({});
@@ -83,8 +83,12 @@ export default function Clinics() {
         <div>
           <h1>Clinics</h1>
           <p className="sub">
-            <span data-testid="clinics-total">{formatCount(total)}</span> clinics {filtered ? "match" : "in the fleet"}. Sorted by{" "}
-            {table.getColumn(sort)?.columnDef.header as string} {dir === "desc" ? "(descending)" : "(ascending)"}.
+            <span data-testid="clinics-total">
+              {formatCount(total)}
+              {totalCapped ? "+" : ""}
+            </span>{" "}
+            clinics {filtered ? "match" : "in the fleet"}. Sorted by {table.getColumn(sort)?.columnDef.header as string}{" "}
+            {dir === "desc" ? "(descending)" : "(ascending)"}.
           </p>
         </div>
         <div className="row-actions">
@@ -120,7 +124,7 @@ export default function Clinics() {
           <ClinicsTableView table={table} sortHref={sortHref} />
         </>
       )}
-      <Pager page={page} pages={pages} params={params} total={total} pageSize={pageSize} />
+      <Pager page={page} pages={pages} params={params} total={total} pageSize={pageSize} totalCapped={totalCapped} />
       <AutoRefresh at={now} />
     </main>
   );

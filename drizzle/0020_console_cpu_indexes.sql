@@ -1,0 +1,4 @@
+CREATE INDEX "connection_events_recovered_conn_at_idx" ON "connection_events" USING btree ("connection_id","at") WHERE "connection_events"."kind" = 'recovered';--> statement-breakpoint
+CREATE INDEX "connection_events_failed_conn_at_idx" ON "connection_events" USING btree ("connection_id","at") WHERE "connection_events"."failure_code" is not null;--> statement-breakpoint
+CREATE INDEX "connection_events_probe_dead_at_idx" ON "connection_events" USING btree ("at") WHERE "connection_events"."kind" = 'probe_dead';--> statement-breakpoint
+CREATE INDEX "connections_broken_now_vendor_idx" ON "connections" USING btree ("vendor","region","failure_code","clinic_id") WHERE "connections"."first_failure_at" is not null and "connections"."state" <> 'paused';
