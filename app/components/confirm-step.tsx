@@ -1,5 +1,8 @@
 import { Form, Link, type useFetcher } from "@remix-run/react";
 import { useEffect, useRef } from "react";
+import type { ConfirmRequest } from "../../domain/confirm.ts";
+
+export type { ConfirmRequest };
 
 /**
  * The confirm step before a mass action ("Email reconnect links to 37 clinic admins?"). The server
@@ -8,17 +11,6 @@ import { useEffect, useRef } from "react";
  * `confirmed=<count>`. Without JavaScript it is a plain section on the page; with it, `modal`
  * opens it as a modal <dialog> (focus moves into it, Esc or "Go back" closes it, focus returns).
  */
-export interface ConfirmRequest {
-  question: string;
-  /** Lines under the question (who is left out and why…). */
-  details: string[];
-  count: number;
-  confirmLabel: string;
-  /** The request to repeat, confirmed. */
-  fields: [string, string][];
-  action: string;
-}
-
 /** The page's <Form>, or a fetcher's (the bulk bar keeps the table in place). */
 type FormLike = typeof Form | ReturnType<typeof useFetcher>["Form"];
 

@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useRouteLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
-import { listAlertInbox } from "../../db/queries/alert-inbox.ts";
-import { countBrokenNow } from "../../db/queries/broken-now.ts";
+import { ALERT_INBOX_PAGE_SIZE as PAGE_SIZE, loadAlertInbox } from "../../domain/alerts/inbox-page.ts";
+import { AlertActions } from "../components/alert-actions.tsx";
 import { acknowledgeAlert, acknowledgeAlerts, BULK_ACK_LIMIT, muteAlert, unmuteAlert } from "../../domain/alerts/manage.ts";
 import { hasRole } from "../../domain/auth/roles.ts";
 import { AutoRefresh } from "../components/auto-refresh.tsx";
@@ -21,7 +21,6 @@ import { ALERT_KIND_LABELS, ALERT_KINDS, ALERT_STATUSES, type AlertStatus, VENDO
 
 export const meta: MetaFunction = () => [{ title: "Alerts · Relink" }];
 
-const PAGE_SIZE = 50;
 const STATUS_LABELS: Record<AlertStatus, string> = { open: "Open", acknowledged: "Acknowledged", muted: "Muted", resolved: "Resolved" };
 const QuerySchema = z.object({
   status: z.enum(ALERT_STATUSES).catch("open").default("open"),
@@ -34,14 +33,8 @@ const QuerySchema = z.object({
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context.services);
   const q = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const [inbox, broken] = await Promise.all([
-    listAlertInbox(
-      { filters: { status: q.status, kind: q.kind, vendor: q.vendor, clinicId: q.clinic }, page: q.page, pageSize: PAGE_SIZE },
-      context.services.db,
-    ),
-    countBrokenNow(context.services.db),
-  ]);
-  return { ...inbox, broken: broken.total, status: q.status, page: q.page, pages: Math.ceil(inbox.total / PAGE_SIZE), now: Date.now() };
+  const inbox = await loadAlertInbox({ filters: { status: q.status, kind: q.kind, vendor: q.vendor, clinicId: q.clinic }, page: q.page }, context.services.db);
+  return { ...inbox, status: q.status, page: q.page, now: Date.now() };
 }
 
 const ActionSchema = z.discriminatedUnion("intent", [
@@ -105,8 +98,6 @@ export default function AlertsPage() {
   };
   // why: only open and muted alerts can still be acknowledged
   const bulkAck = status === "open" || status === "muted";
-  const tomorrow = new Date(now + 86_400_000).toISOString().slice(0, 10);
-  const inAWeek = new Date(now + 7 * 86_400_000).toISOString().slice(0, 10);
   return (
     <main id="main">
       <div className="page-head">
@@ -227,35 +218,7 @@ export default function AlertsPage() {
                     {status === "resolved" ? (
                       <span title={absoluteTime(a.resolvedAt)}>{relativeTime(a.resolvedAt, now)}</span>
                     ) : canAct ? (
-                      <div className="row-actions">
-                        {a.status !== "acknowledged" ? (
-                          <Form method="post">
-                            <input type="hidden" name="alertId" value={a.id} />
-                            <button className="btn secondary small" type="submit" name="intent" value="acknowledge">
-                              Acknowledge
-                            </button>
-                          </Form>
-                        ) : null}
-                        {a.status === "muted" ? (
-                          <Form method="post">
-                            <input type="hidden" name="alertId" value={a.id} />
-                            <button className="btn secondary small" type="submit" name="intent" value="unmute">
-                              Unmute
-                            </button>
-                          </Form>
-                        ) : (
-                          <Form method="post" className="inline-form">
-                            <input type="hidden" name="alertId" value={a.id} />
-                            <label className="visually-hidden" htmlFor={`until-${a.id}`}>
-                              Mute until
-                            </label>
-                            <input id={`until-${a.id}`} type="date" name="until" min={tomorrow} defaultValue={inAWeek} />
-                            <button className="btn secondary small" type="submit" name="intent" value="mute">
-                              Mute
-                            </button>
-                          </Form>
-                        )}
-                      </div>
+                      <AlertActions alert={a} now={now} />
                     ) : (
                       <span className="hint">—</span>
                     )}

@@ -4,18 +4,12 @@ import { useEffect, useState } from "react";
 import { z } from "zod";
 import { publicUrl } from "../../../config/runtime.ts";
 import { hasRole } from "../../../domain/auth/roles.ts";
-import {
-  CAMPAIGN_NOT_FOUND,
-  describeAddResult,
-  loadCampaignPage,
-  requireCampaign,
-  sendAllCampaignLinks,
-  unconfirmedCount,
-} from "../../../domain/campaigns/campaign-page.ts";
+import { cancelCampaignConfirmed, sendCampaignLinksConfirmed } from "../../../domain/campaigns/campaign-actions.ts";
+import { CAMPAIGN_NOT_FOUND, describeAddResult, loadCampaignPage, requireCampaign } from "../../../domain/campaigns/campaign-page.ts";
 import { addClinicsByFilter } from "../../../domain/campaigns/campaigns.ts";
 import { addClinicsFromCsv } from "../../../domain/campaigns/csv.ts";
-import { sendCampaignLinks, type SendLinksResult } from "../../../domain/campaigns/send-links.ts";
-import { cancelCampaign, CancelReasonSchema, removeClinicFromCampaign } from "../../../domain/campaigns/withdraw.ts";
+import type { SendLinksResult } from "../../../domain/campaigns/send-links.ts";
+import { removeClinicFromCampaign } from "../../../domain/campaigns/withdraw.ts";
 import { ConfirmStep, type ConfirmRequest } from "../../components/confirm-step.tsx";
 import { BurnDown } from "./burn-down.tsx";
 import { CancelCampaign } from "./cancel-campaign.tsx";
@@ -32,7 +26,7 @@ import { AddClinicsCard } from "./add-clinics-card.tsx";
 import { CampaignClinicsTable } from "./clinics-table.tsx";
 import { SendLinks } from "./send-links.tsx";
 import { STATUS_WORDS } from "./status-words.ts";
-import { CAMPAIGN_STATUSES, type CampaignStatus, CONNECTION_STATES, FAILURE_CODES, STATE_LABELS, VENDOR_LABELS } from "../../../domain/vocabulary.ts";
+import { CAMPAIGN_STATUSES, type CampaignStatus, STATE_LABELS, VENDOR_LABELS } from "../../../domain/vocabulary.ts";
 
 export { ErrorBoundary } from "../../components/error-boundary.tsx";
 
@@ -52,35 +46,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   return (await loadCampaignPage({ campaignId, status: query.status, page: query.page }, context.services.db)) ?? notFound(CAMPAIGN_NOT_FOUND);
 }
 
-const blankToUndefined = (v: unknown) => (v === "" ? undefined : v);
-const AddFilterForm = z
-  .object({
-    intent: z.literal("add-filter"),
-    state: z.preprocess(blankToUndefined, z.enum(CONNECTION_STATES, "Not a state").optional()),
-    failure: z.preprocess(blankToUndefined, z.enum(FAILURE_CODES, "Not a problem code").optional()),
-    region: z.preprocess(
-      blankToUndefined,
-      z
-        .string()
-        .regex(/^[a-z]{2}\d{0,2}$/, "Not a region")
-        .optional(),
-    ),
-    q: z.preprocess(blankToUndefined, z.string().trim().max(200).optional()),
-  })
-  // why: an empty filter would add the vendor's whole fleet with one stray click
-  .refine((f) => f.state || f.failure || f.region || f.q, { message: "Pick at least one filter, so a stray click cannot add every clinic.", path: ["form"] });
-const AddCsvForm = z.object({ intent: z.literal("add-csv") });
-/** The count the confirm step showed; absent before it. */
-const Confirmed = z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(0).optional());
-const SendForm = z.object({
-  intent: z.literal("send-links"),
-  batch: z.literal("1").optional(),
-  retryFailed: z.literal("1").optional(),
-  confirmed: Confirmed,
-});
-const RemoveForm = z.object({ intent: z.literal("remove-clinic"), clinicId: z.uuid("That is not a clinic") });
-const CancelForm = z.object({ intent: z.literal("cancel"), reason: CancelReasonSchema, confirmed: Confirmed });
-const ActionSchema = z.discriminatedUnion("intent", [AddFilterForm, AddCsvForm, SendForm, RemoveForm, CancelForm]);
+import { ActionSchema } from "./action-schema.ts";
 
 export type CampaignActionData =
   | { ok: false; fieldErrors: Record<string, string[] | undefined>; csvErrors?: LineError[]; csvText?: string }
@@ -119,53 +85,32 @@ export async function action(args: ActionFunctionArgs) {
         );
       }
       if (input.intent === "cancel") {
-        // why: enforced here as well as in the dialog: a cancel not confirmed for this many clinics is asked again
-        const members = await unconfirmedCount({ campaignId: campaign.id, kind: "cancel", confirmed: input.confirmed }, services.db);
-        if (members !== null)
-          return data({
-            ok: true,
-            confirm: {
-              question: `Cancel "${campaign.name}" for ${members} clinic${members === 1 ? "" : "s"}?`,
-              details: [
-                "No more links are sent and no clinic can be added. Clinics the campaign put in pending disconnect go back to healthy (unless another campaign holds them); links already sent stay valid.",
-              ],
-              count: members,
-              confirmLabel: `Cancel the campaign (${members} clinic${members === 1 ? "" : "s"})`,
-              fields: [["intent", "cancel"], ...(input.reason ? ([["reason", input.reason]] as [string, string][]) : [])],
-              action: here,
-            },
-          } satisfies CampaignActionData);
-        const r = await cancelCampaign({ campaignId: campaign.id, reason: input.reason, actor }, services.db);
-        return redirectWithFlash(request, services, here, `Campaign cancelled: ${r.members} clinics released, ${r.movedToHealthy} back to healthy.`);
+        const r = await cancelCampaignConfirmed({ campaign, reason: input.reason, confirmed: input.confirmed, actor, action: here }, services.db);
+        if ("confirm" in r) return data({ ok: true, confirm: r.confirm } satisfies CampaignActionData);
+        return redirectWithFlash(
+          request,
+          services,
+          here,
+          `Campaign cancelled: ${r.cancelled.members} clinics released, ${r.cancelled.movedToHealthy} back to healthy.`,
+        );
       }
-      // why: the count is checked on the server before any email: unconfirmed, or more to send than confirmed, asks again
-      const toSend = await unconfirmedCount(
-        { campaignId: campaign.id, kind: input.retryFailed === "1" ? "retry" : "send", confirmed: input.confirmed },
-        services.db,
+      const r = await sendCampaignLinksConfirmed(
+        {
+          campaign,
+          actor,
+          publicUrl: publicUrl(services.env),
+          ttlHours: services.env.RECONNECT_LINK_TTL_HOURS,
+          retryFailed: input.retryFailed === "1",
+          // with JavaScript the page sends batch by batch and shows progress between them
+          batch: input.batch === "1",
+          confirmed: input.confirmed,
+          action: here,
+        },
+        { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver, brand: services.brand },
       );
-      if (toSend !== null)
-        return data({
-          ok: true,
-          confirm: {
-            question: `Email reconnect links to ${toSend} clinic admin${toSend === 1 ? "" : "s"}?`,
-            details: [`Each gets a link of their own for "${campaign.name}", valid at least until ${campaign.deadline}.`],
-            count: toSend,
-            confirmLabel: `Send ${toSend} link${toSend === 1 ? "" : "s"}`,
-            fields: [["intent", "send-links"], ...(input.retryFailed ? ([["retryFailed", "1"]] as [string, string][]) : [])],
-            action: here,
-          },
-        } satisfies CampaignActionData);
-      const base = {
-        campaignId: campaign.id,
-        actor,
-        publicUrl: publicUrl(services.env),
-        ttlHours: services.env.RECONNECT_LINK_TTL_HOURS,
-        retryFailed: input.retryFailed === "1",
-      };
-      // with JavaScript the page sends batch by batch and shows progress between them
-      const linkDeps = { db: services.db, keyring: services.keyring, deliveries: services.queues.deliver, brand: services.brand };
-      if (input.batch) return data({ ok: true, send: await sendCampaignLinks(base, linkDeps) } satisfies CampaignActionData);
-      const { sent, failed } = await sendAllCampaignLinks(base, linkDeps);
+      if ("confirm" in r) return data({ ok: true, confirm: r.confirm } satisfies CampaignActionData);
+      if ("batch" in r) return data({ ok: true, send: r.batch } satisfies CampaignActionData);
+      const { sent, failed } = r.all;
       return redirectWithFlash(
         request,
         services,
