@@ -4,8 +4,9 @@ import { drizzle, type PostgresJsDatabase, type PostgresJsQueryResultHKT } from 
 import postgres from "postgres";
 import * as schema from "./schema/index.ts";
 
-export type Db = PostgresJsDatabase<typeof schema>;
 type Sql = postgres.Sql;
+/** The pooled database; `$client` is the postgres.js pool, for the few constant-text statements prepared once (db/queries/connections.ts). */
+export type Db = PostgresJsDatabase<typeof schema> & { $client: Sql };
 /** The pooled database or a transaction on it, so a query can join the caller's transaction. */
 export type DbOrTx = PgDatabase<PostgresJsQueryResultHKT, typeof schema>;
 

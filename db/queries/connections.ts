@@ -1,8 +1,9 @@
 import { and, asc, eq, gt, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../client.ts";
 
-import { clinics, connectionEvents, connections, type Connection, type NewConnection, type NewConnectionEvent } from "../schema/index.ts";
-import type { SupportFindings } from "../../domain/vocabulary.ts";
+import { clinics, connectionEvents, connections, PROBE_HISTORY_KEEP, type Connection, type NewConnection, type NewConnectionEvent } from "../schema/index.ts";
+import type { ConnectionState, FailureCode, SupportFindings } from "../../domain/vocabulary.ts";
+import { writeProbeTick } from "./probe-history.ts";
 
 function probeReadQuery(db: Db) {
   return db
@@ -70,6 +71,7 @@ export async function applyConnectionUpdate(
     patch,
     event,
     within,
+    tick,
   }: {
     connectionId: string;
     expected: ProbeReadVersion;
@@ -77,13 +79,15 @@ export async function applyConnectionUpdate(
     event?: Omit<NewConnectionEvent, "connectionId" | "clinicId"> | null;
     /** More writes that must commit with this one (alerts and their delivery jobs). */
     within?: (tx: DbOrTx) => Promise<void>;
+    /** The probe's row in the clinic page's strip, written with the update. */
+    tick?: ProbeTick;
   },
   db: Db,
 ): Promise<boolean> {
   const update = (executor: Db | DbOrTx) =>
     executor
       .update(connections)
-      .set({ ...patch, updatedAt: sql`now()` })
+      .set({ ...patch, ...(tick ? { probeSeq: sql`${connections.probeSeq} + 1` } : {}), updatedAt: sql`now()` })
       .where(
         and(
           eq(connections.id, connectionId),
@@ -93,56 +97,75 @@ export async function applyConnectionUpdate(
           sql`${connections.lastProbeId} is distinct from ${expected.probeId}`,
         ),
       )
-      .returning({ clinicId: connections.clinicId });
-  // why: the common case (a healthy probe that changes nothing) is one statement; BEGIN/COMMIT
-  // would double its round trips across a 10,000-connection sweep
-  if (!event && !within) return (await update(db)).length > 0;
+      .returning({ clinicId: connections.clinicId, seq: sql<number>`${connections.probeSeq} - 1` });
+  // why: a write that changes nothing but columns is one statement; BEGIN/COMMIT would double its round trips
+  if (!event && !within && !tick) return (await update(db)).length > 0;
   return db.transaction(async (tx) => {
     const [updated] = await update(tx);
     if (!updated) return false;
+    if (tick) await writeProbeTick({ connectionId, seq: updated.seq, at: patch.lastProbeAt ?? new Date(), tick }, tx);
     if (event) await tx.insert(connectionEvents).values({ ...event, connectionId, clinicId: updated.clinicId });
     if (within) await within(tx);
     return true;
   });
 }
 
-function probeTouchQuery(db: Db) {
-  const p = (name: string) => sql.placeholder(name);
-  return db
-    .update(connections)
-    .set({
-      lastProbeAt: sql`${p("lastProbeAt")}::timestamptz`,
-      lastProbeId: sql`${p("probeId")}::text`,
-      lastSuccessAt: sql`${p("lastSuccessAt")}::timestamptz`,
-      consecutiveFailures: sql`${p("consecutiveFailures")}::int`,
-      firstFailureAt: sql`${p("firstFailureAt")}::timestamptz`,
-      visiblePatientCount: sql`coalesce(${p("visiblePatientCount")}::int, ${connections.visiblePatientCount})`,
-      // why: the flag belongs to the count; it changes only when a new count is written
-      visiblePatientsAtLeast: sql`case when ${p("verified")}::boolean then ${p("visiblePatientsAtLeast")}::boolean else ${connections.visiblePatientsAtLeast} end`,
-      vendorUserName: sql`coalesce(${p("vendorUserName")}::text, ${connections.vendorUserName})`,
-      vendorUserRole: sql`case when ${p("verified")}::boolean then ${p("vendorUserRole")}::text else ${connections.vendorUserRole} end`,
-      everHadPatients: sql`${connections.everHadPatients} or ${p("sawPatients")}::boolean`,
-      updatedAt: sql`now()`,
-    })
-    .where(
-      sql`${connections.id} = ${p("connectionId")}::uuid and ${connections.state} = ${p("state")}::text
-        and ${connections.keyUpdatedAt} is not distinct from ${p("keyUpdatedAt")}::timestamptz
-        and ${connections.lastProbeId} is distinct from ${p("probeId")}::text`,
-    )
-    .returning({ id: connections.id })
-    .prepare("probe_touch_connection");
+/** One probe's row in the clinic page's strip (db/schema/probe-history.ts). */
+export interface ProbeTick {
+  ok: boolean;
+  failureCode: FailureCode | null;
+  /** The state the probe left the connection in. */
+  state: ConnectionState;
+  httpStatus: number | null;
+  ms: number | null;
 }
-const probeTouches = new WeakMap<Db, ReturnType<typeof probeTouchQuery>>();
+
+// why (bench:fleet, docs/decisions/0036): a sweep runs this 10,000 times, so it is ONE statement —
+// the guarded UPDATE of the probe's facts (and a newly learned identity), and the probe's tick
+// upserted into its ring slot — with constant text, prepared once per connection by postgres.js and
+// never rebuilt. The tick slot is the row's probe_seq before this probe.
+const PROBE_TOUCH_SQL = `
+with touched as (
+  update connections set
+    last_probe_at = $5::timestamptz,
+    last_probe_id = $4::text,
+    last_success_at = $6::timestamptz,
+    consecutive_failures = $7::int,
+    first_failure_at = $8::timestamptz,
+    visible_patient_count = case when $9::boolean then $10::int else visible_patient_count end,
+    visible_patients_at_least = case when $9::boolean then $11::boolean else visible_patients_at_least end,
+    vendor_user_name = case when $9::boolean then $12::text else vendor_user_name end,
+    vendor_user_role = case when $9::boolean then $13::text else vendor_user_role end,
+    ever_had_patients = ever_had_patients or ($9::boolean and $10::int > 0),
+    vendor_account = case when $14::boolean then $15::text::jsonb else vendor_account end,
+    key_fingerprint = coalesce($16::text, key_fingerprint),
+    probe_seq = probe_seq + 1,
+    updated_at = now()
+  where id = $1::uuid and state = $2::text
+    and key_updated_at is not distinct from $3::timestamptz
+    and last_probe_id is distinct from $4::text
+  returning id, probe_seq - 1 as seq
+), tick as (
+  insert into probe_history as h (connection_id, slot, at, ok, failure_code, state, http_status, ms)
+  select id, seq % ${PROBE_HISTORY_KEEP}, $5::timestamptz, $17::boolean, $18::text, $2::text, $19::int, $20::int from touched
+  on conflict (connection_id, slot) do update set
+    at = excluded.at, ok = excluded.ok, failure_code = excluded.failure_code, state = excluded.state,
+    http_status = excluded.http_status, ms = excluded.ms
+)
+select id from touched`;
 
 /**
  * The common case of a probe's write — nothing but its facts changed (state, failure, region and
- * evidence as they were): one prepared UPDATE, with the same guards as applyConnectionUpdate.
+ * evidence as they were; the account identity may be learned): one prepared statement with the
+ * same guards as applyConnectionUpdate, which also records the probe's tick.
  */
 export async function touchProbedConnection(
   {
     connectionId,
     expected,
     facts,
+    identity,
+    tick,
   }: {
     connectionId: string;
     expected: ProbeReadVersion;
@@ -154,28 +177,39 @@ export async function touchProbedConnection(
       /** What the vendor said, when it answered. */
       verified: { visiblePatients: number; visiblePatientsAtLeast: boolean; userName: string; userRole: string | null } | null;
     };
+    /** Learned by this probe for the same key (docs/decisions/0026); absent fields stay as stored. */
+    identity: Pick<ConnectionPatch, "vendorAccount" | "keyFingerprint">;
+    tick: Omit<ProbeTick, "state">;
   },
   db: Db,
 ): Promise<boolean> {
-  let q = probeTouches.get(db);
-  if (!q) probeTouches.set(db, (q = probeTouchQuery(db)));
   const v = facts.verified;
-  const rows = await q.execute({
-    connectionId,
-    state: expected.state,
-    keyUpdatedAt: expected.keyUpdatedAt?.toISOString() ?? null,
-    probeId: expected.probeId,
-    lastProbeAt: facts.lastProbeAt.toISOString(),
-    lastSuccessAt: facts.lastSuccessAt?.toISOString() ?? null,
-    consecutiveFailures: facts.consecutiveFailures,
-    firstFailureAt: facts.firstFailureAt?.toISOString() ?? null,
-    visiblePatientCount: v ? v.visiblePatients : null,
-    visiblePatientsAtLeast: v ? v.visiblePatientsAtLeast : false,
-    vendorUserName: v ? v.userName : null,
-    vendorUserRole: v ? v.userRole : null,
-    verified: v !== null,
-    sawPatients: v !== null && v.visiblePatients > 0,
-  });
+  const rows = await db.$client.unsafe(
+    PROBE_TOUCH_SQL,
+    [
+      connectionId,
+      expected.state,
+      expected.keyUpdatedAt?.toISOString() ?? null,
+      expected.probeId,
+      facts.lastProbeAt.toISOString(),
+      facts.lastSuccessAt?.toISOString() ?? null,
+      facts.consecutiveFailures,
+      facts.firstFailureAt?.toISOString() ?? null,
+      v !== null,
+      v ? v.visiblePatients : null,
+      v ? v.visiblePatientsAtLeast : false,
+      v ? v.userName : null,
+      v ? v.userRole : null,
+      identity.vendorAccount !== undefined,
+      identity.vendorAccount === undefined || identity.vendorAccount === null ? null : JSON.stringify(identity.vendorAccount),
+      identity.keyFingerprint ?? null,
+      tick.ok,
+      tick.failureCode,
+      tick.httpStatus,
+      tick.ms,
+    ],
+    { prepare: true },
+  );
   return rows.length > 0;
 }
 

@@ -1,30 +1,40 @@
 import { desc, eq, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../client.ts";
-import { connections, probeHistory } from "../schema/index.ts";
-import type { ConnectionState, FailureCode } from "../../domain/vocabulary.ts";
+import { connections, PROBE_HISTORY_KEEP, probeHistory } from "../schema/index.ts";
+import type { ProbeTick } from "./connections.ts";
 
-/** Probes kept per connection: the clinic page's strip shows the last 60. */
-export const PROBE_HISTORY_KEEP = 60;
+export { PROBE_HISTORY_KEEP };
 
 /**
- * One probe's tick, and the connection's ticks beyond the newest PROBE_HISTORY_KEEP dropped, in one
- * statement. why one statement: the probe's common write is a single prepared UPDATE (bench:fleet);
- * this adds one round trip, not two.
+ * One tick into its ring slot, inside the caller's transaction; `seq` is the connection's
+ * probe_seq before this probe (the caller incremented it in the same transaction).
+ * The periodic probe's common write records its tick inside its own statement instead
+ * (touchProbedConnection); this is for the other writes.
  */
-export async function recordProbeTick(
-  tick: { connectionId: string; at: Date; ok: boolean; failureCode: FailureCode | null; state: ConnectionState; httpStatus: number | null; ms: number | null },
-  db: DbOrTx,
-): Promise<void> {
-  await db.execute(sql`
-    with added as (
-      insert into ${probeHistory} (connection_id, at, ok, failure_code, state, http_status, ms)
-      values (${tick.connectionId}, ${tick.at.toISOString()}, ${tick.ok}, ${tick.failureCode}, ${tick.state}, ${tick.httpStatus}, ${tick.ms})
-      returning id
-    )
-    delete from ${probeHistory} p
-    where p.connection_id = ${tick.connectionId}
-      and p.id < (select h.id from ${probeHistory} h where h.connection_id = ${tick.connectionId}
-                  order by h.at desc, h.id desc offset ${PROBE_HISTORY_KEEP - 1} limit 1)`);
+export async function writeProbeTick({ connectionId, seq, at, tick }: { connectionId: string; seq: number; at: Date; tick: ProbeTick }, tx: DbOrTx): Promise<void> {
+  const row = { connectionId, slot: seq % PROBE_HISTORY_KEEP, at, ok: tick.ok, failureCode: tick.failureCode, state: tick.state, httpStatus: tick.httpStatus, ms: tick.ms };
+  await tx
+    .insert(probeHistory)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [probeHistory.connectionId, probeHistory.slot],
+      set: { at: row.at, ok: row.ok, failureCode: row.failureCode, state: row.state, httpStatus: row.httpStatus, ms: row.ms },
+    });
+}
+
+/**
+ * A tick for a verify that is not a periodic probe (add clinic, a support-entered key): takes the
+ * connection's next slot and writes it, in one transaction.
+ */
+export async function recordProbeTick({ connectionId, at, tick }: { connectionId: string; at: Date; tick: ProbeTick }, db: DbOrTx): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(connections)
+      .set({ probeSeq: sql`${connections.probeSeq} + 1` })
+      .where(eq(connections.id, connectionId))
+      .returning({ seq: sql<number>`${connections.probeSeq} - 1` });
+    if (row) await writeProbeTick({ connectionId, seq: row.seq, at, tick }, tx);
+  });
 }
 
 /** The clinic's connection's recent probes, oldest first (the strip reads left to right). */
@@ -34,7 +44,7 @@ export async function listProbeTicks({ clinicId, limit = PROBE_HISTORY_KEEP }: {
     .from(probeHistory)
     .innerJoin(connections, eq(connections.id, probeHistory.connectionId))
     .where(eq(connections.clinicId, clinicId))
-    .orderBy(desc(probeHistory.at), desc(probeHistory.id))
+    .orderBy(desc(probeHistory.at), desc(probeHistory.slot))
     .limit(limit);
   return rows.reverse();
 }

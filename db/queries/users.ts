@@ -11,7 +11,7 @@ export async function findUserByEmail({ email }: { email: string }, db: Db) {
   return row;
 }
 
-export async function findUserById({ id }: { id: string }, db: Db) {
+export async function findUserById({ id }: { id: string }, db: DbOrTx) {
   const [row] = await db
     .select({ id: users.id, email: users.email, name: users.name, role: users.role, disabledAt: users.disabledAt })
     .from(users)

@@ -67,6 +67,8 @@ export const connections = pgTable(
     consecutiveFailures: integer("consecutive_failures").notNull().default(0),
     /** The probe (pg-boss job id) whose result is stored: a retried job with the same id is not counted twice. */
     lastProbeId: text("last_probe_id"),
+    /** Probes written so far: the next probe's tick goes into slot probe_seq % PROBE_HISTORY_KEEP (a ring). */
+    probeSeq: integer("probe_seq").notNull().default(0),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

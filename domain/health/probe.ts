@@ -1,6 +1,5 @@
 import type { Db, DbOrTx } from "../../db/client.ts";
-import { applyConnectionUpdate, getConnectionForProbe, touchProbedConnection, type ConnectionPatch } from "../../db/queries/connections.ts";
-import { recordProbeTick } from "../../db/queries/probe-history.ts";
+import { applyConnectionUpdate, getConnectionForProbe, touchProbedConnection, type ConnectionPatch, type ProbeTick } from "../../db/queries/connections.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../alerts/apply.ts";
 import type { ProbeJobQueue } from "../jobs.ts";
 import { openApiKey, rehintRegion, type Keyring } from "../connections/key-storage.ts";
@@ -107,21 +106,9 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
   const decision = decideFor(c, classification, now, ctx.settings, req.probeId);
   // write
   const identity = identityPatch(ctx.keyring, c, opened, answer.verified);
-  const written = await writeProbeResult(ctx, req, row, { region: opened.region, verified: answer.verified, decision, now, identity });
-  // why: the timeline keeps only changes; the clinic page's probe strip wants every probe
-  if (written)
-    await recordProbeTick(
-      {
-        connectionId: c.id,
-        at: now,
-        ok: decision.failureCode === null,
-        failureCode: decision.failureCode,
-        state: decision.nextState,
-        httpStatus: classification.evidence.httpStatus ?? null,
-        ms: elapsed(),
-      },
-      ctx.db,
-    );
+  const tick = { ok: decision.failureCode === null, failureCode: decision.failureCode, state: decision.nextState, httpStatus: classification.evidence.httpStatus ?? null, ms: elapsed() };
+  // why: the timeline keeps only changes; the clinic page's probe strip wants every probe (written with the result)
+  const written = await writeProbeResult(ctx, req, row, { region: opened.region, verified: answer.verified, decision, now, identity, tick });
   return {
     outcome: !written ? "conflict" : decision.failureCode ? "failed" : "healthy",
     failureCode: decision.failureCode,
@@ -232,9 +219,7 @@ async function writeProbeResult(ctx: ProbeContext, req: ProbeRequest, row: Probe
     (patch.suggestedRegion ?? null) === (c.suggestedRegion ?? null) &&
     patch.failureEvidence === undefined &&
     patch.region === undefined &&
-    patch.stateChangedAt === undefined &&
-    patch.vendorAccount === undefined &&
-    patch.keyFingerprint === undefined;
+    patch.stateChangedAt === undefined;
   if (onlyFacts) {
     const facts = {
       lastProbeAt: now,
@@ -250,9 +235,9 @@ async function writeProbeResult(ctx: ProbeContext, req: ProbeRequest, row: Probe
           }
         : null,
     };
-    return touchProbedConnection({ connectionId: c.id, expected, facts }, ctx.db);
+    return touchProbedConnection({ connectionId: c.id, expected, facts, identity: result.identity, tick: result.tick }, ctx.db);
   }
-  return applyConnectionUpdate({ connectionId: c.id, expected, patch, event, within }, ctx.db);
+  return applyConnectionUpdate({ connectionId: c.id, expected, patch, event, within, tick: result.tick }, ctx.db);
 }
 
 /**
@@ -283,6 +268,7 @@ interface ProbeResult {
   decision: Decision;
   now: Date;
   identity: Pick<ConnectionPatch, "vendorAccount" | "keyFingerprint">;
+  tick: ProbeTick;
 }
 
 /** The connection columns this probe sets. */

@@ -179,11 +179,7 @@ describe("probe ticks for the clinic page's strip", () => {
         {
           connectionId,
           at: new Date(start + i * 60_000),
-          ok: i % 7 !== 0,
-          failureCode: i % 7 === 0 ? "network" : null,
-          state: "healthy",
-          httpStatus: null,
-          ms: 12,
+          tick: { ok: i % 7 !== 0, failureCode: i % 7 === 0 ? "network" : null, state: "healthy", httpStatus: null, ms: 12 },
         },
         fx.t.db,
       );
