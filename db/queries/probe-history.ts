@@ -11,8 +11,20 @@ export { PROBE_HISTORY_KEEP };
  * The periodic probe's common write records its tick inside its own statement instead
  * (touchProbedConnection); this is for the other writes.
  */
-export async function writeProbeTick({ connectionId, seq, at, tick }: { connectionId: string; seq: number; at: Date; tick: ProbeTick }, tx: DbOrTx): Promise<void> {
-  const row = { connectionId, slot: seq % PROBE_HISTORY_KEEP, at, ok: tick.ok, failureCode: tick.failureCode, state: tick.state, httpStatus: tick.httpStatus, ms: tick.ms };
+export async function writeProbeTick(
+  { connectionId, seq, at, tick }: { connectionId: string; seq: number; at: Date; tick: ProbeTick },
+  tx: DbOrTx,
+): Promise<void> {
+  const row = {
+    connectionId,
+    slot: seq % PROBE_HISTORY_KEEP,
+    at,
+    ok: tick.ok,
+    failureCode: tick.failureCode,
+    state: tick.state,
+    httpStatus: tick.httpStatus,
+    ms: tick.ms,
+  };
   await tx
     .insert(probeHistory)
     .values(row)

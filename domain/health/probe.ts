@@ -106,7 +106,13 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
   const decision = decideFor(c, classification, now, ctx.settings, req.probeId);
   // write
   const identity = identityPatch(ctx.keyring, c, opened, answer.verified);
-  const tick = { ok: decision.failureCode === null, failureCode: decision.failureCode, state: decision.nextState, httpStatus: classification.evidence.httpStatus ?? null, ms: elapsed() };
+  const tick = {
+    ok: decision.failureCode === null,
+    failureCode: decision.failureCode,
+    state: decision.nextState,
+    httpStatus: classification.evidence.httpStatus ?? null,
+    ms: elapsed(),
+  };
   // why: the timeline keeps only changes; the clinic page's probe strip wants every probe (written with the result)
   const written = await writeProbeResult(ctx, req, row, { region: opened.region, verified: answer.verified, decision, now, identity, tick });
   return {
