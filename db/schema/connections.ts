@@ -69,6 +69,12 @@ export const connections = pgTable(
     lastProbeId: text("last_probe_id"),
     /** Probes written so far: the next probe's tick goes into slot probe_seq % PROBE_HISTORY_KEEP (a ring). */
     probeSeq: integer("probe_seq").notNull().default(0),
+    /**
+     * The clinic is archived (clinics.archived_at is set): copied here, in the same transaction as the
+     * archive or restore, so "broken now" is one partial index without an anti-join to the archived
+     * clinics (docs/decisions/0037-clinic-archived-on-connection.md).
+     */
+    clinicArchived: boolean("clinic_archived").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -125,12 +131,12 @@ export const connections = pgTable(
     // predicate) counted and paged index-only: the dashboard headline, the table's filter and its chips
     index("connections_broken_now_idx")
       .on(t.firstFailureAt, t.clinicId)
-      .where(sql`${t.firstFailureAt} is not null and ${t.state} <> 'paused'`),
+      .where(sql`${t.firstFailureAt} is not null and ${t.state} <> 'paused' and not ${t.clinicArchived}`),
     // why (docs/decisions/0032-console-cpu.md): the dashboard's failures by vendor and region group the
-    // broken-now connections index-only (same predicate as above; clinic_id for the archived exclusion)
+    // broken-now connections index-only (same predicate as above)
     index("connections_broken_now_vendor_idx")
       .on(t.vendor, t.region, t.failureCode, t.clinicId)
-      .where(sql`${t.firstFailureAt} is not null and ${t.state} <> 'paused'`),
+      .where(sql`${t.firstFailureAt} is not null and ${t.state} <> 'paused' and not ${t.clinicArchived}`),
     index("connections_patients_clinic_idx")
       .on(t.visiblePatientCount, t.clinicId)
       .where(sql`${t.visiblePatientCount} is not null`),

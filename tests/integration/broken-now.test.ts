@@ -96,6 +96,27 @@ describe("one definition of 'broken now', shared by every count (issue 11)", () 
     expect(byText.every((id) => broken.has(id))).toBe(true);
   });
 
+  it("archiving takes a clinic out of every broken-now count and restoring brings it back, whatever writes archived_at", async () => {
+    const before = (await countBrokenNow(fx.t.db)).total;
+    const { clinicId } = await insertClinic(fx.t.db, {
+      name: "Archive Me Physio",
+      state: "action_required",
+      failureCode: "auth_rejected",
+      firstFailureAt: new Date(),
+      consecutiveFailures: 2,
+    });
+    expect((await countBrokenNow(fx.t.db)).total).toBe(before + 1);
+    await fx.t.db.update(clinics).set({ archivedAt: new Date() }).where(eq(clinics.id, clinicId));
+    expect((await countBrokenNow(fx.t.db)).total).toBe(before);
+    expect(await allIds({ brokenNow: true }, "failingSince")).not.toContain(clinicId);
+    // a direct write of the copied flag cannot make it drift from the clinic
+    await fx.t.db.update(connections).set({ clinicArchived: false }).where(eq(connections.clinicId, clinicId));
+    expect((await countBrokenNow(fx.t.db)).total).toBe(before);
+    await fx.t.db.update(clinics).set({ archivedAt: null }).where(eq(clinics.id, clinicId));
+    expect((await countBrokenNow(fx.t.db)).total).toBe(before + 1);
+    await fx.t.db.update(clinics).set({ archivedAt: new Date() }).where(eq(clinics.id, clinicId));
+  });
+
   it("'failing since' bands filter with the same edges as their counts, and imply broken now", async () => {
     const counted = await countBrokenNow(fx.t.db);
     for (const b of ["today", "yesterday", "week"] as const) {
