@@ -73,7 +73,11 @@ export function columnsFor(now: number, selectable: boolean) {
     col.accessor("lastSuccessAt", {
       id: "lastSuccess",
       header: "Last success",
-      cell: (c) => <span title={absoluteTime(c.getValue())}>{relativeTime(c.getValue(), now)}</span>,
+      cell: (c) => (
+        <span className="when" title={absoluteTime(c.getValue())}>
+          {relativeTime(c.getValue(), now, "short")}
+        </span>
+      ),
     }),
     col.accessor("firstFailureAt", {
       id: "failingSince",
@@ -81,7 +85,9 @@ export function columnsFor(now: number, selectable: boolean) {
       cell: (c) =>
         c.getValue() ? (
           <>
-            <span title={absoluteTime(c.getValue())}>{relativeTime(c.getValue(), now)}</span>
+            <span className="when" title={absoluteTime(c.getValue())}>
+              {relativeTime(c.getValue(), now, "short")}
+            </span>
             {c.row.original.state !== "paused" ? <FailingSinceChip since={c.getValue()!} now={now} /> : null}
           </>
         ) : (
