@@ -29,15 +29,30 @@ export function LocalTime({
   );
 }
 
+// why: building an Intl.DateTimeFormat costs far more than formatting with one; a page formats
+// dozens of times in a handful of zones (bench:console), so each zone and style is built once
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(zone: string, style: "datetime" | "time"): Intl.DateTimeFormat {
+  const key = `${style} ${zone}`;
+  let f = formatters.get(key);
+  if (!f) {
+    const opts: Intl.DateTimeFormatOptions =
+      style === "time"
+        ? { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZone: zone, timeZoneName: "short" }
+        : { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false, timeZone: zone, timeZoneName: "short" };
+    try {
+      f = new Intl.DateTimeFormat("en-AU", opts);
+    } catch {
+      // an unknown zone formats in UTC (and is not remembered, so the map holds only real zones)
+      return formatterFor("UTC", style);
+    }
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 /** "2 Dec 2026, 09:15 AEDT" in `zone`; falls back to UTC for an unknown zone. */
 function formatIn(d: Date, zone: string, style: "datetime" | "time" = "datetime"): string {
-  const opts: Intl.DateTimeFormatOptions =
-    style === "time"
-      ? { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZone: zone, timeZoneName: "short" }
-      : { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false, timeZone: zone, timeZoneName: "short" };
-  try {
-    return new Intl.DateTimeFormat("en-AU", opts).format(d);
-  } catch {
-    return new Intl.DateTimeFormat("en-AU", { ...opts, timeZone: "UTC" }).format(d);
-  }
+  return formatterFor(zone, style).format(d);
 }
