@@ -1,0 +1,212 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDb, type DbHandle } from "../../db/client.ts";
+import { createBudgetRow, leaseFromBudget, listPausedBudgets, pauseBudget } from "../../db/queries/vendor-budgets.ts";
+import { createPostgresBudgetStore } from "../../domain/connections/vendor-budget-store.ts";
+import { createVendorAccess } from "../../domain/health/vendor-access.ts";
+import { verifyCandidateKey } from "../../domain/health/verify-key.ts";
+import { createVendorClient } from "../../domain/vendors/factory.ts";
+import { createSharedBudget, grantFromRing, shiftRing } from "../../domain/vendors/shared-budget.ts";
+import type { VendorSettings } from "../../domain/vendors/types.ts";
+import { controlClient, simulatorVendorSettings, type ControlClient } from "../../simulator/control-client.ts";
+import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
+import { maxInAnyWindow, startPager, type PagerSpec } from "../support/budget-processes.ts";
+import { createTestDatabase, type TestDatabase } from "../support/db.ts";
+
+/**
+ * The shared rate budget (docs/decisions/0034-shared-rate-budget.md) against real Postgres and the
+ * simulator over HTTP, with worker PROCESSES. Cliniko's 200 per minute is scaled to 200 per 6 s on
+ * both sides (as bench:vendors does), so a run takes seconds.
+ */
+let t: TestDatabase;
+let other: DbHandle;
+let sim: SimulatorHandle;
+let control: ControlClient;
+let settings: VendorSettings;
+const WINDOW_MS = 6000;
+const LIMIT = 200;
+
+beforeAll(async () => {
+  [t, sim] = await Promise.all([createTestDatabase(), startSimulator({ seed: 34, demo: false })]);
+  other = openDb(t.url, { max: 3, applicationName: "relink-test-other" });
+  control = controlClient(sim.url);
+  settings = simulatorVendorSettings(sim.url, { timeoutMs: 10_000 });
+});
+afterAll(async () => {
+  await other.close();
+  await Promise.all([t.drop(), sim.close()]);
+});
+
+describe("the ring in Postgres", () => {
+  // why: a slot of ten years keeps every call of a test in one slot, whatever the clock says
+  const SLOT = 10 * 365 * 24 * 3600_000;
+
+  it("grants like the pure arithmetic: up to the cap, counted in the newest slot", async () => {
+    await createBudgetRow({ bucket: "cliniko:sql-1", ring: 4 }, t.db);
+    const a = await leaseFromBudget({ bucket: "cliniko:sql-1", want: 4, cap: 10, slotMs: SLOT, ring: 4 }, t.db);
+    expect(a).toMatchObject({ granted: 4, used: 0, counts: [4, 0, 0, 0], pausedUntilMs: null });
+    const b = await leaseFromBudget({ bucket: "cliniko:sql-1", want: 10, cap: 10, slotMs: SLOT, ring: 4 }, t.db);
+    expect(b).toMatchObject({ granted: 6, used: 4, counts: [10, 0, 0, 0] });
+    const c = await leaseFromBudget({ bucket: "cliniko:sql-1", want: 1, cap: 10, slotMs: SLOT, ring: 4 }, t.db);
+    expect(c).toMatchObject({ granted: 0, used: 10, counts: [10, 0, 0, 0] });
+    expect(Math.abs(c!.nowMs - Date.now())).toBeLessThan(5000);
+    expect(await leaseFromBudget({ bucket: "cliniko:no-row", want: 1, cap: 10, slotMs: SLOT, ring: 4 }, t.db)).toBeUndefined();
+  });
+
+  it("shifts the ring as slots pass, exactly as shiftRing does", async () => {
+    await createBudgetRow({ bucket: "cliniko:sql-2", ring: 4 }, t.db);
+    const first = await leaseFromBudget({ bucket: "cliniko:sql-2", want: 3, cap: 100, slotMs: SLOT, ring: 4 }, t.db);
+    for (const back of [1, 2, 3, 7]) {
+      // why: moving the row's newest slot back is the same as time moving forward by that many slots
+      const before = (await t.sql<{ counts: number[]; slot: string }[]>`select counts, slot::text from vendor_budgets where bucket = 'cliniko:sql-2'`)[0]!;
+      await t.sql`update vendor_budgets set slot = slot - ${back} where bucket = 'cliniko:sql-2'`;
+      const got = await leaseFromBudget({ bucket: "cliniko:sql-2", want: 2, cap: 100, slotMs: SLOT, ring: 4 }, t.db);
+      const expected = grantFromRing(shiftRing(before.counts, Number(before.slot) - back, first!.slot, 4), 2, 100, false);
+      expect(got).toMatchObject({ granted: expected.granted, counts: expected.counts, slot: first!.slot });
+    }
+  });
+
+  it("never grants more than the cap to many callers in two processes at once", async () => {
+    await createBudgetRow({ bucket: "cliniko:sql-3", ring: 32 }, t.db);
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => leaseFromBudget({ bucket: "cliniko:sql-3", want: 3, cap: 100, slotMs: SLOT, ring: 32 }, i % 2 ? t.db : other.db)),
+    );
+    expect(results.reduce((n, r) => n + r!.granted, 0)).toBe(100);
+  });
+
+  it("records a pause for every process and never shortens it", async () => {
+    const until = new Date(Date.now() + 60_000);
+    await pauseBudget({ bucket: "cliniko:sql-4", until, ring: 32 }, t.db);
+    await pauseBudget({ bucket: "cliniko:sql-4", until: new Date(Date.now() + 1000), ring: 32 }, other.db);
+    const paused = await listPausedBudgets(other.db);
+    expect(paused.find((p) => p.bucket === "cliniko:sql-4")?.untilMs).toBe(until.getTime());
+    const lease = await leaseFromBudget({ bucket: "cliniko:sql-4", want: 5, cap: 100, slotMs: 1000, ring: 32 }, other.db);
+    expect(lease).toMatchObject({ granted: 0, pausedUntilMs: until.getTime() });
+  });
+});
+
+async function accountBucket(accountId: string) {
+  const { buckets } = await control.rateLog();
+  return buckets.find((b) => b.bucket.startsWith(`cliniko:${accountId}:`)) ?? { admitted: [], limited: [] };
+}
+
+function pagerSpec(key: string, over: Partial<PagerSpec>): PagerSpec {
+  return {
+    databaseUrl: t.url,
+    simulatorUrl: sim.url,
+    key,
+    limit: LIMIT,
+    windowMs: WINDOW_MS,
+    reserve: 0.2,
+    lane: "sync",
+    startAt: Date.now() + 500,
+    maxRequests: 100_000,
+    stopAt: Date.now() + 60_000,
+    ...over,
+  };
+}
+
+describe("two worker processes and this one, sharing one Cliniko user's budget", () => {
+  it(
+    "never exceed the limit in any window as the simulator counts, and a probe and a reconnect verdict stay prompt while sync saturates",
+    { timeout: 90_000 },
+    async () => {
+      const account = await control.createClinikoAccount({ shard: "au3", patients: 3000, faults: { rateLimit: LIMIT, rateWindowMs: WINDOW_MS } });
+      const key = account.keys[0]!.key;
+      const budget = createSharedBudget({ store: createPostgresBudgetStore({ db: t.db }), limits: { cliniko: { limit: LIMIT } }, reserve: 0.2, windowMs: WINDOW_MS });
+      const interactive = createVendorAccess(settings, { rateLimiter: budget });
+      const probes = createVendorAccess(settings, { rateLimiter: budget, lane: "probe" });
+      const target = { vendor: "cliniko" as const, key, region: "au3", apiVersion: "v1" };
+      const timed = async <T>(fn: () => Promise<T>) => {
+        const s = performance.now();
+        const value = await fn();
+        return { ms: performance.now() - s, value };
+      };
+      // usual times, before any sync
+      const probeBefore = await timed(() => probes.verify(target, { includeLocations: false }));
+      const verdictBefore = await timed(() => verifyCandidateKey({ vendor: "cliniko", rawKey: key }, interactive));
+      expect(verdictBefore.value.ok).toBe(true);
+
+      const startAt = Date.now() + 1500;
+      const runMs = 4 * WINDOW_MS;
+      const pagers = [0, 1].map(() => startPager(pagerSpec(key, { startAt, stopAt: startAt + runMs })));
+      await Promise.all(pagers.map((p) => p.ready));
+      // why: wait until the sync lane is saturated (a window in), then check while it stays so
+      await new Promise((r) => setTimeout(r, startAt + WINDOW_MS - Date.now()));
+      const during: Array<{ probe: number; verdict: number }> = [];
+      while (Date.now() < startAt + runMs - WINDOW_MS / 2) {
+        const probe = await timed(() => probes.verify(target, { includeLocations: false }));
+        const verdict = await timed(() => verifyCandidateKey({ vendor: "cliniko", rawKey: key }, interactive));
+        expect(probe.value.visiblePatients).toBe(probeBefore.value.visiblePatients);
+        expect(verdict.value.ok).toBe(true);
+        during.push({ probe: probe.ms, verdict: verdict.ms });
+        await new Promise((r) => setTimeout(r, 700));
+      }
+      const reports = await Promise.all(pagers.map((p) => p.report));
+
+      const seen = await accountBucket(account.id);
+      expect(seen.limited).toEqual([]);
+      expect(maxInAnyWindow(seen.admitted, WINDOW_MS)).toBeLessThanOrEqual(LIMIT);
+      const syncSent = reports.flatMap((r) => r.requests.map((q) => q.at));
+      // sync never took the reserve, and both processes got their turn
+      expect(maxInAnyWindow(syncSent, WINDOW_MS)).toBeLessThanOrEqual(160);
+      for (const r of reports) expect(r.requests.length).toBeGreaterThan(100);
+      // saturated: at least 85% of the sync share over the run (the first window's burst aside)
+      expect(syncSent.length).toBeGreaterThan(0.85 * 160 * (runMs / WINDOW_MS));
+      // prompt: never a wait for a slot (a lane's wait would be at least a slot, 200 ms here)
+      expect(during.length).toBeGreaterThanOrEqual(3);
+      for (const d of during) {
+        expect(d.probe).toBeLessThan(Math.max(150, 3 * probeBefore.ms));
+        expect(d.verdict).toBeLessThan(Math.max(200, 3 * verdictBefore.ms));
+      }
+    },
+  );
+
+  it("a 429 seen by one process pauses the other until the vendor's reset", { timeout: 60_000 }, async () => {
+    // why: the vendor allows less than our budget (another app spends this user's requests too)
+    const account = await control.createClinikoAccount({ shard: "uk2", patients: 3000, faults: { rateLimit: 30, rateWindowMs: WINDOW_MS } });
+    const key = account.keys[0]!.key;
+    const startAt = Date.now() + 1500;
+    const pagers = [0, 1].map(() => startPager(pagerSpec(key, { startAt, stopAt: startAt + 2.5 * WINDOW_MS })));
+    const reports = await Promise.all(pagers.map((p) => p.report));
+    const all = reports.flatMap((r, p) => r.requests.map((q) => ({ ...q, p })));
+    const first429 = all.filter((q) => q.status === 429).sort((a, b) => a.at - b.at)[0];
+    expect(first429).toBeDefined();
+    const resetAt = Number(first429!.reset) * 1000;
+    const otherP = 1 - first429!.p;
+    const slotMs = WINDOW_MS / 30;
+    // the other process finishes at most the lease it held (its slot), then sends nothing until the reset
+    const otherDuring = all.filter((q) => q.p === otherP && q.at > first429!.at + slotMs + 50 && q.at < resetAt);
+    const sameDuring = all.filter((q) => q.p === first429!.p && q.at > first429!.at && q.at < resetAt);
+    expect(resetAt - first429!.at).toBeGreaterThan(500);
+    expect(otherDuring).toEqual([]);
+    expect(sameDuring).toEqual([]);
+    // both went on after the reset
+    for (const r of reports) expect(r.requests.some((q) => q.at >= resetAt && q.status === 200)).toBe(true);
+  });
+});
+
+describe("Nookal", () => {
+  it("gets the budget it is configured with, and none when it is not", { timeout: 60_000 }, async () => {
+    const practice = await control.createNookalAccount({ region: "au", apiVersion: "v2", locations: [{ name: "Main", patients: 2400 }] });
+    const key = practice.keys[0]!.key;
+    const target = { vendor: "nookal" as const, key, region: "au", apiVersion: "v2" };
+    const page = async (limits: Parameters<typeof createSharedBudget>[0]["limits"]) => {
+      const sent: number[] = [];
+      const counting: typeof fetch = (input, init) => {
+        sent.push(Date.now());
+        return fetch(input, init);
+      };
+      const budget = createSharedBudget({ store: createPostgresBudgetStore({ db: t.db }), limits, reserve: 0.2, windowMs: 2000 });
+      const client = createVendorClient(target, settings, { rateLimiter: budget, lane: "sync", fetch: counting });
+      for await (const p of client.patients()) void p;
+      return sent;
+    };
+    const free = await page({ cliniko: { limit: LIMIT } });
+    expect(free.length).toBeGreaterThanOrEqual(12);
+    expect(maxInAnyWindow(free, 2000)).toBe(free.length);
+    const limited = await page({ cliniko: { limit: LIMIT }, nookal: { limit: 10 } });
+    expect(limited.length).toBe(free.length);
+    // sync's share of 10 is 8
+    expect(maxInAnyWindow(limited, 2000)).toBeLessThanOrEqual(8);
+  });
+});
