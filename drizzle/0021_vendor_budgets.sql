@@ -2,6 +2,7 @@ CREATE TABLE "vendor_budgets" (
 	"bucket" text PRIMARY KEY NOT NULL,
 	"slot" bigint NOT NULL,
 	"counts" integer[] NOT NULL,
+	"sync_counts" integer[] NOT NULL,
 	"paused_until" timestamp with time zone,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );

@@ -1,4 +1,4 @@
-import { lt, sql } from "drizzle-orm";
+import { lt, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../client.ts";
 import { vendorBudgets } from "../schema/index.ts";
 
@@ -6,68 +6,113 @@ export interface BudgetLeaseRow {
   granted: number;
   used: number;
   counts: number[];
+  syncCounts: number[];
   slot: number;
   nowMs: number;
   pausedUntilMs: number | null;
 }
 
+/** `ring` shifted by `shift` slots (newest first), less `back` tokens at 1-based position `at`. */
+function moved(ring: SQL, shift: SQL, at: SQL, back: number, size: number): SQL {
+  const shifted = sql`(array_fill(0, array[${shift}]) || (${ring})[1 : ${size}::int - ${shift}])`;
+  return sql`case when ${back}::int > 0 and ${at} between 1 and ${size}::int
+    then ${shifted}[1 : ${at} - 1] || greatest(0, ${shifted}[${at}] - ${back}::int) || ${shifted}[${at} + 1 : ${size}::int]
+    else ${shifted} end`;
+}
+
 /**
- * One atomic grant from a bucket's ring, in one round trip: under the row's lock, shift the ring to
- * the current slot of Postgres's clock (one clock for every process), grant up to `want` while the
- * ring's sum stays within `cap` (none while paused), count the grant in the newest slot.
+ * One atomic grant from a bucket's rings, in one round trip: under the row's lock, shift both rings
+ * to the current slot of Postgres's clock (one clock for every process), take back tokens an
+ * earlier sync lease never sent (`giveBack`, counted in slot `giveBack.slot`), grant up to `want`
+ * while the ring's sum stays within `cap` and, for sync (`syncCap` given), sync's own sum within
+ * `syncCap` (none while paused), and count the grant in the newest slot.
  * Undefined when the bucket has no row yet (see createBudgetRow).
  */
 export async function leaseFromBudget(
-  { bucket, want, cap, slotMs, ring }: { bucket: string; want: number; cap: number; slotMs: number; ring: number },
+  {
+    bucket,
+    want,
+    cap,
+    syncCap,
+    slotMs,
+    ring,
+    giveBack,
+  }: { bucket: string; want: number; cap: number; syncCap?: number; slotMs: number; ring: number; giveBack?: { slot: number; tokens: number } },
   db: DbOrTx,
 ): Promise<BudgetLeaseRow | undefined> {
-  const rows = await db.execute<{ granted: number; used: number; counts: number[]; slot: string; now_ms: number; paused_until_ms: number | null }>(sql`
+  const isSync = syncCap !== undefined;
+  const back = isSync ? (giveBack?.tokens ?? 0) : 0;
+  const shift = sql`cur.shift`;
+  const at = sql`cur.back_at`;
+  const rows = await db.execute<{
+    granted: number;
+    used: number;
+    counts: number[];
+    sync_counts: number[];
+    slot: string;
+    now_ms: number;
+    paused_until_ms: number | null;
+  }>(sql`
     with clock as (
-      select (extract(epoch from c) * 1000)::float8 as now_ms, floor(extract(epoch from c) * 1000 / ${slotMs})::bigint as now_slot, c
+      select (extract(epoch from c) * 1000)::float8 as now_ms, floor(extract(epoch from c) * 1000 / ${slotMs}::float8)::bigint as now_slot, c
       from (select clock_timestamp() as c) t
     ), cur as (
-      select b.bucket, b.paused_until, clock.now_ms, clock.now_slot, clock.c,
-             case when cardinality(b.counts) <> ${ring}::int then ${ring}::int
+      select b.bucket, b.paused_until, b.counts, b.sync_counts, greatest(b.slot, clock.now_slot) as slot, clock.now_ms, clock.c,
+             case when cardinality(b.counts) <> ${ring}::int or cardinality(b.sync_counts) <> ${ring}::int then ${ring}::int
                   else least(${ring}::int, greatest(0, clock.now_slot - b.slot))::int end as shift,
-             b.counts
+             least(greatest(greatest(b.slot, clock.now_slot) - ${giveBack?.slot ?? 0}::bigint + 1, 0), ${ring + 1}::bigint)::int as back_at
       from vendor_budgets b, clock
       where b.bucket = ${bucket}
       for update of b
+    ), base as (
+      select cur.bucket, cur.paused_until, cur.slot, cur.now_ms, cur.c,
+             ${moved(sql`cur.counts`, shift, at, back, ring)} as all_ring,
+             ${moved(sql`cur.sync_counts`, shift, at, back, ring)} as sync_ring
+      from cur
     ), used as (
-      select cur.*, coalesce((select sum(x) from unnest(cur.counts[1 : ${ring}::int - cur.shift]) x), 0)::int as used from cur
+      select base.*,
+             (select coalesce(sum(x), 0) from unnest(base.all_ring) x)::int as used,
+             (select coalesce(sum(x), 0) from unnest(base.sync_ring) x)::int as sync_used
+      from base
     ), g as (
       select used.*,
              case when used.paused_until is not null and used.paused_until > used.c then 0
-                  else least(${want}::int, greatest(0, ${cap}::int - used.used)) end::int as granted
+                  else greatest(0, least(${want}::int, ${cap}::int - used.used, ${isSync ? sql`${syncCap}::int - used.sync_used` : sql`${want}::int`})) end::int as granted
       from used
     )
     update vendor_budgets v set
-      slot = greatest(v.slot, g.now_slot),
-      counts = case when g.shift = 0 then array[v.counts[1] + g.granted] || v.counts[2 : ${ring}::int]
-                    else array[g.granted] || array_fill(0, array[g.shift - 1]) || v.counts[1 : ${ring}::int - g.shift] end,
+      slot = g.slot,
+      counts = array[g.all_ring[1] + g.granted] || g.all_ring[2 : ${ring}::int],
+      sync_counts = ${isSync ? sql`array[g.sync_ring[1] + g.granted] || g.sync_ring[2 : ${ring}::int]` : sql`g.sync_ring`},
       updated_at = g.c
     from g
     where v.bucket = g.bucket
-    returning g.granted, g.used, v.counts, greatest(v.slot, g.now_slot)::text as slot, g.now_ms,
+    returning g.granted, g.used, v.counts, v.sync_counts, g.slot::text as slot, g.now_ms,
               (extract(epoch from v.paused_until) * 1000)::float8 as paused_until_ms`);
   const r = rows[0];
   if (!r) return undefined;
-  return { granted: r.granted, used: r.used, counts: r.counts, slot: Number(r.slot), nowMs: r.now_ms, pausedUntilMs: r.paused_until_ms };
+  return {
+    granted: r.granted,
+    used: r.used,
+    counts: r.counts,
+    syncCounts: r.sync_counts,
+    slot: Number(r.slot),
+    nowMs: r.now_ms,
+    pausedUntilMs: r.paused_until_ms,
+  };
 }
 
-/** The bucket's first row: an empty ring (a concurrent creator wins silently). */
+/** The bucket's first row: empty rings (a concurrent creator wins silently). */
 export async function createBudgetRow({ bucket, ring }: { bucket: string; ring: number }, db: DbOrTx): Promise<void> {
-  await db
-    .insert(vendorBudgets)
-    .values({ bucket, slot: 0, counts: new Array<number>(ring).fill(0) })
-    .onConflictDoNothing({ target: vendorBudgets.bucket });
+  const empty = new Array<number>(ring).fill(0);
+  await db.insert(vendorBudgets).values({ bucket, slot: 0, counts: empty, syncCounts: empty }).onConflictDoNothing({ target: vendorBudgets.bucket });
 }
 
 /** Records a vendor's "not before" for every process; an earlier pause never shortens a later one. */
 export async function pauseBudget({ bucket, until, ring }: { bucket: string; until: Date; ring: number }, db: DbOrTx): Promise<void> {
   await db
     .insert(vendorBudgets)
-    .values({ bucket, slot: 0, counts: new Array<number>(ring).fill(0), pausedUntil: until })
+    .values({ bucket, slot: 0, counts: new Array<number>(ring).fill(0), syncCounts: new Array<number>(ring).fill(0), pausedUntil: until })
     .onConflictDoUpdate({
       target: vendorBudgets.bucket,
       set: { pausedUntil: sql`greatest(${vendorBudgets.pausedUntil}, excluded.paused_until)`, updatedAt: sql`now()` },

@@ -12,8 +12,10 @@ export const vendorBudgets = pgTable(
     bucket: text("bucket").primaryKey(),
     /** Index of the newest slot: epoch ms of Postgres's clock ÷ slot length. */
     slot: bigint("slot", { mode: "number" }).notNull(),
-    /** Requests granted per slot, newest first; the sum is checked against a lane's cap at every grant. */
+    /** Requests granted per slot to any lane in the ring (sync and interactive), newest first. */
     counts: integer("counts").array().notNull(),
+    /** The sync lane's part of `counts`: sync is held to its own share, so interactive checks never slow it. */
+    syncCounts: integer("sync_counts").array().notNull(),
     /** A 429's X-RateLimit-Reset: no process sends before it. */
     pausedUntil: timestamp("paused_until", { withTimezone: true }),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

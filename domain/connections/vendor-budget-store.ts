@@ -13,7 +13,7 @@ export function createPostgresBudgetStore({ db }: { db: Db }): BudgetStore {
       if (first) return first;
       // why: once per bucket ever; the insert cannot be folded into the locked update (one snapshot)
       await createBudgetRow({ bucket: req.bucket, ring: req.ring }, db);
-      const second = await leaseFromBudget(req, db);
+      const second = await leaseFromBudget({ ...req, giveBack: undefined }, db);
       if (!second) throw new Error("vendor budget row vanished");
       return second;
     },

@@ -47,8 +47,10 @@ export interface LeaseAnswer {
   granted: number;
   /** The ring's sum before this grant. */
   used: number;
-  /** The ring after this grant, newest slot first. */
+  /** The ring after this grant (every lane in it), newest slot first. */
   counts: number[];
+  /** Sync's part of it. */
+  syncCounts: number[];
   /** Index of the newest slot (store clock ms / slotMs). */
   slot: number;
   /** The store's clock at the grant (epoch ms): one clock for every process. */
@@ -59,9 +61,14 @@ export interface LeaseAnswer {
 export interface LeaseRequest {
   bucket: string;
   want: number;
+  /** The most the ring may hold (sync and interactive together). */
   cap: number;
+  /** Sync only: the most sync's own part may hold. */
+  syncCap?: number;
   slotMs: number;
   ring: number;
+  /** Sync only: tokens an earlier lease never sent, counted in `slot`, taken back if that slot is still in the ring. */
+  giveBack?: { slot: number; tokens: number };
 }
 
 /** Where the rings live: Postgres in web and workers (domain/connections/vendor-budget-store.ts), memory in unit tests. */
@@ -101,13 +108,38 @@ export function shiftRing(counts: readonly number[], fromSlot: number, toSlot: n
   return out;
 }
 
+/** Takes back `tokens` never sent from slot `fromSlot` of a ring whose newest slot is `slot`. Pure mirror of the SQL. */
+export function giveBackToRing(counts: readonly number[], slot: number, fromSlot: number, tokens: number): number[] {
+  const at = slot - fromSlot;
+  const out = [...counts];
+  if (tokens > 0 && at >= 0 && at < out.length) out[at] = Math.max(0, out[at]! - tokens);
+  return out;
+}
+
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
 /** One grant against a ring already shifted to the current slot. Pure mirror of the SQL. */
 export function grantFromRing(counts: readonly number[], want: number, cap: number, paused: boolean): { granted: number; used: number; counts: number[] } {
-  const used = counts.reduce((a, b) => a + b, 0);
+  const used = sum(counts);
   const granted = paused ? 0 : Math.max(0, Math.min(want, cap - used));
   const next = [...counts];
   next[0] = (next[0] ?? 0) + granted;
   return { granted, used, counts: next };
+}
+
+/** A grant against both rings: the whole ring within `cap`, sync's part within `syncCap` (sync lane only). */
+export function grantFromRings(
+  rings: { counts: readonly number[]; syncCounts: readonly number[] },
+  want: number,
+  cap: number,
+  syncCap: number | undefined,
+  paused: boolean,
+): { granted: number; used: number; counts: number[]; syncCounts: number[] } {
+  const limitBySync = syncCap === undefined ? want : Math.max(0, syncCap - sum(rings.syncCounts));
+  const all = grantFromRing(rings.counts, Math.min(want, limitBySync), cap, paused);
+  const syncCounts = [...rings.syncCounts];
+  if (syncCap !== undefined) syncCounts[0] = (syncCounts[0] ?? 0) + all.granted;
+  return { ...all, syncCounts };
 }
 
 /**
@@ -126,19 +158,26 @@ export function msUntilRoom(counts: readonly number[], slot: number, nowMs: numb
 
 /** The in-memory store: the same ring arithmetic as the SQL, for unit tests and single-process scripts. */
 export function createMemoryBudgetStore(now: () => number = Date.now): BudgetStore {
-  const rows = new Map<string, { slot: number; counts: number[]; pausedUntil: number | null }>();
+  const rows = new Map<string, { slot: number; counts: number[]; syncCounts: number[]; pausedUntil: number | null }>();
+  const empty = (ring: number) => ({ slot: 0, counts: new Array<number>(ring).fill(0), syncCounts: new Array<number>(ring).fill(0), pausedUntil: null });
   return {
-    async lease({ bucket, want, cap, slotMs, ring }) {
+    async lease({ bucket, want, cap, syncCap, slotMs, ring, giveBack }) {
       const t = now();
-      const slot = Math.floor(t / slotMs);
-      const row = rows.get(bucket) ?? { slot, counts: new Array<number>(ring).fill(0), pausedUntil: null };
-      const shifted = shiftRing(row.counts, row.slot, slot, ring);
-      const g = grantFromRing(shifted, want, cap, row.pausedUntil !== null && row.pausedUntil > t);
-      rows.set(bucket, { slot: Math.max(row.slot, slot), counts: g.counts, pausedUntil: row.pausedUntil });
-      return { granted: g.granted, used: g.used, counts: g.counts, slot, nowMs: t, pausedUntilMs: row.pausedUntil };
+      const row = rows.get(bucket) ?? empty(ring);
+      const slot = Math.max(row.slot, Math.floor(t / slotMs));
+      const wrongSize = row.counts.length !== ring || row.syncCounts.length !== ring;
+      let counts = shiftRing(wrongSize ? [] : row.counts, row.slot, slot, ring);
+      let syncCounts = shiftRing(wrongSize ? [] : row.syncCounts, row.slot, slot, ring);
+      if (giveBack && syncCap !== undefined) {
+        counts = giveBackToRing(counts, slot, giveBack.slot, giveBack.tokens);
+        syncCounts = giveBackToRing(syncCounts, slot, giveBack.slot, giveBack.tokens);
+      }
+      const g = grantFromRings({ counts, syncCounts }, want, cap, syncCap, row.pausedUntil !== null && row.pausedUntil > t);
+      rows.set(bucket, { slot, counts: g.counts, syncCounts: g.syncCounts, pausedUntil: row.pausedUntil });
+      return { granted: g.granted, used: g.used, counts: g.counts, syncCounts: g.syncCounts, slot, nowMs: t, pausedUntilMs: row.pausedUntil };
     },
     async pause({ bucket, untilMs, ring }) {
-      const row = rows.get(bucket) ?? { slot: 0, counts: new Array<number>(ring).fill(0), pausedUntil: null };
+      const row = rows.get(bucket) ?? empty(ring);
       row.pausedUntil = Math.max(row.pausedUntil ?? 0, untilMs);
       rows.set(bucket, row);
     },
@@ -156,6 +195,8 @@ function vendorOf(bucket: string): Vendor | undefined {
 
 interface Lease {
   tokens: number;
+  /** The slot the grant was counted in. */
+  slot: number;
   /** Local clock ms after which unused tokens are void (their slot has ended). */
   expiresAt: number;
 }
@@ -171,6 +212,8 @@ interface SyncState {
 export interface SharedBudget extends RateLimiter {
   /** Round trips to the store so far (leases, pauses, pause refreshes): for benches. */
   readonly roundTrips: number;
+  /** Sync tokens leased but void before use (their slot ended); given back with the next lease. */
+  readonly expiredTokens: number;
 }
 
 /** The budget every process shares, behind the vendor clients' RateLimiter seam. */
@@ -193,6 +236,7 @@ export function createSharedBudget(opts: SharedBudgetOptions): SharedBudget {
   const sync = new Map<string, SyncState>();
   const interactiveQueues = new Map<string, Promise<void>>();
   let roundTrips = 0;
+  let expiredTokens = 0;
   let pausesFetchedAt = -Infinity;
   let refreshing: Promise<void> | null = null;
 
@@ -235,12 +279,14 @@ export function createSharedBudget(opts: SharedBudgetOptions): SharedBudget {
   }
 
   /** One grant from the shared ring, waiting (locally, by the answer's own clock) until one fits. */
-  async function leaseFromStore(bucket: string, want: number, cap: number, signal?: AbortSignal): Promise<Lease> {
+  async function leaseFromStore(bucket: string, want: number, cap: number, syncCap: number | undefined, signal?: AbortSignal, unsent?: Lease): Promise<Lease> {
+    let giveBack = unsent && unsent.tokens > 0 ? { slot: unsent.slot, tokens: unsent.tokens } : undefined;
     for (;;) {
       await waitOutPause(bucket, signal);
       signal?.throwIfAborted();
       const asked = now();
-      const a = await store.lease({ bucket, want, cap, slotMs, ring });
+      const a = await store.lease({ bucket, want, cap, syncCap, slotMs, ring, giveBack });
+      giveBack = undefined;
       if (a.pausedUntilMs !== null && a.pausedUntilMs > a.nowMs) {
         // why: the pause is in the store's clock; convert to ours through the answer's own now
         notePause(bucket, asked + (a.pausedUntilMs - a.nowMs));
@@ -249,9 +295,11 @@ export function createSharedBudget(opts: SharedBudgetOptions): SharedBudget {
       if (a.granted > 0) {
         const slotEndsIn = (a.slot + 1) * slotMs - a.nowMs;
         // why: measured from when we asked, so a slow answer shortens the lease rather than stretching it
-        return { tokens: a.granted, expiresAt: asked + slotEndsIn };
+        return { tokens: a.granted, slot: a.slot, expiresAt: asked + slotEndsIn };
       }
-      const wait = msUntilRoom(a.counts, a.slot, a.nowMs, slotMs, cap) ?? slotMs;
+      const forAll = msUntilRoom(a.counts, a.slot, a.nowMs, slotMs, cap) ?? slotMs;
+      const forSync = syncCap === undefined ? 0 : (msUntilRoom(a.syncCounts, a.slot, a.nowMs, slotMs, syncCap) ?? slotMs);
+      const wait = Math.max(forAll, forSync);
       await sleep(Math.max(1, wait), signal);
     }
   }
@@ -267,7 +315,7 @@ export function createSharedBudget(opts: SharedBudgetOptions): SharedBudget {
     return mine;
   }
 
-  async function acquireSync(bucket: string, cap: number, signal?: AbortSignal): Promise<void> {
+  async function acquireSync(bucket: string, c: LaneCaps, signal?: AbortSignal): Promise<void> {
     let s = sync.get(bucket);
     if (!s) sync.set(bucket, (s = { lease: null, lastHandout: null, gapMs: 50, queue: Promise.resolve() }));
     const state = s;
@@ -280,10 +328,13 @@ export function createSharedBudget(opts: SharedBudgetOptions): SharedBudget {
       }
       await waitOutPause(bucket, signal);
       if (!state.lease || state.lease.tokens <= 0 || now() >= state.lease.expiresAt) {
-        // why: ask only for what can be sent before the slot ends; unused tokens are budget wasted
+        const unsent = state.lease && state.lease.tokens > 0 ? state.lease : undefined;
+        if (unsent) expiredTokens += unsent.tokens;
+        state.lease = null;
+        // why: ask only for what can be sent before the slot ends; what is not, the next lease gives back
         const left = slotMs - (now() % slotMs);
         const want = Math.max(1, Math.min(maxLease, Math.ceil(left / state.gapMs)));
-        state.lease = await leaseFromStore(bucket, want, cap, signal);
+        state.lease = await leaseFromStore(bucket, want, c.interactive, c.sync, signal, unsent);
       }
       state.lease.tokens--;
       state.lastHandout = now();
@@ -300,6 +351,9 @@ export function createSharedBudget(opts: SharedBudgetOptions): SharedBudget {
     get roundTrips() {
       return roundTrips;
     },
+    get expiredTokens() {
+      return expiredTokens;
+    },
     async acquire(bucket: string, { signal, lane = "interactive" }: AcquireOptions = {}): Promise<void> {
       const vendor = vendorOf(bucket);
       const c = vendor ? caps.get(vendor) : undefined;
@@ -310,9 +364,9 @@ export function createSharedBudget(opts: SharedBudgetOptions): SharedBudget {
         if (c && vendor) await probeLimiters.get(vendor)!.acquire(bucket, { signal });
         return;
       }
-      if (laneOf === "sync") return acquireSync(bucket, c.sync, signal);
+      if (laneOf === "sync") return acquireSync(bucket, c, signal);
       return chain(interactiveQueues, bucket, async () => {
-        await leaseFromStore(bucket, 1, c.interactive, signal);
+        await leaseFromStore(bucket, 1, c.interactive, undefined, signal);
       });
     },
     async pauseUntil(bucket: string, epochMs: number): Promise<void> {

@@ -33,6 +33,7 @@ export interface PagerReport {
   requests: Array<{ at: number; status: number; reset?: string }>;
   pages: number;
   roundTrips: number;
+  expiredTokens: number;
   rateLimitedErrors: number;
   ms: number;
 }
@@ -77,6 +78,6 @@ while (!done()) {
     else throw err;
   }
 }
-const report: PagerReport = { requests, pages, roundTrips: budget.roundTrips, rateLimitedErrors, ms: Date.now() - t0 };
+const report: PagerReport = { requests, pages, roundTrips: budget.roundTrips, expiredTokens: budget.expiredTokens, rateLimitedErrors, ms: Date.now() - t0 };
 process.stdout.write(`${JSON.stringify(report)}\n`);
 await handle.close();
