@@ -22,8 +22,7 @@ export const NOOKAL_REGION_LABELS: Record<NookalRegion, string> = { au: "AU/NZ",
  * admin or support waiting on a verdict, a health probe, or a background sync. Sync may never use
  * the reserve that keeps probes and interactive checks prompt.
  */
-export const BUDGET_LANES = ["interactive", "probe", "sync"] as const;
-export type BudgetLane = (typeof BUDGET_LANES)[number];
+export type BudgetLane = "interactive" | "probe" | "sync";
 
 // ---- connection states (transitions: domain/health/states.ts)
 

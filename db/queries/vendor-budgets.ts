@@ -1,4 +1,4 @@
-import { lt, sql, type SQL } from "drizzle-orm";
+import { and, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../client.ts";
 import { vendorBudgets } from "../schema/index.ts";
 
@@ -127,8 +127,12 @@ export async function listPausedBudgets(db: DbOrTx): Promise<Array<{ bucket: str
   return rows.map((r) => ({ bucket: r.bucket, untilMs: r.until_ms }));
 }
 
-/** Rows no process has touched since `before` (their rings are empty by now). */
-export async function deleteIdleBudgets({ before }: { before: Date }, db: DbOrTx): Promise<number> {
-  const gone = await db.delete(vendorBudgets).where(lt(vendorBudgets.updatedAt, before)).returning({ bucket: vendorBudgets.bucket });
+/** Rows no process has touched for a day and not paused now: their rings are empty by then. */
+export async function sweepVendorBudgets({ now }: { now: Date }, db: DbOrTx): Promise<number> {
+  const before = new Date(now.getTime() - 24 * 3600_000);
+  const gone = await db
+    .delete(vendorBudgets)
+    .where(and(lt(vendorBudgets.updatedAt, before), or(isNull(vendorBudgets.pausedUntil), lt(vendorBudgets.pausedUntil, now))))
+    .returning({ bucket: vendorBudgets.bucket });
   return gone.length;
 }

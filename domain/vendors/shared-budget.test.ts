@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { createMemoryBudgetStore, createSharedBudget, giveBackToRing, grantFromRing, grantFromRings, laneCaps, msUntilRoom, shiftRing } from "./shared-budget.ts";
+import {
+  createMemoryBudgetStore,
+  createSharedBudget,
+  giveBackToRing,
+  grantFromRing,
+  grantFromRings,
+  laneCaps,
+  msUntilRoom,
+  shiftRing,
+} from "./shared-budget.ts";
 
 /** Virtual time: sleeps resolve when the driver advances the clock to them, in order. */
 function virtualTime() {
@@ -94,72 +103,90 @@ describe("ring arithmetic (mirrors the SQL in db/queries/vendor-budgets.ts)", ()
 });
 
 describe("shared budget", () => {
-  it.each([42, 7, 123])("sync, probes and interactive checks together never exceed the limit in any vendor window, and sync never takes the reserve (seed %i)", async (startSeed) => {
-    const clock = virtualTime();
-    const windowMs = 6000;
-    const limit = 200;
-    const store = createMemoryBudgetStore(clock.now);
-    // why: several processes share one store; each has its own leases, probe log and pause cache
-    const processes = [0, 1, 2].map(() =>
-      createSharedBudget({ store, limits: { cliniko: { limit } }, reserve: 0.2, windowMs, now: clock.now, sleep: clock.sleep }),
-    );
-    const slotMs = windowMs / 30;
-    const arrivals: number[] = [];
-    const byLane = { sync: [] as number[], probe: [] as number[], interactive: [] as number[] };
-    const waits = { probe: [] as number[], interactive: [] as number[] };
-    let rnd = 42;
-    const random = () => ((rnd = (rnd * 1103515245 + 12345) % 2147483648) / 2147483648);
-    const end = 8 * windowMs;
-    // why: a request reaches the vendor up to just under one slot after its grant (network, event loop)
-    const send = (lane: keyof typeof byLane) => {
-      const at = clock.now() + random() * (slotMs - 1);
-      arrivals.push(at);
-      byLane[lane].push(at);
-    };
-    const pager = async (p: number) => {
-      while (clock.now() < end) {
-        await processes[p]!.acquire("cliniko:user", { lane: "sync" });
-        send("sync");
-        await clock.sleep(5 + random() * 30);
-      }
-    };
-    const prober = async (p: number, every: number) => {
-      while (clock.now() < end) {
-        await clock.sleep(every * random());
-        for (let i = 0; i < 2; i++) {
-          const t = clock.now();
-          await processes[p]!.acquire("cliniko:user", { lane: "probe" });
-          waits.probe.push(clock.now() - t);
-          send("probe");
+  it.each([42, 7, 123])(
+    "sync, probes and interactive checks together never exceed the limit in any vendor window, and sync never takes the reserve (seed %i)",
+    async (startSeed) => {
+      const clock = virtualTime();
+      const windowMs = 6000;
+      const limit = 200;
+      const store = createMemoryBudgetStore(clock.now);
+      // why: several processes share one store; each has its own leases, probe log and pause cache
+      const processes = [0, 1, 2].map(() =>
+        createSharedBudget({ store, limits: { cliniko: { limit } }, reserve: 0.2, windowMs, now: clock.now, sleep: clock.sleep }),
+      );
+      const slotMs = windowMs / 30;
+      const arrivals: number[] = [];
+      const byLane = { sync: [] as number[], probe: [] as number[], interactive: [] as number[] };
+      const waits = { probe: [] as number[], interactive: [] as number[] };
+      // mulberry32: a seeded generator whose arithmetic stays exact in 32 bits
+      let seed = startSeed;
+      const random = () => {
+        seed = (seed + 0x6d2b79f5) | 0;
+        let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+        x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+        return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+      };
+      const end = 8 * windowMs;
+      // why: a request reaches the vendor up to just under one slot after its grant (network, event loop)
+      const send = (lane: keyof typeof byLane) => {
+        const at = clock.now() + random() * (slotMs - 1);
+        arrivals.push(at);
+        byLane[lane].push(at);
+      };
+      const pager = async (p: number) => {
+        while (clock.now() < end) {
+          await processes[p]!.acquire("cliniko:user", { lane: "sync" });
+          send("sync");
+          await clock.sleep(5 + random() * 30);
         }
-      }
-    };
-    // why: a verdict every window or two per admin, two admins on one user: within the interactive reserve (20)
-    const clinicAdmin = async (p: number, every: number) => {
-      while (clock.now() < end) {
-        await clock.sleep(every * (1 + random()));
-        for (let i = 0; i < 3; i++) {
-          const t = clock.now();
-          await processes[p]!.acquire("cliniko:user");
-          waits.interactive.push(clock.now() - t);
-          send("interactive");
+      };
+      const prober = async (p: number, every: number) => {
+        while (clock.now() < end) {
+          await clock.sleep(every * random());
+          for (let i = 0; i < 2; i++) {
+            const t = clock.now();
+            await processes[p]!.acquire("cliniko:user", { lane: "probe" });
+            waits.probe.push(clock.now() - t);
+            send("probe");
+          }
         }
-      }
-    };
-    const actors = [pager(0), pager(0), pager(1), pager(2), prober(1, windowMs / 2), prober(2, windowMs / 2), clinicAdmin(0, windowMs), clinicAdmin(2, windowMs)];
-    await clock.runUntil(end + 4 * windowMs);
-    await Promise.all(actors);
+      };
+      // why: a verdict every window or two per admin, two admins on one user: within the interactive reserve (20)
+      const clinicAdmin = async (p: number, every: number) => {
+        while (clock.now() < end) {
+          await clock.sleep(every * (1 + random()));
+          for (let i = 0; i < 3; i++) {
+            const t = clock.now();
+            await processes[p]!.acquire("cliniko:user");
+            waits.interactive.push(clock.now() - t);
+            send("interactive");
+          }
+        }
+      };
+      const actors = [
+        pager(0),
+        pager(0),
+        pager(1),
+        pager(2),
+        prober(1, windowMs / 2),
+        prober(2, windowMs / 2),
+        clinicAdmin(0, windowMs),
+        clinicAdmin(2, windowMs),
+      ];
+      await clock.runUntil(end + 4 * windowMs);
+      await Promise.all(actors);
 
-    expect(maxInAnyWindow(arrivals, windowMs)).toBeLessThanOrEqual(limit);
-    expect(maxInAnyWindow(byLane.sync, windowMs)).toBeLessThanOrEqual(160);
-    // the sync lane is saturated (not idle), yet probes and interactive checks never waited
-    // why: the ring of 30 + 2 slots lets sync reach 30/32 of its 160 per window; 90% of that is saturation
-    expect(byLane.sync.length).toBeGreaterThan(0.9 * 8 * 160 * (30 / 32));
-    expect(byLane.probe.length).toBeGreaterThan(10);
-    expect(byLane.interactive.length).toBeGreaterThan(10);
-    expect(Math.max(...waits.probe)).toBe(0);
-    expect(Math.max(...waits.interactive)).toBe(0);
-  });
+      expect(maxInAnyWindow(arrivals, windowMs)).toBeLessThanOrEqual(limit);
+      expect(maxInAnyWindow(byLane.sync, windowMs)).toBeLessThanOrEqual(160);
+      // the sync lane is saturated (not idle), yet probes and interactive checks never waited
+      // why: the ring of 30 + 2 slots lets sync reach 30/32 of its 160 per window; 90% of that is saturation
+      expect(byLane.sync.length).toBeGreaterThan(0.9 * 8 * 160 * (30 / 32));
+      expect(byLane.probe.length).toBeGreaterThan(10);
+      expect(byLane.interactive.length).toBeGreaterThan(10);
+      expect(Math.max(...waits.probe)).toBe(0);
+      expect(Math.max(...waits.interactive)).toBe(0);
+    },
+  );
 
   it("a pause recorded by one process holds another's sync and interactive requests at once, and its probes within the cache time", async () => {
     const clock = virtualTime();
@@ -213,7 +240,13 @@ describe("shared budget", () => {
 
   it("leaves a vendor without a configured limit unbudgeted", async () => {
     const clock = virtualTime();
-    const budget = createSharedBudget({ store: createMemoryBudgetStore(clock.now), limits: { cliniko: { limit: 1 } }, reserve: 0.2, now: clock.now, sleep: clock.sleep });
+    const budget = createSharedBudget({
+      store: createMemoryBudgetStore(clock.now),
+      limits: { cliniko: { limit: 1 } },
+      reserve: 0.2,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
     for (let i = 0; i < 50; i++) await budget.acquire("nookal:k", { lane: "sync" });
     expect(clock.now()).toBe(0);
   });

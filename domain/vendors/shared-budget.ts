@@ -19,7 +19,7 @@ import type { BudgetLane, Vendor } from "../vocabulary.ts";
  * through a per-process cache refreshed at most once a second, in the background.
  */
 
-export interface BudgetLimit {
+interface BudgetLimit {
   /** Requests per window per user. */
   limit: number;
 }
@@ -43,7 +43,7 @@ export interface SharedBudgetOptions {
 }
 
 /** What one atomic read-modify-write of a bucket's ring answered. */
-export interface LeaseAnswer {
+interface LeaseAnswer {
   granted: number;
   /** The ring's sum before this grant. */
   used: number;
@@ -58,7 +58,7 @@ export interface LeaseAnswer {
   pausedUntilMs: number | null;
 }
 
-export interface LeaseRequest {
+interface LeaseRequest {
   bucket: string;
   want: number;
   /** The most the ring may hold (sync and interactive together). */

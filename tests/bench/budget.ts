@@ -49,12 +49,21 @@ try {
   const account = await control.createClinikoAccount({ shard: "au4", patients: 4000, faults: { rateLimit: LIMIT, rateWindowMs: WINDOW_MS } });
   const key = account.keys[0]!.key;
   const first = await fetch(`${simUrl}/cliniko/au4/v1/individual_appointments?per_page=100`, {
-    headers: { Authorization: `Basic ${Buffer.from(`${key}:`).toString("base64")}`, Accept: "application/json", "User-Agent": "Relink bench (bench@relink.example)" },
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${key}:`).toString("base64")}`,
+      Accept: "application/json",
+      "User-Agent": "Relink bench (bench@relink.example)",
+    },
   });
   const total = ((await first.json()) as { total_entries: number }).total_entries;
   const pagesPerPass = Math.ceil(total / 100);
 
-  const budget = createSharedBudget({ store: createPostgresBudgetStore({ db: handle.db }), limits: { cliniko: { limit: LIMIT } }, reserve: RESERVE, windowMs: WINDOW_MS });
+  const budget = createSharedBudget({
+    store: createPostgresBudgetStore({ db: handle.db }),
+    limits: { cliniko: { limit: LIMIT } },
+    reserve: RESERVE,
+    windowMs: WINDOW_MS,
+  });
   const interactive = createVendorAccess(settings, { rateLimiter: budget });
   const probes = createVendorAccess(settings, { rateLimiter: budget, lane: "probe" });
   const target = { vendor: "cliniko" as const, key, region: "au4", apiVersion: "v1" };
@@ -124,16 +133,21 @@ try {
     `duration: ${PROCESSES} processes paged ${pages} appointment pages (the account has ${pagesPerPass}) (${requests} requests) in ${seconds.toFixed(1)} s; bound ${bound.toFixed(1)} s = pages ÷ sync share ` +
       `${caps.sync}/${WINDOW_MS / 1000} s (${LIMIT} per window less the ${RESERVE} reserve; 200/min scaled 10x in time) → efficiency ${efficiency.toFixed(3)}  [bound ≥ 0.9]  ${verdict(a)}`,
   );
-  say(`  against the vendor's whole limit (${LIMIT}/${WINDOW_MS / 1000} s): ${((pages / (LIMIT / (WINDOW_MS / 1000)) / seconds) * 100).toFixed(1)}% of it; requests per page ${(requests / pages).toFixed(3)} (minimum 1)`);
+  say(
+    `  against the vendor's whole limit (${LIMIT}/${WINDOW_MS / 1000} s): ${((pages / (LIMIT / (WINDOW_MS / 1000)) / seconds) * 100).toFixed(1)}% of it; requests per page ${(requests / pages).toFixed(3)} (minimum 1)`,
+  );
   const b = late429 === 0 && maxWindow <= LIMIT;
   say(
     `429s: ${log.limited.length} total, ${late429} after the first window  [bound 0]; most admitted in any ${WINDOW_MS / 1000} s (sliding, as the simulator logged): ${maxWindow}  [bound ≤ ${LIMIT}]  ${verdict(b)}`,
   );
-  say(`postgres: ${roundTrips} budget round trips for ${requests} vendor requests = ${((roundTrips / requests) * 100).toFixed(1)} per 100 requests (sync lane, block leases); ${expired} leased tokens expired unused`);
+  say(
+    `postgres: ${roundTrips} budget round trips for ${requests} vendor requests = ${((roundTrips / requests) * 100).toFixed(1)} per 100 requests (sync lane, block leases); ${expired} leased tokens expired unused`,
+  );
   const us = { probe: summary(usual.probe), verdict: summary(usual.verdict) };
   const du = { probe: summary(during.probe), verdict: summary(during.verdict) };
   // why: "within their usual time": a wait for budget would be at least one slot (200 ms here)
-  const c = during.probe.length >= 3 && during.failed === 0 && du.probe.max <= Math.max(150, 3 * us.probe.max) && du.verdict.max <= Math.max(200, 3 * us.verdict.max);
+  const c =
+    during.probe.length >= 3 && during.failed === 0 && du.probe.max <= Math.max(150, 3 * us.probe.max) && du.verdict.max <= Math.max(200, 3 * us.verdict.max);
   say(
     `probe of the same user (probe lane, 2 requests): usual p50 ${us.probe.p50} ms max ${us.probe.max} ms; during the sync p50 ${du.probe.p50} ms max ${du.probe.max} ms (${during.probe.length} probes)`,
   );

@@ -174,7 +174,10 @@ try {
         contactEmail: "bench@relink.example",
         timeoutMs: 10_000,
       },
-      { rateLimiter: createSharedBudget({ store: createPostgresBudgetStore({ db: handle.db }), limits: { cliniko: { limit: 200 } }, reserve: 0.2 }), lane: "probe" },
+      {
+        rateLimiter: createSharedBudget({ store: createPostgresBudgetStore({ db: handle.db }), limits: { cliniko: { limit: 200 } }, reserve: 0.2 }),
+        lane: "probe",
+      },
     ),
     alerts: { queue: queues.deliver, recipients: { emailClinicAdmin: true, supportEmail: "support@relink.example", consoleUrl: null } },
   };

@@ -11,6 +11,8 @@ import { controlClient, simulatorVendorSettings, type ControlClient } from "../.
 import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
 import { maxInAnyWindow, startPager, type PagerSpec } from "../support/budget-processes.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
+import { createLogger } from "../../lib/logger.ts";
+import { handleMaintenanceSweep } from "../../workers/handlers/maintenance.ts";
 
 /**
  * The shared rate budget (docs/decisions/0034-shared-rate-budget.md) against real Postgres and the
@@ -58,7 +60,9 @@ describe("the ring in Postgres", () => {
     for (const back of [1, 2, 3, 7]) {
       // why: moving the row's newest slot back is the same as time moving forward by that many slots
       const before = (
-        await t.sql<{ counts: number[]; sync_counts: number[]; slot: string }[]>`select counts, sync_counts, slot::text from vendor_budgets where bucket = 'cliniko:sql-2'`
+        await t.sql<
+          { counts: number[]; sync_counts: number[]; slot: string }[]
+        >`select counts, sync_counts, slot::text from vendor_budgets where bucket = 'cliniko:sql-2'`
       )[0]!;
       await t.sql`update vendor_budgets set slot = slot - ${back} where bucket = 'cliniko:sql-2'`;
       const syncCap = back % 2 ? 50 : undefined;
@@ -89,7 +93,10 @@ describe("the ring in Postgres", () => {
     const a = await leaseFromBudget({ bucket: "cliniko:sql-5", want: 8, cap: 10, syncCap: 10, slotMs: SLOT, ring: 4 }, t.db);
     await t.sql`update vendor_budgets set counts = '{8,2,0,0}', sync_counts = '{8,0,0,0}', slot = slot - 1 where bucket = 'cliniko:sql-5'`;
     // the lease of 8 was counted in what is now the previous slot; 5 of them were never sent
-    const b = await leaseFromBudget({ bucket: "cliniko:sql-5", want: 6, cap: 10, syncCap: 10, slotMs: SLOT, ring: 4, giveBack: { slot: a!.slot - 1, tokens: 5 } }, t.db);
+    const b = await leaseFromBudget(
+      { bucket: "cliniko:sql-5", want: 6, cap: 10, syncCap: 10, slotMs: SLOT, ring: 4, giveBack: { slot: a!.slot - 1, tokens: 5 } },
+      t.db,
+    );
     expect(b).toMatchObject({ granted: 5, used: 5, counts: [5, 3, 2, 0], syncCounts: [5, 3, 0, 0] });
     // a slot already out of the ring takes nothing back
     const c = await leaseFromBudget(
@@ -105,6 +112,21 @@ describe("the ring in Postgres", () => {
       Array.from({ length: 60 }, (_, i) => leaseFromBudget({ bucket: "cliniko:sql-3", want: 3, cap: 100, slotMs: SLOT, ring: 32 }, i % 2 ? t.db : other.db)),
     );
     expect(results.reduce((n, r) => n + r!.granted, 0)).toBe(100);
+  });
+
+  it("is swept when idle for a day, unless still paused", async () => {
+    await createBudgetRow({ bucket: "cliniko:idle", ring: 4 }, t.db);
+    await pauseBudget({ bucket: "cliniko:idle-paused", until: new Date(Date.now() + 3 * 24 * 3600_000), ring: 4 }, t.db);
+    await createBudgetRow({ bucket: "cliniko:busy", ring: 4 }, t.db);
+    await t.sql`update vendor_budgets set updated_at = now() - interval '25 hours' where bucket in ('cliniko:idle', 'cliniko:idle-paused')`;
+    const swept = await handleMaintenanceSweep({ db: t.db, logger: createLogger({ name: "test", level: "silent", pretty: false }) });
+    expect(swept.vendorBudgets).toBe(1);
+    const left = (
+      await t.sql<
+        { bucket: string }[]
+      >`select bucket from vendor_budgets where bucket in ('cliniko:idle', 'cliniko:idle-paused', 'cliniko:busy') order by bucket`
+    ).map((r) => r.bucket);
+    expect(left).toEqual(["cliniko:busy", "cliniko:idle-paused"]);
   });
 
   it("records a pause for every process and never shortens it", async () => {
@@ -146,7 +168,12 @@ describe("two worker processes and this one, sharing one Cliniko user's budget",
     async () => {
       const account = await control.createClinikoAccount({ shard: "au3", patients: 3000, faults: { rateLimit: LIMIT, rateWindowMs: WINDOW_MS } });
       const key = account.keys[0]!.key;
-      const budget = createSharedBudget({ store: createPostgresBudgetStore({ db: t.db }), limits: { cliniko: { limit: LIMIT } }, reserve: 0.2, windowMs: WINDOW_MS });
+      const budget = createSharedBudget({
+        store: createPostgresBudgetStore({ db: t.db }),
+        limits: { cliniko: { limit: LIMIT } },
+        reserve: 0.2,
+        windowMs: WINDOW_MS,
+      });
       const interactive = createVendorAccess(settings, { rateLimiter: budget });
       const probes = createVendorAccess(settings, { rateLimiter: budget, lane: "probe" });
       const target = { vendor: "cliniko" as const, key, region: "au3", apiVersion: "v1" };
