@@ -214,6 +214,8 @@ export interface SharedBudget extends RateLimiter {
   readonly roundTrips: number;
   /** Sync tokens leased but void before use (their slot ended); given back with the next lease. */
   readonly expiredTokens: number;
+  /** Times a lane had to wait for room in the ring (pauses aside): interactive stays 0 within its reserve. */
+  readonly roomWaits: { interactive: number; sync: number };
 }
 
 /** The budget every process shares, behind the vendor clients' RateLimiter seam. */
@@ -237,6 +239,7 @@ export function createSharedBudget(opts: SharedBudgetOptions): SharedBudget {
   const interactiveQueues = new Map<string, Promise<void>>();
   let roundTrips = 0;
   let expiredTokens = 0;
+  const roomWaits = { interactive: 0, sync: 0 };
   let pausesFetchedAt = -Infinity;
   let refreshing: Promise<void> | null = null;
 
@@ -300,6 +303,7 @@ export function createSharedBudget(opts: SharedBudgetOptions): SharedBudget {
       const forAll = msUntilRoom(a.counts, a.slot, a.nowMs, slotMs, cap) ?? slotMs;
       const forSync = syncCap === undefined ? 0 : (msUntilRoom(a.syncCounts, a.slot, a.nowMs, slotMs, syncCap) ?? slotMs);
       const wait = Math.max(forAll, forSync);
+      roomWaits[syncCap === undefined ? "interactive" : "sync"]++;
       await sleep(Math.max(1, wait), signal);
     }
   }
@@ -353,6 +357,9 @@ export function createSharedBudget(opts: SharedBudgetOptions): SharedBudget {
     },
     get expiredTokens() {
       return expiredTokens;
+    },
+    get roomWaits() {
+      return { ...roomWaits };
     },
     async acquire(bucket: string, { signal, lane = "interactive" }: AcquireOptions = {}): Promise<void> {
       const vendor = vendorOf(bucket);

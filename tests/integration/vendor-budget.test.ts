@@ -214,11 +214,12 @@ describe("two worker processes and this one, sharing one Cliniko user's budget",
       for (const r of reports) expect(r.requests.length).toBeGreaterThan(100);
       // saturated: at least 85% of the sync share over the run (the first window's burst aside)
       expect(syncSent.length).toBeGreaterThan(0.85 * 160 * (runMs / WINDOW_MS));
-      // prompt: never a wait for a slot (a lane's wait would be at least a slot, 200 ms here)
+      // prompt: the verdicts never waited for room in the ring, and neither kind took much longer than usual
       expect(during.length).toBeGreaterThanOrEqual(3);
+      expect(budget.roomWaits.interactive).toBe(0);
       for (const d of during) {
-        expect(d.probe).toBeLessThan(Math.max(150, 3 * probeBefore.ms));
-        expect(d.verdict).toBeLessThan(Math.max(200, 3 * verdictBefore.ms));
+        expect(d.probe).toBeLessThan(Math.max(500, 5 * probeBefore.ms));
+        expect(d.verdict).toBeLessThan(Math.max(1000, 5 * verdictBefore.ms));
       }
     },
   );
