@@ -212,8 +212,9 @@ describe("two worker processes and this one, sharing one Cliniko user's budget",
       // sync never took the reserve, and both processes got their turn
       expect(maxInAnyWindow(syncSent, WINDOW_MS)).toBeLessThanOrEqual(160);
       for (const r of reports) expect(r.requests.length).toBeGreaterThan(100);
-      // saturated: at least 85% of the sync share over the run (the first window's burst aside)
-      expect(syncSent.length).toBeGreaterThan(0.85 * 160 * (runMs / WINDOW_MS));
+      // saturated: both processes kept finding the sync share full and waiting for it
+      for (const r of reports) expect(r.syncRoomWaits).toBeGreaterThan(10);
+      expect(syncSent.length).toBeGreaterThan(0.6 * 160 * (runMs / WINDOW_MS));
       // prompt: the verdicts never waited for room in the ring, and neither kind took much longer than usual
       expect(during.length).toBeGreaterThanOrEqual(3);
       expect(budget.roomWaits.interactive).toBe(0);

@@ -34,6 +34,8 @@ export interface PagerReport {
   pages: number;
   roundTrips: number;
   expiredTokens: number;
+  /** Leases that found the sync share full and waited: the lane was saturated. */
+  syncRoomWaits: number;
   rateLimitedErrors: number;
   ms: number;
 }
@@ -78,6 +80,14 @@ while (!done()) {
     else throw err;
   }
 }
-const report: PagerReport = { requests, pages, roundTrips: budget.roundTrips, expiredTokens: budget.expiredTokens, rateLimitedErrors, ms: Date.now() - t0 };
+const report: PagerReport = {
+  requests,
+  pages,
+  roundTrips: budget.roundTrips,
+  expiredTokens: budget.expiredTokens,
+  syncRoomWaits: budget.roomWaits.sync,
+  rateLimitedErrors,
+  ms: Date.now() - t0,
+};
 process.stdout.write(`${JSON.stringify(report)}\n`);
 await handle.close();
