@@ -300,8 +300,11 @@ export function createSharedBudget(opts: SharedBudgetOptions): SharedBudget {
         // why: measured from when we asked, so a slow answer shortens the lease rather than stretching it
         return { tokens: a.granted, slot: a.slot, expiresAt: asked + slotEndsIn };
       }
-      const forAll = msUntilRoom(a.counts, a.slot, a.nowMs, slotMs, cap) ?? slotMs;
-      const forSync = syncCap === undefined ? 0 : (msUntilRoom(a.syncCounts, a.slot, a.nowMs, slotMs, syncCap) ?? slotMs);
+      // why: a sync waiter waits for a block (about one slot's share), not one token: fewer, larger leases;
+      // room left for later is not lost, the ring only holds what was granted
+      const need = syncCap === undefined ? 1 : Math.max(1, Math.min(want, Math.floor(syncCap / ring)));
+      const forAll = msUntilRoom(a.counts, a.slot, a.nowMs, slotMs, cap, need) ?? slotMs;
+      const forSync = syncCap === undefined ? 0 : (msUntilRoom(a.syncCounts, a.slot, a.nowMs, slotMs, syncCap, need) ?? slotMs);
       const wait = Math.max(forAll, forSync);
       roomWaits[syncCap === undefined ? "interactive" : "sync"]++;
       await sleep(Math.max(1, wait), signal);
