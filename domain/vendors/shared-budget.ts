@@ -370,7 +370,8 @@ export function createSharedBudget(opts: SharedBudgetOptions): SharedBudget {
       const laneOf: BudgetLane = lane;
       if (laneOf === "probe" || !c) {
         refreshPausesSoon();
-        await waitOutPause(bucket, signal);
+        // why: the fleet's hot path; no promise hop unless this bucket is paused
+        if (paused.size > 0 && paused.has(bucket)) await waitOutPause(bucket, signal);
         if (c && vendor) await probeLimiters.get(vendor)!.acquire(bucket, { signal });
         return;
       }
