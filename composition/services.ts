@@ -1,6 +1,6 @@
 import type { PgBoss } from "pg-boss";
 import type { Env } from "../config/env.ts";
-import { brand, masterKeyBase64, publicUrl, sessionSecret, vendorSettings, webhookTargetPolicy } from "../config/runtime.ts";
+import { brand, masterKeyBase64, publicUrl, sessionSecret, vendorBudgetSettings, vendorSettings, webhookTargetPolicy } from "../config/runtime.ts";
 import type { Brand } from "../domain/brand.ts";
 import { openDb, type Db } from "../db/client.ts";
 import type { AlertRecipients, AlertWorkDeps } from "../domain/alerts/apply.ts";
@@ -10,9 +10,11 @@ import { smtpEmailSender, type EmailSender } from "../domain/alerts/email.ts";
 import { assertKeyringReadsStoredKeys } from "../domain/connections/keyring-check.ts";
 import { keyringFromConfig, type Keyring } from "../domain/connections/key-storage.ts";
 import { createPostgresTokenStore } from "../domain/connections/nookal-token-store.ts";
+import { createPostgresBudgetStore } from "../domain/connections/vendor-budget-store.ts";
 import type { VendorAccess } from "../domain/health/probe.ts";
 import { createVendorAccess } from "../domain/health/vendor-access.ts";
 import type { VendorClientDeps } from "../domain/vendors/client.ts";
+import { createSharedBudget } from "../domain/vendors/shared-budget.ts";
 import type { VendorSettings } from "../domain/vendors/types.ts";
 import type { Logger } from "../lib/logger.ts";
 import { startBoss } from "../workers/boss.ts";
@@ -38,9 +40,14 @@ export interface Services {
   vendor: VendorSettings;
   /** The vendor's own product name, logo and support contact on clinic-facing pages and emails (BRAND_*). */
   brand: Brand;
-  /** Vendor clients for probes and live key checks; one per process, so its caches are shared. */
+  /** Vendor clients for live key checks (the interactive lane); one per process, so its caches are shared. */
   vendors: VendorAccess;
-  /** What every vendor client in this process is built with: the Nookal token store shared through Postgres. */
+  /** The same for scheduled probes: the probe lane of the rate budget, which never waits on Postgres. */
+  probeVendors: VendorAccess;
+  /**
+   * What every vendor client in this process is built with: the Nookal token store and the rate
+   * budget, both shared through Postgres. Interactive lane; sync passes `{ ...vendorDeps, lane: "sync" }`.
+   */
   vendorDeps: VendorClientDeps;
   masterKey: string;
   /** The master keys, for the few actions that decrypt or store an API key server-side. */
@@ -97,7 +104,9 @@ export function composeServices({
   const queues = createQueues(boss);
   const vendor = vendorSettings(env);
   // why: a new Nookal token may invalidate older ones, so web and workers share one per key
-  const vendorDeps: VendorClientDeps = { tokenStore: createPostgresTokenStore({ db, keyring }) };
+  // why: one budget per vendor user for every process and caller (docs/decisions/0034-shared-rate-budget.md)
+  const rateLimiter = createSharedBudget({ store: createPostgresBudgetStore({ db }), ...vendorBudgetSettings(env) });
+  const vendorDeps: VendorClientDeps = { tokenStore: createPostgresTokenStore({ db, keyring }), rateLimiter };
   return {
     env,
     db,
@@ -118,6 +127,7 @@ export function composeServices({
     vendor,
     brand: brand(env),
     vendors: createVendorAccess(vendor, vendorDeps),
+    probeVendors: createVendorAccess(vendor, { ...vendorDeps, lane: "probe" }),
     vendorDeps,
     masterKey: masterKeyBase64(env),
     keyring,

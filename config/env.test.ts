@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EnvError, parseEnv } from "./env.ts";
+import { vendorBudgetSettings } from "./runtime.ts";
 
 describe("the env schema", () => {
   it("gives every default with nothing set", () => {
@@ -23,6 +24,16 @@ describe("the env schema", () => {
     expect(text).toMatch(/CLINIKO_API_URL: must be an http\(s\) URL template containing \{shard\}/);
     expect(text).toContain('(got "eighty")');
     expect(text).not.toContain("not-base64-secret");
+  });
+
+  it("reads the shared rate budget: Cliniko 200 and a 0.2 reserve by default, Nookal only when set", () => {
+    expect(vendorBudgetSettings(parseEnv({}))).toEqual({ limits: { cliniko: { limit: 200 } }, reserve: 0.2 });
+    expect(vendorBudgetSettings(parseEnv({ CLINIKO_RATE_LIMIT_PER_MINUTE: "150", NOOKAL_RATE_LIMIT_PER_MINUTE: "60", VENDOR_BUDGET_RESERVE: "0.3" }))).toEqual({
+      limits: { cliniko: { limit: 150 }, nookal: { limit: 60 } },
+      reserve: 0.3,
+    });
+    expect(() => parseEnv({ VENDOR_BUDGET_RESERVE: "0" })).toThrow(/VENDOR_BUDGET_RESERVE/);
+    expect(() => parseEnv({ NOOKAL_RATE_LIMIT_PER_MINUTE: "lots" })).toThrow(/NOOKAL_RATE_LIMIT_PER_MINUTE/);
   });
 
   it("treats an empty variable as unset", () => {

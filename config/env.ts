@@ -46,6 +46,12 @@ const EnvSchema = z.object({
   BRAND_SUPPORT_EMAIL: z.email().optional(),
   BRAND_SUPPORT_URL: optionalUrl,
   VENDOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Cliniko's published limit per user (docs/decisions/0034-shared-rate-budget.md); every process shares it through Postgres. */
+  CLINIKO_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(200),
+  /** Nookal publishes no limit: unset = not budgeted client-side; set = the same shared budget as Cliniko's. */
+  NOOKAL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).optional(),
+  /** Share of each user's budget sync may never take: probes and interactive checks stay prompt during a big sync. */
+  VENDOR_BUDGET_RESERVE: z.coerce.number().min(0.05).max(0.9).default(0.2),
   MASTER_KEY: z
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 random bytes in base64 (openssl rand -base64 32)")

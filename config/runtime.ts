@@ -4,6 +4,7 @@ import path from "node:path";
 import type { WebhookTargetPolicy } from "../domain/alerts/webhook-target.ts";
 import type { Brand } from "../domain/brand.ts";
 import type { VendorSettings } from "../domain/vendors/types.ts";
+import type { Vendor } from "../domain/vocabulary.ts";
 import type { Env } from "./env.ts";
 
 /**
@@ -48,6 +49,17 @@ export function vendorSettings(env: Env): VendorSettings {
     appName: env.VENDOR_APP_NAME,
     contactEmail: env.VENDOR_CONTACT_EMAIL,
     timeoutMs: env.VENDOR_TIMEOUT_MS,
+  };
+}
+
+/** The shared rate budget's settings (docs/decisions/0034-shared-rate-budget.md). */
+export function vendorBudgetSettings(env: Env): { limits: Partial<Record<Vendor, { limit: number }>>; reserve: number } {
+  return {
+    limits: {
+      cliniko: { limit: env.CLINIKO_RATE_LIMIT_PER_MINUTE },
+      ...(env.NOOKAL_RATE_LIMIT_PER_MINUTE ? { nookal: { limit: env.NOOKAL_RATE_LIMIT_PER_MINUTE } } : {}),
+    },
+    reserve: env.VENDOR_BUDGET_RESERVE,
   };
 }
 

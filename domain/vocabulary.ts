@@ -17,6 +17,13 @@ export const NOOKAL_REGIONS = ["au", "eu", "us"] as const;
 export type NookalRegion = (typeof NOOKAL_REGIONS)[number];
 export const NOOKAL_REGION_LABELS: Record<NookalRegion, string> = { au: "AU/NZ", eu: "EU/UK", us: "US" };
 
+/**
+ * Who is spending a vendor's rate budget (docs/decisions/0034-shared-rate-budget.md): a clinic
+ * admin or support waiting on a verdict, a health probe, or a background sync. Sync may never use
+ * the reserve that keeps probes and interactive checks prompt.
+ */
+export type BudgetLane = "interactive" | "probe" | "sync";
+
 // ---- connection states (transitions: domain/health/states.ts)
 
 export const CONNECTION_STATES = ["setup_pending", "healthy", "degraded", "action_required", "reconnect_pending", "pending_disconnect", "paused"] as const;

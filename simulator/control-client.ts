@@ -90,6 +90,8 @@ export function controlClient(baseUrl: string) {
     touch: (accountId: string, resource: "patients" | "practitioners" | "appointments" | "invoices" | "appointment_types", count: number, at?: number) =>
       call<{ touched: number; updatedAt: string }>("POST", `/accounts/${accountId}/touch`, { resource, count, at }),
     resetRateLimits: () => call<{ ok: true }>("POST", "/rate-limits/reset"),
+    /** Per Cliniko user (`cliniko:<account>:<user>`): admitted and 429ed request times, epoch ms. */
+    rateLog: () => call<{ buckets: Array<{ bucket: string; admitted: number[]; limited: number[] }> }>("GET", "/rate-limits"),
     reset: (seed?: number) => call<{ ok: true }>("POST", "/reset", { seed }),
     stats: () => call<{ requests: number; byStatus: Record<string, number> }>("GET", "/stats"),
   };

@@ -229,8 +229,11 @@ function run(world: World, route: string, id: string, body: unknown, reset: (see
     case "DELETE /faults":
       world.globalFaults = {};
       return world.globalFaults;
+    case "GET /rate-limits":
+      return { buckets: [...world.rateLog].map(([bucket, log]) => ({ bucket, admitted: log.admitted, limited: log.limited })) };
     case "POST /rate-limits/reset":
       world.rateWindows.clear();
+      world.rateLog.clear();
       return { ok: true };
     case "POST /cliniko/accounts": {
       const spec = ClinikoAccountSchema.parse(body);

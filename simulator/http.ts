@@ -104,7 +104,14 @@ export function takeRateLimit(world: World, bucket: string, limit: number, windo
     w = { start: now, count: 0 };
     world.rateWindows.set(bucket, w);
   }
+  let log = world.rateLog.get(bucket);
+  if (!log) world.rateLog.set(bucket, (log = { admitted: [], limited: [] }));
+  const into = w.count >= limit ? log.limited : log.admitted;
+  into.push(now);
+  if (into.length > RATE_LOG_KEEP) into.splice(0, into.length - RATE_LOG_KEEP);
   if (w.count >= limit) return w.start + windowMs;
   w.count++;
   return undefined;
 }
+
+const RATE_LOG_KEEP = 5000;

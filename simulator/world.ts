@@ -203,6 +203,11 @@ export interface World {
   };
   /** Per-user fixed windows for the Cliniko rate limit. */
   rateWindows: Map<string, { start: number; count: number }>;
+  /**
+   * Per user: when each request was admitted and when each was refused with 429 (epoch ms, the
+   * last 5,000 of each), so tests count what arrived in any window, not only the vendor's own.
+   */
+  rateLog: Map<string, { admitted: number[]; limited: number[] }>;
   /** Counters that drive rate-based faults deterministically. */
   faultCounters: Map<string, number>;
   stats: { requests: number; byStatus: Record<string, number> };
@@ -227,6 +232,7 @@ export function createWorld(opts: WorldOptions = {}): World {
     cliniko: { accounts: new Map(), keys: new Map() },
     nookal: { accounts: new Map(), keys: new Map(), tokens: new Map() },
     rateWindows: new Map(),
+    rateLog: new Map(),
     faultCounters: new Map(),
     stats: { requests: 0, byStatus: {} },
     sequence: 0,

@@ -20,7 +20,8 @@ try {
   const deps: ProbeDeps = {
     db: services.db,
     logger,
-    vendors: services.vendors,
+    // why: scheduled probes spend the probe lane, which never waits on Postgres (docs/decisions/0034)
+    vendors: services.probeVendors,
     keyring: services.keyring,
     alerts: services.alerts,
     probes: services.queues.probe,

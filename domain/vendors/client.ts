@@ -12,7 +12,7 @@ import type {
   VerifyResult,
 } from "./types.ts";
 import type { NookalTokenStore } from "./nookal-token-store.ts";
-import type { Vendor } from "../vocabulary.ts";
+import type { BudgetLane, Vendor } from "../vocabulary.ts";
 
 /**
  * One interface for both vendors. Every method rejects only with VendorError; list methods are
@@ -57,8 +57,13 @@ export interface VerifyOptions {
 
 export interface VendorClientDeps extends TransportDeps {
   fetch?: typeof fetch;
-  /** Cliniko default: one process-wide limiter at 200 requests/min per key. */
+  /**
+   * Cliniko default: one process-wide limiter at 200 requests/min per key. Web and workers pass the
+   * budget shared through Postgres (shared-budget.ts), which also budgets Nookal when configured.
+   */
   rateLimiter?: RateLimiter;
+  /** Whose share of that budget this client spends: interactive (default), probe or sync. */
+  lane?: BudgetLane;
   now?: () => number;
   /**
    * Nookal v3 access tokens. Composition roots pass the Postgres-backed store so every process

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { BudgetLane } from "../vocabulary.ts";
 
 /**
  * Client-side budget per key: at most `limit` requests in any `windowMs`. A sliding log rather
@@ -6,12 +7,24 @@ import { createHash } from "node:crypto";
  * inside one of the vendor's fixed windows — and Cliniko answers that with 429s.
  */
 export interface RateLimiter {
-  /** Resolves when a request may be sent now; the request is counted. */
-  acquire(bucket: string, signal?: AbortSignal): Promise<void>;
-  /** The vendor said "not before": hold every request in this bucket until then (epoch ms). */
-  pauseUntil(bucket: string, epochMs: number): void;
+  /**
+   * Resolves when a request may be sent now; the request is counted. `lane` says who is asking
+   * (default interactive); this in-process limiter treats every lane alike, the shared budget
+   * (shared-budget.ts) keeps a reserve for probes and interactive checks.
+   */
+  acquire(bucket: string, opts?: AcquireOptions): Promise<void>;
+  /**
+   * The vendor said "not before": hold every request in this bucket until then (epoch ms). The
+   * shared budget also records it for every other process; the returned promise settles once it has.
+   */
+  pauseUntil(bucket: string, epochMs: number): void | Promise<void>;
   readonly limit: number;
   readonly windowMs: number;
+}
+
+export interface AcquireOptions {
+  signal?: AbortSignal;
+  lane?: BudgetLane;
 }
 
 export interface RateLimiterOptions {
@@ -75,7 +88,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   return {
     limit: opts.limit,
     windowMs: opts.windowMs,
-    acquire(bucket, signal) {
+    acquire(bucket, { signal } = {}) {
       const previous = queues.get(bucket) ?? Promise.resolve();
       const mine = previous.then(() => take(bucket, signal));
       const settled = mine.catch(() => undefined);

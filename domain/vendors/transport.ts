@@ -1,6 +1,6 @@
 import { VendorError } from "./errors.ts";
 import { abortableSleep, type RateLimiter } from "./rate-limiter.ts";
-import type { Vendor } from "../vocabulary.ts";
+import type { BudgetLane, Vendor } from "../vocabulary.ts";
 import { request as undiciRequest } from "undici";
 
 /**
@@ -11,6 +11,8 @@ import { request as undiciRequest } from "undici";
 export interface TransportDeps {
   fetch?: typeof fetch;
   rateLimiter?: RateLimiter;
+  /** Whose share of the rate budget requests spend (default interactive): docs/decisions/0034. */
+  lane?: BudgetLane;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Jitter source in [0, 1). */
@@ -101,7 +103,7 @@ export async function vendorFetch(req: VendorRequest, deps: TransportDeps = {}):
   for (;;) {
     if (req.bucket && deps.rateLimiter) {
       try {
-        await deps.rateLimiter.acquire(req.bucket, req.signal);
+        await deps.rateLimiter.acquire(req.bucket, { signal: req.signal, lane: deps.lane });
       } catch (err) {
         throw new VendorError({ ...base, kind: "timeout", message: `${req.vendor} request cancelled while waiting for the rate limit`, cause: err });
       }
@@ -158,7 +160,8 @@ export async function vendorFetch(req: VendorRequest, deps: TransportDeps = {}):
         });
       }
       waits++;
-      if (req.bucket && deps.rateLimiter) deps.rateLimiter.pauseUntil(req.bucket, now() + waitMs);
+      // why: with the shared budget the pause reaches every process before this one retries
+      if (req.bucket && deps.rateLimiter) await deps.rateLimiter.pauseUntil(req.bucket, now() + waitMs);
       else await sleep(waitMs, req.signal).catch(() => undefined);
       continue;
     }

@@ -21,7 +21,9 @@ import { ensureDatabase, startEmbeddedPostgres, type EmbeddedHandle } from "../.
 import { migrateDatabase } from "../../db/migrate.ts";
 import { clinics, connections } from "../../db/schema/index.ts";
 import { keyringFromConfig, sealApiKey } from "../../domain/connections/key-storage.ts";
+import { createPostgresBudgetStore } from "../../domain/connections/vendor-budget-store.ts";
 import { createVendorAccess } from "../../domain/health/vendor-access.ts";
+import { createSharedBudget } from "../../domain/vendors/shared-budget.ts";
 import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { startBoss } from "../../workers/boss.ts";
@@ -169,14 +171,21 @@ try {
     probes: queues.probe,
     onReport: (r) => latencies.push(r.ms),
     keyring,
-    vendors: createVendorAccess({
-      clinikoBaseUrlTemplate: urls.CLINIKO_API_URL!,
-      nookalV3BaseUrls: { au: urls.NOOKAL_API_URL_AU! },
-      nookalV2BaseUrl: urls.NOOKAL_V2_API_URL!,
-      appName: "Relink bench",
-      contactEmail: "bench@relink.example",
-      timeoutMs: 10_000,
-    }),
+    // why: as the worker builds it (composition/services.ts): the shared budget's probe lane
+    vendors: createVendorAccess(
+      {
+        clinikoBaseUrlTemplate: urls.CLINIKO_API_URL!,
+        nookalV3BaseUrls: { au: urls.NOOKAL_API_URL_AU! },
+        nookalV2BaseUrl: urls.NOOKAL_V2_API_URL!,
+        appName: "Relink bench",
+        contactEmail: "bench@relink.example",
+        timeoutMs: 10_000,
+      },
+      {
+        rateLimiter: createSharedBudget({ store: createPostgresBudgetStore({ db: handle.db }), limits: { cliniko: { limit: 200 } }, reserve: 0.2 }),
+        lane: "probe",
+      },
+    ),
     alerts: { queue: queues.deliver, recipients: { emailClinicAdmin: true, supportEmail: "support@relink.example", consoleUrl: null } },
   };
   await boss.work(QUEUES.probe.name, QUEUES.probe.work, (jobs: Job<object>[]) => handleProbeBatch(jobs, deps));
