@@ -10,3 +10,4 @@ export * from "./bulk-operations.ts";
 export * from "./sessions.ts";
 export * from "./nookal-tokens.ts";
 export * from "./probe-history.ts";
+export * from "./sync.ts";

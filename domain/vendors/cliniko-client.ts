@@ -179,6 +179,8 @@ function toPatient(p: z.infer<typeof ClinikoPatientSchema>): PatientRecord {
     email: p.email,
     locationId: null,
     archived: p.archived_at !== null,
+    archivedAt: p.archived_at,
+    deleted: p.deleted_at !== null,
     createdAt: p.created_at,
     updatedAt: p.updated_at,
   };

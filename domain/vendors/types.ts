@@ -137,6 +137,10 @@ export interface PatientRecord {
   /** Nookal location; null for Cliniko (patients belong to the account). */
   locationId: string | null;
   archived: boolean;
+  /** When the vendor says (Cliniko archived_at). */
+  archivedAt?: string | null;
+  /** Listed with includeRemoved (Cliniko deleted_at set). */
+  deleted?: boolean;
   createdAt: string | null;
   updatedAt: string | null;
 }
