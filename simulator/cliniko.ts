@@ -41,6 +41,7 @@ function row(id: string, obj: Record<string, unknown>, timeFields: Record<string
   return { id, json: JSON.stringify(obj), time: timeFields, str: { id, ...strFields } };
 }
 
+const BUSINESS_CREATED = Date.parse("2019-03-01T00:00:00Z");
 const ts = (ms: number | null) => (ms === null ? null : isoSeconds(ms));
 
 const CANCELLATION_CODES: Record<string, number> = { "Feeling better": 10, "Condition worse": 20, Sick: 30, Away: 40, Work: 50, Other: 60 };
@@ -274,7 +275,7 @@ const COLLECTIONS: Record<string, Collection> = {
             updated_at: "2019-03-01T00:00:00Z",
             links: { self: `${BASE}/businesses/${id}` },
           },
-          { archived_at: null, deleted_at: null },
+          { created_at: BUSINESS_CREATED, updated_at: BUSINESS_CREATED, archived_at: null, deleted_at: null },
           { business_name: a.businessName },
         ),
       ];

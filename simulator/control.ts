@@ -376,7 +376,8 @@ function run(world: World, route: string, id: string, body: unknown, reset: (see
       const records = datasetOf(world, a)[TOUCHABLE[spec.resource]] as unknown as Record<string, unknown>[];
       const field = spec.change === "delete" ? "deletedAt" : spec.change === "archive" ? "archivedAt" : "cancelledAt";
       if (!records.some((r) => field in r)) throw new ControlError(400, `${spec.resource} cannot be ${spec.change}d`);
-      const changed = records.filter((r) => r[field] == null && r.deletedAt == null).slice(0, spec.count);
+      // why: only records nothing has happened to yet, so each change is counted once
+      const changed = records.filter((r) => r.deletedAt == null && r.archivedAt == null && r.cancelledAt == null).slice(0, spec.count);
       for (const r of changed) {
         r[field] = at;
         r.updatedAt = at;

@@ -46,6 +46,17 @@ export async function openRecordSet(
   });
 }
 
+/** Sync learned who the key belongs to (never verified before): kept on the connection, unless a probe got there first. */
+export async function rememberConnectionAccount(
+  { connectionId, account }: { connectionId: string; account: VendorAccountIdentity },
+  db: DbOrTx,
+): Promise<void> {
+  await db
+    .update(connections)
+    .set({ vendorAccount: account })
+    .where(and(eq(connections.id, connectionId), isNull(connections.vendorAccount)));
+}
+
 export async function updateRecordSetAccount({ recordSetId, account }: { recordSetId: string; account: VendorAccountIdentity }, db: DbOrTx): Promise<void> {
   await db.update(syncRecordSets).set({ account }).where(eq(syncRecordSets.id, recordSetId));
 }

@@ -11,6 +11,7 @@ import {
   markUnseenLocationsRemoved,
   openRecordSet,
   refreshRunTotal,
+  rememberConnectionAccount,
   reopenRun,
   startResource,
   startRun,
@@ -58,7 +59,7 @@ export interface SyncContext {
   signal?: AbortSignal;
   now?: () => Date;
   /** Seen after every committed page (benches, the kill -9 test). */
-  onPage?: (info: { resource: SyncResource; pagesDone: number; records: number }) => void;
+  onPage?: (info: { resource: SyncResource; pagesDone: number; records: number }) => void | Promise<void>;
 }
 
 export interface SyncRequest {
@@ -101,6 +102,7 @@ export async function syncConnection(ctx: SyncContext, req: SyncRequest): Promis
   if (!identity) {
     try {
       identity = identityOf(await client.verify({ signal: ctx.signal }));
+      await rememberConnectionAccount({ connectionId: c.id, account: identity }, ctx.db);
     } catch (err) {
       if (!isVendorError(err)) throw err;
       return failWithoutRun(ctx, req, row, err);
@@ -220,7 +222,7 @@ async function syncResource(ctx: SyncContext, r: ResourceRun, report: SyncReport
       await refreshRunTotal({ runId }, ctx.db);
       totalSet = true;
     }
-    ctx.onPage?.({ resource: spec.resource, pagesDone, records: batch.rows.length });
+    await ctx.onPage?.({ resource: spec.resource, pagesDone, records: batch.rows.length });
   }
   if (full) await markUnseenLocationsRemoved({ recordSetId, seenIds }, ctx.db);
   await refreshRunTotal({ runId }, ctx.db);
