@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type AnyColumn } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listRecordSets, listRuns } from "../../db/queries/sync.ts";
 import { alerts, connectionEvents, connections, syncAppointments, syncInvoices, syncPatients, syncResources } from "../../db/schema/index.ts";
@@ -103,7 +103,7 @@ describe("sync against the simulator over HTTP", () => {
     expect(report.outcome).toBe("succeeded");
     const count = async (q: Promise<{ n: number }[]>) => (await q)[0]!.n;
     const n = sql<number>`count(*)::int`;
-    const changedSince = (col: typeof syncPatients.vendorUpdatedAt, iso: string) => sql`${col} >= ${iso}::timestamptz`;
+    const changedSince = (col: AnyColumn, iso: string) => sql`${col} >= ${iso}::timestamptz`;
     expect(
       await count(
         w.t.db
