@@ -565,7 +565,26 @@ export async function handleCliniko(world: World, req: Req, res: Res, shard: str
       baseCache.set(baseKey, base);
     }
     const active = filters.filter((f) => f.op !== "*");
-    rows = active.length === 0 ? base : base.filter((r) => active.every((f) => matches(r, f)));
+    const ascByUpdated = sort === "updated_at" && (search.get("order") ?? "asc") === "asc";
+    if (ascByUpdated && active.length > 0 && active.every((f) => f.field === "updated_at" && (f.op === ">=" || f.op === ">"))) {
+      // why: keyset pages (`updated_at >= t`, oldest first) are a suffix of the sorted list: binary search, not a scan
+      const sorted = base;
+      const bound = (pred: (r: Row) => boolean) => {
+        let lo = 0;
+        let hi = sorted.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (pred(sorted[mid]!)) hi = mid;
+          else lo = mid + 1;
+        }
+        return lo;
+      };
+      const end = bound((r) => r.time.updated_at == null);
+      const start = Math.max(
+        ...active.map((f) => bound((r) => r.time.updated_at == null || (f.op === ">=" ? r.time.updated_at >= f.time! : r.time.updated_at > f.time!))),
+      );
+      rows = sorted.slice(Math.min(start, end), end);
+    } else rows = active.length === 0 ? base : base.filter((r) => active.every((f) => matches(r, f)));
     if (queryCache.size >= QUERY_CACHE_MAX) queryCache.delete(queryCache.keys().next().value!);
     queryCache.set(cacheKey, rows);
   }

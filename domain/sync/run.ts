@@ -196,33 +196,50 @@ async function syncResource(ctx: SyncContext, r: ResourceRun, report: SyncReport
   const seenIds: string[] = [];
   let pagesDone = state.pagesDone;
   let totalSet = false;
-  for await (const page of r.list(opts)) {
-    const batch = spec.rows(recordSetId, page.items);
-    if (full) for (const row of batch.rows) seenIds.push(row.id);
-    // why: the first page of a run says how many remain; later pages count down from it
-    const remaining = page.totalItems !== undefined ? Math.ceil(page.totalItems / perPage) - (keyset && page.page === 1 ? startPage - 1 : 0) : 1;
-    const pagesTotal = pagesDone + Math.max(1, keyset ? remaining : remaining - page.page + 1);
-    const { changed } = await commitPage(
-      {
-        recordSetId,
-        resource: spec.resource,
-        runId,
-        batch,
-        pagesTotal,
-        ...(page.resume ? { position: page.resume } : {}),
-        ...(page.cursor && !full ? { cursor: page.cursor } : {}),
-      },
-      ctx.db,
-    );
-    pagesDone++;
-    report.pages++;
-    report.recordsSeen += batch.rows.length;
-    report.recordsChanged += changed;
-    if (!totalSet) {
-      await refreshRunTotal({ runId }, ctx.db);
-      totalSet = true;
+  const pages = r.list(opts)[Symbol.asyncIterator]();
+  // why: the next page is fetched while this one commits (HTTP and Postgres overlap); at most two pages in memory.
+  // A kill between the two still resumes from the committed page: the fetched one was never written.
+  let ahead = pages.next();
+  void ahead.catch(() => undefined);
+  let finished = false;
+  try {
+    for (;;) {
+      const step = await ahead;
+      if (step.done) break;
+      const page = step.value;
+      ahead = pages.next();
+      void ahead.catch(() => undefined);
+      const batch = spec.rows(recordSetId, page.items);
+      if (full) for (const row of batch.rows) seenIds.push(row.id);
+      // why: the first page of a run says how many remain; later pages count down from it
+      const remaining = page.totalItems !== undefined ? Math.ceil(page.totalItems / perPage) - (keyset && page.page === 1 ? startPage - 1 : 0) : 1;
+      const pagesTotal = pagesDone + Math.max(1, keyset ? remaining : remaining - page.page + 1);
+      const { changed } = await commitPage(
+        {
+          recordSetId,
+          resource: spec.resource,
+          runId,
+          batch,
+          pagesTotal,
+          ...(page.resume ? { position: page.resume } : {}),
+          ...(page.cursor && !full ? { cursor: page.cursor } : {}),
+        },
+        ctx.db,
+      );
+      pagesDone++;
+      report.pages++;
+      report.recordsSeen += batch.rows.length;
+      report.recordsChanged += changed;
+      if (!totalSet) {
+        await refreshRunTotal({ runId }, ctx.db);
+        totalSet = true;
+      }
+      await ctx.onPage?.({ resource: spec.resource, pagesDone, records: batch.rows.length });
     }
-    await ctx.onPage?.({ resource: spec.resource, pagesDone, records: batch.rows.length });
+    finished = true;
+  } finally {
+    // why: stopped early (a failed commit): close the list so no request is left running
+    if (!finished) void pages.return?.(undefined).catch(() => undefined);
   }
   if (full) await markUnseenLocationsRemoved({ recordSetId, seenIds }, ctx.db);
   await refreshRunTotal({ runId }, ctx.db);

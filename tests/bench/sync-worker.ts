@@ -46,15 +46,20 @@ const services = composeServices({
 });
 if (process.env.LIFT_RATE_LIMIT === "1") services.syncVendorDeps.rateLimiter = createRateLimiter({ limit: 1_000_000, windowMs: 60_000 });
 
+const startRssKb = Math.round(process.memoryUsage.rss() / 1024);
+const startHeapKb = Math.round(process.memoryUsage().heapUsed / 1024);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 let peakRss = 0;
+let peakHeap = 0;
 const write = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 const report = await syncConnection(
   {
     ...syncContext(services),
     onPage: ({ resource, pagesDone }) => {
-      peakRss = Math.max(peakRss, process.memoryUsage.rss());
+      const m = process.memoryUsage();
+      peakRss = Math.max(peakRss, m.rss);
+      peakHeap = Math.max(peakHeap, m.heapUsed);
       write({ page: pagesDone, resource });
     },
   },
@@ -71,6 +76,9 @@ write({
   // why: maxRSS is the kernel's high-water mark for this process (KiB), sampled pages miss short peaks
   maxRssKb: process.resourceUsage().maxRSS,
   sampledPeakRssKb: Math.round(peakRss / 1024),
+  sampledPeakHeapKb: Math.round(peakHeap / 1024),
+  startRssKb,
+  startHeapKb,
 });
 await boss.stop({ graceful: false, timeout: 2000 });
 await handle.close();
