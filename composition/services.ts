@@ -70,6 +70,7 @@ export function bulkDeps(services: Services): BulkDeps {
   return {
     db: services.db,
     probes: services.queues.probe,
+    syncs: services.queues.sync,
     runs: services.queues.bulkRun,
     keyring: services.keyring,
     deliveries: services.queues.deliver,

@@ -154,6 +154,7 @@ CREATE TABLE "sync_runs" (
 	CONSTRAINT "sync_runs_trigger_check" CHECK ("sync_runs"."trigger" in ('schedule', 'manual', 'bulk'))
 );
 --> statement-breakpoint
+ALTER TABLE "bulk_operations" DROP CONSTRAINT "bulk_operations_kind_check";--> statement-breakpoint
 ALTER TABLE "connections" ADD COLUMN "sync_state" text;--> statement-breakpoint
 ALTER TABLE "connections" ADD COLUMN "last_sync_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "connections" ADD COLUMN "last_sync_success_at" timestamp with time zone;--> statement-breakpoint
@@ -173,4 +174,5 @@ CREATE INDEX "sync_runs_connection_started_idx" ON "sync_runs" USING btree ("con
 CREATE INDEX "connections_last_sync_success_clinic_idx" ON "connections" USING btree ("last_sync_success_at","clinic_id") WHERE "connections"."last_sync_success_at" is not null;--> statement-breakpoint
 CREATE INDEX "connections_never_synced_idx" ON "connections" USING btree ("clinic_id") WHERE "connections"."last_sync_success_at" is null;--> statement-breakpoint
 CREATE INDEX "connections_sync_failing_idx" ON "connections" USING btree ("last_sync_success_at","clinic_id") WHERE "connections"."sync_state" = 'failed';--> statement-breakpoint
-ALTER TABLE "connections" ADD CONSTRAINT "connections_sync_state_check" CHECK ("connections"."sync_state" is null or "connections"."sync_state" in ('running', 'succeeded', 'failed', 'paused'));
+ALTER TABLE "connections" ADD CONSTRAINT "connections_sync_state_check" CHECK ("connections"."sync_state" is null or "connections"."sync_state" in ('running', 'succeeded', 'failed', 'paused'));--> statement-breakpoint
+ALTER TABLE "bulk_operations" ADD CONSTRAINT "bulk_operations_kind_check" CHECK ("bulk_operations"."kind" in ('probe', 'reconnect_link', 'pause', 'resume', 'campaign', 'sync'));

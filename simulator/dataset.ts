@@ -74,7 +74,7 @@ export interface GenInvoice {
   updatedAt: number;
 }
 /** A practitioner's regular hours on one weekday (Cliniko daily_availabilities). */
-export interface GenDailyAvailability {
+interface GenDailyAvailability {
   idx: number;
   practitioner: number;
   location: number;

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, inArray, isNull, ne, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, isNull, ne, sql, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { inTransaction, type Db, type DbOrTx } from "../client.ts";
 import {
@@ -129,11 +129,6 @@ export async function finishRun(
       .set({ syncState: state, lastSyncAt: now, ...(state === "succeeded" ? { lastSyncSuccessAt: now } : {}) })
       .where(eq(connections.id, connectionId));
   });
-}
-
-export async function getRun({ runId }: { runId: string }, db: DbOrTx): Promise<SyncRunRow | null> {
-  const [row] = await db.select().from(syncRuns).where(eq(syncRuns.id, runId));
-  return row ?? null;
 }
 
 export async function listRuns({ connectionId, limit = 10 }: { connectionId: string; limit?: number }, db: DbOrTx): Promise<SyncRunRow[]> {
@@ -450,13 +445,6 @@ export async function listSyncableConnectionIdsInPhase(
     )
     .orderBy(asc(connections.id))
     .limit(limit);
-  return rows.map((r) => r.id);
-}
-
-/** Connection ids of these clinics (the bulk "sync now"). */
-export async function connectionIdsOfClinics({ clinicIds }: { clinicIds: string[] }, db: DbOrTx): Promise<string[]> {
-  if (clinicIds.length === 0) return [];
-  const rows = await db.select({ id: connections.id }).from(connections).where(inArray(connections.clinicId, clinicIds));
   return rows.map((r) => r.id);
 }
 

@@ -248,7 +248,7 @@ function blockRows(recordSetId: string, kind: "extra" | "unavailable", items: un
   };
 }
 
-export function specFor(resource: SyncResource): ResourceSpec {
+function specFor(resource: SyncResource): ResourceSpec {
   return RESOURCE_SPECS.find((s) => s.resource === resource)!;
 }
 

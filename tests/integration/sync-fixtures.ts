@@ -6,7 +6,7 @@ import { sealApiKey } from "../../domain/connections/key-storage.ts";
 import type { SyncContext } from "../../domain/sync/run.ts";
 import { createVendorClient } from "../../domain/vendors/factory.ts";
 import type { ListOptions, Page } from "../../domain/vendors/types.ts";
-import { controlClient, type ClinikoAccountView, type NewClinikoAccountBody } from "../../simulator/control-client.ts";
+import { controlClient, type NewClinikoAccountBody } from "../../simulator/control-client.ts";
 import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 import { insertClinic } from "../support/fleet.ts";
@@ -83,5 +83,3 @@ export async function currentSetId(w: SyncWorld, connectionId: string): Promise<
     .where(and(eq(syncRecordSets.connectionId, connectionId), sql`${syncRecordSets.retiredAt} is null`));
   return row!.id;
 }
-
-export type { ClinikoAccountView };
