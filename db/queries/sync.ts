@@ -92,7 +92,7 @@ export async function startRun(
     trigger,
     jobId,
     now = new Date(),
-  }: { connectionId: string; recordSetId: string; trigger: SyncTrigger; jobId: string | null; now?: Date },
+  }: { connectionId: string; recordSetId: string | null; trigger: SyncTrigger; jobId: string | null; now?: Date },
   db: DbOrTx,
 ): Promise<SyncRunRow> {
   return inTransaction(db, async (tx) => {
@@ -106,7 +106,7 @@ export async function startRun(
   });
 }
 
-/** A run continued by its retried job (the worker was killed): running again, counters kept. */
+/** The run's record set, once known; a run continued by its retried job (the worker was killed) runs again, counters kept. */
 export async function reopenRun({ runId, recordSetId }: { runId: string; recordSetId: string }, db: DbOrTx): Promise<void> {
   await db.update(syncRuns).set({ state: "running", finishedAt: null, recordSetId }).where(eq(syncRuns.id, runId));
 }

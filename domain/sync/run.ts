@@ -97,6 +97,13 @@ export async function syncConnection(ctx: SyncContext, req: SyncRequest): Promis
   if (c.state === "paused" || !target) return report;
   const client = syncClientFor(target, ctx.vendor, ctx.vendorDeps);
 
+  // the run: a retried job (the worker died) continues its own run
+  const previous = req.jobId ? await findRunByJob({ connectionId: c.id, jobId: req.jobId }, ctx.db) : null;
+  let runId: string;
+  if (previous && previous.state === "running") runId = previous.id;
+  else runId = (await startRun({ connectionId: c.id, recordSetId: null, trigger: req.trigger, jobId: req.jobId, now: now(ctx) }, ctx.db)).id;
+  report.runId = runId;
+
   // which account's records: the connection's identity (docs/decisions/0026); learned now if never verified
   let identity: VendorAccountIdentity | null = c.vendorAccount;
   if (!identity) {
@@ -105,20 +112,15 @@ export async function syncConnection(ctx: SyncContext, req: SyncRequest): Promis
       await rememberConnectionAccount({ connectionId: c.id, account: identity }, ctx.db);
     } catch (err) {
       if (!isVendorError(err)) throw err;
-      return failWithoutRun(ctx, req, row, err);
+      const message = `Could not learn the account: ${errorText(err)}`;
+      await finishRun({ runId, connectionId: c.id, state: "failed", lastError: message }, ctx.db);
+      const failureCode = await feedHealth(ctx, c.id, runId, "locations", err);
+      return { ...report, outcome: "failed", failureCode };
     }
   }
   const recordSetId = await recordSetFor(ctx.db, c.id, c.vendor, identity);
   report.recordSetId = recordSetId;
-
-  // the run: a retried job (the worker died) continues its own run
-  const previous = req.jobId ? await findRunByJob({ connectionId: c.id, jobId: req.jobId }, ctx.db) : null;
-  let runId: string;
-  if (previous && previous.state === "running" && previous.recordSetId === recordSetId) {
-    runId = previous.id;
-    await reopenRun({ runId, recordSetId }, ctx.db);
-  } else runId = (await startRun({ connectionId: c.id, recordSetId, trigger: req.trigger, jobId: req.jobId, now: now(ctx) }, ctx.db)).id;
-  report.runId = runId;
+  await reopenRun({ runId, recordSetId }, ctx.db);
 
   const states = new Map((await listResourceStates({ recordSetId }, ctx.db)).map((s) => [s.resource, s]));
   let refused: { resource: SyncResource; error: VendorError } | null = null;
@@ -295,12 +297,6 @@ async function feedHealth(ctx: SyncContext, connectionId: string, runId: string,
     observed: { error, resource },
   });
   return result.failureCode;
-}
-
-/** The key was refused before a run could start (learning the account): still the same evidence. */
-async function failWithoutRun(ctx: SyncContext, req: SyncRequest, row: Row, err: VendorError): Promise<SyncReport> {
-  const failureCode = await feedHealth(ctx, row.connection.id, req.jobId ?? "verify", "locations", err);
-  return { outcome: "failed", runId: null, recordSetId: null, failureCode, drops: [], recordsSeen: 0, recordsChanged: 0, pages: 0 };
 }
 
 /** A sudden drop raises the existing "no patients recognised" alert, with the before/after numbers. */

@@ -71,12 +71,13 @@ describe("sync, visible", () => {
     await openClinic("Fremantle Allied Health");
     const card = page.locator(".sync-card");
     await card.getByRole("button", { name: /Sync now|Sync running/ }).click();
-    await expect.poll(async () => card.locator(".badge").first().innerText(), { timeout: 60_000 }).toBe("Failed");
+    await expect.poll(async () => card.locator(".badge").first().innerText(), { timeout: 90_000 }).toBe("Failed");
+    expect(await card.innerText()).toMatch(/Could not learn the account|patients/i);
     await page.goto(`${baseUrl}/clinics?sync=failing&sort=lastSync&dir=desc`);
     const table = page.locator("table").first();
     await expect.poll(async () => table.innerText()).toContain("Fremantle Allied Health");
     expect(await page.getByRole("checkbox", { name: "Sync failing" }).isChecked()).toBe(true);
     expect(await table.innerText()).not.toContain("Yarra Valley Osteopathy");
     await shot("fleet-sync-failing");
-  });
+  }, 120_000);
 });

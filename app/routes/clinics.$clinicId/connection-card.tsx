@@ -120,8 +120,14 @@ export function ConnectionCard({
             <dd>{when(connection.firstFailureAt, "—")}</dd>
             <dt>Last sync</dt>
             <dd>
-              {connection.syncState ? `${SYNC_STATE_LABELS[connection.syncState]} ${when(connection.lastSyncAt, "")}` : "never"}
-              {connection.lastSyncSuccessAt ? <span className="hint"> · last success {when(connection.lastSyncSuccessAt, "never")}</span> : null}
+              {connection.syncState ? (
+                <>
+                  {SYNC_STATE_LABELS[connection.syncState]} · {connection.lastSyncAt ? relativeTime(connection.lastSyncAt, now) : ""}
+                </>
+              ) : (
+                "never"
+              )}
+              {connection.lastSyncSuccessAt ? <span className="hint"> · last success {relativeTime(connection.lastSyncSuccessAt, now)}</span> : null}
             </dd>
           </dl>
           {canAct ? (

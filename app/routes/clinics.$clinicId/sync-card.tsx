@@ -52,38 +52,40 @@ export function SyncCard({ sync, canAct, busyIntent, now }: { sync: Sync; canAct
         <p className="hint">No sync has run for this connection yet. The schedule reaches it within the hour, or sync it now.</p>
       )}
       {sync.resources.length ? (
-        <table className="compact sync-resources">
-          <caption className="visually-hidden">Sync by resource</caption>
-          <thead>
-            <tr>
-              <th scope="col">Resource</th>
-              <th scope="col">State</th>
-              <th scope="col">Pages</th>
-              <th scope="col">Seen / changed</th>
-              <th scope="col">Kept</th>
-              <th scope="col">Last success</th>
-            </tr>
-          </thead>
-          <tbody>
-            {sync.resources.map((r) => (
-              <tr key={r.resource}>
-                <th scope="row">{r.label}</th>
-                <td>
-                  <span className={`badge tone-${r.state ? TONE[r.state] : "idle"}`}>{r.stateLabel}</span>
-                  {r.lastError ? <div className="hint mono">{r.lastError}</div> : null}
-                </td>
-                <td>
-                  {n.format(r.pagesDone)} / {n.format(r.pagesTotal)}
-                </td>
-                <td>
-                  {n.format(r.recordsSeen)} / {n.format(r.recordsChanged)}
-                </td>
-                <td>{r.liveCount === null ? "—" : n.format(r.liveCount)}</td>
-                <td>{r.lastSuccessAt ? relativeTime(r.lastSuccessAt, now) : "never"}</td>
+        <div className="table-wrap">
+          <table className="compact sync-resources">
+            <caption className="visually-hidden">Sync by resource</caption>
+            <thead>
+              <tr>
+                <th scope="col">Resource</th>
+                <th scope="col">State</th>
+                <th scope="col">Pages</th>
+                <th scope="col">Seen / changed</th>
+                <th scope="col">Kept</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {sync.resources.map((r) => (
+                <tr key={r.resource}>
+                  <th scope="row">{r.label}</th>
+                  <td>
+                    <span className={`badge tone-${r.state ? TONE[r.state] : "idle"}`}>{r.stateLabel}</span>
+                    {r.lastError ? <div className="hint mono">{r.lastError}</div> : null}
+                  </td>
+                  <td>
+                    {n.format(r.pagesDone)} / {n.format(r.pagesTotal)}
+                  </td>
+                  <td>
+                    {n.format(r.recordsSeen)} / {n.format(r.recordsChanged)}
+                  </td>
+                  <td title={r.lastSuccessAt ? `Last success ${absoluteTime(r.lastSuccessAt)}` : "Never succeeded"}>
+                    {r.liveCount === null ? "—" : n.format(r.liveCount)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
       {sync.history.length > 1 ? (
         <details>
