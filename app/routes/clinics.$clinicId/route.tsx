@@ -219,12 +219,13 @@ export default function ClinicPage() {
         <div className="stack">
           {page.accountChange ? <AccountChangeCard change={page.accountChange} canAct={canAct} busyIntent={busyIntent} now={now} /> : null}
           <ConnectionCard connection={connection} info={info} canAct={canAct} busyIntent={busyIntent} result={result} now={now} clinicZone={clinic.timeZone} />
-          {page.sync ? <SyncCard sync={page.sync} canAct={canAct} busyIntent={busyIntent} now={now} /> : null}
           {connection && canAct ? <ReconnectLinkCard clinic={clinic} connection={connection} errors={errors} result={result} /> : null}
           {connection && canAct ? <LookupCard connection={connection} errors={errors} result={result} busyIntent={busyIntent} /> : null}
           {connection && canAct ? <ManualNotesCard manualNotes={connection.supportFindings?.manualNotes ?? null} errors={errors} now={now} /> : null}
         </div>
         <div className="stack">
+          {/* why: the wider column, so the per-resource table fits */}
+          {page.sync ? <SyncCard sync={page.sync} canAct={canAct} busyIntent={busyIntent} now={now} /> : null}
           {page.playbook && info ? <PlaybookCard playbook={page.playbook} info={info} vendor={connection?.vendor ?? null} /> : null}
           {page.packet ? <PacketCard packet={page.packet} /> : null}
           <ClinicMessagesCard messages={page.messages} now={now} />
