@@ -57,7 +57,7 @@ export interface ProbeRequest {
    * Sync's evidence (reason "sync"): the vendor's failure while syncing `resource`, classified and
    * decided exactly like a probe's own — a 401 during sync is the same evidence as during a probe.
    */
-  observed?: { error: VendorError; resource: SyncResource };
+  observed?: { error: VendorError; resource: SyncResource | null };
 }
 
 export interface ProbeReport {
@@ -131,7 +131,7 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
   const opened = openStoredKey(ctx.keyring, c);
   // classify
   const answer: VendorAnswer = req.observed
-    ? { outcome: { ok: false, error: req.observed.error }, refusedResource: req.observed.resource }
+    ? { outcome: { ok: false, error: req.observed.error }, ...(req.observed.resource ? { refusedResource: req.observed.resource } : {}) }
     : await askVendor(ctx.vendors, c, opened);
   const now = ctx.now?.() ?? new Date();
   const classification = namedResource(await classify(ctx.vendors, c, opened, answer, now), answer.refusedResource);

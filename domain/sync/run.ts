@@ -114,7 +114,8 @@ export async function syncConnection(ctx: SyncContext, req: SyncRequest): Promis
       if (!isVendorError(err)) throw err;
       const message = `Could not learn the account: ${errorText(err)}`;
       await finishRun({ runId, connectionId: c.id, state: "failed", lastError: message }, ctx.db);
-      const failureCode = await feedHealth(ctx, c.id, runId, "locations", err);
+      // why: the same calls as a probe's verify, so no sync resource is named (the probe re-checks nothing extra)
+      const failureCode = await feedHealth(ctx, c.id, runId, null, err);
       return { ...report, outcome: "failed", failureCode };
     }
   }
@@ -288,10 +289,10 @@ function errorText(err: VendorError): string {
 }
 
 /** The failure as health evidence, through the probe's own classify → decide → write path. */
-async function feedHealth(ctx: SyncContext, connectionId: string, runId: string, resource: SyncResource, error: VendorError): Promise<string | null> {
+async function feedHealth(ctx: SyncContext, connectionId: string, runId: string, resource: SyncResource | null, error: VendorError): Promise<string | null> {
   const result = await probeConnection(ctx.health, {
     connectionId,
-    probeId: `sync:${runId}:${resource}`,
+    probeId: `sync:${runId}:${resource ?? "account"}`,
     reason: "sync",
     requestedBy: "sync",
     observed: { error, resource },
