@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import { and, eq, sql, type AnyColumn } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listRecordSets, listRuns } from "../../db/queries/sync.ts";
-import { alerts, connectionEvents, connections, syncAppointments, syncInvoices, syncPatients, syncResources } from "../../db/schema/index.ts";
+import { alerts, connectionEvents, connections, syncAppointments, syncInvoices, syncLocations, syncPatients, syncResources } from "../../db/schema/index.ts";
+import { sealApiKey } from "../../domain/connections/key-storage.ts";
+import { insertClinic } from "../support/fleet.ts";
+import { createVendorClient } from "../../domain/vendors/factory.ts";
 import { probeConnection } from "../../domain/health/probe.ts";
 import { syncConnection } from "../../domain/sync/run.ts";
 import { clinikoClinic, currentSetId, startSyncWorld, storedIds, storeKey, vendorIds, type SyncWorld } from "./sync-fixtures.ts";
@@ -285,5 +288,42 @@ describe("sync against the simulator over HTTP", () => {
     expect(await storedIds(w, b.recordSetId!, "patients")).toEqual(await vendorIds(w, other.keys[0]!.key, "patients"));
     // the old account's records stay in their own set
     expect(await storedIds(w, a.recordSetId!, "patients")).toEqual(await vendorIds(w, first.key, "patients"));
+  });
+});
+
+describe("sync of a Nookal practice", () => {
+  it.each(["v3", "v2"] as const)("Nookal %s: every resource it has, locations refreshed whole, then an incremental run", async (apiVersion) => {
+    const view = await w.control.createNookalAccount({ region: "au", apiVersion, locations: [{ name: "Main", patients: 60 }] });
+    const key = view.keys[0]!.key;
+    const { connectionId } = await insertClinic(w.t.db, {
+      name: `Nookal ${apiVersion} Physio`,
+      vendor: "nookal",
+      region: "au",
+      apiVersion,
+      state: "healthy",
+      lastSuccessAt: new Date(),
+    });
+    await w.t.db
+      .update(connections)
+      .set({ ...sealApiKey(w.services.keyring, connectionId, { vendor: "nookal", key, region: "au" }), vendorAccount: null })
+      .where(eq(connections.id, connectionId));
+    const full = await sync(connectionId);
+    expect(full.outcome).toBe("succeeded");
+    const setId = full.recordSetId!;
+    const resources = await w.t.db.select().from(syncResources).where(eq(syncResources.recordSetId, setId));
+    // Nookal lists practitioners once and has no availability data
+    expect(resources.map((r) => r.resource).sort()).toEqual(["appointment_types", "appointments", "invoices", "locations", "patients", "practitioners"]);
+    expect(resources.every((r) => r.state === "succeeded")).toBe(true);
+    const listed: string[] = [];
+    for await (const page of createVendorClient({ vendor: "nookal", key, region: "au", apiVersion }, w.services.vendor).patients())
+      listed.push(...page.items.map((p) => p.id));
+    expect(listed.length).toBeGreaterThan(50);
+    expect(await storedIds(w, setId, "patients")).toEqual([...new Set(listed)].sort());
+    const locations = await w.t.db.select().from(syncLocations).where(eq(syncLocations.recordSetId, setId));
+    expect(locations.map((l) => l.name)).toEqual(["Main"]);
+    const again = await sync(connectionId);
+    expect(again.outcome).toBe("succeeded");
+    expect(again.recordSetId).toBe(setId);
+    expect(await storedIds(w, setId, "patients")).toEqual([...new Set(listed)].sort());
   });
 });
