@@ -15,6 +15,8 @@ import type { VendorAccess } from "../domain/health/probe.ts";
 import { createVendorAccess } from "../domain/health/vendor-access.ts";
 import type { VendorClientDeps } from "../domain/vendors/client.ts";
 import { createSharedBudget } from "../domain/vendors/shared-budget.ts";
+import { DEFAULT_DROP_SETTINGS } from "../domain/sync/drop.ts";
+import type { SyncContext } from "../domain/sync/run.ts";
 import type { VendorSettings } from "../domain/vendors/types.ts";
 import type { Logger } from "../lib/logger.ts";
 import { startBoss } from "../workers/boss.ts";
@@ -49,6 +51,11 @@ export interface Services {
    * budget, both shared through Postgres. Interactive lane; sync passes `{ ...vendorDeps, lane: "sync" }`.
    */
   vendorDeps: VendorClientDeps;
+  /**
+   * What every SYNC client is built with (domain/sync/client.ts syncClientFor): the one place to
+   * give sync its own lane of the shared rate budget.
+   */
+  syncVendorDeps: VendorClientDeps;
   masterKey: string;
   /** The master keys, for the few actions that decrypt or store an API key server-side. */
   keyring: Keyring;
@@ -70,12 +77,27 @@ export function bulkDeps(services: Services): BulkDeps {
   return {
     db: services.db,
     probes: services.queues.probe,
+    syncs: services.queues.sync,
     runs: services.queues.bulkRun,
     keyring: services.keyring,
     deliveries: services.queues.deliver,
     publicUrl: publicUrl(services.env),
     linkTtlHours: services.env.RECONNECT_LINK_TTL_HOURS,
     brand: services.brand,
+  };
+}
+
+/** What a sync needs (worker handler, tests, benches): the probe pipeline for its failures, its own vendor deps. */
+export function syncContext(services: Services): SyncContext {
+  return {
+    db: services.db,
+    keyring: services.keyring,
+    vendor: services.vendor,
+    vendorDeps: services.syncVendorDeps,
+    health: { db: services.db, keyring: services.keyring, vendors: services.vendors, alerts: services.alerts, probes: services.queues.probe },
+    alerts: services.alerts,
+    queue: services.queues.sync,
+    drop: { share: services.env.SYNC_DROP_ALERT_SHARE, minimum: DEFAULT_DROP_SETTINGS.minimum },
   };
 }
 
@@ -129,6 +151,7 @@ export function composeServices({
     vendors: createVendorAccess(vendor, vendorDeps),
     probeVendors: createVendorAccess(vendor, { ...vendorDeps, lane: "probe" }),
     vendorDeps,
+    syncVendorDeps: { ...vendorDeps, lane: "sync" },
     masterKey: masterKeyBase64(env),
     keyring,
     sessionSecret: sessionSecret(env),

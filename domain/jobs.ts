@@ -16,3 +16,5 @@ interface ProbeJob {
 export type ProbeJobQueue = JobQueue<ProbeJob>;
 export type DeliveryJobQueue = JobQueue<{ notificationId: string }>;
 export type BulkJobQueue = JobQueue<{ operationId: string }>;
+
+export type SyncJobQueue = JobQueue<{ connectionId: string; trigger: "schedule" | "manual" | "bulk"; requestedBy?: string }>;

@@ -213,6 +213,8 @@ export interface EscalationPacket {
   suggestedAction: string | null;
   /** What support learned (patient lookup, notes copied by hand); absent in packets stored before it existed. */
   supportFindings?: SupportFindings | null;
+  /** A sync saw far fewer records than the one before (docs/decisions/0033): which, before and after. */
+  recordDrop?: { resource: string; before: number; after: number } | null;
 }
 
 // ---- "broken now" and "failing since" (the SQL: db/queries/broken-now.ts; docs/decisions/0028-broken-now.md)
@@ -263,3 +265,43 @@ export interface VendorAccountIdentity {
 /** The states of a pending account change: asked on the reconnect page, then waiting for support. */
 export const ACCOUNT_CHANGE_STATUSES = ["asked", "awaiting_support", "confirmed", "declined", "discarded"] as const;
 export type AccountChangeStatus = (typeof ACCOUNT_CHANGE_STATUSES)[number];
+
+// ---- sync (docs/decisions/0033-sync.md)
+
+/** What sync keeps per connection, in the order a run walks them (names before the records that use them). */
+export const SYNC_RESOURCES = [
+  "locations",
+  "practitioners",
+  "practitioners_inactive",
+  "appointment_types",
+  "patients",
+  "appointments",
+  "invoices",
+  "daily_availabilities",
+  "availability_blocks",
+  "unavailable_blocks",
+] as const;
+export type SyncResource = (typeof SYNC_RESOURCES)[number];
+
+export const SYNC_RESOURCE_LABELS: Record<SyncResource, string> = {
+  locations: "Businesses / locations",
+  practitioners: "Practitioners",
+  practitioners_inactive: "Inactive practitioners",
+  appointment_types: "Appointment types",
+  patients: "Patients",
+  appointments: "Appointments",
+  invoices: "Invoices",
+  daily_availabilities: "Daily availability",
+  availability_blocks: "Extra availability",
+  unavailable_blocks: "Unavailable blocks",
+};
+
+/** A run's or a resource's state. paused: the connection is paused (or not usable), so sync waits. */
+export const SYNC_STATES = ["running", "succeeded", "failed", "paused"] as const;
+export type SyncState = (typeof SYNC_STATES)[number];
+
+export const SYNC_STATE_LABELS: Record<SyncState, string> = { running: "Running", succeeded: "Succeeded", failed: "Failed", paused: "Paused" };
+
+/** Why a sync ran. */
+export const SYNC_TRIGGERS = ["schedule", "manual", "bulk"] as const;
+export type SyncTrigger = (typeof SYNC_TRIGGERS)[number];

@@ -17,8 +17,8 @@ const children: { name: string; proc: ChildProcess }[] = [];
 let pg: EmbeddedHandle | undefined;
 let shuttingDown = false;
 
-function startChild(name: string, entry: string, childEnv: NodeJS.ProcessEnv): ChildProcess {
-  const proc = spawn(process.execPath, [entry], { stdio: "inherit", env: childEnv });
+function startChild(name: string, entry: string, childEnv: NodeJS.ProcessEnv, nodeFlags: string[] = []): ChildProcess {
+  const proc = spawn(process.execPath, [...nodeFlags, entry], { stdio: "inherit", env: childEnv });
   children.push({ name, proc });
   proc.on("exit", (code, signal) => {
     if (!shuttingDown) {
@@ -114,7 +114,8 @@ try {
     const seeded = await seedDemoFleet({ databaseUrl, masterKey: childEnv.MASTER_KEY!, masterKeyId: env.MASTER_KEY_ID, nodeEnv: env.NODE_ENV });
     logger.info({ clinics: seeded.clinics, created: seeded.created }, "demo fleet ready");
   }
-  startChild("worker", "workers/main.ts", childEnv);
+  // why (docs/decisions/0033-sync.md): a bounded young generation keeps a long sync's garbage from growing RSS past 300 MB
+  startChild("worker", "workers/main.ts", childEnv, ["--max-semi-space-size=8"]);
   startChild("web", "scripts/web.ts", childEnv);
   await waitForHttp(`http://${env.HOST}:${env.PORT}/healthz`, "The web console", 30_000);
   const url = publicUrl(env);

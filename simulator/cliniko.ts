@@ -1,4 +1,4 @@
-import type { Dataset } from "./dataset.ts";
+import type { Dataset, GenBlock } from "./dataset.ts";
 import { money } from "./dataset.ts";
 import { applyFaults, send, sendJson, takeRateLimit, truncate, type Req, type Res } from "./http.ts";
 import { isoDate, isoSeconds } from "./time.ts";
@@ -41,10 +41,43 @@ function row(id: string, obj: Record<string, unknown>, timeFields: Record<string
   return { id, json: JSON.stringify(obj), time: timeFields, str: { id, ...strFields } };
 }
 
+const BUSINESS_CREATED = Date.parse("2019-03-01T00:00:00Z");
 const ts = (ms: number | null) => (ms === null ? null : isoSeconds(ms));
 
 const CANCELLATION_CODES: Record<string, number> = { "Feeling better": 10, "Condition worse": 20, Sick: 30, Away: 40, Work: 50, Other: 60 };
 const INVOICE_STATUS: Record<number, string> = { 10: "Open", 20: "Paid", 30: "Closed", 40: "Open credit" };
+
+/** availability_blocks and unavailable_blocks share a shape: a span, an optional repeat rule, soft deletion. */
+function blockCollection(field: string, kind: number, of: (d: Dataset) => GenBlock[]): Collection {
+  return {
+    field,
+    rows: (data, a) =>
+      of(data).map((b) => {
+        const id = clinikoId(a.label, kind, b.idx);
+        const practitioner = clinikoId(a.label, KIND.practitioner, b.practitioner);
+        const business = clinikoId(a.label, KIND.business, 0);
+        return row(
+          id,
+          {
+            id,
+            starts_at: isoSeconds(b.startsAt),
+            ends_at: isoSeconds(b.endsAt),
+            repeat_rule: b.repeatRule,
+            deleted_at: ts(b.deletedAt),
+            archived_at: null,
+            created_at: ts(b.createdAt),
+            updated_at: ts(b.updatedAt),
+            business: link(`/businesses/${business}`),
+            practitioner: link(`/practitioners/${practitioner}`),
+            links: { self: `${BASE}/${field}/${id}` },
+          },
+          { created_at: b.createdAt, updated_at: b.updatedAt, starts_at: b.startsAt, ends_at: b.endsAt, archived_at: null, deleted_at: b.deletedAt },
+          { practitioner_id: practitioner, business_id: business },
+        );
+      }),
+    variants: { [DEFAULT_VARIANT]: live, deleted: (r) => r.time.deleted_at != null },
+  };
+}
 
 const COLLECTIONS: Record<string, Collection> = {
   patients: {
@@ -199,6 +232,33 @@ const COLLECTIONS: Record<string, Collection> = {
     },
     variants: { [DEFAULT_VARIANT]: live },
   },
+  daily_availabilities: {
+    field: "daily_availabilities",
+    rows: (data, a) =>
+      data.dailyAvailabilities.map((d) => {
+        const id = clinikoId(a.label, KIND.dailyAvailability, d.idx);
+        const practitioner = clinikoId(a.label, KIND.practitioner, d.practitioner);
+        const business = clinikoId(a.label, KIND.business, 0);
+        return row(
+          id,
+          {
+            id,
+            day_of_week: d.dayOfWeek,
+            availabilities: d.spans.map((s) => ({ starts_at: s.startsAt, ends_at: s.endsAt })),
+            created_at: ts(d.createdAt),
+            updated_at: ts(d.updatedAt),
+            business: link(`/businesses/${business}`),
+            practitioner: link(`/practitioners/${practitioner}`),
+            links: { self: `${BASE}/daily_availabilities/${id}` },
+          },
+          { created_at: d.createdAt, updated_at: d.updatedAt, archived_at: null, deleted_at: null },
+          { practitioner_id: practitioner, business_id: business, day_of_week: String(d.dayOfWeek) },
+        );
+      }),
+    variants: { [DEFAULT_VARIANT]: live },
+  },
+  availability_blocks: blockCollection("availability_blocks", KIND.availabilityBlock, (d) => d.availabilityBlocks),
+  unavailable_blocks: blockCollection("unavailable_blocks", KIND.unavailableBlock, (d) => d.unavailableBlocks),
   businesses: {
     field: "businesses",
     rows: (_data, a) => {
@@ -215,7 +275,7 @@ const COLLECTIONS: Record<string, Collection> = {
             updated_at: "2019-03-01T00:00:00Z",
             links: { self: `${BASE}/businesses/${id}` },
           },
-          { archived_at: null, deleted_at: null },
+          { created_at: BUSINESS_CREATED, updated_at: BUSINESS_CREATED, archived_at: null, deleted_at: null },
           { business_name: a.businessName },
         ),
       ];
@@ -239,6 +299,7 @@ function rowsOf(world: World, account: ClinikoAccount, resource: string): Row[] 
 // why: sorting and filtering 20,000 rows per page request would cap throughput; pages of one
 // query share the filtered list. Keyed per world because two simulators may share account ids.
 const queryCaches = new WeakMap<World, Map<string, Row[]>>();
+const baseCaches = new WeakMap<World, Map<string, Row[]>>();
 const QUERY_CACHE_MAX = 256;
 
 type Op = ">=" | "<=" | "!?" | "!=" | "~~" | ">" | "<" | "=" | "~" | "?" | "*";
@@ -492,11 +553,38 @@ export async function handleCliniko(world: World, req: Req, res: Res, shard: str
   if (!queryCache) queryCaches.set(world, (queryCache = new Map()));
   let rows = queryCache.get(cacheKey);
   if (!rows) {
-    rows = sortRows(
-      all.filter((r) => keep(r) && filters.every((f) => matches(r, f))),
-      sort,
-      search.get("order"),
-    );
+    // why: a sync pages by updated_at (every page a new `updated_at:>=` filter); sorting the whole
+    // resource once per variant and filtering the sorted list keeps each page linear, not n log n
+    const baseKey = `${account.id}|${account.version}|${resource}|${variant}|${record.hidePatients}|${includeArchived}|${includeDeleted}|${sort}|${search.get("order")}|base`;
+    let baseCache = baseCaches.get(world);
+    if (!baseCache) baseCaches.set(world, (baseCache = new Map()));
+    let base = baseCache.get(baseKey);
+    if (!base) {
+      base = sortRows(all.filter(keep), sort, search.get("order"));
+      if (baseCache.size >= QUERY_CACHE_MAX) baseCache.delete(baseCache.keys().next().value!);
+      baseCache.set(baseKey, base);
+    }
+    const active = filters.filter((f) => f.op !== "*");
+    const ascByUpdated = sort === "updated_at" && (search.get("order") ?? "asc") === "asc";
+    if (ascByUpdated && active.length > 0 && active.every((f) => f.field === "updated_at" && (f.op === ">=" || f.op === ">"))) {
+      // why: keyset pages (`updated_at >= t`, oldest first) are a suffix of the sorted list: binary search, not a scan
+      const sorted = base;
+      const bound = (pred: (r: Row) => boolean) => {
+        let lo = 0;
+        let hi = sorted.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (pred(sorted[mid]!)) hi = mid;
+          else lo = mid + 1;
+        }
+        return lo;
+      };
+      const end = bound((r) => r.time.updated_at == null);
+      const start = Math.max(
+        ...active.map((f) => bound((r) => r.time.updated_at == null || (f.op === ">=" ? r.time.updated_at >= f.time! : r.time.updated_at > f.time!))),
+      );
+      rows = sorted.slice(Math.min(start, end), end);
+    } else rows = active.length === 0 ? base : base.filter((r) => active.every((f) => matches(r, f)));
     if (queryCache.size >= QUERY_CACHE_MAX) queryCache.delete(queryCache.keys().next().value!);
     queryCache.set(cacheKey, rows);
   }

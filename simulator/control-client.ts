@@ -28,6 +28,8 @@ export interface NewClinikoAccountBody {
   country?: string;
   patients?: number;
   patientsOnly?: boolean;
+  practitioners?: number;
+  invoiceShare?: number;
   user?: Partial<Omit<ClinikoUser, "id">>;
   faults?: Faults;
   keys?: number;
@@ -87,8 +89,11 @@ export function controlClient(baseUrl: string) {
     setSettings: (settings: Partial<WorldSettings>) => call<WorldSettings>("PATCH", "/settings", settings),
     getSettings: async () => (await call<{ settings: WorldSettings }>("GET", "/world")).settings,
     setPatients: (accountId: string, count: number, location?: string) => call<unknown>("POST", `/accounts/${accountId}/patients`, { count, location }),
-    touch: (accountId: string, resource: "patients" | "practitioners" | "appointments" | "invoices" | "appointment_types", count: number, at?: number) =>
+    touch: (accountId: string, resource: TouchableResource, count: number, at?: number) =>
       call<{ touched: number; updatedAt: string }>("POST", `/accounts/${accountId}/touch`, { resource, count, at }),
+    /** Deletes, archives or cancels the first `count` live records (their updated_at moves to `at`). */
+    change: (accountId: string, resource: TouchableResource, change: "delete" | "archive" | "cancel", count: number, at?: number) =>
+      call<{ changed: number; updatedAt: string }>("POST", `/accounts/${accountId}/change`, { resource, change, count, at }),
     resetRateLimits: () => call<{ ok: true }>("POST", "/rate-limits/reset"),
     /** Per Cliniko user (`cliniko:<account>:<user>`): admitted and 429ed request times, epoch ms. */
     rateLog: () => call<{ buckets: Array<{ bucket: string; admitted: number[]; limited: number[] }> }>("GET", "/rate-limits"),
@@ -98,6 +103,9 @@ export function controlClient(baseUrl: string) {
 }
 
 export type ControlClient = ReturnType<typeof controlClient>;
+
+type TouchableResource =
+  "patients" | "practitioners" | "appointments" | "invoices" | "appointment_types" | "daily_availabilities" | "availability_blocks" | "unavailable_blocks";
 
 /** VendorSettings pointing every vendor URL at a simulator. */
 export function simulatorVendorSettings(baseUrl: string, overrides: Partial<VendorSettings> = {}): VendorSettings {

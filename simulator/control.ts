@@ -79,6 +79,8 @@ const ClinikoAccountSchema = z.object({
   country: z.string().length(2).optional(),
   patients: z.number().int().min(0).max(1_000_000).optional(),
   patientsOnly: z.boolean().optional(),
+  practitioners: z.number().int().min(1).max(2000).optional(),
+  invoiceShare: z.number().min(0).max(1).optional(),
   user: UserSchema.optional(),
   faults: FaultsSchema.optional(),
   /** How many keys to create for the first user (default 1). */
@@ -172,7 +174,13 @@ const TOUCHABLE = {
   appointments: "appointments",
   invoices: "invoices",
   appointment_types: "appointmentTypes",
+  daily_availabilities: "dailyAvailabilities",
+  availability_blocks: "availabilityBlocks",
+  unavailable_blocks: "unavailableBlocks",
 } as const;
+
+/** What POST /accounts/:id/change may do to the first `count` live records of a resource. */
+const CHANGES = ["delete", "archive", "cancel"] as const;
 
 export async function handleControl(world: World, req: Req, res: Res, path: string, reset: (seed?: number) => void): Promise<void> {
   const method = req.method ?? "GET";
@@ -355,6 +363,34 @@ function run(world: World, route: string, id: string, body: unknown, reset: (see
       // why: keep the mutated data, only drop what was rendered from it
       a.version++;
       return { touched: touched.length, updatedAt: isoSeconds(at) };
+    }
+    case "POST /accounts/:id/change": {
+      // why: sync must apply deletions, archivals and cancellations; these bump updated_at as the vendor does
+      const a = account(world, id);
+      const spec = z
+        .object({
+          resource: z.enum(Object.keys(TOUCHABLE) as [keyof typeof TOUCHABLE]),
+          change: z.enum(CHANGES),
+          count: z.number().int().min(1),
+          at: z.number().optional(),
+        })
+        .parse(body);
+      const at = Math.floor((spec.at ?? Date.now()) / 1000) * 1000;
+      const records = datasetOf(world, a)[TOUCHABLE[spec.resource]] as unknown as Record<string, unknown>[];
+      const field = spec.change === "delete" ? "deletedAt" : spec.change === "archive" ? "archivedAt" : "cancelledAt";
+      if (!records.some((r) => field in r)) throw new ControlError(400, `${spec.resource} cannot be ${spec.change}d`);
+      // why: only records nothing has happened to yet, so each change is counted once
+      const changed = records.filter((r) => r.deletedAt == null && r.archivedAt == null && r.cancelledAt == null).slice(0, spec.count);
+      for (const r of changed) {
+        r[field] = at;
+        r.updatedAt = at;
+        if (spec.change === "cancel") {
+          r.status = "cancelled";
+          r.cancellationReason = "Other";
+        }
+      }
+      a.version++;
+      return { changed: changed.length, updatedAt: isoSeconds(at) };
     }
     default:
       throw new ControlError(404, `no control route ${route}`);

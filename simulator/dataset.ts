@@ -73,12 +73,40 @@ export interface GenInvoice {
   createdAt: number;
   updatedAt: number;
 }
+/** A practitioner's regular hours on one weekday (Cliniko daily_availabilities). */
+interface GenDailyAvailability {
+  idx: number;
+  practitioner: number;
+  location: number;
+  /** ISO weekday, 1 = Monday. */
+  dayOfWeek: number;
+  /** "HH:MM" wall-clock spans. */
+  spans: { startsAt: string; endsAt: string }[];
+  createdAt: number;
+  updatedAt: number;
+}
+/** Extra availability (availability_blocks) or time off (unavailable_blocks). */
+export interface GenBlock {
+  idx: number;
+  practitioner: number;
+  location: number;
+  startsAt: number;
+  endsAt: number;
+  /** Cliniko's repeat rule, or null for a one-off. */
+  repeatRule: { repeat_type: string; number_of_repeats: number; repeating_interval: number } | null;
+  deletedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
 export interface Dataset {
   patients: GenPatient[];
   practitioners: GenPractitioner[];
   appointmentTypes: GenAppointmentType[];
   appointments: GenAppointment[];
   invoices: GenInvoice[];
+  dailyAvailabilities: GenDailyAvailability[];
+  availabilityBlocks: GenBlock[];
+  unavailableBlocks: GenBlock[];
 }
 
 export interface DatasetSpec {
@@ -91,6 +119,10 @@ export interface DatasetSpec {
   anchor: number;
   /** Lighter data for huge synthetic accounts (benchmarks): patients only. */
   patientsOnly?: boolean;
+  /** Practitioners (default: 2 + one per 400 patients, 2..12); appointments scale with them. */
+  practitioners?: number;
+  /** Share of attended appointments that get an invoice (default 0.9). */
+  invoiceShare?: number;
 }
 
 const sec = (ms: number) => Math.floor(ms / 1000) * 1000;
@@ -130,7 +162,17 @@ export function generateDataset(spec: DatasetSpec): Dataset {
       });
     }
   });
-  if (spec.patientsOnly) return { patients, practitioners: [], appointmentTypes: [], appointments: [], invoices: [] };
+  if (spec.patientsOnly)
+    return {
+      patients,
+      practitioners: [],
+      appointmentTypes: [],
+      appointments: [],
+      invoices: [],
+      dailyAvailabilities: [],
+      availabilityBlocks: [],
+      unavailableBlocks: [],
+    };
   // why: most requests (probes, patient counts) never touch appointments; generating them costs
   // ~100 ms per account, so they are built on first access only
   let rest: Omit<Dataset, "patients"> | undefined;
@@ -149,6 +191,15 @@ export function generateDataset(spec: DatasetSpec): Dataset {
     get invoices() {
       return more().invoices;
     },
+    get dailyAvailabilities() {
+      return more().dailyAvailabilities;
+    },
+    get availabilityBlocks() {
+      return more().availabilityBlocks;
+    },
+    get unavailableBlocks() {
+      return more().unavailableBlocks;
+    },
   };
 }
 
@@ -161,7 +212,8 @@ function generateRest(spec: DatasetSpec, patients: GenPatient[]): Omit<Dataset, 
   const locations = spec.patientsPerLocation.length;
   const practitioners: GenPractitioner[] = [];
   const pr = rng(seed, label, "practitioners");
-  const practitionerCount = Math.max(2, Math.min(12, 2 + Math.round(patients.length / 400)));
+  const practitionerCount = spec.practitioners ?? Math.max(2, Math.min(12, 2 + Math.round(patients.length / 400)));
+  const invoiceShare = spec.invoiceShare ?? 0.9;
   for (let i = 0; i < practitionerCount; i++) {
     const createdAt = sec(anchor - pr.int(200, 5 * 365) * DAY_MS);
     practitioners.push({
@@ -247,7 +299,7 @@ function generateRest(spec: DatasetSpec, patients: GenPatient[]): Omit<Dataset, 
           updatedAt,
         };
         appointments.push(appointment);
-        if (status === "arrived" && deletedAt === null && r.chance(0.9)) {
+        if (status === "arrived" && deletedAt === null && r.chance(invoiceShare)) {
           const sr = r.next();
           const invoiceStatus: GenInvoice["status"] = sr < 0.15 ? 10 : sr < 0.85 ? 20 : sr < 0.95 ? 30 : 40;
           const issueDate = endsAt;
@@ -275,7 +327,63 @@ function generateRest(spec: DatasetSpec, patients: GenPatient[]): Omit<Dataset, 
       }
     }
   }
-  return { practitioners, appointmentTypes, appointments, invoices };
+  const { dailyAvailabilities, availabilityBlocks, unavailableBlocks } = generateAvailability(spec, practitioners);
+  return { practitioners, appointmentTypes, appointments, invoices, dailyAvailabilities, availabilityBlocks, unavailableBlocks };
+}
+
+/** Regular weekday hours per practitioner, a few extra sessions and some time off (a share of it deleted). */
+function generateAvailability(
+  spec: DatasetSpec,
+  practitioners: GenPractitioner[],
+): Pick<Dataset, "dailyAvailabilities" | "availabilityBlocks" | "unavailableBlocks"> {
+  const { seed, label, anchor } = spec;
+  const dailyAvailabilities: GenDailyAvailability[] = [];
+  const availabilityBlocks: GenBlock[] = [];
+  const unavailableBlocks: GenBlock[] = [];
+  for (const p of practitioners) {
+    const r = rng(seed, label, "availability", p.idx);
+    for (let day = 1; day <= 5; day++) {
+      if (r.chance(0.15)) continue;
+      const start = 8 + r.int(0, 2);
+      const spans = r.chance(0.5)
+        ? [
+            { startsAt: `${String(start).padStart(2, "0")}:00`, endsAt: "13:00" },
+            { startsAt: "14:00", endsAt: `${17 + r.int(0, 1)}:00` },
+          ]
+        : [{ startsAt: `${String(start).padStart(2, "0")}:00`, endsAt: `${16 + r.int(0, 2)}:30` }];
+      const createdAt = sec(Math.max(p.createdAt, anchor - r.int(30, 700) * DAY_MS));
+      dailyAvailabilities.push({
+        idx: dailyAvailabilities.length,
+        practitioner: p.idx,
+        location: p.location,
+        dayOfWeek: day,
+        spans,
+        createdAt,
+        updatedAt: sec(createdAt + r.next() * (anchor - 1000 - createdAt)),
+      });
+    }
+    const block = (list: GenBlock[], repeat: boolean, deletedShare: number) => {
+      const dayOffset = r.int(-120, 60);
+      const startsAt = sec(Math.floor(anchor / DAY_MS + dayOffset) * DAY_MS + (9 + r.int(0, 6)) * 3_600_000);
+      const createdAt = sec(Math.min(anchor - 1000, startsAt - r.int(1, 30) * DAY_MS));
+      const deleted = r.chance(deletedShare);
+      const updatedAt = sec(createdAt + r.next() * Math.max(0, anchor - 1000 - createdAt));
+      list.push({
+        idx: list.length,
+        practitioner: p.idx,
+        location: p.location,
+        startsAt,
+        endsAt: startsAt + r.int(1, 4) * 3_600_000,
+        repeatRule: repeat ? { repeat_type: "weekly", number_of_repeats: r.int(2, 10), repeating_interval: 1 } : null,
+        deletedAt: deleted ? updatedAt : null,
+        createdAt,
+        updatedAt,
+      });
+    };
+    for (let i = r.int(0, 2); i > 0; i--) block(availabilityBlocks, r.chance(0.5), 0);
+    for (let i = r.int(1, 4); i > 0; i--) block(unavailableBlocks, r.chance(0.3), 0.2);
+  }
+  return { dailyAvailabilities, availabilityBlocks, unavailableBlocks };
 }
 
 /** Cents → exact decimal string ("-12.05"). */

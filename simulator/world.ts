@@ -140,6 +140,9 @@ export interface ClinikoAccount {
   country: string;
   patients: number;
   patientsOnly: boolean;
+  /** Data scale for benchmarks (see DatasetSpec). */
+  practitioners?: number;
+  invoiceShare?: number;
   users: ClinikoUser[];
   faults: Faults;
   version: number;
@@ -246,7 +249,20 @@ const CLINIKO_ID_BASE = 1_600_000_000_000_000_000n;
 export function clinikoId(accountLabel: string, kind: number, index: number): string {
   return (CLINIKO_ID_BASE + BigInt(hash32(accountLabel)) * 1_000_000_000n + BigInt(kind) * 100_000_000n + BigInt(index)).toString();
 }
-export const KIND = { account: 0, business: 1, user: 2, patient: 3, practitioner: 4, appointmentType: 5, appointment: 6, invoice: 7, key: 8 } as const;
+export const KIND = {
+  account: 0,
+  business: 1,
+  user: 2,
+  patient: 3,
+  practitioner: 4,
+  appointmentType: 5,
+  appointment: 6,
+  invoice: 7,
+  key: 8,
+  dailyAvailability: 9,
+  availabilityBlock: 10,
+  unavailableBlock: 11,
+} as const;
 
 export interface NewClinikoAccount {
   label?: string;
@@ -256,6 +272,8 @@ export interface NewClinikoAccount {
   country?: string;
   patients?: number;
   patientsOnly?: boolean;
+  practitioners?: number;
+  invoiceShare?: number;
   user?: Partial<Omit<ClinikoUser, "id">>;
   faults?: Faults;
 }
@@ -283,6 +301,8 @@ export function addClinikoAccount(world: World, spec: NewClinikoAccount): Clinik
     country: spec.country ?? "AU",
     patients: spec.patients ?? 250,
     patientsOnly: spec.patientsOnly ?? false,
+    ...(spec.practitioners !== undefined ? { practitioners: spec.practitioners } : {}),
+    ...(spec.invoiceShare !== undefined ? { invoiceShare: spec.invoiceShare } : {}),
     users: [user],
     faults: spec.faults ?? {},
     version: 0,
@@ -439,6 +459,8 @@ export function datasetOf(world: World, account: ClinikoAccount | NookalAccount)
       patientsPerLocation: account.vendor === "cliniko" ? [account.patients] : account.locations.map((l) => l.patients),
       anchor: world.anchor,
       patientsOnly: account.patientsOnly,
+      ...(account.vendor === "cliniko" && account.practitioners !== undefined ? { practitioners: account.practitioners } : {}),
+      ...(account.vendor === "cliniko" && account.invoiceShare !== undefined ? { invoiceShare: account.invoiceShare } : {}),
     });
   }
   return account.data;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Queue, WorkOptions } from "pg-boss";
+import { SYNC_TRIGGERS } from "../domain/vocabulary.ts";
 
 /**
  * The job catalog: each queue's name, payload schema, queue options and worker options.
@@ -14,6 +15,13 @@ const ProbeSweepPayloadSchema = z.object({}).passthrough();
 
 /** One stored message (an alert email or webhook, a reconnect-link email): the message itself is in alert_notifications. */
 const DeliverPayloadSchema = z.object({ notificationId: z.uuid() });
+
+/** One sync of one connection (docs/decisions/0033-sync.md). */
+const SyncPayloadSchema = z.object({
+  connectionId: z.uuid(),
+  trigger: z.enum(SYNC_TRIGGERS),
+  requestedBy: z.string().max(200).optional(),
+});
 
 /** One stored bulk operation (domain/bulk): its waiting items are worked in the worker, not in the request. */
 const BulkRunPayloadSchema = z.object({ operationId: z.uuid() });
@@ -86,6 +94,33 @@ export const QUEUES = {
     },
     // why: perJobResults lets one failing receiver retry alone instead of failing its whole batch
     work: { batchSize: 10, perJobResults: true, localConcurrency: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
+  }),
+  // why: "stately" with the connection as singleton key: at most one sync running and one waiting per
+  // connection, so two requests run one after the other and a sweep never stacks them. The heartbeat
+  // lets a killed worker's job be retried within a minute; the retry continues the same run from its
+  // last committed page (domain/sync/run.ts).
+  sync: spec({
+    name: "sync",
+    schema: SyncPayloadSchema,
+    queue: {
+      policy: "stately",
+      retryLimit: 5,
+      retryDelay: 30,
+      retryBackoff: true,
+      retryDelayMax: 900,
+      expireInSeconds: 3600,
+      heartbeatSeconds: 30,
+      notify: true,
+    },
+    // why: a sync is long and waits on the vendor; two per worker process keeps one account's budget the limit
+    work: { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: 5, notifyPollingIntervalSeconds: 10 },
+    singletonKey: (p) => p.connectionId,
+  }),
+  "sync-sweep": spec({
+    name: "sync-sweep",
+    schema: z.object({}).passthrough(),
+    queue: { policy: "exclusive", retryLimit: 0, expireInSeconds: 300 },
+    work: { pollingIntervalSeconds: 30 },
   }),
   // why: a bulk action outlives the request that started it; the job resumes with the items still waiting
   "bulk-run": spec({

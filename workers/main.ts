@@ -1,5 +1,5 @@
 import type { Job } from "pg-boss";
-import { createServices } from "../composition/services.ts";
+import { createServices, syncContext } from "../composition/services.ts";
 import { resealWebhookSecrets } from "../domain/alerts/webhook-secrets.ts";
 import { boot, failStartup, onShutdown, requireDatabaseUrl } from "../scripts/process.ts";
 import { QUEUES } from "./catalog.ts";
@@ -7,6 +7,7 @@ import { startMaintenance } from "./handlers/maintenance.ts";
 import { handleProbeBatch, handleProbeDeadBatch, handleProbeSweep, type ProbeDeps } from "./handlers/probe.ts";
 import { handleBulkRun } from "./handlers/bulk.ts";
 import { workDeliverQueues } from "./handlers/deliver.ts";
+import { handleSyncJobs, handleSyncSweep, type SyncDeps } from "./handlers/sync.ts";
 
 const { env, logger } = boot("worker");
 try {
@@ -31,6 +32,11 @@ try {
   await boss.work(QUEUES["probe-dead"].name, QUEUES["probe-dead"].work, (jobs: Job<object>[]) => handleProbeDeadBatch(jobs, deps));
   await boss.work(QUEUES["probe-sweep"].name, QUEUES["probe-sweep"].work, () => handleProbeSweep(deps));
   await boss.work(QUEUES["bulk-run"].name, QUEUES["bulk-run"].work, (jobs: Job<object>[]) => handleBulkRun(jobs, services));
+  const sync: SyncDeps = { ctx: syncContext(services), logger, queue: services.queues.sync, intervalSeconds: env.SYNC_INTERVAL_MINUTES * 60 };
+  await boss.work(QUEUES.sync.name, QUEUES.sync.work, (jobs: Job<object>[]) => handleSyncJobs(jobs, sync));
+  await boss.work(QUEUES["sync-sweep"].name, QUEUES["sync-sweep"].work, () => handleSyncSweep(sync));
+  // why: every minute, each sweep takes the connections whose phase is in that minute (domain/sync/schedule.ts)
+  await boss.schedule(QUEUES["sync-sweep"].name, "* * * * *");
   // why: cron has minute granularity; the interval is a whole number of minutes by the env schema
   await boss.schedule(QUEUES["probe-sweep"].name, `*/${env.PROBE_INTERVAL_MINUTES} * * * *`);
   // why: a fresh start should not wait up to one interval before the first probes

@@ -51,6 +51,8 @@ export interface Queues {
   probeSweep: QueueDoor<"probe-sweep">;
   deliver: QueueDoor<"deliver">;
   bulkRun: QueueDoor<"bulk-run">;
+  sync: QueueDoor<"sync">;
+  syncSweep: QueueDoor<"sync-sweep">;
 }
 
 export function createQueues(boss: PgBoss): Queues {
@@ -59,5 +61,7 @@ export function createQueues(boss: PgBoss): Queues {
     probeSweep: door(boss, "probe-sweep"),
     deliver: door(boss, "deliver"),
     bulkRun: door(boss, "bulk-run"),
+    sync: door(boss, "sync"),
+    syncSweep: door(boss, "sync-sweep"),
   };
 }

@@ -77,6 +77,9 @@ export function BulkBar({
         <button className="btn small" type="submit" name="intent" value="probe" disabled={busy}>
           Re-probe selected
         </button>
+        <button className="btn small secondary" type="submit" name="intent" value="sync" disabled={busy}>
+          Sync selected now
+        </button>
         <button className="btn small secondary" type="submit" name="intent" value="reconnect_link" disabled={busy}>
           Email reconnect links
         </button>

@@ -92,6 +92,8 @@ export async function settleBulkItem(
 
 /** How long a probe item may wait for the worker before it counts as failed. */
 const PROBE_WAIT_LIMIT_MINUTES = 10;
+/** A sync item (docs/decisions/0033-sync.md) is done once a sync of the connection finished after the request. */
+const SYNC_WAIT_LIMIT_MINUTES = 120;
 
 /**
  * An item's status as the progress view shows it. Probe items are done once the worker has
@@ -102,6 +104,8 @@ const effectiveStatus = sql<BulkItemStatus>`case
   when ${bulkOperationItems.status} <> 'waiting' then ${bulkOperationItems.status}
   when ${bulkOperations.kind} = 'probe' and ${connections.lastProbeAt} >= ${bulkOperations.createdAt} then 'done'
   when ${bulkOperations.kind} = 'probe' and ${bulkOperations.createdAt} < now() - make_interval(mins => ${PROBE_WAIT_LIMIT_MINUTES}) then 'failed'
+  when ${bulkOperations.kind} = 'sync' and ${connections.syncState} <> 'running' and ${connections.lastSyncAt} >= ${bulkOperations.createdAt} then 'done'
+  when ${bulkOperations.kind} = 'sync' and ${bulkOperations.createdAt} < now() - make_interval(mins => ${SYNC_WAIT_LIMIT_MINUTES}) then 'failed'
   else 'waiting' end`;
 
 interface BulkProgressItem {
@@ -149,7 +153,8 @@ export async function getBulkProgress({ operationId }: { operationId: string }, 
       status: effectiveStatus,
       message: bulkOperationItems.message,
       finishedAt: sql<Date | null>`case when ${bulkOperationItems.finishedAt} is not null then ${bulkOperationItems.finishedAt}
-        when ${bulkOperations.kind} = 'probe' and ${connections.lastProbeAt} >= ${bulkOperations.createdAt} then ${connections.lastProbeAt} end`.mapWith(
+        when ${bulkOperations.kind} = 'probe' and ${connections.lastProbeAt} >= ${bulkOperations.createdAt} then ${connections.lastProbeAt}
+        when ${bulkOperations.kind} = 'sync' and ${connections.syncState} <> 'running' and ${connections.lastSyncAt} >= ${bulkOperations.createdAt} then ${connections.lastSyncAt} end`.mapWith(
         (v: string | Date | null) => (v === null ? null : new Date(v)),
       ),
       state: connections.state,

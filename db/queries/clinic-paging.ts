@@ -46,11 +46,13 @@ function connectionFilters(filters: ClinicListFilters): SQL[] {
   if (filters.vendor) where.push(eq(connections.vendor, filters.vendor));
   if (filters.region) where.push(eq(connections.region, filters.region));
   if (filters.brokenNow || filters.failingSince) where.push(brokenNowCondition(filters.failingSince));
+  if (filters.syncFailing) where.push(eq(connections.syncState, "failed"));
   if (filters.clinicIds) where.push(filters.clinicIds.length ? inArray(connections.clinicId, filters.clinicIds) : sql`false`);
   return where;
 }
 
-const hasConnectionFilter = (f: ClinicListFilters) => Boolean(f.state || f.failureCode || f.vendor || f.region || f.brokenNow || f.failingSince);
+const hasConnectionFilter = (f: ClinicListFilters) =>
+  Boolean(f.state || f.failureCode || f.vendor || f.region || f.brokenNow || f.failingSince || f.syncFailing);
 
 const KEYS: Record<Exclude<ClinicSort, "name" | "alerts">, { expr: SQL; nullable: boolean }> = {
   vendor: { expr: sql`${connections.vendor}`, nullable: false },
@@ -58,6 +60,7 @@ const KEYS: Record<Exclude<ClinicSort, "name" | "alerts">, { expr: SQL; nullable
   state: { expr: stateSeverity(connections.state), nullable: false },
   failure: { expr: sql`${connections.failureCode}`, nullable: true },
   lastSuccess: { expr: sql`${connections.lastSuccessAt}`, nullable: true },
+  lastSync: { expr: sql`${connections.lastSyncSuccessAt}`, nullable: true },
   failingSince: { expr: sql`${connections.firstFailureAt}`, nullable: true },
   patients: { expr: sql`${connections.visiblePatientCount}`, nullable: true },
 };

@@ -3,7 +3,7 @@ import type { Db } from "../client.ts";
 import { pageClinicIds } from "./clinic-paging.ts";
 import { stateSeverity } from "../schema/columns.ts";
 import { alerts, clinics, connectionEvents, connections } from "../schema/index.ts";
-import type { ConnectionState, FailingSinceBand, FailureCode, Vendor } from "../../domain/vocabulary.ts";
+import type { ConnectionState, FailingSinceBand, FailureCode, SyncState, Vendor } from "../../domain/vocabulary.ts";
 import { brokenNowCondition } from "./broken-now.ts";
 
 export interface ClinicListFilters {
@@ -14,13 +14,15 @@ export interface ClinicListFilters {
   /** Broken now (db/queries/broken-now.ts), optionally failing since one band (which implies broken now). */
   brokenNow?: boolean;
   failingSince?: FailingSinceBand;
+  /** The latest sync failed (docs/decisions/0033-sync.md). */
+  syncFailing?: boolean;
   q?: string;
   /** Only these clinics (a selection or a campaign). */
   clinicIds?: string[];
 }
 
 /** Every column the clinics table can sort by; the URL carries one of these. */
-export const CLINIC_SORTS = ["name", "vendor", "region", "state", "failure", "lastSuccess", "failingSince", "patients", "alerts"] as const;
+export const CLINIC_SORTS = ["name", "vendor", "region", "state", "failure", "lastSuccess", "lastSync", "failingSince", "patients", "alerts"] as const;
 export type ClinicSort = (typeof CLINIC_SORTS)[number];
 
 export interface ClinicListRow {
@@ -34,6 +36,8 @@ export interface ClinicListRow {
   lastProbeAt: Date | null;
   lastSuccessAt: Date | null;
   firstFailureAt: Date | null;
+  syncState: SyncState | null;
+  lastSyncSuccessAt: Date | null;
   visiblePatientCount: number | null;
   /** The count stopped at a cap (null without a connection). */
   visiblePatientsAtLeast: boolean | null;
@@ -57,6 +61,7 @@ function clinicListCondition(filters: ClinicListFilters): SQL {
   if (filters.vendor) where.push(eq(connections.vendor, filters.vendor));
   if (filters.region) where.push(eq(connections.region, filters.region));
   if (filters.brokenNow || filters.failingSince) where.push(brokenNowCondition(filters.failingSince));
+  if (filters.syncFailing) where.push(eq(connections.syncState, "failed"));
   if (filters.clinicIds) where.push(filters.clinicIds.length ? inArray(clinics.id, filters.clinicIds) : sql`false`);
   if (filters.q) {
     const pattern = `%${escapeLike(filters.q)}%`;
@@ -74,6 +79,7 @@ function orderFor(sort: ClinicSort, desc: boolean): SQL[] {
     state: sql`${STATE_SEVERITY}`,
     failure: sql`${connections.failureCode}`,
     lastSuccess: sql`${connections.lastSuccessAt}`,
+    lastSync: sql`${connections.lastSyncSuccessAt}`,
     failingSince: sql`${connections.firstFailureAt}`,
     patients: sql`${connections.visiblePatientCount}`,
     alerts: sql`coalesce(oa.n, 0)`,
@@ -108,6 +114,8 @@ export async function listClinics(
     lastProbeAt: connections.lastProbeAt,
     lastSuccessAt: connections.lastSuccessAt,
     firstFailureAt: connections.firstFailureAt,
+    syncState: connections.syncState,
+    lastSyncSuccessAt: connections.lastSyncSuccessAt,
     visiblePatientCount: connections.visiblePatientCount,
     visiblePatientsAtLeast: connections.visiblePatientsAtLeast,
   };
@@ -205,6 +213,9 @@ export async function getClinic({ clinicId }: { clinicId: string }, db: Db) {
         keyUpdatedAt: connections.keyUpdatedAt,
         stateChangedAt: connections.stateChangedAt,
         vendorAccount: connections.vendorAccount,
+        syncState: connections.syncState,
+        lastSyncAt: connections.lastSyncAt,
+        lastSyncSuccessAt: connections.lastSyncSuccessAt,
       },
     })
     .from(clinics)

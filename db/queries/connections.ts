@@ -147,7 +147,7 @@ with touched as (
   returning id, probe_seq - 1 as seq
 ), tick as (
   insert into probe_history as h (connection_id, slot, at, ok, failure_code, state, http_status, ms)
-  select id, seq % ${PROBE_HISTORY_KEEP}, $5::timestamptz, $17::boolean, $18::text, $2::text, $19::int, $20::int from touched
+  select id, seq % ${PROBE_HISTORY_KEEP}, $5::timestamptz, $17::boolean, $18::text, $2::text, $19::int, $20::int from touched where $21::boolean
   on conflict (connection_id, slot) do update set
     at = excluded.at, ok = excluded.ok, failure_code = excluded.failure_code, state = excluded.state,
     http_status = excluded.http_status, ms = excluded.ms
@@ -179,7 +179,8 @@ export async function touchProbedConnection(
     };
     /** Learned by this probe for the same key (docs/decisions/0026); absent fields stay as stored. */
     identity: Pick<ConnectionPatch, "vendorAccount" | "keyFingerprint">;
-    tick: Omit<ProbeTick, "state">;
+    /** Absent for evidence that is not a probe (sync): no tick, and probe_seq still counts the write. */
+    tick: Omit<ProbeTick, "state"> | undefined;
   },
   db: Db,
 ): Promise<boolean> {
@@ -203,10 +204,11 @@ export async function touchProbedConnection(
       identity.vendorAccount !== undefined,
       identity.vendorAccount === undefined || identity.vendorAccount === null ? null : JSON.stringify(identity.vendorAccount),
       identity.keyFingerprint ?? null,
-      tick.ok,
-      tick.failureCode,
-      tick.httpStatus,
-      tick.ms,
+      tick?.ok ?? false,
+      tick?.failureCode ?? null,
+      tick?.httpStatus ?? null,
+      tick?.ms ?? null,
+      tick !== undefined,
     ],
     { prepare: true },
   );

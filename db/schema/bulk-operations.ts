@@ -5,7 +5,7 @@ import { connections } from "./connections.ts";
 import { inList } from "./columns.ts";
 import { users } from "./users.ts";
 
-export const BULK_KINDS = ["probe", "reconnect_link", "pause", "resume", "campaign"] as const;
+export const BULK_KINDS = ["probe", "reconnect_link", "pause", "resume", "campaign", "sync"] as const;
 export type BulkKind = (typeof BULK_KINDS)[number];
 
 export const BULK_ITEM_STATUSES = ["waiting", "done", "failed", "skipped"] as const;

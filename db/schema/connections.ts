@@ -13,6 +13,8 @@ import {
   type Vendor,
   type VendorAccountIdentity,
   VENDORS,
+  SYNC_STATES,
+  type SyncState,
 } from "../../domain/vocabulary.ts";
 
 export const connections = pgTable(
@@ -75,6 +77,10 @@ export const connections = pgTable(
      * clinics (docs/decisions/0037-clinic-archived-on-connection.md).
      */
     clinicArchived: boolean("clinic_archived").notNull().default(false),
+    /** The latest sync run's state (docs/decisions/0033-sync.md); null before the first. Set with the run's row. */
+    syncState: text("sync_state").$type<SyncState>(),
+    lastSyncAt: timestamp("last_sync_at", { withTimezone: true }),
+    lastSyncSuccessAt: timestamp("last_sync_success_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -140,6 +146,18 @@ export const connections = pgTable(
     index("connections_patients_clinic_idx")
       .on(t.visiblePatientCount, t.clinicId)
       .where(sql`${t.visiblePatientCount} is not null`),
+    check("connections_sync_state_check", sql`${t.syncState} is null or ${inList(t.syncState, SYNC_STATES)}`),
+    // why (docs/decisions/0033-sync.md): the fleet table sorts by last successful sync and filters
+    // "sync failing" through indexes, like every other column (0015)
+    index("connections_last_sync_success_clinic_idx")
+      .on(t.lastSyncSuccessAt, t.clinicId)
+      .where(sql`${t.lastSyncSuccessAt} is not null`),
+    index("connections_never_synced_idx")
+      .on(t.clinicId)
+      .where(sql`${t.lastSyncSuccessAt} is null`),
+    index("connections_sync_failing_idx")
+      .on(t.lastSyncSuccessAt, t.clinicId)
+      .where(sql`${t.syncState} = 'failed'`),
     index("connections_patients_unknown_idx")
       .on(t.clinicId)
       .where(sql`${t.visiblePatientCount} is null`),

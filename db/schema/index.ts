@@ -11,3 +11,4 @@ export * from "./sessions.ts";
 export * from "./nookal-tokens.ts";
 export * from "./probe-history.ts";
 export * from "./vendor-budgets.ts";
+export * from "./sync.ts";

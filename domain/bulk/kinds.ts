@@ -5,7 +5,7 @@ import type { BulkKind } from "../../db/schema/bulk-operations.ts";
 /** The most a selection can hold: one page of the table is 50; this leaves room without inviting a fleet-wide click. */
 export const MAX_BULK_SELECTION = 200;
 
-export const BULK_INTENTS = ["probe", "reconnect_link", "pause", "resume", "campaign"] as const satisfies readonly BulkKind[];
+export const BULK_INTENTS = ["probe", "reconnect_link", "pause", "resume", "campaign", "sync"] as const satisfies readonly BulkKind[];
 export type BulkIntent = (typeof BULK_INTENTS)[number];
 
 export const BULK_LABELS: Record<BulkKind, string> = {
@@ -14,6 +14,7 @@ export const BULK_LABELS: Record<BulkKind, string> = {
   pause: "Pause",
   resume: "Resume",
   campaign: "Add to campaign",
+  sync: "Sync now",
 };
 
 export const DEFAULT_LINK_PURPOSE = "Please reconnect your practice software to keep your clinic connected";
@@ -42,5 +43,7 @@ export function bulkQuestion(intent: BulkIntent, n: number, campaignName?: strin
       return `Re-probe ${clinics}?`;
     case "campaign":
       return `Add ${clinics} to the campaign${campaignName ? ` "${campaignName}"` : ""}?`;
+    case "sync":
+      return `Sync ${clinics} now?`;
   }
 }

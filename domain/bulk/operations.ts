@@ -16,7 +16,7 @@ import { getCampaign } from "../../db/queries/campaigns.ts";
 import { addClinicsToCampaign } from "../campaigns/campaigns.ts";
 import { canSendReconnectLink, pauseConnection, PauseReasonSchema, resumeConnection, type Actor } from "../clinics/console-actions.ts";
 import { ReconnectPurposeSchema, sendReconnectLink } from "../clinics/live.ts";
-import type { BulkJobQueue, DeliveryJobQueue, ProbeJobQueue } from "../jobs.ts";
+import type { BulkJobQueue, DeliveryJobQueue, ProbeJobQueue, SyncJobQueue } from "../jobs.ts";
 import type { Keyring } from "../secrets/key-crypto.ts";
 import { canTransition } from "../health/states.ts";
 import { DomainError } from "../errors.ts";
@@ -116,6 +116,8 @@ export interface BulkDeps {
   db: Db;
   /** Probe jobs, enqueued on the operation's transaction (pg-boss lives outside domain/). */
   probes: ProbeJobQueue;
+  /** Sync jobs ("Sync now" in bulk), enqueued on the operation's transaction. */
+  syncs: SyncJobQueue;
   /** The job that runs the other kinds in the worker, enqueued on the operation's transaction. */
   runs: BulkJobQueue;
   /** For reconnect-link emails: sealed token and the `deliver` queue. */
@@ -136,6 +138,8 @@ function precheck(intent: BulkIntent, t: BulkTarget): string | null {
   switch (intent) {
     case "probe":
       return t.state === "paused" ? "Paused: resume it to probe it." : null;
+    case "sync":
+      return t.state === "paused" ? "Paused: resume it to sync it." : null;
     case "reconnect_link":
       if (!t.adminEmail) return "No admin email: open the clinic to create a link and send it yourself.";
       return canSendReconnectLink(t.state) ? null : `${label}: a reconnect link is not needed.`;
@@ -180,6 +184,7 @@ async function runOne(request: RunRequest, t: BulkTarget, actor: Actor, deps: Bu
       return "Resumed; a probe is queued.";
     }
     case "probe":
+    case "sync":
     case "campaign":
       throw new Error(`${request.intent} items are not run one by one`);
   }
@@ -325,8 +330,15 @@ export async function startBulkOperation(
         tx,
       );
     }
+    // why: one sync job per connection (the sync queue keeps them one at a time), committed with the operation
+    if (request.intent === "sync" && waiting.length) {
+      await deps.syncs.enqueue(
+        waiting.map((i) => ({ data: { connectionId: i.connectionId!, trigger: "bulk" as const, requestedBy } })),
+        tx,
+      );
+    }
     // why: the worker runs the rest; the job commits with the operation, so no item waits for a request that died
-    if (request.intent !== "probe" && waiting.length) await deps.runs.enqueue([{ data: { operationId: created.id } }], tx);
+    if (request.intent !== "probe" && request.intent !== "sync" && waiting.length) await deps.runs.enqueue([{ data: { operationId: created.id } }], tx);
     return created;
   });
 
@@ -341,7 +353,7 @@ export async function startBulkOperation(
 export async function runBulkOperation({ operationId }: { operationId: string }, deps: BulkDeps): Promise<{ unexpected: unknown[] }> {
   const op = await getBulkRun({ operationId }, deps.db);
   const unexpected: unknown[] = [];
-  if (!op || op.kind === "probe" || op.waitingClinicIds.length === 0) return { unexpected };
+  if (!op || op.kind === "probe" || op.kind === "sync" || op.waitingClinicIds.length === 0) return { unexpected };
   const params = op.params as { purpose?: string; reason?: string; campaignId?: string };
   const request: RunRequest = { intent: op.kind, purpose: params.purpose, reason: params.reason, campaignId: params.campaignId };
   const actor: Actor = { userId: op.requestedBy, label: op.requestedByLabel };

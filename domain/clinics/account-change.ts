@@ -80,7 +80,11 @@ function heldKey(keyring: Keyring, change: AccountChange): string {
 function verifyHeld(change: AccountChange, key: string, vendors: VendorAccess): Promise<KeyVerdict> {
   if (change.vendor === "cliniko") {
     // why: the held key was checked on this shard; ask there again
-    const pinned: VendorAccess = { verify: (t) => vendors.verify({ ...t, region: change.region }), findWorkingRegion: (t) => vendors.findWorkingRegion(t) };
+    const pinned: VendorAccess = {
+      verify: (t) => vendors.verify({ ...t, region: change.region }),
+      findWorkingRegion: (t) => vendors.findWorkingRegion(t),
+      readOnePage: (t, r) => vendors.readOnePage({ ...t, region: change.region }, r),
+    };
     return verifyCandidateKey({ vendor: "cliniko", rawKey: key }, pinned);
   }
   return verifyCandidateKey({ vendor: "nookal", rawKey: key, region: change.region, apiVersion: change.apiVersion as "v2" | "v3" }, vendors);

@@ -11,6 +11,7 @@ import { buildEscalationPacket, escalationText } from "../health/escalation.ts";
 import { playbookFor } from "../health/taxonomy.ts";
 import { canSendReconnectLink } from "./console-actions.ts";
 import { messageStatusLabel } from "../vocabulary.ts";
+import { loadSyncCard } from "../sync/sync-card.ts";
 
 /** Timeline events per page of the clinic page. */
 const TIMELINE_PAGE = 25;
@@ -33,6 +34,7 @@ export async function loadClinicPage({ clinicId, page, now = new Date() }: { cli
   ]);
   if (!row) return null;
   const c = row.connection;
+  const sync = c ? await loadSyncCard({ connectionId: c.id }, db) : null;
   const packet = c
     ? escalationText(
         buildEscalationPacket({
@@ -72,6 +74,8 @@ export async function loadClinicPage({ clinicId, page, now = new Date() }: { cli
     messages: messages.map((m) => ({ ...m, status: messageStatusLabel(m.status, m.status === "queued" && m.lastError !== null) })),
     /** A key of a different vendor account waiting for support (docs/decisions/0026). */
     accountChange,
+    /** The sync card (domain/sync/sync-card.ts). */
+    sync,
     now: now.getTime(),
   };
 }

@@ -23,6 +23,8 @@ export const ClinicsQuerySchema = z.object({
   /** "Broken now" (db/queries/broken-now.ts); `since` narrows it to a failing-since band. */
   broken: z.enum(["now"]).optional().catch(undefined),
   since: z.enum(FAILING_SINCE_BANDS).optional().catch(undefined),
+  /** "Sync failing": the latest sync of the connection failed. */
+  sync: z.enum(["failing"]).optional().catch(undefined),
   q: z.string().trim().max(200).optional().catch(undefined),
   sort: z.enum(CLINIC_SORTS).catch("failingSince").default("failingSince"),
   dir: z.enum(["asc", "desc"]).catch("asc").default("asc"),
@@ -49,6 +51,7 @@ export async function loadClinicsTable({ query, canAct, now = new Date() }: { qu
       region: query.region,
       brokenNow: query.broken === "now",
       failingSince: query.since,
+      syncFailing: query.sync === "failing",
       q: query.q || undefined,
     },
     sort: query.sort,

@@ -107,6 +107,8 @@ export interface ProbeEvidence {
   localMessage?: string;
   /** The query the vendor refused to this key (Nookal v3 field, e.g. treatmentNotes). */
   refusedQuery?: string;
+  /** The sync resource this failure came from (docs/decisions/0033-sync.md); probes re-check a refused one. */
+  syncResource?: string;
 }
 
 export interface Classification {

@@ -14,12 +14,19 @@ import { verifiedFacts } from "./accept-key.ts";
 import { buildEscalationPacket } from "./escalation.ts";
 import { identityOf, refreshedIdentity, sameIdentity } from "../connections/identity.ts";
 import { fingerprintIsStale, keyFingerprint } from "../secrets/key-fingerprint.ts";
+import type { VendorError } from "../vendors/errors.ts";
+import { SYNC_RESOURCE_LABELS, SYNC_RESOURCES, type SyncResource } from "../vocabulary.ts";
 
 /** How the probe reaches a vendor; the worker passes the real clients, which talk HTTP. */
 export interface VendorAccess {
   verify(target: ConnectionTarget, opts?: VerifyOptions): Promise<VerifyResult>;
   /** Tries the key in the other shards/regions; the first that accepts it, or null. */
   findWorkingRegion(target: ConnectionTarget): Promise<string | null>;
+  /**
+   * Reads one page of a resource sync was refused (docs/decisions/0033-sync.md): the probe re-checks
+   * it, so a connection made permission_denied by sync is not flipped back to healthy every hour.
+   */
+  readOnePage(target: ConnectionTarget, resource: SyncResource): Promise<void>;
 }
 
 export interface ProbeContext {
@@ -43,8 +50,13 @@ const CONFIRM_AFTER_SECONDS = 20;
 export interface ProbeRequest {
   connectionId: string;
   probeId: string;
-  reason: "schedule" | "manual" | "confirm" | "setup";
+  reason: "schedule" | "manual" | "confirm" | "setup" | "sync";
   requestedBy?: string;
+  /**
+   * Sync's evidence (reason "sync"): the vendor's failure while syncing `resource`, classified and
+   * decided exactly like a probe's own — a 401 during sync is the same evidence as during a probe.
+   */
+  observed?: { error: VendorError; resource: SyncResource | null };
 }
 
 export interface ProbeReport {
@@ -75,6 +87,24 @@ interface OpenedKey {
 interface VendorAnswer {
   outcome: ProbeOutcome | null;
   verified?: VerifyResult;
+  /** The sync resource whose failure this is (sync's evidence, or the probe's re-check of it). */
+  refusedResource?: SyncResource;
+}
+
+/** The sync resource a permission_denied came from, when it did (stored in the failure evidence). */
+function refusedSyncResource(c: StoredConnection): SyncResource | null {
+  if (c.failureCode !== "permission_denied") return null;
+  const r = (c.failureEvidence as ProbeEvidence | null)?.syncResource;
+  return typeof r === "string" && (SYNC_RESOURCES as readonly string[]).includes(r) ? (r as SyncResource) : null;
+}
+
+/** A failure of one sync resource names it: "cannot read invoices", and the evidence keeps which (the probe re-checks it). */
+function namedResource(classification: Classification, resource: SyncResource | undefined): Classification {
+  if (!resource || classification.failureCode === null) return classification;
+  const evidence = { ...classification.evidence, syncResource: resource };
+  if (classification.failureCode !== "permission_denied") return { ...classification, evidence };
+  const status = classification.evidence.httpStatus ? ` (${classification.evidence.httpStatus})` : "";
+  return { ...classification, evidence, reason: `the key's role cannot read ${SYNC_RESOURCE_LABELS[resource].toLowerCase()}${status}` };
 }
 
 /**
@@ -99,21 +129,26 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
   // key
   const opened = openStoredKey(ctx.keyring, c);
   // classify
-  const answer = await askVendor(ctx.vendors, c, opened);
+  const answer: VendorAnswer = req.observed
+    ? { outcome: { ok: false, error: req.observed.error }, ...(req.observed.resource ? { refusedResource: req.observed.resource } : {}) }
+    : await askVendor(ctx.vendors, c, opened);
   const now = ctx.now?.() ?? new Date();
-  const classification = await classify(ctx.vendors, c, opened, answer, now);
+  const classification = namedResource(await classify(ctx.vendors, c, opened, answer, now), answer.refusedResource);
   // decide
   const decision = decideFor(c, classification, now, ctx.settings, req.probeId);
   // write
   const identity = identityPatch(ctx.keyring, c, opened, answer.verified);
-  const tick = {
-    ok: decision.failureCode === null,
-    failureCode: decision.failureCode,
-    state: decision.nextState,
-    httpStatus: classification.evidence.httpStatus ?? null,
-    ms: elapsed(),
-  };
-  // why: the timeline keeps only changes; the clinic page's probe strip wants every probe (written with the result)
+  // why: the timeline keeps only changes; the clinic page's probe strip wants every probe (written with
+  // the result) — sync's evidence is not a probe, so it draws no tick
+  const tick: ProbeTick | undefined = req.observed
+    ? undefined
+    : {
+        ok: decision.failureCode === null,
+        failureCode: decision.failureCode,
+        state: decision.nextState,
+        httpStatus: classification.evidence.httpStatus ?? null,
+        ms: elapsed(),
+      };
   const written = await writeProbeResult(ctx, req, row, { region: opened.region, verified: answer.verified, decision, now, identity, tick });
   return {
     outcome: !written ? "conflict" : decision.failureCode ? "failed" : "healthy",
@@ -158,6 +193,16 @@ async function askVendor(vendors: VendorAccess, c: StoredConnection, opened: Ope
     // why: businesses cost a request per probe; they are listed only until the account is known
     const knowsAccount = c.vendorAccount !== null && c.vendorAccount.accountIds.length > 0;
     const verified = await vendors.verify(opened.target, { includeLocations: !knowsAccount });
+    // why (anti-flap): the key reads patients, but sync found it cannot read this; ask again, one page
+    const refused = refusedSyncResource(c);
+    if (refused) {
+      try {
+        await vendors.readOnePage(opened.target, refused);
+      } catch (err) {
+        if (!isVendorError(err)) throw err;
+        return { outcome: { ok: false, error: err }, verified, refusedResource: refused };
+      }
+    }
     return { outcome: { ok: true, visiblePatients: verified.visiblePatients }, verified };
   } catch (err) {
     if (!isVendorError(err)) throw err;
@@ -274,7 +319,7 @@ interface ProbeResult {
   decision: Decision;
   now: Date;
   identity: Pick<ConnectionPatch, "vendorAccount" | "keyFingerprint">;
-  tick: ProbeTick;
+  tick: ProbeTick | undefined;
 }
 
 /** The connection columns this probe sets. */

@@ -3,6 +3,7 @@ import type { VendorClientDeps } from "../vendors/client.ts";
 import { createVendorClient, findWorkingRegion } from "../vendors/factory.ts";
 import type { VendorSettings } from "../vendors/types.ts";
 import type { VendorAccess } from "./probe.ts";
+import { readOnePage } from "../sync/resources.ts";
 
 const REGION_CACHE_MS = 10 * 60_000;
 
@@ -15,6 +16,7 @@ export function createVendorAccess(settings: VendorSettings, deps: VendorClientD
   const regionCache = new Map<string, { at: number; region: string | null }>();
   return {
     verify: (target, opts) => createVendorClient(target, settings, deps).verify(opts),
+    readOnePage: (target, resource) => readOnePage(createVendorClient(target, settings, deps), resource),
     async findWorkingRegion(target) {
       // why: the cache key is a hash, so no plaintext key sits in memory longer than a call
       const id = createHash("sha256").update(`${target.vendor}:${target.apiVersion}:${target.region}:${target.key}`).digest("hex");

@@ -65,7 +65,11 @@ function addressBucket(address: string): string {
 
 /** A VendorAccess that asks one Cliniko shard, for a key without a shard ending found to work there. */
 function pinnedToShard(vendors: VendorAccess, shard: string): VendorAccess {
-  return { verify: (target) => vendors.verify({ ...target, region: shard }), findWorkingRegion: (target) => vendors.findWorkingRegion(target) };
+  return {
+    verify: (target) => vendors.verify({ ...target, region: shard }),
+    findWorkingRegion: (target) => vendors.findWorkingRegion(target),
+    readOnePage: (target, resource) => vendors.readOnePage({ ...target, region: shard }, resource),
+  };
 }
 
 /**

@@ -1,6 +1,9 @@
 import type { RateLimiter } from "./rate-limiter.ts";
 import type { TransportDeps } from "./transport.ts";
 import type {
+  AvailabilityBlockRecord,
+  DailyAvailabilityRecord,
+  LocationRecord,
   AppointmentRecord,
   AppointmentTypeRecord,
   InvoiceRecord,
@@ -34,6 +37,17 @@ export interface VendorClient {
   appointmentTypes(opts?: ListOptions): AsyncIterable<Page<AppointmentTypeRecord>>;
   appointments(opts?: ListOptions): AsyncIterable<Page<AppointmentRecord>>;
   invoices(opts?: ListOptions): AsyncIterable<Page<InvoiceRecord>>;
+  /** Cliniko businesses or Nookal locations. */
+  locations(opts?: ListOptions): AsyncIterable<Page<LocationRecord>>;
+  /**
+   * Inactive practitioners where the vendor lists them apart (Cliniko /practitioners/inactive);
+   * absent where `practitioners` already includes them.
+   */
+  inactivePractitioners?(opts?: ListOptions): AsyncIterable<Page<PractitionerRecord>>;
+  /** Availability, where the vendor has it as data (Cliniko); absent otherwise. */
+  dailyAvailabilities?(opts?: ListOptions): AsyncIterable<Page<DailyAvailabilityRecord>>;
+  availabilityBlocks?(opts?: ListOptions): AsyncIterable<Page<AvailabilityBlockRecord>>;
+  unavailableBlocks?(opts?: ListOptions): AsyncIterable<Page<AvailabilityBlockRecord>>;
 }
 
 export interface VerifyOptions {

@@ -6,6 +6,10 @@ import { IdSchema, laterOf, MoneySchema, NullableText, overlapCursor, parseJson,
 import { bucketFor, defaultClinikoRateLimiter } from "./rate-limiter.ts";
 import { httpError, vendorFetch, type VendorRequest } from "./transport.ts";
 import type {
+  AvailabilityBlockRecord,
+  DailyAvailabilityRecord,
+  ListPosition,
+  LocationRecord,
   AppointmentRecord,
   AppointmentTypeRecord,
   ConnectionTarget,
@@ -109,6 +113,30 @@ export const ClinikoInvoiceSchema = z.object({
   links: LinksSchema,
 });
 
+const ClinikoBusinessRecordSchema = ClinikoBusinessSchema.extend({ archived_at: NullableText, updated_at: NullableText });
+
+const ClinikoDailyAvailabilitySchema = z.object({
+  id: IdSchema,
+  day_of_week: z.number().int().min(1).max(7),
+  availabilities: z.array(z.object({ starts_at: z.string(), ends_at: z.string() })).nullish(),
+  updated_at: NullableText,
+  practitioner: RefSchema,
+  business: RefSchema,
+  links: LinksSchema,
+});
+
+const ClinikoBlockSchema = z.object({
+  id: IdSchema,
+  starts_at: z.string(),
+  ends_at: NullableText,
+  repeat_rule: z.record(z.string(), z.unknown()).nullish(),
+  deleted_at: NullableText,
+  updated_at: NullableText,
+  practitioner: RefSchema,
+  business: RefSchema,
+  links: LinksSchema,
+});
+
 const ClinikoListLinksSchema = z.object({ self: z.string().nullish(), next: z.string().nullish(), previous: z.string().nullish() });
 
 function buildListSchema<T extends z.ZodType>(field: string, item: T) {
@@ -151,6 +179,8 @@ function toPatient(p: z.infer<typeof ClinikoPatientSchema>): PatientRecord {
     email: p.email,
     locationId: null,
     archived: p.archived_at !== null,
+    archivedAt: p.archived_at,
+    deleted: p.deleted_at !== null,
     createdAt: p.created_at,
     updatedAt: p.updated_at,
   };
@@ -192,6 +222,19 @@ export function toInvoice(i: z.infer<typeof ClinikoInvoiceSchema>): InvoiceRecor
     closedAt: i.closed_at,
     deleted: i.deleted_at !== null,
     updatedAt: i.updated_at,
+  };
+}
+
+function toBlock(b: z.infer<typeof ClinikoBlockSchema>): AvailabilityBlockRecord {
+  return {
+    id: b.id,
+    practitionerId: refId(b.practitioner, b.links, "practitioner"),
+    locationId: refId(b.business, b.links, "business"),
+    startsAt: b.starts_at,
+    endsAt: b.ends_at,
+    repeatRule: b.repeat_rule ?? null,
+    deleted: b.deleted_at !== null,
+    updatedAt: b.updated_at,
   };
 }
 
@@ -275,6 +318,10 @@ export function createClinikoClient(target: ConnectionTarget, settings: VendorSe
     opts: ListOptions & { extraQuery?: string[] } = {},
   ): AsyncIterable<Page<T>> {
     const schema = listSchema(field, item);
+    if (opts.from) {
+      yield* keyset(resource, field, schema, map, updatedAt, opts.from, opts);
+      return;
+    }
     const query = ["per_page=100"];
     if (opts.since !== undefined) {
       let since: string;
@@ -286,7 +333,7 @@ export function createClinikoClient(target: ConnectionTarget, settings: VendorSe
       query.push(`q[]=${encodeURIComponent(`updated_at:>${since}`)}`);
     }
     // why: oldest change first, so a page's cursor is safe to persist mid-sync
-    query.push("sort=updated_at", ...(opts.extraQuery ?? []));
+    query.push("sort=updated_at", ...removedQuery(opts), ...(opts.extraQuery ?? []));
     let next: string | null = `/${resource}?${query.join("&")}`;
     let page = 0;
     let latest: string | undefined = opts.since;
@@ -328,6 +375,76 @@ export function createClinikoClient(target: ConnectionTarget, settings: VendorSe
       }
       yield { items, page, totalItems: body.total_entries ?? undefined, cursor: overlapCursor(latest) ?? opts.since };
       next = following;
+    }
+  }
+
+  function removedQuery(opts: ListOptions): string[] {
+    return opts.includeRemoved ? [`q[]=${encodeURIComponent("archived_at:*")}`, `q[]=${encodeURIComponent("deleted_at:*")}`] : [];
+  }
+
+  /**
+   * Keyset paging (ListOptions.from): every request asks for `updated_at >= at`, oldest first, and
+   * the next starts at the newest `updated_at` seen. Offset paging (links.next) shifts an unread
+   * record onto a page already read whenever an earlier one changes mid-sync; this cannot. More than
+   * a page sharing one timestamp is walked with `page` under the same filter, so it always advances.
+   */
+  async function* keyset<T>(
+    resource: string,
+    field: string,
+    schema: z.ZodType,
+    map: (raw: never) => T,
+    updatedAt: (t: T) => string | null,
+    from: ListPosition,
+    opts: ListOptions,
+  ): AsyncIterable<Page<T>> {
+    let at = from.at;
+    let page = Math.max(1, from.page);
+    let served = 0;
+    for (;;) {
+      const query = ["per_page=100", `page=${page}`];
+      if (at) {
+        let since: string;
+        try {
+          since = clinikoFilterTime(at);
+        } catch (err) {
+          throw new VendorError({
+            vendor: "cliniko",
+            region: shard,
+            kind: "invalid_response",
+            message: "The sync position is not a valid instant",
+            cause: err,
+          });
+        }
+        query.push(`q[]=${encodeURIComponent(`updated_at:>=${since}`)}`);
+      }
+      query.push("sort=updated_at", ...removedQuery(opts));
+      const body = (await get(`/${resource}?${query.join("&")}`, schema, opts.signal)) as Record<string, unknown> & {
+        total_entries?: number | null;
+        links?: z.infer<typeof ClinikoListLinksSchema> | null;
+      };
+      const items = (body[field] as never[]).map(map);
+      served++;
+      const last = items.length ? updatedAt(items[items.length - 1]!) : null;
+      if (items.length > 0 && last === null) {
+        throw new VendorError({
+          vendor: "cliniko",
+          region: shard,
+          kind: "invalid_response",
+          request: { method: "GET", path: `/${resource}` },
+          message: "Cliniko listed a record without updated_at; it cannot be paged by time",
+        });
+      }
+      const more = Boolean(body.links?.next) && items.length > 0;
+      let resume: ListPosition;
+      if (!last) resume = { at, page };
+      else if (at && Date.parse(last) <= Date.parse(at)) resume = { at, page: page + 1 };
+      else resume = { at: clinikoFilterTime(last), page: 1 };
+      // why: at the end the next run starts at the newest timestamp again (page 1), re-reading its few records
+      if (!more && resume.page > 1) resume = { at: resume.at, page: 1 };
+      yield { items, page: served, totalItems: body.total_entries ?? undefined, resume };
+      if (!more) return;
+      at = resume.at;
+      page = resume.page;
     }
   }
 
@@ -428,6 +545,56 @@ export function createClinikoClient(target: ConnectionTarget, settings: VendorSe
         (t) => t.updatedAt,
         opts,
       ),
+    locations: (opts) =>
+      list(
+        "businesses",
+        "businesses",
+        ClinikoBusinessRecordSchema,
+        (b): LocationRecord => ({
+          id: b.id,
+          name: b.business_name,
+          timeZone: b.time_zone,
+          country: b.country_code ?? b.country,
+          archived: b.archived_at !== null,
+          updatedAt: b.updated_at,
+        }),
+        (b) => b.updatedAt,
+        opts,
+      ),
+    inactivePractitioners: (opts) =>
+      list(
+        "practitioners/inactive",
+        "practitioners",
+        ClinikoPractitionerSchema,
+        (p): PractitionerRecord => ({
+          id: p.id,
+          firstName: p.first_name ?? "",
+          lastName: p.last_name ?? "",
+          designation: p.designation,
+          active: false,
+          updatedAt: p.updated_at,
+        }),
+        (p) => p.updatedAt,
+        opts,
+      ),
+    dailyAvailabilities: (opts) =>
+      list(
+        "daily_availabilities",
+        "daily_availabilities",
+        ClinikoDailyAvailabilitySchema,
+        (d): DailyAvailabilityRecord => ({
+          id: d.id,
+          practitionerId: refId(d.practitioner, d.links, "practitioner"),
+          locationId: refId(d.business, d.links, "business"),
+          dayOfWeek: d.day_of_week,
+          spans: (d.availabilities ?? []).map((a) => ({ startsAt: a.starts_at, endsAt: a.ends_at })),
+          updatedAt: d.updated_at,
+        }),
+        (d) => d.updatedAt,
+        opts,
+      ),
+    availabilityBlocks: (opts) => list("availability_blocks", "availability_blocks", ClinikoBlockSchema, toBlock, (b) => b.updatedAt, opts),
+    unavailableBlocks: (opts) => list("unavailable_blocks", "unavailable_blocks", ClinikoBlockSchema, toBlock, (b) => b.updatedAt, opts),
     appointments: (opts) => list("individual_appointments", "individual_appointments", ClinikoAppointmentSchema, toAppointment, (a) => a.updatedAt, opts),
     invoices: (opts) => list("invoices", "invoices", ClinikoInvoiceSchema, toInvoice, (i) => i.updatedAt, opts),
   };

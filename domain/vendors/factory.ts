@@ -4,7 +4,7 @@ import { KNOWN_CLINIKO_SHARDS } from "./cliniko-key.ts";
 import { isVendorError, scrubKey, VendorError } from "./errors.ts";
 import { createNookalV2Client } from "./nookal-v2-client.ts";
 import { createNookalV3Client } from "./nookal-v3-client.ts";
-import { type ConnectionTarget, type Page, type VendorSettings } from "./types.ts";
+import { type ConnectionTarget, type ListOptions, type Page, type VendorSettings } from "./types.ts";
 import { NOOKAL_REGIONS, type NookalRegion } from "../vocabulary.ts";
 
 /**
@@ -75,7 +75,21 @@ function guard(client: VendorClient, key: string): VendorClient {
     appointmentTypes: (opts) => guardIterable(client, key, () => client.appointmentTypes(opts)),
     appointments: (opts) => guardIterable(client, key, () => client.appointments(opts)),
     invoices: (opts) => guardIterable(client, key, () => client.invoices(opts)),
+    locations: (opts) => guardIterable(client, key, () => client.locations(opts)),
+    ...optional(client, key, "inactivePractitioners"),
+    ...optional(client, key, "dailyAvailabilities"),
+    ...optional(client, key, "availabilityBlocks"),
+    ...optional(client, key, "unavailableBlocks"),
   };
+}
+
+type OptionalList = "inactivePractitioners" | "dailyAvailabilities" | "availabilityBlocks" | "unavailableBlocks";
+
+/** A list only some vendors have, guarded like the rest when the client has it. */
+function optional<K extends OptionalList>(client: VendorClient, key: string, name: K): Partial<Pick<VendorClient, K>> {
+  const fn = client[name] as ((opts?: ListOptions) => AsyncIterable<Page<unknown>>) | undefined;
+  if (!fn) return {};
+  return { [name]: (opts?: ListOptions) => guardIterable(client, key, () => fn.call(client, opts)) } as Partial<Pick<VendorClient, K>>;
 }
 
 /** Is this failure the vendor refusing the key (as opposed to an outage or our own bug)? */

@@ -7,6 +7,7 @@ import { IdSchema, laterOf, MoneySchema, NullableText, overlapCursor, parseJson,
 import { normalizeTimestamp, toLocalDateTime } from "./time.ts";
 import { httpError, vendorFetch, type VendorRequest } from "./transport.ts";
 import type {
+  LocationRecord,
   AppointmentRecord,
   ConnectionTarget,
   InvoiceRecord,
@@ -223,6 +224,15 @@ export function createNookalV2Client(target: ConnectionTarget, settings: VendorS
     vendor: "nookal",
     region,
     apiVersion: "v2",
+    // why: v2 locations carry no modified date; sync refreshes them whole every run
+    async *locations(opts: ListOptions = {}): AsyncIterable<Page<LocationRecord>> {
+      const { items } = await results("getLocations", "locations", V2LocationSchema, {}, opts.signal);
+      yield {
+        items: items.map((l) => ({ id: l.ID, name: l.Name, timeZone: l.Timezone || null, country: null, archived: false, updatedAt: null })),
+        page: 1,
+        totalItems: items.length,
+      };
+    },
     async authenticate(opts = {}) {
       await call("verify", {}, opts.signal);
     },

@@ -7,6 +7,7 @@ import { IdSchema, laterOf, MoneySchema, NullableText, overlapCursor, parseJson,
 import { normalizeTimestamp } from "./time.ts";
 import { httpError, vendorFetch, vendorText, type VendorRequest } from "./transport.ts";
 import type {
+  LocationRecord,
   AppointmentRecord,
   AppointmentTypeRecord,
   ConnectionTarget,
@@ -498,6 +499,15 @@ export function createNookalV3Client(target: ConnectionTarget, settings: VendorS
   }
 
   return {
+    // why: the attested location fields carry no modified date; sync refreshes them whole every run
+    async *locations(opts: ListOptions = {}): AsyncIterable<Page<LocationRecord>> {
+      const locs = await locations(opts.signal);
+      yield {
+        items: locs.map((l) => ({ id: l.id, name: l.name, timeZone: l.timeZone ?? null, country: null, archived: false, updatedAt: null })),
+        page: 1,
+        totalItems: locs.length,
+      };
+    },
     vendor: "nookal",
     region,
     apiVersion: "v3",

@@ -63,12 +63,69 @@ export interface Page<T> {
    * records rather than missing any that share a timestamp: consumers upsert by id.
    */
   cursor?: string;
+  /**
+   * Keyset paging (Cliniko, with `ListOptions.from`): where to start again to see everything after
+   * this page. Re-reads the records that share the last page's newest `updated_at` (consumers upsert
+   * by id), so equal timestamps at a page boundary are never skipped. Safe to persist per page.
+   */
+  resume?: ListPosition;
+}
+
+/** A place in a list ordered by `updated_at`: records with `updated_at >= at`, from their `page`th page. */
+export interface ListPosition {
+  /** ISO-8601 UTC; "" = from the very first record. */
+  at: string;
+  /** 1-based page within `updated_at >= at` (above 1 only while more than a page shares `at`). */
+  page: number;
 }
 
 export interface ListOptions {
   /** Only records changed after this instant (ISO-8601); a cursor from a previous Page. */
   since?: string;
+  /**
+   * Cliniko: page by `updated_at >= at` instead of following links.next, so a record changed while
+   * paging moves behind the reader instead of shifting an unread one onto a page already read.
+   * Each page carries `resume`. Ignored by vendors without time-ordered lists.
+   */
+  from?: ListPosition;
+  /** Also list archived and deleted records (Cliniko `q[]=archived_at:*`, `q[]=deleted_at:*`). */
+  includeRemoved?: boolean;
   signal?: AbortSignal;
+}
+
+/** A Cliniko business or a Nookal location. */
+export interface LocationRecord {
+  id: string;
+  name: string;
+  timeZone: string | null;
+  country: string | null;
+  archived: boolean;
+  updatedAt: string | null;
+}
+
+/** A practitioner's regular hours on one weekday (Cliniko daily_availabilities). */
+export interface DailyAvailabilityRecord {
+  id: string;
+  practitionerId: string | null;
+  locationId: string | null;
+  /** ISO weekday, 1 = Monday. */
+  dayOfWeek: number;
+  /** Wall-clock spans, "HH:MM". */
+  spans: { startsAt: string; endsAt: string }[];
+  updatedAt: string | null;
+}
+
+/** Extra availability (availability_blocks) or time off (unavailable_blocks). */
+export interface AvailabilityBlockRecord {
+  id: string;
+  practitionerId: string | null;
+  locationId: string | null;
+  startsAt: string;
+  endsAt: string | null;
+  /** The vendor's repeat rule, verbatim (null for a one-off). */
+  repeatRule: Record<string, unknown> | null;
+  deleted: boolean;
+  updatedAt: string | null;
 }
 
 export interface PatientRecord {
@@ -80,6 +137,10 @@ export interface PatientRecord {
   /** Nookal location; null for Cliniko (patients belong to the account). */
   locationId: string | null;
   archived: boolean;
+  /** When the vendor says (Cliniko archived_at). */
+  archivedAt?: string | null;
+  /** Listed with includeRemoved (Cliniko deleted_at set). */
+  deleted?: boolean;
   createdAt: string | null;
   updatedAt: string | null;
 }

@@ -28,6 +28,7 @@ interface Row {
     state: ConnectionState;
     failureCode: string | null;
     lastSuccessAt: Date | null;
+    lastSyncSuccessAt: Date | null;
     firstFailureAt: Date | null;
     patients: number | null;
   };
@@ -56,6 +57,7 @@ beforeAll(async () => {
       failureCode: failing ? pick(["auth_rejected", "wrong_region", "network"] as const) : null,
       lastSuccessAt: rnd() < 0.2 ? null : new Date(Date.now() - Math.floor(rnd() * 30) * day),
       firstFailureAt: failing ? new Date(Date.now() - Math.floor(rnd() * 10) * day) : null,
+      lastSyncSuccessAt: rnd() < 0.3 ? null : new Date(Date.now() - Math.floor(rnd() * 20) * 3_600_000),
       visiblePatientCount: rnd() < 0.25 ? null : Math.floor(rnd() * 5) * 10,
     };
     const { clinicId, connectionId } = await insertClinic(t.db, { name, ...conn });
@@ -78,6 +80,7 @@ beforeAll(async () => {
         state,
         failureCode: conn.failureCode,
         lastSuccessAt: conn.lastSuccessAt,
+        lastSyncSuccessAt: conn.lastSyncSuccessAt,
         firstFailureAt: conn.firstFailureAt,
         patients: conn.visiblePatientCount,
       },
@@ -114,6 +117,8 @@ function keyOf(sort: ClinicSort, r: Row): string | number | null {
       return c.firstFailureAt?.getTime() ?? null;
     case "patients":
       return c.patients;
+    case "lastSync":
+      return c.lastSyncSuccessAt?.getTime() ?? null;
     default:
       throw new Error(sort);
   }

@@ -4,7 +4,7 @@ import { formatPatientCount, formatPatientsVisible, relativeTime } from "../../c
 import { LocalTime } from "../../components/local-time.tsx";
 import { FailureText } from "../../components/state-badge.tsx";
 import type { ClinicActionData, ClinicPageData } from "./route.tsx";
-import { STATE_LABELS, VENDOR_LABELS } from "../../../domain/vocabulary.ts";
+import { STATE_LABELS, SYNC_STATE_LABELS, VENDOR_LABELS } from "../../../domain/vocabulary.ts";
 
 type Probe = { outcome: string; failureCode: string | null; state: string | null; ms: number; visiblePatients: number | null; visiblePatientsAtLeast: boolean };
 
@@ -118,8 +118,17 @@ export function ConnectionCard({
             <dd>{when(connection.lastSuccessAt, "never")}</dd>
             <dt>Failing since</dt>
             <dd>{when(connection.firstFailureAt, "—")}</dd>
-            <dt>Sync / briefing</dt>
-            <dd className="hint">Not running yet for this product.</dd>
+            <dt>Last sync</dt>
+            <dd>
+              {connection.syncState ? (
+                <>
+                  {SYNC_STATE_LABELS[connection.syncState]} · {connection.lastSyncAt ? relativeTime(connection.lastSyncAt, now) : ""}
+                </>
+              ) : (
+                "never"
+              )}
+              {connection.lastSyncSuccessAt ? <span className="hint"> · last success {relativeTime(connection.lastSyncSuccessAt, now)}</span> : null}
+            </dd>
           </dl>
           {canAct ? (
             <div className="actions">

@@ -25,6 +25,8 @@ import { LookupCard, ManualNotesCard, ReconnectLinkCard } from "./live-cards.tsx
 import { PacketCard, PlaybookCard } from "./playbook-cards.tsx";
 import { ClinicMessagesCard } from "./messages-card.tsx";
 import { TimelineCard } from "./timeline-card.tsx";
+import { SyncCard } from "./sync-card.tsx";
+import { requestSync } from "../../../domain/sync/sync-card.ts";
 
 export { ErrorBoundary } from "../../components/error-boundary.tsx";
 
@@ -57,6 +59,7 @@ const ActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("manual-notes-off") }),
   z.object({ intent: z.literal("account-confirm") }),
   z.object({ intent: z.literal("account-discard") }),
+  z.object({ intent: z.literal("sync") }),
 ]);
 
 const liveDeps = (s: Services): LiveDeps => ({
@@ -149,6 +152,9 @@ export async function action(args: ActionFunctionArgs) {
           );
           return flash(`Account change confirmed: connected to ${accountName}.`);
         }
+        case "sync":
+          await requestSync({ connectionId: connection.id, requestedBy: `user:${actor.userId}` }, services.queues.sync);
+          return flash("Sync requested: the card below shows its progress.");
         case "account-discard":
           await discardAccountChange({ clinicId, actor }, { db: services.db, alerts: services.alerts });
           return flash("The held key was discarded; the connection keeps its account.");
@@ -207,7 +213,8 @@ export default function ClinicPage() {
       ))}
       <ProbeStrip probes={page.probes} now={now} />
       <FormError errors={errors} />
-      <AutoRefresh at={now} />
+      {/* why: a running sync's progress bar moves every few seconds; otherwise the usual half-minute */}
+      <AutoRefresh at={now} everyMs={page.sync?.running ? 3000 : 30_000} />
       <div className="grid two">
         <div className="stack">
           {page.accountChange ? <AccountChangeCard change={page.accountChange} canAct={canAct} busyIntent={busyIntent} now={now} /> : null}
@@ -217,6 +224,8 @@ export default function ClinicPage() {
           {connection && canAct ? <ManualNotesCard manualNotes={connection.supportFindings?.manualNotes ?? null} errors={errors} now={now} /> : null}
         </div>
         <div className="stack">
+          {/* why: the wider column, so the per-resource table fits */}
+          {page.sync ? <SyncCard sync={page.sync} canAct={canAct} busyIntent={busyIntent} now={now} /> : null}
           {page.playbook && info ? <PlaybookCard playbook={page.playbook} info={info} vendor={connection?.vendor ?? null} /> : null}
           {page.packet ? <PacketCard packet={page.packet} /> : null}
           <ClinicMessagesCard messages={page.messages} now={now} />

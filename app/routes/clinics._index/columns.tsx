@@ -8,10 +8,11 @@ import { FailingSinceChip } from "./broken-chips.tsx";
 
 /** The clinics table's columns (TanStack v9) and its rendering; the route owns the URL state. */
 
-export type Row = Omit<ClinicListRow, "lastProbeAt" | "lastSuccessAt" | "firstFailureAt"> & {
+export type Row = Omit<ClinicListRow, "lastProbeAt" | "lastSuccessAt" | "firstFailureAt" | "lastSyncSuccessAt"> & {
   lastProbeAt: string | null;
   lastSuccessAt: string | null;
   firstFailureAt: string | null;
+  lastSyncSuccessAt: string | null;
 };
 
 export const features = tableFeatures({ rowSortingFeature, rowPaginationFeature, rowSelectionFeature });
@@ -77,6 +78,16 @@ export function columnsFor(now: number, selectable: boolean) {
         <span className="when" title={absoluteTime(c.getValue())}>
           {relativeTime(c.getValue(), now, "short")}
         </span>
+      ),
+    }),
+    col.accessor("lastSyncSuccessAt", {
+      id: "lastSync",
+      header: "Last sync",
+      cell: (c) => (
+        <>
+          <span title={absoluteTime(c.getValue())}>{c.getValue() ? relativeTime(c.getValue(), now) : "never"}</span>
+          {c.row.original.syncState === "failed" ? <span className="badge tone-bad chip">Sync failing</span> : null}
+        </>
       ),
     }),
     col.accessor("firstFailureAt", {

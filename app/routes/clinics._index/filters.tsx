@@ -39,6 +39,11 @@ export function ClinicFilters({ sort, dir, params }: { sort: string; dir: string
           </optgroup>
         </select>
       </div>
+      <div className="field narrow check">
+        <label>
+          <input type="checkbox" name="sync" value="failing" defaultChecked={params.get("sync") === "failing"} /> Sync failing
+        </label>
+      </div>
       <button className="btn" type="submit">
         Apply
       </button>
