@@ -178,6 +178,17 @@ export interface SupportFindings {
   manualNotes?: { since: string; note: string | null; by: string } | null;
 }
 
+/**
+ * Support expects the clinic to move to a different vendor account (a migration): the next working
+ * key of another account connects without asking the clinic, and this is then consumed.
+ */
+export interface AccountChangePreapproval {
+  at: string;
+  by: string;
+  byUserId: string;
+  note: string;
+}
+
 export interface EscalationPacket {
   organisationName: string;
   vendor: Vendor;

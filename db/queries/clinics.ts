@@ -205,6 +205,7 @@ export async function getClinic({ clinicId }: { clinicId: string }, db: Db) {
         keyUpdatedAt: connections.keyUpdatedAt,
         stateChangedAt: connections.stateChangedAt,
         vendorAccount: connections.vendorAccount,
+        accountChangePreapproval: connections.accountChangePreapproval,
       },
     })
     .from(clinics)

@@ -139,6 +139,7 @@ export async function lockConnection({ connectionId }: { connectionId: string },
       consecutiveFailures: connections.consecutiveFailures,
       vendorAccount: connections.vendorAccount,
       visiblePatientCount: connections.visiblePatientCount,
+      accountChangePreapproval: connections.accountChangePreapproval,
     })
     .from(connections)
     .where(eq(connections.id, connectionId))

@@ -42,6 +42,8 @@ export interface AccountChangeView {
   visiblePatientsAtLeast: boolean;
   previousVisiblePatients: number | null;
   vendorUser: string | null;
+  /** Support pasted it on the clinic page (no reconnect link): support's own confirmation connects it. */
+  enteredBySupport: boolean;
   createdAt: Date;
   answeredAt: Date | null;
 }
@@ -59,6 +61,7 @@ export async function loadOpenAccountChange(clinicId: string, db: Db): Promise<A
     visiblePatientsAtLeast: c.visiblePatientsAtLeast,
     previousVisiblePatients: c.previousVisiblePatients,
     vendorUser: c.vendorUserName ? `${c.vendorUserName}${c.vendorUserRole ? ` (${c.vendorUserRole})` : ""}` : null,
+    enteredBySupport: c.linkId === null,
     createdAt: c.createdAt,
     answeredAt: c.answeredAt,
   };
@@ -125,11 +128,20 @@ export async function confirmAccountChange(
       );
     }
     const sealed = sealApiKey(deps.keyring, conn.id, { vendor: conn.vendor, key: verdict.key, region }, now);
-    const accepted = acceptWorkingKey({ connection: conn, verified, now, by: { kind: "link" } });
+    const accepted = acceptWorkingKey({ connection: conn, verified, now, by: change.linkId ? { kind: "link" } : { kind: "support", label: actor.label } });
     await updateConnection(
       {
         connectionId: conn.id,
-        patch: { ...sealed, region, apiVersion: verdict.apiVersion, ...accepted.patch, vendorAccount: identity.identity, keyFingerprint: identity.fingerprint },
+        // why clear a pre-approval: the change it expected has now happened
+        patch: {
+          ...sealed,
+          region,
+          apiVersion: verdict.apiVersion,
+          ...accepted.patch,
+          vendorAccount: identity.identity,
+          keyFingerprint: identity.fingerprint,
+          accountChangePreapproval: null,
+        },
       },
       tx,
     );

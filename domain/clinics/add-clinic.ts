@@ -58,7 +58,7 @@ export interface VerdictView {
   visiblePatientsAtLeast: boolean;
 }
 
-function describeVerdict(v: KeyVerdict): VerdictView {
+export function describeVerdict(v: KeyVerdict): VerdictView {
   if (v.ok) {
     return {
       ok: true,
@@ -99,7 +99,7 @@ export function clinicNameTaken(name: string, archived: boolean): DomainError {
 }
 
 /** The key already serves another clinic (docs/decisions/0026): a 400 next to the key field. */
-function keyInUse(others: OtherClinic[]): DomainError {
+export function keyInUse(others: OtherClinic[]): DomainError {
   const names = others.map((o) => `"${o.clinicName}"`).join(", ");
   return new DomainError(400, `This key is already connected for ${names}. One key never serves two clinics: ask the clinic to create a new key of its own.`, {
     field: "key",

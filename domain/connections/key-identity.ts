@@ -3,7 +3,7 @@ import { findClinicsUsingKey, lockKeyFingerprint } from "../../db/queries/identi
 import { keyFingerprint, keyFingerprintCandidates } from "../secrets/key-fingerprint.ts";
 import type { Keyring } from "../secrets/key-crypto.ts";
 import type { VerifyResult } from "../vendors/types.ts";
-import type { Vendor, VendorAccountIdentity } from "../vocabulary.ts";
+import type { AccountChangePreapproval, Vendor, VendorAccountIdentity } from "../vocabulary.ts";
 import { compareAccounts, identityOf, patientDrop, type AccountMatch, type PatientDrop } from "./identity.ts";
 
 /**
@@ -21,7 +21,13 @@ export interface KeyIdentityInput {
   /** What the live check learned; null when the key is stored without one (CSV import). */
   verified: Pick<VerifyResult, "vendor" | "user" | "locations" | "practice" | "visiblePatients" | "visiblePatientsAtLeast"> | null;
   /** The connection the key is for (locked by the caller); null for a clinic being created. */
-  connection: { id: string; vendorAccount: VendorAccountIdentity | null; visiblePatientCount: number | null } | null;
+  connection: {
+    id: string;
+    vendorAccount: VendorAccountIdentity | null;
+    visiblePatientCount: number | null;
+    /** Support expects a move to another account: a different account connects without a question (the caller consumes it). */
+    accountChangePreapproval?: AccountChangePreapproval | null;
+  } | null;
   /** Support confirmed a change of account: the account rule does not refuse it. */
   accountChangeConfirmed?: boolean;
 }
@@ -70,7 +76,8 @@ export async function checkKeyIdentity(input: KeyIdentityInput, tx: DbOrTx): Pro
   // why: an account whose key saw no patients is the "fresh key on the wrong account" symptom, not
   // the practice's account; a key of another account that does see patients is its cure, not a change to question
   const previousSawNobody = input.connection?.visiblePatientCount === 0 && input.verified.visiblePatients > 0;
-  if (match.kind === "different" && previous && !input.accountChangeConfirmed && !previousSawNobody) {
+  const preapproved = input.connection?.accountChangePreapproval != null;
+  if (match.kind === "different" && previous && !input.accountChangeConfirmed && !previousSawNobody && !preapproved) {
     return { ok: false, reason: "account_changed", fingerprint, identity, previous, drop };
   }
   // why: "unknown" keeps what is stored rather than forgetting the account it was

@@ -9,6 +9,7 @@ import { closeOpenAccountChanges } from "../../db/queries/identity.ts";
 import { acceptWorkingKey } from "../health/accept-key.ts";
 import { askAboutAccount, noteSharedKey, type AccountQuestion } from "./account-change.ts";
 import { acceptedKeyPacket } from "../health/escalation.ts";
+import { accountChangedEvent } from "../clinics/preapproval.ts";
 import type { KeyVerdict } from "../health/verify-key.ts";
 import { regionLabel } from "./instructions.ts";
 import type { ActiveLink } from "./links.ts";
@@ -66,11 +67,21 @@ export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { o
     // the one "key accepted" transition: state, cleared failure, reset counters, facts, event, alert work
     const accepted = acceptWorkingKey({ connection: conn, verified, now, by: { kind: "link" } });
     const nextState = accepted.nextState;
+    // a different account connects without a question only when pre-approved or when the old account saw nobody
+    const changed = identity.match.kind === "different" && identity.previous && identity.identity ? { from: identity.previous, to: identity.identity } : null;
 
     await updateConnection(
       {
         connectionId: conn.id,
-        patch: { ...sealed, region, apiVersion: verdict.apiVersion, ...accepted.patch, vendorAccount: identity.identity, keyFingerprint: identity.fingerprint },
+        patch: {
+          ...sealed,
+          region,
+          apiVersion: verdict.apiVersion,
+          ...accepted.patch,
+          vendorAccount: identity.identity,
+          keyFingerprint: identity.fingerprint,
+          ...(changed ? { accountChangePreapproval: null } : {}),
+        },
       },
       tx,
     );
@@ -92,17 +103,7 @@ export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { o
         details: { linkId: link.linkId, keyHint: sealed.keyHint, region, apiVersion: verdict.apiVersion, account: identity.identity, drop: identity.drop },
       },
     ];
-    if (identity.match.kind === "different" && identity.previous && identity.identity) {
-      events.push({
-        connectionId: conn.id,
-        clinicId: conn.clinicId,
-        at: now,
-        kind: "account_changed",
-        actor: "link",
-        message: `Account changed from ${identity.previous.name}, whose key saw no patients, to ${identity.identity.name} with the new key.`,
-        details: { account: identity.identity, previousAccount: identity.previous },
-      });
-    }
+    if (changed) events.push(await accountChangedEvent({ conn, changed, actor: "link", now }, tx));
     if (region !== conn.region) {
       events.push({
         connectionId: conn.id,
