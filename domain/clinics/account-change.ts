@@ -2,7 +2,7 @@ import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
 import { findOpenAccountChange, updateAccountChange } from "../../db/queries/identity.ts";
-import { lockConnection, markLinkUsed } from "../../db/queries/reconnect-links.ts";
+import { lockConnection, markLinkUsed, revokeLiveLinks } from "../../db/queries/reconnect-links.ts";
 import type { AccountChange } from "../../db/schema/index.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../alerts/apply.ts";
 import { checkKeyIdentity } from "../connections/key-identity.ts";
@@ -170,6 +170,8 @@ export async function confirmAccountChange(
       tx,
     );
     if (change.linkId) await markLinkUsed({ linkId: change.linkId, now }, tx);
+    // why: the connection works with the confirmed key; any other link still out is moot
+    await revokeLiveLinks({ clinicId, now }, tx);
     await recordAudit(
       {
         actorUserId: actor.userId,

@@ -1,6 +1,6 @@
 import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
-import { lockConnection, lockLink, markLinkUsed } from "../../db/queries/reconnect-links.ts";
+import { lockConnection, lockLink, markLinkUsed, revokeLiveLinks } from "../../db/queries/reconnect-links.ts";
 import type { NewConnectionEvent } from "../../db/schema/index.ts";
 import { applyAlertWork } from "../alerts/apply.ts";
 import { sealApiKey } from "../connections/key-storage.ts";
@@ -127,6 +127,8 @@ export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { o
     }
     await insertConnectionEvents(events, tx);
     await markLinkUsed({ linkId: link.linkId, now }, tx);
+    // why: using a link revokes every other (other action emails' links, a support link): one key was accepted
+    await revokeLiveLinks({ clinicId: conn.clinicId, now }, tx);
     await recordAudit(
       {
         actorLabel: "reconnect link",

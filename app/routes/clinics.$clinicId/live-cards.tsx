@@ -27,7 +27,10 @@ export function ReconnectLinkCard({
   return (
     <section className="card" aria-labelledby="link-h">
       <h2 id="link-h">Reconnect link</h2>
-      <p className="hint">A new link revokes earlier ones. The clinic admin pastes a new key and sees the verdict at once.</p>
+      <p className="hint">
+        A new link replaces the earlier one you made; links in action-needed emails keep working until their expiry. Once the clinic uses any link, the others
+        stop. The clinic admin pastes a new key and sees the verdict at once.
+      </p>
       <Form method="post" noValidate>
         <Field name="purpose" label="What the clinic reads" errors={errors}>
           {(p) => <input {...p} defaultValue={defaultPurpose} />}

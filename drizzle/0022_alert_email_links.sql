@@ -1,0 +1,3 @@
+DROP INDEX "reconnect_links_one_live_uidx";--> statement-breakpoint
+ALTER TABLE "reconnect_links" ADD COLUMN "for_alert_email" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+CREATE UNIQUE INDEX "reconnect_links_one_live_uidx" ON "reconnect_links" USING btree ("clinic_id") WHERE "reconnect_links"."used_at" is null and "reconnect_links"."revoked_at" is null and not "reconnect_links"."for_alert_email";
