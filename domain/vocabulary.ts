@@ -176,6 +176,8 @@ export type PatientScope = "none_visible" | "one_missing" | "unknown";
 export interface SupportFindings {
   patientLookup?: { matches: number; capped: boolean; at: string };
   manualNotes?: { since: string; note: string | null; by: string } | null;
+  /** A probe learned this key's fingerprint and found other clinics storing the same key (one key must serve one clinic). */
+  sharedKey?: { at: string; clinics: { clinicId: string; clinicName: string }[] } | null;
 }
 
 /**

@@ -15,6 +15,7 @@ import { verifiedFacts } from "./accept-key.ts";
 import { buildEscalationPacket } from "./escalation.ts";
 import { identityOf, refreshedIdentity, sameIdentity } from "../connections/identity.ts";
 import { fingerprintIsStale, keyFingerprint } from "../secrets/key-fingerprint.ts";
+import { flagSharedKey } from "../connections/shared-key.ts";
 
 /** How the probe reaches a vendor; the worker passes the real clients, which talk HTTP. */
 export interface VendorAccess {
@@ -108,6 +109,9 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
   // write
   const identity = identityPatch(ctx.keyring, c, opened, answer.verified);
   const written = await writeProbeResult(ctx, req, row, { region: opened.region, verified: answer.verified, decision, now, identity });
+  // why only here: a fingerprint just learned (backfill, rotation) is the one moment a key shared with an older clinic can show
+  if (written && identity.keyFingerprint && opened.target)
+    await flagSharedKey({ connectionId: c.id, clinicId: c.clinicId, clinicName: row.clinicName, vendor: c.vendor, key: opened.target.key, now }, ctx);
   // why: the timeline keeps only changes; the clinic page's probe strip wants every probe
   if (written)
     await recordProbeTick(
