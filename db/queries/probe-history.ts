@@ -1,7 +1,7 @@
 import { desc, eq, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../client.ts";
 import { connections, probeHistory } from "../schema/index.ts";
-import type { ConnectionState, FailureCode } from "../../domain/vocabulary.ts";
+import type { ConnectionState, FailureCode, ProbeTickKind } from "../../domain/vocabulary.ts";
 
 /** Probes kept per connection: the clinic page's strip shows the last 60. */
 export const PROBE_HISTORY_KEEP = 60;
@@ -12,13 +12,22 @@ export const PROBE_HISTORY_KEEP = 60;
  * this adds one round trip, not two.
  */
 export async function recordProbeTick(
-  tick: { connectionId: string; at: Date; ok: boolean; failureCode: FailureCode | null; state: ConnectionState; httpStatus: number | null; ms: number | null },
+  tick: {
+    connectionId: string;
+    at: Date;
+    ok: boolean;
+    failureCode: FailureCode | null;
+    state: ConnectionState;
+    httpStatus: number | null;
+    ms: number | null;
+    kind?: ProbeTickKind;
+  },
   db: DbOrTx,
 ): Promise<void> {
   await db.execute(sql`
     with added as (
-      insert into ${probeHistory} (connection_id, at, ok, failure_code, state, http_status, ms)
-      values (${tick.connectionId}, ${tick.at.toISOString()}, ${tick.ok}, ${tick.failureCode}, ${tick.state}, ${tick.httpStatus}, ${tick.ms})
+      insert into ${probeHistory} (connection_id, at, ok, failure_code, state, http_status, ms, kind)
+      values (${tick.connectionId}, ${tick.at.toISOString()}, ${tick.ok}, ${tick.failureCode}, ${tick.state}, ${tick.httpStatus}, ${tick.ms}, ${tick.kind ?? "probe"})
       returning id
     )
     delete from ${probeHistory} p
@@ -30,7 +39,14 @@ export async function recordProbeTick(
 /** The clinic's connection's recent probes, oldest first (the strip reads left to right). */
 export async function listProbeTicks({ clinicId, limit = PROBE_HISTORY_KEEP }: { clinicId: string; limit?: number }, db: Db) {
   const rows = await db
-    .select({ at: probeHistory.at, ok: probeHistory.ok, failureCode: probeHistory.failureCode, state: probeHistory.state, httpStatus: probeHistory.httpStatus })
+    .select({
+      at: probeHistory.at,
+      ok: probeHistory.ok,
+      failureCode: probeHistory.failureCode,
+      state: probeHistory.state,
+      httpStatus: probeHistory.httpStatus,
+      kind: probeHistory.kind,
+    })
     .from(probeHistory)
     .innerJoin(connections, eq(connections.id, probeHistory.connectionId))
     .where(eq(connections.clinicId, clinicId))

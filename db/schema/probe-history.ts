@@ -2,7 +2,7 @@ import { bigint, boolean, check, index, integer, pgTable, text, timestamp, uuid 
 import { sql } from "drizzle-orm";
 import { connections } from "./connections.ts";
 import { inList } from "./columns.ts";
-import { CONNECTION_STATES, type ConnectionState, FAILURE_CODES, type FailureCode } from "../../domain/vocabulary.ts";
+import { CONNECTION_STATES, type ConnectionState, FAILURE_CODES, type FailureCode, PROBE_TICK_KINDS, type ProbeTickKind } from "../../domain/vocabulary.ts";
 
 /**
  * The last few dozen probes of each connection, one row per probe (the timeline keeps only changes):
@@ -23,10 +23,13 @@ export const probeHistory = pgTable(
     state: text("state").$type<ConnectionState>().notNull(),
     httpStatus: integer("http_status"),
     ms: integer("ms"),
+    /** "probe" (scheduled or on request) or "key_check": a key checked live as it was entered (add clinic, reconnect link, support). */
+    kind: text("kind").$type<ProbeTickKind>().notNull().default("probe"),
   },
   (t) => [
     check("probe_history_failure_code_check", sql`${t.failureCode} is null or ${inList(t.failureCode, FAILURE_CODES)}`),
     check("probe_history_state_check", inList(t.state, CONNECTION_STATES)),
+    check("probe_history_kind_check", inList(t.kind, PROBE_TICK_KINDS)),
     index("probe_history_connection_at_idx").on(t.connectionId, t.at.desc()),
   ],
 );

@@ -4,6 +4,7 @@ import { insertConnectionEvents, updateConnection } from "../../db/queries/conne
 import { findOpenAccountChange, updateAccountChange } from "../../db/queries/identity.ts";
 import { lockConnection, markLinkUsed, revokeLiveLinks } from "../../db/queries/reconnect-links.ts";
 import type { AccountChange } from "../../db/schema/index.ts";
+import { recordProbeTick } from "../../db/queries/probe-history.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../alerts/apply.ts";
 import { checkKeyIdentity } from "../connections/key-identity.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
@@ -163,6 +164,19 @@ export async function confirmAccountChange(
         },
         ...(accepted.event ? [{ connectionId: conn.id, clinicId, at: now, ...accepted.event, actor: actorTag, details: { accountChangeId: change.id } }] : []),
       ],
+      tx,
+    );
+    await recordProbeTick(
+      {
+        connectionId: conn.id,
+        at: now,
+        ok: true,
+        failureCode: accepted.patch.failureCode,
+        state: accepted.nextState,
+        httpStatus: null,
+        ms: null,
+        kind: "key_check",
+      },
       tx,
     );
     await updateAccountChange(

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loader as reconnectLoader } from "../../app/routes/reconnect.$token.tsx";
 import { simulatorVendorEnv } from "../../config/runtime.ts";
-import { alertNotifications, connections, reconnectLinks } from "../../db/schema/index.ts";
+import { alertNotifications, connections, probeHistory, reconnectLinks } from "../../db/schema/index.ts";
 import { applyAlertWork } from "../../domain/alerts/apply.ts";
 import { deliverNotification } from "../../domain/alerts/deliver.ts";
 import type { EmailSender, OutgoingEmail } from "../../domain/alerts/email.ts";
@@ -140,6 +140,8 @@ describe("links in action-needed emails", () => {
       { db: services.db, vendors: services.vendors, keyring: services.keyring, alerts: services.alerts, supportEmail: "help@vendor.example" },
     );
     expect(out.kind).toBe("connected");
+    const [tick] = await services.db.select().from(probeHistory).where(eq(probeHistory.connectionId, ids.connectionId)).orderBy(desc(probeHistory.at)).limit(1);
+    expect(tick).toMatchObject({ kind: "key_check", ok: true, state: "healthy" });
     const links = await services.db.select().from(reconnectLinks).where(eq(reconnectLinks.clinicId, ids.clinicId));
     expect(links.filter((l) => !l.usedAt && !l.revokedAt)).toEqual([]);
     // …and opening it says the connection already works, under the vendor's brand — never "invalid link"

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reconnectDeps } from "../../app/components/reconnect-context.server.ts";
 import { action as clinicAction } from "../../app/routes/clinics.$clinicId/route.tsx";
 import { simulatorVendorEnv } from "../../config/runtime.ts";
-import { accountChanges, alertNotifications, alerts, auditLog, connectionEvents, connections, reconnectLinks } from "../../db/schema/index.ts";
+import { accountChanges, alertNotifications, alerts, auditLog, connectionEvents, connections, probeHistory, reconnectLinks } from "../../db/schema/index.ts";
 import { probeNow } from "../../domain/clinics/live.ts";
 import { sealApiKey } from "../../domain/connections/key-storage.ts";
 import { createReconnectLink } from "../../domain/reconnect/links.ts";
@@ -127,6 +127,9 @@ describe("support enters a new key on the clinic page", () => {
     const live = await services.db.select().from(reconnectLinks).where(eq(reconnectLinks.clinicId, ids.clinicId));
     expect(live.every((l) => l.usedAt || l.revokedAt)).toBe(true);
     expect(await audits(ids.clinicId)).toContain("connection.key_replaced");
+    // the live check is on the probe strip, as the latest point
+    const [tick] = await services.db.select().from(probeHistory).where(eq(probeHistory.connectionId, ids.connectionId)).orderBy(desc(probeHistory.at)).limit(1);
+    expect(tick).toMatchObject({ kind: "key_check", ok: true, state: "healthy" });
     const rows = await timeline(ids.clinicId);
     expect(rows.some((e) => e.kind === "recovered" && e.message.includes(`with a key ${who.agent.email} entered`))).toBe(true);
     // the key itself is nowhere in what was stored about it

@@ -1,0 +1,2 @@
+ALTER TABLE "probe_history" ADD COLUMN "kind" text DEFAULT 'probe' NOT NULL;--> statement-breakpoint
+ALTER TABLE "probe_history" ADD CONSTRAINT "probe_history_kind_check" CHECK ("probe_history"."kind" in ('probe', 'key_check'));
