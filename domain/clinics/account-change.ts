@@ -6,7 +6,7 @@ import { lockConnection, markLinkUsed, revokeLiveLinks } from "../../db/queries/
 import type { AccountChange } from "../../db/schema/index.ts";
 import { recordProbeTick } from "../../db/queries/probe-history.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../alerts/apply.ts";
-import { checkKeyIdentity } from "../connections/key-identity.ts";
+import { checkKeyIdentity, newKeyPatch } from "../connections/key-identity.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
 import { DomainError } from "../errors.ts";
 import { acceptWorkingKey } from "../health/accept-key.ts";
@@ -130,20 +130,9 @@ export async function confirmAccountChange(
     }
     const sealed = sealApiKey(deps.keyring, conn.id, { vendor: conn.vendor, key: verdict.key, region }, now);
     const accepted = acceptWorkingKey({ connection: conn, verified, now, by: change.linkId ? { kind: "link" } : { kind: "support", label: actor.label } });
+    // why clear a pre-approval: the change it expected has now happened
     await updateConnection(
-      {
-        connectionId: conn.id,
-        // why clear a pre-approval: the change it expected has now happened
-        patch: {
-          ...sealed,
-          region,
-          apiVersion: verdict.apiVersion,
-          ...accepted.patch,
-          vendorAccount: identity.identity,
-          keyFingerprint: identity.fingerprint,
-          accountChangePreapproval: null,
-        },
-      },
+      { connectionId: conn.id, patch: newKeyPatch({ sealed, region, apiVersion: verdict.apiVersion, accepted, identity, clearPreapproval: true }) },
       tx,
     );
     const from = change.previousAccount?.name ?? "the previous account";

@@ -1,20 +1,18 @@
-import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
-import { closeOpenAccountChanges, insertAccountChange } from "../../db/queries/identity.ts";
+import { closeOpenAccountChanges } from "../../db/queries/identity.ts";
 import { lockConnection, revokeLiveLinks } from "../../db/queries/reconnect-links.ts";
 import type { NewConnectionEvent } from "../../db/schema/index.ts";
 import { recordProbeTick } from "../../db/queries/probe-history.ts";
 import { applyAlertWork } from "../alerts/apply.ts";
-import { checkKeyIdentity } from "../connections/key-identity.ts";
+import { accountChangeOf, checkKeyIdentity, newKeyPatch } from "../connections/key-identity.ts";
 import { sealApiKey } from "../connections/key-storage.ts";
 import { DomainError } from "../errors.ts";
 import { acceptWorkingKey } from "../health/accept-key.ts";
 import { acceptedKeyPacket } from "../health/escalation.ts";
 import { verifyCandidateKey } from "../health/verify-key.ts";
-import { accountChangeAad } from "../reconnect/account-change.ts";
-import { encryptApiKey } from "../secrets/key-crypto.ts";
+import { holdAccountChangeKey } from "../reconnect/account-change.ts";
 import { NOOKAL_REGIONS, type Vendor } from "../vocabulary.ts";
 import type { AccountChangeDeps } from "./account-change.ts";
 import { describeVerdict, keyInUse, type VerdictView } from "./add-clinic.ts";
@@ -78,35 +76,9 @@ export async function enterKeyForClinic(
 
     if (!identity.ok) {
       // a different account: held exactly like a clinic's "yes" on the reconnect page, for an explicit confirmation
-      await closeOpenAccountChanges({ connectionId: conn.id, status: "discarded", now, by: actorTag }, tx);
-      const id = randomUUID();
-      const held = encryptApiKey(deps.keyring, accountChangeAad(id), verdict.key);
-      await insertAccountChange(
-        {
-          id,
-          connectionId: conn.id,
-          clinicId: conn.clinicId,
-          status: "awaiting_support",
-          vendor: conn.vendor,
-          linkId: null,
-          keyCiphertext: held.ciphertext,
-          keyIv: held.iv,
-          keyTag: held.tag,
-          keyId: held.keyId,
-          keyHint: sealed.keyHint,
-          keyFingerprint: identity.fingerprint,
-          region,
-          apiVersion: verdict.apiVersion,
-          account: identity.identity,
-          previousAccount: identity.previous,
-          visiblePatients: verified.visiblePatients,
-          visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true,
-          previousVisiblePatients: conn.visiblePatientCount,
-          vendorUserName: verified.user.name,
-          vendorUserRole: verified.user.role ?? null,
-          createdAt: now,
-          answeredAt: now,
-        },
+      const id = await holdAccountChangeKey(
+        { conn, vendor: conn.vendor, linkId: null, status: "awaiting_support", verdict, region, check: identity, keyHint: sealed.keyHint, now, by: actorTag },
+        deps.keyring,
         tx,
       );
       const drop = identity.drop ? ` Visible patients would fall from ${identity.drop.before} to ${identity.drop.after}.` : "";
@@ -139,20 +111,9 @@ export async function enterKeyForClinic(
 
     await closeOpenAccountChanges({ connectionId: conn.id, status: "discarded", now, by: actorTag }, tx);
     const accepted = acceptWorkingKey({ connection: conn, verified, now, by: { kind: "support", label: actor.label } });
-    const changed = identity.match.kind === "different" && identity.previous && identity.identity ? { from: identity.previous, to: identity.identity } : null;
+    const changed = accountChangeOf(identity);
     await updateConnection(
-      {
-        connectionId: conn.id,
-        patch: {
-          ...sealed,
-          region,
-          apiVersion: verdict.apiVersion,
-          ...accepted.patch,
-          vendorAccount: identity.identity,
-          keyFingerprint: identity.fingerprint,
-          ...(changed ? { accountChangePreapproval: null } : {}),
-        },
-      },
+      { connectionId: conn.id, patch: newKeyPatch({ sealed, region, apiVersion: verdict.apiVersion, accepted, identity, clearPreapproval: changed !== null }) },
       tx,
     );
     // why: the connection works with this key; a link still out would only invite a second, needless key

@@ -2,6 +2,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { findClinicsUsingKey, lockKeyFingerprint } from "../../db/queries/identity.ts";
 import { keyFingerprint, keyFingerprintCandidates } from "../secrets/key-fingerprint.ts";
 import type { Keyring } from "../secrets/key-crypto.ts";
+import type { SealedKeyColumns } from "./key-storage.ts";
 import type { VerifyResult } from "../vendors/types.ts";
 import type { AccountChangePreapproval, Vendor, VendorAccountIdentity } from "../vocabulary.ts";
 import { compareAccounts, identityOf, patientDrop, type AccountMatch, type PatientDrop } from "./identity.ts";
@@ -83,4 +84,43 @@ export async function checkKeyIdentity(input: KeyIdentityInput, tx: DbOrTx): Pro
   // why: "unknown" keeps what is stored rather than forgetting the account it was
   const keep = match.kind === "unknown" && previous ? previous : identity;
   return { ok: true, fingerprint, identity: keep, match, previous, drop };
+}
+
+type Accepted = Extract<KeyIdentityCheck, { ok: true }>;
+
+/** The account change a working key makes, when it makes one (a pre-approval is then consumed). */
+export function accountChangeOf(identity: Accepted): { from: VendorAccountIdentity; to: VendorAccountIdentity } | null {
+  return identity.match.kind === "different" && identity.previous && identity.identity ? { from: identity.previous, to: identity.identity } : null;
+}
+
+/**
+ * The connection columns every entry writes for a newly accepted key: the sealed key, where it
+ * works, the key-accepted transition's patch, who it belongs to, and (when the account changed)
+ * the pre-approval cleared. One place, so the reconnect link, support's entry and a confirmed
+ * account change cannot drift apart.
+ */
+export function newKeyPatch<P extends object>({
+  sealed,
+  region,
+  apiVersion,
+  accepted,
+  identity,
+  clearPreapproval,
+}: {
+  sealed: SealedKeyColumns;
+  region: string;
+  apiVersion: string;
+  accepted: { patch: P };
+  identity: Accepted;
+  clearPreapproval: boolean;
+}) {
+  return {
+    ...sealed,
+    region,
+    apiVersion,
+    ...accepted.patch,
+    vendorAccount: identity.identity,
+    keyFingerprint: identity.fingerprint,
+    ...(clearPreapproval ? { accountChangePreapproval: null } : {}),
+  };
 }

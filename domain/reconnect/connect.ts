@@ -5,7 +5,7 @@ import type { NewConnectionEvent } from "../../db/schema/index.ts";
 import { recordProbeTick } from "../../db/queries/probe-history.ts";
 import { applyAlertWork } from "../alerts/apply.ts";
 import { sealApiKey } from "../connections/key-storage.ts";
-import { checkKeyIdentity } from "../connections/key-identity.ts";
+import { accountChangeOf, checkKeyIdentity, newKeyPatch } from "../connections/key-identity.ts";
 import { closeOpenAccountChanges } from "../../db/queries/identity.ts";
 import { acceptWorkingKey } from "../health/accept-key.ts";
 import { askAboutAccount, noteSharedKey, type AccountQuestion } from "./account-change.ts";
@@ -69,21 +69,9 @@ export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { o
     const accepted = acceptWorkingKey({ connection: conn, verified, now, by: { kind: "link" } });
     const nextState = accepted.nextState;
     // a different account connects without a question only when pre-approved or when the old account saw nobody
-    const changed = identity.match.kind === "different" && identity.previous && identity.identity ? { from: identity.previous, to: identity.identity } : null;
-
+    const changed = accountChangeOf(identity);
     await updateConnection(
-      {
-        connectionId: conn.id,
-        patch: {
-          ...sealed,
-          region,
-          apiVersion: verdict.apiVersion,
-          ...accepted.patch,
-          vendorAccount: identity.identity,
-          keyFingerprint: identity.fingerprint,
-          ...(changed ? { accountChangePreapproval: null } : {}),
-        },
-      },
+      { connectionId: conn.id, patch: newKeyPatch({ sealed, region, apiVersion: verdict.apiVersion, accepted, identity, clearPreapproval: changed !== null }) },
       tx,
     );
     const dropNote = identity.drop
