@@ -22,8 +22,10 @@ let phone: Page;
 let desktop: Page;
 let handle: DbHandle;
 
-async function shot(page: Page, name: string) {
-  await screenshot(page, `polish-${name}`);
+async function shot(page: Page, name: string, { screenOnly = false } = {}) {
+  // why screenOnly: a phone's first screen is the point of some pictures; the full page is metres long
+  if (screenOnly) await page.screenshot({ path: `test-results/polish-${name}.png` });
+  else await screenshot(page, `polish-${name}`);
   if (SHOTS) {
     fs.mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
@@ -135,6 +137,35 @@ describe("the console on a 390 px phone", () => {
       release();
       await phone.unroute(/\/assets\/.*\.js$/);
     }
+  });
+
+  it("folds the clinics filters behind a Filters button that counts the active ones, keyboard only", async () => {
+    await phone.goto(`${baseUrl}/clinics?sort=name&vendor=cliniko&state=healthy`);
+    await phone.locator("#bulk-form[hidden]").waitFor({ state: "attached" });
+    const toggle = phone.getByRole("button", { name: /^Filters \(2 active\)/ });
+    await toggle.waitFor();
+    expect(await toggle.getAttribute("aria-expanded")).toBe("false");
+    const search = phone.getByRole("searchbox", { name: "Search" });
+    expect(await search.isVisible()).toBe(false);
+    // the first row is within the first screen, not below a long stack of fields
+    const firstRow = (await phone.locator("table.clinics-table tbody tr").first().boundingBox())!;
+    expect(firstRow.y).toBeLessThan(844);
+    await shot(phone, "phone-filters-folded", { screenOnly: true });
+
+    await toggle.focus();
+    await phone.keyboard.press("Enter");
+    await search.waitFor();
+    expect(await toggle.getAttribute("aria-expanded")).toBe("true");
+    expect(await phone.getByLabel("Vendor").inputValue()).toBe("cliniko");
+    expect(await scrollWidth(phone)).toBeLessThanOrEqual(390);
+    await shot(phone, "phone-filters-open", { screenOnly: true });
+    await phone.keyboard.press("Space");
+    await search.waitFor({ state: "hidden" });
+
+    // on a wide screen the fields always show and there is no button
+    await desktop.goto(`${baseUrl}/clinics`);
+    await desktop.getByRole("searchbox", { name: "Search" }).waitFor();
+    expect(await desktop.getByRole("button", { name: /^Filters/ }).isVisible()).toBe(false);
   });
 
   it("keeps a clinic page usable: heading, probe strip and actions within the screen", async () => {
