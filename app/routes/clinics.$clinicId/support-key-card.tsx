@@ -76,14 +76,21 @@ export function SupportKeyCard({
           </Form>
         </div>
       ) : (
-        <Form method="post" noValidate className="inline-form" aria-labelledby="preapprove-h">
+        <Form method="post" noValidate aria-labelledby="preapprove-h">
           <input type="hidden" name="intent" value="account-preapprove" />
-          <Field name="preapprovalNote" label="Why (kept on the timeline and in the audit log)" errors={errors}>
+          <Field
+            name="preapprovalNote"
+            label="Why (kept on the timeline and in the audit log)"
+            errors={errors}
+            hint="The next working key of another account then connects without asking the clinic, once."
+          >
             {(p) => <input {...p} autoComplete="off" placeholder="e.g. migrated to a new Cliniko account on 1 Dec" />}
           </Field>
-          <button className="btn secondary" type="submit">
-            Pre-approve the account change
-          </button>
+          <div className="actions">
+            <button className="btn secondary" type="submit">
+              Pre-approve the account change
+            </button>
+          </div>
         </Form>
       )}
     </section>
