@@ -36,7 +36,7 @@ export const SupportKeySchema = z.object({
 });
 
 export type SupportKeyResult =
-  | { kind: "connected"; keyHint: string; accountName: string | null; recovered: boolean; visiblePatients: number }
+  | { kind: "connected"; keyHint: string; accountName: string | null; worksAgainQueued: boolean; visiblePatients: number }
   /** The key did not work: nothing stored; the verdict in support's words. */
   | { kind: "refused"; verdict: VerdictView }
   /** A different account: held for confirmation on the clinic page, nothing connected. */
@@ -179,12 +179,17 @@ export async function enterKeyForClinic(
       verified,
       now,
     });
-    await applyAlertWork({ connectionId: conn.id, clinicId: conn.clinicId, ...accepted.alerts, recovered: accepted.recovered, packet, now }, tx, deps.alerts);
+    const work = await applyAlertWork(
+      { connectionId: conn.id, clinicId: conn.clinicId, ...accepted.alerts, recovered: accepted.recovered, packet, now },
+      tx,
+      deps.alerts,
+    );
     return {
       kind: "connected" as const,
       keyHint: sealed.keyHint,
       accountName: identity.identity?.name ?? null,
-      recovered: accepted.recovered,
+      // why from the alert work: "works again" goes only to whoever was alerted; say so only when it was queued
+      worksAgainQueued: accepted.recovered && work.resolved.length > 0 && work.deliveriesQueued > 0,
       visiblePatients: verified.visiblePatients,
     };
   });

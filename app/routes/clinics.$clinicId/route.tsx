@@ -173,7 +173,7 @@ export async function action(args: ActionFunctionArgs) {
               `Not connected: this key belongs to ${entered.accountName}, not ${entered.previousName}. Confirm the account change below only if that is intended.`,
             );
           return flash(
-            `New key ${entered.keyHint} stored and working${entered.accountName ? ` (${entered.accountName})` : ""}${entered.recovered ? "; the clinic admin is told it works again" : ""}.`,
+            `New key ${entered.keyHint} stored and working${entered.accountName ? ` (${entered.accountName})` : ""}${entered.worksAgainQueued ? "; a works-again message is queued to whoever was alerted" : ""}.`,
           );
         }
         case "account-preapprove":
