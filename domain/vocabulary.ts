@@ -180,9 +180,26 @@ export type PatientScope = "none_visible" | "one_missing" | "unknown";
  * escalation packet (docs/decisions/0027): the live patient lookup's count (never the name), and
  * that the clinic is copying notes by hand for the day.
  */
+/** What a probe-strip tick is: a probe of the stored key, or the live check of a key as it was entered. */
+export const PROBE_TICK_KINDS = ["probe", "key_check"] as const;
+export type ProbeTickKind = (typeof PROBE_TICK_KINDS)[number];
+
 export interface SupportFindings {
   patientLookup?: { matches: number; capped: boolean; at: string };
   manualNotes?: { since: string; note: string | null; by: string } | null;
+  /** A probe learned this key's fingerprint and found other clinics storing the same key (one key must serve one clinic). */
+  sharedKey?: { at: string; clinics: { clinicId: string; clinicName: string }[] } | null;
+}
+
+/**
+ * Support expects the clinic to move to a different vendor account (a migration): the next working
+ * key of another account connects without asking the clinic, and this is then consumed.
+ */
+export interface AccountChangePreapproval {
+  at: string;
+  by: string;
+  byUserId: string;
+  note: string;
 }
 
 export interface EscalationPacket {

@@ -44,7 +44,13 @@ export function BulkBar({
   const fetcher = useFetcher<BulkActionData>();
   const errors = fetcher.data && !fetcher.data.ok ? fetcher.data.fieldErrors : undefined;
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
-  useEffect(() => setConfirm(fetcher.data?.ok ? fetcher.data.confirm : null), [fetcher.data]);
+  // why idle: after the action answers, the fetcher stays "loading" while the page's loaders
+  // revalidate, and the dialog's confirm button is disabled while busy. A dialog opened then got its
+  // focus on "Go back" (showModal skips a disabled button), so Enter backed out instead of
+  // confirming — how often depended on how fast the revalidation came back (phone.e2e's flake).
+  useEffect(() => {
+    if (fetcher.state === "idle") setConfirm(fetcher.data?.ok ? fetcher.data.confirm : null);
+  }, [fetcher.data, fetcher.state]);
   const [matching, setMatching] = useState(false);
   // why: before hydration (or without JavaScript) nothing is known about the selection, so the bar shows
   const [hydrated, setHydrated] = useState(false);
@@ -59,7 +65,14 @@ export function BulkBar({
   const hidden = hydrated && selected === 0 && !matching;
   return (
     <>
-      <fetcher.Form id={BULK_FORM_ID} method="post" action="/bulk?index" className="bulkbar" aria-label="Bulk actions on the selected clinics" hidden={hidden}>
+      <fetcher.Form
+        id={BULK_FORM_ID}
+        method="post"
+        action="/bulk?index"
+        className={hydrated ? "bulkbar" : "bulkbar before-hydration"}
+        aria-label="Bulk actions on the selected clinics"
+        hidden={hidden}
+      >
         <input type="hidden" name="returnTo" value={returnTo} />
         <input type="hidden" name="matchQuery" value={matchQuery} />
         {pageIds.map((pid) => (

@@ -33,18 +33,25 @@ export function ConfirmStep({
   onConfirm?: (count: number) => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  // why a ref: callers pass a fresh arrow each render; as an effect dependency it re-ran the effect on
+  // every re-render (an auto-refresh, say) and re-captured "where focus goes back to" as the dialog's own button
+  const closeRef = useRef(onClose);
+  closeRef.current = onClose;
   useEffect(() => {
     const d = ref.current;
     if (!modal || !d) return;
     const back = document.activeElement as HTMLElement | null;
     if (!d.open) d.showModal();
+    // why explicit: React's autoFocus runs before showModal, when the dialog is closed and nothing in it can take focus
+    if (confirmButton.current && !confirmButton.current.disabled) confirmButton.current.focus();
     const closed = () => {
-      onClose?.();
+      closeRef.current?.();
       back?.focus();
     };
     d.addEventListener("close", closed);
     return () => d.removeEventListener("close", closed);
-  }, [modal, onClose, confirm]);
+  }, [modal, confirm]);
   const F = FormComponent as typeof Form;
   const body = (
     <F
@@ -72,7 +79,7 @@ export function ConfirmStep({
       ))}
       <input type="hidden" name="confirmed" value={String(confirm.count)} />
       <div className="row-actions">
-        <button className="btn" type="submit" disabled={busy || confirm.count === 0} autoFocus>
+        <button ref={confirmButton} className="btn" type="submit" disabled={busy || confirm.count === 0} autoFocus>
           {confirm.confirmLabel}
         </button>
         {modal ? (

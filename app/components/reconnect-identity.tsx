@@ -1,5 +1,6 @@
 import { Form, useNavigation } from "@remix-run/react";
 import { forwardRef } from "react";
+import { OutcomePanel } from "./reconnect-outcome.tsx";
 import type { ReconnectOutcome } from "../../domain/reconnect/submit.ts";
 
 /**
@@ -33,13 +34,7 @@ export const IdentityPanel = forwardRef<HTMLHeadingElement, { outcome: IdentityO
   if (outcome.kind === "account_question") {
     const q = outcome.question;
     return (
-      <section className="rc-panel tone-warn" aria-labelledby="outcome-h">
-        <h2 id="outcome-h" ref={ref} tabIndex={-1}>
-          <span className="rc-panel-icon" aria-hidden="true">
-            ?
-          </span>
-          This key belongs to {q.accountName}. Is that your practice?
-        </h2>
+      <OutcomePanel ref={ref} tone="warn" icon="?" title={`This key belongs to ${q.accountName}. Is that your practice?`}>
         <p>
           The key works, but it is for a different {vendorLabel} account than the one {outcome.link.clinicName} was connected to before. We have not connected
           it yet.
@@ -64,19 +59,13 @@ export const IdentityPanel = forwardRef<HTMLHeadingElement, { outcome: IdentityO
           </button>
         </Form>
         <p className="hint">You don&apos;t need to paste the key again: we keep it safely on our server while you answer.</p>
-      </section>
+      </OutcomePanel>
     );
   }
 
   if (outcome.kind === "account_held") {
     return (
-      <section className="rc-panel tone-info" aria-labelledby="outcome-h">
-        <h2 id="outcome-h" ref={ref} tabIndex={-1}>
-          <span className="rc-panel-icon" aria-hidden="true">
-            i
-          </span>
-          Thanks — our support team will finish connecting {outcome.accountName}
-        </h2>
+      <OutcomePanel ref={ref} tone="info" title={`Thanks — our support team will finish connecting ${outcome.accountName}`}>
         <p>
           Because this key is for a different {vendorLabel} account than before, a person on our support team checks the change before your practice is
           connected to it. This keeps one practice&apos;s records from mixing with another&apos;s.
@@ -86,53 +75,35 @@ export const IdentityPanel = forwardRef<HTMLHeadingElement, { outcome: IdentityO
           using {vendorLabel} as normal.
         </p>
         <p className="rc-muted">If you pasted the wrong key by mistake, paste the right one below instead.</p>
-      </section>
+      </OutcomePanel>
     );
   }
 
   if (outcome.kind === "account_declined") {
     return (
-      <section className="rc-panel tone-warn" aria-labelledby="outcome-h">
-        <h2 id="outcome-h" ref={ref} tabIndex={-1}>
-          <span className="rc-panel-icon" aria-hidden="true">
-            !
-          </span>
-          Not connected: that key is for another practice
-        </h2>
+      <OutcomePanel ref={ref} tone="warn" title="Not connected: that key is for another practice">
         <p>
           We did not keep the key for {outcome.accountName}. Sign in to {vendorLabel} with your own practice&apos;s account, create a key there, and paste it
           below. This link still works.
         </p>
-      </section>
+      </OutcomePanel>
     );
   }
 
   if (outcome.kind === "account_question_gone") {
     return (
-      <section className="rc-panel tone-info" aria-labelledby="outcome-h">
-        <h2 id="outcome-h" ref={ref} tabIndex={-1}>
-          <span className="rc-panel-icon" aria-hidden="true">
-            i
-          </span>
-          Please paste the key once more
-        </h2>
+      <OutcomePanel ref={ref} tone="info" title="Please paste the key once more">
         <p>That question has already been answered or has timed out. Paste the key below to check it again.</p>
-      </section>
+      </OutcomePanel>
     );
   }
 
   return (
-    <section className="rc-panel tone-bad" aria-labelledby="outcome-h">
-      <h2 id="outcome-h" ref={ref} tabIndex={-1}>
-        <span className="rc-panel-icon" aria-hidden="true">
-          ✕
-        </span>
-        Not connected: this key is already in use for another practice
-      </h2>
+    <OutcomePanel ref={ref} tone="bad" title="Not connected: this key is already in use for another practice">
       <p>
         Each practice needs its own {vendorLabel} key. Sign in to {vendorLabel} with {outcome.link.clinicName}&apos;s own account, create a new key there and
         paste it below. This link still works.
       </p>
-    </section>
+    </OutcomePanel>
   );
 });

@@ -35,13 +35,7 @@ export const RefusalPanel = forwardRef<HTMLHeadingElement, { refusal: ReconnectR
 
   if (refusal.failureCode === "wrong_region" && refusal.suggestedRegion) {
     return (
-      <section className="rc-panel tone-info" aria-labelledby="outcome-h">
-        <h2 id="outcome-h" ref={ref} tabIndex={-1}>
-          <span className="rc-panel-icon" aria-hidden="true">
-            ↻
-          </span>
-          Your key works — in the {refusal.suggestedRegionLabel} region
-        </h2>
+      <OutcomePanel ref={ref} tone="info" icon="↻" title={`Your key works — in the ${refusal.suggestedRegionLabel} region`}>
         <p>
           {vendorLabel} accepts this key in <strong>{refusal.suggestedRegionLabel}</strong>
           {vendorLabel === "Nookal" ? ", not in the region you picked" : ""}. Nothing is wrong with the key.
@@ -54,19 +48,13 @@ export const RefusalPanel = forwardRef<HTMLHeadingElement, { refusal: ReconnectR
           <span className="hint">No need to paste the key again: we keep it on our secure server for 10 minutes.</span>
         </Form>
         <Notes notes={refusal.notes} />
-      </section>
+      </OutcomePanel>
     );
   }
 
   if (refusal.failureCode === "no_patients_visible") {
     return (
-      <section className="rc-panel tone-warn" aria-labelledby="outcome-h">
-        <h2 id="outcome-h" ref={ref} tabIndex={-1}>
-          <span className="rc-panel-icon" aria-hidden="true">
-            !
-          </span>
-          Not connected yet: this key can&apos;t see any patients
-        </h2>
+      <OutcomePanel ref={ref} tone="warn" title="Not connected yet: this key can't see any patients">
         <p>
           {refusal.verifiedUser ? (
             <>
@@ -89,36 +77,24 @@ export const RefusalPanel = forwardRef<HTMLHeadingElement, { refusal: ReconnectR
         <p>Then paste the new key below. This link still works.</p>
         <Notes notes={refusal.notes} />
         <SupportLink href={refusal.supportHref} />
-      </section>
+      </OutcomePanel>
     );
   }
 
   if (refusal.localReason) {
     // why: a paste problem is fixed by pasting again; a short headline here, the exact words under the field
     return (
-      <section className="rc-panel tone-bad" aria-labelledby="outcome-h">
-        <h2 id="outcome-h" ref={ref} tabIndex={-1}>
-          <span className="rc-panel-icon" aria-hidden="true">
-            ✕
-          </span>
-          Not connected: {refusal.title}
-        </h2>
+      <OutcomePanel ref={ref} tone="bad" title={`Not connected: ${refusal.title}`}>
         <p>
           {refusal.localReason} Nothing was sent to {vendorLabel}; this link still works.
         </p>
         <Notes notes={refusal.notes} />
-      </section>
+      </OutcomePanel>
     );
   }
 
   return (
-    <section className="rc-panel tone-bad" aria-labelledby="outcome-h">
-      <h2 id="outcome-h" ref={ref} tabIndex={-1}>
-        <span className="rc-panel-icon" aria-hidden="true">
-          ✕
-        </span>
-        Not connected: {refusal.title}
-      </h2>
+    <OutcomePanel ref={ref} tone="bad" title={`Not connected: ${refusal.title}`}>
       <p>{refusal.clinicMessage}</p>
       {refusal.localReason ? (
         <p>
@@ -145,7 +121,7 @@ export const RefusalPanel = forwardRef<HTMLHeadingElement, { refusal: ReconnectR
       ) : null}
       <Notes notes={refusal.notes} />
       <SupportLink href={refusal.supportHref} />
-    </section>
+    </OutcomePanel>
   );
 });
 
@@ -157,19 +133,36 @@ function SupportLink({ href }: { href: string }) {
   );
 }
 
+const ICONS = { ok: "✓", info: "i", warn: "!", bad: "✕" } as const;
+
+/**
+ * The one panel that answers a submission on the reconnect page (refusals, identity questions,
+ * notices): a toned section labelled by its heading, which takes focus after an answer.
+ */
+export const OutcomePanel = forwardRef<HTMLHeadingElement, { tone: keyof typeof ICONS; title: ReactNode; icon?: string; children: ReactNode }>(
+  function OutcomePanel({ tone, title, icon, children }, ref) {
+    return (
+      <section className={`rc-panel tone-${tone}`} aria-labelledby="outcome-h">
+        <h2 id="outcome-h" ref={ref} tabIndex={-1}>
+          <span className="rc-panel-icon" aria-hidden="true">
+            {icon ?? ICONS[tone]}
+          </span>
+          {title}
+        </h2>
+        {children}
+      </section>
+    );
+  },
+);
+
+/** A notice (rate limited, retry expired): the outcome panel with a warn or info tone. */
 export const NoticePanel = forwardRef<HTMLHeadingElement, { tone: "warn" | "info"; title: string; children: ReactNode }>(function NoticePanel(
   { tone, title, children },
   ref,
 ) {
   return (
-    <section className={`rc-panel tone-${tone}`} aria-labelledby="outcome-h">
-      <h2 id="outcome-h" ref={ref} tabIndex={-1}>
-        <span className="rc-panel-icon" aria-hidden="true">
-          {tone === "warn" ? "!" : "i"}
-        </span>
-        {title}
-      </h2>
+    <OutcomePanel ref={ref} tone={tone} title={title}>
       {children}
-    </section>
+    </OutcomePanel>
   );
 });

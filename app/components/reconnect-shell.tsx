@@ -30,6 +30,25 @@ export function ReconnectShell({ brand, expiresText, children }: { brand: Brand;
 }
 
 /** Shown for expired, used, replaced and unknown links alike: one wording, so links cannot be probed. */
+/** A link no longer needed: the connection already works again (someone used a newer link, support fixed it). */
+export function ReconnectFixed({ brand, clinicName, vendorLabel }: { brand: Brand; clinicName: string; vendorLabel: string }) {
+  return (
+    <ReconnectShell brand={brand}>
+      <section className="rc-card rc-fixed" aria-labelledby="fixed-h">
+        <h1 id="fixed-h">
+          Already fixed: {brand.productName} works with {vendorLabel} again
+        </h1>
+        <p className="rc-clinic">for {clinicName}</p>
+        <p>
+          <strong>There is nothing to do on your side.</strong> The connection was repaired after this email was sent — with a newer link or by our support team
+          — so this link is no longer needed.
+        </p>
+        <p className="rc-muted">If something still looks wrong in {brand.productName}, reply to the email that brought you here.</p>
+      </section>
+    </ReconnectShell>
+  );
+}
+
 export function ReconnectUnavailable({ brand }: { brand: Brand }) {
   return (
     <ReconnectShell brand={brand}>

@@ -11,9 +11,9 @@ import { ReconnectForm } from "../components/reconnect-form.tsx";
 import { ReconnectGuide } from "../components/reconnect-guide.tsx";
 import { NoticePanel, RefusalPanel } from "../components/reconnect-outcome.tsx";
 import { IdentityPanel, isIdentityOutcome } from "../components/reconnect-identity.tsx";
-import { ReconnectShell, ReconnectUnavailable } from "../components/reconnect-shell.tsx";
+import { ReconnectFixed, ReconnectShell, ReconnectUnavailable } from "../components/reconnect-shell.tsx";
 import reconnectStyles from "../reconnect.css?url";
-import { NOOKAL_REGIONS } from "../../domain/vocabulary.ts";
+import { NOOKAL_REGIONS, VENDOR_LABELS } from "../../domain/vocabulary.ts";
 
 // why: clinic-facing pages answer errors in the clinic's words, with no way into the console
 export { ClinicFacingErrorBoundary as ErrorBoundary } from "../components/error-boundary.tsx";
@@ -26,7 +26,9 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
     title:
       data?.view.status === "active"
         ? `Reconnect ${data.view.vendor === "nookal" ? "Nookal" : "Cliniko"} to ${data.brand.productName} · ${data.view.clinicName}`
-        : `Reconnect link · ${data?.brand.productName ?? "Secure reconnect page"}`,
+        : data?.view.status === "fixed"
+          ? `Already fixed · ${data.brand.productName} · ${data.view.clinicName}`
+          : `Reconnect link · ${data?.brand.productName ?? "Secure reconnect page"}`,
   },
   { name: "robots", content: "noindex, nofollow" },
   { name: "referrer", content: "no-referrer" },
@@ -45,7 +47,7 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
   const { view, expiresText, knownRegion } = await describeLinkPage({ token: params.token ?? "" }, context.services.db);
   const brand = context.services.brand;
   // why: one status and one page for unknown, expired, used and replaced links
-  return data({ view, brand, expiresText, knownRegion }, { status: view.status === "active" ? 200 : 404, headers: reconnectHeaders() });
+  return data({ view, brand, expiresText, knownRegion }, { status: view.status === "unavailable" ? 404 : 200, headers: reconnectHeaders() });
 }
 
 const SubmissionSchema = z.discriminatedUnion("intent", [
@@ -135,6 +137,7 @@ export default function ReconnectPage() {
   }, [attemptId]);
 
   const outcome = result?.outcome ?? null;
+  if (view.status === "fixed") return <ReconnectFixed brand={brand} clinicName={view.clinicName} vendorLabel={VENDOR_LABELS[view.vendor]} />;
   if (view.status !== "active" || outcome?.kind === "unavailable") return <ReconnectUnavailable brand={brand} />;
   const guide = GUIDES[view.vendor];
   const refusal = outcome?.kind === "refused" ? outcome.refusal : null;

@@ -216,6 +216,7 @@ export async function getClinic({ clinicId }: { clinicId: string }, db: Db) {
         syncState: connections.syncState,
         lastSyncAt: connections.lastSyncAt,
         lastSyncSuccessAt: connections.lastSyncSuccessAt,
+        accountChangePreapproval: connections.accountChangePreapproval,
       },
     })
     .from(clinics)

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../client.ts";
 
 import { clinics, connectionEvents, connections, PROBE_HISTORY_KEEP, type Connection, type NewConnection, type NewConnectionEvent } from "../schema/index.ts";
-import type { ConnectionState, FailureCode, SupportFindings } from "../../domain/vocabulary.ts";
+import type { ConnectionState, FailureCode, ProbeTickKind, SupportFindings } from "../../domain/vocabulary.ts";
 import { writeProbeTick } from "./probe-history.ts";
 
 function probeReadQuery(db: Db) {
@@ -118,6 +118,8 @@ export interface ProbeTick {
   state: ConnectionState;
   httpStatus: number | null;
   ms: number | null;
+  /** "probe" (the default) or "key_check": a key checked live as it was entered. */
+  kind?: ProbeTickKind;
 }
 
 // why (bench:fleet, docs/decisions/0036): a sweep runs this 10,000 times, so it is ONE statement —
@@ -150,7 +152,7 @@ with touched as (
   select id, seq % ${PROBE_HISTORY_KEEP}, $5::timestamptz, $17::boolean, $18::text, $2::text, $19::int, $20::int from touched where $21::boolean
   on conflict (connection_id, slot) do update set
     at = excluded.at, ok = excluded.ok, failure_code = excluded.failure_code, state = excluded.state,
-    http_status = excluded.http_status, ms = excluded.ms
+    http_status = excluded.http_status, ms = excluded.ms, kind = excluded.kind
 )
 select id from touched`;
 

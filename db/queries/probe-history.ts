@@ -1,5 +1,5 @@
 import { desc, eq, sql } from "drizzle-orm";
-import type { Db, DbOrTx } from "../client.ts";
+import { inTransaction, type Db, type DbOrTx } from "../client.ts";
 import { connections, PROBE_HISTORY_KEEP, probeHistory } from "../schema/index.ts";
 import type { ProbeTick } from "./connections.ts";
 
@@ -24,13 +24,14 @@ export async function writeProbeTick(
     state: tick.state,
     httpStatus: tick.httpStatus,
     ms: tick.ms,
+    kind: tick.kind ?? "probe",
   };
   await tx
     .insert(probeHistory)
     .values(row)
     .onConflictDoUpdate({
       target: [probeHistory.connectionId, probeHistory.slot],
-      set: { at: row.at, ok: row.ok, failureCode: row.failureCode, state: row.state, httpStatus: row.httpStatus, ms: row.ms },
+      set: { at: row.at, ok: row.ok, failureCode: row.failureCode, state: row.state, httpStatus: row.httpStatus, ms: row.ms, kind: row.kind },
     });
 }
 
@@ -38,8 +39,8 @@ export async function writeProbeTick(
  * A tick for a verify that is not a periodic probe (add clinic, a support-entered key): takes the
  * connection's next slot and writes it, in one transaction.
  */
-export async function recordProbeTick({ connectionId, at, tick }: { connectionId: string; at: Date; tick: ProbeTick }, db: DbOrTx): Promise<void> {
-  await db.transaction(async (tx) => {
+export async function recordProbeTick({ connectionId, at, ...tick }: { connectionId: string; at: Date } & ProbeTick, db: DbOrTx): Promise<void> {
+  await inTransaction(db, async (tx) => {
     const [row] = await tx
       .update(connections)
       .set({ probeSeq: sql`${connections.probeSeq} + 1` })
@@ -52,7 +53,14 @@ export async function recordProbeTick({ connectionId, at, tick }: { connectionId
 /** The clinic's connection's recent probes, oldest first (the strip reads left to right). */
 export async function listProbeTicks({ clinicId, limit = PROBE_HISTORY_KEEP }: { clinicId: string; limit?: number }, db: Db) {
   const rows = await db
-    .select({ at: probeHistory.at, ok: probeHistory.ok, failureCode: probeHistory.failureCode, state: probeHistory.state, httpStatus: probeHistory.httpStatus })
+    .select({
+      at: probeHistory.at,
+      ok: probeHistory.ok,
+      failureCode: probeHistory.failureCode,
+      state: probeHistory.state,
+      httpStatus: probeHistory.httpStatus,
+      kind: probeHistory.kind,
+    })
     .from(probeHistory)
     .innerJoin(connections, eq(connections.id, probeHistory.connectionId))
     .where(eq(connections.clinicId, clinicId))

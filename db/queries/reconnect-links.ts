@@ -8,18 +8,40 @@ import { clinics, connections, reconnectLinks, users } from "../schema/index.ts"
  * machine, audit) lives in domain/reconnect; these take a database or a transaction.
  */
 
-/** Revokes every link of the clinic that is neither used nor revoked; returns how many. */
-export async function revokeLiveLinks({ clinicId, now }: { clinicId: string; now: Date }, tx: DbOrTx): Promise<number> {
+/**
+ * Revokes the clinic's links that are neither used nor revoked; returns how many. `supportLinksOnly`:
+ * leave the links of action-needed emails alone (a new support link replaces only support's own).
+ */
+export async function revokeLiveLinks(
+  { clinicId, now, supportLinksOnly = false }: { clinicId: string; now: Date; supportLinksOnly?: boolean },
+  tx: DbOrTx,
+): Promise<number> {
   const rows = await tx
     .update(reconnectLinks)
     .set({ revokedAt: now, ...NO_RETRY })
-    .where(and(eq(reconnectLinks.clinicId, clinicId), isNull(reconnectLinks.usedAt), isNull(reconnectLinks.revokedAt)))
+    .where(
+      and(
+        eq(reconnectLinks.clinicId, clinicId),
+        isNull(reconnectLinks.usedAt),
+        isNull(reconnectLinks.revokedAt),
+        supportLinksOnly ? eq(reconnectLinks.forAlertEmail, false) : undefined,
+      ),
+    )
     .returning({ id: reconnectLinks.id });
   return rows.length;
 }
 
 export async function insertReconnectLink(
-  values: { clinicId: string; connectionId: string; tokenHash: Buffer; purpose: string; createdBy: string; createdAt: Date; expiresAt: Date },
+  values: {
+    clinicId: string;
+    connectionId: string;
+    tokenHash: Buffer;
+    purpose: string;
+    createdBy: string;
+    createdAt: Date;
+    expiresAt: Date;
+    forAlertEmail?: boolean;
+  },
   tx: DbOrTx,
 ): Promise<{ id: string }> {
   const [row] = await tx.insert(reconnectLinks).values(values).returning({ id: reconnectLinks.id });
@@ -45,6 +67,9 @@ export async function findLinkByTokenHash({ tokenHash }: { tokenHash: Buffer }, 
       clinicTimeZone: clinics.timeZone,
       vendor: connections.vendor,
       region: connections.region,
+      // why: a link no longer usable for a connection that works again gets "already fixed", not "invalid"
+      connectionState: connections.state,
+      connectionFirstFailureAt: connections.firstFailureAt,
     })
     .from(reconnectLinks)
     .innerJoin(clinics, eq(clinics.id, reconnectLinks.clinicId))
@@ -139,6 +164,7 @@ export async function lockConnection({ connectionId }: { connectionId: string },
       consecutiveFailures: connections.consecutiveFailures,
       vendorAccount: connections.vendorAccount,
       visiblePatientCount: connections.visiblePatientCount,
+      accountChangePreapproval: connections.accountChangePreapproval,
     })
     .from(connections)
     .where(eq(connections.id, connectionId))

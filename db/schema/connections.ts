@@ -4,6 +4,7 @@ import { clinics } from "./clinics.ts";
 import { inList, bytea, stateSeverity } from "./columns.ts";
 import {
   ACCOUNT_CHANGE_STATUSES,
+  type AccountChangePreapproval,
   type AccountChangeStatus,
   CONNECTION_STATES,
   type ConnectionState,
@@ -63,6 +64,8 @@ export const connections = pgTable(
      * Null until computed (written with every new key; older rows at their next probe or keys:rotate).
      */
     keyFingerprint: text("key_fingerprint"),
+    /** Support pre-approved a move to another vendor account: the next key of another account connects without a question, once. */
+    accountChangePreapproval: jsonb("account_change_preapproval").$type<AccountChangePreapproval>(),
     lastProbeAt: timestamp("last_probe_at", { withTimezone: true }),
     lastSuccessAt: timestamp("last_success_at", { withTimezone: true }),
     firstFailureAt: timestamp("first_failure_at", { withTimezone: true }),

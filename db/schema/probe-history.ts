@@ -2,7 +2,7 @@ import { boolean, check, integer, pgTable, primaryKey, smallint, text, timestamp
 import { sql } from "drizzle-orm";
 import { connections } from "./connections.ts";
 import { inList } from "./columns.ts";
-import { CONNECTION_STATES, type ConnectionState, FAILURE_CODES, type FailureCode } from "../../domain/vocabulary.ts";
+import { CONNECTION_STATES, type ConnectionState, FAILURE_CODES, type FailureCode, PROBE_TICK_KINDS, type ProbeTickKind } from "../../domain/vocabulary.ts";
 
 /** Probes kept per connection: the clinic page's strip shows the last 60. */
 export const PROBE_HISTORY_KEEP = 60;
@@ -27,12 +27,15 @@ export const probeHistory = pgTable(
     state: text("state").$type<ConnectionState>().notNull(),
     httpStatus: integer("http_status"),
     ms: integer("ms"),
+    /** "probe" (scheduled or on request) or "key_check": a key checked live as it was entered (add clinic, reconnect link, support). */
+    kind: text("kind").$type<ProbeTickKind>().notNull().default("probe"),
   },
   (t) => [
     primaryKey({ columns: [t.connectionId, t.slot] }),
     check("probe_history_slot_check", sql`${t.slot} >= 0 and ${t.slot} < ${sql.raw(String(PROBE_HISTORY_KEEP))}`),
     check("probe_history_failure_code_check", sql`${t.failureCode} is null or ${inList(t.failureCode, FAILURE_CODES)}`),
     check("probe_history_state_check", inList(t.state, CONNECTION_STATES)),
+    check("probe_history_kind_check", inList(t.kind, PROBE_TICK_KINDS)),
   ],
 );
 

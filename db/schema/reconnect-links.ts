@@ -1,12 +1,13 @@
 import { sql } from "drizzle-orm";
-import { check, index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, check, index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { clinics } from "./clinics.ts";
 import { bytea } from "./columns.ts";
 import { connections } from "./connections.ts";
 
 /**
  * Self-serve reconnect links (docs/decisions/0007-reconnect-page.md). The token itself is never
- * stored: only its SHA-256. One live link per clinic; a newer link revokes the older ones.
+ * stored: only its SHA-256. One live link made by support per clinic (a newer one revokes the older);
+ * links in "action needed" emails stay valid beside it until used or expired. Using any link revokes all others.
  */
 export const reconnectLinks = pgTable(
   "reconnect_links",
@@ -24,6 +25,8 @@ export const reconnectLinks = pgTable(
     purpose: text("purpose").notNull(),
     /** "system" or the id of the support user who sent it. */
     createdBy: text("created_by").notNull(),
+    /** Minted for an "action needed" email: a newer link does not revoke it; only using a link does (or its expiry). */
+    forAlertEmail: boolean("for_alert_email").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     /** A key was accepted through the link: it is used up. */
@@ -42,10 +45,11 @@ export const reconnectLinks = pgTable(
   },
   (t) => [
     uniqueIndex("reconnect_links_token_hash_uidx").on(t.tokenHash),
-    // why: "creating a new link revokes the previous one" holds even when two agents click at once
+    // why: "creating a new link revokes the previous one" holds even when two agents click at once;
+    // links in action-needed emails are outside it: each email's link must keep working until its stated expiry
     uniqueIndex("reconnect_links_one_live_uidx")
       .on(t.clinicId)
-      .where(sql`${t.usedAt} is null and ${t.revokedAt} is null`),
+      .where(sql`${t.usedAt} is null and ${t.revokedAt} is null and not ${t.forAlertEmail}`),
     index("reconnect_links_clinic_created_idx").on(t.clinicId, t.createdAt.desc()),
     check("reconnect_links_token_hash_len", sql`octet_length(${t.tokenHash}) = 32`),
     check("reconnect_links_purpose_len", sql`length(trim(${t.purpose})) between 1 and 200`),

@@ -63,7 +63,7 @@ type Block =
   | { type: "ol"; items: readonly string[] }
   | { type: "ul"; items: readonly string[] }
   | { type: "pre"; title: string; text: string }
-  | { type: "link"; label: string; href: string };
+  | { type: "link"; label: string; href: string; primary?: boolean };
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -102,7 +102,10 @@ function toHtml(blocks: Block[], brand?: Brand): string {
         case "pre":
           return `<p><strong>${escapeHtml(b.title)}</strong></p><pre style="white-space:pre-wrap;font-family:monospace">${escapeHtml(b.text)}</pre>`;
         case "link":
-          return `<p><a href="${escapeHtml(b.href)}">${escapeHtml(b.label)}</a></p>`;
+          // why a button for the one thing to do: the next action must not read like any other link (inline styles: mail clients drop <style>)
+          return b.primary
+            ? `<p><a href="${escapeHtml(b.href)}" style="display:inline-block;padding:10px 18px;background:#1f5fbf;color:#ffffff;text-decoration:none;border-radius:6px;font-weight:600">${escapeHtml(b.label)}</a></p>`
+            : `<p><a href="${escapeHtml(b.href)}">${escapeHtml(b.label)}</a></p>`;
       }
     })
     .join("\n");
@@ -261,7 +264,7 @@ function clinicEmail(ctx: MessageContext): { subject: string; blocks: Block[] } 
     );
     if (ctx.reconnect) {
       blocks.push(
-        { type: "link", label: `Paste the new key here`, href: ctx.reconnect.url },
+        { type: "link", label: `Paste the new key here`, href: ctx.reconnect.url, primary: true },
         { type: "p", text: `This link works once, until ${clinicTime(ctx.reconnect.expiresAt, ctx.clinic.timeZone)}. It checks the key while you wait.` },
       );
     } else {

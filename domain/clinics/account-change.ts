@@ -2,10 +2,11 @@ import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
 import { findOpenAccountChange, updateAccountChange } from "../../db/queries/identity.ts";
-import { lockConnection, markLinkUsed } from "../../db/queries/reconnect-links.ts";
+import { lockConnection, markLinkUsed, revokeLiveLinks } from "../../db/queries/reconnect-links.ts";
 import type { AccountChange } from "../../db/schema/index.ts";
+import { recordProbeTick } from "../../db/queries/probe-history.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../alerts/apply.ts";
-import { checkKeyIdentity } from "../connections/key-identity.ts";
+import { checkKeyIdentity, newKeyPatch } from "../connections/key-identity.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
 import { DomainError } from "../errors.ts";
 import { acceptWorkingKey } from "../health/accept-key.ts";
@@ -42,6 +43,8 @@ export interface AccountChangeView {
   visiblePatientsAtLeast: boolean;
   previousVisiblePatients: number | null;
   vendorUser: string | null;
+  /** Support pasted it on the clinic page (no reconnect link): support's own confirmation connects it. */
+  enteredBySupport: boolean;
   createdAt: Date;
   answeredAt: Date | null;
 }
@@ -59,6 +62,7 @@ export async function loadOpenAccountChange(clinicId: string, db: Db): Promise<A
     visiblePatientsAtLeast: c.visiblePatientsAtLeast,
     previousVisiblePatients: c.previousVisiblePatients,
     vendorUser: c.vendorUserName ? `${c.vendorUserName}${c.vendorUserRole ? ` (${c.vendorUserRole})` : ""}` : null,
+    enteredBySupport: c.linkId === null,
     createdAt: c.createdAt,
     answeredAt: c.answeredAt,
   };
@@ -129,12 +133,10 @@ export async function confirmAccountChange(
       );
     }
     const sealed = sealApiKey(deps.keyring, conn.id, { vendor: conn.vendor, key: verdict.key, region }, now);
-    const accepted = acceptWorkingKey({ connection: conn, verified, now, by: { kind: "link" } });
+    const accepted = acceptWorkingKey({ connection: conn, verified, now, by: change.linkId ? { kind: "link" } : { kind: "support", label: actor.label } });
+    // why clear a pre-approval: the change it expected has now happened
     await updateConnection(
-      {
-        connectionId: conn.id,
-        patch: { ...sealed, region, apiVersion: verdict.apiVersion, ...accepted.patch, vendorAccount: identity.identity, keyFingerprint: identity.fingerprint },
-      },
+      { connectionId: conn.id, patch: newKeyPatch({ sealed, region, apiVersion: verdict.apiVersion, accepted, identity, clearPreapproval: true }) },
       tx,
     );
     const from = change.previousAccount?.name ?? "the previous account";
@@ -157,11 +159,26 @@ export async function confirmAccountChange(
       ],
       tx,
     );
+    await recordProbeTick(
+      {
+        connectionId: conn.id,
+        at: now,
+        ok: true,
+        failureCode: accepted.patch.failureCode,
+        state: accepted.nextState,
+        httpStatus: null,
+        ms: null,
+        kind: "key_check",
+      },
+      tx,
+    );
     await updateAccountChange(
       { id: change.id, patch: { status: "confirmed", decidedAt: now, decidedBy: actorTag, keyCiphertext: null, keyIv: null, keyTag: null, keyId: null } },
       tx,
     );
     if (change.linkId) await markLinkUsed({ linkId: change.linkId, now }, tx);
+    // why: the connection works with the confirmed key; any other link still out is moot
+    await revokeLiveLinks({ clinicId, now }, tx);
     await recordAudit(
       {
         actorUserId: actor.userId,

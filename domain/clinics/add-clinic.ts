@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { insertConnectionEvents } from "../../db/queries/connections.ts";
+import { recordProbeTick } from "../../db/queries/probe-history.ts";
 import { findClinicsByNameKeys, insertClinics, insertConnections, lockClinicNames } from "../../db/queries/clinic-records.ts";
 import { checkKeyIdentity, type OtherClinic } from "../connections/key-identity.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
@@ -58,7 +59,7 @@ export interface VerdictView {
   visiblePatientsAtLeast: boolean;
 }
 
-function describeVerdict(v: KeyVerdict): VerdictView {
+export function describeVerdict(v: KeyVerdict): VerdictView {
   if (v.ok) {
     return {
       ok: true,
@@ -99,7 +100,7 @@ export function clinicNameTaken(name: string, archived: boolean): DomainError {
 }
 
 /** The key already serves another clinic (docs/decisions/0026): a 400 next to the key field. */
-function keyInUse(others: OtherClinic[]): DomainError {
+export function keyInUse(others: OtherClinic[]): DomainError {
   const names = others.map((o) => `"${o.clinicName}"`).join(", ");
   return new DomainError(400, `This key is already connected for ${names}. One key never serves two clinics: ask the clinic to create a new key of its own.`, {
     field: "key",
@@ -212,6 +213,8 @@ export async function addClinicByHand(
       ],
       tx,
     );
+    // why (issue 11): the key was just checked live; the probe strip starts with that check, not "no probes yet"
+    await recordProbeTick({ connectionId, at: now, ok: true, failureCode: null, state: "healthy", httpStatus: null, ms: null, kind: "key_check" }, tx);
     await recordAudit(
       {
         actorUserId: actor.userId,

@@ -2,8 +2,9 @@ import type { DbOrTx } from "../../db/client.ts";
 import { findClinicsUsingKey, lockKeyFingerprint } from "../../db/queries/identity.ts";
 import { keyFingerprint, keyFingerprintCandidates } from "../secrets/key-fingerprint.ts";
 import type { Keyring } from "../secrets/key-crypto.ts";
+import type { SealedKeyColumns } from "./key-storage.ts";
 import type { VerifyResult } from "../vendors/types.ts";
-import type { Vendor, VendorAccountIdentity } from "../vocabulary.ts";
+import type { AccountChangePreapproval, Vendor, VendorAccountIdentity } from "../vocabulary.ts";
 import { compareAccounts, identityOf, patientDrop, type AccountMatch, type PatientDrop } from "./identity.ts";
 
 /**
@@ -21,7 +22,13 @@ export interface KeyIdentityInput {
   /** What the live check learned; null when the key is stored without one (CSV import). */
   verified: Pick<VerifyResult, "vendor" | "user" | "locations" | "practice" | "visiblePatients" | "visiblePatientsAtLeast"> | null;
   /** The connection the key is for (locked by the caller); null for a clinic being created. */
-  connection: { id: string; vendorAccount: VendorAccountIdentity | null; visiblePatientCount: number | null } | null;
+  connection: {
+    id: string;
+    vendorAccount: VendorAccountIdentity | null;
+    visiblePatientCount: number | null;
+    /** Support expects a move to another account: a different account connects without a question (the caller consumes it). */
+    accountChangePreapproval?: AccountChangePreapproval | null;
+  } | null;
   /** Support confirmed a change of account: the account rule does not refuse it. */
   accountChangeConfirmed?: boolean;
 }
@@ -70,10 +77,50 @@ export async function checkKeyIdentity(input: KeyIdentityInput, tx: DbOrTx): Pro
   // why: an account whose key saw no patients is the "fresh key on the wrong account" symptom, not
   // the practice's account; a key of another account that does see patients is its cure, not a change to question
   const previousSawNobody = input.connection?.visiblePatientCount === 0 && input.verified.visiblePatients > 0;
-  if (match.kind === "different" && previous && !input.accountChangeConfirmed && !previousSawNobody) {
+  const preapproved = input.connection?.accountChangePreapproval != null;
+  if (match.kind === "different" && previous && !input.accountChangeConfirmed && !previousSawNobody && !preapproved) {
     return { ok: false, reason: "account_changed", fingerprint, identity, previous, drop };
   }
   // why: "unknown" keeps what is stored rather than forgetting the account it was
   const keep = match.kind === "unknown" && previous ? previous : identity;
   return { ok: true, fingerprint, identity: keep, match, previous, drop };
+}
+
+type Accepted = Extract<KeyIdentityCheck, { ok: true }>;
+
+/** The account change a working key makes, when it makes one (a pre-approval is then consumed). */
+export function accountChangeOf(identity: Accepted): { from: VendorAccountIdentity; to: VendorAccountIdentity } | null {
+  return identity.match.kind === "different" && identity.previous && identity.identity ? { from: identity.previous, to: identity.identity } : null;
+}
+
+/**
+ * The connection columns every entry writes for a newly accepted key: the sealed key, where it
+ * works, the key-accepted transition's patch, who it belongs to, and (when the account changed)
+ * the pre-approval cleared. One place, so the reconnect link, support's entry and a confirmed
+ * account change cannot drift apart.
+ */
+export function newKeyPatch<P extends object>({
+  sealed,
+  region,
+  apiVersion,
+  accepted,
+  identity,
+  clearPreapproval,
+}: {
+  sealed: SealedKeyColumns;
+  region: string;
+  apiVersion: string;
+  accepted: { patch: P };
+  identity: Accepted;
+  clearPreapproval: boolean;
+}) {
+  return {
+    ...sealed,
+    region,
+    apiVersion,
+    ...accepted.patch,
+    vendorAccount: identity.identity,
+    keyFingerprint: identity.fingerprint,
+    ...(clearPreapproval ? { accountChangePreapproval: null } : {}),
+  };
 }

@@ -32,7 +32,9 @@ export type KeyAcceptedBy =
   /** The clinic entered a new key through a reconnect link. */
   | { kind: "link" }
   /** Support added the clinic with a key checked live (there is no connection yet). */
-  | { kind: "console" };
+  | { kind: "console" }
+  /** Support entered a new key for an existing connection on the clinic page (checked live). */
+  | { kind: "support"; label: string };
 
 /** What a live check learned about a working key. */
 export interface VerifiedFacts {
@@ -114,7 +116,7 @@ function hadFailure(cur: NonNullable<AcceptWorkingKeyInput["connection"]>): bool
 
 function nextStateFor(cur: ConnectionState, by: KeyAcceptedBy): ConnectionState {
   // why: a pause is support's deliberate decision; a key from the clinic is stored, not a resume
-  if (cur === "paused" && by.kind === "link") return "paused";
+  if (cur === "paused" && (by.kind === "link" || by.kind === "support")) return "paused";
   // why: the old key working until its deadline is exactly what a planned disconnect expects
   if (cur === "pending_disconnect" && by.kind === "probe") return "pending_disconnect";
   return "healthy";
@@ -124,7 +126,8 @@ function eventMessage(cur: NonNullable<AcceptWorkingKeyInput["connection"]>, nex
   const from = cur.failureCode && cur.failureCode !== "integration_paused" ? ` from "${TAXONOMY[cur.failureCode].title}"` : "";
   if (input.by.kind !== "probe") {
     const seen = input.verified ? `: ${formatPatientsVisible(input.verified.visiblePatients, input.verified.visiblePatientsAtLeast)}` : "";
-    return `${recovered ? `Recovered${from}` : "Connected"} through the reconnect link${seen}.`;
+    const how = input.by.kind === "support" ? `with a key ${input.by.label} entered` : "through the reconnect link";
+    return `${recovered ? `Recovered${from}` : "Connected"} ${how}${seen}.`;
   }
   const reason = input.by.reason;
   if (recovered) return `Recovered${from} after ${cur.consecutiveFailures} failed probe${cur.consecutiveFailures === 1 ? "" : "s"}: ${reason}.`;

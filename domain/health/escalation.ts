@@ -216,6 +216,11 @@ export function escalationText(p: EscalationPacket, options: { clinicTimeZone?: 
   const manual = p.supportFindings?.manualNotes;
   if (manual)
     lines.push(`Clinic is copying notes by hand for the day: yes, since ${when(manual.since, "?")}${manual.note ? ` — ${oneLine(manual.note)}` : ""}`);
+  const shared = p.supportFindings?.sharedKey;
+  if (shared)
+    lines.push(
+      `Key shared with another clinic: ${shared.clinics.map((c) => oneLine(c.clinicName)).join(", ")} (found ${when(shared.at, "?")}); one key must serve one clinic`,
+    );
   if (p.keyHint) lines.push(`Key: ${p.keyHint}`);
   if (p.suggestedAction) lines.push(`Suggested action: ${p.suggestedAction}`);
   return lines.join("\n");

@@ -16,6 +16,7 @@ import { identityOf, refreshedIdentity, sameIdentity } from "../connections/iden
 import { fingerprintIsStale, keyFingerprint } from "../secrets/key-fingerprint.ts";
 import type { VendorError } from "../vendors/errors.ts";
 import { SYNC_RESOURCE_LABELS, SYNC_RESOURCES, type SyncResource } from "../vocabulary.ts";
+import { flagSharedKey } from "../connections/shared-key.ts";
 
 /** How the probe reaches a vendor; the worker passes the real clients, which talk HTTP. */
 export interface VendorAccess {
@@ -150,6 +151,9 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
         ms: elapsed(),
       };
   const written = await writeProbeResult(ctx, req, row, { region: opened.region, verified: answer.verified, decision, now, identity, tick });
+  // why only here: a fingerprint just learned (backfill, rotation) is the one moment a key shared with an older clinic can show
+  if (written && identity.keyFingerprint && opened.target)
+    await flagSharedKey({ connectionId: c.id, clinicId: c.clinicId, clinicName: row.clinicName, vendor: c.vendor, key: opened.target.key, now }, ctx);
   return {
     outcome: !written ? "conflict" : decision.failureCode ? "failed" : "healthy",
     failureCode: decision.failureCode,

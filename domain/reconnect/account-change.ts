@@ -9,10 +9,10 @@ import type { KeyIdentityCheck } from "../connections/key-identity.ts";
 import type { PatientDrop } from "../connections/identity.ts";
 import { buildEscalationPacket } from "../health/escalation.ts";
 import type { KeyVerdict } from "../health/verify-key.ts";
-import { encryptApiKey } from "../secrets/key-crypto.ts";
+import { encryptApiKey, type Keyring } from "../secrets/key-crypto.ts";
 import type { ActiveLink } from "./links.ts";
 import type { ReconnectDeps } from "./submit.ts";
-import type { VendorAccountIdentity } from "../vocabulary.ts";
+import type { Vendor, VendorAccountIdentity } from "../vocabulary.ts";
 
 /**
  * The reconnect page's identity outcomes (docs/decisions/0026): a key another clinic already uses
@@ -61,6 +61,73 @@ export async function noteSharedKey(link: ActiveLink, check: Extract<IdentityRef
 }
 
 /**
+ * Seals a key of a different account into a new account-change row (its AAD binds it to that row),
+ * closing any older open question first: one open question per connection, the newest key wins.
+ * Used by the reconnect page ("asked") and by support's own entry ("awaiting_support").
+ */
+export async function holdAccountChangeKey(
+  {
+    conn,
+    vendor,
+    linkId,
+    status,
+    verdict,
+    region,
+    check,
+    keyHint,
+    now,
+    by,
+  }: {
+    conn: { id: string; clinicId: string; visiblePatientCount: number | null };
+    vendor: Vendor;
+    linkId: string | null;
+    status: "asked" | "awaiting_support";
+    verdict: Extract<KeyVerdict, { ok: true }>;
+    region: string;
+    check: Extract<IdentityRefusal, { reason: "account_changed" }>;
+    keyHint: string;
+    now: Date;
+    by: string;
+  },
+  keyring: Keyring,
+  tx: DbOrTx,
+): Promise<string> {
+  const { verified } = verdict;
+  await closeOpenAccountChanges({ connectionId: conn.id, status: "discarded", now, by }, tx);
+  const id = randomUUID();
+  const sealed = encryptApiKey(keyring, accountChangeAad(id), verdict.key);
+  await insertAccountChange(
+    {
+      id,
+      connectionId: conn.id,
+      clinicId: conn.clinicId,
+      status,
+      vendor,
+      linkId,
+      keyCiphertext: sealed.ciphertext,
+      keyIv: sealed.iv,
+      keyTag: sealed.tag,
+      keyId: sealed.keyId,
+      keyHint,
+      keyFingerprint: check.fingerprint,
+      region,
+      apiVersion: verdict.apiVersion,
+      account: check.identity,
+      previousAccount: check.previous,
+      visiblePatients: verified.visiblePatients,
+      visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true,
+      previousVisiblePatients: conn.visiblePatientCount,
+      vendorUserName: verified.user.name,
+      vendorUserRole: verified.user.role ?? null,
+      createdAt: now,
+      ...(status === "awaiting_support" ? { answeredAt: now } : {}),
+    },
+    tx,
+  );
+  return id;
+}
+
+/**
  * A key of a different account: sealed into an account-change row ("asked"), a timeline note for
  * support, and the question for the page. The connection is not touched.
  */
@@ -75,36 +142,10 @@ export async function askAboutAccount(
   tx: DbOrTx,
 ): Promise<AccountQuestion> {
   const { verified } = verdict;
-  // why: one open question per connection; the newest key is the one the admin is answering about
-  await closeOpenAccountChanges({ connectionId: conn.id, status: "discarded", now, by: "link" }, tx);
-  const id = randomUUID();
-  const sealed = encryptApiKey(deps.keyring, accountChangeAad(id), verdict.key);
   const hint = sealApiKey(deps.keyring, conn.id, { vendor: link.view.vendor, key: verdict.key, region }, now).keyHint;
-  await insertAccountChange(
-    {
-      id,
-      connectionId: conn.id,
-      clinicId: conn.clinicId,
-      status: "asked",
-      vendor: link.view.vendor,
-      linkId: link.linkId,
-      keyCiphertext: sealed.ciphertext,
-      keyIv: sealed.iv,
-      keyTag: sealed.tag,
-      keyId: sealed.keyId,
-      keyHint: hint,
-      keyFingerprint: check.fingerprint,
-      region,
-      apiVersion: verdict.apiVersion,
-      account: check.identity,
-      previousAccount: check.previous,
-      visiblePatients: verified.visiblePatients,
-      visiblePatientsAtLeast: verified.visiblePatientsAtLeast === true,
-      previousVisiblePatients: conn.visiblePatientCount,
-      vendorUserName: verified.user.name,
-      vendorUserRole: verified.user.role ?? null,
-      createdAt: now,
-    },
+  const id = await holdAccountChangeKey(
+    { conn, vendor: link.view.vendor, linkId: link.linkId, status: "asked", verdict, region, check, keyHint: hint, now, by: "link" },
+    deps.keyring,
     tx,
   );
   const drop = check.drop ? ` Visible patients would fall from ${check.drop.before} to ${check.drop.after}.` : "";

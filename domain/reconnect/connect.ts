@@ -1,14 +1,16 @@
 import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
-import { lockConnection, lockLink, markLinkUsed } from "../../db/queries/reconnect-links.ts";
+import { lockConnection, lockLink, markLinkUsed, revokeLiveLinks } from "../../db/queries/reconnect-links.ts";
 import type { NewConnectionEvent } from "../../db/schema/index.ts";
+import { recordProbeTick } from "../../db/queries/probe-history.ts";
 import { applyAlertWork } from "../alerts/apply.ts";
 import { sealApiKey } from "../connections/key-storage.ts";
-import { checkKeyIdentity } from "../connections/key-identity.ts";
+import { accountChangeOf, checkKeyIdentity, newKeyPatch } from "../connections/key-identity.ts";
 import { closeOpenAccountChanges } from "../../db/queries/identity.ts";
 import { acceptWorkingKey } from "../health/accept-key.ts";
 import { askAboutAccount, noteSharedKey, type AccountQuestion } from "./account-change.ts";
 import { acceptedKeyPacket } from "../health/escalation.ts";
+import { accountChangedEvent } from "../clinics/preapproval.ts";
 import type { KeyVerdict } from "../health/verify-key.ts";
 import { regionLabel } from "./instructions.ts";
 import type { ActiveLink } from "./links.ts";
@@ -66,12 +68,10 @@ export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { o
     // the one "key accepted" transition: state, cleared failure, reset counters, facts, event, alert work
     const accepted = acceptWorkingKey({ connection: conn, verified, now, by: { kind: "link" } });
     const nextState = accepted.nextState;
-
+    // a different account connects without a question only when pre-approved or when the old account saw nobody
+    const changed = accountChangeOf(identity);
     await updateConnection(
-      {
-        connectionId: conn.id,
-        patch: { ...sealed, region, apiVersion: verdict.apiVersion, ...accepted.patch, vendorAccount: identity.identity, keyFingerprint: identity.fingerprint },
-      },
+      { connectionId: conn.id, patch: newKeyPatch({ sealed, region, apiVersion: verdict.apiVersion, accepted, identity, clearPreapproval: changed !== null }) },
       tx,
     );
     const dropNote = identity.drop
@@ -92,17 +92,7 @@ export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { o
         details: { linkId: link.linkId, keyHint: sealed.keyHint, region, apiVersion: verdict.apiVersion, account: identity.identity, drop: identity.drop },
       },
     ];
-    if (identity.match.kind === "different" && identity.previous && identity.identity) {
-      events.push({
-        connectionId: conn.id,
-        clinicId: conn.clinicId,
-        at: now,
-        kind: "account_changed",
-        actor: "link",
-        message: `Account changed from ${identity.previous.name}, whose key saw no patients, to ${identity.identity.name} with the new key.`,
-        details: { account: identity.identity, previousAccount: identity.previous },
-      });
-    }
+    if (changed) events.push(await accountChangedEvent({ conn, changed, actor: "link", now }, tx));
     if (region !== conn.region) {
       events.push({
         connectionId: conn.id,
@@ -125,7 +115,14 @@ export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { o
       });
     }
     await insertConnectionEvents(events, tx);
+    // why: the live check just made is the connection's latest probe; the strip shows it, not "no probes yet"
+    await recordProbeTick(
+      { connectionId: conn.id, at: now, ok: true, failureCode: accepted.patch.failureCode, state: nextState, httpStatus: null, ms: null, kind: "key_check" },
+      tx,
+    );
     await markLinkUsed({ linkId: link.linkId, now }, tx);
+    // why: using a link revokes every other (other action emails' links, a support link): one key was accepted
+    await revokeLiveLinks({ clinicId: conn.clinicId, now }, tx);
     await recordAudit(
       {
         actorLabel: "reconnect link",

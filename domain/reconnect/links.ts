@@ -75,7 +75,9 @@ export async function createReconnectLink(input: CreateReconnectLinkInput, db: D
     if (!target) throw linkRefused("clinic_not_found", "No clinic with a connection has that id.");
     if (target.clinicArchivedAt) throw linkRefused("clinic_archived", "The clinic is archived.");
 
-    const revoked = await revokeLiveLinks({ clinicId: target.clinicId, now }, tx);
+    // why (issue 11): an action-needed email's link must work until the expiry it states, so minting one
+    // revokes nothing, and a support link replaces only support's earlier links; using any link revokes all
+    const revoked = input.forAlertEmail ? 0 : await revokeLiveLinks({ clinicId: target.clinicId, now, supportLinksOnly: true }, tx);
     const link = await insertReconnectLink(
       {
         clinicId: target.clinicId,
@@ -85,6 +87,7 @@ export async function createReconnectLink(input: CreateReconnectLinkInput, db: D
         createdBy: input.createdBy,
         createdAt: now,
         expiresAt,
+        forAlertEmail: input.forAlertEmail === true,
       },
       tx,
     );
@@ -135,7 +138,11 @@ export async function createReconnectLink(input: CreateReconnectLinkInput, db: D
 }
 
 /** The only facts about a link the public page may show. */
-export type ReconnectLinkView = { status: "active"; clinicName: string; vendor: Vendor; purpose: string } | { status: "unavailable" };
+export type ReconnectLinkView =
+  | { status: "active"; clinicName: string; vendor: Vendor; purpose: string }
+  /** The link is used up, replaced or expired, and the connection works again: nothing for the clinic to do. */
+  | { status: "fixed"; clinicName: string; vendor: Vendor }
+  | { status: "unavailable" };
 
 /** A live link as the submit path needs it (never sent to a browser). */
 export interface ActiveLink {
@@ -157,7 +164,11 @@ export interface ActiveLink {
  */
 export async function findActiveLink({ token, now = new Date() }: { token: string; now?: Date }, db: Db): Promise<ActiveLink | null> {
   const row = await findLinkByTokenHash({ tokenHash: hashToken(typeof token === "string" ? token : "") }, db);
-  const active = row !== undefined && row.usedAt === null && row.revokedAt === null && row.clinicArchivedAt === null && row.expiresAt.getTime() > now.getTime();
+  return row ? activeLink(row, now) : null;
+}
+
+function activeLink(row: NonNullable<Awaited<ReturnType<typeof findLinkByTokenHash>>>, now: Date): ActiveLink | null {
+  const active = row.usedAt === null && row.revokedAt === null && row.clinicArchivedAt === null && row.expiresAt.getTime() > now.getTime();
   if (!active) return null;
   return {
     linkId: row.id,
@@ -185,7 +196,11 @@ export async function describeLinkPage(
   { token, now }: { token: string; now?: Date },
   db: Db,
 ): Promise<{ view: ReconnectLinkView; expiresText: string | null; knownRegion: string | null }> {
-  const link = await findActiveLink({ token, now }, db);
-  if (!link) return { view: { status: "unavailable" }, expiresText: null, knownRegion: null };
-  return { view: link.view, expiresText: clinicTime(link.expiresAt, link.clinicTimeZone), knownRegion: link.region || null };
+  const row = await findLinkByTokenHash({ tokenHash: hashToken(typeof token === "string" ? token : "") }, db);
+  const link = row ? activeLink(row, now ?? new Date()) : null;
+  if (link) return { view: link.view, expiresText: clinicTime(link.expiresAt, link.clinicTimeZone), knownRegion: link.region || null };
+  // why: a clinic admin opening an older email after the fix must not meet a dead "invalid link"
+  const works = row && row.clinicArchivedAt === null && row.connectionState === "healthy" && row.connectionFirstFailureAt === null;
+  if (works) return { view: { status: "fixed", clinicName: row.clinicName, vendor: row.vendor }, expiresText: null, knownRegion: null };
+  return { view: { status: "unavailable" }, expiresText: null, knownRegion: null };
 }

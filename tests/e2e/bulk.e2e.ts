@@ -22,8 +22,8 @@ describe("bulk re-probe", () => {
     await signIn(page, baseUrl, "agent@relink.test");
     await page.goto(`${baseUrl}/clinics?vendor=cliniko&sort=name&dir=asc`);
     await expect.poll(() => page.locator("tbody tr").count()).toBeGreaterThanOrEqual(4);
-    // why: the bar shows only once something is selected (issue 11)
-    await page.locator("#bulk-form").waitFor({ state: "hidden" });
+    // why: the bar shows only once something is selected (issue 11); its hidden attribute also says React has hydrated
+    await page.locator("#bulk-form[hidden]").waitFor({ state: "attached" });
 
     const boxes = page.locator("tbody").getByRole("checkbox");
     for (let i = 0; i < 3; i++) await boxes.nth(i).check();
@@ -50,7 +50,7 @@ describe("bulk re-probe", () => {
 
   it("offers the bulk bar only once a clinic is selected", async () => {
     await page.goto(`${baseUrl}/clinics`);
-    await page.locator("#bulk-form").waitFor({ state: "hidden" });
+    await page.locator("#bulk-form[hidden]").waitFor({ state: "attached" });
     expect(await page.getByRole("button", { name: "Re-probe selected" }).isVisible()).toBe(false);
     await page.locator("tbody").getByRole("checkbox").first().check();
     await page.getByText("1 selected").waitFor();

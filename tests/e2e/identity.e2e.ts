@@ -207,4 +207,66 @@ describe("identity continuity", () => {
     });
     expect((await connectionOf(otherClinic)).keyHint).toBeNull();
   });
+
+  it("support enters the clinic's new key on the clinic page: shared key refused, another account held, a pre-approved move connects", async () => {
+    const [own, moved, stray] = await Promise.all([
+      account(`Second Practice ${run}`, 30),
+      account(`Second Practice New ${run}`, 30),
+      account(`Stray Account ${run}`, 8),
+    ]);
+    await withPage(async (page) => {
+      await signIn(page, baseUrl, "agent@relink.test");
+      await page.goto(`${baseUrl}/clinics/${await clinicIdOf(otherClinic)}`);
+      const card = page.getByRole("region", { name: "Enter a new key for the clinic" });
+      const keyField = card.getByLabel("New Cliniko API key");
+      const enter = async (key: string) => {
+        await keyField.fill(key);
+        await card.getByRole("button", { name: "Check and store the key" }).click();
+      };
+      // a key another clinic uses: refused right under the field, nothing stored
+      await enter(harbourside.key);
+      await card.getByText(/This key is already connected for/).waitFor();
+      expect(await keyField.getAttribute("aria-invalid")).toBe("true");
+      expect(await page.content()).not.toContain(harbourside.key);
+      await shot(page, "clinic-page-support-key-shared");
+
+      await enter(own.key);
+      const stored = page.getByRole("status").filter({ hasText: /stored and working/ });
+      await stored.waitFor();
+      // nobody was alerted about this clinic, so nothing claims a works-again message went out
+      expect(await stored.textContent()).not.toContain("works-again");
+      expect((await connectionOf(otherClinic)).state).toBe("healthy");
+      expect((await connectionOf(otherClinic)).account?.name).toBe(`Second Practice ${run}`);
+      await shot(page, "clinic-page-support-key-connected");
+
+      // another account's key is held for an explicit confirmation
+      await enter(stray.key);
+      await page
+        .getByRole("status")
+        .filter({ hasText: `Not connected: this key belongs to Stray Account ${run}` })
+        .waitFor();
+      await page.getByRole("region", { name: "Account change waiting for support" }).getByText("entered on this page by support").waitFor();
+      await page.getByRole("button", { name: "Discard the held key" }).click();
+      await page.getByRole("status").filter({ hasText: "The held key was discarded" }).waitFor();
+
+      // support knows the clinic is moving accounts: pre-approve, then the new account's key connects without a question
+      await card.getByLabel("Why (kept on the timeline and in the audit log)").fill("Migrated to a new Cliniko account");
+      await card.getByRole("button", { name: "Pre-approve the account change" }).click();
+      await page.getByRole("status").filter({ hasText: "Account change pre-approved" }).waitFor();
+      await card.getByText(/Pre-approved.*Migrated to a new Cliniko account/).waitFor();
+      await shot(page, "clinic-page-preapproved");
+      await enter(moved.key);
+      await page
+        .getByRole("status")
+        .filter({ hasText: /stored and working/ })
+        .waitFor();
+      await page
+        .getByText(/without asking the clinic: .* pre-approved it/)
+        .first()
+        .waitFor();
+      expect((await connectionOf(otherClinic)).account?.name).toBe(`Second Practice New ${run}`);
+      expect(await card.getByRole("button", { name: "Pre-approve the account change" }).count()).toBe(1);
+      await shot(page, "clinic-page-preapproval-used");
+    });
+  });
 });

@@ -136,13 +136,18 @@ describe("self-serve reconnect (issue 6)", () => {
       await screenshot(page, "reconnect-phone-done");
       expect(await stateOf(clinic.clinicName)).toMatchObject({ state: "healthy", region: "au3", user: "Jess Walker" });
 
-      // reload cannot re-post; the link is used up
+      // reload cannot re-post; the link is used up, and opening it again says so in the clinic's words
       const reload = await page.reload();
       expectSecurityHeaders(reload);
       await page.getByRole("heading", { name: /is reconnected/ }).waitFor();
       const again = await page.goto(url);
-      expect(again!.status()).toBe(404);
-      await page.getByRole("heading", { name: "This link can no longer be used" }).waitFor();
+      expect(again!.status()).toBe(200);
+      expectSecurityHeaders(again);
+      await page.getByRole("heading", { name: "Already fixed: Clinic Connect works with Cliniko again" }).waitFor();
+      await page.getByText("There is nothing to do on your side.").waitFor();
+      expect(await page.getByRole("textbox").count()).toBe(0);
+      expect(await page.content()).not.toContain("Relink");
+      await screenshot(page, "reconnect-phone-already-fixed");
     });
   });
 

@@ -5,6 +5,7 @@ import { loader as archivedLoader } from "../../app/routes/clinics.archived.tsx"
 import { action as importAction, loader as importLoader } from "../../app/routes/clinics.import.tsx";
 import { action as addAction, loader as addLoader } from "../../app/routes/clinics.new.tsx";
 import { listClinics } from "../../db/queries/clinics.ts";
+import { loadClinicPage } from "../../domain/clinics/clinic-page.ts";
 import { alertNotifications, alerts, auditLog, clinics, connectionEvents, connections } from "../../db/schema/index.ts";
 import { DEMO_FLEET } from "../../simulator/demo-fleet.ts";
 import { clinikoKey } from "../../simulator/keys.ts";
@@ -137,6 +138,9 @@ describe("adding a clinic by hand", () => {
       details: expect.objectContaining({ via: "form", region: "au3", visiblePatients: conn!.visiblePatientCount }),
     });
     expect(JSON.stringify(audit!.details)).not.toContain(WORKING_CLINIKO);
+    // the live check is the probe strip's first point (issue 11: not "no probes recorded yet")
+    const page = await loadClinicPage({ clinicId: clinic.id, page: 1 }, t.db);
+    expect(page!.probes).toEqual([{ at: expect.any(Date), ok: true, failureCode: null, state: "healthy", httpStatus: null, kind: "key_check" }]);
   });
 
   it("shows the classified verdict for a rejected key and saves nothing", async () => {

@@ -179,7 +179,11 @@ describe("probe ticks for the clinic page's strip", () => {
         {
           connectionId,
           at: new Date(start + i * 60_000),
-          tick: { ok: i % 7 !== 0, failureCode: i % 7 === 0 ? "network" : null, state: "healthy", httpStatus: null, ms: 12 },
+          ok: i % 7 !== 0,
+          failureCode: i % 7 === 0 ? "network" : null,
+          state: "healthy",
+          httpStatus: null,
+          ms: 12,
         },
         fx.t.db,
       );

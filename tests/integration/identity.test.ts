@@ -7,6 +7,7 @@ import { accountChanges, alerts, auditLog, connectionEvents, connections } from 
 import { confirmAccountChange, discardAccountChange } from "../../domain/clinics/account-change.ts";
 import { addClinicByHand } from "../../domain/clinics/add-clinic.ts";
 import { applyRegionAndReprobe } from "../../domain/clinics/clinic-workflows.ts";
+import { loadClinicPage } from "../../domain/clinics/clinic-page.ts";
 import { importClinicsCsv } from "../../domain/clinics/csv-import.ts";
 import { probeNow, type LiveDeps } from "../../domain/clinics/live.ts";
 import { sealApiKey } from "../../domain/connections/key-storage.ts";
@@ -374,6 +375,37 @@ describe("probes", () => {
     // a later probe (no business list) keeps the ids and writes nothing new about the account
     await probeNow({ clinicId: clinic.id, connectionId: connection.id, actor }, live());
     expect((await connectionOf(t, connection.id)).vendorAccount).toEqual(first.vendorAccount);
+  });
+
+  it("flag two clinics found sharing one key when a probe first learns its fingerprint (support finding + timeline, both sides, once)", async () => {
+    const acct = await clinikoAccount("Twice Stored Physio", 20);
+    const a = await clinicWith({ region: "au2" });
+    const b = await clinicWith({ region: "au2" });
+    // why sealed directly: keys stored before fingerprints existed (or by two CSV files) have none
+    for (const x of [a, b])
+      await t.db
+        .update(connections)
+        .set({ ...sealApiKey(services.keyring, x.connection.id, { vendor: "cliniko", key: acct.key, region: "au2" }), state: "healthy" })
+        .where(eq(connections.id, x.connection.id));
+    await probeNow({ clinicId: a.clinic.id, connectionId: a.connection.id, actor }, live());
+    // the first clinic alone: no other fingerprint yet, nothing to flag
+    expect((await connectionOf(t, a.connection.id)).supportFindings?.sharedKey ?? null).toBeNull();
+    await probeNow({ clinicId: b.clinic.id, connectionId: b.connection.id, actor }, live());
+    const [fa, fb] = [await connectionOf(t, a.connection.id), await connectionOf(t, b.connection.id)];
+    expect(fa.supportFindings?.sharedKey?.clinics).toEqual([{ clinicId: b.clinic.id, clinicName: b.clinic.name }]);
+    expect(fb.supportFindings?.sharedKey?.clinics).toEqual([{ clinicId: a.clinic.id, clinicName: a.clinic.name }]);
+    const notesOf = async (clinicId: string) =>
+      (await eventsOf(clinicId)).filter((e) => (e.details as { reason?: string } | null)?.reason === "shared_key_found");
+    expect((await notesOf(a.clinic.id))[0]!.message).toContain(`also stored for "${b.clinic.name}"`);
+    expect(await notesOf(b.clinic.id)).toHaveLength(1);
+    // the escalation packet says so
+    const page = await loadClinicPage({ clinicId: a.clinic.id, page: 1 }, t.db);
+    expect(page!.packet).toContain(`Key shared with another clinic: ${b.clinic.name}`);
+    // later probes know the fingerprint: no further lookups, no repeated notes
+    await probeNow({ clinicId: b.clinic.id, connectionId: b.connection.id, actor }, live());
+    await probeNow({ clinicId: a.clinic.id, connectionId: a.connection.id, actor }, live());
+    expect(await notesOf(a.clinic.id)).toHaveLength(1);
+    expect(await notesOf(b.clinic.id)).toHaveLength(1);
   });
 
   it("apply-region re-probes the same key: the same account, recorded, no question", async () => {

@@ -258,8 +258,11 @@ describe("the reconnect page", () => {
     const empty = await run(() => doneLoader({ request: new Request("http://localhost/reconnect/done"), params: {}, context: { services } }));
     expect(empty.data).toMatchObject({ confirmation: null, brand: { productName: "Clinic Connect" } });
 
-    // used up: the page and a re-post both say "unavailable", and nothing changes
-    expect((await get(link.token)).status).toBe(404);
+    // used up: the page says the connection already works (issue 11: never a dead "invalid link"
+    // for a clinic that opens the email again), a re-post is "unavailable", and nothing changes
+    const reopened = await get(link.token);
+    expect(reopened.status).toBe(200);
+    expect(reopened.data).toMatchObject({ view: { status: "fixed", clinicName: clinic.name, vendor: "cliniko" } });
     const again = await post(link.token, { intent: "verify", key: BONDI_CURRENT });
     expect(again.status).toBe(404);
     expect(outcomeOf(again)).toEqual({ kind: "unavailable" });

@@ -26,9 +26,11 @@ export function AccountChangeCard({ change, canAct, busyIntent, now }: { change:
     <section className="card tone-warn" aria-labelledby="account-change-h">
       <h2 id="account-change-h">Account change waiting for support</h2>
       <p>
-        {change.status === "awaiting_support"
-          ? "The clinic admin entered a key for a different account and confirmed it is their practice."
-          : "The clinic admin entered a key for a different account and has not answered yet whether it is their practice."}{" "}
+        {change.enteredBySupport
+          ? "A key for a different account was entered on this page by support."
+          : change.status === "awaiting_support"
+            ? "The clinic admin entered a key for a different account and confirmed it is their practice."
+            : "The clinic admin entered a key for a different account and has not answered yet whether it is their practice."}{" "}
         It is <strong>not connected</strong> until you confirm it.
       </p>
       <dl className="facts">

@@ -47,6 +47,13 @@ function VendorWait({ connection }: { connection: NonNullable<ClinicPageData["co
   );
 }
 
+const FAILURE_BOX: Record<NonNullable<ReturnType<typeof whoMustAct>>, string> = {
+  clinic: "form-error",
+  vendor: "result tone-warn",
+  paused: "result tone-idle",
+  us: "result tone-info",
+};
+
 /** The connection's facts, the failure in words, and probe / apply region / pause / resume. */
 export function ConnectionCard({
   connection,
@@ -79,7 +86,8 @@ export function ConnectionCard({
       {connection ? (
         <>
           {info ? (
-            <div className="form-error" role="status" style={{ marginBottom: "1rem" }}>
+            // why the tone: colour says who must act (decision 0028) here too — red only when the clinic must
+            <div className={FAILURE_BOX[whoMustAct(connection.state, connection.failureCode) ?? "clinic"]} role="status" style={{ marginBottom: "1rem" }}>
               <strong>{info.title}.</strong> {info.supportMessage}
             </div>
           ) : null}

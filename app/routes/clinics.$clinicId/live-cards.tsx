@@ -1,5 +1,5 @@
 import { Form } from "@remix-run/react";
-import { TAXONOMY } from "../../../domain/health/taxonomy.ts";
+import { TAXONOMY, whoMustAct } from "../../../domain/health/taxonomy.ts";
 import { CopyButton } from "../../components/copy-button.tsx";
 import { absoluteTime } from "../../components/format.ts";
 import { Field } from "../../components/forms.tsx";
@@ -21,13 +21,18 @@ export function ReconnectLinkCard({
   errors: Errors;
   result: ClinicActionData;
 }) {
-  const defaultPurpose = connection.failureCode
-    ? `${TAXONOMY[connection.failureCode].title}: please enter a new ${connection.vendor === "nookal" ? "Nookal" : "Cliniko"} API key`
-    : "Please enter a new API key";
+  // why only when the clinic must act: "Vendor unavailable: please enter a new key" asks for what will not help
+  const defaultPurpose =
+    connection.failureCode && whoMustAct(connection.state, connection.failureCode) === "clinic"
+      ? `${TAXONOMY[connection.failureCode].title}: please enter a new ${connection.vendor === "nookal" ? "Nookal" : "Cliniko"} API key`
+      : "Please enter a new API key";
   return (
     <section className="card" aria-labelledby="link-h">
       <h2 id="link-h">Reconnect link</h2>
-      <p className="hint">A new link revokes earlier ones. The clinic admin pastes a new key and sees the verdict at once.</p>
+      <p className="hint">
+        A new link replaces the earlier one you made; links in action-needed emails keep working until their expiry. Once the clinic uses any link, the others
+        stop. The clinic admin pastes a new key and sees the verdict at once.
+      </p>
       <Form method="post" noValidate>
         <Field name="purpose" label="What the clinic reads" errors={errors}>
           {(p) => <input {...p} defaultValue={defaultPurpose} />}

@@ -15,7 +15,10 @@ function toneOf(t: Tick): "ok" | "warn" | "bad" | "idle" {
 const WORDS = { ok: "succeeded", warn: "failed (transient)", bad: "failed", idle: "paused" } as const;
 
 function describe(t: Tick): string {
-  const what = t.ok ? "Probe succeeded" : `Probe ${WORDS[toneOf(t)]}: ${t.failureCode ? TAXONOMY[t.failureCode].title : "unknown"}`;
+  const noun = t.kind === "key_check" ? "Key checked live as it was entered" : "Probe";
+  const what = t.ok
+    ? `${noun}${t.kind === "key_check" ? ": it works" : " succeeded"}`
+    : `${noun} ${WORDS[toneOf(t)]}: ${t.failureCode ? TAXONOMY[t.failureCode].title : "unknown"}`;
   return `${absoluteTime(t.at)} — ${what}${t.httpStatus ? ` (HTTP ${t.httpStatus})` : ""}; ${STATE_LABELS[t.state].toLowerCase()} after.`;
 }
 
@@ -28,7 +31,10 @@ export function ProbeStrip({ probes, now }: { probes: Tick[]; now: number }) {
     return (
       <section className="card probe-strip" aria-labelledby="probe-strip-h">
         <h2 id="probe-strip-h">Recent probes</h2>
-        <p className="hint">No probes recorded yet.</p>
+        <p className="hint">
+          No probes recorded yet: the worker&apos;s next sweep probes this connection. A key entered on this page, on add clinic or through a reconnect link is
+          drawn here as soon as it is checked.
+        </p>
       </section>
     );
   const tick = 10;

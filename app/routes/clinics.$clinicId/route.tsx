@@ -6,6 +6,8 @@ import { hasRole } from "../../../domain/auth/roles.ts";
 import { addNote, NoteSchema, pauseConnection, PauseReasonSchema, setManualNotes, type Actor } from "../../../domain/clinics/console-actions.ts";
 import { CLINIC_NOT_FOUND, clinicWithConnection, loadClinicPage } from "../../../domain/clinics/clinic-page.ts";
 import { confirmAccountChange, discardAccountChange } from "../../../domain/clinics/account-change.ts";
+import { PreapprovalNoteSchema, preapproveAccountChange, withdrawPreapproval } from "../../../domain/clinics/preapproval.ts";
+import { enterKeyForClinic, SupportKeySchema } from "../../../domain/clinics/support-key.ts";
 import { applyRegionAndReprobe, createClinicReconnectLink, resumeAndReprobe } from "../../../domain/clinics/clinic-workflows.ts";
 import { lookupPatients, PatientNameSchema, probeNow, ReconnectPurposeSchema, type LiveDeps } from "../../../domain/clinics/live.ts";
 import { TAXONOMY } from "../../../domain/health/taxonomy.ts";
@@ -21,6 +23,7 @@ import { redirectWithFlash, requireUser } from "../../session.server.ts";
 import { AccountChangeCard } from "./account-change-card.tsx";
 import { ConnectionCard } from "./connection-card.tsx";
 import { ProbeStrip } from "./probe-strip.tsx";
+import { SupportKeyCard } from "./support-key-card.tsx";
 import { LookupCard, ManualNotesCard, ReconnectLinkCard } from "./live-cards.tsx";
 import { PacketCard, PlaybookCard } from "./playbook-cards.tsx";
 import { ClinicMessagesCard } from "./messages-card.tsx";
@@ -60,6 +63,9 @@ const ActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("account-confirm") }),
   z.object({ intent: z.literal("account-discard") }),
   z.object({ intent: z.literal("sync") }),
+  SupportKeySchema.extend({ intent: z.literal("key-enter") }),
+  z.object({ intent: z.literal("account-preapprove"), preapprovalNote: PreapprovalNoteSchema }),
+  z.object({ intent: z.literal("account-preapprove-withdraw") }),
 ]);
 
 const liveDeps = (s: Services): LiveDeps => ({
@@ -158,6 +164,30 @@ export async function action(args: ActionFunctionArgs) {
         case "account-discard":
           await discardAccountChange({ clinicId, actor }, { db: services.db, alerts: services.alerts });
           return flash("The held key was discarded; the connection keeps its account.");
+        case "key-enter": {
+          const entered = await enterKeyForClinic(
+            {
+              target: { clinicId, connectionId: connection.id, vendor: connection.vendor, region: connection.region, apiVersion: connection.apiVersion },
+              input,
+              actor,
+            },
+            { db: services.db, keyring: services.keyring, vendors: services.vendors, alerts: services.alerts },
+          );
+          if (entered.kind === "refused") return data({ ok: true as const, intent: "key" as const, verdict: entered.verdict }, { status: 422 });
+          if (entered.kind === "account_held")
+            return flash(
+              `Not connected: this key belongs to ${entered.accountName}, not ${entered.previousName}. Confirm the account change below only if that is intended.`,
+            );
+          return flash(
+            `New key ${entered.keyHint} stored and working${entered.accountName ? ` (${entered.accountName})` : ""}${entered.worksAgainQueued ? "; a works-again message is queued to whoever was alerted" : ""}.`,
+          );
+        }
+        case "account-preapprove":
+          await preapproveAccountChange({ clinicId, note: input.preapprovalNote, actor }, services.db);
+          return flash("Account change pre-approved: the next key of another account connects without asking the clinic.");
+        case "account-preapprove-withdraw":
+          await withdrawPreapproval({ clinicId, actor }, services.db);
+          return flash("Pre-approval withdrawn.");
       }
     },
   );
@@ -220,6 +250,7 @@ export default function ClinicPage() {
           {page.accountChange ? <AccountChangeCard change={page.accountChange} canAct={canAct} busyIntent={busyIntent} now={now} /> : null}
           <ConnectionCard connection={connection} info={info} canAct={canAct} busyIntent={busyIntent} result={result} now={now} clinicZone={clinic.timeZone} />
           {connection && canAct ? <ReconnectLinkCard clinic={clinic} connection={connection} errors={errors} result={result} /> : null}
+          {connection && canAct ? <SupportKeyCard connection={connection} errors={errors} result={result} busyIntent={busyIntent} /> : null}
           {connection && canAct ? <LookupCard connection={connection} errors={errors} result={result} busyIntent={busyIntent} /> : null}
           {connection && canAct ? <ManualNotesCard manualNotes={connection.supportFindings?.manualNotes ?? null} errors={errors} now={now} /> : null}
         </div>

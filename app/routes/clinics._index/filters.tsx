@@ -1,12 +1,34 @@
 import { Form, Link } from "@remix-run/react";
+import { useState } from "react";
 import { KNOWN_CLINIKO_SHARDS } from "../../../domain/vendors/cliniko-key.ts";
 import { ProblemSelect, StateSelect, VendorSelect } from "../../components/filter-selects.tsx";
 import { NOOKAL_REGION_LABELS, NOOKAL_REGIONS } from "../../../domain/vocabulary.ts";
 
-/** The filter bar: a GET form, so a filtered view is a URL that can be shared and works without JavaScript. */
+/** The filters this form sets (the broken-now chips are outside it). */
+const FILTER_KEYS = ["q", "state", "failure", "vendor", "region"] as const;
+
+/**
+ * The filter bar: a GET form, so a filtered view is a URL that can be shared and works without JavaScript.
+ * On a phone (with JavaScript) it folds behind a "Filters" button that says how many are active, so
+ * the table is not a screen away; without JavaScript, and on wider screens, the fields always show.
+ */
 export function ClinicFilters({ sort, dir, params }: { sort: string; dir: string; params: URLSearchParams }) {
+  const [open, setOpen] = useState(false);
+  const active = FILTER_KEYS.filter((k) => params.get(k)).length;
   return (
-    <Form method="get" className="filters" role="search">
+    <div className={open ? "filters-fold open" : "filters-fold"}>
+      <button type="button" className="btn secondary filters-toggle" aria-expanded={open} aria-controls="clinic-filters" onClick={() => setOpen((o) => !o)}>
+        Filters{active ? ` (${active} active)` : ""}
+        <span aria-hidden="true">{open ? " ▴" : " ▾"}</span>
+      </button>
+      <ClinicFilterForm sort={sort} dir={dir} params={params} />
+    </div>
+  );
+}
+
+function ClinicFilterForm({ sort, dir, params }: { sort: string; dir: string; params: URLSearchParams }) {
+  return (
+    <Form method="get" className="filters" role="search" id="clinic-filters">
       <input type="hidden" name="sort" value={sort} />
       <input type="hidden" name="dir" value={dir} />
       {/* why: the broken-now chips sit outside this form; applying other filters keeps the chip */}
