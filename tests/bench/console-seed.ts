@@ -187,7 +187,7 @@ export async function seedConsoleBench(databaseUrl: string, n = 100_000, log: (l
       await tx.unsafe(`
         insert into connections (id, clinic_id, vendor, region, api_version, key_hint, key_updated_at, state, state_changed_at, failure_code,
                                  expects_patients, ever_had_patients, visible_patient_count, last_probe_at, last_success_at, first_failure_at,
-                                 consecutive_failures, created_at, updated_at)
+                                 consecutive_failures, sync_state, last_sync_at, last_sync_success_at, created_at, updated_at)
         select connection_id, clinic_id, vendor, region,
           case when vendor = 'cliniko' then 'v1' when (i % 7) = 0 then 'v2' else 'v3' end,
           case when state = 'setup_pending' and r_failure < 0.5 then null else '…' || substr(md5(i::text), 1, 4) end,
@@ -213,6 +213,12 @@ export async function seedConsoleBench(databaseUrl: string, n = 100_000, log: (l
                else now() - make_interval(mins => (r_time2 * 60 * 24 * 60)::int + 5) end,
           case when state in ('healthy', 'pending_disconnect', 'setup_pending') then null else now() - make_interval(mins => (r_time2 * 60 * 24 * 60)::int) end,
           case when state in ('healthy', 'pending_disconnect', 'setup_pending') then 0 else 1 + (r_failure * 40)::int end,
+          -- sync: hourly for working connections (2% of them failing), never for the rest
+          case when state in ('setup_pending', 'paused') then null when state = 'healthy' and r_patients < 0.02 then 'failed' when state = 'healthy' then 'succeeded'
+               when state = 'degraded' then 'failed' else 'paused' end,
+          case when state in ('setup_pending', 'paused') then null else now() - make_interval(secs => (r_time2 * 3600)::int) end,
+          case when state in ('setup_pending', 'paused') then null when state = 'healthy' and r_patients >= 0.02 then now() - make_interval(secs => (r_time2 * 3600)::int)
+               else now() - make_interval(mins => (r_time2 * 60 * 24 * 60)::int + 5) end,
           now() - make_interval(days => 30 + (r_time * 900)::int), now()
         from bench_fleet`);
       // alerts: an open one per connection that needs action or sees no patients; history of resolved ones

@@ -32,6 +32,7 @@ import { hashPassword } from "../../domain/auth/passwords.ts";
 import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { ensureBuilt, ROOT } from "../../scripts/build.ts";
 import { seedConsoleBench } from "./console-seed.ts";
+import { CLINIC_SORTS } from "../../db/queries/clinics.ts";
 import { summary } from "./support.ts";
 
 const { values: args } = parseArgs({
@@ -139,7 +140,8 @@ function prng(seed: number) {
   return { next, pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]! };
 }
 
-const SORTS = ["name", "vendor", "region", "state", "failure", "lastSuccess", "failingSince", "patients", "alerts"] as const;
+// why: every sort the table offers, so a new one (e.g. last sync) is benched the day it lands
+const SORTS = CLINIC_SORTS;
 const STATES = ["healthy", "degraded", "action_required", "reconnect_pending", "pending_disconnect", "setup_pending", "paused"] as const;
 const FAILURES = [
   "auth_rejected",
@@ -192,6 +194,7 @@ const CASES: Case[] = [
         { failure: r.pick(FAILURES) },
         { vendor: r.pick(["cliniko", "nookal"]) },
         { region: r.pick(REGIONS) },
+        { sync: "failing" },
       ] as Params[]);
       return { ...f, ...sortDir(r) };
     },
