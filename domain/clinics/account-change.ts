@@ -4,7 +4,7 @@ import { insertConnectionEvents, updateConnection } from "../../db/queries/conne
 import { findOpenAccountChange, updateAccountChange } from "../../db/queries/identity.ts";
 import { lockConnection, markLinkUsed, revokeLiveLinks } from "../../db/queries/reconnect-links.ts";
 import type { AccountChange } from "../../db/schema/index.ts";
-import { recordProbeTick } from "../../db/queries/probe-history.ts";
+import { recordKeyCheck } from "../health/key-check.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../alerts/apply.ts";
 import { checkKeyIdentity, newKeyPatch } from "../connections/key-identity.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
@@ -159,19 +159,7 @@ export async function confirmAccountChange(
       ],
       tx,
     );
-    await recordProbeTick(
-      {
-        connectionId: conn.id,
-        at: now,
-        ok: true,
-        failureCode: accepted.patch.failureCode,
-        state: accepted.nextState,
-        httpStatus: null,
-        ms: null,
-        kind: "key_check",
-      },
-      tx,
-    );
+    await recordKeyCheck({ connectionId: conn.id, accepted, now }, tx);
     await updateAccountChange(
       { id: change.id, patch: { status: "confirmed", decidedAt: now, decidedBy: actorTag, keyCiphertext: null, keyIv: null, keyTag: null, keyId: null } },
       tx,

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { insertConnectionEvents } from "../../db/queries/connections.ts";
-import { recordProbeTick } from "../../db/queries/probe-history.ts";
+import { recordKeyCheck } from "../health/key-check.ts";
 import { findClinicsByNameKeys, insertClinics, insertConnections, lockClinicNames } from "../../db/queries/clinic-records.ts";
 import { checkKeyIdentity, type OtherClinic } from "../connections/key-identity.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
@@ -214,7 +214,7 @@ export async function addClinicByHand(
       tx,
     );
     // why (issue 11): the key was just checked live; the probe strip starts with that check, not "no probes yet"
-    await recordProbeTick({ connectionId, at: now, ok: true, failureCode: null, state: "healthy", httpStatus: null, ms: null, kind: "key_check" }, tx);
+    await recordKeyCheck({ connectionId, accepted: { patch: { failureCode: null }, nextState: "healthy" }, now }, tx);
     await recordAudit(
       {
         actorUserId: actor.userId,

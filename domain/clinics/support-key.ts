@@ -4,7 +4,7 @@ import { insertConnectionEvents, updateConnection } from "../../db/queries/conne
 import { closeOpenAccountChanges } from "../../db/queries/identity.ts";
 import { lockConnection, revokeLiveLinks } from "../../db/queries/reconnect-links.ts";
 import type { NewConnectionEvent } from "../../db/schema/index.ts";
-import { recordProbeTick } from "../../db/queries/probe-history.ts";
+import { recordKeyCheck } from "../health/key-check.ts";
 import { applyAlertWork } from "../alerts/apply.ts";
 import { accountChangeOf, checkKeyIdentity, newKeyPatch } from "../connections/key-identity.ts";
 import { sealApiKey } from "../connections/key-storage.ts";
@@ -146,19 +146,7 @@ export async function enterKeyForClinic(
     if (accepted.event)
       events.push({ connectionId: conn.id, clinicId: conn.clinicId, at: now, ...accepted.event, actor: actorTag, details: { via: "console" } });
     await insertConnectionEvents(events, tx);
-    await recordProbeTick(
-      {
-        connectionId: conn.id,
-        at: now,
-        ok: true,
-        failureCode: accepted.patch.failureCode,
-        state: accepted.nextState,
-        httpStatus: null,
-        ms: null,
-        kind: "key_check",
-      },
-      tx,
-    );
+    await recordKeyCheck({ connectionId: conn.id, accepted, now }, tx);
     await recordAudit(
       {
         actorUserId: actor.userId,

@@ -2,7 +2,7 @@ import { insertConnectionEvents, updateConnection } from "../../db/queries/conne
 import { recordAudit } from "../../db/queries/audit.ts";
 import { lockConnection, lockLink, markLinkUsed, revokeLiveLinks } from "../../db/queries/reconnect-links.ts";
 import type { NewConnectionEvent } from "../../db/schema/index.ts";
-import { recordProbeTick } from "../../db/queries/probe-history.ts";
+import { recordKeyCheck } from "../health/key-check.ts";
 import { applyAlertWork } from "../alerts/apply.ts";
 import { sealApiKey } from "../connections/key-storage.ts";
 import { accountChangeOf, checkKeyIdentity, newKeyPatch } from "../connections/key-identity.ts";
@@ -116,10 +116,7 @@ export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { o
     }
     await insertConnectionEvents(events, tx);
     // why: the live check just made is the connection's latest probe; the strip shows it, not "no probes yet"
-    await recordProbeTick(
-      { connectionId: conn.id, at: now, ok: true, failureCode: accepted.patch.failureCode, state: nextState, httpStatus: null, ms: null, kind: "key_check" },
-      tx,
-    );
+    await recordKeyCheck({ connectionId: conn.id, accepted, now }, tx);
     await markLinkUsed({ linkId: link.linkId, now }, tx);
     // why: using a link revokes every other (other action emails' links, a support link): one key was accepted
     await revokeLiveLinks({ clinicId: conn.clinicId, now }, tx);
