@@ -98,6 +98,7 @@ export function syncContext(services: Services): SyncContext {
     alerts: services.alerts,
     queue: services.queues.sync,
     drop: { share: services.env.SYNC_DROP_ALERT_SHARE, minimum: DEFAULT_DROP_SETTINGS.minimum },
+    fullPassHours: services.env.SYNC_FULL_PASS_HOURS,
   };
 }
 

@@ -71,6 +71,12 @@ const EnvSchema = z.object({
   SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   /** A sync that sees more than this share of the previous sync's patients (or appointments, invoices) gone raises the no-patients alert. */
   SYNC_DROP_ALERT_SHARE: z.coerce.number().min(0).max(1).default(0.5),
+  /** Nookal lists hide deleted records: each resource is listed whole (deletions applied) at most once per this many hours, and on the first sync. */
+  SYNC_FULL_PASS_HOURS: z.coerce
+    .number()
+    .min(1)
+    .max(24 * 30)
+    .default(24),
   SMTP_URL: optionalUrl,
   /** Refuse to send mail over an SMTP connection that does not upgrade to TLS (STARTTLS) — nodemailer requireTLS. */
   SMTP_REQUIRE_TLS: bool.default(false),

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, isNull, ne, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, inArray, isNull, ne, sql, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { inTransaction, type Db, type DbOrTx } from "../client.ts";
 import {
@@ -250,7 +250,8 @@ function planFor(table: RecordTable): UpsertPlan {
   let plan = plans.get(table);
   if (plan) return plan;
   const columns = getTableColumns(table) as Record<string, PgColumn>;
-  const keys = new Set(["recordSetId", "id", "kind"]);
+  // why: seenInPass is written by commitPage's own statement (a full pass marks unchanged rows too); never a "change"
+  const keys = new Set(["recordSetId", "id", "kind", "seenInPass"]);
   const set: Record<string, SQL> = {};
   const compared: string[] = [];
   for (const [prop, col] of Object.entries(columns)) {
@@ -292,7 +293,14 @@ export interface PageCommit {
   position?: { at: string; page: number };
   cursor?: string;
   pagesTotal: number;
+  /** A reconciling full pass: every record of this page is marked seen by it, in the same transaction. */
+  passId?: string;
 }
+
+/** The record tables a full pass reconciles (they have a `deleted` flag; the vendor's list hides deleted ones). */
+export type ReconciledTable = "patients" | "appointments" | "invoices";
+const RECONCILED = { patients: syncPatients, appointments: syncAppointments, invoices: syncInvoices } as const;
+const isReconciled = (table: SyncRows["table"]): table is ReconciledTable => table in RECONCILED;
 
 /**
  * One page: its records, the resource's position and the run's counters, in ONE transaction — a
@@ -303,6 +311,15 @@ export async function commitPage(c: PageCommit, db: Db): Promise<{ changed: numb
   return db.transaction(async (tx) => {
     const changed = await upsertRecords(c.batch, tx);
     const seen = c.batch.rows.length;
+    if (c.passId && seen > 0) {
+      if (!isReconciled(c.batch.table)) throw new Error(`${c.batch.table} is not reconciled by full passes`);
+      const t = RECONCILED[c.batch.table];
+      const ids = c.batch.rows.map((r) => r.id);
+      await tx
+        .update(t)
+        .set({ seenInPass: c.passId })
+        .where(and(eq(t.recordSetId, c.recordSetId), inArray(t.id, ids)));
+    }
     await tx
       .update(syncResources)
       .set({
@@ -355,6 +372,42 @@ export async function markUnseenLocationsRemoved({ recordSetId, seenIds }: { rec
     )
     .returning({ id: syncLocations.id });
   return rows.length;
+}
+
+/**
+ * The end of a COMPLETE full pass (only then: an interrupted pass never gets here): every record of
+ * the set that the pass did not list is gone at the vendor, marked deleted in one statement; the
+ * resource remembers when the pass began. Records listed again later are upserted live again.
+ */
+export async function reconcileFullPass(
+  {
+    recordSetId,
+    resource,
+    runId,
+    table,
+    passId,
+    passStartedAt,
+  }: { recordSetId: string; resource: SyncResource; runId: string; table: ReconciledTable; passId: string; passStartedAt: Date },
+  db: Db,
+): Promise<{ deleted: number }> {
+  const t = RECONCILED[table];
+  return db.transaction(async (tx) => {
+    const gone = await tx
+      .update(t)
+      .set({ deleted: true, syncedAt: new Date() })
+      .where(and(eq(t.recordSetId, recordSetId), eq(t.deleted, false), sql`${t.seenInPass} is distinct from ${passId}::uuid`))
+      .returning({ id: t.id });
+    await tx
+      .update(syncResources)
+      .set({ lastFullPassAt: passStartedAt, recordsChanged: sql`${syncResources.recordsChanged} + ${gone.length}` })
+      .where(and(eq(syncResources.recordSetId, recordSetId), eq(syncResources.resource, resource)));
+    if (gone.length)
+      await tx
+        .update(syncRuns)
+        .set({ recordsChanged: sql`${syncRuns.recordsChanged} + ${gone.length}` })
+        .where(eq(syncRuns.id, runId));
+    return { deleted: gone.length };
+  });
 }
 
 /** Records still there: not deleted (patients: nor archived). The drop check compares these. */

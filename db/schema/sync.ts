@@ -103,6 +103,11 @@ export const syncResources = pgTable(
     /** Records not deleted (and patients not archived) after the last finished pass: the drop check's "before". */
     liveCount: integer("live_count"),
     lastError: text("last_error"),
+    /**
+     * When the last COMPLETE full pass began (vendors whose lists hide deletions: Nookal). Only a
+     * finished pass sets it; it is what decides whether the next run lists the resource whole.
+     */
+    lastFullPassAt: timestamp("last_full_pass_at", { withTimezone: true }),
   },
   (t) => [
     primaryKey({ columns: [t.recordSetId, t.resource] }),
@@ -179,6 +184,8 @@ export const syncPatients = pgTable(
     vendorCreatedAt: ts("vendor_created_at"),
     archivedAt: ts("archived_at"),
     vendorUpdatedAt: ts("vendor_updated_at"),
+    /** The full pass that last listed it (reconciliation: unseen by a complete pass = deleted at the vendor). */
+    seenInPass: uuid("seen_in_pass"),
     syncedAt: timestamp("synced_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.recordSetId, t.id] })],
@@ -202,6 +209,8 @@ export const syncAppointments = pgTable(
     cancellationReason: text("cancellation_reason"),
     deleted: boolean("deleted").notNull(),
     vendorUpdatedAt: ts("vendor_updated_at"),
+    /** The full pass that last listed it (reconciliation: unseen by a complete pass = deleted at the vendor). */
+    seenInPass: uuid("seen_in_pass"),
     syncedAt: timestamp("synced_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.recordSetId, t.id] })],
@@ -228,6 +237,8 @@ export const syncInvoices = pgTable(
     closedAt: ts("closed_at"),
     deleted: boolean("deleted").notNull(),
     vendorUpdatedAt: ts("vendor_updated_at"),
+    /** The full pass that last listed it (reconciliation: unseen by a complete pass = deleted at the vendor). */
+    seenInPass: uuid("seen_in_pass"),
     syncedAt: timestamp("synced_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.recordSetId, t.id] })],

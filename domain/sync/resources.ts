@@ -1,4 +1,4 @@
-import type { SyncRows } from "../../db/queries/sync.ts";
+import type { ReconciledTable, SyncRows } from "../../db/queries/sync.ts";
 import type { VendorClient } from "../vendors/client.ts";
 import type {
   AppointmentRecord,
@@ -34,6 +34,19 @@ export interface ResourceSpec {
   rows(recordSetId: string, items: unknown[]): SyncRows;
   /** Its live count is watched for a sudden drop ("no patients recognised" alert). */
   watchDrop: boolean;
+  /**
+   * Where the vendor's list hides deleted records (listsHideDeletions), a periodic full pass lists
+   * this resource whole and marks what it did not see deleted in this table.
+   */
+  reconcile?: ReconciledTable;
+}
+
+/**
+ * Nookal's lists show no deleted records (no deleted flag, no deleted list; docs/decisions/0033-sync.md,
+ * "Reconciling Nookal"): a deletion is only visible as a record missing from a complete list.
+ */
+export function listsHideDeletions(vendor: Vendor): boolean {
+  return vendor === "nookal";
 }
 
 const bind = <K extends keyof VendorClient>(client: VendorClient, name: K): Lister | undefined => {
@@ -104,6 +117,7 @@ export const RESOURCE_SPECS: readonly ResourceSpec[] = [
     includeRemoved: true,
     fullRefresh: never,
     watchDrop: true,
+    reconcile: "patients",
     // why: ids and times only — names, emails and birth dates are dropped here, before storage
     rows: (recordSetId, items) => ({
       table: "patients",
@@ -125,6 +139,7 @@ export const RESOURCE_SPECS: readonly ResourceSpec[] = [
     includeRemoved: true,
     fullRefresh: never,
     watchDrop: true,
+    reconcile: "appointments",
     rows: (recordSetId, items) => ({
       table: "appointments",
       rows: (items as AppointmentRecord[]).map((a) => ({
@@ -150,6 +165,7 @@ export const RESOURCE_SPECS: readonly ResourceSpec[] = [
     includeRemoved: true,
     fullRefresh: never,
     watchDrop: true,
+    reconcile: "invoices",
     rows: (recordSetId, items) => ({
       table: "invoices",
       rows: (items as InvoiceRecord[]).map((i) => ({

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Db } from "../../db/client.ts";
 import { getConnectionForProbe } from "../../db/queries/connections.ts";
 import {
@@ -9,6 +10,7 @@ import {
   finishRun,
   listResourceStates,
   markUnseenLocationsRemoved,
+  reconcileFullPass,
   openRecordSet,
   refreshRunTotal,
   rememberConnectionAccount,
@@ -30,7 +32,8 @@ import type { ConnectionTarget, ListOptions, VendorSettings } from "../vendors/t
 import { SYNC_RESOURCE_LABELS, type SyncResource, type SyncTrigger, type VendorAccountIdentity } from "../vocabulary.ts";
 import { syncClientFor } from "./client.ts";
 import { DEFAULT_DROP_SETTINGS, recordDrop, type DropSettings } from "./drop.ts";
-import { RESOURCE_SPECS, type ResourceSpec } from "./resources.ts";
+import { listsHideDeletions, RESOURCE_SPECS, type ResourceSpec } from "./resources.ts";
+import { fullPassDue } from "./schedule.ts";
 
 /**
  * One sync of one connection (docs/decisions/0033-sync.md): every resource, page by page, each
@@ -56,6 +59,8 @@ export interface SyncContext {
   /** To run again after a rate limit's reset. */
   queue: SyncJobQueue;
   drop?: DropSettings;
+  /** Hours between full reconciliation passes where lists hide deletions (Nookal); default 24 (SYNC_FULL_PASS_HOURS). */
+  fullPassHours?: number;
   signal?: AbortSignal;
   now?: () => Date;
   /** Seen after every committed page (benches, the kill -9 test). */
@@ -193,8 +198,15 @@ async function syncResource(ctx: SyncContext, r: ResourceRun, report: SyncReport
   const perPage = PER_PAGE[client.vendor] ?? 100;
   const opts: ListOptions = { signal: ctx.signal, includeRemoved: spec.includeRemoved };
   const startPage = state.positionPage ?? 1;
+  // why: Nookal lists never show a deleted record; a complete list, now and then, is the only way to see it gone.
+  // The pass id is this attempt's own: a pass interrupted (a kill, a failure, a pause) never reaches the
+  // reconcile below, and its retry starts a new pass from page 1 (Nookal lists have no resume position).
+  const passStartedAt = now(ctx);
+  const reconcile =
+    spec.reconcile && listsHideDeletions(client.vendor) && fullPassDue(state.lastFullPassAt, passStartedAt, ctx.fullPassHours) ? spec.reconcile : undefined;
+  const passId = reconcile ? randomUUID() : undefined;
   if (keyset) opts.from = { at: state.positionAt ?? "", page: startPage };
-  else if (!full && state.cursor) opts.since = state.cursor;
+  else if (!full && !passId && state.cursor) opts.since = state.cursor;
   // why: full refresh only — a location list is a handful of rows; the ids seen decide what was removed
   const seenIds: string[] = [];
   let pagesDone = state.pagesDone;
@@ -226,6 +238,7 @@ async function syncResource(ctx: SyncContext, r: ResourceRun, report: SyncReport
           pagesTotal,
           ...(page.resume ? { position: page.resume } : {}),
           ...(page.cursor && !full ? { cursor: page.cursor } : {}),
+          ...(passId ? { passId } : {}),
         },
         ctx.db,
       );
@@ -245,6 +258,10 @@ async function syncResource(ctx: SyncContext, r: ResourceRun, report: SyncReport
     if (!finished) void pages.return?.(undefined).catch(() => undefined);
   }
   if (full) await markUnseenLocationsRemoved({ recordSetId, seenIds }, ctx.db);
+  if (reconcile && passId) {
+    const { deleted } = await reconcileFullPass({ recordSetId, resource: spec.resource, runId, table: reconcile, passId, passStartedAt }, ctx.db);
+    report.recordsChanged += deleted;
+  }
   await refreshRunTotal({ runId }, ctx.db);
 }
 

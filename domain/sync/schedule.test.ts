@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sweepWindow } from "./schedule.ts";
+import { fullPassDue, sweepWindow } from "./schedule.ts";
 
 describe("the sync sweep spreads the fleet over the interval", () => {
   it("one sweep a minute covers every phase of an hour exactly once", () => {
@@ -19,5 +19,17 @@ describe("the sync sweep spreads the fleet over the interval", () => {
   });
   it("an interval shorter than the window is swept whole", () => {
     expect(sweepWindow(Date.UTC(2026, 0, 1), 30)).toEqual({ from: 0, to: 30 });
+  });
+});
+
+describe("full reconciliation passes", () => {
+  const at = new Date(Date.UTC(2026, 0, 2, 10));
+  it("the first sync always lists whole", () => {
+    expect(fullPassDue(null, at, 24)).toBe(true);
+  });
+  it("then at most once per configured interval", () => {
+    expect(fullPassDue(new Date(at.getTime() - 23.9 * 3_600_000), at, 24)).toBe(false);
+    expect(fullPassDue(new Date(at.getTime() - 24 * 3_600_000), at, 24)).toBe(true);
+    expect(fullPassDue(new Date(at.getTime() - 2 * 3_600_000), at, 1)).toBe(true);
   });
 });

@@ -18,6 +18,14 @@ export function sweepWindow(nowMs: number, intervalSeconds: number, windowSecond
   return { from, to: Math.min(intervalSeconds, from + window) };
 }
 
+/** Full reconciliation passes (lists that hide deletions): at most one per this many hours per resource. */
+const DEFAULT_FULL_PASS_HOURS = 24;
+
+/** Whether this run lists a resource whole: never done (the first sync), or the last complete pass is `everyHours` old. Pure. */
+export function fullPassDue(lastFullPassAt: Date | null, now: Date, everyHours = DEFAULT_FULL_PASS_HOURS): boolean {
+  return lastFullPassAt === null || now.getTime() - lastFullPassAt.getTime() >= everyHours * 3_600_000;
+}
+
 export async function sweepSyncs({
   db,
   queue,

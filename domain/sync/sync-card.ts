@@ -46,6 +46,8 @@ export async function loadSyncCard({ connectionId }: { connectionId: string }, d
         startedAt: s.startedAt?.toISOString() ?? null,
         finishedAt: s.finishedAt?.toISOString() ?? null,
         lastSuccessAt: s.lastSuccessAt?.toISOString() ?? null,
+        /** The last complete full pass (Nookal: where deletions are found); null where lists show deletions. */
+        lastFullCheckAt: s.lastFullPassAt?.toISOString() ?? null,
         lastError: s.lastError,
       };
     }),

@@ -67,6 +67,18 @@ describe("sync, visible", () => {
     await shot("clinic-sync-succeeded");
   });
 
+  it("a Nookal clinic's card says when each resource was last listed whole (where deletions are found)", async () => {
+    await openClinic("Brisbane Northside Physio");
+    const card = page.locator(".sync-card");
+    await card.getByRole("button", { name: /Sync now|Sync running/ }).click();
+    await expect.poll(async () => card.locator(".badge").first().innerText(), { timeout: 90_000 }).toBe("Succeeded");
+    await expect.poll(async () => card.locator("tbody").innerText()).toMatch(/Patients[\s\S]*Last full check/);
+    await card.scrollIntoViewIfNeeded();
+    await shot("clinic-sync-nookal-full-check");
+    fs.mkdirSync("/work/shots/nookal", { recursive: true });
+    await card.screenshot({ path: "/work/shots/nookal/sync-card-last-full-check.png" });
+  });
+
   it("a failed sync lists the clinic under the fleet's Sync failing filter, sortable by last sync", async () => {
     await openClinic("Fremantle Allied Health");
     const card = page.locator(".sync-card");

@@ -80,6 +80,7 @@ export function SyncCard({ sync, canAct, busyIntent, now }: { sync: Sync; canAct
                   </td>
                   <td title={r.lastSuccessAt ? `Last success ${absoluteTime(r.lastSuccessAt)}` : "Never succeeded"}>
                     {r.liveCount === null ? "—" : n.format(r.liveCount)}
+                    {r.lastFullCheckAt ? <div className="hint">Last full check {absoluteTime(r.lastFullCheckAt)}</div> : null}
                   </td>
                 </tr>
               ))}
