@@ -85,7 +85,9 @@ export function columnsFor(now: number, selectable: boolean) {
       header: "Last sync",
       cell: (c) => (
         <>
-          <span title={absoluteTime(c.getValue())}>{c.getValue() ? relativeTime(c.getValue(), now) : "never"}</span>
+          <span className={c.getValue() ? "when" : "when hint"} title={absoluteTime(c.getValue())}>
+            {c.getValue() ? relativeTime(c.getValue(), now, "short") : "never"}
+          </span>
           {c.row.original.syncState === "failed" ? <span className="badge tone-bad chip">Sync failing</span> : null}
         </>
       ),

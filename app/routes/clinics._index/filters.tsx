@@ -62,7 +62,7 @@ function ClinicFilterForm({ sort, dir, params }: { sort: string; dir: string; pa
         </select>
       </div>
       <div className="field narrow check">
-        <label>
+        <label className="checkbox">
           <input type="checkbox" name="sync" value="failing" defaultChecked={params.get("sync") === "failing"} /> Sync failing
         </label>
       </div>
