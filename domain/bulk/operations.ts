@@ -21,7 +21,7 @@ import type { Keyring } from "../secrets/key-crypto.ts";
 import { canTransition } from "../health/states.ts";
 import { DomainError } from "../errors.ts";
 import { listClinicIds } from "../../db/queries/clinics.ts";
-import { ClinicsQuerySchema } from "../clinics/clinics-table.ts";
+import { clinicFiltersOf, ClinicsQuerySchema } from "../clinics/clinics-table.ts";
 import { BULK_INTENTS, bulkQuestion, CONFIRMED_INTENTS, DEFAULT_LINK_PURPOSE, MAX_BULK_SELECTION, MAX_MATCHING_SELECTION, type BulkIntent } from "./kinds.ts";
 import { STATE_LABELS, VENDOR_LABELS } from "../vocabulary.ts";
 
@@ -100,7 +100,7 @@ export const BulkRequestSchema = z.preprocess(
       return {
         intent: v.intent,
         clinicIds: v.clinicId,
-        matching: match ? { state: match.state, failureCode: match.failure, vendor: match.vendor, region: match.region, q: match.q || undefined } : null,
+        matching: match ? clinicFiltersOf(match) : null,
         matchQuery: v.matching ? (v.matchQuery ?? "") : undefined,
         confirmed: v.confirmed,
         purpose,

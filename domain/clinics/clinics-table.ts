@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { listCampaignChoices } from "../../db/queries/bulk-operations.ts";
-import { CLINIC_SORTS, listClinics } from "../../db/queries/clinics.ts";
+import { CLINIC_SORTS, listClinics, type ClinicListFilters } from "../../db/queries/clinics.ts";
 import { KNOWN_CLINIKO_SHARDS } from "../vendors/cliniko-key.ts";
 import { countBrokenNow } from "../../db/queries/broken-now.ts";
 import { CONNECTION_STATES, FAILING_SINCE_BANDS, FAILURE_CODES, NOOKAL_REGIONS, VENDORS } from "../vocabulary.ts";
@@ -32,6 +32,26 @@ export const ClinicsQuerySchema = z.object({
 });
 export type ClinicsQuery = z.output<typeof ClinicsQuerySchema>;
 
+/** The URL keys that filter the table (not sort or page): what "all N matching" carries to the server. */
+export const CLINIC_FILTER_KEYS = ["state", "failure", "vendor", "region", "broken", "since", "sync", "q"] as const satisfies readonly (keyof ClinicsQuery)[];
+
+/**
+ * The table's URL as query filters: the one mapping, so the table and "all N matching" (bulk
+ * actions) always mean the same clinics.
+ */
+export function clinicFiltersOf(query: ClinicsQuery): ClinicListFilters {
+  return {
+    state: query.state,
+    failureCode: query.failure,
+    vendor: query.vendor,
+    region: query.region,
+    brokenNow: query.broken === "now",
+    failingSince: query.since,
+    syncFailing: query.sync === "failing",
+    q: query.q || undefined,
+  };
+}
+
 /** Page `n` clamped into 1…pages (an empty view has one empty page). */
 function clampPage(page: number, total: number, pageSize: number): number {
   return Math.min(Math.max(1, page), Math.max(1, Math.ceil(total / pageSize)));
@@ -44,16 +64,7 @@ function clampPage(page: number, total: number, pageSize: number): number {
  */
 export async function loadClinicsTable({ query, canAct, now = new Date() }: { query: ClinicsQuery; canAct: boolean; now?: Date }, db: Db) {
   const args = {
-    filters: {
-      state: query.state,
-      failureCode: query.failure,
-      vendor: query.vendor,
-      region: query.region,
-      brokenNow: query.broken === "now",
-      failingSince: query.since,
-      syncFailing: query.sync === "failing",
-      q: query.q || undefined,
-    },
+    filters: clinicFiltersOf(query),
     sort: query.sort,
     desc: query.dir === "desc",
     pageSize: CLINICS_PAGE_SIZE,

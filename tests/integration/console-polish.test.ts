@@ -5,7 +5,7 @@ import { action as usersAction } from "../../app/routes/users.tsx";
 import { action as campaignAction, loader as campaignLoader } from "../../app/routes/campaigns.$campaignId/route.tsx";
 import { getBulkProgress, listCampaignChoices } from "../../db/queries/bulk-operations.ts";
 import { listProbeTicks, PROBE_HISTORY_KEEP, recordProbeTick } from "../../db/queries/probe-history.ts";
-import { auditLog, bulkOperations, connectionEvents, connections, users } from "../../db/schema/index.ts";
+import { auditLog, bulkOperations, clinics, connectionEvents, connections, users } from "../../db/schema/index.ts";
 import { addClinicsToCampaign, createCampaign } from "../../domain/campaigns/campaigns.ts";
 import { removeClinicFromCampaign } from "../../domain/campaigns/withdraw.ts";
 import { insertClinic } from "../support/fleet.ts";
@@ -88,6 +88,29 @@ describe("select all N matching", () => {
     expect(ids).not.toContain(other);
     const [audit] = await fx.t.db.select({ details: auditLog.details }).from(auditLog).where(eq(auditLog.action, "bulk.probe"));
     expect(audit).toBeDefined();
+  });
+
+  it("means exactly what the table showed: broken now, failing since and sync failing narrow it too", async () => {
+    const broken = (
+      await insertClinic(fx.t.db, {
+        name: `${PREFIX} Broken`,
+        state: "action_required",
+        failureCode: "auth_rejected",
+        firstFailureAt: new Date(),
+        consecutiveFailures: 2,
+      })
+    ).clinicId;
+    const syncFailing = (await insertClinic(fx.t.db, { name: `${PREFIX} Sync Failing`, state: "healthy" })).clinicId;
+    await fx.t.db.update(connections).set({ syncState: "failed" }).where(eq(connections.clinicId, syncFailing));
+    const count = async (matchQuery: string) => ((await bulk({ intent: "probe", scope: "matching", matchQuery })).data as Confirm).confirm.count;
+    // why: a filter left out of "matching" would act on the whole fleet behind a "select all 1 matching" button
+    expect(await count(`q=${encodeURIComponent(PREFIX)}&broken=now`)).toBe(1);
+    expect(await count(`q=${encodeURIComponent(PREFIX)}&since=today`)).toBe(1);
+    expect(await count(`q=${encodeURIComponent(PREFIX)}&sync=failing`)).toBe(1);
+    await fx.t.db
+      .update(clinics)
+      .set({ archivedAt: new Date() })
+      .where(inArray(clinics.id, [broken, syncFailing]));
   });
 
   it("refuses a filter that matches nothing", async () => {

@@ -3,7 +3,7 @@ import { Link, useLoaderData, useNavigate, useRouteLoaderData, useSearchParams }
 import { useTable, type RowSelectionState, type SortingState } from "@tanstack/react-table";
 import { useEffect, useMemo, useState } from "react";
 import { hasRole } from "../../../domain/auth/roles.ts";
-import { ClinicsQuerySchema, loadClinicsTable } from "../../../domain/clinics/clinics-table.ts";
+import { CLINIC_FILTER_KEYS, ClinicsQuerySchema, loadClinicsTable } from "../../../domain/clinics/clinics-table.ts";
 import { BulkBar } from "../../components/bulk-bar.tsx";
 import { formatCount } from "../../components/format.ts";
 import { AutoRefresh } from "../../components/auto-refresh.tsx";
@@ -28,7 +28,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 /** The table's filters only (not sort or page): what "all N matching" hands the server to resolve. */
 function matchQueryOf(params: URLSearchParams): string {
   const q = new URLSearchParams();
-  for (const k of ["state", "failure", "vendor", "region", "q"]) {
+  for (const k of CLINIC_FILTER_KEYS) {
     const v = params.get(k);
     if (v) q.set(k, v);
   }
@@ -76,7 +76,7 @@ export default function Clinics() {
     },
   });
   const pages = Math.max(1, Math.ceil(total / pageSize));
-  const filtered = ["state", "failure", "vendor", "region", "q", "broken", "since"].some((k) => params.get(k));
+  const filtered = CLINIC_FILTER_KEYS.some((k) => params.get(k));
   return (
     <main id="main">
       <div className="page-head">
@@ -87,8 +87,8 @@ export default function Clinics() {
               {formatCount(total)}
               {totalCapped ? "+" : ""}
             </span>{" "}
-            clinics {filtered ? "match" : "in the fleet"}. Sorted by {table.getColumn(sort)?.columnDef.header as string}{" "}
-            {dir === "desc" ? "(descending)" : "(ascending)"}.
+            {total === 1 && !totalCapped ? "clinic" : "clinics"} {filtered ? (total === 1 && !totalCapped ? "matches" : "match") : "in the fleet"}. Sorted by{" "}
+            {table.getColumn(sort)?.columnDef.header as string} {dir === "desc" ? "(descending)" : "(ascending)"}.
           </p>
         </div>
         <div className="row-actions">
