@@ -133,15 +133,8 @@ export async function listClinics(
     total = fast.total;
     totalCapped = fast.totalCapped;
   } else {
-    // why (free text): every match is found and sorted before the page is cut, so the same pass counts
-    // them (a window count) instead of a second trigram scan for the total (bench:console)
-    const windowCount = Boolean(filters.q);
     const base = db
-      .select({
-        ...columns,
-        ...(sort === "alerts" ? { openAlerts: sql<number>`coalesce(oa.n, 0)` } : {}),
-        ...(windowCount ? { matches: sql<number>`(count(*) over ())::int` } : {}),
-      })
+      .select({ ...columns, ...(sort === "alerts" ? { openAlerts: sql<number>`coalesce(oa.n, 0)` } : {}) })
       .from(clinics)
       .leftJoin(connections, eq(connections.clinicId, clinics.id))
       .$dynamic();
@@ -152,28 +145,17 @@ export async function listClinics(
       .offset((page - 1) * pageSize);
     // why: as on the index-served views, a page within the cap counts at most cap + 1 matches
     const cap = countCap !== undefined && page * pageSize <= countCap ? countCap : undefined;
-    const counted = async (withCap: number | undefined) => {
-      const matching = db
-        .select({ one: sql`1` })
-        .from(clinics)
-        .leftJoin(connections, eq(connections.clinicId, clinics.id))
-        .where(condition)
-        .$dynamic();
-      if (withCap !== undefined) matching.limit(withCap + 1);
-      const [row] = await db.select({ n: count() }).from(sql`(${matching}) as counted`);
-      return row?.n ?? 0;
-    };
-    if (windowCount) {
-      const found = await paged;
-      rows = found.map(({ matches: _, ...r }) => r);
-      // a page past the last match has no row to carry the count: count apart, exactly (the caller clamps)
-      total = found.length > 0 ? Number(found[0]!.matches) : page > 1 ? await counted(undefined) : 0;
-    } else {
-      const [found, n] = await Promise.all([paged, counted(cap)]);
-      rows = found;
-      total = n;
-      if (cap !== undefined && total > cap) [total, totalCapped] = [cap, true];
-    }
+    const matching = db
+      .select({ one: sql`1` })
+      .from(clinics)
+      .leftJoin(connections, eq(connections.clinicId, clinics.id))
+      .where(condition)
+      .$dynamic();
+    if (cap !== undefined) matching.limit(cap + 1);
+    const [found, [totalRow]] = await Promise.all([paged, db.select({ n: count() }).from(sql`(${matching}) as counted`)]);
+    rows = found;
+    total = totalRow?.n ?? 0;
+    if (cap !== undefined && total > cap) [total, totalCapped] = [cap, true];
   }
   let withAlerts: ClinicListRow[];
   if (!fast && sort === "alerts") withAlerts = rows as ClinicListRow[];
