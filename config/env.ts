@@ -67,8 +67,8 @@ const EnvSchema = z.object({
     .optional(),
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   PROBE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
-  /** How often each connection syncs (docs/decisions/0033-sync.md); the fleet is spread over it. */
-  SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
+  /** How often each connection syncs (docs/decisions/0033-sync.md); the fleet is spread over it. 0: only on demand ("Sync now", bulk). */
+  SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
   /** A sync that sees more than this share of the previous sync's patients (or appointments, invoices) gone raises the no-patients alert. */
   SYNC_DROP_ALERT_SHARE: z.coerce.number().min(0).max(1).default(0.5),
   /** Nookal lists hide deleted records: each resource is listed whole (deletions applied) at most once per this many hours, and on the first sync. */

@@ -33,6 +33,8 @@ export interface QueueSpec<S extends z.ZodType> {
   work: WorkOptions;
   /** The singleton key every job of this queue carries (the adapter in workers/queues.ts sets it). */
   singletonKey?: (payload: z.infer<S>) => string;
+  /** pg-boss priority (higher is fetched first) every job of this queue carries, from its payload. */
+  priority?: (payload: z.infer<S>) => number;
 }
 
 function spec<S extends z.ZodType>(s: QueueSpec<S>): QueueSpec<S> {
@@ -115,6 +117,8 @@ export const QUEUES = {
     // why: a sync is long and waits on the vendor; two per worker process keeps one account's budget the limit
     work: { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: 5, notifyPollingIntervalSeconds: 10 },
     singletonKey: (p) => p.connectionId,
+    // why: a person waiting on "Sync now" (or a bulk sync) is served before the scheduled spread
+    priority: (p) => (p.trigger === "schedule" ? 0 : 1),
   }),
   "sync-sweep": spec({
     name: "sync-sweep",

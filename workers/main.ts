@@ -35,8 +35,10 @@ try {
   const sync: SyncDeps = { ctx: syncContext(services), logger, queue: services.queues.sync, intervalSeconds: env.SYNC_INTERVAL_MINUTES * 60 };
   await boss.work(QUEUES.sync.name, QUEUES.sync.work, (jobs: Job<object>[]) => handleSyncJobs(jobs, sync));
   await boss.work(QUEUES["sync-sweep"].name, QUEUES["sync-sweep"].work, () => handleSyncSweep(sync));
-  // why: every minute, each sweep takes the connections whose phase is in that minute (domain/sync/schedule.ts)
-  await boss.schedule(QUEUES["sync-sweep"].name, "* * * * *");
+  // why: every minute, each sweep takes the connections whose phase is in that minute (domain/sync/schedule.ts);
+  // an interval of 0 syncs only on demand, and drops a schedule an earlier start left
+  if (env.SYNC_INTERVAL_MINUTES > 0) await boss.schedule(QUEUES["sync-sweep"].name, "* * * * *");
+  else await boss.unschedule(QUEUES["sync-sweep"].name);
   // why: cron has minute granularity; the interval is a whole number of minutes by the env schema
   await boss.schedule(QUEUES["probe-sweep"].name, `*/${env.PROBE_INTERVAL_MINUTES} * * * *`);
   // why: a fresh start should not wait up to one interval before the first probes

@@ -27,6 +27,7 @@ interface QueueDoor<N extends QueueName> {
 function door<N extends QueueName>(boss: PgBoss, name: N): QueueDoor<N> {
   const spec = QUEUES[name];
   const singletonKey = (spec as { singletonKey?: (p: PayloadOf<N>) => string }).singletonKey;
+  const priority = (spec as { priority?: (p: PayloadOf<N>) => number }).priority;
   return {
     name,
     async enqueue(jobs, tx) {
@@ -37,6 +38,7 @@ function door<N extends QueueName>(boss: PgBoss, name: N): QueueDoor<N> {
           data: data as object,
           ...(j.id ? { id: j.id } : {}),
           ...(singletonKey ? { singletonKey: singletonKey(data) } : {}),
+          ...(priority ? { priority: priority(data) } : {}),
           ...(j.startAfter !== undefined ? { startAfter: j.startAfter } : {}),
         };
       });

@@ -22,8 +22,8 @@ const connectionIdOf = async (clinicId: string) =>
   (await fixture.t.db.select({ id: connections.id }).from(connections).where(eq(connections.clinicId, clinicId)))[0]!.id;
 const syncJobs = (connectionId: string) =>
   fixture.t.sql<
-    { trigger: string; state: string }[]
-  >`select data->>'trigger' as trigger, state from pgboss.job where name = 'sync' and data->>'connectionId' = ${connectionId}`;
+    { trigger: string; state: string; priority: number }[]
+  >`select data->>'trigger' as trigger, state, priority from pgboss.job where name = 'sync' and data->>'connectionId' = ${connectionId}`;
 
 describe("sync in the console", () => {
   it("Sync now on the clinic page queues one sync job (agents only); the loader shows the card", async () => {
@@ -44,7 +44,8 @@ describe("sync in the console", () => {
     expect((await post("agent")).status).toBe(302);
     expect((await post("agent")).status).toBe(302);
     // why: the stately sync queue keeps one waiting job per connection
-    expect(await syncJobs(connectionId)).toEqual([{ trigger: "manual", state: "created" }]);
+    // a person's "Sync now" is fetched before the scheduled spread (priority 1 over 0)
+    expect(await syncJobs(connectionId)).toEqual([{ trigger: "manual", state: "created", priority: 1 }]);
 
     const before = await settle(async () =>
       clinicLoader({ request: await requestAs(services, who.viewer.id, `/clinics/${clinicId}`), params: { clinicId }, context: { services } }),

@@ -25,6 +25,8 @@ export async function handleSyncJobs(jobs: Job<object>[], deps: SyncDeps): Promi
 
 /** Every minute: the connections whose phase falls in this minute of the interval. */
 export async function handleSyncSweep(deps: SyncDeps): Promise<void> {
+  // why: with SYNC_INTERVAL_MINUTES=0 nothing is scheduled; a sweep job left from an earlier start does nothing
+  if (deps.intervalSeconds <= 0) return;
   const { enqueued, window } = await sweepSyncs({ db: deps.ctx.db, queue: deps.queue, intervalSeconds: deps.intervalSeconds });
   if (enqueued > 0) deps.logger.info({ enqueued, window }, "sync sweep enqueued");
 }

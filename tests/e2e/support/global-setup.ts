@@ -79,6 +79,9 @@ export default async function setup(project: TestProject) {
     SIMULATOR_PORT: String(simulatorPort),
     EMBEDDED_PG_PORT: String(pgPort),
     PROBE_INTERVAL_MINUTES: "5",
+    // why: the journeys start every sync they watch; a scheduled sync of a large demo clinic (a minute or
+    // more at the budget's sync share) could hold both of the worker's sync slots while a journey waits
+    SYNC_INTERVAL_MINUTES: "0",
     // why: journeys name their client address in X-Forwarded-For, as a load balancer would
     TRUST_PROXY_HOPS: "1",
     // why: the delivery worker really sends; journeys read what it sent from the sink
