@@ -3,11 +3,8 @@ import { TAXONOMY, whoMustAct } from "../../../domain/health/taxonomy.ts";
 import { CopyButton } from "../../components/copy-button.tsx";
 import { absoluteTime } from "../../components/format.ts";
 import { Field } from "../../components/forms.tsx";
-import type { ClinicActionData, ClinicPageData } from "./route.tsx";
+import type { CardErrors, ClinicActionData, ClinicConnection, ClinicPageData } from "./route.tsx";
 import { VENDOR_LABELS } from "../../../domain/vocabulary.ts";
-
-type Connection = NonNullable<ClinicPageData["connection"]>;
-type Errors = Record<string, string[] | undefined> | undefined;
 
 /** Creates (and optionally emails) a reconnect link; the link is shown once, here. */
 export function ReconnectLinkCard({
@@ -17,8 +14,8 @@ export function ReconnectLinkCard({
   result,
 }: {
   clinic: ClinicPageData["clinic"];
-  connection: Connection;
-  errors: Errors;
+  connection: ClinicConnection;
+  errors: CardErrors;
   result: ClinicActionData;
 }) {
   // why only when the clinic must act: "Vendor unavailable: please enter a new key" asks for what will not help
@@ -67,8 +64,8 @@ export function LookupCard({
   result,
   busyIntent,
 }: {
-  connection: Connection;
-  errors: Errors;
+  connection: ClinicConnection;
+  errors: CardErrors;
   result: ClinicActionData;
   busyIntent: FormDataEntryValue | null | undefined;
 }) {
@@ -107,7 +104,7 @@ export function ManualNotesCard({
   now,
 }: {
   manualNotes: { since: string; note: string | null; by: string } | null;
-  errors: Errors;
+  errors: CardErrors;
   now: number;
 }) {
   const today = manualNotes && now - new Date(manualNotes.since).getTime() < 86_400_000;

@@ -51,6 +51,9 @@ export async function action(args: ActionFunctionArgs) {
 
 export type ClinicActionData = ReturnType<typeof useActionData<typeof action>>;
 export type ClinicPageData = ReturnType<typeof useLoaderData<typeof loader>>;
+/** What the page's cards share: the connection they act on and the field errors of the last action. */
+export type ClinicConnection = NonNullable<ClinicPageData["connection"]>;
+export type CardErrors = Record<string, string[] | undefined> | undefined;
 
 export default function ClinicPage() {
   const page = useLoaderData<typeof loader>();

@@ -2,10 +2,7 @@ import { Form } from "@remix-run/react";
 import { absoluteTime } from "../../components/format.ts";
 import { Field } from "../../components/forms.tsx";
 import { NOOKAL_REGIONS, NOOKAL_REGION_LABELS, VENDOR_LABELS } from "../../../domain/vocabulary.ts";
-import type { ClinicActionData, ClinicPageData } from "./route.tsx";
-
-type Connection = NonNullable<ClinicPageData["connection"]>;
-type Errors = Record<string, string[] | undefined> | undefined;
+import type { CardErrors, ClinicActionData, ClinicConnection } from "./route.tsx";
 
 /**
  * Support enters a new key the clinic gave them (phone, ticket): checked live with the same identity
@@ -18,8 +15,8 @@ export function SupportKeyCard({
   result,
   busyIntent,
 }: {
-  connection: Connection;
-  errors: Errors;
+  connection: ClinicConnection;
+  errors: CardErrors;
   result: ClinicActionData;
   busyIntent: FormDataEntryValue | null | undefined;
 }) {
