@@ -12,3 +12,4 @@ export * from "./nookal-tokens.ts";
 export * from "./probe-history.ts";
 export * from "./vendor-budgets.ts";
 export * from "./sync.ts";
+export * from "./briefings.ts";
