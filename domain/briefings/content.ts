@@ -153,7 +153,14 @@ function countFigure(key: string, label: string, v: { value: number; previous: n
   };
 }
 
-function moneyFigure(key: string, label: string, v: { value: string | null; previous: string | null }, currency: string, footnote: number, sub: string | null = null): Figure {
+function moneyFigure(
+  key: string,
+  label: string,
+  v: { value: string | null; previous: string | null },
+  currency: string,
+  footnote: number,
+  sub: string | null = null,
+): Figure {
   const trend = v.value === null || v.previous === null ? null : ({ "-1": "down", "0": "same", "1": "up" } as const)[compareMoney(v.value, v.previous)];
   return {
     key,
@@ -226,7 +233,8 @@ export function briefingContent(report: BriefingReport, ctx: BriefingEmailContex
     : `Partial payments are not visible: ${system ?? "your practice system"} does not share payments with ${brand.productName}, so a partly paid invoice counts here in full.`;
 
   const weeks = report.comparisonWeeks;
-  const comparison = weeks === 0 ? "No earlier weeks to compare with yet." : `Each figure beside your average of the previous ${weeks === 1 ? "week" : `${weeks} weeks`}.`;
+  const comparison =
+    weeks === 0 ? "No earlier weeks to compare with yet." : `Each figure beside your average of the previous ${weeks === 1 ? "week" : `${weeks} weeks`}.`;
 
   const footnotes = [
     `Utilisation: booked minutes ÷ available minutes. Booked = attended and did-not-arrive appointments (a did-not-arrive still held the slot; cancelled and deleted appointments free it; overlapping appointments of one practitioner count once). Available = daily availability + availability blocks − unavailable blocks, in ${report.timeZone} time${anyConfigured ? "; where the practice system holds no availability, the working hours set up for the briefing stand in (marked †)" : ""}.`,
@@ -238,12 +246,16 @@ export function briefingContent(report: BriefingReport, ctx: BriefingEmailContex
     `New patients: patients whose first attended appointment was this week${SOURCES.newPatients[source]}.`,
     `Rebooking rate: share of attended patients with a future booking at the end of the week (cancelled and did-not-arrive excluded)${SOURCES.rebooking[source]}.`,
     `AR ageing: open invoices at the end of the week by days since the invoice was issued${SOURCES.ageing[source]}.${partialPaymentsNote ? " Without payments data, a partly paid invoice counts in full." : " Payments recorded against an invoice reduce what is open."}`,
-    weeks === 0 ? "Previous weeks: none yet; comparisons start once there is a full earlier week." : `Previous: the average of the ${weeks === 1 ? "week" : `${weeks} weeks`} before this one. ▲/▼ show the direction of the change; green is better for the clinic, red worse.`,
+    weeks === 0
+      ? "Previous weeks: none yet; comparisons start once there is a full earlier week."
+      : `Previous: the average of the ${weeks === 1 ? "week" : `${weeks} weeks`} before this one. ▲/▼ show the direction of the change; green is better for the clinic, red worse.`,
   ];
 
   const util = u.value.rate === null ? null : formatRate(u.value.rate);
   const invoiced = formatMoney(t.revenue.value, currency, { whole: true });
-  const late = ctx.late ? `It was due ${formatLocalMoment(ctx.late.dueAt, report.timeZone)} but was held until the connection to your practice system was working again, so the figures are complete.` : null;
+  const late = ctx.late
+    ? `It was due ${formatLocalMoment(ctx.late.dueAt, report.timeZone)} but was held until the connection to your practice system was working again, so the figures are complete.`
+    : null;
   const subject = `${ctx.late ? "Late: " : ""}Your week at ${clinic}: ${util ? `${util} utilisation, ` : ""}${invoiced} invoiced`;
   const firstAction = report.actions[0]?.title;
   const preheader = `${formatWeek(report.week)}. ${util ? `Utilisation ${util}. ` : ""}${firstAction ? `Top action: ${firstAction}` : ""}`.trim();
@@ -261,7 +273,12 @@ export function briefingContent(report: BriefingReport, ctx: BriefingEmailContex
     practitioners,
     practitionerFootnote: FN.utilisation,
     ar: {
-      rows: report.ar.buckets.map((b) => ({ label: `${b.label} days`, count: b.count, amount: formatMoney(b.amount, currency), share: moneyShare(b.amount, report.ar.openTotal) })),
+      rows: report.ar.buckets.map((b) => ({
+        label: `${b.label} days`,
+        count: b.count,
+        amount: formatMoney(b.amount, currency),
+        share: moneyShare(b.amount, report.ar.openTotal),
+      })),
       openTotal: formatMoney(report.ar.openTotal, currency),
       rate: formatRate(report.ar.rate.value, 1),
       partialPaymentsNote,
@@ -304,7 +321,9 @@ export function briefingText(c: BriefingContent): string {
   lines.push(`Utilisation this week (previous average) [${c.practitionerFootnote}], appointments, invoiced [3].`);
   for (const p of c.practitioners) {
     const prev = p.utilisationPrevious === null ? "" : ` (avg ${p.utilisationPrevious})`;
-    lines.push(`- ${p.name}${p.configuredHours ? " †" : ""}: utilisation ${p.utilisation}${prev}; ${p.counts}; invoiced ${p.revenue}${p.perHour ? ` (${p.perHour})` : ""}`);
+    lines.push(
+      `- ${p.name}${p.configuredHours ? " †" : ""}: utilisation ${p.utilisation}${prev}; ${p.counts}; invoiced ${p.revenue}${p.perHour ? ` (${p.perHour})` : ""}`,
+    );
   }
 
   section("Accounts receivable");

@@ -68,7 +68,11 @@ const DARK: Record<string, string> = {
 // why both selectors: Apple Mail and iOS honour prefers-color-scheme; Outlook.com marks its dark mode with [data-ogsc]/[data-ogsb]
 const STYLE = [
   ":root{color-scheme:light dark;supported-color-schemes:light dark}",
-  "@media (prefers-color-scheme:dark){" + Object.entries(DARK).map(([k, v]) => `.${k}{${v}}`).join("") + "}",
+  "@media (prefers-color-scheme:dark){" +
+    Object.entries(DARK)
+      .map(([k, v]) => `.${k}{${v}}`)
+      .join("") +
+    "}",
   Object.entries(DARK)
     .map(([k, v]) => `[data-ogsc] .${k},[data-ogsb] .${k}{${v}}`)
     .join(""),
@@ -123,7 +127,15 @@ function Bar({ percent, kind }: { percent: number; kind: "now" | "prev" | "ar" }
     </td>
   );
   return (
-    <table role="presentation" aria-hidden="true" width="100%" cellPadding={0} cellSpacing={0} border={0} style={{ borderCollapse: "collapse", width: "100%", margin: "3px 0" }}>
+    <table
+      role="presentation"
+      aria-hidden="true"
+      width="100%"
+      cellPadding={0}
+      cellSpacing={0}
+      border={0}
+      style={{ borderCollapse: "collapse", width: "100%", margin: "3px 0" }}
+    >
       <tbody>
         <tr>
           {percent > 0 ? cell(fill, cls, percent) : null}
@@ -147,7 +159,10 @@ function Arrow({ trend, tone }: { trend: Trend | null; tone: Figure["tone"] }) {
 }
 
 function Heading({ children, level = 2 }: { children: ReactNode; level?: 1 | 2 }) {
-  const style = level === 1 ? text(24, C.fg, { fontWeight: 700, lineHeight: 1.25, margin: "0 0 4px" }) : text(18, C.fg, { fontWeight: 700, lineHeight: 1.3, margin: "0 0 10px" });
+  const style =
+    level === 1
+      ? text(24, C.fg, { fontWeight: 700, lineHeight: 1.25, margin: "0 0 4px" })
+      : text(18, C.fg, { fontWeight: 700, lineHeight: 1.3, margin: "0 0 10px" });
   return level === 1 ? (
     <h1 className="b-fg" style={style}>
       {children}
@@ -267,7 +282,13 @@ function Legend({ items }: { items: Array<[string, string, string]> }) {
       <tbody>
         <tr>
           {items.map(([label, colour, cls]) => [
-            <td key={`${label}-swatch`} width={12} height={10} className={cls} style={{ width: 12, height: 10, backgroundColor: colour, fontSize: 0, lineHeight: "10px" }}>
+            <td
+              key={`${label}-swatch`}
+              width={12}
+              height={10}
+              className={cls}
+              style={{ width: 12, height: 10, backgroundColor: colour, fontSize: 0, lineHeight: "10px" }}
+            >
               {"\u00a0"}
             </td>,
             <td key={label} className="b-muted" style={text(12, C.muted, { padding: "0 14px 0 6px" })}>
@@ -434,7 +455,9 @@ function BriefingHtml({ c }: { c: BriefingContent }) {
                   <tr>
                     <td className="b-pad" style={{ padding: "20px 28px 0" }}>
                       <p className="b-muted" style={text(14, C.muted, { fontWeight: 600 })}>
-                        {logo ? <img src={logo} alt={c.productName} width={28} height={28} style={{ verticalAlign: "middle", marginRight: 8, border: 0 }} /> : null}
+                        {logo ? (
+                          <img src={logo} alt={c.productName} width={28} height={28} style={{ verticalAlign: "middle", marginRight: 8, border: 0 }} />
+                        ) : null}
                         {logo ? null : c.productName}
                         {logo ? <span style={{ verticalAlign: "middle" }}>{c.productName}</span> : null}
                       </p>
