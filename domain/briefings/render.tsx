@@ -76,7 +76,7 @@ const STYLE = [
   Object.entries(DARK)
     .map(([k, v]) => `[data-ogsc] .${k},[data-ogsb] .${k}{${v}}`)
     .join(""),
-  "@media (max-width:480px){.b-pad{padding-left:16px !important;padding-right:16px !important}.b-big{font-size:22px !important}}",
+  "@media (max-width:480px){.b-pad{padding-left:16px !important;padding-right:16px !important}.b-pad-grid{padding-left:8px !important;padding-right:8px !important}.b-big{font-size:22px !important}}",
 ].join("\n");
 
 const FONT = `-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Helvetica, Arial, sans-serif`;
@@ -184,10 +184,10 @@ function Sup({ n }: { n: number }) {
 }
 
 /** One block of the card, padded; a rule above separates sections. */
-function Section({ children, rule = true }: { children: ReactNode; rule?: boolean }) {
+function Section({ children, rule = true, bottom = 20 }: { children: ReactNode; rule?: boolean; bottom?: number }) {
   return (
     <tr>
-      <td className="b-pad b-line" style={{ padding: "20px 28px", borderTop: rule ? `1px solid ${C.line}` : "none" }}>
+      <td className="b-pad b-line" style={{ padding: `20px 28px ${bottom}px`, borderTop: rule ? `1px solid ${C.line}` : "none" }}>
         {children}
       </td>
     </tr>
@@ -477,16 +477,21 @@ function BriefingHtml({ c }: { c: BriefingContent }) {
                       </td>
                     </tr>
                   ) : null}
-                  <Section rule={false}>
+                  <Section rule={false} bottom={6}>
                     <Heading level={1}>{c.title}</Heading>
                     <p className="b-fg" style={text(15, C.fg, { fontWeight: 600 })}>
                       {c.week}
                     </p>
-                    <p className="b-muted" style={text(13, C.muted, { margin: "2px 0 14px" })}>
+                    <p className="b-muted" style={text(13, C.muted, { margin: "2px 0 0" })}>
                       {c.comparison}
                     </p>
-                    <Figures figures={c.figures} />
                   </Section>
+                  <tr>
+                    {/* why 8 px less padding: the tiles' own 8 px spacing brings their edges in line with the text above */}
+                    <td className="b-pad-grid" style={{ padding: "0 20px 12px" }}>
+                      <Figures figures={c.figures} />
+                    </td>
+                  </tr>
                   <Section>
                     <Actions c={c} />
                   </Section>
