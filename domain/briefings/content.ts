@@ -37,7 +37,7 @@ export interface Figure {
   footnote: number;
 }
 
-export interface PractitionerRow {
+interface PractitionerRow {
   name: string;
   configuredHours: boolean;
   utilisation: string;
@@ -53,7 +53,7 @@ export interface PractitionerRow {
   perHour: string | null;
 }
 
-export interface ArRow {
+interface ArRow {
   label: string;
   count: number;
   amount: string;

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BRIEFING_PREVIEW_CSP, previewHtml } from "../../domain/briefings/preview.ts";
 import { renderBriefingEmail } from "../../domain/briefings/render.tsx";
 import { briefingReport, hostileReport, lateBriefing, noHistoryReport } from "../support/briefing-report-fixture.ts";
 import { launchBrowser } from "./support/browser.ts";
@@ -124,6 +125,30 @@ describe("briefing email edge cases in the browser", () => {
     expect(await page.locator('[data-bar="prev"]').count()).toBe(0);
     expect(await page.locator('[data-bar="now"]').count()).toBe(4);
     await page.screenshot({ path: path.join(SHOTS, "briefing-phone-no-history.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("shows the same email under the console preview's policy: styled, nothing runs, nothing framed by others", async () => {
+    const page = await browser.newPage({ viewport: { width: 700, height: 900 } });
+    const blocked: string[] = [];
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) blocked.push(m.text());
+    });
+    const url = "https://console.preview.test/clinics/x/briefing/preview";
+    await page.route(url, (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: "text/html; charset=utf-8",
+        headers: { "Content-Security-Policy": BRIEFING_PREVIEW_CSP },
+        body: previewHtml(briefingReport, brand, { vendor: "cliniko" }),
+      }),
+    );
+    await page.goto(url);
+    // inline styles apply (the tiles keep their background) and the dark-mode <style> block is allowed too
+    expect(await page.locator('[data-figure="utilisation"]').evaluate((e) => getComputedStyle(e).backgroundColor)).toBe("rgb(246, 248, 251)");
+    expect(await page.evaluate(() => document.styleSheets.length)).toBe(1);
+    expect(blocked).toEqual([]);
+    expect(await page.getByRole("heading", { level: 2 }).count()).toBe(5);
     await page.close();
   });
 });
