@@ -240,4 +240,9 @@ describe("renderBriefingEmail", () => {
     const pre = html.match(/<div style="display:none[^"]*">([^<]*)/)?.[1] ?? "";
     expect(pre).toContain("Week of Mon 30 Nov – Sun 6 Dec 2026. Utilisation 68%. Top action: Chase the 14 invoices over 30 days");
   });
+
+  it("stays well under Gmail's 102 KB clipping size for a 20-practitioner clinic", () => {
+    const many = { ...briefingReport, practitioners: Array.from({ length: 20 }, (_, i) => ({ ...briefingReport.practitioners[i % 4]!, id: `p${i}` })) };
+    expect(Buffer.byteLength(render(many).html)).toBeLessThan(90_000);
+  });
 });
