@@ -163,7 +163,10 @@ describe("renderBriefingEmail", () => {
   it("reads sensibly for a first briefing with no history", () => {
     const { html, text } = render(noHistoryReport);
     expect(visible(html)).toContain("No earlier weeks to compare with yet.");
-    expect(visible(html)).toContain("no earlier weeks yet");
+    expect(visible(html)).not.toContain("no earlier weeks yet");
+    expect(visible(html)).not.toContain("Previous average");
+    const mixed = render({ ...briefingReport, totals: { ...briefingReport.totals, newPatients: { value: 11, previous: null } } });
+    expect(visible(mixed.html)).toContain("New patients 7 11 no earlier weeks yet");
     expect(html).not.toContain('data-bar="prev"');
     expect(html).not.toMatch(/[▲▼]/);
     expect(text).toContain("- Utilisation: 68% — 80.8 h booked of 118 h available [1]");

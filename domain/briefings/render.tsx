@@ -197,7 +197,7 @@ function Section({ children, rule = true, bottom = 20 }: { children: ReactNode; 
 }
 
 // why the tile is the cell itself (border-spacing between cells): tiles of one row come out the same height in every client
-function FigureTile({ f }: { f: Figure }) {
+function FigureTile({ f, history }: { f: Figure; history: boolean }) {
   return (
     <td
       width="50%"
@@ -219,11 +219,12 @@ function FigureTile({ f }: { f: Figure }) {
           {f.change && f.trend !== "same" ? ` ${f.change}` : ""} · avg{"\u00a0"}
           {f.previous}
         </p>
-      ) : (
+      ) : history ? (
+        // why only when other figures have history: on a first briefing the line above the tiles says it once
         <p className="b-muted" style={text(13, C.muted)}>
           no earlier weeks yet
         </p>
-      )}
+      ) : null}
       {f.sub ? (
         <p className="b-muted" style={text(12, C.muted, { marginTop: 2 })}>
           {f.sub}
@@ -234,6 +235,7 @@ function FigureTile({ f }: { f: Figure }) {
 }
 
 function Figures({ figures }: { figures: Figure[] }) {
+  const history = figures.some((f) => f.previous !== null);
   const rows: Figure[][] = [];
   for (let i = 0; i < figures.length; i += 2) rows.push(figures.slice(i, i + 2));
   return (
@@ -242,7 +244,7 @@ function Figures({ figures }: { figures: Figure[] }) {
         {rows.map((pair) => (
           <tr key={pair[0]!.key}>
             {pair.map((f) => (
-              <FigureTile key={f.key} f={f} />
+              <FigureTile key={f.key} f={f} history={history} />
             ))}
             {pair.length === 1 ? <td width="50%" /> : null}
           </tr>
@@ -312,7 +314,7 @@ function Practitioners({ c }: { c: BriefingContent }) {
       <Legend
         items={[
           ["Utilisation this week", C.bar, "b-bar"],
-          ["Previous average", C.barPrev, "b-bar-prev"],
+          ...(c.practitioners.some((p) => p.barPrevious !== null) ? [["Previous average", C.barPrev, "b-bar-prev"] as [string, string, string]] : []),
         ]}
       />
       <Table label="Utilisation and invoiced value per practitioner">
