@@ -125,7 +125,8 @@ describe("renderBriefingEmail", () => {
     expect(notes[0]).toContain("daily availability + availability blocks − unavailable blocks, in Australia/Melbourne time");
     expect(notes[0]).toContain("(marked †)");
     expect(notes[1]).toContain("last 12 weeks");
-    expect(notes[2]).toContain("as Cliniko's practitioner performance report counts revenue");
+    expect(notes[2]).toContain("invoices issued this week (by issue date), paid and open");
+    expect(notes[2]).toContain("Cliniko's transactions list dates them and its practitioner performance report counts revenue");
     expect(notes[7]).toContain("as Cliniko's rebook rate");
     notes.forEach((n, i) => expect(text).toContain(`[${i + 1}] ${n.trim()}`));
   });
