@@ -135,7 +135,10 @@ export async function confirmAccountChange(
     const sealed = sealApiKey(deps.keyring, conn.id, { vendor: conn.vendor, key: verdict.key, region }, now);
     const accepted = acceptWorkingKey({ connection: conn, verified, now, by: change.linkId ? { kind: "link" } : { kind: "support", label: actor.label } });
     // why clear a pre-approval: the change it expected has now happened
-    await storeNewKey({ connectionId: conn.id, clinicId: conn.clinicId, sealed, region, apiVersion: verdict.apiVersion, accepted, identity, clearPreapproval: true }, tx);
+    await storeNewKey(
+      { connectionId: conn.id, clinicId: conn.clinicId, sealed, region, apiVersion: verdict.apiVersion, accepted, identity, clearPreapproval: true },
+      tx,
+    );
     const from = change.previousAccount?.name ?? "the previous account";
     const to = identity.identity?.name ?? change.account.name;
     const actorTag = `user:${actor.userId}`;

@@ -112,7 +112,19 @@ export async function enterKeyForClinic(
     await closeOpenAccountChanges({ connectionId: conn.id, status: "discarded", now, by: actorTag }, tx);
     const accepted = acceptWorkingKey({ connection: conn, verified, now, by: { kind: "support", label: actor.label } });
     const changed = accountChangeOf(identity);
-    await storeNewKey({ connectionId: conn.id, clinicId: conn.clinicId, sealed, region, apiVersion: verdict.apiVersion, accepted, identity, clearPreapproval: changed !== null }, tx);
+    await storeNewKey(
+      {
+        connectionId: conn.id,
+        clinicId: conn.clinicId,
+        sealed,
+        region,
+        apiVersion: verdict.apiVersion,
+        accepted,
+        identity,
+        clearPreapproval: changed !== null,
+      },
+      tx,
+    );
     // why: the connection works with this key; a link still out would only invite a second, needless key
     await revokeLiveLinks({ clinicId: conn.clinicId, now }, tx);
     const who = `${verified.user.name}${verified.user.role ? ` (${verified.user.role})` : ""}`;

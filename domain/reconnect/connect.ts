@@ -70,7 +70,19 @@ export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { o
     const nextState = accepted.nextState;
     // a different account connects without a question only when pre-approved or when the old account saw nobody
     const changed = accountChangeOf(identity);
-    await storeNewKey({ connectionId: conn.id, clinicId: conn.clinicId, sealed, region, apiVersion: verdict.apiVersion, accepted, identity, clearPreapproval: changed !== null }, tx);
+    await storeNewKey(
+      {
+        connectionId: conn.id,
+        clinicId: conn.clinicId,
+        sealed,
+        region,
+        apiVersion: verdict.apiVersion,
+        accepted,
+        identity,
+        clearPreapproval: changed !== null,
+      },
+      tx,
+    );
     const dropNote = identity.drop
       ? ` Visible patients fell from ${identity.drop.before} to ${identity.drop.after}: check the key's account and locations.`
       : "";
