@@ -1,4 +1,4 @@
-import { and, eq, ilike, inArray, isNull, or, sql, type Column, type SQL } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql, type Column, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../client.ts";
 import { alerts, clinics, connections } from "../schema/index.ts";
@@ -54,10 +54,12 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** The free-text match on the clinics row in scope (name or admin email contains the term, any case). */
-export function textMatch(q: string, table: { name: Column; adminEmail: Column } = clinics): SQL {
-  const pattern = `%${escapeLike(q)}%`;
-  return or(ilike(table.name, pattern), ilike(table.adminEmail, pattern))!;
+/**
+ * The free-text match on the clinics row in scope: name or admin email contains the term, any case.
+ * search_text is both, lower-cased on write, so this compares bytes instead of folding case per row.
+ */
+export function textMatch(q: string, table: { searchText: Column } = clinics): SQL {
+  return sql`${table.searchText} like lower(${`%${escapeLike(q)}%`})`;
 }
 
 /**
