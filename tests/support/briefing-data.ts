@@ -19,7 +19,8 @@ import type { Vendor } from "../../domain/vocabulary.ts";
  *   future ones are booked (5% cancelled);
  * - invoices for attended, non-break appointments (exactly `invoicesPerClinic` per clinic when that
  *   many are eligible), issued on the appointment's local date: mostly paid, open more often when
- *   recent, ~2% open credit (a negative credit), ~1% deleted, ~1% closed;
+ *   recent, ~2% open credit (a negative credit), ~1% deleted, ~1% closed; paid and closed ones carry a
+ *   closed_at 0–14 days after issue (as Cliniko's does), so AR at an earlier week's end can be rebuilt;
  * - with `availability` (default: Cliniko yes, Nookal no): daily availability Mon–Fri 09:00–12:30 and
  *   13:30–17:00 per practitioner, one unavailable day per practitioner in the briefed week for every
  *   fourth practitioner, and a Saturday 09:00–12:00 availability block for every third one.
@@ -182,7 +183,7 @@ export async function seedBriefingData(db: Db, opts: BriefingSeedOptions): Promi
           patient_id, practitioner_id, appointment_id, closed_at, deleted, vendor_updated_at)
         select record_set_id, '4' || substr(id, 2), substr(id, 12), issue_date,
           status, case status when 'open' then '10' when 'paid' then '20' when 'closed' then '30' else '40' end,
-          total, total, 0, patient_id, practitioner_id, id, case when status = 'closed' then ${nowIso}::timestamptz end, h % 100 = 1, ${nowIso}::timestamptz
+          total, total, 0, patient_id, practitioner_id, id, case when status in ('paid', 'closed') then least(${nowIso}::timestamptz, ((issue_date + (h / 1000 % 15)::int) + time '12:00') at time zone ${timeZone}) end, h % 100 = 1, ${nowIso}::timestamptz
         from (
           select *, case when h % 100 = 0 then 'open_credit' when h % 100 = 2 then 'closed'
                          when h / 100 % 100 < case when age <= 14 then 30 when age <= 60 then 10 else 3 end then 'open' else 'paid' end as status,
