@@ -84,7 +84,9 @@ export const practitionerUtilisationDrop: Rule = (f) => {
       ),
     );
   }
-  return candidates.length > 0 ? { candidates } : { none: `no practitioner's utilisation fell by ${pct(TARGETS.utilisationDropPoints)} points or more` };
+  return candidates.length > 0
+    ? { candidates }
+    : { none: `no practitioner's utilisation fell by ${Math.round(TARGETS.utilisationDropPoints * 100)} points or more` };
 };
 
 export const unusedCapacity: Rule = (f) => {

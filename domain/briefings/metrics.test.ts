@@ -85,9 +85,27 @@ describe("utilisation", () => {
         availability: [
           ...weekdays([{ startsAt: "09:00", endsAt: "17:00" }], [1]),
           // − Monday 12:00–13:00 unavailable: 420
-          { kind: "unavailable", id: "u1", practitionerId: "p1", dayOfWeek: null, spans: null, startsAt: at("2026-11-23", "12:00"), endsAt: at("2026-11-23", "13:00"), repeatRule: null },
+          {
+            kind: "unavailable",
+            id: "u1",
+            practitionerId: "p1",
+            dayOfWeek: null,
+            spans: null,
+            startsAt: at("2026-11-23", "12:00"),
+            endsAt: at("2026-11-23", "13:00"),
+            repeatRule: null,
+          },
           // + Saturday 09:00–12:00 extra: 600
-          { kind: "extra", id: "x1", practitionerId: "p1", dayOfWeek: null, spans: null, startsAt: at("2026-11-28", "09:00"), endsAt: at("2026-11-28", "12:00"), repeatRule: null },
+          {
+            kind: "extra",
+            id: "x1",
+            practitionerId: "p1",
+            dayOfWeek: null,
+            spans: null,
+            startsAt: at("2026-11-28", "09:00"),
+            endsAt: at("2026-11-28", "12:00"),
+            repeatRule: null,
+          },
         ],
         appointments: [
           appt({ startsAt: at("2026-11-23", "09:00") }), // attended 09:00–10:00
@@ -191,7 +209,11 @@ describe("revenue and AR", () => {
   it("revenue = paid + open + open credit issued in the week, exact; closed and break invoices left out; per attended hour", () => {
     const m = run(
       data({
-        appointments: [appt({ id: "brk-appt", startsAt: at("2026-11-23", "12:00"), appointmentTypeId: "brk" }), appt({ startsAt: at("2026-11-24", "09:00") }), appt({ startsAt: at("2026-11-24", "10:00") })],
+        appointments: [
+          appt({ id: "brk-appt", startsAt: at("2026-11-23", "12:00"), appointmentTypeId: "brk" }),
+          appt({ startsAt: at("2026-11-24", "09:00") }),
+          appt({ startsAt: at("2026-11-24", "10:00") }),
+        ],
         invoices: [
           invoice({ status: "paid", totalAmount: "100.10" }),
           invoice({ status: "open", totalAmount: "50.05", issueDate: "2026-11-29" }),
