@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addDays, localDateOf, previousWeekStart, zonedInstant } from "./calendar.ts";
-import { currencyFor, divRound, formatMoney, moneyString, parseMoney } from "./money.ts";
+import { currencyFor, divRound, formatMoney, moneyString, parseMoney, parseUnits } from "./money.ts";
 
 describe("money", () => {
   it("sums vendor decimal strings exactly and rounds once, half away from zero", () => {
@@ -43,5 +43,25 @@ describe("calendar across DST", () => {
     // Monday 30 Nov 07:00 in Melbourne is still Sunday 29 Nov in UTC
     expect(previousWeekStart("Australia/Melbourne", new Date("2026-11-29T20:00:00Z"))).toBe("2026-11-23");
     expect(localDateOf(Date.parse("2026-11-29T20:00:00Z"), "Australia/Melbourne")).toBe("2026-11-30");
+  });
+});
+
+describe("parseUnits", () => {
+  it("agrees with parseMoney on every shape it meets, and rejects what parseMoney rejects", () => {
+    for (const text of ["0", "7", "-25", "123.45", "-0.50", "0.1", ".5", "12.3456", "12.34565", "999999999.9999", "-"]) {
+      let expected: number | string;
+      try {
+        expected = Number(parseMoney(text));
+      } catch {
+        expected = "throws";
+      }
+      let got: number | string;
+      try {
+        got = parseUnits(text);
+      } catch {
+        got = "throws";
+      }
+      expect([text, got]).toEqual([text, expected]);
+    }
   });
 });
