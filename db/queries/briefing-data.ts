@@ -62,7 +62,8 @@ export type AppointmentRow = {
 };
 
 export type InvoiceRow = {
-  id: string;
+  /** Null for a sum of older invoices. */
+  id: string | null;
   issueDate: string | null;
   /** open | paid | closed | open_credit | unknown (domain/vendors/types.ts InvoiceStatus) */
   status: string;
@@ -70,6 +71,8 @@ export type InvoiceRow = {
   practitionerId: string | null;
   closedAt: number | null;
   appointmentId: string | null;
+  /** How many invoices the row stands for (1 in the revenue weeks). */
+  count: number;
 };
 
 export interface BriefingDataRange {
@@ -81,6 +84,10 @@ export interface BriefingDataRange {
   now: Date;
   /** Invoices issued on or after this local date (the AR window of the earliest comparison week), all statuses. */
   invoicesFromDate: string;
+  /** The first comparison week's Monday: invoices from it are read one by one (revenue). */
+  revenueFromDate: string;
+  /** The five weeks' end instants (AR "open at the week's end" for older invoices). */
+  weekEnds: Date[];
   /** The briefed week's last local date (Sunday): nothing issued after it is read. */
   invoicesToDate: string;
   /** The briefed week's end instant: older invoices still open then (or closed after it) are read too, for AR. */
@@ -88,7 +95,7 @@ export interface BriefingDataRange {
 }
 
 /**
- * Every row the briefing computes from, in seven parallel statements (indexes: db/schema/sync.ts
+ * Every row the briefing computes from, in eight parallel statements (indexes: db/schema/sync.ts
  * `sync_appointments_set_starts_idx`, `…_set_patient_starts_idx`, `sync_invoices_set_issue_idx`,
  * `sync_invoices_set_open_idx`, `sync_invoices_set_closed_idx`).
  */
@@ -98,7 +105,8 @@ export async function loadBriefingData(range: BriefingDataRange, db: Db) {
   const toIso = range.to.toISOString();
   const nowIso = range.now.toISOString();
   const weekEndIso = range.weekEnd.toISOString();
-  const [practitioners, appointmentTypes, appointments, patients, future, invoices, availability] = await Promise.all([
+  const weekEnds = `{${range.weekEnds.map((d) => d.getTime()).join(",")}}`;
+  const [practitioners, appointmentTypes, appointments, patients, future, invoices, olderInvoices, availability] = await Promise.all([
     db
       .select({ id: syncPractitioners.id, firstName: syncPractitioners.firstName, lastName: syncPractitioners.lastName, active: syncPractitioners.active })
       .from(syncPractitioners)
@@ -133,12 +141,26 @@ export async function loadBriefingData(range: BriefingDataRange, db: Db) {
     db.execute<{ patient_id: string }>(sql`
       select distinct patient_id from ${syncAppointments}
       where record_set_id = ${rs} and starts_at >= ${toIso} and not deleted and status <> 'cancelled' and patient_id is not null`),
+    // the revenue weeks' invoices one by one (practitioner, appointment) …
     db.execute<InvoiceRow>(sql`
       select id, issue_date::text as "issueDate", status, total_amount::text as "totalAmount", practitioner_id as "practitionerId",
-        (extract(epoch from closed_at) * 1000)::float8 as "closedAt", appointment_id as "appointmentId"
+        (extract(epoch from closed_at) * 1000)::float8 as "closedAt", appointment_id as "appointmentId", 1 as count
       from ${syncInvoices}
-      where record_set_id = ${rs} and not deleted and issue_date <= ${range.invoicesToDate}
-        and (issue_date >= ${range.invoicesFromDate} or status in ('open', 'open_credit') or (closed_at is not null and closed_at >= ${weekEndIso}))`),
+      where record_set_id = ${rs} and not deleted and issue_date >= ${range.revenueFromDate} and issue_date <= ${range.invoicesToDate}`),
+    // … and older ones only as AR needs them, summed per issue date, status, sign and the latest week end their
+    // closed_at is past (0: before every week end), so "open at a week's end" reads the same as on single rows
+    db.execute<InvoiceRow>(sql`
+      select null as id, issue_date::text as "issueDate", status, sum(total_amount)::text as "totalAmount", null as "practitionerId",
+        closed_week_end as "closedAt", null as "appointmentId", count(*)::int as count
+      from (
+        select issue_date, status, total_amount,
+          case when closed_at is null then null else coalesce((
+            select max(e) from unnest(${weekEnds}::float8[]) e where e <= extract(epoch from closed_at) * 1000), 0) end as closed_week_end
+        from ${syncInvoices}
+        where record_set_id = ${rs} and not deleted and issue_date < ${range.revenueFromDate}
+          and (issue_date >= ${range.invoicesFromDate} or status in ('open', 'open_credit') or (closed_at is not null and closed_at >= ${weekEndIso}))
+      ) i
+      group by issue_date, status, total_amount > 0, closed_week_end`),
     db
       .select({
         kind: syncAvailability.kind,
@@ -171,7 +193,8 @@ export async function loadBriefingData(range: BriefingDataRange, db: Db) {
     patients: [...patients].map((p) => ({ patientId: p.patient_id, attendedBefore: p.attended_before })),
     /** Patients with a live (not cancelled, not deleted) booking starting after the range. */
     futureBookedPatientIds: [...future].map((p) => p.patient_id),
-    invoices: [...invoices],
+    /** Single invoices of the revenue weeks, then older ones summed (`count` > 1, no id or practitioner). */
+    invoices: [...invoices, ...olderInvoices],
     availability,
   };
 }

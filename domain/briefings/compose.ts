@@ -32,6 +32,8 @@ export async function composeBriefing(deps: { db: Db }, input: { clinicId: strin
     to: weekEnd,
     now,
     invoicesFromDate: addDays(addDays(firstMonday, 6), -(7 * AR_WINDOW_WEEKS - 1)),
+    revenueFromDate: firstMonday,
+    weekEnds: [0, 1, 2, 3, 4].map((i) => new Date(zonedInstant(addDays(input.weekStart, 7 - 7 * i), "00:00", tz))),
     invoicesToDate: sunday,
     weekEnd,
   };

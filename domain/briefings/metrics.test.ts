@@ -31,6 +31,7 @@ const invoice = (p: Partial<Invoice>): Invoice => ({
   practitionerId: "p1",
   closedAt: null,
   appointmentId: null,
+  count: 1,
   ...p,
 });
 const weekdays = (spans: { startsAt: string; endsAt: string }[], days = [1, 2, 3, 4, 5], practitionerId = "p1") =>

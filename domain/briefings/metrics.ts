@@ -302,6 +302,7 @@ export function computeMetrics(input: MetricsInput): BriefingMetrics {
     closedAt: i.closedAt,
     // why: integer units in a double: exact sums without a bigint per invoice (parseUnits checks the range)
     units: parseUnits(i.totalAmount),
+    count: i.count,
     appointmentTypeId: typeOf(i.appointmentId),
   }));
 
@@ -344,10 +345,10 @@ export function computeMetrics(input: MetricsInput): BriefingMetrics {
     if (!openAt(inv, briefed)) continue;
     const age = Math.max(0, daysBetween(inv.issueDate!, briefed.sunday));
     const b = buckets.find((x) => age >= x.fromDays && (x.toDays === null || age <= x.toDays))!;
-    b.count++;
+    b.count += inv.count;
     b.units += inv.units;
     if (age > 30 && inv.units > 0) {
-      overdue.count++;
+      overdue.count += inv.count;
       overdue.units += inv.units;
     }
   }

@@ -74,6 +74,8 @@ async function main() {
           to: weekEnd,
           now: seeded.now,
           invoicesFromDate: addDays(addDays(firstMonday, 6), -(7 * AR_WINDOW_WEEKS - 1)),
+          revenueFromDate: firstMonday,
+          weekEnds: [0, 1, 2, 3, 4].map((i) => new Date(zonedInstant(addDays(seeded.weekStart, 7 - 7 * i), "00:00", tz))),
           invoicesToDate: addDays(seeded.weekStart, 6),
           weekEnd,
         },
@@ -120,7 +122,7 @@ async function main() {
       `composeBriefing over ${RUNS} runs: p50 ${c.p50.toFixed(1)} ms, p95 ${c.p95.toFixed(1)} ms, max ${c.max.toFixed(1)} ms (bound ${BOUND_MS} ms) ${ok ? "PASS" : "FAIL"}`,
     );
     say(
-      `reads alone (context + 7 parallel statements): p50 ${q.p50.toFixed(1)} ms, p95 ${q.p95.toFixed(1)} ms — ${Math.round((100 * q.p50) / c.p50)}% of compose's p50`,
+      `reads alone (context + 8 parallel statements): p50 ${q.p50.toFixed(1)} ms, p95 ${q.p95.toFixed(1)} ms — ${Math.round((100 * q.p50) / c.p50)}% of compose's p50`,
     );
     say(
       `CPU per briefing: ${(nodeCpu / RUNS).toFixed(1)} ms in this process, ${pids.length > 0 ? `${(pgCpu / RUNS).toFixed(1)} ms in PostgreSQL` : "PostgreSQL not visible"}`,
