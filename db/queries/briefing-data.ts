@@ -47,8 +47,6 @@ export async function loadBriefingContext({ clinicId }: { clinicId: string }, db
   return row ?? null;
 }
 
-export type BriefingContextRow = NonNullable<Awaited<ReturnType<typeof loadBriefingContext>>>;
-
 export type AppointmentRow = {
   id: string;
   startsAt: number;

@@ -54,7 +54,7 @@ export interface BriefingSeedOptions {
   batchSize?: number;
 }
 
-export interface SeededClinic {
+interface SeededClinic {
   clinicId: string;
   connectionId: string;
   recordSetId: string;
@@ -74,7 +74,7 @@ const FIRST = ["Aisha", "Ben", "Chloe", "Dev", "Emma", "Felix", "Grace", "Hiro",
 const LAST = ["Patel", "Nguyen", "Smith", "Walker", "Chen", "Brown", "Singh", "Taylor", "Wilson", "Martin", "Kelly", "Murphy", "Lee", "Young"];
 
 /** Practitioner vendor id (Cliniko-like 19-digit string) for clinic index `ci` (1-based) and practitioner `p` (1-based). */
-export const seededPractitionerId = (ci: number, p: number) => String(1_000_000_000_000_000_000n + BigInt(ci) * 1000n + BigInt(p));
+const seededPractitionerId = (ci: number, p: number) => String(1_000_000_000_000_000_000n + BigInt(ci) * 1000n + BigInt(p));
 
 export async function seedBriefingData(db: Db, opts: BriefingSeedOptions): Promise<BriefingSeedResult> {
   const sql = db.$client;
