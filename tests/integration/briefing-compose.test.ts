@@ -47,6 +47,7 @@ describe("composeBriefing against Postgres", () => {
     expect(await composeBriefing({ db: t.db }, { clinicId: lonely!.id, weekStart: WEEK, now: NOW })).toMatchObject({ ok: false, reason: "no_connection" });
     const { clinicId } = await insertClinic(t.db, { name: "Never Synced Physio", state: "healthy" });
     expect(await composeBriefing({ db: t.db }, { clinicId, weekStart: WEEK, now: NOW })).toMatchObject({ ok: false, reason: "no_synced_data" });
+    await expect(composeBriefing({ db: t.db }, { clinicId, weekStart: "2026-11-24", now: NOW })).rejects.toThrow(/must be a local Monday/);
   });
 
   it("figures match SQL over the CURRENT record set only; a retired set's rows never mix in", async () => {

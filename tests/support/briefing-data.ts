@@ -186,7 +186,7 @@ export async function seedBriefingData(db: Db, opts: BriefingSeedOptions): Promi
           total, total, 0, patient_id, practitioner_id, id, case when status in ('paid', 'closed') then least(${nowIso}::timestamptz, ((issue_date + (h / 1000 % 15)::int) + time '12:00') at time zone ${timeZone}) end, h % 100 = 1, ${nowIso}::timestamptz
         from (
           select *, case when h % 100 = 0 then 'open_credit' when h % 100 = 2 then 'closed'
-                         when h / 100 % 100 < case when age <= 14 then 30 when age <= 60 then 10 else 3 end then 'open' else 'paid' end as status,
+                         when h / 100 % 100 < case when age <= 14 then 30 when age <= 60 then 8 else 1 end then 'open' else 'paid' end as status,
                     case when h % 100 = 0 then -25.00::numeric
                          else case appointment_type_id when 'type-initial' then 120.00 when 'type-extended' then 105.50 else 85.00 end end as total
           from (
