@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { briefingSettings, clinics } from "../../db/schema/index.ts";
 import { zonedInstant, addDays } from "../../domain/briefings/calendar.ts";
 import { composeBriefing } from "../../domain/briefings/compose.ts";
+import { parseMoney } from "../../domain/briefings/money.ts";
 import { BriefingReportSchema } from "../../domain/briefings/report.ts";
 import { seedBriefingData } from "../support/briefing-data.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
@@ -94,6 +95,20 @@ describe("composeBriefing against Postgres", () => {
     expect(report.actions).toHaveLength(3);
     expect(report.fewerActionsReason).toBeNull();
     expect(report.dataAsOf).toBe(NOW.toISOString());
+
+    // a deletion at the vendor (sync sets deleted) takes the row out of every figure
+    const [inv] = await t.sql<{ id: string; total: string }[]>`
+      select i.id, i.total_amount::text as total from sync_invoices i join sync_appointments a on a.record_set_id = i.record_set_id and a.id = i.appointment_id
+      where i.record_set_id = ${current} and not i.deleted and i.status = 'paid' and i.issue_date between ${WEEK} and ${addDays(WEEK, 6)} limit 1`;
+    const [att] = await t.sql<{ id: string }[]>`
+      select id from sync_appointments where record_set_id = ${current} and not deleted and status = 'arrived'
+        and appointment_type_id <> 'type-break' and starts_at >= ${WEEK_FROM} and starts_at < ${WEEK_TO} limit 1`;
+    await t.sql`update sync_invoices set deleted = true where record_set_id = ${current} and id = ${inv!.id}`;
+    await t.sql`update sync_appointments set deleted = true where record_set_id = ${current} and id = ${att!.id}`;
+    const after = await composeBriefing({ db: t.db }, { clinicId: clinic.clinicId, weekStart: WEEK, now: NOW });
+    if (!after.ok) throw new Error(after.message);
+    expect(parseMoney(after.report.totals.revenue.value)).toBe(parseMoney(report.totals.revenue.value) - parseMoney(inv!.total));
+    expect(after.report.totals.attended.value).toBe(report.totals.attended.value - 1);
   });
 
   it("settings choose the practitioners, the currency and working hours; Nookal (no availability) uses the configured hours", async () => {
