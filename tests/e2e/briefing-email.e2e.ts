@@ -1,11 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { BRIEFING_PREVIEW_CSP, previewHtml } from "../../domain/briefings/preview.ts";
 import { renderBriefingEmail } from "../../domain/briefings/render.tsx";
 import { briefingReport, hostileReport, lateBriefing, noHistoryReport } from "../support/briefing-report-fixture.ts";
-import { launchBrowser } from "./support/browser.ts";
+import { launchBrowser, signIn } from "./support/browser.ts";
 
 /**
  * The weekly briefing email (issue 14) as Chromium lays it out, at a desktop mail pane (700 px)
@@ -179,6 +180,36 @@ describe("briefing email edge cases in the browser", () => {
     expect(await page.evaluate(() => document.styleSheets.length)).toBe(1);
     expect(blocked).toEqual([]);
     expect(await page.getByRole("heading", { level: 2 }).count()).toBe(5);
+    await page.close();
+  });
+
+  it("is served by the console to be framed by the console only, with its own policy replacing the default one", async () => {
+    const baseUrl = inject("baseUrl");
+    const sql = postgres(inject("databaseUrl"), { max: 1, onnotice: () => {} });
+    const [clinic] = await sql<{ id: string }[]>`select id from clinics where archived_at is null order by name limit 1`;
+    await sql.end();
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await signIn(page, baseUrl, "viewer@relink.test");
+    const url = `${baseUrl}/clinics/${clinic!.id}/briefing/preview`;
+    const res = await page.request.get(url);
+    // a clinic with no synced week yet still answers with a page saying why, under the same policy
+    expect([200, 409]).toContain(res.status());
+    const csp = res.headersArray().filter((h) => h.name.toLowerCase() === "content-security-policy");
+    expect(csp.map((h) => h.value)).toEqual([BRIEFING_PREVIEW_CSP]);
+    expect(res.headers()["x-frame-options"]).toBe("SAMEORIGIN");
+    // the console (same origin) can frame it; the frame shows the page's heading
+    // why /healthz: a same-origin page without React, so the injected frame is not undone by hydration
+    await page.goto(`${baseUrl}/healthz`);
+    await page.evaluate((src) => {
+      const frame = document.createElement("iframe");
+      frame.src = src;
+      frame.title = "Briefing preview";
+      frame.style.width = "700px";
+      frame.style.height = "600px";
+      document.body.prepend(frame);
+    }, url);
+    await expect.poll(() => page.frameLocator('iframe[title="Briefing preview"]').locator("h1").count(), { timeout: 10_000 }).toBe(1);
+    await page.screenshot({ path: path.join(SHOTS, "briefing-preview-framed.png") });
     await page.close();
   });
 });
