@@ -59,10 +59,17 @@ function toHeaders(source: ExpressRequest["headers"]): Headers {
   return headers;
 }
 
+const ROUTE_OWNED_HEADERS = new Set(["content-security-policy", "x-frame-options"]);
+
 async function sendResponse(res: ExpressResponse, response: Response): Promise<void> {
   res.statusMessage = response.statusText;
   res.status(response.status);
-  for (const [key, value] of response.headers.entries()) res.append(key, value);
+  for (const [key, value] of response.headers.entries()) {
+    // why: a route that states its own framing policy (the briefing preview, made for the console's iframe) replaces
+    // the console-wide default from lib/http/security-headers.ts; appended, both would apply and the stricter would win
+    if (ROUTE_OWNED_HEADERS.has(key)) res.setHeader(key, value);
+    else res.append(key, value);
+  }
   if (response.headers.get("Content-Type")?.match(/text\/event-stream/i)) res.flushHeaders();
   if (response.body) await writeReadableStreamToWritable(response.body, res);
   else res.end();
