@@ -29,7 +29,7 @@ const TEXT_CLINIC = alias(clinics, "text_clinic");
  * Above this many matches a term is walked in index order; at or below it, paged as the list of its
  * clinics' ids. Past it a page within the cap shows "2,000+" instead of counting every match.
  */
-export const TEXT_LIST_MAX = 2_000;
+const TEXT_LIST_MAX = 2_000;
 
 const ARCHIVED_IDS = sql`(select ${clinics.id} from ${clinics} where ${clinics.archivedAt} is not null)`;
 

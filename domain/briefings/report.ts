@@ -16,7 +16,7 @@ const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 /** A figure for the briefed week beside the clinic's average over the previous weeks (null: no history yet). */
 const Compared = <T extends z.ZodType>(value: T) => z.object({ value, previous: value.nullable() });
 
-export const UtilisationSchema = z.object({
+const UtilisationSchema = z.object({
   /** Attended + did-not-arrive appointment minutes (overlaps of one practitioner counted once). */
   bookedMinutes: z.number().int().nonnegative(),
   /** Daily availability + availability blocks − unavailable blocks (or configured hours). */
@@ -24,7 +24,7 @@ export const UtilisationSchema = z.object({
   rate: Rate,
 });
 
-export const AvailabilitySourceSchema = z.enum(["vendor", "configured", "none"]);
+const AvailabilitySourceSchema = z.enum(["vendor", "configured", "none"]);
 
 export const PractitionerLineSchema = z.object({
   id: z.string(),
@@ -42,7 +42,7 @@ export const PractitionerLineSchema = z.object({
   revenuePerAttendedHour: Money.nullable(),
 });
 
-export const ArBucketSchema = z.object({
+const ArBucketSchema = z.object({
   /** "0–30", "31–60", "61–90", "90+" (days since issue). */
   label: z.string(),
   fromDays: z.number().int().nonnegative(),
@@ -51,7 +51,7 @@ export const ArBucketSchema = z.object({
   amount: Money,
 });
 
-export const BriefingActionSchema = z.object({
+const BriefingActionSchema = z.object({
   /** The rule that proposed it (domain/briefings/actions.ts), stable for tests and analytics. */
   rule: z.string(),
   /** One imperative sentence citing its numbers: "Chase the 14 invoices over 30 days: $3,420 outstanding". */
