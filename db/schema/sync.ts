@@ -213,7 +213,13 @@ export const syncAppointments = pgTable(
     seenInPass: uuid("seen_in_pass"),
     syncedAt: timestamp("synced_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.recordSetId, t.id] })],
+  (t) => [
+    primaryKey({ columns: [t.recordSetId, t.id] }),
+    // why (docs/decisions/0038-briefing-metrics.md): the briefing reads five weeks of a set's appointments
+    // by start, and per patient seen their first attended and latest booking
+    index("sync_appointments_set_starts_idx").on(t.recordSetId, t.startsAt),
+    index("sync_appointments_set_patient_starts_idx").on(t.recordSetId, t.patientId, t.startsAt),
+  ],
 );
 
 export const syncInvoices = pgTable(
@@ -241,7 +247,18 @@ export const syncInvoices = pgTable(
     seenInPass: uuid("seen_in_pass"),
     syncedAt: timestamp("synced_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.recordSetId, t.id] })],
+  (t) => [
+    primaryKey({ columns: [t.recordSetId, t.id] }),
+    // why (docs/decisions/0038-briefing-metrics.md): the briefing reads 16 weeks of issued invoices, and
+    // older ones still open (or closed since the briefed week ended) for AR ageing
+    index("sync_invoices_set_issue_idx").on(t.recordSetId, t.issueDate),
+    index("sync_invoices_set_open_idx")
+      .on(t.recordSetId, t.issueDate)
+      .where(sql`${t.status} in ('open', 'open_credit') and not ${t.deleted}`),
+    index("sync_invoices_set_closed_idx")
+      .on(t.recordSetId, t.closedAt)
+      .where(sql`${t.closedAt} is not null`),
+  ],
 );
 
 export const AVAILABILITY_KINDS = ["daily", "extra", "unavailable"] as const;

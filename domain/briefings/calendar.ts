@@ -1,0 +1,80 @@
+/**
+ * Local calendar dates ("YYYY-MM-DD") and wall-clock times in an IANA time zone, turned into
+ * instants correctly across daylight-saving changes. Pure; no dependency beyond Intl.
+ */
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** The zone's offset from UTC at an instant, in ms (Sydney in January: +11 h). */
+export function offsetAt(instantMs: number, timeZone: string): number {
+  const p: Record<string, number> = {};
+  for (const part of formatter(timeZone).formatToParts(new Date(instantMs))) if (part.type !== "literal") p[part.type] = Number(part.value);
+  const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return wall - Math.floor(instantMs / 1000) * 1000;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The instant of a local wall-clock time. Ambiguous (clocks went back): the first occurrence.
+ * Skipped (clocks went forward): the same distance past the gap, as the clock would read it.
+ */
+export function zonedInstant(date: string, time: string, timeZone: string): number {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  const [hh, mm] = time.split(":").map(Number) as [number, number];
+  const wall = Date.UTC(y, m - 1, d, hh, mm);
+  const candidates = [...new Set([offsetAt(wall - DAY_MS, timeZone), offsetAt(wall + DAY_MS, timeZone)])].map((o) => ({ o, t: wall - o }));
+  const valid = candidates.filter((c) => offsetAt(c.t, timeZone) === c.o).map((c) => c.t);
+  return valid.length > 0 ? Math.min(...valid) : Math.max(...candidates.map((c) => c.t));
+}
+
+/** The local calendar date of an instant. */
+export function localDateOf(instantMs: number, timeZone: string): string {
+  return isoDate(instantMs + offsetAt(instantMs, timeZone));
+}
+
+function isoDate(utcMs: number): string {
+  return new Date(utcMs).toISOString().slice(0, 10);
+}
+
+export function addDays(date: string, days: number): string {
+  return isoDate(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS);
+}
+
+/** ISO weekday of a calendar date: 1 = Monday … 7 = Sunday. */
+export function isoWeekday(date: string): number {
+  const d = new Date(`${date}T00:00:00Z`).getUTCDay();
+  return d === 0 ? 7 : d;
+}
+
+/** The Monday on or before a calendar date. */
+export function mondayOf(date: string): string {
+  return addDays(date, 1 - isoWeekday(date));
+}
+
+/** Whole days from `a` to `b` (b − a). */
+export function daysBetween(a: string, b: string): number {
+  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY_MS);
+}
+
+/** The Monday of the last complete local week before `now` (what a Monday-morning briefing covers). */
+export function previousWeekStart(timeZone: string, now: Date): string {
+  return addDays(mondayOf(localDateOf(now.getTime(), timeZone)), -7);
+}
