@@ -147,7 +147,7 @@ export const QUEUES = {
   briefing: spec({
     name: "briefing",
     schema: BriefingPayloadSchema,
-    queue: { policy: "exclusive", retryLimit: 5, retryDelay: 10, retryBackoff: true, expireInSeconds: 300, heartbeatSeconds: 10, notify: true },
+    queue: { policy: "exclusive", retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, heartbeatSeconds: 10, notify: true },
     // why: a briefing is a few queries and a render (CPU, no vendor call); 8 at once per worker keeps the pool busy
     work: { batchSize: 8, perJobResults: true, localConcurrency: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
     singletonKey: (p) => `${p.clinicId}:${p.weekStart}`,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { mondayOf } from "./calendar.ts";
 import {
   briefedWeek,
   briefingDayEnd,
@@ -7,7 +8,6 @@ import {
   isMonday,
   latestDueBriefing,
   localToInstant,
-  mondayOf,
   nextBriefing,
   type ZoneRules,
 } from "./schedule.ts";

@@ -1,3 +1,5 @@
+import { addDays, mondayOf } from "./calendar.ts";
+
 /**
  * When a clinic's weekly briefing is due (issue 14; docs/decisions/0040-briefing-delivery.md). Pure.
  *
@@ -58,12 +60,6 @@ const rules = (z: Zone): ZoneRules => (typeof z === "string" ? intlZone(z) : z);
 const DAY_MS = 86_400_000;
 const MIN_MS = 60_000;
 
-/** YYYY-MM-DD + days, calendar arithmetic (no zone involved). */
-export function addDays(date: string, days: number): string {
-  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d) + days * DAY_MS).toISOString().slice(0, 10);
-}
-
 /** The wall clock at an instant, as "local milliseconds" (UTC fields = local fields). */
 function localMs(z: ZoneRules, atMs: number): number {
   return atMs + z.offsetMinutes(atMs) * MIN_MS;
@@ -92,12 +88,6 @@ export function localToInstant(zone: Zone, date: string, hour = 0, minute = 0): 
 /** The local calendar date at an instant. */
 export function localDate(zone: Zone, at: Date): string {
   return new Date(localMs(rules(zone), at.getTime())).toISOString().slice(0, 10);
-}
-
-/** The local Monday (YYYY-MM-DD) of the week containing `date`. */
-export function mondayOf(date: string): string {
-  const dow = new Date(`${date}T00:00:00Z`).getUTCDay(); // 0 = Sunday
-  return addDays(date, -((dow + 6) % 7));
 }
 
 export function isMonday(date: string): boolean {

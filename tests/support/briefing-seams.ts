@@ -2,6 +2,9 @@ import type { DbOrTx } from "../../db/client.ts";
 import { getBriefingSubject } from "../../db/queries/briefings.ts";
 import type { BriefingDeliveryDeps } from "../../domain/briefings/deliver.ts";
 import type { BriefingReport } from "../../domain/briefings/report.ts";
+import { eq } from "drizzle-orm";
+import { connections } from "../../db/schema/index.ts";
+import { seedBriefingData } from "./briefing-data.ts";
 import type { TestDatabase } from "./db.ts";
 
 // TEMPORARY until brief-compute and brief-render land: replaced by the real composeBriefing / renderBriefingEmail.
@@ -43,4 +46,21 @@ export const briefingRender: BriefingDeliveryDeps["render"] = (report, { late })
   html: "<p>html</p>",
 });
 
-export async function seedBriefingWeek(_t: TestDatabase, _c: { clinic: { id: string }; connection: { id: string } }, _weekStart: string): Promise<void> {}
+/**
+ * Five weeks of a small clinic's synced data ending with `weekStart` (the compute helper's generator),
+ * leaving the connection's sync times as the test set them.
+ */
+export async function seedBriefingWeek(t: TestDatabase, c: { clinic: { id: string }; connection: { id: string } }, weekStart: string): Promise<void> {
+  const [before] = await t.db
+    .select({ lastSyncAt: connections.lastSyncAt, lastSyncSuccessAt: connections.lastSyncSuccessAt, syncState: connections.syncState })
+    .from(connections)
+    .where(eq(connections.id, c.connection.id));
+  await seedBriefingData(t.db, {
+    clinic: { clinicId: c.clinic.id, connectionId: c.connection.id },
+    practitioners: 5,
+    weeks: 5,
+    weekStart,
+    appointmentsPerPractitionerPerWeek: 25,
+  });
+  await t.db.update(connections).set(before!).where(eq(connections.id, c.connection.id));
+}
