@@ -2,6 +2,22 @@ import js from "@eslint/js";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
+// ---- domain/ layer rules (docs/decisions/0019-layers.md), shared by the domain block and the email-template exception
+const DOMAIN_IMPORTS = [
+  {
+    group: ["**/app/**", "**/workers/**", "**/scripts/**", "**/simulator/**", "**/composition/**"],
+    message: "domain/ sits below app/, workers/ and the composition root: they call it, never the reverse",
+  },
+  { group: ["drizzle-orm", "drizzle-orm/*"], message: "all SQL lives in db/queries (grouped by aggregate): call a query function" },
+  { group: ["**/db/schema/**"], allowTypeImports: true, message: "domain/ reads and writes through db/queries; import only types from db/schema" },
+];
+const DOMAIN_NO_FRAMEWORKS = {
+  group: ["@remix-run/*", "pg-boss", "express", "react", "react-dom"],
+  message: "domain/ has no Remix, React or pg-boss inside: routes and job handlers adapt to it",
+};
+/** Email templates: the one place domain/ may render React to a string. */
+const EMAIL_TEMPLATES = ["domain/briefings/render.tsx"];
+
 export default tseslint.config(
   { ignores: ["build/**", "node_modules/**", ".data/**", ".cache/**", "drizzle/**", "test-results/**"] },
   js.configs.recommended,
@@ -54,23 +70,25 @@ export default tseslint.config(
     },
   },
   {
-    files: ["domain/**/*.ts"],
-    ignores: ["domain/**/*.test.ts", "domain/vocabulary.ts"],
+    files: ["domain/**/*.ts", "domain/**/*.tsx"],
+    ignores: ["domain/**/*.test.ts", "domain/**/*.test.tsx", "domain/vocabulary.ts", ...EMAIL_TEMPLATES],
+    rules: { "@typescript-eslint/no-restricted-imports": ["error", { patterns: [...DOMAIN_IMPORTS, DOMAIN_NO_FRAMEWORKS] }] },
+  },
+  {
+    // why: an email template is a pure report → string function; React here is only a template engine that escapes
+    // by construction (renderToStaticMarkup), no Remix, no hooks, no browser (docs/decisions/0039-briefing-email.md)
+    files: EMAIL_TEMPLATES,
     rules: {
       "@typescript-eslint/no-restricted-imports": [
         "error",
         {
+          paths: [{ name: "react-dom", message: "an email template renders with react-dom/server only" }],
           patterns: [
+            ...DOMAIN_IMPORTS,
             {
-              group: ["**/app/**", "**/workers/**", "**/scripts/**", "**/simulator/**", "**/composition/**"],
-              message: "domain/ sits below app/, workers/ and the composition root: they call it, never the reverse",
+              group: ["@remix-run/*", "pg-boss", "express", "react-dom/*", "!react-dom/server"],
+              message: "an email template renders with react-dom/server only: no Remix, pg-boss or browser React",
             },
-            {
-              group: ["@remix-run/*", "pg-boss", "express", "react", "react-dom"],
-              message: "domain/ has no Remix, React or pg-boss inside: routes and job handlers adapt to it",
-            },
-            { group: ["drizzle-orm", "drizzle-orm/*"], message: "all SQL lives in db/queries (grouped by aggregate): call a query function" },
-            { group: ["**/db/schema/**"], allowTypeImports: true, message: "domain/ reads and writes through db/queries; import only types from db/schema" },
           ],
         },
       ],

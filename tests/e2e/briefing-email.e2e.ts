@@ -1,0 +1,129 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderBriefingEmail } from "../../domain/briefings/render.tsx";
+import { briefingReport, hostileReport, lateBriefing, noHistoryReport } from "../support/briefing-report-fixture.ts";
+import { launchBrowser } from "./support/browser.ts";
+
+/**
+ * The weekly briefing email (issue 14) as Chromium lays it out, at a desktop mail pane (700 px)
+ * and a phone (375 px): nothing scrolls sideways, the headings are there, the table-cell bars are
+ * drawn at the widths the figures say. Screenshots go to BRIEFING_SHOTS (else test-results/).
+ */
+
+const SHOTS = process.env.BRIEFING_SHOTS ?? path.resolve("test-results", "briefing-email");
+const brand = { productName: "Clinic Connect", logoUrl: null, supportEmail: "help@clinic-connect.example", supportUrl: null };
+const late = renderBriefingEmail(lateBriefing.report, {
+  brand,
+  vendor: "cliniko",
+  late: lateBriefing.late,
+  setupUrl: "https://console.clinic-connect.example/clinics/x/briefing",
+});
+
+let browser: Browser;
+
+beforeAll(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function open(html: string, width: number, colorScheme: "light" | "dark" = "light"): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height: 900 }, colorScheme, javaScriptEnabled: true });
+  page.on("dialog", (d) => {
+    throw new Error(`the email ran script: ${d.message()}`);
+  });
+  await page.setContent(html, { waitUntil: "load" });
+  return page;
+}
+
+/** Elements whose right edge passes the viewport: what a reader would have to scroll sideways to see. */
+const overflow = (page: Page) =>
+  page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const wide = [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > width + 0.5).map((el) => el.tagName);
+    return { scrollWidth: document.documentElement.scrollWidth, width, wide };
+  });
+
+describe.each([
+  { name: "desktop", width: 700 },
+  { name: "phone", width: 375 },
+])("the briefing email at $name width ($width px)", ({ name, width }) => {
+  it("fits without horizontal scrolling, with its headings and bars, and is saved as a screenshot", async () => {
+    const page = await open(late.html, width);
+    const o = await overflow(page);
+    expect(o.wide).toEqual([]);
+    expect(o.scrollWidth).toBeLessThanOrEqual(o.width);
+
+    expect(await page.locator("html").getAttribute("lang")).toBe("en");
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Your week at Harbourside Physio & Pilates");
+    const h2 = await page.getByRole("heading", { level: 2 }).allTextContents();
+    expect(h2).toEqual(["Three actions for this week", "Practitioners", "Accounts receivable", "Notes", "How these figures are defined"]);
+    expect(await page.locator("[data-late]").isVisible()).toBe(true);
+
+    // each bar is painted, and its share of the track is the figure it stands for (±2 points of rounding)
+    const bars = await page.locator("[data-bar]").evaluateAll((cells) =>
+      cells.map((td) => {
+        const cell = td.getBoundingClientRect();
+        const track = td.closest("table")!.getBoundingClientRect();
+        return {
+          kind: td.getAttribute("data-bar"),
+          share: Math.round((cell.width / track.width) * 100),
+          height: cell.height,
+          colour: getComputedStyle(td).backgroundColor,
+        };
+      }),
+    );
+    const now = bars.filter((b) => b.kind === "now").map((b) => b.share);
+    const expected = [81, 52, 77, 63];
+    expect(now).toHaveLength(expected.length);
+    now.forEach((share, i) => expect(Math.abs(share - expected[i]!)).toBeLessThanOrEqual(2));
+    for (const b of bars) {
+      expect(b.height).toBeGreaterThanOrEqual(5);
+      expect(b.colour).not.toBe("rgba(0, 0, 0, 0)");
+    }
+    expect(bars.filter((b) => b.kind === "prev")).toHaveLength(4);
+    expect(bars.filter((b) => b.kind === "ar")).toHaveLength(4);
+    // headline tiles of one row line up at the same height
+    const tiles = await page.locator("[data-figure]").evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().height)));
+    for (let i = 0; i + 1 < tiles.length; i += 2) expect(tiles[i]).toBe(tiles[i + 1]);
+
+    await page.screenshot({ path: path.join(SHOTS, `briefing-${name}.png`), fullPage: true });
+    await page.close();
+  });
+
+  it("stays readable in dark mode (clients that honour prefers-color-scheme)", async () => {
+    const page = await open(late.html, width, "dark");
+    const colours = await page.evaluate(() => {
+      const h1 = document.querySelector("h1")!;
+      const card = document.querySelector(".b-card")!;
+      return { text: getComputedStyle(h1).color, card: getComputedStyle(card).backgroundColor };
+    });
+    expect(colours).toEqual({ text: "rgb(243, 244, 246)", card: "rgb(17, 24, 39)" });
+    expect((await overflow(page)).wide).toEqual([]);
+    await page.screenshot({ path: path.join(SHOTS, `briefing-${name}-dark.png`), fullPage: true });
+    await page.close();
+  });
+});
+
+describe("briefing email edge cases in the browser", () => {
+  it("renders hostile clinic and practitioner names as text, running nothing", async () => {
+    const page = await open(renderBriefingEmail(hostileReport, { brand }).html, 375);
+    expect(await page.locator("script, img").count()).toBe(0);
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe(`Your week at <script>alert("clinic")</script> & Co`);
+    expect(await page.getByText(`<img src=x onerror=alert(1)>"Dr' Bad`).count()).toBe(1);
+    await page.close();
+  });
+
+  it("lays out a first briefing with no history at phone width", async () => {
+    const page = await open(renderBriefingEmail(noHistoryReport, { brand }).html, 375);
+    expect((await overflow(page)).wide).toEqual([]);
+    expect(await page.locator('[data-bar="prev"]').count()).toBe(0);
+    expect(await page.locator('[data-bar="now"]').count()).toBe(4);
+    await page.screenshot({ path: path.join(SHOTS, "briefing-phone-no-history.png"), fullPage: true });
+    await page.close();
+  });
+});
