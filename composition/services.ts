@@ -7,6 +7,7 @@ import type { AlertRecipients, AlertWorkDeps } from "../domain/alerts/apply.ts";
 import type { DeliveryDeps } from "../domain/alerts/deliver.ts";
 import type { BulkDeps } from "../domain/bulk/operations.ts";
 import type { BriefingDeliveryDeps } from "../domain/briefings/deliver.ts";
+import { renderBriefingEmail } from "../domain/briefings/render.tsx";
 import { smtpEmailSender, type EmailSender } from "../domain/alerts/email.ts";
 import { assertKeyringReadsStoredKeys } from "../domain/connections/keyring-check.ts";
 import { keyringFromConfig, type Keyring } from "../domain/connections/key-storage.ts";
@@ -89,8 +90,8 @@ export function bulkDeps(services: Services): BulkDeps {
 }
 
 /** What delivering a weekly briefing needs (domain/briefings/deliver.ts), for the worker, tests and the bench. */
-export function briefingDelivery(services: Services, seams: Pick<BriefingDeliveryDeps, "compose" | "render">): BriefingDeliveryDeps {
-  return { db: services.db, ...seams, deliveries: services.queues.deliver, alerts: services.alerts, brand: services.brand };
+export function briefingDelivery(services: Services, seams: Pick<BriefingDeliveryDeps, "compose">): BriefingDeliveryDeps {
+  return { db: services.db, render: renderBriefingEmail, ...seams, deliveries: services.queues.deliver, alerts: services.alerts, brand: services.brand };
 }
 
 /** What a sync needs (worker handler, tests, benches): the probe pipeline for its failures, its own vendor deps. */

@@ -8,6 +8,7 @@ import type { Brand } from "../brand.ts";
 import { buildEscalationPacket } from "../health/escalation.ts";
 import type { DeliveryJobQueue } from "../jobs.ts";
 import { holdReason, notSetUp, STALE_AFTER_HOURS } from "./hold.ts";
+import type { BriefingEmailContext } from "./content.ts";
 import type { BriefingReport } from "./report.ts";
 import { briefingDayEnd, briefingDueAt, isMonday } from "./schedule.ts";
 
@@ -26,8 +27,8 @@ export interface BriefingDeliveryDeps {
   db: Db | DbOrTx;
   /** domain/briefings/compose.ts composeBriefing. */
   compose: (deps: { db: DbOrTx }, input: { clinicId: string; weekStart: string; now?: Date }) => Promise<ComposeResult>;
-  /** domain/briefings/render.ts renderBriefingEmail. */
-  render: (report: BriefingReport, options: { brand: Brand; late?: { dueAt: Date } | null }) => { subject: string; html: string; text: string };
+  /** domain/briefings/render.tsx renderBriefingEmail. */
+  render: (report: BriefingReport, ctx: BriefingEmailContext) => { subject: string; html: string; text: string };
   deliveries: DeliveryJobQueue;
   /** The alert machinery, for "briefing held" (support only, deduplicated). */
   alerts: AlertWorkDeps;
@@ -90,7 +91,7 @@ export async function deliverBriefing(deps: BriefingDeliveryDeps, input: { clini
     const composed = await deps.compose({ db: tx }, { clinicId: input.clinicId, weekStart: input.weekStart, now });
     if (!composed.ok) return composed.reason === "no_connection" ? skip(composed.message) : hold(composed.message);
     const late = row.state === "held" || now.getTime() - dueAt.getTime() > LATE_AFTER_MS;
-    const email = deps.render(composed.report, { brand: deps.brand, late: late ? { dueAt } : null });
+    const email = deps.render(composed.report, { brand: deps.brand, vendor: c.vendor, late: late ? { dueAt: dueAt.toISOString() } : null });
 
     const notifications: NewAlertNotification[] = recipients.map((target) => ({
       id: randomUUID(),

@@ -40,11 +40,7 @@ export const briefingCompose: BriefingDeliveryDeps["compose"] = async ({ db }: {
   return { ok: true, report };
 };
 
-export const briefingRender: BriefingDeliveryDeps["render"] = (report, { late }) => ({
-  subject: `Weekly briefing ${report.clinicName}${late ? " (late)" : ""}`,
-  text: "text",
-  html: "<p>html</p>",
-});
+export { renderBriefingEmail as briefingRender } from "../../domain/briefings/render.tsx";
 
 /**
  * Five weeks of a small clinic's synced data ending with `weekStart` (the compute helper's generator),
