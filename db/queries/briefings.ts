@@ -1,6 +1,18 @@
 import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../client.ts";
-import { briefings, briefingSettings, clinics, connections, type BriefingRow, type BriefingSettingsRow } from "../schema/index.ts";
+import {
+  briefings,
+  briefingSettings,
+  clinics,
+  connections,
+  syncAppointments,
+  syncAppointmentTypes,
+  syncAvailability,
+  syncPractitioners,
+  syncRecordSets,
+  type BriefingRow,
+  type BriefingSettingsRow,
+} from "../schema/index.ts";
 import type { BriefingState } from "../../domain/vocabulary.ts";
 
 /** The weekly briefing's rows and settings (docs/decisions/0040-briefing-delivery.md). */
@@ -168,4 +180,31 @@ export async function saveBriefingSettings(
     .insert(briefingSettings)
     .values({ clinicId, ...settings, updatedAt: now })
     .onConflictDoUpdate({ target: briefingSettings.clinicId, set: { ...settings, updatedAt: now } });
+}
+
+// ---- the setup page's lists (the connection's current record set)
+
+/** Practitioners of the current record set, with their appointments (not deleted, not cancelled) in [from, to) and whether the vendor gives availability. */
+export async function listSetupPractitioners({ connectionId, from, to }: { connectionId: string; from: Date; to: Date }, db: DbOrTx) {
+  const rows = await db.execute<{ id: string; first_name: string; last_name: string; active: boolean; appointments: number; has_availability: boolean }>(sql`
+    select p.id, p.first_name, p.last_name, p.active,
+      (select count(*)::int from ${syncAppointments} a
+        where a.record_set_id = p.record_set_id and a.practitioner_id = p.id and not a.deleted and a.cancelled_at is null
+          and a.starts_at >= ${from.toISOString()}::timestamptz and a.starts_at < ${to.toISOString()}::timestamptz) as appointments,
+      exists (select 1 from ${syncAvailability} v
+        where v.record_set_id = p.record_set_id and v.practitioner_id = p.id and v.kind = 'daily' and not v.deleted) as has_availability
+    from ${syncPractitioners} p
+    join ${syncRecordSets} s on s.id = p.record_set_id and s.connection_id = ${connectionId} and s.retired_at is null
+    order by p.active desc, p.last_name, p.first_name, p.id
+    limit 500`);
+  return rows.map((r) => ({ id: r.id, name: `${r.first_name} ${r.last_name}`.trim(), active: r.active, appointments: r.appointments, hasAvailability: r.has_availability }));
+}
+
+export async function listSetupAppointmentTypes({ connectionId }: { connectionId: string }, db: DbOrTx) {
+  return db
+    .select({ id: syncAppointmentTypes.id, name: syncAppointmentTypes.name, archived: syncAppointmentTypes.archived })
+    .from(syncAppointmentTypes)
+    .innerJoin(syncRecordSets, and(eq(syncRecordSets.id, syncAppointmentTypes.recordSetId), eq(syncRecordSets.connectionId, connectionId), isNull(syncRecordSets.retiredAt)))
+    .orderBy(asc(syncAppointmentTypes.archived), asc(syncAppointmentTypes.name))
+    .limit(500);
 }

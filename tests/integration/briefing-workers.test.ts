@@ -54,9 +54,18 @@ function startWorker(extra: Record<string, string> = {}): Worker {
     if (!line.startsWith("{")) return;
     const msg = JSON.parse(line) as Record<string, unknown>;
     seen.push(msg);
-    for (const w of [...waiters]) if (w.predicate(msg)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(msg));
+    for (const w of [...waiters]) {
+      if (!w.predicate(msg)) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(msg);
+    }
   });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => (children.delete(child), resolve(signal))));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on("exit", (_code, signal) => {
+      children.delete(child);
+      resolve(signal);
+    }),
+  );
   return {
     child,
     exited,
