@@ -7,7 +7,6 @@ import type { AlertRecipients, AlertWorkDeps } from "../domain/alerts/apply.ts";
 import type { DeliveryDeps } from "../domain/alerts/deliver.ts";
 import type { BulkDeps } from "../domain/bulk/operations.ts";
 import type { BriefingDeliveryDeps } from "../domain/briefings/deliver.ts";
-import { renderBriefingEmail } from "../domain/briefings/render.tsx";
 import { smtpEmailSender, type EmailSender } from "../domain/alerts/email.ts";
 import { assertKeyringReadsStoredKeys } from "../domain/connections/keyring-check.ts";
 import { keyringFromConfig, type Keyring } from "../domain/connections/key-storage.ts";
@@ -91,7 +90,16 @@ export function bulkDeps(services: Services): BulkDeps {
 
 /** What delivering a weekly briefing needs (domain/briefings/deliver.ts), for the worker, tests and the bench. */
 export function briefingDelivery(services: Services, seams: Pick<BriefingDeliveryDeps, "compose">): BriefingDeliveryDeps {
-  return { db: services.db, render: renderBriefingEmail, ...seams, deliveries: services.queues.deliver, alerts: services.alerts, brand: services.brand };
+  return {
+    db: services.db,
+    // why: imported when the first briefing renders, not at start: the renderer is .tsx, which plain node
+    // (the worker) cannot load yet — see docs/decisions/0040 "the renderer in the worker"
+    render: async (report, ctx) => (await import("../domain/briefings/render.tsx")).renderBriefingEmail(report, ctx),
+    ...seams,
+    deliveries: services.queues.deliver,
+    alerts: services.alerts,
+    brand: services.brand,
+  };
 }
 
 /** What a sync needs (worker handler, tests, benches): the probe pipeline for its failures, its own vendor deps. */

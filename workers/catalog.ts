@@ -101,7 +101,8 @@ export const QUEUES = {
       notify: true,
     },
     // why: perJobResults lets one failing receiver retry alone instead of failing its whole batch
-    work: { batchSize: 10, perJobResults: true, localConcurrency: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
+    // burstWhenBatchFull: the Monday briefings put thousands of emails on this queue at once (docs/decisions/0040)
+    work: { batchSize: 10, burstWhenBatchFull: true, perJobResults: true, localConcurrency: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
   }),
   // why: "stately" with the connection as singleton key: at most one sync running and one waiting per
   // connection, so two requests run one after the other and a sweep never stacks them. The heartbeat
@@ -149,7 +150,8 @@ export const QUEUES = {
     schema: BriefingPayloadSchema,
     queue: { policy: "exclusive", retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, heartbeatSeconds: 10, notify: true },
     // why: a briefing is a few queries and a render (CPU, no vendor call); 8 at once per worker keeps the pool busy
-    work: { batchSize: 8, perJobResults: true, localConcurrency: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
+    // burstWhenBatchFull: a full batch fetches the next at once (the Monday run is 5,000 jobs), not after the poll interval
+    work: { batchSize: 8, burstWhenBatchFull: true, perJobResults: true, localConcurrency: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
     singletonKey: (p) => `${p.clinicId}:${p.weekStart}`,
   }),
   "briefing-sweep": spec({

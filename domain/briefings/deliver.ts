@@ -9,6 +9,7 @@ import { buildEscalationPacket } from "../health/escalation.ts";
 import type { DeliveryJobQueue } from "../jobs.ts";
 import { holdReason, notSetUp, STALE_AFTER_HOURS } from "./hold.ts";
 import type { BriefingEmailContext } from "./content.ts";
+import type { BriefingEmail } from "./render.tsx";
 import type { BriefingReport } from "./report.ts";
 import { briefingDayEnd, briefingDueAt, isMonday } from "./schedule.ts";
 
@@ -28,7 +29,7 @@ export interface BriefingDeliveryDeps {
   /** domain/briefings/compose.ts composeBriefing. */
   compose: (deps: { db: DbOrTx }, input: { clinicId: string; weekStart: string; now?: Date }) => Promise<ComposeResult>;
   /** domain/briefings/render.tsx renderBriefingEmail. */
-  render: (report: BriefingReport, ctx: BriefingEmailContext) => { subject: string; html: string; text: string };
+  render: (report: BriefingReport, ctx: BriefingEmailContext) => BriefingEmail | Promise<BriefingEmail>;
   deliveries: DeliveryJobQueue;
   /** The alert machinery, for "briefing held" (support only, deduplicated). */
   alerts: AlertWorkDeps;
@@ -91,7 +92,7 @@ export async function deliverBriefing(deps: BriefingDeliveryDeps, input: { clini
     const composed = await deps.compose({ db: tx }, { clinicId: input.clinicId, weekStart: input.weekStart, now });
     if (!composed.ok) return composed.reason === "no_connection" ? skip(composed.message) : hold(composed.message);
     const late = row.state === "held" || now.getTime() - dueAt.getTime() > LATE_AFTER_MS;
-    const email = deps.render(composed.report, { brand: deps.brand, vendor: c.vendor, late: late ? { dueAt: dueAt.toISOString() } : null });
+    const email = await deps.render(composed.report, { brand: deps.brand, vendor: c.vendor, late: late ? { dueAt: dueAt.toISOString() } : null });
 
     const notifications: NewAlertNotification[] = recipients.map((target) => ({
       id: randomUUID(),

@@ -50,7 +50,7 @@ let briefings = 0;
 const delivery = {
   ...base,
   now: () => new Date(Date.now() + offset),
-  render: (...args: Parameters<typeof base.render>) => {
+  render: async (...args: Parameters<typeof base.render>) => {
     briefings++;
     if (stall && args[0].clinicId === stall) {
       write({ stalled: stall });
