@@ -24,6 +24,20 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 
 /** The zone's offset from UTC at an instant, in ms (Sydney in January: +11 h). */
 export function offsetAt(instantMs: number, timeZone: string): number {
+  // why: zones change offset on whole minutes, so the offset of a minute is the offset of all of it
+  const key = `${timeZone}|${Math.floor(instantMs / 60_000)}`;
+  let o = offsets.get(key);
+  if (o === undefined) {
+    if (offsets.size > 50_000) offsets.clear();
+    o = computeOffset(instantMs, timeZone);
+    offsets.set(key, o);
+  }
+  return o;
+}
+
+const offsets = new Map<string, number>();
+
+function computeOffset(instantMs: number, timeZone: string): number {
   const p: Record<string, number> = {};
   for (const part of formatter(timeZone).formatToParts(new Date(instantMs))) if (part.type !== "literal") p[part.type] = Number(part.value);
   const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
@@ -37,6 +51,20 @@ const DAY_MS = 86_400_000;
  * Skipped (clocks went forward): the same distance past the gap, as the clock would read it.
  */
 export function zonedInstant(date: string, time: string, timeZone: string): number {
+  const key = `${timeZone}|${date}|${time}`;
+  let t = instants.get(key);
+  if (t === undefined) {
+    if (instants.size > 50_000) instants.clear();
+    t = computeInstant(date, time, timeZone);
+    instants.set(key, t);
+  }
+  return t;
+}
+
+// why: a briefing lays the same few local times on the same 35 dates for every practitioner; Intl is the cost
+const instants = new Map<string, number>();
+
+function computeInstant(date: string, time: string, timeZone: string): number {
   const [y, m, d] = date.split("-").map(Number) as [number, number, number];
   const [hh, mm] = time.split(":").map(Number) as [number, number];
   const wall = Date.UTC(y, m - 1, d, hh, mm);

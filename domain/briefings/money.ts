@@ -1,0 +1,72 @@
+/**
+ * Exact money for the briefing: amounts are integers of 1/10,000 of the currency unit (bigint), so the
+ * vendors' decimal strings ("123.45", "-25", "12.3456") sum without loss; only the report's output is
+ * rounded, once, to 2 decimals (half away from zero). Never floats.
+ */
+
+const SCALE = 10_000n;
+
+/** "123.45" → 1234500n. More than 4 decimals round half away from zero at the 4th. */
+export function parseMoney(text: string): bigint {
+  const m = /^(-)?(\d*)(?:\.(\d*))?$/.exec(text.trim());
+  if (!m || (m[2] === "" && (m[3] ?? "") === "")) throw new Error(`not a decimal amount: ${JSON.stringify(text)}`);
+  const frac = (m[3] ?? "").padEnd(5, "0");
+  let units = BigInt(m[2] || "0") * SCALE + BigInt(frac.slice(0, 4));
+  if (Number(frac[4]) >= 5) units += 1n;
+  return m[1] ? -units : units;
+}
+
+/** a ÷ b rounded half away from zero (b ≠ 0). */
+export function divRound(a: bigint, b: bigint): bigint {
+  if (b === 0n) throw new Error("division by zero");
+  const negative = a < 0n !== b < 0n;
+  const [x, y] = [a < 0n ? -a : a, b < 0n ? -b : b];
+  const q = (x * 2n + y) / (y * 2n);
+  return negative ? -q : q;
+}
+
+/** 1234500n → "123.45" (2 decimals, half away from zero). */
+export function moneyString(units: bigint): string {
+  const cents = divRound(units, 100n);
+  const negative = cents < 0n;
+  const abs = negative ? -cents : cents;
+  const whole = abs / 100n;
+  const frac = String(abs % 100n).padStart(2, "0");
+  return `${negative ? "-" : ""}${whole}.${frac}`;
+}
+
+const LOCALES: Record<string, string> = { AUD: "en-AU", NZD: "en-NZ", GBP: "en-GB", USD: "en-US", CAD: "en-CA", EUR: "en-IE", ZAR: "en-ZA", SGD: "en-SG" };
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
+/** "3420.00", "AUD" → "$3,420.00" in the currency's home locale (Intl formats the exact decimal string). */
+export function formatMoney(amount: string, currency: string): string {
+  let f = moneyFormats.get(currency);
+  if (!f) {
+    f = new Intl.NumberFormat(LOCALES[currency] ?? "en", { style: "currency", currency });
+    moneyFormats.set(currency, f);
+  }
+  return f.format(amount as Intl.StringNumericLiteral);
+}
+
+const CURRENCY_BY_COUNTRY: Record<string, string> = {
+  AU: "AUD",
+  NZ: "NZD",
+  GB: "GBP",
+  US: "USD",
+  CA: "CAD",
+  IE: "EUR",
+  ZA: "ZAR",
+  SG: "SGD",
+  DE: "EUR",
+  FR: "EUR",
+  NL: "EUR",
+  ES: "EUR",
+  IT: "EUR",
+};
+
+/** The briefing's currency: the clinic's setting, else its country's, else AUD (with a note from the caller). */
+export function currencyFor(setting: string | null | undefined, country: string): { currency: string; fromCountry: boolean; known: boolean } {
+  if (setting) return { currency: setting.toUpperCase(), fromCountry: false, known: true };
+  const c = CURRENCY_BY_COUNTRY[country.toUpperCase()];
+  return { currency: c ?? "AUD", fromCountry: true, known: c !== undefined };
+}
