@@ -14,6 +14,7 @@ import type { WorkingHoursSpan } from "../../db/schema/briefings.ts";
 import type { Actor } from "../clinics/console-actions.ts";
 import { DomainError } from "../errors.ts";
 import { holdReason, notSetUp } from "./hold.ts";
+import { EXCLUDED_TYPE_NAME } from "./metrics.ts";
 import { formatBriefingMoment, latestDueBriefing, nextBriefing, weekLabel } from "./schedule.ts";
 import { BRIEFING_STATE_LABELS } from "../vocabulary.ts";
 
@@ -24,8 +25,6 @@ import { BRIEFING_STATE_LABELS } from "../vocabulary.ts";
  * when the first briefing arrives, and the history of sent, held and skipped weeks.
  */
 
-/** Appointment types named like these are left out by default (breaks, admin, internal time). */
-export const DEFAULT_EXCLUDED_TYPE = /\b(break|lunch|admin|administration|internal|meeting|training|blocked?)\b/i;
 
 const COUNTRY_CURRENCY: Record<string, string> = { AU: "AUD", NZ: "NZD", GB: "GBP", US: "USD", CA: "CAD", IE: "EUR", SG: "SGD", ZA: "ZAR" };
 export function currencyForCountry(country: string): string {
@@ -133,7 +132,7 @@ export async function loadBriefingSetup({ clinicId, now = new Date() }: { clinic
   ]);
   const defaultPractitioners = practitioners.filter((p) => p.active && p.appointments > 0).map((p) => p.id);
   const counted = saved?.practitionerIds ?? defaultPractitioners;
-  const excluded = saved?.excludedAppointmentTypeIds ?? types.filter((t) => DEFAULT_EXCLUDED_TYPE.test(t.name)).map((t) => t.id);
+  const excluded = saved?.excludedAppointmentTypeIds ?? types.filter((t) => EXCLUDED_TYPE_NAME.test(t.name)).map((t) => t.id);
   const recipients = saved?.recipients?.length ? saved.recipients : clinic.adminEmail ? [clinic.adminEmail] : [];
   const enabled = saved?.enabled ?? true;
   const healthy = connection ? holdReason({ ...connection, lastSyncSuccessAt: connection.lastSyncSuccessAt ?? now }, now) === null : false;
@@ -169,7 +168,7 @@ export async function loadBriefingSetup({ clinicId, now = new Date() }: { clinic
       workingHours: Object.fromEntries(Object.entries(saved?.workingHours ?? {}).map(([id, spans]) => [id, formatWorkingHours(spans)])),
     },
     practitioners: practitioners.map((p) => ({ ...p, counted: counted.includes(p.id), byDefault: defaultPractitioners.includes(p.id) })),
-    appointmentTypes: types.map((t) => ({ ...t, excluded: excluded.includes(t.id), byDefault: DEFAULT_EXCLUDED_TYPE.test(t.name) })),
+    appointmentTypes: types.map((t) => ({ ...t, excluded: excluded.includes(t.id), byDefault: EXCLUDED_TYPE_NAME.test(t.name) })),
     recipients,
     checklist,
     ready,

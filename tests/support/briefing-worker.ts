@@ -21,7 +21,6 @@ import { startBoss } from "../../workers/boss.ts";
 import { workBriefingQueues } from "../../workers/handlers/briefing.ts";
 import { workDeliverQueues } from "../../workers/handlers/deliver.ts";
 import { briefingDelivery } from "../../composition/services.ts";
-import { briefingCompose } from "./briefing-seams.ts";
 
 const need = (name: string): string => {
   const v = process.env[name];
@@ -45,7 +44,7 @@ const services = composeServices({
 const write = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 const offset = Number(process.env.CLOCK_OFFSET_MS ?? 0);
 const stall = process.env.STALL_CLINIC;
-const base = briefingDelivery(services, { compose: briefingCompose });
+const base = briefingDelivery(services);
 let briefings = 0;
 const delivery = {
   ...base,
