@@ -77,7 +77,10 @@ export type BriefingPatch = Partial<
   Pick<BriefingRow, "state" | "sentAt" | "late" | "heldReason" | "heldAt" | "skippedReason" | "report" | "recipients" | "notificationIds">
 >;
 
-export async function updateBriefing({ clinicId, weekStart, patch, now }: { clinicId: string; weekStart: string; patch: BriefingPatch; now: Date }, tx: DbOrTx) {
+export async function updateBriefing(
+  { clinicId, weekStart, patch, now }: { clinicId: string; weekStart: string; patch: BriefingPatch; now: Date },
+  tx: DbOrTx,
+) {
   await tx
     .update(briefings)
     .set({ ...patch, updatedAt: now })
@@ -86,10 +89,7 @@ export async function updateBriefing({ clinicId, weekStart, patch, now }: { clin
 
 /** The zones of active clinics: the sweep works out each zone's due week once. */
 export async function listBriefingTimeZones(db: Db): Promise<string[]> {
-  const rows = await db
-    .selectDistinct({ timeZone: clinics.timeZone })
-    .from(clinics)
-    .where(isNull(clinics.archivedAt));
+  const rows = await db.selectDistinct({ timeZone: clinics.timeZone }).from(clinics).where(isNull(clinics.archivedAt));
   return rows.map((r) => r.timeZone);
 }
 
@@ -197,14 +197,23 @@ export async function listSetupPractitioners({ connectionId, from, to }: { conne
     join ${syncRecordSets} s on s.id = p.record_set_id and s.connection_id = ${connectionId} and s.retired_at is null
     order by p.active desc, p.last_name, p.first_name, p.id
     limit 500`);
-  return rows.map((r) => ({ id: r.id, name: `${r.first_name} ${r.last_name}`.trim(), active: r.active, appointments: r.appointments, hasAvailability: r.has_availability }));
+  return rows.map((r) => ({
+    id: r.id,
+    name: `${r.first_name} ${r.last_name}`.trim(),
+    active: r.active,
+    appointments: r.appointments,
+    hasAvailability: r.has_availability,
+  }));
 }
 
 export async function listSetupAppointmentTypes({ connectionId }: { connectionId: string }, db: DbOrTx) {
   return db
     .select({ id: syncAppointmentTypes.id, name: syncAppointmentTypes.name, archived: syncAppointmentTypes.archived })
     .from(syncAppointmentTypes)
-    .innerJoin(syncRecordSets, and(eq(syncRecordSets.id, syncAppointmentTypes.recordSetId), eq(syncRecordSets.connectionId, connectionId), isNull(syncRecordSets.retiredAt)))
+    .innerJoin(
+      syncRecordSets,
+      and(eq(syncRecordSets.id, syncAppointmentTypes.recordSetId), eq(syncRecordSets.connectionId, connectionId), isNull(syncRecordSets.retiredAt)),
+    )
     .orderBy(asc(syncAppointmentTypes.archived), asc(syncAppointmentTypes.name))
     .limit(500);
 }

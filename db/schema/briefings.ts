@@ -65,9 +65,15 @@ export const briefings = pgTable(
     skippedReason: text("skipped_reason"),
     /** The report as sent (read back through BriefingReportSchema). */
     report: jsonb("report").$type<Record<string, unknown>>(),
-    recipients: text("recipients").array().notNull().default(sql`'{}'::text[]`),
+    recipients: text("recipients")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     /** The alert_notifications rows (one per recipient) the deliver queue sends. */
-    notificationIds: uuid("notification_ids").array().notNull().default(sql`'{}'::uuid[]`),
+    notificationIds: uuid("notification_ids")
+      .array()
+      .notNull()
+      .default(sql`'{}'::uuid[]`),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -167,7 +167,15 @@ async function raiseHeld(deps: BriefingDeliveryDeps, subject: BriefingSubject, w
 async function resolveHeld(deps: BriefingDeliveryDeps, subject: BriefingSubject, now: Date, tx: DbOrTx): Promise<void> {
   if (!subject.connection) return;
   await applyAlertWork(
-    { connectionId: subject.connection.id, clinicId: subject.clinic.id, open: [], resolve: ["briefing_held"], recovered: false, packet: packetFor(subject, "", null), now },
+    {
+      connectionId: subject.connection.id,
+      clinicId: subject.clinic.id,
+      open: [],
+      resolve: ["briefing_held"],
+      recovered: false,
+      packet: packetFor(subject, "", null),
+      now,
+    },
     tx,
     deps.alerts,
   );

@@ -139,7 +139,15 @@ export function nextBriefing(zone: Zone, now: Date): BriefingSlot {
 /** "Monday 7 Dec, 07:00 Australia/Melbourne": the moment as the clinic reads it. */
 export function formatBriefingMoment(timeZone: string, at: Date): string {
   const parts: Record<string, string> = {};
-  const f = new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "long", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  const f = new Intl.DateTimeFormat("en-GB", {
+    timeZone,
+    weekday: "long",
+    day: "numeric",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  });
   for (const x of f.formatToParts(at)) parts[x.type] = x.value;
   return `${parts.weekday} ${parts.day} ${parts.month}, ${parts.hour}:${parts.minute} ${timeZone}`;
 }

@@ -25,7 +25,6 @@ import { BRIEFING_STATE_LABELS } from "../vocabulary.ts";
  * when the first briefing arrives, and the history of sent, held and skipped weeks.
  */
 
-
 const COUNTRY_CURRENCY: Record<string, string> = { AU: "AUD", NZ: "NZD", GB: "GBP", US: "USD", CA: "CAD", IE: "EUR", SG: "SGD", ZA: "ZAR" };
 export function currencyForCountry(country: string): string {
   return COUNTRY_CURRENCY[country] ?? "USD";
@@ -36,7 +35,10 @@ const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
 /** "Mon-Fri 09:00-17:00; Sat 09:00-12:00" → spans (ISO weekday, local HH:MM). Returns an error sentence when it cannot. */
 export function parseWorkingHours(text: string): WorkingHoursSpan[] | string {
   const spans: WorkingHoursSpan[] = [];
-  for (const part of text.split(/[;\n]+/).map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(/[;\n]+/)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([A-Za-z]{3})(?:\s*[-–]\s*([A-Za-z]{3}))?\s+(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})$/.exec(part);
     const day = (d: string | undefined) => (d ? DAYS.findIndex((x) => x.toLowerCase() === d.toLowerCase()) + 1 : 0);
     if (!m) return `Write hours like "Mon-Fri 09:00-17:00; Sat 09:00-12:00" (could not read "${part.slice(0, 40)}")`;
@@ -44,7 +46,8 @@ export function parseWorkingHours(text: string): WorkingHoursSpan[] | string {
     const to = m[2] ? day(m[2]) : from;
     const [h1, m1, h2, m2] = [m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number];
     if (!from || !to || to < from) return `Unknown days in "${part.slice(0, 40)}": use Mon, Tue, Wed, Thu, Fri, Sat, Sun`;
-    if (h1 > 23 || h2 > 24 || m1 > 59 || m2 > 59 || h1 * 60 + m1 >= h2 * 60 + m2) return `"${part.slice(0, 40)}": the end must be after the start, within one day`;
+    if (h1 > 23 || h2 > 24 || m1 > 59 || m2 > 59 || h1 * 60 + m1 >= h2 * 60 + m2)
+      return `"${part.slice(0, 40)}": the end must be after the start, within one day`;
     const two = (n: number) => String(n).padStart(2, "0");
     for (let d = from; d <= to; d++) spans.push({ dayOfWeek: d, startsAt: `${two(h1)}:${two(m1)}`, endsAt: `${two(h2)}:${two(m2)}` });
   }
@@ -64,7 +67,14 @@ export const BriefingSetupSchema = z
     recipients: z
       .string()
       .max(2000, "Keep the list under 2,000 characters")
-      .transform((s) => [...new Set(s.split(/[\s,;]+/).map((e) => e.trim().toLowerCase()).filter(Boolean))])
+      .transform((s) => [
+        ...new Set(
+          s
+            .split(/[\s,;]+/)
+            .map((e) => e.trim().toLowerCase())
+            .filter(Boolean),
+        ),
+      ])
       .pipe(z.array(z.email("One of these is not an email address")).max(20, "At most 20 recipients")),
     practitionersChoice: z.enum(["default", "chosen"], "Choose which practitioners count"),
     practitionerIds: list,
@@ -138,14 +148,24 @@ export async function loadBriefingSetup({ clinicId, now = new Date() }: { clinic
   const healthy = connection ? holdReason({ ...connection, lastSyncSuccessAt: connection.lastSyncSuccessAt ?? now }, now) === null : false;
   const clinicPage = `/clinics/${clinicId}`;
   const checklist = [
-    { key: "connected", label: "Connected and healthy", done: healthy, next: { label: connection ? "Fix the connection on the clinic page" : "Connect the practice system", href: clinicPage } },
+    {
+      key: "connected",
+      label: "Connected and healthy",
+      done: healthy,
+      next: { label: connection ? "Fix the connection on the clinic page" : "Connect the practice system", href: clinicPage },
+    },
     {
       key: "synced",
       label: "First full sync done",
       done: Boolean(connection?.lastSyncSuccessAt),
       next: { label: "Run a sync from the clinic page", href: `${clinicPage}#sync-h` },
     },
-    { key: "practitioners", label: "Practitioners mapped", done: counted.length > 0, next: { label: "Choose the practitioners who count", href: "#practitioners-h" } },
+    {
+      key: "practitioners",
+      label: "Practitioners mapped",
+      done: counted.length > 0,
+      next: { label: "Choose the practitioners who count", href: "#practitioners-h" },
+    },
     { key: "recipients", label: "Someone to send it to", done: recipients.length > 0, next: { label: "Add a recipient", href: "#settings-h" } },
     { key: "enabled", label: "Briefing turned on", done: enabled, next: { label: "Turn the briefing on", href: "#settings-h" } },
   ];
@@ -154,7 +174,14 @@ export async function loadBriefingSetup({ clinicId, now = new Date() }: { clinic
   const current = latestDueBriefing(clinic.timeZone, now);
   const currentRow = history.find((h) => h.weekStart === current.weekStart);
   return {
-    clinic: { id: clinic.id, name: clinic.name, timeZone: clinic.timeZone, country: clinic.country, adminEmail: clinic.adminEmail, archived: clinic.archivedAt !== null },
+    clinic: {
+      id: clinic.id,
+      name: clinic.name,
+      timeZone: clinic.timeZone,
+      country: clinic.country,
+      adminEmail: clinic.adminEmail,
+      archived: clinic.archivedAt !== null,
+    },
     hasConnection: connection !== null,
     notSetUp: connection ? notSetUp(connection) : true,
     settings: {

@@ -115,10 +115,14 @@ try {
   const exact = check!.rows === CLINICS && check!.clinics === CLINICS && check!.duplicates === 0;
   ok = totalMs < BOUND_MS && exact;
   say(`sweep: ${enqueued} jobs enqueued in ${sweepMs.toFixed(0)} ms`);
-  say(`total: ${(totalMs / 1000).toFixed(1)} s for ${CLINICS} briefings with ${WORKERS} workers (bound ${BOUND_MS / 60_000} min) ${totalMs < BOUND_MS ? "PASS" : "FAIL"}`);
+  say(
+    `total: ${(totalMs / 1000).toFixed(1)} s for ${CLINICS} briefings with ${WORKERS} workers (bound ${BOUND_MS / 60_000} min) ${totalMs < BOUND_MS ? "PASS" : "FAIL"}`,
+  );
   say(`per clinic (job start → complete): p50 ${per.p50.toFixed(0)} ms, p95 ${per.p95.toFixed(0)} ms, max ${per.max.toFixed(0)} ms (n=${per.n})`);
   say(`worker CPU: ${(cpuMs / 1000).toFixed(1)} s in all = ${(cpuMs / 1000 / (CLINICS / 1000)).toFixed(2)} CPU-s per 1,000 briefings (${briefed} rendered)`);
-  say(`outbox: ${check!.rows} rows for ${check!.clinics} clinics, ${check!.duplicates} clinics with more than one; briefings ${check!.states} ${exact ? "PASS" : "FAIL"}`);
+  say(
+    `outbox: ${check!.rows} rows for ${check!.clinics} clinics, ${check!.duplicates} clinics with more than one; briefings ${check!.states} ${exact ? "PASS" : "FAIL"}`,
+  );
   await boss.stop({ graceful: false, timeout: 2000 });
   await handle.close();
 } catch (err) {

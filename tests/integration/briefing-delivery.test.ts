@@ -109,8 +109,14 @@ describe("delivering one clinic's weekly briefing", () => {
     expect(held).toMatchObject({ outcome: "held", reason: expect.stringMatching(/last successful sync was 30 hours ago/) });
     const midnight = briefingDayEnd(ZONE, WEEK);
     const skipped = await deliverBriefing(deps(midnight), { clinicId: c.clinic.id, weekStart: WEEK });
-    expect(skipped).toMatchObject({ outcome: "skipped", reason: expect.stringMatching(/^Held all Monday, then skipped for the week\. The last successful sync/) });
-    expect(await getBriefingRow({ clinicId: c.clinic.id, weekStart: WEEK }, t.db)).toMatchObject({ state: "skipped", skippedReason: (skipped as { reason: string }).reason });
+    expect(skipped).toMatchObject({
+      outcome: "skipped",
+      reason: expect.stringMatching(/^Held all Monday, then skipped for the week\. The last successful sync/),
+    });
+    expect(await getBriefingRow({ clinicId: c.clinic.id, weekStart: WEEK }, t.db)).toMatchObject({
+      state: "skipped",
+      skippedReason: (skipped as { reason: string }).reason,
+    });
     expect((await heldAlerts(c.connection.id))[0]!.status).toBe("resolved");
     expect(await briefingEmails(c.clinic.id)).toHaveLength(0);
   });

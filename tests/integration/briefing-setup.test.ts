@@ -60,7 +60,14 @@ describe("the briefing setup page", () => {
   });
 
   it("not ready: a broken connection and no sync, each with its next action", async () => {
-    const c = await briefingClinic(t, { name: "Setup Broken Physio", timeZone: ZONE, state: "action_required", failureCode: "auth_rejected", firstFailureAt: new Date(), syncedAt: null });
+    const c = await briefingClinic(t, {
+      name: "Setup Broken Physio",
+      timeZone: ZONE,
+      state: "action_required",
+      failureCode: "auth_rejected",
+      firstFailureAt: new Date(),
+      syncedAt: null,
+    });
     const p = await page("agent", c.clinic.id);
     const todo = p.checklist.filter((x) => !x.done).map((x) => [x.key, x.next.href]);
     expect(todo).toEqual([
@@ -85,7 +92,13 @@ describe("the briefing setup page", () => {
     });
     expect(saved.status).toBe(302);
     const [row] = await t.db.select().from(briefingSettings).where(eq(briefingSettings.clinicId, c.clinic.id));
-    expect(row).toMatchObject({ enabled: true, recipients: ["owner@setup.example", "manager@setup.example"], practitionerIds: chosen, currency: "NZD", updatedBy: who.agent.id });
+    expect(row).toMatchObject({
+      enabled: true,
+      recipients: ["owner@setup.example", "manager@setup.example"],
+      practitionerIds: chosen,
+      currency: "NZD",
+      updatedBy: who.agent.id,
+    });
     const audit = await t.db
       .select()
       .from(auditLog)
@@ -93,7 +106,13 @@ describe("the briefing setup page", () => {
     expect(audit).toHaveLength(1);
     expect(Object.keys((audit[0]!.details as { changes: object }).changes).sort()).toEqual(["currency", "practitionerIds", "recipients"]);
     // the same form again changes nothing and records nothing
-    await save("agent", c.clinic.id, { ...baseForm, recipients: "owner@setup.example manager@setup.example", practitionersChoice: "chosen", practitionerIds: chosen, currency: "NZD" });
+    await save("agent", c.clinic.id, {
+      ...baseForm,
+      recipients: "owner@setup.example manager@setup.example",
+      practitionersChoice: "chosen",
+      practitionerIds: chosen,
+      currency: "NZD",
+    });
     expect(
       await t.db
         .select()
@@ -123,7 +142,14 @@ describe("the briefing setup page", () => {
 
   it("history: a held week shows its reason; a turned-off week shows skipped 'briefing turned off'", async () => {
     const c = await readyClinic("Setup History Physio");
-    const held = await briefingClinic(t, { name: "Setup History Held", timeZone: ZONE, state: "degraded", failureCode: "vendor_unavailable", firstFailureAt: new Date(), syncedAt: new Date() });
+    const held = await briefingClinic(t, {
+      name: "Setup History Held",
+      timeZone: ZONE,
+      state: "degraded",
+      failureCode: "vendor_unavailable",
+      firstFailureAt: new Date(),
+      syncedAt: new Date(),
+    });
     const week = "2026-11-16";
     const deps = (now: Date) => briefingDeps(services, { compose: briefingCompose, render: briefingRender, now: () => now });
     const due = briefingDueAt(ZONE, week);

@@ -81,7 +81,12 @@ function startWorker(extra: Record<string, string> = {}): Worker {
 async function makeClinics(prefix: string, n: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    const c = await briefingClinic(t, { name: `${prefix} ${i + 1}`, timeZone: ZONE, syncedAt: new Date(clock().getTime() - 3_600_000), createdAt: new Date("2026-10-01T00:00:00Z") });
+    const c = await briefingClinic(t, {
+      name: `${prefix} ${i + 1}`,
+      timeZone: ZONE,
+      syncedAt: new Date(clock().getTime() - 3_600_000),
+      createdAt: new Date("2026-10-01T00:00:00Z"),
+    });
     await seedBriefingWeek(t, c, WEEK);
     ids.push(c.clinic.id);
   }
@@ -104,7 +109,9 @@ const allDelivered = (clinicIds: string[]) => async () => {
 };
 
 async function openBriefingJobs(): Promise<number> {
-  const rows = await t.db.execute<{ n: number }>(sql`select count(*)::int as n from pgboss.job where name = 'briefing' and state in ('created', 'retry', 'active')`);
+  const rows = await t.db.execute<{ n: number }>(
+    sql`select count(*)::int as n from pgboss.job where name = 'briefing' and state in ('created', 'retry', 'active')`,
+  );
   return rows[0]!.n;
 }
 

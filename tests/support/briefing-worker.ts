@@ -28,7 +28,13 @@ const need = (name: string): string => {
   return v;
 };
 const databaseUrl = need("DATABASE_URL");
-const env = parseEnv({ NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_URL: databaseUrl, MASTER_KEY: need("MASTER_KEY"), SESSION_SECRET: randomBytes(32).toString("hex") });
+const env = parseEnv({
+  NODE_ENV: "test",
+  LOG_LEVEL: "silent",
+  DATABASE_URL: databaseUrl,
+  MASTER_KEY: need("MASTER_KEY"),
+  SESSION_SECRET: randomBytes(32).toString("hex"),
+});
 const logger = createLogger({ name: "briefing-worker", level: "silent", pretty: false });
 const handle = openDb(databaseUrl, { max: 12, applicationName: "relink-briefing-worker" });
 const boss = await startBoss({ databaseUrl, logger, role: "worker", superviseSeconds: Number(process.env.SUPERVISE_SECONDS ?? 0) || undefined });

@@ -50,7 +50,10 @@ export async function briefingClinic(
 }
 
 /** The delivery deps of the composition root, on the test's services, with the clock and the two seams given. */
-export function briefingDeps(services: TestServices, over: Partial<BriefingDeliveryDeps> & Pick<BriefingDeliveryDeps, "compose" | "render">): BriefingDeliveryDeps {
+export function briefingDeps(
+  services: TestServices,
+  over: Partial<BriefingDeliveryDeps> & Pick<BriefingDeliveryDeps, "compose" | "render">,
+): BriefingDeliveryDeps {
   return {
     db: services.db,
     deliveries: services.queues.deliver,

@@ -28,7 +28,11 @@ export function HistoryCard({ history }: { history: BriefingSetupData["history"]
                     {h.late ? <span className="badge tone-warn"> Late</span> : null}
                   </td>
                   <td>
-                    {h.sentAt ? <div>Sent {h.sentAt} to {h.recipients.join(", ")}</div> : null}
+                    {h.sentAt ? (
+                      <div>
+                        Sent {h.sentAt} to {h.recipients.join(", ")}
+                      </div>
+                    ) : null}
                     {h.reason ? <div className="hint">{h.state === "sent" ? `Held first: ${h.reason}` : h.reason}</div> : null}
                   </td>
                 </tr>

@@ -81,8 +81,8 @@ export default function BriefingSetupRoute() {
       )}
       {page.heldNow ? (
         <div className="result tone-bad" role="note">
-          <strong>This Monday's briefing is held.</strong> {page.heldNow} It goes out marked late as soon as that is fixed today; otherwise it is skipped for the
-          week.
+          <strong>This Monday's briefing is held.</strong> {page.heldNow} It goes out marked late as soon as that is fixed today; otherwise it is skipped for
+          the week.
         </div>
       ) : null}
       <FormError errors={errors} />

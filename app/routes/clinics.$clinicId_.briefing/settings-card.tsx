@@ -41,7 +41,9 @@ export function SettingsCard({
   return (
     <section className="card" aria-labelledby="settings-h">
       <h2 id="settings-h">Setup</h2>
-      {canEdit ? null : <p className="hint">Read-only: changing the briefing needs the agent or admin role{page.clinic.archived ? " and an active clinic" : ""}.</p>}
+      {canEdit ? null : (
+        <p className="hint">Read-only: changing the briefing needs the agent or admin role{page.clinic.archived ? " and an active clinic" : ""}.</p>
+      )}
       <Form method="post" noValidate>
         <fieldset disabled={!canEdit || busy} className="plain">
           <div className="field">
@@ -49,7 +51,12 @@ export function SettingsCard({
               <input type="checkbox" name="enabled" value="on" defaultChecked={enabled} /> Send the weekly briefing
             </label>
           </div>
-          <Field name="recipients" label="Recipients" errors={errors} hint={`One email address per line. Empty: the clinic admin (${page.clinic.adminEmail ?? "none on file"}).`}>
+          <Field
+            name="recipients"
+            label="Recipients"
+            errors={errors}
+            hint={`One email address per line. Empty: the clinic admin (${page.clinic.adminEmail ?? "none on file"}).`}
+          >
             {(p) => <textarea {...p} rows={3} defaultValue={text("recipients", s.recipients.join("\n"))} />}
           </Field>
 
@@ -60,12 +67,22 @@ export function SettingsCard({
             <>
               <div className="field" role="radiogroup" aria-label="Practitioners who count">
                 <label>
-                  <input type="radio" name="practitionersChoice" value="default" defaultChecked={chosen("practitionersChoice", s.practitionersChoice) === "default"} /> Default:
-                  active, with appointments in the last four weeks
+                  <input
+                    type="radio"
+                    name="practitionersChoice"
+                    value="default"
+                    defaultChecked={chosen("practitionersChoice", s.practitionersChoice) === "default"}
+                  />{" "}
+                  Default: active, with appointments in the last four weeks
                 </label>
                 <label>
-                  <input type="radio" name="practitionersChoice" value="chosen" defaultChecked={chosen("practitionersChoice", s.practitionersChoice) === "chosen"} /> Only
-                  the ones ticked
+                  <input
+                    type="radio"
+                    name="practitionersChoice"
+                    value="chosen"
+                    defaultChecked={chosen("practitionersChoice", s.practitionersChoice) === "chosen"}
+                  />{" "}
+                  Only the ones ticked
                 </label>
               </div>
               <ul className="check-list" aria-describedby={errors?.practitionerIds ? "f-practitionerIds-error" : undefined}>
@@ -92,11 +109,12 @@ export function SettingsCard({
             <>
               <div className="field" role="radiogroup" aria-label="Appointment types left out">
                 <label>
-                  <input type="radio" name="typesChoice" value="default" defaultChecked={chosen("typesChoice", s.typesChoice) === "default"} /> Default: names like break,
-                  lunch, admin, internal
+                  <input type="radio" name="typesChoice" value="default" defaultChecked={chosen("typesChoice", s.typesChoice) === "default"} /> Default: names
+                  like break, lunch, admin, internal
                 </label>
                 <label>
-                  <input type="radio" name="typesChoice" value="chosen" defaultChecked={chosen("typesChoice", s.typesChoice) === "chosen"} /> Only the ones ticked
+                  <input type="radio" name="typesChoice" value="chosen" defaultChecked={chosen("typesChoice", s.typesChoice) === "chosen"} /> Only the ones
+                  ticked
                 </label>
               </div>
               <ul className="check-list">
