@@ -335,6 +335,5 @@ export type SyncTrigger = (typeof SYNC_TRIGGERS)[number];
  */
 export const BRIEFING_STATES = ["due", "held", "sent", "skipped"] as const;
 export type BriefingState = (typeof BRIEFING_STATES)[number];
-export const BRIEFING_FINAL_STATES = ["sent", "skipped"] as const satisfies readonly BriefingState[];
 
 export const BRIEFING_STATE_LABELS: Record<BriefingState, string> = { due: "Due", held: "Held", sent: "Sent", skipped: "Skipped" };

@@ -13,7 +13,6 @@ import {
   type BriefingRow,
   type BriefingSettingsRow,
 } from "../schema/index.ts";
-import type { BriefingState } from "../../domain/vocabulary.ts";
 
 /** The weekly briefing's rows and settings (docs/decisions/0040-briefing-delivery.md). */
 
@@ -151,16 +150,6 @@ export async function getBriefingRow({ clinicId, weekStart }: { clinicId: string
     .from(briefings)
     .where(and(eq(briefings.clinicId, clinicId), eq(briefings.weekStart, weekStart)));
   return row ?? null;
-}
-
-export async function countBriefingsByState({ weekStart }: { weekStart: string }, db: DbOrTx): Promise<Partial<Record<BriefingState, number>>> {
-  const rows = await db
-    .select({ state: briefings.state, n: sql<number>`count(*)::int` })
-    .from(briefings)
-    .where(eq(briefings.weekStart, weekStart))
-    .groupBy(briefings.state)
-    .orderBy(asc(briefings.state));
-  return Object.fromEntries(rows.map((r) => [r.state, r.n]));
 }
 
 // ---- settings

@@ -41,7 +41,7 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 }
 
 /** A real IANA zone through Intl (throws RangeError for an unknown zone). */
-export function intlZone(timeZone: string): ZoneRules {
+function intlZone(timeZone: string): ZoneRules {
   const f = formatter(timeZone);
   return {
     name: timeZone,
@@ -86,7 +86,7 @@ export function localToInstant(zone: Zone, date: string, hour = 0, minute = 0): 
 }
 
 /** The local calendar date at an instant. */
-export function localDate(zone: Zone, at: Date): string {
+function localDate(zone: Zone, at: Date): string {
   return new Date(localMs(rules(zone), at.getTime())).toISOString().slice(0, 10);
 }
 
@@ -99,7 +99,7 @@ export function briefedWeek(zone: Zone, weekStart: string): { from: Date; to: Da
   return { from: localToInstant(zone, weekStart), to: localToInstant(zone, addDays(weekStart, 7)) };
 }
 
-export const BRIEFING_HOUR = 7;
+const BRIEFING_HOUR = 7;
 
 /** When the briefing of the week starting `weekStart` is due: the Monday after, 07:00 local. */
 export function briefingDueAt(zone: Zone, weekStart: string): Date {

@@ -26,7 +26,7 @@ import { BRIEFING_STATE_LABELS } from "../vocabulary.ts";
  */
 
 const COUNTRY_CURRENCY: Record<string, string> = { AU: "AUD", NZ: "NZD", GB: "GBP", US: "USD", CA: "CAD", IE: "EUR", SG: "SGD", ZA: "ZAR" };
-export function currencyForCountry(country: string): string {
+function currencyForCountry(country: string): string {
   return COUNTRY_CURRENCY[country] ?? "USD";
 }
 
@@ -54,7 +54,7 @@ export function parseWorkingHours(text: string): WorkingHoursSpan[] | string {
   return spans;
 }
 
-export function formatWorkingHours(spans: readonly WorkingHoursSpan[]): string {
+function formatWorkingHours(spans: readonly WorkingHoursSpan[]): string {
   return spans.map((s) => `${DAYS[s.dayOfWeek - 1]} ${s.startsAt}-${s.endsAt}`).join("; ");
 }
 
@@ -116,7 +116,7 @@ export const BriefingSetupSchema = z
 export type BriefingSetupInput = z.output<typeof BriefingSetupSchema>;
 
 /** "Your first briefing arrives Monday 7 Dec, 07:00 Australia/Melbourne" (or "next" once one was sent). Clinic-facing words. */
-export function briefingArrivalLine(timeZone: string, now: Date, first = true): string {
+function briefingArrivalLine(timeZone: string, now: Date, first = true): string {
   return `Your ${first ? "first" : "next"} briefing arrives ${formatBriefingMoment(timeZone, nextBriefing(timeZone, now).dueAt)}.`;
 }
 

@@ -95,6 +95,9 @@ try {
     if (line !== last && Math.round(performance.now() - t0) % 10_000 < 1000) say(line);
     last = line;
     if (row!.outboxed >= CLINICS) break;
+    // why: a failing briefing retries for minutes; say why at once instead of waiting out the bound
+    const [failed] = await handle.sql<{ output: unknown }[]>`select output from pgboss.job where name = 'briefing' and state in ('retry', 'failed') limit 1`;
+    if (failed) throw new Error(`a briefing job failed: ${JSON.stringify(failed.output)}`);
     if (performance.now() - t0 > BOUND_MS + 60_000) throw new Error(`not done within the bound: ${line}`);
     await new Promise((r) => setTimeout(r, 500));
   }

@@ -1,6 +1,5 @@
 import { clinics, connections } from "../../db/schema/index.ts";
 import type { BriefingDeliveryDeps } from "../../domain/briefings/deliver.ts";
-import type { BriefingReport } from "../../domain/briefings/report.ts";
 import type { TestDatabase } from "./db.ts";
 import type { TestServices } from "./services.ts";
 import type { ConnectionState, FailureCode } from "../../domain/vocabulary.ts";
@@ -62,5 +61,3 @@ export function briefingDeps(
     ...over,
   };
 }
-
-export type { BriefingReport };

@@ -19,7 +19,7 @@ export interface BriefingHandlerDeps {
 }
 
 /** One briefing per job; a job that throws retries alone (perJobResults). */
-export async function handleBriefingBatch(jobs: Job<object>[], deps: BriefingHandlerDeps): Promise<JobResult[]> {
+async function handleBriefingBatch(jobs: Job<object>[], deps: BriefingHandlerDeps): Promise<JobResult[]> {
   return Promise.all(
     jobs.map(async (job): Promise<JobResult> => {
       const payload = BRIEFING.schema.safeParse(job.data);
@@ -36,7 +36,7 @@ export async function handleBriefingBatch(jobs: Job<object>[], deps: BriefingHan
   );
 }
 
-export async function handleBriefingSweep(deps: BriefingHandlerDeps): Promise<void> {
+async function handleBriefingSweep(deps: BriefingHandlerDeps): Promise<void> {
   const { enqueued } = await sweepBriefings({ db: deps.db, queue: deps.queue, now: deps.delivery.now?.() ?? new Date() });
   if (enqueued > 0) deps.logger.info({ enqueued }, "briefing sweep enqueued");
 }
