@@ -37,7 +37,7 @@ export interface Figure {
   footnote: number;
 }
 
-export interface PractitionerRow {
+interface PractitionerRow {
   name: string;
   configuredHours: boolean;
   utilisation: string;
@@ -53,7 +53,7 @@ export interface PractitionerRow {
   perHour: string | null;
 }
 
-export interface ArRow {
+interface ArRow {
   label: string;
   count: number;
   amount: string;
@@ -86,9 +86,9 @@ export interface BriefingContent {
 /** Where each definition comes from, in the words of the practice system's own reports (../shared/BRIEFING.md). */
 const SOURCES = {
   revenue: {
-    cliniko: "as Cliniko's practitioner performance report counts revenue.",
-    nookal: "as Nookal's weekly revenue and revenue by provider count it.",
-    other: "as practice systems' practitioner reports count revenue.",
+    cliniko: ", as Cliniko's transactions list dates them and its practitioner performance report counts revenue (paid and open).",
+    nookal: ", as Nookal's weekly revenue and top revenue by provider count it.",
+    other: ".",
   },
   newPatients: { cliniko: "", nookal: " (Nookal's new clients: attended their first consultation in the period)", other: "" },
   rebooking: { cliniko: ", as Cliniko's rebook rate", nookal: "", other: "" },
@@ -239,7 +239,7 @@ export function briefingContent(report: BriefingReport, ctx: BriefingEmailContex
   const footnotes = [
     `Utilisation: booked minutes ÷ available minutes. Booked = attended and did-not-arrive appointments (a did-not-arrive still held the slot; cancelled and deleted appointments free it; overlapping appointments of one practitioner count once). Available = daily availability + availability blocks − unavailable blocks, in ${report.timeZone} time${anyConfigured ? "; where the practice system holds no availability, the working hours set up for the briefing stand in (marked †)" : ""}.`,
     `AR rate: value of invoices issued in the last ${plural(report.ar.windowWeeks, "week")} that are still open ÷ value invoiced in those weeks.${partialPaymentsNote ? " A partly paid invoice counts in full." : ""}`,
-    `Invoiced: invoices for the week's appointments, paid and open (deleted ones excluded), in ${currency}, ${SOURCES.revenue[source]} A list of all transactions also includes invoices not linked to an appointment, so its total can be higher. Attended appointments are those marked attended.`,
+    `Invoiced: invoices issued this week (by issue date), paid and open, deleted ones excluded, in ${currency}${SOURCES.revenue[source]} The clinic total counts every invoice, also those without a counted practitioner; a practitioner's figure counts the invoices of that practitioner. Attended appointments are those marked attended (or booked and already past).`,
     "Revenue per attended hour: invoiced value ÷ hours of attended appointments (service hours).",
     "Did not arrive: appointments marked did-not-arrive ÷ all appointments booked for the week (attended, did not arrive and cancelled).",
     "Cancellations: cancelled appointments ÷ all appointments booked for the week. Late cancellations are those cancelled less than 24 hours before the start; they are included in cancellations.",

@@ -17,7 +17,7 @@ const CURRENCY_LOCALES: Record<string, string> = {
   ZAR: "en-ZA",
 };
 
-export function currencyLocale(currency: string): string {
+function currencyLocale(currency: string): string {
   return CURRENCY_LOCALES[currency.toUpperCase()] ?? "en-GB";
 }
 

@@ -125,7 +125,8 @@ describe("renderBriefingEmail", () => {
     expect(notes[0]).toContain("daily availability + availability blocks − unavailable blocks, in Australia/Melbourne time");
     expect(notes[0]).toContain("(marked †)");
     expect(notes[1]).toContain("last 12 weeks");
-    expect(notes[2]).toContain("as Cliniko's practitioner performance report counts revenue");
+    expect(notes[2]).toContain("invoices issued this week (by issue date), paid and open");
+    expect(notes[2]).toContain("Cliniko's transactions list dates them and its practitioner performance report counts revenue");
     expect(notes[7]).toContain("as Cliniko's rebook rate");
     notes.forEach((n, i) => expect(text).toContain(`[${i + 1}] ${n.trim()}`));
   });
@@ -163,7 +164,10 @@ describe("renderBriefingEmail", () => {
   it("reads sensibly for a first briefing with no history", () => {
     const { html, text } = render(noHistoryReport);
     expect(visible(html)).toContain("No earlier weeks to compare with yet.");
-    expect(visible(html)).toContain("no earlier weeks yet");
+    expect(visible(html)).not.toContain("no earlier weeks yet");
+    expect(visible(html)).not.toContain("Previous average");
+    const mixed = render({ ...briefingReport, totals: { ...briefingReport.totals, newPatients: { value: 11, previous: null } } });
+    expect(visible(mixed.html)).toContain("New patients 7 11 no earlier weeks yet");
     expect(html).not.toContain('data-bar="prev"');
     expect(html).not.toMatch(/[▲▼]/);
     expect(text).toContain("- Utilisation: 68% — 80.8 h booked of 118 h available [1]");
@@ -239,5 +243,10 @@ describe("renderBriefingEmail", () => {
     const { html } = render(briefingReport);
     const pre = html.match(/<div style="display:none[^"]*">([^<]*)/)?.[1] ?? "";
     expect(pre).toContain("Week of Mon 30 Nov – Sun 6 Dec 2026. Utilisation 68%. Top action: Chase the 14 invoices over 30 days");
+  });
+
+  it("stays well under Gmail's 102 KB clipping size for a 20-practitioner clinic", () => {
+    const many = { ...briefingReport, practitioners: Array.from({ length: 20 }, (_, i) => ({ ...briefingReport.practitioners[i % 4]!, id: `p${i}` })) };
+    expect(Buffer.byteLength(render(many).html)).toBeLessThan(90_000);
   });
 });

@@ -79,9 +79,11 @@ const STYLE = [
   "@media (max-width:480px){.b-pad{padding-left:16px !important;padding-right:16px !important}.b-pad-grid{padding-left:8px !important;padding-right:8px !important}.b-big{font-size:22px !important}}",
 ].join("\n");
 
-const FONT = `-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Helvetica, Arial, sans-serif`;
+const FONT = `-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif`;
+// why the font sits on cells and headings, not on every paragraph: Outlook resets it per table cell, everything
+// else inherits it; repeating it on each element would push a 20-practitioner email towards Gmail's 102 KB clipping
+const F: CSSProperties = { fontFamily: FONT };
 const text = (size: number, color: string, extra: CSSProperties = {}): CSSProperties => ({
-  fontFamily: FONT,
   fontSize: size,
   lineHeight: 1.45,
   color,
@@ -121,7 +123,7 @@ function Bar({ percent, kind }: { percent: number; kind: "now" | "prev" | "ar" }
       height={h}
       className={className}
       data-bar={className === "b-track" ? undefined : kind}
-      style={{ backgroundColor: bg, width: `${width}%`, height: h, fontSize: 0, lineHeight: `${h}px`, msoLineHeightRule: "exactly" } as CSSProperties}
+      style={{ backgroundColor: bg, height: h, fontSize: 0, lineHeight: `${h}px` }}
     >
       {"\u00a0"}
     </td>
@@ -162,7 +164,7 @@ function Heading({ children, level = 2 }: { children: ReactNode; level?: 1 | 2 }
   const style =
     level === 1
       ? text(24, C.fg, { fontWeight: 700, lineHeight: 1.25, margin: "0 0 4px" })
-      : text(18, C.fg, { fontWeight: 700, lineHeight: 1.3, margin: "0 0 10px" });
+      : text(18, C.fg, { ...F, fontWeight: 700, lineHeight: 1.3, margin: "0 0 10px" });
   return level === 1 ? (
     <h1 className="b-fg" style={style}>
       {children}
@@ -187,7 +189,7 @@ function Sup({ n }: { n: number }) {
 function Section({ children, rule = true, bottom = 20 }: { children: ReactNode; rule?: boolean; bottom?: number }) {
   return (
     <tr>
-      <td className="b-pad b-line" style={{ padding: `20px 28px ${bottom}px`, borderTop: rule ? `1px solid ${C.line}` : "none" }}>
+      <td className="b-pad b-line" style={{ ...F, padding: `20px 28px ${bottom}px`, borderTop: rule ? `1px solid ${C.line}` : "none" }}>
         {children}
       </td>
     </tr>
@@ -195,14 +197,14 @@ function Section({ children, rule = true, bottom = 20 }: { children: ReactNode; 
 }
 
 // why the tile is the cell itself (border-spacing between cells): tiles of one row come out the same height in every client
-function FigureTile({ f }: { f: Figure }) {
+function FigureTile({ f, history }: { f: Figure; history: boolean }) {
   return (
     <td
       width="50%"
       valign="top"
       className="b-tile"
       data-figure={f.key}
-      style={{ width: "50%", verticalAlign: "top", padding: "10px 12px", backgroundColor: C.tile, border: `1px solid ${C.line}`, borderRadius: 8 }}
+      style={{ ...F, width: "50%", verticalAlign: "top", padding: "10px 12px", backgroundColor: C.tile, border: `1px solid ${C.line}`, borderRadius: 8 }}
     >
       <p className="b-muted" style={text(13, C.muted, { fontWeight: 600 })}>
         {f.label}
@@ -217,11 +219,12 @@ function FigureTile({ f }: { f: Figure }) {
           {f.change && f.trend !== "same" ? ` ${f.change}` : ""} · avg{"\u00a0"}
           {f.previous}
         </p>
-      ) : (
+      ) : history ? (
+        // why only when other figures have history: on a first briefing the line above the tiles says it once
         <p className="b-muted" style={text(13, C.muted)}>
           no earlier weeks yet
         </p>
-      )}
+      ) : null}
       {f.sub ? (
         <p className="b-muted" style={text(12, C.muted, { marginTop: 2 })}>
           {f.sub}
@@ -232,6 +235,7 @@ function FigureTile({ f }: { f: Figure }) {
 }
 
 function Figures({ figures }: { figures: Figure[] }) {
+  const history = figures.some((f) => f.previous !== null);
   const rows: Figure[][] = [];
   for (let i = 0; i < figures.length; i += 2) rows.push(figures.slice(i, i + 2));
   return (
@@ -240,7 +244,7 @@ function Figures({ figures }: { figures: Figure[] }) {
         {rows.map((pair) => (
           <tr key={pair[0]!.key}>
             {pair.map((f) => (
-              <FigureTile key={f.key} f={f} />
+              <FigureTile key={f.key} f={f} history={history} />
             ))}
             {pair.length === 1 ? <td width="50%" /> : null}
           </tr>
@@ -291,7 +295,7 @@ function Legend({ items }: { items: Array<[string, string, string]> }) {
             >
               {"\u00a0"}
             </td>,
-            <td key={label} className="b-muted" style={text(12, C.muted, { padding: "0 14px 0 6px" })}>
+            <td key={label} className="b-muted" style={text(12, C.muted, { ...F, padding: "0 14px 0 6px" })}>
               {label}
             </td>,
           ])}
@@ -302,15 +306,15 @@ function Legend({ items }: { items: Array<[string, string, string]> }) {
 }
 
 function Practitioners({ c }: { c: BriefingContent }) {
-  const th: CSSProperties = text(12, C.muted, { fontWeight: 600, textAlign: "left", padding: "0 8px 6px 0", borderBottom: `1px solid ${C.line}` });
-  const td: CSSProperties = { padding: "10px 8px 10px 0", verticalAlign: "top", borderBottom: `1px solid ${C.line}` };
+  const th: CSSProperties = text(12, C.muted, { ...F, fontWeight: 600, textAlign: "left", padding: "0 8px 6px 0", borderBottom: `1px solid ${C.line}` });
+  const td: CSSProperties = { ...F, padding: "10px 8px 10px 0", verticalAlign: "top", borderBottom: `1px solid ${C.line}` };
   return (
     <>
       <Heading>Practitioners</Heading>
       <Legend
         items={[
           ["Utilisation this week", C.bar, "b-bar"],
-          ["Previous average", C.barPrev, "b-bar-prev"],
+          ...(c.practitioners.some((p) => p.barPrevious !== null) ? [["Previous average", C.barPrev, "b-bar-prev"] as [string, string, string]] : []),
         ]}
       />
       <Table label="Utilisation and invoiced value per practitioner">
@@ -382,26 +386,30 @@ function Receivables({ c }: { c: BriefingContent }) {
       </p>
       <Table label="Open invoices by age">
         <tr>
-          <th scope="col" className="b-muted" style={text(12, C.muted, { fontWeight: 600, textAlign: "left", width: "24%", paddingBottom: 4 })}>
+          <th scope="col" className="b-muted" style={text(12, C.muted, { ...F, fontWeight: 600, textAlign: "left", width: "24%", paddingBottom: 4 })}>
             Age
             <Sup n={c.ar.footnote} />
           </th>
-          <th scope="col" className="b-muted" style={text(12, C.muted, { fontWeight: 600, textAlign: "left", width: "40%", paddingBottom: 4 })}>
+          <th scope="col" className="b-muted" style={text(12, C.muted, { ...F, fontWeight: 600, textAlign: "left", width: "40%", paddingBottom: 4 })}>
             Share of open value
           </th>
-          <th scope="col" className="b-muted" style={text(12, C.muted, { fontWeight: 600, textAlign: "right", width: "36%", paddingBottom: 4 })}>
+          <th scope="col" className="b-muted" style={text(12, C.muted, { ...F, fontWeight: 600, textAlign: "right", width: "36%", paddingBottom: 4 })}>
             Open
           </th>
         </tr>
         {c.ar.rows.map((r) => (
           <tr key={r.label} data-ar-bucket="">
-            <th scope="row" className="b-fg" style={text(14, C.fg, { fontWeight: 600, textAlign: "left", padding: "5px 8px 5px 0", whiteSpace: "nowrap" })}>
+            <th
+              scope="row"
+              className="b-fg"
+              style={text(14, C.fg, { ...F, fontWeight: 600, textAlign: "left", padding: "5px 8px 5px 0", whiteSpace: "nowrap" })}
+            >
               {r.label}
             </th>
             <td style={{ padding: "5px 8px 5px 0", verticalAlign: "middle" }}>
               <Bar percent={r.share} kind="ar" />
             </td>
-            <td className="b-fg" style={text(14, C.fg, { textAlign: "right", padding: "5px 0" })}>
+            <td className="b-fg" style={text(14, C.fg, { ...F, textAlign: "right", padding: "5px 0" })}>
               {r.amount}{" "}
               <span className="b-muted" style={{ color: C.muted, fontSize: 12 }}>
                 ({r.count})
@@ -433,7 +441,7 @@ function BriefingHtml({ c }: { c: BriefingContent }) {
         <title>{c.subject}</title>
         <style dangerouslySetInnerHTML={{ __html: STYLE }} />
       </head>
-      <body className="b-page" style={{ margin: 0, padding: 0, backgroundColor: C.page, width: "100%" }}>
+      <body className="b-page" style={{ ...F, margin: 0, padding: 0, backgroundColor: C.page, width: "100%" }}>
         {/* why: the inbox shows this line after the subject; the padding stops the body text leaking into it */}
         <div style={{ display: "none", maxHeight: 0, overflow: "hidden", opacity: 0, fontSize: 1, lineHeight: "1px", msoHide: "all" } as CSSProperties}>
           {c.preheader}
@@ -453,7 +461,7 @@ function BriefingHtml({ c }: { c: BriefingContent }) {
               >
                 <tbody>
                   <tr>
-                    <td className="b-pad" style={{ padding: "20px 28px 0" }}>
+                    <td className="b-pad" style={{ ...F, padding: "20px 28px 0" }}>
                       <p className="b-muted" style={text(14, C.muted, { fontWeight: 600 })}>
                         {logo ? (
                           <img src={logo} alt={c.productName} width={28} height={28} style={{ verticalAlign: "middle", marginRight: 8, border: 0 }} />
@@ -465,7 +473,7 @@ function BriefingHtml({ c }: { c: BriefingContent }) {
                   </tr>
                   {c.late ? (
                     <tr>
-                      <td className="b-pad" style={{ padding: "14px 28px 0" }}>
+                      <td className="b-pad" style={{ ...F, padding: "14px 28px 0" }}>
                         <p
                           className="b-late"
                           data-late=""

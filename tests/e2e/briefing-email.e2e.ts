@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BRIEFING_PREVIEW_CSP, previewHtml } from "../../domain/briefings/preview.ts";
 import { renderBriefingEmail } from "../../domain/briefings/render.tsx";
 import { briefingReport, hostileReport, lateBriefing, noHistoryReport } from "../support/briefing-report-fixture.ts";
 import { launchBrowser } from "./support/browser.ts";
@@ -48,6 +49,34 @@ const overflow = (page: Page) =>
     return { scrollWidth: document.documentElement.scrollWidth, width, wide };
   });
 
+/** Text whose contrast with the background behind it is under WCAG AA (4.5:1; 3:1 for 18.5 px bold / 24 px text). */
+const lowContrast = (page: Page) =>
+  page.evaluate(() => {
+    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, g, b]: number[]) =>
+      [r!, g!, b!].map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i]!, 0);
+    const background = (el: Element | null): number[] => {
+      for (; el; el = el.parentElement) {
+        const c = rgb(getComputedStyle(el).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3]! > 0)) return c;
+      }
+      return [255, 255, 255];
+    };
+    const bad: string[] = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement!;
+      if (!n.textContent!.trim() || el.closest('[style*="display:none"]')) continue;
+      const style = getComputedStyle(el);
+      const [a, b] = [lum(rgb(style.color)), lum(background(el))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      const size = parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.5 && Number(style.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) bad.push(`${n.textContent!.trim().slice(0, 30)} (${ratio.toFixed(2)})`);
+    }
+    return bad;
+  });
+
 describe.each([
   { name: "desktop", width: 700 },
   { name: "phone", width: 375 },
@@ -57,6 +86,7 @@ describe.each([
     const o = await overflow(page);
     expect(o.wide).toEqual([]);
     expect(o.scrollWidth).toBeLessThanOrEqual(o.width);
+    expect(await lowContrast(page)).toEqual([]);
 
     expect(await page.locator("html").getAttribute("lang")).toBe("en");
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Your week at Harbourside Physio & Pilates");
@@ -104,6 +134,7 @@ describe.each([
     });
     expect(colours).toEqual({ text: "rgb(243, 244, 246)", card: "rgb(17, 24, 39)" });
     expect((await overflow(page)).wide).toEqual([]);
+    expect(await lowContrast(page)).toEqual([]);
     await page.screenshot({ path: path.join(SHOTS, `briefing-${name}-dark.png`), fullPage: true });
     await page.close();
   });
@@ -124,6 +155,30 @@ describe("briefing email edge cases in the browser", () => {
     expect(await page.locator('[data-bar="prev"]').count()).toBe(0);
     expect(await page.locator('[data-bar="now"]').count()).toBe(4);
     await page.screenshot({ path: path.join(SHOTS, "briefing-phone-no-history.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("shows the same email under the console preview's policy: styled, nothing runs, nothing framed by others", async () => {
+    const page = await browser.newPage({ viewport: { width: 700, height: 900 } });
+    const blocked: string[] = [];
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) blocked.push(m.text());
+    });
+    const url = "https://console.preview.test/clinics/x/briefing/preview";
+    await page.route(url, (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: "text/html; charset=utf-8",
+        headers: { "Content-Security-Policy": BRIEFING_PREVIEW_CSP },
+        body: previewHtml(briefingReport, brand, { vendor: "cliniko" }),
+      }),
+    );
+    await page.goto(url);
+    // inline styles apply (the tiles keep their background) and the dark-mode <style> block is allowed too
+    expect(await page.locator('[data-figure="utilisation"]').evaluate((e) => getComputedStyle(e).backgroundColor)).toBe("rgb(246, 248, 251)");
+    expect(await page.evaluate(() => document.styleSheets.length)).toBe(1);
+    expect(blocked).toEqual([]);
+    expect(await page.getByRole("heading", { level: 2 }).count()).toBe(5);
     await page.close();
   });
 });

@@ -1,4 +1,4 @@
-import { BriefingReportSchema, type BriefingReport, type PractitionerLine } from "../../domain/briefings/report.ts";
+import { BriefingReportSchema, PractitionerLineSchema, type BriefingReport, type PractitionerLine } from "../../domain/briefings/report.ts";
 
 /**
  * A realistic weekly briefing (issue 14) for render tests and UI previews, and its variants: no
@@ -8,7 +8,8 @@ import { BriefingReportSchema, type BriefingReport, type PractitionerLine } from
  * so a screenshot reads like a real clinic's week.
  */
 
-const practitioner = (p: PractitionerLine): PractitionerLine => p;
+/** One practitioner line, checked on its own so a mistake names the line rather than the whole report. */
+const practitioner = (p: PractitionerLine): PractitionerLine => PractitionerLineSchema.parse(p);
 
 const practitioners: PractitionerLine[] = [
   practitioner({
