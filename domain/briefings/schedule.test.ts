@@ -9,6 +9,7 @@ import {
   latestDueBriefing,
   localToInstant,
   nextBriefing,
+  weekLabel,
   type ZoneRules,
 } from "./schedule.ts";
 
@@ -94,6 +95,11 @@ describe("the next briefing, as the setup page says it", () => {
     // a minute before, the one due is still the week before's
     expect(latestDueBriefing("Australia/Melbourne", new Date(due.getTime() - 60_000)).weekStart).toBe("2026-11-23");
     expect(nextBriefing("Australia/Melbourne", new Date(due.getTime() - 60_000)).weekStart).toBe("2026-11-30");
+  });
+
+  it("history labels", () => {
+    expect(weekLabel("2026-11-16")).toBe("16–22 Nov");
+    expect(weekLabel("2026-11-30")).toBe("30 Nov – 6 Dec");
   });
 
   it("Monday dates", () => {

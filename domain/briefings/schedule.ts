@@ -152,10 +152,11 @@ export function formatBriefingMoment(timeZone: string, at: Date): string {
   return `${parts.weekday} ${parts.day} ${parts.month}, ${parts.hour}:${parts.minute} ${timeZone}`;
 }
 
-/** "week of Mon 30 Nov" style label for history rows: the briefed week's dates. */
+/** The briefed week's dates for history rows: "16–22 Nov", "30 Nov – 6 Dec". */
 export function weekLabel(weekStart: string): string {
-  const f = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", day: "numeric", month: "short" });
-  const from = new Date(`${weekStart}T00:00:00Z`);
-  const to = new Date(`${addDays(weekStart, 6)}T00:00:00Z`);
-  return `${f.format(from)} – ${f.format(to)}`;
+  const f = (d: string, o: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", ...o }).format(new Date(`${d}T00:00:00Z`));
+  const end = addDays(weekStart, 6);
+  return weekStart.slice(0, 7) === end.slice(0, 7)
+    ? `${f(weekStart, { day: "numeric" })}–${f(end, { day: "numeric", month: "short" })}`
+    : `${f(weekStart, { day: "numeric", month: "short" })} – ${f(end, { day: "numeric", month: "short" })}`;
 }

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchBrowser, screenshot, signIn } from "./support/browser.ts";
 
@@ -80,7 +81,24 @@ describe("the weekly briefing setup page", () => {
     await shot("setup-saved");
   });
 
-  it("a viewer reads it without a way to change it", async () => {
+  it("a viewer reads it, history included, without a way to change it", async () => {
+    // why: three past weeks as the delivery job records them (sent late after a hold, skipped with its reason)
+    const sql = postgres(inject("databaseUrl"), { max: 1, onnotice: () => {} });
+    try {
+      const [clinic] = await sql<{ id: string }[]>`select id from clinics where name = ${CLINIC}`;
+      await sql`
+        insert into briefings (clinic_id, week_start, state, due_at, sent_at, late, held_reason, held_at, skipped_reason, report, recipients)
+        values
+          (${clinic!.id}, '2026-11-16', 'sent', '2026-11-22T20:00:00Z', '2026-11-22T23:40:00Z', true,
+           'The connection is action required (Key rejected), so last week''s figures cannot be trusted.', '2026-11-22T20:00:00Z', null, '{}'::jsonb, '{owner@yarra.example}'),
+          (${clinic!.id}, '2026-11-09', 'skipped', '2026-11-15T20:00:00Z', null, false,
+           'The last successful sync was 30 hours ago: the data is older than 24 hours.', '2026-11-15T20:00:00Z',
+           'Held all Monday, then skipped for the week. The last successful sync was 30 hours ago: the data is older than 24 hours.', null, '{}'),
+          (${clinic!.id}, '2026-11-02', 'sent', '2026-11-08T20:00:00Z', '2026-11-08T20:01:00Z', false, null, null, null, '{}'::jsonb, '{owner@yarra.example}')
+        on conflict do nothing`;
+    } finally {
+      await sql.end();
+    }
     const viewer = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     try {
       await signIn(viewer, baseUrl, "viewer@relink.test");
@@ -90,6 +108,14 @@ describe("the weekly briefing setup page", () => {
       await viewer.getByText("Read-only: changing the briefing needs the agent or admin role").waitFor();
       expect(await viewer.getByRole("button", { name: "Save briefing setup" }).count()).toBe(0);
       expect(await viewer.getByLabel("Recipients").isDisabled()).toBe(true);
+      const history = viewer.locator("section", { has: viewer.getByRole("heading", { name: "History" }) });
+      const text = await history.innerText();
+      expect(text).toMatch(
+        /16–22 Nov\s*Sent\s*Late\s*Sent Monday 23 Nov, 10:40 Australia\/Melbourne to owner@yarra.example\s*Held first: The connection is action required/,
+      );
+      expect(text).toMatch(/9–15 Nov\s*Skipped\s*Held all Monday, then skipped for the week\./);
+      await history.scrollIntoViewIfNeeded();
+      if (fs.existsSync(path.dirname(SHOTS))) await viewer.screenshot({ path: path.join(SHOTS, "setup-viewer-history.png"), fullPage: true });
     } finally {
       await viewer.close();
     }

@@ -11,7 +11,7 @@ export function HistoryCard({ history }: { history: BriefingSetupData["history"]
         <p className="hint">No briefing yet.</p>
       ) : (
         <div className="table-wrap">
-          <table>
+          <table className="data compact">
             <thead>
               <tr>
                 <th scope="col">Week</th>
@@ -22,7 +22,7 @@ export function HistoryCard({ history }: { history: BriefingSetupData["history"]
             <tbody>
               {history.map((h) => (
                 <tr key={h.weekStart}>
-                  <td>{h.week}</td>
+                  <td style={{ whiteSpace: "nowrap" }}>{h.week}</td>
                   <td>
                     <span className={`badge tone-${TONE[h.state]}`}>{h.stateLabel}</span>
                     {h.late ? <span className="badge tone-warn"> Late</span> : null}

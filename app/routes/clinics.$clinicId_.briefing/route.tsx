@@ -88,11 +88,12 @@ export default function BriefingSetupRoute() {
       <FormError errors={errors} />
       <div className="grid two">
         <div className="stack">
-          <SettingsCard page={page} canEdit={canEdit} errors={errors} values={values} busy={navigation.state !== "idle"} />
-        </div>
-        <div className="stack">
           <ReadinessCard checklist={page.checklist} />
           <HistoryCard history={page.history} />
+        </div>
+        {/* why: the wider column, so practitioner and type lists read on one line each */}
+        <div className="stack">
+          <SettingsCard page={page} canEdit={canEdit} errors={errors} values={values} busy={navigation.state !== "idle"} />
         </div>
       </div>
     </main>

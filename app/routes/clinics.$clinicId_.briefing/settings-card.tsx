@@ -44,10 +44,11 @@ export function SettingsCard({
       {canEdit ? null : (
         <p className="hint">Read-only: changing the briefing needs the agent or admin role{page.clinic.archived ? " and an active clinic" : ""}.</p>
       )}
-      <Form method="post" noValidate>
+      {/* why: keyed by what is saved, so a save (a redirect to this page) shows the stored values, not the typed ones */}
+      <Form method="post" noValidate key={JSON.stringify(s)}>
         <fieldset disabled={!canEdit || busy} className="plain">
           <div className="field">
-            <label>
+            <label className="checkbox">
               <input type="checkbox" name="enabled" value="on" defaultChecked={enabled} /> Send the weekly briefing
             </label>
           </div>
@@ -66,7 +67,7 @@ export function SettingsCard({
           ) : (
             <>
               <div className="field" role="radiogroup" aria-label="Practitioners who count">
-                <label>
+                <label className="radio">
                   <input
                     type="radio"
                     name="practitionersChoice"
@@ -75,7 +76,7 @@ export function SettingsCard({
                   />{" "}
                   Default: active, with appointments in the last four weeks
                 </label>
-                <label>
+                <label className="radio">
                   <input
                     type="radio"
                     name="practitionersChoice"
@@ -88,7 +89,7 @@ export function SettingsCard({
               <ul className="check-list" aria-describedby={errors?.practitionerIds ? "f-practitionerIds-error" : undefined}>
                 {page.practitioners.map((p) => (
                   <li key={p.id}>
-                    <label>
+                    <label className="checkbox">
                       <input type="checkbox" name="practitionerIds" value={p.id} defaultChecked={ticked("practitionerIds", p.id, p.counted)} /> {p.name}
                       <span className="hint">
                         {" "}
@@ -108,11 +109,11 @@ export function SettingsCard({
           ) : (
             <>
               <div className="field" role="radiogroup" aria-label="Appointment types left out">
-                <label>
+                <label className="radio">
                   <input type="radio" name="typesChoice" value="default" defaultChecked={chosen("typesChoice", s.typesChoice) === "default"} /> Default: names
                   like break, lunch, admin, internal
                 </label>
-                <label>
+                <label className="radio">
                   <input type="radio" name="typesChoice" value="chosen" defaultChecked={chosen("typesChoice", s.typesChoice) === "chosen"} /> Only the ones
                   ticked
                 </label>
@@ -120,7 +121,7 @@ export function SettingsCard({
               <ul className="check-list">
                 {page.appointmentTypes.map((t) => (
                   <li key={t.id}>
-                    <label>
+                    <label className="checkbox">
                       <input type="checkbox" name="excludedTypeIds" value={t.id} defaultChecked={ticked("excludedTypeIds", t.id, t.excluded)} /> {t.name}
                       {t.byDefault ? <span className="hint"> · left out by default</span> : null}
                       {t.archived ? <span className="hint"> · archived</span> : null}
@@ -132,7 +133,9 @@ export function SettingsCard({
           )}
 
           <h3 id="hours-h">Working hours</h3>
-          {withoutAvailability.length === 0 ? (
+          {page.practitioners.length === 0 ? (
+            <p className="hint">Shown after the first sync, for practitioners without availability in the practice system.</p>
+          ) : withoutAvailability.length === 0 ? (
             <p className="hint">Every synced practitioner has availability in the practice system: utilisation uses it.</p>
           ) : (
             <>
@@ -146,7 +149,9 @@ export function SettingsCard({
           )}
 
           <Field name="currency" label="Currency" errors={errors} hint={`Empty: ${s.defaultCurrency}, from the clinic's country (${page.clinic.country}).`}>
-            {(p) => <input {...p} type="text" maxLength={3} size={5} placeholder={s.defaultCurrency} defaultValue={text("currency", s.currency)} />}
+            {(p) => (
+              <input {...p} className="short" type="text" maxLength={3} size={5} placeholder={s.defaultCurrency} defaultValue={text("currency", s.currency)} />
+            )}
           </Field>
           {canEdit ? (
             <button className="btn" type="submit">
