@@ -5,6 +5,7 @@ import type { BriefingJobQueue } from "../../domain/jobs.ts";
 import type { Db } from "../../db/client.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { QUEUES } from "../catalog.ts";
+import type { Queues } from "../queues.ts";
 
 /** The weekly briefing's queues (docs/decisions/0040-briefing-delivery.md): glue around domain/briefings. */
 
@@ -41,10 +42,13 @@ async function handleBriefingSweep(deps: BriefingHandlerDeps): Promise<void> {
   if (enqueued > 0) deps.logger.info({ enqueued }, "briefing sweep enqueued");
 }
 
-/** Registers both handlers and the sweep's schedule (every 5 minutes) on a started worker instance. */
-export async function workBriefingQueues(boss: PgBoss, deps: BriefingHandlerDeps, options: { schedule?: boolean } = {}): Promise<void> {
+/** Registers both handlers and, given the sweep's door, its schedule (every 5 minutes) plus one sweep now. */
+export async function workBriefingQueues(boss: PgBoss, deps: BriefingHandlerDeps, options: { schedule: Queues["briefingSweep"] | false }): Promise<void> {
   await boss.work(BRIEFING.name, BRIEFING.work, (jobs: Job<object>[]) => handleBriefingBatch(jobs, deps));
   await boss.work(SWEEP.name, SWEEP.work, () => handleBriefingSweep(deps));
   // why: a held briefing is re-checked every sweep, so a recovery goes out within minutes; cron has minute granularity
-  if (options.schedule !== false) await boss.schedule(SWEEP.name, "*/5 * * * *");
+  if (options.schedule === false) return;
+  await boss.schedule(SWEEP.name, "*/5 * * * *");
+  // why: a worker (re)started at 07:02 on a Monday should not wait for the next five-minute mark
+  await options.schedule.enqueue([{ data: {} }]);
 }
