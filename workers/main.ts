@@ -45,7 +45,11 @@ try {
   // why: a fresh start should not wait up to one interval before the first probes
   await services.queues.probeSweep.enqueue([{ data: {} }]);
   // why: Monday 07:00 in each clinic's zone, exactly once (docs/decisions/0040-briefing-delivery.md); the sweep runs every 5 minutes
-  await workBriefingQueues(boss, { delivery: briefingDelivery(services), db: services.db, queue: services.queues.briefing, logger }, { schedule: services.queues.briefingSweep });
+  await workBriefingQueues(
+    boss,
+    { delivery: briefingDelivery(services), db: services.db, queue: services.queues.briefing, logger },
+    { schedule: services.queues.briefingSweep },
+  );
   await startMaintenance(boss, { db: services.db, logger });
   logger.info({ intervalMinutes: env.PROBE_INTERVAL_MINUTES }, "worker started");
   onShutdown(logger, () => services.close());
