@@ -27,7 +27,8 @@ export function HistoryCard({ history }: { history: BriefingSetupData["history"]
                     <span className={`badge tone-${TONE[h.state]}`}>{h.stateLabel}</span>
                     {h.late ? <span className="badge tone-warn"> Late</span> : null}
                   </td>
-                  <td>
+                  {/* why: the narrow column: long addresses and reasons wrap instead of scrolling the table */}
+                  <td style={{ overflowWrap: "anywhere" }}>
                     {h.sentAt ? (
                       <div>
                         Sent {h.sentAt} to {h.recipients.join(", ")}
