@@ -64,28 +64,31 @@ export interface SessionUser {
 }
 
 // why: the root loader and the route's loader both ask for the user of the same request; one lookup serves both
-const usersOf = new WeakMap<Request, Promise<SessionUser | null>>();
+const sessionsOf = new WeakMap<Request, Promise<{ id: string; user: SessionUser; hasFlash: boolean } | null>>();
 
-export function getUser(request: Request, services: Services): Promise<SessionUser | null> {
-  let user = usersOf.get(request);
-  if (!user) {
-    user = readUser(request, services);
-    usersOf.set(request, user);
+function readSession(request: Request, services: Services) {
+  let session = sessionsOf.get(request);
+  if (!session) {
+    session = lookUpSession(request, services);
+    sessionsOf.set(request, session);
   }
-  return user;
+  return session;
 }
 
-async function readUser(request: Request, services: Services): Promise<SessionUser | null> {
+export async function getUser(request: Request, services: Services): Promise<SessionUser | null> {
+  return (await readSession(request, services))?.user ?? null;
+}
+
+async function lookUpSession(request: Request, services: Services) {
   const id = await sessionIdOf(request, services);
   if (!id) return null;
   const now = new Date();
   const live = await findLiveSession({ id, now, idleSeconds: SESSION_IDLE_SECONDS }, services.db);
   if (!live) return null;
   if (now.getTime() - live.lastSeenAt.getTime() >= TOUCH_EVERY_MS) await touchSession({ id, now }, services.db);
-  return live.user;
+  return { id, user: live.user, hasFlash: live.hasFlash };
 }
 
-/** The signed-in user, or a redirect to the sign-in page that comes back here afterwards. */
 export async function requireUser(request: Request, services: Services): Promise<SessionUser> {
   const user = await getUser(request, services);
   if (!user) {
@@ -120,9 +123,9 @@ export async function redirectWithFlash(request: Request, services: Services, to
 
 /** Reads (and so consumes) the flash message. `setCookie` stays null: the flash lives server-side. */
 export async function takeFlash(request: Request, services: Services): Promise<{ flash: Flash | null; setCookie: string | null }> {
-  const id = await sessionIdOf(request, services);
-  if (!id) return { flash: null, setCookie: null };
-  return { flash: await takeSessionFlash({ id }, services.db), setCookie: null };
+  const session = await readSession(request, services);
+  if (!session?.hasFlash) return { flash: null, setCookie: null };
+  return { flash: await takeSessionFlash({ id: session.id }, services.db), setCookie: null };
 }
 
 export async function createUserSession(request: Request, services: Services, userId: string, redirectTo: string) {

@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, isNotNull, isNull, lt, or, sql, type AnyColumn } from "drizzle-orm";
+import { and, asc, eq, gte, isNotNull, isNull, lt, or, sql, type AnyColumn } from "drizzle-orm";
 import type { Db, DbOrTx } from "../client.ts";
 import {
   briefingSettings,
@@ -20,7 +20,6 @@ import {
 
 /** Epoch milliseconds of a timestamptz column (exact in a float8; null stays null): cheaper to compare than text. */
 const ms = (col: AnyColumn) => sql<number | null>`(extract(epoch from ${col}) * 1000)::float8`;
-const msNotNull = (col: AnyColumn) => sql<number>`(extract(epoch from ${col}) * 1000)::float8`;
 
 /** The clinic, its briefing settings, its connection and the connection's current record set: one statement. */
 export async function loadBriefingContext({ clinicId }: { clinicId: string }, db: DbOrTx) {
@@ -48,7 +47,31 @@ export async function loadBriefingContext({ clinicId }: { clinicId: string }, db
   return row ?? null;
 }
 
-export type BriefingContextRow = NonNullable<Awaited<ReturnType<typeof loadBriefingContext>>>;
+export type AppointmentRow = {
+  id: string;
+  startsAt: number;
+  endsAt: number | null;
+  patientId: string | null;
+  practitionerId: string | null;
+  appointmentTypeId: string | null;
+  /** booked | arrived | did_not_arrive | cancelled (domain/vendors/types.ts AppointmentStatus) */
+  status: string;
+  cancelledAt: number | null;
+};
+
+export type InvoiceRow = {
+  /** Null for a sum of older invoices. */
+  id: string | null;
+  issueDate: string | null;
+  /** open | paid | closed | open_credit | unknown (domain/vendors/types.ts InvoiceStatus) */
+  status: string;
+  totalAmount: string;
+  practitionerId: string | null;
+  closedAt: number | null;
+  appointmentId: string | null;
+  /** How many invoices the row stands for (1 in the revenue weeks). */
+  count: number;
+};
 
 export interface BriefingDataRange {
   recordSetId: string;
@@ -59,6 +82,10 @@ export interface BriefingDataRange {
   now: Date;
   /** Invoices issued on or after this local date (the AR window of the earliest comparison week), all statuses. */
   invoicesFromDate: string;
+  /** The first comparison week's Monday: invoices from it are read one by one (revenue). */
+  revenueFromDate: string;
+  /** The five weeks' end instants (AR "open at the week's end" for older invoices). */
+  weekEnds: Date[];
   /** The briefed week's last local date (Sunday): nothing issued after it is read. */
   invoicesToDate: string;
   /** The briefed week's end instant: older invoices still open then (or closed after it) are read too, for AR. */
@@ -66,7 +93,7 @@ export interface BriefingDataRange {
 }
 
 /**
- * Every row the briefing computes from, in seven parallel statements (indexes: db/schema/sync.ts
+ * Every row the briefing computes from, in eight parallel statements (indexes: db/schema/sync.ts
  * `sync_appointments_set_starts_idx`, `…_set_patient_starts_idx`, `sync_invoices_set_issue_idx`,
  * `sync_invoices_set_open_idx`, `sync_invoices_set_closed_idx`).
  */
@@ -76,7 +103,8 @@ export async function loadBriefingData(range: BriefingDataRange, db: Db) {
   const toIso = range.to.toISOString();
   const nowIso = range.now.toISOString();
   const weekEndIso = range.weekEnd.toISOString();
-  const [practitioners, appointmentTypes, appointments, patients, future, invoices, availability] = await Promise.all([
+  const weekEnds = `{${range.weekEnds.map((d) => d.getTime()).join(",")}}`;
+  const [practitioners, appointmentTypes, appointments, patients, future, invoices, olderInvoices, availability] = await Promise.all([
     db
       .select({ id: syncPractitioners.id, firstName: syncPractitioners.firstName, lastName: syncPractitioners.lastName, active: syncPractitioners.active })
       .from(syncPractitioners)
@@ -85,26 +113,14 @@ export async function loadBriefingData(range: BriefingDataRange, db: Db) {
       .select({ id: syncAppointmentTypes.id, name: syncAppointmentTypes.name, durationMinutes: syncAppointmentTypes.durationMinutes })
       .from(syncAppointmentTypes)
       .where(eq(syncAppointmentTypes.recordSetId, rs)),
-    db
-      .select({
-        id: syncAppointments.id,
-        startsAt: msNotNull(syncAppointments.startsAt),
-        endsAt: ms(syncAppointments.endsAt),
-        patientId: syncAppointments.patientId,
-        practitionerId: syncAppointments.practitionerId,
-        appointmentTypeId: syncAppointments.appointmentTypeId,
-        status: syncAppointments.status,
-        cancelledAt: ms(syncAppointments.cancelledAt),
-      })
-      .from(syncAppointments)
-      .where(
-        and(
-          eq(syncAppointments.recordSetId, rs),
-          gte(syncAppointments.startsAt, fromIso),
-          lt(syncAppointments.startsAt, toIso),
-          eq(syncAppointments.deleted, false),
-        ),
-      ),
+    // why: raw rows (explicit columns, epoch ms): ~5,000 rows a briefing, and drizzle's per-field mapping
+    // cost more CPU than the statement itself (bench:briefing)
+    db.execute<AppointmentRow>(sql`
+      select id, (extract(epoch from starts_at) * 1000)::float8 as "startsAt", (extract(epoch from ends_at) * 1000)::float8 as "endsAt",
+        patient_id as "patientId", practitioner_id as "practitionerId", appointment_type_id as "appointmentTypeId", status,
+        (extract(epoch from cancelled_at) * 1000)::float8 as "cancelledAt"
+      from ${syncAppointments}
+      where record_set_id = ${rs} and starts_at >= ${fromIso} and starts_at < ${toIso} and not deleted`),
     // why: new patients need "attended before the range" per patient attended in it — one index probe
     // each (stops at the first row), instead of reading every patient's whole history
     db.execute<{ patient_id: string; attended_before: boolean }>(sql`
@@ -123,29 +139,26 @@ export async function loadBriefingData(range: BriefingDataRange, db: Db) {
     db.execute<{ patient_id: string }>(sql`
       select distinct patient_id from ${syncAppointments}
       where record_set_id = ${rs} and starts_at >= ${toIso} and not deleted and status <> 'cancelled' and patient_id is not null`),
-    db
-      .select({
-        id: syncInvoices.id,
-        issueDate: syncInvoices.issueDate,
-        status: syncInvoices.status,
-        totalAmount: syncInvoices.totalAmount,
-        practitionerId: syncInvoices.practitionerId,
-        closedAt: ms(syncInvoices.closedAt),
-        appointmentId: syncInvoices.appointmentId,
-      })
-      .from(syncInvoices)
-      .where(
-        and(
-          eq(syncInvoices.recordSetId, rs),
-          eq(syncInvoices.deleted, false),
-          sql`${syncInvoices.issueDate} <= ${range.invoicesToDate}`,
-          or(
-            gte(syncInvoices.issueDate, range.invoicesFromDate),
-            inArray(syncInvoices.status, ["open", "open_credit"]),
-            and(isNotNull(syncInvoices.closedAt), gte(syncInvoices.closedAt, weekEndIso)),
-          ),
-        ),
-      ),
+    // the revenue weeks' invoices one by one (practitioner, appointment) …
+    db.execute<InvoiceRow>(sql`
+      select id, issue_date::text as "issueDate", status, total_amount::text as "totalAmount", practitioner_id as "practitionerId",
+        (extract(epoch from closed_at) * 1000)::float8 as "closedAt", appointment_id as "appointmentId", 1 as count
+      from ${syncInvoices}
+      where record_set_id = ${rs} and not deleted and issue_date >= ${range.revenueFromDate} and issue_date <= ${range.invoicesToDate}`),
+    // … and older ones only as AR needs them, summed per issue date, status, sign and the latest week end their
+    // closed_at is past (0: before every week end), so "open at a week's end" reads the same as on single rows
+    db.execute<InvoiceRow>(sql`
+      select null as id, issue_date::text as "issueDate", status, sum(total_amount)::text as "totalAmount", null as "practitionerId",
+        closed_week_end as "closedAt", null as "appointmentId", count(*)::int as count
+      from (
+        select issue_date, status, total_amount,
+          case when closed_at is null then null else coalesce((
+            select max(e) from unnest(${weekEnds}::float8[]) e where e <= extract(epoch from closed_at) * 1000), 0) end as closed_week_end
+        from ${syncInvoices}
+        where record_set_id = ${rs} and not deleted and issue_date < ${range.revenueFromDate}
+          and (issue_date >= ${range.invoicesFromDate} or status in ('open', 'open_credit') or (closed_at is not null and closed_at >= ${weekEndIso}))
+      ) i
+      group by issue_date, status, total_amount > 0, closed_week_end`),
     db
       .select({
         kind: syncAvailability.kind,
@@ -173,12 +186,13 @@ export async function loadBriefingData(range: BriefingDataRange, db: Db) {
   return {
     practitioners,
     appointmentTypes,
-    appointments,
+    appointments: [...appointments],
     /** Patients attended in the range, and whether they attended ever before it. */
     patients: [...patients].map((p) => ({ patientId: p.patient_id, attendedBefore: p.attended_before })),
     /** Patients with a live (not cancelled, not deleted) booking starting after the range. */
     futureBookedPatientIds: [...future].map((p) => p.patient_id),
-    invoices,
+    /** Single invoices of the revenue weeks, then older ones summed (`count` > 1, no id or practitioner). */
+    invoices: [...invoices, ...olderInvoices],
     availability,
   };
 }

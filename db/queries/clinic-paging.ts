@@ -1,4 +1,5 @@
-import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql, type Column, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../client.ts";
 import { alerts, clinics, connections } from "../schema/index.ts";
 import type { ClinicListFilters, ClinicSort } from "./clinics.ts";
@@ -16,9 +17,19 @@ import { brokenNowCondition } from "./broken-now.ts";
  * halves the worst case for deep pages. Archived clinics (a few percent) are excluded with a
  * hashed NOT IN over the small archived set instead of a join per row.
  *
- * Returns null for views it does not serve (free text, sort by open alerts): listClinics then
- * runs its general query, which the trigram indexes keep fast.
+ * Free text (docs/decisions/0041-console-free-text.md) is served here too: a term few clinics match
+ * becomes the list of their ids (found through the trigram indexes), so every view pages it through
+ * the same indexes as a selection; a term many clinics match is walked in index order with the text
+ * as a per-row filter, which finds a page of matches after reading about pageSize ÷ share rows.
  */
+
+const TEXT_CLINIC = alias(clinics, "text_clinic");
+
+/**
+ * Above this many matches a term is walked in index order; at or below it, paged as the list of its
+ * clinics' ids. Past it a page within the cap shows "2,000+" instead of counting every match.
+ */
+export const TEXT_LIST_MAX = 2_000;
 
 const ARCHIVED_IDS = sql`(select ${clinics.id} from ${clinics} where ${clinics.archivedAt} is not null)`;
 
@@ -39,15 +50,37 @@ async function countOf(q: PromiseLike<{ n: number }[]>): Promise<number> {
   return row?.n ?? 0;
 }
 
-function connectionFilters(filters: ClinicListFilters): SQL[] {
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * The free-text match on the clinics row in scope: name or admin email contains the term, any case.
+ * search_text is both, lower-cased on write, so this compares bytes instead of folding case per row.
+ */
+export function textMatch(q: string, table: { searchText: Column } = clinics): SQL {
+  return sql`${table.searchText} like lower(${`%${escapeLike(q)}%`})`;
+}
+
+/**
+ * Connection-side conditions. A selection and free text are the clinic's: for queries over
+ * connections alone they are applied here (the text as a per-row lookup of the clinic by primary
+ * key); where clinics is in scope (`withClinics`), clinicIdFilter applies them to clinics instead,
+ * so a clinic without a connection is not lost to a left join.
+ */
+function connectionFilters(filters: ClinicListFilters, { withClinics = false }: { withClinics?: boolean } = {}): SQL[] {
   const where: SQL[] = [];
+  if (filters.q && !withClinics)
+    where.push(
+      sql`exists (select 1 from ${clinics} ${sql.identifier("text_clinic")} where ${TEXT_CLINIC.id} = ${connections.clinicId} and ${textMatch(filters.q, TEXT_CLINIC)})`,
+    );
   if (filters.state) where.push(eq(connections.state, filters.state));
   if (filters.failureCode) where.push(eq(connections.failureCode, filters.failureCode));
   if (filters.vendor) where.push(eq(connections.vendor, filters.vendor));
   if (filters.region) where.push(eq(connections.region, filters.region));
   if (filters.brokenNow || filters.failingSince) where.push(brokenNowCondition(filters.failingSince));
   if (filters.syncFailing) where.push(eq(connections.syncState, "failed"));
-  if (filters.clinicIds) where.push(filters.clinicIds.length ? inArray(connections.clinicId, filters.clinicIds) : sql`false`);
+  if (filters.clinicIds && !withClinics) where.push(filters.clinicIds.length ? inArray(connections.clinicId, filters.clinicIds) : sql`false`);
   return where;
 }
 
@@ -85,8 +118,10 @@ function totalOf(filters: ClinicListFilters, db: Db, cap?: number): Promise<numb
   return countOf(db.select({ n: sql<number>`count(*)::int` }).from(sql`(${matching}) as counted`));
 }
 
+/** Clinic-side conditions: a selection of clinics, and free text on the clinics row itself. */
 function clinicIdFilter(filters: ClinicListFilters): SQL[] {
-  return filters.clinicIds ? [filters.clinicIds.length ? inArray(clinics.id, filters.clinicIds) : sql`false`] : [];
+  const where = filters.clinicIds ? [filters.clinicIds.length ? inArray(clinics.id, filters.clinicIds) : sql`false`] : [];
+  return filters.q ? [...where, textMatch(filters.q)] : where;
 }
 
 /** Clinics (not archived) that have no connection, by name: the last segment of every connection sort. */
@@ -157,7 +192,12 @@ function nameSortSegment(desc: boolean, filters: ClinicListFilters, total: () =>
     count: total,
     async ids(offset, limit, reverse) {
       const d = dirSql(desc !== reverse);
-      const where = and(sql`${clinics.archivedAt} is null`, ...clinicIdFilter(filters), ...connectionFilters(filters));
+      const where = and(
+        sql`${clinics.archivedAt} is null`,
+        ...clinicIdFilter(filters),
+        // why: connections is joined only when a connection filter applies
+        ...(hasConnectionFilter(filters) ? connectionFilters(filters, { withClinics: true }) : []),
+      );
       const q = hasConnectionFilter(filters)
         ? db.select({ id: clinics.id }).from(clinics).innerJoin(connections, eq(connections.clinicId, clinics.id)).where(where)
         : db.select({ id: clinics.id }).from(clinics).where(where);
@@ -175,7 +215,7 @@ function nameSortSegment(desc: boolean, filters: ClinicListFilters, total: () =>
  * rest by name through the name index; ascending puts the alert-free clinics first.
  */
 function alertSortSegments(desc: boolean, filters: ClinicListFilters, total: () => Promise<number>, db: Db): Segment[] {
-  const clinicWhere: SQL[] = [sql`${clinics.archivedAt} is null`, ...connectionFilters(filters), ...clinicIdFilter(filters)];
+  const clinicWhere: SQL[] = [sql`${clinics.archivedAt} is null`, ...connectionFilters(filters, { withClinics: true }), ...clinicIdFilter(filters)];
   const open = sql`(select ${alerts.clinicId} as clinic_id, count(*)::int as n from ${alerts} where ${alerts.status} <> 'resolved' group by ${alerts.clinicId})`;
   const from = () => db.select({ id: clinics.id }).from(clinics).leftJoin(connections, eq(connections.clinicId, clinics.id)).$dynamic();
   const alerted = memo(() =>
@@ -255,10 +295,23 @@ export async function pageClinicIds(
     page,
     pageSize,
     countCap,
-  }: { filters: ClinicListFilters; sort: ClinicSort; desc: boolean; page: number; pageSize: number; countCap?: number },
+    textListMax = TEXT_LIST_MAX,
+  }: { filters: ClinicListFilters; sort: ClinicSort; desc: boolean; page: number; pageSize: number; countCap?: number; textListMax?: number },
   db: Db,
-): Promise<{ ids: string[]; total: number; totalCapped: boolean } | null> {
-  if (filters.q) return null;
+): Promise<{ ids: string[]; total: number; totalCapped: boolean }> {
+  // why: a common term alone (no other filter) has more matches than the cap: the lookup that found it common counted them
+  let knownCapped = false;
+  if (filters.q) {
+    const matched = await textMatchIds(filters.q, textListMax + 1, db);
+    if (matched.length <= textListMax) {
+      // why: a few matches are cheapest as a selection: every view already pages one through its indexes
+      const within = filters.clinicIds ? new Set(filters.clinicIds) : null;
+      filters = { ...filters, q: undefined, clinicIds: within ? matched.filter((id) => within.has(id)) : matched };
+    } else if (countCap !== undefined) {
+      countCap = Math.min(countCap, textListMax);
+      knownCapped = !hasConnectionFilter(filters) && !filters.clinicIds;
+    }
+  }
   const total = memo(() => totalOf(filters, db));
   const segments =
     sort === "name"
@@ -268,6 +321,17 @@ export async function pageClinicIds(
         : connectionSortSegments(sort, desc, filters, total, db);
   const cap = countCap !== undefined && page * pageSize <= countCap ? countCap : undefined;
   // why: the total runs beside the page query; both are index scans
-  const [ids, n] = await Promise.all([readSegments(segments, (page - 1) * pageSize, pageSize), cap === undefined ? total() : totalOf(filters, db, cap)]);
+  const counted = cap === undefined ? total() : knownCapped ? Promise.resolve(cap + 1) : totalOf(filters, db, cap);
+  const [ids, n] = await Promise.all([readSegments(segments, (page - 1) * pageSize, pageSize), counted]);
   return cap !== undefined && n > cap ? { ids, total: cap, totalCapped: true } : { ids, total: n, totalCapped: false };
+}
+
+/** Up to `limit` ids of clinics (not archived) whose name or admin email contains the term. */
+async function textMatchIds(q: string, limit: number, db: Db): Promise<string[]> {
+  const rows = await db
+    .select({ id: clinics.id })
+    .from(clinics)
+    .where(and(isNull(clinics.archivedAt), textMatch(q)))
+    .limit(limit);
+  return rows.map((r) => r.id);
 }

@@ -1,7 +1,6 @@
-import { and, asc, count, desc, eq, ilike, inArray, isNull, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client.ts";
-import { pageClinicIds } from "./clinic-paging.ts";
-import { stateSeverity } from "../schema/columns.ts";
+import { pageClinicIds, textMatch } from "./clinic-paging.ts";
 import { alerts, clinics, connectionEvents, connections } from "../schema/index.ts";
 import type { ConnectionState, FailingSinceBand, FailureCode, SyncState, Vendor } from "../../domain/vocabulary.ts";
 import { brokenNowCondition } from "./broken-now.ts";
@@ -44,16 +43,6 @@ export interface ClinicListRow {
   openAlerts: number;
 }
 
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-// why: "worst first" reads better than alphabetical when sorting by state
-const STATE_SEVERITY = stateSeverity(connections.state);
-
-/** Unresolved alerts per clinic; small (only broken clinics have alerts), so it joins cheaply when sorting by it. */
-const openAlertCounts = sql`(select ${alerts.clinicId} as clinic_id, count(*)::int as n from ${alerts} where ${alerts.status} <> 'resolved' group by ${alerts.clinicId})`;
-
 function clinicListCondition(filters: ClinicListFilters): SQL {
   const where: SQL[] = [isNull(clinics.archivedAt)];
   if (filters.state) where.push(eq(connections.state, filters.state));
@@ -64,27 +53,9 @@ function clinicListCondition(filters: ClinicListFilters): SQL {
   if (filters.syncFailing) where.push(eq(connections.syncState, "failed"));
   if (filters.clinicIds) where.push(filters.clinicIds.length ? inArray(clinics.id, filters.clinicIds) : sql`false`);
   if (filters.q) {
-    const pattern = `%${escapeLike(filters.q)}%`;
-    where.push(or(ilike(clinics.name, pattern), ilike(clinics.adminEmail, pattern))!);
+    where.push(textMatch(filters.q));
   }
   return and(...where)!;
-}
-
-function orderFor(sort: ClinicSort, desc: boolean): SQL[] {
-  const dir = sql.raw(desc ? "desc" : "asc");
-  const key: Record<ClinicSort, SQL> = {
-    name: sql`${clinics.name}`,
-    vendor: sql`${connections.vendor}`,
-    region: sql`${connections.region}`,
-    state: sql`${STATE_SEVERITY}`,
-    failure: sql`${connections.failureCode}`,
-    lastSuccess: sql`${connections.lastSuccessAt}`,
-    lastSync: sql`${connections.lastSyncSuccessAt}`,
-    failingSince: sql`${connections.firstFailureAt}`,
-    patients: sql`${connections.visiblePatientCount}`,
-    alerts: sql`coalesce(oa.n, 0)`,
-  };
-  return [sql`${key[sort]} ${dir} nulls last`, sql`${clinics.name} asc`, sql`${clinics.id} asc`];
 }
 
 /**
@@ -102,7 +73,6 @@ export async function listClinics(
   }: { filters?: ClinicListFilters; sort?: ClinicSort; desc?: boolean; page?: number; pageSize?: number; countCap?: number },
   db: Db,
 ): Promise<{ rows: ClinicListRow[]; total: number; totalCapped: boolean }> {
-  const condition = clinicListCondition(filters);
   const columns = {
     id: clinics.id,
     name: clinics.name,
@@ -119,60 +89,20 @@ export async function listClinics(
     visiblePatientCount: connections.visiblePatientCount,
     visiblePatientsAtLeast: connections.visiblePatientsAtLeast,
   };
-  // why: most views page through an index (clinic-paging.ts); then only the page's 50 rows are read here
-  const fast = await pageClinicIds({ filters, sort, desc, page, pageSize, countCap }, db);
-  let rows: (Omit<ClinicListRow, "openAlerts"> & { openAlerts?: number })[];
-  let total: number;
-  let totalCapped = false;
-  if (fast) {
-    const found = fast.ids.length
-      ? await db.select(columns).from(clinics).leftJoin(connections, eq(connections.clinicId, clinics.id)).where(inArray(clinics.id, fast.ids))
-      : [];
-    const at = new Map(fast.ids.map((id, i) => [id, i]));
-    rows = found.sort((a, b) => at.get(a.id)! - at.get(b.id)!);
-    total = fast.total;
-    totalCapped = fast.totalCapped;
-  } else {
-    const base = db
-      .select({ ...columns, ...(sort === "alerts" ? { openAlerts: sql<number>`coalesce(oa.n, 0)` } : {}) })
-      .from(clinics)
-      .leftJoin(connections, eq(connections.clinicId, clinics.id))
-      .$dynamic();
-    const paged = (sort === "alerts" ? base.leftJoin(sql`${openAlertCounts} oa`, sql`oa.clinic_id = ${clinics.id}`) : base)
-      .where(condition)
-      .orderBy(...orderFor(sort, desc))
-      .limit(pageSize)
-      .offset((page - 1) * pageSize);
-    // why: as on the index-served views, a page within the cap counts at most cap + 1 matches
-    const cap = countCap !== undefined && page * pageSize <= countCap ? countCap : undefined;
-    const matching = db
-      .select({ one: sql`1` })
-      .from(clinics)
-      .leftJoin(connections, eq(connections.clinicId, clinics.id))
-      .where(condition)
-      .$dynamic();
-    if (cap !== undefined) matching.limit(cap + 1);
-    const [found, [totalRow]] = await Promise.all([paged, db.select({ n: count() }).from(sql`(${matching}) as counted`)]);
-    rows = found;
-    total = totalRow?.n ?? 0;
-    if (cap !== undefined && total > cap) [total, totalCapped] = [cap, true];
-  }
-  let withAlerts: ClinicListRow[];
-  if (!fast && sort === "alerts") withAlerts = rows as ClinicListRow[];
-  else {
-    // why: counted for the visible page only, so the common sorts never aggregate the alerts table
-    const ids = rows.map((r) => r.id);
-    const counts = ids.length
-      ? await db
-          .select({ clinicId: alerts.clinicId, n: count() })
-          .from(alerts)
-          .where(and(inArray(alerts.clinicId, ids), ne(alerts.status, "resolved")))
-          .groupBy(alerts.clinicId)
-      : [];
-    const byId = new Map(counts.map((c) => [c.clinicId, c.n]));
-    withAlerts = rows.map((r) => ({ ...r, openAlerts: byId.get(r.id) ?? 0 }));
-  }
-  return { rows: withAlerts, total, totalCapped };
+  // why: every view pages through an index (clinic-paging.ts); then only the page's rows are read
+  // here, with their open alerts counted per row (only broken clinics have any), in one round trip
+  const paged = await pageClinicIds({ filters, sort, desc, page, pageSize, countCap }, db);
+  const openAlerts = sql<number>`(select count(*)::int from ${alerts} where ${alerts.clinicId} = ${clinics.id} and ${alerts.status} <> 'resolved')`;
+  const found = paged.ids.length
+    ? await db
+        .select({ ...columns, openAlerts })
+        .from(clinics)
+        .leftJoin(connections, eq(connections.clinicId, clinics.id))
+        .where(inArray(clinics.id, paged.ids))
+    : [];
+  const at = new Map(paged.ids.map((id, i) => [id, i]));
+  const rows: ClinicListRow[] = found.sort((a, b) => at.get(a.id)! - at.get(b.id)!);
+  return { rows, total: paged.total, totalCapped: paged.totalCapped };
 }
 
 /** Ids of every clinic matching the filters (for "select all that match"), capped. */

@@ -323,3 +323,35 @@ export async function mergeSupportFindings({ connectionId, patch }: { connection
     .set({ supportFindings: sql`coalesce(${connections.supportFindings}, '{}'::jsonb) || ${JSON.stringify(patch)}::jsonb` })
     .where(eq(connections.id, connectionId));
 }
+
+/**
+ * The shared-key finding (flagSharedKey) leaves a connection that now stores a key of its own,
+ * and this clinic leaves its partners' findings (a partner with nobody left loses the finding).
+ * Partners are read from this connection's own finding, so no other row is scanned.
+ */
+export async function forgetSharedKey({ connectionId, clinicId }: { connectionId: string; clinicId: string }, tx: DbOrTx): Promise<void> {
+  await tx.execute(sql`
+    with partners as (
+      select distinct (e->>'clinicId')::uuid as clinic_id
+      from ${connections}, jsonb_array_elements(${connections.supportFindings}->'sharedKey'->'clinics') e
+      where ${connections.id} = ${connectionId} and jsonb_typeof(${connections.supportFindings}->'sharedKey'->'clinics') = 'array'
+    ),
+    mine as (
+      update ${connections} set support_findings = support_findings - 'sharedKey'
+      where id = ${connectionId} and support_findings ? 'sharedKey'
+    ),
+    rest as (
+      select c.id, coalesce(
+        (select jsonb_agg(e) from jsonb_array_elements(c.support_findings->'sharedKey'->'clinics') e where e->>'clinicId' <> ${clinicId}),
+        '[]'::jsonb
+      ) as clinics
+      from ${connections} c
+      where c.clinic_id in (select clinic_id from partners) and c.id <> ${connectionId}
+        and jsonb_typeof(c.support_findings->'sharedKey'->'clinics') = 'array'
+    )
+    update ${connections} c set support_findings = case
+      when r.clinics = '[]'::jsonb then c.support_findings - 'sharedKey'
+      else jsonb_set(c.support_findings, '{sharedKey,clinics}', r.clinics)
+    end
+    from rest r where c.id = r.id`);
+}

@@ -14,6 +14,8 @@ export async function findLiveSession({ id, now, idleSeconds }: { id: string; no
   const [row] = await db
     .select({
       lastSeenAt: sessions.lastSeenAt,
+      // why: the flash is taken (a write) only when there is one, not on every page
+      hasFlash: sql<boolean>`${sessions.flash} is not null`,
       user: { id: users.id, email: users.email, name: users.name, role: users.role },
     })
     .from(sessions)

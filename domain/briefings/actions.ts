@@ -11,9 +11,9 @@ import type { BriefingAction } from "./report.ts";
  */
 
 /** Targets the rules compare with (clinic consultants quote 75–85% utilisation; unverified). */
-export const TARGETS = { utilisation: 0.8, utilisationDropPoints: 0.1, dnaRate: 0.03, lateRate: 0.02, rebooking: 0.7 } as const;
+const TARGETS = { utilisation: 0.8, utilisationDropPoints: 0.1, dnaRate: 0.03, lateRate: 0.02, rebooking: 0.7 } as const;
 
-export type RuleResult = { candidates: BriefingAction[] } | { none: string };
+type RuleResult = { candidates: BriefingAction[] } | { none: string };
 export type Rule = (f: ActionFacts) => RuleResult;
 
 const WEEKDAYS = ["", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
@@ -84,7 +84,9 @@ export const practitionerUtilisationDrop: Rule = (f) => {
       ),
     );
   }
-  return candidates.length > 0 ? { candidates } : { none: `no practitioner's utilisation fell by ${pct(TARGETS.utilisationDropPoints)} points or more` };
+  return candidates.length > 0
+    ? { candidates }
+    : { none: `no practitioner's utilisation fell by ${Math.round(TARGETS.utilisationDropPoints * 100)} points or more` };
 };
 
 export const unusedCapacity: Rule = (f) => {
@@ -163,14 +165,7 @@ export const rebookAtCheckout: Rule = (f) => {
   };
 };
 
-export const RULES: readonly Rule[] = [
-  chaseOverdueInvoices,
-  practitionerUtilisationDrop,
-  unusedCapacity,
-  dnaReminders,
-  lateCancellationPolicy,
-  rebookAtCheckout,
-];
+const RULES: readonly Rule[] = [chaseOverdueInvoices, practitionerUtilisationDrop, unusedCapacity, dnaReminders, lateCancellationPolicy, rebookAtCheckout];
 
 const byValue = (a: BriefingAction, b: BriefingAction) => {
   const d = parseMoney(b.rankValue) - parseMoney(a.rankValue);

@@ -1,4 +1,5 @@
 import type { Db } from "../../db/client.ts";
+import { DomainError } from "../errors.ts";
 import { loadBriefingContext, loadBriefingData, recordSetHasData } from "../../db/queries/briefing-data.ts";
 import { proposeActions } from "./actions.ts";
 import { addDays, isoWeekday, zonedInstant } from "./calendar.ts";
@@ -15,9 +16,9 @@ export type ComposeResult = { ok: true; report: BriefingReport } | { ok: false; 
 export async function composeBriefing(deps: { db: Db }, input: { clinicId: string; weekStart: string; now?: Date }): Promise<ComposeResult> {
   const now = input.now ?? new Date();
   if (!/^\d{4}-\d{2}-\d{2}$/.test(input.weekStart) || isoWeekday(input.weekStart) !== 1)
-    throw new Error(`weekStart must be a local Monday (YYYY-MM-DD), got ${input.weekStart}`);
+    throw new DomainError(400, `weekStart must be a local Monday (YYYY-MM-DD), got ${input.weekStart}`, { field: "weekStart" });
   const ctx = await loadBriefingContext({ clinicId: input.clinicId }, deps.db);
-  if (!ctx) throw new Error(`no clinic ${input.clinicId}`);
+  if (!ctx) throw new DomainError(404, `No clinic ${input.clinicId}.`);
   if (!ctx.connectionId) return { ok: false, reason: "no_connection", message: `${ctx.clinicName} has no practice-system connection.` };
   if (!ctx.recordSetId || !ctx.lastSyncSuccessAt || !ctx.vendor)
     return { ok: false, reason: "no_synced_data", message: `${ctx.clinicName}'s connection has not finished a sync yet.` };
@@ -32,6 +33,8 @@ export async function composeBriefing(deps: { db: Db }, input: { clinicId: strin
     to: weekEnd,
     now,
     invoicesFromDate: addDays(addDays(firstMonday, 6), -(7 * AR_WINDOW_WEEKS - 1)),
+    revenueFromDate: firstMonday,
+    weekEnds: [0, 1, 2, 3, 4].map((i) => new Date(zonedInstant(addDays(input.weekStart, 7 - 7 * i), "00:00", tz))),
     invoicesToDate: sunday,
     weekEnd,
   };

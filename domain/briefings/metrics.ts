@@ -4,7 +4,7 @@ import type { Vendor } from "../vocabulary.ts";
 import { expandBlock, templateIntervals, type TemplateSpan } from "./availability.ts";
 import { addDays, daysBetween, isoWeekday, zonedInstant } from "./calendar.ts";
 import { merge, measure, subtract, type Interval } from "./intervals.ts";
-import { divRound, formatMoney, moneyString, parseMoney } from "./money.ts";
+import { divRound, formatMoney, moneyString, parseUnits, unitsOf } from "./money.ts";
 import type { BriefingReport, PractitionerLine } from "./report.ts";
 
 /**
@@ -96,6 +96,8 @@ interface Appt {
 
 interface PracWeek {
   booked: Interval[];
+  /** `booked` merged (overlaps once), filled once all appointments are in. */
+  bookedMerged: Interval[];
   available: Interval[];
   attended: number;
   attendedMs: number;
@@ -104,7 +106,7 @@ interface PracWeek {
   cancelled: number;
   late: number;
   lateMs: number;
-  revenue: bigint;
+  revenue: number;
 }
 
 interface Week {
@@ -114,13 +116,15 @@ interface Week {
   end: number;
   hasData: boolean;
   prac: Map<string, PracWeek>;
-  revenueAll: bigint;
+  revenueAll: number;
   newPatients: number;
   rebookPatients: number;
   rebooked: number;
   arRate: number | null;
 }
 
+// why: one collator; String#localeCompare builds one per call
+const byName = new Intl.Collator("en");
 const rate = (num: number, den: number): number | null => (den > 0 ? Math.min(1, Math.max(0, num / den)) : null);
 const minutes = (ms: number) => Math.round(ms / MINUTE);
 
@@ -140,7 +144,7 @@ export function computeMetrics(input: MetricsInput): BriefingMetrics {
       end: zonedInstant(addDays(monday, 7), "00:00", timeZone),
       hasData: false,
       prac: new Map(),
-      revenueAll: 0n,
+      revenueAll: 0,
       newPatients: 0,
       rebookPatients: 0,
       rebooked: 0,
@@ -189,7 +193,7 @@ export function computeMetrics(input: MetricsInput): BriefingMetrics {
     const recent = new Set(appts.filter((a) => a.week < 4 && a.practitionerId).map((a) => a.practitionerId!));
     counted = data.practitioners.filter((p) => p.active && recent.has(p.id)).map((p) => p.id);
   }
-  counted = [...counted].sort((a, b) => (names.get(a) ?? a).localeCompare(names.get(b) ?? b));
+  counted = [...counted].sort((a, b) => byName.compare(names.get(a) ?? a, names.get(b) ?? b));
   const countedSet = new Set(counted);
 
   // ---- availability per counted practitioner
@@ -228,7 +232,7 @@ export function computeMetrics(input: MetricsInput): BriefingMetrics {
         base.map(([s, e]) => [Math.max(s, w.start), Math.min(e, w.end)] as Interval).filter(([s, e]) => e > s),
         minus,
       );
-      w.prac.set(id, { booked: [], available, attended: 0, attendedMs: 0, dna: 0, dnaMs: 0, cancelled: 0, late: 0, lateMs: 0, revenue: 0n });
+      w.prac.set(id, { booked: [], bookedMerged: [], available, attended: 0, attendedMs: 0, dna: 0, dnaMs: 0, cancelled: 0, late: 0, lateMs: 0, revenue: 0 });
     }
   }
   const configuredNames = counted.filter((id) => sources.get(id) === "configured").map((id) => names.get(id) ?? id);
@@ -261,6 +265,7 @@ export function computeMetrics(input: MetricsInput): BriefingMetrics {
       if (a.cancelledAtUnknown && a.week === 0) lateUnknown++;
     }
   }
+  for (const w of weeks) for (const p of w.prac.values()) p.bookedMerged = merge(p.booked);
   if (lateUnknown > 0) notes.push(`${lateUnknown} cancellation(s) last week have no cancellation time in the practice system: not counted as late.`);
 
   // ---- patients: new (first attended appointment ever falls in the week) and rebooked (a later live booking)
@@ -289,11 +294,18 @@ export function computeMetrics(input: MetricsInput): BriefingMetrics {
   // why: an invoice's type is its appointment's; appointments of the range are in memory (an invoice for
   // an older appointment counts as not excluded — docs/briefing-metrics.md)
   const typeOfAppointment = new Map(data.appointments.map((a) => [a.id, a.appointmentTypeId]));
+  const typeOf = (appointmentId: string | null) => (appointmentId === null ? null : (typeOfAppointment.get(appointmentId) ?? null));
   const invoices = data.invoices.map((i) => ({
-    ...i,
-    units: parseMoney(i.totalAmount),
-    appointmentTypeId: i.appointmentId === null ? null : (typeOfAppointment.get(i.appointmentId) ?? null),
+    issueDate: i.issueDate,
+    status: i.status,
+    practitionerId: i.practitionerId,
+    closedAt: i.closedAt,
+    // why: integer units in a double: exact sums without a bigint per invoice (parseUnits checks the range)
+    units: parseUnits(i.totalAmount),
+    count: i.count,
+    appointmentTypeId: typeOf(i.appointmentId),
   }));
+
   for (const inv of invoices) {
     if (inv.issueDate === null || !REVENUE_STATUSES.has(inv.status)) continue;
     if (inv.appointmentTypeId !== null && excluded.has(inv.appointmentTypeId)) continue;
@@ -311,14 +323,14 @@ export function computeMetrics(input: MetricsInput): BriefingMetrics {
     (OPEN_STATUSES.has(inv.status) || (inv.closedAt !== null && inv.closedAt >= w.end && (inv.status === "paid" || inv.status === "closed")));
   for (const w of weeks) {
     const from = addDays(w.sunday, -(7 * AR_WINDOW_WEEKS - 1));
-    let invoiced = 0n;
-    let open = 0n;
+    let invoiced = 0;
+    let open = 0;
     for (const inv of invoices) {
       if (inv.issueDate === null || inv.issueDate < from || inv.issueDate > w.sunday || !INVOICED_STATUSES.has(inv.status)) continue;
       invoiced += inv.units;
       if (openAt(inv, w)) open += inv.units;
     }
-    w.arRate = invoiced > 0n ? Math.min(1, Math.max(0, Number(open) / Number(invoiced))) : null;
+    w.arRate = invoiced > 0 ? Math.min(1, Math.max(0, open / invoiced)) : null;
   }
   const briefed = weeks[0]!;
   const bucketDefs = [
@@ -327,16 +339,16 @@ export function computeMetrics(input: MetricsInput): BriefingMetrics {
     { label: "61–90", fromDays: 61, toDays: 90 },
     { label: "90+", fromDays: 91, toDays: null },
   ];
-  const buckets = bucketDefs.map((b) => ({ ...b, count: 0, units: 0n }));
-  const overdue = { count: 0, units: 0n };
+  const buckets = bucketDefs.map((b) => ({ ...b, count: 0, units: 0 }));
+  const overdue = { count: 0, units: 0 };
   for (const inv of invoices) {
     if (!openAt(inv, briefed)) continue;
     const age = Math.max(0, daysBetween(inv.issueDate!, briefed.sunday));
     const b = buckets.find((x) => age >= x.fromDays && (x.toDays === null || age <= x.toDays))!;
-    b.count++;
+    b.count += inv.count;
     b.units += inv.units;
-    if (age > 30 && inv.units > 0n) {
-      overdue.count++;
+    if (age > 30 && inv.units > 0) {
+      overdue.count += inv.count;
       overdue.units += inv.units;
     }
   }
@@ -348,20 +360,13 @@ export function computeMetrics(input: MetricsInput): BriefingMetrics {
   else if (n < COMPARISON_WEEKS)
     notes.push(`"Previous" figures average ${n} earlier week${n === 1 ? "" : "s"}: the synced data starts later than four weeks back.`);
 
-  const meanMoney = (values: bigint[]) =>
-    values.length === 0
-      ? null
-      : moneyString(
-          divRound(
-            values.reduce((s, v) => s + v, 0n),
-            BigInt(values.length),
-          ),
-        );
+  const meanMoney = (values: number[]) =>
+    values.length === 0 ? null : moneyString(divRound(unitsOf(values.reduce((s, v) => s + v, 0)), BigInt(values.length)));
   const meanInt = (values: number[]) => (values.length === 0 ? null : Math.round(values.reduce((s, v) => s + v, 0) / values.length));
-  const perHour = (units: bigint, ms: number) => (ms > 0 ? moneyString(divRound(units * 3_600_000n, BigInt(Math.round(ms)))) : null);
+  const perHour = (units: number, ms: number) => (ms > 0 ? moneyString(divRound(unitsOf(units) * 3_600_000n, BigInt(Math.round(ms)))) : null);
   const sumP = (ws: Week[], ids: string[], f: (p: PracWeek) => number) => ws.reduce((s, w) => s + ids.reduce((t, id) => t + f(w.prac.get(id)!), 0), 0);
   const utilOf = (ws: Week[], ids: string[]) => {
-    const booked = sumP(ws, ids, (p) => measure(merge(p.booked)));
+    const booked = sumP(ws, ids, (p) => measure(p.bookedMerged));
     const available = sumP(ws, ids, (p) => measure(p.available));
     const count = Math.max(1, ws.length);
     return {
@@ -391,7 +396,7 @@ export function computeMetrics(input: MetricsInput): BriefingMetrics {
       didNotArrive: p.dna,
       cancelled: p.cancelled,
       lateCancelled: p.late,
-      revenue: { value: moneyString(p.revenue), previous: meanMoney(comparison.map((w) => w.prac.get(id)!.revenue)) },
+      revenue: { value: moneyString(unitsOf(p.revenue)), previous: meanMoney(comparison.map((w) => w.prac.get(id)!.revenue)) },
       revenuePerAttendedHour: perHour(p.revenue, p.attendedMs),
     };
   });
@@ -405,7 +410,7 @@ export function computeMetrics(input: MetricsInput): BriefingMetrics {
     const cancelled = sumP(ws, counted, (p) => p.cancelled);
     const late = sumP(ws, counted, (p) => p.late);
     const all = attended + dna + cancelled;
-    const countedRevenue = ws.reduce((s, w) => s + counted.reduce((t, id) => t + w.prac.get(id)!.revenue, 0n), 0n);
+    const countedRevenue = ws.reduce((s, w) => s + counted.reduce((t, id) => t + w.prac.get(id)!.revenue, 0), 0);
     return {
       attended,
       dna,
@@ -431,9 +436,9 @@ export function computeMetrics(input: MetricsInput): BriefingMetrics {
   const u0 = utilOf([briefed], counted);
   const up = n > 0 ? utilOf(comparison, counted) : null;
   const unattributed = briefed.revenueAll - t0.countedRevenue;
-  if (unattributed !== 0n)
+  if (unattributed !== 0)
     notes.push(
-      `Revenue includes ${formatMoney(moneyString(unattributed), currency)} invoiced without a counted practitioner (other practitioners, products or none).`,
+      `Revenue includes ${formatMoney(moneyString(unitsOf(unattributed)), currency)} invoiced without a counted practitioner (other practitioners, products or none).`,
     );
 
   const totals: BriefingReport["totals"] = {
@@ -445,7 +450,7 @@ export function computeMetrics(input: MetricsInput): BriefingMetrics {
     dnaRate: { value: t0.dnaRate, previous: tp?.dnaRate ?? null },
     cancellationRate: { value: t0.cancellationRate, previous: tp?.cancellationRate ?? null },
     lateCancellationRate: { value: t0.lateCancellationRate, previous: tp?.lateCancellationRate ?? null },
-    revenue: { value: moneyString(briefed.revenueAll), previous: meanMoney(comparison.map((w) => w.revenueAll)) },
+    revenue: { value: moneyString(unitsOf(briefed.revenueAll)), previous: meanMoney(comparison.map((w) => w.revenueAll)) },
     revenuePerAttendedHour: { value: t0.perHour, previous: tp?.perHour ?? null },
     newPatients: { value: briefed.newPatients, previous: meanInt(comparison.map((w) => w.newPatients)) },
     rebookingRate: { value: t0.rebookingRate, previous: tp?.rebookingRate ?? null },
@@ -453,8 +458,8 @@ export function computeMetrics(input: MetricsInput): BriefingMetrics {
 
   const arRates = comparison.map((w) => w.arRate).filter((r): r is number => r !== null);
   const ar: BriefingReport["ar"] = {
-    buckets: buckets.map(({ units, ...b }) => ({ ...b, amount: moneyString(units) })),
-    openTotal: moneyString(buckets.reduce((s, b) => s + b.units, 0n)),
+    buckets: buckets.map(({ units, ...b }) => ({ ...b, amount: moneyString(unitsOf(units)) })),
+    openTotal: moneyString(unitsOf(buckets.reduce((s, b) => s + b.units, 0))),
     rate: { value: briefed.arRate, previous: arRates.length > 0 ? arRates.reduce((s, r) => s + r, 0) / arRates.length : null },
     windowWeeks: AR_WINDOW_WEEKS,
     // why: Cliniko has no payments endpoint, and Relink does not read Nookal's payments query yet
@@ -466,7 +471,7 @@ export function computeMetrics(input: MetricsInput): BriefingMetrics {
     const acc = new Map<string, FreeSlot>();
     for (const id of ids) {
       const p = briefed.prac.get(id)!;
-      const free = subtract(p.available, merge(p.booked));
+      const free = subtract(p.available, p.bookedMerged);
       for (let d = 0; d < 7; d++) {
         const date = addDays(briefed.monday, d);
         const dayStart = zonedInstant(date, "00:00", timeZone);
@@ -502,7 +507,7 @@ export function computeMetrics(input: MetricsInput): BriefingMetrics {
     })),
     freeSlots: freeSlotsOf(counted),
     utilisation: { rate: u0.rate, bookedMinutes: u0.bookedMinutes, availableMinutes: u0.availableMinutes },
-    overdue: { count: overdue.count, amount: moneyString(overdue.units) },
+    overdue: { count: overdue.count, amount: moneyString(unitsOf(overdue.units)) },
     appointments: t0.all,
     dna: { count: t0.dna, minutes: minutes(sumP([briefed], counted, (p) => p.dnaMs)), rate: t0.dnaRate, previous: tp?.dnaRate ?? null },
     late: {

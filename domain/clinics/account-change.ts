@@ -1,12 +1,12 @@
 import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
-import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
+import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { findOpenAccountChange, updateAccountChange } from "../../db/queries/identity.ts";
 import { lockConnection, markLinkUsed, revokeLiveLinks } from "../../db/queries/reconnect-links.ts";
 import type { AccountChange } from "../../db/schema/index.ts";
 import { recordKeyCheck } from "../health/key-check.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../alerts/apply.ts";
-import { checkKeyIdentity, newKeyPatch } from "../connections/key-identity.ts";
+import { checkKeyIdentity, storeNewKey } from "../connections/key-identity.ts";
 import { sealApiKey, type Keyring } from "../connections/key-storage.ts";
 import { DomainError } from "../errors.ts";
 import { acceptWorkingKey } from "../health/accept-key.ts";
@@ -135,8 +135,8 @@ export async function confirmAccountChange(
     const sealed = sealApiKey(deps.keyring, conn.id, { vendor: conn.vendor, key: verdict.key, region }, now);
     const accepted = acceptWorkingKey({ connection: conn, verified, now, by: change.linkId ? { kind: "link" } : { kind: "support", label: actor.label } });
     // why clear a pre-approval: the change it expected has now happened
-    await updateConnection(
-      { connectionId: conn.id, patch: newKeyPatch({ sealed, region, apiVersion: verdict.apiVersion, accepted, identity, clearPreapproval: true }) },
+    await storeNewKey(
+      { connectionId: conn.id, clinicId: conn.clinicId, sealed, region, apiVersion: verdict.apiVersion, accepted, identity, clearPreapproval: true },
       tx,
     );
     const from = change.previousAccount?.name ?? "the previous account";

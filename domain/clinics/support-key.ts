@@ -1,12 +1,12 @@
 import { z } from "zod";
 import { recordAudit } from "../../db/queries/audit.ts";
-import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
+import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { closeOpenAccountChanges } from "../../db/queries/identity.ts";
 import { lockConnection, revokeLiveLinks } from "../../db/queries/reconnect-links.ts";
 import type { NewConnectionEvent } from "../../db/schema/index.ts";
 import { recordKeyCheck } from "../health/key-check.ts";
 import { applyAlertWork } from "../alerts/apply.ts";
-import { accountChangeOf, checkKeyIdentity, newKeyPatch } from "../connections/key-identity.ts";
+import { accountChangeOf, checkKeyIdentity, storeNewKey } from "../connections/key-identity.ts";
 import { sealApiKey } from "../connections/key-storage.ts";
 import { DomainError } from "../errors.ts";
 import { acceptWorkingKey } from "../health/accept-key.ts";
@@ -112,8 +112,17 @@ export async function enterKeyForClinic(
     await closeOpenAccountChanges({ connectionId: conn.id, status: "discarded", now, by: actorTag }, tx);
     const accepted = acceptWorkingKey({ connection: conn, verified, now, by: { kind: "support", label: actor.label } });
     const changed = accountChangeOf(identity);
-    await updateConnection(
-      { connectionId: conn.id, patch: newKeyPatch({ sealed, region, apiVersion: verdict.apiVersion, accepted, identity, clearPreapproval: changed !== null }) },
+    await storeNewKey(
+      {
+        connectionId: conn.id,
+        clinicId: conn.clinicId,
+        sealed,
+        region,
+        apiVersion: verdict.apiVersion,
+        accepted,
+        identity,
+        clearPreapproval: changed !== null,
+      },
       tx,
     );
     // why: the connection works with this key; a link still out would only invite a second, needless key

@@ -1,4 +1,5 @@
 import type { DbOrTx } from "../../db/client.ts";
+import { forgetSharedKey, updateConnection } from "../../db/queries/connections.ts";
 import { findClinicsUsingKey, lockKeyFingerprint } from "../../db/queries/identity.ts";
 import { keyFingerprint, keyFingerprintCandidates } from "../secrets/key-fingerprint.ts";
 import type { Keyring } from "../secrets/key-crypto.ts";
@@ -99,7 +100,7 @@ export function accountChangeOf(identity: Accepted): { from: VendorAccountIdenti
  * the pre-approval cleared. One place, so the reconnect link, support's entry and a confirmed
  * account change cannot drift apart.
  */
-export function newKeyPatch<P extends object>({
+function newKeyPatch<P extends object>({
   sealed,
   region,
   apiVersion,
@@ -123,4 +124,17 @@ export function newKeyPatch<P extends object>({
     keyFingerprint: identity.fingerprint,
     ...(clearPreapproval ? { accountChangePreapproval: null } : {}),
   };
+}
+
+/**
+ * Stores a newly accepted key on its connection (newKeyPatch's columns) inside the caller's
+ * transaction. A clinic that had been found sharing its key with others now has one of its own:
+ * the shared-key finding leaves its escalation packet, and it leaves its partners' lists too.
+ */
+export async function storeNewKey(
+  { connectionId, clinicId, ...key }: Parameters<typeof newKeyPatch>[0] & { connectionId: string; clinicId: string },
+  tx: DbOrTx,
+): Promise<void> {
+  await updateConnection({ connectionId, patch: newKeyPatch(key) }, tx);
+  await forgetSharedKey({ connectionId, clinicId }, tx);
 }

@@ -1,4 +1,4 @@
-import { insertConnectionEvents, updateConnection } from "../../db/queries/connections.ts";
+import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import { briefingArrivalFor } from "../briefings/setup.ts";
 import { lockConnection, lockLink, markLinkUsed, revokeLiveLinks } from "../../db/queries/reconnect-links.ts";
@@ -6,7 +6,7 @@ import type { NewConnectionEvent } from "../../db/schema/index.ts";
 import { recordKeyCheck } from "../health/key-check.ts";
 import { applyAlertWork } from "../alerts/apply.ts";
 import { sealApiKey } from "../connections/key-storage.ts";
-import { accountChangeOf, checkKeyIdentity, newKeyPatch } from "../connections/key-identity.ts";
+import { accountChangeOf, checkKeyIdentity, storeNewKey } from "../connections/key-identity.ts";
 import { closeOpenAccountChanges } from "../../db/queries/identity.ts";
 import { acceptWorkingKey } from "../health/accept-key.ts";
 import { askAboutAccount, noteSharedKey, type AccountQuestion } from "./account-change.ts";
@@ -73,8 +73,17 @@ export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { o
     const nextState = accepted.nextState;
     // a different account connects without a question only when pre-approved or when the old account saw nobody
     const changed = accountChangeOf(identity);
-    await updateConnection(
-      { connectionId: conn.id, patch: newKeyPatch({ sealed, region, apiVersion: verdict.apiVersion, accepted, identity, clearPreapproval: changed !== null }) },
+    await storeNewKey(
+      {
+        connectionId: conn.id,
+        clinicId: conn.clinicId,
+        sealed,
+        region,
+        apiVersion: verdict.apiVersion,
+        accepted,
+        identity,
+        clearPreapproval: changed !== null,
+      },
       tx,
     );
     const dropNote = identity.drop

@@ -131,7 +131,9 @@ function expected(sort: ClinicSort, desc: boolean, filters: ClinicListFilters): 
       !r.archived &&
       (!filters.state || r.conn?.state === filters.state) &&
       (!filters.vendor || r.conn?.vendor === filters.vendor) &&
-      (!filters.failureCode || r.conn?.failureCode === filters.failureCode),
+      (!filters.failureCode || r.conn?.failureCode === filters.failureCode) &&
+      // every admin email here is admin@clinic.test: the terms below only match names
+      (!filters.q || r.name.toLowerCase().includes(filters.q.toLowerCase())),
   );
   const dir = desc ? -1 : 1;
   if (sort === "name") return rows.sort((a, b) => dir * byNameId(a, b)).map((r) => r.id);
@@ -146,7 +148,22 @@ function expected(sort: ClinicSort, desc: boolean, filters: ClinicListFilters): 
   return [...keyed, ...unkeyed, ...none].map((r) => r.id);
 }
 
-const FILTERS: ClinicListFilters[] = [{}, { state: "action_required" }, { vendor: "nookal" }, { failureCode: "auth_rejected" }];
+/**
+ * With TEXT_MAX 20: "Clinic 00" (about 15 clinics) and "nic 9" (3, none connected) are paged as
+ * their clinics' ids; "c 0" (about 90, any case) is walked in index order with the text as a filter.
+ */
+const TEXT_MAX = 20;
+const FILTERS: ClinicListFilters[] = [
+  {},
+  { state: "action_required" },
+  { vendor: "nookal" },
+  { failureCode: "auth_rejected" },
+  { q: "Clinic 00" },
+  { q: "nic 9" },
+  { q: "C 0" },
+  { q: "c 0", state: "action_required" },
+  { q: "clinic 0", vendor: "nookal" },
+];
 
 describe("index-served paging of the clinics table", () => {
   for (const sort of CLINIC_SORTS)
@@ -157,7 +174,7 @@ describe("index-served paging of the clinics table", () => {
           const pageSize = 7;
           const got: string[] = [];
           for (let page = 1; page <= Math.ceil(want.length / pageSize) + 1; page++) {
-            const r = (await pageClinicIds({ filters, sort, desc, page, pageSize }, t.db))!;
+            const r = await pageClinicIds({ filters, sort, desc, page, pageSize, textListMax: TEXT_MAX }, t.db);
             expect(r.total, JSON.stringify(filters)).toBe(want.length);
             got.push(...r.ids);
           }
@@ -165,10 +182,28 @@ describe("index-served paging of the clinics table", () => {
         }
       });
 
-  it("leaves free text to the general query, which agrees on the total", async () => {
-    expect(await pageClinicIds({ filters: { q: "Clinic 00" }, sort: "name", desc: false, page: 1, pageSize: 50 }, t.db)).toBeNull();
-    const r = await listClinics({ filters: { q: "Clinic 00" }, sort: "name" }, t.db);
-    expect(r.total).toBe(fleet.filter((f) => !f.archived && f.name.startsWith("Clinic 00")).length);
+  it("free text: both ways agree on the rows and the total; a common term's total is capped at the text cap", async () => {
+    const common = fleet.filter((f) => !f.archived && f.name.toLowerCase().includes("c 0")).length;
+    expect(common).toBeGreaterThan(TEXT_MAX);
+    for (const sort of ["name", "failingSince", "alerts"] as const) {
+      const walked = await pageClinicIds({ filters: { q: "c 0" }, sort, desc: false, page: 1, pageSize: 10, textListMax: TEXT_MAX }, t.db);
+      const listed = await pageClinicIds({ filters: { q: "c 0" }, sort, desc: false, page: 1, pageSize: 10, textListMax: 1_000 }, t.db);
+      expect(walked.ids).toEqual(listed.ids);
+      expect([walked.total, listed.total]).toEqual([common, common]);
+    }
+    const capped = await pageClinicIds({ filters: { q: "c 0" }, sort: "name", desc: false, page: 1, pageSize: 10, countCap: 50, textListMax: TEXT_MAX }, t.db);
+    expect([capped.total, capped.totalCapped]).toEqual([TEXT_MAX, true]);
+    // with another filter the term's own count says nothing about the view's: it is counted
+    const filtered = { q: "c 0", state: "action_required" as const };
+    const few = await pageClinicIds({ filters: filtered, sort: "name", desc: false, page: 1, pageSize: 10, countCap: 50, textListMax: TEXT_MAX }, t.db);
+    expect(few.total).toBe(expected("name", false, filtered).length);
+    expect(few.total).toBeLessThan(TEXT_MAX);
+    // a selection and a term together: only the selected clinics that match
+    const some = fleet.filter((f) => !f.archived).slice(0, 30);
+    const r = await listClinics({ filters: { q: "Clinic 00", clinicIds: some.map((f) => f.id) }, sort: "name" }, t.db);
+    expect(r.rows.map((x) => x.id).sort()).toEqual(some.filter((f) => f.name.startsWith("Clinic 00")).map((f) => f.id).sort());
+    // LIKE wildcards in the term are literal text
+    expect((await listClinics({ filters: { q: "Clinic_0%" } }, t.db)).total).toBe(0);
   });
 
   it("listClinics returns the page's rows in the paged order with their open alerts", async () => {

@@ -408,6 +408,30 @@ describe("probes", () => {
     expect(await notesOf(b.clinic.id)).toHaveLength(1);
   });
 
+  it("clears the shared-key finding when a clinic stores a key of its own, on its side and its partners'", async () => {
+    const acct = await clinikoAccount("Thrice Stored Physio", 20);
+    const [a, b, c] = [await clinicWith({ region: "au2" }), await clinicWith({ region: "au2" }), await clinicWith({ region: "au2" })];
+    for (const x of [a, b, c])
+      await t.db
+        .update(connections)
+        .set({ ...sealApiKey(services.keyring, x.connection.id, { vendor: "cliniko", key: acct.key, region: "au2" }), state: "healthy" })
+        .where(eq(connections.id, x.connection.id));
+    for (const x of [a, b, c]) await probeNow({ clinicId: x.clinic.id, connectionId: x.connection.id, actor }, live());
+    const partners = async (x: typeof a) => ((await connectionOf(t, x.connection.id)).supportFindings?.sharedKey?.clinics ?? []).map((p) => p.clinicId).sort();
+    expect(await partners(a)).toEqual([b.clinic.id, c.clinic.id].sort());
+    // b gets a key of its own (same account, another key) through its reconnect link
+    const own = await control.addClinikoKey(acct.id);
+    expect((await submit(await linkFor(b.clinic.id), { intent: "verify", rawKey: own.key })).kind).toBe("connected");
+    expect((await connectionOf(t, b.connection.id)).supportFindings?.sharedKey ?? null).toBeNull();
+    expect(await partners(a)).toEqual([c.clinic.id]);
+    expect(await partners(c)).toEqual([a.clinic.id]);
+    // then c: a is left sharing with nobody, so its finding goes too (and the packet stops saying so)
+    const cOwn = await control.addClinikoKey(acct.id);
+    expect((await submit(await linkFor(c.clinic.id), { intent: "verify", rawKey: cOwn.key })).kind).toBe("connected");
+    expect((await connectionOf(t, a.connection.id)).supportFindings?.sharedKey ?? null).toBeNull();
+    expect((await loadClinicPage({ clinicId: a.clinic.id, page: 1 }, t.db))!.packet).not.toContain("Key shared with another clinic");
+  });
+
   it("apply-region re-probes the same key: the same account, recorded, no question", async () => {
     const acct = await clinikoAccount("Region Fix Clinic", 70, "au3");
     const { clinic, connection } = await clinicWith({ region: "au1" });

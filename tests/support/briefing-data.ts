@@ -54,7 +54,7 @@ export interface BriefingSeedOptions {
   batchSize?: number;
 }
 
-export interface SeededClinic {
+interface SeededClinic {
   clinicId: string;
   connectionId: string;
   recordSetId: string;
@@ -74,7 +74,7 @@ const FIRST = ["Aisha", "Ben", "Chloe", "Dev", "Emma", "Felix", "Grace", "Hiro",
 const LAST = ["Patel", "Nguyen", "Smith", "Walker", "Chen", "Brown", "Singh", "Taylor", "Wilson", "Martin", "Kelly", "Murphy", "Lee", "Young"];
 
 /** Practitioner vendor id (Cliniko-like 19-digit string) for clinic index `ci` (1-based) and practitioner `p` (1-based). */
-export const seededPractitionerId = (ci: number, p: number) => String(1_000_000_000_000_000_000n + BigInt(ci) * 1000n + BigInt(p));
+const seededPractitionerId = (ci: number, p: number) => String(1_000_000_000_000_000_000n + BigInt(ci) * 1000n + BigInt(p));
 
 export async function seedBriefingData(db: Db, opts: BriefingSeedOptions): Promise<BriefingSeedResult> {
   const sql = db.$client;
@@ -186,7 +186,7 @@ export async function seedBriefingData(db: Db, opts: BriefingSeedOptions): Promi
           total, total, 0, patient_id, practitioner_id, id, case when status in ('paid', 'closed') then least(${nowIso}::timestamptz, ((issue_date + (h / 1000 % 15)::int) + time '12:00') at time zone ${timeZone}) end, h % 100 = 1, ${nowIso}::timestamptz
         from (
           select *, case when h % 100 = 0 then 'open_credit' when h % 100 = 2 then 'closed'
-                         when h / 100 % 100 < case when age <= 14 then 30 when age <= 60 then 10 else 3 end then 'open' else 'paid' end as status,
+                         when h / 100 % 100 < case when age <= 14 then 30 when age <= 60 then 8 else 1 end then 'open' else 'paid' end as status,
                     case when h % 100 = 0 then -25.00::numeric
                          else case appointment_type_id when 'type-initial' then 120.00 when 'type-extended' then 105.50 else 85.00 end end as total
           from (

@@ -1,0 +1,2 @@
+ALTER TABLE "clinics" ADD COLUMN "search_text" text GENERATED ALWAYS AS (lower(name || chr(10) || coalesce(admin_email, ''))) STORED NOT NULL;--> statement-breakpoint
+CREATE INDEX "clinics_search_trgm_idx" ON "clinics" USING gin ("search_text" gin_trgm_ops);
