@@ -15,6 +15,7 @@ import type { Actor } from "../clinics/console-actions.ts";
 import { DomainError } from "../errors.ts";
 import { holdReason, notSetUp } from "./hold.ts";
 import { EXCLUDED_TYPE_NAME } from "./metrics.ts";
+import { currencyFor } from "./money.ts";
 import { formatBriefingMoment, latestDueBriefing, nextBriefing, weekLabel } from "./schedule.ts";
 import { BRIEFING_STATE_LABELS } from "../vocabulary.ts";
 
@@ -24,11 +25,6 @@ import { BRIEFING_STATE_LABELS } from "../vocabulary.ts";
  * working hours where the vendor has no availability, currency, on/off — with a readiness checklist,
  * when the first briefing arrives, and the history of sent, held and skipped weeks.
  */
-
-const COUNTRY_CURRENCY: Record<string, string> = { AU: "AUD", NZ: "NZD", GB: "GBP", US: "USD", CA: "CAD", IE: "EUR", SG: "SGD", ZA: "ZAR" };
-function currencyForCountry(country: string): string {
-  return COUNTRY_CURRENCY[country] ?? "USD";
-}
 
 const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
 
@@ -191,7 +187,8 @@ export async function loadBriefingSetup({ clinicId, now = new Date() }: { clinic
       practitionersChoice: saved?.practitionerIds ? ("chosen" as const) : ("default" as const),
       typesChoice: saved?.excludedAppointmentTypeIds ? ("chosen" as const) : ("default" as const),
       currency: saved?.currency ?? "",
-      defaultCurrency: currencyForCountry(clinic.country),
+      // why: the same default compose uses, so the page says what the email will show
+      defaultCurrency: currencyFor(null, clinic.country).currency,
       workingHours: Object.fromEntries(Object.entries(saved?.workingHours ?? {}).map(([id, spans]) => [id, formatWorkingHours(spans)])),
     },
     practitioners: practitioners.map((p) => ({ ...p, counted: counted.includes(p.id), byDefault: defaultPractitioners.includes(p.id) })),
