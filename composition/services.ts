@@ -6,6 +6,8 @@ import { openDb, type Db } from "../db/client.ts";
 import type { AlertRecipients, AlertWorkDeps } from "../domain/alerts/apply.ts";
 import type { DeliveryDeps } from "../domain/alerts/deliver.ts";
 import type { BulkDeps } from "../domain/bulk/operations.ts";
+import { composeBriefing } from "../domain/briefings/compose.ts";
+import type { BriefingDeliveryDeps } from "../domain/briefings/deliver.ts";
 import { smtpEmailSender, type EmailSender } from "../domain/alerts/email.ts";
 import { assertKeyringReadsStoredKeys } from "../domain/connections/keyring-check.ts";
 import { keyringFromConfig, type Keyring } from "../domain/connections/key-storage.ts";
@@ -83,6 +85,21 @@ export function bulkDeps(services: Services): BulkDeps {
     deliveries: services.queues.deliver,
     publicUrl: publicUrl(services.env),
     linkTtlHours: services.env.RECONNECT_LINK_TTL_HOURS,
+    brand: services.brand,
+  };
+}
+
+/** What delivering a weekly briefing needs (domain/briefings/deliver.ts), for the worker, tests and the bench. */
+export function briefingDelivery(services: Services): BriefingDeliveryDeps {
+  return {
+    db: services.db,
+    // why: composed on the claiming transaction (exactly-once); compose only reads through it, never its pool ($client)
+    compose: (d, input) => composeBriefing({ db: d.db as Db }, input),
+    // why: imported when the first briefing renders, not at start: the renderer is .tsx, which plain node
+    // (the worker) cannot load yet — see docs/decisions/0040 "the renderer in the worker"
+    render: async (report, ctx) => (await import("../domain/briefings/render.tsx")).renderBriefingEmail(report, ctx),
+    deliveries: services.queues.deliver,
+    alerts: services.alerts,
     brand: services.brand,
   };
 }

@@ -17,4 +17,7 @@ export type ProbeJobQueue = JobQueue<ProbeJob>;
 export type DeliveryJobQueue = JobQueue<{ notificationId: string }>;
 export type BulkJobQueue = JobQueue<{ operationId: string }>;
 
+/** One clinic's briefing of one week (docs/decisions/0040-briefing-delivery.md). */
+export type BriefingJobQueue = JobQueue<{ clinicId: string; weekStart: string }>;
+
 export type SyncJobQueue = JobQueue<{ connectionId: string; trigger: "schedule" | "manual" | "bulk"; requestedBy?: string }>;

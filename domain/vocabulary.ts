@@ -113,10 +113,11 @@ const ALERT_EVENTS = ["opened", "reopened", "recovered"] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
 /**
- * What a stored message is about: an alert event, or a reconnect link emailed to a clinic admin.
+ * What a stored message is about: an alert event, a reconnect link emailed to a clinic admin, or a
+ * clinic's weekly briefing (docs/decisions/0040-briefing-delivery.md).
  * Every outgoing email and webhook is one alert_notifications row delivered by the `deliver` queue.
  */
-export const NOTIFICATION_EVENTS = [...ALERT_EVENTS, "reconnect_link"] as const;
+export const NOTIFICATION_EVENTS = [...ALERT_EVENTS, "reconnect_link", "briefing"] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export const DELIVERY_CHANNELS = ["email", "webhook"] as const;
@@ -232,6 +233,8 @@ export interface EscalationPacket {
   supportFindings?: SupportFindings | null;
   /** A sync saw far fewer records than the one before (docs/decisions/0033): which, before and after. */
   recordDrop?: { resource: string; before: number; after: number } | null;
+  /** The weekly briefing is held (docs/decisions/0040): which week, and why, in recorded words. */
+  briefingHeld?: { weekStart: string; reason: string } | null;
 }
 
 // ---- "broken now" and "failing since" (the SQL: db/queries/broken-now.ts; docs/decisions/0028-broken-now.md)
@@ -322,3 +325,15 @@ export const SYNC_STATE_LABELS: Record<SyncState, string> = { running: "Running"
 /** Why a sync ran. */
 export const SYNC_TRIGGERS = ["schedule", "manual", "bulk"] as const;
 export type SyncTrigger = (typeof SYNC_TRIGGERS)[number];
+
+// ---- the weekly briefing (docs/decisions/0040-briefing-delivery.md)
+
+/**
+ * One clinic's briefing of one week: due (claimed, not yet decided), held (the connection is not
+ * healthy or the data stale; retried until the end of the clinic's Monday), sent (in the outbox /
+ * on its way), skipped (not sent this week; the reason is recorded). sent and skipped are final.
+ */
+export const BRIEFING_STATES = ["due", "held", "sent", "skipped"] as const;
+export type BriefingState = (typeof BRIEFING_STATES)[number];
+
+export const BRIEFING_STATE_LABELS: Record<BriefingState, string> = { due: "Due", held: "Held", sent: "Sent", skipped: "Skipped" };

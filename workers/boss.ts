@@ -7,6 +7,8 @@ export interface BossOptions {
   logger: Logger;
   /** Web processes only send: they neither supervise nor run cron. */
   role: "worker" | "sender";
+  /** How often a worker fails jobs whose heartbeat stopped (a killed worker's); pg-boss default 60 s. Tests shorten it. */
+  superviseSeconds?: number;
 }
 
 /** Starts pg-boss and makes sure every queue in the catalog exists. */
@@ -18,6 +20,7 @@ export async function startBoss(options: BossOptions): Promise<PgBoss> {
     supervise: options.role === "worker",
     schedule: options.role === "worker",
     useListenNotify: options.role === "worker",
+    ...(options.superviseSeconds ? { superviseIntervalSeconds: options.superviseSeconds, monitorIntervalSeconds: options.superviseSeconds } : {}),
   });
   boss.on("error", (err) => options.logger.error({ err }, "pg-boss error"));
   await boss.start();

@@ -26,6 +26,12 @@ const SyncPayloadSchema = z.object({
 /** One stored bulk operation (domain/bulk): its waiting items are worked in the worker, not in the request. */
 const BulkRunPayloadSchema = z.object({ operationId: z.uuid() });
 
+/** One clinic's weekly briefing: the local Monday of the briefed week (docs/decisions/0040-briefing-delivery.md). */
+const BriefingPayloadSchema = z.object({
+  clinicId: z.uuid(),
+  weekStart: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+});
+
 export interface QueueSpec<S extends z.ZodType> {
   name: string;
   schema: S;
@@ -95,7 +101,8 @@ export const QUEUES = {
       notify: true,
     },
     // why: perJobResults lets one failing receiver retry alone instead of failing its whole batch
-    work: { batchSize: 10, perJobResults: true, localConcurrency: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
+    // burstWhenBatchFull: the Monday briefings put thousands of emails on this queue at once (docs/decisions/0040)
+    work: { batchSize: 10, burstWhenBatchFull: true, perJobResults: true, localConcurrency: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
   }),
   // why: "stately" with the connection as singleton key: at most one sync running and one waiting per
   // connection, so two requests run one after the other and a sweep never stacks them. The heartbeat
@@ -133,6 +140,25 @@ export const QUEUES = {
     queue: { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 900, notify: true },
     work: { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
     singletonKey: (p) => p.operationId,
+  }),
+  // why (docs/decisions/0040-briefing-delivery.md): "exclusive" with clinic + week as singleton key: at most
+  // one job of a clinic-week queued or running, so a sweep every few minutes never stacks them. Exactly-once
+  // does not rest on it: the job claims the week's row in the transaction that writes the email. The
+  // heartbeat lets a killed worker's job be retried within a minute; the retry starts over (nothing committed).
+  briefing: spec({
+    name: "briefing",
+    schema: BriefingPayloadSchema,
+    queue: { policy: "exclusive", retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, heartbeatSeconds: 10, notify: true },
+    // why: a briefing is a few queries and a render (CPU, no vendor call); 8 at once per worker keeps the pool busy
+    // burstWhenBatchFull: a full batch fetches the next at once (the Monday run is 5,000 jobs), not after the poll interval
+    work: { batchSize: 8, burstWhenBatchFull: true, perJobResults: true, localConcurrency: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
+    singletonKey: (p) => `${p.clinicId}:${p.weekStart}`,
+  }),
+  "briefing-sweep": spec({
+    name: "briefing-sweep",
+    schema: z.object({}).passthrough(),
+    queue: { policy: "exclusive", retryLimit: 0, expireInSeconds: 300 },
+    work: { pollingIntervalSeconds: 30 },
   }),
 } as const;
 

@@ -1,11 +1,12 @@
 import type { Job } from "pg-boss";
-import { createServices, syncContext } from "../composition/services.ts";
+import { briefingDelivery, createServices, syncContext } from "../composition/services.ts";
 import { resealWebhookSecrets } from "../domain/alerts/webhook-secrets.ts";
 import { boot, failStartup, onShutdown, requireDatabaseUrl } from "../scripts/process.ts";
 import { QUEUES } from "./catalog.ts";
 import { startMaintenance } from "./handlers/maintenance.ts";
 import { handleProbeBatch, handleProbeDeadBatch, handleProbeSweep, type ProbeDeps } from "./handlers/probe.ts";
 import { handleBulkRun } from "./handlers/bulk.ts";
+import { workBriefingQueues } from "./handlers/briefing.ts";
 import { workDeliverQueues } from "./handlers/deliver.ts";
 import { handleSyncJobs, handleSyncSweep, type SyncDeps } from "./handlers/sync.ts";
 
@@ -43,6 +44,12 @@ try {
   await boss.schedule(QUEUES["probe-sweep"].name, `*/${env.PROBE_INTERVAL_MINUTES} * * * *`);
   // why: a fresh start should not wait up to one interval before the first probes
   await services.queues.probeSweep.enqueue([{ data: {} }]);
+  // why: Monday 07:00 in each clinic's zone, exactly once (docs/decisions/0040-briefing-delivery.md); the sweep runs every 5 minutes
+  await workBriefingQueues(
+    boss,
+    { delivery: briefingDelivery(services), db: services.db, queue: services.queues.briefing, logger },
+    { schedule: services.queues.briefingSweep },
+  );
   await startMaintenance(boss, { db: services.db, logger });
   logger.info({ intervalMinutes: env.PROBE_INTERVAL_MINUTES }, "worker started");
   onShutdown(logger, () => services.close());

@@ -55,6 +55,8 @@ export interface Queues {
   bulkRun: QueueDoor<"bulk-run">;
   sync: QueueDoor<"sync">;
   syncSweep: QueueDoor<"sync-sweep">;
+  briefing: QueueDoor<"briefing">;
+  briefingSweep: QueueDoor<"briefing-sweep">;
 }
 
 export function createQueues(boss: PgBoss): Queues {
@@ -65,5 +67,7 @@ export function createQueues(boss: PgBoss): Queues {
     bulkRun: door(boss, "bulk-run"),
     sync: door(boss, "sync"),
     syncSweep: door(boss, "sync-sweep"),
+    briefing: door(boss, "briefing"),
+    briefingSweep: door(boss, "briefing-sweep"),
   };
 }

@@ -58,7 +58,7 @@ export async function action(args: ActionFunctionArgs) {
         request,
         services,
         `/clinics/${result.clinicId}`,
-        `${input.name} added. The key ${result.keyHint} works: connected as ${v.connectedAs}, ${formatPatientsVisible(v.visiblePatients ?? 0, v.visiblePatientsAtLeast)}.${v.notes.length ? ` ${v.notes.join(" ")}` : ""}`,
+        `${input.name} added. The key ${result.keyHint} works: connected as ${v.connectedAs}, ${formatPatientsVisible(v.visiblePatients ?? 0, v.visiblePatientsAtLeast)}.${v.notes.length ? ` ${v.notes.join(" ")}` : ""} The first weekly briefing arrives ${result.firstBriefing}, once the first sync is done.`,
       );
     },
   );

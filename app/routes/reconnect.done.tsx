@@ -72,6 +72,7 @@ export default function ReconnectDone() {
         ) : (
           <p>Everything picks up where it left off within a few minutes. Nothing was lost. You can close this page.</p>
         )}
+        {c.briefingLine ? <p className="rc-briefing">{c.briefingLine}</p> : null}
         <p className="rc-muted">This link has now been used up. If you ever need to reconnect again, support will send a new one.</p>
       </section>
     </ReconnectShell>

@@ -200,7 +200,8 @@ async function queueNotifications(input: AlertWorkInput, events: PendingEvent[],
     ) => {
       rows.push({ ...base, ...row, id, jobId: randomUUID(), content: render(context(id)) });
     };
-    const tell = event === "recovered" ? "recovered" : clinicAlertEmail(alerts[0]!.packet);
+    // why: a held briefing is support's to chase (docs/decisions/0040); the clinic already heard about its connection
+    const tell = alerts.every((a) => a.kind === "briefing_held") ? null : event === "recovered" ? "recovered" : clinicAlertEmail(alerts[0]!.packet);
     if (recipients.emailClinicAdmin && clinic.adminEmail && tell) {
       const id = randomUUID();
       let link: { token: string; url: string; expiresAt: Date; linkId: string } | null = null;

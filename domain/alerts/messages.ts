@@ -189,6 +189,12 @@ function supportEmail(ctx: MessageContext): { subject: string; blocks: Block[] }
     },
   ];
   if (again) blocks.push({ type: "p", text: "This problem had been resolved before and has come back." });
+  if (alert.packet.briefingHeld) {
+    blocks.push({
+      type: "p",
+      text: `The weekly briefing for the week of ${alert.packet.briefingHeld.weekStart} is held: ${alert.packet.briefingHeld.reason} It goes out (marked late) as soon as this is fixed today, else it is skipped for the week.`,
+    });
+  }
   if (c) {
     const info = TAXONOMY[c];
     blocks.push(

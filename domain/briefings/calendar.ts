@@ -93,7 +93,7 @@ export function isoWeekday(date: string): number {
 }
 
 /** The Monday on or before a calendar date. */
-function mondayOf(date: string): string {
+export function mondayOf(date: string): string {
   return addDays(date, 1 - isoWeekday(date));
 }
 

@@ -18,7 +18,7 @@ export const AR_WINDOW_WEEKS = 12;
 const LATE_CANCEL_MS = 24 * 3_600_000;
 const MINUTE = 60_000;
 /** Appointment types left out by default (settings.excludedAppointmentTypeIds null): non-patient time. */
-const EXCLUDED_TYPE_NAME = /\b(break|admin|administration|internal|meeting|lunch)\b/i;
+export const EXCLUDED_TYPE_NAME = /\b(break|admin|administration|internal|meeting|lunch)\b/i;
 const REVENUE_STATUSES = new Set(["paid", "open", "open_credit"]);
 const INVOICED_STATUSES = new Set(["paid", "open", "open_credit", "closed"]);
 const OPEN_STATUSES = new Set(["open", "open_credit"]);

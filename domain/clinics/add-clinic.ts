@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { formatBriefingMoment, nextBriefing } from "../briefings/schedule.ts";
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
@@ -115,7 +116,16 @@ export interface AddClinicDeps {
   vendors: VendorAccess;
 }
 
-export type AddClinicResult = { ok: true; clinicId: string; verdict: VerdictView; keyHint: string } | { ok: false; verdict: VerdictView };
+export type AddClinicResult =
+  | {
+      ok: true;
+      clinicId: string;
+      verdict: VerdictView;
+      keyHint: string;
+      /** When the clinic's first weekly briefing arrives: "Monday 7 Dec, 07:00 Australia/Melbourne". */
+      firstBriefing: string;
+    }
+  | { ok: false; verdict: VerdictView };
 
 async function assertNameFree(name: string, tx: Parameters<typeof findClinicsByNameKeys>[1]) {
   const [taken] = await findClinicsByNameKeys({ keys: [nameKey(name)] }, tx);
@@ -233,6 +243,12 @@ export async function addClinicByHand(
       },
       tx,
     );
-    return { ok: true as const, clinicId, verdict: view, keyHint: sealed.keyHint };
+    return {
+      ok: true as const,
+      clinicId,
+      verdict: view,
+      keyHint: sealed.keyHint,
+      firstBriefing: formatBriefingMoment(input.timeZone, nextBriefing(input.timeZone, now).dueAt),
+    };
   });
 }

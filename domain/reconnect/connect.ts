@@ -1,5 +1,6 @@
 import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
+import { briefingArrivalFor } from "../briefings/setup.ts";
 import { lockConnection, lockLink, markLinkUsed, revokeLiveLinks } from "../../db/queries/reconnect-links.ts";
 import type { NewConnectionEvent } from "../../db/schema/index.ts";
 import { recordKeyCheck } from "../health/key-check.ts";
@@ -33,6 +34,8 @@ export interface ReconnectConfirmation {
   notes: string[];
   /** Support paused the connection: the key is stored, but syncing waits until they resume it. */
   heldByPause: boolean;
+  /** "Your next briefing arrives Monday 7 Dec, 07:00 Australia/Melbourne." (null: the briefing is turned off). */
+  briefingLine?: string | null;
 }
 
 /** What a working key led to: connected, or held back by the identity rules (docs/decisions/0026). */
@@ -172,6 +175,7 @@ export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { o
       regionLabel: regionLabel(vendor, region),
       heldByPause: accepted.heldByPause,
       notes: verdict.notes,
+      briefingLine: accepted.heldByPause ? null : await briefingArrivalFor({ clinicId: conn.clinicId, timeZone: link.clinicTimeZone, now }, tx),
     };
     return { kind: "connected" as const, confirmation };
   });

@@ -252,6 +252,8 @@ describe("the reconnect page", () => {
         regionLabel: "au3",
         notes: [],
         heldByPause: false,
+        // issue 14: the success says when the clinic's briefing arrives, in its own zone
+        briefingLine: expect.stringMatching(/^Your first briefing arrives Monday \d{1,2} [A-Z][a-z]{2}, 07:00 Australia\/Sydney\.$/),
       },
       brand: { productName: "Clinic Connect", logoUrl: null, supportEmail: null, supportUrl: null },
     });

@@ -24,8 +24,14 @@ export function ClinicMessagesCard({ messages, now }: { messages: ClinicMessageV
             <li key={m.id} style={{ marginBottom: "0.5rem" }}>
               <span className={`badge tone-${m.status.tone}`}>{m.status.label}</span> {m.subject ?? "(no subject)"}
               <div className="hint" title={absoluteTime(m.settledAt ?? m.createdAt)}>
-                {m.event === "reconnect_link" ? "reconnect link" : m.event === "recovered" ? "works again" : "alert"} to {m.target} ·{" "}
-                {m.settledAt ? `sent ${relativeTime(m.settledAt, now)}` : `queued ${relativeTime(m.createdAt, now)}`}
+                {m.event === "reconnect_link"
+                  ? "reconnect link"
+                  : m.event === "briefing"
+                    ? "weekly briefing"
+                    : m.event === "recovered"
+                      ? "works again"
+                      : "alert"}{" "}
+                to {m.target} · {m.settledAt ? `sent ${relativeTime(m.settledAt, now)}` : `queued ${relativeTime(m.createdAt, now)}`}
               </div>
             </li>
           ))}

@@ -82,6 +82,9 @@ export default function ClinicPage() {
         </div>
         <div className="row-actions">
           <StateBadge state={connection?.state ?? null} failureCode={connection?.failureCode ?? null} />
+          <Link className="btn secondary small" to={`/clinics/${clinic.id}/briefing`}>
+            Weekly briefing
+          </Link>
           {canAct ? (
             <Link className="btn secondary small" to={`/clinics/${clinic.id}/edit`}>
               {clinic.archivedAt ? "Restore…" : "Edit or archive…"}

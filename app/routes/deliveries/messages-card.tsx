@@ -70,7 +70,13 @@ export function MessagesCard({
                     <td>
                       {m.target}
                       <div className="hint">
-                        {m.channel === "webhook" ? "webhook" : m.event === "reconnect_link" ? "reconnect link email" : `alert email (${m.event})`}
+                        {m.channel === "webhook"
+                          ? "webhook"
+                          : m.event === "reconnect_link"
+                            ? "reconnect link email"
+                            : m.event === "briefing"
+                              ? "weekly briefing email"
+                              : `alert email (${m.event})`}
                       </div>
                     </td>
                     <td>

@@ -1,0 +1,30 @@
+import type { Db } from "../../db/client.ts";
+import { composeBriefing } from "../../domain/briefings/compose.ts";
+import type { BriefingDeliveryDeps } from "../../domain/briefings/deliver.ts";
+import { eq } from "drizzle-orm";
+import { connections } from "../../db/schema/index.ts";
+import { seedBriefingData } from "./briefing-data.ts";
+import type { TestDatabase } from "./db.ts";
+
+/** The real compose and render, as the composition root wires them (tests call deliverBriefing with their own clock). */
+export const briefingCompose: BriefingDeliveryDeps["compose"] = (d, input) => composeBriefing({ db: d.db as Db }, input);
+export { renderBriefingEmail as briefingRender } from "../../domain/briefings/render.tsx";
+
+/**
+ * Five weeks of a small clinic's synced data ending with `weekStart` (the compute helper's generator),
+ * leaving the connection's sync times as the test set them.
+ */
+export async function seedBriefingWeek(t: TestDatabase, c: { clinic: { id: string }; connection: { id: string } }, weekStart: string): Promise<void> {
+  const [before] = await t.db
+    .select({ lastSyncAt: connections.lastSyncAt, lastSyncSuccessAt: connections.lastSyncSuccessAt, syncState: connections.syncState })
+    .from(connections)
+    .where(eq(connections.id, c.connection.id));
+  await seedBriefingData(t.db, {
+    clinic: { clinicId: c.clinic.id, connectionId: c.connection.id },
+    practitioners: 5,
+    weeks: 5,
+    weekStart,
+    appointmentsPerPractitionerPerWeek: 25,
+  });
+  await t.db.update(connections).set(before!).where(eq(connections.id, c.connection.id));
+}
