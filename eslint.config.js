@@ -16,7 +16,7 @@ const DOMAIN_NO_FRAMEWORKS = {
   message: "domain/ has no Remix, React or pg-boss inside: routes and job handlers adapt to it",
 };
 /** Email templates: the one place domain/ may render React to a string. */
-const EMAIL_TEMPLATES = ["domain/briefings/render.tsx"];
+const EMAIL_TEMPLATES = ["domain/briefings/render.ts"];
 
 export default tseslint.config(
   { ignores: ["build/**", "node_modules/**", ".data/**", ".cache/**", "drizzle/**", "test-results/**"] },

@@ -7,6 +7,7 @@ import type { AlertRecipients, AlertWorkDeps } from "../domain/alerts/apply.ts";
 import type { DeliveryDeps } from "../domain/alerts/deliver.ts";
 import type { BulkDeps } from "../domain/bulk/operations.ts";
 import { composeBriefing } from "../domain/briefings/compose.ts";
+import { renderBriefingEmail } from "../domain/briefings/render.ts";
 import type { BriefingDeliveryDeps } from "../domain/briefings/deliver.ts";
 import { smtpEmailSender, type EmailSender } from "../domain/alerts/email.ts";
 import { assertKeyringReadsStoredKeys } from "../domain/connections/keyring-check.ts";
@@ -95,9 +96,7 @@ export function briefingDelivery(services: Services): BriefingDeliveryDeps {
     db: services.db,
     // why: composed on the claiming transaction (exactly-once); compose only reads through it, never its pool ($client)
     compose: (d, input) => composeBriefing({ db: d.db as Db }, input),
-    // why: imported when the first briefing renders, not at start: the renderer is .tsx, which plain node
-    // (the worker) cannot load yet — see docs/decisions/0040 "the renderer in the worker"
-    render: async (report, ctx) => (await import("../domain/briefings/render.tsx")).renderBriefingEmail(report, ctx),
+    render: renderBriefingEmail,
     deliveries: services.queues.deliver,
     alerts: services.alerts,
     brand: services.brand,

@@ -9,7 +9,7 @@ import { buildEscalationPacket } from "../health/escalation.ts";
 import type { DeliveryJobQueue } from "../jobs.ts";
 import { holdReason, notSetUp, STALE_AFTER_HOURS } from "./hold.ts";
 import type { BriefingEmailContext } from "./content.ts";
-import type { BriefingEmail } from "./render.tsx";
+import type { BriefingEmail } from "./render.ts";
 import type { BriefingReport } from "./report.ts";
 import { briefingDayEnd, briefingDueAt, isMonday } from "./schedule.ts";
 
@@ -28,7 +28,7 @@ export interface BriefingDeliveryDeps {
   db: Db | DbOrTx;
   /** domain/briefings/compose.ts composeBriefing. */
   compose: (deps: { db: DbOrTx }, input: { clinicId: string; weekStart: string; now?: Date }) => Promise<ComposeResult>;
-  /** domain/briefings/render.tsx renderBriefingEmail. */
+  /** domain/briefings/render.ts renderBriefingEmail. */
   render: (report: BriefingReport, ctx: BriefingEmailContext) => BriefingEmail | Promise<BriefingEmail>;
   deliveries: DeliveryJobQueue;
   /** The alert machinery, for "briefing held" (support only, deduplicated). */

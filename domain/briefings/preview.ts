@@ -4,7 +4,7 @@ import type { Brand } from "../brand.ts";
 import type { Vendor } from "../vocabulary.ts";
 import { addDays, previousWeekStart } from "./calendar.ts";
 import { composeBriefing } from "./compose.ts";
-import { renderBriefingEmail } from "./render.tsx";
+import { renderBriefingEmail } from "./render.ts";
 import type { BriefingReport } from "./report.ts";
 
 /**

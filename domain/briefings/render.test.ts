@@ -9,7 +9,7 @@ import {
   usdReport,
 } from "../../tests/support/briefing-report-fixture.ts";
 import { DEFAULT_BRAND, type Brand } from "../brand.ts";
-import { renderBriefingEmail } from "./render.tsx";
+import { renderBriefingEmail } from "./render.ts";
 import type { BriefingReport } from "./report.ts";
 
 const brand: Brand = {

@@ -32,8 +32,6 @@ const WORKERS = Number(process.env.WORKERS ?? 2);
 const BOUND_MS = 15 * 60_000;
 const ZONE = "Australia/Melbourne";
 const WORKER = fileURLToPath(new URL("../support/briefing-worker.ts", import.meta.url));
-// why: the renderer is .tsx, which plain node cannot import (tests/support/jsx-loader.ts)
-const LOADER = fileURLToPath(new URL("../support/jsx-loader.ts", import.meta.url));
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 const db = await scratchDatabase("relink_bench_monday");
@@ -72,7 +70,7 @@ try {
   const cpu: Promise<{ cpuMs: number; briefings: number }>[] = [];
   const ready: Promise<void>[] = [];
   for (let i = 0; i < WORKERS; i++) {
-    const child = spawn(process.execPath, ["--import", LOADER, WORKER], {
+    const child = spawn(process.execPath, [WORKER], {
       env: { ...process.env, DATABASE_URL: db.url, MASTER_KEY: masterKey, CLOCK_OFFSET_MS: String(offset) },
       stdio: ["ignore", "pipe", "inherit"],
     });

@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { BRIEFING_PREVIEW_CSP, previewHtml } from "../../domain/briefings/preview.ts";
-import { renderBriefingEmail } from "../../domain/briefings/render.tsx";
+import { renderBriefingEmail } from "../../domain/briefings/render.ts";
 import { briefingReport, hostileReport, lateBriefing, noHistoryReport } from "../support/briefing-report-fixture.ts";
 import { launchBrowser, signIn } from "./support/browser.ts";
 

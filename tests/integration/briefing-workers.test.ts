@@ -18,8 +18,6 @@ import { waitFor } from "./alerts-fixtures.ts";
  */
 
 const WORKER = fileURLToPath(new URL("../support/briefing-worker.ts", import.meta.url));
-// why: the renderer is .tsx, which plain node cannot import (tests/support/jsx-loader.ts)
-const LOADER = fileURLToPath(new URL("../support/jsx-loader.ts", import.meta.url));
 const ZONE = "Australia/Sydney";
 const WEEK = "2026-11-23";
 const OFFSET = briefingDueAt(ZONE, WEEK).getTime() + 5 * 60_000 - Date.now();
@@ -45,7 +43,7 @@ interface Worker {
 }
 
 function startWorker(extra: Record<string, string> = {}): Worker {
-  const child = spawn(process.execPath, ["--import", LOADER, WORKER], {
+  const child = spawn(process.execPath, [WORKER], {
     env: { ...process.env, DATABASE_URL: t.url, MASTER_KEY: services.env.MASTER_KEY, CLOCK_OFFSET_MS: String(OFFSET), SUPERVISE_SECONDS: "2", ...extra },
     stdio: ["ignore", "pipe", "inherit"],
   });

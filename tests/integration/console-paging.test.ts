@@ -201,7 +201,12 @@ describe("index-served paging of the clinics table", () => {
     // a selection and a term together: only the selected clinics that match
     const some = fleet.filter((f) => !f.archived).slice(0, 30);
     const r = await listClinics({ filters: { q: "Clinic 00", clinicIds: some.map((f) => f.id) }, sort: "name" }, t.db);
-    expect(r.rows.map((x) => x.id).sort()).toEqual(some.filter((f) => f.name.startsWith("Clinic 00")).map((f) => f.id).sort());
+    expect(r.rows.map((x) => x.id).sort()).toEqual(
+      some
+        .filter((f) => f.name.startsWith("Clinic 00"))
+        .map((f) => f.id)
+        .sort(),
+    );
     // LIKE wildcards in the term are literal text
     expect((await listClinics({ filters: { q: "Clinic_0%" } }, t.db)).total).toBe(0);
   });

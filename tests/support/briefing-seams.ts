@@ -8,7 +8,7 @@ import type { TestDatabase } from "./db.ts";
 
 /** The real compose and render, as the composition root wires them (tests call deliverBriefing with their own clock). */
 export const briefingCompose: BriefingDeliveryDeps["compose"] = (d, input) => composeBriefing({ db: d.db as Db }, input);
-export { renderBriefingEmail as briefingRender } from "../../domain/briefings/render.tsx";
+export { renderBriefingEmail as briefingRender } from "../../domain/briefings/render.ts";
 
 /**
  * Five weeks of a small clinic's synced data ending with `weekStart` (the compute helper's generator),
