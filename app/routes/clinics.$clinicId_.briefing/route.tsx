@@ -10,6 +10,7 @@ import { notFound, paramsOr404 } from "../../http.server.ts";
 import type { loader as rootLoader } from "../../root.tsx";
 import { redirectWithFlash, requireUser } from "../../session.server.ts";
 import { HistoryCard } from "./history-card.tsx";
+import { PreviewCard } from "./preview-card.tsx";
 import { ReadinessCard } from "./readiness-card.tsx";
 import { SettingsCard } from "./settings-card.tsx";
 
@@ -96,6 +97,7 @@ export default function BriefingSetupRoute() {
           <SettingsCard page={page} canEdit={canEdit} errors={errors} values={values} busy={navigation.state !== "idle"} />
         </div>
       </div>
+      <PreviewCard clinicId={page.clinic.id} />
     </main>
   );
 }
