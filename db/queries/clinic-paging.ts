@@ -299,17 +299,16 @@ export async function pageClinicIds(
   }: { filters: ClinicListFilters; sort: ClinicSort; desc: boolean; page: number; pageSize: number; countCap?: number; textListMax?: number },
   db: Db,
 ): Promise<{ ids: string[]; total: number; totalCapped: boolean }> {
-  // why: a common term alone (no other filter) has more matches than the cap: the lookup that found it common counted them
+  // why: the lookup that finds a term common has counted more matches of the whole view than the cap
   let knownCapped = false;
   if (filters.q) {
-    const matched = await textMatchIds(filters.q, textListMax + 1, db);
+    const matched = await textMatchIds(filters, textListMax + 1, db);
     if (matched.length <= textListMax) {
       // why: a few matches are cheapest as a selection: every view already pages one through its indexes
-      const within = filters.clinicIds ? new Set(filters.clinicIds) : null;
-      filters = { ...filters, q: undefined, clinicIds: within ? matched.filter((id) => within.has(id)) : matched };
+      filters = { ...filters, q: undefined, clinicIds: matched };
     } else if (countCap !== undefined) {
       countCap = Math.min(countCap, textListMax);
-      knownCapped = !hasConnectionFilter(filters) && !filters.clinicIds;
+      knownCapped = true;
     }
   }
   const total = memo(() => totalOf(filters, db));
@@ -326,12 +325,16 @@ export async function pageClinicIds(
   return cap !== undefined && n > cap ? { ids, total: cap, totalCapped: true } : { ids, total: n, totalCapped: false };
 }
 
-/** Up to `limit` ids of clinics (not archived) whose name or admin email contains the term. */
-async function textMatchIds(q: string, limit: number, db: Db): Promise<string[]> {
-  const rows = await db
-    .select({ id: clinics.id })
-    .from(clinics)
-    .where(and(isNull(clinics.archivedAt), textMatch(q)))
-    .limit(limit);
+/**
+ * Up to `limit` ids of the clinics the whole view shows (the term and every other filter), found
+ * through the trigram index: past the cap, a page walked in index order meets a match at least
+ * every (fleet ÷ cap) rows, whatever the other filters are.
+ */
+async function textMatchIds(filters: ClinicListFilters, limit: number, db: Db): Promise<string[]> {
+  const where = and(isNull(clinics.archivedAt), ...clinicIdFilter(filters), ...connectionFilters(filters, { withClinics: true }));
+  const q = hasConnectionFilter(filters)
+    ? db.select({ id: clinics.id }).from(clinics).innerJoin(connections, eq(connections.clinicId, clinics.id)).where(where)
+    : db.select({ id: clinics.id }).from(clinics).where(where);
+  const rows = await q.limit(limit);
   return rows.map((r) => r.id);
 }

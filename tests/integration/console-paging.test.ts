@@ -149,8 +149,9 @@ function expected(sort: ClinicSort, desc: boolean, filters: ClinicListFilters): 
 }
 
 /**
- * With TEXT_MAX 20: "Clinic 00" (about 15 clinics) and "nic 9" (3, none connected) are paged as
- * their clinics' ids; "c 0" (about 90, any case) is walked in index order with the text as a filter.
+ * With TEXT_MAX 20: "Clinic 00" (about 15 clinics), "nic 9" (3, none connected) and "c 0" with
+ * action_required are paged as their clinics' ids; "c 0" (about 90, any case) alone and with
+ * Cliniko (about 60) are walked in index order with the text as a filter.
  */
 const TEXT_MAX = 20;
 const FILTERS: ClinicListFilters[] = [
@@ -163,6 +164,7 @@ const FILTERS: ClinicListFilters[] = [
   { q: "C 0" },
   { q: "c 0", state: "action_required" },
   { q: "clinic 0", vendor: "nookal" },
+  { q: "c 0", vendor: "cliniko" },
 ];
 
 describe("index-served paging of the clinics table", () => {
@@ -193,7 +195,7 @@ describe("index-served paging of the clinics table", () => {
     }
     const capped = await pageClinicIds({ filters: { q: "c 0" }, sort: "name", desc: false, page: 1, pageSize: 10, countCap: 50, textListMax: TEXT_MAX }, t.db);
     expect([capped.total, capped.totalCapped]).toEqual([TEXT_MAX, true]);
-    // with another filter the term's own count says nothing about the view's: it is counted
+    // with another filter the lookup covers the whole view: few matches are counted exactly
     const filtered = { q: "c 0", state: "action_required" as const };
     const few = await pageClinicIds({ filters: filtered, sort: "name", desc: false, page: 1, pageSize: 10, countCap: 50, textListMax: TEXT_MAX }, t.db);
     expect(few.total).toBe(expected("name", false, filtered).length);
