@@ -2,25 +2,7 @@
  * Local calendar dates ("YYYY-MM-DD") and wall-clock times in an IANA time zone, turned into
  * instants correctly across daylight-saving changes. Pure; no dependency beyond Intl.
  */
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
+import { zoneOffsetMs } from "../time-zone.ts";
 
 /** The zone's offset from UTC at an instant, in ms (Sydney in January: +11 h). */
 export function offsetAt(instantMs: number, timeZone: string): number {
@@ -29,20 +11,13 @@ export function offsetAt(instantMs: number, timeZone: string): number {
   let o = offsets.get(key);
   if (o === undefined) {
     if (offsets.size > 50_000) offsets.clear();
-    o = computeOffset(instantMs, timeZone);
+    o = zoneOffsetMs(instantMs, timeZone);
     offsets.set(key, o);
   }
   return o;
 }
 
 const offsets = new Map<string, number>();
-
-function computeOffset(instantMs: number, timeZone: string): number {
-  const p: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(new Date(instantMs))) if (part.type !== "literal") p[part.type] = Number(part.value);
-  const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
-  return wall - Math.floor(instantMs / 1000) * 1000;
-}
 
 const DAY_MS = 86_400_000;
 

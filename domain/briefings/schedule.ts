@@ -1,3 +1,4 @@
+import { zoneOffsetMs } from "../time-zone.ts";
 import { addDays, mondayOf } from "./calendar.ts";
 
 /**
@@ -20,38 +21,10 @@ export interface ZoneRules {
   offsetMinutes(atMs: number): number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
 /** A real IANA zone through Intl (throws RangeError for an unknown zone). */
 function intlZone(timeZone: string): ZoneRules {
-  const f = formatter(timeZone);
-  return {
-    name: timeZone,
-    offsetMinutes(atMs) {
-      const p: Record<string, number> = {};
-      for (const x of f.formatToParts(new Date(atMs))) if (x.type !== "literal") p[x.type] = Number(x.value);
-      const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
-      return Math.round((wall - Math.floor(atMs / 1000) * 1000) / 60_000);
-    },
-  };
+  zoneOffsetMs(0, timeZone);
+  return { name: timeZone, offsetMinutes: (atMs) => Math.round(zoneOffsetMs(atMs, timeZone) / 60_000) };
 }
 
 type Zone = string | ZoneRules;

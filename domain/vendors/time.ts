@@ -2,40 +2,16 @@
  * Nookal v2 sends `YYYY-MM-DD hh:mm:ss` in the location's time zone; Relink stores instants.
  * Conversions here, with Intl only (no dependency).
  */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
+import { wallParts, zoneOffsetMs } from "../time-zone.ts";
 
 function parts(ms: number, timeZone: string) {
-  const p: Record<string, string> = {};
-  for (const x of formatter(timeZone).formatToParts(new Date(ms))) p[x.type] = x.value;
-  return { y: Number(p.year), mo: Number(p.month), d: Number(p.day), h: Number(p.hour), mi: Number(p.minute), s: Number(p.second) };
-}
-
-function offsetMs(ms: number, timeZone: string): number {
-  const p = parts(ms, timeZone);
-  return Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s) - Math.floor(ms / 1000) * 1000;
+  const p = wallParts(ms, timeZone);
+  return { y: p.year, mo: p.month, d: p.day, h: p.hour, mi: p.minute, s: p.second };
 }
 
 function isValidTimeZone(timeZone: string): boolean {
   try {
-    formatter(timeZone);
+    wallParts(0, timeZone);
     return true;
   } catch {
     return false;
@@ -63,8 +39,8 @@ export function normalizeTimestamp(text: string | null | undefined, timeZone?: s
   if (!m) return null;
   const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
   if (!timeZone || !isValidTimeZone(timeZone)) return toIso(wall);
-  const first = wall - offsetMs(wall, timeZone);
-  return toIso(wall - offsetMs(first, timeZone));
+  const first = wall - zoneOffsetMs(wall, timeZone);
+  return toIso(wall - zoneOffsetMs(first, timeZone));
 }
 
 /** An instant as `YYYY-MM-DD hh:mm:ss` wall-clock time in a zone. */
