@@ -94,8 +94,8 @@ export function bulkDeps(services: Services): BulkDeps {
 export function briefingDelivery(services: Services): BriefingDeliveryDeps {
   return {
     db: services.db,
-    // why: composed on the claiming transaction (exactly-once); compose only reads through it, never its pool ($client)
-    compose: (d, input) => composeBriefing({ db: d.db as Db }, input),
+    // why: composed on the claiming transaction (exactly-once)
+    compose: composeBriefing,
     render: renderBriefingEmail,
     deliveries: services.queues.deliver,
     alerts: services.alerts,

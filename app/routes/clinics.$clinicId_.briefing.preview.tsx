@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
+import { isMonday } from "../../domain/briefings/calendar.ts";
 import { BRIEFING_PREVIEW_CSP, loadBriefingPreview } from "../../domain/briefings/preview.ts";
 import { paramsOr404 } from "../http.server.ts";
 import { requireRole } from "../session.server.ts";
@@ -12,11 +13,7 @@ import { requireRole } from "../session.server.ts";
  */
 
 const ParamsSchema = z.object({ clinicId: z.uuid() });
-const WeekSchema = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .refine((d) => new Date(`${d}T12:00:00Z`).getUTCDay() === 1, "a Monday")
-  .nullable();
+const WeekSchema = z.string().refine(isMonday, "a Monday").nullable();
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   await requireRole(request, context.services, "viewer");

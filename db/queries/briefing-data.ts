@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, isNotNull, isNull, lt, or, sql, type AnyColumn } from "drizzle-orm";
-import type { Db, DbOrTx } from "../client.ts";
+import type { DbOrTx } from "../client.ts";
 import {
   briefingSettings,
   clinics,
@@ -97,7 +97,7 @@ export interface BriefingDataRange {
  * `sync_appointments_set_starts_idx`, `…_set_patient_starts_idx`, `sync_invoices_set_issue_idx`,
  * `sync_invoices_set_open_idx`, `sync_invoices_set_closed_idx`).
  */
-export async function loadBriefingData(range: BriefingDataRange, db: Db) {
+export async function loadBriefingData(range: BriefingDataRange, db: DbOrTx) {
   const rs = range.recordSetId;
   const fromIso = range.from.toISOString();
   const toIso = range.to.toISOString();
@@ -200,7 +200,7 @@ export async function loadBriefingData(range: BriefingDataRange, db: Db) {
 export type BriefingData = Awaited<ReturnType<typeof loadBriefingData>>;
 
 /** Whether the record set holds any appointment or invoice at all (no_synced_data otherwise). */
-export async function recordSetHasData({ recordSetId }: { recordSetId: string }, db: Db): Promise<boolean> {
+export async function recordSetHasData({ recordSetId }: { recordSetId: string }, db: DbOrTx): Promise<boolean> {
   const rows = await db.execute<{ any: boolean }>(sql`
     select exists (select 1 from ${syncAppointments} where record_set_id = ${recordSetId})
         or exists (select 1 from ${syncInvoices} where record_set_id = ${recordSetId}) as any`);

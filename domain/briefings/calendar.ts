@@ -72,6 +72,11 @@ export function mondayOf(date: string): string {
   return addDays(date, 1 - isoWeekday(date));
 }
 
+/** A calendar date ("YYYY-MM-DD") that is a Monday: how every briefed week is named. */
+export function isMonday(date: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(date) && mondayOf(date) === date;
+}
+
 /** Whole days from `a` to `b` (b − a). */
 export function daysBetween(a: string, b: string): number {
   return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY_MS);

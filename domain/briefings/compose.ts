@@ -1,8 +1,8 @@
-import type { Db } from "../../db/client.ts";
+import type { DbOrTx } from "../../db/client.ts";
 import { DomainError } from "../errors.ts";
 import { loadBriefingContext, loadBriefingData, recordSetHasData } from "../../db/queries/briefing-data.ts";
 import { proposeActions } from "./actions.ts";
-import { addDays, isoWeekday, zonedInstant } from "./calendar.ts";
+import { addDays, isMonday, zonedInstant } from "./calendar.ts";
 import { AR_WINDOW_WEEKS, COMPARISON_WEEKS, computeMetrics } from "./metrics.ts";
 import { currencyFor } from "./money.ts";
 import { BriefingReportSchema, type BriefingReport } from "./report.ts";
@@ -13,10 +13,9 @@ export type ComposeResult = { ok: true; report: BriefingReport } | { ok: false; 
  * One clinic's weekly briefing from its current record set (issue 14): settings + clinic + data →
  * metrics → actions → validated report. Reads only; scheduling, holding and sending are elsewhere.
  */
-export async function composeBriefing(deps: { db: Db }, input: { clinicId: string; weekStart: string; now?: Date }): Promise<ComposeResult> {
+export async function composeBriefing(deps: { db: DbOrTx }, input: { clinicId: string; weekStart: string; now?: Date }): Promise<ComposeResult> {
   const now = input.now ?? new Date();
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(input.weekStart) || isoWeekday(input.weekStart) !== 1)
-    throw new DomainError(400, `weekStart must be a local Monday (YYYY-MM-DD), got ${input.weekStart}`, { field: "weekStart" });
+  if (!isMonday(input.weekStart)) throw new DomainError(400, `weekStart must be a local Monday (YYYY-MM-DD), got ${input.weekStart}`, { field: "weekStart" });
   const ctx = await loadBriefingContext({ clinicId: input.clinicId }, deps.db);
   if (!ctx) throw new DomainError(404, `No clinic ${input.clinicId}.`);
   if (!ctx.connectionId) return { ok: false, reason: "no_connection", message: `${ctx.clinicName} has no practice-system connection.` };

@@ -1,6 +1,7 @@
 import { brandContactLine, type Brand } from "../brand.ts";
 import { VENDOR_LABELS, type Vendor } from "../vocabulary.ts";
-import { compareMoney, formatHours, formatLocalMoment, formatMoney, formatRate, formatWeek, moneyShare } from "./format.ts";
+import { compareMoney, formatHours, formatLocalMoment, formatRate, formatWeek, moneyShare } from "./format.ts";
+import { formatMoney } from "./money.ts";
 import type { BriefingAction, BriefingReport } from "./report.ts";
 
 /**

@@ -11,7 +11,8 @@ import { holdReason, notSetUp, STALE_AFTER_HOURS } from "./hold.ts";
 import type { BriefingEmailContext } from "./content.ts";
 import type { BriefingEmail } from "./render.ts";
 import type { BriefingReport } from "./report.ts";
-import { briefingDayEnd, briefingDueAt, isMonday } from "./schedule.ts";
+import { isMonday } from "./calendar.ts";
+import { briefingDayEnd, briefingDueAt } from "./schedule.ts";
 
 /**
  * Delivers one clinic's briefing of one week, EXACTLY ONCE (docs/decisions/0040-briefing-delivery.md).

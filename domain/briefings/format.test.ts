@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compareMoney, formatLocalMoment, formatMoney, formatRate, formatWeek, moneyShare } from "./format.ts";
+import { compareMoney, formatLocalMoment, formatRate, formatWeek, moneyShare } from "./format.ts";
+import { formatMoney } from "./money.ts";
 
 describe("briefing formatting", () => {
   it("formats money in each currency with its own symbol, from the exact string", () => {

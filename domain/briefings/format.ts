@@ -5,34 +5,6 @@
  * a float, and comparisons go through integer arithmetic on the digits.
  */
 
-/** A locale per currency, so a clinic sees its own symbol ("$" in Australia, "£" in the UK) and digit grouping. */
-const CURRENCY_LOCALES: Record<string, string> = {
-  AUD: "en-AU",
-  NZD: "en-NZ",
-  GBP: "en-GB",
-  USD: "en-US",
-  CAD: "en-CA",
-  EUR: "en-IE",
-  SGD: "en-SG",
-  ZAR: "en-ZA",
-};
-
-function currencyLocale(currency: string): string {
-  return CURRENCY_LOCALES[currency.toUpperCase()] ?? "en-GB";
-}
-
-/** "$12,400.00" (or "$12,400" with `whole`) in the clinic's currency, from the exact decimal string. */
-export function formatMoney(amount: string, currency: string, { whole = false }: { whole?: boolean } = {}): string {
-  const format = new Intl.NumberFormat(currencyLocale(currency), {
-    style: "currency",
-    currency: currency.toUpperCase(),
-    minimumFractionDigits: whole ? 0 : 2,
-    maximumFractionDigits: whole ? 0 : 2,
-  });
-  // why the cast: Intl accepts a numeric string and formats it exactly (no float round trip)
-  return format.format(amount as `${number}`);
-}
-
 /** "71%" from a 0–1 fraction; an em dash when there is nothing to divide by. */
 export function formatRate(rate: number | null, digits = 0): string {
   if (rate === null) return "—";

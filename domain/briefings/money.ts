@@ -81,15 +81,22 @@ export function moneyString(units: bigint): string {
   return `${negative ? "-" : ""}${whole}.${frac}`;
 }
 
+/** A locale per currency, so a clinic sees its own symbol ("$" in Australia, "£" in the UK) and digit grouping. */
 const LOCALES: Record<string, string> = { AUD: "en-AU", NZD: "en-NZ", GBP: "en-GB", USD: "en-US", CAD: "en-CA", EUR: "en-IE", ZAR: "en-ZA", SGD: "en-SG" };
 const moneyFormats = new Map<string, Intl.NumberFormat>();
 
-/** "3420.00", "AUD" → "$3,420.00" in the currency's home locale (Intl formats the exact decimal string). */
-export function formatMoney(amount: string, currency: string): string {
-  let f = moneyFormats.get(currency);
+/**
+ * "3420.00", "AUD" → "$3,420.00" (or "$3,420" with `whole`) in the currency's home locale. Intl
+ * formats the exact decimal string itself (ECMA-402 reads a numeric string as an exact decimal).
+ */
+export function formatMoney(amount: string, currency: string, { whole = false }: { whole?: boolean } = {}): string {
+  const code = currency.toUpperCase();
+  const key = `${code}|${whole}`;
+  let f = moneyFormats.get(key);
   if (!f) {
-    f = new Intl.NumberFormat(LOCALES[currency] ?? "en", { style: "currency", currency });
-    moneyFormats.set(currency, f);
+    const digits = whole ? 0 : 2;
+    f = new Intl.NumberFormat(LOCALES[code] ?? "en-GB", { style: "currency", currency: code, minimumFractionDigits: digits, maximumFractionDigits: digits });
+    moneyFormats.set(key, f);
   }
   return f.format(amount as Intl.StringNumericLiteral);
 }

@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { mondayOf } from "./calendar.ts";
+import { isMonday, mondayOf } from "./calendar.ts";
 import {
   briefedWeek,
   briefingDayEnd,
   briefingDueAt,
   formatBriefingMoment,
-  isMonday,
   latestDueBriefing,
   localToInstant,
   nextBriefing,

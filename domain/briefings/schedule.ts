@@ -63,10 +63,6 @@ function localDate(zone: Zone, at: Date): string {
   return new Date(localMs(rules(zone), at.getTime())).toISOString().slice(0, 10);
 }
 
-export function isMonday(date: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(date) && mondayOf(date) === date;
-}
-
 /** The briefed week: its local Monday 00:00 → the next Monday 00:00, as instants. */
 export function briefedWeek(zone: Zone, weekStart: string): { from: Date; to: Date } {
   return { from: localToInstant(zone, weekStart), to: localToInstant(zone, addDays(weekStart, 7)) };

@@ -121,7 +121,6 @@ export async function enterKeyForClinic(
         apiVersion: verdict.apiVersion,
         accepted,
         identity,
-        clearPreapproval: changed !== null,
       },
       tx,
     );

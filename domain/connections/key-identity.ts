@@ -132,9 +132,16 @@ function newKeyPatch<P extends object>({
  * the shared-key finding leaves its escalation packet, and it leaves its partners' lists too.
  */
 export async function storeNewKey(
-  { connectionId, clinicId, ...key }: Parameters<typeof newKeyPatch>[0] & { connectionId: string; clinicId: string },
+  {
+    connectionId,
+    clinicId,
+    clearPreapproval,
+    ...key
+  }: Omit<Parameters<typeof newKeyPatch>[0], "clearPreapproval"> & { connectionId: string; clinicId: string; clearPreapproval?: boolean },
   tx: DbOrTx,
 ): Promise<void> {
-  await updateConnection({ connectionId, patch: newKeyPatch(key) }, tx);
+  // why: a pre-approval is consumed by the account change it expected (accountChangeOf), or when the caller says so
+  const clear = clearPreapproval ?? accountChangeOf(key.identity) !== null;
+  await updateConnection({ connectionId, patch: newKeyPatch({ ...key, clearPreapproval: clear }) }, tx);
   await forgetSharedKey({ connectionId, clinicId }, tx);
 }

@@ -82,7 +82,6 @@ export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { o
         apiVersion: verdict.apiVersion,
         accepted,
         identity,
-        clearPreapproval: changed !== null,
       },
       tx,
     );

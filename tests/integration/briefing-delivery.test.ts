@@ -9,7 +9,7 @@ import { sweepBriefings } from "../../domain/briefings/sweep.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 import { createTestServices, type TestServices } from "../support/services.ts";
 import { briefingClinic, briefingDeps } from "../support/briefing-world.ts";
-import { briefingCompose, briefingRender, seedBriefingWeek } from "../support/briefing-seams.ts";
+import { seedBriefingWeek } from "../support/briefing-seams.ts";
 
 let t: TestDatabase;
 let services: TestServices;
@@ -28,7 +28,7 @@ const DUE = briefingDueAt(ZONE, WEEK); // Monday 30 Nov 07:00 AEDT
 const at = (minutesAfterDue: number) => new Date(DUE.getTime() + minutesAfterDue * 60_000);
 
 function deps(now: Date, over: Partial<BriefingDeliveryDeps> = {}): BriefingDeliveryDeps {
-  return briefingDeps(services, { compose: briefingCompose, render: briefingRender, now: () => now, ...over });
+  return briefingDeps(services, { now: () => now, ...over });
 }
 
 async function clinic(name: string, opts: Partial<Parameters<typeof briefingClinic>[1]> = {}) {

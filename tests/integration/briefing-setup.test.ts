@@ -8,7 +8,7 @@ import { briefingDueAt, latestDueBriefing } from "../../domain/briefings/schedul
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 import { createRoleUsers, createTestServices, requestAs, settle, type TestServices } from "../support/services.ts";
 import { briefingClinic, briefingDeps } from "../support/briefing-world.ts";
-import { briefingCompose, briefingRender, seedBriefingWeek } from "../support/briefing-seams.ts";
+import { seedBriefingWeek } from "../support/briefing-seams.ts";
 
 let t: TestDatabase;
 let services: TestServices;
@@ -151,7 +151,7 @@ describe("the briefing setup page", () => {
       syncedAt: new Date(),
     });
     const week = "2026-11-16";
-    const deps = (now: Date) => briefingDeps(services, { compose: briefingCompose, render: briefingRender, now: () => now });
+    const deps = (now: Date) => briefingDeps(services, { now: () => now });
     const due = briefingDueAt(ZONE, week);
     await seedBriefingWeek(t, held, week);
     await deliverBriefing(deps(due), { clinicId: held.clinic.id, weekStart: week });

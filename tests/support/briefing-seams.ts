@@ -1,14 +1,7 @@
-import type { Db } from "../../db/client.ts";
-import { composeBriefing } from "../../domain/briefings/compose.ts";
-import type { BriefingDeliveryDeps } from "../../domain/briefings/deliver.ts";
 import { eq } from "drizzle-orm";
 import { connections } from "../../db/schema/index.ts";
 import { seedBriefingData } from "./briefing-data.ts";
 import type { TestDatabase } from "./db.ts";
-
-/** The real compose and render, as the composition root wires them (tests call deliverBriefing with their own clock). */
-export const briefingCompose: BriefingDeliveryDeps["compose"] = (d, input) => composeBriefing({ db: d.db as Db }, input);
-export { renderBriefingEmail as briefingRender } from "../../domain/briefings/render.ts";
 
 /**
  * Five weeks of a small clinic's synced data ending with `weekStart` (the compute helper's generator),

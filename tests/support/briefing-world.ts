@@ -1,5 +1,7 @@
 import { clinics, connections } from "../../db/schema/index.ts";
+import { composeBriefing } from "../../domain/briefings/compose.ts";
 import type { BriefingDeliveryDeps } from "../../domain/briefings/deliver.ts";
+import { renderBriefingEmail } from "../../domain/briefings/render.ts";
 import type { TestDatabase } from "./db.ts";
 import type { TestServices } from "./services.ts";
 import type { ConnectionState, FailureCode } from "../../domain/vocabulary.ts";
@@ -49,15 +51,15 @@ export async function briefingClinic(
 }
 
 /** The delivery deps of the composition root, on the test's services, with the clock and the two seams given. */
-export function briefingDeps(
-  services: TestServices,
-  over: Partial<BriefingDeliveryDeps> & Pick<BriefingDeliveryDeps, "compose" | "render">,
-): BriefingDeliveryDeps {
+export function briefingDeps(services: TestServices, over: Partial<BriefingDeliveryDeps> = {}): BriefingDeliveryDeps {
   return {
     db: services.db,
     deliveries: services.queues.deliver,
     alerts: { ...services.alerts, recipients: { ...services.alerts.recipients, supportEmail: "support@vendor.example" } },
     brand: services.brand,
+    // the real compose and render, as the composition root wires them
+    compose: composeBriefing,
+    render: renderBriefingEmail,
     ...over,
   };
 }
