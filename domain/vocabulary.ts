@@ -337,3 +337,10 @@ export const BRIEFING_STATES = ["due", "held", "sent", "skipped"] as const;
 export type BriefingState = (typeof BRIEFING_STATES)[number];
 
 export const BRIEFING_STATE_LABELS: Record<BriefingState, string> = { due: "Due", held: "Held", sent: "Sent", skipped: "Skipped" };
+
+/**
+ * What a JSON API token may do (docs/decisions/0042-json-api.md): `read` calls GET endpoints only;
+ * `write` also calls the POST/PUT/DELETE ones, each authorised as an agent's console action.
+ */
+export const API_TOKEN_SCOPES = ["read", "write"] as const;
+export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];

@@ -13,3 +13,4 @@ export * from "./probe-history.ts";
 export * from "./vendor-budgets.ts";
 export * from "./sync.ts";
 export * from "./briefings.ts";
+export * from "./api-tokens.ts";
