@@ -16,7 +16,7 @@ import type { Services } from "../services.server.ts";
 
 export type ApiMethod = "get" | "post" | "put" | "patch" | "delete";
 
-export interface ApiContext<P, Q, B> {
+interface ApiContext<P, Q, B> {
   params: P;
   query: Q;
   body: B;
@@ -25,14 +25,14 @@ export interface ApiContext<P, Q, B> {
   request: Request;
 }
 
-export interface ApiResult {
+interface ApiResult {
   status: number;
   /** Sent as JSON; none for 204. */
   body?: unknown;
   headers?: Record<string, string>;
 }
 
-export interface ApiResponseSpec {
+interface ApiResponseSpec {
   description: string;
   /** The JSON body's schema; none for 204 (and for problem responses, which share one schema). */
   schema?: z.ZodType;

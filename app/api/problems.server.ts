@@ -7,7 +7,7 @@ import { problemDetails, type DomainError } from "../../domain/errors.ts";
  * or `query.limit` / `params.clinicId` for the address.
  */
 
-export const ProblemSchema = z
+const ProblemSchema = z
   .object({
     type: z.string().meta({ description: "`urn:relink:problem:<code>`, or about:blank" }),
     title: z.string(),

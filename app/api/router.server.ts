@@ -11,7 +11,7 @@ import { domainProblemResponse, fieldErrors, problemResponse } from "./problems.
  * problem details; a DomainError keeps its status, field and code.
  */
 
-export const API_PREFIX = "/api/v1";
+const API_PREFIX = "/api/v1";
 
 interface CompiledEndpoint {
   endpoint: Endpoint;

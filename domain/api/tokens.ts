@@ -17,7 +17,7 @@ export function generateApiToken(): { token: string; tokenHash: string; hint: st
   return { token, tokenHash: hashApiToken(token), hint: token.slice(-4) };
 }
 
-export function hashApiToken(token: string): string {
+function hashApiToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
 }
 

@@ -9,7 +9,7 @@ const PlaybookSchema = z.object({
   tellClinic: z.string(),
 });
 
-export const FailureCodeSchema = z
+const FailureCodeSchema = z
   .object({
     code: z.enum(FAILURE_CODES),
     title: z.string(),
