@@ -7,7 +7,8 @@ import { problemDetails, type DomainError } from "../../domain/errors.ts";
  * or `query.limit` / `params.clinicId` for the address.
  */
 
-const ProblemSchema = z
+/** @public the OpenAPI document names it (issue 15) */
+export const ProblemSchema = z
   .object({
     type: z.string().meta({ description: "`urn:relink:problem:<code>`, or about:blank" }),
     title: z.string(),
