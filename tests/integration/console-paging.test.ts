@@ -171,19 +171,20 @@ describe("index-served paging of the clinics table", () => {
   for (const sort of CLINIC_SORTS)
     for (const desc of [false, true])
       it(`sort=${sort} ${desc ? "desc" : "asc"}: every page matches the full sort, for each filter, read through or counted`, async () => {
-        // why: a shallow page reads through what it skips, a deep one counts its segment; 0 counts
-        // every time, 20 switches between the two within one walk (the default, 2,000, only reads through here)
-        for (const shallowSkip of [0, 20])
+        // why: a shallow page of a dense view reads through what it skips, a deep one counts its
+        // segment; 0 counts every time, 20 switches between the two within one walk; the defaults
+        // find this small fleet sparse, so every later page counts (and a page past the end reads nothing)
+        for (const { shallowSkip, denseView } of [{ shallowSkip: 0, denseView: 0 }, { shallowSkip: 20, denseView: 0 }, {}])
           for (const filters of FILTERS) {
             const want = expected(sort, desc, filters);
             const pageSize = 7;
             const got: string[] = [];
             for (let page = 1; page <= Math.ceil(want.length / pageSize) + 1; page++) {
-              const r = await pageClinicIds({ filters, sort, desc, page, pageSize, textListMax: TEXT_MAX, shallowSkip }, t.db);
+              const r = await pageClinicIds({ filters, sort, desc, page, pageSize, textListMax: TEXT_MAX, shallowSkip, denseView }, t.db);
               expect(r.total, JSON.stringify(filters)).toBe(want.length);
               got.push(...r.ids);
             }
-            expect(got, `${JSON.stringify(filters)} shallowSkip=${shallowSkip}`).toEqual(want);
+            expect(got, `${JSON.stringify(filters)} shallowSkip=${shallowSkip} denseView=${denseView}`).toEqual(want);
           }
       });
 
