@@ -303,7 +303,7 @@ export const getClinicEndpoint = defineEndpoint({
 });
 
 /** The clinic page's read model (loadClinicPage) in the API's shape, with the clinic's unresolved alerts. */
-export async function clinicView(clinicId: string, db: Parameters<typeof loadClinicPage>[1]): Promise<z.infer<typeof ClinicSchema>> {
+async function clinicView(clinicId: string, db: Parameters<typeof loadClinicPage>[1]): Promise<z.infer<typeof ClinicSchema>> {
   const [page, open] = await Promise.all([
     loadClinicPage({ clinicId, page: 1 }, db),
     listAlertsAfter({ status: "unresolved", clinicId, after: null, limit: 50 }, db),
