@@ -129,6 +129,12 @@ describe("POST /alerts/{alertId}/acknowledge", () => {
     expectProblem(await callApi(fixture.services, "POST", `/alerts/${ids["beta-needs-action"]}/acknowledge`, { token: read }), 403, "token_scope");
   });
 
+  it("writes only while the token's creator may: a write token of a viewer is refused (403)", async () => {
+    const { token } = await createTestApiToken(fixture.services, { scope: "write", createdBy: fixture.who.viewer.id, name: "demoted" });
+    expectProblem(await callApi(fixture.services, "POST", `/alerts/${ids["beta-needs-action"]}/acknowledge`, { token }), 403, "token_scope");
+    expect((await callApi(fixture.services, "GET", "/alerts", { token })).status).toBe(200);
+  });
+
   it("takes no body (422)", async () => {
     expectProblem(await callApi(fixture.services, "POST", `/alerts/${ids["beta-needs-action"]}/acknowledge`, { token: write, body: { note: "x" } }), 422);
   });
