@@ -171,6 +171,10 @@ describe("POST /clinics", () => {
     const nookal = await callApi(services, "POST", "/clinics", { token: write, body: body({}, { vendor: "nookal", apiKey: "x".repeat(40) }) });
     expectProblem(nookal, 422);
     expect((nookal.json as { errors: { field: string }[] }).errors.map((e) => e.field)).toContain("connection.region");
+    // the domain's own rule (the add form's), after the body's shape passed
+    const email = await callApi(services, "POST", "/clinics", { token: write, body: body({ adminEmail: "not-an-email" }) });
+    expectProblem(email, 422, "invalid_body");
+    expect(email.json).toMatchObject({ errors: [{ field: "adminEmail", detail: "Not an email address" }] });
     const zone = await callApi(services, "POST", "/clinics", { token: write, body: body({ timeZone: "Mars/Olympus" }) });
     expectProblem(zone, 422);
     expect((zone.json as { errors: { field: string }[] }).errors.map((e) => e.field)).toContain("timeZone");
@@ -297,7 +301,7 @@ describe("PUT /clinics/{clinicId}/key", () => {
     const ok = await callApi(services, "PUT", `/clinics/${ids.clinicId}/key`, { token: write, body: { apiKey: fresh.key } });
     expect(ok.status, JSON.stringify(ok.json)).toBe(200);
     expectDocumented("replaceClinicKey", ok);
-    expect(ok.json).toMatchObject({ result: "connected", visiblePatients: 12 });
+    expect(ok.json).toMatchObject({ result: "connected", visiblePatients: expect.any(Number) });
     expect(JSON.stringify(ok.json)).not.toContain(fresh.key);
     const after = await conn(ids.connectionId);
     expect(after.keyHint).not.toBe(before.keyHint);

@@ -19,6 +19,7 @@ import {
   VENDORS,
 } from "../../../domain/vocabulary.ts";
 import { defineEndpoint } from "../endpoint.server.ts";
+import { fieldErrors } from "../problems.server.ts";
 import { asApi, ClinicParams, cursorParam, encodeCursor, Instant, iso, LimitParam, refusedKey, UUID_SHAPE, VerdictSchema } from "./shared.server.ts";
 
 /**
@@ -243,11 +244,13 @@ export const createClinicEndpoint = defineEndpoint({
     let verdict: VerdictView | null = null;
     let firstBriefing: string | null = null;
     if (!body.connection) {
-      const input = parseOr422(ClinicDetailsSchema, { name: body.name, timeZone: body.timeZone, country: body.country, ...adminFields }, fields);
+      const parsed = domainParse(ClinicDetailsSchema, { name: body.name, timeZone: body.timeZone, country: body.country, ...adminFields }, fields, instance);
+      if (!parsed.ok) return parsed.result;
+      const input = parsed.data;
       ({ clinicId } = await asApi(() => addClinicWithoutConnection({ input, actor: caller.actor }, { db: services.db }), fields));
     } else {
       const c = body.connection;
-      const input = parseOr422(
+      const parsed = domainParse(
         AddClinicSchema,
         {
           name: body.name,
@@ -260,7 +263,10 @@ export const createClinicEndpoint = defineEndpoint({
           apiVersion: c.apiVersion,
         },
         fields,
+        instance,
       );
+      if (!parsed.ok) return parsed.result;
+      const input = parsed.data;
       const result = await asApi(
         () => addClinicByHand({ input, actor: caller.actor }, { db: services.db, keyring: services.keyring, vendors: services.vendors }),
         fields,
@@ -276,13 +282,35 @@ export const createClinicEndpoint = defineEndpoint({
   },
 });
 
-/** The domain's own field rules (time zone, country, email) on the request's values; a 422 next to the request member. */
-function parseOr422<S extends z.ZodType>(schema: S, value: unknown, fields: Record<string, string>): z.output<S> {
+/**
+ * The domain's own field rules (time zone, country, email) on the request's values: a 422 listing
+ * every problem next to its request member, as the router answers a body that breaks its schema.
+ */
+function domainParse<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  fields: Record<string, string>,
+  instance: string,
+): { ok: true; data: z.output<S> } | { ok: false; result: { status: number; headers: Record<string, string>; body: unknown } } {
   const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = String(issue.path[0] ?? "");
-  throw new DomainError(422, issue.message, { field: fields[field] ?? field, code: "invalid_body" });
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const errors = fieldErrors(parsed.error).map((e) => ({ ...e, field: fields[e.field] ?? e.field }));
+  return {
+    ok: false,
+    result: {
+      status: 422,
+      headers: { "Content-Type": "application/problem+json" },
+      body: {
+        type: "urn:relink:problem:invalid_body",
+        title: "Unprocessable content",
+        status: 422,
+        detail: "The body has problems; see errors.",
+        instance,
+        code: "invalid_body",
+        errors,
+      },
+    },
+  };
 }
 
 export const getClinicEndpoint = defineEndpoint({
