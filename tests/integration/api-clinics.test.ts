@@ -325,11 +325,21 @@ describe("PUT /clinics/{clinicId}/key", () => {
     expect(shared.json).toMatchObject({ errors: [{ field: "apiKey" }] });
   });
 
-  it("answers 404 for an unknown clinic and 409 for an archived one", async () => {
+  it("answers 404 for an unknown clinic and 409 for any write on an archived one", async () => {
     expectProblem(await callApi(services, "PUT", `/clinics/${UNKNOWN}/key`, { token: write, body: { apiKey: "k".repeat(30) } }), 404);
     const ids = await insertClinic(services.db, { name: "Api Key Archived" });
     await services.db.update(clinics).set({ archivedAt: new Date() }).where(eq(clinics.id, ids.clinicId));
     expectProblem(await callApi(services, "PUT", `/clinics/${ids.clinicId}/key`, { token: write, body: { apiKey: "k".repeat(30) } }), 409, "clinic_archived");
+    // every write on an archived clinic, as the console's "restore it first"; reads still answer
+    expectProblem(await callApi(services, "POST", `/clinics/${ids.clinicId}/probes`, { token: write }), 409, "clinic_archived");
+    expectProblem(await callApi(services, "POST", `/clinics/${ids.clinicId}/syncs`, { token: write }), 409, "clinic_archived");
+    expectProblem(
+      await callApi(services, "POST", `/clinics/${ids.clinicId}/reconnect-links`, { token: write, body: { purpose: "x" } }),
+      409,
+      "clinic_archived",
+    );
+    const archived = await callApi(services, "GET", `/clinics/${ids.clinicId}`, { token: read });
+    expect(archived.json).toMatchObject({ archived: true });
   });
 });
 
