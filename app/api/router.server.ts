@@ -141,7 +141,8 @@ export function createApiRouter(endpoints: readonly Endpoint[]): ApiRouter {
         const result = await endpoint.handle({ params, query, body, caller, services, request });
         const headers = new Headers(result.headers);
         if (result.status === 204 || result.body === undefined) return new Response(null, { status: result.status, headers });
-        headers.set("Content-Type", "application/json");
+        // why: a handler answering a problem with extension members (a key's verdict) names its own type
+        if (!headers.has("Content-Type")) headers.set("Content-Type", "application/json");
         return new Response(JSON.stringify(result.body), { status: result.status, headers });
       } catch (err) {
         if (isDomainError(err)) return domainProblemResponse(err, instance);

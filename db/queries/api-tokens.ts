@@ -21,6 +21,7 @@ export async function findLiveApiTokenByHash({ tokenHash }: { tokenHash: string 
       createdBy: apiTokens.createdBy,
       creatorEmail: users.email,
       creatorDisabledAt: users.disabledAt,
+      creatorRole: users.role,
       lastUsedAt: apiTokens.lastUsedAt,
     })
     .from(apiTokens)

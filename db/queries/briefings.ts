@@ -206,3 +206,9 @@ export async function listSetupAppointmentTypes({ connectionId }: { connectionId
     .orderBy(asc(syncAppointmentTypes.archived), asc(syncAppointmentTypes.name))
     .limit(500);
 }
+
+/** The clinic's most recent briefing row (any state; a sent one carries its report), or null. */
+export async function getLatestBriefing({ clinicId }: { clinicId: string }, db: DbOrTx): Promise<BriefingRow | null> {
+  const [row] = await db.select().from(briefings).where(eq(briefings.clinicId, clinicId)).orderBy(desc(briefings.weekStart)).limit(1);
+  return row ?? null;
+}

@@ -180,3 +180,73 @@ export async function listTimeline({ clinicId, page = 1, pageSize = 25 }: { clin
   ]);
   return { rows, total: totalRow?.n ?? 0 };
 }
+
+/**
+ * One page of the clinics the filters match (the console table's filters, `clinicListCondition`),
+ * by name then id — a stable order a cursor can resume: `after` is the last row of the previous
+ * page. The JSON API's list (docs/decisions/0044-api-endpoints.md); `limit + 1` rows are read so
+ * the caller knows whether another page follows.
+ */
+export async function listClinicsAfter(
+  { filters, after, limit }: { filters: ClinicListFilters; after: { name: string; id: string } | null; limit: number },
+  db: Db,
+): Promise<{ rows: ClinicListRow[]; more: boolean }> {
+  const openAlerts = sql<number>`(select count(*)::int from ${alerts} where ${alerts.clinicId} = ${clinics.id} and ${alerts.status} <> 'resolved')`;
+  const rows = await db
+    .select({
+      id: clinics.id,
+      name: clinics.name,
+      adminEmail: clinics.adminEmail,
+      vendor: connections.vendor,
+      region: connections.region,
+      state: connections.state,
+      failureCode: connections.failureCode,
+      lastProbeAt: connections.lastProbeAt,
+      lastSuccessAt: connections.lastSuccessAt,
+      firstFailureAt: connections.firstFailureAt,
+      syncState: connections.syncState,
+      lastSyncSuccessAt: connections.lastSyncSuccessAt,
+      visiblePatientCount: connections.visiblePatientCount,
+      visiblePatientsAtLeast: connections.visiblePatientsAtLeast,
+      openAlerts,
+    })
+    .from(clinics)
+    .leftJoin(connections, eq(connections.clinicId, clinics.id))
+    .where(and(clinicListCondition(filters), after ? sql`(${clinics.name}, ${clinics.id}) > (${after.name}, ${after.id}::uuid)` : undefined))
+    // why: clinics_active_name_idx is (name, id) over active clinics: this order walks it and never ties
+    .orderBy(asc(clinics.name), asc(clinics.id))
+    .limit(limit + 1);
+  return { rows: rows.slice(0, limit), more: rows.length > limit };
+}
+
+/**
+ * The clinic's timeline newest first from just before the event `beforeId` (the last of the previous
+ * page); `limit + 1` read. why the key is re-read by id: a timestamp carried through a JS Date loses
+ * its microseconds, which would skip events of the same millisecond.
+ */
+export async function listTimelineBefore({ clinicId, beforeId, limit }: { clinicId: string; beforeId: string | null; limit: number }, db: Db) {
+  const rows = await db
+    .select({
+      id: connectionEvents.id,
+      at: connectionEvents.at,
+      kind: connectionEvents.kind,
+      fromState: connectionEvents.fromState,
+      toState: connectionEvents.toState,
+      failureCode: connectionEvents.failureCode,
+      httpStatus: connectionEvents.httpStatus,
+      actor: connectionEvents.actor,
+      message: connectionEvents.message,
+    })
+    .from(connectionEvents)
+    .where(
+      and(
+        eq(connectionEvents.clinicId, clinicId),
+        beforeId
+          ? sql`(${connectionEvents.at}, ${connectionEvents.id}) < (select e.at, e.id from ${connectionEvents} e where e.id = ${beforeId}::bigint and e.clinic_id = ${clinicId}::uuid)`
+          : undefined,
+      ),
+    )
+    .orderBy(desc(connectionEvents.at), desc(connectionEvents.id))
+    .limit(limit + 1);
+  return { rows: rows.slice(0, limit), more: rows.length > limit };
+}

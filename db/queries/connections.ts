@@ -355,3 +355,12 @@ export async function forgetSharedKey({ connectionId, clinicId }: { connectionId
     end
     from rest r where c.id = r.id`);
 }
+
+/** The last probe's time and what it left (state, failure code): what a caller waiting on a queued probe polls. */
+export async function getProbeOutcome({ connectionId }: { connectionId: string }, db: DbOrTx) {
+  const [row] = await db
+    .select({ state: connections.state, failureCode: connections.failureCode, lastProbeAt: connections.lastProbeAt })
+    .from(connections)
+    .where(eq(connections.id, connectionId));
+  return row ?? null;
+}

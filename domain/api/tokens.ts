@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { DbOrTx } from "../../db/client.ts";
 import { findLiveApiTokenByHash, touchApiToken } from "../../db/queries/api-tokens.ts";
+import { hasRole } from "../auth/roles.ts";
 import type { Actor } from "../clinics/console-actions.ts";
 import type { ApiTokenScope } from "../vocabulary.ts";
 
@@ -46,7 +47,8 @@ export async function authenticateApiToken(authorization: string | null, db: DbO
     caller: {
       tokenId: row.id,
       tokenName: row.name,
-      scope: row.scope,
+      // why: a token acts as its creator, so it writes only while the creator may (the console's actions need an agent)
+      scope: row.scope === "write" && hasRole(row.creatorRole, "agent") ? "write" : "read",
       rateLimitPerMinute: row.rateLimitPerMinute,
       actor: { userId: row.createdBy, label: `API token “${row.name}” (${row.creatorEmail})` },
     },

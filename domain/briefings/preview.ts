@@ -39,21 +39,36 @@ export function nextBriefingWeekStart(timeZone: string, now: Date): string {
 
 export type BriefingPreview = { ok: true; html: string } | { ok: false; status: 404 | 409; html: string };
 
+/** The preview's report (what the HTML renders), or why there is none: the console's iframe and the JSON API both start here. */
+export type BriefingPreviewReport =
+  | { ok: true; report: BriefingReport; vendor: Vendor | null }
+  | { ok: false; status: 404 | 409; title: string; message: string; code: "clinic_not_found" | "no_connection" | "no_synced_data" };
+
+/** The clinic's week (next Monday's by default) composed from synced data, exactly as the Monday send would compose it. */
+export async function composeBriefingPreview(
+  deps: { db: Db },
+  { clinicId, weekStart, now = new Date() }: { clinicId: string; weekStart?: string | null; now?: Date },
+): Promise<BriefingPreviewReport> {
+  const row = await getClinic({ clinicId }, deps.db);
+  if (!row || row.clinic.archivedAt)
+    return { ok: false, status: 404, title: "No such clinic", message: "That clinic does not exist or was archived.", code: "clinic_not_found" };
+  const week = weekStart ?? nextBriefingWeekStart(row.clinic.timeZone ?? "UTC", now);
+  const result = await composeBriefing({ db: deps.db }, { clinicId, weekStart: week });
+  if (!result.ok) return { ok: false, status: 409, title: "No preview yet", message: result.message, code: result.reason };
+  return { ok: true, report: result.report, vendor: row.connection?.vendor ?? null };
+}
+
 /**
- * The console's preview of a clinic's briefing (issue 14): the clinic's week (next Monday's by
- * default) composed from synced data and rendered by the same function as the Monday send; when it
- * cannot be composed, a short page saying why, for the same iframe.
+ * The console's preview of a clinic's briefing (issue 14): the composed report rendered by the same
+ * function as the Monday send; when it cannot be composed, a short page saying why, for the same iframe.
  */
 export async function loadBriefingPreview(
   deps: { db: Db; brand: Brand },
-  { clinicId, weekStart, now = new Date() }: { clinicId: string; weekStart?: string | null; now?: Date },
+  input: { clinicId: string; weekStart?: string | null; now?: Date },
 ): Promise<BriefingPreview> {
-  const row = await getClinic({ clinicId }, deps.db);
-  if (!row || row.clinic.archivedAt) return { ok: false, status: 404, html: noticeHtml("No such clinic", "That clinic does not exist or was archived.") };
-  const week = weekStart ?? nextBriefingWeekStart(row.clinic.timeZone ?? "UTC", now);
-  const result = await composeBriefing({ db: deps.db }, { clinicId, weekStart: week });
-  if (!result.ok) return { ok: false, status: 409, html: noticeHtml("No preview yet", result.message) };
-  return { ok: true, html: previewHtml(result.report, deps.brand, { vendor: row.connection?.vendor ?? null }) };
+  const preview = await composeBriefingPreview(deps, input);
+  if (!preview.ok) return { ok: false, status: preview.status, html: noticeHtml(preview.title, preview.message) };
+  return { ok: true, html: previewHtml(preview.report, deps.brand, { vendor: preview.vendor }) };
 }
 
 function escapeHtml(s: string): string {

@@ -12,7 +12,7 @@ import { DomainError } from "../errors.ts";
 import { acceptWorkingKey } from "../health/accept-key.ts";
 import type { VendorAccess } from "../health/probe.ts";
 import { verifyCandidateKey, type KeyVerdict } from "../health/verify-key.ts";
-import { ClinicDetailsSchema, nameKey } from "./clinic-fields.ts";
+import { ClinicDetailsSchema, nameKey, type ClinicDetails } from "./clinic-fields.ts";
 import type { Actor } from "./console-actions.ts";
 import { type FailureCode, NOOKAL_REGIONS, VENDORS } from "../vocabulary.ts";
 import { formatPatientsVisible } from "../patient-count.ts";
@@ -250,5 +250,39 @@ export async function addClinicByHand(
       keyHint: sealed.keyHint,
       firstBriefing: formatBriefingMoment(input.timeZone, nextBriefing(input.timeZone, now).dueAt),
     };
+  });
+}
+
+/**
+ * Adds a clinic with no connection yet (the JSON API's create without `connection`): the same
+ * details and name rule as the form, under the same name lock, with its audit entry. The clinic
+ * gets its connection later, from a key (PUT …/key needs one) or the CSV import.
+ */
+export async function addClinicWithoutConnection(
+  { input, actor, now = new Date() }: { input: ClinicDetails; actor: Actor; now?: Date },
+  deps: { db: Db },
+): Promise<{ clinicId: string }> {
+  return deps.db.transaction(async (tx) => {
+    await lockClinicNames(tx);
+    await assertNameFree(input.name, tx);
+    const [clinic] = await insertClinics(
+      [
+        {
+          name: input.name,
+          timeZone: input.timeZone,
+          country: input.country,
+          adminName: input.adminName,
+          adminEmail: input.adminEmail,
+          createdAt: now,
+          updatedAt: now,
+        },
+      ],
+      tx,
+    );
+    await recordAudit(
+      { actorUserId: actor.userId, actorLabel: actor.label, action: "clinic.created", clinicId: clinic!.id, details: { via: "api", connection: false } },
+      tx,
+    );
+    return { clinicId: clinic!.id };
   });
 }

@@ -2,7 +2,7 @@ import type { Db } from "../../db/client.ts";
 import { listClinicMessages } from "../../db/queries/alerts.ts";
 import { listProbeTicks } from "../../db/queries/probe-history.ts";
 import { listCampaignsOfClinic } from "../../db/queries/campaigns.ts";
-import { getClinic, listTimeline } from "../../db/queries/clinics.ts";
+import { getClinic, listTimeline, listTimelineBefore } from "../../db/queries/clinics.ts";
 import { listUserNames } from "../../db/queries/users.ts";
 import { loadOpenAccountChange } from "./account-change.ts";
 import { DomainError } from "../errors.ts";
@@ -78,6 +78,20 @@ export async function loadClinicPage({ clinicId, page, now = new Date() }: { cli
     sync,
     now: now.getTime(),
   };
+}
+
+/**
+ * One page of the clinic's timeline newest first, resuming before the event `beforeId` (the JSON API's cursor),
+ * with actors in the same words as the clinic page. A DomainError 404 when no clinic has that id.
+ */
+export async function loadClinicTimeline({ clinicId, beforeId, limit }: { clinicId: string; beforeId: string | null; limit: number }, db: Db) {
+  if (!(await getClinic({ clinicId }, db))) throw new DomainError(404, CLINIC_NOT_FOUND, { code: "clinic_not_found" });
+  const { rows, more } = await listTimelineBefore({ clinicId, beforeId, limit }, db);
+  const names = await actorNames(
+    rows.map((e) => e.actor),
+    db,
+  );
+  return { rows: rows.map((e) => ({ ...e, id: String(e.id), actor: names(e.actor) })), more };
 }
 
 /** Who a timeline actor tag names, in words: a person by name (not `user:<uuid>`), else what acted. */

@@ -3,7 +3,7 @@ import { VENDOR_LABELS } from "../vocabulary.ts";
 import { z } from "zod";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
-import { getConnectionForProbe, mergeSupportFindings } from "../../db/queries/connections.ts";
+import { getConnectionForProbe, getProbeOutcome, mergeSupportFindings } from "../../db/queries/connections.ts";
 import type { AlertWorkDeps } from "../alerts/apply.ts";
 import type { DeliveryJobQueue, ProbeJobQueue } from "../jobs.ts";
 import { getClinicContact } from "../../db/queries/alerts.ts";
@@ -167,7 +167,7 @@ export async function sendReconnectLink(
   deps: LinkSendDeps,
 ): Promise<{ url: string; expiresAt: Date; emailQueuedTo: string | null; notificationId: string | null }> {
   return deps.db.transaction(async (tx) => {
-    const link = await createReconnectLink({ clinicId, purpose, createdBy: actor.userId, ttlHours, now }, tx);
+    const link = await createReconnectLink({ clinicId, purpose, createdBy: actor.userId, actorLabel: actor.label, ttlHours, now }, tx);
     const url = `${publicUrl.replace(/\/$/, "")}${link.path}`;
     if (!email || !admin.email) return { url, expiresAt: link.expiresAt, emailQueuedTo: null, notificationId: null };
     const to = admin.email;
@@ -215,4 +215,38 @@ export async function sendReconnectLink(
     );
     return { url, expiresAt: link.expiresAt, emailQueuedTo: to, notificationId };
   });
+}
+
+/** What a queued probe came to, once a probe finished after it was asked for. */
+export interface QueuedProbeResult {
+  state: string | null;
+  failureCode: string | null;
+  lastProbeAt: Date | null;
+}
+
+/**
+ * "Probe now" through the probe queue (the JSON API, docs/decisions/0044-api-endpoints.md): the
+ * request enqueues a manual probe — the worker runs it exactly like a scheduled one, alerts and all —
+ * and records who asked, then waits up to `waitMs` for a probe to finish after the request.
+ * why any probe, not only ours: the queue keeps one waiting probe per connection, so a request
+ * while one waits is absorbed by it, and that probe's result is the fresh answer the caller wants.
+ * Null when none finished in time (the caller polls the clinic).
+ */
+export async function probeThroughQueue(
+  { clinicId, connectionId, actor, waitMs, pollMs = 200 }: { clinicId: string; connectionId: string; actor: Actor; waitMs: number; pollMs?: number },
+  deps: { db: Db; probes: ProbeJobQueue },
+): Promise<QueuedProbeResult | null> {
+  const requestedAt = new Date();
+  const probeId = randomUUID();
+  await deps.db.transaction(async (tx) => {
+    await deps.probes.enqueue([{ id: probeId, data: { connectionId, reason: "manual", requestedBy: `user:${actor.userId}` } }], tx);
+    await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "connection.probe_requested", clinicId, details: { probeId, waitMs } }, tx);
+  });
+  const deadline = requestedAt.getTime() + waitMs;
+  for (;;) {
+    const seen = await getProbeOutcome({ connectionId }, deps.db);
+    if (seen?.lastProbeAt && seen.lastProbeAt.getTime() >= requestedAt.getTime()) return seen;
+    if (Date.now() + pollMs > deadline) return null;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
 }

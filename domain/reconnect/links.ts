@@ -31,6 +31,8 @@ export interface CreateReconnectLinkInput {
   ttlHours?: number;
   /** For tests: the moment of creation. */
   now?: Date;
+  /** How the audit names who acted (an API token's label); default the creator's email. */
+  actorLabel?: string;
   /**
    * The link rides in an "action needed" alert email (decision 0027): the state stays as the probe
    * left it (nobody in support has asked the clinic yet) and the timeline says where the link went.
@@ -119,7 +121,7 @@ export async function createReconnectLink(input: CreateReconnectLinkInput, db: D
     await recordAudit(
       {
         actorUserId: email ? input.createdBy : null,
-        actorLabel: email ?? (byUser ? `user:${input.createdBy}` : "system"),
+        actorLabel: (email && input.actorLabel) || email || (byUser ? `user:${input.createdBy}` : "system"),
         action: "reconnect_link.created",
         clinicId: target.clinicId,
         details: {

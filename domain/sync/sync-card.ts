@@ -1,5 +1,7 @@
 import type { Db } from "../../db/client.ts";
+import { recordAudit } from "../../db/queries/audit.ts";
 import { syncOverview } from "../../db/queries/sync.ts";
+import type { Actor } from "../clinics/console-actions.ts";
 import type { SyncJobQueue } from "../jobs.ts";
 import { SYNC_RESOURCE_LABELS, SYNC_RESOURCES, SYNC_STATE_LABELS, type SyncState } from "../vocabulary.ts";
 
@@ -66,7 +68,16 @@ export async function loadSyncCard({ connectionId }: { connectionId: string }, d
   };
 }
 
-/** "Sync now" on the clinic page: one job, absorbed when one is already waiting (one sync per connection at a time). */
-export async function requestSync({ connectionId, requestedBy }: { connectionId: string; requestedBy: string }, queue: SyncJobQueue): Promise<void> {
-  await queue.enqueue([{ data: { connectionId, trigger: "manual", requestedBy } }]);
+/**
+ * "Sync now" (the clinic page and the API): one job, absorbed when one is already waiting (one sync
+ * per connection at a time), enqueued on the same transaction as its audit entry.
+ */
+export async function requestSync(
+  { clinicId, connectionId, actor }: { clinicId: string; connectionId: string; actor: Actor },
+  deps: { db: Db; queue: SyncJobQueue },
+): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    await deps.queue.enqueue([{ data: { connectionId, trigger: "manual", requestedBy: `user:${actor.userId}` } }], tx);
+    await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "connection.sync_requested", clinicId, details: {} }, tx);
+  });
 }

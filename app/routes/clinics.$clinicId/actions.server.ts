@@ -136,7 +136,7 @@ export async function runClinicIntent({
       return flash(`Account change confirmed: connected to ${accountName}.`);
     }
     case "sync":
-      await requestSync({ connectionId: connection.id, requestedBy: `user:${actor.userId}` }, services.queues.sync);
+      await requestSync({ clinicId, connectionId: connection.id, actor }, { db: services.db, queue: services.queues.sync });
       return flash("Sync requested: the card below shows its progress.");
     case "account-discard":
       await discardAccountChange({ clinicId, actor }, { db: services.db, alerts: services.alerts });
