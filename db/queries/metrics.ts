@@ -79,22 +79,24 @@ export interface QueueDepth {
 
 /**
  * Every pg-boss queue's depth and oldest due job. why: pg-boss 12's job table keeps completed jobs
- * for their retention (days), so waiting jobs are counted through its fetch index (job_i11: name, …
- * where state < 'active' and not blocked), one lateral probe per queue; active is the monitor's cache
- * (counting it live would scan every retained job).
+ * for their retention (days), so waiting jobs are read from its fetch index alone (job_i11: name, …,
+ * created_on, start_after where state < 'active' and not blocked — an index-only scan, grouped by
+ * queue; a lateral per queue made the planner scan the whole table once per queue); active is the
+ * monitor's cached count (counting it live would scan every retained job).
  */
 export async function queueDepths(db: Db, schema = "pgboss"): Promise<QueueDepth[]> {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error("invalid pg-boss schema name");
   const s = sql.raw(schema);
   const rows = await db.execute<{ name: string; waiting: number; active: number; oldest: number | null }>(sql`
-    select q.name, w.waiting, q.active_count as active, w.oldest
+    select q.name, coalesce(w.waiting, 0)::int as waiting, q.active_count as active, w.oldest
     from ${s}.queue q
-    cross join lateral (
-      select count(*)::int as waiting,
+    left join (
+      select j.name, count(*)::int as waiting,
         extract(epoch from now() - min(j.created_on) filter (where j.start_after <= now()))::float8 as oldest
       from ${s}.job j
-      where j.name = q.name and j.state < 'active' and not j.blocked
-    ) w
+      where j.state < 'active' and not j.blocked
+      group by j.name
+    ) w on w.name = q.name
     order by q.name`);
   return [...rows].map((r) => ({ queue: r.name, waiting: r.waiting, active: r.active, oldestWaitingSeconds: Math.max(0, r.oldest ?? 0) }));
 }
