@@ -29,14 +29,3 @@ export interface MetricsRecorder {
   /** One weekly briefing decided: sent, held (waits for the connection), or skipped for the week. */
   briefing(outcome: "sent" | "held" | "skipped"): void;
 }
-
-/** Records nothing: the default where no metrics are wired (unit tests, scripts). */
-export const NO_METRICS: MetricsRecorder = {
-  probe() {},
-  vendorRequest() {},
-  syncRecords() {},
-  syncRun() {},
-  emailDelivery() {},
-  webhookDelivery() {},
-  briefing() {},
-};

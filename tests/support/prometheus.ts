@@ -14,7 +14,7 @@ export interface Scraped {
 
 const matches = (s: ParsedSample, labels: Record<string, string>) => Object.entries(labels).every(([k, v]) => s.labels?.[k] === v);
 
-export function parseScrape(status: number, contentType: string | null, text: string): Scraped {
+function parseScrape(status: number, contentType: string | null, text: string): Scraped {
   const families = status === 200 ? parsePrometheusTextFormat(text) : [];
   const family = (name: string) => families.find((f) => f.name === name);
   return {
