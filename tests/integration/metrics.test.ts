@@ -11,6 +11,10 @@ import { syncConnection } from "../../domain/sync/run.ts";
 import { bearerMatches, startMetricsServer } from "../../lib/http/metrics.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { ROOT } from "../../scripts/build.ts";
+import { deliverBriefing } from "../../domain/briefings/deliver.ts";
+import { briefingDueAt } from "../../domain/briefings/schedule.ts";
+import { seedBriefingWeek } from "../support/briefing-seams.ts";
+import { briefingClinic, briefingDeps } from "../support/briefing-world.ts";
 import { insertClinic } from "../support/fleet.ts";
 import { scrape, type Scraped } from "../support/prometheus.ts";
 import { startWebProcess, type WebProcess } from "../support/web-process.ts";
@@ -201,6 +205,35 @@ describe("the metrics port of the composed services", () => {
     expect(after.value("relink_sync_lag_connections", { vendor: "cliniko", le: "300" })).toBeGreaterThan(
       before.value("relink_sync_lag_connections", { vendor: "cliniko", le: "300" }),
     );
+  });
+
+  it("counts briefings sent, held (a week's first hold only) and skipped", async () => {
+    const week = "2026-11-23";
+    const due = briefingDueAt("Australia/Sydney", week);
+    const at = (minutes: number) => new Date(due.getTime() + minutes * 60_000);
+    const c = await briefingClinic(w.t, {
+      name: "Metrics Briefed Physio",
+      timeZone: "Australia/Sydney",
+      syncedAt: at(-60),
+      createdAt: new Date("2026-10-01T00:00:00Z"),
+      state: "action_required",
+      failureCode: "auth_rejected",
+      firstFailureAt: at(-600),
+    });
+    await seedBriefingWeek(w.t, c, week);
+    const deps = (now: Date) => briefingDeps(w.services, { now: () => now, metrics: w.services.metrics.recorder });
+    const before = await scrape(served.url);
+    const briefed = (s: Scraped, outcome: string) => s.value("relink_briefings_total", { outcome }) - before.value("relink_briefings_total", { outcome });
+    expect((await deliverBriefing(deps(at(1)), { clinicId: c.clinic.id, weekStart: week })).outcome).toBe("held");
+    expect((await deliverBriefing(deps(at(6)), { clinicId: c.clinic.id, weekStart: week })).outcome).toBe("held");
+    const held = await scrape(served.url);
+    expect(briefed(held, "held")).toBe(1);
+    expect(briefed(held, "sent")).toBe(0);
+    await w.t.db.update(connections).set({ state: "healthy", failureCode: null, firstFailureAt: null }).where(eq(connections.id, c.connection.id));
+    expect((await deliverBriefing(deps(at(240)), { clinicId: c.clinic.id, weekStart: week })).outcome).toBe("sent");
+    const sent = await scrape(served.url);
+    expect(briefed(sent, "sent")).toBe(1);
+    expect(briefed(sent, "held")).toBe(1);
   });
 
   it("offers the webhook delivery hook, and counts email deliveries through the counted sender", async () => {
