@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -10,6 +11,7 @@ import { probeConnection, type ProbeContext } from "../../domain/health/probe.ts
 import { syncConnection } from "../../domain/sync/run.ts";
 import { bearerMatches, startMetricsServer } from "../../lib/http/metrics.ts";
 import { createLogger } from "../../lib/logger.ts";
+import { simulatorVendorEnv } from "../../config/runtime.ts";
 import { ROOT } from "../../scripts/build.ts";
 import { deliverBriefing } from "../../domain/briefings/deliver.ts";
 import { briefingDueAt } from "../../domain/briefings/schedule.ts";
@@ -346,4 +348,57 @@ describe("the web process", () => {
       for (const name of names) expect(exposed.has(name), `${panel}: ${name}`).toBe(true);
     }
   });
+});
+
+describe("the worker process", () => {
+  let child: ChildProcess;
+  let output = "";
+  let port: number;
+  const dataDir = path.join(ROOT, ".tmp", `metrics-worker-${process.pid}`);
+
+  beforeAll(async () => {
+    port = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      NODE_ENV: "development",
+      LOG_LEVEL: "info",
+      LOG_PRETTY: "false",
+      DATABASE_URL: w.t.url,
+      MASTER_KEY: w.services.masterKey,
+      DATA_DIR: dataDir,
+      WORKER_METRICS_PORT: String(port),
+      ...simulatorVendorEnv(w.sim.url),
+    };
+    child = spawn(process.execPath, ["workers/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
+    child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), 60_000);
+      child.stdout!.on("data", () => output.includes("worker started") && (clearTimeout(timer), resolve()));
+      child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`worker exited with ${code}:\n${output}`))));
+    });
+  }, 90_000);
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("serves its own metrics on WORKER_METRICS_PORT: its start-up sweep's probes against the simulator are counted", async () => {
+    const url = `http://127.0.0.1:${port}/metrics`;
+    // why: the worker sweeps the fleet at start; wait for its probes to show, not for a fixed time
+    let s = await scrape(url);
+    for (let i = 0; i < 100 && s.value("relink_probes_total", { process: "worker" }) === 0; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      s = await scrape(url);
+    }
+    expect(s.status).toBe(200);
+    expect(s.value("relink_probes_total", { process: "worker" })).toBeGreaterThan(0);
+    expect(s.value("relink_vendor_requests_total", { process: "worker" })).toBeGreaterThan(0);
+    expect(s.names().has("process_resident_memory_bytes")).toBe(true);
+    expect(output).toContain(`"url":"${url}"`);
+  }, 40_000);
 });
