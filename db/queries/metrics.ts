@@ -31,7 +31,8 @@ export interface ConnectionGroup {
  * partial index), instead of a join with every clinic.
  */
 export async function connectionGroups(db: Db): Promise<ConnectionGroup[]> {
-  const buckets = SYNC_LAG_BUCKETS.map((b) => sql.raw(`count(*) filter (where lag <= ${b})::int`));
+  // why: timestamps compared with now() minus each bound, not a lag computed per row (extract(epoch) is numeric)
+  const buckets = SYNC_LAG_BUCKETS.map((b) => sql.raw(`count(*) filter (where at >= now() - interval '${b} seconds')::int`));
   const rows = await db.execute<{
     state: ConnectionState;
     failure_code: FailureCode | null;
@@ -43,14 +44,14 @@ export async function connectionGroups(db: Db): Promise<ConnectionGroup[]> {
     buckets: number[];
   }>(sql`
     select state, failure_code, vendor, count(*)::int as n,
-      count(lag)::int as synced,
-      count(*) filter (where syncs and lag is null)::int as never,
-      max(lag)::float8 as max_lag,
+      count(at)::int as synced,
+      count(*) filter (where syncs and at is null)::int as never,
+      extract(epoch from now() - min(at))::float8 as max_lag,
       array[${sql.join(buckets, sql`, `)}] as buckets
     from (
       select c.state, c.failure_code, c.vendor,
         (c.sync_state is not null and c.state <> 'paused') as syncs,
-        case when c.sync_state is not null and c.state <> 'paused' then extract(epoch from now() - c.last_sync_success_at) end as lag
+        case when c.sync_state is not null and c.state <> 'paused' then c.last_sync_success_at end as at
       from connections c
       where not exists (select 1 from clinics k where k.id = c.clinic_id and k.archived_at is not null)
     ) f
