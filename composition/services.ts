@@ -24,6 +24,7 @@ import type { VendorSettings } from "../domain/vendors/types.ts";
 import type { Logger } from "../lib/logger.ts";
 import { startBoss } from "../workers/boss.ts";
 import { createQueues, type Queues } from "../workers/queues.ts";
+import { countedEmailSender, createMetrics, type Metrics } from "./metrics.ts";
 
 /**
  * The composition root (docs/decisions/0022-one-door-per-queue.md): services, queues and the
@@ -63,6 +64,11 @@ export interface Services {
   /** The master keys, for the few actions that decrypt or store an API key server-side. */
   keyring: Keyring;
   sessionSecret: string;
+  /**
+   * This process's metrics (composition/metrics.ts): `recorder` is what domain code records through
+   * (webhook delivery: `metrics.recorder.webhookDelivery(outcome)`), `scrape()` renders /metrics.
+   */
+  metrics: Metrics;
   checkDatabase(): Promise<void>;
 }
 
@@ -100,6 +106,7 @@ export function briefingDelivery(services: Services): BriefingDeliveryDeps {
     deliveries: services.queues.deliver,
     alerts: services.alerts,
     brand: services.brand,
+    metrics: services.metrics.recorder,
   };
 }
 
@@ -115,6 +122,7 @@ export function syncContext(services: Services): SyncContext {
     queue: services.queues.sync,
     drop: { share: services.env.SYNC_DROP_ALERT_SHARE, minimum: DEFAULT_DROP_SETTINGS.minimum },
     fullPassHours: services.env.SYNC_FULL_PASS_HOURS,
+    metrics: services.metrics.recorder,
   };
 }
 
@@ -130,6 +138,8 @@ export function composeServices({
   email = null,
   keyring = keyringFromConfig(masterKeyBase64(env), env.MASTER_KEY_ID, env.MASTER_KEYS_PREVIOUS),
   checkDatabase,
+  role = "web",
+  processMetrics = false,
 }: {
   env: Env;
   logger: Logger;
@@ -139,13 +149,18 @@ export function composeServices({
   /** Built from env when not given; createServices passes the one it already checked against stored keys. */
   keyring?: Keyring;
   checkDatabase: () => Promise<void>;
+  /** Which process this is: the `process` label on its metrics. */
+  role?: "web" | "worker";
+  /** prom-client's process metrics (CPU, memory, event loop): createServices turns them on; tests need not. */
+  processMetrics?: boolean;
 }): Services {
   const queues = createQueues(boss);
+  const metrics = createMetrics({ db, logger, role, defaultMetrics: processMetrics });
   const vendor = vendorSettings(env);
   // why: a new Nookal token may invalidate older ones, so web and workers share one per key
   // why: one budget per vendor user for every process and caller (docs/decisions/0034-shared-rate-budget.md)
   const rateLimiter = createSharedBudget({ store: createPostgresBudgetStore({ db }), ...vendorBudgetSettings(env) });
-  const vendorDeps: VendorClientDeps = { tokenStore: createPostgresTokenStore({ db, keyring }), rateLimiter };
+  const vendorDeps: VendorClientDeps = { tokenStore: createPostgresTokenStore({ db, keyring }), rateLimiter, metrics: metrics.recorder };
   return {
     env,
     db,
@@ -156,7 +171,7 @@ export function composeServices({
     alerts: { queue: queues.deliver, recipients: alertRecipients(env), links: { keyring, publicUrl: publicUrl(env), ttlHours: env.RECONNECT_LINK_TTL_HOURS } },
     delivery: {
       db,
-      email,
+      email: email ? countedEmailSender(email, metrics.recorder) : null,
       fromEmail: env.ALERT_FROM_EMAIL,
       fromName: env.BRAND_PRODUCT_NAME,
       webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
@@ -172,6 +187,7 @@ export function composeServices({
     masterKey: masterKeyBase64(env),
     keyring,
     sessionSecret: sessionSecret(env),
+    metrics,
     checkDatabase,
   };
 }
@@ -211,6 +227,8 @@ export async function createServices({
     boss,
     email,
     keyring,
+    role,
+    processMetrics: true,
     async checkDatabase() {
       await handle.sql`select 1`;
     },

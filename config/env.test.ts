@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EnvError, parseEnv } from "./env.ts";
-import { vendorBudgetSettings } from "./runtime.ts";
+import { metricsSettings, vendorBudgetSettings } from "./runtime.ts";
 
 describe("the env schema", () => {
   it("gives every default with nothing set", () => {
@@ -64,5 +64,32 @@ describe("the env schema", () => {
       WEBHOOK_ALLOW_PRIVATE_TARGETS: true,
       SMTP_REQUIRE_TLS: true,
     });
+  });
+
+  it("serves no metrics unless asked: ports bound to loopback, the console port only with a long token", () => {
+    const none = parseEnv({});
+    expect(metricsSettings(none, "web")).toEqual({ listen: null, token: null });
+    expect(metricsSettings(none, "worker")).toEqual({ listen: null, token: null });
+    const token = "m".repeat(32);
+    const env = parseEnv({ METRICS_PORT: "9464", WORKER_METRICS_PORT: "9465", METRICS_TOKEN: token });
+    expect(metricsSettings(env, "web")).toEqual({ listen: { host: "127.0.0.1", port: 9464 }, token });
+    // why: the worker has no public port to put a token on
+    expect(metricsSettings(env, "worker")).toEqual({ listen: { host: "127.0.0.1", port: 9465 }, token: null });
+    expect(metricsSettings(parseEnv({ METRICS_PORT: "9464", METRICS_HOST: "0.0.0.0" }), "web").listen).toEqual({ host: "0.0.0.0", port: 9464 });
+  });
+
+  it("refuses a short or spaced metrics token without echoing it, and clashing ports", () => {
+    let error: EnvError | undefined;
+    try {
+      parseEnv({ METRICS_TOKEN: "short-secret-token" });
+    } catch (e) {
+      error = e as EnvError;
+    }
+    expect(error?.message).toMatch(/METRICS_TOKEN: must be at least 32 characters/);
+    expect(error?.message).not.toContain("short-secret-token");
+    expect(() => parseEnv({ METRICS_TOKEN: `${"a".repeat(20)} ${"b".repeat(20)}` })).toThrow(/METRICS_TOKEN: must be printable ASCII without spaces/);
+    expect(() => parseEnv({ METRICS_PORT: "3000" })).toThrow(/METRICS_PORT \/ WORKER_METRICS_PORT: must differ/);
+    expect(() => parseEnv({ METRICS_PORT: "9464", WORKER_METRICS_PORT: "9464" })).toThrow(/must differ/);
+    expect(() => parseEnv({ WORKER_METRICS_PORT: "70000" })).toThrow(/WORKER_METRICS_PORT/);
   });
 });

@@ -106,6 +106,21 @@ const EnvSchema = z.object({
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** On SIGTERM the web console lets requests in flight finish this long, then closes their connections. */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(120).default(10),
+  /**
+   * Prometheus metrics (docs/metrics.md): the web process serves /metrics on its own port here,
+   * apart from the console; unset = no metrics port. Bound to METRICS_HOST.
+   */
+  METRICS_PORT: port.optional(),
+  /** The same for the worker process (it has no other port). */
+  WORKER_METRICS_PORT: port.optional(),
+  /** Where the metrics ports listen: loopback by default, so only this machine (or a sidecar) can scrape. */
+  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  /** Also serve /metrics on the console port to `Authorization: Bearer <token>`; unset = not served there. */
+  METRICS_TOKEN: z
+    .string()
+    .min(32, "must be at least 32 characters (openssl rand -hex 32)")
+    .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
+    .optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -128,11 +143,14 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       result.error.issues.map((issue) => {
         const name = issue.path.join(".");
         const given = cleaned[name];
-        return `${name}: ${issue.message}${given !== undefined && !/KEY|SECRET|PASSWORD|URL/.test(name) ? ` (got "${given}")` : ""}`;
+        return `${name}: ${issue.message}${given !== undefined && !/KEY|SECRET|PASSWORD|TOKEN|URL/.test(name) ? ` (got "${given}")` : ""}`;
       }),
     );
   }
   const env = result.data;
+  const clash =
+    [env.METRICS_PORT, env.WORKER_METRICS_PORT].includes(env.PORT) || (env.METRICS_PORT !== undefined && env.METRICS_PORT === env.WORKER_METRICS_PORT);
+  if (clash) throw new EnvError(["METRICS_PORT / WORKER_METRICS_PORT: must differ from each other and from PORT"]);
   if (env.NODE_ENV === "production") {
     const missing: string[] = [];
     if (!env.DATABASE_URL) missing.push("DATABASE_URL: required in production");

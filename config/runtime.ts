@@ -92,3 +92,18 @@ export function simulatorVendorEnv(simulatorUrl: string): Record<string, string>
     NOOKAL_V2_API_URL: `${simulatorUrl}/nookal-v2/production/v2`,
   };
 }
+
+/** Where a process serves /metrics (docs/metrics.md): its own port (null = none) and the console port's bearer token (null = not there). */
+export interface MetricsSettings {
+  listen: { host: string; port: number } | null;
+  token: string | null;
+}
+
+export function metricsSettings(env: Env, role: "web" | "worker"): MetricsSettings {
+  const port = role === "web" ? env.METRICS_PORT : env.WORKER_METRICS_PORT;
+  return {
+    listen: port === undefined ? null : { host: env.METRICS_HOST, port },
+    // why: only the web process has a public port to put the token on
+    token: role === "web" ? (env.METRICS_TOKEN ?? null) : null,
+  };
+}

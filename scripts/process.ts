@@ -1,4 +1,7 @@
 import { env, EnvError, type Env } from "../config/env.ts";
+import type { MetricsSettings } from "../config/runtime.ts";
+import type { Metrics } from "../composition/metrics.ts";
+import { startMetricsServer } from "../lib/http/metrics.ts";
 import { StartupError } from "../db/embedded.ts";
 import { createLogger, type Logger } from "../lib/logger.ts";
 
@@ -56,4 +59,19 @@ export function requireDatabaseUrl(settings: Env): string {
     throw new StartupError("DATABASE_URL is not set. Set it to your PostgreSQL server, or use `npm start`, which runs an embedded one.");
   }
   return settings.DATABASE_URL;
+}
+
+/** Starts the process's metrics port when one is configured (METRICS_PORT / WORKER_METRICS_PORT); null otherwise. */
+export async function serveMetrics(settings: MetricsSettings, services: { metrics: Metrics }, logger: Logger): Promise<{ close(): Promise<void> } | null> {
+  if (!settings.listen) return null;
+  const { host, port } = settings.listen;
+  try {
+    const served = await startMetricsServer({ host, port, scrape: services.metrics.scrape, onError: (err) => logger.error({ err }, "metrics scrape failed") });
+    logger.info({ url: served.url }, "metrics listening");
+    return served;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE")
+      throw new StartupError(`The metrics port ${host}:${port} is in use. Set METRICS_PORT / WORKER_METRICS_PORT to a free port.`);
+    throw err;
+  }
 }

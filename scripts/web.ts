@@ -5,16 +5,17 @@ import compression from "compression";
 import express from "express";
 import { createServices } from "../app/services.server.ts";
 import { BODY_LIMIT_BYTES, UPLOAD_BODY_LIMITS } from "../app/upload.server.ts";
-import { publicUrl } from "../config/runtime.ts";
+import { metricsSettings, publicUrl } from "../config/runtime.ts";
 import { assertPortFree, StartupError } from "../db/embedded.ts";
 import { clientAddressFrom } from "../domain/reconnect/client-address.ts";
 import { RECONNECT_SECURITY_HEADERS } from "../domain/reconnect/headers.ts";
 import { bodyLimit } from "../lib/http/body-limit.ts";
+import { metricsOnConsolePort } from "../lib/http/metrics.ts";
 import { createRequestHandler } from "../lib/http/remix.ts";
 import { sameOriginOnly } from "../lib/http/same-origin.ts";
 import { cspNonce, securityHeaders } from "../lib/http/security-headers.ts";
 import { gracefulShutdown } from "../lib/http/shutdown.ts";
-import { boot, failStartup, onShutdown, requireDatabaseUrl } from "./process.ts";
+import { boot, failStartup, onShutdown, requireDatabaseUrl, serveMetrics } from "./process.ts";
 
 const BUILD = path.resolve("build/server/index.js");
 const RECONNECT_HEADER_NAMES = Object.fromEntries(Object.keys(RECONNECT_SECURITY_HEADERS).map((k) => [k.toLowerCase(), true]));
@@ -34,6 +35,10 @@ async function main() {
     const shutdown = gracefulShutdown();
     app.use(shutdown.track);
     app.use(securityHeaders({ production: env.NODE_ENV === "production" }));
+    const metrics = metricsSettings(env, "web");
+    // why: before everything else, so a scrape is neither logged per request nor sent through Remix
+    app.use(metricsOnConsolePort({ token: metrics.token, scrape: services.metrics.scrape }));
+    const metricsServer = await serveMetrics(metrics, services, logger);
     // why: level 1 (as nginx's default) keeps most of the size win for HTML at a fraction of level 6's CPU per page
     app.use(compression({ level: 1 }));
     app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
@@ -91,6 +96,7 @@ async function main() {
     });
     onShutdown(logger, async () => {
       await shutdown.close(server, env.SHUTDOWN_GRACE_SECONDS * 1000);
+      await metricsServer?.close();
       await services.close();
     });
   } catch (err) {

@@ -1,7 +1,8 @@
 import type { Job } from "pg-boss";
 import { briefingDelivery, createServices, syncContext } from "../composition/services.ts";
 import { resealWebhookSecrets } from "../domain/alerts/webhook-secrets.ts";
-import { boot, failStartup, onShutdown, requireDatabaseUrl } from "../scripts/process.ts";
+import { metricsSettings } from "../config/runtime.ts";
+import { boot, failStartup, onShutdown, requireDatabaseUrl, serveMetrics } from "../scripts/process.ts";
 import { QUEUES } from "./catalog.ts";
 import { startMaintenance } from "./handlers/maintenance.ts";
 import { handleProbeBatch, handleProbeDeadBatch, handleProbeSweep, type ProbeDeps } from "./handlers/probe.ts";
@@ -27,6 +28,7 @@ try {
     keyring: services.keyring,
     alerts: services.alerts,
     probes: services.queues.probe,
+    metrics: services.metrics.recorder,
   };
   await workDeliverQueues(boss, { ...services.delivery, logger });
   await boss.work(QUEUES.probe.name, QUEUES.probe.work, (jobs: Job<object>[]) => handleProbeBatch(jobs, deps));
@@ -51,8 +53,12 @@ try {
     { schedule: services.queues.briefingSweep },
   );
   await startMaintenance(boss, { db: services.db, logger });
+  const metricsServer = await serveMetrics(metricsSettings(env, "worker"), services, logger);
   logger.info({ intervalMinutes: env.PROBE_INTERVAL_MINUTES }, "worker started");
-  onShutdown(logger, () => services.close());
+  onShutdown(logger, async () => {
+    await metricsServer?.close();
+    await services.close();
+  });
 } catch (err) {
   failStartup(logger, err);
 }

@@ -13,6 +13,7 @@ import type { BriefingEmail } from "./render.ts";
 import type { BriefingReport } from "./report.ts";
 import { isMonday } from "./calendar.ts";
 import { briefingDayEnd, briefingDueAt } from "./schedule.ts";
+import type { MetricsRecorder } from "../metrics.ts";
 
 /**
  * Delivers one clinic's briefing of one week, EXACTLY ONCE (docs/decisions/0040-briefing-delivery.md).
@@ -37,6 +38,8 @@ export interface BriefingDeliveryDeps {
   brand: Brand;
   now?: () => Date;
   staleAfterHours?: number;
+  /** Briefings sent, first held and skipped, for the operator's metrics; none = not recorded. */
+  metrics?: Pick<MetricsRecorder, "briefing">;
 }
 
 export type BriefingOutcome =
@@ -54,7 +57,9 @@ export const TURNED_OFF = "Briefing turned off in the clinic's settings.";
 export async function deliverBriefing(deps: BriefingDeliveryDeps, input: { clinicId: string; weekStart: string }): Promise<BriefingOutcome> {
   const now = deps.now?.() ?? new Date();
   if (!isMonday(input.weekStart)) throw new Error(`weekStart ${input.weekStart} is not a Monday`);
-  return inTransaction(deps.db, async (tx) => {
+  // why: a held briefing is re-decided every sweep; only the first hold of a week counts as "held"
+  let firstHold = false;
+  const result = await inTransaction(deps.db, async (tx): Promise<BriefingOutcome> => {
     const subject = await getBriefingSubject({ clinicId: input.clinicId }, tx);
     if (!subject) return { outcome: "skipped", reason: "clinic not found" } as const;
     const zone = subject.clinic.timeZone;
@@ -83,6 +88,7 @@ export async function deliverBriefing(deps: BriefingDeliveryDeps, input: { clini
     if (recipients.length === 0) return skip("No recipients: no briefing recipients are set and the clinic has no admin email.");
 
     const hold = async (reason: string): Promise<BriefingOutcome> => {
+      firstHold = !row.heldAt;
       await updateBriefing({ ...key, patch: { state: "held", heldReason: reason, heldAt: row.heldAt ?? now } }, tx);
       await raiseHeld(deps, subject, input.weekStart, reason, now, tx);
       return { outcome: "held", reason };
@@ -122,6 +128,9 @@ export async function deliverBriefing(deps: BriefingDeliveryDeps, input: { clini
     if (row.state === "held") await resolveHeld(deps, subject, now, tx);
     return { outcome: "sent", late, notificationIds };
   });
+  // why: counted after the commit, so a rolled-back decision is never counted
+  if (result.outcome === "sent" || result.outcome === "skipped" || (result.outcome === "held" && firstHold)) deps.metrics?.briefing(result.outcome);
+  return result;
 }
 
 function packetFor(subject: BriefingSubject, weekStart: string, reason: string | null) {

@@ -19,6 +19,7 @@ import type { VendorClientDeps } from "../vendors/client.ts";
 import { isVendorError } from "../vendors/errors.ts";
 import type { VendorSettings } from "../vendors/types.ts";
 import type { Actor } from "./console-actions.ts";
+import type { MetricsRecorder } from "../metrics.ts";
 
 /**
  * The clinic page's live actions: they reach the vendor through the clinic's own key (decrypted
@@ -35,6 +36,8 @@ export interface LiveDeps {
   /** A manual probe alerts exactly like a scheduled one (opens, resolves, "recovered"). */
   alerts: AlertWorkDeps;
   probes: ProbeJobQueue;
+  /** A manual probe counts in the probe metrics like a scheduled one; none = not recorded. */
+  metrics?: Pick<MetricsRecorder, "probe">;
 }
 
 /** What creating and emailing a reconnect link needs: the link and its email commit together. */
@@ -55,7 +58,7 @@ export async function probeNow(
   deps: LiveDeps,
 ): Promise<ProbeReport> {
   const report = await probeConnection(
-    { db: deps.db, keyring: deps.keyring, vendors: deps.vendors, alerts: deps.alerts, probes: deps.probes },
+    { db: deps.db, keyring: deps.keyring, vendors: deps.vendors, alerts: deps.alerts, probes: deps.probes, metrics: deps.metrics },
     { connectionId, probeId: randomUUID(), reason: "manual", requestedBy: `user:${actor.userId}` },
   );
   await recordAudit(

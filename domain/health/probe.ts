@@ -15,8 +15,9 @@ import { buildEscalationPacket } from "./escalation.ts";
 import { identityOf, refreshedIdentity, sameIdentity } from "../connections/identity.ts";
 import { fingerprintIsStale, keyFingerprint } from "../secrets/key-fingerprint.ts";
 import type { VendorError } from "../vendors/errors.ts";
-import { SYNC_RESOURCE_LABELS, SYNC_RESOURCES, type SyncResource } from "../vocabulary.ts";
+import { SYNC_RESOURCE_LABELS, SYNC_RESOURCES, type SyncResource, type Vendor } from "../vocabulary.ts";
 import { flagSharedKey } from "../connections/shared-key.ts";
+import type { MetricsRecorder } from "../metrics.ts";
 
 /** How the probe reaches a vendor; the worker passes the real clients, which talk HTTP. */
 export interface VendorAccess {
@@ -43,6 +44,8 @@ export interface ProbeContext {
   probes: ProbeJobQueue;
   settings?: DecideSettings;
   now?: () => Date;
+  /** Probe outcomes and durations for the operator's metrics; none = not recorded. */
+  metrics?: Pick<MetricsRecorder, "probe">;
 }
 
 /** Seconds before a first rejection after a healthy history is probed again to confirm it. */
@@ -120,13 +123,21 @@ function namedResource(classification: Classification, resource: SyncResource | 
  */
 export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Promise<ProbeReport> {
   const started = performance.now();
+  const { vendor, result } = await probeOnce(ctx, req, started);
+  // why: a connection that is gone or archived has no vendor to count under; it is no probe
+  if (vendor) ctx.metrics?.probe({ vendor, outcome: result.outcome, failureCode: result.failureCode, seconds: (performance.now() - started) / 1000 });
+  return result;
+}
+
+async function probeOnce(ctx: ProbeContext, req: ProbeRequest, started: number): Promise<{ vendor: Vendor | null; result: ProbeReport }> {
+  const out = (vendor: Vendor | null, result: ProbeReport) => ({ vendor, result });
   const elapsed = () => Math.round(performance.now() - started);
   // read
   const row = await getConnectionForProbe({ connectionId: req.connectionId }, ctx.db);
-  if (!row || row.clinicArchivedAt) return { outcome: "skipped", failureCode: null, state: null, confirm: false, ms: elapsed() };
+  if (!row || row.clinicArchivedAt) return out(null, { outcome: "skipped", failureCode: null, state: null, confirm: false, ms: elapsed() });
   const c = row.connection;
   // why: a job retried after its result was written (the worker died before completing it) is already applied
-  if (c.lastProbeId === req.probeId) return { outcome: "skipped", failureCode: c.failureCode, state: c.state, confirm: false, ms: elapsed() };
+  if (c.lastProbeId === req.probeId) return out(c.vendor, { outcome: "skipped", failureCode: c.failureCode, state: c.state, confirm: false, ms: elapsed() });
   // key
   const opened = openStoredKey(ctx.keyring, c);
   // classify
@@ -154,14 +165,14 @@ export async function probeConnection(ctx: ProbeContext, req: ProbeRequest): Pro
   // why only here: a fingerprint just learned (backfill, rotation) is the one moment a key shared with an older clinic can show
   if (written && identity.keyFingerprint && opened.target)
     await flagSharedKey({ connectionId: c.id, clinicId: c.clinicId, clinicName: row.clinicName, vendor: c.vendor, key: opened.target.key, now }, ctx);
-  return {
+  return out(c.vendor, {
     outcome: !written ? "conflict" : decision.failureCode ? "failed" : "healthy",
     failureCode: decision.failureCode,
     state: decision.nextState,
     confirm: written && decision.needsConfirmation,
     ms: elapsed(),
     ...(answer.verified ? { verify: answer.verified } : {}),
-  };
+  });
 }
 
 /** Key: decrypt the stored key and check it locally (a Cliniko key's suffix corrects the stored shard). */

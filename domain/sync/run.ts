@@ -29,7 +29,8 @@ import type { VendorClient, VendorClientDeps } from "../vendors/client.ts";
 import { parseClinikoKey } from "../vendors/cliniko-key.ts";
 import { isVendorError, type VendorError } from "../vendors/errors.ts";
 import type { ConnectionTarget, ListOptions, VendorSettings } from "../vendors/types.ts";
-import { SYNC_RESOURCE_LABELS, type SyncResource, type SyncTrigger, type VendorAccountIdentity } from "../vocabulary.ts";
+import { SYNC_RESOURCE_LABELS, type SyncResource, type SyncTrigger, type Vendor, type VendorAccountIdentity } from "../vocabulary.ts";
+import type { MetricsRecorder } from "../metrics.ts";
 import { syncClientFor } from "./client.ts";
 import { DEFAULT_DROP_SETTINGS, recordDrop, type DropSettings } from "./drop.ts";
 import { listsHideDeletions, RESOURCE_SPECS, type ResourceSpec } from "./resources.ts";
@@ -63,6 +64,8 @@ export interface SyncContext {
   fullPassHours?: number;
   signal?: AbortSignal;
   now?: () => Date;
+  /** Records synced and runs finished, for the operator's metrics; none = not recorded. */
+  metrics?: Pick<MetricsRecorder, "syncRecords" | "syncRun">;
   /** Seen after every committed page (benches, the kill -9 test). */
   onPage?: (info: { resource: SyncResource; pagesDone: number; records: number }) => void | Promise<void>;
 }
@@ -94,12 +97,18 @@ type Row = NonNullable<Awaited<ReturnType<typeof getConnectionForProbe>>>;
 const PER_PAGE: Record<string, number> = { cliniko: 100, nookal: 200 };
 
 export async function syncConnection(ctx: SyncContext, req: SyncRequest): Promise<SyncReport> {
+  const { vendor, report } = await syncOnce(ctx, req);
+  if (vendor) ctx.metrics?.syncRun({ vendor, outcome: report.outcome });
+  return report;
+}
+
+async function syncOnce(ctx: SyncContext, req: SyncRequest): Promise<{ vendor: Vendor | null; report: SyncReport }> {
   const report: SyncReport = { outcome: "skipped", runId: null, recordSetId: null, drops: [], recordsSeen: 0, recordsChanged: 0, pages: 0 };
   const row = await getConnectionForProbe({ connectionId: req.connectionId }, ctx.db);
-  if (!row || row.clinicArchivedAt) return report;
+  if (!row || row.clinicArchivedAt) return { vendor: null, report };
   const c = row.connection;
   const target = targetOf(ctx.keyring, row);
-  if (c.state === "paused" || !target) return report;
+  if (c.state === "paused" || !target) return { vendor: c.vendor, report };
   const client = syncClientFor(target, ctx.vendor, ctx.vendorDeps);
 
   // the run: a retried job (the worker died) continues its own run
@@ -121,7 +130,7 @@ export async function syncConnection(ctx: SyncContext, req: SyncRequest): Promis
       await finishRun({ runId, connectionId: c.id, state: "failed", lastError: message }, ctx.db);
       // why: the same calls as a probe's verify, so no sync resource is named (the probe re-checks nothing extra)
       const failureCode = await feedHealth(ctx, c.id, runId, null, err);
-      return { ...report, outcome: "failed", failureCode };
+      return { vendor: c.vendor, report: { ...report, outcome: "failed", failureCode } };
     }
   }
   const recordSetId = await recordSetFor(ctx.db, c.id, c.vendor, identity);
@@ -152,7 +161,7 @@ export async function syncConnection(ctx: SyncContext, req: SyncRequest): Promis
         await ctx.queue.enqueue([
           { data: { connectionId: c.id, trigger: req.trigger, ...(req.requestedBy ? { requestedBy: req.requestedBy } : {}) }, startAfter: after },
         ]);
-        return { ...report, outcome: "paused", failedResource: spec.resource, retryAfterSeconds: after };
+        return { vendor: c.vendor, report: { ...report, outcome: "paused", failedResource: spec.resource, retryAfterSeconds: after } };
       }
       await finishResource({ recordSetId, resource: spec.resource, state: "failed", lastError: message }, ctx.db);
       // why: a resource the role cannot read does not stop the others; anything else (a 401, an outage) would fail them all
@@ -162,7 +171,7 @@ export async function syncConnection(ctx: SyncContext, req: SyncRequest): Promis
       }
       await finishRun({ runId, connectionId: c.id, state: "failed", failedResource: spec.resource, lastError: message }, ctx.db);
       const health = await feedHealth(ctx, c.id, runId, spec.resource, err);
-      return { ...report, outcome: "failed", failedResource: spec.resource, failureCode: health };
+      return { vendor: c.vendor, report: { ...report, outcome: "failed", failedResource: spec.resource, failureCode: health } };
     }
     const after = await countLive({ recordSetId, resource: spec.resource }, ctx.db);
     await finishResource({ recordSetId, resource: spec.resource, state: "succeeded", liveCount: after }, ctx.db);
@@ -174,10 +183,10 @@ export async function syncConnection(ctx: SyncContext, req: SyncRequest): Promis
     const message = errorText(refused.error);
     await finishRun({ runId, connectionId: c.id, state: "failed", failedResource: refused.resource, lastError: message }, ctx.db);
     const health = await feedHealth(ctx, c.id, runId, refused.resource, refused.error);
-    return { ...report, outcome: "failed", failedResource: refused.resource, failureCode: health };
+    return { vendor: c.vendor, report: { ...report, outcome: "failed", failedResource: refused.resource, failureCode: health } };
   }
   await finishRun({ runId, connectionId: c.id, state: "succeeded" }, ctx.db);
-  return { ...report, outcome: "succeeded" };
+  return { vendor: c.vendor, report: { ...report, outcome: "succeeded" } };
 }
 
 interface ResourceRun {
@@ -246,6 +255,7 @@ async function syncResource(ctx: SyncContext, r: ResourceRun, report: SyncReport
       report.pages++;
       report.recordsSeen += batch.rows.length;
       report.recordsChanged += changed;
+      ctx.metrics?.syncRecords({ vendor: client.vendor, resource: spec.resource, records: batch.rows.length });
       if (!totalSet) {
         await refreshRunTotal({ runId }, ctx.db);
         totalSet = true;

@@ -39,6 +39,30 @@ function request(): VendorRequest {
 }
 
 describe("vendorFetch", () => {
+  it("reports every attempt to the metrics: statuses (a 429 and retried 5xx included), network failures and timeouts", async () => {
+    const seen: { vendor: string; status: number | string; seconds: number }[] = [];
+    const metrics = { vendorRequest: (o: { vendor: string; status: number | string; seconds: number }) => void seen.push(o) };
+    const s = scripted([
+      () => new Response("slow down", { status: 429, headers: { "Retry-After": "0" } }),
+      () => new Response("oops", { status: 503 }),
+      () => {
+        throw Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNREFUSED" } });
+      },
+      json({ ok: true }),
+    ]);
+    const res = await vendorFetch(request(), { fetch: s.fetch, sleep: async () => {}, random: () => 0, retry: { maxRetries: 3 }, metrics });
+    expect(res.status).toBe(200);
+    expect(seen.map((o) => o.status)).toEqual([429, 503, "network", 200]);
+    expect(seen.every((o) => o.vendor === "cliniko" && o.seconds >= 0 && o.seconds < 5)).toBe(true);
+
+    const timedOut: (number | string)[] = [];
+    const hang: typeof fetch = (_input, init) => new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(new Error("aborted"))));
+    await expect(
+      vendorFetch({ ...request(), timeoutMs: 100 }, { fetch: hang, metrics: { vendorRequest: (o) => void timedOut.push(o.status) } }),
+    ).rejects.toMatchObject({ kind: "timeout" });
+    expect(timedOut).toEqual(["timeout"]);
+  });
+
   it("retries 5xx with jittered, bounded backoff and then succeeds", async () => {
     const s = scripted([() => new Response("oops", { status: 502 }), () => new Response("oops", { status: 500 }), json({ ok: true })]);
     const sleeps: number[] = [];

@@ -1,6 +1,7 @@
 import { VendorError } from "./errors.ts";
 import { abortableSleep, type RateLimiter } from "./rate-limiter.ts";
 import type { BudgetLane, Vendor } from "../vocabulary.ts";
+import type { MetricsRecorder } from "../metrics.ts";
 import { request as undiciRequest } from "undici";
 
 /**
@@ -22,6 +23,8 @@ export interface TransportDeps {
   maxRateLimitWaitMs?: number;
   /** How many 429s one request may wait out (default 3). */
   maxRateLimitWaits?: number;
+  /** Sees every attempt's status (or network/timeout) and latency: the vendor request metrics. */
+  metrics?: Pick<MetricsRecorder, "vendorRequest">;
 }
 
 export interface VendorRequest {
@@ -112,6 +115,10 @@ export async function vendorFetch(req: VendorRequest, deps: TransportDeps = {}):
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     let response: VendorResponse | undefined;
     let failure: VendorError | undefined;
+    const attemptStarted = performance.now();
+    // why: one observation per attempt (retries and 429 waits included), so latency and 429s are what the vendor saw
+    const observe = (status: number | "network" | "timeout") =>
+      deps.metrics?.vendorRequest({ vendor: req.vendor, status, seconds: (performance.now() - attemptStarted) / 1000 });
     try {
       if (injected) {
         const res = await injected(req.url, { method: req.method, headers: req.headers, body: req.body, signal, redirect: "manual" });
@@ -120,7 +127,9 @@ export async function vendorFetch(req: VendorRequest, deps: TransportDeps = {}):
       } else {
         response = await undiciFetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal });
       }
+      observe(response.status);
     } catch (err) {
+      observe(timeout.aborted || req.signal?.aborted ? "timeout" : "network");
       if (timeout.aborted) {
         throw new VendorError({ ...base, kind: "timeout", message: `${req.vendor} did not answer within ${req.timeoutMs} ms`, cause: err });
       }

@@ -6,6 +6,7 @@ import type { Keyring } from "../../domain/connections/key-storage.ts";
 import { recordDeadProbe } from "../../domain/health/dead-probes.ts";
 import { probeConnection, type ProbeReport, type VendorAccess } from "../../domain/health/probe.ts";
 import type { ProbeJobQueue } from "../../domain/jobs.ts";
+import type { MetricsRecorder } from "../../domain/metrics.ts";
 import { expireLapsedReconnects } from "../../domain/reconnect/expire.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { QUEUES } from "../catalog.ts";
@@ -17,6 +18,8 @@ export interface ProbeDeps {
   keyring: Keyring;
   alerts: AlertWorkDeps;
   probes: ProbeJobQueue;
+  /** Probe outcomes and durations (Services.metrics.recorder); none = not recorded. */
+  metrics?: MetricsRecorder;
   /** Sees every probe's report (benches, logs); the reports are not stored as job output. */
   onReport?: (report: ProbeReport) => void;
 }
@@ -33,7 +36,7 @@ export async function handleProbeBatch(jobs: Job<object>[], deps: ProbeDeps): Pr
       const { connectionId, reason, requestedBy } = payload.data;
       try {
         const report = await probeConnection(
-          { db: deps.db, keyring: deps.keyring, vendors: deps.vendors, alerts: deps.alerts, probes: deps.probes },
+          { db: deps.db, keyring: deps.keyring, vendors: deps.vendors, alerts: deps.alerts, probes: deps.probes, metrics: deps.metrics },
           { connectionId, probeId: job.id, reason, requestedBy },
         );
         deps.onReport?.(report);

@@ -44,6 +44,7 @@ const liveDeps = (s: Services): LiveDeps => ({
   vendorDeps: s.vendorDeps,
   alerts: s.alerts,
   probes: s.queues.probe,
+  metrics: s.metrics.recorder,
 });
 const probeStep = (s: Services) => (i: { clinicId: string; connectionId: string; actor: Actor }) => probeNow(i, liveDeps(s));
 
