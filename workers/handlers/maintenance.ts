@@ -1,5 +1,6 @@
 import type { PgBoss } from "pg-boss";
 import type { Db } from "../../db/client.ts";
+import { sweepIdempotencyKeys } from "../../db/queries/api-idempotency.ts";
 import { sweepNookalTokens } from "../../db/queries/nookal-tokens.ts";
 import { sweepRateLimits } from "../../db/queries/rate-limits.ts";
 import { sweepSessions } from "../../db/queries/sessions.ts";
@@ -10,18 +11,20 @@ import { QUEUES } from "../catalog.ts";
 
 /**
  * Drops rate-limit windows, sessions that ended more than a day ago, lapsed Nookal access
- * tokens and vendor budgets idle for a day, so none of these tables grows forever.
+ * tokens, vendor budgets idle for a day and API idempotency keys past their 24 hours, so none of
+ * these tables grows forever.
  */
 export async function handleMaintenanceSweep(
   { db, logger }: { db: Db; logger: Logger },
   now = new Date(),
-): Promise<{ sessions: number; nookalTokens: number; vendorBudgets: number }> {
+): Promise<{ sessions: number; nookalTokens: number; vendorBudgets: number; idempotencyKeys: number }> {
   await sweepRateLimits({ now }, db);
   const sessions = await sweepSessions({ now, idleSeconds: SESSION_IDLE_SECONDS }, db);
   const nookalTokens = await sweepNookalTokens({ now }, db);
   const vendorBudgets = await sweepVendorBudgets({ now }, db);
-  logger.debug({ sessions, nookalTokens, vendorBudgets }, "maintenance sweep");
-  return { sessions, nookalTokens, vendorBudgets };
+  const idempotencyKeys = await sweepIdempotencyKeys({ now }, db);
+  logger.debug({ sessions, nookalTokens, vendorBudgets, idempotencyKeys }, "maintenance sweep");
+  return { sessions, nookalTokens, vendorBudgets, idempotencyKeys };
 }
 
 /** why: hourly, off the hour, so it does not land on the same minute as every other cron */
