@@ -17,7 +17,7 @@ export const IdempotencyKeySchema = z
   .string()
   .min(1, "Idempotency-Key is empty; send 1–255 printable characters, e.g. a UUID.")
   .max(255, "Idempotency-Key is longer than 255 characters.")
-  .regex(/^[\x20-\x7e]+$/, "Idempotency-Key may hold printable ASCII characters only.");
+  .regex(/^[\x20-\x7e]*$/, "Idempotency-Key may hold printable ASCII characters only.");
 
 /** The answer a retry gets back: status, the handler's headers (Location, Cache-Control…), body text. */
 export interface StoredAnswer {
