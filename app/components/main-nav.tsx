@@ -41,6 +41,7 @@ export function MainNav({ user }: { user: { name: string; role: UserRole } }) {
         <NavLink to="/deliveries">Deliveries</NavLink>
         <NavLink to="/audit">Audit log</NavLink>
         {user.role === "admin" ? <NavLink to="/users">Users</NavLink> : null}
+        {user.role === "admin" ? <NavLink to="/api-tokens">API tokens</NavLink> : null}
         <span className="spacer" />
         <span className="who">
           {user.name} · {user.role}
