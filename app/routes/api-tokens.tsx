@@ -1,6 +1,6 @@
 import { data, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { z } from "zod";
 import { publicUrl } from "../../config/runtime.ts";
 import { listApiTokens } from "../../db/queries/api-tokens.ts";
@@ -95,6 +95,11 @@ export default function ApiTokensPage() {
   const [dismissed, setDismissed] = useState<unknown>(null);
   const confirm = result && "confirm" in result && dismissed !== result ? result.confirm : null;
   const active = tokens.filter((t) => !t.revokedAt).length;
+  const formRef = useRef<HTMLFormElement>(null);
+  // why: after a create the form starts over; the banner above is where the new token is
+  useEffect(() => {
+    if (created) formRef.current?.reset();
+  }, [created]);
   return (
     <main id="main">
       <div className="page-head">
@@ -121,7 +126,7 @@ export default function ApiTokensPage() {
             <CopyButton text={created.token} label="Copy token" />
           </div>
           <p className="hint">
-            Send it on every call: <span className="mono">Authorization: Bearer {created.token.slice(0, 8)}…</span>, e.g.{" "}
+            Send it on every call as <span className="mono">Authorization: Bearer rlk_…</span>, e.g.{" "}
             <span className="mono">curl -H &quot;Authorization: Bearer $RELINK_TOKEN&quot; {apiBase}/clinics</span>
           </p>
         </section>
@@ -130,16 +135,21 @@ export default function ApiTokensPage() {
       <div className="grid two">
         <section className="card" aria-labelledby="new-token-h">
           <h2 id="new-token-h">Create a token</h2>
-          <Form method="post" noValidate>
+          <Form method="post" noValidate ref={formRef}>
             <input type="hidden" name="intent" value="create" />
             <Field name="name" label="Name" errors={errors} hint="What will use it, e.g. “Onboarding service”. 80 characters at most.">
               {(p) => <input {...p} defaultValue={values?.name} maxLength={80} autoComplete="off" required />}
             </Field>
-            <Field name="scope" label="Access" errors={errors}>
+            <Field
+              name="scope"
+              label="Access"
+              errors={errors}
+              hint="Read-only: GET calls (clinics, alerts, briefings, timelines). Read-write: also adds clinics, replaces keys, probes, creates reconnect links and syncs."
+            >
               {(p) => (
                 <select {...p} defaultValue={values?.scope ?? "read"}>
-                  <option value="read">Read-only — GET calls: clinics, alerts, briefings, timelines</option>
-                  <option value="write">Read-write — also creates clinics, replaces keys, probes, links, syncs</option>
+                  <option value="read">Read-only</option>
+                  <option value="write">Read-write</option>
                 </select>
               )}
             </Field>
@@ -175,7 +185,7 @@ export default function ApiTokensPage() {
             </div>
           ) : (
             <div className="table-wrap">
-              <table className="data">
+              <table className="data api-tokens">
                 <caption className="visually-hidden">
                   {tokens.length} tokens, {active} active
                 </caption>
@@ -203,13 +213,13 @@ export default function ApiTokensPage() {
                         <span className={`badge ${t.scope === "write" ? "tone-warn" : "tone-info"}`}>{SCOPE_WORDS[t.scope]}</span>
                       </td>
                       <td>
-                        <span title={absoluteTime(t.createdAt)}>{relativeTime(t.createdAt, now)}</span>
+                        <span title={absoluteTime(t.createdAt)}>{relativeTime(t.createdAt, now, "short")}</span>
                         <div className="hint">by {t.creatorName}</div>
                       </td>
                       <td>
                         {t.lastUsedAt ? (
                           <>
-                            {relativeTime(t.lastUsedAt, now)}
+                            {relativeTime(t.lastUsedAt, now, "short")}
                             <div className="hint">{absoluteTime(t.lastUsedAt)}</div>
                           </>
                         ) : (
@@ -220,7 +230,7 @@ export default function ApiTokensPage() {
                       <td>
                         {t.revokedAt ? (
                           <span className="badge tone-idle" title={absoluteTime(t.revokedAt)}>
-                            Revoked {relativeTime(t.revokedAt, now)}
+                            Revoked {relativeTime(t.revokedAt, now, "short")}
                           </span>
                         ) : (
                           <span className="badge tone-ok">Active</span>
