@@ -3,7 +3,7 @@ import type { Db, DbOrTx } from "../client.ts";
 import { apiIdempotencyKeys } from "../schema/index.ts";
 
 /** How long a key is remembered (Stripe keeps them 24 hours too). */
-export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3600_000;
+const IDEMPOTENCY_KEY_TTL_MS = 24 * 3600_000;
 /** A claim with no answer this old belonged to a process that died mid-request; a retry may take it over. */
 const STALE_CLAIM_MS = 5 * 60_000;
 
