@@ -214,7 +214,9 @@ export default function ApiTokensPage() {
                       </td>
                       <td>
                         <span title={absoluteTime(t.createdAt)}>{relativeTime(t.createdAt, now, "short")}</span>
-                        <div className="hint">by {t.creatorName}</div>
+                        <div className="hint" title={t.creatorEmail}>
+                          by {t.creatorName}
+                        </div>
                       </td>
                       <td>
                         {t.lastUsedAt ? (
