@@ -148,7 +148,10 @@ function withoutConnectionSegment(count: () => Promise<number>, filters: ClinicL
 }
 
 function connectionSortSegments(sort: keyof typeof KEYS, desc: boolean, filters: ClinicListFilters, total: () => Promise<number>, db: Db): Segment[] {
-  const { expr, nullable } = KEYS[sort];
+  const { expr } = KEYS[sort];
+  // why: broken now means a first failure: under that filter failing-since has no null segment, and
+  // asking for one walks the whole index to find nothing
+  const nullable = KEYS[sort].nullable && !(sort === "failingSince" && (filters.brokenNow || filters.failingSince));
   const base = [...connectionFilters(filters), sql`${connections.clinicId} not in ${ARCHIVED_IDS}`];
   const ordered = (pred: SQL | undefined, order: (reverse: boolean) => SQL): Segment => ({
     count: memo(() =>
@@ -254,6 +257,43 @@ function alertSortSegments(desc: boolean, filters: ClinicListFilters, total: () 
   return desc ? [withAlerts, without] : [without, withAlerts];
 }
 
+/**
+ * One page of a sparse view (at most DENSE_VIEW matches), read whole and sorted instead of walked
+ * in a sort index. Its rows are found through the filter's own index (broken now: the partial
+ * index, a few percent of the fleet) and sorted in memory; a walk in sort order reads through the
+ * whole fleet when the filter and the key go together (broken clinics are the ones without a recent
+ * success: last-success order meets them last) or exclude each other (no failure yet, under broken
+ * now: none), 150–230 ms where this takes a few. MATERIALIZED keeps the planner from pushing the
+ * order into an index walk. The order is the segments' order, written as one ORDER BY.
+ */
+async function sparsePage(sort: ClinicSort, desc: boolean, filters: ClinicListFilters, offset: number, limit: number, db: Db): Promise<string[]> {
+  const d = dirSql(desc);
+  const byConnection = sort !== "name" && sort !== "alerts";
+  const key = byConnection ? KEYS[sort].expr : sql`null::int`;
+  // why: a connection sort under a connection filter needs no clinics row: the filter's index on connections finds the view
+  const view =
+    byConnection && hasConnectionFilter(filters)
+      ? sql`select ${connections.clinicId} as id, null::text as name, ${connections.clinicId} as connected, ${key} as k from ${connections}
+          where ${and(...connectionFilters(filters), sql`${connections.clinicId} not in ${ARCHIVED_IDS}`)}`
+      : sql`select ${clinics.id} as id, ${clinics.name} as name, ${connections.clinicId} as connected, ${key} as k
+          from ${clinics} ${sql.raw(hasConnectionFilter(filters) ? "inner" : "left")} join ${connections} on ${connections.clinicId} = ${clinics.id}
+          where ${and(sql`${clinics.archivedAt} is null`, ...clinicIdFilter(filters), ...connectionFilters(filters, { withClinics: true }))}`;
+  const open = sql`(select ${alerts.clinicId} as clinic_id, count(*)::int as n from ${alerts} where ${alerts.status} <> 'resolved' group by ${alerts.clinicId})`;
+  const order =
+    sort === "name"
+      ? sql`m.name ${d}, m.id ${d}`
+      : sort === "alerts"
+        ? // why: desc is most alerts first then the quiet ones by name; asc the quiet ones first: both are the count in that direction, then name
+          sql`coalesce(oa.n, 0) ${d}, m.name asc, m.id asc`
+        : // keyed rows by key, then unkeyed rows by clinic id, then clinics without a connection by name
+          sql`(m.connected is null), (m.k is null), m.k ${d}, case when m.k is null then m.connected end asc, m.connected ${d}, m.name asc, m.id asc`;
+  const rows = await db.execute<{ id: string }>(
+    sql`with m as materialized (${view}) select m.id from m ${sort === "alerts" ? sql`left join ${open} oa on oa.clinic_id = m.id` : sql``}
+      order by ${order} limit ${limit} offset ${offset}`,
+  );
+  return [...rows].map((r) => r.id);
+}
+
 /** Up to this many rows a page reads through what it skips instead of counting its segment. */
 const SHALLOW_SKIP = 2_000;
 
@@ -351,6 +391,20 @@ export async function pageClinicIds(
       knownCapped = true;
     }
   }
+  const offset = (page - 1) * pageSize;
+  const cap = countCap !== undefined && page * pageSize <= countCap ? countCap : undefined;
+  // why: a view narrowed by a connection filter or a selection is often a few percent of the fleet:
+  // counting it first (at most denseView + 1 entries) tells whether to read it whole (sparsePage)
+  let counted: Promise<number> | undefined;
+  if (!filters.q && (hasConnectionFilter(filters) || filters.clinicIds)) {
+    const n = await totalOf(filters, db, denseView);
+    if (n <= denseView) {
+      const ids = offset >= n ? [] : await sparsePage(sort, desc, filters, offset, pageSize, db);
+      return cap !== undefined && n > cap ? { ids, total: cap, totalCapped: true } : { ids, total: n, totalCapped: false };
+    }
+    // the view is past denseView: a cap at or under it is already known to be exceeded
+    if (cap !== undefined && cap <= denseView) counted = Promise.resolve(cap + 1);
+  }
   const total = memo(() => totalOf(filters, db));
   const segments =
     sort === "name"
@@ -358,10 +412,8 @@ export async function pageClinicIds(
       : sort === "alerts"
         ? alertSortSegments(desc, filters, total, db)
         : connectionSortSegments(sort, desc, filters, total, db);
-  const cap = countCap !== undefined && page * pageSize <= countCap ? countCap : undefined;
   // why: the total runs beside the page query; both are index scans
-  const counted = cap === undefined ? total() : knownCapped ? Promise.resolve(cap + 1) : totalOf(filters, db, cap);
-  const offset = (page - 1) * pageSize;
+  counted ??= cap === undefined ? total() : knownCapped ? Promise.resolve(cap + 1) : totalOf(filters, db, cap);
   let ids: string[];
   let n: number;
   if (offset === 0) {

@@ -146,6 +146,22 @@ export const connections = pgTable(
     index("connections_broken_now_vendor_idx")
       .on(t.vendor, t.region, t.failureCode, t.clinicId)
       .where(sql`${t.firstFailureAt} is not null and ${t.state} <> 'paused' and not ${t.clinicArchived}`),
+    // why (docs/decisions/0015-console-indexes.md): the broken-now view sorted by a key its rows go
+    // together with — the worst state, and the oldest success, come last among broken clinics, and
+    // broken ones rarely lack a failure code — walks the whole fleet's index to fill a page; over
+    // the broken rows only, the walk reads the page. Same predicate as above.
+    index("connections_broken_now_severity_idx")
+      .on(sql`(${stateSeverity(t.state)})`, t.clinicId)
+      .where(sql`${t.firstFailureAt} is not null and ${t.state} <> 'paused' and not ${t.clinicArchived}`),
+    index("connections_broken_now_last_success_idx")
+      .on(t.lastSuccessAt, t.clinicId)
+      .where(sql`${t.firstFailureAt} is not null and ${t.state} <> 'paused' and not ${t.clinicArchived}`),
+    index("connections_broken_now_last_sync_idx")
+      .on(t.lastSyncSuccessAt, t.clinicId)
+      .where(sql`${t.firstFailureAt} is not null and ${t.state} <> 'paused' and not ${t.clinicArchived}`),
+    index("connections_broken_now_no_failure_idx")
+      .on(t.clinicId)
+      .where(sql`${t.firstFailureAt} is not null and ${t.state} <> 'paused' and not ${t.clinicArchived} and ${t.failureCode} is null`),
     index("connections_patients_clinic_idx")
       .on(t.visiblePatientCount, t.clinicId)
       .where(sql`${t.visiblePatientCount} is not null`),

@@ -124,6 +124,17 @@ function keyOf(sort: ClinicSort, r: Row): string | number | null {
   }
 }
 
+/** Broken now (db/queries/broken-now.ts), in the band when one is given: rolling days from now. */
+function brokenSince(r: Row, band: ClinicListFilters["failingSince"]): boolean {
+  const at = r.conn?.firstFailureAt?.getTime();
+  if (at === undefined || r.conn!.state === "paused") return false;
+  const day = 86_400_000;
+  if (band === "today") return at > Date.now() - day;
+  if (band === "yesterday") return at > Date.now() - 2 * day;
+  if (band === "week") return at <= Date.now() - 7 * day;
+  return true;
+}
+
 /** The documented order (docs/decisions/0015-console-indexes.md), computed the slow way. */
 function expected(sort: ClinicSort, desc: boolean, filters: ClinicListFilters): string[] {
   const rows = fleet.filter(
@@ -132,6 +143,8 @@ function expected(sort: ClinicSort, desc: boolean, filters: ClinicListFilters): 
       (!filters.state || r.conn?.state === filters.state) &&
       (!filters.vendor || r.conn?.vendor === filters.vendor) &&
       (!filters.failureCode || r.conn?.failureCode === filters.failureCode) &&
+      (!(filters.brokenNow || filters.failingSince) || brokenSince(r, filters.failingSince)) &&
+      (!filters.clinicIds || filters.clinicIds.includes(r.id)) &&
       // every admin email here is admin@clinic.test: the terms below only match names
       (!filters.q || r.name.toLowerCase().includes(filters.q.toLowerCase())),
   );
@@ -165,6 +178,11 @@ const FILTERS: ClinicListFilters[] = [
   { q: "c 0", state: "action_required" },
   { q: "clinic 0", vendor: "nookal" },
   { q: "c 0", vendor: "cliniko" },
+  // broken now and failing since: sparse views whose filter and sort keys go together or exclude each other
+  { brokenNow: true },
+  { brokenNow: true, vendor: "cliniko" },
+  { failingSince: "week" },
+  { failingSince: "today", vendor: "nookal" },
 ];
 
 describe("index-served paging of the clinics table", () => {
@@ -175,7 +193,12 @@ describe("index-served paging of the clinics table", () => {
         // segment; 0 counts every time, 20 switches between the two within one walk; the defaults
         // find this small fleet sparse, so every later page counts (and a page past the end reads nothing)
         for (const { shallowSkip, denseView } of [{ shallowSkip: 0, denseView: 0 }, { shallowSkip: 20, denseView: 0 }, {}])
-          for (const filters of FILTERS) {
+          // a selection (what "select all that match" and a few-match term become) with and without a connection filter
+          for (const filters of [
+            ...FILTERS,
+            { clinicIds: fleet.filter((_, i) => i % 3 === 0).map((f) => f.id) },
+            { clinicIds: fleet.filter((_, i) => i % 2 === 0).map((f) => f.id), state: "action_required" as const },
+          ]) {
             const want = expected(sort, desc, filters);
             const pageSize = 7;
             const got: string[] = [];
