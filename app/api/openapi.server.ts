@@ -33,11 +33,10 @@ const API_DESCRIPTION = `Automate Relink from code: onboard clinics and their co
 
 /** What each error status means when the router answers it, whatever the endpoint. */
 const PROBLEM_TEXT: Record<number, string> = {
-  400: "The request could not be read: the query breaks its schema (field errors under `query.*`), or the body is not valid JSON",
   401: "No API token, not a Relink token, or a token that is revoked or never issued",
   403: "A read-only token on a call that needs a read-write token",
-  404: "Nothing has that id (an id that is not a uuid included)",
-  409: "Conflicts with the current state (e.g. the clinic is archived, the name or key is taken)",
+  404: "Not found: nothing has that id (an id that is not a uuid included), or nothing of the kind exists yet; `code` says which",
+  409: "Conflicts with the current state; `code` says which (e.g. clinic_archived)",
   413: "The body is larger than the API accepts",
   415: "The body is not sent as JSON (Content-Type: application/json)",
   422: "The body is JSON but breaks its schema or a rule (unknown members included); field errors name each member",
@@ -59,6 +58,15 @@ export function errorStatuses(endpoint: Endpoint): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
+/** A 400 is the query's or the body's, as the endpoint has them. */
+function badRequestText(endpoint: Endpoint): string {
+  const query = "the query string breaks its schema (field errors under `query.*`)";
+  const body = "the body is not valid JSON";
+  const reasons = [...(endpoint.query ? [query] : []), ...(endpoint.method !== "get" ? [body] : [])];
+  const text = reasons.join(", or ");
+  return text ? `${text[0]!.toUpperCase()}${text.slice(1)}` : "The request could not be read";
+}
+
 const RetryAfterHeader = z.string().meta({ description: "Seconds to wait before trying again" });
 
 function problemResponses(endpoint: Endpoint): ZodOpenApiResponsesObject {
@@ -66,7 +74,7 @@ function problemResponses(endpoint: Endpoint): ZodOpenApiResponsesObject {
   for (const status of errorStatuses(endpoint)) {
     const spec = endpoint.problems?.[status];
     out[`${status}` as `4${string}`] = {
-      description: spec?.description ?? PROBLEM_TEXT[status] ?? "Problem details",
+      description: spec?.description ?? (status === 400 ? badRequestText(endpoint) : PROBLEM_TEXT[status]) ?? "Problem details",
       content: { "application/problem+json": { schema: spec?.schema ?? ProblemSchema } },
       ...(status === 429 ? { headers: z.object({ "Retry-After": RetryAfterHeader }) } : {}),
       ...(status === 401 ? { headers: z.object({ "WWW-Authenticate": z.string().meta({ description: 'Bearer realm="relink"' }) }) } : {}),

@@ -77,6 +77,7 @@ function typeOf(s: Json): string {
   const union = (s.anyOf ?? s.oneOf) as unknown;
   if (Array.isArray(union)) return union.map((u) => typeOf(obj(u))).join(" | ");
   const types = Array.isArray(s.type) ? (s.type as string[]) : typeof s.type === "string" ? [s.type] : [];
+  if (types.length === 1 && types[0] === "null") return "null";
   const base = types.filter((t) => t !== "null");
   let text = base
     .map((t) => {
@@ -87,6 +88,13 @@ function typeOf(s: Json): string {
     .join(" | ");
   if (!text) text = "any";
   return types.includes("null") ? `${text} | null` : text;
+}
+
+/** A description and the limits its words do not already state, as one line. */
+function wordsOf(description: unknown, s: Json): string | null {
+  const text = str(description);
+  const limits = constraintsOf(s).filter((c) => !text?.includes(c));
+  return [text, ...limits].filter(Boolean).join(" · ") || null;
 }
 
 /** Limits a reader needs that the type does not say. */
@@ -118,8 +126,7 @@ function fieldsOf(schema: Json, prefix = "", depth = 0): FieldRow[] {
   for (const [key, raw] of Object.entries(obj(shape.properties))) {
     const s = obj(raw);
     const name = prefix + key;
-    const words = [str(s.description), ...constraintsOf(s)].filter(Boolean).join(" · ");
-    rows.push({ name, type: typeOf(s), ref: refName(s) ?? refName(obj(s.items)), required: required.has(key), description: words || null });
+    rows.push({ name, type: typeOf(s), ref: refName(s) ?? refName(obj(s.items)), required: required.has(key), description: wordsOf(s.description, s) });
     if (objectShape(s) && !refName(s)) rows.push(...fieldsOf(s, `${name}.`, depth + 1));
     const items = obj(s.items);
     if (s.type === "array" && objectShape(items) && !refName(items)) rows.push(...fieldsOf(items, `${name}[].`, depth + 1));
@@ -172,14 +179,13 @@ export function loadApiReference(base: string): ApiReference {
       const params = (Array.isArray(op.parameters) ? op.parameters : []).map((p): ParamRow => {
         const param = obj(p);
         const schema = obj(param.schema);
-        const words = [str(param.description), ...constraintsOf(schema)].filter(Boolean).join(" · ");
         return {
           name: String(param.name),
           in: param.in as ParamRow["in"],
           type: typeOf(schema),
           ref: refName(schema),
           required: param.required === true,
-          description: words || null,
+          description: wordsOf(param.description, schema),
         };
       });
       const bodySchema = obj(obj(obj(obj(op.requestBody).content)["application/json"]).schema);

@@ -1,5 +1,5 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
 import { publicUrl } from "../../../config/runtime.ts";
 import { loadApiReference, type FieldRow, type OperationView } from "../../api/reference.server.ts";
 import { CopyButton } from "../../components/copy-button.tsx";
@@ -13,6 +13,8 @@ export const meta: MetaFunction = () => [{ title: "API reference · Relink" }];
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
 
 const DOCUMENT_URL = "/api/v1/openapi.json";
+// why in-page links are <Link to="#…">: a plain hash <a> fires popstate, and the router's scroll
+// restoration puts the page back where it was; a Link's hash navigation scrolls to its target
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   // why any role: the reference holds no data, only the contract; creating a token is the admin's step
@@ -35,8 +37,19 @@ function TypeCell({ row }: { row: Pick<FieldRow, "type" | "ref"> }) {
   return (
     <code>
       {before}
-      <a href={`#${schemaAnchor(row.ref)}`}>{row.ref}</a>
+      <Link to={`#${schemaAnchor(row.ref)}`}>{row.ref}</Link>
       {after}
+    </code>
+  );
+}
+
+/** A member's dotted path, its parents dimmed and indented, so the leaf reads first and the path stays copyable. */
+function FieldName({ name }: { name: string }) {
+  const cut = name.lastIndexOf(".") + 1;
+  return (
+    <code className="api-name" data-depth={Math.min(name.split(".").length - 1, 5)}>
+      {cut ? <span className="api-parent">{name.slice(0, cut)}</span> : null}
+      {name.slice(cut)}
     </code>
   );
 }
@@ -58,9 +71,7 @@ function FieldsTable({ rows, caption }: { rows: FieldRow[]; caption: string }) {
           {rows.map((f) => (
             <tr key={f.name}>
               <td>
-                <code className="api-name" data-depth={Math.min(f.name.split(".").length - 1, 5)}>
-                  {f.name}
-                </code>
+                <FieldName name={f.name} />
                 {f.required ? <span className="api-required">required</span> : null}
               </td>
               <td>
@@ -98,7 +109,7 @@ function Operation({ op }: { op: OperationView }) {
         <>
           <h4>Parameters</h4>
           <div className="table-wrap">
-            <table className="data api-fields">
+            <table className="data api-fields api-params">
               <caption className="visually-hidden">Parameters of {op.operationId}</caption>
               <thead>
                 <tr>
@@ -162,12 +173,14 @@ function Operation({ op }: { op: OperationView }) {
                 <td>
                   {r.contentType ? <div className="hint mono">{r.contentType}</div> : <span className="hint">No body</span>}
                   {r.ref ? (
-                    <a href={`#${schemaAnchor(r.ref)}`}>
+                    <Link to={`#${schemaAnchor(r.ref)}`}>
                       <code>{r.ref}</code>
-                    </a>
+                    </Link>
                   ) : r.fields.length ? (
                     <details className="api-shape">
-                      <summary>{r.fields.length} fields</summary>
+                      <summary>
+                        {r.fields.length} {r.fields.length === 1 ? "field" : "fields"}
+                      </summary>
                       <FieldsTable rows={r.fields} caption={`${r.status} body of ${op.operationId}`} />
                     </details>
                   ) : null}
@@ -209,25 +222,34 @@ export default function ApiDocsPage() {
         <nav className="api-index card" aria-label="API operations">
           {ref.tags.map((tag) => (
             <div key={tag.name} className="api-index-group">
-              <a className="api-index-tag" href={`#${tagAnchor(tag.name)}`}>
+              <Link className="api-index-tag" to={`#${tagAnchor(tag.name)}`}>
                 {tag.name}
-              </a>
+              </Link>
               <ul>
                 {tag.operations.map((op) => (
                   <li key={op.operationId}>
-                    <a href={`#${op.operationId}`}>
+                    <Link to={`#${op.operationId}`}>
                       <span className={`api-method small m-${op.method.toLowerCase()}`}>{op.method}</span>
                       <span>{op.summary}</span>
-                    </a>
+                    </Link>
                   </li>
                 ))}
               </ul>
             </div>
           ))}
           <div className="api-index-group">
-            <a className="api-index-tag" href="#schemas">
+            <Link className="api-index-tag" to="#schemas">
               Schemas
-            </a>
+            </Link>
+            <ul>
+              {ref.schemas.map((s) => (
+                <li key={s.name}>
+                  <Link to={`#${schemaAnchor(s.name)}`}>
+                    <code className="api-name">{s.name}</code>
+                  </Link>
+                </li>
+              ))}
+            </ul>
           </div>
         </nav>
         <div className="api-content">
