@@ -112,8 +112,8 @@ function operationOf(endpoint: Endpoint): ZodOpenApiOperationObject {
   };
 }
 
-/** The document for a set of endpoints (the registry's, below; a test may pass its own). */
-export function buildOpenApiDocument(endpoints: readonly Endpoint[]) {
+/** The document for a set of endpoints (the registry's, below). */
+function buildOpenApiDocument(endpoints: readonly Endpoint[]) {
   const paths: ZodOpenApiPathsObject = {};
   for (const endpoint of endpoints) {
     const item = (paths[endpoint.path] ??= {});
@@ -154,7 +154,7 @@ export function buildOpenApiDocument(endpoints: readonly Endpoint[]) {
   );
 }
 
-export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;
+type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;
 
 let built: OpenApiDocument | undefined;
 
