@@ -100,8 +100,15 @@ function wordsOf(description: unknown, s: Json): string | null {
 /** Limits a reader needs that the type does not say. */
 function constraintsOf(s: Json): string[] {
   const out: string[] = [];
-  if (typeof s.minLength === "number" || typeof s.maxLength === "number") out.push(`${s.minLength ?? 0}–${s.maxLength ?? "∞"} characters`);
-  if (typeof s.minimum === "number" || typeof s.maximum === "number") out.push(`${s.minimum ?? "−∞"}–${s.maximum ?? "∞"}`);
+  const [minLength, maxLength] = [s.minLength, s.maxLength].map((n) => (typeof n === "number" ? n : null));
+  if (minLength !== null && maxLength !== null) out.push(`${minLength}–${maxLength} characters`);
+  else if (maxLength !== null) out.push(`up to ${maxLength} characters`);
+  else if (minLength === 1) out.push("not empty");
+  else if (minLength !== null) out.push(`at least ${minLength} characters`);
+  const [min, max] = [s.minimum, s.maximum].map((n) => (typeof n === "number" ? n : null));
+  if (min !== null && max !== null) out.push(`${min}–${max}`);
+  else if (min !== null) out.push(`at least ${min}`);
+  else if (max !== null) out.push(`at most ${max}`);
   if ("default" in s) out.push(`default ${JSON.stringify(s.default)}`);
   return out;
 }

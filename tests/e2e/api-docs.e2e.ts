@@ -79,4 +79,14 @@ describe("the API reference page", () => {
     expect(await page.getByRole("link", { name: "OpenAPI document (JSON)" }).getAttribute("href")).toBe("/api/v1/openapi.json");
     expect(cspViolations.filter((t) => /Content Security Policy|Refused to/i.test(t))).toEqual([]);
   });
+
+  it("fits a phone: nothing wider than the screen (tables and examples scroll in their own box)", async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await signIn(phone, baseUrl);
+    await phone.goto(`${baseUrl}/api-docs#createClinic`);
+    await phone.locator("article#createClinic").waitFor();
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.screenshot({ path: "test-results/api-docs-phone.png" });
+    await phone.close();
+  });
 });

@@ -70,14 +70,14 @@ function FieldsTable({ rows, caption }: { rows: FieldRow[]; caption: string }) {
         <tbody>
           {rows.map((f) => (
             <tr key={f.name}>
-              <td>
+              <td data-label="Field">
                 <FieldName name={f.name} />
                 {f.required ? <span className="api-required">required</span> : null}
               </td>
-              <td>
+              <td data-label="Type">
                 <TypeCell row={f} />
               </td>
-              <td>
+              <td data-label="Description">
                 <InlineProse text={f.description} />
               </td>
             </tr>
@@ -122,15 +122,15 @@ function Operation({ op }: { op: OperationView }) {
               <tbody>
                 {op.params.map((p) => (
                   <tr key={`${p.in}-${p.name}`}>
-                    <td>
+                    <td data-label="Name">
                       <code className="api-name">{p.name}</code>
                       {p.required ? <span className="api-required">required</span> : null}
                     </td>
-                    <td>{p.in}</td>
-                    <td>
+                    <td data-label="In">{p.in}</td>
+                    <td data-label="Type">
                       <TypeCell row={p} />
                     </td>
-                    <td>
+                    <td data-label="Description">
                       <InlineProse text={p.description} />
                     </td>
                   </tr>
@@ -164,13 +164,13 @@ function Operation({ op }: { op: OperationView }) {
           <tbody>
             {[...successes, ...problems].map((r) => (
               <tr key={r.status}>
-                <td>
+                <td data-label="Status">
                   <span className={`badge api-status ${statusTone(r.status)}`}>{r.status}</span>
                 </td>
-                <td>
+                <td data-label="Meaning">
                   <InlineProse text={r.description} />
                 </td>
-                <td>
+                <td data-label="Body">
                   {r.contentType ? <div className="hint mono">{r.contentType}</div> : <span className="hint">No body</span>}
                   {r.ref ? (
                     <Link to={`#${schemaAnchor(r.ref)}`}>
