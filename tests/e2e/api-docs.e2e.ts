@@ -61,6 +61,8 @@ describe("the API reference page", () => {
     // why viewport shots, not the helper's full page: the page is ~25,000 px tall, unreadable as one image
     fs.mkdirSync("test-results", { recursive: true });
     await page.screenshot({ path: "test-results/api-docs.png" });
+    await page.locator("article#createClinic .api-example-head").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: "test-results/api-docs-example.png" });
 
     await page
       .getByRole("navigation", { name: "API operations" })
