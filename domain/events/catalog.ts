@@ -100,6 +100,8 @@ const BriefingHeldSchema = z
   .strictObject({
     clinicId,
     clinicName,
+    connectionId,
+    vendor,
     weekStart,
     reason: z.string().meta({ description: "Why the briefing is held, in words support can act on" }),
   })
@@ -109,6 +111,8 @@ const BriefingSentSchema = z
   .strictObject({
     clinicId,
     clinicName,
+    connectionId,
+    vendor,
     weekStart,
     late: z.boolean().meta({ description: "Sent after having been held, or well after its due time" }),
     recipientCount: z.number().int().positive().meta({ description: "How many addresses it was sent to" }),

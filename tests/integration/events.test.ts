@@ -14,7 +14,17 @@ afterAll(async () => {
 });
 
 function held(weekStart: string): NewEvent {
-  return { type: "briefing.held", data: { clinicId: randomUUID(), clinicName: "Harbour Physio", weekStart, reason: "No appointments synced for the week" } };
+  return {
+    type: "briefing.held",
+    data: {
+      clinicId: randomUUID(),
+      clinicName: "Harbour Physio",
+      connectionId: randomUUID(),
+      vendor: "cliniko",
+      weekStart,
+      reason: "No appointments synced for the week",
+    },
+  };
 }
 
 /**
@@ -84,7 +94,18 @@ describe("the event stream's commit-safe cursor", () => {
   it("refuses a payload that does not match its type's schema, and rolls the cause back with it", async () => {
     const countEvents = async () => (await t.sql<{ n: number }[]>`select count(*)::int as n from events`)[0]!.n;
     const count = await countEvents();
-    const bad = { type: "briefing.held", data: { clinicId: randomUUID(), clinicName: "X", weekStart: "2026-11-02", reason: "r", reconnectUrl: "https://x" } };
+    const bad = {
+      type: "briefing.held",
+      data: {
+        clinicId: randomUUID(),
+        clinicName: "X",
+        connectionId: randomUUID(),
+        vendor: "nookal",
+        weekStart: "2026-11-02",
+        reason: "r",
+        reconnectUrl: "https://x",
+      },
+    };
     await expect(t.db.transaction((tx) => recordEvents(tx, [bad as unknown as NewEvent]))).rejects.toThrow(
       /briefing.held has an invalid payload.*reconnectUrl/,
     );
