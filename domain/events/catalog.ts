@@ -75,9 +75,10 @@ const AlertResolvedSchema = z
     connectionId,
     vendor,
     openedAt: instant.meta({ description: "When the alert's condition was first seen" }),
-    resolution: z
-      .enum(["automatic", "manual"])
-      .meta({ description: "automatic: the condition cleared (e.g. the connection recovered); manual: staff resolved it" }),
+    reason: z.enum(["recovered", "cleared", "clinic_archived"]).meta({
+      description:
+        "recovered: the connection works again; cleared: the condition ended otherwise (a new key stored, the held briefing went out or was skipped, the account change decided); clinic_archived: support archived the clinic",
+    }),
   })
   .meta({ id: "AlertResolvedData", description: "An alert was resolved" });
 
