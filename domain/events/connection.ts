@@ -1,7 +1,8 @@
 import type { DbOrTx } from "../../db/client.ts";
 import type { ConnectionState, FailureCode } from "../vocabulary.ts";
 import { recordEvents, type NewEvent } from "./record.ts";
-import { eventFailure, loadEventSubject, subjectFields, type EventSubject } from "./subject.ts";
+import { getEventSubjects } from "../../db/queries/events.ts";
+import { eventFailure, subjectFields, type EventSubject } from "./subject.ts";
 
 /** A connection's state before and after one write, as the writer read and decided it. */
 export interface ConnectionChange {
@@ -52,12 +53,27 @@ export function brokenSince(c: { firstFailureAt: Date | null; stateChangedAt: Da
   return c.firstFailureAt ?? c.stateChangedAt ?? now;
 }
 
+/** One connection's change, named. */
+export type ConnectionChangeOf = ConnectionChange & { connectionId: string };
+
 /**
- * Records the events of one connection write on the writer's transaction (docs/decisions/0045-events.md).
- * Costs nothing when the write changed no state and recovered nothing (the common probe).
+ * Records the events of connection writes on the writer's transaction (docs/decisions/0045-events.md),
+ * with one read of their clinics for the lot. Costs nothing when no write changed a state or recovered
+ * (the common probe).
  */
+export async function recordConnectionChanges(tx: DbOrTx, changes: readonly ConnectionChangeOf[]): Promise<void> {
+  const eventful = changes.filter((c) => c.from.state !== c.to.state || c.recovery);
+  if (eventful.length === 0) return;
+  const subjects = await getEventSubjects({ connectionIds: eventful.map((c) => c.connectionId) }, tx);
+  const events = eventful.flatMap((c) => {
+    const subject = subjects.get(c.connectionId);
+    if (!subject) throw new Error(`connection ${c.connectionId} not found for its event`);
+    return connectionChangeEvents(subject, c);
+  });
+  await recordEvents(tx, events);
+}
+
+/** recordConnectionChanges for one write. */
 export async function recordConnectionChange(tx: DbOrTx, connectionId: string, change: ConnectionChange): Promise<void> {
-  if (change.from.state === change.to.state && !change.recovery) return;
-  const subject = await loadEventSubject(connectionId, tx);
-  await recordEvents(tx, connectionChangeEvents(subject, change));
+  await recordConnectionChanges(tx, [{ ...change, connectionId }]);
 }
