@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { listEventsAfter, type EventPosition } from "../../db/queries/events.ts";
 import { EventEnvelopeSchema, eventEnvelope } from "../../domain/events/catalog.ts";
 import { recordEvents, type NewEvent } from "../../domain/events/record.ts";
+import { handleMaintenanceSweep } from "../../workers/handlers/maintenance.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
+import { silentLogger } from "./alerts-fixtures.ts";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -110,5 +112,19 @@ describe("the event stream's commit-safe cursor", () => {
       /briefing.held has an invalid payload.*reconnectUrl/,
     );
     expect(await countEvents()).toBe(count);
+  });
+
+  it("keeps events 30 days: the hourly maintenance sweep drops older ones and keeps the rest", async () => {
+    const now = new Date();
+    const [old, edge, recent] = await t.db.transaction((tx) => recordEvents(tx, [held("2026-08-03"), held("2026-08-10"), held("2026-08-17")]));
+    const age = async (id: string, days: number) =>
+      t.sql`update events set occurred_at = ${new Date(now.getTime() - days * 86_400_000).toISOString()}::timestamptz where id = ${id}`;
+    await age(old!.id, 31);
+    await age(edge!.id, 29.9);
+    await age(recent!.id, 1);
+    const swept = await handleMaintenanceSweep({ db: t.db, logger: silentLogger }, now);
+    expect(swept.events).toBeGreaterThanOrEqual(1);
+    const left = (await t.sql<{ id: string }[]>`select id from events where id in (${old!.id}, ${edge!.id}, ${recent!.id})`).map((r) => r.id);
+    expect(left.sort()).toEqual([edge!.id, recent!.id].sort());
   });
 });
