@@ -1,14 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectionEvents, events } from "../../db/schema/index.ts";
 import { deliverBriefing } from "../../domain/briefings/deliver.ts";
 import { briefingDueAt } from "../../domain/briefings/schedule.ts";
+import { addClinicsToCampaign, createCampaign } from "../../domain/campaigns/campaigns.ts";
+import { removeClinicFromCampaign } from "../../domain/campaigns/withdraw.ts";
 import { archiveClinic } from "../../domain/clinics/clinic-details.ts";
 import { pauseConnection, resumeConnection } from "../../domain/clinics/console-actions.ts";
 import { EventEnvelopeSchema, eventEnvelope, type EventEnvelope } from "../../domain/events/catalog.ts";
 import { probeConnection } from "../../domain/health/probe.ts";
 import { createReconnectLink } from "../../domain/reconnect/links.ts";
+import { submitReconnectKey } from "../../domain/reconnect/submit.ts";
+import { reconnectDeps } from "../../app/components/reconnect-context.server.ts";
 import { syncConnection } from "../../domain/sync/run.ts";
 import { seedBriefingWeek } from "../support/briefing-seams.ts";
 import { briefingClinic, briefingDeps } from "../support/briefing-world.ts";
@@ -39,12 +43,19 @@ async function eventsOf(connectionId: string): Promise<EventEnvelope[]> {
 const typesOf = async (connectionId: string) => (await eventsOf(connectionId)).map((e) => e.type);
 const probe = (connectionId: string) => probeConnection(w.ctx.health, { connectionId, probeId: randomUUID(), reason: "schedule" });
 
-/** The timeline's state changes: every one of them must have had its event, and no other. */
+/** The timeline's state changes (one row each): every one of them must have had its event, and no other. */
 async function timelineStateChanges(connectionId: string): Promise<number> {
   const [row] = await w.t.db
     .select({ n: sql<number>`count(*)::int` })
     .from(connectionEvents)
-    .where(and(eq(connectionEvents.connectionId, connectionId), ne(connectionEvents.fromState, connectionEvents.toState)));
+    .where(
+      and(
+        eq(connectionEvents.connectionId, connectionId),
+        ne(connectionEvents.fromState, connectionEvents.toState),
+        // why these kinds: a key entry also writes a key_replaced row naming the same from → to
+        inArray(connectionEvents.kind, ["state_changed", "recovered"]),
+      ),
+    );
   return row!.n;
 }
 
@@ -144,6 +155,45 @@ describe("connection events from the console and the reconnect link", () => {
     const token = link.path.slice("/reconnect/".length);
     expect(JSON.stringify(after)).not.toContain(token);
     expect(JSON.stringify(after)).not.toContain("/reconnect/");
+  });
+
+  it("a new key through the reconnect link: back to healthy, one recovery from reconnect_pending, the alert resolved", async () => {
+    const c = await clinikoClinic(w, "Relinked Physio", { patients: 5, practitioners: 1 });
+    await w.control.archiveClinikoKey(c.key);
+    await probe(c.connectionId);
+    await probe(c.connectionId);
+    const link = await createReconnectLink({ clinicId: c.clinicId, purpose: "Your key was archived", createdBy: agent.userId }, w.t.db);
+    const before = (await eventsOf(c.connectionId)).length;
+    const fresh = await w.control.addClinikoKey(c.view.id, {});
+    const out = await submitReconnectKey(
+      { token: link.path.split("/").pop()!, clientAddress: "203.0.113.60", submission: { intent: "verify", rawKey: fresh.key } },
+      reconnectDeps(w.services),
+    );
+    expect(out.kind).toBe("connected");
+    const after = (await eventsOf(c.connectionId)).slice(before);
+    expect(after.map((e) => e.type)).toEqual(["connection.state_changed", "connection.recovered", "alert.resolved"]);
+    expect(after[0]!.data).toMatchObject({ from: "reconnect_pending", to: "healthy", failure: null });
+    expect(after[1]!.data).toMatchObject({ recoveredFrom: "reconnect_pending", failure: { code: "auth_rejected" } });
+    expect(after[2]!.data).toMatchObject({ kind: "connection_needs_action", reason: "recovered" });
+    expect(JSON.stringify(after)).not.toContain(fresh.key);
+    expect(await timelineStateChanges(c.connectionId)).toBe((await eventsOf(c.connectionId)).filter((e) => e.type === "connection.state_changed").length);
+  });
+
+  it("a migration campaign: joining moves a healthy connection to pending_disconnect, leaving moves it back, one event each", async () => {
+    const a = await clinikoClinic(w, "Campaign One Physio", { patients: 5, practitioners: 1 });
+    const b = await clinikoClinic(w, "Campaign Two Physio", { patients: 5, practitioners: 1 });
+    const deadline = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const { campaignId } = await createCampaign(
+      { input: { name: "Move to the new shard", vendor: "cliniko", reason: "Cliniko moves shards", deadline }, actor: agent },
+      w.t.db,
+    );
+    const added = await addClinicsToCampaign({ campaignId, clinicIds: [a.clinicId, b.clinicId], actor: agent }, w.t.db);
+    expect(added.movedToPendingDisconnect).toBe(2);
+    await removeClinicFromCampaign({ campaignId, clinicId: a.clinicId, actor: agent }, w.t.db);
+    const moves = async (id: string) => (await eventsOf(id)).map((e) => `${(e.data as { from: string }).from}→${(e.data as { to: string }).to}`);
+    expect(await moves(a.connectionId)).toEqual(["healthy→pending_disconnect", "pending_disconnect→healthy"]);
+    expect(await moves(b.connectionId)).toEqual(["healthy→pending_disconnect"]);
+    expect((await eventsOf(b.connectionId))[0]!.data).toMatchObject({ clinicName: "Campaign Two Physio", failure: null });
   });
 
   it("archiving a clinic resolves its open alerts with reason clinic_archived", async () => {
