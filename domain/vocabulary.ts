@@ -344,3 +344,17 @@ export const BRIEFING_STATE_LABELS: Record<BriefingState, string> = { due: "Due"
  */
 export const API_TOKEN_SCOPES = ["read", "write"] as const;
 export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
+
+// ---- events (payload schemas and envelope: domain/events/catalog.ts; docs/events.md)
+
+/** What Relink tells integrations about, through GET /api/v1/events and webhooks. */
+export const EVENT_TYPES = [
+  "connection.state_changed",
+  "connection.recovered",
+  "alert.opened",
+  "alert.resolved",
+  "sync.failed",
+  "briefing.held",
+  "briefing.sent",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];

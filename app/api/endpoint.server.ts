@@ -56,6 +56,8 @@ export interface Endpoint<P extends z.ZodType = z.ZodType, Q extends z.ZodType =
   responses: Record<number, ApiResponseSpec>;
   /** The error statuses this endpoint can answer besides 401/403/429 (documented as problem details). */
   errors?: number[];
+  /** Words (and, when its problem carries extension members, a schema) for an error status, where the generic ones would not do. */
+  problems?: Record<number, { description: string; schema?: z.ZodType }>;
   handle(ctx: ApiContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<ApiResult>;
 }
 

@@ -40,6 +40,7 @@ export function MainNav({ user }: { user: { name: string; role: UserRole } }) {
         <NavLink to="/bulk">Bulk actions</NavLink>
         <NavLink to="/deliveries">Deliveries</NavLink>
         <NavLink to="/audit">Audit log</NavLink>
+        <NavLink to="/api-docs">API</NavLink>
         {user.role === "admin" ? <NavLink to="/users">Users</NavLink> : null}
         {user.role === "admin" ? <NavLink to="/api-tokens">API tokens</NavLink> : null}
         <span className="spacer" />

@@ -15,3 +15,4 @@ export * from "./sync.ts";
 export * from "./briefings.ts";
 export * from "./api-tokens.ts";
 export * from "./api-idempotency.ts";
+export * from "./events.ts";

@@ -3,6 +3,7 @@ import { generateApiToken } from "../../domain/api/tokens.ts";
 import type { ApiTokenScope } from "../../domain/vocabulary.ts";
 import { apiRouter } from "../../app/api/registry.server.ts";
 import type { Services } from "../../app/services.server.ts";
+import { assertDocumentedResponse } from "./openapi.ts";
 
 /** A new API token in the test database; returns the token string a client would hold. */
 export async function createTestApiToken(
@@ -14,7 +15,11 @@ export async function createTestApiToken(
   return { id, token };
 }
 
-/** One call through the real API router (the one the /api/v1 route uses), with a real Request. */
+/**
+ * One call through the real API router (the one the /api/v1 route uses), with a real Request. The
+ * answer is checked against the OpenAPI document (tests/support/openapi.ts): an undocumented status
+ * or a body that breaks its documented schema throws, so every API test is also a contract test.
+ */
 export async function callApi(
   services: Services,
   method: string,
@@ -30,5 +35,7 @@ export async function callApi(
   }
   const response = await apiRouter.handle(new Request(`http://localhost/api/v1${path}`, { method, headers, body }), services);
   const text = await response.clone().text();
-  return { status: response.status, headers: response.headers, json: text ? (JSON.parse(text) as unknown) : null, response };
+  const result = { status: response.status, headers: response.headers, json: text ? (JSON.parse(text) as unknown) : null, response };
+  assertDocumentedResponse(method, path, result);
+  return result;
 }

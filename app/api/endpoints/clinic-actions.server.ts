@@ -7,7 +7,7 @@ import { enterKeyForClinic } from "../../../domain/clinics/support-key.ts";
 import { requestSync } from "../../../domain/sync/sync-card.ts";
 import { CONNECTION_STATES, FAILURE_CODES, NOOKAL_REGIONS } from "../../../domain/vocabulary.ts";
 import { defineEndpoint } from "../endpoint.server.ts";
-import { activeClinic, asApi, ClinicParams, cursorParam, encodeCursor, Instant, LimitParam, refusedKey } from "./shared.server.ts";
+import { activeClinic, asApi, ClinicParams, cursorParam, encodeCursor, Instant, KeyRefusedProblemSchema, LimitParam, refusedKey } from "./shared.server.ts";
 
 /**
  * What an agent does to one clinic from its page, as API calls (docs/decisions/0044-api-endpoints.md):
@@ -48,6 +48,9 @@ export const replaceKeyEndpoint = defineEndpoint({
     },
   },
   errors: [404, 409, 422],
+  problems: {
+    422: { description: "The body breaks its schema, or the vendor refused the key (code key_refused, with the verdict)", schema: KeyRefusedProblemSchema },
+  },
   async handle({ params, body, caller, services, request }) {
     const { connection } = await activeClinic(params.clinicId, services.db);
     const entered = await asApi(

@@ -20,7 +20,19 @@ import {
 } from "../../../domain/vocabulary.ts";
 import { defineEndpoint } from "../endpoint.server.ts";
 import { fieldErrors } from "../problems.server.ts";
-import { asApi, ClinicParams, cursorParam, encodeCursor, Instant, iso, LimitParam, refusedKey, UUID_SHAPE, VerdictSchema } from "./shared.server.ts";
+import {
+  asApi,
+  ClinicParams,
+  cursorParam,
+  encodeCursor,
+  Instant,
+  iso,
+  KeyRefusedProblemSchema,
+  LimitParam,
+  refusedKey,
+  UUID_SHAPE,
+  VerdictSchema,
+} from "./shared.server.ts";
 
 /**
  * The clinics collection and one clinic (docs/decisions/0044-api-endpoints.md): the console's
@@ -228,6 +240,12 @@ export const createClinicEndpoint = defineEndpoint({
     },
   },
   errors: [409, 422],
+  problems: {
+    422: {
+      description: "The body breaks its schema or a field rule, or the vendor refused the key (code key_refused, with the verdict); nothing was saved",
+      schema: KeyRefusedProblemSchema,
+    },
+  },
   async handle({ body, caller, services, request }) {
     const instance = new URL(request.url).pathname;
     const adminFields = { adminName: body.adminName, adminEmail: body.adminEmail };

@@ -4,6 +4,7 @@ import type { VerdictView } from "../../../domain/clinics/add-clinic.ts";
 import { DomainError, isDomainError } from "../../../domain/errors.ts";
 import { FAILURE_CODES } from "../../../domain/vocabulary.ts";
 import type { Db } from "../../../db/client.ts";
+import { ProblemSchema } from "../problems.server.ts";
 
 /**
  * What the endpoints share (docs/decisions/0044-api-endpoints.md): the opaque cursor, the page
@@ -98,6 +99,11 @@ export const VerdictSchema = z
     visiblePatientsAtLeast: z.boolean().meta({ description: "The count stopped at a cap: at least visiblePatients" }),
   })
   .meta({ id: "KeyVerdict", description: "The live check of an API key with the vendor; never carries the key" });
+
+/** The 422 of a call that verifies a key: problem details, with the vendor's `verdict` when it refused the key. */
+export const KeyRefusedProblemSchema = ProblemSchema.extend({
+  verdict: VerdictSchema.optional().meta({ description: "code key_refused: the live check's verdict (nothing was written)" }),
+}).meta({ id: "KeyRefusedProblem", description: "RFC 9457 problem details; a refused key carries its verdict as an extension member" });
 
 /** A key the vendor refused: 422 problem details carrying the verdict; nothing was written. */
 export function refusedKey(verdict: VerdictView, instance: string, field: string) {
