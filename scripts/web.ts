@@ -3,6 +3,7 @@ import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
+import { API_BODY_LIMIT } from "../app/api/router.server.ts";
 import { createServices } from "../app/services.server.ts";
 import { BODY_LIMIT_BYTES, UPLOAD_BODY_LIMITS } from "../app/upload.server.ts";
 import { metricsSettings, publicUrl } from "../config/runtime.ts";
@@ -53,7 +54,7 @@ async function main() {
       next();
     });
     app.use(sameOriginOnly({ allowedOrigins: [publicUrl(env)] }));
-    app.use(bodyLimit({ defaultBytes: BODY_LIMIT_BYTES, rules: UPLOAD_BODY_LIMITS }));
+    app.use(bodyLimit({ defaultBytes: BODY_LIMIT_BYTES, rules: [...UPLOAD_BODY_LIMITS, API_BODY_LIMIT] }));
     // why: covers every /reconnect response, including error pages and single-fetch .data requests
     app.use("/reconnect", (req, res, next) => {
       // why: under Referrer-Policy: no-referrer a browser posts a plain form with `Origin: null`;

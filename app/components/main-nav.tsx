@@ -42,6 +42,7 @@ export function MainNav({ user }: { user: { name: string; role: UserRole } }) {
         <NavLink to="/audit">Audit log</NavLink>
         <NavLink to="/api-docs">API</NavLink>
         {user.role === "admin" ? <NavLink to="/users">Users</NavLink> : null}
+        {user.role === "admin" ? <NavLink to="/api-tokens">API tokens</NavLink> : null}
         <span className="spacer" />
         <span className="who">
           {user.name} · {user.role}

@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
 import type { DbOrTx } from "../client.ts";
 import { apiTokens, users, type NewApiToken } from "../schema/index.ts";
 
@@ -37,4 +37,43 @@ export async function touchApiToken({ tokenId, now }: { tokenId: string; now: Da
     .update(apiTokens)
     .set({ lastUsedAt: now })
     .where(and(eq(apiTokens.id, tokenId), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, new Date(now.getTime() - 60_000)))));
+}
+
+/** Every token, newest first, with who made it, for the console's token page (never the hash). */
+export async function listApiTokens(db: DbOrTx) {
+  return db
+    .select({
+      id: apiTokens.id,
+      name: apiTokens.name,
+      scope: apiTokens.scope,
+      hint: apiTokens.hint,
+      rateLimitPerMinute: apiTokens.rateLimitPerMinute,
+      createdAt: apiTokens.createdAt,
+      creatorName: users.name,
+      creatorEmail: users.email,
+      lastUsedAt: apiTokens.lastUsedAt,
+      revokedAt: apiTokens.revokedAt,
+    })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.createdBy))
+    .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
+}
+
+/** One token's name, scope and hint, whatever its state (null: no such token). */
+export async function findApiToken({ id }: { id: string }, db: DbOrTx) {
+  const [row] = await db
+    .select({ id: apiTokens.id, name: apiTokens.name, scope: apiTokens.scope, hint: apiTokens.hint, revokedAt: apiTokens.revokedAt })
+    .from(apiTokens)
+    .where(eq(apiTokens.id, id));
+  return row ?? null;
+}
+
+/** Revokes a live token; false when it was already revoked (or is not there). */
+export async function markApiTokenRevoked({ id, by, now = new Date() }: { id: string; by: string; now?: Date }, db: DbOrTx): Promise<boolean> {
+  const rows = await db
+    .update(apiTokens)
+    .set({ revokedAt: now, revokedBy: by })
+    .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  return rows.length > 0;
 }

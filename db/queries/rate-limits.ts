@@ -8,6 +8,10 @@ export interface RateLimitResult {
   limit: number;
   /** Seconds until the window resets (0 when allowed). */
   retryAfterSeconds: number;
+  /** Attempts left now (the sliding count's headroom), for RateLimit-Remaining. */
+  remaining: number;
+  /** Seconds until this window ends, for RateLimit-Reset. */
+  resetSeconds: number;
 }
 
 /**
@@ -45,7 +49,14 @@ export async function hitRateLimit(
     // this window alone is over the limit: wait for it to end; otherwise until the previous window's share has faded enough
     retryAfterMs = count > limit ? windowMs - elapsedMs : windowMs * (1 - (limit - count) / previous) - elapsedMs;
   }
-  return { allowed, count, limit, retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil(retryAfterMs / 1000)) };
+  return {
+    allowed,
+    count,
+    limit,
+    retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil(retryAfterMs / 1000)),
+    remaining: Math.max(0, Math.floor(limit - (count + previous * weight))),
+    resetSeconds: Math.max(1, Math.ceil((windowMs - elapsedMs) / 1000)),
+  };
 }
 
 /** Drops windows that ended more than a day ago. */

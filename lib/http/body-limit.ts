@@ -5,6 +5,8 @@ export interface BodyLimitRule {
   /** Matches the request path (without any `.data` suffix of a single-fetch request). */
   path: RegExp;
   bytes: number;
+  /** The 413's content type and body for these paths (the JSON API answers problem details); plain text by default. */
+  refusal?: { type: string; body: string };
 }
 
 /** Request bodies are read here, once; `req.body` is then a Buffer for the Remix handler (./remix.ts). */
@@ -12,10 +14,18 @@ export interface BufferedBody {
   body?: Buffer;
 }
 
+function ruleFor(path: string, rules: readonly BodyLimitRule[]): BodyLimitRule | undefined {
+  const bare = path.endsWith(".data") ? path.slice(0, -".data".length) : path;
+  return rules.find((r) => r.path.test(bare));
+}
+
 /** The limit for one request path: the first matching rule, else the default. */
 export function limitFor(path: string, rules: readonly BodyLimitRule[], defaultBytes: number): number {
-  const bare = path.endsWith(".data") ? path.slice(0, -".data".length) : path;
-  return rules.find((r) => r.path.test(bare))?.bytes ?? defaultBytes;
+  return ruleFor(path, rules)?.bytes ?? defaultBytes;
+}
+
+function refusalFor(path: string, rules: readonly BodyLimitRule[]): BodyLimitRule["refusal"] {
+  return ruleFor(path, rules)?.refusal;
 }
 
 /**
@@ -36,7 +46,7 @@ export function bodyLimit({ defaultBytes, rules = [] }: { defaultBytes: number; 
       },
       (err: { type?: string; status?: number }) => {
         if (res.headersSent) return;
-        if (err.type === "entity.too.large") return refuseTooLarge(req, res, limit);
+        if (err.type === "entity.too.large") return refuseTooLarge(req, res, limit, refusalFor(req.path, rules));
         res.set("Connection", "close");
         if (err.type === "request.aborted") res.destroy();
         else
@@ -66,15 +76,15 @@ const AFTER_BYTES = 64 * 1024 * 1024;
  * enough for the client to read the answer, before the connection is cut. Nothing is buffered, and
  * an endless body is read for a bounded time.
  */
-function refuseTooLarge(req: IncomingRequest, res: Parameters<RequestHandler>[1], limit: number): void {
-  const text = `The request is larger than ${Math.round(limit / 1024)} KB.`;
+function refuseTooLarge(req: IncomingRequest, res: Parameters<RequestHandler>[1], limit: number, refusal: BodyLimitRule["refusal"]): void {
+  const { type, body } = refusal ?? { type: "text/plain", body: `The request is larger than ${Math.round(limit / 1024)} KB.` };
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared <= limit + DRAIN_BYTES) {
     // why: raw-body refuses a declared length before reading any of it, so all of it is left to drain
-    discard(req, declared, DRAIN_UPLOAD_MS, () => res.set("Connection", "close").status(413).type("text/plain").send(text));
+    discard(req, declared, DRAIN_UPLOAD_MS, () => res.set("Connection", "close").status(413).type(type).send(body));
     return;
   }
-  res.status(413).type("text/plain").send(text);
+  res.status(413).type(type).send(body);
   discard(req, AFTER_BYTES, AFTER_MS, (ended) => {
     if (!ended) req.socket.destroy();
   });

@@ -1,5 +1,6 @@
 import type { PgBoss } from "pg-boss";
 import type { Db } from "../../db/client.ts";
+import { sweepIdempotencyKeys } from "../../db/queries/api-idempotency.ts";
 import { deleteEventsBefore } from "../../db/queries/events.ts";
 import { sweepNookalTokens } from "../../db/queries/nookal-tokens.ts";
 import { sweepRateLimits } from "../../db/queries/rate-limits.ts";
@@ -12,20 +13,21 @@ import { QUEUES } from "../catalog.ts";
 
 /**
  * Drops rate-limit windows, sessions that ended more than a day ago, lapsed Nookal access
- * tokens, vendor budgets idle for a day and events past their retention (docs/events.md), so none
- * of these tables grows forever.
+ * tokens, vendor budgets idle for a day, events past their retention (docs/events.md) and API
+ * idempotency keys past their 24 hours, so none of these tables grows forever.
  */
 export async function handleMaintenanceSweep(
   { db, logger }: { db: Db; logger: Logger },
   now = new Date(),
-): Promise<{ sessions: number; nookalTokens: number; vendorBudgets: number; events: number }> {
+): Promise<{ sessions: number; nookalTokens: number; vendorBudgets: number; events: number; idempotencyKeys: number }> {
   await sweepRateLimits({ now }, db);
   const sessions = await sweepSessions({ now, idleSeconds: SESSION_IDLE_SECONDS }, db);
   const nookalTokens = await sweepNookalTokens({ now }, db);
   const vendorBudgets = await sweepVendorBudgets({ now }, db);
   const events = await deleteEventsBefore({ before: new Date(now.getTime() - EVENT_RETENTION_DAYS * 86_400_000) }, db);
-  logger.debug({ sessions, nookalTokens, vendorBudgets, events }, "maintenance sweep");
-  return { sessions, nookalTokens, vendorBudgets, events };
+  const idempotencyKeys = await sweepIdempotencyKeys({ now }, db);
+  logger.debug({ sessions, nookalTokens, vendorBudgets, events, idempotencyKeys }, "maintenance sweep");
+  return { sessions, nookalTokens, vendorBudgets, events, idempotencyKeys };
 }
 
 /** why: hourly, off the hour, so it does not land on the same minute as every other cron */
