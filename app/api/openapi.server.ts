@@ -1,6 +1,7 @@
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from "zod-openapi";
 import { z } from "zod";
 import type { Endpoint } from "./endpoint.server.ts";
+import { IdempotencyKeySchema } from "../../domain/api/idempotency.ts";
 import { ProblemSchema } from "./problems.server.ts";
 import { apiRouter } from "./registry.server.ts";
 
@@ -47,7 +48,8 @@ const PROBLEM_TEXT: Record<number, string> = {
 /**
  * Every error status an endpoint can answer: its own `errors`, and those the router answers for
  * it — 401 and 429 always, 403 for writes, 400 for a query, 404 for an address with an id, and
- * 400/413/415/422 for a request that may carry a body.
+ * 400/413/415/422 for a request that may carry a body, and 409 for a POST (its Idempotency-Key
+ * still in flight).
  */
 export function errorStatuses(endpoint: Endpoint): number[] {
   const out = new Set<number>([...(endpoint.errors ?? []), 401, 429, 500]);
@@ -55,6 +57,7 @@ export function errorStatuses(endpoint: Endpoint): number[] {
   if (endpoint.query) out.add(400);
   if (endpoint.params) out.add(404);
   if (endpoint.method !== "get") for (const s of [400, 413, 415, 422]) out.add(s);
+  if (endpoint.method === "post") out.add(409);
   return [...out].sort((a, b) => a - b);
 }
 
@@ -66,6 +69,14 @@ function badRequestText(endpoint: Endpoint): string {
   const text = reasons.join(", or ");
   return text ? `${text[0]!.toUpperCase()}${text.slice(1)}` : "The request could not be read";
 }
+
+// why: every POST takes one (docs/decisions/0047-api-tokens-limits-idempotency.md); the router parses it with this schema
+const IdempotencyHeaders = z.object({
+  "Idempotency-Key": IdempotencyKeySchema.optional().meta({
+    description:
+      "Makes a retry safe: the first answer is kept 24 h under this key, and a retry with the same key and request gets it again (with `Idempotent-Replayed: true`) without running twice. The same key with another request is a 422 (`idempotency_key_reused`); a retry while the first is still running is a 409 (`idempotency_key_in_flight`).",
+  }),
+});
 
 const RetryAfterHeader = z.string().meta({ description: "Seconds to wait before trying again" });
 
@@ -99,11 +110,12 @@ function operationOf(endpoint: Endpoint): ZodOpenApiOperationObject {
     tags: endpoint.tags,
     security: [{ [SECURITY_SCHEME]: [] }],
     "x-relink-scope": endpoint.scope,
-    ...(endpoint.params || endpoint.query
+    ...(endpoint.params || endpoint.query || endpoint.method === "post"
       ? {
           requestParams: {
             ...(endpoint.params ? { path: endpoint.params as z.ZodObject } : {}),
             ...(endpoint.query ? { query: endpoint.query as z.ZodObject } : {}),
+            ...(endpoint.method === "post" ? { header: IdempotencyHeaders } : {}),
           },
         }
       : {}),
