@@ -1,6 +1,5 @@
 import type { Job } from "pg-boss";
 import { briefingDelivery, createServices, syncContext } from "../composition/services.ts";
-import { resealWebhookSecrets } from "../domain/alerts/webhook-secrets.ts";
 import { metricsSettings } from "../config/runtime.ts";
 import { boot, failStartup, onShutdown, requireDatabaseUrl, serveMetrics } from "../scripts/process.ts";
 import { QUEUES } from "./catalog.ts";
@@ -17,9 +16,6 @@ try {
   // why: the same composition root as the web process: one set of queue doors and alert wiring
   const services = await createServices({ env, logger, databaseUrl, role: "worker" });
   const { boss } = services;
-  // why: webhook secrets stored in plaintext before they were sealed are sealed before anything signs
-  const sealed = await resealWebhookSecrets({ keyring: services.keyring, rotate: false }, services.db);
-  if (sealed.sealed > 0) logger.info({ sealed: sealed.sealed }, "webhook signing secrets sealed");
   const deps: ProbeDeps = {
     db: services.db,
     logger,

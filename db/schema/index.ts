@@ -14,3 +14,4 @@ export * from "./vendor-budgets.ts";
 export * from "./sync.ts";
 export * from "./briefings.ts";
 export * from "./api-tokens.ts";
+export * from "./webhooks.ts";
