@@ -354,3 +354,17 @@ export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
  */
 export const WEBHOOK_DELIVERY_STATUSES = ["pending", "failed", "succeeded", "dead"] as const;
 export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
+// ---- events (payload schemas and envelope: domain/events/catalog.ts; docs/events.md)
+
+/** What Relink tells integrations about, through GET /api/v1/events and webhooks. */
+export const EVENT_TYPES = [
+  "connection.state_changed",
+  "connection.recovered",
+  "alert.opened",
+  "alert.resolved",
+  "sync.failed",
+  "briefing.held",
+  "briefing.sent",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];

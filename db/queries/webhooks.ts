@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, inArray, isNull, lte, ne, sql } from "drizzle-orm";
 import type { DbOrTx } from "../client.ts";
-import { users, webhookAttempts, webhookDeliveries, webhookSubscriptions } from "../schema/index.ts";
-import type { WebhookDeliveryStatus } from "../../domain/vocabulary.ts";
+import { events, users, webhookAttempts, webhookDeliveries, webhookSubscriptions } from "../schema/index.ts";
+import type { EventType, WebhookDeliveryStatus } from "../../domain/vocabulary.ts";
 
 /** Reads and writes of webhook subscriptions, their deliveries and attempts (docs/decisions/0048-webhook-subscriptions.md). */
 
@@ -61,7 +61,7 @@ export async function getSubscription({ id }: { id: string }, db: DbOrTx): Promi
 }
 
 export async function insertSubscription(
-  row: { id: string; url: string; description: string | null; eventTypes: string[]; createdBy: string | null } & SealedSecret,
+  row: { id: string; url: string; description: string | null; eventTypes: EventType[]; createdBy: string | null } & SealedSecret,
   db: DbOrTx,
 ): Promise<void> {
   await db.insert(webhookSubscriptions).values(row);
@@ -69,7 +69,7 @@ export async function insertSubscription(
 
 /** Changes URL, description or types; false when there is no such subscription. */
 export async function updateSubscriptionFields(
-  { id, set }: { id: string; set: { url?: string; description?: string | null; eventTypes?: string[] } },
+  { id, set }: { id: string; set: { url?: string; description?: string | null; eventTypes?: EventType[] } },
   db: DbOrTx,
 ): Promise<boolean> {
   const rows = await db
@@ -159,23 +159,28 @@ export async function listEnabledSubscriptionIds(db: DbOrTx): Promise<string[]> 
  */
 export async function lockSubscriptionCursor({ id }: { id: string }, db: DbOrTx) {
   const [row] = await db
-    .select({ id: webhookSubscriptions.id, eventTypes: webhookSubscriptions.eventTypes, txid: webhookSubscriptions.cursorTxid, seq: webhookSubscriptions.cursorSeq })
+    .select({
+      id: webhookSubscriptions.id,
+      eventTypes: webhookSubscriptions.eventTypes,
+      txid: sql<string>`${webhookSubscriptions.cursorTxid}::text`,
+      seq: sql<string>`${webhookSubscriptions.cursorSeq}::text`,
+    })
     .from(webhookSubscriptions)
     .where(and(eq(webhookSubscriptions.id, id), eq(webhookSubscriptions.enabled, true)))
     .for("update", { skipLocked: true });
   return row;
 }
 
-export async function advanceCursor({ id, txid, seq }: { id: string; txid: string; seq: number }, db: DbOrTx): Promise<void> {
+export async function advanceCursor({ id, txid, seq }: { id: string; txid: string; seq: string }, db: DbOrTx): Promise<void> {
   await db
     .update(webhookSubscriptions)
-    .set({ cursorTxid: txid, cursorSeq: seq })
+    .set({ cursorTxid: txid, cursorSeq: BigInt(seq) })
     .where(eq(webhookSubscriptions.id, id));
 }
 
 /** Inserts one pending delivery per event; an event already delivered to this subscription is skipped. Returns the new ids. */
 export async function insertDeliveries(
-  rows: { subscriptionId: string; eventId: string; eventType: string; nextAttemptAt: Date }[],
+  rows: { subscriptionId: string; eventId: string; eventType: EventType; nextAttemptAt: Date }[],
   db: DbOrTx,
 ): Promise<string[]> {
   if (rows.length === 0) return [];
@@ -236,6 +241,15 @@ export async function claimDelivery({ id, now, leaseUntil }: { id: string; now: 
       scheduleStartedAt: webhookDeliveries.scheduleStartedAt,
     });
   return row as (Omit<NonNullable<typeof row>, "scheduleStartedAt"> & { scheduleStartedAt: Date }) | undefined;
+}
+
+/** The event a delivery sends (undefined once retention dropped it). */
+export async function getEventForDelivery({ id }: { id: string }, db: DbOrTx) {
+  const [row] = await db
+    .select({ id: events.id, type: events.type, occurredAt: events.occurredAt, data: events.data })
+    .from(events)
+    .where(eq(events.id, id));
+  return row;
 }
 
 /** The URL and sealed secret a claimed delivery is signed and sent with. */

@@ -14,4 +14,5 @@ export * from "./vendor-budgets.ts";
 export * from "./sync.ts";
 export * from "./briefings.ts";
 export * from "./api-tokens.ts";
+export * from "./events.ts";
 export * from "./webhooks.ts";

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { bigint, boolean, check, customType, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { bytea, inList } from "./columns.ts";
 import { users } from "./users.ts";
-import { WEBHOOK_DELIVERY_STATUSES, type WebhookDeliveryStatus } from "../../domain/vocabulary.ts";
+import { type EventType, WEBHOOK_DELIVERY_STATUSES, type WebhookDeliveryStatus } from "../../domain/vocabulary.ts";
 
 /** A Postgres transaction id (xid8), carried as its decimal text: it can exceed 2^53. */
 const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => "xid8" });
@@ -18,7 +18,7 @@ export const webhookSubscriptions = pgTable(
     url: text("url").notNull(),
     description: text("description"),
     /** Event types (domain/events/catalog.ts EVENT_TYPES); only these are delivered. */
-    eventTypes: text("event_types").array().notNull(),
+    eventTypes: text("event_types").array().$type<EventType[]>().notNull(),
     /**
      * The `whsec_…` signing secret, AES-256-GCM sealed under the master keyring and bound to this
      * row's id (docs/decisions/0024-secrets-webhooks-hardening.md): shown once, never listed.
@@ -39,7 +39,7 @@ export const webhookSubscriptions = pgTable(
     cursorTxid: xid8("cursor_txid")
       .notNull()
       .default(sql`pg_current_xact_id()`),
-    cursorSeq: bigint("cursor_seq", { mode: "number" }).notNull().default(0),
+    cursorSeq: bigint("cursor_seq", { mode: "bigint" }).notNull().default(sql`0`),
     /** Consecutive failed attempts since the last success (any delivery), and when the streak began. */
     failureStreak: integer("failure_streak").notNull().default(0),
     failingSince: timestamp("failing_since", { withTimezone: true }),
@@ -67,7 +67,7 @@ export const webhookDeliveries = pgTable(
       .references(() => webhookSubscriptions.id, { onDelete: "cascade" }),
     /** events.id: the `webhook-id` header, the same on every attempt, so a receiver drops duplicates. */
     eventId: uuid("event_id").notNull(),
-    eventType: text("event_type").notNull(),
+    eventType: text("event_type").$type<EventType>().notNull(),
     status: text("status").$type<WebhookDeliveryStatus>().notNull().default("pending"),
     attemptCount: integer("attempt_count").notNull().default(0),
     /** When the next attempt is due; also the lease of an attempt in flight (a killed worker's attempt is retried after it). */

@@ -40,7 +40,7 @@ export async function dispatchEvents({ now = new Date() }: { now?: Date } = {}, 
           ids.map((deliveryId) => ({ data: { deliveryId } })),
           tx,
         );
-        await advanceCursor({ id, txid: last.txid, seq: last.seq }, tx);
+        await advanceCursor({ id, ...last.position }, tx);
         deliveries += ids.length;
         return events.length;
       });

@@ -1,0 +1,70 @@
+import { and, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import type { DbOrTx } from "../client.ts";
+import { events, type NewEventRow } from "../schema/index.ts";
+import type { EventType } from "../../domain/vocabulary.ts";
+
+/** Where a reader stands in the event stream: the last event it has seen. */
+export interface EventPosition {
+  /** The writing transaction's xid8, as decimal text. */
+  txid: string;
+  /** The event's sequence number, as decimal text. */
+  seq: string;
+}
+
+export interface StoredEvent {
+  id: string;
+  type: EventType;
+  occurredAt: Date;
+  clinicId: string | null;
+  connectionId: string | null;
+  data: Record<string, unknown>;
+  /** This event's place in the stream: pass it as `after` to read what follows. */
+  position: EventPosition;
+}
+
+/** Writes events on the caller's transaction (the cause's own), so they commit or roll back with it. */
+export async function insertEvents(rows: Array<Pick<NewEventRow, "type" | "clinicId" | "connectionId" | "data">>, tx: DbOrTx): Promise<{ id: string }[]> {
+  if (rows.length === 0) return [];
+  return tx
+    .insert(events)
+    .values(rows.map((r) => ({ type: r.type, clinicId: r.clinicId ?? null, connectionId: r.connectionId ?? null, data: r.data })))
+    .returning({ id: events.id });
+}
+
+/**
+ * Events after `after` (from the oldest retained when null), oldest first, at most `limit`.
+ * Commit-safe (docs/decisions/0045-events.md): only events of transactions below this snapshot's
+ * xmin are returned. Every such transaction has finished, so no event can ever commit behind the
+ * last position returned here: one still open (or committing) holds back everything after it.
+ */
+export async function listEventsAfter(
+  { after = null, types, clinicId, limit }: { after?: EventPosition | null; types?: readonly EventType[]; clinicId?: string; limit: number },
+  db: DbOrTx,
+): Promise<StoredEvent[]> {
+  const where: SQL[] = [lt(events.txid, sql`pg_snapshot_xmin(pg_current_snapshot())`)];
+  if (after) where.push(sql`(${events.txid}, ${events.seq}) > (${after.txid}::xid8, ${after.seq}::bigint)`);
+  if (types && types.length > 0) where.push(inArray(events.type, [...types]));
+  if (clinicId) where.push(eq(events.clinicId, clinicId));
+  const rows = await db
+    .select({
+      id: events.id,
+      type: events.type,
+      occurredAt: events.occurredAt,
+      clinicId: events.clinicId,
+      connectionId: events.connectionId,
+      data: events.data,
+      txid: sql<string>`${events.txid}::text`,
+      seq: sql<string>`${events.seq}::text`,
+    })
+    .from(events)
+    .where(and(...where))
+    .orderBy(events.txid, events.seq)
+    .limit(limit);
+  return rows.map(({ txid, seq, ...row }) => ({ ...row, position: { txid, seq } }));
+}
+
+/** Drops events older than `before` (retention: 30 days, swept by the maintenance job). */
+export async function deleteEventsBefore({ before }: { before: Date }, db: DbOrTx): Promise<number> {
+  const deleted = await db.delete(events).where(lt(events.occurredAt, before)).returning({ id: events.id });
+  return deleted.length;
+}
