@@ -9,6 +9,7 @@ import type { BulkDeps } from "../domain/bulk/operations.ts";
 import { composeBriefing } from "../domain/briefings/compose.ts";
 import { renderBriefingEmail } from "../domain/briefings/render.ts";
 import type { BriefingDeliveryDeps } from "../domain/briefings/deliver.ts";
+import type { WebhookDeliveryDeps } from "../domain/webhooks/deliver.ts";
 import { smtpEmailSender, type EmailSender } from "../domain/alerts/email.ts";
 import { assertKeyringReadsStoredKeys } from "../domain/connections/keyring-check.ts";
 import { keyringFromConfig, type Keyring } from "../domain/connections/key-storage.ts";
@@ -107,6 +108,20 @@ export function briefingDelivery(services: Services): BriefingDeliveryDeps {
     alerts: services.alerts,
     brand: services.brand,
     metrics: services.metrics.recorder,
+  };
+}
+
+/** What webhook dispatch and delivery need (domain/webhooks), for the worker and tests. */
+export function webhookDelivery(services: Services): WebhookDeliveryDeps {
+  return {
+    db: services.db,
+    keyring: services.keyring,
+    timeoutMs: services.env.WEBHOOK_TIMEOUT_MS,
+    targets: webhookTargetPolicy(services.env),
+    deliveries: services.queues.webhookDeliver,
+    emails: services.queues.deliver,
+    metrics: services.metrics.recorder,
+    consoleUrl: publicUrl(services.env),
   };
 }
 

@@ -23,7 +23,9 @@ try {
     const secrets = await resealWebhookSecrets({ keyring }, handle.db);
     logger.info({ reencrypted: secrets.reencrypted, unreadable: secrets.unreadable.length }, "webhook signing secrets rotated");
     if (secrets.unreadable.length > 0) {
-      process.stderr.write(`${secrets.unreadable.length} webhook subscription(s) hold secrets no configured master key opens: ${secrets.unreadable.join(", ")}\n`);
+      process.stderr.write(
+        `${secrets.unreadable.length} webhook subscription(s) hold secrets no configured master key opens: ${secrets.unreadable.join(", ")}\n`,
+      );
       process.exitCode = 1;
     }
   } finally {

@@ -32,6 +32,9 @@ const BriefingPayloadSchema = z.object({
   weekStart: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
 });
 
+/** One attempt of one webhook delivery (docs/decisions/0048-webhook-subscriptions.md). */
+const WebhookDeliverPayloadSchema = z.object({ deliveryId: z.uuid() });
+
 export interface QueueSpec<S extends z.ZodType> {
   name: string;
   schema: S;
@@ -159,6 +162,25 @@ export const QUEUES = {
     schema: z.object({}).passthrough(),
     queue: { policy: "exclusive", retryLimit: 0, expireInSeconds: 300 },
     work: { pollingIntervalSeconds: 30 },
+  }),
+  // why (docs/decisions/0048-webhook-subscriptions.md): every minute, events become deliveries and
+  // overdue deliveries (a lost job, a re-enabled subscription) are enqueued again; "exclusive": one at a time
+  "webhook-dispatch": spec({
+    name: "webhook-dispatch",
+    schema: z.object({}).passthrough(),
+    queue: { policy: "exclusive", retryLimit: 0, expireInSeconds: 300 },
+    work: { pollingIntervalSeconds: 5 },
+  }),
+  // why: one job per attempt; the ~3-day retry schedule is ours (domain/webhooks/schedule.ts): a failed
+  // attempt enqueues the next one, delayed. pg-boss retries only a crashed or killed attempt: the job
+  // expires (longer than WEBHOOK_TIMEOUT_MS's 60 s maximum), and the retry claims the delivery again
+  // once its lease ran out (at least once). No singleton key: a redelivery must not wait behind a delayed job.
+  "webhook-deliver": spec({
+    name: "webhook-deliver",
+    schema: WebhookDeliverPayloadSchema,
+    queue: { retryLimit: 5, retryDelay: 90, retryBackoff: true, expireInSeconds: 180, notify: true },
+    // why: attempts wait on receivers, not the CPU; perJobResults: one crashing attempt retries alone
+    work: { batchSize: 10, burstWhenBatchFull: true, perJobResults: true, localConcurrency: 2, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
   }),
 } as const;
 

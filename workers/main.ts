@@ -1,5 +1,5 @@
 import type { Job } from "pg-boss";
-import { briefingDelivery, createServices, syncContext } from "../composition/services.ts";
+import { briefingDelivery, createServices, syncContext, webhookDelivery } from "../composition/services.ts";
 import { metricsSettings } from "../config/runtime.ts";
 import { boot, failStartup, onShutdown, requireDatabaseUrl, serveMetrics } from "../scripts/process.ts";
 import { QUEUES } from "./catalog.ts";
@@ -8,6 +8,7 @@ import { handleProbeBatch, handleProbeDeadBatch, handleProbeSweep, type ProbeDep
 import { handleBulkRun } from "./handlers/bulk.ts";
 import { workBriefingQueues } from "./handlers/briefing.ts";
 import { workDeliverQueues } from "./handlers/deliver.ts";
+import { workWebhookQueues } from "./handlers/webhooks.ts";
 import { handleSyncJobs, handleSyncSweep, type SyncDeps } from "./handlers/sync.ts";
 
 const { env, logger } = boot("worker");
@@ -48,6 +49,7 @@ try {
     { delivery: briefingDelivery(services), db: services.db, queue: services.queues.briefing, logger },
     { schedule: services.queues.briefingSweep },
   );
+  await workWebhookQueues(boss, { ...webhookDelivery(services), logger }, services.queues.webhookDispatch);
   await startMaintenance(boss, { db: services.db, logger });
   const metricsServer = await serveMetrics(metricsSettings(env, "worker"), services, logger);
   logger.info({ intervalMinutes: env.PROBE_INTERVAL_MINUTES }, "worker started");

@@ -118,7 +118,10 @@ export async function enableSubscriptionRow({ id, at }: { id: string; at: Date }
   return resumed.map((r) => r.id);
 }
 
-export async function replaceSubscriptionSecret({ id, sealed, wasKeyId }: { id: string; sealed: SealedSecret; wasKeyId?: string }, db: DbOrTx): Promise<boolean> {
+export async function replaceSubscriptionSecret(
+  { id, sealed, wasKeyId }: { id: string; sealed: SealedSecret; wasKeyId?: string },
+  db: DbOrTx,
+): Promise<boolean> {
   const rows = await db
     .update(webhookSubscriptions)
     .set({ ...sealed, updatedAt: sql`now()` })
@@ -245,10 +248,7 @@ export async function claimDelivery({ id, now, leaseUntil }: { id: string; now: 
 
 /** The event a delivery sends (undefined once retention dropped it). */
 export async function getEventForDelivery({ id }: { id: string }, db: DbOrTx) {
-  const [row] = await db
-    .select({ id: events.id, type: events.type, occurredAt: events.occurredAt, data: events.data })
-    .from(events)
-    .where(eq(events.id, id));
+  const [row] = await db.select({ id: events.id, type: events.type, occurredAt: events.occurredAt, data: events.data }).from(events).where(eq(events.id, id));
   return row;
 }
 
@@ -324,7 +324,12 @@ export async function noteSubscriptionFailure({ id, at }: { id: string; at: Date
 export async function redeliverRow({ id, subscriptionId, at }: { id: string; subscriptionId: string; at: Date }, db: DbOrTx) {
   const [row] = await db
     .update(webhookDeliveries)
-    .set({ status: sql`case when ${webhookDeliveries.attemptCount} = 0 then 'pending' else 'failed' end`, nextAttemptAt: at, scheduleStartedAt: null, updatedAt: sql`now()` })
+    .set({
+      status: sql`case when ${webhookDeliveries.attemptCount} = 0 then 'pending' else 'failed' end`,
+      nextAttemptAt: at,
+      scheduleStartedAt: null,
+      updatedAt: sql`now()`,
+    })
     .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.subscriptionId, subscriptionId)))
     .returning({ id: webhookDeliveries.id, eventId: webhookDeliveries.eventId });
   return row ?? null;

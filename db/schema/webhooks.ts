@@ -39,7 +39,9 @@ export const webhookSubscriptions = pgTable(
     cursorTxid: xid8("cursor_txid")
       .notNull()
       .default(sql`pg_current_xact_id()`),
-    cursorSeq: bigint("cursor_seq", { mode: "bigint" }).notNull().default(sql`0`),
+    cursorSeq: bigint("cursor_seq", { mode: "bigint" })
+      .notNull()
+      .default(sql`0`),
     /** Consecutive failed attempts since the last success (any delivery), and when the streak began. */
     failureStreak: integer("failure_streak").notNull().default(0),
     failingSince: timestamp("failing_since", { withTimezone: true }),

@@ -1,13 +1,6 @@
 import { inTransaction, type DbOrTx } from "../../db/client.ts";
 import { randomUUID } from "node:crypto";
-import {
-  getClinicContact,
-  insertNotifications,
-  latestResolvedAlerts,
-  resolveAlerts,
-  upsertAlertSighting,
-  type AlertRow,
-} from "../../db/queries/alerts.ts";
+import { getClinicContact, insertNotifications, latestResolvedAlerts, resolveAlerts, upsertAlertSighting, type AlertRow } from "../../db/queries/alerts.ts";
 import type { NewAlertNotification } from "../../db/schema/alerts.ts";
 import type { Brand } from "../brand.ts";
 import { DomainError } from "../errors.ts";

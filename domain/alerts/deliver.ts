@@ -93,7 +93,13 @@ export async function deliverNotification({ notificationId }: { notificationId: 
     return settle("suppressed", "the reconnect link was used, revoked or expired before the email went out");
   }
   // why: support muted the alert after this message was queued; recoveries are filtered when queued
-  if (n.event !== "recovered" && n.event !== "reconnect_link" && n.event !== "briefing" && n.event !== "webhook_disabled" && (await allAlertsMuted({ alertIds: n.alertIds, now: now() }, db))) {
+  if (
+    n.event !== "recovered" &&
+    n.event !== "reconnect_link" &&
+    n.event !== "briefing" &&
+    n.event !== "webhook_disabled" &&
+    (await allAlertsMuted({ alertIds: n.alertIds, now: now() }, db))
+  ) {
     await record("suppressed", { error: "alert muted" });
     return settle("suppressed", "alert muted before delivery");
   }

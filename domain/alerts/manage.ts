@@ -1,11 +1,6 @@
 import type { DbOrTx } from "../../db/client.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
-import {
-  acknowledgeUnresolvedAlerts,
-  unmuteUnresolvedAlert,
-  updateUnresolvedAlert,
-  type AlertRow,
-} from "../../db/queries/alerts.ts";
+import { acknowledgeUnresolvedAlerts, unmuteUnresolvedAlert, updateUnresolvedAlert, type AlertRow } from "../../db/queries/alerts.ts";
 import { DomainError } from "../errors.ts";
 
 /**
@@ -108,4 +103,3 @@ export async function unmuteAlert({ alertId, actor }: { alertId: string; actor: 
     return row;
   });
 }
-

@@ -90,5 +90,4 @@ describe("alert messages", () => {
     expect(m.text).toContain("Trouble lasted 1 h 30 min");
     expect(renderEmail(recovered, "clinic_admin").text).toContain("works again");
   });
-
 });

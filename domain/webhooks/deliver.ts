@@ -50,7 +50,10 @@ export type AttemptOutcome = "skipped" | "succeeded" | "failed" | "dead";
 // why: long enough for the request (timeout) and the bookkeeping after it; a killed worker's delivery waits this long at most
 const LEASE_EXTRA_MS = 60_000;
 
-export async function attemptDelivery({ deliveryId, now = new Date() }: { deliveryId: string; now?: Date }, deps: WebhookDeliveryDeps): Promise<AttemptOutcome> {
+export async function attemptDelivery(
+  { deliveryId, now = new Date() }: { deliveryId: string; now?: Date },
+  deps: WebhookDeliveryDeps,
+): Promise<AttemptOutcome> {
   const { db } = deps;
   const claimed = await claimDelivery({ id: deliveryId, now, leaseUntil: new Date(now.getTime() + deps.timeoutMs + LEASE_EXTRA_MS) }, db);
   if (!claimed) return "skipped";
@@ -69,7 +72,12 @@ export async function attemptDelivery({ deliveryId, now = new Date() }: { delive
       // why: our own configuration fault (master key); the message names no key material
     }
     posted = secret
-      ? await postWebhook({ url: target.url, secret }, JSON.stringify(eventEnvelope(event)), { id: event.id }, { timeoutMs: deps.timeoutMs, ...(deps.targets ? { targets: deps.targets } : {}) })
+      ? await postWebhook(
+          { url: target.url, secret },
+          JSON.stringify(eventEnvelope(event)),
+          { id: event.id },
+          { timeoutMs: deps.timeoutMs, ...(deps.targets ? { targets: deps.targets } : {}) },
+        )
       : { ok: false, outcome: "network", httpStatus: null, error: "the signing secret cannot be opened with the configured master keys", durationMs: 0 };
   }
 
@@ -97,7 +105,11 @@ export async function attemptDelivery({ deliveryId, now = new Date() }: { delive
     if (next) await deps.deliveries.enqueue([{ data: { deliveryId }, startAfter: Math.max(0, Math.ceil((next.getTime() - now.getTime()) / 1000)) }], tx);
     const streak = await noteSubscriptionFailure({ id: claimed.subscriptionId, at: now }, tx);
     if (streak && shouldAutoDisable({ failureStreak: streak.failureStreak, failingSince: streak.failingSince, now })) {
-      await autoDisable({ subscriptionId: claimed.subscriptionId, url: streak.url, failureStreak: streak.failureStreak, failingSince: streak.failingSince!, now }, deps, tx);
+      await autoDisable(
+        { subscriptionId: claimed.subscriptionId, url: streak.url, failureStreak: streak.failureStreak, failingSince: streak.failingSince!, now },
+        deps,
+        tx,
+      );
     }
   });
   deps.metrics.webhookDelivery(posted.outcome);
@@ -115,7 +127,13 @@ async function autoDisable(
   const reason = `Disabled automatically: ${failureStreak} attempts in a row failed over ${hours} hours (since ${failingSince.toISOString()}), none succeeded.`;
   if (!(await disableSubscriptionRow({ id: subscriptionId, reason, at: now }, tx))) return;
   await recordAudit(
-    { actorUserId: null, actorLabel: "system", action: "webhook.auto_disable", clinicId: null, details: { subscriptionId, url, failureStreak, failingSince: failingSince.toISOString() } },
+    {
+      actorUserId: null,
+      actorLabel: "system",
+      action: "webhook.auto_disable",
+      clinicId: null,
+      details: { subscriptionId, url, failureStreak, failingSince: failingSince.toISOString() },
+    },
     tx,
   );
   const content = renderWebhookDisabledEmail({ url, reason, subscriptionId, consoleUrl: deps.consoleUrl ?? null });

@@ -55,7 +55,12 @@ export async function resealWebhookSecrets({ keyring, pageSize = 200 }: { keyrin
     for (const row of rows) {
       if (!needsRotation(keyring, row.secretKeyId)) continue;
       try {
-        const next = reencryptWebhookSecret(keyring, row.id, { ciphertext: row.secretCiphertext, iv: row.secretIv, tag: row.secretTag, keyId: row.secretKeyId });
+        const next = reencryptWebhookSecret(keyring, row.id, {
+          ciphertext: row.secretCiphertext,
+          iv: row.secretIv,
+          tag: row.secretTag,
+          keyId: row.secretKeyId,
+        });
         const sealed = { secretCiphertext: next.ciphertext, secretIv: next.iv, secretTag: next.tag, secretKeyId: next.keyId };
         if (await replaceSubscriptionSecret({ id: row.id, sealed, wasKeyId: row.secretKeyId }, db)) report.reencrypted++;
       } catch {

@@ -88,11 +88,24 @@ export async function createSubscription(
   const id = randomUUID();
   await db.transaction(async (tx) => {
     await insertSubscription(
-      { id, url: parsed.url, description: parsed.description || null, eventTypes: parsed.eventTypes, createdBy: actor.userId, ...sealWebhookSecret(keyring, id, secret) },
+      {
+        id,
+        url: parsed.url,
+        description: parsed.description || null,
+        eventTypes: parsed.eventTypes,
+        createdBy: actor.userId,
+        ...sealWebhookSecret(keyring, id, secret),
+      },
       tx,
     );
     await recordAudit(
-      { actorUserId: actor.userId, actorLabel: actor.label, action: "webhook.create", clinicId: null, details: { subscriptionId: id, url: parsed.url, eventTypes: parsed.eventTypes } },
+      {
+        actorUserId: actor.userId,
+        actorLabel: actor.label,
+        action: "webhook.create",
+        clinicId: null,
+        details: { subscriptionId: id, url: parsed.url, eventTypes: parsed.eventTypes },
+      },
       tx,
     );
   });
@@ -134,7 +147,11 @@ export async function updateSubscription(
 async function resume(id: string, now: Date, deps: WriteDeps, tx: DbOrTx): Promise<void> {
   const resumed = await enableSubscriptionRow({ id, at: now }, tx);
   // why: the waiting deliveries are due now; the dispatcher picks up the events that arrived meanwhile
-  if (resumed) await deps.deliveries.enqueue(resumed.map((deliveryId) => ({ data: { deliveryId } })), tx);
+  if (resumed)
+    await deps.deliveries.enqueue(
+      resumed.map((deliveryId) => ({ data: { deliveryId } })),
+      tx,
+    );
 }
 
 /** Enables or disables; false when it already was. Re-enabling resumes from where it stopped. */
@@ -150,7 +167,13 @@ export async function setSubscriptionEnabled(
     if (enabled) await resume(id, now, deps, tx);
     else await disableSubscriptionRow({ id, reason: `Disabled by ${actor.label}`, at: now }, tx);
     await recordAudit(
-      { actorUserId: actor.userId, actorLabel: actor.label, action: enabled ? "webhook.enable" : "webhook.disable", clinicId: null, details: { subscriptionId: id } },
+      {
+        actorUserId: actor.userId,
+        actorLabel: actor.label,
+        action: enabled ? "webhook.enable" : "webhook.disable",
+        clinicId: null,
+        details: { subscriptionId: id },
+      },
       tx,
     );
     return true;
@@ -161,7 +184,10 @@ export async function deleteSubscription({ id, actor }: { id: string; actor: Act
   await db.transaction(async (tx) => {
     const gone = await deleteSubscriptionRow({ id }, tx);
     if (!gone) notFound();
-    await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "webhook.delete", clinicId: null, details: { subscriptionId: id, url: gone.url } }, tx);
+    await recordAudit(
+      { actorUserId: actor.userId, actorLabel: actor.label, action: "webhook.delete", clinicId: null, details: { subscriptionId: id, url: gone.url } },
+      tx,
+    );
   });
 }
 
@@ -169,11 +195,17 @@ export async function deleteSubscription({ id, actor }: { id: string; actor: Act
  * Replaces the signing secret; the new one is returned once. Attempts from now on are signed
  * with it (the old one stops working at once: docs/webhooks.md).
  */
-export async function rotateSubscriptionSecret({ id, actor, keyring }: { id: string; actor: Actor; keyring: Keyring }, db: DbOrTx): Promise<{ secret: string }> {
+export async function rotateSubscriptionSecret(
+  { id, actor, keyring }: { id: string; actor: Actor; keyring: Keyring },
+  db: DbOrTx,
+): Promise<{ secret: string }> {
   const secret = generateWebhookSecret();
   await db.transaction(async (tx) => {
     if (!(await replaceSubscriptionSecret({ id, sealed: sealWebhookSecret(keyring, id, secret) }, tx))) notFound();
-    await recordAudit({ actorUserId: actor.userId, actorLabel: actor.label, action: "webhook.rotate_secret", clinicId: null, details: { subscriptionId: id } }, tx);
+    await recordAudit(
+      { actorUserId: actor.userId, actorLabel: actor.label, action: "webhook.rotate_secret", clinicId: null, details: { subscriptionId: id } },
+      tx,
+    );
   });
   return { secret };
 }
@@ -192,7 +224,13 @@ export async function redeliver(
     if (!row) throw new DomainError(404, "This subscription has no delivery with that id.", { code: "webhook_delivery_not_found" });
     await deps.deliveries.enqueue([{ data: { deliveryId } }], tx);
     await recordAudit(
-      { actorUserId: actor.userId, actorLabel: actor.label, action: "webhook.redeliver", clinicId: null, details: { subscriptionId, deliveryId, eventId: row.eventId } },
+      {
+        actorUserId: actor.userId,
+        actorLabel: actor.label,
+        action: "webhook.redeliver",
+        clinicId: null,
+        details: { subscriptionId, deliveryId, eventId: row.eventId },
+      },
       tx,
     );
   });
@@ -201,6 +239,7 @@ export async function redeliver(
 /** A delivery of this subscription, or a 404. */
 export async function deliveryOf({ subscriptionId, deliveryId }: { subscriptionId: string; deliveryId: string }, db: DbOrTx) {
   const row = await getDelivery({ id: deliveryId }, db);
-  if (!row || row.subscriptionId !== subscriptionId) throw new DomainError(404, "This subscription has no delivery with that id.", { code: "webhook_delivery_not_found" });
+  if (!row || row.subscriptionId !== subscriptionId)
+    throw new DomainError(404, "This subscription has no delivery with that id.", { code: "webhook_delivery_not_found" });
   return row;
 }

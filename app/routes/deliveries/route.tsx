@@ -61,8 +61,8 @@ export default function Deliveries() {
           <h1>Deliveries</h1>
           <p className="sub">
             Every email Relink sends, with its status: queued until the worker really sends it, then sent — or failed (retrying) and dead (gave up).{" "}
-            {smtpConfigured ? "Email is sent over SMTP." : "SMTP is not configured, so emails are not sent: they wait in the outbox."} Webhooks have their own delivery log:{" "}
-            <Link to="/webhooks">Webhooks</Link>.
+            {smtpConfigured ? "Email is sent over SMTP." : "SMTP is not configured, so emails are not sent: they wait in the outbox."} Webhooks have their own
+            delivery log: <Link to="/webhooks">Webhooks</Link>.
           </p>
         </div>
       </div>
