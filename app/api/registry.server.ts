@@ -10,6 +10,16 @@ import {
 } from "./endpoints/clinic-actions.server.ts";
 import { createClinicEndpoint, getClinicEndpoint, listClinicsEndpoint } from "./endpoints/clinics.server.ts";
 import { listFailureCodes } from "./endpoints/taxonomy.server.ts";
+import {
+  createWebhookSubscriptionEndpoint,
+  deleteWebhookSubscriptionEndpoint,
+  getWebhookSubscriptionEndpoint,
+  listWebhookDeliveriesEndpoint,
+  listWebhookSubscriptionsEndpoint,
+  redeliverWebhookEndpoint,
+  rotateWebhookSecretEndpoint,
+  updateWebhookSubscriptionEndpoint,
+} from "./endpoints/webhooks.server.ts";
 import { createApiRouter } from "./router.server.ts";
 
 /** Every JSON API endpoint, in the order the reference lists them. Add an endpoint here and it is routed and documented. */
@@ -27,6 +37,14 @@ const API_ENDPOINTS: readonly Endpoint[] = [
   acknowledgeAlertEndpoint,
   latestBriefingEndpoint,
   previewBriefingEndpoint,
+  listWebhookSubscriptionsEndpoint,
+  createWebhookSubscriptionEndpoint,
+  getWebhookSubscriptionEndpoint,
+  updateWebhookSubscriptionEndpoint,
+  deleteWebhookSubscriptionEndpoint,
+  rotateWebhookSecretEndpoint,
+  listWebhookDeliveriesEndpoint,
+  redeliverWebhookEndpoint,
 ];
 
 export const apiRouter = createApiRouter(API_ENDPOINTS);
