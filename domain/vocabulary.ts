@@ -354,6 +354,12 @@ export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
  */
 export const WEBHOOK_DELIVERY_STATUSES = ["pending", "failed", "succeeded", "dead"] as const;
 export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+export const WEBHOOK_DELIVERY_STATUS_LABELS: Record<WebhookDeliveryStatus, { label: string; tone: "ok" | "warn" | "bad" | "idle" }> = {
+  pending: { label: "Queued", tone: "idle" },
+  failed: { label: "Failed, retrying", tone: "warn" },
+  succeeded: { label: "Delivered", tone: "ok" },
+  dead: { label: "Dead", tone: "bad" },
+};
 
 // ---- events (payload schemas and envelope: domain/events/catalog.ts; docs/events.md)
 
