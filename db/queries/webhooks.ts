@@ -366,16 +366,6 @@ export async function listDeliveries({ subscriptionId, page, pageSize }: { subsc
   return { rows, total: total?.n ?? 0 };
 }
 
-export type DeliveryRow = Awaited<ReturnType<typeof listDeliveries>>["rows"][number];
-
-export async function getDelivery({ id }: { id: string }, db: DbOrTx): Promise<(DeliveryRow & { subscriptionId: string }) | undefined> {
-  const [row] = await db
-    .select({ ...deliveryColumns, subscriptionId: webhookDeliveries.subscriptionId })
-    .from(webhookDeliveries)
-    .where(eq(webhookDeliveries.id, id));
-  return row;
-}
-
 /** Every attempt of these deliveries, oldest first. */
 export async function listAttempts({ deliveryIds }: { deliveryIds: readonly string[] }, db: DbOrTx) {
   if (deliveryIds.length === 0) return [];

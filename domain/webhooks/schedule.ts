@@ -7,7 +7,7 @@
  * From the first attempt: 5 s, 5 min 5 s, 35 min 5 s, 2 h 35 min, 7 h 35 min, 17 h 35 min, then
  * every 10 h (27 h 35 min … 67 h 35 min), and a last one at exactly 72 h: 13 attempts in all.
  */
-export const RETRY_DELAYS_SECONDS = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600] as const;
+const RETRY_DELAYS_SECONDS = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600] as const;
 export const RETRY_WINDOW_SECONDS = 72 * 3600;
 
 /** The time of the next attempt after failed attempt number `attempt` (1-based), or null: give up. */
@@ -22,8 +22,8 @@ export function nextAttemptAfterFailure({ attempt, scheduleStartedAt, now }: { a
  * Automatic disabling (docs/decisions/0048): a subscription whose attempts have all failed for at
  * least this long, at least AUTO_DISABLE_MIN_FAILURES in a row with no success since.
  */
-export const AUTO_DISABLE_AFTER_SECONDS = 72 * 3600;
-export const AUTO_DISABLE_MIN_FAILURES = 5;
+const AUTO_DISABLE_AFTER_SECONDS = 72 * 3600;
+const AUTO_DISABLE_MIN_FAILURES = 5;
 
 export function shouldAutoDisable({ failureStreak, failingSince, now }: { failureStreak: number; failingSince: Date | null; now: Date }): boolean {
   return failingSince !== null && failureStreak >= AUTO_DISABLE_MIN_FAILURES && now.getTime() - failingSince.getTime() >= AUTO_DISABLE_AFTER_SECONDS * 1000;

@@ -6,7 +6,6 @@ import {
   deleteSubscription as deleteSubscriptionRow,
   disableSubscriptionRow,
   enableSubscriptionRow,
-  getDelivery,
   getSubscription,
   insertSubscription,
   redeliverRow,
@@ -234,12 +233,4 @@ export async function redeliver(
       tx,
     );
   });
-}
-
-/** A delivery of this subscription, or a 404. */
-export async function deliveryOf({ subscriptionId, deliveryId }: { subscriptionId: string; deliveryId: string }, db: DbOrTx) {
-  const row = await getDelivery({ id: deliveryId }, db);
-  if (!row || row.subscriptionId !== subscriptionId)
-    throw new DomainError(404, "This subscription has no delivery with that id.", { code: "webhook_delivery_not_found" });
-  return row;
 }
