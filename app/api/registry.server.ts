@@ -9,6 +9,7 @@ import {
   syncClinicEndpoint,
 } from "./endpoints/clinic-actions.server.ts";
 import { createClinicEndpoint, getClinicEndpoint, listClinicsEndpoint } from "./endpoints/clinics.server.ts";
+import { listEventsEndpoint } from "./endpoints/events.server.ts";
 import { listFailureCodes } from "./endpoints/taxonomy.server.ts";
 import {
   createWebhookSubscriptionEndpoint,
@@ -37,6 +38,7 @@ const API_ENDPOINTS: readonly Endpoint[] = [
   acknowledgeAlertEndpoint,
   latestBriefingEndpoint,
   previewBriefingEndpoint,
+  listEventsEndpoint,
   listWebhookSubscriptionsEndpoint,
   createWebhookSubscriptionEndpoint,
   getWebhookSubscriptionEndpoint,

@@ -73,6 +73,7 @@ export async function lockClinicsForCampaign({ campaignId, clinicIds }: { campai
       connectionId: connections.id,
       vendor: connections.vendor,
       state: connections.state,
+      failureCode: connections.failureCode,
       alreadyIn: sql<boolean>`exists (select 1 from ${campaignClinics} where ${campaignClinics.campaignId} = ${campaignId} and ${campaignClinics.clinicId} = ${clinics.id})`,
     })
     .from(clinics)
@@ -245,6 +246,7 @@ export async function lockCampaignMembers({ campaignId, clinicIds }: { campaignI
       fromState: campaignClinics.fromState,
       connectionId: connections.id,
       state: connections.state,
+      failureCode: connections.failureCode,
       inOtherCampaign: other,
     })
     .from(campaignClinics)

@@ -1,7 +1,7 @@
 import { and, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../client.ts";
-import { events, type NewEventRow } from "../schema/index.ts";
-import type { EventType } from "../../domain/vocabulary.ts";
+import { clinics, connections, events, type NewEventRow } from "../schema/index.ts";
+import type { EventType, Vendor } from "../../domain/vocabulary.ts";
 
 /** Where a reader stands in the event stream: the last event it has seen. */
 export interface EventPosition {
@@ -63,8 +63,29 @@ export async function listEventsAfter(
   return rows.map(({ txid, seq, ...row }) => ({ ...row, position: { txid, seq } }));
 }
 
-/** Drops events older than `before` (retention: 30 days, swept by the maintenance job). */
+/** Drops events that occurred before `before` (retention, swept by the maintenance job); returns how many. */
 export async function deleteEventsBefore({ before }: { before: Date }, db: DbOrTx): Promise<number> {
-  const deleted = await db.delete(events).where(lt(events.occurredAt, before)).returning({ id: events.id });
-  return deleted.length;
+  // why count in SQL: an hour's expiry can be thousands of rows; nothing needs their ids
+  const [row] = await db.execute<{ n: number }>(
+    sql`with gone as (delete from ${events} where ${events.occurredAt} < ${before.toISOString()}::timestamptz returning 1) select count(*)::int as n from gone`,
+  );
+  return row?.n ?? 0;
+}
+
+/** Who an event is about: the connection's clinic (id and name) and vendor, keyed by connection id. */
+export async function getEventSubjects({ connectionIds }: { connectionIds: readonly string[] }, db: DbOrTx) {
+  if (connectionIds.length === 0) return new Map<string, EventSubject>();
+  const rows = await db
+    .select({ connectionId: connections.id, clinicId: clinics.id, clinicName: clinics.name, vendor: connections.vendor })
+    .from(connections)
+    .innerJoin(clinics, eq(clinics.id, connections.clinicId))
+    .where(inArray(connections.id, [...new Set(connectionIds)]));
+  return new Map(rows.map((r) => [r.connectionId, r]));
+}
+
+export interface EventSubject {
+  connectionId: string;
+  clinicId: string;
+  clinicName: string;
+  vendor: Vendor;
 }

@@ -4,6 +4,7 @@ import { getClinicContact, insertNotifications, latestResolvedAlerts, resolveAle
 import type { NewAlertNotification } from "../../db/schema/alerts.ts";
 import type { Brand } from "../brand.ts";
 import { DomainError } from "../errors.ts";
+import { recordAlertEvents } from "../events/alerts.ts";
 import { playbookFor, TAXONOMY } from "../health/taxonomy.ts";
 import type { DeliveryJobQueue } from "../jobs.ts";
 import { sealReconnectToken } from "../reconnect/email.ts";
@@ -116,6 +117,7 @@ export async function applyAlertWork(input: AlertWorkInput, db: DbOrTx, deps: Al
     if (input.recovered && resolvedRows.some((a) => !isMuted(a, now))) events.push({ event: "recovered", alerts: resolvedRows });
 
     const previous = await latestResolvedAlerts({ connectionId, kinds: open }, tx);
+    const inserted: AlertRow[] = [];
     for (const kind of open) {
       const prev = previous.get(kind);
       const alert = await upsertAlertSighting(
@@ -134,11 +136,13 @@ export async function applyAlertWork(input: AlertWorkInput, db: DbOrTx, deps: Al
         result.repeated.push(alert.id);
         continue;
       }
+      inserted.push(alert);
       const event: AlertEvent = prev ? "reopened" : "opened";
       (event === "reopened" ? result.reopened : result.opened).push(alert.id);
       if (!isMuted(alert, now)) events.push({ event, alerts: [alert] });
     }
 
+    await recordAlertEvents(tx, { opened: inserted, resolved: resolvedRows, reason: input.recovered ? "recovered" : "cleared" });
     if (events.length) result.deliveriesQueued = await queueNotifications(input, events, tx, deps);
     return result;
   });

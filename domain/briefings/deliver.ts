@@ -14,6 +14,7 @@ import type { BriefingReport } from "./report.ts";
 import { isMonday } from "./calendar.ts";
 import { briefingDayEnd, briefingDueAt } from "./schedule.ts";
 import type { MetricsRecorder } from "../metrics.ts";
+import { recordEvents } from "../events/record.ts";
 
 /**
  * Delivers one clinic's briefing of one week, EXACTLY ONCE (docs/decisions/0040-briefing-delivery.md).
@@ -91,6 +92,11 @@ export async function deliverBriefing(deps: BriefingDeliveryDeps, input: { clini
       firstHold = !row.heldAt;
       await updateBriefing({ ...key, patch: { state: "held", heldReason: reason, heldAt: row.heldAt ?? now } }, tx);
       await raiseHeld(deps, subject, input.weekStart, reason, now, tx);
+      // why once: a held briefing is re-checked every sweep until Monday ends; integrations hear of the hold once
+      if (firstHold) {
+        const { about, fields } = briefingAbout(subject);
+        await recordEvents(tx, [{ type: "briefing.held", ...about, data: { ...fields, weekStart: input.weekStart, reason } }]);
+      }
       return { outcome: "held", reason };
     };
     const reason = holdReason(c, now, deps.staleAfterHours ?? STALE_AFTER_HOURS);
@@ -125,12 +131,23 @@ export async function deliverBriefing(deps: BriefingDeliveryDeps, input: { clini
       { ...key, patch: { state: "sent", sentAt: now, late, report: composed.report as unknown as Record<string, unknown>, recipients, notificationIds } },
       tx,
     );
+    const { about, fields } = briefingAbout(subject);
+    await recordEvents(tx, [{ type: "briefing.sent", ...about, data: { ...fields, weekStart: input.weekStart, late, recipientCount: recipients.length } }]);
     if (row.state === "held") await resolveHeld(deps, subject, now, tx);
     return { outcome: "sent", late, notificationIds };
   });
   // why: counted after the commit, so a rolled-back decision is never counted
   if (result.outcome === "sent" || result.outcome === "skipped" || (result.outcome === "held" && firstHold)) deps.metrics?.briefing(result.outcome);
   return result;
+}
+
+/** Who a briefing event is about: the clinic and its connection (held and sent both have one). */
+function briefingAbout(subject: BriefingSubject) {
+  const c = subject.connection!;
+  return {
+    about: { clinicId: subject.clinic.id, connectionId: c.id },
+    fields: { clinicId: subject.clinic.id, clinicName: subject.clinic.name, connectionId: c.id, vendor: c.vendor },
+  };
 }
 
 function packetFor(subject: BriefingSubject, weekStart: string, reason: string | null) {

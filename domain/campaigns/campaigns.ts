@@ -7,6 +7,7 @@ import { listClinicIds, type ClinicListFilters } from "../../db/queries/clinics.
 import type { NewConnectionEvent } from "../../db/schema/index.ts";
 import type { Actor } from "../clinics/console-actions.ts";
 import { DomainError } from "../errors.ts";
+import { recordConnectionChanges, type ConnectionChangeOf } from "../events/connection.ts";
 import { assertTransition, canTransition } from "../health/states.ts";
 import { type ConnectionState, STATE_LABELS, VENDOR_LABELS, VENDORS } from "../vocabulary.ts";
 
@@ -80,6 +81,7 @@ export async function addClinicsInTx(
   const result: AddToCampaignResult = { added: 0, movedToPendingDisconnect: 0, alreadyIn: 0, skipped: [] };
   const members: { campaignId: string; clinicId: string; addedAt: Date; addedBy: string; fromState: ConnectionState }[] = [];
   const events: NewConnectionEvent[] = [];
+  const changes: ConnectionChangeOf[] = [];
   const audits: Parameters<typeof recordAuditMany>[0] = [];
   const vendorLabel = VENDOR_LABELS[campaign.vendor];
 
@@ -110,6 +112,12 @@ export async function addClinicsInTx(
     if (moves) {
       assertTransition(r.state, "pending_disconnect");
       await updateConnection({ connectionId: r.connectionId, patch: { state: "pending_disconnect", stateChangedAt: now } }, tx);
+      changes.push({
+        connectionId: r.connectionId,
+        from: { state: r.state, failureCode: r.failureCode },
+        to: { state: "pending_disconnect", failureCode: r.failureCode },
+        now,
+      });
       result.movedToPendingDisconnect++;
     }
     const toState: ConnectionState = moves ? "pending_disconnect" : r.state;
@@ -138,6 +146,7 @@ export async function addClinicsInTx(
   }
   await insertCampaignClinics(members, tx);
   await insertConnectionEvents(events, tx);
+  await recordConnectionChanges(tx, changes);
   await recordAuditMany(audits, tx);
   return result;
 }

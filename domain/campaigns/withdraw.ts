@@ -6,6 +6,7 @@ import { insertConnectionEvents, updateConnection } from "../../db/queries/conne
 import type { NewConnectionEvent } from "../../db/schema/index.ts";
 import type { Actor } from "../clinics/console-actions.ts";
 import { DomainError } from "../errors.ts";
+import { recordConnectionChange } from "../events/connection.ts";
 import { assertTransition } from "../health/states.ts";
 import { STATE_LABELS } from "../vocabulary.ts";
 
@@ -45,6 +46,11 @@ async function release(
   if (moves) {
     assertTransition("pending_disconnect", "healthy");
     await updateConnection({ connectionId: member.connectionId, patch: { state: "healthy", stateChangedAt: now } }, tx);
+    await recordConnectionChange(tx, member.connectionId, {
+      from: { state: "pending_disconnect", failureCode: member.failureCode },
+      to: { state: "healthy", failureCode: member.failureCode },
+      now,
+    });
   }
   const stays = member.state === "pending_disconnect" && member.inOtherCampaign ? "another campaign still holds it" : STATE_LABELS[member.state].toLowerCase();
   return {

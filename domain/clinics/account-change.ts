@@ -136,7 +136,18 @@ export async function confirmAccountChange(
     const accepted = acceptWorkingKey({ connection: conn, verified, now, by: change.linkId ? { kind: "link" } : { kind: "support", label: actor.label } });
     // why clear a pre-approval: the change it expected has now happened
     await storeNewKey(
-      { connectionId: conn.id, clinicId: conn.clinicId, sealed, region, apiVersion: verdict.apiVersion, accepted, identity, clearPreapproval: true },
+      {
+        connectionId: conn.id,
+        clinicId: conn.clinicId,
+        sealed,
+        region,
+        apiVersion: verdict.apiVersion,
+        accepted,
+        before: conn,
+        now,
+        identity,
+        clearPreapproval: true,
+      },
       tx,
     );
     const from = change.previousAccount?.name ?? "the previous account";

@@ -5,6 +5,7 @@ import { recordAudit } from "../../db/queries/audit.ts";
 import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { findClinicsByNameKeys, lockClinic, lockClinicNames, updateClinic } from "../../db/queries/clinic-records.ts";
 import { DomainError } from "../errors.ts";
+import { recordAlertEvents } from "../events/alerts.ts";
 import { clinicNameTaken } from "./add-clinic.ts";
 import { ClinicDetailsSchema, nameKey, type ClinicDetails } from "./clinic-fields.ts";
 import type { Actor } from "./console-actions.ts";
@@ -81,6 +82,7 @@ export async function archiveClinic({ clinicId, reason, actor }: { clinicId: str
     // why: an archived clinic is no longer probed, so its open alerts would never resolve; close them
     // quietly (no "recovered" message: nothing recovered)
     const closed = row.connectionId ? await resolveAlerts({ connectionId: row.connectionId, kinds: ALERT_KINDS, now }, tx) : [];
+    await recordAlertEvents(tx, { resolved: closed, reason: "clinic_archived" });
     if (row.connectionId) {
       await insertConnectionEvents(
         [

@@ -5,6 +5,7 @@ import { lockConnectionOfClinic } from "../../db/queries/clinic-actions.ts";
 import { insertConnectionEvents, mergeSupportFindings, updateConnection } from "../../db/queries/connections.ts";
 import { rehintRegion } from "../connections/key-storage.ts";
 import { DomainError } from "../errors.ts";
+import { recordConnectionChange } from "../events/connection.ts";
 import { assertTransition, canTransition } from "../health/states.ts";
 import { STATE_LABELS } from "../vocabulary.ts";
 
@@ -39,6 +40,11 @@ export async function pauseConnection({ clinicId, reason, actor }: { clinicId: s
     const now = new Date();
     // why: the failure code says why nothing is probed; decide() keeps counters for when it resumes
     await updateConnection({ connectionId: c.connectionId, patch: { state: "paused", stateChangedAt: now, failureCode: "integration_paused" } }, tx);
+    await recordConnectionChange(tx, c.connectionId, {
+      from: { state: c.state, failureCode: c.failureCode },
+      to: { state: "paused", failureCode: "integration_paused" },
+      now,
+    });
     await insertConnectionEvents(
       [
         {
@@ -71,6 +77,11 @@ export async function resumeConnection({ clinicId, actor }: { clinicId: string; 
     assertTransition("paused", "setup_pending");
     const now = new Date();
     await updateConnection({ connectionId: c.connectionId, patch: { state: "setup_pending", stateChangedAt: now, failureCode: null } }, tx);
+    await recordConnectionChange(tx, c.connectionId, {
+      from: { state: "paused", failureCode: c.failureCode },
+      to: { state: "setup_pending", failureCode: null },
+      now,
+    });
     await insertConnectionEvents(
       [
         {

@@ -120,6 +120,8 @@ export async function enterKeyForClinic(
         region,
         apiVersion: verdict.apiVersion,
         accepted,
+        before: conn,
+        now,
         identity,
       },
       tx,

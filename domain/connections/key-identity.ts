@@ -1,4 +1,7 @@
 import type { DbOrTx } from "../../db/client.ts";
+import { brokenSince, recordConnectionChange } from "../events/connection.ts";
+import type { KeyAccepted } from "../health/accept-key.ts";
+import type { ConnectionSnapshot } from "../health/decide.ts";
 import { forgetSharedKey, updateConnection } from "../../db/queries/connections.ts";
 import { findClinicsUsingKey, lockKeyFingerprint } from "../../db/queries/identity.ts";
 import { keyFingerprint, keyFingerprintCandidates } from "../secrets/key-fingerprint.ts";
@@ -136,12 +139,29 @@ export async function storeNewKey(
     connectionId,
     clinicId,
     clearPreapproval,
+    before,
+    now,
     ...key
-  }: Omit<Parameters<typeof newKeyPatch>[0], "clearPreapproval"> & { connectionId: string; clinicId: string; clearPreapproval?: boolean },
+  }: Omit<Parameters<typeof newKeyPatch>[0], "clearPreapproval" | "accepted"> & {
+    connectionId: string;
+    clinicId: string;
+    clearPreapproval?: boolean;
+    accepted: KeyAccepted;
+    /** The connection as locked before the key: what the state change and a recovery are measured from. */
+    before: Pick<ConnectionSnapshot, "state" | "failureCode" | "firstFailureAt" | "stateChangedAt">;
+    now: Date;
+  },
   tx: DbOrTx,
 ): Promise<void> {
   // why: a pre-approval is consumed by the account change it expected (accountChangeOf), or when the caller says so
   const clear = clearPreapproval ?? accountChangeOf(key.identity) !== null;
   await updateConnection({ connectionId, patch: newKeyPatch({ ...key, clearPreapproval: clear }) }, tx);
   await forgetSharedKey({ connectionId, clinicId }, tx);
+  // why here: every entry of a working key (link, support, confirmed account change) tells integrations the same way
+  await recordConnectionChange(tx, connectionId, {
+    from: { state: before.state, failureCode: before.failureCode },
+    to: { state: key.accepted.nextState, failureCode: key.accepted.patch.failureCode },
+    recovery: key.accepted.recovered ? { brokenSince: brokenSince(before, now) } : null,
+    now,
+  });
 }

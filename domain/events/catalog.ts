@@ -10,6 +10,9 @@ import { ALERT_KINDS, CONNECTION_STATES, EVENT_TYPES, type EventType, FAILURE_CO
 
 export { EVENT_TYPES, type EventType };
 
+/** How long events stay readable from GET /api/v1/events; the maintenance sweep drops older ones. */
+export const EVENT_RETENTION_DAYS = 30;
+
 const clinicId = z.uuid().meta({ description: "The clinic's id in Relink" });
 const clinicName = z.string().meta({ description: "The clinic's name as shown in the console" });
 const connectionId = z.uuid().meta({ description: "The connection's id in Relink (one clinic's link to one vendor)" });
@@ -75,9 +78,10 @@ const AlertResolvedSchema = z
     connectionId,
     vendor,
     openedAt: instant.meta({ description: "When the alert's condition was first seen" }),
-    resolution: z
-      .enum(["automatic", "manual"])
-      .meta({ description: "automatic: the condition cleared (e.g. the connection recovered); manual: staff resolved it" }),
+    reason: z.enum(["recovered", "cleared", "clinic_archived"]).meta({
+      description:
+        "recovered: the connection works again; cleared: the condition ended otherwise (a new key stored, the held briefing went out or was skipped, the account change decided); clinic_archived: support archived the clinic",
+    }),
   })
   .meta({ id: "AlertResolvedData", description: "An alert was resolved" });
 
@@ -100,6 +104,8 @@ const BriefingHeldSchema = z
   .strictObject({
     clinicId,
     clinicName,
+    connectionId,
+    vendor,
     weekStart,
     reason: z.string().meta({ description: "Why the briefing is held, in words support can act on" }),
   })
@@ -109,6 +115,8 @@ const BriefingSentSchema = z
   .strictObject({
     clinicId,
     clinicName,
+    connectionId,
+    vendor,
     weekStart,
     late: z.boolean().meta({ description: "Sent after having been held, or well after its due time" }),
     recipientCount: z.number().int().positive().meta({ description: "How many addresses it was sent to" }),
@@ -128,15 +136,18 @@ export const EVENT_DATA_SCHEMAS = {
 
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA_SCHEMAS)[T]>;
 
+/** The envelope's members, whatever the type: every event's `data` is its type's schema below. */
+export const EventEnvelopeBaseSchema = z
+  .strictObject({
+    id: z.uuid().meta({ description: "The event's id: the same in every delivery and in GET /api/v1/events (deduplicate on it)" }),
+    type: z.enum(EVENT_TYPES).meta({ description: "The event type: says which schema `data` follows" }),
+    timestamp: instant.meta({ description: "When the event occurred (its cause's transaction)" }),
+    data: z.record(z.string(), z.unknown()).meta({ description: "The type's payload" }),
+  })
+  .meta({ id: "EventEnvelope", description: "Every event: its id, type, when it occurred, and the type's data" });
+
 function envelopeOf<T extends EventType>(type: T) {
-  return z
-    .strictObject({
-      id: z.uuid().meta({ description: "The event's id: the same in every delivery and in GET /api/v1/events (deduplicate on it)" }),
-      type: z.literal(type),
-      timestamp: instant.meta({ description: "When the event occurred (its cause's transaction)" }),
-      data: EVENT_DATA_SCHEMAS[type],
-    })
-    .meta({ id: `Event_${type.replace(".", "_")}` });
+  return EventEnvelopeBaseSchema.extend({ type: z.literal(type), data: EVENT_DATA_SCHEMAS[type] }).meta({ id: `Event_${type.replace(".", "_")}` });
 }
 
 /**

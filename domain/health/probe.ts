@@ -18,6 +18,8 @@ import type { VendorError } from "../vendors/errors.ts";
 import { SYNC_RESOURCE_LABELS, SYNC_RESOURCES, type SyncResource, type Vendor } from "../vocabulary.ts";
 import { flagSharedKey } from "../connections/shared-key.ts";
 import type { MetricsRecorder } from "../metrics.ts";
+import { brokenSince, connectionChangeEvents } from "../events/connection.ts";
+import { recordEvents, type NewEvent } from "../events/record.ts";
 
 /** How the probe reaches a vendor; the worker passes the real clients, which talk HTTP. */
 export interface VendorAccess {
@@ -274,7 +276,7 @@ async function writeProbeResult(ctx: ProbeContext, req: ProbeRequest, row: Probe
   const { verified, decision, now } = result;
   const patch = probePatch(c, req, result);
   const event = probeEvent(c, req, result);
-  const within = alertsAndConfirmation(ctx, row, result);
+  const within = withEvents(changeEvents(row, result), alertsAndConfirmation(ctx, row, result));
   const expected = { state: c.state, keyUpdatedAt: c.keyUpdatedAt, probeId: req.probeId };
   // why: the common case — a probe that changes nothing but its facts — is one prepared statement
   const onlyFacts =
@@ -391,6 +393,29 @@ function probeEvent(c: StoredConnection, req: ProbeRequest, { region, decision }
     };
   }
   return null;
+}
+
+/** The integration events of this write (docs/events.md): a state change, a recovery, or none. */
+function changeEvents(row: ProbeRead, { decision, now }: ProbeResult): NewEvent[] {
+  const c = row.connection;
+  return connectionChangeEvents(
+    { clinicId: c.clinicId, clinicName: row.clinicName, connectionId: c.id, vendor: c.vendor },
+    {
+      from: { state: c.state, failureCode: c.failureCode },
+      to: { state: decision.nextState, failureCode: decision.failureCode },
+      recovery: decision.recovered ? { brokenSince: brokenSince(c, now) } : null,
+      now,
+    },
+  );
+}
+
+/** The events first, then the other writes that commit with the probe's; undefined when there are neither. */
+function withEvents(events: NewEvent[], then: ((tx: DbOrTx) => Promise<void>) | undefined): ((tx: DbOrTx) => Promise<void>) | undefined {
+  if (events.length === 0) return then;
+  return async (tx) => {
+    await recordEvents(tx, events);
+    await then?.(tx);
+  };
 }
 
 /** The writes that commit with the probe's: alert work with its deliveries, and a confirmation re-probe. */

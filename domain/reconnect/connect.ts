@@ -81,6 +81,8 @@ export async function connect(link: ActiveLink, verdict: Extract<KeyVerdict, { o
         region,
         apiVersion: verdict.apiVersion,
         accepted,
+        before: conn,
+        now,
         identity,
       },
       tx,

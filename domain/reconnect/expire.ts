@@ -4,6 +4,7 @@ import { insertConnectionEvents } from "../../db/queries/connections.ts";
 import { leaveReconnectPending, listLapsedReconnects, wipeExpiredRetryKeys } from "../../db/queries/reconnect-links.ts";
 import { expireUnansweredAccountChanges } from "../../db/queries/identity.ts";
 import { assertTransition } from "../health/states.ts";
+import { recordConnectionChange } from "../events/connection.ts";
 import type { ConnectionState } from "../vocabulary.ts";
 
 export interface LapseReport {
@@ -38,6 +39,11 @@ export async function expireLapsedReconnects({ now = new Date() }: { now?: Date 
     assertTransition("reconnect_pending", to);
     const moved = await db.transaction(async (tx) => {
       if (!(await leaveReconnectPending({ connectionId: c.id, to, now }, tx))) return false;
+      await recordConnectionChange(tx, c.id, {
+        from: { state: "reconnect_pending", failureCode: c.failureCode },
+        to: { state: to, failureCode: c.failureCode },
+        now,
+      });
       await insertConnectionEvents(
         [
           {

@@ -5,6 +5,7 @@ import { recordAudit } from "../../db/queries/audit.ts";
 import { findLinkByTokenHash, findUserEmail, insertReconnectLink, revokeLiveLinks } from "../../db/queries/reconnect-links.ts";
 import { clinicTime } from "../brand.ts";
 import { DomainError } from "../errors.ts";
+import { recordConnectionChange } from "../events/connection.ts";
 import { canTransition } from "../health/states.ts";
 import { generateToken, hashToken, reconnectPath } from "./tokens.ts";
 import type { Vendor } from "../vocabulary.ts";
@@ -99,7 +100,14 @@ export async function createReconnectLink(input: CreateReconnectLinkInput, db: D
     // pending_disconnect one (a planned migration) keeps its state, or the next probe of the
     // still-working old key would call it "recovered" and drop it out of its campaign
     const moves = !input.forAlertEmail && AWAITING_FIX.has(target.state) && canTransition(target.state, "reconnect_pending");
-    if (moves) await updateConnection({ connectionId: target.connectionId, patch: { state: "reconnect_pending", stateChangedAt: now } }, tx);
+    if (moves) {
+      await updateConnection({ connectionId: target.connectionId, patch: { state: "reconnect_pending", stateChangedAt: now } }, tx);
+      await recordConnectionChange(tx, target.connectionId, {
+        from: { state: target.state, failureCode: target.failureCode },
+        to: { state: "reconnect_pending", failureCode: target.failureCode },
+        now,
+      });
+    }
     const sent = `${input.forAlertEmail ? "Fresh reconnect link put into the action-needed email to the clinic" : "Reconnect link sent to the clinic"}: "${purpose}" (expires ${expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC${revoked ? `; ${revoked} earlier link${revoked === 1 ? "" : "s"} revoked` : ""}).`;
     await insertConnectionEvents(
       [

@@ -29,8 +29,10 @@ import type { VendorClient, VendorClientDeps } from "../vendors/client.ts";
 import { parseClinikoKey } from "../vendors/cliniko-key.ts";
 import { isVendorError, type VendorError } from "../vendors/errors.ts";
 import type { ConnectionTarget, ListOptions, VendorSettings } from "../vendors/types.ts";
-import { SYNC_RESOURCE_LABELS, type SyncResource, type SyncTrigger, type Vendor, type VendorAccountIdentity } from "../vocabulary.ts";
+import { isFailureCode, SYNC_RESOURCE_LABELS, type SyncResource, type SyncTrigger, type Vendor, type VendorAccountIdentity } from "../vocabulary.ts";
 import type { MetricsRecorder } from "../metrics.ts";
+import { recordEvents } from "../events/record.ts";
+import { eventFailure } from "../events/subject.ts";
 import { syncClientFor } from "./client.ts";
 import { DEFAULT_DROP_SETTINGS, recordDrop, type DropSettings } from "./drop.ts";
 import { listsHideDeletions, RESOURCE_SPECS, type ResourceSpec } from "./resources.ts";
@@ -127,9 +129,8 @@ async function syncOnce(ctx: SyncContext, req: SyncRequest): Promise<{ vendor: V
     } catch (err) {
       if (!isVendorError(err)) throw err;
       const message = `Could not learn the account: ${errorText(err)}`;
-      await finishRun({ runId, connectionId: c.id, state: "failed", lastError: message }, ctx.db);
       // why: the same calls as a probe's verify, so no sync resource is named (the probe re-checks nothing extra)
-      const failureCode = await feedHealth(ctx, c.id, runId, null, err);
+      const failureCode = await failRun(ctx, row, req, { runId, failedResource: null, lastError: message }, () => feedHealth(ctx, c.id, runId, null, err));
       return { vendor: c.vendor, report: { ...report, outcome: "failed", failureCode } };
     }
   }
@@ -149,7 +150,7 @@ async function syncOnce(ctx: SyncContext, req: SyncRequest): Promise<{ vendor: V
     } catch (err) {
       if (!isVendorError(err)) {
         await finishResource({ recordSetId, resource: spec.resource, state: "failed", lastError: "Internal error while syncing" }, ctx.db);
-        await finishRun({ runId, connectionId: c.id, state: "failed", failedResource: spec.resource, lastError: "Internal error while syncing" }, ctx.db);
+        await failRun(ctx, row, req, { runId, failedResource: spec.resource, lastError: "Internal error while syncing" });
         throw err;
       }
       const message = errorText(err);
@@ -169,8 +170,9 @@ async function syncOnce(ctx: SyncContext, req: SyncRequest): Promise<{ vendor: V
         refused ??= { resource: spec.resource, error: err };
         continue;
       }
-      await finishRun({ runId, connectionId: c.id, state: "failed", failedResource: spec.resource, lastError: message }, ctx.db);
-      const health = await feedHealth(ctx, c.id, runId, spec.resource, err);
+      const health = await failRun(ctx, row, req, { runId, failedResource: spec.resource, lastError: message }, () =>
+        feedHealth(ctx, c.id, runId, spec.resource, err),
+      );
       return { vendor: c.vendor, report: { ...report, outcome: "failed", failedResource: spec.resource, failureCode: health } };
     }
     const after = await countLive({ recordSetId, resource: spec.resource }, ctx.db);
@@ -181,8 +183,9 @@ async function syncOnce(ctx: SyncContext, req: SyncRequest): Promise<{ vendor: V
   if (report.drops.length) await raiseDrop(ctx, row, report.drops);
   if (refused) {
     const message = errorText(refused.error);
-    await finishRun({ runId, connectionId: c.id, state: "failed", failedResource: refused.resource, lastError: message }, ctx.db);
-    const health = await feedHealth(ctx, c.id, runId, refused.resource, refused.error);
+    const health = await failRun(ctx, row, req, { runId, failedResource: refused.resource, lastError: message }, () =>
+      feedHealth(ctx, c.id, runId, refused.resource, refused.error),
+    );
     return { vendor: c.vendor, report: { ...report, outcome: "failed", failedResource: refused.resource, failureCode: health } };
   }
   await finishRun({ runId, connectionId: c.id, state: "succeeded" }, ctx.db);
@@ -313,6 +316,47 @@ function isPermissionGap(err: VendorError): boolean {
 function errorText(err: VendorError): string {
   const parts = [err.status ? `HTTP ${err.status}` : err.kind, err.vendorMessage ?? err.message];
   return parts.filter(Boolean).join(": ").slice(0, 500);
+}
+
+/**
+ * Fails the run, and records `sync.failed` in the same transaction (docs/events.md). The failure is
+ * first fed to the health engine (`classify`), so the event carries the code it was classified as;
+ * the run is failed even when that throws. Returns the code.
+ */
+async function failRun(
+  ctx: SyncContext,
+  row: Row,
+  req: SyncRequest,
+  run: { runId: string; failedResource: SyncResource | null; lastError: string },
+  classify?: () => Promise<string | null>,
+): Promise<string | null> {
+  let failureCode: string | null = null;
+  try {
+    if (classify) failureCode = await classify();
+  } finally {
+    const c = row.connection;
+    await ctx.db.transaction(async (tx) => {
+      await finishRun({ runId: run.runId, connectionId: c.id, state: "failed", failedResource: run.failedResource, lastError: run.lastError }, tx);
+      await recordEvents(tx, [
+        {
+          type: "sync.failed",
+          clinicId: c.clinicId,
+          connectionId: c.id,
+          data: {
+            syncRunId: run.runId,
+            clinicId: c.clinicId,
+            clinicName: row.clinicName,
+            connectionId: c.id,
+            vendor: c.vendor,
+            trigger: req.trigger,
+            resource: run.failedResource,
+            failure: eventFailure(isFailureCode(failureCode) ? failureCode : null),
+          },
+        },
+      ]);
+    });
+  }
+  return failureCode;
 }
 
 /** The failure as health evidence, through the probe's own classify → decide → write path. */

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { listEventsAfter, type EventPosition } from "../../db/queries/events.ts";
 import { EventEnvelopeSchema, eventEnvelope } from "../../domain/events/catalog.ts";
 import { recordEvents, type NewEvent } from "../../domain/events/record.ts";
+import { handleMaintenanceSweep } from "../../workers/handlers/maintenance.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
+import { silentLogger } from "./alerts-fixtures.ts";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -14,7 +16,17 @@ afterAll(async () => {
 });
 
 function held(weekStart: string): NewEvent {
-  return { type: "briefing.held", data: { clinicId: randomUUID(), clinicName: "Harbour Physio", weekStart, reason: "No appointments synced for the week" } };
+  return {
+    type: "briefing.held",
+    data: {
+      clinicId: randomUUID(),
+      clinicName: "Harbour Physio",
+      connectionId: randomUUID(),
+      vendor: "cliniko",
+      weekStart,
+      reason: "No appointments synced for the week",
+    },
+  };
 }
 
 /**
@@ -84,10 +96,35 @@ describe("the event stream's commit-safe cursor", () => {
   it("refuses a payload that does not match its type's schema, and rolls the cause back with it", async () => {
     const countEvents = async () => (await t.sql<{ n: number }[]>`select count(*)::int as n from events`)[0]!.n;
     const count = await countEvents();
-    const bad = { type: "briefing.held", data: { clinicId: randomUUID(), clinicName: "X", weekStart: "2026-11-02", reason: "r", reconnectUrl: "https://x" } };
+    const bad = {
+      type: "briefing.held",
+      data: {
+        clinicId: randomUUID(),
+        clinicName: "X",
+        connectionId: randomUUID(),
+        vendor: "nookal",
+        weekStart: "2026-11-02",
+        reason: "r",
+        reconnectUrl: "https://x",
+      },
+    };
     await expect(t.db.transaction((tx) => recordEvents(tx, [bad as unknown as NewEvent]))).rejects.toThrow(
       /briefing.held has an invalid payload.*reconnectUrl/,
     );
     expect(await countEvents()).toBe(count);
+  });
+
+  it("keeps events 30 days: the hourly maintenance sweep drops older ones and keeps the rest", async () => {
+    const now = new Date();
+    const [old, edge, recent] = await t.db.transaction((tx) => recordEvents(tx, [held("2026-08-03"), held("2026-08-10"), held("2026-08-17")]));
+    const age = async (id: string, days: number) =>
+      t.sql`update events set occurred_at = ${new Date(now.getTime() - days * 86_400_000).toISOString()}::timestamptz where id = ${id}`;
+    await age(old!.id, 31);
+    await age(edge!.id, 29.9);
+    await age(recent!.id, 1);
+    const swept = await handleMaintenanceSweep({ db: t.db, logger: silentLogger }, now);
+    expect(swept.events).toBeGreaterThanOrEqual(1);
+    const left = (await t.sql<{ id: string }[]>`select id from events where id in (${old!.id}, ${edge!.id}, ${recent!.id})`).map((r) => r.id);
+    expect(left.sort()).toEqual([edge!.id, recent!.id].sort());
   });
 });

@@ -103,12 +103,30 @@ async function subscribe(path: string, eventTypes?: NewEvent["type"][]) {
 }
 
 function held(reason = "no appointments this week"): NewEvent {
-  return { type: "briefing.held", data: { clinicId: "7b0c4b0e-3c57-4b8e-9b3f-1f2a3b4c5d6e", clinicName: "Harbour Physio", weekStart: "2026-01-05", reason } };
+  return {
+    type: "briefing.held",
+    data: {
+      clinicId: "7b0c4b0e-3c57-4b8e-9b3f-1f2a3b4c5d6e",
+      clinicName: "Harbour Physio",
+      connectionId: "8c1d5c1f-4d68-4c9f-8c4a-2a3b4c5d6e7f",
+      vendor: "cliniko",
+      weekStart: "2026-01-05",
+      reason,
+    },
+  };
 }
 function sent(): NewEvent {
   return {
     type: "briefing.sent",
-    data: { clinicId: "7b0c4b0e-3c57-4b8e-9b3f-1f2a3b4c5d6e", clinicName: "Harbour Physio", weekStart: "2026-01-05", late: false, recipientCount: 2 },
+    data: {
+      clinicId: "7b0c4b0e-3c57-4b8e-9b3f-1f2a3b4c5d6e",
+      clinicName: "Harbour Physio",
+      connectionId: "8c1d5c1f-4d68-4c9f-8c4a-2a3b4c5d6e7f",
+      vendor: "cliniko",
+      weekStart: "2026-01-05",
+      late: false,
+      recipientCount: 2,
+    },
   };
 }
 
