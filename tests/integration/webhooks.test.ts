@@ -17,7 +17,9 @@ import { createSubscription, redeliver, rotateSubscriptionSecret, setSubscriptio
 import { startBoss } from "../../workers/boss.ts";
 import { createQueues } from "../../workers/queues.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
-import { makeUser, silentLogger, waitFor } from "./alerts-fixtures.ts";
+import { applyAlertWork } from "../../domain/alerts/apply.ts";
+import { workWebhookQueues } from "../../workers/handlers/webhooks.ts";
+import { makeConnection, makeUser, sighting, silentLogger, waitFor } from "./alerts-fixtures.ts";
 
 // ---- a real receiver on 127.0.0.1 that verifies every request with the standardwebhooks library
 
@@ -348,4 +350,33 @@ describe("webhook delivery", () => {
       .where(and(eq(webhookSubscriptions.id, sub.id)));
     expect(rows[0]!.c.toString("utf8")).not.toContain(secret.slice(6));
   });
+
+  it("through pg-boss: an alert the engine opens reaches a migrated-style subscription (alert.opened) via the worker's handlers", async () => {
+    const worker = await startBoss({ databaseUrl: t.url, logger: silentLogger, role: "worker" });
+    try {
+      const queues = createQueues(worker);
+      await workWebhookQueues(worker, { ...deps, deliveries: queues.webhookDeliver, logger: silentLogger }, queues.webhookDispatch);
+      const sub = await subscribe("ok", ["alert.opened", "alert.resolved", "connection.recovered"]);
+      const c = await makeConnection(t);
+      const opened = await applyAlertWork(sighting(c, "connection_needs_action", new Date()), t.db, {
+        queue: queues.deliver,
+        recipients: { emailClinicAdmin: false, supportEmail: null, consoleUrl: null },
+      });
+      const got = await waitFor(
+        "the receiver to get the alert",
+        async () => {
+          // why: the dispatcher's cron runs each minute; the test asks for a run now, as the start-up does
+          await queues.webhookDispatch.enqueue([{ data: {} }]);
+          return received.find((r) => r.path.startsWith(`/${sub.prefix}/`));
+        },
+        30_000,
+      );
+      expect(got.verifyError).toBeNull();
+      expect(got.verified).toMatchObject({ type: "alert.opened", data: { alertId: opened.opened[0], clinicId: c.clinic.id, kind: "connection_needs_action" } });
+      const [row] = (await listDeliveries({ subscriptionId: sub.id, page: 1, pageSize: 5 }, t.db)).rows;
+      await waitFor("the delivery to be settled", async () => (await deliveryRow(row!.id)).status === "succeeded");
+    } finally {
+      await worker.stop({ graceful: false });
+    }
+  }, 40_000);
 });
