@@ -40,10 +40,14 @@ describe("webhook subscriptions", () => {
     expect(await page.content()).not.toContain(secret);
     const [sub] = await sql<{ id: string }[]>`select id from webhook_subscriptions where url = 'https://93.184.216.34/relink-hooks'`;
     // a delivery log to look at: one delivered, one retrying (the receiver is not reachable from here anyway)
-    const [ok] = await sql<{ id: string }[]>`insert into webhook_deliveries (subscription_id, event_id, event_type, status, attempt_count, next_attempt_at, last_attempt_at, last_http_status)
+    const [ok] = await sql<
+      { id: string }[]
+    >`insert into webhook_deliveries (subscription_id, event_id, event_type, status, attempt_count, next_attempt_at, last_attempt_at, last_http_status)
       values (${sub!.id}, gen_random_uuid(), 'alert.opened', 'succeeded', 1, now(), now() - interval '2 hours', 204) returning id`;
     await sql`insert into webhook_attempts (delivery_id, attempt, at, ok, http_status, duration_ms) values (${ok!.id}, 1, now() - interval '2 hours', true, 204, 87)`;
-    const [bad] = await sql<{ id: string }[]>`insert into webhook_deliveries (subscription_id, event_id, event_type, status, attempt_count, next_attempt_at, last_attempt_at, last_http_status, last_error)
+    const [bad] = await sql<
+      { id: string }[]
+    >`insert into webhook_deliveries (subscription_id, event_id, event_type, status, attempt_count, next_attempt_at, last_attempt_at, last_http_status, last_error)
       values (${sub!.id}, gen_random_uuid(), 'connection.recovered', 'failed', 3, now() + interval '25 minutes', now() - interval '5 minutes', 503, 'HTTP 503: upstream unavailable') returning id`;
     for (const [n, minutes] of [
       [1, 10],
