@@ -13,7 +13,7 @@ const ProbePayloadSchema = z.object({
 });
 const ProbeSweepPayloadSchema = z.object({}).passthrough();
 
-/** One stored message (an alert email or webhook, a reconnect-link email): the message itself is in alert_notifications. */
+/** One stored email (an alert, a reconnect link, a briefing, a disabled webhook): the message itself is in alert_notifications. */
 const DeliverPayloadSchema = z.object({ notificationId: z.uuid() });
 
 /** One sync of one connection (docs/decisions/0033-sync.md). */
@@ -89,11 +89,11 @@ export const QUEUES = {
     queue: { retryLimit: 5, retryDelay: 30, retentionSeconds: 14 * 24 * 3600 },
     work: { batchSize: 10, pollingIntervalSeconds: 10 },
   }),
-  // the ONE delivery queue: every email and webhook Relink sends (alerts and reconnect links)
+  // the ONE email delivery queue: every email Relink sends (webhooks have their own: webhook-deliver)
   deliver: spec({
     name: "deliver",
     schema: DeliverPayloadSchema,
-    // why: a receiver down for a while still gets the message: ~15 s doubling (with jitter) up to 1 h, 1–2 h in all
+    // why: a mail server down for a while still gets the message: ~15 s doubling (with jitter) up to 1 h, 1–2 h in all
     queue: {
       retryLimit: 9,
       retryDelay: 15,

@@ -63,7 +63,7 @@ export async function attemptDelivery(
   let posted: WebhookPostResult;
   if (!event) {
     // why: nothing to send will ever come back; the log says so instead of retrying for three days
-    posted = { ok: false, outcome: "network", httpStatus: null, error: "the event is no longer stored", durationMs: 0 };
+    posted = { ok: false, outcome: "not_sent", httpStatus: null, error: "the event is no longer stored (events are kept 30 days)", durationMs: 0 };
   } else {
     let secret: string | null = null;
     try {
@@ -78,7 +78,7 @@ export async function attemptDelivery(
           { id: event.id },
           { timeoutMs: deps.timeoutMs, ...(deps.targets ? { targets: deps.targets } : {}) },
         )
-      : { ok: false, outcome: "network", httpStatus: null, error: "the signing secret cannot be opened with the configured master keys", durationMs: 0 };
+      : { ok: false, outcome: "not_sent", httpStatus: null, error: "the signing secret cannot be opened with the configured master keys", durationMs: 0 };
   }
 
   const next = posted.ok ? null : event ? nextAttemptAfterFailure({ attempt: claimed.attempt, scheduleStartedAt: claimed.scheduleStartedAt, now }) : null;

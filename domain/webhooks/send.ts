@@ -13,8 +13,11 @@ import { STRICT_WEBHOOK_TARGETS, webhookDispatcher, webhookUrlProblem, type Webh
 
 export interface WebhookPostResult {
   ok: boolean;
-  /** For the metrics: delivered (2xx), http_error (any other answer), timeout, refused (the target policy), network. */
-  outcome: "delivered" | "http_error" | "timeout" | "refused" | "network";
+  /**
+   * For the metrics: delivered (2xx), http_error (any other answer), timeout, refused (the target
+   * policy), network; not_sent when nothing could be sent (the event expired, the secret does not open).
+   */
+  outcome: "delivered" | "http_error" | "timeout" | "refused" | "network" | "not_sent";
   httpStatus: number | null;
   /** Why it failed, for the attempt row; never the secret or the signature. */
   error: string | null;
