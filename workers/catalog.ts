@@ -33,7 +33,7 @@ const BriefingPayloadSchema = z.object({
 });
 
 /** One attempt of one webhook delivery (docs/decisions/0048-webhook-subscriptions.md). */
-const WebhookDeliverPayloadSchema = z.object({ deliveryId: z.uuid() });
+const WebhookDeliverPayloadSchema = z.object({ deliveryId: z.uuid(), due: z.iso.datetime() });
 
 export interface QueueSpec<S extends z.ZodType> {
   name: string;
@@ -174,13 +174,15 @@ export const QUEUES = {
   // why: one job per attempt; the ~3-day retry schedule is ours (domain/webhooks/schedule.ts): a failed
   // attempt enqueues the next one, delayed. pg-boss retries only a crashed or killed attempt: the job
   // expires (longer than WEBHOOK_TIMEOUT_MS's 60 s maximum), and the retry claims the delivery again
-  // once its lease ran out (at least once). No singleton key: a redelivery must not wait behind a delayed job.
+  // once its lease ran out (at least once). "short" with (delivery, due) as singleton key: the sweep
+  // re-enqueueing an attempt already waiting is absorbed, while a redelivery (a new due time) is not.
   "webhook-deliver": spec({
     name: "webhook-deliver",
     schema: WebhookDeliverPayloadSchema,
-    queue: { retryLimit: 5, retryDelay: 90, retryBackoff: true, expireInSeconds: 180, notify: true },
+    queue: { policy: "short", retryLimit: 5, retryDelay: 90, retryBackoff: true, expireInSeconds: 180, notify: true },
     // why: attempts wait on receivers, not the CPU; perJobResults: one crashing attempt retries alone
     work: { batchSize: 10, burstWhenBatchFull: true, perJobResults: true, localConcurrency: 2, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
+    singletonKey: (p) => `${p.deliveryId}@${p.due}`,
   }),
 } as const;
 

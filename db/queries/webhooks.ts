@@ -200,15 +200,14 @@ export async function insertDeliveries(
  * they were resumed), so the sweep enqueues them again. An attempt in flight holds a lease in
  * next_attempt_at, so it is not picked up.
  */
-export async function listOverdueDeliveries({ before, limit }: { before: Date; limit: number }, db: DbOrTx): Promise<string[]> {
-  const rows = await db
-    .select({ id: webhookDeliveries.id })
+export async function listOverdueDeliveries({ before, limit }: { before: Date; limit: number }, db: DbOrTx): Promise<{ id: string; due: Date }[]> {
+  return db
+    .select({ id: webhookDeliveries.id, due: webhookDeliveries.nextAttemptAt })
     .from(webhookDeliveries)
     .innerJoin(webhookSubscriptions, eq(webhookSubscriptions.id, webhookDeliveries.subscriptionId))
     .where(and(inArray(webhookDeliveries.status, ["pending", "failed"]), lte(webhookDeliveries.nextAttemptAt, before), eq(webhookSubscriptions.enabled, true)))
     .orderBy(asc(webhookDeliveries.nextAttemptAt))
     .limit(limit);
-  return rows.map((r) => r.id);
 }
 
 // ---- delivery

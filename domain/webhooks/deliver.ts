@@ -102,7 +102,11 @@ export async function attemptDelivery(
       await noteSubscriptionSuccess({ id: claimed.subscriptionId, at: now }, tx);
       return;
     }
-    if (next) await deps.deliveries.enqueue([{ data: { deliveryId }, startAfter: Math.max(0, Math.ceil((next.getTime() - now.getTime()) / 1000)) }], tx);
+    if (next)
+      await deps.deliveries.enqueue(
+        [{ data: { deliveryId, due: next.toISOString() }, startAfter: Math.max(0, Math.ceil((next.getTime() - now.getTime()) / 1000)) }],
+        tx,
+      );
     const streak = await noteSubscriptionFailure({ id: claimed.subscriptionId, at: now }, tx);
     if (streak && shouldAutoDisable({ failureStreak: streak.failureStreak, failingSince: streak.failingSince, now })) {
       await autoDisable(

@@ -37,7 +37,7 @@ export async function dispatchEvents({ now = new Date() }: { now?: Date } = {}, 
           tx,
         );
         await deps.deliveries.enqueue(
-          ids.map((deliveryId) => ({ data: { deliveryId } })),
+          ids.map((deliveryId) => ({ data: { deliveryId, due: now.toISOString() } })),
           tx,
         );
         await advanceCursor({ id, ...last.position }, tx);
@@ -48,6 +48,6 @@ export async function dispatchEvents({ now = new Date() }: { now?: Date } = {}, 
     }
   }
   const overdue = await listOverdueDeliveries({ before: new Date(now.getTime() - OVERDUE_GRACE_MS), limit: 1000 }, deps.db);
-  await deps.deliveries.enqueue(overdue.map((deliveryId) => ({ data: { deliveryId } })));
+  await deps.deliveries.enqueue(overdue.map((d) => ({ data: { deliveryId: d.id, due: d.due.toISOString() } })));
   return { deliveries, requeued: overdue.length };
 }

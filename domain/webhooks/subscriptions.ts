@@ -148,7 +148,7 @@ async function resume(id: string, now: Date, deps: WriteDeps, tx: DbOrTx): Promi
   // why: the waiting deliveries are due now; the dispatcher picks up the events that arrived meanwhile
   if (resumed)
     await deps.deliveries.enqueue(
-      resumed.map((deliveryId) => ({ data: { deliveryId } })),
+      resumed.map((deliveryId) => ({ data: { deliveryId, due: now.toISOString() } })),
       tx,
     );
 }
@@ -221,7 +221,7 @@ export async function redeliver(
   await db.transaction(async (tx) => {
     const row = await redeliverRow({ id: deliveryId, subscriptionId, at: now }, tx);
     if (!row) throw new DomainError(404, "This subscription has no delivery with that id.", { code: "webhook_delivery_not_found" });
-    await deps.deliveries.enqueue([{ data: { deliveryId } }], tx);
+    await deps.deliveries.enqueue([{ data: { deliveryId, due: now.toISOString() } }], tx);
     await recordAudit(
       {
         actorUserId: actor.userId,

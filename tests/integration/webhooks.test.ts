@@ -243,6 +243,21 @@ describe("webhook delivery", () => {
     expect(await attemptsOf(d!.id)).toHaveLength(1);
   });
 
+  it("the sweep re-enqueues an overdue delivery once, however often it runs; a redelivery is never absorbed", async () => {
+    const sub = await subscribe("ok", ["briefing.held"]);
+    await record(held());
+    const [d] = await dispatched(sub.id, 1);
+    const jobs = async () =>
+      (await boss.findJobs<{ deliveryId: string }>("webhook-deliver", { data: { deliveryId: d!.id } })).filter((j) => j.state === "created");
+    expect(await jobs()).toHaveLength(1);
+    const later = at(new Date(), 3600);
+    await dispatchEvents({ now: later }, deps);
+    await dispatchEvents({ now: later }, deps);
+    expect(await jobs()).toHaveLength(1);
+    await redeliver({ subscriptionId: sub.id, deliveryId: d!.id, actor, now: at(new Date(), 1) }, deps, t.db);
+    expect(await jobs()).toHaveLength(2);
+  });
+
   it("redelivers on demand with the same webhook-id, even a delivery that succeeded", async () => {
     const sub = await subscribe("ok", ["briefing.held"]);
     const [eventId] = await record(held());

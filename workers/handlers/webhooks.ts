@@ -19,7 +19,7 @@ async function handleWebhookDeliverBatch(jobs: Job<object>[], deps: WebhookHandl
       const payload = DELIVER.schema.safeParse(job.data);
       if (!payload.success) return { id: job.id, status: "deadletter", output: { error: "invalid payload" } };
       try {
-        const outcome = await attemptDelivery(payload.data, deps);
+        const outcome = await attemptDelivery({ deliveryId: payload.data.deliveryId }, deps);
         if (outcome === "dead") deps.logger.warn({ deliveryId: payload.data.deliveryId }, "webhook delivery gave up");
         return { id: job.id, status: "completed", output: { outcome } };
       } catch (err) {
