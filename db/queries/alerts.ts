@@ -1,5 +1,5 @@
 import type { DbOrTx } from "../client.ts";
-import { and, asc, count, desc, eq, getTableColumns, gt, inArray, isNotNull, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, gt, inArray, ne, sql, type SQL } from "drizzle-orm";
 import {
   alertDeliveries,
   alertNotifications,
