@@ -37,10 +37,12 @@ const publicColumns = {
   updatedAt: webhookSubscriptions.updatedAt,
 };
 
-// why: the latest delivery's status and code, for the list's "last delivery" column, in the same query
+// why: the latest delivery's status and code, for the list's "last delivery" column, in the same query.
+// The outer column is written qualified: drizzle renders a one-table select's columns bare, and a
+// bare "id" inside the subquery would be the delivery's own.
 const lastDelivery = sql<{ status: WebhookDeliveryStatus; httpStatus: number | null; at: string | null } | null>`(
   select json_build_object('status', d.status, 'httpStatus', d.last_http_status, 'at', d.last_attempt_at)
-  from ${webhookDeliveries} d where d.subscription_id = ${webhookSubscriptions.id}
+  from ${webhookDeliveries} d where d.subscription_id = "webhook_subscriptions"."id"
   order by d.created_at desc, d.id desc limit 1)`;
 
 export async function listSubscriptions(db: DbOrTx) {
@@ -232,7 +234,7 @@ export async function claimDelivery({ id, now, leaseUntil }: { id: string; now: 
         eq(webhookDeliveries.id, id),
         inArray(webhookDeliveries.status, ["pending", "failed"]),
         lte(webhookDeliveries.nextAttemptAt, now),
-        sql`exists (select 1 from ${webhookSubscriptions} s where s.id = ${webhookDeliveries.subscriptionId} and s.enabled)`,
+        sql`exists (select 1 from ${webhookSubscriptions} s where s.id = "webhook_deliveries"."subscription_id" and s.enabled)`,
       ),
     )
     .returning({

@@ -124,6 +124,9 @@ describe("webhook subscriptions API", () => {
     expectDocumented("listWebhookDeliveries", log);
     expect(log.json).toMatchObject({ data: [{ id: d!.id, status: "dead", nextAttemptAt: null, attempts: [{ attempt: 1, httpStatus: 500 }] }], next: null });
     expectProblem(await callApi(services, "GET", `/webhooks/${id}/deliveries?cursor=bogus`, { token: read }), 400, "invalid_query");
+    const got = await callApi(services, "GET", `/webhooks/${id}`, { token: read });
+    expectDocumented("getWebhookSubscription", got);
+    expect(got.json).toMatchObject({ lastDelivery: { status: "dead", httpStatus: 500 } });
 
     const r = await callApi(services, "POST", `/webhooks/${id}/deliveries/${d!.id}/redeliver`, { token: adminWrite });
     expect(r.status).toBe(202);

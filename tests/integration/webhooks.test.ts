@@ -170,6 +170,7 @@ describe("webhook delivery", () => {
     expect(row).toMatchObject({ status: "succeeded", attemptCount: 1, lastHttpStatus: 204 });
     expect(await attemptsOf(d!.id)).toMatchObject([{ attempt: 1, ok: true, httpStatus: 204 }]);
     expect(outcomes).toContain("delivered");
+    expect((await getSubscription({ id: sub.id }, t.db))!.lastDelivery).toMatchObject({ status: "succeeded", httpStatus: 204 });
     // a second dispatch (or a job run twice) sends nothing more
     await dispatchEvents({ now }, deps);
     expect(await attemptDelivery({ deliveryId: d!.id, now: at(now, 10) }, deps)).toBe("skipped");
