@@ -114,7 +114,7 @@ export default function Webhooks() {
                   return (
                     <tr key={s.id}>
                       <td>
-                        <Link to={`/webhooks/${s.id}`} className="mono" style={{ wordBreak: "break-all" }}>
+                        <Link to={`/webhooks/${s.id}`} className="mono" style={{ overflowWrap: "anywhere" }}>
                           {s.url}
                         </Link>
                         {s.description ? <div className="hint">{s.description}</div> : null}
