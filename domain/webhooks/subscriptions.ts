@@ -12,6 +12,7 @@ import {
   replaceSubscriptionSecret,
   updateSubscriptionFields,
 } from "../../db/queries/webhooks.ts";
+import type { Actor } from "../clinics/console-actions.ts";
 import { DomainError } from "../errors.ts";
 import { EVENT_TYPES, type EventType } from "../events/catalog.ts";
 import type { WebhookDeliveryJobQueue } from "../jobs.ts";
@@ -24,12 +25,6 @@ import { STRICT_WEBHOOK_TARGETS, webhookTargetProblem, type WebhookTargetPolicy 
  * (docs/decisions/0048-webhook-subscriptions.md). Each write and its audit entry commit together;
  * no audit entry carries a secret.
  */
-
-export interface Actor {
-  userId: string;
-  /** The user's email, for the audit log. */
-  label: string;
-}
 
 export const SubscriptionUrlSchema = z
   .url({ protocol: /^https?$/, error: "Enter the receiver's full URL, starting with https://" })
