@@ -9,6 +9,7 @@ import type { BulkDeps } from "../domain/bulk/operations.ts";
 import { composeBriefing } from "../domain/briefings/compose.ts";
 import { renderBriefingEmail } from "../domain/briefings/render.ts";
 import type { BriefingDeliveryDeps } from "../domain/briefings/deliver.ts";
+import type { WebhookDeliveryDeps } from "../domain/webhooks/deliver.ts";
 import { smtpEmailSender, type EmailSender } from "../domain/alerts/email.ts";
 import { assertKeyringReadsStoredKeys } from "../domain/connections/keyring-check.ts";
 import { keyringFromConfig, type Keyring } from "../domain/connections/key-storage.ts";
@@ -110,6 +111,20 @@ export function briefingDelivery(services: Services): BriefingDeliveryDeps {
   };
 }
 
+/** What webhook dispatch and delivery need (domain/webhooks), for the worker and tests. */
+export function webhookDelivery(services: Services): WebhookDeliveryDeps {
+  return {
+    db: services.db,
+    keyring: services.keyring,
+    timeoutMs: services.env.WEBHOOK_TIMEOUT_MS,
+    targets: webhookTargetPolicy(services.env),
+    deliveries: services.queues.webhookDeliver,
+    emails: services.queues.deliver,
+    metrics: services.metrics.recorder,
+    consoleUrl: publicUrl(services.env),
+  };
+}
+
 /** What a sync needs (worker handler, tests, benches): the probe pipeline for its failures, its own vendor deps. */
 export function syncContext(services: Services): SyncContext {
   return {
@@ -174,9 +189,7 @@ export function composeServices({
       email: email ? countedEmailSender(email, metrics.recorder) : null,
       fromEmail: env.ALERT_FROM_EMAIL,
       fromName: env.BRAND_PRODUCT_NAME,
-      webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
       keyring,
-      webhookTargets: webhookTargetPolicy(env),
     },
     vendor,
     brand: brand(env),

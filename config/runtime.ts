@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { WebhookTargetPolicy } from "../domain/alerts/webhook-target.ts";
+import type { WebhookTargetPolicy } from "../domain/webhooks/target.ts";
 import type { Brand } from "../domain/brand.ts";
 import type { VendorSettings } from "../domain/vendors/types.ts";
 import type { Vendor } from "../domain/vocabulary.ts";

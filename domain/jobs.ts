@@ -21,3 +21,7 @@ export type BulkJobQueue = JobQueue<{ operationId: string }>;
 export type BriefingJobQueue = JobQueue<{ clinicId: string; weekStart: string }>;
 
 export type SyncJobQueue = JobQueue<{ connectionId: string; trigger: "schedule" | "manual" | "bulk"; requestedBy?: string }>;
+
+/** One attempt of one webhook delivery (docs/decisions/0048-webhook-subscriptions.md). */
+/** `due`: the attempt's time (ISO), part of the singleton key, so a re-enqueue of the same attempt is absorbed. */
+export type WebhookDeliveryJobQueue = JobQueue<{ deliveryId: string; due: string }>;

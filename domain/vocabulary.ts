@@ -114,10 +114,11 @@ export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
 /**
  * What a stored message is about: an alert event, a reconnect link emailed to a clinic admin, or a
- * clinic's weekly briefing (docs/decisions/0040-briefing-delivery.md).
+ * clinic's weekly briefing (docs/decisions/0040-briefing-delivery.md), or a webhook subscription
+ * disabled after sustained failure (to each admin; docs/decisions/0048-webhook-subscriptions.md).
  * Every outgoing email and webhook is one alert_notifications row delivered by the `deliver` queue.
  */
-export const NOTIFICATION_EVENTS = [...ALERT_EVENTS, "reconnect_link", "briefing"] as const;
+export const NOTIFICATION_EVENTS = [...ALERT_EVENTS, "reconnect_link", "briefing", "webhook_disabled"] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export const DELIVERY_CHANNELS = ["email", "webhook"] as const;
@@ -344,6 +345,21 @@ export const BRIEFING_STATE_LABELS: Record<BriefingState, string> = { due: "Due"
  */
 export const API_TOKEN_SCOPES = ["read", "write"] as const;
 export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
+
+/**
+ * One event for one webhook subscription (docs/decisions/0048-webhook-subscriptions.md).
+ * pending: not tried yet; failed: the last attempt failed and the next is due at next_attempt_at
+ * (both wait while their subscription is disabled). succeeded: the receiver answered 2xx.
+ * dead: every attempt of the ~3-day schedule failed (a manual redelivery can still send it).
+ */
+export const WEBHOOK_DELIVERY_STATUSES = ["pending", "failed", "succeeded", "dead"] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+export const WEBHOOK_DELIVERY_STATUS_LABELS: Record<WebhookDeliveryStatus, { label: string; tone: "ok" | "warn" | "bad" | "idle" }> = {
+  pending: { label: "Queued", tone: "idle" },
+  failed: { label: "Failed, retrying", tone: "warn" },
+  succeeded: { label: "Delivered", tone: "ok" },
+  dead: { label: "Dead", tone: "bad" },
+};
 
 // ---- events (payload schemas and envelope: domain/events/catalog.ts; docs/events.md)
 

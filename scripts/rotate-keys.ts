@@ -4,7 +4,7 @@
  */
 import { masterKeyBase64 } from "../config/runtime.ts";
 import { openDb } from "../db/client.ts";
-import { resealWebhookSecrets } from "../domain/alerts/webhook-secrets.ts";
+import { resealWebhookSecrets } from "../domain/webhooks/secrets.ts";
 import { keyringFromConfig } from "../domain/connections/key-storage.ts";
 import { rotateStoredKeys } from "../domain/connections/rotate-keys.ts";
 import { boot, failStartup, requireDatabaseUrl } from "./process.ts";
@@ -20,10 +20,12 @@ try {
       process.stderr.write(`${report.unreadable.length} connection(s) hold keys no configured master key opens: ${report.unreadable.join(", ")}\n`);
       process.exitCode = 1;
     }
-    const secrets = await resealWebhookSecrets({ keyring, rotate: true }, handle.db);
-    logger.info({ sealed: secrets.sealed, reencrypted: secrets.reencrypted, unreadable: secrets.unreadable.length }, "webhook signing secrets rotated");
+    const secrets = await resealWebhookSecrets({ keyring }, handle.db);
+    logger.info({ reencrypted: secrets.reencrypted, unreadable: secrets.unreadable.length }, "webhook signing secrets rotated");
     if (secrets.unreadable.length > 0) {
-      process.stderr.write(`${secrets.unreadable.length} webhook endpoint(s) hold secrets no configured master key opens: ${secrets.unreadable.join(", ")}\n`);
+      process.stderr.write(
+        `${secrets.unreadable.length} webhook subscription(s) hold secrets no configured master key opens: ${secrets.unreadable.join(", ")}\n`,
+      );
       process.exitCode = 1;
     }
   } finally {

@@ -13,7 +13,7 @@ const ProbePayloadSchema = z.object({
 });
 const ProbeSweepPayloadSchema = z.object({}).passthrough();
 
-/** One stored message (an alert email or webhook, a reconnect-link email): the message itself is in alert_notifications. */
+/** One stored email (an alert, a reconnect link, a briefing, a disabled webhook): the message itself is in alert_notifications. */
 const DeliverPayloadSchema = z.object({ notificationId: z.uuid() });
 
 /** One sync of one connection (docs/decisions/0033-sync.md). */
@@ -31,6 +31,9 @@ const BriefingPayloadSchema = z.object({
   clinicId: z.uuid(),
   weekStart: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
 });
+
+/** One attempt of one webhook delivery (docs/decisions/0048-webhook-subscriptions.md). */
+const WebhookDeliverPayloadSchema = z.object({ deliveryId: z.uuid(), due: z.iso.datetime() });
 
 export interface QueueSpec<S extends z.ZodType> {
   name: string;
@@ -86,11 +89,11 @@ export const QUEUES = {
     queue: { retryLimit: 5, retryDelay: 30, retentionSeconds: 14 * 24 * 3600 },
     work: { batchSize: 10, pollingIntervalSeconds: 10 },
   }),
-  // the ONE delivery queue: every email and webhook Relink sends (alerts and reconnect links)
+  // the ONE email delivery queue: every email Relink sends (webhooks have their own: webhook-deliver)
   deliver: spec({
     name: "deliver",
     schema: DeliverPayloadSchema,
-    // why: a receiver down for a while still gets the message: ~15 s doubling (with jitter) up to 1 h, 1–2 h in all
+    // why: a mail server down for a while still gets the message: ~15 s doubling (with jitter) up to 1 h, 1–2 h in all
     queue: {
       retryLimit: 9,
       retryDelay: 15,
@@ -159,6 +162,27 @@ export const QUEUES = {
     schema: z.object({}).passthrough(),
     queue: { policy: "exclusive", retryLimit: 0, expireInSeconds: 300 },
     work: { pollingIntervalSeconds: 30 },
+  }),
+  // why (docs/decisions/0048-webhook-subscriptions.md): every minute, events become deliveries and
+  // overdue deliveries (a lost job, a re-enabled subscription) are enqueued again; "exclusive": one at a time
+  "webhook-dispatch": spec({
+    name: "webhook-dispatch",
+    schema: z.object({}).passthrough(),
+    queue: { policy: "exclusive", retryLimit: 0, expireInSeconds: 300 },
+    work: { pollingIntervalSeconds: 5 },
+  }),
+  // why: one job per attempt; the ~3-day retry schedule is ours (domain/webhooks/schedule.ts): a failed
+  // attempt enqueues the next one, delayed. pg-boss retries only a crashed or killed attempt: the job
+  // expires (longer than WEBHOOK_TIMEOUT_MS's 60 s maximum), and the retry claims the delivery again
+  // once its lease ran out (at least once). "short" with (delivery, due) as singleton key: the sweep
+  // re-enqueueing an attempt already waiting is absorbed, while a redelivery (a new due time) is not.
+  "webhook-deliver": spec({
+    name: "webhook-deliver",
+    schema: WebhookDeliverPayloadSchema,
+    queue: { policy: "short", retryLimit: 5, retryDelay: 90, retryBackoff: true, expireInSeconds: 180, notify: true },
+    // why: attempts wait on receivers, not the CPU; perJobResults: one crashing attempt retries alone
+    work: { batchSize: 10, burstWhenBatchFull: true, perJobResults: true, localConcurrency: 2, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
+    singletonKey: (p) => `${p.deliveryId}@${p.due}`,
   }),
 } as const;
 

@@ -1,6 +1,5 @@
 import type { Job } from "pg-boss";
-import { briefingDelivery, createServices, syncContext } from "../composition/services.ts";
-import { resealWebhookSecrets } from "../domain/alerts/webhook-secrets.ts";
+import { briefingDelivery, createServices, syncContext, webhookDelivery } from "../composition/services.ts";
 import { metricsSettings } from "../config/runtime.ts";
 import { boot, failStartup, onShutdown, requireDatabaseUrl, serveMetrics } from "../scripts/process.ts";
 import { QUEUES } from "./catalog.ts";
@@ -9,6 +8,7 @@ import { handleProbeBatch, handleProbeDeadBatch, handleProbeSweep, type ProbeDep
 import { handleBulkRun } from "./handlers/bulk.ts";
 import { workBriefingQueues } from "./handlers/briefing.ts";
 import { workDeliverQueues } from "./handlers/deliver.ts";
+import { workWebhookQueues } from "./handlers/webhooks.ts";
 import { handleSyncJobs, handleSyncSweep, type SyncDeps } from "./handlers/sync.ts";
 
 const { env, logger } = boot("worker");
@@ -17,9 +17,6 @@ try {
   // why: the same composition root as the web process: one set of queue doors and alert wiring
   const services = await createServices({ env, logger, databaseUrl, role: "worker" });
   const { boss } = services;
-  // why: webhook secrets stored in plaintext before they were sealed are sealed before anything signs
-  const sealed = await resealWebhookSecrets({ keyring: services.keyring, rotate: false }, services.db);
-  if (sealed.sealed > 0) logger.info({ sealed: sealed.sealed }, "webhook signing secrets sealed");
   const deps: ProbeDeps = {
     db: services.db,
     logger,
@@ -52,6 +49,7 @@ try {
     { delivery: briefingDelivery(services), db: services.db, queue: services.queues.briefing, logger },
     { schedule: services.queues.briefingSweep },
   );
+  await workWebhookQueues(boss, { ...webhookDelivery(services), logger }, services.queues.webhookDispatch);
   await startMaintenance(boss, { db: services.db, logger });
   const metricsServer = await serveMetrics(metricsSettings(env, "worker"), services, logger);
   logger.info({ intervalMinutes: env.PROBE_INTERVAL_MINUTES }, "worker started");

@@ -57,6 +57,8 @@ export interface Queues {
   syncSweep: QueueDoor<"sync-sweep">;
   briefing: QueueDoor<"briefing">;
   briefingSweep: QueueDoor<"briefing-sweep">;
+  webhookDispatch: QueueDoor<"webhook-dispatch">;
+  webhookDeliver: QueueDoor<"webhook-deliver">;
 }
 
 export function createQueues(boss: PgBoss): Queues {
@@ -69,5 +71,7 @@ export function createQueues(boss: PgBoss): Queues {
     syncSweep: door(boss, "sync-sweep"),
     briefing: door(boss, "briefing"),
     briefingSweep: door(boss, "briefing-sweep"),
+    webhookDispatch: door(boss, "webhook-dispatch"),
+    webhookDeliver: door(boss, "webhook-deliver"),
   };
 }

@@ -11,6 +11,16 @@ import {
 import { createClinicEndpoint, getClinicEndpoint, listClinicsEndpoint } from "./endpoints/clinics.server.ts";
 import { listEventsEndpoint } from "./endpoints/events.server.ts";
 import { listFailureCodes } from "./endpoints/taxonomy.server.ts";
+import {
+  createWebhookSubscriptionEndpoint,
+  deleteWebhookSubscriptionEndpoint,
+  getWebhookSubscriptionEndpoint,
+  listWebhookDeliveriesEndpoint,
+  listWebhookSubscriptionsEndpoint,
+  redeliverWebhookEndpoint,
+  rotateWebhookSecretEndpoint,
+  updateWebhookSubscriptionEndpoint,
+} from "./endpoints/webhooks.server.ts";
 import { createApiRouter } from "./router.server.ts";
 
 /** Every JSON API endpoint, in the order the reference lists them. Add an endpoint here and it is routed and documented. */
@@ -29,6 +39,14 @@ const API_ENDPOINTS: readonly Endpoint[] = [
   latestBriefingEndpoint,
   previewBriefingEndpoint,
   listEventsEndpoint,
+  listWebhookSubscriptionsEndpoint,
+  createWebhookSubscriptionEndpoint,
+  getWebhookSubscriptionEndpoint,
+  updateWebhookSubscriptionEndpoint,
+  deleteWebhookSubscriptionEndpoint,
+  rotateWebhookSecretEndpoint,
+  listWebhookDeliveriesEndpoint,
+  redeliverWebhookEndpoint,
 ];
 
 export const apiRouter = createApiRouter(API_ENDPOINTS);

@@ -39,6 +39,7 @@ export function MainNav({ user }: { user: { name: string; role: UserRole } }) {
         <NavLink to="/campaigns">Campaigns</NavLink>
         <NavLink to="/bulk">Bulk actions</NavLink>
         <NavLink to="/deliveries">Deliveries</NavLink>
+        <NavLink to="/webhooks">Webhooks</NavLink>
         <NavLink to="/audit">Audit log</NavLink>
         <NavLink to="/api-docs">API</NavLink>
         {user.role === "admin" ? <NavLink to="/users">Users</NavLink> : null}

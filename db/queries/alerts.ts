@@ -1,5 +1,5 @@
 import type { DbOrTx } from "../client.ts";
-import { and, asc, count, desc, eq, getTableColumns, gt, inArray, isNotNull, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, gt, inArray, ne, sql, type SQL } from "drizzle-orm";
 import {
   alertDeliveries,
   alertNotifications,
@@ -7,7 +7,6 @@ import {
   clinics,
   emailOutbox,
   reconnectLinks,
-  webhookEndpoints,
   type Alert,
   type NewAlert,
   type NewAlertDelivery,
@@ -108,15 +107,6 @@ export async function getClinicContact({ clinicId }: { clinicId: string }, db: D
   return row;
 }
 
-/** Active webhook receivers, without their secrets (the delivery job reads the secret itself). */
-export async function listActiveWebhookEndpoints(db: DbOrTx): Promise<{ id: string; url: string }[]> {
-  return db
-    .select({ id: webhookEndpoints.id, url: webhookEndpoints.url })
-    .from(webhookEndpoints)
-    .where(eq(webhookEndpoints.active, true))
-    .orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id));
-}
-
 export async function insertNotifications(rows: NewAlertNotification[], db: DbOrTx): Promise<void> {
   if (rows.length) await db.insert(alertNotifications).values(rows);
 }
@@ -178,59 +168,6 @@ export async function allAlertsMuted({ alertIds, now }: { alertIds: readonly str
   return (row?.n ?? 0) === alertIds.length;
 }
 
-const sealedSecretColumns = {
-  id: webhookEndpoints.id,
-  secretCiphertext: webhookEndpoints.secretCiphertext,
-  secretIv: webhookEndpoints.secretIv,
-  secretTag: webhookEndpoints.secretTag,
-  secretKeyId: webhookEndpoints.secretKeyId,
-  legacySecret: webhookEndpoints.legacySecret,
-};
-export type WebhookSecretColumns = Pick<typeof webhookEndpoints.$inferSelect, keyof typeof sealedSecretColumns>;
-
-/** The receiver's URL and its sealed signing secret (opened by domain/alerts/webhook-secrets.ts). */
-export async function getWebhookSigningTarget({ endpointId }: { endpointId: string }, db: DbOrTx) {
-  const [row] = await db
-    .select({ url: webhookEndpoints.url, active: webhookEndpoints.active, ...sealedSecretColumns })
-    .from(webhookEndpoints)
-    .where(eq(webhookEndpoints.id, endpointId));
-  return row;
-}
-
-/** A page of endpoints whose secret is plaintext or sealed under a master key other than `currentKeyId`. */
-export async function listWebhookSecretsToReseal(
-  { currentKeyId, after, limit }: { currentKeyId: string; after: string; limit: number },
-  db: DbOrTx,
-): Promise<WebhookSecretColumns[]> {
-  return db
-    .select(sealedSecretColumns)
-    .from(webhookEndpoints)
-    .where(and(gt(webhookEndpoints.id, after), or(isNotNull(webhookEndpoints.legacySecret), ne(webhookEndpoints.secretKeyId, currentKeyId))))
-    .orderBy(asc(webhookEndpoints.id))
-    .limit(limit);
-}
-
-/**
- * Stores a newly sealed secret, guarded by the form it was read in (plaintext, or the old key id),
- * so a concurrent rotation never overwrites a newer value. False when the row changed meanwhile.
- */
-export async function replaceWebhookSecret(
-  {
-    id,
-    sealed,
-    was,
-  }: { id: string; sealed: { secretCiphertext: Buffer; secretIv: Buffer; secretTag: Buffer; secretKeyId: string }; was: { legacy: true } | { keyId: string } },
-  db: DbOrTx,
-): Promise<boolean> {
-  const guard = "legacy" in was ? isNotNull(webhookEndpoints.legacySecret) : eq(webhookEndpoints.secretKeyId, was.keyId);
-  const rows = await db
-    .update(webhookEndpoints)
-    .set({ ...sealed, legacySecret: null, updatedAt: sql`now()` })
-    .where(and(eq(webhookEndpoints.id, id), guard))
-    .returning({ id: webhookEndpoints.id });
-  return rows.length > 0;
-}
-
 /** Whether a reconnect link can still be used (not used, revoked or expired) when its email goes out. */
 export async function isLinkLive({ linkId, now }: { linkId: string; now: Date }, db: DbOrTx): Promise<boolean> {
   const [row] = await db
@@ -272,7 +209,7 @@ export async function listMessages(
         settledAt: alertNotifications.settledAt,
       })
       .from(alertNotifications)
-      .innerJoin(clinics, eq(clinics.id, alertNotifications.clinicId))
+      .leftJoin(clinics, eq(clinics.id, alertNotifications.clinicId))
       .where(condition)
       .orderBy(desc(alertNotifications.createdAt), desc(alertNotifications.id))
       .limit(pageSize)
@@ -321,38 +258,6 @@ export async function listDeliveryAttempts({ notificationId }: { notificationId:
     .from(alertDeliveries)
     .where(eq(alertDeliveries.notificationId, notificationId))
     .orderBy(asc(alertDeliveries.attempt));
-}
-
-/** Webhook endpoints for the console; never the secrets. */
-export async function listWebhookEndpoints(db: DbOrTx) {
-  return db
-    .select({
-      id: webhookEndpoints.id,
-      url: webhookEndpoints.url,
-      description: webhookEndpoints.description,
-      active: webhookEndpoints.active,
-      createdAt: webhookEndpoints.createdAt,
-    })
-    .from(webhookEndpoints)
-    .orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id));
-}
-
-export async function insertWebhookEndpoint(
-  row: { id: string; url: string; description: string | null; secretCiphertext: Buffer; secretIv: Buffer; secretTag: Buffer; secretKeyId: string },
-  db: DbOrTx,
-): Promise<{ id: string }> {
-  const [created] = await db.insert(webhookEndpoints).values(row).returning({ id: webhookEndpoints.id });
-  if (!created) throw new Error("insert returned no row");
-  return created;
-}
-
-export async function setWebhookEndpointActive({ endpointId, active }: { endpointId: string; active: boolean }, db: DbOrTx): Promise<boolean> {
-  const rows = await db
-    .update(webhookEndpoints)
-    .set({ active, updatedAt: sql`now()` })
-    .where(eq(webhookEndpoints.id, endpointId))
-    .returning({ id: webhookEndpoints.id });
-  return rows.length > 0;
 }
 
 /** Sets an alert's acknowledgement or mute; only unresolved alerts change. */

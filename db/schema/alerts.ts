@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
+import { bigint, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
 import { clinics } from "./clinics.ts";
 import { connections } from "./connections.ts";
 import { bytea, inList } from "./columns.ts";
@@ -70,54 +70,19 @@ export const alerts = pgTable(
   ],
 );
 
-/** Receivers of signed alert webhooks, managed from the console. */
-export const webhookEndpoints = pgTable(
-  "webhook_endpoints",
-  {
-    id: uuid("id").primaryKey().defaultRandom(),
-    url: text("url").notNull(),
-    description: text("description"),
-    /**
-     * The HMAC-SHA256 signing secret we generated and share with the receiver, sealed like an API
-     * key (AES-256-GCM under the master keyring, bound to this row): anyone holding it can forge
-     * alerts the receiver trusts (docs/decisions/0024-secrets-webhooks-hardening.md).
-     */
-    secretCiphertext: bytea("secret_ciphertext"),
-    secretIv: bytea("secret_iv"),
-    secretTag: bytea("secret_tag"),
-    secretKeyId: text("secret_key_id"),
-    /** Plaintext secret of a row created before secrets were sealed; sealed and emptied at start. */
-    legacySecret: text("secret"),
-    active: boolean("active").notNull().default(true),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [
-    check("webhook_endpoints_url_http", sql`${t.url} ~ '^https?://[^\\s]+$'`),
-    check("webhook_endpoints_secret_length", sql`${t.legacySecret} is null or length(${t.legacySecret}) >= 32`),
-    check(
-      "webhook_endpoints_secret_parts_together",
-      sql`(${t.secretCiphertext} is null) = (${t.secretIv} is null) and (${t.secretIv} is null) = (${t.secretTag} is null) and (${t.secretTag} is null) = (${t.secretKeyId} is null)`,
-    ),
-    // why: a row holds its secret in exactly one form; the sealed one once start-up has run
-    check("webhook_endpoints_one_secret", sql`(${t.legacySecret} is null) <> (${t.secretCiphertext} is null)`),
-  ],
-);
-
 /**
  * One message for one target about one alert event (opened, reopened, recovered): rendered when
- * the event happens, so every retry sends the same words. Delivered by one `deliver` job (the queue for every email and webhook).
+ * the event happens, so every retry sends the same words. Delivered by one `deliver` job (the queue
+ * for every email). Rows with channel `webhook` are history: webhooks are event subscriptions now
+ * (db/schema/webhooks.ts, docs/decisions/0048-webhook-subscriptions.md).
  */
 export const alertNotifications = pgTable(
   "alert_notifications",
   {
     id: uuid("id").primaryKey(),
-    clinicId: uuid("clinic_id")
-      .notNull()
-      .references(() => clinics.id, { onDelete: "cascade" }),
-    connectionId: uuid("connection_id")
-      .notNull()
-      .references(() => connections.id, { onDelete: "cascade" }),
+    /** Null for a message about no clinic (a webhook subscription disabled, to each admin). */
+    clinicId: uuid("clinic_id").references(() => clinics.id, { onDelete: "cascade" }),
+    connectionId: uuid("connection_id").references(() => connections.id, { onDelete: "cascade" }),
     // why: one "recovered" message covers every alert the recovery resolved, so it is a list
     // (empty for a reconnect-link email, which is about no alert)
     alertIds: uuid("alert_ids").array().notNull(),
@@ -126,7 +91,6 @@ export const alertNotifications = pgTable(
     audience: text("audience").$type<NotificationAudience>().notNull(),
     /** An email address or a webhook URL. */
     target: text("target").notNull(),
-    webhookEndpointId: uuid("webhook_endpoint_id").references(() => webhookEndpoints.id, { onDelete: "set null" }),
     /** Stored as shown in the console: a reconnect link appears redacted (`/reconnect/…abcd`). */
     content: jsonb("content").$type<Record<string, unknown>>().notNull(),
     /** The reconnect link a reconnect_link email carries. */
@@ -153,7 +117,7 @@ export const alertNotifications = pgTable(
     check("alert_notifications_channel_check", inList(t.channel, DELIVERY_CHANNELS)),
     check("alert_notifications_audience_check", inList(t.audience, NOTIFICATION_AUDIENCES)),
     check("alert_notifications_status_check", inList(t.status, NOTIFICATION_STATUSES)),
-    check("alert_notifications_has_alerts", sql`cardinality(${t.alertIds}) >= 1 or ${t.event} in ('reconnect_link', 'briefing')`),
+    check("alert_notifications_has_alerts", sql`cardinality(${t.alertIds}) >= 1 or ${t.event} in ('reconnect_link', 'briefing', 'webhook_disabled')`),
     check(
       "alert_notifications_token_parts_together",
       sql`(${t.tokenCiphertext} is null) = (${t.tokenIv} is null) and (${t.tokenIv} is null) = (${t.tokenTag} is null) and (${t.tokenTag} is null) = (${t.tokenKeyId} is null)`,
@@ -223,8 +187,6 @@ export const emailOutbox = pgTable(
 
 export type Alert = typeof alerts.$inferSelect;
 export type NewAlert = typeof alerts.$inferInsert;
-export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect;
-export type NewWebhookEndpoint = typeof webhookEndpoints.$inferInsert;
 export type AlertNotification = typeof alertNotifications.$inferSelect;
 export type NewAlertNotification = typeof alertNotifications.$inferInsert;
 export type AlertDelivery = typeof alertDeliveries.$inferSelect;

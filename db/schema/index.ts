@@ -16,3 +16,4 @@ export * from "./briefings.ts";
 export * from "./api-tokens.ts";
 export * from "./api-idempotency.ts";
 export * from "./events.ts";
+export * from "./webhooks.ts";

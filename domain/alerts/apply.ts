@@ -1,14 +1,6 @@
 import { inTransaction, type DbOrTx } from "../../db/client.ts";
 import { randomUUID } from "node:crypto";
-import {
-  getClinicContact,
-  insertNotifications,
-  latestResolvedAlerts,
-  listActiveWebhookEndpoints,
-  resolveAlerts,
-  upsertAlertSighting,
-  type AlertRow,
-} from "../../db/queries/alerts.ts";
+import { getClinicContact, insertNotifications, latestResolvedAlerts, resolveAlerts, upsertAlertSighting, type AlertRow } from "../../db/queries/alerts.ts";
 import type { NewAlertNotification } from "../../db/schema/alerts.ts";
 import type { Brand } from "../brand.ts";
 import { DomainError } from "../errors.ts";
@@ -19,7 +11,7 @@ import { sealReconnectToken } from "../reconnect/email.ts";
 import { createReconnectLink } from "../reconnect/links.ts";
 import { redactReconnectLink } from "../reconnect/tokens.ts";
 import type { Keyring } from "../secrets/key-crypto.ts";
-import { renderEmail, renderWebhook, type AlertSnapshot, type MessageContext } from "./messages.ts";
+import { renderEmail, type AlertSnapshot, type MessageContext } from "./messages.ts";
 import { type AlertEvent, type AlertKind, type EscalationPacket, VENDOR_LABELS } from "../vocabulary.ts";
 
 /**
@@ -31,7 +23,7 @@ import { type AlertEvent, type AlertKind, type EscalationPacket, VENDOR_LABELS }
  *   A mute still running on the resolved alert carries over, so a flapping connection stays quiet.
  * - A muted alert counts repeats and notifies nobody until its date.
  * - A recovery resolves the alerts decide() names and sends ONE "recovered" message per target
- *   (each email recipient, each webhook) covering all of them — unless every one was muted, or
+ *   (each email recipient) covering all of them — unless every one was muted, or
  *   nothing was open (a blip that never alerted recovers silently).
  * - Messages are rendered now and delivered by `deliver` jobs enqueued in the same
  *   transaction as the alert rows: no job for a rolled-back write, no write without its job.
@@ -173,7 +165,6 @@ function snapshot(a: AlertRow): AlertSnapshot {
 async function queueNotifications(input: AlertWorkInput, events: PendingEvent[], tx: DbOrTx, deps: AlertWorkDeps): Promise<number> {
   const clinic = await getClinicContact({ clinicId: input.clinicId }, tx);
   if (!clinic) throw new Error(`clinic ${input.clinicId} not found for alert delivery`);
-  const endpoints = await listActiveWebhookEndpoints(tx);
   const { recipients } = deps;
 
   const rows: NewAlertNotification[] = [];
@@ -250,9 +241,6 @@ async function queueNotifications(input: AlertWorkInput, events: PendingEvent[],
     }
     if (recipients.supportEmail) {
       add({ channel: "email", audience: "support", target: recipients.supportEmail }, (ctx) => renderEmail(ctx, "support"));
-    }
-    for (const endpoint of endpoints) {
-      add({ channel: "webhook", audience: "webhook", target: endpoint.url, webhookEndpointId: endpoint.id }, (ctx) => renderWebhook(ctx));
     }
   }
   if (rows.length === 0) return 0;

@@ -4,7 +4,6 @@ import {
   beginDeliveryAttempt,
   ensureOutboxEmail,
   getNotification,
-  getWebhookSigningTarget,
   isLinkLive,
   markOutboxEmail,
   noteNotificationError,
@@ -15,10 +14,7 @@ import { unsealReconnectToken } from "../reconnect/email.ts";
 import { revealReconnectLink } from "../reconnect/tokens.ts";
 import { KeyCryptoError, type Keyring } from "../secrets/key-crypto.ts";
 import type { EmailSender } from "./email.ts";
-import { EmailContentSchema, WebhookContentSchema } from "./messages.ts";
-import { postWebhook } from "./webhook.ts";
-import { openWebhookSecret } from "./webhook-secrets.ts";
-import type { WebhookTargetPolicy } from "./webhook-target.ts";
+import { EmailContentSchema } from "./messages.ts";
 import type { DeliveryAttemptStatus, NotificationStatus } from "../vocabulary.ts";
 
 /**
@@ -34,12 +30,8 @@ export interface DeliveryDeps {
   fromEmail: string;
   /** The display name on clinic-facing emails: the vendor's product (BRAND_PRODUCT_NAME), never "Relink". */
   fromName?: string;
-  webhookTimeoutMs: number;
-  /** Opens the receivers' sealed signing secrets. */
+  /** Opens the reconnect-link tokens sealed on link emails. */
   keyring: Keyring;
-  /** Where receivers may be (config/runtime.ts webhookTargetPolicy); default strict. */
-  webhookTargets?: WebhookTargetPolicy;
-  fetchImpl?: typeof fetch;
   now?: () => Date;
 }
 
@@ -101,7 +93,13 @@ export async function deliverNotification({ notificationId }: { notificationId: 
     return settle("suppressed", "the reconnect link was used, revoked or expired before the email went out");
   }
   // why: support muted the alert after this message was queued; recoveries are filtered when queued
-  if (n.event !== "recovered" && n.event !== "reconnect_link" && n.event !== "briefing" && (await allAlertsMuted({ alertIds: n.alertIds, now: now() }, db))) {
+  if (
+    n.event !== "recovered" &&
+    n.event !== "reconnect_link" &&
+    n.event !== "briefing" &&
+    n.event !== "webhook_disabled" &&
+    (await allAlertsMuted({ alertIds: n.alertIds, now: now() }, db))
+  ) {
     await record("suppressed", { error: "alert muted" });
     return settle("suppressed", "alert muted before delivery");
   }
@@ -156,35 +154,10 @@ export async function deliverNotification({ notificationId }: { notificationId: 
     }
   }
 
-  const content = WebhookContentSchema.safeParse(n.content);
-  if (!content.success) return fail("stored webhook content is unreadable", {}, false);
-  const endpoint = n.webhookEndpointId ? await getWebhookSigningTarget({ endpointId: n.webhookEndpointId }, db) : undefined;
-  if (!endpoint || !endpoint.active) {
-    await record("suppressed", { error: "webhook endpoint removed or deactivated" });
-    return settle("suppressed", "webhook endpoint removed or deactivated");
-  }
-  let secret: string;
-  try {
-    secret = openWebhookSecret(deps.keyring, endpoint);
-  } catch {
-    // why: our own configuration fault (master key), never retried against the receiver; the
-    // message names no key material
-    return fail("the receiver's signing secret cannot be opened with the configured master keys", {}, false);
-  }
-  const posted = await postWebhook(
-    { url: n.target, secret },
-    content.data.body,
-    { event: `alert.${n.event}`, deliveryId: notificationId },
-    {
-      timeoutMs: deps.webhookTimeoutMs,
-      now: now(),
-      ...(deps.webhookTargets ? { targets: deps.webhookTargets } : {}),
-      ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}),
-    },
-  );
-  if (!posted.ok) return fail(posted.error ?? "webhook failed", { httpStatus: posted.httpStatus, durationMs: posted.durationMs });
-  await record("delivered", { httpStatus: posted.httpStatus, durationMs: posted.durationMs });
-  return settle("delivered");
+  // why: alert webhooks became event subscriptions (domain/webhooks, docs/decisions/0048); an old
+  // queued webhook row is settled by that migration, so this only meets a row written by a stale process
+  await record("suppressed", { error: "webhook receivers were replaced by webhook subscriptions" });
+  return settle("suppressed", "webhook receivers were replaced by webhook subscriptions");
 }
 
 /** Called from the dead-letter queue: retries are exhausted, the notification failed for good. */

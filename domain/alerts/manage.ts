@@ -1,23 +1,10 @@
-import { randomUUID } from "node:crypto";
 import type { DbOrTx } from "../../db/client.ts";
-import { z } from "zod";
 import { recordAudit } from "../../db/queries/audit.ts";
-import {
-  acknowledgeUnresolvedAlerts,
-  insertWebhookEndpoint,
-  setWebhookEndpointActive,
-  unmuteUnresolvedAlert,
-  updateUnresolvedAlert,
-  type AlertRow,
-} from "../../db/queries/alerts.ts";
+import { acknowledgeUnresolvedAlerts, unmuteUnresolvedAlert, updateUnresolvedAlert, type AlertRow } from "../../db/queries/alerts.ts";
 import { DomainError } from "../errors.ts";
-import type { Keyring } from "../secrets/key-crypto.ts";
-import { generateWebhookSecret } from "./webhook.ts";
-import { sealWebhookSecret } from "./webhook-secrets.ts";
-import { STRICT_WEBHOOK_TARGETS, webhookTargetProblem, type WebhookTargetPolicy } from "./webhook-target.ts";
 
 /**
- * What support does to alerts and webhook endpoints from the console. Each write and its audit
+ * What support does to alerts from the console. Each write and its audit
  * entry commit together. Functions return null for an alert that does not exist or is already
  * resolved (a resolved incident is history; a recurrence is a new alert).
  */
@@ -30,15 +17,6 @@ export interface Actor {
 
 // why: at most a year ahead, so nothing is silenced forever by a typo in a date field
 const MAX_MUTE_DAYS = 366;
-
-export const WebhookEndpointInputSchema = z.object({
-  url: z
-    .url({ protocol: /^https?$/ })
-    .max(2000)
-    // why: zod 4 runs refinements after a failed check too; an unparsable URL has already been reported
-    .refine((u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password), "must not contain credentials"),
-  description: z.string().trim().max(200).optional(),
-});
 
 export async function acknowledgeAlert(
   { alertId, actor, now = new Date() }: { alertId: string; actor: Actor; now?: Date },
@@ -123,52 +101,5 @@ export async function unmuteAlert({ alertId, actor }: { alertId: string; actor: 
       tx,
     );
     return row;
-  });
-}
-
-/**
- * Registers a receiver. The secret is returned once, to show the admin; lists never include it,
- * and it is stored sealed. Throws a DomainError on the URL field when the URL is
- * not https in production or points at a loopback, private or link-local address.
- */
-export async function createWebhookEndpoint(
-  {
-    input,
-    actor,
-    keyring,
-    targets = STRICT_WEBHOOK_TARGETS,
-  }: { input: z.input<typeof WebhookEndpointInputSchema>; actor: Actor; keyring: Keyring; targets?: WebhookTargetPolicy },
-  db: DbOrTx,
-): Promise<{ id: string; url: string; secret: string }> {
-  const parsed = WebhookEndpointInputSchema.parse(input);
-  const problem = await webhookTargetProblem(parsed.url, targets);
-  if (problem) throw new DomainError(400, problem, { field: "url", code: "webhook_target_refused" });
-  const secret = generateWebhookSecret();
-  // why: the id is chosen first so the ciphertext can be bound to its row
-  const id = randomUUID();
-  return db.transaction(async (tx) => {
-    await insertWebhookEndpoint({ id, url: parsed.url, description: parsed.description || null, ...sealWebhookSecret(keyring, id, secret) }, tx);
-    // why: the audit entry names the endpoint, never its secret
-    await recordAudit(
-      { actorUserId: actor.userId, actorLabel: actor.label, action: "webhook.create", clinicId: null, details: { endpointId: id, url: parsed.url } },
-      tx,
-    );
-    return { id, url: parsed.url, secret };
-  });
-}
-
-export async function setWebhookEndpointEnabled(
-  { endpointId, active, actor }: { endpointId: string; active: boolean; actor: Actor },
-  db: DbOrTx,
-): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const changed = await setWebhookEndpointActive({ endpointId, active }, tx);
-    if (changed) {
-      await recordAudit(
-        { actorUserId: actor.userId, actorLabel: actor.label, action: active ? "webhook.enable" : "webhook.disable", clinicId: null, details: { endpointId } },
-        tx,
-      );
-    }
-    return changed;
   });
 }

@@ -49,13 +49,7 @@ export const EmailContentSchema = z.object({
   text: z.string(),
   html: z.string(),
 });
-export const WebhookContentSchema = z.object({
-  kind: z.literal("webhook"),
-  /** The exact bytes to sign and send; a string because jsonb would reorder the keys. */
-  body: z.string(),
-});
 export type EmailContent = z.infer<typeof EmailContentSchema>;
-export type WebhookContent = z.infer<typeof WebhookContentSchema>;
 // ---- a tiny block model, so the text and HTML versions can never say different things
 
 type Block =
@@ -310,65 +304,29 @@ export function renderEmail(ctx: MessageContext, audience: "clinic_admin" | "sup
   };
 }
 
-interface AlertWebhookBody {
-  id: string;
-  type: `alert.${AlertEvent}`;
-  occurredAt: string;
-  clinic: { id: string; name: string };
-  connection: { id: string; vendor: string; region: string; state: string | null };
-  alerts: {
-    id: string;
-    kind: AlertKind;
-    title: string;
-    status: AlertStatus;
-    count: number;
-    failureCode: string | null;
-    failureTitle: string | null;
-    firstSeenAt: string;
-    lastSeenAt: string;
-    resolvedAt: string | null;
-  }[];
-  failure: { code: string; title: string; whoActs: string; transient: boolean; supportMessage: string; suggestedAction: string } | null;
-  escalation: EscalationPacket;
-  escalationText: string;
-  consoleUrl: string | null;
-}
-
-export function renderWebhook(ctx: MessageContext): WebhookContent {
-  const c = ctx.event === "recovered" ? null : code(primary(ctx).packet);
-  const packet = ctx.event === "recovered" ? ctx.packet : primary(ctx).packet;
-  const info = c ? TAXONOMY[c] : null;
-  const body: AlertWebhookBody = {
-    id: ctx.notificationId,
-    type: `alert.${ctx.event}`,
-    occurredAt: ctx.now.toISOString(),
-    clinic: { id: ctx.clinic.id, name: ctx.clinic.name },
-    connection: { id: ctx.connectionId, vendor: ctx.packet.vendor, region: ctx.packet.region, state: ctx.packet.state },
-    alerts: ctx.alerts.map((a) => ({
-      id: a.id,
-      kind: a.kind,
-      title: ALERT_KIND_LABELS[a.kind],
-      status: a.status,
-      count: a.count,
-      failureCode: a.packet.failureCode,
-      failureTitle: a.packet.failureTitle,
-      firstSeenAt: a.firstSeenAt.toISOString(),
-      lastSeenAt: a.lastSeenAt.toISOString(),
-      resolvedAt: a.resolvedAt ? a.resolvedAt.toISOString() : null,
-    })),
-    failure: info
-      ? {
-          code: info.code,
-          title: info.title,
-          whoActs: info.whoActs,
-          transient: info.transient,
-          supportMessage: info.supportMessage,
-          suggestedAction: info.suggestedAction,
-        }
-      : null,
-    escalation: packet,
-    escalationText: escalationText(packet),
-    consoleUrl: ctx.consoleUrl ? `${ctx.consoleUrl.replace(/\/+$/, "")}/clinics/${ctx.clinic.id}` : null,
-  };
-  return { kind: "webhook", body: JSON.stringify(body) };
+/**
+ * To each admin: a webhook subscription was disabled after sustained failure
+ * (docs/decisions/0048-webhook-subscriptions.md). Names the URL, never the secret.
+ */
+export function renderWebhookDisabledEmail({
+  url,
+  reason,
+  subscriptionId,
+  consoleUrl,
+}: {
+  url: string;
+  reason: string;
+  subscriptionId: string;
+  consoleUrl?: string | null;
+}): EmailContent {
+  const page = consoleUrl ? `${consoleUrl.replace(/\/+$/, "")}/webhooks/${subscriptionId}` : null;
+  const blocks: Block[] = [
+    { type: "p", text: `Relink stopped sending webhooks to ${oneLine(url)}: ${oneLine(reason)}` },
+    {
+      type: "p",
+      text: "Events keep being recorded while it is disabled. Once the receiver answers again, re-enable the subscription: waiting deliveries resume, and the events that arrived meanwhile are delivered too.",
+    },
+    ...(page ? [{ type: "link" as const, label: "Open the subscription", href: page, primary: true }] : []),
+  ];
+  return { kind: "email", subject: oneLine(`[Relink] Webhook disabled: ${url}`), text: toText(blocks), html: toHtml(blocks) };
 }

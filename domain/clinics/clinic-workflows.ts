@@ -83,7 +83,8 @@ export async function resendReconnectLink(
   deps: LinkSendDeps & { db: Db },
 ) {
   const message = await getLinkMessage({ notificationId }, deps.db);
-  if (!message || message.audience !== "clinic_admin") throw new DomainError(404, "No clinic email with a reconnect link has that id.", { code: "not_found" });
+  if (!message || message.audience !== "clinic_admin" || !message.clinicId)
+    throw new DomainError(404, "No clinic email with a reconnect link has that id.", { code: "not_found" });
   const { clinic, connection } = await clinicWithConnection(message.clinicId, deps.db);
   return createClinicReconnectLink({ clinic, vendor: connection.vendor, purpose: message.purpose, email: true, actor, publicUrl, ttlHours }, deps);
 }

@@ -1,22 +1,14 @@
-import http from "node:http";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { asc, eq } from "drizzle-orm";
 import type { Job, PgBoss } from "pg-boss";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listDeliveryAttempts } from "../../db/queries/alerts.ts";
-import { alertNotifications, emailOutbox, webhookEndpoints } from "../../db/schema/index.ts";
+import { alertNotifications, emailOutbox } from "../../db/schema/index.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../../domain/alerts/apply.ts";
 import { deliverNotification, type DeliveryDeps } from "../../domain/alerts/deliver.ts";
 import { smtpEmailSender, type EmailSender } from "../../domain/alerts/email.ts";
-import { createWebhookEndpoint, muteAlert, setWebhookEndpointEnabled } from "../../domain/alerts/manage.ts";
-import {
-  WEBHOOK_EVENT_HEADER,
-  WEBHOOK_ID_HEADER,
-  WEBHOOK_SIGNATURE_HEADER,
-  WEBHOOK_TIMESTAMP_HEADER,
-  verifyWebhookSignature,
-} from "../../domain/alerts/webhook.ts";
+import { muteAlert } from "../../domain/alerts/manage.ts";
 import { startBoss } from "../../workers/boss.ts";
 import { QUEUES } from "../../workers/catalog.ts";
 import { handleDeliverBatch, handleDeliverDeadBatch } from "../../workers/handlers/deliver.ts";
@@ -25,24 +17,6 @@ import { keyringFromConfig } from "../../domain/connections/key-storage.ts";
 import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 import { makeConnection, makeUser, minutes, recovery, sighting, silentLogger, waitFor } from "./alerts-fixtures.ts";
-
-// ---- a real webhook receiver on 127.0.0.1: records raw bodies, answers by path
-
-interface Received {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  rawBody: Buffer;
-}
-const received: Received[] = [];
-const receiver = http.createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on("data", (c: Buffer) => chunks.push(c));
-  req.on("end", () => {
-    received.push({ path: req.url ?? "", headers: req.headers, rawBody: Buffer.concat(chunks) });
-    if (req.url === "/ok") res.writeHead(204).end();
-    else res.writeHead(500, { "Content-Type": "text/plain" }).end("receiver exploded");
-  });
-});
 
 // ---- a minimal SMTP server, so nodemailer's real SMTP path is exercised
 
@@ -101,25 +75,21 @@ async function listen(server: net.Server): Promise<number> {
 let t: TestDatabase;
 let boss: PgBoss;
 let email: EmailSender;
-let receiverUrl: string;
 let delivery: DeliveryDeps & { logger: typeof silentLogger };
 let work: AlertWorkDeps;
 const DELIVER = QUEUES.deliver.name;
 const DEAD = QUEUES["deliver-dead"].name;
 const RETRY_LIMIT = 2;
 const keyring = keyringFromConfig(generateMasterKey(), "k1");
-// why: the receiver runs on this machine; delivery refuses loopback unless told (WEBHOOK_ALLOW_PRIVATE_TARGETS)
-const loopbackTargets = { allowPrivate: true, requireHttps: false };
 
 beforeAll(async () => {
-  const [receiverPort, smtpPort, db] = await Promise.all([listen(receiver), listen(smtp), createTestDatabase()]);
+  const [smtpPort, db] = await Promise.all([listen(smtp), createTestDatabase()]);
   t = db;
-  receiverUrl = `http://127.0.0.1:${receiverPort}`;
   email = smtpEmailSender(`smtp://127.0.0.1:${smtpPort}`, { timeoutMs: 5000 });
   boss = await startBoss({ databaseUrl: t.url, logger: silentLogger, role: "worker" });
   // why: the catalog's backoff (15 s doubling) would take hours to dead-letter; same queue, faster retries
   await boss.updateQueue(DELIVER, { retryLimit: RETRY_LIMIT, retryDelay: 1, retryBackoff: true, retryDelayMax: 2 });
-  delivery = { db: t.db, email, fromEmail: "alerts@relink.test", webhookTimeoutMs: 3000, keyring, webhookTargets: loopbackTargets, logger: silentLogger };
+  delivery = { db: t.db, email, fromEmail: "alerts@relink.test", keyring, logger: silentLogger };
   work = { queue: createQueues(boss).deliver, recipients: { emailClinicAdmin: true, supportEmail: "support@vendor.example", consoleUrl: null } };
   // the catalog's handlers and work options, polling faster so retries are picked up promptly
   const fast = { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 };
@@ -130,7 +100,7 @@ afterAll(async () => {
   await boss?.stop({ graceful: false });
   email?.close();
   for (const s of smtpSockets) s.destroy();
-  await Promise.all([new Promise((r) => receiver.close(r)), new Promise((r) => smtp.close(r))]);
+  await new Promise((r) => smtp.close(r));
   await t?.drop();
 });
 
@@ -157,49 +127,19 @@ async function jobState(queue: string, id: string, state: string) {
 }
 
 describe("alert delivery through pg-boss", () => {
-  // why: endpoints are fleet-wide; each test registers its own receiver and must not inherit another's
-  beforeEach(async () => {
-    await t.db.update(webhookEndpoints).set({ active: false });
-  });
-
-  it("delivers emails over SMTP and a webhook a receiver can verify; a tampered body fails verification", async () => {
-    const agent = await makeUser(t);
-    const endpoint = await createWebhookEndpoint({ input: { url: `${receiverUrl}/ok` }, actor: agent, keyring, targets: loopbackTargets }, t.db);
+  it("delivers emails over SMTP to the clinic admin and to support, recorded in the outbox as sent", async () => {
     const c = await makeConnection(t);
     const T0 = new Date();
     const { deliveriesQueued } = await applyAlertWork(sighting(c, "connection_needs_action", T0), t.db, work);
-    expect(deliveriesQueued).toBe(3);
+    expect(deliveriesQueued).toBe(2);
 
-    const rows = await settled(c.connection.id, 3);
-    expect(rows.map((r) => [r.channel, r.status, r.attempts])).toEqual(
-      expect.arrayContaining([
-        ["email", "delivered", 1],
-        ["email", "delivered", 1],
-        ["webhook", "delivered", 1],
-      ]),
-    );
+    const rows = await settled(c.connection.id, 2);
+    expect(rows.map((r) => [r.channel, r.status, r.attempts])).toEqual([
+      ["email", "delivered", 1],
+      ["email", "delivered", 1],
+    ]);
     // why: the handler settles the notification just before pg-boss completes its job
     for (const r of rows) await jobState(DELIVER, r.jobId!, "completed");
-
-    // the webhook: signed over `${timestamp}.${rawBody}`, verifiable by the receiver, and only that body
-    const hook = received.find((r) => r.headers[WEBHOOK_ID_HEADER.toLowerCase()] === rows.find((n) => n.channel === "webhook")!.id)!;
-    expect(hook).toBeDefined();
-    const ts = String(hook.headers[WEBHOOK_TIMESTAMP_HEADER.toLowerCase()]);
-    const sig = String(hook.headers[WEBHOOK_SIGNATURE_HEADER.toLowerCase()]);
-    expect(sig).toMatch(/^v1=[0-9a-f]{64}$/);
-    expect(hook.headers[WEBHOOK_EVENT_HEADER.toLowerCase()]).toBe("alert.opened");
-    expect(hook.headers["content-type"]).toBe("application/json");
-    // why: the secret as shown once to the admin, which is what the receiver holds
-    const secret = endpoint.secret;
-    expect(verifyWebhookSignature(secret, ts, hook.rawBody, sig)).toEqual({ ok: true });
-    const tampered = Buffer.from(hook.rawBody.toString("utf8").replace('"count":1', '"count":2'));
-    expect(tampered.equals(hook.rawBody)).toBe(false);
-    expect(verifyWebhookSignature(secret, ts, tampered, sig)).toEqual({ ok: false, reason: "mismatch" });
-    expect(verifyWebhookSignature("whsec_someone-elses-secret-0000000000", ts, hook.rawBody, sig)).toEqual({ ok: false, reason: "mismatch" });
-    expect(verifyWebhookSignature(secret, Number(ts) - 3600, hook.rawBody, sig)).toEqual({ ok: false, reason: "stale" });
-    const body = JSON.parse(hook.rawBody.toString("utf8"));
-    expect(body).toMatchObject({ type: "alert.opened", clinic: { id: c.clinic.id }, escalation: { keyHint: "••••9f3a (au2)" } });
-    expect(hook.rawBody.toString("utf8")).not.toContain(secret);
 
     // the emails: through SMTP to the clinic admin and to support, recorded in the outbox as sent
     const toAdmin = mailbox.find((m) => m.to.some((to) => to.includes(c.clinic.adminEmail!)));
@@ -212,23 +152,23 @@ describe("alert delivery through pg-boss", () => {
     expect(mine.every((o) => o.sentAt !== null && o.error === null)).toBe(true);
     expect(mine.find((o) => o.to === c.clinic.adminEmail)?.subject).toMatch(/^Action needed: reconnect Cliniko to Clinic Connect/);
 
-    const attempts = await listDeliveryAttempts({ notificationId: rows.find((n) => n.channel === "webhook")!.id }, t.db);
-    expect(attempts).toEqual([expect.objectContaining({ attempt: 1, status: "delivered", httpStatus: 204, event: "opened" })]);
+    const attempts = await listDeliveryAttempts({ notificationId: rows[0]!.id }, t.db);
+    expect(attempts).toEqual([expect.objectContaining({ attempt: 1, status: "delivered", httpStatus: null, event: "opened" })]);
 
     // recovery: one more message per target, none for the repeat in between
     await applyAlertWork(sighting(c, "connection_needs_action", minutes(T0, 5)), t.db, work);
     await applyAlertWork(recovery(c, minutes(T0, 10)), t.db, work);
-    const after = await settled(c.connection.id, 6);
-    expect(after.filter((n) => n.event === "recovered").map((n) => n.status)).toEqual(["delivered", "delivered", "delivered"]);
-    expect(await setWebhookEndpointEnabled({ endpointId: endpoint.id, active: false, actor: agent }, t.db)).toBe(true);
+    const after = await settled(c.connection.id, 4);
+    expect(after.filter((n) => n.event === "recovered").map((n) => n.status)).toEqual(["delivered", "delivered"]);
   });
 
-  it("a failing receiver is retried with backoff, every attempt recorded, then dead-lettered and marked failed", async () => {
-    const agent = await makeUser(t);
-    const endpoint = await createWebhookEndpoint({ input: { url: `${receiverUrl}/fail` }, actor: agent, keyring, targets: loopbackTargets }, t.db);
+  it("a failing mail server is retried with backoff, every attempt recorded, then dead-lettered and marked failed", async () => {
+    // why: the handlers read `delivery` when they run; nothing listens on port 1, so every SMTP attempt fails
+    const working = delivery;
+    delivery = { ...working, email: smtpEmailSender("smtp://127.0.0.1:1", { timeoutMs: 1000 }) };
     const c = await makeConnection(t, { adminEmail: null });
-    const noEmail: AlertWorkDeps = { ...work, recipients: { emailClinicAdmin: false, supportEmail: null, consoleUrl: null } };
-    const { deliveriesQueued } = await applyAlertWork(sighting(c, "connection_needs_action", new Date()), t.db, noEmail);
+    const supportOnly: AlertWorkDeps = { ...work, recipients: { emailClinicAdmin: false, supportEmail: "support@vendor.example", consoleUrl: null } };
+    const { deliveriesQueued } = await applyAlertWork(sighting(c, "connection_needs_action", new Date()), t.db, supportOnly);
     expect(deliveriesQueued).toBe(1);
 
     const [n] = await waitFor("the dead-letter handler to mark it failed", async () => {
@@ -236,12 +176,12 @@ describe("alert delivery through pg-boss", () => {
       return rows[0]?.status === "failed" ? rows : undefined;
     });
     expect(n!.attempts).toBe(RETRY_LIMIT + 1);
-    expect(n!.lastError).toMatch(/^gave up after 3 attempts: HTTP 500: receiver exploded/);
+    expect(n!.lastError).toMatch(/^gave up after 3 attempts: SMTP: /);
     const attempts = await listDeliveryAttempts({ notificationId: n!.id }, t.db);
-    expect(attempts.map((a) => [a.attempt, a.status, a.httpStatus])).toEqual([
-      [1, "failed", 500],
-      [2, "failed", 500],
-      [3, "failed", 500],
+    expect(attempts.map((a) => [a.attempt, a.status])).toEqual([
+      [1, "failed"],
+      [2, "failed"],
+      [3, "failed"],
     ]);
     // backoff: the attempts are spread out, not fired back to back
     expect(attempts[2]!.at.getTime() - attempts[0]!.at.getTime()).toBeGreaterThanOrEqual(900);
@@ -251,21 +191,7 @@ describe("alert delivery through pg-boss", () => {
     expect(dead).toHaveLength(1);
     await jobState(DEAD, dead[0]!.id, "completed");
 
-    // the receiver saw the same delivery id every time, each validly signed
-    const posts = received.filter((r) => r.headers[WEBHOOK_ID_HEADER.toLowerCase()] === n!.id);
-    expect(posts).toHaveLength(3);
-    // why: the secret as shown once to the admin, which is what the receiver holds
-    const secret = endpoint.secret;
-    for (const p of posts) {
-      const v = verifyWebhookSignature(
-        secret,
-        String(p.headers[WEBHOOK_TIMESTAMP_HEADER.toLowerCase()]),
-        p.rawBody,
-        String(p.headers[WEBHOOK_SIGNATURE_HEADER.toLowerCase()]),
-      );
-      expect(v.ok).toBe(true);
-    }
-    expect(new Set(posts.map((p) => p.rawBody.toString("utf8"))).size).toBe(1);
+    delivery = working;
   });
 });
 
@@ -281,7 +207,7 @@ describe("delivering one notification", () => {
     const c = await makeConnection(t);
     await applyAlertWork(sighting(c, "no_patients_visible", new Date(), "no_patients_visible"), t.db, recordOnly);
     const [n] = await notificationsOf(c.connection.id);
-    const deps: DeliveryDeps = { db: t.db, email: null, fromEmail: "alerts@relink.test", webhookTimeoutMs: 1000, keyring };
+    const deps: DeliveryDeps = { db: t.db, email: null, fromEmail: "alerts@relink.test", keyring };
     expect(await deliverNotification({ notificationId: n!.id }, deps)).toBe("outboxed");
     expect(await deliverNotification({ notificationId: n!.id }, deps)).toBe("skipped");
     const [row] = await t.db.select().from(emailOutbox).where(eq(emailOutbox.notificationId, n!.id));
@@ -304,7 +230,6 @@ describe("delivering one notification", () => {
       db: t.db,
       email: { send: async (m) => (sent.push(m), { messageId: "x" }), close: () => {} },
       fromEmail: "alerts@relink.test",
-      webhookTimeoutMs: 1000,
       keyring,
     };
     expect(await deliverNotification({ notificationId: n!.id }, deps)).toBe("suppressed");

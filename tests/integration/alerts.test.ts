@@ -3,13 +3,11 @@ import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertNotifications, alerts, auditLog } from "../../db/schema/index.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../../domain/alerts/apply.ts";
-import { acknowledgeAlert, createWebhookEndpoint, muteAlert, unmuteAlert } from "../../domain/alerts/manage.ts";
-import { EmailContentSchema, WebhookContentSchema } from "../../domain/alerts/messages.ts";
+import { acknowledgeAlert, muteAlert, unmuteAlert } from "../../domain/alerts/manage.ts";
+import { EmailContentSchema } from "../../domain/alerts/messages.ts";
 import { startBoss } from "../../workers/boss.ts";
 import { QUEUES } from "../../workers/catalog.ts";
 import { createQueues } from "../../workers/queues.ts";
-import { keyringFromConfig } from "../../domain/connections/key-storage.ts";
-import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { createTestDatabase, pgErrorOf, type TestDatabase } from "../support/db.ts";
 import { failurePacket, makeConnection, makeUser, minutes, recovery, sighting, silentLogger } from "./alerts-fixtures.ts";
 
@@ -27,11 +25,6 @@ beforeAll(async () => {
     queue: createQueues(boss).deliver,
     recipients: { emailClinicAdmin: true, supportEmail: "support@vendor.example", consoleUrl: "https://relink.test" },
   };
-  const agent = await makeUser(t);
-  await createWebhookEndpoint(
-    { input: { url: "https://hooks.vendor.example/relink", description: "ops" }, actor: agent, keyring: keyringFromConfig(generateMasterKey(), "k1") },
-    t.db,
-  );
 });
 afterAll(async () => {
   await boss?.stop({ graceful: false });
@@ -51,11 +44,11 @@ async function jobsFor(notifications: { jobId: string | null; id: string }[]) {
 }
 
 describe("alert rules", () => {
-  it("archival opens one alert with three messages; repeats are counted, never re-sent", async () => {
+  it("archival opens one alert with two emails (webhooks are event subscriptions now); repeats are counted, never re-sent", async () => {
     const c = await makeConnection(t);
     const first = await applyAlertWork(sighting(c, "connection_needs_action", T0), t.db, deps);
     expect(first.opened).toHaveLength(1);
-    expect(first).toMatchObject({ reopened: [], repeated: [], resolved: [], deliveriesQueued: 3 });
+    expect(first).toMatchObject({ reopened: [], repeated: [], resolved: [], deliveriesQueued: 2 });
 
     const second = await applyAlertWork(sighting(c, "connection_needs_action", minutes(T0, 5)), t.db, deps);
     const third = await applyAlertWork(sighting(c, "connection_needs_action", minutes(T0, 10)), t.db, deps);
@@ -72,11 +65,10 @@ describe("alert rules", () => {
       [
         ["email", "clinic_admin", c.clinic.adminEmail, "opened"],
         ["email", "support", "support@vendor.example", "opened"],
-        ["webhook", "webhook", "https://hooks.vendor.example/relink", "opened"],
       ].sort(),
     );
     const jobs = await jobsFor(sent);
-    expect(jobs).toHaveLength(3);
+    expect(jobs).toHaveLength(2);
     expect(jobs.map((j) => j.data.notificationId).sort()).toEqual(sent.map((n) => n.id).sort());
 
     // support gets the playbook and the escalation packet; the clinic gets plain words and its own steps
@@ -89,27 +81,24 @@ describe("alert rules", () => {
     expect(clinic.text).toContain("no longer accepts this API key");
     expect(clinic.text).toContain("My Info");
     expect(clinic.text).not.toContain("Escalation packet");
-    const hook = JSON.parse(WebhookContentSchema.parse(sent.find((n) => n.channel === "webhook")!.content).body);
-    expect(hook).toMatchObject({ type: "alert.opened", clinic: { id: c.clinic.id }, failure: { code: "auth_rejected" } });
-    expect(hook.alerts).toEqual([expect.objectContaining({ id: first.opened[0], kind: "connection_needs_action", count: 1 })]);
   });
 
   it("recovery resolves every open alert and sends ONE recovered message per target", async () => {
     const c = await makeConnection(t);
     const a = await applyAlertWork(sighting(c, "connection_needs_action", T0), t.db, deps);
     const b = await applyAlertWork({ ...sighting(c, "degraded_too_long", minutes(T0, 1), "vendor_unavailable") }, t.db, deps);
-    expect(a.deliveriesQueued + b.deliveriesQueued).toBe(6);
+    expect(a.deliveriesQueued + b.deliveriesQueued).toBe(4);
 
     const rec = await applyAlertWork(recovery(c, minutes(T0, 30)), t.db, deps);
     expect(rec.resolved.sort()).toEqual([...a.opened, ...b.opened].sort());
-    expect(rec.deliveriesQueued).toBe(3);
+    expect(rec.deliveriesQueued).toBe(2);
     const rows = await alertsOf(c.connection.id);
     expect(rows.every((r) => r.status === "resolved" && r.resolvedAt?.getTime() === minutes(T0, 30).getTime())).toBe(true);
 
     const recovered = (await notificationsOf(c.connection.id)).filter((n) => n.event === "recovered");
-    expect(recovered).toHaveLength(3);
+    expect(recovered).toHaveLength(2);
     for (const n of recovered) expect(n.alertIds.sort()).toEqual(rec.resolved.sort());
-    expect(await jobsFor(recovered)).toHaveLength(3);
+    expect(await jobsFor(recovered)).toHaveLength(2);
     const support = EmailContentSchema.parse(recovered.find((n) => n.audience === "support")!.content);
     expect(support.subject).toMatch(/^\[Relink\] Recovered: /);
     expect(support.text).toContain("Trouble lasted 30 min");
@@ -135,7 +124,7 @@ describe("alert rules", () => {
     const first = await applyAlertWork(sighting(c, "connection_needs_action", T0), t.db, deps);
     await applyAlertWork(recovery(c, minutes(T0, 20)), t.db, deps);
     const again = await applyAlertWork(sighting(c, "connection_needs_action", minutes(T0, 60)), t.db, deps);
-    expect(again).toMatchObject({ opened: [], repeated: [], deliveriesQueued: 3 });
+    expect(again).toMatchObject({ opened: [], repeated: [], deliveriesQueued: 2 });
     expect(again.reopened).toHaveLength(1);
     expect(again.reopened[0]).not.toBe(first.opened[0]);
 
@@ -143,7 +132,7 @@ describe("alert rules", () => {
     expect(old).toMatchObject({ id: first.opened[0], status: "resolved", count: 1 });
     expect(fresh).toMatchObject({ id: again.reopened[0], status: "open", count: 1, reopenedFromId: old!.id, firstSeenAt: minutes(T0, 60) });
     const reopened = (await notificationsOf(c.connection.id)).filter((n) => n.event === "reopened");
-    expect(reopened).toHaveLength(3);
+    expect(reopened).toHaveLength(2);
     expect(EmailContentSchema.parse(reopened.find((n) => n.audience === "support")!.content).subject).toMatch(/Again: /);
   });
 
@@ -173,7 +162,7 @@ describe("alert rules", () => {
     expect(afterMute).toMatchObject({ status: "open", mutedUntil: null, count: 2 });
 
     // only the very first opening ever produced messages
-    expect((await notificationsOf(c.connection.id)).map((n) => n.event)).toEqual(["opened", "opened", "opened"]);
+    expect((await notificationsOf(c.connection.id)).map((n) => n.event)).toEqual(["opened", "opened"]);
     const audit = await t.db
       .select()
       .from(auditLog)
@@ -187,7 +176,7 @@ describe("alert rules", () => {
     const agent = await makeUser(t);
     const first = await applyAlertWork(sighting(c, "no_patients_visible", T0, "no_patients_visible"), t.db, deps);
     await muteAlert({ alertId: first.opened[0]!, until: minutes(T0, 30), actor: agent, now: T0 }, t.db);
-    expect(await applyAlertWork(recovery(c, minutes(T0, 45)), t.db, deps)).toMatchObject({ resolved: first.opened, deliveriesQueued: 3 });
+    expect(await applyAlertWork(recovery(c, minutes(T0, 45)), t.db, deps)).toMatchObject({ resolved: first.opened, deliveriesQueued: 2 });
   });
 
   it("acknowledging keeps counting repeats, ends a mute, and the recovery still notifies", async () => {
@@ -202,7 +191,7 @@ describe("alert rules", () => {
     await applyAlertWork(sighting(c, "connection_needs_action", minutes(T0, 5)), t.db, deps);
     const [row] = await alertsOf(c.connection.id);
     expect(row).toMatchObject({ status: "acknowledged", count: 2 });
-    expect(await applyAlertWork(recovery(c, minutes(T0, 9)), t.db, deps)).toMatchObject({ resolved: [id], deliveriesQueued: 3 });
+    expect(await applyAlertWork(recovery(c, minutes(T0, 9)), t.db, deps)).toMatchObject({ resolved: [id], deliveriesQueued: 2 });
 
     // a resolved alert is history: no acknowledging or muting it any more
     expect(await acknowledgeAlert({ alertId: id, actor: agent }, t.db)).toBeNull();
@@ -245,7 +234,7 @@ describe("alert rules", () => {
     ]);
     expect(results.flatMap((r) => r.opened)).toHaveLength(1);
     expect(results.flatMap((r) => r.repeated)).toHaveLength(1);
-    expect(results.reduce((n, r) => n + r.deliveriesQueued, 0)).toBe(3);
+    expect(results.reduce((n, r) => n + r.deliveriesQueued, 0)).toBe(2);
     expect(await alertsOf(c.connection.id)).toEqual([expect.objectContaining({ count: 2, status: "open" })]);
   });
 });
@@ -257,14 +246,14 @@ describe("transactional enqueue", () => {
     const failure = await t.db
       .transaction(async (tx) => {
         const r = await applyAlertWork(sighting(c, "connection_needs_action", T0), tx, deps);
-        expect(r.deliveriesQueued).toBe(3);
+        expect(r.deliveriesQueued).toBe(2);
         const rows = await tx.select({ jobId: alertNotifications.jobId }).from(alertNotifications).where(eq(alertNotifications.connectionId, c.connection.id));
         queued = rows.map((row) => row.jobId!);
         throw new Error("the probe's connection update failed");
       })
       .catch((err: Error) => err.message);
     expect(failure).toBe("the probe's connection update failed");
-    expect(queued).toHaveLength(3);
+    expect(queued).toHaveLength(2);
     expect(await alertsOf(c.connection.id)).toHaveLength(0);
     expect(await notificationsOf(c.connection.id)).toHaveLength(0);
     for (const id of queued) expect(await boss.findJobs(DELIVER, { id })).toHaveLength(0);
@@ -276,18 +265,18 @@ describe("transactional enqueue", () => {
       await applyAlertWork(sighting(c, "connection_needs_action", T0), tx, deps);
     });
     const sent = await notificationsOf(c.connection.id);
-    expect(sent).toHaveLength(3);
+    expect(sent).toHaveLength(2);
     const jobs = await jobsFor(sent);
-    expect(jobs.map((j) => j.state)).toEqual(["created", "created", "created"]);
+    expect(jobs.map((j) => j.state)).toEqual(["created", "created"]);
   });
 
-  it("a clinic without an admin email and no support address still reaches the webhooks", async () => {
+  it("a clinic without an admin email and no support address queues nothing (webhooks come from events)", async () => {
     const c = await makeConnection(t, { adminEmail: null });
     const r = await applyAlertWork(sighting(c, "connection_needs_action", T0), t.db, {
       ...deps,
       recipients: { emailClinicAdmin: true, supportEmail: null, consoleUrl: null },
     });
-    expect(r.deliveriesQueued).toBe(1);
-    expect((await notificationsOf(c.connection.id)).map((n) => n.channel)).toEqual(["webhook"]);
+    expect(r.deliveriesQueued).toBe(0);
+    expect(await notificationsOf(c.connection.id)).toHaveLength(0);
   });
 });

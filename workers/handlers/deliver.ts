@@ -4,8 +4,8 @@ import type { Logger } from "../../lib/logger.ts";
 import { QUEUES } from "../catalog.ts";
 
 /**
- * The handlers of the ONE delivery queue (`deliver`: every alert email, webhook and reconnect-link
- * email) and its dead-letter queue. Enqueueing goes through workers/queues.ts; the rules live in
+ * The handlers of the ONE email delivery queue (`deliver`: alert, reconnect-link, briefing and
+ * disabled-webhook emails) and its dead-letter queue. Enqueueing goes through workers/queues.ts; the rules live in
  * domain/alerts/deliver.ts.
  */
 

@@ -8,7 +8,8 @@ export interface MessageView {
   event: string;
   channel: string;
   target: string;
-  clinicName: string;
+  /** Null for a message about no clinic (a webhook subscription disabled). */
+  clinicName: string | null;
   audience: string;
   carriesLink: boolean;
   subject: string | null;
@@ -76,11 +77,13 @@ export function MessagesCard({
                             ? "reconnect link email"
                             : m.event === "briefing"
                               ? "weekly briefing email"
-                              : `alert email (${m.event})`}
+                              : m.event === "webhook_disabled"
+                                ? "webhook disabled email"
+                                : `alert email (${m.event})`}
                       </div>
                     </td>
                     <td>
-                      <div>{m.clinicName}</div>
+                      <div>{m.clinicName ?? "—"}</div>
                       {m.text !== null ? (
                         <details>
                           <summary>{m.subject ?? "(webhook body)"}</summary>

@@ -3,8 +3,8 @@ import type { AddressInfo } from "node:net";
 import type dns from "node:dns";
 import { fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postWebhook } from "./webhook.ts";
-import { isPublicAddress, webhookDispatcher, webhookTargetProblem, webhookUrlProblem, type WebhookTargetPolicy } from "./webhook-target.ts";
+import { postWebhook } from "./send.ts";
+import { isPublicAddress, webhookDispatcher, webhookTargetProblem, webhookUrlProblem, type WebhookTargetPolicy } from "./target.ts";
 
 // Security item 9: webhook receivers only at public addresses, checked on the address dialled.
 
@@ -26,7 +26,7 @@ afterAll(async () => {
 
 const publicOnly: WebhookTargetPolicy = { allowPrivate: false, requireHttps: false };
 const body = '{"id":"n1"}';
-const headers = { event: "alert.opened", deliveryId: "00000000-0000-4000-8000-000000000001" };
+const headers = { id: "00000000-0000-4000-8000-000000000001" };
 const secret = "whsec_test-secret-0123456789abcdefghijklmnop";
 
 /** A resolver that answers every name with one address, as a hostile DNS server would. */
