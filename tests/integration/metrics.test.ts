@@ -357,6 +357,10 @@ describe("the worker process", () => {
   const dataDir = path.join(ROOT, ".tmp", `metrics-worker-${process.pid}`);
 
   beforeAll(async () => {
+    // why: its own clinic, never probed, with a working key: the start-up sweep probes it through the
+    // simulator whatever the tests above left (run alone, there is nothing else; after them, a
+    // keyless row probes without asking the vendor anything)
+    await clinikoClinic(w, "Metrics Worker Swept Physio", { patients: 5 });
     port = await freePort();
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -391,7 +395,9 @@ describe("the worker process", () => {
     const url = `http://127.0.0.1:${port}/metrics`;
     // why: the worker sweeps the fleet at start; wait for its probes to show, not for a fixed time
     let s = await scrape(url);
-    for (let i = 0; i < 100 && s.value("relink_probes_total", { process: "worker" }) === 0; i++) {
+    const seen = (x: Scraped) =>
+      x.value("relink_probes_total", { process: "worker" }) > 0 && x.value("relink_vendor_requests_total", { process: "worker" }) > 0;
+    for (let i = 0; i < 100 && !seen(s); i++) {
       await new Promise((r) => setTimeout(r, 200));
       s = await scrape(url);
     }
