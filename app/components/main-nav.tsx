@@ -41,7 +41,7 @@ export function MainNav({ user }: { user: { name: string; role: UserRole } }) {
         <NavLink to="/deliveries">Deliveries</NavLink>
         <NavLink to="/webhooks">Webhooks</NavLink>
         <NavLink to="/audit">Audit log</NavLink>
-        <NavLink to="/api-docs">API</NavLink>
+        <NavLink to="/api-docs">API docs</NavLink>
         {user.role === "admin" ? <NavLink to="/users">Users</NavLink> : null}
         {user.role === "admin" ? <NavLink to="/api-tokens">API tokens</NavLink> : null}
         <span className="spacer" />
