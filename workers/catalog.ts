@@ -163,12 +163,14 @@ export const QUEUES = {
     queue: { policy: "exclusive", retryLimit: 0, expireInSeconds: 300 },
     work: { pollingIntervalSeconds: 30 },
   }),
-  // why (docs/decisions/0048-webhook-subscriptions.md): every minute, events become deliveries and
-  // overdue deliveries (a lost job, a re-enabled subscription) are enqueued again; "exclusive": one at a time
+  // why (docs/decisions/0048-webhook-subscriptions.md): on every commit that recorded events, and every
+  // minute, events become deliveries and overdue deliveries (a lost job, a re-enabled subscription) are
+  // enqueued again. "stately": one run at a time, and one waiting — an event committed during a run
+  // gets the run after it, not the next minute's
   "webhook-dispatch": spec({
     name: "webhook-dispatch",
     schema: z.object({}).passthrough(),
-    queue: { policy: "exclusive", retryLimit: 0, expireInSeconds: 300 },
+    queue: { policy: "stately", retryLimit: 0, expireInSeconds: 300, notify: true },
     work: { pollingIntervalSeconds: 5 },
   }),
   // why: one job per attempt; the ~3-day retry schedule is ours (domain/webhooks/schedule.ts): a failed

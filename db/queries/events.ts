@@ -1,5 +1,5 @@
 import { and, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
-import type { DbOrTx } from "../client.ts";
+import type { Db, DbOrTx } from "../client.ts";
 import { clinics, connections, events, type NewEventRow } from "../schema/index.ts";
 import type { EventType, Vendor } from "../../domain/vocabulary.ts";
 
@@ -22,13 +22,30 @@ export interface StoredEvent {
   position: EventPosition;
 }
 
+/** The channel a committed event is announced on (no payload: a reader reads the stream from its own position). */
+const EVENTS_CHANNEL = "relink_events";
+
+/**
+ * Calls `onCommitted` whenever a transaction that recorded events commits (PostgreSQL delivers a
+ * NOTIFY on commit only, and folds a transaction's repeats into one); postgres.js keeps the listening
+ * connection and re-listens after a reconnect. A notification can still be missed (while that
+ * connection is down): readers keep their own schedule too. Returns the way to stop listening.
+ */
+export async function listenForEvents(db: Db, onCommitted: () => void): Promise<() => Promise<void>> {
+  const { unlisten } = await db.$client.listen(EVENTS_CHANNEL, () => onCommitted());
+  return unlisten;
+}
+
 /** Writes events on the caller's transaction (the cause's own), so they commit or roll back with it. */
 export async function insertEvents(rows: Array<Pick<NewEventRow, "type" | "clinicId" | "connectionId" | "data">>, tx: DbOrTx): Promise<{ id: string }[]> {
   if (rows.length === 0) return [];
-  return tx
+  const inserted = await tx
     .insert(events)
     .values(rows.map((r) => ({ type: r.type, clinicId: r.clinicId ?? null, connectionId: r.connectionId ?? null, data: r.data })))
     .returning({ id: events.id });
+  // why: delivered when (and only if) the cause commits, so webhooks go out in seconds, not at the next minute's sweep
+  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, '')`);
+  return inserted;
 }
 
 /**

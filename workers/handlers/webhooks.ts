@@ -1,5 +1,6 @@
 import type { Job, JobResult, PgBoss } from "pg-boss";
 import { attemptDelivery, type WebhookDeliveryDeps } from "../../domain/webhooks/deliver.ts";
+import { listenForEvents } from "../../db/queries/events.ts";
 import { dispatchEvents } from "../../domain/webhooks/dispatch.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { QUEUES } from "../catalog.ts";
@@ -30,14 +31,22 @@ async function handleWebhookDeliverBatch(jobs: Job<object>[], deps: WebhookHandl
   );
 }
 
-/** Registers both handlers, schedules the dispatcher every minute, and runs it once now. */
-export async function workWebhookQueues(boss: PgBoss, deps: WebhookHandlerDeps, dispatch: Queues["webhookDispatch"]): Promise<void> {
+/**
+ * Registers both handlers, runs the dispatcher whenever a transaction that recorded events commits
+ * and every minute besides (a missed notification, a re-enabled subscription, an overdue attempt),
+ * and once now. Returns the way to stop listening.
+ */
+export async function workWebhookQueues(boss: PgBoss, deps: WebhookHandlerDeps, dispatch: Queues["webhookDispatch"]): Promise<() => Promise<void>> {
   await boss.work(DELIVER.name, DELIVER.work, (jobs: Job<object>[]) => handleWebhookDeliverBatch(jobs, deps));
   await boss.work(DISPATCH.name, DISPATCH.work, async () => {
     const { deliveries, requeued } = await dispatchEvents({}, deps);
     if (deliveries + requeued > 0) deps.logger.info({ deliveries, requeued }, "webhook dispatch");
   });
-  // why: cron has minute granularity: an event reaches its receivers within about a minute
+  // why: the minute cron is the safety net; committed events ask for a run at once (the queue keeps at most one waiting)
   await boss.schedule(DISPATCH.name, "* * * * *");
+  const unlisten = await listenForEvents(deps.db, () => {
+    dispatch.enqueue([{ data: {} }]).catch((err: unknown) => deps.logger.warn({ err }, "webhook dispatch not requested"));
+  });
   await dispatch.enqueue([{ data: {} }]);
+  return unlisten;
 }
