@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, sql, type Column, type SQL } from "drizzle-orm";
+import { and, eq, isNull, sql, type Column, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../client.ts";
 import { alerts, clinics, connections } from "../schema/index.ts";
@@ -50,6 +50,18 @@ async function countOf(q: PromiseLike<{ n: number }[]>): Promise<number> {
   return row?.n ?? 0;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `column` is one of `ids`, as one array parameter (`= any($1::uuid[])`) instead of one parameter
+ * per id: a free-text term's 2,000 clinics as a list cost ~20 ms more per query to bind and plan.
+ * An id that is not a uuid matches nothing, as it would in a list.
+ */
+export function idIn(column: Column, ids: readonly string[]): SQL {
+  const valid = ids.filter((id) => UUID.test(id));
+  return valid.length ? sql`${column} = any(${`{${valid.join(",")}}`}::uuid[])` : sql`false`;
+}
+
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
@@ -80,7 +92,7 @@ function connectionFilters(filters: ClinicListFilters, { withClinics = false }: 
   if (filters.region) where.push(eq(connections.region, filters.region));
   if (filters.brokenNow || filters.failingSince) where.push(brokenNowCondition(filters.failingSince));
   if (filters.syncFailing) where.push(eq(connections.syncState, "failed"));
-  if (filters.clinicIds && !withClinics) where.push(filters.clinicIds.length ? inArray(connections.clinicId, filters.clinicIds) : sql`false`);
+  if (filters.clinicIds && !withClinics) where.push(idIn(connections.clinicId, filters.clinicIds));
   return where;
 }
 
@@ -120,7 +132,7 @@ function totalOf(filters: ClinicListFilters, db: Db, cap?: number): Promise<numb
 
 /** Clinic-side conditions: a selection of clinics, and free text on the clinics row itself. */
 function clinicIdFilter(filters: ClinicListFilters): SQL[] {
-  const where = filters.clinicIds ? [filters.clinicIds.length ? inArray(clinics.id, filters.clinicIds) : sql`false`] : [];
+  const where = filters.clinicIds ? [idIn(clinics.id, filters.clinicIds)] : [];
   return filters.q ? [...where, textMatch(filters.q)] : where;
 }
 
@@ -268,15 +280,12 @@ function alertSortSegments(desc: boolean, filters: ClinicListFilters, total: () 
  */
 async function sparsePage(sort: ClinicSort, desc: boolean, filters: ClinicListFilters, offset: number, limit: number, db: Db): Promise<string[]> {
   const d = dirSql(desc);
-  const byConnection = sort !== "name" && sort !== "alerts";
-  const key = byConnection ? KEYS[sort].expr : sql`null::int`;
-  // why: a connection sort under a connection filter needs no clinics row: the filter's index on connections finds the view
+  // why: a connection sort needs no clinics row: the filter's index on connections finds the view
   const view =
-    byConnection && hasConnectionFilter(filters)
-      ? sql`select ${connections.clinicId} as id, null::text as name, ${connections.clinicId} as connected, ${key} as k from ${connections}
+    sort !== "name" && sort !== "alerts"
+      ? sql`select ${connections.clinicId} as id, ${KEYS[sort].expr} as k from ${connections}
           where ${and(...connectionFilters(filters), sql`${connections.clinicId} not in ${ARCHIVED_IDS}`)}`
-      : sql`select ${clinics.id} as id, ${clinics.name} as name, ${connections.clinicId} as connected, ${key} as k
-          from ${clinics} ${sql.raw(hasConnectionFilter(filters) ? "inner" : "left")} join ${connections} on ${connections.clinicId} = ${clinics.id}
+      : sql`select ${clinics.id} as id, ${clinics.name} as name from ${clinics} inner join ${connections} on ${connections.clinicId} = ${clinics.id}
           where ${and(sql`${clinics.archivedAt} is null`, ...clinicIdFilter(filters), ...connectionFilters(filters, { withClinics: true }))}`;
   const open = sql`(select ${alerts.clinicId} as clinic_id, count(*)::int as n from ${alerts} where ${alerts.status} <> 'resolved' group by ${alerts.clinicId})`;
   const order =
@@ -285,8 +294,8 @@ async function sparsePage(sort: ClinicSort, desc: boolean, filters: ClinicListFi
       : sort === "alerts"
         ? // why: desc is most alerts first then the quiet ones by name; asc the quiet ones first: both are the count in that direction, then name
           sql`coalesce(oa.n, 0) ${d}, m.name asc, m.id asc`
-        : // keyed rows by key, then unkeyed rows by clinic id, then clinics without a connection by name
-          sql`(m.connected is null), (m.k is null), m.k ${d}, case when m.k is null then m.connected end asc, m.connected ${d}, m.name asc, m.id asc`;
+        : // keyed rows by key, then unkeyed rows by clinic id (the segments' order)
+          sql`(m.k is null), m.k ${d}, case when m.k is null then m.id end asc, m.id ${d}`;
   const rows = await db.execute<{ id: string }>(
     sql`with m as materialized (${view}) select m.id from m ${sort === "alerts" ? sql`left join ${open} oa on oa.clinic_id = m.id` : sql``}
       order by ${order} limit ${limit} offset ${offset}`,
@@ -393,10 +402,11 @@ export async function pageClinicIds(
   }
   const offset = (page - 1) * pageSize;
   const cap = countCap !== undefined && page * pageSize <= countCap ? countCap : undefined;
-  // why: a view narrowed by a connection filter or a selection is often a few percent of the fleet:
-  // counting it first (at most denseView + 1 entries) tells whether to read it whole (sparsePage)
+  // why: a view narrowed by a connection filter is often a few percent of the fleet: counting it
+  // first (at most denseView + 1 entries) tells whether to read it whole (sparsePage). A selection
+  // alone (a term's few clinics) is not: the sort indexes page it faster (17 against 40 ms for 1,637)
   let counted: Promise<number> | undefined;
-  if (!filters.q && (hasConnectionFilter(filters) || filters.clinicIds)) {
+  if (!filters.q && hasConnectionFilter(filters)) {
     const n = await totalOf(filters, db, denseView);
     if (n <= denseView) {
       const ids = offset >= n ? [] : await sparsePage(sort, desc, filters, offset, pageSize, db);

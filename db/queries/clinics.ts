@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client.ts";
-import { pageClinicIds, textMatch } from "./clinic-paging.ts";
+import { idIn, pageClinicIds, textMatch } from "./clinic-paging.ts";
 import { alerts, clinics, connectionEvents, connections } from "../schema/index.ts";
 import type { ConnectionState, FailingSinceBand, FailureCode, SyncState, Vendor } from "../../domain/vocabulary.ts";
 import { brokenNowCondition } from "./broken-now.ts";
@@ -51,7 +51,7 @@ function clinicListCondition(filters: ClinicListFilters): SQL {
   if (filters.region) where.push(eq(connections.region, filters.region));
   if (filters.brokenNow || filters.failingSince) where.push(brokenNowCondition(filters.failingSince));
   if (filters.syncFailing) where.push(eq(connections.syncState, "failed"));
-  if (filters.clinicIds) where.push(filters.clinicIds.length ? inArray(clinics.id, filters.clinicIds) : sql`false`);
+  if (filters.clinicIds) where.push(idIn(clinics.id, filters.clinicIds));
   if (filters.q) {
     where.push(textMatch(filters.q));
   }

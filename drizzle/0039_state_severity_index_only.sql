@@ -1,0 +1,2 @@
+DROP INDEX "connections_state_severity_idx";--> statement-breakpoint
+CREATE INDEX "connections_state_severity_idx" ON "connections" USING btree ((array_position(array['action_required','degraded','reconnect_pending','pending_disconnect','setup_pending','paused','healthy']::text[], "state")),"clinic_id","state");
