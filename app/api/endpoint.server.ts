@@ -36,6 +36,8 @@ interface ApiResponseSpec {
   description: string;
   /** The JSON body's schema; none for 204 (and for problem responses, which share one schema). */
   schema?: z.ZodType;
+  /** Headers this answer carries (Location, Retry-After…), documented; tests check the required ones are sent. */
+  headers?: z.ZodObject;
 }
 
 export interface Endpoint<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
@@ -52,6 +54,8 @@ export interface Endpoint<P extends z.ZodType = z.ZodType, Q extends z.ZodType =
   params?: P;
   query?: Q;
   body?: B;
+  /** Request headers the handler reads (documented only: each is optional and read leniently, as `Prefer` is). */
+  requestHeaders?: z.ZodObject;
   /** Success responses by status. Error statuses are problem details, listed by `errors`. */
   responses: Record<number, ApiResponseSpec>;
   /** The error statuses this endpoint can answer besides 401/403/429 (documented as problem details). */

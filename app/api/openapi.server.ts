@@ -100,6 +100,7 @@ function operationOf(endpoint: Endpoint): ZodOpenApiOperationObject {
     responses[status as `2${string}`] = {
       description: spec.description,
       ...(spec.schema ? { content: { "application/json": { schema: spec.schema } } } : {}),
+      ...(spec.headers ? { headers: spec.headers } : {}),
     };
   }
   const scopeText = endpoint.scope === "write" ? "Needs a **write** token (a read token gets 403)." : "Any token (read or write).";
@@ -110,12 +111,14 @@ function operationOf(endpoint: Endpoint): ZodOpenApiOperationObject {
     tags: endpoint.tags,
     security: [{ [SECURITY_SCHEME]: [] }],
     "x-relink-scope": endpoint.scope,
-    ...(endpoint.params || endpoint.query || endpoint.method === "post"
+    ...(endpoint.params || endpoint.query || endpoint.method === "post" || endpoint.requestHeaders
       ? {
           requestParams: {
             ...(endpoint.params ? { path: endpoint.params as z.ZodObject } : {}),
             ...(endpoint.query ? { query: endpoint.query as z.ZodObject } : {}),
-            ...(endpoint.method === "post" ? { header: IdempotencyHeaders } : {}),
+            ...(endpoint.method === "post" || endpoint.requestHeaders
+              ? { header: endpoint.method === "post" ? IdempotencyHeaders.extend(endpoint.requestHeaders?.shape ?? {}) : endpoint.requestHeaders! }
+              : {}),
           },
         }
       : {}),

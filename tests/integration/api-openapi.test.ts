@@ -81,9 +81,15 @@ describe("the response check callApi runs", () => {
   it("refuses a status the operation does not list, a wrong content type, and a problem that is not one", () => {
     expect(() => assertDocumentedResponse("GET", "/failure-codes", ok(409, {}, "application/problem+json"))).toThrow(/listFailureCodes.*409.*does not list/);
     expect(() => assertDocumentedResponse("GET", "/failure-codes", ok(200, { data: [] }, "text/html"))).toThrow(/text\/html/);
-    expect(() => assertDocumentedResponse("GET", "/failure-codes", ok(401, { status: 401 }, "application/problem+json"))).toThrow(
-      /must have required property 'title'/,
-    );
+    const unauthorized = (json: unknown) => ({
+      ...ok(401, json, "application/problem+json"),
+      headers: new Headers({ "Content-Type": "application/problem+json", "WWW-Authenticate": 'Bearer realm="relink"' }),
+    });
+    expect(() => assertDocumentedResponse("GET", "/failure-codes", unauthorized({ status: 401 }))).toThrow(/must have required property 'title'/);
+    // a documented header the answer does not carry
+    const problem = { type: "urn:relink:problem:token_missing", title: "Unauthorized", status: 401, detail: "Send an API token" };
+    expect(() => assertDocumentedResponse("GET", "/failure-codes", unauthorized(problem))).not.toThrow();
+    expect(() => assertDocumentedResponse("GET", "/failure-codes", ok(401, problem, "application/problem+json"))).toThrow(/carries WWW-Authenticate/);
   });
 
   it("checks a bad format, not just the type", () => {

@@ -20,7 +20,7 @@ interface MediaType {
 }
 interface Operation {
   operationId: string;
-  responses: Record<string, { content?: Record<string, MediaType> }>;
+  responses: Record<string, { content?: Record<string, MediaType>; headers?: Record<string, { required?: boolean }> }>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -125,6 +125,8 @@ export function assertDocumentedResponse(method: string, path: string, r: { stat
       `${label}: answered ${r.status}, which the OpenAPI document does not list (it lists ${Object.keys(hit.op.responses).join(", ")}); body: ${JSON.stringify(r.json)}`,
     );
   }
+  for (const [name, header] of Object.entries(response.headers ?? {}))
+    if (header.required && !r.headers.has(name)) throw new Error(`${label}: the document says ${r.status} carries ${name}; it was not sent`);
   // why: a HEAD answer is the GET's status and headers without the body
   if (method.toLowerCase() === "head") return;
   if (!response.content) {

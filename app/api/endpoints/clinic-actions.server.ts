@@ -7,7 +7,18 @@ import { enterKeyForClinic } from "../../../domain/clinics/support-key.ts";
 import { requestSync } from "../../../domain/sync/sync-card.ts";
 import { CONNECTION_STATES, FAILURE_CODES, NOOKAL_REGIONS } from "../../../domain/vocabulary.ts";
 import { defineEndpoint } from "../endpoint.server.ts";
-import { activeClinic, asApi, ClinicParams, cursorParam, encodeCursor, Instant, KeyRefusedProblemSchema, LimitParam, refusedKey } from "./shared.server.ts";
+import {
+  activeClinic,
+  asApi,
+  ClinicParams,
+  cursorParam,
+  encodeCursor,
+  Instant,
+  KeyRefusedProblemSchema,
+  LimitParam,
+  LocationHeaders,
+  refusedKey,
+} from "./shared.server.ts";
 
 /**
  * What an agent does to one clinic from its page, as API calls (docs/decisions/0044-api-endpoints.md):
@@ -115,8 +126,18 @@ export const probeClinicEndpoint = defineEndpoint({
         probedAt: Instant,
       }),
     },
-    202: { description: "Queued; not finished within the wait. Poll the Location.", schema: z.object({ status: z.literal("queued"), poll: z.string() }) },
+    202: {
+      description: "Queued; not finished within the wait. Poll the Location.",
+      schema: z.object({ status: z.literal("queued"), poll: z.string() }),
+      headers: LocationHeaders.extend({ "Retry-After": z.string().meta({ description: "Seconds before polling makes sense" }) }),
+    },
   },
+  requestHeaders: z.object({
+    Prefer: z
+      .string()
+      .optional()
+      .meta({ description: `\`wait=N\` (RFC 7240): wait at most N seconds for the result, up to ${PROBE_WAIT_MAX_SECONDS}` }),
+  }),
   errors: [404, 409],
   async handle({ params, caller, services, request }) {
     const { connection } = await activeClinic(params.clinicId, services.db);
@@ -192,7 +213,7 @@ export const syncClinicEndpoint = defineEndpoint({
   tags: ["Clinics"],
   scope: "write",
   params: ClinicParams,
-  responses: { 202: { description: "Queued", schema: z.object({ status: z.literal("queued"), poll: z.string() }) } },
+  responses: { 202: { description: "Queued", schema: z.object({ status: z.literal("queued"), poll: z.string() }), headers: LocationHeaders } },
   errors: [404, 409],
   async handle({ params, caller, services }) {
     const { connection } = await activeClinic(params.clinicId, services.db);

@@ -32,6 +32,7 @@ import {
   refusedKey,
   UUID_SHAPE,
   VerdictSchema,
+  LocationHeaders,
 } from "./shared.server.ts";
 
 /**
@@ -237,6 +238,7 @@ export const createClinicEndpoint = defineEndpoint({
         verdict: VerdictSchema.nullable().meta({ description: "The key's live check; null without a connection" }),
         firstBriefing: z.string().nullable().meta({ description: "When the first weekly briefing arrives, in the clinic's words" }),
       }),
+      headers: LocationHeaders,
     },
   },
   errors: [409, 422],

@@ -53,6 +53,9 @@ export const LimitParam = z.coerce.number().int().min(1).max(200).default(50).me
 /** A uuid as a cursor element. */
 export const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The `Location` header of an answer that names where its subject lives (or where to poll). */
+export const LocationHeaders = z.object({ Location: z.string().meta({ description: "Path of the resource to read (or poll)" }) });
+
 export const ClinicParams = z.strictObject({ clinicId: z.uuid().meta({ description: "The clinic's id" }) });
 
 /**

@@ -17,7 +17,7 @@ import {
 } from "../../../domain/webhooks/subscriptions.ts";
 import { defineEndpoint } from "../endpoint.server.ts";
 import type { Services } from "../../services.server.ts";
-import { asApi, cursorParam, encodeCursor, Instant, iso, LimitParam } from "./shared.server.ts";
+import { asApi, cursorParam, encodeCursor, Instant, iso, LimitParam, LocationHeaders } from "./shared.server.ts";
 
 /**
  * Webhook subscriptions (docs/webhooks.md, docs/decisions/0048-webhook-subscriptions.md) over the
@@ -147,7 +147,13 @@ export const createWebhookSubscriptionEndpoint = defineEndpoint({
     description: z.string().trim().max(200).optional(),
     eventTypes: EventTypesSchema.optional().meta({ description: "Event types to send; all when omitted" }),
   }),
-  responses: { 201: { description: "The subscription and its secret", schema: z.object({ subscription: SubscriptionSchema, secret: SecretSchema }) } },
+  responses: {
+    201: {
+      description: "The subscription and its secret",
+      schema: z.object({ subscription: SubscriptionSchema, secret: SecretSchema }),
+      headers: LocationHeaders,
+    },
+  },
   errors: [422],
   async handle({ body, caller, services, request }) {
     const refused = await forbiddenUnlessAdmin(caller, services, new URL(request.url).pathname);
