@@ -6,12 +6,20 @@ import { webhookTargetPolicy } from "../../config/runtime.ts";
 import { hasRole } from "../../domain/auth/roles.ts";
 import { EVENT_TYPES } from "../../domain/events/catalog.ts";
 import { WEBHOOK_DELIVERY_STATUS_LABELS } from "../../domain/vocabulary.ts";
-import { deleteSubscription, redeliver, rotateSubscriptionSecret, setSubscriptionEnabled } from "../../domain/webhooks/subscriptions.ts";
+import {
+  deleteSubscription,
+  EventTypesSchema,
+  redeliver,
+  rotateSubscriptionSecret,
+  setSubscriptionEnabled,
+  SubscriptionUrlSchema,
+  updateSubscription,
+} from "../../domain/webhooks/subscriptions.ts";
 import { runAction } from "../actions.server.ts";
 import { ConfirmStep, type ConfirmRequest } from "../components/confirm-step.tsx";
 import { CopyButton } from "../components/copy-button.tsx";
 import { absoluteTime, relativeTime } from "../components/format.ts";
-import { FormError, Pager } from "../components/forms.tsx";
+import { Field, FormError, Pager } from "../components/forms.tsx";
 import { notFound, paramsOr404 } from "../http.server.ts";
 import type { loader as rootLoader } from "../root.tsx";
 import { redirectWithFlash, requireUser } from "../session.server.ts";
@@ -50,12 +58,25 @@ const ActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("disable") }),
   z.object({ intent: z.literal("enable") }),
   z.object({ intent: z.literal("delete"), confirmed: z.literal("1").optional() }),
+  z.object({
+    intent: z.literal("update"),
+    url: z.preprocess((v) => (typeof v === "string" ? v.trim() : v), SubscriptionUrlSchema),
+    description: z.string().trim().max(200, "At most 200 characters.").default(""),
+    // why: one checked box arrives as a string, several as an array, none as nothing (an error, not "all")
+    eventTypes: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), EventTypesSchema),
+  }),
 ]);
 
 export async function action(args: ActionFunctionArgs) {
   return runAction(
     args,
-    { role: "admin", schema: ActionSchema, params: Params, notFoundMessage: NOT_FOUND },
+    {
+      role: "admin",
+      schema: ActionSchema,
+      params: Params,
+      notFoundMessage: NOT_FOUND,
+      echo: (f) => ({ values: { url: String(f.url ?? ""), description: String(f.description ?? "") } }),
+    },
     async ({ input, params, actor, services, request }) => {
       const id = params.subscriptionId;
       const here = `/webhooks/${id}`;
@@ -108,6 +129,9 @@ export async function action(args: ActionFunctionArgs) {
             enabled ? "Enabled: waiting deliveries resume now, and events recorded meanwhile follow." : "Disabled: events wait until it is enabled again.",
           );
         }
+        case "update":
+          await updateSubscription({ id, patch: { url: input.url, description: input.description, eventTypes: input.eventTypes }, actor }, deps, services.db);
+          return redirectWithFlash(request, services, here, "Saved: the next deliveries go to this address, with these events.");
         case "delete":
           await deleteSubscription({ id, actor }, services.db);
           return redirectWithFlash(request, services, "/webhooks", `The subscription to ${sub.url} is deleted.`);
@@ -124,6 +148,7 @@ export default function WebhookSubscription() {
   const [params] = useSearchParams();
   const busy = useNavigation().state === "submitting";
   const errors = result && !result.ok ? result.fieldErrors : undefined;
+  const values = result && !result.ok && "values" in result ? (result.values as { url?: string; description?: string } | undefined) : undefined;
   const confirm = result && result.ok ? result.confirm : null;
   const secret = result && result.ok ? result.secret : null;
   return (
@@ -186,6 +211,39 @@ export default function WebhookSubscription() {
         </section>
       ) : null}
 
+      {isAdmin ? (
+        <details className="card" style={{ marginBottom: "1rem" }} open={Boolean(errors)}>
+          <summary>
+            <h2 style={{ display: "inline" }}>Edit address and events</h2>
+          </summary>
+          <Form method="post" style={{ marginTop: "0.75rem" }}>
+            <Field name="url" label="Receiver URL" errors={errors}>
+              {(p) => <input {...p} type="url" required defaultValue={values?.url ?? s.url} />}
+            </Field>
+            <Field name="description" label="Description (optional)" errors={errors}>
+              {(p) => <input {...p} type="text" maxLength={200} defaultValue={values?.description ?? s.description ?? ""} />}
+            </Field>
+            <fieldset className="choice" aria-describedby={errors?.eventTypes ? "f-eventTypes-error" : undefined}>
+              <legend>Events</legend>
+              {EVENT_TYPES.map((type) => (
+                <label className="checkbox" key={type}>
+                  <input type="checkbox" name="eventTypes" value={type} defaultChecked={s.eventTypes.includes(type)} />
+                  <span className="mono">{type}</span>
+                </label>
+              ))}
+              {errors?.eventTypes?.[0] ? (
+                <div className="field-error" id="f-eventTypes-error">
+                  {errors.eventTypes[0]}
+                </div>
+              ) : null}
+            </fieldset>
+            <button className="btn" type="submit" name="intent" value="update" disabled={busy}>
+              {busy ? "Saving…" : "Save changes"}
+            </button>
+          </Form>
+        </details>
+      ) : null}
+
       <section className="card" aria-labelledby="log-h">
         <h2 id="log-h">Delivery log</h2>
         <p className="hint">
@@ -193,7 +251,7 @@ export default function WebhookSubscription() {
           redelivering starts it over.
         </p>
         {deliveries.length === 0 ? (
-          <p className="hint">No deliveries yet: events recorded from now on appear here within a minute.</p>
+          <p className="hint">No deliveries yet: events recorded from now on appear here within seconds of happening.</p>
         ) : (
           <div className="table-wrap">
             <table className="data">

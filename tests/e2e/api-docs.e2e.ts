@@ -46,7 +46,7 @@ describe("the API reference page", () => {
   it("is in the nav and shows every operation of the document, with an index that jumps to it", async () => {
     const doc = (await (await fetch(`${baseUrl}/api/v1/openapi.json`)).json()) as Doc;
     await signIn(page, baseUrl);
-    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API docs", exact: true }).click();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API", exact: true }).click();
     await page.waitForURL(/\/api-docs$/);
     await page.getByRole("heading", { level: 1, name: "API reference" }).waitFor();
     const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, id: op.operationId })));

@@ -30,7 +30,10 @@ describe("API tokens in the console", () => {
 
   it("creates a token shown once, copies it, and the token works against /api/v1", async () => {
     await signIn(page, baseUrl);
-    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API tokens" }).click();
+    // the nav's one API entry is the reference; an admin goes on from it to the tokens
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API", exact: true }).click();
+    await page.getByRole("heading", { level: 1, name: "API reference" }).waitFor();
+    await page.getByRole("main").getByRole("link", { name: "API tokens" }).click();
     await page.getByRole("heading", { name: "API tokens" }).waitFor();
     await screenshot(page, "api-tokens-empty");
 

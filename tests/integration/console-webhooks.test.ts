@@ -12,7 +12,7 @@ type Role = "viewer" | "agent" | "admin";
 const args = (request: Request, params: Record<string, string> = {}) => ({ request, params, context: { services: fixture.services } });
 const create = async (role: Role, form: Record<string, string | string[]>) =>
   settle(async () => listAction(args(await requestAs(fixture.services, fixture.who[role].id, "/webhooks", { form: { intent: "create", ...form } }))));
-const act = async (role: Role, id: string, form: Record<string, string>) =>
+const act = async (role: Role, id: string, form: Record<string, string | string[]>) =>
   settle(async () => detailAction(args(await requestAs(fixture.services, fixture.who[role].id, `/webhooks/${id}`, { form }), { subscriptionId: id })));
 const view = async (role: Role, id: string) =>
   settle(async () => detailLoader(args(await requestAs(fixture.services, fixture.who[role].id, `/webhooks/${id}`), { subscriptionId: id })));
@@ -82,6 +82,22 @@ describe("webhook pages", () => {
     expect((await act("admin", id, { intent: "redeliver", deliveryId: d!.id })).status).toBe(302);
     expect((await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, d!.id)))[0]!.status).toBe("failed");
     expect((await act("admin", id, { intent: "redeliver", deliveryId: "00000000-0000-4000-8000-000000000000" })).status).toBe(404);
+  });
+
+  it("edits the address, description and events (admins only, audited), refusing a bad address at its field", async () => {
+    const { db } = fixture.services;
+    const url = "https://93.184.216.34/relink-hooks-moved";
+    expect((await act("agent", id, { intent: "update", url, eventTypes: ["alert.opened"] })).status).toBe(403);
+    const bad = await act("admin", id, { intent: "update", url: "ftp://nowhere", eventTypes: ["alert.opened"] });
+    expect(bad.status).toBe(400);
+    expect(fieldErrors(bad).url?.[0]).toBeTruthy();
+    expect(fieldErrors(await act("admin", id, { intent: "update", url }))).toHaveProperty("eventTypes");
+    const saved = await act("admin", id, { intent: "update", url, description: "Moved", eventTypes: ["alert.opened", "sync.failed"] });
+    expect(saved.status).toBe(302);
+    const [row] = await db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, id));
+    expect(row).toMatchObject({ url, description: "Moved", eventTypes: ["alert.opened", "sync.failed"] });
+    const [audit] = await db.select().from(auditLog).where(eq(auditLog.action, "webhook.update"));
+    expect(audit?.details).toMatchObject({ subscriptionId: id, url, eventTypes: ["alert.opened", "sync.failed"] });
   });
 
   it("disables, enables, rotates after a confirm step, and deletes after one", async () => {

@@ -1,8 +1,10 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { publicUrl } from "../../../config/runtime.ts";
 import { loadApiReference, type FieldRow, type OperationView } from "../../api/reference.server.ts";
+import { hasRole } from "../../../domain/auth/roles.ts";
 import { CopyButton } from "../../components/copy-button.tsx";
+import type { loader as rootLoader } from "../../root.tsx";
 import { requireUser } from "../../session.server.ts";
 import { InlineProse, Prose } from "./prose.tsx";
 import styles from "./api-docs.css?url";
@@ -205,6 +207,8 @@ function Operation({ op }: { op: OperationView }) {
 export default function ApiDocsPage() {
   const ref = useLoaderData<typeof loader>();
   const count = ref.tags.reduce((n, t) => n + t.operations.length, 0);
+  const root = useRouteLoaderData<typeof rootLoader>("root");
+  const isAdmin = root?.user ? hasRole(root.user.role, "admin") : false;
   return (
     <main id="main" className="api-docs">
       <div className="page-head">
@@ -214,9 +218,17 @@ export default function ApiDocsPage() {
             {ref.title} v{ref.version} · {count} operations · base URL <code>/api/v1</code> · generated from the same schemas the API validates with
           </p>
         </div>
-        <a className="btn secondary" href={DOCUMENT_URL}>
-          OpenAPI document (JSON)
-        </a>
+        <div className="row-actions">
+          {/* why here: the nav keeps one API entry; the admin's next step after reading is a token */}
+          {isAdmin ? (
+            <Link className="btn" to="/api-tokens">
+              API tokens
+            </Link>
+          ) : null}
+          <a className="btn secondary" href={DOCUMENT_URL}>
+            OpenAPI document (JSON)
+          </a>
+        </div>
       </div>
       <div className="api-layout">
         <nav className="api-index card" aria-label="API operations">
