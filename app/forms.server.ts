@@ -1,5 +1,5 @@
 import { data } from "@remix-run/node";
-import type { z } from "zod";
+import { z } from "zod";
 
 export type FieldErrors = Record<string, string[] | undefined>;
 export type FormFields = Record<string, FormDataEntryValue | FormDataEntryValue[]>;
@@ -27,4 +27,17 @@ export function fieldErrorsOf(error: z.ZodError): FieldErrors {
 /** The 400 every action answers with when its form does not parse: errors go next to their fields. */
 export function badRequest<E extends Record<string, unknown>>(fieldErrors: FieldErrors, extra?: E) {
   return data({ ok: false as const, fieldErrors, ...(extra ?? ({} as E)) }, { status: 400 });
+}
+
+/**
+ * A checkbox list's value as an array whatever the browser sent: one checked box arrives as a
+ * string, several as an array, none as nothing (an empty list for `schema` to refuse, not "all").
+ */
+export function checkboxList<S extends z.ZodType>(schema: S) {
+  return z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), schema);
+}
+
+/** A text field's value trimmed before `schema` checks it. */
+export function trimmed<S extends z.ZodType>(schema: S) {
+  return z.preprocess((v) => (typeof v === "string" ? v.trim() : v), schema);
 }

@@ -1,4 +1,4 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
+import type { HeadersFunction, LoaderFunctionArgs } from "@remix-run/node";
 import type { z } from "zod";
 
 /**
@@ -15,3 +15,15 @@ export function paramsOr404<S extends z.ZodType>(schema: S, params: LoaderFuncti
   const parsed = schema.safeParse(params);
   return parsed.success ? parsed.data : notFound(message);
 }
+
+/**
+ * For a page whose action shows a secret once (an API token, a webhook signing secret): the
+ * action's Cache-Control (no-store) reaches the HTML document too, not only the data request, so
+ * no browser, proxy or back button keeps the page that holds it.
+ */
+export const actionCacheControl: HeadersFunction = ({ actionHeaders, loaderHeaders }) => {
+  const h = new Headers(loaderHeaders);
+  const cache = actionHeaders.get("Cache-Control");
+  if (cache) h.set("Cache-Control", cache);
+  return h;
+};

@@ -12,6 +12,7 @@ import { FormError, Pager } from "../components/forms.tsx";
 import { VendorSelect } from "../components/filter-selects.tsx";
 import { FailureText } from "../components/state-badge.tsx";
 import { runAction } from "../actions.server.ts";
+import { checkboxList } from "../forms.server.ts";
 import { notFound } from "../http.server.ts";
 import type { loader as rootLoader } from "../root.tsx";
 import { redirectWithFlash, requireUser } from "../session.server.ts";
@@ -47,8 +48,7 @@ const ActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("unmute"), alertId: z.uuid() }),
   z.object({
     intent: z.literal("acknowledge-many"),
-    alertId: z.preprocess(
-      (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
+    alertId: checkboxList(
       z.array(z.uuid()).min(1, "Select the alerts to acknowledge first").max(BULK_ACK_LIMIT, `Acknowledge at most ${BULK_ACK_LIMIT} alerts at once`),
     ),
   }),

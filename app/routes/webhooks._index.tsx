@@ -8,13 +8,18 @@ import { EVENT_TYPES } from "../../domain/events/catalog.ts";
 import { WEBHOOK_DELIVERY_STATUS_LABELS } from "../../domain/vocabulary.ts";
 import { createSubscription, EventTypesSchema, SubscriptionInputSchema, SubscriptionUrlSchema } from "../../domain/webhooks/subscriptions.ts";
 import { runAction } from "../actions.server.ts";
+import { checkboxList, trimmed } from "../forms.server.ts";
 import { CopyButton } from "../components/copy-button.tsx";
 import { absoluteTime, relativeTime } from "../components/format.ts";
-import { Field, FormError } from "../components/forms.tsx";
+import { FormError } from "../components/forms.tsx";
+import { SubscriptionFields } from "../components/subscription-fields.tsx";
 import type { loader as rootLoader } from "../root.tsx";
 import { requireUser } from "../session.server.ts";
 
 export { ErrorBoundary } from "../components/error-boundary.tsx";
+
+// why: the subscribe / rotate answer holds the signing secret, shown once
+export { actionCacheControl as headers } from "../http.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Webhooks · Relink" }];
 
@@ -28,9 +33,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 const CreateSchema = SubscriptionInputSchema.extend({
   intent: z.literal("create"),
-  url: z.preprocess((v) => (typeof v === "string" ? v.trim() : v), SubscriptionUrlSchema),
-  // why: one checked box arrives as a string, several as an array, none as nothing (an error, not "all")
-  eventTypes: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), EventTypesSchema),
+  url: trimmed(SubscriptionUrlSchema),
+  eventTypes: checkboxList(EventTypesSchema),
 });
 
 // why admins only: a subscription receives every clinic's events (docs/decisions/0048)
@@ -162,31 +166,12 @@ export default function Webhooks() {
           <h2 id="add-h">Add a receiver</h2>
           <Form method="post">
             <FormError errors={errors} />
-            <Field
-              name="url"
-              label="Receiver URL"
+            <SubscriptionFields
               errors={errors}
-              hint={httpsOnly ? "Must be https://, at a public address." : "https:// (http:// is allowed here only for tests and demos)."}
-            >
-              {(p) => <input {...p} type="url" placeholder="https://hooks.example.com/relink" required defaultValue={values?.url ?? ""} />}
-            </Field>
-            <Field name="description" label="Description (optional)" errors={errors}>
-              {(p) => <input {...p} type="text" placeholder="Ops channel" maxLength={200} defaultValue={values?.description ?? ""} />}
-            </Field>
-            <fieldset className="choice" aria-describedby={errors?.eventTypes ? "f-eventTypes-error" : undefined}>
-              <legend>Events</legend>
-              {EVENT_TYPES.map((type) => (
-                <label className="checkbox" key={type}>
-                  <input type="checkbox" name="eventTypes" value={type} defaultChecked />
-                  <span className="mono">{type}</span>
-                </label>
-              ))}
-              {errors?.eventTypes?.[0] ? (
-                <div className="field-error" id="f-eventTypes-error">
-                  {errors.eventTypes[0]}
-                </div>
-              ) : null}
-            </fieldset>
+              url={values?.url ?? ""}
+              description={values?.description ?? ""}
+              urlHint={httpsOnly ? "Must be https://, at a public address." : "https:// (http:// is allowed here only for tests and demos)."}
+            />
             <button className="btn" type="submit" name="intent" value="create" disabled={busy}>
               {busy ? "Adding…" : "Add receiver"}
             </button>

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { action, loader } from "../../app/routes/api-tokens.tsx";
+import { action, loader } from "../../app/routes/api-tokens/route.tsx";
 import { apiTokens, auditLog } from "../../db/schema/index.ts";
 import type { UserRole } from "../../domain/vocabulary.ts";
 import { callApi } from "../support/api.ts";

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { action as listAction, loader as listLoader } from "../../app/routes/webhooks._index.tsx";
-import { action as detailAction, loader as detailLoader } from "../../app/routes/webhooks.$subscriptionId.tsx";
+import { action as listAction, headers as listHeaders, loader as listLoader } from "../../app/routes/webhooks._index.tsx";
+import { action as detailAction, headers as detailHeaders, loader as detailLoader } from "../../app/routes/webhooks.$subscriptionId/route.tsx";
 import { auditLog, webhookAttempts, webhookDeliveries, webhookSubscriptions } from "../../db/schema/index.ts";
 import { requestAs, settle, startRoleConsole } from "../support/services.ts";
 
@@ -45,6 +45,13 @@ describe("webhook pages", () => {
       init: { headers: Record<string, string> };
     };
     expect(raw.init.headers["Cache-Control"]).toBe("no-store");
+    // the HTML document of that answer (a form posted without JavaScript) carries it too
+    for (const headers of [listHeaders, detailHeaders]) {
+      const h = new Headers(
+        headers({ actionHeaders: new Headers(raw.init.headers), loaderHeaders: new Headers(), parentHeaders: new Headers(), errorHeaders: undefined }),
+      );
+      expect(h.get("Cache-Control")).toBe("no-store");
+    }
     ({ id, secret } = raw.data.created);
     expect(secret).toMatch(/^whsec_/);
 

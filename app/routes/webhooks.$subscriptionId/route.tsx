@@ -1,36 +1,43 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { getSubscription, listAttempts, listDeliveries } from "../../db/queries/webhooks.ts";
-import { webhookTargetPolicy } from "../../config/runtime.ts";
-import { hasRole } from "../../domain/auth/roles.ts";
-import { EVENT_TYPES } from "../../domain/events/catalog.ts";
-import { WEBHOOK_DELIVERY_STATUS_LABELS } from "../../domain/vocabulary.ts";
+import { getSubscription } from "../../../db/queries/webhooks.ts";
+import { webhookTargetPolicy } from "../../../config/runtime.ts";
+import { hasRole } from "../../../domain/auth/roles.ts";
+import { EVENT_TYPES } from "../../../domain/events/catalog.ts";
 import {
   deleteSubscription,
   EventTypesSchema,
   redeliver,
   rotateSubscriptionSecret,
   setSubscriptionEnabled,
+  SubscriptionInputSchema,
   SubscriptionUrlSchema,
   updateSubscription,
-} from "../../domain/webhooks/subscriptions.ts";
-import { runAction } from "../actions.server.ts";
-import { ConfirmStep, type ConfirmRequest } from "../components/confirm-step.tsx";
-import { CopyButton } from "../components/copy-button.tsx";
-import { absoluteTime, relativeTime } from "../components/format.ts";
-import { Field, FormError, Pager } from "../components/forms.tsx";
-import { notFound, paramsOr404 } from "../http.server.ts";
-import type { loader as rootLoader } from "../root.tsx";
-import { redirectWithFlash, requireUser } from "../session.server.ts";
+} from "../../../domain/webhooks/subscriptions.ts";
+import { loadSubscriptionPage } from "../../../domain/webhooks/subscription-page.ts";
+import { runAction } from "../../actions.server.ts";
+import { checkboxList, trimmed } from "../../forms.server.ts";
+import { ConfirmStep, type ConfirmRequest } from "../../components/confirm-step.tsx";
+import { CopyButton } from "../../components/copy-button.tsx";
+import { absoluteTime, relativeTime } from "../../components/format.ts";
+import { FormError } from "../../components/forms.tsx";
+import { SubscriptionFields } from "../../components/subscription-fields.tsx";
+import { notFound, paramsOr404 } from "../../http.server.ts";
+import type { loader as rootLoader } from "../../root.tsx";
+import { redirectWithFlash, requireUser } from "../../session.server.ts";
 
-export { ErrorBoundary } from "../components/error-boundary.tsx";
+import { DeliveryLog } from "./delivery-log.tsx";
+
+export { ErrorBoundary } from "../../components/error-boundary.tsx";
+
+// why: the subscribe / rotate answer holds the signing secret, shown once
+export { actionCacheControl as headers } from "../../http.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Webhook subscription · Relink" }];
 
 const Params = z.object({ subscriptionId: z.uuid() });
 const NOT_FOUND = "No webhook subscription has that id (it may have been deleted).";
-const PAGE_SIZE = 25;
 const QuerySchema = z.object({ page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1) });
 
 /** One subscription and its delivery log: every delivery with its attempts and the receiver's answers. */
@@ -38,18 +45,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { services } = context;
   await requireUser(request, services);
   const { subscriptionId } = paramsOr404(Params, params, NOT_FOUND);
-  const subscription = (await getSubscription({ id: subscriptionId }, services.db)) ?? notFound(NOT_FOUND);
   const q = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const { rows, total } = await listDeliveries({ subscriptionId, page: q.page, pageSize: PAGE_SIZE }, services.db);
-  const attempts = await listAttempts({ deliveryIds: rows.map((r) => r.id) }, services.db);
-  return {
-    subscription,
-    deliveries: rows.map((d) => ({ ...d, attempts: attempts.filter((a) => a.deliveryId === d.id) })),
-    page: q.page,
-    pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
-    total,
-    now: Date.now(),
-  };
+  const view = (await loadSubscriptionPage({ id: subscriptionId, page: q.page }, services.db)) ?? notFound(NOT_FOUND);
+  return { ...view, now: Date.now() };
 }
 
 const ActionSchema = z.discriminatedUnion("intent", [
@@ -60,10 +58,9 @@ const ActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("delete"), confirmed: z.literal("1").optional() }),
   z.object({
     intent: z.literal("update"),
-    url: z.preprocess((v) => (typeof v === "string" ? v.trim() : v), SubscriptionUrlSchema),
-    description: z.string().trim().max(200, "At most 200 characters.").default(""),
-    // why: one checked box arrives as a string, several as an array, none as nothing (an error, not "all")
-    eventTypes: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), EventTypesSchema),
+    url: trimmed(SubscriptionUrlSchema),
+    description: SubscriptionInputSchema.shape.description.default(""),
+    eventTypes: checkboxList(EventTypesSchema),
   }),
 ]);
 
@@ -141,11 +138,10 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function WebhookSubscription() {
-  const { subscription: s, deliveries, page, pages, total, now } = useLoaderData<typeof loader>();
+  const { subscription: s, deliveries, page, pages, total, pageSize, now } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const root = useRouteLoaderData<typeof rootLoader>("root");
   const isAdmin = root?.user ? hasRole(root.user.role, "admin") : false;
-  const [params] = useSearchParams();
   const busy = useNavigation().state === "submitting";
   const errors = result && !result.ok ? result.fieldErrors : undefined;
   const values = result && !result.ok && "values" in result ? (result.values as { url?: string; description?: string } | undefined) : undefined;
@@ -217,26 +213,7 @@ export default function WebhookSubscription() {
             <h2 style={{ display: "inline" }}>Edit address and events</h2>
           </summary>
           <Form method="post" style={{ marginTop: "0.75rem" }}>
-            <Field name="url" label="Receiver URL" errors={errors}>
-              {(p) => <input {...p} type="url" required defaultValue={values?.url ?? s.url} />}
-            </Field>
-            <Field name="description" label="Description (optional)" errors={errors}>
-              {(p) => <input {...p} type="text" maxLength={200} defaultValue={values?.description ?? s.description ?? ""} />}
-            </Field>
-            <fieldset className="choice" aria-describedby={errors?.eventTypes ? "f-eventTypes-error" : undefined}>
-              <legend>Events</legend>
-              {EVENT_TYPES.map((type) => (
-                <label className="checkbox" key={type}>
-                  <input type="checkbox" name="eventTypes" value={type} defaultChecked={s.eventTypes.includes(type)} />
-                  <span className="mono">{type}</span>
-                </label>
-              ))}
-              {errors?.eventTypes?.[0] ? (
-                <div className="field-error" id="f-eventTypes-error">
-                  {errors.eventTypes[0]}
-                </div>
-              ) : null}
-            </fieldset>
+            <SubscriptionFields errors={errors} url={values?.url ?? s.url} description={values?.description ?? s.description ?? ""} eventTypes={s.eventTypes} />
             <button className="btn" type="submit" name="intent" value="update" disabled={busy}>
               {busy ? "Saving…" : "Save changes"}
             </button>
@@ -244,97 +221,17 @@ export default function WebhookSubscription() {
         </details>
       ) : null}
 
-      <section className="card" aria-labelledby="log-h">
-        <h2 id="log-h">Delivery log</h2>
-        <p className="hint">
-          Each event is tried until the receiver answers 2xx: after 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h, for 72 hours in all. Then it is dead;
-          redelivering starts it over.
-        </p>
-        {deliveries.length === 0 ? (
-          <p className="hint">No deliveries yet: events recorded from now on appear here within seconds of happening.</p>
-        ) : (
-          <div className="table-wrap">
-            <table className="data">
-              <thead>
-                <tr>
-                  <th scope="col">Event</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Last answer</th>
-                  <th scope="col">Next attempt</th>
-                  {isAdmin ? <th scope="col">Action</th> : null}
-                </tr>
-              </thead>
-              <tbody>
-                {deliveries.map((d) => {
-                  const st = WEBHOOK_DELIVERY_STATUS_LABELS[d.status];
-                  const waiting = d.status === "pending" || d.status === "failed";
-                  return (
-                    <tr key={d.id}>
-                      <td>
-                        <div className="mono">{d.eventType}</div>
-                        <div className="hint mono" title="The webhook-id header">
-                          {d.eventId}
-                        </div>
-                        <div className="hint" title={absoluteTime(d.createdAt)}>
-                          {relativeTime(d.createdAt, now)}
-                        </div>
-                      </td>
-                      <td>
-                        <span className={`badge tone-${st.tone}`}>{st.label}</span>
-                      </td>
-                      <td>
-                        {d.attempts.length === 0 ? (
-                          "0"
-                        ) : (
-                          <details>
-                            <summary>{d.attemptCount}</summary>
-                            <ol style={{ margin: "0.4rem 0 0", paddingLeft: "1.2rem" }}>
-                              {d.attempts.map((a) => (
-                                <li key={a.attempt}>
-                                  <span title={absoluteTime(a.at)}>{relativeTime(a.at, now)}</span>: {a.ok ? "delivered" : "failed"}
-                                  {a.httpStatus !== null ? <span className="mono"> {a.httpStatus}</span> : null} · {a.durationMs} ms
-                                  {a.error ? <div className="hint">{a.error}</div> : null}
-                                </li>
-                              ))}
-                            </ol>
-                          </details>
-                        )}
-                      </td>
-                      <td>
-                        {d.lastHttpStatus !== null ? <span className="mono">{d.lastHttpStatus}</span> : d.attemptCount > 0 ? "no answer" : "—"}
-                        {d.lastError ? <div className="hint">{d.lastError.slice(0, 160)}</div> : null}
-                      </td>
-                      <td>
-                        {waiting ? (
-                          s.enabled ? (
-                            <span title={absoluteTime(d.nextAttemptAt)}>{relativeTime(d.nextAttemptAt, now)}</span>
-                          ) : (
-                            <span className="hint">paused</span>
-                          )
-                        ) : (
-                          "—"
-                        )}
-                      </td>
-                      {isAdmin ? (
-                        <td>
-                          <Form method="post">
-                            <input type="hidden" name="deliveryId" value={d.id} />
-                            <button className="btn secondary" type="submit" name="intent" value="redeliver" disabled={busy}>
-                              Redeliver
-                            </button>
-                          </Form>
-                        </td>
-                      ) : null}
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        )}
-        {pages > 1 ? <Pager page={page} pages={pages} params={params} label="Delivery pages" total={total} pageSize={PAGE_SIZE} /> : null}
-      </section>
+      <DeliveryLog
+        deliveries={deliveries}
+        enabled={s.enabled}
+        isAdmin={isAdmin}
+        busy={busy}
+        now={now}
+        page={page}
+        pages={pages}
+        total={total}
+        pageSize={pageSize}
+      />
     </main>
   );
 }

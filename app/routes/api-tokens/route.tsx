@@ -1,29 +1,24 @@
-import { data, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import { z } from "zod";
-import { publicUrl } from "../../config/runtime.ts";
-import { listApiTokens } from "../../db/queries/api-tokens.ts";
-import { createApiToken, NewApiTokenSchema, revokeApiToken } from "../../domain/api/tokens.ts";
-import { runAction } from "../actions.server.ts";
-import { ConfirmStep, type ConfirmRequest } from "../components/confirm-step.tsx";
-import { CopyButton } from "../components/copy-button.tsx";
-import { absoluteTime, formatCount, relativeTime } from "../components/format.ts";
-import { Field, FormError } from "../components/forms.tsx";
-import { notFound } from "../http.server.ts";
-import { redirectWithFlash, requireRole } from "../session.server.ts";
+import { publicUrl } from "../../../config/runtime.ts";
+import { findApiToken, listApiTokens } from "../../../db/queries/api-tokens.ts";
+import { createApiToken, NewApiTokenSchema, revokeApiToken } from "../../../domain/api/tokens.ts";
+import { runAction } from "../../actions.server.ts";
+import { ConfirmStep, type ConfirmRequest } from "../../components/confirm-step.tsx";
+import { CopyButton } from "../../components/copy-button.tsx";
+import { Field, FormError } from "../../components/forms.tsx";
+import { notFound } from "../../http.server.ts";
+import { redirectWithFlash, requireRole } from "../../session.server.ts";
 
-export { ErrorBoundary } from "../components/error-boundary.tsx";
+import { SCOPE_WORDS, TokenTable } from "./token-table.tsx";
+
+export { ErrorBoundary } from "../../components/error-boundary.tsx";
 
 export const meta: MetaFunction = () => [{ title: "API tokens · Relink" }];
 
-// why: the response that shows a new token must never sit in a cache (browser, proxy, back button)
-export const headers: HeadersFunction = ({ actionHeaders, loaderHeaders }) => {
-  const h = new Headers(loaderHeaders);
-  const cache = actionHeaders.get("Cache-Control");
-  if (cache) h.set("Cache-Control", cache);
-  return h;
-};
+export { actionCacheControl as headers } from "../../http.server.ts";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireRole(request, context.services, "admin");
@@ -35,8 +30,6 @@ const ActionSchema = z.discriminatedUnion("intent", [
   // why confirmed: a revoked token stops working at once and cannot be brought back
   z.object({ intent: z.literal("revoke"), tokenId: z.uuid("No API token has that id."), confirmed: z.literal("1").optional() }),
 ]);
-
-const SCOPE_WORDS = { read: "Read-only", write: "Read-write" } as const;
 
 export async function action(args: ActionFunctionArgs) {
   return runAction(
@@ -59,7 +52,7 @@ export async function action(args: ActionFunctionArgs) {
         );
       }
       if (!input.confirmed) {
-        const target = (await listApiTokens(services.db)).find((t) => t.id === input.tokenId) ?? notFound("No API token has that id.");
+        const target = (await findApiToken({ id: input.tokenId }, services.db)) ?? notFound("No API token has that id.");
         const confirm: ConfirmRequest = {
           question: `Revoke “${target.name}” (rlk_…${target.hint})?`,
           details: [
@@ -94,7 +87,6 @@ export default function ApiTokensPage() {
   useEffect(() => setHydrated(true), []);
   const [dismissed, setDismissed] = useState<unknown>(null);
   const confirm = result && "confirm" in result && dismissed !== result ? result.confirm : null;
-  const active = tokens.filter((t) => !t.revokedAt).length;
   const formRef = useRef<HTMLFormElement>(null);
   // why: after a create the form starts over; the banner above is where the new token is
   useEffect(() => {
@@ -172,89 +164,7 @@ export default function ApiTokensPage() {
             </button>
           </Form>
         </section>
-        <section aria-labelledby="tokens-h">
-          <h2 id="tokens-h" className="visually-hidden">
-            Tokens
-          </h2>
-          {tokens.length === 0 ? (
-            <div className="card empty">
-              <p>
-                <strong>No API tokens yet.</strong>
-              </p>
-              <p>Create one to let another system read the fleet or onboard clinics through the API.</p>
-            </div>
-          ) : (
-            <div className="table-wrap">
-              <table className="data api-tokens">
-                <caption className="visually-hidden">
-                  {tokens.length} tokens, {active} active
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Token</th>
-                    <th scope="col">Access</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Last used</th>
-                    <th scope="col">Limit</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {tokens.map((t) => (
-                    <tr key={t.id}>
-                      <td>
-                        <strong>{t.name}</strong>
-                        <div className="hint mono">rlk_…{t.hint}</div>
-                      </td>
-                      <td>
-                        <span className={`badge ${t.scope === "write" ? "tone-warn" : "tone-info"}`}>{SCOPE_WORDS[t.scope]}</span>
-                      </td>
-                      <td>
-                        <span title={absoluteTime(t.createdAt)}>{relativeTime(t.createdAt, now, "short")}</span>
-                        <div className="hint" title={t.creatorEmail}>
-                          by {t.creatorName}
-                        </div>
-                      </td>
-                      <td>
-                        {t.lastUsedAt ? (
-                          <>
-                            {relativeTime(t.lastUsedAt, now, "short")}
-                            <div className="hint">{absoluteTime(t.lastUsedAt)}</div>
-                          </>
-                        ) : (
-                          <span className="hint">Never</span>
-                        )}
-                      </td>
-                      <td className="num">{formatCount(t.rateLimitPerMinute)}/min</td>
-                      <td>
-                        {t.revokedAt ? (
-                          <span className="badge tone-idle" title={absoluteTime(t.revokedAt)}>
-                            Revoked {relativeTime(t.revokedAt, now, "short")}
-                          </span>
-                        ) : (
-                          <span className="badge tone-ok">Active</span>
-                        )}
-                      </td>
-                      <td>
-                        {t.revokedAt ? null : (
-                          <Form method="post">
-                            <input type="hidden" name="tokenId" value={t.id} />
-                            <button className="btn secondary small" type="submit" name="intent" value="revoke" aria-label={`Revoke ${t.name}`}>
-                              Revoke
-                            </button>
-                          </Form>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </section>
+        <TokenTable tokens={tokens} now={now} />
       </div>
     </main>
   );
