@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import { eq, like } from "drizzle-orm";
+import { and, eq, like } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { openDb, type DbHandle } from "../../db/client.ts";
-import { clinics, connections, rateLimitHits } from "../../db/schema/index.ts";
+import { alertNotifications, clinics, connections, rateLimitHits } from "../../db/schema/index.ts";
 import { createReconnectLink } from "../../domain/reconnect/links.ts";
 import { controlClient } from "../../simulator/control-client.ts";
 import { launchBrowser, signIn } from "./support/browser.ts";
@@ -233,8 +233,14 @@ describe("identity continuity", () => {
       await enter(own.key);
       const stored = page.getByRole("status").filter({ hasText: /stored and working/ });
       await stored.waitFor();
-      // nobody was alerted about this clinic, so nothing claims a works-again message went out
-      expect(await stored.textContent()).not.toContain("works-again");
+      // the page claims a works-again message exactly when one was queued: none unless the running
+      // worker's five-minute sweep probed this keyless clinic first and alerted someone (a race the
+      // test cannot rule out: CI lost it once, and the page then rightly said so)
+      const worksAgain = await handle.db
+        .select({ id: alertNotifications.id })
+        .from(alertNotifications)
+        .where(and(eq(alertNotifications.clinicId, await clinicIdOf(otherClinic)), eq(alertNotifications.event, "recovered")));
+      expect((await stored.textContent())!.includes("works-again")).toBe(worksAgain.length > 0);
       expect((await connectionOf(otherClinic)).state).toBe("healthy");
       expect((await connectionOf(otherClinic)).account?.name).toBe(`Second Practice ${run}`);
       await shot(page, "clinic-page-support-key-connected");
