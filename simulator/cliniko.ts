@@ -1,8 +1,8 @@
 import type { Dataset, GenBlock } from "./dataset.ts";
 import { money } from "./dataset.ts";
-import { applyFaults, send, sendJson, takeRateLimit, truncate, type Req, type Res } from "./http.ts";
+import { applyFaults, faultScopes, send, sendJson, takeRateLimit, truncate, type Req, type Res } from "./http.ts";
 import { isoDate, isoSeconds } from "./time.ts";
-import { clinikoId, datasetOf, KIND, type ClinikoAccount, type ClinikoKeyRecord, type ClinikoUser, type World } from "./world.ts";
+import { clinikoId, datasetOf, KIND, regionFaultsOf, type ClinikoAccount, type ClinikoKeyRecord, type ClinikoUser, type World } from "./world.ts";
 
 /**
  * Cliniko v1 for every shard, served at /cliniko/{shard}/v1/... . Behaviour follows
@@ -464,10 +464,7 @@ export async function handleCliniko(world: World, req: Req, res: Res, shard: str
   const key = keyFromAuthorization(req.headers.authorization);
   const record: ClinikoKeyRecord | undefined = key === undefined ? undefined : world.cliniko.keys.get(key);
   const account = record ? world.cliniko.accounts.get(record.accountId) : undefined;
-  const scopes = [{ name: "global", faults: world.globalFaults }];
-  // why: faults belong to where the account lives; a wrong-shard request never reaches it
-  if (account && account.shard === shard) scopes.push({ name: account.id, faults: account.faults });
-  const fault = await applyFaults(world, res, scopes);
+  const fault = await applyFaults(world, res, faultScopes(world, "cliniko", shard, account));
   if (fault.handled) return;
   const user = account?.users.find((u) => u.id === record?.userId);
   // why: Cliniko answers every key problem with the same 401 — wrong, archived, other shard, inactive user
@@ -475,8 +472,10 @@ export async function handleCliniko(world: World, req: Req, res: Res, shard: str
     denyAuth(world, res, key);
     return;
   }
-  const limit = account.faults.rateLimit ?? world.globalFaults.rateLimit ?? s.rateLimit;
-  const windowMs = account.faults.rateWindowMs ?? world.globalFaults.rateWindowMs ?? s.rateWindowMs;
+  // why: the narrowest scope that sets a budget wins: account, then shard, then global, then settings
+  const shardFaults = regionFaultsOf(world, "cliniko", shard);
+  const limit = account.faults.rateLimit ?? shardFaults.rateLimit ?? world.globalFaults.rateLimit ?? s.rateLimit;
+  const windowMs = account.faults.rateWindowMs ?? shardFaults.rateWindowMs ?? world.globalFaults.rateWindowMs ?? s.rateWindowMs;
   const resetAt = takeRateLimit(world, `cliniko:${account.id}:${user.id}`, limit, windowMs);
   if (resetAt !== undefined) {
     send(world, res, 429, "Rate limit exceeded. Try again later.\n", {

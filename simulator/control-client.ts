@@ -84,6 +84,10 @@ export function controlClient(baseUrl: string) {
     moveAccount: (accountId: string, to: { shard: string } | { region: string }) => call<unknown>("POST", `/accounts/${accountId}/move`, to),
     setAccountFaults: (accountId: string, faults: Faults) => call<Faults>("POST", `/accounts/${accountId}/faults`, faults),
     clearAccountFaults: (accountId: string) => call<Faults>("DELETE", `/accounts/${accountId}/faults`),
+    /** Faults for every request sent to one Cliniko shard (`"au1"`) or Nookal region (`"au"`), replaced as a whole. */
+    setRegionFaults: (vendor: "cliniko" | "nookal", region: string, faults: Faults) =>
+      call<Faults>("POST", `/regions/${vendor}/${encodeURIComponent(region)}/faults`, faults),
+    clearRegionFaults: (vendor: "cliniko" | "nookal", region: string) => call<Faults>("DELETE", `/regions/${vendor}/${encodeURIComponent(region)}/faults`),
     setGlobalFaults: (faults: Faults) => call<Faults>("POST", "/faults", faults),
     clearGlobalFaults: () => call<Faults>("DELETE", "/faults"),
     setSettings: (settings: Partial<WorldSettings>) => call<WorldSettings>("PATCH", "/settings", settings),

@@ -10,6 +10,7 @@ import {
   datasetOf,
   findAccount,
   invalidate,
+  regionFaultKey,
   type ClinikoAccount,
   type NookalAccount,
   type World,
@@ -194,11 +195,9 @@ export async function handleControl(world: World, req: Req, res: Res, path: stri
       return;
     }
   }
-  const seg = path.split("/").filter(Boolean);
-  const route = `${method} /${seg.map((s, i) => (i > 0 && /^(accounts|users)$/.test(seg[i - 1] ?? "") ? ":id" : s)).join("/")}`;
-  const id = seg.find((_, i) => i > 0 && /^(accounts|users)$/.test(seg[i - 1] ?? "")) ?? "";
+  const { route, params } = matchRoute(method, path);
   try {
-    const out = run(world, route, id, body, reset);
+    const out = run(world, route, params, body, reset);
     sendJson(world, res, 200, out ?? { ok: true });
   } catch (err) {
     if (err instanceof z.ZodError) sendJson(world, res, 400, { error: "invalid body", issues: err.issues });
@@ -207,7 +206,47 @@ export async function handleControl(world: World, req: Req, res: Res, path: stri
   }
 }
 
-function run(world: World, route: string, id: string, body: unknown, reset: (seed?: number) => void): unknown {
+/** The segments that take parameters after them: `/accounts/:id`, `/users/:id`, `/regions/:vendor/:region`. */
+const PARAMS_AFTER = new Map<string, readonly string[]>([
+  ["accounts", ["id"]],
+  ["users", ["id"]],
+  ["regions", ["vendor", "region"]],
+]);
+
+/** `POST /accounts/123/faults` → route `POST /accounts/:id/faults`, params `{ id: "123" }` (raw, not decoded). */
+function matchRoute(method: string, path: string): { route: string; params: Record<string, string> } {
+  const seg = path.split("/").filter(Boolean);
+  const parts: string[] = [];
+  const params: Record<string, string> = {};
+  for (let i = 0; i < seg.length; i++) {
+    parts.push(seg[i]!);
+    for (const name of PARAMS_AFTER.get(seg[i]!) ?? []) {
+      if (i + 1 >= seg.length) break;
+      params[name] = seg[++i]!;
+      parts.push(`:${name}`);
+    }
+  }
+  return { route: `${method} /${parts.join("/")}`, params };
+}
+
+/** The region-faults key for `/regions/:vendor/:region`, checked: a Cliniko shard or a Nookal region. */
+function regionTarget(params: Record<string, string>): string {
+  const vendor = decodeURIComponent(params.vendor ?? "");
+  const region = decodeURIComponent(params.region ?? "");
+  if (vendor !== "cliniko" && vendor !== "nookal") throw new ControlError(400, `unknown vendor ${JSON.stringify(vendor)}: use cliniko or nookal`);
+  const valid = vendor === "cliniko" ? ShardSchema.safeParse(region).success : RegionSchema.safeParse(region).success;
+  if (!valid)
+    throw new ControlError(
+      400,
+      vendor === "cliniko"
+        ? `${JSON.stringify(region)} is not a Cliniko shard (two letters and a number, like au1)`
+        : `${JSON.stringify(region)} is not a Nookal region (au, eu or us)`,
+    );
+  return regionFaultKey(vendor, region);
+}
+
+function run(world: World, route: string, params: Record<string, string>, body: unknown, reset: (seed?: number) => void): unknown {
+  const id = params.id ?? "";
   switch (route) {
     case "GET /health":
       return { ok: true };
@@ -217,6 +256,10 @@ function run(world: World, route: string, id: string, body: unknown, reset: (see
         anchor: isoSeconds(world.anchor),
         settings: world.settings,
         globalFaults: world.globalFaults,
+        regionFaults: [...world.regionFaults].map(([key, faults]) => {
+          const [vendor, region] = key.split(":");
+          return { vendor, region, faults };
+        }),
         stats: world.stats,
         accounts: [...world.cliniko.accounts.values(), ...world.nookal.accounts.values()].map((a) => describe(world, a)),
       };
@@ -237,6 +280,15 @@ function run(world: World, route: string, id: string, body: unknown, reset: (see
     case "DELETE /faults":
       world.globalFaults = {};
       return world.globalFaults;
+    case "POST /regions/:vendor/:region/faults": {
+      const key = regionTarget(params);
+      const faults = FaultsSchema.parse(body);
+      world.regionFaults.set(key, faults);
+      return faults;
+    }
+    case "DELETE /regions/:vendor/:region/faults":
+      world.regionFaults.delete(regionTarget(params));
+      return {};
     case "GET /rate-limits":
       return { buckets: [...world.rateLog].map(([bucket, log]) => ({ bucket, admitted: log.admitted, limited: log.limited })) };
     case "POST /rate-limits/reset":

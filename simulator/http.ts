@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { hash32 } from "./rng.ts";
-import type { Faults, World } from "./world.ts";
+import { regionFaultKey, regionFaultsOf, type ClinikoAccount, type Faults, type NookalAccount, type Vendor, type World } from "./world.ts";
 
 export type Req = IncomingMessage;
 export type Res = ServerResponse;
@@ -58,11 +58,31 @@ function takeNext(faults: Faults, field: "failNext" | "malformedNext" | "hangNex
   return true;
 }
 
+export interface FaultScope {
+  /** Names the scope's counters for rate-based faults. */
+  name: string;
+  faults: Faults;
+}
+
 /**
- * Apply global then per-account faults. A hang leaves the response open on purpose: the
+ * The scopes a request's faults come from, in order: global, then the shard/region the request
+ * went to, then the account. `region` is where the request was sent (Cliniko's URL shard, Nookal
+ * v3's URL region; for v2, which has no region in its URL, the account's own region).
+ */
+export function faultScopes(world: World, vendor: Vendor, region: string | undefined, account: ClinikoAccount | NookalAccount | undefined): FaultScope[] {
+  const scopes: FaultScope[] = [{ name: "global", faults: world.globalFaults }];
+  if (region !== undefined) scopes.push({ name: regionFaultKey(vendor, region), faults: regionFaultsOf(world, vendor, region) });
+  // why: faults belong to where the account lives; a request to another shard or region never reaches it
+  const home = account?.vendor === "cliniko" ? account.shard : account?.region;
+  if (account && home === region) scopes.push({ name: account.id, faults: account.faults });
+  return scopes;
+}
+
+/**
+ * Apply the scopes' faults in order (see faultScopes). A hang leaves the response open on purpose: the
  * client's timeout is what is under test, and closing the server destroys the socket.
  */
-export async function applyFaults(world: World, res: Res, scopes: { name: string; faults: Faults }[]): Promise<FaultOutcome> {
+export async function applyFaults(world: World, res: Res, scopes: FaultScope[]): Promise<FaultOutcome> {
   let malformed = false;
   const latency = scopes.reduce((sum, s) => sum + (s.faults.latencyMs ?? 0), 0);
   if (latency > 0) await delay(latency);

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Dataset, GenAppointment, GenInvoice, GenPatient } from "./dataset.ts";
 import { money } from "./dataset.ts";
 import { GraphQLError, parseOperation, project } from "./graphql.ts";
-import { applyFaults, readBody, send, sendJson, truncate, type Req, type Res } from "./http.ts";
+import { applyFaults, faultScopes, readBody, send, sendJson, truncate, type Req, type Res } from "./http.ts";
 import { isoDate, isoSeconds, localDateTime, parseLocalDateTime } from "./time.ts";
 import { datasetOf, type NookalAccount, type NookalKeyRecord, type World, type WorldSettings } from "./world.ts";
 
@@ -317,9 +317,7 @@ export async function handleNookalV3(world: World, req: Req, res: Res, region: s
   if (path === "/oauth/token") {
     const key = basicKey(req);
     const { problem, account, record } = usableKey(world, key, region, "v3");
-    const scopes = [{ name: "global", faults: world.globalFaults }];
-    if (account && account.region === region) scopes.push({ name: account.id, faults: account.faults });
-    const fault = await applyFaults(world, res, scopes);
+    const fault = await applyFaults(world, res, faultScopes(world, "nookal", region, account));
     if (fault.handled) return;
     if (new URLSearchParams(body).get("grant_type") !== "client_credentials") {
       sendJson(world, res, 400, { error: "unsupported_grant_type", error_description: "grant_type must be client_credentials" });
@@ -350,9 +348,7 @@ export async function handleNookalV3(world: World, req: Req, res: Res, region: s
   const grant = token === undefined ? undefined : world.nookal.tokens.get(token);
   const record = grant ? world.nookal.keys.get(grant.keyId) : undefined;
   const account = record ? world.nookal.accounts.get(record.accountId) : undefined;
-  const scopes = [{ name: "global", faults: world.globalFaults }];
-  if (account && account.region === region) scopes.push({ name: account.id, faults: account.faults });
-  const fault = await applyFaults(world, res, scopes);
+  const fault = await applyFaults(world, res, faultScopes(world, "nookal", region, account));
   if (fault.handled) return;
   // why: a token dies with its key — disabling or migrating the key invalidates issued tokens
   const badToken =
@@ -575,9 +571,8 @@ export async function handleNookalV2(world: World, req: Req, res: Res, fn: strin
   });
   const apiKey = params.get("api_key") ?? undefined;
   const { problem, account, record } = usableKey(world, apiKey, null, "v2");
-  const scopes = [{ name: "global", faults: world.globalFaults }];
-  if (account) scopes.push({ name: account.id, faults: account.faults });
-  const fault = await applyFaults(world, res, scopes);
+  // why: v2's URL names no region, so a known key's practice region stands in for it
+  const fault = await applyFaults(world, res, faultScopes(world, "nookal", account?.region, account));
   if (fault.handled) return;
   if (!V2_FUNCTIONS.has(fn) || (fn === "getAllTreatmentNotes" && world.settings.nookalV2AllTreatmentNotes === "absent")) {
     send(world, res, 404, NOT_FOUND_PAGE, { "Content-Type": "text/html; charset=utf-8" });

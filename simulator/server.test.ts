@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { controlClient } from "./control-client.ts";
 import { DEMO_FLEET } from "./demo-fleet.ts";
 import { startSimulator, type SimulatorHandle } from "./server.ts";
 
@@ -125,5 +126,93 @@ describe("simulator: Nookal basics", () => {
     const res = await fetch(`${sim.url}/nookal-v2/production/v2/getEverything`, { method: "POST", body: "api_key=x" });
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toContain("text/html");
+  });
+});
+
+describe("simulator: faults per vendor shard or region", () => {
+  const control = () => controlClient(sim.url);
+  async function nookalToken(key: string, region: string) {
+    return fetch(`${sim.url}/nookal/${region}/oauth/token`, {
+      method: "POST",
+      headers: { Authorization: `Basic ${key}`, "Content-Type": "application/x-www-form-urlencoded" },
+      body: "grant_type=client_credentials",
+    });
+  }
+  function nookalV2(key: string) {
+    return fetch(`${sim.url}/nookal-v2/production/v2/verify?api_key=${encodeURIComponent(key)}`);
+  }
+
+  it("takes Cliniko au1 down for every request sent there while au2 answers, until cleared", async () => {
+    const au1 = demo("healthy_cliniko_au1_no_suffix");
+    const au2 = demo("healthy_cliniko_au2");
+    const wrongShard = demo("cliniko_wrong_shard_no_suffix");
+    await control().setRegionFaults("cliniko", "au1", { outage: {} });
+    try {
+      const down = await cliniko(au1.key, "au1", "/user");
+      expect(down.status).toBe(503);
+      expect(await down.text()).toContain("Down for maintenance");
+      // why: the shard the request went to is what is down, whoever the key belongs to
+      expect((await cliniko(wrongShard.key, "au1", "/user")).status).toBe(503);
+      expect((await cliniko(au2.key, "au2", "/user")).status).toBe(200);
+      const world = (await (await fetch(`${sim.url}/_control/world`)).json()) as { regionFaults: unknown };
+      expect(world.regionFaults).toEqual([{ vendor: "cliniko", region: "au1", faults: { outage: {} } }]);
+    } finally {
+      await control().clearRegionFaults("cliniko", "au1");
+    }
+    expect((await cliniko(au1.key, "au1", "/user")).status).toBe(200);
+    expect(((await (await fetch(`${sim.url}/_control/world`)).json()) as { regionFaults: unknown }).regionFaults).toEqual([]);
+  });
+
+  it("takes a shard's rate limit over the global one, and an account's over the shard's", async () => {
+    const a = await control().createClinikoAccount({ shard: "nz1", patients: 10 });
+    const b = await control().createClinikoAccount({ shard: "nz1", patients: 10 });
+    await control().setRegionFaults("cliniko", "nz1", { rateLimit: 0, rateWindowMs: 60_000 });
+    await control().setAccountFaults(b.id, { rateLimit: 5 });
+    try {
+      expect((await cliniko(a.keys[0]!.key, "nz1", "/user")).status).toBe(429);
+      expect((await cliniko(b.keys[0]!.key, "nz1", "/user")).status).toBe(200);
+    } finally {
+      await control().clearRegionFaults("cliniko", "nz1");
+      await control().resetRateLimits();
+    }
+    expect((await cliniko(a.keys[0]!.key, "nz1", "/user")).status).toBe(200);
+  });
+
+  it("takes Nookal region au down for v3 and for v2 keys of au practices, while eu answers", async () => {
+    const v2au = await control().createNookalAccount({ region: "au", apiVersion: "v2" });
+    const v2eu = await control().createNookalAccount({ region: "eu", apiVersion: "v2" });
+    await control().setRegionFaults("nookal", "au", { outage: {} });
+    try {
+      const down = await nookalToken(demo("healthy_nookal_v3_au").key, "au");
+      expect(down.status).toBe(503);
+      expect(await down.text()).toContain("Down for maintenance");
+      expect((await nookalToken(demo("healthy_nookal_v3_eu").key, "eu")).status).toBe(200);
+      // why: v2's URL names no region; the practice's own region decides
+      expect((await nookalV2(v2au.keys[0]!.key)).status).toBe(503);
+      expect(((await (await nookalV2(v2eu.keys[0]!.key)).json()) as { status: string }).status).toBe("success");
+    } finally {
+      await control().clearRegionFaults("nookal", "au");
+    }
+    expect((await nookalToken(demo("healthy_nookal_v3_au").key, "au")).status).toBe(200);
+    expect(((await (await nookalV2(v2au.keys[0]!.key)).json()) as { status: string }).status).toBe("success");
+  });
+
+  it("refuses an unknown vendor, a region that is not the vendor's, or a bad body with 400", async () => {
+    const post = async (path: string, body: unknown = { outage: {} }) => {
+      const res = await fetch(`${sim.url}/_control${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as { error: string } };
+    };
+    expect(await post("/regions/athena/au/faults")).toEqual({ status: 400, body: { error: 'unknown vendor "athena": use cliniko or nookal' } });
+    expect(await post("/regions/cliniko/au/faults")).toEqual({
+      status: 400,
+      body: { error: '"au" is not a Cliniko shard (two letters and a number, like au1)' },
+    });
+    expect(await post("/regions/nookal/au1/faults")).toEqual({ status: 400, body: { error: '"au1" is not a Nookal region (au, eu or us)' } });
+    const badBody = await post("/regions/cliniko/au1/faults", { outage: {}, meltdown: true });
+    expect(badBody.status).toBe(400);
+    expect(badBody.body.error).toBe("invalid body");
+    const del = await fetch(`${sim.url}/_control/regions/nookal/mars/faults`, { method: "DELETE" });
+    expect(del.status).toBe(400);
+    expect(sim.world.regionFaults.size).toBe(0);
   });
 });

@@ -4,7 +4,7 @@ import { clinikoKey, nookalV2Key, nookalV3Key } from "./keys.ts";
 import { hash32 } from "./rng.ts";
 import { DAY_MS } from "./time.ts";
 
-/** Injected misbehaviour, globally or for one account. Every field is optional; absent = healthy. */
+/** Injected misbehaviour, globally, for one vendor shard/region, or for one account. Every field is optional; absent = healthy. */
 export interface Faults {
   /** Added before every response, in ms. */
   latencyMs?: number;
@@ -197,6 +197,8 @@ export interface World {
   anchor: number;
   settings: WorldSettings;
   globalFaults: Faults;
+  /** Faults of one vendor shard or region, keyed by `regionFaultKey` (`cliniko:au1`, `nookal:au`). */
+  regionFaults: Map<string, Faults>;
   cliniko: { accounts: Map<string, ClinikoAccount>; keys: Map<string, ClinikoKeyRecord> };
   nookal: {
     accounts: Map<string, NookalAccount>;
@@ -232,6 +234,7 @@ export function createWorld(opts: WorldOptions = {}): World {
     anchor: opts.anchor ?? Math.floor(Date.now() / DAY_MS) * DAY_MS,
     settings: { ...DEFAULT_SETTINGS, ...opts.settings },
     globalFaults: {},
+    regionFaults: new Map(),
     cliniko: { accounts: new Map(), keys: new Map() },
     nookal: { accounts: new Map(), keys: new Map(), tokens: new Map() },
     rateWindows: new Map(),
@@ -242,6 +245,18 @@ export function createWorld(opts: WorldOptions = {}): World {
   };
   if (opts.demo !== false) for (const account of DEMO_VENDOR_ACCOUNTS) addDemoAccount(world, account);
   return world;
+}
+
+export type Vendor = "cliniko" | "nookal";
+
+/** Where a vendor serves from: a Cliniko shard (`au1`) or a Nookal region (`au`). */
+export function regionFaultKey(vendor: Vendor, region: string): string {
+  return `${vendor}:${region}`;
+}
+
+/** The faults of the shard/region a request went to ({} when none are set). */
+export function regionFaultsOf(world: World, vendor: Vendor, region: string | undefined): Faults {
+  return (region === undefined ? undefined : world.regionFaults.get(regionFaultKey(vendor, region))) ?? {};
 }
 
 // why: ids must exceed 2^53 like Cliniko's, and be stable for a given label
