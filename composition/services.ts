@@ -4,6 +4,7 @@ import { brand, masterKeyBase64, publicUrl, sessionSecret, vendorBudgetSettings,
 import type { Brand } from "../domain/brand.ts";
 import { openDb, type Db } from "../db/client.ts";
 import type { AlertRecipients, AlertWorkDeps } from "../domain/alerts/apply.ts";
+import { DEFAULT_INCIDENT_SETTINGS, type IncidentSettings } from "../domain/incidents/rules.ts";
 import type { DeliveryDeps } from "../domain/alerts/deliver.ts";
 import type { BulkDeps } from "../domain/bulk/operations.ts";
 import { composeBriefing } from "../domain/briefings/compose.ts";
@@ -71,6 +72,11 @@ export interface Services {
    */
   metrics: Metrics;
   checkDatabase(): Promise<void>;
+}
+
+/** Vendor-incident thresholds from the environment (docs/decisions/0049); the rest keep their defaults. */
+export function incidentSettingsFrom(env: Env): IncidentSettings {
+  return { ...DEFAULT_INCIDENT_SETTINGS, minClinics: env.INCIDENT_MIN_CLINICS, share: env.INCIDENT_SHARE, updateMinutes: env.INCIDENT_UPDATE_MINUTES };
 }
 
 export function alertRecipients(env: Env): AlertRecipients {
@@ -183,7 +189,12 @@ export function composeServices({
     boss,
     queues,
     // why: an "action needed" email carries a fresh reconnect link, minted in the alert's own transaction
-    alerts: { queue: queues.deliver, recipients: alertRecipients(env), links: { keyring, publicUrl: publicUrl(env), ttlHours: env.RECONNECT_LINK_TTL_HOURS } },
+    alerts: {
+      queue: queues.deliver,
+      recipients: alertRecipients(env),
+      links: { keyring, publicUrl: publicUrl(env), ttlHours: env.RECONNECT_LINK_TTL_HOURS },
+      incidents: incidentSettingsFrom(env),
+    },
     delivery: {
       db,
       email: email ? countedEmailSender(email, metrics.recorder) : null,

@@ -77,6 +77,12 @@ const EnvSchema = z.object({
     .min(1)
     .max(24 * 30)
     .default(24),
+  /** Vendor incidents (docs/decisions/0049): at least this many clinics of one shard/region failing transiently at once… */
+  INCIDENT_MIN_CLINICS: z.coerce.number().int().min(1).max(100_000).default(5),
+  /** …and at least this share of the region's connections. */
+  INCIDENT_SHARE: z.coerce.number().gt(0).max(1).default(0.3),
+  /** Support hears about an open incident's count at most this often (besides opened and resolved). */
+  INCIDENT_UPDATE_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   SMTP_URL: optionalUrl,
   /** Refuse to send mail over an SMTP connection that does not upgrade to TLS (STARTTLS) — nodemailer requireTLS. */
   SMTP_REQUIRE_TLS: bool.default(false),

@@ -10,7 +10,8 @@ interface JobQueue<P> {
 
 interface ProbeJob {
   connectionId: string;
-  reason: "schedule" | "manual" | "confirm" | "setup";
+  /** canary: one of a failing region's few fast probes during a vendor incident (docs/decisions/0049). */
+  reason: "schedule" | "manual" | "confirm" | "setup" | "canary";
   requestedBy?: string;
 }
 export type ProbeJobQueue = JobQueue<ProbeJob>;

@@ -115,10 +115,11 @@ export type AlertEvent = (typeof ALERT_EVENTS)[number];
 /**
  * What a stored message is about: an alert event, a reconnect link emailed to a clinic admin, or a
  * clinic's weekly briefing (docs/decisions/0040-briefing-delivery.md), or a webhook subscription
- * disabled after sustained failure (to each admin; docs/decisions/0048-webhook-subscriptions.md).
+ * disabled after sustained failure (to each admin; docs/decisions/0048-webhook-subscriptions.md), or a
+ * vendor incident opened, updated or resolved (to support; docs/decisions/0049-vendor-incidents.md).
  * Every outgoing email and webhook is one alert_notifications row delivered by the `deliver` queue.
  */
-export const NOTIFICATION_EVENTS = [...ALERT_EVENTS, "reconnect_link", "briefing", "webhook_disabled"] as const;
+export const NOTIFICATION_EVENTS = [...ALERT_EVENTS, "reconnect_link", "briefing", "webhook_disabled", "incident_opened", "incident_update", "incident_resolved"] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export const DELIVERY_CHANNELS = ["email", "webhook"] as const;
@@ -236,6 +237,8 @@ export interface EscalationPacket {
   recordDrop?: { resource: string; before: number; after: number } | null;
   /** The weekly briefing is held (docs/decisions/0040): which week, and why, in recorded words. */
   briefingHeld?: { weekStart: string; reason: string } | null;
+  /** The vendor region had an open incident when this was seen (docs/decisions/0049): say so in the ticket. */
+  vendorIncident?: { id: string; summary: string } | null;
 }
 
 // ---- "broken now" and "failing since" (the SQL: db/queries/broken-now.ts; docs/decisions/0028-broken-now.md)
@@ -372,5 +375,25 @@ export const EVENT_TYPES = [
   "sync.failed",
   "briefing.held",
   "briefing.sent",
+  "incident.opened",
+  "incident.updated",
+  "incident.resolved",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+
+// ---- vendor incidents (docs/decisions/0049-vendor-incidents.md)
+
+/** What an incident's timeline records: its opening, each update sent to support, its resolution. */
+export const INCIDENT_TIMELINE_KINDS = ["opened", "update", "resolved"] as const;
+export type IncidentTimelineKind = (typeof INCIDENT_TIMELINE_KINDS)[number];
+
+/** The probe outcome that opened an incident, as stored (no key, no request body). */
+export interface IncidentEvidence {
+  failureCode: FailureCode;
+  httpStatus: number | null;
+  /** What the vendor said (a maintenance page's title, a socket code), verbatim and cut short. */
+  vendorMessage: string | null;
+  at: string;
+  /** The clinic whose probe tipped the count over the threshold. */
+  clinicId: string;
+}

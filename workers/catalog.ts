@@ -8,7 +8,7 @@ import { SYNC_TRIGGERS } from "../domain/vocabulary.ts";
  */
 const ProbePayloadSchema = z.object({
   connectionId: z.uuid(),
-  reason: z.enum(["schedule", "manual", "confirm", "setup"]),
+  reason: z.enum(["schedule", "manual", "confirm", "setup", "canary"]),
   requestedBy: z.string().max(200).optional(),
 });
 const ProbeSweepPayloadSchema = z.object({}).passthrough();

@@ -26,6 +26,7 @@ try {
     alerts: services.alerts,
     probes: services.queues.probe,
     metrics: services.metrics.recorder,
+    intervalMinutes: env.PROBE_INTERVAL_MINUTES,
   };
   await workDeliverQueues(boss, { ...services.delivery, logger });
   await boss.work(QUEUES.probe.name, QUEUES.probe.work, (jobs: Job<object>[]) => handleProbeBatch(jobs, deps));

@@ -35,6 +35,8 @@ export async function upsertAlertSighting(
     reopenedFromId: string | null;
     /** A mute inherited from the resolved alert this one recurs after. */
     mutedUntil: Date | null;
+    /** Opened under this vendor incident: grouped and held (nobody is told); a repeat keeps what it had. */
+    incidentId?: string | null;
   },
   db: DbOrTx,
 ): Promise<AlertRow & { inserted: boolean }> {
@@ -54,6 +56,7 @@ export async function upsertAlertSighting(
       mutedUntil: input.mutedUntil,
       reopenedFromId: input.reopenedFromId,
       packet: input.packet,
+      ...(input.incidentId ? { incidentId: input.incidentId, hold: "held" as const } : {}),
     })
     .onConflictDoUpdate({
       target: [alerts.connectionId, alerts.kind],

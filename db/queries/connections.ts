@@ -47,6 +47,7 @@ export type ConnectionPatch = Partial<
     | "stateChangedAt"
     | "everHadPatients"
     | "lastProbeId"
+    | "transientFailing"
   >
 >;
 
@@ -237,12 +238,25 @@ export async function insertConnectionEvents(events: NewConnectionEvent[], tx: D
 }
 
 /** Ids of every connection a sweep should probe: not paused, clinic not archived. Keyset-paged. */
-export async function listProbeableConnectionIds({ after, limit }: { after?: string; limit: number }, db: Db): Promise<string[]> {
+/**
+ * One page of the connections a sweep probes, in id order. `thin` (docs/decisions/0049): a
+ * connection failing in a region with an open vendor incident is probed only in its turn — one
+ * sweep in `of`, by a stable hash of its id — while its region's canaries watch for the recovery.
+ */
+export async function listProbeableConnectionIds(
+  { after, limit, thin }: { after?: string; limit: number; thin?: { slot: number; of: number } },
+  db: Db,
+): Promise<string[]> {
+  const thinned = thin
+    ? sql`not (${connections.transientFailing} and exists (
+        select 1 from vendor_incidents i where i.vendor = ${connections.vendor} and i.region = ${connections.region} and i.resolved_at is null
+      ) and mod(abs(hashtext(${connections.id}::text)), ${thin.of}::int) <> ${thin.slot}::int)`
+    : undefined;
   const rows = await db
     .select({ id: connections.id })
     .from(connections)
     .innerJoin(clinics, eq(clinics.id, connections.clinicId))
-    .where(and(ne(connections.state, "paused"), isNull(clinics.archivedAt), after ? sql`${connections.id} > ${after}` : undefined))
+    .where(and(ne(connections.state, "paused"), isNull(clinics.archivedAt), after ? sql`${connections.id} > ${after}` : undefined, thinned))
     .orderBy(asc(connections.id))
     .limit(limit);
   return rows.map((r) => r.id);

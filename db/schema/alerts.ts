@@ -5,6 +5,7 @@ import { connections } from "./connections.ts";
 import { bytea, inList } from "./columns.ts";
 import { reconnectLinks } from "./reconnect-links.ts";
 import { users } from "./users.ts";
+import { vendorIncidents } from "./incidents.ts";
 import {
   ALERT_KINDS,
   ALERT_STATUSES,
@@ -49,6 +50,13 @@ export const alerts = pgTable(
     reopenedFromId: uuid("reopened_from_id").references((): AnyPgColumn => alerts.id, { onDelete: "set null" }),
     /** The escalation packet as of the last sighting: what support pastes into a vendor ticket. */
     packet: jsonb("packet").$type<EscalationPacket>().notNull(),
+    /** The vendor incident this alert is grouped under (docs/decisions/0049-vendor-incidents.md). */
+    incidentId: uuid("incident_id").references(() => vendorIncidents.id, { onDelete: "set null" }),
+    /**
+     * held: opened during the incident, so nobody was told; released: the incident resolved while
+     * it was still open, so its next sighting notifies as a first opening. Null: notified as usual.
+     */
+    hold: text("hold").$type<"held" | "released">(),
   },
   (t) => [
     check("alerts_kind_check", inList(t.kind, ALERT_KINDS)),
@@ -57,6 +65,10 @@ export const alerts = pgTable(
     check("alerts_seen_order", sql`${t.lastSeenAt} >= ${t.firstSeenAt}`),
     check("alerts_resolved_has_time", sql`(${t.status} = 'resolved') = (${t.resolvedAt} is not null)`),
     check("alerts_muted_has_until", sql`${t.status} <> 'muted' or ${t.mutedUntil} is not null`),
+    check("alerts_hold_check", sql`${t.hold} is null or ${t.hold} in ('held', 'released')`),
+    index("alerts_incident_idx")
+      .on(t.incidentId)
+      .where(sql`${t.incidentId} is not null`),
     check("alerts_acknowledged_has_time", sql`${t.status} <> 'acknowledged' or ${t.acknowledgedAt} is not null`),
     // why: the deduplication guarantee lives in the database, not in a read-then-write race
     uniqueIndex("alerts_one_unresolved_uidx")
@@ -117,7 +129,7 @@ export const alertNotifications = pgTable(
     check("alert_notifications_channel_check", inList(t.channel, DELIVERY_CHANNELS)),
     check("alert_notifications_audience_check", inList(t.audience, NOTIFICATION_AUDIENCES)),
     check("alert_notifications_status_check", inList(t.status, NOTIFICATION_STATUSES)),
-    check("alert_notifications_has_alerts", sql`cardinality(${t.alertIds}) >= 1 or ${t.event} in ('reconnect_link', 'briefing', 'webhook_disabled')`),
+    check("alert_notifications_has_alerts", sql`cardinality(${t.alertIds}) >= 1 or ${t.event} in ('reconnect_link', 'briefing', 'webhook_disabled', 'incident_opened', 'incident_update', 'incident_resolved')`),
     check(
       "alert_notifications_token_parts_together",
       sql`(${t.tokenCiphertext} is null) = (${t.tokenIv} is null) and (${t.tokenIv} is null) = (${t.tokenTag} is null) and (${t.tokenTag} is null) = (${t.tokenKeyId} is null)`,

@@ -80,6 +80,12 @@ export const connections = pgTable(
      * clinics (docs/decisions/0037-clinic-archived-on-connection.md).
      */
     clinicArchived: boolean("clinic_archived").notNull().default(false),
+    /**
+     * The latest probe saw a vendor-side transient failure (5xx, timeout, maintenance page, network):
+     * what vendor incidents count (docs/decisions/0049-vendor-incidents.md). A flip moves the region's
+     * counter in vendor_region_health in the probe's transaction.
+     */
+    transientFailing: boolean("transient_failing").notNull().default(false),
     /** The latest sync run's state (docs/decisions/0033-sync.md); null before the first. Set with the run's row. */
     syncState: text("sync_state").$type<SyncState>(),
     lastSyncAt: timestamp("last_sync_at", { withTimezone: true }),
@@ -165,6 +171,10 @@ export const connections = pgTable(
     index("connections_broken_now_no_failure_idx")
       .on(t.clinicId)
       .where(sql`${t.firstFailureAt} is not null and ${t.state} <> 'paused' and not ${t.clinicArchived} and ${t.failureCode} is null`),
+    // why (docs/decisions/0049): an incident's canaries and its thinned probing read the failing connections of one region
+    index("connections_transient_failing_idx")
+      .on(t.vendor, t.region, t.id)
+      .where(sql`${t.transientFailing}`),
     index("connections_patients_clinic_idx")
       .on(t.visiblePatientCount, t.clinicId)
       .where(sql`${t.visiblePatientCount} is not null`),

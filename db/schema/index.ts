@@ -17,3 +17,4 @@ export * from "./api-tokens.ts";
 export * from "./api-idempotency.ts";
 export * from "./events.ts";
 export * from "./webhooks.ts";
+export * from "./incidents.ts";

@@ -1,6 +1,7 @@
 import { inTransaction, type DbOrTx } from "../../db/client.ts";
 import { randomUUID } from "node:crypto";
 import { getClinicContact, insertNotifications, latestResolvedAlerts, resolveAlerts, upsertAlertSighting, type AlertRow } from "../../db/queries/alerts.ts";
+import { clearAlertHold, getOpenIncident } from "../../db/queries/incidents.ts";
 import type { NewAlertNotification } from "../../db/schema/alerts.ts";
 import type { Brand } from "../brand.ts";
 import { DomainError } from "../errors.ts";
@@ -12,6 +13,7 @@ import { createReconnectLink } from "../reconnect/links.ts";
 import { redactReconnectLink } from "../reconnect/tokens.ts";
 import type { Keyring } from "../secrets/key-crypto.ts";
 import { renderEmail, type AlertSnapshot, type MessageContext } from "./messages.ts";
+import { countsTowardIncident, incidentSummary, type IncidentSettings } from "../incidents/rules.ts";
 import { type AlertEvent, type AlertKind, type EscalationPacket, VENDOR_LABELS } from "../vocabulary.ts";
 
 /**
@@ -57,6 +59,8 @@ export interface AlertWorkDeps {
   queue: DeliveryJobQueue;
   recipients: AlertRecipients;
   links?: AlertLinkSettings | null;
+  /** Vendor-incident thresholds (docs/decisions/0049); default DEFAULT_INCIDENT_SETTINGS. */
+  incidents?: IncidentSettings;
 }
 
 /**
@@ -111,39 +115,55 @@ export async function applyAlertWork(input: AlertWorkInput, db: DbOrTx, deps: Al
 
   return inTransaction(db, async (tx) => {
     const events: PendingEvent[] = [];
+    // why (docs/decisions/0049): an alert seen while its vendor region has an open incident names it in
+    // its packet; a degraded one is grouped under it and held — the incident's own message tells support
+    const incident = open.length > 0 ? await getOpenIncident({ vendor: packet.vendor, region: packet.region }, tx) : undefined;
+    const sighted: EscalationPacket = incident ? { ...packet, vendorIncident: { id: incident.id, summary: incidentSummary(incident, incident.failing, incident.connections) } } : packet;
+    const work = sighted === packet ? input : { ...input, packet: sighted };
 
     const resolvedRows = await resolveAlerts({ connectionId, kinds: resolve, now }, tx);
     result.resolved = resolvedRows.map((a) => a.id);
-    if (input.recovered && resolvedRows.some((a) => !isMuted(a, now))) events.push({ event: "recovered", alerts: resolvedRows });
+    // why: a held alert was never announced, so its recovery is not either
+    const told = resolvedRows.filter((a) => a.hold === null);
+    if (input.recovered && told.some((a) => !isMuted(a, now))) events.push({ event: "recovered", alerts: told });
 
     const previous = await latestResolvedAlerts({ connectionId, kinds: open }, tx);
     const inserted: AlertRow[] = [];
     for (const kind of open) {
       const prev = previous.get(kind);
+      const grouped = incident && kind === "degraded_too_long" && countsTowardIncident(packet.failureCode) ? incident.id : null;
       const alert = await upsertAlertSighting(
         {
           connectionId,
           clinicId,
           kind,
           now,
-          packet,
+          packet: sighted,
           reopenedFromId: prev?.id ?? null,
           mutedUntil: prev && isMuted(prev, now) ? prev.mutedUntil : null,
+          incidentId: grouped,
         },
         tx,
       );
       if (!alert.inserted) {
         result.repeated.push(alert.id);
+        // why: its incident resolved while it still failed: it is this clinic's own problem now, announced once
+        if (alert.hold === "released") {
+          await clearAlertHold({ alertId: alert.id }, tx);
+          inserted.push(alert);
+          if (!isMuted(alert, now)) events.push({ event: alert.reopenedFromId ? "reopened" : "opened", alerts: [alert] });
+        }
         continue;
       }
-      inserted.push(alert);
       const event: AlertEvent = prev ? "reopened" : "opened";
       (event === "reopened" ? result.reopened : result.opened).push(alert.id);
+      if (alert.hold === "held") continue;
+      inserted.push(alert);
       if (!isMuted(alert, now)) events.push({ event, alerts: [alert] });
     }
 
-    await recordAlertEvents(tx, { opened: inserted, resolved: resolvedRows, reason: input.recovered ? "recovered" : "cleared" });
-    if (events.length) result.deliveriesQueued = await queueNotifications(input, events, tx, deps);
+    await recordAlertEvents(tx, { opened: inserted, resolved: told, reason: input.recovered ? "recovered" : "cleared" });
+    if (events.length) result.deliveriesQueued = await queueNotifications(work, events, tx, deps);
     return result;
   });
 }

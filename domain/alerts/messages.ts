@@ -2,7 +2,7 @@ import { z } from "zod";
 import { brandContactLine, clinicTime, DEFAULT_BRAND, type Brand } from "../brand.ts";
 import { escalationText } from "../health/escalation.ts";
 import { playbookFor, TAXONOMY } from "../health/taxonomy.ts";
-import { ALERT_KIND_LABELS, type AlertEvent, type AlertKind, type AlertStatus, type EscalationPacket, type FailureCode, VENDOR_LABELS } from "../vocabulary.ts";
+import { ALERT_KIND_LABELS, type AlertEvent, type AlertKind, type AlertStatus, type EscalationPacket, type FailureCode, VENDOR_LABELS, type Vendor } from "../vocabulary.ts";
 
 /**
  * Alert messages, rendered once when the event happens and stored on the notification, so every
@@ -329,4 +329,60 @@ export function renderWebhookDisabledEmail({
     ...(page ? [{ type: "link" as const, label: "Open the subscription", href: page, primary: true }] : []),
   ];
   return { kind: "email", subject: oneLine(`[Relink] Webhook disabled: ${url}`), text: toText(blocks), html: toHtml(blocks) };
+}
+
+/**
+ * To support: a vendor incident opened, changed, or resolved (docs/decisions/0049-vendor-incidents.md).
+ * One message stands for every clinic of the region, so it says how many and that no key will help.
+ */
+export function renderIncidentEmail({
+  kind,
+  incident,
+  failing,
+  connections,
+  recovered,
+  now,
+  consoleUrl,
+}: {
+  kind: "opened" | "update" | "resolved";
+  incident: { id: string; vendor: Vendor; region: string; openedAt: Date; peakAffected: number; firstEvidence: { failureCode: FailureCode; httpStatus: number | null; vendorMessage: string | null } };
+  failing: number;
+  connections: number;
+  recovered: number;
+  now: Date;
+  consoleUrl?: string | null;
+}): EmailContent {
+  const region = `${VENDOR_LABELS[incident.vendor]} ${oneLine(incident.region)}`;
+  const page = consoleUrl ? `${consoleUrl.replace(/\/+$/, "")}/incidents/${incident.id}` : null;
+  const evidence = incident.firstEvidence;
+  const first = `${TAXONOMY[evidence.failureCode].title}${evidence.httpStatus ? ` (HTTP ${evidence.httpStatus})` : ""}${evidence.vendorMessage ? `: ${oneLine(evidence.vendorMessage)}` : ""}`;
+  const link: Block[] = page ? [{ type: "link", label: "Open the incident", href: page, primary: true }] : [];
+  if (kind === "resolved") {
+    const lasted = duration(incident.openedAt, now);
+    const blocks: Block[] = [
+      { type: "p", text: `${region} works again. The incident lasted ${lasted} (${when(incident.openedAt)} to ${when(now)}).` },
+      {
+        type: "ul",
+        items: [
+          `${recovered} ${recovered === 1 ? "connection" : "connections"} recovered while it was open; at most ${incident.peakAffected} failed at once.`,
+          failing > 0
+            ? `${failing} still ${failing === 1 ? "fails" : "fail"}: each now alerts on its own, as usual, if it keeps failing.`
+            : "None is still failing.",
+        ],
+      },
+      ...link,
+    ];
+    return { kind: "email", subject: oneLine(`[Relink] Resolved: ${region} incident (${lasted})`), text: toText(blocks), html: toHtml(blocks) };
+  }
+  const blocks: Block[] = [
+    {
+      type: "p",
+      text: `${region} is failing for ${failing} of ${Math.max(connections, failing)} clinics since ${when(incident.openedAt)}. It is the vendor's side: a new key will not help, so clinic admins are not emailed and their degraded alerts are grouped under this incident.`,
+    },
+    { type: "ul", items: [`First evidence: ${first}.`, `Most failing at once so far: ${Math.max(incident.peakAffected, failing)}.`] },
+    { type: "p", text: "Probes continue at a reduced rate, with a few canaries every 30 seconds, so the recovery is seen within a minute. You will hear again when it resolves." },
+    ...link,
+  ];
+  const subject = kind === "opened" ? `[Relink] Incident: ${region} failing for ${failing} clinics` : `[Relink] Update: ${region} failing for ${failing} clinics`;
+  return { kind: "email", subject: oneLine(subject), text: toText(blocks), html: toHtml(blocks) };
 }

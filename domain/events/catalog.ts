@@ -123,6 +123,37 @@ const BriefingSentSchema = z
   })
   .meta({ id: "BriefingSentData", description: "A clinic's weekly briefing was sent" });
 
+const incidentFields = {
+  incidentId: z.uuid().meta({ description: "The vendor incident's id (the console's /incidents/:id)" }),
+  vendor,
+  region: z.string().meta({ description: "The Cliniko shard (au1, uk2…) or Nookal region (au, eu, us) that is failing" }),
+  openedAt: instant.meta({ description: "When the incident opened" }),
+  affected: z.number().int().nonnegative().meta({ description: "Connections of the region failing transiently now (5xx, timeout, maintenance page, network)" }),
+  connections: z.number().int().nonnegative().meta({ description: "Connections Relink probes in the region" }),
+};
+const IncidentOpenedSchema = z
+  .strictObject({
+    ...incidentFields,
+    failureCode: z.enum(FAILURE_CODES).meta({ description: "How the probe that opened it failed" }),
+    httpStatus: z.number().int().nullable().meta({ description: "The vendor's HTTP status, when it answered" }),
+  })
+  .meta({
+    id: "IncidentOpenedData",
+    description: "A vendor region is failing for many clinics at once; their degraded alerts are grouped under it and their admins are not emailed",
+  });
+const IncidentUpdatedSchema = z
+  .strictObject({ ...incidentFields, peakAffected: z.number().int().nonnegative().meta({ description: "The most connections failing at once so far" }) })
+  .meta({ id: "IncidentUpdatedData", description: "An open incident's count changed (sent at most every INCIDENT_UPDATE_MINUTES)" });
+const IncidentResolvedSchema = z
+  .strictObject({
+    ...incidentFields,
+    resolvedAt: instant.meta({ description: "When it resolved" }),
+    durationSeconds: z.number().int().nonnegative().meta({ description: "How long it lasted, in whole seconds" }),
+    peakAffected: z.number().int().nonnegative().meta({ description: "The most connections failing at once" }),
+    recovered: z.number().int().nonnegative().meta({ description: "Connections that recovered while it was open" }),
+  })
+  .meta({ id: "IncidentResolvedData", description: "The vendor region works again; a clinic still failing now gets its own alert as usual" });
+
 /** Each event type's `data` schema. */
 export const EVENT_DATA_SCHEMAS = {
   "connection.state_changed": ConnectionStateChangedSchema,
@@ -132,6 +163,9 @@ export const EVENT_DATA_SCHEMAS = {
   "sync.failed": SyncFailedSchema,
   "briefing.held": BriefingHeldSchema,
   "briefing.sent": BriefingSentSchema,
+  "incident.opened": IncidentOpenedSchema,
+  "incident.updated": IncidentUpdatedSchema,
+  "incident.resolved": IncidentResolvedSchema,
 } as const satisfies Record<EventType, z.ZodType>;
 
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA_SCHEMAS)[T]>;

@@ -221,6 +221,8 @@ export function escalationText(p: EscalationPacket, options: { clinicTimeZone?: 
     lines.push(
       `Key shared with another clinic: ${shared.clinics.map((c) => oneLine(c.clinicName)).join(", ")} (found ${when(shared.at, "?")}); one key must serve one clinic`,
     );
+  // why (docs/decisions/0049): a ticket filed during a vendor incident says so, so the vendor does not debug one clinic's key
+  if (p.vendorIncident) lines.push(`Vendor incident: ${oneLine(p.vendorIncident.summary)} (Relink incident ${p.vendorIncident.id})`);
   if (p.keyHint) lines.push(`Key: ${p.keyHint}`);
   if (p.suggestedAction) lines.push(`Suggested action: ${p.suggestedAction}`);
   return lines.join("\n");

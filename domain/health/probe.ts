@@ -20,6 +20,8 @@ import { flagSharedKey } from "../connections/shared-key.ts";
 import type { MetricsRecorder } from "../metrics.ts";
 import { brokenSince, connectionChangeEvents } from "../events/connection.ts";
 import { recordEvents, type NewEvent } from "../events/record.ts";
+import { countTransientFlip, incidentDepsOf, type TransientFlip } from "../incidents/lifecycle.ts";
+import { countsTowardIncident } from "../incidents/rules.ts";
 
 /** How the probe reaches a vendor; the worker passes the real clients, which talk HTTP. */
 export interface VendorAccess {
@@ -56,7 +58,7 @@ const CONFIRM_AFTER_SECONDS = 20;
 export interface ProbeRequest {
   connectionId: string;
   probeId: string;
-  reason: "schedule" | "manual" | "confirm" | "setup" | "sync";
+  reason: "schedule" | "manual" | "confirm" | "setup" | "sync" | "canary";
   requestedBy?: string;
   /**
    * Sync's evidence (reason "sync"): the vendor's failure while syncing `resource`, classified and
@@ -163,7 +165,10 @@ async function probeOnce(ctx: ProbeContext, req: ProbeRequest, started: number):
         httpStatus: classification.evidence.httpStatus ?? null,
         ms: elapsed(),
       };
-  const written = await writeProbeResult(ctx, req, row, { region: opened.region, verified: answer.verified, decision, now, identity, tick });
+  // why (docs/decisions/0049): what a vendor incident counts is what this probe SAW, even where the
+  // decision keeps an older actionable code (an outage does not overwrite "key rejected")
+  const transient = countsTowardIncident(classification.failureCode);
+  const written = await writeProbeResult(ctx, req, row, { region: opened.region, verified: answer.verified, decision, now, identity, tick, transient, seen: classification });
   // why only here: a fingerprint just learned (backfill, rotation) is the one moment a key shared with an older clinic can show
   if (written && identity.keyFingerprint && opened.target)
     await flagSharedKey({ connectionId: c.id, clinicId: c.clinicId, clinicName: row.clinicName, vendor: c.vendor, key: opened.target.key, now }, ctx);
@@ -276,12 +281,14 @@ async function writeProbeResult(ctx: ProbeContext, req: ProbeRequest, row: Probe
   const { verified, decision, now } = result;
   const patch = probePatch(c, req, result);
   const event = probeEvent(c, req, result);
-  const within = withEvents(changeEvents(row, result), alertsAndConfirmation(ctx, row, result));
+  const flips = transientFlips(row, result);
+  const within = withEvents(changeEvents(row, result), alertsAndConfirmation(ctx, row, result), incidentCounting(ctx, flips));
   const expected = { state: c.state, keyUpdatedAt: c.keyUpdatedAt, probeId: req.probeId };
   // why: the common case — a probe that changes nothing but its facts — is one prepared statement
   const onlyFacts =
     !event &&
     !within &&
+    flips.length === 0 &&
     patch.state === c.state &&
     patch.failureCode === c.failureCode &&
     (patch.suggestedRegion ?? null) === (c.suggestedRegion ?? null) &&
@@ -337,10 +344,15 @@ interface ProbeResult {
   now: Date;
   identity: Pick<ConnectionPatch, "vendorAccount" | "keyFingerprint">;
   tick: ProbeTick | undefined;
+  /** The probe saw the vendor's side failing (docs/decisions/0049): counted toward a vendor incident. */
+  transient: boolean;
+  /** What this probe itself saw, for an incident it would open. */
+  seen: Pick<Classification, "failureCode" | "evidence">;
 }
 
 /** The connection columns this probe sets. */
-function probePatch(c: StoredConnection, req: ProbeRequest, { region, verified, decision, now, identity }: ProbeResult): ConnectionPatch {
+function probePatch(c: StoredConnection, req: ProbeRequest, result: ProbeResult): ConnectionPatch {
+  const { region, verified, decision, now, identity } = result;
   const patch: ConnectionPatch = {
     state: decision.nextState,
     failureCode: decision.failureCode,
@@ -352,6 +364,7 @@ function probePatch(c: StoredConnection, req: ProbeRequest, { region, verified, 
     lastProbeId: req.probeId,
   };
   if (decision.nextState !== c.state) patch.stateChangedAt = now;
+  if (result.transient !== c.transientFailing) patch.transientFailing = result.transient;
   if (decision.failureEvidence.kind === "set") patch.failureEvidence = { ...decision.failureEvidence.evidence };
   if (decision.failureEvidence.kind === "clear") patch.failureEvidence = null;
   if (region !== c.region) {
@@ -409,12 +422,56 @@ function changeEvents(row: ProbeRead, { decision, now }: ProbeResult): NewEvent[
   );
 }
 
-/** The events first, then the other writes that commit with the probe's; undefined when there are neither. */
-function withEvents(events: NewEvent[], then: ((tx: DbOrTx) => Promise<void>) | undefined): ((tx: DbOrTx) => Promise<void>) | undefined {
-  if (events.length === 0) return then;
+/**
+ * The events first, then the other writes that commit with the probe's (alert work, then the
+ * incident counter, so an alert opened by this probe is grouped by an incident this probe opens);
+ * undefined when there are none.
+ */
+function withEvents(
+  events: NewEvent[],
+  ...then: (((tx: DbOrTx) => Promise<void>) | undefined)[]
+): ((tx: DbOrTx) => Promise<void>) | undefined {
+  const steps = then.filter((f): f is (tx: DbOrTx) => Promise<void> => f !== undefined);
+  if (events.length === 0 && steps.length === 0) return undefined;
   return async (tx) => {
-    await recordEvents(tx, events);
-    await then?.(tx);
+    if (events.length > 0) await recordEvents(tx, events);
+    for (const step of steps) await step(tx);
+  };
+}
+
+/**
+ * The vendor-incident counter moves (docs/decisions/0049): only when this connection's transient
+ * flag flips, or its region changed under a set flag (out of the old region, into the new one).
+ */
+function transientFlips(row: ProbeRead, { region, transient, seen, now }: ProbeResult): TransientFlip[] {
+  const evidence = seen.evidence;
+  const c = row.connection;
+  const flips: TransientFlip[] = [];
+  if (c.transientFailing && (!transient || region !== c.region)) flips.push({ vendor: c.vendor, region: c.region, failing: false, evidence: null, now });
+  if (transient && (!c.transientFailing || region !== c.region)) {
+    const vendorMessage = evidence.vendorMessage ?? evidence.socketCode ?? null;
+    flips.push({
+      vendor: c.vendor,
+      region,
+      failing: true,
+      evidence: {
+        failureCode: seen.failureCode ?? "vendor_unavailable",
+        httpStatus: evidence.httpStatus ?? null,
+        vendorMessage: vendorMessage === null ? null : String(vendorMessage).slice(0, 200),
+        at: now.toISOString(),
+        clinicId: c.clinicId,
+      },
+      now,
+    });
+  }
+  return flips;
+}
+
+function incidentCounting(ctx: ProbeContext, flips: TransientFlip[]): ((tx: DbOrTx) => Promise<void>) | undefined {
+  if (flips.length === 0) return undefined;
+  const deps = incidentDepsOf(ctx.alerts, ctx.probes);
+  return async (tx) => {
+    for (const flip of flips) await countTransientFlip(flip, tx, deps);
   };
 }
 

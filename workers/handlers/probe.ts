@@ -9,6 +9,9 @@ import type { ProbeJobQueue } from "../../domain/jobs.ts";
 import type { MetricsRecorder } from "../../domain/metrics.ts";
 import { expireLapsedReconnects } from "../../domain/reconnect/expire.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { incidentDepsOf, incidentSettings } from "../../domain/incidents/lifecycle.ts";
+import { thinningSlot } from "../../domain/incidents/rules.ts";
+import { continueCanary, sweepIncidents } from "../../domain/incidents/sweep.ts";
 import { QUEUES } from "../catalog.ts";
 
 export interface ProbeDeps {
@@ -22,6 +25,9 @@ export interface ProbeDeps {
   metrics?: MetricsRecorder;
   /** Sees every probe's report (benches, logs); the reports are not stored as job output. */
   onReport?: (report: ProbeReport) => void;
+  /** PROBE_INTERVAL_MINUTES: a failing region under an incident is probed one sweep in `thinning` (default 5). */
+  intervalMinutes?: number;
+  now?: () => Date;
 }
 
 /**
@@ -40,6 +46,8 @@ export async function handleProbeBatch(jobs: Job<object>[], deps: ProbeDeps): Pr
           { connectionId, probeId: job.id, reason, requestedBy },
         );
         deps.onReport?.(report);
+        // why (docs/decisions/0049): a canary keeps watching its failing region, or calls the recovery re-probe
+        if (reason === "canary") await continueCanary({ connectionId, outcome: report.outcome }, deps.db, { ...incidentDepsOf(deps.alerts, deps.probes), probes: deps.probes });
         if (report.failureCode === "key_unreadable") deps.logger.error({ connectionId }, "stored key cannot be decrypted with the configured master keys");
         deps.logger.debug({ connectionId, outcome: report.outcome, ms: report.ms }, "probe");
         return { id: job.id, status: "completed" };
@@ -63,16 +71,22 @@ export async function handleProbeDeadBatch(jobs: Job<object>[], deps: Pick<Probe
 }
 
 /**
- * Tidies lapsed reconnect links, then fans the fleet out into probe jobs in pages of 1,000; a
- * connection already queued is skipped by the singleton key.
+ * Tidies lapsed reconnect links, brings vendor incidents up to date (recount, resolve, update,
+ * canaries), then fans the fleet out into probe jobs in pages of 1,000 — a region under an incident
+ * thinned — and a connection already queued is skipped by the singleton key.
  */
 export async function handleProbeSweep(deps: ProbeDeps): Promise<void> {
+  const now = deps.now?.() ?? new Date();
   const lapse = await expireLapsedReconnects({}, deps.db);
   if (lapse.lapsed || lapse.retryKeysWiped || lapse.accountQuestionsExpired) deps.logger.info(lapse, "reconnect links lapsed");
+  const incidentDeps = incidentDepsOf(deps.alerts, deps.probes);
+  const incidents = await sweepIncidents({ now }, deps.db, incidentDeps);
+  if (incidents.open || incidents.resolved) deps.logger.info(incidents, "vendor incidents");
+  const thin = incidents.open > 0 ? { slot: thinningSlot(now, deps.intervalMinutes ?? 5, incidentSettings(incidentDeps)), of: incidentSettings(incidentDeps).thinning } : undefined;
   let after: string | undefined;
   let total = 0;
   for (;;) {
-    const ids = await listProbeableConnectionIds({ after, limit: 1000 }, deps.db);
+    const ids = await listProbeableConnectionIds({ after, limit: 1000, thin }, deps.db);
     if (ids.length === 0) break;
     await deps.probes.enqueue(ids.map((id) => ({ data: { connectionId: id, reason: "schedule" as const } })));
     total += ids.length;
