@@ -27,6 +27,7 @@ export interface ProbeDeps {
   onReport?: (report: ProbeReport) => void;
   /** PROBE_INTERVAL_MINUTES: a failing region under an incident is probed one sweep in `thinning` (default 5). */
   intervalMinutes?: number;
+  /** The clock (tests move it); default the wall clock. */
   now?: () => Date;
 }
 
@@ -42,7 +43,7 @@ export async function handleProbeBatch(jobs: Job<object>[], deps: ProbeDeps): Pr
       const { connectionId, reason, requestedBy } = payload.data;
       try {
         const report = await probeConnection(
-          { db: deps.db, keyring: deps.keyring, vendors: deps.vendors, alerts: deps.alerts, probes: deps.probes, metrics: deps.metrics },
+          { db: deps.db, keyring: deps.keyring, vendors: deps.vendors, alerts: deps.alerts, probes: deps.probes, metrics: deps.metrics, ...(deps.now ? { now: deps.now } : {}) },
           { connectionId, probeId: job.id, reason, requestedBy },
         );
         deps.onReport?.(report);
