@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Db } from "../db/client.ts";
-import { connectionGroups, queueDepths, SYNC_LAG_BUCKETS, unfinishedBriefings } from "../db/queries/metrics.ts";
+import { connectionGroups, queueDepths, SYNC_LAG_BUCKETS, unfinishedBriefings, vendorRegions } from "../db/queries/metrics.ts";
 import type { EmailSender } from "../domain/alerts/email.ts";
 import type { MetricsRecorder } from "../domain/metrics.ts";
 import { VENDORS } from "../domain/vocabulary.ts";
@@ -161,12 +161,25 @@ export function createMetrics({
   });
   const fleetSeconds = new Gauge({ name: "relink_metrics_fleet_read_seconds", help: "Database time of this scrape's fleet read", registers });
 
-  const fleetGauges = [connections, syncLag, syncLagMax, neverSynced, queueWaiting, queueActive, queueOldest, briefingsNow];
+  const regionFailing = new Gauge({
+    name: "relink_vendor_region_transient_failing",
+    help: "Connections of a vendor shard/region whose last probe saw the vendor failing (5xx, timeout, network), as vendor incidents count them",
+    labelNames: ["vendor", "region"] as const,
+    registers,
+  });
+  const incidentOpen = new Gauge({
+    name: "relink_vendor_incident_open",
+    help: "1 while a vendor incident is open for the shard/region, else 0",
+    labelNames: ["vendor", "region"] as const,
+    registers,
+  });
+
+  const fleetGauges = [connections, syncLag, syncLagMax, neverSynced, queueWaiting, queueActive, queueOldest, briefingsNow, regionFailing, incidentOpen];
 
   async function readFleet(): Promise<void> {
     const started = performance.now();
     try {
-      const [groups, queues, unfinished] = await Promise.all([connectionGroups(db), queueDepths(db, bossSchema), unfinishedBriefings(db)]);
+      const [groups, queues, unfinished, regions] = await Promise.all([connectionGroups(db), queueDepths(db, bossSchema), unfinishedBriefings(db), vendorRegions(db)]);
       for (const g of fleetGauges) g.reset();
       const perVendor = new Map<string, { buckets: number[]; synced: number; max: number | null; never: number }>();
       for (const g of groups) {
@@ -189,6 +202,10 @@ export function createMetrics({
         queueWaiting.set({ queue: q.queue }, q.waiting);
         queueActive.set({ queue: q.queue }, q.active);
         queueOldest.set({ queue: q.queue }, q.oldestWaitingSeconds);
+      }
+      for (const r of regions) {
+        regionFailing.set({ vendor: r.vendor, region: r.region }, r.failing);
+        incidentOpen.set({ vendor: r.vendor, region: r.region }, r.incidentOpen ? 1 : 0);
       }
       for (const state of ["due", "held"]) briefingsNow.set({ state }, unfinished.find((b) => b.state === state)?.n ?? 0);
       fleetOk.set(1);

@@ -191,6 +191,11 @@ export async function releaseHeldAlerts({ incidentId }: { incidentId: string }, 
   return rows.length;
 }
 
+/** Holds an alert under an open incident (a new one, after the one it was held under ended). */
+export async function holdAlert({ alertId, incidentId }: { alertId: string; incidentId: string }, tx: DbOrTx): Promise<void> {
+  await tx.update(alerts).set({ hold: "held", incidentId }).where(eq(alerts.id, alertId));
+}
+
 /** A released alert has been notified: it is an ordinary alert from now on. */
 export async function clearAlertHold({ alertId }: { alertId: string }, tx: DbOrTx): Promise<void> {
   await tx.update(alerts).set({ hold: null }).where(eq(alerts.id, alertId));

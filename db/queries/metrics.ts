@@ -108,3 +108,12 @@ export async function unfinishedBriefings(db: Db): Promise<{ state: BriefingStat
     select state, count(*)::int as n from briefings where state in ('due', 'held') group by 1`);
   return [...rows];
 }
+
+/** Each vendor region's failing count and whether it has an open incident (docs/decisions/0049): a few rows. */
+export async function vendorRegions(db: Db): Promise<{ vendor: string; region: string; failing: number; connections: number; incidentOpen: boolean }[]> {
+  const rows = await db.execute<{ vendor: string; region: string; failing: number; connections: number; open: boolean }>(sql`
+    select h.vendor, h.region, h.transient_failing as failing, h.connections,
+      exists (select 1 from vendor_incidents i where i.vendor = h.vendor and i.region = h.region and i.resolved_at is null) as open
+    from vendor_region_health h order by 1, 2`);
+  return [...rows].map((r) => ({ vendor: r.vendor, region: r.region, failing: r.failing, connections: r.connections, incidentOpen: r.open }));
+}

@@ -1,7 +1,7 @@
 import { inTransaction, type DbOrTx } from "../../db/client.ts";
 import { randomUUID } from "node:crypto";
 import { getClinicContact, insertNotifications, latestResolvedAlerts, resolveAlerts, upsertAlertSighting, type AlertRow } from "../../db/queries/alerts.ts";
-import { clearAlertHold, getOpenIncident } from "../../db/queries/incidents.ts";
+import { clearAlertHold, getOpenIncident, holdAlert } from "../../db/queries/incidents.ts";
 import type { NewAlertNotification } from "../../db/schema/alerts.ts";
 import type { Brand } from "../brand.ts";
 import { DomainError } from "../errors.ts";
@@ -147,12 +147,17 @@ export async function applyAlertWork(input: AlertWorkInput, db: DbOrTx, deps: Al
       );
       if (!alert.inserted) {
         result.repeated.push(alert.id);
-        // why: its incident resolved while it still failed: it is this clinic's own problem now, announced once
-        if (alert.hold === "released") {
-          await clearAlertHold({ alertId: alert.id }, tx);
-          inserted.push(alert);
-          if (!isMuted(alert, now)) events.push({ event: alert.reopenedFromId ? "reopened" : "opened", alerts: [alert] });
+        if (alert.hold === null) continue;
+        if (grouped) {
+          // why: held under an incident that ended while a new one opened: held under the new one
+          if (alert.incidentId !== grouped || alert.hold !== "held") await holdAlert({ alertId: alert.id, incidentId: grouped }, tx);
+          continue;
         }
+        // why: held, and no incident stands for it any more (it resolved, even while this alert was
+        // being opened): it is this clinic's own problem now, announced once as a first opening
+        await clearAlertHold({ alertId: alert.id }, tx);
+        inserted.push(alert);
+        if (!isMuted(alert, now)) events.push({ event: alert.reopenedFromId ? "reopened" : "opened", alerts: [alert] });
         continue;
       }
       const event: AlertEvent = prev ? "reopened" : "opened";

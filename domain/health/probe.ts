@@ -282,7 +282,10 @@ async function writeProbeResult(ctx: ProbeContext, req: ProbeRequest, row: Probe
   const patch = probePatch(c, req, result);
   const event = probeEvent(c, req, result);
   const flips = transientFlips(row, result);
-  const within = withEvents(changeEvents(row, result), alertsAndConfirmation(ctx, row, result), incidentCounting(ctx, flips));
+  // why: the incident counter before the alert work — every writer takes the region's row before any
+  // alert row (a resolving flip releases other clinics' alerts), so two probes never deadlock, and an
+  // alert this probe opens is grouped under the incident this probe opened
+  const within = withEvents(changeEvents(row, result), incidentCounting(ctx, flips), alertsAndConfirmation(ctx, row, result));
   const expected = { state: c.state, keyUpdatedAt: c.keyUpdatedAt, probeId: req.probeId };
   // why: the common case — a probe that changes nothing but its facts — is one prepared statement
   const onlyFacts =
@@ -423,9 +426,8 @@ function changeEvents(row: ProbeRead, { decision, now }: ProbeResult): NewEvent[
 }
 
 /**
- * The events first, then the other writes that commit with the probe's (alert work, then the
- * incident counter, so an alert opened by this probe is grouped by an incident this probe opens);
- * undefined when there are none.
+ * The events first, then the other writes that commit with the probe's, in order; undefined when
+ * there are none.
  */
 function withEvents(
   events: NewEvent[],

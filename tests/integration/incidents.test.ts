@@ -161,7 +161,8 @@ const clinicMessagesOf = async (fleet: Fleet) =>
     : t.db
         .select()
         .from(alertNotifications)
-        .where(and(inArray(alertNotifications.clinicId, fleet.clinicIds), eq(alertNotifications.audience, "clinic_admin")));
+        .where(and(inArray(alertNotifications.clinicId, fleet.clinicIds), eq(alertNotifications.audience, "clinic_admin")))
+        .orderBy(asc(alertNotifications.createdAt), asc(alertNotifications.id));
 const supportMessagesOf = async (fleet: Fleet) =>
   t.db
     .select()
@@ -214,9 +215,12 @@ describe("a shard outage over 500 clinics (issue 16)", () => {
     sim.world.regionFaults.delete("cliniko:au1");
     const recoveredAt = new Date(start.getTime() + 40 * 60_000);
     clock = new Date(recoveredAt.getTime() + 30_000);
-    await runDueProbes(); // the canaries, due every 30 s: they work, and ask for the recovery re-probe
+    // the canaries, due every 30 s: they work, and ask for the recovery re-probe
+    expect(await runDueProbes()).toBe(DEFAULT_INCIDENT_SETTINGS.canaries);
     clock = new Date(recoveredAt.getTime() + 45_000);
-    await runDueProbes(); // the recovery re-probe of every failing connection
+    // the recovery re-probe of every connection still failing (none crashed: the job table has no retry)
+    expect(await runDueProbes()).toBeGreaterThanOrEqual(497);
+    expect(await t.db.execute(sql`select 1 from pgboss.job where name = ${QUEUES.probe.name} and state in ('retry', 'failed')`)).toHaveLength(0);
     const [resolved] = await incidentsOf("au1");
     expect(resolved!.resolvedAt).not.toBeNull();
     expect(resolved!.resolvedAt!.getTime() - recoveredAt.getTime()).toBeLessThanOrEqual(INTERVAL_MINUTES * 60_000);

@@ -42,7 +42,12 @@ describe("the probe queue", () => {
     await insertClinic(t.db, { name: "Sweep A" });
     await insertClinic(t.db, { name: "Sweep B" });
     await insertClinic(t.db, { name: "Sweep Paused", state: "paused" });
-    const deps = { db: t.db, probes: queues.probe, logger: silentLogger } as unknown as ProbeDeps;
+    const deps = {
+      db: t.db,
+      probes: queues.probe,
+      logger: silentLogger,
+      alerts: { queue: queues.deliver, recipients: { emailClinicAdmin: false, supportEmail: null, consoleUrl: null } },
+    } as unknown as ProbeDeps;
     await handleProbeSweep(deps);
     await handleProbeSweep(deps);
     // Single Probe Physio (already queued) + Sweep A + Sweep B
