@@ -9,7 +9,6 @@
  * Uses DATABASE_URL (a fresh database beside it) or embedded PostgreSQL. Loopback only; bounded.
  */
 import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -20,7 +19,7 @@ import { openDb } from "../../db/client.ts";
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedHandle } from "../../db/embedded.ts";
 import { migrateDatabase } from "../../db/migrate.ts";
 import { clinics, connections } from "../../db/schema/index.ts";
-import { keyringFromConfig, sealApiKey } from "../../domain/connections/key-storage.ts";
+import { keyringFromConfig } from "../../domain/connections/key-storage.ts";
 import { createPostgresBudgetStore } from "../../domain/connections/vendor-budget-store.ts";
 import { createVendorAccess } from "../../domain/health/vendor-access.ts";
 import { createSharedBudget } from "../../domain/vendors/shared-budget.ts";
@@ -32,6 +31,7 @@ import { createQueues } from "../../workers/queues.ts";
 import { handleProbeBatch, handleProbeSweep, type ProbeDeps } from "../../workers/handlers/probe.ts";
 import { benchKey } from "./fleet-simulator.ts";
 import { summary } from "./support.ts";
+import { healthyClinikoConnection } from "../support/fleet.ts";
 
 const N = Number(process.env.FLEET_SIZE ?? 10_000);
 const ARCHIVE_FRACTION = 0.05;
@@ -139,23 +139,7 @@ try {
       .values(batch.map((i) => ({ name: `Bench Clinic ${i}`, timeZone: "Australia/Sydney", country: "AU" })))
       .returning({ id: clinics.id });
     await handle.db.insert(connections).values(
-      batch.map((i, j) => {
-        const id = randomUUID();
-        const { key, shard } = benchKey(i);
-        return {
-          id,
-          clinicId: clinicRows[j]!.id,
-          vendor: "cliniko" as const,
-          region: shard,
-          apiVersion: "v1",
-          state: "healthy" as const,
-          lastSuccessAt: lastSuccess,
-          lastProbeAt: lastSuccess,
-          everHadPatients: true,
-          visiblePatientCount: 40,
-          ...sealApiKey(keyring, id, { vendor: "cliniko", key, region: shard }),
-        };
-      }),
+      batch.map((i, j) => healthyClinikoConnection(keyring, { clinicId: clinicRows[j]!.id, ...benchKey(i), since: lastSuccess, patients: 40 })),
     );
   }
   await handle.sql`analyze`;

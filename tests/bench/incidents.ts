@@ -11,25 +11,24 @@
  *   4. clinic emails (bound 0) and support messages (bound: opened + resolved + updates).
  * Uses DATABASE_URL (a scratch database beside it) or embedded PostgreSQL. Loopback only; bounded.
  */
-import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Job } from "pg-boss";
-import { simulatorVendorEnv } from "../../config/runtime.ts";
 import { openDb } from "../../db/client.ts";
 import { migrateDatabase } from "../../db/migrate.ts";
 import { clinics, connections } from "../../db/schema/index.ts";
-import { keyringFromConfig, sealApiKey } from "../../domain/connections/key-storage.ts";
+import { keyringFromConfig } from "../../domain/connections/key-storage.ts";
 import { createVendorAccess } from "../../domain/health/vendor-access.ts";
 import { DEFAULT_INCIDENT_SETTINGS } from "../../domain/incidents/rules.ts";
 import { sweepIncidents } from "../../domain/incidents/sweep.ts";
 import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
 import { createLogger } from "../../lib/logger.ts";
-import { controlClient } from "../../simulator/control-client.ts";
+import { controlClient, simulatorVendorSettings } from "../../simulator/control-client.ts";
 import { startBoss } from "../../workers/boss.ts";
 import { QUEUES } from "../../workers/catalog.ts";
 import { handleProbeBatch, handleProbeSweep, type ProbeDeps } from "../../workers/handlers/probe.ts";
 import { createQueues } from "../../workers/queues.ts";
 import { scratchDatabase, startChildSimulator } from "./support.ts";
+import { healthyClinikoConnection } from "../support/fleet.ts";
 
 const PER_SHARD = Number(process.env.INCIDENT_FLEET ?? 500);
 const LATENCY_MS = 20;
@@ -63,28 +62,14 @@ try {
       .returning({ id: clinics.id });
     await handle.db.insert(connections).values(
       accounts.map((a, i) => {
-        const id = randomUUID();
-        regionOf.set(id, shard);
-        const key = a.keys[0]!.key;
-        return {
-          id,
-          clinicId: rows[i]!.id,
-          vendor: "cliniko" as const,
-          region: shard,
-          apiVersion: "v1",
-          state: "healthy" as const,
-          lastSuccessAt: lastSuccess,
-          lastProbeAt: lastSuccess,
-          everHadPatients: true,
-          visiblePatientCount: 20,
-          ...sealApiKey(keyring, id, { vendor: "cliniko", key, region: shard }),
-        };
+        const row = healthyClinikoConnection(keyring, { clinicId: rows[i]!.id, shard, key: a.keys[0]!.key, since: lastSuccess });
+        regionOf.set(row.id, shard);
+        return row;
       }),
     );
   }
   say(`fleet: ${PER_SHARD} healthy Cliniko clinics on au1 and ${PER_SHARD} on au2; vendor latency ${LATENCY_MS} ms per request`);
 
-  const urls = simulatorVendorEnv(sim.url);
   const boss = await startBoss({ databaseUrl: db.url, logger: log, role: "worker" });
   const queues = createQueues(boss);
   const deps: ProbeDeps = {
@@ -92,14 +77,7 @@ try {
     logger: log,
     keyring,
     probes: queues.probe,
-    vendors: createVendorAccess({
-      clinikoBaseUrlTemplate: urls.CLINIKO_API_URL!,
-      nookalV3BaseUrls: { au: urls.NOOKAL_API_URL_AU! },
-      nookalV2BaseUrl: urls.NOOKAL_V2_API_URL!,
-      appName: "Relink bench",
-      contactEmail: "bench@relink.example",
-      timeoutMs: 10_000,
-    }),
+    vendors: createVendorAccess(simulatorVendorSettings(sim.url, { appName: "Relink bench", contactEmail: "bench@relink.example", timeoutMs: 10_000 })),
     alerts: {
       queue: queues.deliver,
       recipients: { emailClinicAdmin: true, supportEmail: "support@relink.example", consoleUrl: null },

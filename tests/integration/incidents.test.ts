@@ -1,14 +1,13 @@
-import { randomUUID } from "node:crypto";
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Job, PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { simulatorVendorEnv } from "../../config/runtime.ts";
 import { alertNotifications, alerts, clinics, connections, events, vendorIncidents, vendorIncidentTimeline } from "../../db/schema/index.ts";
-import { keyringFromConfig, sealApiKey } from "../../domain/connections/key-storage.ts";
+import { keyringFromConfig } from "../../domain/connections/key-storage.ts";
 import { createVendorAccess } from "../../domain/health/vendor-access.ts";
 import { escalationText } from "../../domain/health/escalation.ts";
 import { DEFAULT_INCIDENT_SETTINGS } from "../../domain/incidents/rules.ts";
 import { generateMasterKey } from "../../domain/secrets/key-crypto.ts";
+import { simulatorVendorSettings } from "../../simulator/control-client.ts";
 import { clinikoKey } from "../../simulator/keys.ts";
 import { startSimulator, type SimulatorHandle } from "../../simulator/server.ts";
 import { addClinikoAccount, addClinikoKey, type ClinikoAccount } from "../../simulator/world.ts";
@@ -17,6 +16,7 @@ import { QUEUES } from "../../workers/catalog.ts";
 import { handleProbeBatch, handleProbeSweep, type ProbeDeps } from "../../workers/handlers/probe.ts";
 import { createQueues } from "../../workers/queues.ts";
 import { silentLogger } from "./alerts-fixtures.ts";
+import { healthyClinikoConnection } from "../support/fleet.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 
 /**
@@ -37,20 +37,12 @@ const INTERVAL_MINUTES = 5;
 beforeAll(async () => {
   [t, sim] = await Promise.all([createTestDatabase(), startSimulator({ port: 0, demo: false })]);
   boss = await startBoss({ databaseUrl: t.url, logger: silentLogger, role: "sender" });
-  const u = simulatorVendorEnv(sim.url);
   const queues = createQueues(boss);
   deps = {
     db: t.db,
     logger: silentLogger,
     keyring,
-    vendors: createVendorAccess({
-      clinikoBaseUrlTemplate: u.CLINIKO_API_URL!,
-      nookalV3BaseUrls: { au: u.NOOKAL_API_URL_AU! },
-      nookalV2BaseUrl: u.NOOKAL_V2_API_URL!,
-      appName: "Relink tests",
-      contactEmail: "tests@relink.example",
-      timeoutMs: 3000,
-    }),
+    vendors: createVendorAccess(simulatorVendorSettings(sim.url, { timeoutMs: 3000 })),
     alerts: {
       queue: queues.deliver,
       recipients: { emailClinicAdmin: true, supportEmail: SUPPORT, consoleUrl: "https://relink.example" },
@@ -96,25 +88,12 @@ async function healthyFleet(label: string, shard: string, n: number): Promise<Fl
       const key = clinikoKey(`${label}-${from + i}`, shard);
       const account = addClinikoAccount(sim.world, { label: `${label}-${from + i}`, shard, patients: 20 });
       addClinikoKey(sim.world, account, { key });
-      const id = randomUUID();
-      fleet.ids.push(id);
+      const row = healthyClinikoConnection(keyring, { clinicId: clinic.id, shard, key, since });
+      fleet.ids.push(row.id);
       fleet.clinicIds.push(clinic.id);
       fleet.accounts.push(account);
       fleet.keys.push(key);
-      return {
-        id,
-        clinicId: clinic.id,
-        vendor: "cliniko" as const,
-        region: shard,
-        apiVersion: "v1",
-        state: "healthy" as const,
-        stateChangedAt: since,
-        lastSuccessAt: since,
-        lastProbeAt: since,
-        everHadPatients: true,
-        visiblePatientCount: 20,
-        ...sealApiKey(keyring, id, { vendor: "cliniko", key, region: shard }),
-      };
+      return row;
     });
     await t.db.insert(connections).values(values);
   }
