@@ -10,6 +10,7 @@ import {
 } from "./endpoints/clinic-actions.server.ts";
 import { createClinicEndpoint, getClinicEndpoint, listClinicsEndpoint } from "./endpoints/clinics.server.ts";
 import { listEventsEndpoint } from "./endpoints/events.server.ts";
+import { getIncidentEndpoint, listIncidentsEndpoint } from "./endpoints/incidents.server.ts";
 import { listFailureCodes } from "./endpoints/taxonomy.server.ts";
 import {
   createWebhookSubscriptionEndpoint,
@@ -36,6 +37,8 @@ const API_ENDPOINTS: readonly Endpoint[] = [
   clinicTimelineEndpoint,
   listAlertsEndpoint,
   acknowledgeAlertEndpoint,
+  listIncidentsEndpoint,
+  getIncidentEndpoint,
   latestBriefingEndpoint,
   previewBriefingEndpoint,
   listEventsEndpoint,

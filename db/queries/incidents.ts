@@ -222,3 +222,26 @@ export async function getOpenIncidentForConnection({ connectionId }: { connectio
     .where(eq(connections.id, connectionId));
   return row ?? null;
 }
+
+/**
+ * A page of incidents, newest first, for the API: `open` (still open), `resolved`, or all; after the
+ * cursor's (opened_at, id). `more` when another page follows.
+ */
+export async function listIncidentsPage(
+  { status, after, limit }: { status: "open" | "resolved" | "all"; after: { openedAt: Date; id: string } | null; limit: number },
+  db: DbOrTx,
+) {
+  const rows = await db
+    .select({ incident: vendorIncidents, connections: vendorRegionHealth.connections, failing: vendorRegionHealth.transientFailing })
+    .from(vendorIncidents)
+    .leftJoin(vendorRegionHealth, and(eq(vendorRegionHealth.vendor, vendorIncidents.vendor), eq(vendorRegionHealth.region, vendorIncidents.region)))
+    .where(
+      and(
+        status === "open" ? isNull(vendorIncidents.resolvedAt) : status === "resolved" ? sql`${vendorIncidents.resolvedAt} is not null` : undefined,
+        after ? sql`(${vendorIncidents.openedAt}, ${vendorIncidents.id}) < (${after.openedAt.toISOString()}::timestamptz, ${after.id}::uuid)` : undefined,
+      ),
+    )
+    .orderBy(desc(vendorIncidents.openedAt), desc(vendorIncidents.id))
+    .limit(limit + 1);
+  return { rows: rows.slice(0, limit), more: rows.length > limit };
+}
