@@ -10,10 +10,10 @@ const SINCE = "\u0000";
 
 /**
  * An open vendor incident, readable at a glance (issue 16): "Cliniko au1 is failing for 412 of 430
- * clinics since 20:14 AEDT; a new key will not help." and a link to the incident. `children` adds
+ * clinics since 20:14 AEDT; a new key will not help." and a link to the incident (not on its own page). `children` adds
  * what it means for the page it is on (a clinic's held alert).
  */
-export function IncidentBanner({ incident, children }: { incident: IncidentBannerData; children?: ReactNode }) {
+export function IncidentBanner({ incident, children, link = true }: { incident: IncidentBannerData; children?: ReactNode; link?: boolean }) {
   const [before, after] = incidentSummary({ ...incident, openedAt: new Date(incident.openedAt) }, incident.failing, incident.connections, SINCE).split(SINCE);
   return (
     <div className="incident-banner" role="alert" data-testid="incident-banner">
@@ -30,9 +30,11 @@ export function IncidentBanner({ incident, children }: { incident: IncidentBanne
         </p>
         {children}
       </div>
-      <Link className="btn secondary small" to={`/incidents/${incident.id}`}>
-        View incident
-      </Link>
+      {link ? (
+        <Link className="btn secondary small" to={`/incidents/${incident.id}`}>
+          View incident
+        </Link>
+      ) : null}
     </div>
   );
 }

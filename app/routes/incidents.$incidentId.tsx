@@ -50,7 +50,7 @@ export default function IncidentPage() {
         <IncidentStatus open={i.open} />
       </div>
       {i.banner ? (
-        <IncidentBanner incident={i.banner} />
+        <IncidentBanner incident={i.banner} link={false} />
       ) : (
         <div className="result tone-ok incident-resolved" role="status">
           <strong>{i.resolvedSummary}.</strong>
@@ -112,9 +112,7 @@ export default function IncidentPage() {
                 <tr>
                   <th scope="col">Time</th>
                   <th scope="col">Kind</th>
-                  <th scope="col" className="num">
-                    Affected
-                  </th>
+                  <th scope="col">Affected</th>
                   <th scope="col">Message</th>
                 </tr>
               </thead>
@@ -125,7 +123,7 @@ export default function IncidentPage() {
                       <LocalTime at={t.at} />
                     </td>
                     <td>{KIND_LABELS[t.kind]}</td>
-                    <td className="num">
+                    <td>
                       {formatCount(t.affected)} <span className="hint">of {formatCount(Math.max(t.connections, t.affected))}</span>
                     </td>
                     <td>{t.message}</td>

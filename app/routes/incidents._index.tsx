@@ -51,12 +51,8 @@ export default function IncidentsPage() {
                 <th scope="col">Status</th>
                 <th scope="col">Opened</th>
                 <th scope="col">Duration</th>
-                <th scope="col" className="num">
-                  Peak affected
-                </th>
-                <th scope="col" className="num">
-                  Recovered
-                </th>
+                <th scope="col">Peak affected</th>
+                <th scope="col">Recovered</th>
                 <th scope="col">
                   <span className="visually-hidden">Details</span>
                 </th>
@@ -77,10 +73,10 @@ export default function IncidentsPage() {
                     <LocalTime at={r.openedAt} />
                   </td>
                   <td>{r.duration ?? <span title={`for ${r.sinceOpened} so far`}>ongoing ({r.sinceOpened})</span>}</td>
-                  <td className="num">
+                  <td>
                     {formatCount(r.peakAffected)} <span className="hint">of {formatCount(Math.max(r.fleetSize, r.peakAffected))}</span>
                   </td>
-                  <td className="num">{formatCount(r.recovered)}</td>
+                  <td>{formatCount(r.recovered)}</td>
                   <td>
                     <Link to={`/incidents/${r.id}`} aria-label={`Details of the ${r.name} incident opened ${r.openedAt.slice(0, 16).replace("T", " ")} UTC`}>
                       Details
