@@ -1,5 +1,13 @@
 import type { Db } from "../../db/client.ts";
-import { countHeldAlerts, getIncident, getOpenIncident, getOpenIncidentForConnection, listIncidents, listIncidentTimeline, listOpenIncidents } from "../../db/queries/incidents.ts";
+import {
+  countHeldAlerts,
+  getIncident,
+  getOpenIncident,
+  getOpenIncidentForConnection,
+  listIncidents,
+  listIncidentTimeline,
+  listOpenIncidents,
+} from "../../db/queries/incidents.ts";
 import type { VendorIncident } from "../../db/schema/incidents.ts";
 import { TAXONOMY } from "../health/taxonomy.ts";
 import { incidentDuration, regionName } from "./rules.ts";

@@ -58,7 +58,9 @@ async function quietWindow(): Promise<void> {
     .poll(
       async () => {
         const [h] = await sql<{ at: Date | null }[]>`select max(recomputed_at) as at from vendor_region_health`;
-        const [j] = await sql<{ n: number }[]>`select count(*)::int as n from pgboss.job where name = 'probe-sweep' and state in ('created', 'active', 'retry') and start_after <= now()`;
+        const [j] = await sql<
+          { n: number }[]
+        >`select count(*)::int as n from pgboss.job where name = 'probe-sweep' and state in ('created', 'active', 'retry') and start_after <= now()`;
         return (h?.at?.getTime() ?? 0) >= next - 1000 && j!.n === 0;
       },
       { timeout: 150_000, interval: 500 },
@@ -85,7 +87,13 @@ async function seedOpenIncident(): Promise<{ failingClinic: string; fineClinic: 
   await sql`
     insert into vendor_region_health (vendor, region, connections, transient_failing, recomputed_at) values ('cliniko', ${REGION}, 6, 5, now())
     on conflict (vendor, region) do update set connections = 6, transient_failing = 5, recomputed_at = now()`;
-  const evidence = { failureCode: "vendor_unavailable", httpStatus: 503, vendorMessage: VENDOR_SAID, at: openedAt.toISOString(), clinicId: seeded.clinicIds[4] };
+  const evidence = {
+    failureCode: "vendor_unavailable",
+    httpStatus: 503,
+    vendorMessage: VENDOR_SAID,
+    at: openedAt.toISOString(),
+    clinicId: seeded.clinicIds[4],
+  };
   const [incident] = await sql<{ id: string }[]>`
     insert into vendor_incidents (vendor, region, opened_at, first_evidence, fleet_size, affected_at_open, peak_affected, peak_at, recovered, last_notice_at, last_notice_affected)
     values ('cliniko', ${REGION}, ${openedAt}, ${sql.json(evidence)}, 6, 5, 5, ${openedAt}, 0, ${openedAt}, 5) returning id`;
@@ -196,7 +204,9 @@ describe("vendor incidents in the console", () => {
     expect(text).not.toContain("ongoing");
     await page.screenshot({ path: "/tmp/incui-list.png", fullPage: true });
 
-    await ourRow(page).getByRole("link", { name: /^Details/ }).click();
+    await ourRow(page)
+      .getByRole("link", { name: /^Details/ })
+      .click();
     await page.waitForURL(new RegExp(`/incidents/${seeded.incidentId}$`));
     await page.getByText("Resolved after 41 min; 5 recovered.").waitFor();
     expect(await ourBanner(page).count()).toBe(0);

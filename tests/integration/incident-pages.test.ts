@@ -36,7 +36,14 @@ describe("vendor incident pages", () => {
   });
 
   it("lists the open incident first with its region's live counts, then resolved history newest first, a page at a time", async () => {
-    const failing = await insertClinic(t.db, { name: "Failing Physio", vendor: "cliniko", region: "au1", apiVersion: "v1", state: "degraded", transientFailing: true });
+    const failing = await insertClinic(t.db, {
+      name: "Failing Physio",
+      vendor: "cliniko",
+      region: "au1",
+      apiVersion: "v1",
+      state: "degraded",
+      transientFailing: true,
+    });
     const elsewhere = await insertClinic(t.db, { name: "Elsewhere Physio", vendor: "cliniko", region: "au2", apiVersion: "v1", state: "healthy" });
     await t.db.insert(vendorRegionHealth).values({ vendor: "cliniko", region: "au1", connections: 430, transientFailing: 412 });
     const openedAt = new Date("2026-12-03T09:14:00Z");
@@ -82,7 +89,15 @@ describe("vendor incident pages", () => {
 
     const first = await loadIncidentList({ now: NOW }, t.db);
     expect(first.open).toHaveLength(1);
-    expect(first.open[0]).toMatchObject({ id: open!.id, name: "Cliniko au1", open: true, duration: null, sinceOpened: "46 min", failing: 412, connections: 430 });
+    expect(first.open[0]).toMatchObject({
+      id: open!.id,
+      name: "Cliniko au1",
+      open: true,
+      duration: null,
+      sinceOpened: "46 min",
+      failing: 412,
+      connections: 430,
+    });
     expect(first.history).toHaveLength(INCIDENT_PAGE);
     expect(first.history.every((r) => !r.open && r.duration === "41 min")).toBe(true);
     const openedTimes = first.history.map((r) => r.openedAt);
@@ -94,7 +109,9 @@ describe("vendor incident pages", () => {
     expect(second.history).toHaveLength(2);
     expect(second.older).toBeNull();
 
-    expect(await loadIncidentBanners(t.db)).toEqual([{ id: open!.id, vendor: "cliniko", region: "au1", openedAt: openedAt.toISOString(), failing: 412, connections: 430 }]);
+    expect(await loadIncidentBanners(t.db)).toEqual([
+      { id: open!.id, vendor: "cliniko", region: "au1", openedAt: openedAt.toISOString(), failing: 412, connections: 430 },
+    ]);
 
     const detail = await loadIncidentPage({ id: rows[0]!.id, now: NOW }, t.db);
     expect(detail).toMatchObject({ banner: null, resolvedSummary: "Resolved after 41 min; 498 recovered", heldAlerts: 0, affectedAtResolve: 0 });
@@ -104,7 +121,11 @@ describe("vendor incident pages", () => {
     expect(await loadIncidentPage({ id: "00000000-0000-4000-8000-000000000000" }, t.db)).toBeNull();
 
     // the clinic page: the banner for the failing region only, with this connection's own flag
-    expect(await loadConnectionIncident({ connectionId: failing.connectionId }, t.db)).toMatchObject({ id: open!.id, thisConnectionFailing: true, failing: 412 });
+    expect(await loadConnectionIncident({ connectionId: failing.connectionId }, t.db)).toMatchObject({
+      id: open!.id,
+      thisConnectionFailing: true,
+      failing: 412,
+    });
     expect(await loadConnectionIncident({ connectionId: elsewhere.connectionId }, t.db)).toBeNull();
     expect((await loadClinicPage({ clinicId: failing.clinicId, page: 1 }, t.db))!.incident).toMatchObject({ id: open!.id, thisConnectionFailing: true });
     expect((await loadClinicPage({ clinicId: elsewhere.clinicId, page: 1 }, t.db))!.incident).toBeNull();
