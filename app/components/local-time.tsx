@@ -5,6 +5,9 @@ import { useEffect, useState } from "react";
  * The server renders UTC; after hydration the browser re-formats with Intl in its zone, so the
  * first paint matches the server and nothing flickers into a mismatch warning.
  */
+/** "datetime": 2 Dec 2026, 09:15 AEDT; "time": 09:15:04 AEDT; "hm": 09:15 AEDT (a banner's "since"). */
+type TimeStyle = "datetime" | "time" | "hm";
+
 export function LocalTime({
   at,
   clinicZone,
@@ -13,7 +16,7 @@ export function LocalTime({
   at: string | number | Date | null | undefined;
   /** IANA zone of the clinic: shown in the tooltip. */
   clinicZone?: string | null;
-  style?: "datetime" | "time";
+  style?: TimeStyle;
 }) {
   const [zone, setZone] = useState<string | null>(null);
   useEffect(() => setZone(Intl.DateTimeFormat().resolvedOptions().timeZone), []);
@@ -33,14 +36,17 @@ export function LocalTime({
 // dozens of times in a handful of zones (bench:console), so each zone and style is built once
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function formatterFor(zone: string, style: "datetime" | "time"): Intl.DateTimeFormat {
+const STYLE_OPTIONS: Record<TimeStyle, Intl.DateTimeFormatOptions> = {
+  time: { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZoneName: "short" },
+  hm: { hour: "2-digit", minute: "2-digit", hour12: false, timeZoneName: "short" },
+  datetime: { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false, timeZoneName: "short" },
+};
+
+function formatterFor(zone: string, style: TimeStyle): Intl.DateTimeFormat {
   const key = `${style} ${zone}`;
   let f = formatters.get(key);
   if (!f) {
-    const opts: Intl.DateTimeFormatOptions =
-      style === "time"
-        ? { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZone: zone, timeZoneName: "short" }
-        : { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false, timeZone: zone, timeZoneName: "short" };
+    const opts: Intl.DateTimeFormatOptions = { ...STYLE_OPTIONS[style], timeZone: zone };
     try {
       f = new Intl.DateTimeFormat("en-AU", opts);
     } catch {
@@ -53,6 +59,6 @@ function formatterFor(zone: string, style: "datetime" | "time"): Intl.DateTimeFo
 }
 
 /** "2 Dec 2026, 09:15 AEDT" in `zone`; falls back to UTC for an unknown zone. */
-function formatIn(d: Date, zone: string, style: "datetime" | "time" = "datetime"): string {
+function formatIn(d: Date, zone: string, style: TimeStyle = "datetime"): string {
   return formatterFor(zone, style).format(d);
 }

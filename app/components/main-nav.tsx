@@ -36,6 +36,7 @@ export function MainNav({ user }: { user: { name: string; role: UserRole } }) {
         <NavLink to="/dashboard">Dashboard</NavLink>
         <NavLink to="/clinics">Clinics</NavLink>
         <NavLink to="/alerts">Alerts</NavLink>
+        <NavLink to="/incidents">Incidents</NavLink>
         <NavLink to="/campaigns">Campaigns</NavLink>
         <NavLink to="/bulk">Bulk actions</NavLink>
         <NavLink to="/deliveries">Deliveries</NavLink>

@@ -11,11 +11,13 @@ import {
   recoveryMedians,
 } from "../../db/queries/dashboard.ts";
 import { deadProbesLastDay } from "../../domain/health/dead-probes.ts";
+import { loadIncidentBanners } from "../../domain/incidents/incident-pages.ts";
 import { TAXONOMY } from "../../domain/health/taxonomy.ts";
 import { BROKEN_NOW_MEANING } from "../../domain/vocabulary.ts";
 import { AutoRefresh } from "../components/auto-refresh.tsx";
 import { BarChart } from "../components/bar-chart.tsx";
 import { FailureBreakdown } from "../components/failure-breakdown.tsx";
+import { IncidentBanner } from "../components/incident-banner.tsx";
 import { absoluteTime, formatCount, formatDuration, relativeTime } from "../components/format.ts";
 import { StateBadge } from "../components/state-badge.tsx";
 import { requireUser } from "../session.server.ts";
@@ -29,7 +31,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const db = context.services.db;
   // why: the recoveries are read once and shared by the medians and the chart
   const episodes = recoveryEpisodes(db, 30);
-  const [counts, broken, alerts, oldest, recovery, chart, deadProbes, failures] = await Promise.all([
+  const [counts, broken, alerts, oldest, recovery, chart, deadProbes, failures, incidents] = await Promise.all([
     fleetCounts(db),
     countBrokenNow(db),
     openAlertCount(db),
@@ -38,14 +40,19 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     brokenOverTime(db, 30, episodes),
     deadProbesLastDay(db),
     failuresByVendorRegion(db),
+    loadIncidentBanners(db),
   ]);
-  return { counts, broken, alerts, oldest, recovery, chart, deadProbes, failures, now: Date.now() };
+  return { counts, broken, alerts, oldest, recovery, chart, deadProbes, failures, incidents, now: Date.now() };
 }
 
 export default function Dashboard() {
-  const { counts, broken, alerts, oldest, recovery, chart, deadProbes, failures, now } = useLoaderData<typeof loader>();
+  const { counts, broken, alerts, oldest, recovery, chart, deadProbes, failures, incidents, now } = useLoaderData<typeof loader>();
   return (
     <main id="main">
+      {/* why first: during a region outage this is the one thing to read; the numbers below follow from it */}
+      {incidents.map((i) => (
+        <IncidentBanner key={i.id} incident={i} />
+      ))}
       <div className="page-head">
         <div>
           <h1>Fleet overview</h1>

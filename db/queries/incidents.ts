@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { DbOrTx } from "../client.ts";
 import { alerts, connections, vendorIncidents, vendorIncidentTimeline, vendorRegionHealth, type VendorIncident } from "../schema/index.ts";
 import type { IncidentEvidence, IncidentTimelineKind, Vendor } from "../../domain/vocabulary.ts";
@@ -144,12 +144,15 @@ export async function listOpenIncidents(db: DbOrTx) {
     .orderBy(asc(vendorIncidents.openedAt));
 }
 
-/** Incidents newest first, a page at a time (before = the opened_at of the last one shown). */
-export async function listIncidents({ before, limit }: { before?: Date; limit: number }, db: DbOrTx) {
+/**
+ * Incidents newest first, a page at a time (before = the opened_at of the last one shown);
+ * `resolvedOnly` for the /incidents history, whose open ones are listed above it with live counts.
+ */
+export async function listIncidents({ before, limit, resolvedOnly = false }: { before?: Date; limit: number; resolvedOnly?: boolean }, db: DbOrTx) {
   return db
     .select()
     .from(vendorIncidents)
-    .where(before ? lt(vendorIncidents.openedAt, before) : undefined)
+    .where(and(before ? lt(vendorIncidents.openedAt, before) : undefined, resolvedOnly ? isNotNull(vendorIncidents.resolvedAt) : undefined))
     .orderBy(desc(vendorIncidents.openedAt))
     .limit(limit);
 }

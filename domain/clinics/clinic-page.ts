@@ -12,6 +12,7 @@ import { playbookFor } from "../health/taxonomy.ts";
 import { canSendReconnectLink } from "./console-actions.ts";
 import { messageStatusLabel } from "../vocabulary.ts";
 import { loadSyncCard } from "../sync/sync-card.ts";
+import { loadConnectionIncident } from "../incidents/incident-pages.ts";
 
 /** Timeline events per page of the clinic page. */
 const TIMELINE_PAGE = 25;
@@ -34,7 +35,7 @@ export async function loadClinicPage({ clinicId, page, now = new Date() }: { cli
   ]);
   if (!row) return null;
   const c = row.connection;
-  const sync = c ? await loadSyncCard({ connectionId: c.id }, db) : null;
+  const [sync, incident] = c ? await Promise.all([loadSyncCard({ connectionId: c.id }, db), loadConnectionIncident({ connectionId: c.id }, db)]) : [null, null];
   const packet = c
     ? escalationText(
         buildEscalationPacket({
@@ -76,6 +77,8 @@ export async function loadClinicPage({ clinicId, page, now = new Date() }: { cli
     accountChange,
     /** The sync card (domain/sync/sync-card.ts). */
     sync,
+    /** The open vendor incident of the connection's region, for the banner (domain/incidents/incident-pages.ts). */
+    incident,
     now: now.getTime(),
   };
 }

@@ -8,6 +8,7 @@ import { runAction } from "../../actions.server.ts";
 import { absoluteTime, relativeTime } from "../../components/format.ts";
 import { AutoRefresh } from "../../components/auto-refresh.tsx";
 import { FormError } from "../../components/forms.tsx";
+import { IncidentBanner } from "../../components/incident-banner.tsx";
 import { StateBadge } from "../../components/state-badge.tsx";
 import { notFound, paramsOr404 } from "../../http.server.ts";
 import type { loader as rootLoader } from "../../root.tsx";
@@ -92,6 +93,13 @@ export default function ClinicPage() {
           ) : null}
         </div>
       </div>
+      {page.incident ? (
+        <IncidentBanner incident={page.incident}>
+          {page.incident.thisConnectionFailing ? (
+            <p className="hint">This clinic is one of them: its degraded alert is grouped under the incident, and the clinic admin is not emailed.</p>
+          ) : null}
+        </IncidentBanner>
+      ) : null}
       {clinic.archivedAt ? (
         <div className="result tone-idle" role="note">
           <strong>Archived {absoluteTime(clinic.archivedAt)}.</strong> Not listed, probed or alerted on; the history below is kept.
