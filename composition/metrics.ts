@@ -179,7 +179,12 @@ export function createMetrics({
   async function readFleet(): Promise<void> {
     const started = performance.now();
     try {
-      const [groups, queues, unfinished, regions] = await Promise.all([connectionGroups(db), queueDepths(db, bossSchema), unfinishedBriefings(db), vendorRegions(db)]);
+      const [groups, queues, unfinished, regions] = await Promise.all([
+        connectionGroups(db),
+        queueDepths(db, bossSchema),
+        unfinishedBriefings(db),
+        vendorRegions(db),
+      ]);
       for (const g of fleetGauges) g.reset();
       const perVendor = new Map<string, { buckets: number[]; synced: number; max: number | null; never: number }>();
       for (const g of groups) {

@@ -75,7 +75,7 @@ export interface Services {
 }
 
 /** Vendor-incident thresholds from the environment (docs/decisions/0049); the rest keep their defaults. */
-export function incidentSettingsFrom(env: Env): IncidentSettings {
+function incidentSettingsFrom(env: Env): IncidentSettings {
   return { ...DEFAULT_INCIDENT_SETTINGS, minClinics: env.INCIDENT_MIN_CLINICS, share: env.INCIDENT_SHARE, updateMinutes: env.INCIDENT_UPDATE_MINUTES };
 }
 

@@ -119,7 +119,15 @@ export type AlertEvent = (typeof ALERT_EVENTS)[number];
  * vendor incident opened, updated or resolved (to support; docs/decisions/0049-vendor-incidents.md).
  * Every outgoing email and webhook is one alert_notifications row delivered by the `deliver` queue.
  */
-export const NOTIFICATION_EVENTS = [...ALERT_EVENTS, "reconnect_link", "briefing", "webhook_disabled", "incident_opened", "incident_update", "incident_resolved"] as const;
+export const NOTIFICATION_EVENTS = [
+  ...ALERT_EVENTS,
+  "reconnect_link",
+  "briefing",
+  "webhook_disabled",
+  "incident_opened",
+  "incident_update",
+  "incident_resolved",
+] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export const DELIVERY_CHANNELS = ["email", "webhook"] as const;

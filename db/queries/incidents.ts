@@ -67,7 +67,10 @@ export async function recomputeRegionHealth({ now, only }: { now: Date; only?: {
         sql`(${vendorRegionHealth.recomputedAt} is null or ${vendorRegionHealth.recomputedAt} < ${stamp})`,
       ),
     );
-  return db.select().from(vendorRegionHealth).where(only ? and(eq(vendorRegionHealth.vendor, only.vendor), eq(vendorRegionHealth.region, only.region)) : undefined);
+  return db
+    .select()
+    .from(vendorRegionHealth)
+    .where(only ? and(eq(vendorRegionHealth.vendor, only.vendor), eq(vendorRegionHealth.region, only.region)) : undefined);
 }
 
 export async function getRegionHealth({ vendor, region }: { vendor: Vendor; region: string }, db: DbOrTx) {
@@ -163,12 +166,19 @@ export async function getIncident({ id }: { id: string }, db: DbOrTx) {
 }
 
 export async function listIncidentTimeline({ incidentId }: { incidentId: string }, db: DbOrTx) {
-  return db.select().from(vendorIncidentTimeline).where(eq(vendorIncidentTimeline.incidentId, incidentId)).orderBy(asc(vendorIncidentTimeline.at), asc(vendorIncidentTimeline.kind));
+  return db
+    .select()
+    .from(vendorIncidentTimeline)
+    .where(eq(vendorIncidentTimeline.incidentId, incidentId))
+    .orderBy(asc(vendorIncidentTimeline.at), asc(vendorIncidentTimeline.kind));
 }
 
 /** How many alerts an incident held back (opened under it, nobody told). */
 export async function countHeldAlerts({ incidentId }: { incidentId: string }, db: DbOrTx): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(alerts).where(eq(alerts.incidentId, incidentId));
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(alerts)
+    .where(eq(alerts.incidentId, incidentId));
   return row?.n ?? 0;
 }
 
@@ -205,11 +215,22 @@ export async function clearAlertHold({ alertId }: { alertId: string }, tx: DbOrT
 }
 
 /** The region's transiently failing connections, in id order, a page at a time (canaries, the recovery re-probe). */
-export async function listFailingConnectionIds({ vendor, region, after, limit }: { vendor: Vendor; region: string; after?: string; limit: number }, db: DbOrTx) {
+export async function listFailingConnectionIds(
+  { vendor, region, after, limit }: { vendor: Vendor; region: string; after?: string; limit: number },
+  db: DbOrTx,
+) {
   const rows = await db
     .select({ id: connections.id })
     .from(connections)
-    .where(and(eq(connections.transientFailing, true), eq(connections.vendor, vendor), eq(connections.region, region), after ? gt(connections.id, after) : undefined, PROBEABLE))
+    .where(
+      and(
+        eq(connections.transientFailing, true),
+        eq(connections.vendor, vendor),
+        eq(connections.region, region),
+        after ? gt(connections.id, after) : undefined,
+        PROBEABLE,
+      ),
+    )
     .orderBy(asc(connections.id))
     .limit(limit);
   return rows.map((r) => r.id);
@@ -218,9 +239,17 @@ export async function listFailingConnectionIds({ vendor, region, after, limit }:
 /** The open incident of a connection's region, for its clinic page: null when the region is fine. */
 export async function getOpenIncidentForConnection({ connectionId }: { connectionId: string }, db: DbOrTx) {
   const [row] = await db
-    .select({ incident: vendorIncidents, connections: vendorRegionHealth.connections, failing: vendorRegionHealth.transientFailing, transientFailing: connections.transientFailing })
+    .select({
+      incident: vendorIncidents,
+      connections: vendorRegionHealth.connections,
+      failing: vendorRegionHealth.transientFailing,
+      transientFailing: connections.transientFailing,
+    })
     .from(connections)
-    .innerJoin(vendorIncidents, and(eq(vendorIncidents.vendor, connections.vendor), eq(vendorIncidents.region, connections.region), isNull(vendorIncidents.resolvedAt)))
+    .innerJoin(
+      vendorIncidents,
+      and(eq(vendorIncidents.vendor, connections.vendor), eq(vendorIncidents.region, connections.region), isNull(vendorIncidents.resolvedAt)),
+    )
     .leftJoin(vendorRegionHealth, and(eq(vendorRegionHealth.vendor, connections.vendor), eq(vendorRegionHealth.region, connections.region)))
     .where(eq(connections.id, connectionId));
   return row ?? null;

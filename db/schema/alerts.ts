@@ -129,7 +129,10 @@ export const alertNotifications = pgTable(
     check("alert_notifications_channel_check", inList(t.channel, DELIVERY_CHANNELS)),
     check("alert_notifications_audience_check", inList(t.audience, NOTIFICATION_AUDIENCES)),
     check("alert_notifications_status_check", inList(t.status, NOTIFICATION_STATUSES)),
-    check("alert_notifications_has_alerts", sql`cardinality(${t.alertIds}) >= 1 or ${t.event} in ('reconnect_link', 'briefing', 'webhook_disabled', 'incident_opened', 'incident_update', 'incident_resolved')`),
+    check(
+      "alert_notifications_has_alerts",
+      sql`cardinality(${t.alertIds}) >= 1 or ${t.event} in ('reconnect_link', 'briefing', 'webhook_disabled', 'incident_opened', 'incident_update', 'incident_resolved')`,
+    ),
     check(
       "alert_notifications_token_parts_together",
       sql`(${t.tokenCiphertext} is null) = (${t.tokenIv} is null) and (${t.tokenIv} is null) = (${t.tokenTag} is null) and (${t.tokenTag} is null) = (${t.tokenKeyId} is null)`,

@@ -74,7 +74,10 @@ export const vendorIncidentTimeline = pgTable(
     connections: integer("connections").notNull(),
     message: text("message").notNull(),
   },
-  (t) => [check("vendor_incident_timeline_kind_check", inList(t.kind, INCIDENT_TIMELINE_KINDS)), index("vendor_incident_timeline_incident_idx").on(t.incidentId, t.at)],
+  (t) => [
+    check("vendor_incident_timeline_kind_check", inList(t.kind, INCIDENT_TIMELINE_KINDS)),
+    index("vendor_incident_timeline_incident_idx").on(t.incidentId, t.at),
+  ],
 );
 
 export type VendorIncident = typeof vendorIncidents.$inferSelect;

@@ -118,7 +118,9 @@ export async function applyAlertWork(input: AlertWorkInput, db: DbOrTx, deps: Al
     // why (docs/decisions/0049): an alert seen while its vendor region has an open incident names it in
     // its packet; a degraded one is grouped under it and held — the incident's own message tells support
     const incident = open.length > 0 ? await getOpenIncident({ vendor: packet.vendor, region: packet.region }, tx) : undefined;
-    const sighted: EscalationPacket = incident ? { ...packet, vendorIncident: { id: incident.id, summary: incidentSummary(incident, incident.failing, incident.connections) } } : packet;
+    const sighted: EscalationPacket = incident
+      ? { ...packet, vendorIncident: { id: incident.id, summary: incidentSummary(incident, incident.failing, incident.connections) } }
+      : packet;
     const work = sighted === packet ? input : { ...input, packet: sighted };
 
     const resolvedRows = await resolveAlerts({ connectionId, kinds: resolve, now }, tx);

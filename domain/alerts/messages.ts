@@ -2,7 +2,16 @@ import { z } from "zod";
 import { brandContactLine, clinicTime, DEFAULT_BRAND, type Brand } from "../brand.ts";
 import { escalationText } from "../health/escalation.ts";
 import { playbookFor, TAXONOMY } from "../health/taxonomy.ts";
-import { ALERT_KIND_LABELS, type AlertEvent, type AlertKind, type AlertStatus, type EscalationPacket, type FailureCode, VENDOR_LABELS, type Vendor } from "../vocabulary.ts";
+import {
+  ALERT_KIND_LABELS,
+  type AlertEvent,
+  type AlertKind,
+  type AlertStatus,
+  type EscalationPacket,
+  type FailureCode,
+  VENDOR_LABELS,
+  type Vendor,
+} from "../vocabulary.ts";
 
 /**
  * Alert messages, rendered once when the event happens and stored on the notification, so every
@@ -345,7 +354,14 @@ export function renderIncidentEmail({
   consoleUrl,
 }: {
   kind: "opened" | "update" | "resolved";
-  incident: { id: string; vendor: Vendor; region: string; openedAt: Date; peakAffected: number; firstEvidence: { failureCode: FailureCode; httpStatus: number | null; vendorMessage: string | null } };
+  incident: {
+    id: string;
+    vendor: Vendor;
+    region: string;
+    openedAt: Date;
+    peakAffected: number;
+    firstEvidence: { failureCode: FailureCode; httpStatus: number | null; vendorMessage: string | null };
+  };
   failing: number;
   connections: number;
   recovered: number;
@@ -380,9 +396,13 @@ export function renderIncidentEmail({
       text: `${region} is failing for ${failing} of ${Math.max(connections, failing)} clinics since ${when(incident.openedAt)}. It is the vendor's side: a new key will not help, so clinic admins are not emailed and their degraded alerts are grouped under this incident.`,
     },
     { type: "ul", items: [`First evidence: ${first}.`, `Most failing at once so far: ${Math.max(incident.peakAffected, failing)}.`] },
-    { type: "p", text: "Probes continue at a reduced rate, with a few canaries every 30 seconds, so the recovery is seen within a minute. You will hear again when it resolves." },
+    {
+      type: "p",
+      text: "Probes continue at a reduced rate, with a few canaries every 30 seconds, so the recovery is seen within a minute. You will hear again when it resolves.",
+    },
     ...link,
   ];
-  const subject = kind === "opened" ? `[Relink] Incident: ${region} failing for ${failing} clinics` : `[Relink] Update: ${region} failing for ${failing} clinics`;
+  const subject =
+    kind === "opened" ? `[Relink] Incident: ${region} failing for ${failing} clinics` : `[Relink] Update: ${region} failing for ${failing} clinics`;
   return { kind: "email", subject: oneLine(subject), text: toText(blocks), html: toHtml(blocks) };
 }

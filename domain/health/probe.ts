@@ -168,7 +168,16 @@ async function probeOnce(ctx: ProbeContext, req: ProbeRequest, started: number):
   // why (docs/decisions/0049): what a vendor incident counts is what this probe SAW, even where the
   // decision keeps an older actionable code (an outage does not overwrite "key rejected")
   const transient = countsTowardIncident(classification.failureCode);
-  const written = await writeProbeResult(ctx, req, row, { region: opened.region, verified: answer.verified, decision, now, identity, tick, transient, seen: classification });
+  const written = await writeProbeResult(ctx, req, row, {
+    region: opened.region,
+    verified: answer.verified,
+    decision,
+    now,
+    identity,
+    tick,
+    transient,
+    seen: classification,
+  });
   // why only here: a fingerprint just learned (backfill, rotation) is the one moment a key shared with an older clinic can show
   if (written && identity.keyFingerprint && opened.target)
     await flagSharedKey({ connectionId: c.id, clinicId: c.clinicId, clinicName: row.clinicName, vendor: c.vendor, key: opened.target.key, now }, ctx);
@@ -429,10 +438,7 @@ function changeEvents(row: ProbeRead, { decision, now }: ProbeResult): NewEvent[
  * The events first, then the other writes that commit with the probe's, in order; undefined when
  * there are none.
  */
-function withEvents(
-  events: NewEvent[],
-  ...then: (((tx: DbOrTx) => Promise<void>) | undefined)[]
-): ((tx: DbOrTx) => Promise<void>) | undefined {
+function withEvents(events: NewEvent[], ...then: (((tx: DbOrTx) => Promise<void>) | undefined)[]): ((tx: DbOrTx) => Promise<void>) | undefined {
   const steps = then.filter((f): f is (tx: DbOrTx) => Promise<void> => f !== undefined);
   if (events.length === 0 && steps.length === 0) return undefined;
   return async (tx) => {

@@ -75,7 +75,11 @@ export async function countTransientFlip(flip: TransientFlip, tx: DbOrTx, deps: 
     if (row) count = { ...count, connections: row.connections, transientFailing: row.transientFailing, fresh: false };
   }
   if (flip.failing && !count.openIncidentId && flip.evidence && shouldOpen(count.transientFailing, count.connections, s)) {
-    await openIncident({ vendor: flip.vendor, region: flip.region, evidence: flip.evidence, failing: count.transientFailing, connections: count.connections, now: flip.now }, tx, deps);
+    await openIncident(
+      { vendor: flip.vendor, region: flip.region, evidence: flip.evidence, failing: count.transientFailing, connections: count.connections, now: flip.now },
+      tx,
+      deps,
+    );
   } else if (!flip.failing && count.openIncidentId && shouldResolve(count.transientFailing, count.connections, s)) {
     await resolveIncident({ id: count.openIncidentId, failing: count.transientFailing, connections: count.connections, now: flip.now }, tx, deps);
   }
@@ -94,7 +98,14 @@ async function openIncident(
   if (!incident) return;
   await groupOpenRegionAlerts({ incidentId: incident.id, vendor: incident.vendor, region: incident.region }, tx);
   await insertIncidentTimeline(
-    { incidentId: incident.id, at: input.now, kind: "opened", affected: input.failing, connections: input.connections, message: incidentSummary(incident, input.failing, input.connections) },
+    {
+      incidentId: incident.id,
+      at: input.now,
+      kind: "opened",
+      affected: input.failing,
+      connections: input.connections,
+      message: incidentSummary(incident, input.failing, input.connections),
+    },
     tx,
   );
   await recordEvents(tx, [
@@ -111,7 +122,11 @@ async function openIncident(
   await startCanaries(incident, tx, deps);
 }
 
-export async function resolveIncident(input: { id: string; failing: number; connections: number; now: Date }, tx: DbOrTx, deps: IncidentDeps): Promise<VendorIncident | null> {
+export async function resolveIncident(
+  input: { id: string; failing: number; connections: number; now: Date },
+  tx: DbOrTx,
+  deps: IncidentDeps,
+): Promise<VendorIncident | null> {
   const incident = await resolveIncidentRow({ id: input.id, now: input.now, affected: input.failing }, tx);
   if (!incident) return null;
   const released = await releaseHeldAlerts({ incidentId: incident.id }, tx);
@@ -141,16 +156,29 @@ export async function resolveIncident(input: { id: string; failing: number; conn
       },
     },
   ]);
-  await notifySupport({ kind: "resolved", incident, failing: input.failing, connections: input.connections, recovered: incident.recovered, now: resolvedAt }, tx, deps);
+  await notifySupport(
+    { kind: "resolved", incident, failing: input.failing, connections: input.connections, recovered: incident.recovered, now: resolvedAt },
+    tx,
+    deps,
+  );
   return incident;
 }
 
 /** The throttled update: support hears the new count, and the timeline keeps it. */
-export async function updateIncident(input: { incident: VendorIncident; failing: number; connections: number; now: Date }, tx: DbOrTx, deps: IncidentDeps): Promise<void> {
+export async function updateIncident(
+  input: { incident: VendorIncident; failing: number; connections: number; now: Date },
+  tx: DbOrTx,
+  deps: IncidentDeps,
+): Promise<void> {
   const { incident, failing, connections, now } = input;
   await noteIncidentNotice({ id: incident.id, now, affected: failing }, tx);
-  await insertIncidentTimeline({ incidentId: incident.id, at: now, kind: "update", affected: failing, connections, message: incidentSummary(incident, failing, connections) }, tx);
-  await recordEvents(tx, [{ type: "incident.updated", data: { ...eventFields(incident, failing, connections), peakAffected: Math.max(incident.peakAffected, failing) } }]);
+  await insertIncidentTimeline(
+    { incidentId: incident.id, at: now, kind: "update", affected: failing, connections, message: incidentSummary(incident, failing, connections) },
+    tx,
+  );
+  await recordEvents(tx, [
+    { type: "incident.updated", data: { ...eventFields(incident, failing, connections), peakAffected: Math.max(incident.peakAffected, failing) } },
+  ]);
   await notifySupport({ kind: "update", incident, failing, connections, recovered: incident.recovered, now }, tx, deps);
 }
 

@@ -19,7 +19,17 @@ describe("what counts toward a vendor incident", () => {
   });
 
   it("never counts a key, role or patient problem, a rate limit, our own unreadable key, a pause or success", () => {
-    for (const code of ["auth_rejected", "key_missing", "key_malformed", "wrong_region", "permission_denied", "no_patients_visible", "rate_limited", "key_unreadable", "integration_paused"] as const)
+    for (const code of [
+      "auth_rejected",
+      "key_missing",
+      "key_malformed",
+      "wrong_region",
+      "permission_denied",
+      "no_patients_visible",
+      "rate_limited",
+      "key_unreadable",
+      "integration_paused",
+    ] as const)
       expect(countsTowardIncident(code)).toBe(false);
     expect(countsTowardIncident(null)).toBe(false);
   });
@@ -67,7 +77,9 @@ describe("words", () => {
     const i = { vendor: "cliniko" as const, region: "au1", openedAt: new Date("2026-12-01T09:14:30Z") };
     expect(incidentSummary(i, 412, 430)).toBe("Cliniko au1 is failing for 412 of 430 clinics since 09:14 UTC; a new key will not help.");
     // why: a stale fleet size never reads "failing for 12 of 10"
-    expect(incidentSummary({ ...i, vendor: "nookal", region: "au" }, 12, 10, "10:00")).toBe("Nookal au is failing for 12 of 12 clinics since 10:00; a new key will not help.");
+    expect(incidentSummary({ ...i, vendor: "nookal", region: "au" }, 12, 10, "10:00")).toBe(
+      "Nookal au is failing for 12 of 12 clinics since 10:00; a new key will not help.",
+    );
   });
 
   it("gives durations in minutes, then hours and minutes, then days", () => {

@@ -51,12 +51,7 @@ export function shouldOpen(failing: number, connections: number, s: IncidentSett
 }
 
 /** An update is due: the count moved since support last heard, and the throttle has passed. */
-export function updateDue(
-  incident: { lastNoticeAt: Date; lastNoticeAffected: number },
-  failing: number,
-  now: Date,
-  s: IncidentSettings,
-): boolean {
+export function updateDue(incident: { lastNoticeAt: Date; lastNoticeAffected: number }, failing: number, now: Date, s: IncidentSettings): boolean {
   return failing !== incident.lastNoticeAffected && now.getTime() - incident.lastNoticeAt.getTime() >= s.updateMinutes * 60_000;
 }
 
@@ -66,12 +61,17 @@ export function regionName(vendor: Vendor, region: string): string {
 }
 
 /** "Cliniko au1 is failing for 412 of 430 clinics since 09:14 UTC; a new key will not help." */
-export function incidentSummary(i: { vendor: Vendor; region: string; openedAt: Date }, failing: number, connections: number, since: string = hhmmUtc(i.openedAt)): string {
+export function incidentSummary(
+  i: { vendor: Vendor; region: string; openedAt: Date },
+  failing: number,
+  connections: number,
+  since: string = hhmmUtc(i.openedAt),
+): string {
   const clinics = connections === 1 ? "clinic" : "clinics";
   return `${regionName(i.vendor, i.region)} is failing for ${failing} of ${Math.max(connections, failing)} ${clinics} since ${since}; a new key will not help.`;
 }
 
-export function hhmmUtc(d: Date): string {
+function hhmmUtc(d: Date): string {
   return `${d.toISOString().slice(11, 16)} UTC`;
 }
 

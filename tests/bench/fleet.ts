@@ -138,9 +138,9 @@ try {
       .insert(clinics)
       .values(batch.map((i) => ({ name: `Bench Clinic ${i}`, timeZone: "Australia/Sydney", country: "AU" })))
       .returning({ id: clinics.id });
-    await handle.db.insert(connections).values(
-      batch.map((i, j) => healthyClinikoConnection(keyring, { clinicId: clinicRows[j]!.id, ...benchKey(i), since: lastSuccess, patients: 40 })),
-    );
+    await handle.db
+      .insert(connections)
+      .values(batch.map((i, j) => healthyClinikoConnection(keyring, { clinicId: clinicRows[j]!.id, ...benchKey(i), since: lastSuccess, patients: 40 })));
   }
   await handle.sql`analyze`;
   say(`fleet: ${N} healthy Cliniko connections seeded in ${((Date.now() - started) / 1000).toFixed(1)} s; vendor latency ${LATENCY_MS} ms per request`);

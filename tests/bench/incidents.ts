@@ -55,7 +55,9 @@ try {
   const regionOf = new Map<string, string>();
   const lastSuccess = new Date(Date.now() - 3600_000);
   for (const shard of ["au1", "au2"]) {
-    const accounts = await Promise.all(Array.from({ length: PER_SHARD }, (_, i) => control.createClinikoAccount({ label: `${shard}-${i}`, shard, patients: 20 })));
+    const accounts = await Promise.all(
+      Array.from({ length: PER_SHARD }, (_, i) => control.createClinikoAccount({ label: `${shard}-${i}`, shard, patients: 20 })),
+    );
     const rows = await handle.db
       .insert(clinics)
       .values(accounts.map((_, i) => ({ name: `Bench ${shard} ${i}`, timeZone: "Australia/Sydney", country: "AU", adminEmail: `admin-${i}@${shard}.example` })))
@@ -99,7 +101,9 @@ try {
   const idle = async (timeoutMs: number) => {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
-      const { n } = await q<{ n: number }>(`select count(*)::int as n from pgboss.job where name = 'probe' and state in ('created', 'retry', 'active') and start_after <= now()`);
+      const { n } = await q<{ n: number }>(
+        `select count(*)::int as n from pgboss.job where name = 'probe' and state in ('created', 'retry', 'active') and start_after <= now()`,
+      );
       if (n === 0) return true;
       await sleep(200);
     }
@@ -129,7 +133,10 @@ try {
   }
   const needed = Math.max(DEFAULT_INCIDENT_SETTINGS.minClinics, Math.ceil(DEFAULT_INCIDENT_SETTINGS.share * PER_SHARD));
   const probesToOpen = probes.au1;
-  check(openedAt !== null, `detect: incident open ${openedAt === null ? "never" : `${secs(openedAt - outageAt)} s`} after the outage began (the sweep fired with it; in production cron adds up to one PROBE_INTERVAL); au1 probes by then ${probesToOpen}, minimum ${needed}`);
+  check(
+    openedAt !== null,
+    `detect: incident open ${openedAt === null ? "never" : `${secs(openedAt - outageAt)} s`} after the outage began (the sweep fired with it; in production cron adds up to one PROBE_INTERVAL); au1 probes by then ${probesToOpen}, minimum ${needed}`,
+  );
   await idle(120_000);
 
   // ---- 2. during the incident: a second sweep is thinned, canaries run every 30 s
@@ -141,7 +148,10 @@ try {
   say(
     `during the incident (${heldFor.toFixed(0)} s, one sweep): au1 probes ${probes.au1} of ${PER_SHARD} connections (${((100 * probes.au1) / PER_SHARD).toFixed(0)}%; of them canary ${probes.canary}, ${((probes.canary / heldFor) * 60).toFixed(1)} per minute); au2 probes ${probes.au2} of ${PER_SHARD}`,
   );
-  check(probes.au1 <= PER_SHARD / 2, `thinned: au1 probed ${probes.au1} times in a sweep, at most ${PER_SHARD / 2} allowed (1/${DEFAULT_INCIDENT_SETTINGS.thinning} + canaries)`);
+  check(
+    probes.au1 <= PER_SHARD / 2,
+    `thinned: au1 probed ${probes.au1} times in a sweep, at most ${PER_SHARD / 2} allowed (1/${DEFAULT_INCIDENT_SETTINGS.thinning} + canaries)`,
+  );
 
   // ---- 3. recovery → resolve
   Object.assign(probes, { au1: 0, au2: 0, canary: 0 });

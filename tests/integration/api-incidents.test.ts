@@ -11,7 +11,13 @@ let fixture: Awaited<ReturnType<typeof startRoleConsole>>;
 let read: string;
 const ids: Record<string, string> = {};
 const UNKNOWN = "00000000-0000-4000-8000-000000000000";
-const evidence = (at: Date) => ({ failureCode: "vendor_unavailable" as const, httpStatus: 503, vendorMessage: "Down for maintenance", at: at.toISOString(), clinicId: UNKNOWN });
+const evidence = (at: Date) => ({
+  failureCode: "vendor_unavailable" as const,
+  httpStatus: 503,
+  vendorMessage: "Down for maintenance",
+  at: at.toISOString(),
+  clinicId: UNKNOWN,
+});
 
 beforeAll(async () => {
   fixture = await startRoleConsole();
@@ -48,7 +54,14 @@ beforeAll(async () => {
   }
   await services.db.insert(vendorRegionHealth).values({ vendor: "cliniko", region: "au1", connections: 430, transientFailing: 412, recomputedAt: new Date() });
   await insertIncidentTimeline(
-    { incidentId: ids["au1-open"]!, at: rows[0]!.openedAt, kind: "opened", affected: 129, connections: 430, message: "Cliniko au1 is failing for 129 of 430 clinics" },
+    {
+      incidentId: ids["au1-open"]!,
+      at: rows[0]!.openedAt,
+      kind: "opened",
+      affected: 129,
+      connections: 430,
+      message: "Cliniko au1 is failing for 129 of 430 clinics",
+    },
     services.db,
   );
 });
@@ -78,7 +91,8 @@ describe("GET /incidents", () => {
     const open = await callApi(fixture.services, "GET", "/incidents?status=open", { token: read });
     expectDocumented("listIncidents", open);
     expect((open.json as { data: { id: string }[] }).data.map((i) => i.id)).toEqual([ids["au1-open"]]);
-    for (const qs of ["status=closed", "cursor=xyz", "page=2"]) expectProblem(await callApi(fixture.services, "GET", `/incidents?${qs}`, { token: read }), 400, "invalid_query");
+    for (const qs of ["status=closed", "cursor=xyz", "page=2"])
+      expectProblem(await callApi(fixture.services, "GET", `/incidents?${qs}`, { token: read }), 400, "invalid_query");
   });
 });
 

@@ -225,7 +225,10 @@ describe("a shard outage over 500 clinics (issue 16)", () => {
     expect(await supportMessagesOf(au1)).toHaveLength(0);
 
     // integrations got three events, not a thousand alert events
-    const incidentEvents = await t.db.select({ type: events.type }).from(events).where(sql`${events.type} like 'incident.%'`);
+    const incidentEvents = await t.db
+      .select({ type: events.type })
+      .from(events)
+      .where(sql`${events.type} like 'incident.%'`);
     expect(incidentEvents.map((e) => e.type).sort()).toEqual(["incident.opened", "incident.resolved", "incident.updated"]);
     const alertEvents = await t.db
       .select({ n: sql<number>`count(*)::int` })
@@ -287,7 +290,10 @@ describe("what an incident is not (issue 16)", () => {
       clock = new Date(start.getTime() + minute * 60_000);
       await sweepTick();
     }
-    const held = await t.db.select().from(alerts).where(and(eq(alerts.incidentId, incident!.id), eq(alerts.kind, "degraded_too_long")));
+    const held = await t.db
+      .select()
+      .from(alerts)
+      .where(and(eq(alerts.incidentId, incident!.id), eq(alerts.kind, "degraded_too_long")));
     expect(held.length).toBeGreaterThan(0);
     expect(held.every((a) => a.hold === "held")).toBe(true);
     const clinicMailBefore = (await clinicMessagesOf(fleet)).length;
@@ -305,7 +311,10 @@ describe("what an incident is not (issue 16)", () => {
     // the one still failing: its held alert is released, and its next sighting tells the clinic and support
     clock = new Date(start.getTime() + 40 * 60_000);
     await sweepTick();
-    const still = await t.db.select().from(alerts).where(and(eq(alerts.connectionId, fleet.ids[0]!), eq(alerts.kind, "degraded_too_long")));
+    const still = await t.db
+      .select()
+      .from(alerts)
+      .where(and(eq(alerts.connectionId, fleet.ids[0]!), eq(alerts.kind, "degraded_too_long")));
     expect(still.map((a) => [a.status, a.hold])).toEqual([["open", null]]);
     const newMail = (await clinicMessagesOf(fleet)).slice(clinicMailBefore);
     expect(newMail.map((m) => [m.connectionId, m.event])).toEqual([[fleet.ids[0], "opened"]]);

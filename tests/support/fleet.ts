@@ -33,7 +33,14 @@ export async function insertClinic(
  */
 export function healthyClinikoConnection(
   keyring: Keyring,
-  { id = randomUUID(), clinicId, shard, key, since, patients = 20 }: { id?: string; clinicId: string; shard: string; key: string; since: Date; patients?: number },
+  {
+    id = randomUUID(),
+    clinicId,
+    shard,
+    key,
+    since,
+    patients = 20,
+  }: { id?: string; clinicId: string; shard: string; key: string; since: Date; patients?: number },
 ) {
   return {
     id,

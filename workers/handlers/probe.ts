@@ -43,12 +43,21 @@ export async function handleProbeBatch(jobs: Job<object>[], deps: ProbeDeps): Pr
       const { connectionId, reason, requestedBy } = payload.data;
       try {
         const report = await probeConnection(
-          { db: deps.db, keyring: deps.keyring, vendors: deps.vendors, alerts: deps.alerts, probes: deps.probes, metrics: deps.metrics, ...(deps.now ? { now: deps.now } : {}) },
+          {
+            db: deps.db,
+            keyring: deps.keyring,
+            vendors: deps.vendors,
+            alerts: deps.alerts,
+            probes: deps.probes,
+            metrics: deps.metrics,
+            ...(deps.now ? { now: deps.now } : {}),
+          },
           { connectionId, probeId: job.id, reason, requestedBy },
         );
         deps.onReport?.(report);
         // why (docs/decisions/0049): a canary keeps watching its failing region, or calls the recovery re-probe
-        if (reason === "canary") await continueCanary({ connectionId, outcome: report.outcome }, deps.db, { ...incidentDepsOf(deps.alerts, deps.probes), probes: deps.probes });
+        if (reason === "canary")
+          await continueCanary({ connectionId, outcome: report.outcome }, deps.db, { ...incidentDepsOf(deps.alerts, deps.probes), probes: deps.probes });
         if (report.failureCode === "key_unreadable") deps.logger.error({ connectionId }, "stored key cannot be decrypted with the configured master keys");
         deps.logger.debug({ connectionId, outcome: report.outcome, ms: report.ms }, "probe");
         return { id: job.id, status: "completed" };
@@ -83,7 +92,10 @@ export async function handleProbeSweep(deps: ProbeDeps): Promise<void> {
   const incidentDeps = incidentDepsOf(deps.alerts, deps.probes);
   const incidents = await sweepIncidents({ now }, deps.db, incidentDeps);
   if (incidents.open || incidents.resolved) deps.logger.info(incidents, "vendor incidents");
-  const thin = incidents.open > 0 ? { slot: thinningSlot(now, deps.intervalMinutes ?? 5, incidentSettings(incidentDeps)), of: incidentSettings(incidentDeps).thinning } : undefined;
+  const thin =
+    incidents.open > 0
+      ? { slot: thinningSlot(now, deps.intervalMinutes ?? 5, incidentSettings(incidentDeps)), of: incidentSettings(incidentDeps).thinning }
+      : undefined;
   let after: string | undefined;
   let total = 0;
   for (;;) {

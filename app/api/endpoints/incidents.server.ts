@@ -42,7 +42,12 @@ function incidentView(i: VendorIncident, live: { connections: number | null; fai
     status: i.resolvedAt ? "resolved" : "open",
     openedAt: i.openedAt.toISOString(),
     resolvedAt: iso(i.resolvedAt),
-    firstEvidence: { failureCode: i.firstEvidence.failureCode, httpStatus: i.firstEvidence.httpStatus, vendorMessage: i.firstEvidence.vendorMessage, at: new Date(i.firstEvidence.at).toISOString() },
+    firstEvidence: {
+      failureCode: i.firstEvidence.failureCode,
+      httpStatus: i.firstEvidence.httpStatus,
+      vendorMessage: i.firstEvidence.vendorMessage,
+      at: new Date(i.firstEvidence.at).toISOString(),
+    },
     fleetSize: i.fleetSize,
     affectedAtOpen: i.affectedAtOpen,
     peakAffected: i.peakAffected,
