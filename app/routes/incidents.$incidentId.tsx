@@ -6,6 +6,8 @@ import { AutoRefresh } from "../components/auto-refresh.tsx";
 import { formatCount } from "../components/format.ts";
 import { IncidentBanner, IncidentStatus } from "../components/incident-banner.tsx";
 import { LocalTime } from "../components/local-time.tsx";
+import { StateBadge } from "../components/state-badge.tsx";
+import type { ConnectionState } from "../../domain/vocabulary.ts";
 import { notFound, paramsOr404 } from "../http.server.ts";
 import { requireUser } from "../session.server.ts";
 
@@ -94,13 +96,15 @@ export default function IncidentPage() {
             <dd>{formatCount(i.recovered)}</dd>
             <dt>{i.open ? "Failing now" : "Still failing at resolve"}</dt>
             <dd>{i.banner ? `${formatCount(i.banner.failing)} of ${formatCount(i.banner.connections)}` : formatCount(i.affectedAtResolve)}</dd>
-            <dt>Alerts held</dt>
+            <dt>Alerts grouped</dt>
             <dd>
-              {formatCount(i.heldAlerts)} <span className="hint">grouped under it; their clinic admins were not emailed</span>
+              {formatCount(i.groupedAlerts)}{" "}
+              <span className="hint">({formatCount(i.heldAlerts)} held: opened during the incident, so nobody was emailed about them)</span>
             </dd>
           </dl>
         </section>
       </div>
+      {i.affected ? <AffectedClinics affected={i.affected} failing={i.banner?.failing ?? 0} /> : null}
       <section className="card" aria-labelledby="timeline-h" style={{ marginTop: "1rem" }}>
         <h2 id="timeline-h">Timeline</h2>
         {i.timeline.length === 0 ? (
@@ -135,5 +139,38 @@ export default function IncidentPage() {
         )}
       </section>
     </main>
+  );
+}
+
+/** Who an open incident affects: the first failing clinics by name, and the clinics table of them all. */
+function AffectedClinics({
+  affected,
+  failing,
+}: {
+  affected: { clinics: { id: string; name: string; state: ConnectionState }[]; allUrl: string };
+  failing: number;
+}) {
+  return (
+    <section className="card" aria-labelledby="affected-h" style={{ marginTop: "1rem" }}>
+      <h2 id="affected-h">Clinics affected</h2>
+      {affected.clinics.length === 0 ? (
+        <p className="hint">No clinic of the region is failing now: the incident resolves at the next flip or sweep.</p>
+      ) : (
+        <>
+          <ul className="affected-clinics" data-testid="incident-affected">
+            {affected.clinics.map((c) => (
+              <li key={c.id}>
+                <Link to={`/clinics/${c.id}`}>{c.name}</Link> <StateBadge state={c.state} />
+              </li>
+            ))}
+          </ul>
+          <p>
+            <Link to={affected.allUrl}>
+              {failing > affected.clinics.length ? `All ${formatCount(failing)} failing clinics` : "These clinics"} in the clinics table
+            </Link>
+          </p>
+        </>
+      )}
+    </section>
   );
 }

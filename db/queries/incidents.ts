@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { DbOrTx } from "../client.ts";
-import { alerts, connections, vendorIncidents, vendorIncidentTimeline, vendorRegionHealth, type VendorIncident } from "../schema/index.ts";
+import { alerts, clinics, connections, vendorIncidents, vendorIncidentTimeline, vendorRegionHealth, type VendorIncident } from "../schema/index.ts";
 import type { IncidentEvidence, IncidentTimelineKind, Vendor } from "../../domain/vocabulary.ts";
 
 /** What a flip of one connection's transient flag left its region at. */
@@ -173,13 +173,24 @@ export async function listIncidentTimeline({ incidentId }: { incidentId: string 
     .orderBy(asc(vendorIncidentTimeline.at), asc(vendorIncidentTimeline.kind));
 }
 
-/** How many alerts an incident held back (opened under it, nobody told). */
-export async function countHeldAlerts({ incidentId }: { incidentId: string }, db: DbOrTx): Promise<number> {
+/** The alerts grouped under an incident, and how many of them were held (their clinic was never told while it lasted). */
+export async function countGroupedAlerts({ incidentId }: { incidentId: string }, db: DbOrTx): Promise<{ grouped: number; held: number }> {
   const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
+    .select({ grouped: sql<number>`count(*)::int`, held: sql<number>`(count(*) filter (where ${alerts.hold} is not null))::int` })
     .from(alerts)
     .where(eq(alerts.incidentId, incidentId));
-  return row?.n ?? 0;
+  return { grouped: row?.grouped ?? 0, held: row?.held ?? 0 };
+}
+
+/** The clinics of a region failing transiently now, by name (the first `limit`): who an open incident affects. */
+export async function listFailingClinics({ vendor, region, limit }: { vendor: Vendor; region: string; limit: number }, db: DbOrTx) {
+  return db
+    .select({ clinicId: clinics.id, name: clinics.name, state: connections.state })
+    .from(connections)
+    .innerJoin(clinics, eq(clinics.id, connections.clinicId))
+    .where(and(eq(connections.transientFailing, true), eq(connections.vendor, vendor), eq(connections.region, region), PROBEABLE))
+    .orderBy(asc(clinics.name), asc(clinics.id))
+    .limit(limit);
 }
 
 /**

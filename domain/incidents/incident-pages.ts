@@ -1,10 +1,11 @@
 import type { Db } from "../../db/client.ts";
 import {
-  countHeldAlerts,
+  countGroupedAlerts,
   getIncident,
   getOpenIncident,
   getOpenIncidentForConnection,
   listIncidents,
+  listFailingClinics,
   listIncidentTimeline,
   listOpenIncidents,
 } from "../../db/queries/incidents.ts";
@@ -56,6 +57,9 @@ export async function loadConnectionIncident({ connectionId }: { connectionId: s
   return row ? { ...bannerOf(row.incident, row.connections, row.failing), thisConnectionFailing: row.transientFailing } : null;
 }
 
+/** How many affected clinics an open incident's page names (the rest: the clinics table, filtered). */
+const AFFECTED_SHOWN = 12;
+
 /** History rows per page of /incidents. */
 export const INCIDENT_PAGE = 25;
 
@@ -101,10 +105,12 @@ export async function loadIncidentList({ before, now = new Date() }: { before?: 
 export async function loadIncidentPage({ id, now = new Date() }: { id: string; now?: Date }, db: Db) {
   const incident = await getIncident({ id }, db);
   if (!incident) return null;
-  const [timeline, heldAlerts, live] = await Promise.all([
+  const open = incident.resolvedAt === null;
+  const [timeline, alerts, live, affected] = await Promise.all([
     listIncidentTimeline({ incidentId: id }, db),
-    countHeldAlerts({ incidentId: id }, db),
-    incident.resolvedAt ? Promise.resolve(undefined) : getOpenIncident({ vendor: incident.vendor, region: incident.region }, db),
+    countGroupedAlerts({ incidentId: id }, db),
+    open ? getOpenIncident({ vendor: incident.vendor, region: incident.region }, db) : Promise.resolve(undefined),
+    open ? listFailingClinics({ vendor: incident.vendor, region: incident.region, limit: AFFECTED_SHOWN }, db) : Promise.resolve([]),
   ]);
   const e = incident.firstEvidence;
   return {
@@ -123,7 +129,15 @@ export async function loadIncidentPage({ id, now = new Date() }: { id: string; n
     affectedAtOpen: incident.affectedAtOpen,
     peakAt: incident.peakAt.toISOString(),
     affectedAtResolve: incident.affectedAtResolve,
-    heldAlerts,
+    heldAlerts: alerts.held,
+    groupedAlerts: alerts.grouped,
+    /** While open: the first failing clinics by name, and the clinics table of all of them. */
+    affected: open
+      ? {
+          clinics: affected.map((c) => ({ id: c.clinicId, name: c.name, state: c.state })),
+          allUrl: `/clinics?${new URLSearchParams({ vendor: incident.vendor, region: incident.region, broken: "now" }).toString()}`,
+        }
+      : null,
     timeline: timeline.map((t) => ({ id: t.id, at: t.at.toISOString(), kind: t.kind, affected: t.affected, connections: t.connections, message: t.message })),
     now: now.getTime(),
   };
