@@ -114,7 +114,14 @@ describe("vendor incident pages", () => {
     ]);
 
     const detail = await loadIncidentPage({ id: rows[0]!.id, now: NOW }, t.db);
-    expect(detail).toMatchObject({ banner: null, resolvedSummary: "Resolved after 41 min; 498 recovered", heldAlerts: 0, groupedAlerts: 0, affected: null, affectedAtResolve: 0 });
+    expect(detail).toMatchObject({
+      banner: null,
+      resolvedSummary: "Resolved after 41 min; 498 recovered",
+      heldAlerts: 0,
+      groupedAlerts: 0,
+      affected: null,
+      affectedAtResolve: 0,
+    });
     expect(detail!.evidence).toMatchObject({ title: "Vendor unavailable", httpStatus: 503, vendorMessage: "Scheduled maintenance" });
     expect(detail!.timeline.map((r) => r.kind)).toEqual(["opened", "resolved"]);
     expect((await loadIncidentPage({ id: open!.id, now: NOW }, t.db))!.banner).toMatchObject({ failing: 412, connections: 430 });
