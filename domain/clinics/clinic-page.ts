@@ -13,6 +13,7 @@ import { canSendReconnectLink } from "./console-actions.ts";
 import { messageStatusLabel } from "../vocabulary.ts";
 import { loadSyncCard } from "../sync/sync-card.ts";
 import { loadConnectionIncident } from "../incidents/incident-pages.ts";
+import { incidentSummary } from "../incidents/rules.ts";
 
 /** Timeline events per page of the clinic page. */
 const TIMELINE_PAGE = 25;
@@ -53,6 +54,10 @@ export async function loadClinicPage({ clinicId, page, now = new Date() }: { cli
           visiblePatients: c.visiblePatientCount,
           visiblePatientsAtLeast: c.visiblePatientsAtLeast,
           supportFindings: c.supportFindings ?? null,
+          // why (docs/decisions/0049): a ticket copied during a vendor incident says so
+          vendorIncident: incident
+            ? { id: incident.id, summary: incidentSummary({ ...incident, openedAt: new Date(incident.openedAt) }, incident.failing, incident.connections) }
+            : null,
         }),
         { clinicTimeZone: row.clinic.timeZone },
       )

@@ -42,6 +42,8 @@ export interface EscalationInput {
   visiblePatients?: number | null;
   /** `visiblePatients` is a lower bound: counting stopped at the cap. */
   visiblePatientsAtLeast?: boolean | null;
+  /** The region's open vendor incident (docs/decisions/0049), named in the ticket. */
+  vendorIncident?: EscalationPacket["vendorIncident"];
 }
 
 function isNookalRegion(region: string): region is NookalRegion {
@@ -156,6 +158,7 @@ export function buildEscalationPacket(input: EscalationInput): EscalationPacket 
     keyHint: input.keyHint ?? null,
     suggestedAction: failureCode ? TAXONOMY[failureCode].suggestedAction : null,
     ...(input.supportFindings ? { supportFindings: input.supportFindings } : {}),
+    ...(input.vendorIncident ? { vendorIncident: input.vendorIncident } : {}),
   };
 }
 

@@ -134,7 +134,17 @@ describe("vendor incident pages", () => {
       failing: 412,
     });
     expect(await loadConnectionIncident({ connectionId: elsewhere.connectionId }, t.db)).toBeNull();
-    expect((await loadClinicPage({ clinicId: failing.clinicId, page: 1 }, t.db))!.incident).toMatchObject({ id: open!.id, thisConnectionFailing: true });
-    expect((await loadClinicPage({ clinicId: elsewhere.clinicId, page: 1 }, t.db))!.incident).toBeNull();
+    const failingPage = (await loadClinicPage({ clinicId: failing.clinicId, page: 1 }, t.db))!;
+    expect(failingPage.incident).toMatchObject({ id: open!.id, thisConnectionFailing: true });
+    // the escalation packet support copies names the incident, so the vendor does not debug one clinic's key
+    expect(failingPage.packet).toMatch(
+      new RegExp(
+        `^Vendor incident: Cliniko \\S+ is failing for \\d+ of \\d+ clinics since \\d\\d:\\d\\d UTC; a new key will not help\\. \\(Relink incident ${open!.id}\\)$`,
+        "m",
+      ),
+    );
+    const elsewherePage = (await loadClinicPage({ clinicId: elsewhere.clinicId, page: 1 }, t.db))!;
+    expect(elsewherePage.incident).toBeNull();
+    expect(elsewherePage.packet).not.toContain("Vendor incident");
   });
 });
