@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { inTransaction, type Db, type DbOrTx } from "../../db/client.ts";
-import { insertNotifications } from "../../db/queries/alerts.ts";
+import { queueMessages, type OutgoingMessage } from "../alerts/outbox.ts";
 import { claimBriefing, getBriefingSubject, updateBriefing, type BriefingSubject } from "../../db/queries/briefings.ts";
-import type { NewAlertNotification } from "../../db/schema/alerts.ts";
 import { applyAlertWork, type AlertWorkDeps } from "../alerts/apply.ts";
 import type { Brand } from "../brand.ts";
 import { buildEscalationPacket } from "../health/escalation.ts";
@@ -107,9 +106,8 @@ export async function deliverBriefing(deps: BriefingDeliveryDeps, input: { clini
     const late = row.state === "held" || now.getTime() - dueAt.getTime() > LATE_AFTER_MS;
     const email = await deps.render(composed.report, { brand: deps.brand, vendor: c.vendor, late: late ? { dueAt: dueAt.toISOString() } : null });
 
-    const notifications: NewAlertNotification[] = recipients.map((target) => ({
+    const notifications: OutgoingMessage[] = recipients.map((target) => ({
       id: randomUUID(),
-      jobId: randomUUID(),
       clinicId: input.clinicId,
       connectionId: c.id,
       alertIds: [],
@@ -118,15 +116,10 @@ export async function deliverBriefing(deps: BriefingDeliveryDeps, input: { clini
       audience: "clinic_admin",
       target,
       content: { kind: "email", subject: email.subject, text: email.text, html: email.html },
-      status: "queued",
       createdAt: now,
     }));
-    await insertNotifications(notifications, tx);
-    await deps.deliveries.enqueue(
-      notifications.map((n) => ({ id: n.jobId!, data: { notificationId: n.id! } })),
-      tx,
-    );
-    const notificationIds = notifications.map((n) => n.id!);
+    await queueMessages(notifications, tx, deps.deliveries);
+    const notificationIds = notifications.map((n) => n.id);
     await updateBriefing(
       { ...key, patch: { state: "sent", sentAt: now, late, report: composed.report as unknown as Record<string, unknown>, recipients, notificationIds } },
       tx,

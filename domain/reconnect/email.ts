@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DbOrTx } from "../../db/client.ts";
-import { insertNotifications } from "../../db/queries/alerts.ts";
+import { queueMessages } from "../alerts/outbox.ts";
 import type { DeliveryJobQueue } from "../jobs.ts";
 import { decryptApiKey, encryptApiKey, type Keyring } from "../secrets/key-crypto.ts";
 import { redactReconnectLink } from "./tokens.ts";
@@ -52,12 +52,10 @@ export async function queueReconnectEmail(
   deps: { keyring: Keyring; deliveries: DeliveryJobQueue },
 ): Promise<{ notificationId: string }> {
   const id = randomUUID();
-  const jobId = randomUUID();
-  await insertNotifications(
+  await queueMessages(
     [
       {
         id,
-        jobId,
         clinicId: input.clinicId,
         connectionId: input.connectionId,
         alertIds: [],
@@ -73,13 +71,12 @@ export async function queueReconnectEmail(
         },
         linkId: input.linkId,
         ...sealReconnectToken(deps.keyring, id, input.token),
-        status: "queued",
         createdAt: input.now,
       },
     ],
     tx,
+    deps.deliveries,
   );
-  await deps.deliveries.enqueue([{ id: jobId, data: { notificationId: id } }], tx);
   return { notificationId: id };
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Db, DbOrTx } from "../../db/client.ts";
-import { insertNotifications } from "../../db/queries/alerts.ts";
+import { queueMessages } from "../alerts/outbox.ts";
 import { recordAudit } from "../../db/queries/audit.ts";
 import {
   claimDelivery,
@@ -143,7 +143,6 @@ async function autoDisable(
   const content = renderWebhookDisabledEmail({ url, reason, subscriptionId, consoleUrl: deps.consoleUrl ?? null });
   const rows = (await listActiveAdminEmails(tx)).map((to) => ({
     id: randomUUID(),
-    jobId: randomUUID(),
     clinicId: null,
     connectionId: null,
     alertIds: [],
@@ -152,14 +151,8 @@ async function autoDisable(
     audience: "support" as const,
     target: to,
     content,
-    status: "queued" as const,
     createdAt: now,
   }));
-  if (rows.length === 0) return;
-  await insertNotifications(rows, tx);
-  await deps.emails.enqueue(
-    rows.map((r) => ({ id: r.jobId, data: { notificationId: r.id } })),
-    tx,
-  );
+  await queueMessages(rows, tx, deps.emails);
   deps.metrics.webhookDelivery("disabled");
 }
