@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNotNull, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "../client.ts";
 import { alerts, clinics, connections, vendorIncidents, vendorIncidentTimeline, vendorRegionHealth, type VendorIncident } from "../schema/index.ts";
 import type { IncidentEvidence, IncidentTimelineKind, Vendor } from "../../domain/vocabulary.ts";
@@ -73,14 +73,6 @@ export async function recomputeRegionHealth({ now, only }: { now: Date; only?: {
     .where(only ? and(eq(vendorRegionHealth.vendor, only.vendor), eq(vendorRegionHealth.region, only.region)) : undefined);
 }
 
-export async function getRegionHealth({ vendor, region }: { vendor: Vendor; region: string }, db: DbOrTx) {
-  const [row] = await db
-    .select()
-    .from(vendorRegionHealth)
-    .where(and(eq(vendorRegionHealth.vendor, vendor), eq(vendorRegionHealth.region, region)));
-  return row;
-}
-
 /** Opens the region's incident unless one is open (the partial unique index decides); the new row, or null. */
 export async function insertIncident(
   input: { vendor: Vendor; region: string; evidence: IncidentEvidence; fleetSize: number; affected: number; now: Date },
@@ -127,42 +119,69 @@ export async function insertIncidentTimeline(
   await tx.insert(vendorIncidentTimeline).values(row);
 }
 
-/** The open incident of one region, if any (the partial unique index's lookup), with the region's live counts. */
-export async function getOpenIncident({ vendor, region }: { vendor: Vendor; region: string }, db: DbOrTx) {
-  const [row] = await db
-    .select({ incident: vendorIncidents, connections: vendorRegionHealth.connections, failing: vendorRegionHealth.transientFailing })
-    .from(vendorIncidents)
-    .leftJoin(vendorRegionHealth, and(eq(vendorRegionHealth.vendor, vendorIncidents.vendor), eq(vendorRegionHealth.region, vendorIncidents.region)))
-    .where(and(eq(vendorIncidents.vendor, vendor), eq(vendorIncidents.region, region), isNull(vendorIncidents.resolvedAt)));
-  return row ? { ...row.incident, connections: row.connections ?? row.incident.fleetSize, failing: row.failing ?? row.incident.peakAffected } : undefined;
+/** An incident with its region's live counts (vendor_region_health). */
+export interface IncidentWithCounts {
+  incident: VendorIncident;
+  /** Probeable connections of the region now. */
+  connections: number;
+  /** Of them, failing transiently now. */
+  failing: number;
 }
 
-/** Open incidents with their region's live counts, oldest first (the dashboard banner and the sweep). */
-export async function listOpenIncidents(db: DbOrTx) {
-  return db
-    .select({ incident: vendorIncidents, connections: vendorRegionHealth.connections, failing: vendorRegionHealth.transientFailing })
-    .from(vendorIncidents)
-    .leftJoin(vendorRegionHealth, and(eq(vendorRegionHealth.vendor, vendorIncidents.vendor), eq(vendorRegionHealth.region, vendorIncidents.region)))
-    .where(isNull(vendorIncidents.resolvedAt))
-    .orderBy(asc(vendorIncidents.openedAt));
+const withCounts = { incident: vendorIncidents, connections: vendorRegionHealth.connections, failing: vendorRegionHealth.transientFailing };
+const regionOfIncident = and(eq(vendorRegionHealth.vendor, vendorIncidents.vendor), eq(vendorRegionHealth.region, vendorIncidents.region));
+
+// why: a region row can lag a fresh incident (no recount yet); the incident's own numbers stand in
+function counted(row: { incident: VendorIncident; connections: number | null; failing: number | null }): IncidentWithCounts {
+  return { incident: row.incident, connections: row.connections ?? row.incident.fleetSize, failing: row.failing ?? row.incident.peakAffected };
+}
+
+function incidentsWithCounts(db: DbOrTx) {
+  return db.select(withCounts).from(vendorIncidents).leftJoin(vendorRegionHealth, regionOfIncident);
+}
+
+/** The open incident of one region, if any (the partial unique index's lookup). */
+export async function getOpenIncident({ vendor, region }: { vendor: Vendor; region: string }, db: DbOrTx): Promise<IncidentWithCounts | undefined> {
+  const [row] = await incidentsWithCounts(db).where(
+    and(eq(vendorIncidents.vendor, vendor), eq(vendorIncidents.region, region), isNull(vendorIncidents.resolvedAt)),
+  );
+  return row ? counted(row) : undefined;
+}
+
+/** Open incidents, oldest first (the dashboard banner, /incidents and the sweep). */
+export async function listOpenIncidents(db: DbOrTx): Promise<IncidentWithCounts[]> {
+  return (await incidentsWithCounts(db).where(isNull(vendorIncidents.resolvedAt)).orderBy(asc(vendorIncidents.openedAt))).map(counted);
 }
 
 /**
- * Incidents newest first, a page at a time (before = the opened_at of the last one shown);
- * `resolvedOnly` for the /incidents history, whose open ones are listed above it with live counts.
+ * Incidents newest first, a page at a time: `open`, `resolved` or all, after a position — (opened_at,
+ * id) for the API's cursor, or opened_at alone for the console's "Older" link. `more` when another page follows.
  */
-export async function listIncidents({ before, limit, resolvedOnly = false }: { before?: Date; limit: number; resolvedOnly?: boolean }, db: DbOrTx) {
-  return db
-    .select()
-    .from(vendorIncidents)
-    .where(and(before ? lt(vendorIncidents.openedAt, before) : undefined, resolvedOnly ? isNotNull(vendorIncidents.resolvedAt) : undefined))
-    .orderBy(desc(vendorIncidents.openedAt))
-    .limit(limit);
+export async function listIncidentsPage(
+  { status, after, limit }: { status: "open" | "resolved" | "all"; after: { openedAt: Date; id?: string } | null; limit: number },
+  db: DbOrTx,
+): Promise<{ rows: IncidentWithCounts[]; more: boolean }> {
+  const at = after ? sql`${after.openedAt.toISOString()}::timestamptz` : null;
+  const rows = await incidentsWithCounts(db)
+    .where(
+      and(
+        status === "open" ? isNull(vendorIncidents.resolvedAt) : status === "resolved" ? isNotNull(vendorIncidents.resolvedAt) : undefined,
+        after?.id
+          ? sql`(${vendorIncidents.openedAt}, ${vendorIncidents.id}) < (${at}, ${after.id}::uuid)`
+          : at
+            ? sql`${vendorIncidents.openedAt} < ${at}`
+            : undefined,
+      ),
+    )
+    .orderBy(desc(vendorIncidents.openedAt), desc(vendorIncidents.id))
+    .limit(limit + 1);
+  return { rows: rows.slice(0, limit).map(counted), more: rows.length > limit };
 }
 
-export async function getIncident({ id }: { id: string }, db: DbOrTx) {
-  const [row] = await db.select().from(vendorIncidents).where(eq(vendorIncidents.id, id));
-  return row;
+/** One incident, open or resolved, with its region's live counts. */
+export async function getIncident({ id }: { id: string }, db: DbOrTx): Promise<IncidentWithCounts | undefined> {
+  const [row] = await incidentsWithCounts(db).where(eq(vendorIncidents.id, id));
+  return row ? counted(row) : undefined;
 }
 
 export async function listIncidentTimeline({ incidentId }: { incidentId: string }, db: DbOrTx) {
@@ -205,22 +224,12 @@ export async function groupOpenRegionAlerts({ incidentId, vendor, region }: { in
       and a.kind = 'degraded_too_long' and a.status <> 'resolved' and a.incident_id is null`);
 }
 
-/** The incident resolved: its held alerts still open notify at their next sighting, as a first opening. */
-export async function releaseHeldAlerts({ incidentId }: { incidentId: string }, tx: DbOrTx): Promise<number> {
-  const rows = await tx
-    .update(alerts)
-    .set({ hold: "released" })
-    .where(and(eq(alerts.incidentId, incidentId), eq(alerts.hold, "held"), sql`${alerts.status} <> 'resolved'`))
-    .returning({ id: alerts.id });
-  return rows.length;
-}
-
 /** Holds an alert under an open incident (a new one, after the one it was held under ended). */
 export async function holdAlert({ alertId, incidentId }: { alertId: string; incidentId: string }, tx: DbOrTx): Promise<void> {
   await tx.update(alerts).set({ hold: "held", incidentId }).where(eq(alerts.id, alertId));
 }
 
-/** A released alert has been notified: it is an ordinary alert from now on. */
+/** A held alert has been announced: it is an ordinary alert from now on. */
 export async function clearAlertHold({ alertId }: { alertId: string }, tx: DbOrTx): Promise<void> {
   await tx.update(alerts).set({ hold: null }).where(eq(alerts.id, alertId));
 }
@@ -247,44 +256,16 @@ export async function listFailingConnectionIds(
   return rows.map((r) => r.id);
 }
 
-/** The open incident of a connection's region, for its clinic page: null when the region is fine. */
+/** The open incident of a connection's region, and whether this connection is one of the failing; null when the region is fine. */
 export async function getOpenIncidentForConnection({ connectionId }: { connectionId: string }, db: DbOrTx) {
   const [row] = await db
-    .select({
-      incident: vendorIncidents,
-      connections: vendorRegionHealth.connections,
-      failing: vendorRegionHealth.transientFailing,
-      transientFailing: connections.transientFailing,
-    })
+    .select({ ...withCounts, transientFailing: connections.transientFailing })
     .from(connections)
     .innerJoin(
       vendorIncidents,
       and(eq(vendorIncidents.vendor, connections.vendor), eq(vendorIncidents.region, connections.region), isNull(vendorIncidents.resolvedAt)),
     )
-    .leftJoin(vendorRegionHealth, and(eq(vendorRegionHealth.vendor, connections.vendor), eq(vendorRegionHealth.region, connections.region)))
+    .leftJoin(vendorRegionHealth, regionOfIncident)
     .where(eq(connections.id, connectionId));
-  return row ?? null;
-}
-
-/**
- * A page of incidents, newest first, for the API: `open` (still open), `resolved`, or all; after the
- * cursor's (opened_at, id). `more` when another page follows.
- */
-export async function listIncidentsPage(
-  { status, after, limit }: { status: "open" | "resolved" | "all"; after: { openedAt: Date; id: string } | null; limit: number },
-  db: DbOrTx,
-) {
-  const rows = await db
-    .select({ incident: vendorIncidents, connections: vendorRegionHealth.connections, failing: vendorRegionHealth.transientFailing })
-    .from(vendorIncidents)
-    .leftJoin(vendorRegionHealth, and(eq(vendorRegionHealth.vendor, vendorIncidents.vendor), eq(vendorRegionHealth.region, vendorIncidents.region)))
-    .where(
-      and(
-        status === "open" ? isNull(vendorIncidents.resolvedAt) : status === "resolved" ? sql`${vendorIncidents.resolvedAt} is not null` : undefined,
-        after ? sql`(${vendorIncidents.openedAt}, ${vendorIncidents.id}) < (${after.openedAt.toISOString()}::timestamptz, ${after.id}::uuid)` : undefined,
-      ),
-    )
-    .orderBy(desc(vendorIncidents.openedAt), desc(vendorIncidents.id))
-    .limit(limit + 1);
-  return { rows: rows.slice(0, limit), more: rows.length > limit };
+  return row ? { ...counted(row), thisConnectionFailing: row.transientFailing } : null;
 }

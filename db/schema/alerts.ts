@@ -53,10 +53,11 @@ export const alerts = pgTable(
     /** The vendor incident this alert is grouped under (docs/decisions/0049-vendor-incidents.md). */
     incidentId: uuid("incident_id").references(() => vendorIncidents.id, { onDelete: "set null" }),
     /**
-     * held: opened during the incident, so nobody was told; released: the incident resolved while
-     * it was still open, so its next sighting notifies as a first opening. Null: notified as usual.
+     * held: opened during the incident, so nobody was told. Its first sighting with no open incident
+     * standing for it announces it as a first opening and clears this (domain/alerts/apply.ts).
+     * Null: notified as usual.
      */
-    hold: text("hold").$type<"held" | "released">(),
+    hold: text("hold").$type<"held">(),
   },
   (t) => [
     check("alerts_kind_check", inList(t.kind, ALERT_KINDS)),
@@ -65,7 +66,7 @@ export const alerts = pgTable(
     check("alerts_seen_order", sql`${t.lastSeenAt} >= ${t.firstSeenAt}`),
     check("alerts_resolved_has_time", sql`(${t.status} = 'resolved') = (${t.resolvedAt} is not null)`),
     check("alerts_muted_has_until", sql`${t.status} <> 'muted' or ${t.mutedUntil} is not null`),
-    check("alerts_hold_check", sql`${t.hold} is null or ${t.hold} in ('held', 'released')`),
+    check("alerts_hold_check", sql`${t.hold} is null or ${t.hold} = 'held'`),
     index("alerts_incident_idx")
       .on(t.incidentId)
       .where(sql`${t.incidentId} is not null`),

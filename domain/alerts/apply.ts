@@ -1,8 +1,7 @@
 import { inTransaction, type DbOrTx } from "../../db/client.ts";
 import { randomUUID } from "node:crypto";
-import { getClinicContact, insertNotifications, latestResolvedAlerts, resolveAlerts, upsertAlertSighting, type AlertRow } from "../../db/queries/alerts.ts";
+import { getClinicContact, latestResolvedAlerts, resolveAlerts, upsertAlertSighting, type AlertRow } from "../../db/queries/alerts.ts";
 import { clearAlertHold, getOpenIncident, holdAlert } from "../../db/queries/incidents.ts";
-import type { NewAlertNotification } from "../../db/schema/alerts.ts";
 import type { Brand } from "../brand.ts";
 import { DomainError } from "../errors.ts";
 import { recordAlertEvents } from "../events/alerts.ts";
@@ -13,6 +12,7 @@ import { createReconnectLink } from "../reconnect/links.ts";
 import { redactReconnectLink } from "../reconnect/tokens.ts";
 import type { Keyring } from "../secrets/key-crypto.ts";
 import { renderEmail, type AlertSnapshot, type MessageContext } from "./messages.ts";
+import { queueMessages, type OutgoingMessage } from "./outbox.ts";
 import { countsTowardIncident, incidentSummary, type IncidentSettings } from "../incidents/rules.ts";
 import { type AlertEvent, type AlertKind, type EscalationPacket, VENDOR_LABELS } from "../vocabulary.ts";
 
@@ -117,9 +117,10 @@ export async function applyAlertWork(input: AlertWorkInput, db: DbOrTx, deps: Al
     const events: PendingEvent[] = [];
     // why (docs/decisions/0049): an alert seen while its vendor region has an open incident names it in
     // its packet; a degraded one is grouped under it and held — the incident's own message tells support
-    const incident = open.length > 0 ? await getOpenIncident({ vendor: packet.vendor, region: packet.region }, tx) : undefined;
-    const sighted: EscalationPacket = incident
-      ? { ...packet, vendorIncident: { id: incident.id, summary: incidentSummary(incident, incident.failing, incident.connections) } }
+    const region = open.length > 0 ? await getOpenIncident({ vendor: packet.vendor, region: packet.region }, tx) : undefined;
+    const incident = region?.incident;
+    const sighted: EscalationPacket = region
+      ? { ...packet, vendorIncident: { id: region.incident.id, summary: incidentSummary(region.incident, region.failing, region.connections) } }
       : packet;
     const work = sighted === packet ? input : { ...input, packet: sighted };
 
@@ -152,11 +153,12 @@ export async function applyAlertWork(input: AlertWorkInput, db: DbOrTx, deps: Al
         if (alert.hold === null) continue;
         if (grouped) {
           // why: held under an incident that ended while a new one opened: held under the new one
-          if (alert.incidentId !== grouped || alert.hold !== "held") await holdAlert({ alertId: alert.id, incidentId: grouped }, tx);
+          if (alert.incidentId !== grouped) await holdAlert({ alertId: alert.id, incidentId: grouped }, tx);
           continue;
         }
         // why: held, and no incident stands for it any more (it resolved, even while this alert was
-        // being opened): it is this clinic's own problem now, announced once as a first opening
+        // being opened): it is this clinic's own problem now, announced once as a first opening —
+        // deciding here, not when the incident resolves, keeps hundreds recovering in the same minute quiet
         await clearAlertHold({ alertId: alert.id }, tx);
         inserted.push(alert);
         if (!isMuted(alert, now)) events.push({ event: alert.reopenedFromId ? "reopened" : "opened", alerts: [alert] });
@@ -194,14 +196,13 @@ async function queueNotifications(input: AlertWorkInput, events: PendingEvent[],
   if (!clinic) throw new Error(`clinic ${input.clinicId} not found for alert delivery`);
   const { recipients } = deps;
 
-  const rows: NewAlertNotification[] = [];
+  const rows: OutgoingMessage[] = [];
   for (const { event, alerts } of events) {
     const base = {
       clinicId: input.clinicId,
       connectionId: input.connectionId,
       alertIds: alerts.map((a) => a.id),
       event,
-      status: "queued" as const,
       createdAt: input.now,
     };
     const context = (notificationId: string): MessageContext => ({
@@ -216,11 +217,11 @@ async function queueNotifications(input: AlertWorkInput, events: PendingEvent[],
       ...(recipients.brand ? { brand: recipients.brand } : {}),
     });
     const add = (
-      row: Omit<NewAlertNotification, "id" | "jobId" | "content" | keyof typeof base>,
+      row: Omit<OutgoingMessage, "id" | "content" | keyof typeof base>,
       render: (ctx: MessageContext) => Record<string, unknown>,
       id: string = randomUUID(),
     ) => {
-      rows.push({ ...base, ...row, id, jobId: randomUUID(), content: render(context(id)) });
+      rows.push({ ...base, ...row, id, content: render(context(id)) });
     };
     // why: a held briefing is support's to chase (docs/decisions/0040); the clinic already heard about its connection
     const tell = alerts.every((a) => a.kind === "briefing_held") ? null : event === "recovered" ? "recovered" : clinicAlertEmail(alerts[0]!.packet);
@@ -270,11 +271,5 @@ async function queueNotifications(input: AlertWorkInput, events: PendingEvent[],
       add({ channel: "email", audience: "support", target: recipients.supportEmail }, (ctx) => renderEmail(ctx, "support"));
     }
   }
-  if (rows.length === 0) return 0;
-  await insertNotifications(rows, tx);
-  await deps.queue.enqueue(
-    rows.map((r) => ({ id: r.jobId!, data: { notificationId: r.id } })),
-    tx,
-  );
-  return rows.length;
+  return queueMessages(rows, tx, deps.queue);
 }

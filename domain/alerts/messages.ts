@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { brandContactLine, clinicTime, DEFAULT_BRAND, type Brand } from "../brand.ts";
+import { durationBetween } from "../duration.ts";
 import { escalationText } from "../health/escalation.ts";
 import { playbookFor, TAXONOMY } from "../health/taxonomy.ts";
 import {
@@ -130,14 +131,6 @@ function when(d: Date): string {
   return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
-function duration(from: Date, to: Date): string {
-  const minutes = Math.max(0, Math.round((to.getTime() - from.getTime()) / 60_000));
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h ${minutes % 60} min`;
-  return `${Math.floor(hours / 24)} days`;
-}
-
 function failureTitle(packet: EscalationPacket, kind: AlertKind): string {
   return packet.failureTitle ?? ALERT_KIND_LABELS[kind];
 }
@@ -176,7 +169,7 @@ function supportEmail(ctx: MessageContext): { subject: string; blocks: Block[] }
               `Resolved "${ALERT_KIND_LABELS[a.kind]}" (${failureTitle(a.packet, a.kind)}): open since ${when(a.firstSeenAt)}, seen ${a.count} time${a.count === 1 ? "" : "s"}.`,
           ),
         },
-        { type: "p", text: `Trouble lasted ${duration(since, ctx.now)}. Nothing more to do; tell the clinic if they were waiting on it.` },
+        { type: "p", text: `Trouble lasted ${durationBetween(since, ctx.now)}. Nothing more to do; tell the clinic if they were waiting on it.` },
         ...clinicPage(ctx),
       ],
     };
@@ -374,7 +367,7 @@ export function renderIncidentEmail({
   const first = `${TAXONOMY[evidence.failureCode].title}${evidence.httpStatus ? ` (HTTP ${evidence.httpStatus})` : ""}${evidence.vendorMessage ? `: ${oneLine(evidence.vendorMessage)}` : ""}`;
   const link: Block[] = page ? [{ type: "link", label: "Open the incident", href: page, primary: true }] : [];
   if (kind === "resolved") {
-    const lasted = duration(incident.openedAt, now);
+    const lasted = durationBetween(incident.openedAt, now);
     const blocks: Block[] = [
       { type: "p", text: `${region} works again. The incident lasted ${lasted} (${when(incident.openedAt)} to ${when(now)}).` },
       {

@@ -165,9 +165,6 @@ async function probeOnce(ctx: ProbeContext, req: ProbeRequest, started: number):
         httpStatus: classification.evidence.httpStatus ?? null,
         ms: elapsed(),
       };
-  // why (docs/decisions/0049): what a vendor incident counts is what this probe SAW, even where the
-  // decision keeps an older actionable code (an outage does not overwrite "key rejected")
-  const transient = countsTowardIncident(classification.failureCode);
   const written = await writeProbeResult(ctx, req, row, {
     region: opened.region,
     verified: answer.verified,
@@ -175,7 +172,6 @@ async function probeOnce(ctx: ProbeContext, req: ProbeRequest, started: number):
     now,
     identity,
     tick,
-    transient,
     seen: classification,
   });
   // why only here: a fingerprint just learned (backfill, rotation) is the one moment a key shared with an older clinic can show
@@ -292,7 +288,7 @@ async function writeProbeResult(ctx: ProbeContext, req: ProbeRequest, row: Probe
   const event = probeEvent(c, req, result);
   const flips = transientFlips(row, result);
   // why: the incident counter before the alert work — every writer takes the region's row before any
-  // alert row (a resolving flip releases other clinics' alerts), so two probes never deadlock, and an
+  // alert row (an opening flip groups other clinics' alerts), so two probes never deadlock, and an
   // alert this probe opens is grouped under the incident this probe opened
   const within = withEvents(changeEvents(row, result), incidentCounting(ctx, flips), alertsAndConfirmation(ctx, row, result));
   const expected = { state: c.state, keyUpdatedAt: c.keyUpdatedAt, probeId: req.probeId };
@@ -356,10 +352,17 @@ interface ProbeResult {
   now: Date;
   identity: Pick<ConnectionPatch, "vendorAccount" | "keyFingerprint">;
   tick: ProbeTick | undefined;
-  /** The probe saw the vendor's side failing (docs/decisions/0049): counted toward a vendor incident. */
-  transient: boolean;
-  /** What this probe itself saw, for an incident it would open. */
+  /** What this probe itself saw: what vendor incidents count (docs/decisions/0049), and the evidence an incident it opens keeps. */
   seen: Pick<Classification, "failureCode" | "evidence">;
+}
+
+/**
+ * The probe saw the vendor's side failing (docs/decisions/0049): what a vendor incident counts is
+ * what this probe SAW, even where the decision keeps an older actionable code (an outage does not
+ * overwrite "key rejected").
+ */
+function sawVendorFailing(result: ProbeResult): boolean {
+  return countsTowardIncident(result.seen.failureCode);
 }
 
 /** The connection columns this probe sets. */
@@ -376,7 +379,8 @@ function probePatch(c: StoredConnection, req: ProbeRequest, result: ProbeResult)
     lastProbeId: req.probeId,
   };
   if (decision.nextState !== c.state) patch.stateChangedAt = now;
-  if (result.transient !== c.transientFailing) patch.transientFailing = result.transient;
+  const transient = sawVendorFailing(result);
+  if (transient !== c.transientFailing) patch.transientFailing = transient;
   if (decision.failureEvidence.kind === "set") patch.failureEvidence = { ...decision.failureEvidence.evidence };
   if (decision.failureEvidence.kind === "clear") patch.failureEvidence = null;
   if (region !== c.region) {
@@ -451,7 +455,9 @@ function withEvents(events: NewEvent[], ...then: (((tx: DbOrTx) => Promise<void>
  * The vendor-incident counter moves (docs/decisions/0049): only when this connection's transient
  * flag flips, or its region changed under a set flag (out of the old region, into the new one).
  */
-function transientFlips(row: ProbeRead, { region, transient, seen, now }: ProbeResult): TransientFlip[] {
+function transientFlips(row: ProbeRead, result: ProbeResult): TransientFlip[] {
+  const { region, seen, now } = result;
+  const transient = sawVendorFailing(result);
   const evidence = seen.evidence;
   const c = row.connection;
   const flips: TransientFlip[] = [];

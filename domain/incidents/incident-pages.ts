@@ -2,16 +2,17 @@ import type { Db } from "../../db/client.ts";
 import {
   countGroupedAlerts,
   getIncident,
-  getOpenIncident,
   getOpenIncidentForConnection,
-  listIncidents,
   listFailingClinics,
+  listIncidentsPage,
   listIncidentTimeline,
   listOpenIncidents,
+  type IncidentWithCounts,
 } from "../../db/queries/incidents.ts";
 import type { VendorIncident } from "../../db/schema/incidents.ts";
 import { TAXONOMY } from "../health/taxonomy.ts";
-import { incidentDuration, regionName } from "./rules.ts";
+import { durationBetween } from "../duration.ts";
+import { regionName } from "./rules.ts";
 
 /**
  * The read models of vendor incidents in the console (issue 16, docs/decisions/0049): the banner
@@ -29,22 +30,13 @@ export interface IncidentBanner {
   connections: number;
 }
 
-// why: the region's live counts can lag a fresh incident (no recount yet); the incident's own
-// numbers stand in, as getOpenIncident does
-function bannerOf(incident: VendorIncident, connections: number | null, failing: number | null): IncidentBanner {
-  return {
-    id: incident.id,
-    vendor: incident.vendor,
-    region: incident.region,
-    openedAt: incident.openedAt.toISOString(),
-    failing: failing ?? incident.peakAffected,
-    connections: connections ?? incident.fleetSize,
-  };
+function bannerOf({ incident, connections, failing }: IncidentWithCounts): IncidentBanner {
+  return { id: incident.id, vendor: incident.vendor, region: incident.region, openedAt: incident.openedAt.toISOString(), failing, connections };
 }
 
 /** Every open incident's banner, oldest first (the dashboard). */
 export async function loadIncidentBanners(db: Db): Promise<IncidentBanner[]> {
-  return (await listOpenIncidents(db)).map((r) => bannerOf(r.incident, r.connections, r.failing));
+  return (await listOpenIncidents(db)).map(bannerOf);
 }
 
 /**
@@ -54,7 +46,7 @@ export async function loadIncidentBanners(db: Db): Promise<IncidentBanner[]> {
  */
 export async function loadConnectionIncident({ connectionId }: { connectionId: string }, db: Db) {
   const row = await getOpenIncidentForConnection({ connectionId }, db);
-  return row ? { ...bannerOf(row.incident, row.connections, row.failing), thisConnectionFailing: row.transientFailing } : null;
+  return row ? { ...bannerOf(row), thisConnectionFailing: row.thisConnectionFailing } : null;
 }
 
 /** How many affected clinics an open incident's page names (the rest: the clinics table, filtered). */
@@ -71,9 +63,9 @@ function listRow(i: VendorIncident, now: Date) {
     openedAt: i.openedAt.toISOString(),
     resolvedAt: i.resolvedAt?.toISOString() ?? null,
     /** "41 min", or null while it lasts ("ongoing"). */
-    duration: i.resolvedAt ? incidentDuration(i.openedAt, i.resolvedAt) : null,
+    duration: i.resolvedAt ? durationBetween(i.openedAt, i.resolvedAt) : null,
     /** For an open one, how long so far. */
-    sinceOpened: incidentDuration(i.openedAt, now),
+    sinceOpened: durationBetween(i.openedAt, now),
     peakAffected: i.peakAffected,
     fleetSize: i.fleetSize,
     recovered: i.recovered,
@@ -89,35 +81,34 @@ export type IncidentListRow = ReturnType<typeof listRow>;
 export async function loadIncidentList({ before, now = new Date() }: { before?: Date; now?: Date }, db: Db) {
   const [open, history] = await Promise.all([
     before ? Promise.resolve([]) : listOpenIncidents(db),
-    // why: one more than a page, so "Older" shows only when there is an older incident
-    listIncidents({ before, limit: INCIDENT_PAGE + 1, resolvedOnly: true }, db),
+    listIncidentsPage({ status: "resolved", after: before ? { openedAt: before } : null, limit: INCIDENT_PAGE }, db),
   ]);
-  const page = history.slice(0, INCIDENT_PAGE);
+  const last = history.rows.at(-1);
   return {
-    open: open.map((r) => ({ ...listRow(r.incident, now), failing: r.failing ?? r.incident.peakAffected, connections: r.connections ?? r.incident.fleetSize })),
-    history: page.map((i) => listRow(i, now)),
-    older: history.length > INCIDENT_PAGE ? page[page.length - 1]!.openedAt.toISOString() : null,
+    open: open.map((r) => ({ ...listRow(r.incident, now), failing: r.failing, connections: r.connections })),
+    history: history.rows.map((r) => listRow(r.incident, now)),
+    older: history.more && last ? last.incident.openedAt.toISOString() : null,
     now: now.getTime(),
   };
 }
 
 /** One incident's page: summary, first evidence, counts, held alerts and the timeline. Null when no incident has that id. */
 export async function loadIncidentPage({ id, now = new Date() }: { id: string; now?: Date }, db: Db) {
-  const incident = await getIncident({ id }, db);
-  if (!incident) return null;
+  const found = await getIncident({ id }, db);
+  if (!found) return null;
+  const { incident } = found;
   const open = incident.resolvedAt === null;
-  const [timeline, alerts, live, affected] = await Promise.all([
+  const [timeline, alerts, affected] = await Promise.all([
     listIncidentTimeline({ incidentId: id }, db),
     countGroupedAlerts({ incidentId: id }, db),
-    open ? getOpenIncident({ vendor: incident.vendor, region: incident.region }, db) : Promise.resolve(undefined),
     open ? listFailingClinics({ vendor: incident.vendor, region: incident.region, limit: AFFECTED_SHOWN }, db) : Promise.resolve([]),
   ]);
   const e = incident.firstEvidence;
   return {
     ...listRow(incident, now),
-    banner: incident.resolvedAt ? null : bannerOf(incident, live?.connections ?? null, live?.failing ?? null),
+    banner: open ? bannerOf(found) : null,
     /** "Resolved after 41 min; 498 recovered" once it is over. */
-    resolvedSummary: incident.resolvedAt ? `Resolved after ${incidentDuration(incident.openedAt, incident.resolvedAt)}; ${incident.recovered} recovered` : null,
+    resolvedSummary: incident.resolvedAt ? `Resolved after ${durationBetween(incident.openedAt, incident.resolvedAt)}; ${incident.recovered} recovered` : null,
     evidence: {
       code: e.failureCode,
       title: TAXONOMY[e.failureCode]?.title ?? e.failureCode,

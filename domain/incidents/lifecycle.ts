@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import type { DbOrTx } from "../../db/client.ts";
-import { insertNotifications } from "../../db/queries/alerts.ts";
 import {
   groupOpenRegionAlerts,
   insertIncident,
@@ -8,17 +7,18 @@ import {
   moveRegionCounter,
   noteIncidentNotice,
   recomputeRegionHealth,
-  releaseHeldAlerts,
   resolveIncidentRow,
   listFailingConnectionIds,
 } from "../../db/queries/incidents.ts";
 import type { VendorIncident } from "../../db/schema/index.ts";
 import type { AlertWorkDeps } from "../alerts/apply.ts";
 import { renderIncidentEmail } from "../alerts/messages.ts";
+import { queueMessages } from "../alerts/outbox.ts";
 import { recordEvents } from "../events/record.ts";
 import type { DeliveryJobQueue, ProbeJobQueue } from "../jobs.ts";
 import type { IncidentEvidence, Vendor } from "../vocabulary.ts";
-import { DEFAULT_INCIDENT_SETTINGS, incidentDuration, incidentSummary, regionName, shouldOpen, shouldResolve, type IncidentSettings } from "./rules.ts";
+import { durationBetween } from "../duration.ts";
+import { DEFAULT_INCIDENT_SETTINGS, incidentSummary, regionName, shouldOpen, shouldResolve, type IncidentSettings } from "./rules.ts";
 
 /**
  * A vendor incident's life (docs/decisions/0049-vendor-incidents.md), always inside the caller's
@@ -129,7 +129,6 @@ export async function resolveIncident(
 ): Promise<VendorIncident | null> {
   const incident = await resolveIncidentRow({ id: input.id, now: input.now, affected: input.failing }, tx);
   if (!incident) return null;
-  const released = await releaseHeldAlerts({ incidentId: incident.id }, tx);
   const resolvedAt = incident.resolvedAt ?? input.now;
   await insertIncidentTimeline(
     {
@@ -138,8 +137,8 @@ export async function resolveIncident(
       kind: "resolved",
       affected: input.failing,
       connections: input.connections,
-      message: `${regionName(incident.vendor, incident.region)} works again after ${incidentDuration(incident.openedAt, resolvedAt)}: ${incident.recovered} recovered${
-        input.failing > 0 ? `, ${input.failing} still failing${released > 0 ? ` (${released} held alerts now notify if they keep failing)` : ""}` : ""
+      message: `${regionName(incident.vendor, incident.region)} works again after ${durationBetween(incident.openedAt, resolvedAt)}: ${incident.recovered} recovered${
+        input.failing > 0 ? `, ${input.failing} still failing (each alerts on its own if it keeps failing)` : ""
       }.`,
     },
     tx,
@@ -217,9 +216,8 @@ async function notifySupport(
 ): Promise<void> {
   if (!deps.supportEmail) return;
   const content = renderIncidentEmail({ ...input, consoleUrl: deps.consoleUrl });
-  const row = {
+  const message = {
     id: randomUUID(),
-    jobId: randomUUID(),
     clinicId: null,
     connectionId: null,
     alertIds: [],
@@ -228,9 +226,7 @@ async function notifySupport(
     audience: "support" as const,
     target: deps.supportEmail,
     content,
-    status: "queued" as const,
     createdAt: input.now,
   };
-  await insertNotifications([row], tx);
-  await deps.queue.enqueue([{ id: row.jobId, data: { notificationId: row.id } }], tx);
+  await queueMessages([message], tx, deps.queue);
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { durationBetween } from "../duration.ts";
 import { FAILURE_CODES } from "../vocabulary.ts";
 import {
   countsTowardIncident,
   DEFAULT_INCIDENT_SETTINGS as S,
-  incidentDuration,
   incidentSummary,
   openingThreshold,
   shouldOpen,
@@ -84,9 +84,9 @@ describe("words", () => {
 
   it("gives durations in minutes, then hours and minutes, then days", () => {
     const from = new Date("2026-12-01T09:00:00Z");
-    expect(incidentDuration(from, new Date("2026-12-01T09:40:45Z"))).toBe("41 min");
-    expect(incidentDuration(from, new Date("2026-12-01T11:05:00Z"))).toBe("2 h 5 min");
-    expect(incidentDuration(from, new Date("2026-12-04T09:00:00Z"))).toBe("3 days");
+    expect(durationBetween(from, new Date("2026-12-01T09:40:45Z"))).toBe("41 min");
+    expect(durationBetween(from, new Date("2026-12-01T11:05:00Z"))).toBe("2 h 5 min");
+    expect(durationBetween(from, new Date("2026-12-04T09:00:00Z"))).toBe("3 days");
   });
 });
 

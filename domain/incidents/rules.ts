@@ -75,15 +75,6 @@ function hhmmUtc(d: Date): string {
   return `${d.toISOString().slice(11, 16)} UTC`;
 }
 
-/** "1 h 12 min", "40 min", "3 days". */
-export function incidentDuration(from: Date, to: Date): string {
-  const minutes = Math.max(0, Math.round((to.getTime() - from.getTime()) / 60_000));
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h ${minutes % 60} min`;
-  return `${Math.floor(hours / 24)} days`;
-}
-
 /** Which of the thinned connections this sweep probes: a stable quarter (by id) per sweep, in turn. */
 export function thinningSlot(now: Date, intervalMinutes: number, s: IncidentSettings): number {
   return Math.floor(now.getTime() / (intervalMinutes * 60_000)) % s.thinning;

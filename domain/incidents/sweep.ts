@@ -2,13 +2,18 @@ import { inTransaction, type Db } from "../../db/client.ts";
 import { getOpenIncidentForConnection, listFailingConnectionIds, listOpenIncidents, recomputeRegionHealth } from "../../db/queries/incidents.ts";
 import type { ProbeJobQueue } from "../jobs.ts";
 import { incidentSettings, resolveIncident, startCanaries, updateIncident, type IncidentDeps } from "./lifecycle.ts";
-import { shouldResolve, updateDue } from "./rules.ts";
+import { shouldResolve, thinningSlot, updateDue } from "./rules.ts";
 
 export interface IncidentSweepResult {
   open: number;
   resolved: number;
   updated: number;
   canaries: number;
+  /**
+   * What the sweep's fan-out skips while an incident is open: a failing connection of its region is
+   * probed one sweep in `of`, in its turn (`slot`) — listProbeableConnectionIds's `thin`.
+   */
+  thin?: { slot: number; of: number };
 }
 
 /**
@@ -17,13 +22,15 @@ export interface IncidentSweepResult {
  * resolve an incident the recount puts under half its threshold, send support the throttled update
  * of one whose count moved, and restart the canaries of the rest.
  */
-export async function sweepIncidents({ now }: { now: Date }, db: Db, deps: IncidentDeps): Promise<IncidentSweepResult> {
+export async function sweepIncidents(
+  { now, intervalMinutes }: { now: Date; intervalMinutes: number },
+  db: Db,
+  deps: IncidentDeps,
+): Promise<IncidentSweepResult> {
   const s = incidentSettings(deps);
   await recomputeRegionHealth({ now }, db);
   const result: IncidentSweepResult = { open: 0, resolved: 0, updated: 0, canaries: 0 };
-  for (const { incident, connections, failing } of await listOpenIncidents(db)) {
-    const fleet = connections ?? 0;
-    const count = failing ?? 0;
+  for (const { incident, connections: fleet, failing: count } of await listOpenIncidents(db)) {
     await inTransaction(db, async (tx) => {
       if (shouldResolve(count, fleet, s)) {
         if (await resolveIncident({ id: incident.id, failing: count, connections: fleet, now }, tx, deps)) result.resolved++;
@@ -37,6 +44,7 @@ export async function sweepIncidents({ now }: { now: Date }, db: Db, deps: Incid
       result.canaries += await startCanaries(incident, tx, deps);
     });
   }
+  if (result.open > 0) result.thin = { slot: thinningSlot(now, intervalMinutes, s), of: s.thinning };
   return result;
 }
 

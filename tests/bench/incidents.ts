@@ -111,7 +111,7 @@ try {
   };
 
   // ---- baseline: one sweep of the healthy fleet (and the regions' first recount)
-  await sweepIncidents({ now: new Date() }, handle.db, { queue: queues.deliver, supportEmail: null, consoleUrl: null });
+  await sweepIncidents({ now: new Date(), intervalMinutes: 5 }, handle.db, { queue: queues.deliver, supportEmail: null, consoleUrl: null });
   let t = Date.now();
   await handleProbeSweep(deps);
   await idle(120_000);

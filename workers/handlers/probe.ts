@@ -9,8 +9,7 @@ import type { ProbeJobQueue } from "../../domain/jobs.ts";
 import type { MetricsRecorder } from "../../domain/metrics.ts";
 import { expireLapsedReconnects } from "../../domain/reconnect/expire.ts";
 import type { Logger } from "../../lib/logger.ts";
-import { incidentDepsOf, incidentSettings } from "../../domain/incidents/lifecycle.ts";
-import { thinningSlot } from "../../domain/incidents/rules.ts";
+import { incidentDepsOf } from "../../domain/incidents/lifecycle.ts";
 import { continueCanary, sweepIncidents } from "../../domain/incidents/sweep.ts";
 import { QUEUES } from "../catalog.ts";
 
@@ -57,7 +56,7 @@ export async function handleProbeBatch(jobs: Job<object>[], deps: ProbeDeps): Pr
         deps.onReport?.(report);
         // why (docs/decisions/0049): a canary keeps watching its failing region, or calls the recovery re-probe
         if (reason === "canary")
-          await continueCanary({ connectionId, outcome: report.outcome }, deps.db, { ...incidentDepsOf(deps.alerts, deps.probes), probes: deps.probes });
+          await continueCanary({ connectionId, outcome: report.outcome }, deps.db, { settings: deps.alerts.incidents, probes: deps.probes });
         if (report.failureCode === "key_unreadable") deps.logger.error({ connectionId }, "stored key cannot be decrypted with the configured master keys");
         deps.logger.debug({ connectionId, outcome: report.outcome, ms: report.ms }, "probe");
         return { id: job.id, status: "completed" };
@@ -89,13 +88,8 @@ export async function handleProbeSweep(deps: ProbeDeps): Promise<void> {
   const now = deps.now?.() ?? new Date();
   const lapse = await expireLapsedReconnects({}, deps.db);
   if (lapse.lapsed || lapse.retryKeysWiped || lapse.accountQuestionsExpired) deps.logger.info(lapse, "reconnect links lapsed");
-  const incidentDeps = incidentDepsOf(deps.alerts, deps.probes);
-  const incidents = await sweepIncidents({ now }, deps.db, incidentDeps);
+  const { thin, ...incidents } = await sweepIncidents({ now, intervalMinutes: deps.intervalMinutes ?? 5 }, deps.db, incidentDepsOf(deps.alerts, deps.probes));
   if (incidents.open || incidents.resolved) deps.logger.info(incidents, "vendor incidents");
-  const thin =
-    incidents.open > 0
-      ? { slot: thinningSlot(now, deps.intervalMinutes ?? 5, incidentSettings(incidentDeps)), of: incidentSettings(incidentDeps).thinning }
-      : undefined;
   let after: string | undefined;
   let total = 0;
   for (;;) {

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { getIncident, getRegionHealth, listIncidentsPage, listIncidentTimeline } from "../../../db/queries/incidents.ts";
-import type { VendorIncident } from "../../../db/schema/index.ts";
+import { getIncident, listIncidentsPage, listIncidentTimeline, type IncidentWithCounts } from "../../../db/queries/incidents.ts";
 import { DomainError } from "../../../domain/errors.ts";
 import { FAILURE_CODES, INCIDENT_TIMELINE_KINDS, VENDORS } from "../../../domain/vocabulary.ts";
 import { defineEndpoint } from "../endpoint.server.ts";
@@ -30,11 +29,11 @@ const IncidentSchema = z
     peakAt: Instant,
     recovered: z.number().int().meta({ description: "Connections that recovered while it was open" }),
     affected: z.number().int().nullable().meta({ description: "Failing now (open) or still failing when it resolved; null when unknown" }),
-    connections: z.number().int().nullable().meta({ description: "Connections probed in the region now" }),
+    connections: z.number().int().meta({ description: "Connections probed in the region now" }),
   })
   .meta({ id: "VendorIncident" });
 
-function incidentView(i: VendorIncident, live: { connections: number | null; failing: number | null }): z.infer<typeof IncidentSchema> {
+function incidentView({ incident: i, connections, failing }: IncidentWithCounts): z.infer<typeof IncidentSchema> {
   return {
     id: i.id,
     vendor: i.vendor,
@@ -53,8 +52,8 @@ function incidentView(i: VendorIncident, live: { connections: number | null; fai
     peakAffected: i.peakAffected,
     peakAt: i.peakAt.toISOString(),
     recovered: i.recovered,
-    affected: i.resolvedAt ? i.affectedAtResolve : live.failing,
-    connections: live.connections,
+    affected: i.resolvedAt ? i.affectedAtResolve : failing,
+    connections,
   };
 }
 
@@ -81,7 +80,7 @@ export const listIncidentsEndpoint = defineEndpoint({
     return {
       status: 200,
       body: {
-        data: rows.map((r) => incidentView(r.incident, { connections: r.connections, failing: r.failing })),
+        data: rows.map(incidentView),
         next: more && last ? encodeCursor([last.incident.openedAt.toISOString(), last.incident.id]) : null,
       },
     };
@@ -110,13 +109,13 @@ export const getIncidentEndpoint = defineEndpoint({
   responses: { 200: { description: "The incident", schema: IncidentSchema.extend({ timeline: z.array(TimelineEntrySchema) }) } },
   errors: [404],
   async handle({ params, services }) {
-    const incident = await getIncident({ id: params.incidentId }, services.db);
-    if (!incident) throw new DomainError(404, "No vendor incident has that id.", { code: "incident_not_found" });
-    const [health, timeline] = await Promise.all([getRegionHealth(incident, services.db), listIncidentTimeline({ incidentId: incident.id }, services.db)]);
+    const found = await getIncident({ id: params.incidentId }, services.db);
+    if (!found) throw new DomainError(404, "No vendor incident has that id.", { code: "incident_not_found" });
+    const timeline = await listIncidentTimeline({ incidentId: found.incident.id }, services.db);
     return {
       status: 200,
       body: {
-        ...incidentView(incident, { connections: health?.connections ?? null, failing: health?.transientFailing ?? null }),
+        ...incidentView(found),
         timeline: timeline.map((e) => ({ at: e.at.toISOString(), kind: e.kind, affected: e.affected, connections: e.connections, message: e.message })),
       },
     };
